@@ -1,0 +1,86 @@
+"""create_app(): the only wiring file — plugins, routes, auth and error handling."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar, Router, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from backend import models  # noqa: F401 - registers every table
+from backend.audit.controller import AuditController
+from backend.auth.backend import build_auth
+from backend.auth.controller import AuthController, UserController
+from backend.clients.controller import ClientController, ContactController
+from backend.config import Settings, get_settings
+from backend.db import make_engine, make_sessionmaker
+from backend.deliverables.controller import DeliverableController
+from backend.engagements.controller import EngagementController, StatusUpdateController
+from backend.errors import exception_handlers
+from backend.pilots.controller import (
+    IdeaController,
+    KpiController,
+    MeasurementController,
+    PilotController,
+)
+from backend.reports.controller import DocumentController
+from backend.workshops.controller import AttendeeController, WorkshopController
+
+API_CONTROLLERS = [
+    AuthController, UserController, ClientController, ContactController, EngagementController,
+    StatusUpdateController, WorkshopController, AttendeeController, IdeaController,
+    PilotController, KpiController, MeasurementController, DeliverableController,
+    DocumentController, AuditController,
+]
+
+
+@get("/health", include_in_schema=False)
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_maker=make_sessionmaker(engine),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        set_default_exception_handler=False,
+    )
+    auth = build_auth(settings, db_config)
+    api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
+    app = Litestar(
+        route_handlers=[api, health],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        on_app_init=[auth.on_app_init],
+        exception_handlers=exception_handlers,
+        type_encoders={Decimal: str},
+        openapi_config=OpenAPIConfig(
+            title="Engagement Desk API",
+            version="1",
+            description="Engagements, workshops, pilots with measured savings, deliverables and documents.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )
+    app.state.auth = auth
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_maker = db_config.session_maker
+    return app

@@ -1,0 +1,39 @@
+"""JWT authentication: `Authorization: Bearer` for API clients, an HttpOnly cookie for the UI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from litestar.connection import ASGIConnection
+from litestar.security.jwt import JWTCookieAuth, Token
+
+from backend.auth.models import User
+from backend.config import Settings
+
+PUBLIC_PATHS = ["^/api/v1/auth/login$", "^/schema", "^/health"]
+
+
+def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCookieAuth[User, Token]:
+    async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+        # Uses the request's own session: one primary-key lookup per request.
+        session = db_config.provide_session(connection.app.state, connection.scope)
+        try:
+            user = await session.get(User, int(token.sub))
+        except ValueError:
+            return None
+        if user is None or not user.is_active:
+            return None
+        return user
+
+    return JWTCookieAuth[User, Token](
+        retrieve_user_handler=retrieve_user,
+        token_secret=settings.secret_key,
+        default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
+        exclude=PUBLIC_PATHS,
+        key="desk_token",
+        secure=settings.env != "dev",
+        samesite="strict",
+        path="/",
+    )

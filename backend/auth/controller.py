@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import JSONBody
+from litestar.security.jwt import JWTCookieAuth
+
+from backend.auth.models import LoginRequest, TokenResponse, User, UserCreate, UserRead, UserValues
+from backend.auth.service import authenticate, prepare_user
+from backend.enums import Role
+from backend.resource import DbSession, Resource, resource_controller
+
+users = Resource(
+    name="users",
+    entity="user",
+    model=User,
+    read=UserRead,
+    create=UserCreate,
+    check=UserValues,
+    filters={"role": (Role, User.role), "client_id": (int, User.client_id)},
+    sortable=("id", "email", "full_name", "created_at"),
+    read_roles=frozenset({Role.admin}),
+    write_roles=frozenset({Role.admin}),
+    prepare=prepare_user,
+    deletable=False,  # deactivate with is_active=false; audit rows keep pointing at the user
+    example={
+        "email": "anna.berater@example.de",
+        "full_name": "Anna Berater",
+        "role": "consultant",
+        "password": "ein-langes-passwort",
+    },
+)
+
+UserController = resource_controller(users)
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/login", operation_id="login", summary="Exchange email + password for a JWT (also set as cookie)")
+    async def login(
+        self, db_session: DbSession, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+    ) -> Response[TokenResponse]:
+        user = await authenticate(db_session, email=data.email, password=data.password)
+        auth: JWTCookieAuth = request.app.state.auth
+        # login() builds the HttpOnly cookie; the same token goes into the body for API clients.
+        response = auth.login(str(user.id), response_status_code=200, send_token_as_response_body=True)
+        response.content = TokenResponse(
+            access_token=response.content["token"],
+            expires_in=int(auth.default_token_expiration.total_seconds()),
+            user=UserRead.model_validate(user),
+        )
+        return response
+
+    @post("/logout", operation_id="logout", summary="Clear the auth cookie", status_code=204)
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:
+        response: Response[None] = Response(None, status_code=204)
+        response.delete_cookie(request.app.state.auth.key, path="/")
+        return response
+
+    @get("/me", operation_id="me", summary="The signed-in user")
+    async def me(self, request: Request[User, Any, Any]) -> UserRead:
+        return UserRead.model_validate(request.user)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from pydantic import EmailStr
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from backend.db import Row
+from backend.enums import Role
+from backend.schema import RowRead, Strict
+
+
+class UserBase(SQLModel):
+    email: EmailStr = Field(max_length=254, sa_type=String(254), unique=True, index=True)
+    full_name: str = Field(min_length=1, max_length=200)
+    role: Role = Field(sa_type=String(20))
+    # Only for role=client: the one client whose data this user may see.
+    client_id: int | None = Field(default=None, foreign_key="clients.id", ondelete="CASCADE")
+    is_active: bool = True
+
+
+class User(Row, UserBase, table=True):
+    __tablename__ = "users"
+    password_hash: str = Field(max_length=255)
+    last_login_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+
+
+class UserCreate(UserBase, Strict):
+    password: str = Field(min_length=12, max_length=256)
+
+
+class UserValues(UserBase, Strict):
+    """A user's values as PATCH re-validates them: the password is optional there."""
+
+    password: str | None = Field(default=None, min_length=12, max_length=256)
+
+
+class UserRead(UserBase, RowRead):
+    last_login_at: datetime | None = None
+
+
+class LoginRequest(Strict):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenResponse(SQLModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserRead

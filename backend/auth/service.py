@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import record
+from backend.auth.models import User
+from backend.auth.passwords import hash_password, verify_password
+from backend.db import utcnow
+from backend.enums import Role
+from backend.errors import Invalid, Unauthorized
+
+
+async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
+    user = (await session.exec(select(User).where(func.lower(User.email) == email.strip().lower()))).first()
+    if not verify_password(user.password_hash if user else None, password) or not user or not user.is_active:
+        raise Unauthorized("Email or password is wrong")
+    user.last_login_at = utcnow()
+    session.add(user)
+    await record(session, actor=user, action="login", entity_type="user", entity_id=user.id)
+    return user
+
+
+async def prepare_user(session: AsyncSession, values: dict[str, Any], row: User | None) -> dict[str, Any]:
+    """Hash the password and keep client users tied to exactly one client."""
+    role = values.get("role", row.role if row else None)
+    client_id = values.get("client_id", row.client_id if row else None)
+    if role == Role.client and client_id is None:
+        raise Invalid.field("body.client_id", "a client user needs the client it belongs to")
+    if role != Role.client and client_id is not None:
+        raise Invalid.field("body.client_id", "only users with role 'client' belong to a client")
+    if "email" in values:
+        values["email"] = values["email"].lower()
+        taken = select(User.id).where(User.email == values["email"])
+        if row is not None:
+            taken = taken.where(User.id != row.id)
+        if (await session.exec(taken)).first() is not None:
+            raise Invalid.field("body.email", "a user with this email already exists")
+    if (password := values.pop("password", None)) is not None:
+        values["password_hash"] = hash_password(password)
+    return values
+
+
+async def create_user(
+    session: AsyncSession, *, email: str, full_name: str, password: str, role: Role,
+    client_id: int | None = None, actor: Any = None,
+) -> User:
+    values = await prepare_user(
+        session,
+        {"email": email, "full_name": full_name, "password": password, "role": role, "client_id": client_id},
+        None,
+    )
+    user = User(**values)
+    session.add(user)
+    await session.flush()
+    await record(session, actor=actor, action="create", entity_type="user", entity_id=user.id)
+    return user

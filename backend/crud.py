@@ -1,0 +1,247 @@
+"""The one generic data path every domain resource goes through.
+
+A `Resource` describes a table as the API sees it (schemas, filters, sort keys, who may read
+and write, how a client user is scoped, optional state machine). `CrudService` implements
+list/get/create/update/delete/transition once: optimistic locking, foreign-key checks with
+field paths, audit events, and the rule that a client user never learns another client's
+rows exist (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select
+from sqlmodel import func, select
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import record, snapshot
+from backend.db import utcnow
+from backend.enums import Role
+from backend.errors import Conflict, IllegalTransition, Invalid, NotFound, VersionConflict
+from backend.schema import Page, Strict, Transition, make_update_model
+
+Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
+STAFF = frozenset({Role.admin, Role.consultant})
+EVERYONE = frozenset({Role.admin, Role.consultant, Role.client})
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    field: str
+    moves: Mapping[str, frozenset[str]]
+    needs_reason: frozenset[str] = frozenset()
+    # Called after the move is accepted, to stamp timestamps or reasons on the row.
+    on_enter: Callable[[Any, str, str | None], None] | None = None
+
+    def check(self, entity: str, current: str, target: str) -> None:
+        if target not in self.moves:
+            raise Invalid.field("body.to", f"unknown state '{target}'; states: {', '.join(self.moves)}")
+        allowed = self.moves[current]
+        if target not in allowed:
+            options = ", ".join(sorted(allowed)) or "none (final state)"
+            raise IllegalTransition(
+                f"A {entity} cannot move from '{current}' to '{target}'. Allowed from '{current}': {options}."
+            )
+
+
+@dataclass
+class Resource:
+    name: str  # URL segment, e.g. "engagements"
+    entity: str  # singular for messages and audit, e.g. "engagement"
+    model: type[SQLModel]
+    read: type[SQLModel]
+    create: type[Strict] | None = None
+    # Columns that fix a row to its parent; a PATCH cannot move a row to another parent.
+    immutable: tuple[str, ...] = ()
+    filters: dict[str, tuple[type, Any]] = field(default_factory=dict)
+    sortable: tuple[str, ...] = ("id", "created_at")
+    default_sort: str = "id"
+    # SQL condition restricting rows to one client's data, for users with role=client.
+    client_scope: Callable[[int], ColumnElement[bool]] | None = None
+    read_roles: frozenset[Role] = EVERYONE
+    write_roles: frozenset[Role] = STAFF
+    writable: bool = True
+    updatable: bool = True
+    deletable: bool = True
+    # Soft delete: DELETE stamps this column and lists hide such rows unless asked.
+    archive_field: str | None = None
+    machine: StateMachine | None = None
+    # Turn validated input into column values (hash a password, check cross-row rules).
+    prepare: Hook | None = None
+    delete_guard: Callable[[Any], str | None] | None = None
+    example: dict[str, Any] | None = None
+    update: type[Strict] | None = None
+    # Validates a row's merged values on PATCH; defaults to `create`. Differs only when the
+    # create body has write-only fields (a password) that the row does not keep.
+    check: type[Strict] | None = None
+
+    def __post_init__(self) -> None:
+        if self.create is not None and self.update is None:
+            name = self.create.__name__.removesuffix("Create") + "Update"
+            self.update = make_update_model(self.create, name, exclude=self.immutable)
+
+
+def _is_client(user: Any) -> bool:
+    return getattr(user, "role", None) == Role.client
+
+
+class CrudService:
+    def __init__(self, resource: Resource) -> None:
+        self.r = resource
+        self.model = resource.model
+
+    # -- reading -------------------------------------------------------------------------
+    def scoped(self, stmt: Select, user: Any) -> Select:
+        if _is_client(user):
+            if self.r.client_scope is None or user.client_id is None:
+                return stmt.where(False)  # type: ignore[arg-type]
+            stmt = stmt.where(self.r.client_scope(user.client_id))
+        return stmt
+
+    async def page(
+        self,
+        session: AsyncSession,
+        user: Any,
+        *,
+        filters: dict[str, Any],
+        sort: str | None,
+        limit: int,
+        offset: int,
+        include_archived: bool = False,
+    ) -> Page[Any]:
+        conditions = [self.r.filters[k][1] == v for k, v in filters.items() if v is not None]
+        if self.r.archive_field and not include_archived:
+            conditions.append(getattr(self.model, self.r.archive_field).is_(None))
+        base = self.scoped(select(self.model).where(*conditions), user)
+        total = (await session.exec(select(func.count()).select_from(base.subquery()))).one()
+        key = sort or self.r.default_sort
+        column = getattr(self.model, key.lstrip("-"))
+        order = [column.desc(), self.model.id.desc()] if key.startswith("-") else [column, self.model.id]
+        rows = (await session.exec(base.order_by(*order).limit(limit).offset(offset))).all()
+        return Page(
+            items=[self.r.read.model_validate(row) for row in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def get(self, session: AsyncSession, user: Any, row_id: int, *, lock: bool = False) -> Any:
+        stmt = self.scoped(select(self.model).where(self.model.id == row_id), user)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = (await session.exec(stmt)).first()
+        if row is None:
+            raise NotFound(f"{self.r.entity} {row_id} not found")
+        return row
+
+    # -- writing -------------------------------------------------------------------------
+    async def _check_references(self, session: AsyncSession, values: dict[str, Any]) -> None:
+        for column in self.model.__table__.columns:
+            value = values.get(column.name)
+            if value is None or not column.foreign_keys:
+                continue
+            target = next(iter(column.foreign_keys)).column
+            found = (await session.exec(select(target).where(target == value))).first()
+            if found is None:
+                raise Invalid.field(
+                    f"body.{column.name}", f"{target.table.name} {value} does not exist"
+                )
+
+    async def _prepare(self, session: AsyncSession, values: dict[str, Any], row: Any) -> dict[str, Any]:
+        if self.r.prepare is not None:
+            values = await self.r.prepare(session, values, row)
+        return values
+
+    async def create(self, session: AsyncSession, user: Any, data: Strict) -> Any:
+        values = data.model_dump()
+        await self._check_references(session, values)
+        values = await self._prepare(session, values, None)
+        row = self.model(**values)
+        session.add(row)
+        await session.flush()
+        await record(
+            session, actor=user, action="create", entity_type=self.r.entity,
+            entity_id=row.id, after=snapshot(row),
+        )
+        return row
+
+    def _check_version(self, row: Any, version: int) -> None:
+        if row.version != version:
+            raise VersionConflict(
+                f"{self.r.entity} {row.id} is at version {row.version}, you sent {version}. "
+                "Reload it, reapply your change and send the current version."
+            )
+
+    async def update(self, session: AsyncSession, user: Any, row_id: int, patch: Strict) -> Any:
+        assert self.r.create is not None
+        row = await self.get(session, user, row_id, lock=True)
+        self._check_version(row, patch.version)  # type: ignore[attr-defined]
+        check = self.r.check or self.r.create
+        changes = patch.model_dump(exclude_unset=True, exclude={"version"})
+        current = {name: getattr(row, name) for name in check.model_fields if hasattr(row, name)}
+        merged = check.model_validate({**current, **changes}).model_dump()
+        changed = {k: v for k, v in merged.items() if k in changes and getattr(row, k, None) != v}
+        if not changed:
+            return row
+        await self._check_references(session, changed)
+        before = snapshot(row)
+        changed = await self._prepare(session, changed, row)
+        for key, value in changed.items():
+            setattr(row, key, value)
+        await self._touch(session, row)
+        await record(
+            session, actor=user, action="update", entity_type=self.r.entity,
+            entity_id=row.id, before=before, after=snapshot(row),
+        )
+        return row
+
+    async def _touch(self, session: AsyncSession, row: Any) -> None:
+        row.version += 1
+        row.updated_at = utcnow()
+        session.add(row)
+        await session.flush()
+
+    async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
+        row = await self.get(session, user, row_id, lock=True)
+        if version is not None:
+            self._check_version(row, version)
+        if self.r.delete_guard is not None and (reason := self.r.delete_guard(row)):
+            raise Conflict(reason)
+        before = snapshot(row)
+        if self.r.archive_field:
+            if getattr(row, self.r.archive_field) is None:
+                setattr(row, self.r.archive_field, utcnow())
+                await self._touch(session, row)
+            action = "archive"
+        else:
+            await session.delete(row)
+            await session.flush()
+            action = "delete"
+        await record(
+            session, actor=user, action=action, entity_type=self.r.entity,
+            entity_id=row_id, before=before,
+        )
+
+    async def transition(self, session: AsyncSession, user: Any, row_id: int, body: Transition) -> Any:
+        machine = self.r.machine
+        assert machine is not None
+        row = await self.get(session, user, row_id, lock=True)
+        self._check_version(row, body.version)
+        current = str(getattr(row, machine.field))
+        machine.check(self.r.entity, current, body.to)
+        if body.to in machine.needs_reason and not (body.reason or "").strip():
+            raise Invalid.field("body.reason", f"a reason is required to move to '{body.to}'")
+        before = snapshot(row)
+        setattr(row, machine.field, body.to)
+        if machine.on_enter is not None:
+            machine.on_enter(row, body.to, body.reason)
+        await self._touch(session, row)
+        await record(
+            session, actor=user, action=f"transition:{current}->{body.to}",
+            entity_type=self.r.entity, entity_id=row.id, before=before, after=snapshot(row),
+        )
+        return row

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from advanced_alchemy.types import DateTimeUTC
+from pydantic import computed_field, model_validator
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.db import Row
+from backend.money import round_money
+from backend.schema import RowRead, Strict
+
+
+class EngagementStatus(StrEnum):
+    draft = "draft"
+    proposed = "proposed"
+    active = "active"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class PricingModel(StrEnum):
+    fixed_fee = "fixed_fee"
+    day_rate = "day_rate"
+
+
+class EngagementBase(SQLModel):
+    client_id: int = Field(foreign_key="clients.id", ondelete="CASCADE", index=True)
+    title: str = Field(min_length=1, max_length=200)
+    goals: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+    start_date: date
+    duration_weeks: int = Field(ge=1, le=104)
+    lead_consultant_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    pricing_model: PricingModel = Field(default=PricingModel.fixed_fee, sa_type=String(20))
+    fixed_fee: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    day_rate: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
+    days: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=2)
+    currency: str = Field(default="EUR", min_length=3, max_length=3)
+    vat_rate: Decimal = Field(default=Decimal("19.00"), ge=0, le=100, max_digits=5, decimal_places=2)
+    budget: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    # When set, weekly digests wait for a consultant to approve the drafted status update.
+    review_before_send: bool = False
+
+
+class Engagement(Row, EngagementBase, table=True):
+    __tablename__ = "engagements"
+    status: EngagementStatus = Field(default=EngagementStatus.draft, sa_type=String(20), index=True)
+    status_changed_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    cancel_reason: str | None = Field(default=None, max_length=2000)
+
+
+class EngagementCreate(EngagementBase, Strict):
+    @model_validator(mode="after")
+    def _pricing_complete(self) -> EngagementCreate:
+        if self.pricing_model is PricingModel.fixed_fee and self.fixed_fee is None:
+            raise ValueError("fixed_fee is required when pricing_model is fixed_fee")
+        if self.pricing_model is PricingModel.day_rate and (self.day_rate is None or self.days is None):
+            raise ValueError("day_rate and days are required when pricing_model is day_rate")
+        return self
+
+
+class EngagementRead(EngagementBase, RowRead):
+    status: EngagementStatus
+    status_changed_at: datetime | None = None
+    cancel_reason: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def end_date(self) -> date:
+        return self.start_date + timedelta(weeks=self.duration_weeks, days=-1)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fee_net(self) -> Decimal | None:
+        if self.pricing_model is PricingModel.fixed_fee:
+            return self.fixed_fee
+        if self.day_rate is None or self.days is None:
+            return None
+        return round_money(self.day_rate * self.days)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fee_gross(self) -> Decimal | None:
+        net = self.fee_net
+        return None if net is None else round_money(net * (1 + self.vat_rate / 100))
+
+
+class Rag(StrEnum):
+    green = "green"
+    amber = "amber"
+    red = "red"
+
+
+class StatusUpdateBase(SQLModel):
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    iso_week: str = Field(regex=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", max_length=8)
+    rag: Rag = Field(sa_type=String(10))
+    summary: str = Field(default="", max_length=20_000, sa_type=Text)
+    done: str = Field(default="", max_length=20_000, sa_type=Text)
+    next: str = Field(default="", max_length=20_000, sa_type=Text)
+    risks: str = Field(default="", max_length=20_000, sa_type=Text)
+
+
+class StatusUpdate(Row, StatusUpdateBase, table=True):
+    __tablename__ = "status_updates"
+    __table_args__ = (UniqueConstraint("engagement_id", "iso_week"),)
+    author_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    drafted_automatically: bool = False
+    approved_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+
+
+class StatusUpdateCreate(StatusUpdateBase, Strict):
+    pass
+
+
+class StatusUpdateRead(StatusUpdateBase, RowRead):
+    author_id: int | None = None
+    drafted_automatically: bool
+    approved_at: datetime | None = None

@@ -1,0 +1,220 @@
+"""Domain exceptions and their RFC 9457 problem+json rendering.
+
+Every error response of the API goes through `problem()`, so clients can rely on one shape:
+`type`, `title`, `status`, `detail`, `instance` and, for validation, `errors[]` with field paths.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import NotFoundException as LitestarNotFound
+from litestar.exceptions import PermissionDeniedException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import IntegrityError
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    status_code = HTTP_400_BAD_REQUEST
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    status_code = HTTP_404_NOT_FOUND
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status_code = HTTP_409_CONFLICT
+    slug = "conflict"
+    title = "Conflict"
+
+
+class VersionConflict(Conflict):
+    slug = "version-conflict"
+    title = "The resource was changed by someone else"
+
+
+class IllegalTransition(Conflict):
+    slug = "illegal-transition"
+    title = "State transition not allowed"
+
+
+class Invalid(DomainError):
+    status_code = HTTP_422_UNPROCESSABLE_ENTITY
+    slug = "validation"
+    title = "Validation failed"
+
+    @classmethod
+    def field(cls, path: str, message: str) -> Invalid:
+        return cls(f"{path}: {message}", errors=[{"path": path, "message": message}])
+
+
+class Forbidden(DomainError):
+    status_code = HTTP_403_FORBIDDEN
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status_code = HTTP_401_UNAUTHORIZED
+    slug = "unauthorized"
+    title = "Authentication required"
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def pydantic_errors(exc: PydanticValidationError, prefix: str = "body") -> list[dict[str, Any]]:
+    return [
+        {"path": ".".join([prefix, *(str(p) for p in err["loc"])]), "message": err["msg"]}
+        for err in exc.errors(include_url=False)
+    ]
+
+
+def _domain_handler(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
+    return problem(
+        request,
+        status=exc.status_code,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+    )
+
+
+def _validation_handler(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            # Litestar names the source only for parameters; body fields come without one.
+            path = ".".join(str(p) for p in (item.get("source") or "body", item.get("key")) if p)
+            errors.append({"path": path, "message": item.get("message", "invalid")})
+    if errors:
+        return problem(
+            request,
+            status=HTTP_422_UNPROCESSABLE_ENTITY,
+            slug="validation",
+            title="Validation failed",
+            detail="; ".join(f"{e['path']}: {e['message']}" for e in errors),
+            errors=errors,
+        )
+    return problem(
+        request, status=HTTP_400_BAD_REQUEST, slug="bad-request", title="Bad request",
+        detail=exc.detail or "Malformed request",
+    )
+
+
+def _pydantic_handler(request: Request, exc: PydanticValidationError) -> Response[dict[str, Any]]:
+    errors = pydantic_errors(exc)
+    return problem(
+        request,
+        status=HTTP_422_UNPROCESSABLE_ENTITY,
+        slug="validation",
+        title="Validation failed",
+        detail="; ".join(f"{e['path']}: {e['message']}" for e in errors),
+        errors=errors,
+    )
+
+
+_HTTP_SLUGS = {
+    HTTP_401_UNAUTHORIZED: ("unauthorized", "Authentication required"),
+    HTTP_403_FORBIDDEN: ("forbidden", "Forbidden"),
+    HTTP_404_NOT_FOUND: ("not-found", "Not found"),
+}
+
+
+def _http_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", exc.detail or "Error"))
+    return problem(
+        request,
+        status=exc.status_code,
+        slug=slug,
+        title=title,
+        detail=exc.detail or title,
+        headers=exc.headers,
+    )
+
+
+def _integrity_handler(request: Request, exc: IntegrityError) -> Response[dict[str, Any]]:
+    # Reached only when a uniqueness or reference rule was broken by a concurrent write; the
+    # services check the common cases first and answer with field paths.
+    log.info("integrity error on %s: %s", request.url.path, exc.orig)
+    return problem(
+        request,
+        status=HTTP_409_CONFLICT,
+        slug="conflict",
+        title="Conflict",
+        detail="The change conflicts with existing data (duplicate or missing reference).",
+    )
+
+
+def _internal_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        slug="internal",
+        title="Internal server error",
+        detail="An unexpected error occurred; it has been logged.",
+    )
+
+
+exception_handlers: dict[Any, Any] = {
+    DomainError: _domain_handler,
+    ValidationException: _validation_handler,
+    PydanticValidationError: _pydantic_handler,
+    NotAuthorizedException: _http_handler,
+    PermissionDeniedException: _http_handler,
+    LitestarNotFound: _http_handler,
+    HTTPException: _http_handler,
+    IntegrityError: _integrity_handler,
+    Exception: _internal_handler,
+}
+
+__all__ = [
+    "Conflict", "DomainError", "Forbidden", "IllegalTransition", "Invalid", "NotFound",
+    "PROBLEM_JSON", "Unauthorized", "VersionConflict", "exception_handlers", "problem",
+    "pydantic_errors",
+]

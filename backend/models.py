@@ -1,0 +1,19 @@
+"""Imports every domain's tables so metadata (Alembic, tests) sees the whole schema."""
+
+from backend.audit.models import AuditEvent
+from backend.auth.models import User
+from backend.clients.models import Client, Contact, ReadinessAssessment
+from backend.db import SQLModel
+from backend.deliverables.models import Deliverable
+from backend.engagements.models import Engagement, StatusUpdate
+from backend.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.reports.models import Document
+from backend.workshops.models import Workshop, WorkshopAttendee
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AuditEvent", "Client", "Contact", "Deliverable", "Document", "Engagement", "Kpi",
+    "Measurement", "Pilot", "ReadinessAssessment", "StatusUpdate", "UseCaseIdea", "User",
+    "Workshop", "WorkshopAttendee", "metadata",
+]

@@ -1,0 +1,216 @@
+"""Test harness: every API test runs once per database backend.
+
+SQLite always runs; PostgreSQL runs when DESK_TEST_POSTGRES_URL points at a database (the CI
+script creates a fresh one). The schema is built by the real migrations, then every test
+starts from empty tables with an admin and a consultant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.app import create_app
+from backend.auth.passwords import hash_password
+from backend.config import Settings
+from backend.db import make_engine
+from backend.migrate import upgrade
+from backend.models import metadata
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "correct-horse-battery-staple"
+POSTGRES_URL = os.environ.get("DESK_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+async def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_url_factory(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    def make(backend: str, name: str = "desk") -> str:
+        if backend == "postgres":
+            assert POSTGRES_URL
+            return POSTGRES_URL
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp(name) / 'test.sqlite3'}"
+
+    return make
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def migrated_url(request: pytest.FixtureRequest, db_url_factory) -> str:  # noqa: ANN001
+    url = db_url_factory(request.param)
+    if request.param == "postgres":
+        await reset_postgres(url)
+    engine = make_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    return url
+
+
+@dataclass
+class QueryCounter:
+    count: int = 0
+    statements: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Api:
+    http: AsyncClient
+    app: Litestar
+    engine: AsyncEngine
+    tokens: dict[str, str]
+    users: dict[str, int]
+    counter: QueryCounter
+
+    def auth(self, who: str = "consultant") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    async def request(self, method: str, path: str, who: str | None = "consultant", **kw: Any) -> Any:
+        headers = kw.pop("headers", {}) | (self.auth(who) if who else {})
+        return await self.http.request(method, f"/api/v1{path}", headers=headers, **kw)
+
+    async def get(self, path: str, who: str | None = "consultant", **kw: Any) -> Any:
+        return await self.request("GET", path, who, **kw)
+
+    async def post(self, path: str, who: str | None = "consultant", **kw: Any) -> Any:
+        return await self.request("POST", path, who, **kw)
+
+    async def patch(self, path: str, who: str | None = "consultant", **kw: Any) -> Any:
+        return await self.request("PATCH", path, who, **kw)
+
+    async def delete(self, path: str, who: str | None = "consultant", **kw: Any) -> Any:
+        return await self.request("DELETE", path, who, **kw)
+
+    async def create(self, resource: str, body: dict[str, Any], who: str = "consultant") -> dict[str, Any]:
+        response = await self.post(f"/{resource}", who, json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def add_user(self, name: str, role: str, password_hash: str, client_id: int | None = None) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                text(
+                    "INSERT INTO users (email, full_name, role, client_id, is_active, password_hash,"
+                    " created_at, updated_at, version) VALUES (:email, :name, :role, :client_id,"
+                    " :active, :hash, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1) RETURNING id"
+                ),
+                {
+                    "email": f"{name}@example.de", "name": name.title(), "role": role,
+                    "client_id": client_id, "active": True, "hash": password_hash,
+                },
+            )
+            user_id = result.scalar_one()
+        self.users[name] = user_id
+        self.tokens[name] = self.app.state.auth.create_token(identifier=str(user_id))
+        return user_id
+
+    @contextmanager
+    def count_queries(self) -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        self.counter.count = 0
+        self.counter.statements = counter.statements
+        yield counter
+        counter.count = self.counter.count
+
+
+@asynccontextmanager
+async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Enter and leave the app lifespan in one task (anyio cancel scopes insist on it)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    await started.wait()
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture(scope="session")
+async def app_and_client(migrated_url: str) -> AsyncIterator[tuple[Litestar, AsyncClient, QueryCounter]]:
+    settings = Settings(database_url=migrated_url, env="test", secret_key=TEST_SECRET)
+    app = create_app(settings)
+    counter = QueryCounter()
+
+    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001, ARG001
+        counter.count += 1
+        counter.statements.append(statement)
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
+    # In-process ASGI on the test's own event loop, so one engine serves app and fixtures.
+    transport = ASGITransport(app=app)
+    async with running_lifespan(app), AsyncClient(transport=transport, base_url="https://testserver.local") as client:
+        yield app, client, counter
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                await conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+async def api(app_and_client, password_hash: str) -> Api:  # noqa: ANN001
+    app, client, counter = app_and_client
+    engine: AsyncEngine = app.state.engine
+    await truncate_all(engine)
+    client.cookies.clear()
+    api = Api(http=client, app=app, engine=engine, tokens={}, users={}, counter=counter)
+    await api.add_user("admin", "admin", password_hash)
+    await api.add_user("consultant", "consultant", password_hash)
+    return api
+
+
+@pytest.fixture
+def backend_name(api: Api) -> str:
+    return api.engine.dialect.name
+
+
+# -- small data builders shared by the API tests -------------------------------------------
+
+
+async def make_client(api: Api, name: str = "Müller Präzisionstechnik GmbH") -> dict[str, Any]:
+    return await api.create("clients", {"name": name, "city": "Aalen", "employee_count": 85})
+
+
+async def make_engagement(api: Api, client_id: int, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "client_id": client_id,
+        "title": "KI-Einführung",
+        "start_date": "2026-11-02",
+        "duration_weeks": 8,
+        "pricing_model": "fixed_fee",
+        "fixed_fee": "24000.00",
+    } | overrides
+    return await api.create("engagements", body)
