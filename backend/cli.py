@@ -10,6 +10,7 @@ import click
 from backend.config import get_settings
 from backend.db import make_engine, make_sessionmaker, unit_of_work
 from backend.enums import Role
+from backend.errors import DomainError
 
 
 def _with_session(fn):  # noqa: ANN001, ANN202 - tiny adapter for async CLI bodies
@@ -63,8 +64,6 @@ def create_user_cmd(email: str, full_name: str, role: str, client_id: int | None
         )
         return user.id
 
-    from backend.errors import DomainError
-
     try:
         user_id = asyncio.run(_with_session(go)())
     except DomainError as exc:
@@ -78,7 +77,10 @@ def seed_demo_cmd(if_empty: bool) -> None:
     """Load the demo client Müller Präzisionstechnik GmbH with a running engagement."""
     from backend.demo import seed_demo
 
-    summary = asyncio.run(_with_session(seed_demo)(only_if_empty=if_empty))
+    try:
+        summary = asyncio.run(_with_session(seed_demo)(only_if_empty=if_empty))
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.detail} (use --if-empty to skip a loaded database)") from exc
     click.echo(summary)
 
 

@@ -23,7 +23,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -190,6 +190,18 @@ def _integrity_handler(request: Request, exc: IntegrityError) -> Response[dict[s
     )
 
 
+def _data_handler(request: Request, exc: DataError) -> Response[dict[str, Any]]:
+    # The database refused a value the schema let through (e.g. an integer beyond its range).
+    log.info("data error on %s: %s", request.url.path, exc.orig)
+    return problem(
+        request,
+        status=HTTP_422_UNPROCESSABLE_ENTITY,
+        slug="validation",
+        title="Validation failed",
+        detail="A value is outside what the database can store (too large or malformed).",
+    )
+
+
 def _internal_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -210,6 +222,7 @@ exception_handlers: dict[Any, Any] = {
     LitestarNotFound: _http_handler,
     HTTPException: _http_handler,
     IntegrityError: _integrity_handler,
+    DataError: _data_handler,
     Exception: _internal_handler,
 }
 

@@ -14,19 +14,19 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import Example
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.crud import CrudService, Resource
 from backend.enums import Role
-from backend.schema import Page, Transition
+from backend.schema import MAX_ID, Page, Transition
 
 __all__ = ["DbSession", "Resource", "RowId", "resource_controller", "role_guard"]
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Rows to skip")]
 DbSession = NamedDependency[AsyncSession]
-RowId = FromPath[int]
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature
@@ -66,7 +66,8 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         ),
     ]
     for name, (typ, _column) in r.filters.items():
-        annotation = Annotated[typ | None, QueryParameter(description=f"Only rows with this {name}")]
+        bounds = {"ge": 0, "le": MAX_ID} if typ is int else {}
+        annotation = Annotated[typ | None, QueryParameter(description=f"Only rows with this {name}", **bounds)]
         params.append(inspect.Parameter(name, kw_only, annotation=annotation, default=None))
     if r.archive_field:
         archived = Annotated[bool, QueryParameter(description="Also list archived rows")]
@@ -79,6 +80,14 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         summary=f"List {r.name.replace('-', ' ')}",
         guards=[role_guard(r.read_roles)],
     )(list_rows)
+
+
+def _patch_examples(r: Resource) -> list[Example] | None:
+    editable = {k: v for k, v in (r.example or {}).items() if k not in r.immutable}
+    if not editable:
+        return None
+    key, value = next(iter(editable.items()))
+    return [Example(summary=f"Change {key}", value={key: value, "version": 1})]
 
 
 def _body(r: Resource, schema: type) -> Any:
@@ -113,7 +122,13 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
         )(create_row)
 
     if r.writable and r.updatable and r.update is not None:
-        update_body = Annotated[r.update, Body(description=f"Fields to change on the {r.entity}, plus its version")]
+        update_body = Annotated[
+            r.update,
+            Body(
+                description=f"Fields to change on the {r.entity}, plus the version you read",
+                examples=_patch_examples(r),
+            ),
+        ]
 
         async def update_row(
             self: Controller, db_session: DbSession, request: Request, row_id: RowId, data: Any

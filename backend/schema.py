@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Optional, TypeVar
 
-from pydantic import ConfigDict, create_model
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, create_model, field_validator
 from sqlmodel import SQLModel
 
 T = TypeVar("T")
@@ -16,6 +15,18 @@ class Strict(SQLModel):
     """Request bodies reject unknown fields instead of silently dropping them."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text; refuse it up front for every backend alike.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+# Primary keys are 32-bit integers on every backend.
+MAX_ID = 2**31 - 1
 
 
 class RowRead(SQLModel):

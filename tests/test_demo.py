@@ -1,0 +1,114 @@
+"""The demo seed against a freshly migrated SQLite file, independent of the API fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.auth.models import User
+from backend.clients.models import Client, Contact, ReadinessAssessment
+from backend.db import make_engine, make_sessionmaker, unit_of_work
+from backend.deliverables.models import Deliverable, DeliverableStatus
+from backend.demo import BERLIN, DEMO_ADMIN_EMAIL, seed_demo
+from backend.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.enums import Role
+from backend.migrate import upgrade
+from backend.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.workshops.models import Workshop, WorkshopAttendee
+
+
+@pytest.fixture
+async def maker(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine: AsyncEngine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
+    try:
+        await upgrade(engine)
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+async def count(session: AsyncSession, model: type[SQLModel]) -> int:
+    return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+async def all_rows(session: AsyncSession, model: type[SQLModel]) -> list:
+    return list((await session.exec(select(model))).all())
+
+
+async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[AsyncSession]) -> None:
+    async with unit_of_work(maker) as session:
+        summary = await seed_demo(session)
+    assert DEMO_ADMIN_EMAIL in summary
+
+    # A fresh session reads what was committed, not the seeding session's identity map.
+    async with unit_of_work(maker) as session:
+        (client,) = await all_rows(session, Client)
+        assert client.name == "Müller Präzisionstechnik GmbH"
+        assert await count(session, Contact) == 3
+
+        (engagement,) = await all_rows(session, Engagement)
+        assert engagement.status == EngagementStatus.active
+        assert engagement.duration_weeks == 8
+        assert engagement.client_id == client.id
+
+        users = {user.email: user for user in await all_rows(session, User)}
+        assert sorted(user.role for user in users.values()) == sorted(Role)
+        assert users[DEMO_ADMIN_EMAIL].role == Role.admin
+        (client_user,) = [user for user in users.values() if user.role == Role.client]
+        assert client_user.client_id == client.id
+
+        workshops = await all_rows(session, Workshop)
+        assert len(workshops) == 3
+        for workshop in workshops:
+            assert workshop.starts_at.tzinfo is not None and workshop.ends_at.tzinfo is not None
+            local = (workshop.starts_at.astimezone(BERLIN), workshop.ends_at.astimezone(BERLIN))
+            assert [t.time() for t in local] == [time(9), time(13)]
+        assert await count(session, WorkshopAttendee) > 0
+
+        pilots = await all_rows(session, Pilot)
+        assert len(pilots) == 2
+        ideas = await all_rows(session, UseCaseIdea)
+        assert {idea.pilot_id for idea in ideas if idea.pilot_id} == {pilot.id for pilot in pilots}
+
+        kpis = await all_rows(session, Kpi)
+        assert {kpi.pilot_id for kpi in kpis} == {pilot.id for pilot in pilots}
+        measurements = await all_rows(session, Measurement)
+        for kpi in kpis:
+            assert kpi.baseline_value is not None and kpi.baseline_date is not None
+            assert sum(m.kpi_id == kpi.id for m in measurements) >= 2
+        # The README's hand calculation uses exactly these numbers.
+        offers = next(kpi for kpi in kpis if kpi.name == "Bearbeitungszeit pro Angebot")
+        assert (offers.baseline_value, offers.target_value) == (Decimal("90"), Decimal("45"))
+        assert sorted(m.value for m in measurements if m.kpi_id == offers.id) == [
+            Decimal("41"), Decimal("48"), Decimal("62"),
+        ]
+
+        deliverables = await all_rows(session, Deliverable)
+        assert len(deliverables) == 5
+        (accepted,) = [d for d in deliverables if d.status == DeliverableStatus.accepted]
+        assert accepted.signed_off_by_contact_id is not None and accepted.signed_off_at is not None
+
+        assert await count(session, StatusUpdate) == 1
+        assert await count(session, ReadinessAssessment) == 1
+
+
+async def test_seed_demo_only_if_empty_adds_nothing_the_second_time(
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with unit_of_work(maker) as session:
+        await seed_demo(session, only_if_empty=True)
+    async with unit_of_work(maker) as session:
+        message = await seed_demo(session, only_if_empty=True)
+    assert "\n" not in message
+
+    async with unit_of_work(maker) as session:
+        assert await count(session, Client) == 1
+        assert await count(session, Engagement) == 1
+        assert await count(session, User) == 3

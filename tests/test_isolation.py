@@ -1,0 +1,91 @@
+"""A client user sees exactly their own client's data and learns nothing about others."""
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api, make_client, make_engagement
+
+
+async def build_client_world(api: Api, name: str) -> dict[str, Any]:
+    client = await make_client(api, name)
+    contact = await api.create("contacts", {"client_id": client["id"], "name": "Eva", "email": f"eva@{name[:3]}.de"})
+    engagement = await make_engagement(api, client["id"])
+    eid = engagement["id"]
+    workshop = await api.create("workshops", {
+        "engagement_id": eid, "kind": "kickoff", "title": "Kickoff",
+        "starts_at": "2026-11-03T09:00:00+01:00", "ends_at": "2026-11-03T12:00:00+01:00",
+    })
+    attendee = await api.create("workshop-attendees", {"workshop_id": workshop["id"], "contact_id": contact["id"]})
+    idea = await api.create("ideas", {"engagement_id": eid, "title": "Idee", "impact": 4, "effort": 2, "data_readiness": 3})
+    pilot = await api.create("pilots", {"engagement_id": eid, "title": "Pilot", "owner_contact_id": contact["id"]})
+    kpi = await api.create("kpis", {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"})
+    measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
+    deliverable = await api.create("deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2})
+    status = await api.create("status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
+    return {
+        "clients": client, "contacts": contact, "engagements": engagement, "workshops": workshop,
+        "workshop-attendees": attendee, "ideas": idea, "pilots": pilot, "kpis": kpi,
+        "measurements": measurement, "deliverables": deliverable, "status-updates": status,
+    }
+
+
+RESOURCES = [
+    "clients", "contacts", "engagements", "workshops", "workshop-attendees", "ideas", "pilots",
+    "kpis", "measurements", "deliverables", "status-updates",
+]
+
+
+@pytest.fixture
+async def two_clients(api: Api, password_hash: str) -> tuple[dict, dict]:
+    a = await build_client_world(api, "Alpha GmbH")
+    b = await build_client_world(api, "Beta GmbH")
+    await api.add_user("client_a", "client", password_hash, client_id=a["clients"]["id"])
+    return a, b
+
+
+async def test_client_user_reads_only_own_rows(api: Api, two_clients: tuple[dict, dict]) -> None:
+    a, b = two_clients
+    for resource in RESOURCES:
+        own = await api.get(f"/{resource}/{a[resource]['id']}", "client_a")
+        assert own.status_code == 200, resource
+        other = await api.get(f"/{resource}/{b[resource]['id']}", "client_a")
+        assert other.status_code == 404, resource
+        assert "Beta" not in other.text
+        listed = (await api.get(f"/{resource}", "client_a")).json()
+        assert [row["id"] for row in listed["items"]] == [a[resource]["id"]], resource
+        assert listed["total"] == 1
+
+
+async def test_filtering_by_another_clients_id_shows_nothing(api: Api, two_clients: tuple[dict, dict]) -> None:
+    _, b = two_clients
+    listed = (await api.get("/engagements", "client_a", params={"client_id": b["clients"]["id"]})).json()
+    assert listed == {"items": [], "total": 0, "limit": 20, "offset": 0}
+
+
+async def test_client_user_cannot_write_anything(api: Api, two_clients: tuple[dict, dict]) -> None:
+    a, b = two_clients
+    for world in (a, b):
+        engagement = world["engagements"]
+        patch = await api.patch(f"/engagements/{engagement['id']}", "client_a", json={"title": "x", "version": 1})
+        assert patch.status_code == 403
+        move = await api.post(f"/engagements/{engagement['id']}/transitions", "client_a", json={"to": "proposed", "version": 1})
+        assert move.status_code == 403
+    created = await api.post("/clients", "client_a", json={"name": "Neu"})
+    assert created.status_code == 403
+    assert (await api.get("/users", "client_a")).status_code == 403
+    assert (await api.get("/audit-events", "client_a")).status_code == 403
+
+
+async def test_contacts_cannot_cross_clients(api: Api, two_clients: tuple[dict, dict]) -> None:
+    a, b = two_clients
+    response = await api.post(
+        "/pilots",
+        json={"engagement_id": a["engagements"]["id"], "title": "X", "owner_contact_id": b["contacts"]["id"]},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "body.owner_contact_id"
+    attendee = await api.post(
+        "/workshop-attendees", json={"workshop_id": a["workshops"]["id"], "contact_id": b["contacts"]["id"]}
+    )
+    assert attendee.status_code == 422

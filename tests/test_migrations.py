@@ -1,0 +1,63 @@
+"""Migrations are the schema: they go up and down on both databases and match the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from backend.db import make_engine
+from backend.migrate import downgrade, upgrade
+from backend.models import metadata
+from tests.conftest import POSTGRES_URL, reset_postgres
+
+import pytest
+
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+async def fresh_engine(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001, ANN201
+    if request.param == "postgres":
+        # A second database on the same server keeps the shared test schema untouched.
+        base = make_engine(POSTGRES_URL)
+        name = "desk_migrations_check"
+        async with base.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            from sqlalchemy import text
+
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+        await base.dispose()
+        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+        await reset_postgres(url)
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
+    engine = make_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+async def table_names(engine) -> set[str]:  # noqa: ANN001
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def test_upgrade_downgrade_upgrade(fresh_engine) -> None:  # noqa: ANN001
+    await upgrade(fresh_engine)
+    expected = {t.name for t in metadata.sorted_tables}
+    assert expected <= await table_names(fresh_engine)
+    await downgrade(fresh_engine)
+    assert await table_names(fresh_engine) <= {"alembic_version"}
+    await upgrade(fresh_engine)
+    assert expected <= await table_names(fresh_engine)
+
+
+async def test_models_match_migrated_schema(fresh_engine) -> None:  # noqa: ANN001
+    await upgrade(fresh_engine)
+
+    def diff(sync_conn):  # noqa: ANN001, ANN202
+        context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+    async with fresh_engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+    assert changes == []
