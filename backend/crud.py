@@ -44,7 +44,8 @@ class StateMachine:
         if target not in allowed:
             options = ", ".join(sorted(allowed)) or "none (final state)"
             raise IllegalTransition(
-                f"A {entity} cannot move from '{current}' to '{target}'. Allowed from '{current}': {options}."
+                f"This {entity} cannot move from '{current}' to '{target}'. "
+                f"Allowed from '{current}': {options}."
             )
 
 
@@ -163,6 +164,8 @@ class CrudService:
         row = self.model(**values)
         session.add(row)
         await session.flush()
+        # Read back what the database stored (e.g. Decimal scale), so responses match later reads.
+        await session.refresh(row)
         await record(
             session, actor=user, action="create", entity_type=self.r.entity,
             entity_id=row.id, after=snapshot(row),
@@ -204,6 +207,7 @@ class CrudService:
         row.updated_at = utcnow()
         session.add(row)
         await session.flush()
+        await session.refresh(row)
 
     async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
         row = await self.get(session, user, row_id, lock=True)
@@ -232,7 +236,7 @@ class CrudService:
         row = await self.get(session, user, row_id, lock=True)
         self._check_version(row, body.version)
         current = str(getattr(row, machine.field))
-        machine.check(self.r.entity, current, body.to)
+        machine.check(self.r.entity.replace("_", " "), current, body.to)
         if body.to in machine.needs_reason and not (body.reason or "").strip():
             raise Invalid.field("body.reason", f"a reason is required to move to '{body.to}'")
         before = snapshot(row)

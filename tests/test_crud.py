@@ -79,6 +79,7 @@ async def test_cross_field_rule_applies_on_create_and_patch(api: Api) -> None:
     )
     assert ok.status_code == 200, ok.text
     assert ok.json()["fee_net"] == "16800.00"
+    assert ok.json()["days"] == "12.00"  # stored scale, not the echoed input
     assert ok.json()["fee_gross"] == "19992.00"
 
 
@@ -169,3 +170,21 @@ async def test_failed_write_leaves_no_audit_event_or_row(api: Api) -> None:
     await api.post("/engagements", json={"client_id": 5, "title": "T", "start_date": "2026-11-02",
                                           "duration_weeks": 8, "fixed_fee": "1"})
     assert (await api.get("/audit-events", "admin")).json()["total"] == 0
+
+
+async def test_times_are_stored_and_returned_in_utc(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    workshop = await api.create("workshops", {
+        "engagement_id": engagement["id"], "kind": "kickoff", "title": "Kickoff",
+        "starts_at": "2026-11-03T09:00:00+01:00", "ends_at": "2026-11-03T12:00:00+01:00",
+    })
+    fetched = (await api.get(f"/workshops/{workshop['id']}")).json()
+    assert fetched["starts_at"] == "2026-11-03T08:00:00Z"
+    assert fetched["created_at"].endswith("Z")
+    naive = await api.post("/workshops", json={
+        "engagement_id": engagement["id"], "kind": "review", "title": "Review",
+        "starts_at": "2026-11-03T09:00:00", "ends_at": "2026-11-03T12:00:00",
+    })
+    assert naive.status_code == 422
+    assert "UTC offset" in naive.json()["detail"]
