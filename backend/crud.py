@@ -73,6 +73,8 @@ class Resource:
     machine: StateMachine | None = None
     # Turn validated input into column values (hash a password, check cross-row rules).
     prepare: Hook | None = None
+    # Column stamped with the acting user's id on create (author, recorded_by …).
+    actor_field: str | None = None
     delete_guard: Callable[[Any], str | None] | None = None
     example: dict[str, Any] | None = None
     update: type[Strict] | None = None
@@ -146,11 +148,18 @@ class CrudService:
             if value is None or not column.foreign_keys:
                 continue
             target = next(iter(column.foreign_keys)).column
+            path = f"body.{column.name}"
+            if target.table.name == "users":
+                # Domain rows point at users only as team members (lead, facilitator, author).
+                role = (await session.exec(select(target.table.c.role).where(target == value))).first()
+                if role is None:
+                    raise Invalid.field(path, f"user {value} does not exist")
+                if role not in STAFF:
+                    raise Invalid.field(path, f"user {value} is not a member of the consultancy team")
+                continue
             found = (await session.exec(select(target).where(target == value))).first()
             if found is None:
-                raise Invalid.field(
-                    f"body.{column.name}", f"{target.table.name} {value} does not exist"
-                )
+                raise Invalid.field(path, f"{target.table.name} {value} does not exist")
 
     async def _prepare(self, session: AsyncSession, values: dict[str, Any], row: Any) -> dict[str, Any]:
         if self.r.prepare is not None:
@@ -161,6 +170,8 @@ class CrudService:
         values = data.model_dump()
         await self._check_references(session, values)
         values = await self._prepare(session, values, None)
+        if self.r.actor_field:
+            values[self.r.actor_field] = getattr(user, "id", None)
         row = self.model(**values)
         session.add(row)
         await session.flush()

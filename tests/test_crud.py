@@ -188,3 +188,60 @@ async def test_times_are_stored_and_returned_in_utc(api: Api) -> None:
     })
     assert naive.status_code == 422
     assert "UTC offset" in naive.json()["detail"]
+
+
+async def test_user_references_must_be_team_members(api: Api, password_hash: str) -> None:
+    client = await make_client(api)
+    client_user = await api.add_user("kunde", "client", password_hash, client_id=client["id"])
+    refused = await api.post("/engagements", json={
+        "client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 8,
+        "fixed_fee": "1000", "lead_consultant_id": client_user,
+    })
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{
+        "path": "body.lead_consultant_id",
+        "message": f"user {client_user} is not a member of the consultancy team",
+    }]
+    engagement = await make_engagement(api, client["id"], lead_consultant_id=api.users["consultant"])
+    assert engagement["lead_consultant_id"] == api.users["consultant"]
+
+
+async def test_author_and_recorder_are_stamped_from_the_token(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    update = await api.create(
+        "status-updates", {"engagement_id": engagement["id"], "iso_week": "2026-W48", "rag": "amber"}, who="admin"
+    )
+    assert update["author_id"] == api.users["admin"]
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "P"})
+    kpi = await api.create("kpis", {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"})
+    measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41.5"})
+    assert measurement["recorded_by_id"] == api.users["consultant"]
+    assert measurement["value"] == "41.5000"
+    # forging the author is an unknown field, not a silent override
+    forged = await api.post("/status-updates", json={
+        "engagement_id": engagement["id"], "iso_week": "2026-W49", "rag": "green", "author_id": 1,
+    })
+    assert forged.status_code == 422
+
+
+async def test_one_status_update_per_week(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    body = {"engagement_id": engagement["id"], "iso_week": "2026-W48", "rag": "green"}
+    await api.create("status-updates", body)
+    again = await api.post("/status-updates", json=body)
+    assert again.status_code == 409
+    bad_week = await api.post("/status-updates", json=body | {"iso_week": "2026-48"})
+    assert bad_week.status_code == 422 and bad_week.json()["errors"][0]["path"] == "body.iso_week"
+
+
+async def test_measurements_cannot_be_edited_in_place(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "P"})
+    kpi = await api.create("kpis", {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"})
+    m = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
+    response = await api.patch(f"/measurements/{m['id']}", json={"value": "40", "version": 1})
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -7,9 +7,10 @@ import pytest
 from tests.conftest import Api, make_client, make_engagement
 
 
-async def build_client_world(api: Api, name: str) -> dict[str, Any]:
-    client = await make_client(api, name)
-    contact = await api.create("contacts", {"client_id": client["id"], "name": "Eva", "email": f"eva@{name[:3]}.de"})
+async def build_client_world(api: Api, name: str, client: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One row of every client-owned resource; pass `client` to add another set to it."""
+    client = client or await make_client(api, name)
+    contact = await api.create("contacts", {"client_id": client["id"], "name": "Eva", "email": f"eva@{name}.de".replace(" ", "")})
     engagement = await make_engagement(api, client["id"])
     eid = engagement["id"]
     workshop = await api.create("workshops", {

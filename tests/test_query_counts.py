@@ -6,9 +6,9 @@ from tests.test_isolation import RESOURCES, build_client_world
 LISTS = [*RESOURCES, "users", "audit-events", "documents"]
 
 
-async def count_list_queries(api: Api, who: str) -> dict[str, int]:
+async def count_list_queries(api: Api, who: str, lists: list[str] = LISTS) -> dict[str, int]:
     counts = {}
-    for resource in LISTS:
+    for resource in lists:
         with api.count_queries() as counter:
             response = await api.get(f"/{resource}", who, params={"limit": 100})
         assert response.status_code == 200, response.text
@@ -26,3 +26,16 @@ async def test_list_query_count_is_constant(api: Api) -> None:
     # user lookup + count + page; a transaction wrapper may add BEGIN/COMMIT-free statements only
     assert max(many.values()) <= 3, many
     assert (await api.get("/engagements", "admin")).json()["total"] == 6
+
+
+async def test_client_scoped_list_query_count_is_constant(api: Api, password_hash: str) -> None:
+    world = await build_client_world(api, "Eigen GmbH")
+    await api.add_user("kunde", "client", password_hash, client_id=world["clients"]["id"])
+    few = await count_list_queries(api, "kunde", RESOURCES)
+    for n in range(4):
+        await build_client_world(api, f"Fremd {n} GmbH")
+        await build_client_world(api, f"eigen{n}", client=world["clients"])
+    assert (await api.get("/engagements", "kunde")).json()["total"] == 5
+    many = await count_list_queries(api, "kunde", RESOURCES)
+    assert many == few
+    assert max(many.values()) <= 3, many

@@ -8,6 +8,7 @@ from litestar.security.jwt import JWTCookieAuth
 
 from backend.auth.models import LoginRequest, TokenResponse, User, UserCreate, UserRead, UserValues
 from backend.auth.service import authenticate, prepare_user
+from backend.crud import STAFF
 from backend.enums import Role
 from backend.resource import DbSession, Resource, resource_controller
 
@@ -20,7 +21,8 @@ users = Resource(
     check=UserValues,
     filters={"role": (Role, User.role), "client_id": (int, User.client_id)},
     sortable=("id", "email", "full_name", "created_at"),
-    read_roles=frozenset({Role.admin}),
+    # The team sees who is who (to pick a lead consultant); only admins change users.
+    read_roles=STAFF,
     write_roles=frozenset({Role.admin}),
     prepare=prepare_user,
     deletable=False,  # deactivate with is_active=false; audit rows keep pointing at the user

@@ -90,6 +90,7 @@ status_updates = Resource(
     sortable=("id", "iso_week", "created_at"),
     default_sort="-iso_week",
     client_scope=lambda client_id: in_client(StatusUpdate.engagement_id, client_id),
+    actor_field="author_id",
     example={
         "engagement_id": 1,
         "iso_week": "2026-W48",

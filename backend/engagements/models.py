@@ -88,6 +88,9 @@ class EngagementRead(EngagementBase, RowRead):
         return None if net is None else round_money(net * (1 + self.vat_rate / 100))
 
 
+ISO_WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+
+
 class Rag(StrEnum):
     green = "green"
     amber = "amber"
@@ -96,7 +99,7 @@ class Rag(StrEnum):
 
 class StatusUpdateBase(SQLModel):
     engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
-    iso_week: str = Field(regex=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", max_length=8)
+    iso_week: str = Field(max_length=8, schema_extra={"pattern": ISO_WEEK_PATTERN})
     rag: Rag = Field(sa_type=String(10))
     summary: str = Field(default="", max_length=20_000, sa_type=Text)
     done: str = Field(default="", max_length=20_000, sa_type=Text)

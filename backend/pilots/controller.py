@@ -171,6 +171,7 @@ measurements = Resource(
     client_scope=lambda client_id: Measurement.kpi_id.in_(_kpi_ids(client_id)),
     # Measurements are evidence: they are never edited in place.
     updatable=False,
+    actor_field="recorded_by_id",
     example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15},
 )
 

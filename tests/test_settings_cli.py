@@ -1,0 +1,44 @@
+import pytest
+from click.testing import CliRunner
+from pydantic import ValidationError
+
+from backend.cli import main
+from backend.config import DEV_SECRET, Settings
+
+
+def test_default_secret_is_refused_outside_dev() -> None:
+    assert Settings(env="dev").secret_key == DEV_SECRET
+    with pytest.raises(ValidationError, match="DESK_SECRET_KEY must be set"):
+        Settings(env="production")
+    with pytest.raises(ValidationError, match="at least 32"):
+        Settings(env="production", secret_key="short")
+    assert Settings(env="production", secret_key="p" * 40).env == "production"
+
+
+def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+    from backend.config import get_settings
+
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(main, ["migrate"]).exit_code == 0
+        created = runner.invoke(
+            main, ["create-user", "--email", "anna@example.de", "--name", "Anna", "--role", "consultant"],
+            input="ein-langes-passwort\nein-langes-passwort\n",
+        )
+        assert created.exit_code == 0, created.output
+        assert "created user 1 <anna@example.de> (consultant)" in created.output
+        duplicate = runner.invoke(
+            main, ["create-user", "--email", "ANNA@example.de", "--name", "Anna", "--role", "admin"],
+            input="ein-langes-passwort\nein-langes-passwort\n",
+        )
+        assert duplicate.exit_code == 1
+        assert "already exists" in duplicate.output
+        seeded = runner.invoke(main, ["seed-demo"])
+        assert seeded.exit_code == 0, seeded.output
+        assert "demo data loaded: 1 client" in seeded.output
+        again = runner.invoke(main, ["seed-demo", "--if-empty"])
+        assert again.exit_code == 0 and "not loaded" in again.output
+    finally:
+        get_settings.cache_clear()
