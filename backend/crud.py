@@ -183,7 +183,7 @@ class CrudService:
         )
         return row
 
-    def _check_version(self, row: Any, version: int) -> None:
+    def check_version(self, row: Any, version: int) -> None:
         if row.version != version:
             raise VersionConflict(
                 f"{self.r.entity} {row.id} is at version {row.version}, you sent {version}. "
@@ -193,7 +193,7 @@ class CrudService:
     async def update(self, session: AsyncSession, user: Any, row_id: int, patch: Strict) -> Any:
         assert self.r.create is not None
         row = await self.get(session, user, row_id, lock=True)
-        self._check_version(row, patch.version)  # type: ignore[attr-defined]
+        self.check_version(row, patch.version)  # type: ignore[attr-defined]
         check = self.r.check or self.r.create
         changes = patch.model_dump(exclude_unset=True, exclude={"version"})
         current = {name: getattr(row, name) for name in check.model_fields if hasattr(row, name)}
@@ -206,14 +206,14 @@ class CrudService:
         changed = await self._prepare(session, changed, row)
         for key, value in changed.items():
             setattr(row, key, value)
-        await self._touch(session, row)
+        await self.touch(session, row)
         await record(
             session, actor=user, action="update", entity_type=self.r.entity,
             entity_id=row.id, before=before, after=snapshot(row),
         )
         return row
 
-    async def _touch(self, session: AsyncSession, row: Any) -> None:
+    async def touch(self, session: AsyncSession, row: Any) -> None:
         row.version += 1
         row.updated_at = utcnow()
         session.add(row)
@@ -223,14 +223,14 @@ class CrudService:
     async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
         row = await self.get(session, user, row_id, lock=True)
         if version is not None:
-            self._check_version(row, version)
+            self.check_version(row, version)
         if self.r.delete_guard is not None and (reason := self.r.delete_guard(row)):
             raise Conflict(reason)
         before = snapshot(row)
         if self.r.archive_field:
             if getattr(row, self.r.archive_field) is None:
                 setattr(row, self.r.archive_field, utcnow())
-                await self._touch(session, row)
+                await self.touch(session, row)
             action = "archive"
         else:
             await session.delete(row)
@@ -245,7 +245,7 @@ class CrudService:
         machine = self.r.machine
         assert machine is not None
         row = await self.get(session, user, row_id, lock=True)
-        self._check_version(row, body.version)
+        self.check_version(row, body.version)
         current = str(getattr(row, machine.field))
         machine.check(self.r.entity.replace("_", " "), current, body.to)
         if body.to in machine.needs_reason and not (body.reason or "").strip():
@@ -254,7 +254,7 @@ class CrudService:
         setattr(row, machine.field, body.to)
         if machine.on_enter is not None:
             machine.on_enter(row, body.to, body.reason)
-        await self._touch(session, row)
+        await self.touch(session, row)
         await record(
             session, actor=user, action=f"transition:{current}->{body.to}",
             entity_type=self.r.entity, entity_id=row.id, before=before, after=snapshot(row),

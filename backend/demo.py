@@ -22,6 +22,7 @@ from backend.config import get_settings
 from backend.deliverables.models import Deliverable, DeliverableKind, DeliverableStatus
 from backend.engagements.models import Engagement, EngagementStatus, PricingModel, Rag, StatusUpdate
 from backend.enums import Language, Role
+from backend.pilots.scoring import idea_score
 from backend.pilots.models import (
     Direction,
     Kpi,
@@ -548,6 +549,7 @@ async def _add_ideas(
                 engagement_id=engagement.id, workshop_id=discovery.id, title=title,
                 description=description, process_area=area, impact=impact, effort=effort,
                 data_readiness=data_readiness,
+                score=idea_score(impact=impact, effort=effort, data_readiness=data_readiness),
                 pilot_id=pilots[pilot_key].id if pilot_key else None,
             )
             for title, description, area, impact, effort, data_readiness, pilot_key in IDEAS

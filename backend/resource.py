@@ -21,7 +21,7 @@ from backend.crud import CrudService, Resource
 from backend.enums import Role
 from backend.schema import MAX_ID, Page, Transition
 
-__all__ = ["DbSession", "Resource", "RowId", "resource_controller", "role_guard"]
+__all__ = ["DbSession", "Resource", "RowId", "example_body", "resource_controller", "role_guard"]
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Rows to skip")]
@@ -80,6 +80,11 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         summary=f"List {r.name.replace('-', ' ')}",
         guards=[role_guard(r.read_roles)],
     )(list_rows)
+
+
+def example_body(schema: type, value: dict[str, Any], description: str | None = None) -> Any:
+    """Request-body annotation carrying one documented example."""
+    return Annotated[schema, Body(examples=[Example(value=value)], description=description)]
 
 
 def _patch_examples(r: Resource) -> list[Example] | None:
@@ -168,7 +173,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
             db_session: DbSession,
             request: Request,
             row_id: RowId,
-            data: Annotated[Transition, Body(examples=[Example(value={"to": "active", "version": 1})])],
+            data: example_body(Transition, {"to": "active", "version": 1}),  # type: ignore[valid-type]
         ) -> Any:
             return read.model_validate(await svc.transition(db_session, request.user, row_id, data))
 

@@ -61,3 +61,35 @@ async def test_models_match_migrated_schema(fresh_engine) -> None:  # noqa: ANN0
     async with fresh_engine.connect() as conn:
         changes = await conn.run_sync(diff)
     assert changes == []
+
+
+async def test_idea_score_backfill(fresh_engine) -> None:  # noqa: ANN001
+    from sqlalchemy import text
+
+    from backend.pilots.scoring import idea_score
+
+    await upgrade(fresh_engine, "0001")
+    now = "2026-11-02 10:00:00"
+    async with fresh_engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO clients (id, name, country, created_at, updated_at, version)"
+            f" VALUES (1, 'K', 'DE', '{now}', '{now}', 1)"
+        ))
+        await conn.execute(text(
+            "INSERT INTO engagements (id, client_id, title, start_date, duration_weeks, pricing_model,"
+            " currency, vat_rate, review_before_send, status, created_at, updated_at, version)"
+            f" VALUES (1, 1, 'E', '2026-11-02', 8, 'fixed_fee', 'EUR', 19, false, 'draft', '{now}', '{now}', 1)"
+        ))
+        await conn.execute(text(
+            "INSERT INTO use_case_ideas (engagement_id, title, process_area, impact, effort,"
+            " data_readiness, created_at, updated_at, version)"
+            f" VALUES (1, 'A', 'other', 5, 2, 4, '{now}', '{now}', 1), (1, 'B', 'other', 1, 5, 1, '{now}', '{now}', 1)"
+        ))
+    await upgrade(fresh_engine)
+    async with fresh_engine.connect() as conn:
+        scores = (await conn.execute(text("SELECT title, score FROM use_case_ideas ORDER BY title"))).all()
+    assert scores == [
+        ("A", idea_score(impact=5, effort=2, data_readiness=4)),
+        ("B", idea_score(impact=1, effort=5, data_readiness=1)),
+    ]
+    assert scores[0][1] == 88 and scores[1][1] == 0  # (50·4 + 30·3 + 20·3 + 2) // 4 = 88

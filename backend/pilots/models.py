@@ -41,6 +41,8 @@ class IdeaBase(SQLModel):
 class UseCaseIdea(Row, IdeaBase, table=True):
     __tablename__ = "use_case_ideas"
     pilot_id: int | None = Field(default=None, foreign_key="pilots.id", ondelete="SET NULL")
+    # Derived from the three scores on every write (pilots/scoring.py); stored to sort by it.
+    score: int = Field(default=0, index=True)
 
 
 class IdeaCreate(IdeaBase, Strict):
@@ -49,6 +51,18 @@ class IdeaCreate(IdeaBase, Strict):
 
 class IdeaRead(IdeaBase, RowRead):
     pilot_id: int | None = None
+    score: int
+
+
+class PromoteIdea(Strict):
+    """Turn an idea into a pilot; fields left out are taken from the idea."""
+
+    version: int
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    hypothesis: str | None = Field(default=None, max_length=20_000)
+    owner_contact_id: int | None = None
+    start_week: int | None = Field(default=None, ge=1, le=104)
+    end_week: int | None = Field(default=None, ge=1, le=104)
 
 
 class PilotBase(SQLModel):
@@ -144,3 +158,18 @@ class MeasurementRead(MeasurementBase, RowRead):
     corrects_id: int | None = None
     superseded: bool
     recorded_by_id: int | None = None
+
+
+class MeasurementCorrection(Strict):
+    """A corrected value; the original stays, marked superseded, and points to this one."""
+
+    version: int
+    value: Decimal = Field(max_digits=14, decimal_places=4)
+    note: str = Field(min_length=3, max_length=2000, description="Why the value was corrected")
+    measured_on: date | None = None
+    sample_size: int | None = Field(default=None, ge=1)
+
+
+class IdeaPromotion(SQLModel):
+    idea: IdeaRead
+    pilot: PilotRead
