@@ -18,7 +18,7 @@ from backend import models  # noqa: F401 - registers every table
 from backend.audit.controller import AuditController
 from backend.auth.backend import build_auth
 from backend.auth.controller import AuthController, UserController
-from backend.clients.controller import ClientController, ContactController
+from backend.clients.controller import AssessmentController, ClientController, ContactController
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.deliverables.controller import DeliverableController
@@ -34,7 +34,8 @@ from backend.reports.controller import DocumentController
 from backend.workshops.controller import AttendeeController, WorkshopController
 
 API_CONTROLLERS = [
-    AuthController, UserController, ClientController, ContactController, EngagementController,
+    AuthController, UserController, ClientController, ContactController, AssessmentController,
+    EngagementController,
     StatusUpdateController, WorkshopController, AttendeeController, IdeaController,
     PilotController, KpiController, MeasurementController, DeliverableController,
     DocumentController, AuditController,

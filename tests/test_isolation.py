@@ -24,16 +24,21 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
     measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
     deliverable = await api.create("deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2})
     status = await api.create("status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
+    assessment = await api.create("readiness-assessments", {
+        "client_id": client["id"], "engagement_id": eid, "phase": "start", "assessed_on": "2026-11-02",
+        "priorities": 1, "responsibility": 2, "people_enabled": 1, "pilots_in_production": 0, "kpi_practice": 1,
+    })
     return {
         "clients": client, "contacts": contact, "engagements": engagement, "workshops": workshop,
         "workshop-attendees": attendee, "ideas": idea, "pilots": pilot, "kpis": kpi,
         "measurements": measurement, "deliverables": deliverable, "status-updates": status,
+        "readiness-assessments": assessment,
     }
 
 
 RESOURCES = [
     "clients", "contacts", "engagements", "workshops", "workshop-attendees", "ideas", "pilots",
-    "kpis", "measurements", "deliverables", "status-updates",
+    "kpis", "measurements", "deliverables", "status-updates", "readiness-assessments",
 ]
 
 

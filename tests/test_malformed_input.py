@@ -15,6 +15,7 @@ BAD_BODIES = [
 WRITE_PATHS = [
     "/clients", "/contacts", "/engagements", "/workshops", "/workshop-attendees", "/ideas",
     "/pilots", "/kpis", "/measurements", "/deliverables", "/status-updates", "/users",
+    "/readiness-assessments",
 ]
 
 

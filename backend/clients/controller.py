@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from backend.clients.models import (
+    AssessmentCreate,
+    AssessmentPhase,
+    AssessmentRead,
     Client,
     ClientCreate,
     ClientRead,
     Contact,
     ContactCreate,
     ContactRead,
+    ReadinessAssessment,
 )
+from backend.engagements.service import client_id_of
 from backend.enums import Language
+from backend.errors import Invalid
 from backend.resource import Resource, resource_controller
 
 clients = Resource(
@@ -58,6 +68,46 @@ contacts = Resource(
     },
 )
 
+async def _engagement_of_client(
+    session: AsyncSession, values: dict[str, Any], row: ReadinessAssessment | None
+) -> dict[str, Any]:
+    engagement_id = values.get("engagement_id", row.engagement_id if row else None)
+    client_id = values.get("client_id", row.client_id if row else None)
+    if engagement_id is not None and await client_id_of(session, engagement_id) != client_id:
+        raise Invalid.field("body.engagement_id", f"engagement {engagement_id} is not for client {client_id}")
+    return values
+
+
+assessments = Resource(
+    name="readiness-assessments",
+    entity="readiness_assessment",
+    model=ReadinessAssessment,
+    read=AssessmentRead,
+    create=AssessmentCreate,
+    immutable=("client_id",),
+    filters={
+        "client_id": (int, ReadinessAssessment.client_id),
+        "engagement_id": (int, ReadinessAssessment.engagement_id),
+        "phase": (AssessmentPhase, ReadinessAssessment.phase),
+    },
+    sortable=("id", "assessed_on", "created_at"),
+    default_sort="assessed_on",
+    client_scope=lambda client_id: ReadinessAssessment.client_id == client_id,
+    prepare=_engagement_of_client,
+    example={
+        "client_id": 1,
+        "engagement_id": 1,
+        "phase": "start",
+        "assessed_on": "2026-11-02",
+        "priorities": 1,
+        "responsibility": 1,
+        "people_enabled": 2,
+        "pilots_in_production": 0,
+        "kpi_practice": 1,
+        "notes": "Noch keine KI-Verantwortliche benannt",
+    },
+)
+
 ClientController = resource_controller(clients)
+AssessmentController = resource_controller(assessments)
 ContactController = resource_controller(contacts)
-__all__ = ["ClientController", "ContactController", "clients", "contacts"]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import EmailStr
+from pydantic import EmailStr, computed_field
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -64,10 +65,19 @@ class ContactRead(ContactBase, RowRead):
     pass
 
 
+class AssessmentPhase(StrEnum):
+    start = "start"
+    end = "end"
+
+
+# The seed's levers of AI readiness, each scored 0–5.
+LEVERS = ("priorities", "responsibility", "people_enabled", "pilots_in_production", "kpi_practice")
+
+
 class AssessmentBase(SQLModel):
     client_id: int = Field(foreign_key="clients.id", ondelete="CASCADE", index=True)
     engagement_id: int | None = Field(default=None, foreign_key="engagements.id", ondelete="CASCADE")
-    phase: str = Field(max_length=10, description="start or end of the engagement")
+    phase: AssessmentPhase = Field(sa_type=String(10), description="start or end of the engagement")
     assessed_on: date
     priorities: int = Field(ge=0, le=5, description="Clear AI priorities set")
     responsibility: int = Field(ge=0, le=5, description="AI owner / team named")
@@ -80,3 +90,23 @@ class AssessmentBase(SQLModel):
 class ReadinessAssessment(Row, AssessmentBase, table=True):
     __tablename__ = "readiness_assessments"
     __table_args__ = (UniqueConstraint("engagement_id", "phase"),)
+
+
+class AssessmentCreate(AssessmentBase, Strict):
+    pass
+
+
+class AssessmentRead(AssessmentBase, RowRead):
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total(self) -> int:
+        """Sum of the five levers, 0–25."""
+        return sum(getattr(self, lever) for lever in LEVERS)
+
+
+class ReadinessComparison(SQLModel):
+    engagement_id: int
+    start: AssessmentRead | None
+    end: AssessmentRead | None
+    # end − start per lever and in total; None until both assessments exist.
+    delta: dict[str, int] | None

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.crud import StateMachine
+from litestar import Request, get
+
+from backend.clients.models import ReadinessComparison
+from backend.clients.service import readiness_comparison
+from backend.crud import CrudService, StateMachine
 from backend.db import utcnow
 from backend.engagements.models import (
     Engagement,
@@ -15,7 +19,7 @@ from backend.engagements.models import (
     StatusUpdateRead,
 )
 from backend.engagements.service import in_client
-from backend.resource import Resource, resource_controller
+from backend.resource import DbSession, Resource, RowId, resource_controller
 
 S = EngagementStatus
 
@@ -102,5 +106,18 @@ status_updates = Resource(
     },
 )
 
-EngagementController = resource_controller(engagements)
+engagement_service = CrudService(engagements)
+
+
+class EngagementController(resource_controller(engagements, engagement_service)):  # type: ignore[misc]
+    @get(
+        "/{row_id:int}/readiness",
+        operation_id="engagement_readiness",
+        summary="AI-readiness at engagement start vs end, with the change per lever",
+    )
+    async def readiness(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
+    ) -> ReadinessComparison:
+        await engagement_service.get(db_session, request.user, row_id)
+        return await readiness_comparison(db_session, row_id)
 StatusUpdateController = resource_controller(status_updates)
