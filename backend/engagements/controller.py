@@ -7,6 +7,8 @@ from litestar import Request, get
 from backend.clients.models import ReadinessComparison
 from backend.clients.service import readiness_comparison
 from backend.crud import CrudService, StateMachine
+from backend.pilots.results_read import EngagementResultRead
+from backend.pilots.service import engagement_results
 from backend.db import utcnow
 from backend.engagements.models import (
     Engagement,
@@ -120,4 +122,15 @@ class EngagementController(resource_controller(engagements, engagement_service))
     ) -> ReadinessComparison:
         await engagement_service.get(db_session, request.user, row_id)
         return await readiness_comparison(db_session, row_id)
+
+    @get(
+        "/{row_id:int}/results",
+        operation_id="engagement_results",
+        summary="Savings of all pilots, with first-year ROI and payback against the fee",
+    )
+    async def results(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
+    ) -> EngagementResultRead:
+        engagement = EngagementRead.model_validate(await engagement_service.get(db_session, request.user, row_id))
+        return await engagement_results(db_session, engagement_id=row_id, fee=engagement.fee_net)
 StatusUpdateController = resource_controller(status_updates)

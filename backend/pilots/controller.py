@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, post
+from litestar import Request, get, post
 
 from backend.pilots import service
 from backend.pilots.models import (
@@ -14,6 +14,7 @@ from backend.pilots.models import (
     PromoteIdea,
 )
 from backend.pilots.resources import ideas, kpis, measurements, pilots
+from backend.pilots.results_read import PilotResultRead
 from backend.resource import DbSession, RowId, example_body, resource_controller, role_guard
 
 _write = [role_guard(ideas.write_roles)]
@@ -59,5 +60,14 @@ class MeasurementController(resource_controller(measurements, service.measuremen
         return MeasurementRead.model_validate(corrected)
 
 
-PilotController = resource_controller(pilots, service.pilot_service)
+class PilotController(resource_controller(pilots, service.pilot_service)):  # type: ignore[misc]
+    @get(
+        "/{row_id:int}/results",
+        operation_id="pilot_results",
+        summary="Each KPI against its baseline: improvement, target progress, time and money saved",
+    )
+    async def results(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
+    ) -> PilotResultRead:
+        return await service.pilot_results(db_session, request.user, row_id)
 KpiController = resource_controller(kpis)

@@ -1,23 +1,37 @@
-"""Pilot actions beyond plain CRUD: promoting ideas and correcting measurements."""
+"""Pilot actions beyond plain CRUD: promoting ideas, correcting measurements, results."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record, snapshot
 from backend.crud import CrudService
 from backend.errors import Conflict
 from backend.pilots.models import (
+    Kpi,
     Measurement,
     MeasurementCorrection,
     Pilot,
     PilotCreate,
+    PilotStage,
     PromoteIdea,
     UseCaseIdea,
 )
 from backend.pilots.resources import ideas, measurements, pilots
+from backend.pilots.results import ResultStatus, evaluate_pilot, fee_return, total
+from backend.pilots.results_read import (
+    EngagementResultRead,
+    PilotResultRead,
+    fee_return_read,
+    figures_read,
+    pilot_input,
+    pilot_result_read,
+)
 
 idea_service = CrudService(ideas)
 pilot_service = CrudService(pilots)
@@ -81,3 +95,52 @@ async def correct_measurement(
         entity_id=original.id, before=before, after=snapshot(correction),
     )
     return correction
+
+
+async def _kpis_with_measurements(
+    session: AsyncSession, pilot_ids: list[int]
+) -> tuple[dict[int, list[Kpi]], dict[int, list[Measurement]]]:
+    """All KPIs of the pilots and all their measurements, in two queries."""
+    kpis = (await session.exec(select(Kpi).where(Kpi.pilot_id.in_(pilot_ids)).order_by(Kpi.id))).all()
+    measured = (
+        await session.exec(select(Measurement).where(Measurement.kpi_id.in_([k.id for k in kpis])))
+    ).all()
+    by_pilot: dict[int, list[Kpi]] = defaultdict(list)
+    for kpi in kpis:
+        by_pilot[kpi.pilot_id].append(kpi)
+    by_kpi: dict[int, list[Measurement]] = defaultdict(list)
+    for measurement in measured:
+        by_kpi[measurement.kpi_id].append(measurement)
+    return by_pilot, by_kpi
+
+
+async def pilot_results(session: AsyncSession, user: Any, pilot_id: int) -> PilotResultRead:
+    pilot = await pilot_service.get(session, user, pilot_id)
+    by_pilot, by_kpi = await _kpis_with_measurements(session, [pilot.id])
+    kpis = by_pilot[pilot.id]
+    return pilot_result_read(pilot, kpis, evaluate_pilot(pilot_input(pilot, kpis, by_kpi)))
+
+
+async def engagement_results(
+    session: AsyncSession, *, engagement_id: int, fee: Decimal | None
+) -> EngagementResultRead:
+    """Results of every pilot of an engagement; the caller has checked access to it."""
+    pilots = (
+        await session.exec(select(Pilot).where(Pilot.engagement_id == engagement_id).order_by(Pilot.id))
+    ).all()
+    by_pilot, by_kpi = await _kpis_with_measurements(session, [p.id for p in pilots])
+    evaluated = [evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi)) for p in pilots]
+    # Stopped pilots are shown but save nothing any more, so they stay out of the totals.
+    counted = [r.exact for p, r in zip(pilots, evaluated, strict=True) if p.stage != PilotStage.stopped]
+    exact = total(counted)
+    return EngagementResultRead(
+        engagement_id=engagement_id,
+        status=ResultStatus.no_figures if exact is None else ResultStatus.ok,
+        figures=figures_read(None if exact is None else exact.rounded()),
+        fee_return=fee_return_read(fee_return(exact, fee)),
+        excluded_pilot_ids=[p.id for p in pilots if p.stage == PilotStage.stopped],
+        pilots=[
+            pilot_result_read(p, by_pilot[p.id], result)
+            for p, result in zip(pilots, evaluated, strict=True)
+        ],
+    )
