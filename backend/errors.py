@@ -177,29 +177,18 @@ def _http_handler(request: Request, exc: HTTPException) -> Response[dict[str, An
     )
 
 
-def _integrity_handler(request: Request, exc: IntegrityError) -> Response[dict[str, Any]]:
-    # Reached only when a uniqueness or reference rule was broken by a concurrent write; the
-    # services check the common cases first and answer with field paths.
-    log.info("integrity error on %s: %s", request.url.path, exc.orig)
-    return problem(
-        request,
-        status=HTTP_409_CONFLICT,
-        slug="conflict",
-        title="Conflict",
-        detail="The change conflicts with existing data (duplicate or missing reference).",
-    )
+# The services check the common cases first and answer with field paths; these catch what a
+# concurrent write (duplicate, vanished reference) or an out-of-range value still gets past them.
+_DATABASE_REFUSALS: list[tuple[type[Exception], DomainError]] = [
+    (IntegrityError, Conflict("The change conflicts with existing data (duplicate or missing reference).")),
+    (DataError, Invalid("A value is outside what the database can store (too large or malformed).")),
+]
 
 
-def _data_handler(request: Request, exc: DataError) -> Response[dict[str, Any]]:
-    # The database refused a value the schema let through (e.g. an integer beyond its range).
-    log.info("data error on %s: %s", request.url.path, exc.orig)
-    return problem(
-        request,
-        status=HTTP_422_UNPROCESSABLE_ENTITY,
-        slug="validation",
-        title="Validation failed",
-        detail="A value is outside what the database can store (too large or malformed).",
-    )
+def _database_handler(request: Request, exc: IntegrityError | DataError) -> Response[dict[str, Any]]:
+    log.info("database refused a write on %s: %s", request.url.path, exc.orig)
+    refusal = next(error for kind, error in _DATABASE_REFUSALS if isinstance(exc, kind))
+    return _domain_handler(request, refusal)
 
 
 def _internal_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
@@ -221,8 +210,8 @@ exception_handlers: dict[Any, Any] = {
     PermissionDeniedException: _http_handler,
     LitestarNotFound: _http_handler,
     HTTPException: _http_handler,
-    IntegrityError: _integrity_handler,
-    DataError: _data_handler,
+    IntegrityError: _database_handler,
+    DataError: _database_handler,
     Exception: _internal_handler,
 }
 
