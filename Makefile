@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed lint clean
+.PHONY: run test install migrate seed clean bench-render
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,3 +28,8 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Benchmarks print figures; WeasyPrint is installed only for the render comparison.
+bench-render: $(STAMP)
+	$(BIN)/python -m pip install --quiet weasyprint
+	$(BIN)/python bench/render.py

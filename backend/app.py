@@ -30,7 +30,7 @@ from backend.pilots.controller import (
     MeasurementController,
     PilotController,
 )
-from backend.reports.controller import DocumentController
+from backend.reports.controller import DocumentController, EngagementDocumentController
 from backend.workshops.controller import AttendeeController, WorkshopController
 
 API_CONTROLLERS = [
@@ -38,7 +38,7 @@ API_CONTROLLERS = [
     EngagementController,
     StatusUpdateController, WorkshopController, AttendeeController, IdeaController,
     PilotController, KpiController, MeasurementController, DeliverableController,
-    DocumentController, AuditController,
+    DocumentController, EngagementDocumentController, AuditController,
 ]
 
 

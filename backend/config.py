@@ -25,6 +25,24 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     demo_password: str = "demo-passwort-2026"
 
+    # The consultancy as it appears on every document (letterhead and legal footer).
+    brand_name: str = "Engagement Desk KI-Beratung GmbH"
+    brand_street: str = "Königstraße 28"
+    brand_city: str = "70173 Stuttgart"
+    brand_email: str = "kontakt@engagement-desk.de"
+    brand_phone: str = "+49 711 123456-0"
+    brand_website: str = "www.engagement-desk.de"
+    brand_vat_id: str = "DE298765432"
+    brand_register: str = "Amtsgericht Stuttgart HRB 765432"
+    brand_managing_director: str = "Dr. Lea Hoffmann"
+    brand_bank_name: str = "BW-Bank Stuttgart"
+    brand_iban: str = "DE12 6005 0101 0001 2345 67"
+    brand_bic: str = "SOLADEST600"
+    # Path to an SVG logo; empty for a text-only letterhead.
+    brand_logo_svg: str = ""
+    proposal_validity_days: int = 30
+    payment_terms_days: int = 14
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "dev" and self.secret_key == DEV_SECRET:

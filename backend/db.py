@@ -10,7 +10,7 @@ from pathlib import Path
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Must be set before any table is declared, so constraint names are stable across databases
@@ -73,3 +73,9 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
         except BaseException:
             await session.rollback()
             raise
+
+
+async def select_all(session: AsyncSession, model: type[SQLModel], *where: object, order_by: object = None) -> list:
+    """Rows of one table matching plain conditions, in a stable order (id unless given)."""
+    stmt = select(model).where(*where).order_by(order_by if order_by is not None else model.id)  # type: ignore[attr-defined]
+    return list((await session.exec(stmt)).all())

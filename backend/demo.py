@@ -143,6 +143,18 @@ ENGAGEMENT_GOALS = (
     "4. Entscheidungsvorlage für den Produktivbetrieb auf Basis gemessener KPIs."
 )
 
+ENGAGEMENT_SITUATION = (
+    "Müller Präzisionstechnik erstellt rund 120 Angebote im Monat; jedes kostet den "
+    "Vertriebsinnendienst etwa 90 Minuten. Support-Anfragen werden von Hand gelesen und "
+    "verteilt. Generative KI wird bisher nur vereinzelt und ohne Regeln genutzt; es gibt weder "
+    "eine Leitlinie noch eine verantwortliche Person."
+)
+ENGAGEMENT_TERMS = "Reisekosten innerhalb Baden-Württembergs sind im Festpreis enthalten."
+ENGAGEMENT_RECOMMENDATIONS = (
+    "Tobias Kern als KI-Verantwortlichen bestätigen und monatlich an die Geschäftsführung berichten.\n"
+    "Schulung für alle Vertriebsmitarbeitenden im ersten Quartal wiederholen."
+)
+
 
 @dataclass(frozen=True)
 class WorkshopPlan:
@@ -457,6 +469,9 @@ async def _add_engagement(seed: Seeder, client: Client, consultant_id: int) -> E
             client_id=client.id,
             title="KI-Einführung: Angebotserstellung und Support",
             goals=ENGAGEMENT_GOALS,
+            situation=ENGAGEMENT_SITUATION,
+            terms=ENGAGEMENT_TERMS,
+            recommendations=ENGAGEMENT_RECOMMENDATIONS,
             start_date=start,
             duration_weeks=DURATION_WEEKS,
             lead_consultant_id=consultant_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
@@ -23,6 +23,20 @@ class Strict(SQLModel):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value
+
+
+ISO_WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+
+
+def existing_iso_week(value: str | None) -> str | None:
+    """The pattern admits W53 in every year; only some years have one."""
+    if value is not None:
+        year, week = value.split("-W")
+        try:
+            date.fromisocalendar(int(year), int(week), 1)
+        except ValueError as exc:
+            raise ValueError(f"{year} has no ISO week {week}") from exc
+    return value
 
 
 # Primary keys are 32-bit integers on every backend.

@@ -5,13 +5,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import computed_field, model_validator
+from pydantic import computed_field, field_validator, model_validator
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
 from backend.money import round_money
-from backend.schema import RowRead, Strict
+from backend.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week
 
 
 class EngagementStatus(StrEnum):
@@ -30,7 +30,17 @@ class PricingModel(StrEnum):
 class EngagementBase(SQLModel):
     client_id: int = Field(foreign_key="clients.id", ondelete="CASCADE", index=True)
     title: str = Field(min_length=1, max_length=200)
-    goals: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+    goals: str | None = Field(default=None, max_length=20_000, sa_type=Text, description="One goal per line")
+    situation: str | None = Field(
+        default=None, max_length=20_000, sa_type=Text, description="The client's starting point, for the proposal"
+    )
+    terms: str | None = Field(
+        default=None, max_length=20_000, sa_type=Text,
+        description="Extra proposal terms, one per line (standard terms are always included)",
+    )
+    recommendations: str | None = Field(
+        default=None, max_length=20_000, sa_type=Text, description="Next steps for the result report, one per line"
+    )
     start_date: date
     duration_weeks: int = Field(ge=1, le=104)
     lead_consultant_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
@@ -88,9 +98,6 @@ class EngagementRead(EngagementBase, RowRead):
         return None if net is None else round_money(net * (1 + self.vat_rate / 100))
 
 
-ISO_WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
-
-
 class Rag(StrEnum):
     green = "green"
     amber = "amber"
@@ -116,7 +123,7 @@ class StatusUpdate(Row, StatusUpdateBase, table=True):
 
 
 class StatusUpdateCreate(StatusUpdateBase, Strict):
-    pass
+    _week_exists = field_validator("iso_week")(existing_iso_week)
 
 
 class StatusUpdateRead(StatusUpdateBase, RowRead):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,15 @@ from backend.pilots.models import (
     UseCaseIdea,
 )
 from backend.pilots.resources import ideas, measurements, pilots
-from backend.pilots.results import ResultStatus, evaluate_pilot, fee_return, total
+from backend.pilots.results import (
+    FeeReturn,
+    Figures,
+    PilotResult,
+    ResultStatus,
+    evaluate_pilot,
+    fee_return,
+    total,
+)
 from backend.pilots.results_read import (
     EngagementResultRead,
     PilotResultRead,
@@ -114,33 +123,56 @@ async def _kpis_with_measurements(
     return by_pilot, by_kpi
 
 
+@dataclass(frozen=True)
+class PilotEvidence:
+    """A pilot with its KPIs, their measurements and the computed result."""
+
+    pilot: Pilot
+    kpis: list[Kpi]
+    measurements: dict[int, list[Measurement]]
+    result: PilotResult
+
+    @property
+    def counted(self) -> bool:
+        # Stopped pilots are shown but save nothing any more, so they stay out of the totals.
+        return self.pilot.stage != PilotStage.stopped
+
+
+async def _evidence(session: AsyncSession, pilots: list[Pilot]) -> list[PilotEvidence]:
+    by_pilot, by_kpi = await _kpis_with_measurements(session, [p.id for p in pilots])
+    return [
+        PilotEvidence(p, by_pilot[p.id], by_kpi, evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi)))
+        for p in pilots
+    ]
+
+
+async def engagement_evidence(session: AsyncSession, engagement_id: int) -> list[PilotEvidence]:
+    """Every pilot of an engagement with its evidence, in three queries."""
+    stmt = select(Pilot).where(Pilot.engagement_id == engagement_id).order_by(Pilot.id)
+    return await _evidence(session, list((await session.exec(stmt)).all()))
+
+
+def engagement_totals(evidence: list[PilotEvidence], fee: Decimal | None) -> tuple[Figures | None, FeeReturn]:
+    exact = total(e.result.exact for e in evidence if e.counted)
+    return exact, fee_return(exact, fee)
+
+
 async def pilot_results(session: AsyncSession, user: Any, pilot_id: int) -> PilotResultRead:
-    pilot = await pilot_service.get(session, user, pilot_id)
-    by_pilot, by_kpi = await _kpis_with_measurements(session, [pilot.id])
-    kpis = by_pilot[pilot.id]
-    return pilot_result_read(pilot, kpis, evaluate_pilot(pilot_input(pilot, kpis, by_kpi)))
+    (evidence,) = await _evidence(session, [await pilot_service.get(session, user, pilot_id)])
+    return pilot_result_read(evidence.pilot, evidence.kpis, evidence.result)
 
 
 async def engagement_results(
     session: AsyncSession, *, engagement_id: int, fee: Decimal | None
 ) -> EngagementResultRead:
     """Results of every pilot of an engagement; the caller has checked access to it."""
-    pilots = (
-        await session.exec(select(Pilot).where(Pilot.engagement_id == engagement_id).order_by(Pilot.id))
-    ).all()
-    by_pilot, by_kpi = await _kpis_with_measurements(session, [p.id for p in pilots])
-    evaluated = [evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi)) for p in pilots]
-    # Stopped pilots are shown but save nothing any more, so they stay out of the totals.
-    counted = [r.exact for p, r in zip(pilots, evaluated, strict=True) if p.stage != PilotStage.stopped]
-    exact = total(counted)
+    evidence = await engagement_evidence(session, engagement_id)
+    exact, returns = engagement_totals(evidence, fee)
     return EngagementResultRead(
         engagement_id=engagement_id,
         status=ResultStatus.no_figures if exact is None else ResultStatus.ok,
         figures=figures_read(None if exact is None else exact.rounded()),
-        fee_return=fee_return_read(fee_return(exact, fee)),
-        excluded_pilot_ids=[p.id for p in pilots if p.stage == PilotStage.stopped],
-        pilots=[
-            pilot_result_read(p, by_pilot[p.id], result)
-            for p, result in zip(pilots, evaluated, strict=True)
-        ],
+        fee_return=fee_return_read(returns),
+        excluded_pilot_ids=[e.pilot.id for e in evidence if not e.counted],
+        pilots=[pilot_result_read(e.pilot, e.kpis, e.result) for e in evidence],
     )

@@ -1,23 +1,86 @@
 from __future__ import annotations
 
-from backend.engagements.service import in_client
-from backend.reports.models import Document, DocumentKind, DocumentRead, DocumentStatus
-from backend.resource import Resource, resource_controller
+from typing import Annotated, Any
+from urllib.parse import quote
 
-documents = Resource(
-    name="documents",
-    entity="document",
-    model=Document,
-    read=DocumentRead,
-    filters={
-        "engagement_id": (int, Document.engagement_id),
-        "kind": (DocumentKind, Document.kind),
-        "status": (DocumentStatus, Document.status),
-    },
-    sortable=("id", "number", "created_at"),
-    default_sort="-id",
-    client_scope=lambda client_id: in_client(Document.engagement_id, client_id),
-    writable=False,
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.params import QueryParameter
+
+from backend.engagements.resources import engagement_service
+from backend.reports.models import DocumentKind, DocumentRead, DocumentRequest
+from backend.reports.resources import document_service, documents
+from backend.reports.service import generate_document, pdf_of, request_document
+from backend.resource import (
+    DbSession,
+    Limit,
+    Offset,
+    RowId,
+    example_body,
+    resource_controller,
+    role_guard,
 )
+from backend.schema import Page
 
-DocumentController = resource_controller(documents)
+
+class DocumentController(resource_controller(documents, document_service)):  # type: ignore[misc]
+    @get(
+        "/{row_id:int}/download",
+        operation_id="download_document",
+        summary="The PDF of a ready document version",
+        media_type="application/pdf",
+        responses={},
+    )
+    async def download(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
+        document = await pdf_of(db_session, request.user, row_id)
+        name = document.filename or f"document-{document.id}.pdf"
+        return Response(
+            document.content or b"",
+            media_type="application/pdf",
+            headers={
+                # ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266).
+                "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+                "ETag": f'"{document.sha256}"',
+            },
+        )
+
+
+class EngagementDocumentController(Controller):
+    path = "/engagements/{engagement_id:int}/documents"
+    tags = ["documents"]
+
+    @post(
+        "/",
+        operation_id="generate_document",
+        summary="Generate a new version of a proposal, result report or status report (202, renders in the background)",
+        guards=[role_guard(documents.write_roles)],
+        status_code=202,
+    )
+    async def generate(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        engagement_id: RowId,
+        data: example_body(DocumentRequest, {"kind": "proposal", "language": "de"}),  # type: ignore[valid-type]
+    ) -> Response[DocumentRead]:
+        document = await request_document(db_session, request.user, engagement_id, data)
+        state = request.app.state
+        # Runs after the response, i.e. after this request's transaction committed.
+        job = BackgroundTask(generate_document, state.session_maker, state.settings, document.id)
+        return Response(DocumentRead.model_validate(document), status_code=202, background=job)
+
+    @get("/", operation_id="list_engagement_documents", summary="Generated versions of an engagement's documents, newest first")
+    async def list_versions(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        engagement_id: RowId,
+        kind: Annotated[DocumentKind | None, QueryParameter(description="Only this kind")] = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page[DocumentRead]:
+        await engagement_service.get(db_session, request.user, engagement_id)
+        return await document_service.page(
+            db_session, request.user, filters={"engagement_id": engagement_id, "kind": kind},
+            sort="-id", limit=limit, offset=offset,
+        )

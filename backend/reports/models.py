@@ -3,12 +3,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from pydantic import field_validator
 from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
 from backend.enums import Language
-from backend.schema import RowRead
+from backend.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week
 
 
 class DocumentKind(StrEnum):
@@ -45,6 +46,18 @@ class Document(Row, DocumentBase, table=True):
     data_snapshot: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     iso_week: str | None = Field(default=None, sa_type=String(8))
+
+
+class DocumentRequest(Strict):
+    kind: DocumentKind
+    language: Language = Language.de
+    iso_week: str | None = Field(
+        default=None,
+        max_length=8,
+        schema_extra={"pattern": ISO_WEEK_PATTERN},
+        description="Status reports only: the ISO week, e.g. 2026-W48 (default: the current week)",
+    )
+    _week_exists = field_validator("iso_week")(existing_iso_week)
 
 
 class DocumentRead(DocumentBase, RowRead):

@@ -1,0 +1,77 @@
+"""Pure document rendering: `render(template, data) -> bytes`.
+
+Data reaches Typst only as one JSON string in `sys.inputs.data`; templates read it with
+`json(bytes(sys.inputs.data))`, so user text is never parsed as markup. Each thread keeps one
+compiler (fonts loaded once); callers on the event loop use `render_async`, which compiles in a
+worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import typst
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "report_templates"
+FONTS = TEMPLATES / "fonts"
+# An empty package directory: `@preview` imports in a template would fail instead of downloading.
+NO_PACKAGES = TEMPLATES / "packages"
+
+_local = threading.local()
+_fonts_lock = threading.Lock()
+_fonts: typst.Fonts | None = None
+
+
+class RenderError(Exception):
+    """The template could not be compiled with this data."""
+
+
+def _shared_fonts() -> typst.Fonts:
+    global _fonts
+    with _fonts_lock:
+        if _fonts is None:
+            _fonts = typst.Fonts(
+                include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(FONTS)]
+            )
+        return _fonts
+
+
+def _compiler() -> typst.Compiler:
+    compiler = getattr(_local, "compiler", None)
+    if compiler is None:
+        compiler = typst.Compiler(
+            root=str(TEMPLATES),
+            font_paths=_shared_fonts(),
+            ignore_system_fonts=True,
+            package_path=str(NO_PACKAGES),
+            package_cache_path=str(NO_PACKAGES),
+        )
+        _local.compiler = compiler
+    return compiler
+
+
+def template_path(template: str) -> Path:
+    path = (TEMPLATES / f"{template}.typ").resolve()
+    if path.parent != TEMPLATES or not path.is_file():
+        raise RenderError(f"unknown template {template!r}")
+    return path
+
+
+def render(template: str, data: dict[str, Any]) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False, default=str)
+    try:
+        pdf = _compiler().compile(
+            input=str(template_path(template)), format="pdf", sys_inputs={"data": payload}
+        )
+    except typst.TypstError as exc:
+        raise RenderError(f"{exc.message}: {exc.diagnostic}".strip()) from exc
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+async def render_async(template: str, data: dict[str, Any]) -> bytes:
+    return await asyncio.to_thread(render, template, data)

@@ -1,0 +1,25 @@
+"""How the API sees generated documents: a read-only list of versions."""
+
+from __future__ import annotations
+
+from backend.crud import CrudService, Resource
+from backend.engagements.service import in_client
+from backend.reports.models import Document, DocumentKind, DocumentRead, DocumentStatus
+
+documents = Resource(
+    name="documents",
+    entity="document",
+    model=Document,
+    read=DocumentRead,
+    filters={
+        "engagement_id": (int, Document.engagement_id),
+        "kind": (DocumentKind, Document.kind),
+        "status": (DocumentStatus, Document.status),
+        "iso_week": (str, Document.iso_week),
+    },
+    sortable=("id", "number", "created_at"),
+    default_sort="-id",
+    client_scope=lambda client_id: in_client(Document.engagement_id, client_id),
+    writable=False,
+)
+document_service = CrudService(documents)

@@ -1,0 +1,123 @@
+"""Document versions: request one (queued), generate it (render + store), hand out the PDF.
+
+`generate_document` is the job body: it opens its own sessions, is idempotent (a ready
+document is left alone) and records any failure on the document instead of losing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import record, snapshot
+from backend.config import Settings
+from backend.db import unit_of_work, utcnow
+from backend.engagements.resources import engagement_service
+from backend.errors import Conflict
+from backend.reports import data as document_data
+from backend.reports.resources import document_service
+from backend.reports.models import Document, DocumentKind, DocumentRequest, DocumentStatus
+from backend.reports.render import render_async
+
+log = logging.getLogger(__name__)
+
+
+def current_iso_week(now: datetime | None = None) -> str:
+    year, week, _ = (now or datetime.now(UTC)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def request_document(session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest) -> Document:
+    # Locking the engagement serialises version numbers per engagement across workers.
+    await engagement_service.get(session, user, engagement_id, lock=True)
+    latest = select(func.max(Document.number)).where(
+        Document.engagement_id == engagement_id, Document.kind == request.kind
+    )
+    number = ((await session.exec(latest)).one() or 0) + 1
+    iso_week = request.iso_week or current_iso_week() if request.kind == DocumentKind.status_report else None
+    document = Document(
+        engagement_id=engagement_id,
+        kind=request.kind,
+        language=request.language,
+        number=number,
+        template=request.kind.value,
+        created_by_id=getattr(user, "id", None),
+        iso_week=iso_week,
+    )
+    session.add(document)
+    await session.flush()
+    await session.refresh(document)
+    await record(
+        session, actor=user, action="create", entity_type="document", entity_id=document.id,
+        after=snapshot(document),
+    )
+    return document
+
+
+def _ascii_slug(text: str) -> str:
+    folded = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    folded = folded.replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue")
+    plain = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:60] or "Dokument"
+
+
+def filename_for(data: dict[str, Any]) -> str:
+    doc = data["document"]
+    parts = [doc["title"], data["client"]["name"], f"v{doc['version']}"]
+    if doc["kind"] == DocumentKind.status_report:
+        parts.insert(2, data["status"]["iso_week"])
+    return "_".join(_ascii_slug(p) for p in parts) + ".pdf"
+
+
+async def generate_document(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, document_id: int
+) -> str:
+    """Render one queued document; safe to run twice. Returns its final status."""
+    try:
+        async with unit_of_work(maker) as session:
+            document = await session.get(Document, document_id, with_for_update=True)
+            if document is None:
+                return "missing"
+            if document.status == DocumentStatus.ready:
+                return document.status
+            document.status = DocumentStatus.rendering
+            data = await document_data.build(
+                session, engagement_id=document.engagement_id, kind=document.kind,
+                lang=document.language, number=document.number, settings=settings,
+                iso_week=document.iso_week,
+            )
+            pdf = await render_async(document.template, data)
+            document.content = pdf
+            document.sha256 = hashlib.sha256(pdf).hexdigest()
+            document.data_snapshot = data
+            document.filename = filename_for(data)
+            document.status = DocumentStatus.ready
+            document.error = None
+            document.updated_at = utcnow()
+            document.version += 1
+            return document.status
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the document
+        log.exception("document %s failed", document_id)
+        async with unit_of_work(maker) as session:
+            document = await session.get(Document, document_id)
+            if document is not None:
+                document.status = DocumentStatus.failed
+                document.error = f"{type(exc).__name__}: {exc}"[:4000]
+                document.updated_at = utcnow()
+                document.version += 1
+        return DocumentStatus.failed
+
+
+async def pdf_of(session: AsyncSession, user: Any, document_id: int) -> Document:
+    document = await document_service.get(session, user, document_id)
+    if document.status != DocumentStatus.ready:
+        raise Conflict(f"Document {document_id} is {document.status}; there is no PDF to download yet.")
+    return document

@@ -1,0 +1,162 @@
+"""Generated documents: real PDFs whose text carries the real figures, in both languages."""
+
+import io
+import re
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import Api, make_client, make_engagement
+from tests.test_results_api import OFFER_KPI, pilot_with
+
+
+def pdf_text(content: bytes) -> str:
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r"\s+", " ", text.replace("\xa0", " "))
+
+
+async def generate(api: Api, engagement_id: int, **body: Any) -> dict[str, Any]:
+    response = await api.post(f"/engagements/{engagement_id}/documents", json=body)
+    assert response.status_code == 202, response.text
+    queued = response.json()
+    assert queued["status"] == "queued"
+    # The background render has finished once the in-process request returned.
+    return (await api.get(f"/documents/{queued['id']}")).json()
+
+
+async def download_text(api: Api, document: dict[str, Any], who: str = "consultant") -> str:
+    response = await api.get(f"/documents/{document['id']}/download", who)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    return pdf_text(response.content)
+
+
+async def engagement_with_results(api: Api) -> dict[str, Any]:
+    client = await api.create("clients", {
+        "name": "Müller Präzisionstechnik GmbH", "street": "Industriestraße 12", "postal_code": "73430", "city": "Aalen",
+    })
+    await api.create("contacts", {"client_id": client["id"], "name": "Sabine Müller", "email": "s@m.de",
+                                  "position": "Geschäftsführerin", "portal_access": True})
+    engagement = await make_engagement(api, client["id"], goals="Angebote schneller\nSupport entlasten",
+                                       situation="Angebote dauern 90 Minuten.")
+    await pilot_with(api, engagement["id"], "Angebotsassistent", OFFER_KPI, ["62", "48", "41"])
+    await api.create("deliverables", {"engagement_id": engagement["id"], "title": "KI-Leitlinie", "kind": "guideline", "due_week": 2})
+    return engagement
+
+
+@pytest.mark.parametrize(("language", "gross", "heading"), [("de", "28.560,00 €", "Angebot"), ("en", "€28,560.00", "Proposal")])
+async def test_proposal_pdf_has_client_and_totals(api: Api, language: str, gross: str, heading: str) -> None:
+    engagement = await engagement_with_results(api)
+    document = await generate(api, engagement["id"], kind="proposal", language=language)
+    assert document["status"] == "ready", document["error"]
+    assert re.fullmatch(r"[0-9a-f]{64}", document["sha256"])
+    text = await download_text(api, document)
+    assert "Müller Präzisionstechnik GmbH" in text
+    assert gross in text
+    assert heading in text
+    assert "Angebotsassistent" in text and "KI-Leitlinie" in text
+
+
+@pytest.mark.parametrize(("language", "net_year", "roi"), [("de", "74.640,00 €", "211,00 %"), ("en", "€74,640.00", "211.00 %")])
+async def test_result_report_shows_computed_savings(api: Api, language: str, net_year: str, roi: str) -> None:
+    engagement = await engagement_with_results(api)
+    document = await generate(api, engagement["id"], kind="result_report", language=language)
+    assert document["status"] == "ready", document["error"]
+    text = await download_text(api, document)
+    # 49 min × 120 / 60 × 65 € = 6370 € − 150 € = 6220 €/month = 74640 €/year;
+    # ROI (74640 − 24000) / 24000 = 211 %
+    assert net_year in text
+    assert roi in text
+    assert "Bearbeitungszeit pro Angebot" in text
+
+
+async def test_status_report_for_a_week(api: Api) -> None:
+    engagement = await engagement_with_results(api)
+    await api.create("status-updates", {"engagement_id": engagement["id"], "iso_week": "2026-W47", "rag": "amber",
+                                        "summary": "ERP-Export verzögert", "done": "Kickoff gehalten\nLeitlinie entworfen"})
+    document = await generate(api, engagement["id"], kind="status_report", iso_week="2026-W47")
+    assert (document["status"], document["iso_week"]) == ("ready", "2026-W47")
+    text = await download_text(api, document)
+    assert "ERP-Export verzögert" in text and "Leitlinie entworfen" in text
+    assert "KW 47" in text
+
+
+async def test_versions_are_immutable_and_numbered(api: Api) -> None:
+    engagement = await engagement_with_results(api)
+    first = await generate(api, engagement["id"], kind="proposal")
+    await api.patch(f"/engagements/{engagement['id']}", json={"fixed_fee": "30000.00", "version": engagement["version"]})
+    second = await generate(api, engagement["id"], kind="proposal")
+    assert (first["number"], second["number"]) == (1, 2)
+    assert first["sha256"] != second["sha256"]
+    assert "28.560,00 €" in await download_text(api, first)
+    assert "35.700,00 €" in await download_text(api, second)
+    listed = (await api.get(f"/engagements/{engagement['id']}/documents")).json()
+    assert [d["number"] for d in listed["items"]] == [2, 1]
+    assert listed["total"] == 2
+
+
+async def test_download_has_a_sensible_filename(api: Api) -> None:
+    engagement = await engagement_with_results(api)
+    document = await generate(api, engagement["id"], kind="proposal")
+    response = await api.get(f"/documents/{document['id']}/download")
+    disposition = response.headers["content-disposition"]
+    assert 'filename="Angebot_Mueller-Praezisionstechnik-GmbH_v1.pdf"' in disposition
+    assert response.headers["etag"] == f'"{document["sha256"]}"'
+
+
+async def test_unknown_week_and_kind_are_rejected(api: Api) -> None:
+    engagement = await engagement_with_results(api)
+    path = f"/engagements/{engagement['id']}/documents"
+    assert (await api.post(path, json={"kind": "invoice"})).status_code == 422
+    assert (await api.post(path, json={"kind": "status_report", "iso_week": "2025-W53"})).status_code == 422
+    assert (await api.post("/engagements/999/documents", json={"kind": "proposal"})).status_code == 404
+    assert (await api.get("/documents")).json()["total"] == 0
+
+
+async def test_clients_only_reach_their_documents(api: Api, password_hash: str) -> None:
+    engagement = await engagement_with_results(api)
+    document = await generate(api, engagement["id"], kind="proposal")
+    other = await make_client(api, "Fremd GmbH")
+    await api.add_user("fremd", "client", password_hash, client_id=other["id"])
+    await api.add_user("eigen", "client", password_hash, client_id=engagement["client_id"])
+    assert (await api.get(f"/documents/{document['id']}/download", "fremd")).status_code == 404
+    assert (await api.get(f"/engagements/{engagement['id']}/documents", "fremd")).status_code == 404
+    assert "Müller" in await download_text(api, document, "eigen")
+    assert (await api.post(f"/engagements/{engagement['id']}/documents", "eigen", json={"kind": "proposal"})).status_code == 403
+
+
+async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) -> None:
+    from sqlalchemy import update
+
+    from backend.reports.models import Document
+    from backend.reports.service import generate_document
+
+    engagement = await engagement_with_results(api)
+    good = await generate(api, engagement["id"], kind="proposal")
+    queued = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "result_report"})).json()
+    maker, settings = api.app.state.session_maker, api.app.state.settings
+    async with maker() as session:
+        # A broken template stands in for any render failure.
+        await session.exec(update(Document).where(Document.id == queued["id"]).values(template="no_such_template", status="queued"))
+        await session.commit()
+    assert await generate_document(maker, settings, queued["id"]) == "failed"
+    failed = (await api.get(f"/documents/{queued['id']}")).json()
+    assert failed["status"] == "failed"
+    assert "unknown template 'no_such_template'" in failed["error"]
+    assert (await api.get(f"/documents/{queued['id']}/download")).status_code == 409
+    # the earlier version and the engagement are untouched
+    assert (await api.get(f"/documents/{good['id']}")).json() == good
+    assert (await api.get(f"/engagements/{engagement['id']}")).json()["version"] == engagement["version"]
+
+
+async def test_generation_is_idempotent(api: Api) -> None:
+    from backend.reports.service import generate_document
+
+    engagement = await engagement_with_results(api)
+    document = await generate(api, engagement["id"], kind="proposal")
+    maker, settings = api.app.state.session_maker, api.app.state.settings
+    assert await generate_document(maker, settings, document["id"]) == "ready"
+    assert (await api.get(f"/documents/{document['id']}")).json() == document
+    assert await generate_document(maker, settings, 987654) == "missing"
