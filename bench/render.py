@@ -40,39 +40,103 @@ def p(samples: list[float], q: float) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1]
 
 
+FONT_FACES = "".join(
+    f"@font-face {{ font-family: 'Source Sans Pro'; font-weight: {weight}; font-style: {style}; "
+    f"src: url('{(TEMPLATES / 'fonts' / name).as_uri()}'); }}"
+    for name, weight, style in (
+        ("SourceSansPro-Regular.otf", 400, "normal"), ("SourceSansPro-It.otf", 400, "italic"),
+        ("SourceSansPro-Semibold.otf", 600, "normal"), ("SourceSansPro-Bold.otf", 700, "normal"),
+    )
+)
+
+# The Typst proposal's design in HTML/CSS: same fonts, letterhead, running header, legal footer
+# on every page with "Seite X von Y", address window, reference block, week blocks with tags,
+# price table with totals, terms and the acceptance block.
+CSS = FONT_FACES + """
+@page { size: A4; margin: 30mm 20mm 34mm 25mm;
+  @top-left { content: element(header); width: 100%; }
+  @bottom-left { content: element(footer); width: 100%; }
+  @bottom-right { content: "Seite " counter(page) " von " counter(pages); font-size: 6.5pt; color: #6b7280; } }
+@page :first { @top-left { content: element(letterhead); } }
+body { font-family: 'Source Sans Pro', 'DejaVu Sans', sans-serif; font-size: 10pt; color: #1f2937; line-height: 1.35; }
+.letterhead { position: running(letterhead); display: flex; justify-content: space-between;
+  border-bottom: 1.2pt solid #0f4c5c; padding-bottom: 3pt; }
+.letterhead b { color: #0f4c5c; font-size: 16pt; }
+.header { position: running(header); display: flex; justify-content: space-between; font-size: 8.5pt;
+  color: #6b7280; border-bottom: 0.5pt solid #d1d5db; }
+.footer { position: running(footer); display: grid; grid-template-columns: 1.15fr 1fr 1.2fr 1.15fr;
+  gap: 8pt; font-size: 6.5pt; color: #6b7280; border-top: 0.5pt solid #d1d5db; padding-top: 3pt; }
+.window { display: flex; gap: 8mm; margin-top: 4mm; }
+.window .to { flex: 1; } .sender { font-size: 6.5pt; color: #6b7280; text-decoration: underline; }
+.meta { width: 72mm; } .meta td:first-child { color: #6b7280; width: 25mm; }
+.kicker { color: #0f4c5c; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase; font-size: 8.5pt; margin-top: 14mm; }
+h1 { font-size: 18pt; color: #0f4c5c; margin: 2pt 0 6mm; }
+h2 { counter-increment: h2; font-size: 13pt; color: #0f4c5c; margin: 5mm 0 2mm; }
+h2::before { content: counter(h2) "  "; }
+.week { border-left: 2pt solid #0f4c5c; padding-left: 6pt; margin: 6pt 0; break-inside: avoid; }
+.week h3 { font-size: 10pt; color: #0f4c5c; margin: 0 0 3pt; }
+.item { display: grid; grid-template-columns: 22mm 1fr; gap: 6pt; margin: 2pt 0; }
+.tag { border: 0.6pt solid #0f4c5c; border-radius: 3pt; color: #0f4c5c; font-size: 6.5pt; text-transform: uppercase; padding: 0 3pt; }
+.detail { color: #6b7280; font-size: 8.5pt; }
+table.price { width: 100%; border-collapse: collapse; margin-top: 4pt; }
+table.price th { text-align: left; color: #0f4c5c; border-bottom: 1pt solid #0f4c5c; font-size: 8.5pt; }
+table.price td { border-bottom: 0.5pt solid #d1d5db; padding: 3pt; } .num { text-align: right; }
+.totals { margin-left: auto; width: 55%; } .totals td { padding: 2pt 3pt; } .gross td { font-weight: 700; border-top: 1pt solid #0f4c5c; }
+.accept { break-inside: avoid; border: 0.8pt solid #0f4c5c; border-radius: 4pt; padding: 8pt; margin-top: 8mm; }
+.sign { display: flex; gap: 12mm; margin-top: 14mm; } .sign div { flex: 1; border-top: 0.5pt solid #1f2937; font-size: 8pt; }
+"""
+
+
 def proposal_html(data: dict) -> str:
-    """The proposal's content as a plain HTML page of similar size and structure."""
     e = html.escape
-    prop = data["proposal"]
+    brand, client, prop, price = data["brand"], data["client"], data["proposal"], data["proposal"]["pricing"]
+    bank = brand["bank"]
+    contact = client.get("contact") or {}
     scope = "".join(
-        f"<h3>{e(week['label'])}</h3><ul>"
-        + "".join(f"<li><b>{e(i['kind_label'])}</b> {e(i['title'])} — {e(i['detail'])}</li>" for i in week["items"])
-        + "</ul>"
+        f"<div class=week><h3>{e(week['label'])}</h3>"
+        + "".join(
+            f"<div class=item><span><span class=tag>{e(i['kind_label'])}</span></span>"
+            f"<span><b>{e(i['title'])}</b><br><span class=detail>{e(i['detail'])}</span></span></div>"
+            for i in week["items"]
+        )
+        + "</div>"
         for week in prop["scope"]
     )
-    lines = "".join(
-        f"<tr><td>{e(x['description'])}</td><td>{e(x['quantity'])}</td><td>{e(x['unit_price'])}</td><td>{e(x['amount'])}</td></tr>"
-        for x in prop["pricing"]["lines"]
+    rows = "".join(
+        f"<tr><td>{n}</td><td>{e(x['description'])}</td><td class=num>{e(x['quantity'])}</td>"
+        f"<td class=num>{e(x['unit_price'])}</td><td class=num>{e(x['amount'])}</td></tr>"
+        for n, x in enumerate(prop["pricing"]["lines"], start=1)
     )
-    price = prop["pricing"]
-    return f"""<html><head><style>
-    @page {{ size: A4; margin: 2cm; @bottom-right {{ content: counter(page) " / " counter(pages); }} }}
-    body {{ font-family: 'DejaVu Sans', sans-serif; font-size: 10pt; }}
-    table {{ width: 100%; border-collapse: collapse; }} td {{ border-bottom: 1px solid #ccc; padding: 4px; }}
-    </style></head><body>
-    <p>{e(data['brand']['name'])} · {' · '.join(map(e, data['brand']['address_lines']))}</p>
-    <p><b>{e(data['client']['name'])}</b><br>{'<br>'.join(map(e, data['client']['address_lines']))}</p>
-    <h1>{e(data['document']['title'])}: {e(data['engagement']['title'])}</h1>
-    <h2>Ausgangslage</h2><p>{e(prop['situation'])}</p>
-    <h2>Ziele</h2><ul>{''.join(f'<li>{e(g)}</li>' for g in prop['goals'])}</ul>
-    <h2>Leistungsumfang</h2>{scope}
-    <h2>Preise</h2><table>{lines}
-    <tr><td colspan=3>Netto</td><td>{e(price['net'])}</td></tr>
-    <tr><td colspan=3>USt. {e(price['vat_rate'])}</td><td>{e(price['vat'])}</td></tr>
-    <tr><td colspan=3><b>Brutto</b></td><td><b>{e(price['gross'])}</b></td></tr></table>
-    <h2>Konditionen</h2><ul>{''.join(f'<li>{e(t)}</li>' for t in prop['terms'])}</ul>
-    <p>Gültig bis {e(prop['valid_until'])}</p><p>Ort, Datum ____________ Unterschrift ____________</p>
-    </body></html>"""
+    bullets = lambda xs: "<ul>" + "".join(f"<li>{e(x)}</li>" for x in xs) + "</ul>"  # noqa: E731
+    return f"""<html lang=de><head><meta charset=utf-8><style>{CSS}</style></head><body>
+<div class=letterhead><b>{e(brand['name'])}</b><span class=detail>{e(' · '.join(brand['address_lines']))} · {e(brand['website'])}</span></div>
+<div class=header><b>{e(brand['name'])}</b><span>{e(data['document']['title'])} · {e(data['document']['number'])}</span></div>
+<div class=footer>
+  <div><b>{e(brand['name'])}</b><br>{'<br>'.join(map(e, brand['address_lines']))}</div>
+  <div>Tel. {e(brand['phone'])}<br>{e(brand['email'])}<br>{e(brand['website'])}</div>
+  <div>{e(brand['register'])}<br>Geschäftsführung: {e(brand['managing_director'])}<br>USt-IdNr. {e(brand['vat_id'])}</div>
+  <div>{e(bank['name'])}<br>IBAN {e(bank['iban'])}<br>BIC {e(bank['bic'])}</div>
+</div>
+<div class=window><div class=to><div class=sender>{e(brand['name'])} · {e(' · '.join(brand['address_lines']))}</div>
+  <p><b>{e(client['name'])}</b><br>z. Hd. {e(contact.get('name', ''))}<br>{'<br>'.join(map(e, client['address_lines']))}</p></div>
+  <table class=meta><tr><td>Angebotsnummer</td><td><b>{e(data['document']['number'])}</b></td></tr>
+  <tr><td>Datum</td><td>{e(data['document']['date'])}</td></tr><tr><td>Gültig bis</td><td>{e(prop['valid_until'])}</td></tr>
+  <tr><td>Ansprechpartner</td><td>{e(data['engagement']['lead']['name'])}<br><span class=detail>{e(data['engagement']['lead']['email'])}</span></td></tr></table></div>
+<div class=kicker>{e(data['document']['title'])}</div><h1>{e(data['engagement']['title'])}</h1>
+<p>Guten Tag {e(contact.get('name', ''))},</p><p>vielen Dank für das angenehme Gespräch. Gerne unterbreiten wir Ihnen unser Angebot für das Vorhaben „{e(data['engagement']['title'])}“.</p>
+<h2>Ausgangslage</h2><p>{e(prop['situation'])}</p>
+<h2>Ziele</h2>{bullets(prop['goals'])}
+<h2>Leistungsumfang nach Wochen</h2>{scope}
+<h2>Preise</h2><table class=price><tr><th>Pos.</th><th>Beschreibung</th><th class=num>Menge</th><th class=num>Einzelpreis</th><th class=num>Betrag</th></tr>{rows}</table>
+<table class=totals><tr><td>Zwischensumme netto</td><td class=num>{e(price['net'])}</td></tr>
+<tr><td>zzgl. {e(price['vat_rate'])} USt.</td><td class=num>{e(price['vat'])}</td></tr>
+<tr class=gross><td>Gesamtbetrag brutto</td><td class=num>{e(price['gross'])}</td></tr></table>
+<h2>Konditionen</h2>{bullets(prop['terms'])}<p>An dieses Angebot halten wir uns bis zum {e(prop['valid_until'])} gebunden.</p>
+<p>Mit freundlichen Grüßen</p><p>{e(data['engagement']['lead']['name'])}<br><span class=detail>{e(brand['name'])}</span></p>
+<div class=accept><h2>Auftragserteilung</h2><p>Hiermit beauftragen wir {e(brand['name'])} gemäß diesem Angebot
+{e(data['document']['number'])} zum Gesamtbetrag von {e(price['gross'])} brutto.</p><p>{e(prop['signatory'])}</p>
+<div class=sign><div>Ort, Datum</div><div>Unterschrift, Firmenstempel</div></div></div>
+</body></html>"""
 
 
 def main() -> int:
