@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 
 from advanced_alchemy.extensions.litestar import (
@@ -21,6 +23,8 @@ from backend.auth.controller import AuthController, UserController
 from backend.clients.controller import AssessmentController, ClientController, ContactController
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
+from backend.digests.controller import DeliveryController, DigestController, JobController
+from backend.queue import queue_pool
 from backend.deliverables.controller import DeliverableController
 from backend.engagements.controller import EngagementController, StatusUpdateController
 from backend.errors import exception_handlers
@@ -38,7 +42,8 @@ API_CONTROLLERS = [
     EngagementController,
     StatusUpdateController, WorkshopController, AttendeeController, IdeaController,
     PilotController, KpiController, MeasurementController, DeliverableController,
-    DocumentController, EngagementDocumentController, AuditController,
+    DocumentController, EngagementDocumentController, DigestController, DeliveryController,
+    JobController, AuditController,
 ]
 
 
@@ -58,11 +63,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         set_default_exception_handler=False,
     )
     auth = build_auth(settings, db_config)
+
+    @asynccontextmanager
+    async def job_queue(app: Litestar) -> AsyncIterator[None]:
+        async with queue_pool(settings) as pool:
+            app.state.queue = pool
+            yield
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
     app = Litestar(
         route_handlers=[api, health],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_app_init=[auth.on_app_init],
+        lifespan=[job_queue],
         exception_handlers=exception_handlers,
         type_encoders={Decimal: str},
         openapi_config=OpenAPIConfig(

@@ -88,10 +88,9 @@ def seed_demo_cmd(if_empty: bool) -> None:
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @click.option("--no-seed", is_flag=True, help="Do not load demo data into an empty database")
-def run(host: str | None, port: int | None, no_seed: bool) -> None:
-    """Migrate, load demo data into an empty database, and serve API + admin UI."""
-    import uvicorn
-
+@click.option("--no-worker", is_flag=True, help="Serve only; run `desk worker` separately")
+def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> None:
+    """Migrate, load demo data into an empty database, serve the API and run the job worker."""
     from backend.demo import DEMO_ADMIN_EMAIL
 
     settings = get_settings()
@@ -102,12 +101,66 @@ def run(host: str | None, port: int | None, no_seed: bool) -> None:
         click.echo(asyncio.run(_with_session(seed_demo)(only_if_empty=True)))
     host = host or settings.host
     port = port or settings.port
+    mail = settings.smtp_url.removeprefix("file://") if settings.smtp_url.startswith("file://") else "SMTP"
     click.echo(
         f"\n  Engagement Desk on http://{host}:{port}  (API docs: http://{host}:{port}/schema)\n"
         f"  demo login: {DEMO_ADMIN_EMAIL} / {settings.demo_password}\n"
+        f"  emails go to: {mail}\n"
     )
     sys.stdout.flush()
-    uvicorn.run("backend.app:create_app", factory=True, host=host, port=port, log_level="info")
+    asyncio.run(_serve(settings, host, port, with_worker=not no_worker))
+
+
+async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None:  # noqa: ANN001
+    """Web server and, for the zero-setup default, the job worker in the same event loop."""
+    import uvicorn
+
+    from backend.app import create_app
+    from backend.worker import make_worker
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="info"))
+    if not with_worker:
+        await server.serve()
+        return
+    worker = make_worker(settings, handle_signals=False)
+    worker_task = asyncio.create_task(worker.async_run())
+    try:
+        await server.serve()
+    finally:
+        worker_task.cancel()
+        await asyncio.gather(worker_task, return_exceptions=True)
+        await worker.close()
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty")
+def worker(burst: bool) -> None:
+    """Run the job worker (documents, weekly digests)."""
+    from backend.worker import make_worker
+
+    make_worker(get_settings(), burst=burst).run()
+
+
+@main.command("send-digests")
+@click.option("--week", "iso_week", default=None, help="ISO week, e.g. 2026-W48 (default: this week)")
+@click.option("--engagement", "engagement_ids", type=int, multiple=True, help="Only these engagements")
+@click.option("--dry-run", is_flag=True, help="Show who would get which digest; send and change nothing")
+def send_digests(iso_week: str | None, engagement_ids: tuple[int, ...], dry_run: bool) -> None:
+    """Send the weekly status digests now, in this process (already delivered ones are skipped)."""
+    import re
+
+    from backend.digests.operator import send_digests_now
+    from backend.schema import ISO_WEEK_PATTERN, existing_iso_week
+
+    if iso_week is not None:
+        if not re.fullmatch(ISO_WEEK_PATTERN, iso_week):
+            raise click.BadParameter("use the form 2026-W48", param_hint="--week")
+        try:
+            existing_iso_week(iso_week)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from exc
+    for line in asyncio.run(send_digests_now(get_settings(), iso_week, list(engagement_ids), dry_run=dry_run)):
+        click.echo(line)
 
 
 if __name__ == "__main__":

@@ -43,13 +43,35 @@ class Settings(BaseSettings):
     proposal_validity_days: int = 30
     payment_terms_days: int = 14
 
+    # Job queue: a Redis URL, or empty for an embedded Redis server under ./var/.
+    redis_url: str = ""
+    queue_name: str = "desk:queue"
+    job_timeout_seconds: int = 120
+    job_max_tries: int = 8
+    # Weekly digest: weekday (0 = Monday) and time in Europe/Berlin.
+    digest_weekday: int = 0
+    digest_time: str = "07:00"
+    # Where mail goes: smtp://user:pass@host:587?starttls=1, or a folder of .eml files.
+    smtp_url: str = f"file://{VAR_DIR / 'outbox'}"
+    mail_from: str = "status@engagement-desk.de"
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "dev" and self.secret_key == DEV_SECRET:
             raise ValueError("DESK_SECRET_KEY must be set when DESK_ENV is not 'dev'")
         if len(self.secret_key) < 32:
             raise ValueError("DESK_SECRET_KEY must be at least 32 characters")
+        if not 0 <= self.digest_weekday <= 6:
+            raise ValueError("DESK_DIGEST_WEEKDAY must be 0 (Monday) to 6 (Sunday)")
+        hour, minute = self.digest_hour_minute
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise ValueError("DESK_DIGEST_TIME must be HH:MM")
         return self
+
+    @property
+    def digest_hour_minute(self) -> tuple[int, int]:
+        hour, minute = self.digest_time.split(":")
+        return int(hour), int(minute)
 
     @property
     def is_sqlite(self) -> bool:

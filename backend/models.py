@@ -5,6 +5,7 @@ from backend.auth.models import User
 from backend.clients.models import Client, Contact, ReadinessAssessment
 from backend.db import SQLModel
 from backend.deliverables.models import Deliverable
+from backend.digests.models import DigestDelivery
 from backend.engagements.models import Engagement, StatusUpdate
 from backend.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
 from backend.reports.models import Document
@@ -13,7 +14,7 @@ from backend.workshops.models import Workshop, WorkshopAttendee
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEvent", "Client", "Contact", "Deliverable", "Document", "Engagement", "Kpi",
+    "AuditEvent", "Client", "Contact", "Deliverable", "DigestDelivery", "Document", "Engagement", "Kpi",
     "Measurement", "Pilot", "ReadinessAssessment", "StatusUpdate", "UseCaseIdea", "User",
     "Workshop", "WorkshopAttendee", "metadata",
 ]

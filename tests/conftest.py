@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
+from arq.worker import Worker
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,10 +27,13 @@ from backend.config import Settings
 from backend.db import make_engine
 from backend.migrate import upgrade
 from backend.models import metadata
+from backend.worker import make_worker
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct-horse-battery-staple"
 POSTGRES_URL = os.environ.get("DESK_TEST_POSTGRES_URL")
+# A real Redis (CI's 127.0.0.1:6379); the test database is emptied before every test.
+REDIS_URL = os.environ.get("DESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
@@ -125,6 +129,18 @@ class Api:
         self.tokens[name] = self.app.state.auth.create_token(identifier=str(user_id))
         return user_id
 
+    async def run_jobs(self, smtp_url: str | None = None, **overrides: Any) -> Worker:
+        """Run a real arq worker in burst mode until the queue is empty."""
+        settings = self.app.state.settings
+        if smtp_url:
+            settings = settings.model_copy(update={"smtp_url": smtp_url})
+        worker = make_worker(settings, burst=True, handle_signals=False, poll_delay=0.01, **overrides)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+        return worker
+
     @contextmanager
     def count_queries(self) -> Iterator[QueryCounter]:
         counter = QueryCounter()
@@ -154,8 +170,14 @@ async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
 
 
 @pytest.fixture(scope="session")
-async def app_and_client(migrated_url: str) -> AsyncIterator[tuple[Litestar, AsyncClient, QueryCounter]]:
-    settings = Settings(database_url=migrated_url, env="test", secret_key=TEST_SECRET)
+async def app_and_client(
+    migrated_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[Litestar, AsyncClient, QueryCounter]]:
+    outbox = tmp_path_factory.mktemp("outbox")
+    settings = Settings(
+        database_url=migrated_url, env="test", secret_key=TEST_SECRET, redis_url=REDIS_URL,
+        queue_name=f"desk-test-{os.getpid()}", smtp_url=f"file://{outbox}", job_timeout_seconds=30,
+    )
     app = create_app(settings)
     counter = QueryCounter()
 
@@ -185,6 +207,7 @@ async def api(app_and_client, password_hash: str) -> Api:  # noqa: ANN001
     app, client, counter = app_and_client
     engine: AsyncEngine = app.state.engine
     await truncate_all(engine)
+    await app.state.queue.flushdb()
     client.cookies.clear()
     api = Api(http=client, app=app, engine=engine, tokens={}, users={}, counter=counter)
     await api.add_user("admin", "admin", password_hash)

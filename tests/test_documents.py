@@ -21,7 +21,8 @@ async def generate(api: Api, engagement_id: int, **body: Any) -> dict[str, Any]:
     assert response.status_code == 202, response.text
     queued = response.json()
     assert queued["status"] == "queued"
-    # The background render has finished once the in-process request returned.
+    assert response.headers["job-id"] == f"document:{queued['id']}"
+    await api.run_jobs()
     return (await api.get(f"/documents/{queued['id']}")).json()
 
 

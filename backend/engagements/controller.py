@@ -2,15 +2,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 
 from backend.clients.models import ReadinessComparison
 from backend.clients.service import readiness_comparison
-from backend.engagements.models import EngagementRead
-from backend.engagements.resources import engagement_service, engagements, status_updates
+from backend.crud import STAFF
+from backend.engagements.models import EngagementRead, StatusUpdateRead
+from backend.engagements.resources import (
+    approve_status_update,
+    engagement_service,
+    engagements,
+    status_update_service,
+    status_updates,
+)
+from backend.digests.jobs import digest_job_id
+from backend.queue import enqueue
+from backend.schema import Strict
 from backend.pilots.results_read import EngagementResultRead
 from backend.pilots.service import engagement_results
-from backend.resource import DbSession, RowId, resource_controller
+from backend.resource import DbSession, RowId, example_body, resource_controller, role_guard
 
 
 class EngagementController(resource_controller(engagements, engagement_service)):  # type: ignore[misc]
@@ -35,4 +46,29 @@ class EngagementController(resource_controller(engagements, engagement_service))
     ) -> EngagementResultRead:
         engagement = EngagementRead.model_validate(await engagement_service.get(db_session, request.user, row_id))
         return await engagement_results(db_session, engagement_id=row_id, fee=engagement.fee_net)
-StatusUpdateController = resource_controller(status_updates)
+class Approval(Strict):
+    version: int
+
+
+class StatusUpdateController(resource_controller(status_updates, status_update_service)):  # type: ignore[misc]
+    @post(
+        "/{row_id:int}/approve",
+        operation_id="approve_status_update",
+        summary="Approve the week's status update; engagements set to review before send then get their digest",
+        guards=[role_guard(STAFF)],
+        status_code=200,
+    )
+    async def approve(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        row_id: RowId,
+        data: example_body(Approval, {"version": 1}),  # type: ignore[valid-type]
+    ) -> Response[StatusUpdateRead]:
+        row = await approve_status_update(db_session, request.user, row_id, data.version)
+        # Enqueued after the response, i.e. after the approval committed.
+        job = BackgroundTask(
+            enqueue, request.app.state.queue, "send_weekly_digest", row.engagement_id, row.iso_week,
+            job_id=digest_job_id(row.engagement_id, row.iso_week),
+        )
+        return Response(StatusUpdateRead.model_validate(row), background=job)

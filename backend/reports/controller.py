@@ -10,7 +10,9 @@ from litestar.params import QueryParameter
 from backend.engagements.resources import engagement_service
 from backend.reports.models import DocumentKind, DocumentRead, DocumentRequest
 from backend.reports.resources import document_service, documents
-from backend.reports.service import generate_document, pdf_of, request_document
+from backend.queue import enqueue
+from backend.reports.jobs import document_job_id
+from backend.reports.service import pdf_of, request_document
 from backend.resource import (
     DbSession,
     Limit,
@@ -64,10 +66,12 @@ class EngagementDocumentController(Controller):
         data: example_body(DocumentRequest, {"kind": "proposal", "language": "de"}),  # type: ignore[valid-type]
     ) -> Response[DocumentRead]:
         document = await request_document(db_session, request.user, engagement_id, data)
-        state = request.app.state
-        # Runs after the response, i.e. after this request's transaction committed.
-        job = BackgroundTask(generate_document, state.session_maker, state.settings, document.id)
-        return Response(DocumentRead.model_validate(document), status_code=202, background=job)
+        # Enqueued after the response, i.e. after this request's transaction committed.
+        job_id = document_job_id(document.id)
+        job = BackgroundTask(enqueue, request.app.state.queue, "render_document", document.id, job_id=job_id)
+        return Response(
+            DocumentRead.model_validate(document), status_code=202, background=job, headers={"Job-Id": job_id}
+        )
 
     @get("/", operation_id="list_engagement_documents", summary="Generated versions of an engagement's documents, newest first")
     async def list_versions(

@@ -513,3 +513,13 @@ async def build(
     now = now or datetime.now(UTC)
     extra = {"iso_week": iso_week} if kind == DocumentKind.status_report else {}
     return await BUILDERS[kind](session, ctx, number=number, now=now, **extra)
+
+
+async def drafted_status(
+    session: AsyncSession, *, engagement_id: int, iso_week: str, lang: str, settings: Settings
+) -> dict[str, Any]:
+    """The status update the week's data suggests (see draft_status)."""
+    ctx = await load_context(session, engagement_id, lang, settings)
+    workshops = await select_all(session, Workshop, Workshop.engagement_id == engagement_id, order_by=Workshop.starts_at)
+    deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == engagement_id)
+    return draft_status(ctx, monday_of(iso_week), workshops, deliverables)

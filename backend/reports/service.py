@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -77,10 +79,18 @@ def filename_for(data: dict[str, Any]) -> str:
     return "_".join(_ascii_slug(p) for p in parts) + ".pdf"
 
 
+# Failures worth another try: the database or a connection was briefly unavailable.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
 async def generate_document(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, document_id: int
+    maker: async_sessionmaker[AsyncSession], settings: Settings, document_id: int, *, last_try: bool = True
 ) -> str:
-    """Render one queued document; safe to run twice. Returns its final status."""
+    """Render one queued document; safe to run twice. Returns its final status.
+
+    A transient failure is re-raised for the job queue to retry, unless this is the last try;
+    anything else, or the last try, marks the document failed with the error.
+    """
     try:
         async with unit_of_work(maker) as session:
             document = await session.get(Document, document_id, with_for_update=True)
@@ -88,7 +98,6 @@ async def generate_document(
                 return "missing"
             if document.status == DocumentStatus.ready:
                 return document.status
-            document.status = DocumentStatus.rendering
             data = await document_data.build(
                 session, engagement_id=document.engagement_id, kind=document.kind,
                 lang=document.language, number=document.number, settings=settings,
@@ -99,21 +108,40 @@ async def generate_document(
             document.sha256 = hashlib.sha256(pdf).hexdigest()
             document.data_snapshot = data
             document.filename = filename_for(data)
-            document.status = DocumentStatus.ready
-            document.error = None
-            document.updated_at = utcnow()
-            document.version += 1
+            _set_status(document, DocumentStatus.ready, None)
             return document.status
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the document
-        log.exception("document %s failed", document_id)
-        async with unit_of_work(maker) as session:
-            document = await session.get(Document, document_id)
-            if document is not None:
-                document.status = DocumentStatus.failed
-                document.error = f"{type(exc).__name__}: {exc}"[:4000]
-                document.updated_at = utcnow()
-                document.version += 1
-        return DocumentStatus.failed
+    except TRANSIENT:
+        if not last_try:
+            log.warning("document %s: transient failure, will retry", document_id, exc_info=True)
+            raise
+        return await _record_failure(maker, document_id)
+    except Exception:  # noqa: BLE001 - any other failure is recorded on the document
+        return await _record_failure(maker, document_id)
+
+
+def _set_status(document: Document, status: DocumentStatus, error: str | None) -> None:
+    document.status = status
+    document.error = error
+    document.updated_at = utcnow()
+    document.version += 1
+
+
+async def _record_failure(maker: async_sessionmaker[AsyncSession], document_id: int) -> str:
+    log.exception("document %s failed", document_id)
+    exc = sys.exc_info()[1]
+    async with unit_of_work(maker) as session:
+        document = await session.get(Document, document_id)
+        if document is not None:
+            _set_status(document, DocumentStatus.failed, f"{type(exc).__name__}: {exc}"[:4000])
+    return DocumentStatus.failed
+
+
+async def mark_rendering(maker: async_sessionmaker[AsyncSession], document_id: int) -> None:
+    """Shows progress while a job works on the document (a ready one stays ready)."""
+    async with unit_of_work(maker) as session:
+        document = await session.get(Document, document_id)
+        if document is not None and document.status in (DocumentStatus.queued, DocumentStatus.failed):
+            _set_status(document, DocumentStatus.rendering, None)
 
 
 async def pdf_of(session: AsyncSession, user: Any, document_id: int) -> Document:
