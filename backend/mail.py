@@ -19,10 +19,14 @@ import uuid
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Protocol, runtime_checkable
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import aiosmtplib
+from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
+from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +43,20 @@ class PermanentMailError(MailError):
     """The server refused the message for good (5xx): retrying cannot help."""
 
 
+class Handover(Protocol):
+    async def release(self) -> None:
+        """Let the prepared message go. Its first step is synchronous, so whatever the caller
+        committed just before is durable before the message can be delivered."""
+
+
 @runtime_checkable
 class Mailer(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
+
+    def handover(self, message: EmailMessage) -> AbstractAsyncContextManager[Handover]:
+        """Prepare delivery up to the last step (SMTP: everything before the message data);
+        `release()` completes it. Leaving the block without releasing delivers nothing."""
+        ...
 
 
 # -- SMTP ------------------------------------------------------------------------------------
@@ -113,21 +128,36 @@ class SmtpMailer:
     __str__ = __repr__
 
     async def send(self, message: EmailMessage) -> None:
+        async with self.handover(message) as handover:
+            await handover.release()
+
+    @asynccontextmanager
+    async def handover(self, message: EmailMessage) -> AsyncIterator[Handover]:
+        smtp = aiosmtplib.SMTP(
+            hostname=self.host, port=self.port, username=self.username, password=self._password,
+            use_tls=self.use_tls, start_tls=self.start_tls, timeout=self.timeout,
+        )
+        with self._mapped_errors():
+            await smtp.connect()
+            try:
+                await smtp.mail(extract_sender(message) or "")
+                for recipient in extract_recipients(message):
+                    await smtp.rcpt(recipient)
+                start = await smtp.execute_command(b"DATA")
+                if start.code != 354:
+                    raise aiosmtplib.SMTPDataError(start.code, start.message)
+                await _write_all(smtp, _wire_body(message), self.timeout)
+                yield _SmtpRelease(smtp, self.timeout)
+            finally:
+                smtp.close()
+        log.info("mail %s handed to %s:%s", message.get("Message-ID", "?"), self.host, self.port)
+
+    @contextmanager
+    def _mapped_errors(self) -> Iterator[None]:
         try:
-            refused, _reply = await aiosmtplib.send(
-                message,
-                hostname=self.host,
-                port=self.port,
-                username=self.username,
-                password=self._password,
-                use_tls=self.use_tls,
-                start_tls=self.start_tls,
-                timeout=self.timeout,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
-            raise self._error(_permanent(*codes), f"recipients refused ({detail})") from exc
+            yield
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            raise self._error(_permanent(exc.code), f"recipient refused: {exc.code} {exc.message}") from exc
         except aiosmtplib.SMTPDataError as exc:
             # A 5xx after DATA rejects this message's content (size, spam), not the server.
             raise self._error(_permanent(exc.code), f"message refused: {exc.code} {exc.message}") from exc
@@ -138,11 +168,6 @@ class SmtpMailer:
         except ValueError as exc:
             # aiosmtplib rejects unusable addresses before connecting; that never improves.
             raise self._error(True, f"message cannot be sent: {exc}") from exc
-        if refused:
-            # Some recipients got the mail already, so a retry would send them a duplicate.
-            detail = "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in refused.items())
-            raise self._error(True, f"partially delivered, recipients refused ({detail})")
-        log.info("mail %s sent via %s:%s", message.get("Message-ID", "?"), self.host, self.port)
 
     def _error(self, permanent: bool, detail: str) -> MailError:
         kind = PermanentMailError if permanent else MailError
@@ -151,6 +176,44 @@ class SmtpMailer:
     def _scrub(self, text: str) -> str:
         # Servers may echo what they received; make sure the password never leaves this object.
         return text.replace(self._password, "***") if self._password else text
+
+
+END_OF_DATA = b".\r\n"
+
+
+def _wire_body(message: EmailMessage) -> bytes:
+    """The DATA payload as aiosmtplib would send it (CRLF, dot-stuffed), without the final dot."""
+    return PERIOD_REGEX.sub(b"..", normalize_message_line_endings(flatten_message(message)))
+
+
+async def _write_all(smtp: aiosmtplib.SMTP, data: bytes, timeout: float) -> None:
+    """Write and wait until the kernel holds every byte: asyncio would otherwise keep the rest
+    of a large message in process memory, where a killed process loses it."""
+    protocol = smtp.protocol
+    if protocol is None or protocol.transport is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    protocol.write(data)
+    transport = protocol.transport
+    async with asyncio.timeout(timeout):
+        while transport.get_write_buffer_size():  # type: ignore[attr-defined]
+            await asyncio.sleep(0.001)
+
+
+class _SmtpRelease:
+    def __init__(self, smtp: aiosmtplib.SMTP, timeout: float) -> None:
+        self.smtp, self.timeout = smtp, timeout
+
+    async def release(self) -> None:
+        protocol = self.smtp.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+        # The body is already with the kernel; these three bytes complete the message, and
+        # they are written before the first await.
+        protocol._response_pending = True  # noqa: SLF001 - as aiosmtplib's own DATA step does
+        protocol.write(END_OF_DATA)
+        reply = await protocol.read_response(timeout=self.timeout)
+        if reply.code != 250:
+            raise aiosmtplib.SMTPDataError(reply.code, reply.message)
 
 
 def _permanent(*codes: int) -> bool:
@@ -214,29 +277,49 @@ class OutboxMailer:
         return f"OutboxMailer(directory={str(self.directory)!r})"
 
     async def send(self, message: EmailMessage) -> None:
+        async with self.handover(message) as handover:
+            await handover.release()
+
+    @asynccontextmanager
+    async def handover(self, message: EmailMessage) -> AsyncIterator[Handover]:
         try:
-            path = await asyncio.to_thread(self._write, message)
+            temp = await asyncio.to_thread(self._write_temp, message)
         except OSError as exc:
             # A full disk or a permission fix later makes the same message writable again.
             raise MailError(f"outbox {self.directory}: {exc}") from exc
-        log.info("mail %s written to %s", message.get("Message-ID", "?"), path)
+        release = _OutboxRelease(temp, self.directory / outbox_filename(message))
+        try:
+            yield release
+        finally:
+            temp.unlink(missing_ok=True)
+        log.info("mail %s written to %s", message.get("Message-ID", "?"), release.target)
 
-    def _write(self, message: EmailMessage) -> Path:
+    def _write_temp(self, message: EmailMessage) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         # The SMTP policy gives CRLF line endings: the file is byte-for-byte what goes on the wire.
         data = message.as_bytes(policy=email.policy.SMTP)
-        target = self.directory / outbox_filename(message)
         fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
-            os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        return target
+        return Path(temp)
+
+
+class _OutboxRelease:
+    def __init__(self, temp: Path, target: Path) -> None:
+        self.temp, self.target = temp, target
+
+    async def release(self) -> None:
+        try:
+            # Atomic: a reader sees no file or the whole message, never half of one.
+            os.replace(self.temp, self.target)
+        except OSError as exc:
+            raise MailError(f"outbox {self.target.parent}: {exc}") from exc
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -128,12 +128,15 @@ async def test_outage_is_retried_by_the_job_with_backoff(api: Api, smtp_server: 
     engagement = await engagement_with_recipients(api)
     smtp_server.fail(TRANSIENT)
     await trigger(api, engagement["id"])
-
-    # The first try fails; the server recovers before the retry (2 s later) is due.
-    async def recover_after_first_try(ctx: dict[str, Any]) -> None:
-        smtp_server.recover()
-
-    await api.run_jobs(smtp_url=smtp_server.url, after_job_end=recover_after_first_try)
+    # The first try fails and schedules a retry 2 s later (burst mode stops after the try).
+    await api.run_jobs(smtp_url=smtp_server.url, max_burst_jobs=1)
+    assert {(r["status"], r["attempts"]) for r in await deliveries(api, engagement["id"])} == {("failed", 1)}
+    queue = api.app.state.queue
+    (retry,) = await queue.queued_jobs(queue_name=api.app.state.settings.queue_name)
+    assert retry.function == "send_weekly_digest"
+    assert retry.score > retry.enqueue_time.timestamp() * 1000  # deferred, not immediate
+    smtp_server.recover()
+    await api.run_jobs(smtp_url=smtp_server.url)
     assert len(smtp_server.messages) == 2
     assert {(r["status"], r["attempts"]) for r in await deliveries(api, engagement["id"])} == {("sent", 2)}
 

@@ -1,11 +1,11 @@
 """Weekly status digests: one email per (engagement, ISO week, contact), sent exactly once.
 
 The database is the source of truth. A delivery row is created per recipient under a unique
-key; a sender claims a row atomically before talking to SMTP and marks it sent right after,
-so a job that runs twice (the queue delivers at least once) sends nothing twice, and a failed
-or interrupted send is retried later. A process killed in the instant between the SMTP server
-accepting a message and the commit of "sent" would send that one message again after its lease
-expires; that window is one database round trip.
+key; a sender claims a row atomically before talking to SMTP, so a job that runs twice (the
+queue delivers at least once) sends nothing twice, and a failed or interrupted send is retried
+later. "Sent" is committed before the message data leave (see `_send_and_mark`), so a worker
+killed mid-send never causes a second copy; the only loss window is the few microseconds
+between that commit returning and the data being written to the socket.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ async def send_digest(
             filename=document.filename or "Statusbericht.pdf", message_id=message_id,
         )
         try:
-            await mailer.send(message)
+            await _send_and_mark(maker, mailer, delivery.id, message, message_id)
         except PermanentMailError as exc:
             await _finish(maker, delivery.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
             outcome.bounced += 1
@@ -246,6 +246,21 @@ async def send_digest(
             outcome.failed += 1
             outcome.errors.append(str(exc))
             continue
-        await _finish(maker, delivery.id, DeliveryStatus.sent, sent_at=utcnow(), message_id=message_id, last_error=None)
         outcome.sent += 1
     return outcome
+
+
+async def _send_and_mark(
+    maker: async_sessionmaker[AsyncSession], mailer: Mailer, delivery_id: int, message: Any, message_id: str
+) -> None:
+    """Commit "sent" first, then let the prepared message go.
+
+    The SMTP conversation is taken up to the last step (the message data) before anything is
+    recorded; "sent" is committed; only then are the data written, with no pause in between.
+    A process killed before the commit leaves the row "sending", and the retry delivers it; one
+    killed after the commit has already handed the message over. If the server then refuses
+    the data, the row is set back to failed and retried.
+    """
+    async with mailer.handover(message) as handover:
+        await _finish(maker, delivery_id, DeliveryStatus.sent, sent_at=utcnow(), message_id=message_id, last_error=None)
+        await handover.release()

@@ -1,0 +1,99 @@
+"""Time to send 1,000 engagements' weekly digests with one worker (render + SMTP).
+
+    .venv/bin/python bench/digests.py [--engagements 1000] [--database-url URL]
+
+Seeds a fresh database (default: a new PostgreSQL database `desk_bench` on 127.0.0.1:5432),
+starts an SMTP server on loopback that counts what arrives, enqueues the week's digests and
+runs one `desk worker --burst` process until the queue is empty. Target: ≤ 60 s for 1,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from backend.config import Settings  # noqa: E402
+from backend.db import make_engine, make_sessionmaker  # noqa: E402
+from backend.digests.jobs import enqueue_weekly_digests  # noqa: E402
+from backend.loadgen import seed_engagements  # noqa: E402
+from backend.migrate import upgrade  # noqa: E402
+from backend.queue import queue_pool  # noqa: E402
+from tests.smtp_server import SmtpTestServer  # noqa: E402
+
+WEEK = "2026-W48"
+SECRET = "bench-secret-key-long-enough-for-settings-0123"
+
+
+async def fresh_postgres(server_url: str, name: str) -> str:
+    engine = make_engine(f"{server_url}/postgres")
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await conn.execute(text(f"CREATE DATABASE {name}"))
+    await engine.dispose()
+    return f"{server_url}/{name}"
+
+
+async def prepare(settings: Settings, count: int) -> list[str]:
+    engine = make_engine(settings.database_url)
+    await upgrade(engine)
+    async with make_sessionmaker(engine)() as session:
+        recipients = await seed_engagements(session, count, start=date(2026, 11, 2))
+        await session.commit()
+    async with queue_pool(settings) as pool:
+        await pool.flushdb()
+        await enqueue_weekly_digests({"redis": pool, "session_maker": make_sessionmaker(engine)}, WEEK)
+    await engine.dispose()
+    return recipients
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engagements", type=int, default=1000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--redis-url", default=os.environ.get("DESK_REDIS_URL", "redis://127.0.0.1:6379/8"))
+    args = parser.parse_args()
+    database_url = args.database_url or asyncio.run(
+        fresh_postgres("postgresql+asyncpg://postgres@127.0.0.1:5432", "desk_bench")
+    )
+    with SmtpTestServer() as smtp:
+        settings = Settings(
+            env="bench", secret_key=SECRET, database_url=database_url, redis_url=args.redis_url,
+            queue_name="desk-bench", smtp_url=smtp.url,
+        )
+        t0 = time.perf_counter()
+        recipients = asyncio.run(prepare(settings, args.engagements))
+        seeded = time.perf_counter() - t0
+        env = os.environ | {
+            "DESK_ENV": "bench", "DESK_SECRET_KEY": SECRET, "DESK_DATABASE_URL": database_url,
+            "DESK_REDIS_URL": args.redis_url, "DESK_QUEUE_NAME": "desk-bench", "DESK_SMTP_URL": smtp.url,
+        }
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "backend.cli", "worker", "--burst"], cwd=ROOT, env=env, check=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - start
+        arrived = len(smtp.messages)
+        unique = len({m.rcpt_tos[0] for m in smtp.messages})
+    print(f"engagements: {args.engagements} (seeded in {seeded:.1f} s)")
+    print(f"digests arrived: {arrived} ({unique} distinct recipients of {len(recipients)})")
+    print(f"one worker: {elapsed:.1f} s total, {arrived / elapsed:.1f} digests/s, {1000 * elapsed / max(arrived, 1):.1f} ms each")
+    ok = arrived == unique == len(recipients) and elapsed <= 60 * args.engagements / 1000
+    print("target met (≤ 60 s per 1,000)" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The zero-setup default: an embedded real Redis serves the queue and a worker."""
+
+import pytest
+
+from backend.queue import queue_pool, redis_settings
+from backend.worker import functions, make_worker
+from tests.conftest import Api
+
+
+async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    if backend_name != "sqlite":
+        pytest.skip("the embedded default is exercised once")
+    import backend.queue as queue
+
+    monkeypatch.setattr(queue, "VAR_DIR", tmp_path)
+    monkeypatch.setattr(queue, "_embedded", None)
+    settings = api.app.state.settings.model_copy(update={"redis_url": ""})
+    assert redis_settings(settings).unix_socket_path.endswith("redis.socket")
+    client = await api.create("clients", {"name": "Eingebettet GmbH"})
+    engagement = await api.create("engagements", {
+        "client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 4, "fixed_fee": "100",
+    })
+    document = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"})).json()
+    async with queue_pool(settings) as pool:
+        assert await pool.ping()
+        await pool.enqueue_job("render_document", document["id"], _queue_name=settings.queue_name)
+        worker = make_worker(settings, burst=True, handle_signals=False, poll_delay=0.01, redis_pool=pool)
+        await worker.async_run()
+        assert worker.jobs_complete == 1
+    assert (await api.get(f"/documents/{document['id']}")).json()["status"] == "ready"
+    assert (tmp_path / "redis.rdb").exists() or any(tmp_path.iterdir())
+
+
+def test_worker_collects_every_domain_job() -> None:
+    names = {f.__name__ for f in functions()}
+    assert {"render_document", "send_weekly_digest", "enqueue_weekly_digests", "retry_unsent_digests"} <= names
