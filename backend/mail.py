@@ -192,11 +192,12 @@ async def _write_all(smtp: aiosmtplib.SMTP, data: bytes, timeout: float) -> None
     protocol = smtp.protocol
     if protocol is None or protocol.transport is None:
         raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    # With a zero high-water mark the transport pauses the protocol while anything is
+    # buffered and resumes it once the buffer is empty, which is what drain waits for.
+    protocol.transport.set_write_buffer_limits(high=0)  # type: ignore[attr-defined]
     protocol.write(data)
-    transport = protocol.transport
     async with asyncio.timeout(timeout):
-        while transport.get_write_buffer_size():  # type: ignore[attr-defined]
-            await asyncio.sleep(0.001)
+        await protocol._drain_helper()  # noqa: SLF001 - aiosmtplib's flow control, as StreamWriter.drain
 
 
 class _SmtpRelease:

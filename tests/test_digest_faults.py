@@ -1,6 +1,6 @@
 """A worker killed mid-run loses no digest and a second worker sends none twice.
 
-200 active engagements, each with one digest recipient; a real worker process is SIGKILLed
+200 active engagements, each with one digest recipient (backend/loadgen.py); a real worker process is SIGKILLed
 while it sends, another worker finishes; the SMTP server counts what arrived.
 """
 
@@ -14,9 +14,8 @@ from datetime import date
 
 import pytest
 
-from backend.clients.models import Client, Contact
 from backend.digests.jobs import enqueue_weekly_digests
-from backend.engagements.models import Engagement, EngagementStatus
+from backend.loadgen import seed_engagements
 from tests.conftest import POSTGRES_URL, TEST_SECRET, Api
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401 - fixture
 
@@ -27,20 +26,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 async def seed(api: Api) -> set[str]:
     async with api.app.state.session_maker() as session:
-        clients = [Client(name=f"Kunde {n} GmbH", city="Ulm") for n in range(ENGAGEMENTS)]
-        session.add_all(clients)
-        await session.flush()
-        session.add_all(
-            Contact(client_id=c.id, name=f"Leitung {c.id}", email=f"chef{c.id}@kunde.de", receives_digest=True)
-            for c in clients
-        )
-        session.add_all(
-            Engagement(client_id=c.id, title=f"KI-Einführung {c.id}", start_date=date(2026, 11, 2),
-                       duration_weeks=8, fixed_fee=10000, status=EngagementStatus.active)
-            for c in clients
-        )
+        recipients = await seed_engagements(session, ENGAGEMENTS, start=date(2026, 11, 2))
         await session.commit()
-    return {f"chef{c.id}@kunde.de" for c in clients}
+    return set(recipients)
 
 
 def start_worker(api: Api, smtp_url: str) -> subprocess.Popen:
