@@ -42,3 +42,30 @@ def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:  #
         assert again.exit_code == 0 and "not loaded" in again.output
     finally:
         get_settings.cache_clear()
+
+
+def test_send_digests_command(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from backend.config import get_settings
+
+    monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'digests.sqlite3'}")
+    monkeypatch.setenv("DESK_SMTP_URL", f"file://{tmp_path / 'outbox'}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(main, ["migrate"]).exit_code == 0
+        assert runner.invoke(main, ["seed-demo"]).exit_code == 0
+        preview = runner.invoke(main, ["send-digests", "--dry-run"])
+        assert preview.exit_code == 0, preview.output
+        assert "dry run" in preview.output
+        assert "Sabine Müller <sabine.mueller@mueller-praezision.de> [de]: would send (new)" in preview.output
+        assert not (tmp_path / "outbox").exists()
+        sent = runner.invoke(main, ["send-digests"])
+        assert "engagement 1: done, sent 2, already sent 0" in sent.output, sent.output
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+        again = runner.invoke(main, ["send-digests"])
+        assert "engagement 1: done, sent 0, already sent 2" in again.output
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+        bad = runner.invoke(main, ["send-digests", "--week", "2026-48"])
+        assert bad.exit_code == 2 and "2026-W48" in bad.output
+    finally:
+        get_settings.cache_clear()
