@@ -8,13 +8,12 @@ from litestar.params import PathParameter
 from sqlmodel import SQLModel
 
 from backend.crud import STAFF, CrudService, Resource
-from backend.digests.jobs import digest_job_id
+from backend.digests.jobs import enqueue_digest
 from backend.digests.models import DeliveryRead, DeliveryStatus, DigestDelivery, DigestQueued, DigestRequest
 from backend.digests.service import current_week
 from backend.engagements.resources import engagement_service
 from backend.engagements.service import in_client
 from backend.errors import NotFound
-from backend.queue import enqueue
 from backend.resource import DbSession, RowId, example_body, resource_controller, role_guard
 
 deliveries = Resource(
@@ -56,8 +55,7 @@ class DigestController(Controller):
     ) -> DigestQueued:
         await engagement_service.get(db_session, request.user, engagement_id)
         week = data.iso_week or current_week()
-        job_id = digest_job_id(engagement_id, week)
-        await enqueue(request.app.state.queue, "send_weekly_digest", engagement_id, week, job_id=job_id)
+        job_id = await enqueue_digest(request.app.state.queue, engagement_id, week)
         return DigestQueued(engagement_id=engagement_id, iso_week=week, job_id=job_id)
 
 

@@ -32,6 +32,12 @@ def digest_job_id(engagement_id: int, iso_week: str, *, once: bool = False) -> s
     return base if once else f"{base}:{secrets.token_hex(4)}"
 
 
+async def enqueue_digest(pool: Any, engagement_id: int, iso_week: str, *, once: bool = False) -> str:
+    job_id = digest_job_id(engagement_id, iso_week, once=once)
+    await enqueue(pool, "send_weekly_digest", engagement_id, iso_week, job_id=job_id)
+    return job_id
+
+
 async def send_weekly_digest(ctx: dict[str, Any], engagement_id: int, iso_week: str) -> dict[str, Any]:
     outcome = await send_digest(ctx["session_maker"], ctx["settings"], ctx["mailer"], engagement_id, iso_week)
     if outcome.failed and not is_last_try(ctx):
@@ -44,8 +50,7 @@ async def enqueue_weekly_digests(ctx: dict[str, Any], iso_week: str | None = Non
     async with ctx["session_maker"]() as session:
         ids = await active_engagement_ids(session)
     for engagement_id in ids:
-        job_id = digest_job_id(engagement_id, week, once=True)
-        await enqueue(ctx["redis"], "send_weekly_digest", engagement_id, week, job_id=job_id)
+        await enqueue_digest(ctx["redis"], engagement_id, week, once=True)
     return {"iso_week": week, "engagements": len(ids)}
 
 
@@ -64,7 +69,7 @@ async def retry_unsent_digests(ctx: dict[str, Any]) -> dict[str, Any]:
             )
         ).all()
     for engagement_id, week in rows:
-        await enqueue(ctx["redis"], "send_weekly_digest", engagement_id, week, job_id=digest_job_id(engagement_id, week))
+        await enqueue_digest(ctx["redis"], engagement_id, week)
     return {"requeued": len(rows)}
 
 

@@ -16,8 +16,7 @@ from backend.engagements.resources import (
     status_update_service,
     status_updates,
 )
-from backend.digests.jobs import digest_job_id
-from backend.queue import enqueue
+from backend.digests.jobs import enqueue_digest
 from backend.schema import Strict
 from backend.pilots.results_read import EngagementResultRead
 from backend.pilots.service import engagement_results
@@ -67,8 +66,5 @@ class StatusUpdateController(resource_controller(status_updates, status_update_s
     ) -> Response[StatusUpdateRead]:
         row = await approve_status_update(db_session, request.user, row_id, data.version)
         # Enqueued after the response, i.e. after the approval committed.
-        job = BackgroundTask(
-            enqueue, request.app.state.queue, "send_weekly_digest", row.engagement_id, row.iso_week,
-            job_id=digest_job_id(row.engagement_id, row.iso_week),
-        )
+        job = BackgroundTask(enqueue_digest, request.app.state.queue, row.engagement_id, row.iso_week)
         return Response(StatusUpdateRead.model_validate(row), background=job)
