@@ -11,7 +11,13 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
+from pathlib import Path
+
 from litestar import Litestar, Router, get
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -35,7 +41,10 @@ from backend.pilots.controller import (
     PilotController,
 )
 from backend.reports.controller import DocumentController, EngagementDocumentController
+from backend.ui import UI_CONTROLLERS
 from backend.workshops.controller import AttendeeController, WorkshopController
+
+UI_DIR = Path(__file__).parent / "ui"
 
 API_CONTROLLERS = [
     AuthController, UserController, ClientController, ContactController, AssessmentController,
@@ -59,7 +68,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine_instance=engine,
         session_maker=make_sessionmaker(engine),
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
+        # Pages answer a successful form POST with a redirect (303), so commit on 3xx too.
+        before_send_handler="autocommit_include_redirects",
         set_default_exception_handler=False,
     )
     auth = build_auth(settings, db_config)
@@ -70,8 +80,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.queue = pool
             yield
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
+    static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
     app = Litestar(
-        route_handlers=[api, health],
+        route_handlers=[api, health, static, *UI_CONTROLLERS],
+        template_config=TemplateConfig(directory=UI_DIR / "templates", engine=JinjaTemplateEngine),
+        # Forms of the admin UI carry a CSRF token; API clients authenticate with a bearer
+        # token (or the SameSite=Strict cookie) and are not subject to it.
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_name="desk_csrf", cookie_secure=settings.env != "dev",
+            cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/static/"],
+        ),
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_app_init=[auth.on_app_init],
         lifespan=[job_queue],

@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from urllib.parse import quote
+
 from litestar import Request, Response
+from litestar.response import Redirect
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.exceptions import NotFoundException as LitestarNotFound
 from litestar.exceptions import PermissionDeniedException
@@ -113,6 +116,11 @@ def pydantic_errors(exc: PydanticValidationError, prefix: str = "body") -> list[
     ]
 
 
+def is_page(request: Request) -> bool:
+    """Admin UI pages, as opposed to the JSON API and its documentation."""
+    return not request.url.path.startswith(("/api/", "/schema", "/health", "/static/"))
+
+
 def _domain_handler(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
     return problem(
         request,
@@ -165,7 +173,10 @@ _HTTP_SLUGS = {
 }
 
 
-def _http_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+def _http_handler(request: Request, exc: HTTPException) -> Response[Any]:
+    if exc.status_code == HTTP_401_UNAUTHORIZED and is_page(request):
+        # A person in the admin UI is sent to the sign-in page instead of getting JSON.
+        return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
     slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", exc.detail or "Error"))
     return problem(
         request,

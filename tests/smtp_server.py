@@ -14,17 +14,18 @@ refusals; `smtp_server.recover()` accepts mail again.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any, Literal
+from typing import Any, AnyStr, Literal
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 HOST = "127.0.0.1"
 TRANSIENT = "421 4.3.0 Service not available"
@@ -51,6 +52,7 @@ class RecordingHandler:
     """aiosmtpd handler that keeps every accepted message and can be told to refuse."""
 
     messages: list[ReceivedMail] = field(default_factory=list)
+    recipients_seen: list[str] = field(default_factory=list)
     # A full reply line ("421 …", "550 …") to answer instead of accepting, and where.
     failure: str | None = None
     fail_at: Literal["RCPT", "DATA"] = "RCPT"
@@ -59,6 +61,7 @@ class RecordingHandler:
         if self.failure and self.fail_at == "RCPT":
             return self.failure
         envelope.rcpt_tos.append(address)
+        self.recipients_seen.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -68,6 +71,32 @@ class RecordingHandler:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), raw, parsed))
         return "250 Message accepted for delivery"
+
+
+class MtaLikeSMTP(SMTP):
+    """aiosmtpd, except that a message whose end-of-data marker arrived before the client hung
+    up is still accepted. aiosmtpd cancels its session on disconnect and drops such a message;
+    MTAs such as Postfix or Exim queue it as soon as they read the final dot (which is why
+    RFC 1047 describes duplicates, not losses, when a client dies before reading "250")."""
+
+    def connection_lost(self, error: Exception | None) -> None:
+        # aiosmtpd's own connection_lost, without cancelling the session: after a clean close
+        # the reader still returns the buffered lines, then EOF ends the session.
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        if self._original_transport is not None:
+            self._original_transport.close()
+        asyncio.StreamReaderProtocol.connection_lost(self, error)
+        self.transport = None
+
+    async def push(self, status: AnyStr) -> None:
+        if self.transport is not None:
+            await super().push(status)
+
+
+class MtaLikeController(Controller):
+    def factory(self) -> SMTP:
+        return MtaLikeSMTP(self.handler, **self.SMTP_kwargs)
 
 
 class SmtpTestServer:
@@ -82,7 +111,7 @@ class SmtpTestServer:
         if credentials:
             # Plain-text AUTH is acceptable only because the connection never leaves loopback.
             auth = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": False}
-        self.controller = Controller(self.handler, hostname=self.host, port=self.port, **auth)
+        self.controller = MtaLikeController(self.handler, hostname=self.host, port=self.port, **auth)
 
     @property
     def messages(self) -> list[ReceivedMail]:

@@ -21,7 +21,7 @@ async def generate(api: Api, engagement_id: int, **body: Any) -> dict[str, Any]:
     assert response.status_code == 202, response.text
     queued = response.json()
     assert queued["status"] == "queued"
-    assert response.headers["job-id"] == f"document:{queued['id']}"
+    assert response.headers["job-id"].startswith(f"document:{queued['id']}:")
     await api.run_jobs()
     return (await api.get(f"/documents/{queued['id']}")).json()
 

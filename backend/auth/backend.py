@@ -12,7 +12,7 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from backend.auth.models import User
 from backend.config import Settings
 
-PUBLIC_PATHS = ["^/api/v1/auth/login$", "^/schema", "^/health"]
+PUBLIC_PATHS = ["^/api/v1/auth/login$", "^/schema", "^/health", "^/static/", "^/login$", "^/lang/"]
 
 
 def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCookieAuth[User, Token]:

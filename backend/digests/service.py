@@ -3,9 +3,9 @@
 The database is the source of truth. A delivery row is created per recipient under a unique
 key; a sender claims a row atomically before talking to SMTP, so a job that runs twice (the
 queue delivers at least once) sends nothing twice, and a failed or interrupted send is retried
-later. "Sent" is committed before the message data leave (see `_send_and_mark`), so a worker
-killed mid-send never causes a second copy; the only loss window is the few microseconds
-between that commit returning and the data being written to the socket.
+later. "Sent" is committed before the last bytes of a message leave (see `_send_and_mark`), so
+a worker killed mid-send never causes a second copy, and as nothing runs between that commit
+and the write, a killed worker loses nothing either.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from backend.clients.models import Contact
 from backend.config import Settings
 from backend.db import select_all, unit_of_work, utcnow
 from backend.digests.email import digest_message
+from backend.digests.ledger import ledger_for
 from backend.digests.models import DeliveryStatus, DigestDelivery
 from backend.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.enums import Language
@@ -236,7 +237,7 @@ async def send_digest(
             filename=document.filename or "Statusbericht.pdf", message_id=message_id,
         )
         try:
-            await _send_and_mark(maker, mailer, delivery.id, message, message_id)
+            await _send_and_mark(settings, mailer, delivery.id, message, message_id)
         except PermanentMailError as exc:
             await _finish(maker, delivery.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
             outcome.bounced += 1
@@ -251,16 +252,17 @@ async def send_digest(
 
 
 async def _send_and_mark(
-    maker: async_sessionmaker[AsyncSession], mailer: Mailer, delivery_id: int, message: Any, message_id: str
+    settings: Settings, mailer: Mailer, delivery_id: int, message: Any, message_id: str
 ) -> None:
     """Commit "sent" first, then let the prepared message go.
 
-    The SMTP conversation is taken up to the last step (the message data) before anything is
-    recorded; "sent" is committed; only then are the data written, with no pause in between.
-    A process killed before the commit leaves the row "sending", and the retry delivers it; one
-    killed after the commit has already handed the message over. If the server then refuses
-    the data, the row is set back to failed and retried.
+    The SMTP conversation is taken up to the last step (the message body is with the kernel)
+    before anything is recorded; "sent" is committed with a blocking call; the end-of-data
+    bytes are written right after, with no await in between (see ledger.py). A process killed
+    before the commit leaves the row "sending", and the retry delivers it; one killed after
+    the commit has already handed the message over. A refusal of the data sets the row back.
     """
+    ledger = ledger_for(settings.database_url)
     async with mailer.handover(message) as handover:
-        await _finish(maker, delivery_id, DeliveryStatus.sent, sent_at=utcnow(), message_id=message_id, last_error=None)
+        ledger.mark_sent(delivery_id, message_id, utcnow())
         await handover.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from arq import Retry
@@ -11,7 +12,8 @@ from backend.reports.service import TRANSIENT, generate_document, mark_rendering
 
 
 def document_job_id(document_id: int) -> str:
-    return f"document:{document_id}"
+    # Unique per request: job ids are global in Redis, and rendering is idempotent anyway.
+    return f"document:{document_id}:{secrets.token_hex(4)}"
 
 
 async def render_document(ctx: dict[str, Any], document_id: int) -> str:

@@ -3,14 +3,18 @@
 Data reaches Typst only as one JSON string in `sys.inputs.data`; templates read it with
 `json(bytes(sys.inputs.data))`, so user text is never parsed as markup. Each thread keeps one
 compiler (fonts loaded once); callers on the event loop use `render_async`, which compiles in a
-worker thread.
+small process pool: the compiler holds the GIL for part of its work, and an event loop that
+stalls for a render's milliseconds would delay every other job of the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -73,5 +77,16 @@ def render(template: str, data: dict[str, Any]) -> bytes:
     return pdf
 
 
+_pool: ProcessPoolExecutor | None = None
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        # spawn: forking a process that runs an event loop and threads is not safe.
+        _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=get_context("spawn"))
+    return _pool
+
+
 async def render_async(template: str, data: dict[str, Any]) -> bytes:
-    return await asyncio.to_thread(render, template, data)
+    return await asyncio.get_running_loop().run_in_executor(_process_pool(), render, template, data)

@@ -1,0 +1,11 @@
+"""Server-rendered admin UI (Jinja + HTMX) for the consultancy team."""
+
+from backend.ui import i18n, ui_words
+from backend.ui.clients import ClientPages
+from backend.ui.engagements import EngagementPages
+from backend.ui.pages import PageController
+from backend.ui.pilots import PilotPages
+
+i18n.extend(ui_words.WORDS)
+
+UI_CONTROLLERS = [PageController, ClientPages, EngagementPages, PilotPages]

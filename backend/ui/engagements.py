@@ -1,0 +1,461 @@
+"""Engagement pages: the list with "new engagement", and one engagement's page with its
+timeline, workshops, pilots, deliverables, weekly status, documents and digests.
+
+The form helpers at the top (comma decimals, Berlin datetime-local, `attempt`, `done`,
+`move`) are shared with the pilot pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.response import Redirect, Template
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.clients.models import Client
+from backend.crud import STAFF, CrudService
+from backend.deliverables.controller import deliverables
+from backend.deliverables.models import Deliverable, DeliverableCreate, DeliverableKind, DeliverableStatus
+from backend.digests.jobs import enqueue_digest
+from backend.digests.models import DigestDelivery
+from backend.digests.service import current_week
+from backend.engagements.models import (
+    Engagement,
+    EngagementCreate,
+    EngagementRead,
+    EngagementStatus,
+    PricingModel,
+    Rag,
+    StatusUpdate,
+    StatusUpdateCreate,
+)
+from backend.engagements.resources import (
+    ENGAGEMENT_FLOW,
+    approve_status_update,
+    engagement_service,
+    status_update_service,
+    status_updates,
+)
+from backend.errors import DomainError, IllegalTransition, NotFound, VersionConflict
+from backend.pilots.models import Pilot, PilotCreate, ProcessArea
+from backend.pilots.resources import pilots
+from backend.queue import enqueue
+from backend.reports.data import lines
+from backend.reports.formatting import BERLIN
+from backend.reports.jobs import document_job_id
+from backend.reports.models import Document, DocumentKind, DocumentRequest, DocumentStatus
+from backend.reports.service import request_document
+from backend.resource import DbSession, RowId, role_guard
+from backend.schema import Transition
+from backend.ui.forms import FormErrors, from_domain, parse, roll_back
+from backend.ui.dashboard import week_of
+from backend.ui.i18n import page_context
+from backend.ui.pages import Form, OptionalQuery
+from backend.workshops.controller import workshops
+from backend.workshops.models import Workshop, WorkshopCreate, WorkshopKind
+
+workshop_service = CrudService(workshops)
+pilot_service = CrudService(pilots)
+deliverable_service = CrudService(deliverables)
+
+# Badge colour of every state shown on these pages (app.css: green, amber, red, accent).
+TONE = {
+    "draft": "", "proposed": "accent", "active": "green", "completed": "accent", "cancelled": "red",
+    "planned": "", "in_progress": "accent", "in_review": "amber", "delivered": "accent",
+    "accepted": "green", "rejected": "red",
+    "idea": "", "prototype": "accent", "pilot": "amber", "production": "green", "stopped": "red",
+    "queued": "amber", "rendering": "amber", "ready": "green", "failed": "red",
+    "awaiting_approval": "amber", "pending": "amber", "sending": "amber", "sent": "green", "bounced": "red",
+    "green": "green", "amber": "amber", "red": "red",
+}
+# The one forward move a deliverable's button offers.
+DELIVERABLE_NEXT = {
+    DeliverableStatus.planned: DeliverableStatus.in_progress,
+    DeliverableStatus.in_progress: DeliverableStatus.in_review,
+    DeliverableStatus.in_review: DeliverableStatus.delivered,
+    DeliverableStatus.delivered: DeliverableStatus.accepted,
+    DeliverableStatus.rejected: DeliverableStatus.in_progress,
+}
+NOTICES = ("digest_queued", "digest_inactive")
+STATUS_TEXTS = ("summary", "done", "next", "risks")
+BUSY = (DocumentStatus.queued, DocumentStatus.rendering)
+
+
+# --- form helpers (also used by backend/ui/pilots.py) ---------------------------------------
+
+
+def decimals(form: dict[str, Any], *names: str) -> dict[str, Any]:
+    """German input: "1.234,50" and "65,50" become "1234.50" and "65.50"; "65.50" stays."""
+    values = dict(form)
+    for name in names:
+        text = str(values.get(name) or "").strip().replace(" ", "").replace("\u202f", "")
+        if "," in text:
+            values[name] = text.replace(".", "").replace(",", ".")
+    return values
+
+
+def berlin_datetime(value: Any) -> Any:
+    """A datetime-local value ("2026-11-10T09:00") as Berlin time; anything else unchanged."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return value
+    return moment.replace(tzinfo=BERLIN) if moment.tzinfo is None else moment
+
+
+def word(request: Request[Any, Any, Any], key: str) -> str:
+    return page_context(request)["t"](key)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused form post: which section, what was typed, the errors, the status to answer."""
+
+    section: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    general: str | None = None
+    status: int = 200
+
+    def form(self, section: str, default: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.values if section == self.section else (default or {})
+
+    def errors(self, section: str) -> dict[str, str]:
+        return self.fields if section == self.section else {}
+
+    def message(self, section: str) -> str | None:
+        return self.general if section == self.section else None
+
+    def opened(self, section: str) -> bool:
+        return section == self.section
+
+
+async def attempt(
+    db_session: AsyncSession, request: Request[Any, Any, Any], section: str, data: dict[str, Any],
+    action: Callable[[], Awaitable[Any]],
+) -> Failure | None:
+    """Run one write; a refusal becomes a Failure the page shows next to the section's fields."""
+    try:
+        await action()
+    except FormErrors as exc:
+        return _failure(section, data, exc.fields, exc.general, 422)
+    except DomainError as exc:
+        await roll_back(db_session, request)
+        errors = from_domain(exc)
+        general = errors.general
+        if isinstance(exc, VersionConflict):
+            general = word(request, "conflict")
+        elif isinstance(exc, IllegalTransition):
+            general = word(request, "transition_refused")
+        return _failure(section, data, errors.fields, general, exc.status_code)
+    except IntegrityError:  # a concurrent write got there first (e.g. the week's status update)
+        await roll_back(db_session, request)
+        return _failure(section, data, {}, word(request, "conflict"), 409)
+    return None
+
+
+def _failure(section: str, data: dict[str, Any], fields: dict[str, str], general: str | None, status: int) -> Failure:
+    fields = dict(fields)
+    general = general or fields.pop("__all__", None)
+    return Failure(section, data, fields, general, status)
+
+
+async def done(db_session: AsyncSession, url: str, **kwargs: Any) -> Redirect:
+    """Send the browser back; the request's unit of work commits on the redirect."""
+    return Redirect(url, status_code=303, **kwargs)
+
+
+def move(service: CrudService, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
+         data: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+    """The action of a state-change button form (hidden `to` and `version`, maybe `reason`)."""
+    return lambda: service.transition(db_session, request.user, row_id, parse(Transition, data))
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the engagement page's data --------------------------------------------------------------
+
+
+@dataclass
+class Week:
+    number: int
+    monday: date
+    current: bool
+    workshops: list[Workshop] = field(default_factory=list)
+    deliverables: list[Deliverable] = field(default_factory=list)
+    pilots: list[Pilot] = field(default_factory=list)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+
+def week_number(engagement: Engagement, day: date) -> int:
+    return (day - engagement.start_date).days // 7 + 1
+
+
+def timeline(engagement: Engagement, today: date, workshops: Iterable[Workshop],
+             deliverables: Iterable[Deliverable], pilots: Iterable[Pilot]) -> list[Week]:
+    """Weeks 1..duration with what happens in each; workshops by their Berlin start date."""
+    weeks = [
+        Week(n, engagement.start_date + timedelta(weeks=n - 1), week_number(engagement, today) == n)
+        for n in range(1, engagement.duration_weeks + 1)
+    ]
+    last = len(weeks)
+    for workshop in workshops:
+        n = week_number(engagement, workshop.starts_at.astimezone(BERLIN).date())
+        if 1 <= n <= last:
+            weeks[n - 1].workshops.append(workshop)
+    for item in deliverables:
+        if 1 <= item.due_week <= last:
+            weeks[item.due_week - 1].deliverables.append(item)
+    for pilot in pilots:
+        if pilot.start_week is not None:
+            for n in range(pilot.start_week, min(pilot.end_week or pilot.start_week, last) + 1):
+                weeks[n - 1].pilots.append(pilot)
+    return weeks
+
+
+async def _rows(db_session: AsyncSession, model: Any, *where: Any, order: Any, limit: int = 500) -> list[Any]:
+    return list((await db_session.exec(select(model).where(*where).order_by(*order).limit(limit))).all())
+
+
+async def documents_of(db_session: AsyncSession, engagement_id: int) -> list[Document]:
+    # Without the PDF bytes and snapshots: the panel polls every second while a document renders.
+    stmt = select(Document).where(Document.engagement_id == engagement_id).order_by(Document.id.desc())
+    stmt = stmt.options(defer(Document.content), defer(Document.data_snapshot))
+    return list((await db_session.exec(stmt)).all())
+
+
+def context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
+    """page_context plus badge tones and `choices(values, prefix)`: (value, label) for a select."""
+    ctx = page_context(request, tone=TONE, **values)
+    t = ctx["t"]
+    ctx["choices"] = lambda items, prefix="": [(str(v), t(f"{prefix}{v}")) for v in items]
+    return ctx
+
+
+# --- controller ------------------------------------------------------------------------------
+
+
+class EngagementPages(Controller):
+    path = "/engagements"
+    include_in_schema = False
+    guards = [role_guard(STAFF)]
+
+    @get("/")
+    async def index(self, db_session: DbSession, request: Request[Any, Any, Any], status: OptionalQuery = None,
+                    client_id: OptionalQuery = None) -> Template:
+        return await self._index(db_session, request, status, Failure("new", {"client_id": client_id or ""}))
+
+    async def _index(self, db_session: AsyncSession, request: Request[Any, Any, Any], status: str | None,
+                     failure: Failure) -> Template:
+        stmt = select(Engagement, Client.name).join(Client, Client.id == Engagement.client_id)
+        if status in EngagementStatus.__members__:
+            stmt = stmt.where(Engagement.status == status)
+        rows = (await db_session.exec(stmt.order_by(Engagement.start_date.desc()).limit(300))).all()
+        clients = await _rows(db_session, Client, Client.archived_at.is_(None), order=[Client.name])
+        client_choices = [(c.id, c.name) for c in clients]
+        ctx = context(request, nav="engagements", rows=rows, status=status or "", client_choices=client_choices,
+                      failed=failure, statuses=list(EngagementStatus), pricing=list(PricingModel))
+        return Template("engagements/index.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
+
+    @post("/")
+    async def create(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Any:
+        created: list[Engagement] = []
+
+        async def action() -> None:
+            values = decimals(data, "fixed_fee", "day_rate", "days")
+            created.append(await engagement_service.create(
+                db_session, request.user, parse(EngagementCreate, values, lead_consultant_id=request.user.id)))
+
+        if failure := await attempt(db_session, request, "new", data, action):
+            return await self._index(db_session, request, None, failure)
+        return await done(db_session, f"/engagements/{created[0].id}")
+
+    @get("/{row_id:int}")
+    async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                   notice: OptionalQuery = None) -> Template:
+        return await self._show(db_session, request, row_id, Failure(), notice if notice in NOTICES else None)
+
+    async def _show(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
+                    failure: Failure, notice: str | None = None) -> Template:
+        engagement = await engagement_service.get(db_session, request.user, row_id)
+        client = await db_session.get(Client, engagement.client_id)
+        week = current_week()
+        today = datetime.now(UTC).astimezone(BERLIN).date()
+        held = await _rows(db_session, Workshop, Workshop.engagement_id == row_id, order=[Workshop.starts_at])
+        items = await _rows(db_session, Deliverable, Deliverable.engagement_id == row_id,
+                            order=[Deliverable.due_week, Deliverable.id])
+        trials = await _rows(db_session, Pilot, Pilot.engagement_id == row_id, order=[Pilot.id])
+        update = (await db_session.exec(select(StatusUpdate).where(
+            StatusUpdate.engagement_id == row_id, StatusUpdate.iso_week == week))).first()
+        deliveries = await _rows(db_session, DigestDelivery, DigestDelivery.engagement_id == row_id,
+                                 order=[DigestDelivery.id.desc()], limit=30)
+        ctx = context(
+            request, nav="engagements", engagement=engagement, read=EngagementRead.model_validate(engagement),
+            client=client, goals=lines(engagement.goals), week=week_of(engagement, today),
+            next_states=sorted(ENGAGEMENT_FLOW.moves[engagement.status], key=list(EngagementStatus).index),
+            needs_reason=ENGAGEMENT_FLOW.needs_reason, timeline=timeline(engagement, today, held, items, trials),
+            workshops=held, deliverables=items, pilots=trials, deliverable_next=DELIVERABLE_NEXT,
+            iso_week=week, update=update, status_default=_status_form(update, week),
+            deliveries=deliveries, failed=failure, notice=notice,
+            workshop_kinds=list(WorkshopKind), process_areas=list(ProcessArea),
+            deliverable_kinds=list(DeliverableKind), rags=list(Rag), document_kinds=list(DocumentKind),
+        )
+        return Template("engagements/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
+
+    async def _back(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
+                    failure: Failure | None) -> Any:
+        if failure:
+            return await self._show(db_session, request, row_id, failure)
+        return await done(db_session, f"/engagements/{row_id}")
+
+    @post("/{row_id:int}/transition")
+    async def transition(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                         data: Form) -> Any:
+        action = move(engagement_service, db_session, request, row_id, data)
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "status", data, action))
+
+    @post("/{row_id:int}/workshops")
+    async def add_workshop(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                           data: Form) -> Any:
+        await engagement_service.get(db_session, request.user, row_id)
+        values = {**data, "starts_at": berlin_datetime(data.get("starts_at")),
+                  "ends_at": berlin_datetime(data.get("ends_at"))}
+
+        async def action() -> None:
+            await workshop_service.create(db_session, request.user, parse(WorkshopCreate, values, engagement_id=row_id))
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "workshop", data, action))
+
+    @post("/{row_id:int}/pilots")
+    async def add_pilot(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                        data: Form) -> Any:
+        await engagement_service.get(db_session, request.user, row_id)
+
+        async def action() -> None:
+            await pilot_service.create(db_session, request.user, parse(PilotCreate, data, engagement_id=row_id))
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "pilot", data, action))
+
+    @post("/{row_id:int}/deliverables")
+    async def add_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                              data: Form) -> Any:
+        await engagement_service.get(db_session, request.user, row_id)
+
+        async def action() -> None:
+            await deliverable_service.create(
+                db_session, request.user, parse(DeliverableCreate, data, engagement_id=row_id))
+
+        return await self._back(db_session, request, row_id,
+                                await attempt(db_session, request, "deliverable", data, action))
+
+    @post("/{row_id:int}/deliverables/{item_id:int}/transition")
+    async def move_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                               item_id: RowId, data: Form) -> Any:
+        item = await deliverable_service.get(db_session, request.user, item_id)
+        if item.engagement_id != row_id:
+            raise NotFound(f"deliverable {item_id} not found")
+        action = move(deliverable_service, db_session, request, item_id, data)
+        failure = await attempt(db_session, request, f"deliverable-{item_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
+
+    @post("/{row_id:int}/status")
+    async def save_status(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                          data: Form) -> Any:
+        await engagement_service.get(db_session, request.user, row_id)
+        texts = {"rag": data.get("rag", ""), **{k: str(data.get(k, "")) for k in STATUS_TEXTS}}
+        update_id = int_or_none(data.get("id"))
+
+        async def action() -> None:
+            if update_id is None:
+                week = str(data.get("iso_week") or current_week())
+                body = parse(StatusUpdateCreate, {}, engagement_id=row_id, iso_week=week, **texts)
+                await status_update_service.create(db_session, request.user, body)
+                return
+            await self._own_update(db_session, request, row_id, update_id)
+            body = parse(status_updates.update, {"version": data.get("version")}, **texts)  # type: ignore[arg-type]
+            await status_update_service.update(db_session, request.user, update_id, body)
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
+
+    async def _own_update(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
+                          update_id: int) -> StatusUpdate:
+        update = await status_update_service.get(db_session, request.user, update_id)
+        if update.engagement_id != row_id:
+            raise NotFound(f"status update {update_id} not found")
+        return update
+
+    @post("/{row_id:int}/status/approve")
+    async def approve_status(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                             data: Form) -> Any:
+        update_id = int_or_none(data.get("id")) or 0
+        await self._own_update(db_session, request, row_id, update_id)
+
+        async def action() -> None:
+            version = int_or_none(data.get("version"))
+            if version is None:
+                raise FormErrors({}, word(request, "conflict"))
+            await approve_status_update(db_session, request.user, update_id, version)
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
+
+    @post("/{row_id:int}/status/preview")
+    async def preview_status(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                             data: Form) -> Template:
+        await engagement_service.get(db_session, request.user, row_id)
+        rag = data.get("rag") if data.get("rag") in Rag.__members__ else None
+        ctx = context(request, rag=rag, summary=str(data.get("summary", "")).strip(),
+                      **{k: lines(str(data.get(k, ""))) for k in ("done", "next", "risks")})
+        return Template("engagements/_status_preview.html", context=ctx)
+
+    @post("/{row_id:int}/documents")
+    async def generate(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                       data: Form) -> Any:
+        made: list[Document] = []
+
+        async def action() -> None:
+            body = parse(DocumentRequest, {"kind": data.get("kind"), "language": data.get("language")})
+            made.append(await request_document(db_session, request.user, row_id, body))
+
+        if failure := await attempt(db_session, request, "documents", data, action):
+            return await self._show(db_session, request, row_id, failure)
+        job = BackgroundTask(enqueue, request.app.state.queue, "render_document", made[0].id,
+                             job_id=document_job_id(made[0].id))
+        return await done(db_session, f"/engagements/{row_id}", background=job)
+
+    @get("/{row_id:int}/documents-panel")
+    async def documents_panel(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
+        await engagement_service.get(db_session, request.user, row_id)
+        versions = await documents_of(db_session, row_id)
+        ctx = context(request, engagement_id=row_id, documents=versions, busy=any(d.status in BUSY for d in versions))
+        return Template("engagements/_documents.html", context=ctx)
+
+    @post("/{row_id:int}/digest")
+    async def send_digest(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Redirect:
+        engagement = await engagement_service.get(db_session, request.user, row_id)
+        if engagement.status != EngagementStatus.active:
+            return Redirect(f"/engagements/{row_id}?notice=digest_inactive", status_code=303)
+        await enqueue_digest(request.app.state.queue, row_id, current_week())
+        return Redirect(f"/engagements/{row_id}?notice=digest_queued", status_code=303)
+
+
+def _status_form(update: StatusUpdate | None, week: str) -> dict[str, Any]:
+    if update is None:
+        return {"iso_week": week, "rag": Rag.green}
+    return {"id": update.id, "version": update.version, "iso_week": update.iso_week, "rag": update.rag,
+            **{k: getattr(update, k) for k in STATUS_TEXTS}}

@@ -1,0 +1,64 @@
+"""Sign-in, language switch and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+
+from backend.auth.service import authenticate
+from backend.errors import Unauthorized
+from backend.resource import DbSession
+from backend.ui import dashboard
+from backend.ui.i18n import LANG_COOKIE, UI, page_context
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+OptionalQuery = Annotated[str | None, QueryParameter()]
+
+
+def safe_next(target: str | None) -> str:
+    # Only paths on this site: an absolute URL here would be an open redirect.
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+class PageController(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(
+        self, request: Request[Any, Any, Any], next: OptionalQuery = None
+    ) -> Template:
+        return Template("login.html", context=page_context(request, next=safe_next(next), email="", error=None))
+
+    @post("/login", status_code=303)
+    async def login(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+        email = str(data.get("email", ""))
+        try:
+            user = await authenticate(db_session, email=email, password=str(data.get("password", "")))
+        except Unauthorized:
+            context = page_context(request, next=safe_next(data.get("next")), email=email, error=None)
+            context["error"] = context["t"]("login_failed")
+            return Template("login.html", context=context, status_code=401)
+        token_response = request.app.state.auth.login(str(user.id))
+        return Redirect(safe_next(data.get("next")), cookies=token_response.cookies, status_code=303)
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        response = Redirect("/login", status_code=303)
+        response.delete_cookie(request.app.state.auth.key, path="/")
+        return response
+
+    @get("/lang/{lang:str}", exclude_from_auth=True)
+    async def switch_language(self, request: Request[Any, Any, Any], lang: Annotated[str, PathParameter()]) -> Redirect:
+        response = Redirect(safe_next(request.headers.get("referer", "/").split(str(request.base_url).rstrip("/"), 1)[-1]))
+        if lang in UI:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+        return response
+
+    @get("/")
+    async def home(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Template:
+        board = await dashboard.load(db_session)
+        return Template("dashboard.html", context=page_context(request, nav="dashboard", board=board))
