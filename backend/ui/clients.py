@@ -8,22 +8,33 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import or_, select
 
-from backend.clients.controller import clients, contacts
-from backend.clients.models import Client, ClientCreate, Contact, ContactCreate
-from backend.crud import CrudService
+from backend.clients.controller import assessments, clients, contacts
+from backend.clients.models import (
+    LEVERS,
+    AssessmentCreate,
+    AssessmentRead,
+    Client,
+    ClientCreate,
+    Contact,
+    ContactCreate,
+    ReadinessAssessment,
+)
+from backend.crud import STAFF, CrudService
 from backend.errors import DomainError
-from backend.resource import DbSession, RowId
+from backend.resource import DbSession, RowId, role_guard
 from backend.ui.forms import FormErrors, from_domain, parse, roll_back
 from backend.ui.i18n import page_context
 from backend.ui.pages import Form, OptionalQuery
 
 client_service = CrudService(clients)
 contact_service = CrudService(contacts)
+assessment_service = CrudService(assessments)
 
 
 class ClientPages(Controller):
     path = "/clients"
     include_in_schema = False
+    guards = [role_guard(STAFF)]
 
     @get("/")
     async def index(self, db_session: DbSession, request: Request[Any, Any, Any], q: OptionalQuery = None) -> Template:
@@ -61,11 +72,21 @@ class ClientPages(Controller):
 
         people = (await db_session.exec(select(Contact).where(Contact.client_id == client.id).order_by(Contact.name))).all()
         engagements = (await db_session.exec(select(Engagement).where(Engagement.client_id == client.id).order_by(Engagement.start_date.desc()))).all()
+        readiness = (
+            await db_session.exec(
+                select(ReadinessAssessment).where(ReadinessAssessment.client_id == client.id)
+                .order_by(ReadinessAssessment.assessed_on)
+            )
+        ).all()
         context = page_context(
             request, nav="clients", client=client, contacts=people, engagements=engagements,
             form=extra.get("form") or client.model_dump(), errors=extra.get("errors", {}),
             general=extra.get("general"), contact_form=extra.get("contact_form", {}),
             contact_errors=extra.get("contact_errors", {}),
+            assessments=[AssessmentRead.model_validate(a) for a in readiness], levers=LEVERS,
+            engagement_choices=[(e.id, e.title) for e in engagements],
+            assessment_form=extra.get("assessment_form", {"phase": "start"}),
+            assessment_errors=extra.get("assessment_errors", {}),
         )
         return Template("clients/show.html", context=context, status_code=extra.get("status", 200))
 
@@ -98,4 +119,20 @@ class ClientPages(Controller):
             errors = from_domain(exc)
             return await self._show(db_session, request, client, contact_form=data,
                                     contact_errors=errors.fields or {"email": errors.general or exc.detail}, status=exc.status_code)
+        return Redirect(f"/clients/{row_id}", status_code=303)
+
+    @post("/{row_id:int}/assessments")
+    async def add_assessment(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+        client = await client_service.get(db_session, request.user, row_id)
+        try:
+            await assessment_service.create(db_session, request.user, parse(AssessmentCreate, data, client_id=row_id))
+        except FormErrors as exc:
+            return await self._show(db_session, request, client, assessment_form=data, assessment_errors=exc.fields, status=422)
+        except DomainError as exc:
+            await roll_back(db_session, request)
+            client = await client_service.get(db_session, request.user, row_id)
+            errors = from_domain(exc)
+            message = errors.general or exc.detail
+            return await self._show(db_session, request, client, assessment_form=data,
+                                    assessment_errors=errors.fields or {"phase": message}, status=exc.status_code)
         return Redirect(f"/clients/{row_id}", status_code=303)

@@ -29,7 +29,9 @@ UI: dict[str, dict[str, str]] = {
         "add_contact": "Kontakt hinzufügen", "save_contact": "Kontakt speichern", "position": "Funktion",
         "receives_digest": "erhält den Wochen-Digest", "ai_owner": "KI-Verantwortliche(r)",
         "portal_access": "Portalzugang", "client_data": "Stammdaten", "street": "Straße", "postal_code": "PLZ",
-        "vat_id": "USt-IdNr.", "notes": "Notizen",
+        "vat_id": "USt-IdNr.", "notes": "Notizen", "readiness": "KI-Reifegrad", "phase_start": "Start",
+        "phase_end": "Ende", "phase": "Zeitpunkt", "assessed_on": "Erhoben am", "total": "Gesamt",
+        "add_assessment": "Einschätzung erfassen", "save_assessment": "Einschätzung speichern",
     },
     "en": {
         "app": "Engagement Desk", "dashboard": "Dashboard", "clients": "Clients", "engagements": "Engagements",
@@ -48,7 +50,9 @@ UI: dict[str, dict[str, str]] = {
         "add_contact": "Add contact", "save_contact": "Save contact", "position": "Position",
         "receives_digest": "receives the weekly digest", "ai_owner": "AI owner",
         "portal_access": "Portal access", "client_data": "Client details", "street": "Street", "postal_code": "Postcode",
-        "vat_id": "VAT ID", "notes": "Notes",
+        "vat_id": "VAT ID", "notes": "Notes", "readiness": "AI readiness", "phase_start": "Start",
+        "phase_end": "End", "phase": "Point in time", "assessed_on": "Assessed on", "total": "Total",
+        "add_assessment": "Record assessment", "save_assessment": "Save assessment",
     },
 }
 

@@ -11,7 +11,8 @@ from litestar.response import Redirect, Template
 
 from backend.auth.service import authenticate
 from backend.errors import Unauthorized
-from backend.resource import DbSession
+from backend.crud import STAFF
+from backend.resource import DbSession, role_guard
 from backend.ui import dashboard
 from backend.ui.i18n import LANG_COOKIE, UI, page_context
 
@@ -58,7 +59,7 @@ class PageController(Controller):
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
         return response
 
-    @get("/")
+    @get("/", guards=[role_guard(STAFF)])
     async def home(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Template:
         board = await dashboard.load(db_session)
         return Template("dashboard.html", context=page_context(request, nav="dashboard", board=board))

@@ -1,0 +1,80 @@
+"""Admin UI pages over HTTP: sign-in, CSRF, validation next to fields, conflicts, language."""
+
+import re
+
+from tests.conftest import PASSWORD, Api, make_client
+
+TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def sign_in(api: Api, email: str = "consultant@example.de") -> str:
+    page = await api.http.get("/login")
+    token = TOKEN.search(page.text).group(1)
+    response = await api.http.post("/login", data={"email": email, "password": PASSWORD, "_csrf_token": token, "next": "/clients"})
+    assert response.status_code == 303 and response.headers["location"] == "/clients"
+    return token
+
+
+async def test_pages_need_sign_in_and_forms_need_csrf(api: Api) -> None:
+    response = await api.http.get("/clients")
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/clients"
+    page = await api.http.get("/login")
+    assert page.status_code == 200 and "Anmelden" in page.text
+    wrong = await api.http.post("/login", data={"email": "consultant@example.de", "password": "nope",
+                                                "_csrf_token": TOKEN.search(page.text).group(1)})
+    assert wrong.status_code == 401 and "E-Mail oder Passwort ist falsch." in wrong.text
+    await sign_in(api)
+    forged = await api.http.post("/clients", data={"name": "Ohne Token GmbH"})
+    assert forged.status_code == 403
+    assert (await api.get("/clients")).json()["total"] == 0
+
+
+async def test_dashboard_and_language_switch(api: Api) -> None:
+    await sign_in(api)
+    german = await api.http.get("/")
+    assert german.status_code == 200 and "Aktive Engagements" in german.text
+    switched = await api.http.get("/lang/en", headers={"referer": "https://testserver.local/"})
+    assert switched.status_code in (302, 303)
+    english = await api.http.get("/")
+    assert "Active engagements" in english.text and 'lang="en"' in english.text
+    await api.http.get("/lang/de")
+
+
+async def test_client_form_errors_and_conflicts(api: Api) -> None:
+    token = await sign_in(api)
+    invalid = await api.http.post("/clients", data={"name": "", "employee_count": "viele", "_csrf_token": token})
+    assert invalid.status_code == 422
+    assert 'id="e-employee_count"' in invalid.text and 'value="viele"' in invalid.text
+    created = await api.http.post("/clients", data={"name": "Holzmann GmbH", "city": "Freiburg", "_csrf_token": token})
+    assert created.status_code == 303
+    client_id = int(created.headers["location"].rsplit("/", 1)[1])
+    assert (await api.get(f"/clients/{client_id}")).json()["city"] == "Freiburg"
+    await api.patch(f"/clients/{client_id}", json={"city": "Ulm", "version": 1})  # someone else
+    stale = await api.http.post(f"/clients/{client_id}", data={"name": "Holzmann GmbH", "city": "Basel",
+                                                              "version": "1", "_csrf_token": token})
+    assert stale.status_code == 409
+    assert "Jemand anderes hat diesen Datensatz inzwischen geändert" in stale.text
+    assert 'value="Basel"' in stale.text  # what was typed is kept
+    assert (await api.get(f"/clients/{client_id}")).json()["city"] == "Ulm"
+
+
+async def test_readiness_form_on_the_client_page(api: Api) -> None:
+    token = await sign_in(api)
+    client = await make_client(api)
+    levers = {"priorities": "1", "responsibility": "2", "people_enabled": "1", "pilots_in_production": "0", "kpi_practice": "1"}
+    bad = await api.http.post(f"/clients/{client['id']}/assessments",
+                              data={"phase": "start", "assessed_on": "2026-11-02", **levers, "priorities": "6", "_csrf_token": token})
+    assert bad.status_code == 422 and 'id="e-priorities"' in bad.text
+    good = await api.http.post(f"/clients/{client['id']}/assessments",
+                               data={"phase": "start", "assessed_on": "2026-11-02", **levers, "_csrf_token": token})
+    assert good.status_code == 303
+    page = await api.http.get(f"/clients/{client['id']}")
+    assert "KI-Reifegrad" in page.text and "5 / 25" in page.text
+
+
+async def test_client_users_cannot_use_the_team_ui(api: Api, password_hash: str) -> None:
+    client = await make_client(api)
+    await api.add_user("kunde", "client", password_hash, client_id=client["id"])
+    await sign_in(api, "kunde@example.de")
+    for path in ("/", "/clients", f"/clients/{client['id']}", "/engagements"):
+        assert (await api.http.get(path)).status_code == 403, path
