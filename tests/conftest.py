@@ -28,6 +28,7 @@ from backend.db import make_engine
 from backend.migrate import upgrade
 from backend.models import metadata
 from backend.worker import make_worker
+from tests.smtp_server import smtp_server  # noqa: F401 - the SMTP server fixture, for every module
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct-horse-battery-staple"

@@ -18,7 +18,7 @@ import pytest
 from backend.digests.jobs import enqueue_weekly_digests
 from backend.loadgen import seed_engagements
 from tests.conftest import POSTGRES_URL, TEST_SECRET, Api
-from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401 - fixture
+from tests.smtp_server import SmtpTestServer
 
 ENGAGEMENTS = 200
 WEEK = "2026-W47"

@@ -1,12 +1,9 @@
 """Weekly digests through a real arq worker, a real Redis and a real SMTP server."""
 
-import io
 from typing import Any
 
-from pypdf import PdfReader
-
 from tests.conftest import Api, make_engagement
-from tests.smtp_server import TRANSIENT, SmtpTestServer, smtp_server  # noqa: F401 - fixture
+from tests.smtp_server import TRANSIENT, SmtpTestServer
 from tests.test_documents import pdf_text
 from tests.test_results_api import OFFER_KPI, pilot_with
 

@@ -28,7 +28,7 @@ from backend.mail import (
     SmtpMailer,
     make_mailer,
 )
-from tests.smtp_server import PERMANENT, TRANSIENT, SmtpTestServer, free_port, smtp_server  # noqa: F401
+from tests.smtp_server import PERMANENT, TRANSIENT, SmtpTestServer, free_port
 
 SAMPLE = Path(__file__).resolve().parents[1] / "report_templates" / "samples" / "status_report.json"
 SECRET = "s3cr:et/pä ss"  # reserved and non-ASCII characters: must survive percent-decoding
