@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from litestar import Request
+from litestar.response import Redirect
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.errors import DomainError
+from backend.crud import CrudService
+from backend.errors import DomainError, IllegalTransition, VersionConflict
+from backend.reports.formatting import BERLIN
+from backend.schema import Transition
+from backend.ui.i18n import page_context
 
 
 async def roll_back(db_session: Any, request: Any) -> None:
@@ -52,3 +63,100 @@ def from_domain(exc: DomainError) -> FormErrors:
         e["path"].removeprefix("body."): e["message"] for e in (exc.errors or []) if e.get("path")
     }
     return FormErrors(fields, None if fields else exc.detail)
+
+
+# -- page form handling shared by the engagement and pilot pages ------------------------------
+
+
+def decimals(form: dict[str, Any], *names: str) -> dict[str, Any]:
+    """German input: "1.234,50" and "65,50" become "1234.50" and "65.50"; "65.50" stays."""
+    values = dict(form)
+    for name in names:
+        text = str(values.get(name) or "").strip().replace(" ", "").replace("\u202f", "")
+        if "," in text:
+            values[name] = text.replace(".", "").replace(",", ".")
+    return values
+
+
+def berlin_datetime(value: Any) -> Any:
+    """A datetime-local value ("2026-11-10T09:00") as Berlin time; anything else unchanged."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return value
+    return moment.replace(tzinfo=BERLIN) if moment.tzinfo is None else moment
+
+
+def word(request: Request[Any, Any, Any], key: str) -> str:
+    return page_context(request)["t"](key)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused form post: which section, what was typed, the errors, the status to answer."""
+
+    section: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    general: str | None = None
+    status: int = 200
+
+    def form(self, section: str, default: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.values if section == self.section else (default or {})
+
+    def errors(self, section: str) -> dict[str, str]:
+        return self.fields if section == self.section else {}
+
+    def message(self, section: str) -> str | None:
+        return self.general if section == self.section else None
+
+    def opened(self, section: str) -> bool:
+        return section == self.section
+
+
+async def attempt(
+    db_session: AsyncSession, request: Request[Any, Any, Any], section: str, data: dict[str, Any],
+    action: Callable[[], Awaitable[Any]],
+) -> Failure | None:
+    """Run one write; a refusal becomes a Failure the page shows next to the section's fields."""
+    try:
+        await action()
+    except FormErrors as exc:
+        return _failure(section, data, exc.fields, exc.general, 422)
+    except DomainError as exc:
+        await roll_back(db_session, request)
+        errors = from_domain(exc)
+        general = errors.general
+        if isinstance(exc, VersionConflict):
+            general = word(request, "conflict")
+        elif isinstance(exc, IllegalTransition):
+            general = word(request, "transition_refused")
+        return _failure(section, data, errors.fields, general, exc.status_code)
+    except IntegrityError:  # a concurrent write got there first (e.g. the week's status update)
+        await roll_back(db_session, request)
+        return _failure(section, data, {}, word(request, "conflict"), 409)
+    return None
+
+
+def _failure(section: str, data: dict[str, Any], fields: dict[str, str], general: str | None, status: int) -> Failure:
+    fields = dict(fields)
+    general = general or fields.pop("__all__", None)
+    return Failure(section, data, fields, general, status)
+
+
+async def done(db_session: AsyncSession, url: str, **kwargs: Any) -> Redirect:
+    """Send the browser back; the request's unit of work commits on the redirect."""
+    return Redirect(url, status_code=303, **kwargs)
+
+
+def move(service: CrudService, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
+         data: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+    """The action of a state-change button form (hidden `to` and `version`, maybe `reason`)."""
+    return lambda: service.transition(db_session, request.user, row_id, parse(Transition, data))
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -32,8 +32,8 @@ from backend.pilots.resources import PILOT_FLOW, kpis, pilots
 from backend.pilots.service import correct_measurement, measurement_service, pilot_results
 from backend.reports.formatting import Formatter
 from backend.resource import DbSession, RowId, role_guard
-from backend.ui.engagements import Failure, attempt, context, decimals, done, move
-from backend.ui.forms import parse
+from backend.ui.engagements import context
+from backend.ui.forms import Failure, attempt, decimals, done, move, parse
 from backend.ui.pages import Form
 
 pilot_service = CrudService(pilots)
