@@ -83,10 +83,12 @@ async def test_sigkill_mid_run_delivers_every_digest_exactly_once(
     assert second.returncode == 0
 
     arrivals = Counter(m.rcpt_tos[0] for m in smtp_server.messages)
-    if set(arrivals) != expected:
+    missing = expected - set(arrivals)
+    if missing:
         rows = (await api.get("/digest-deliveries", params={"limit": 100, "sort": "id"})).json()["items"]
-        missing = expected - set(arrivals)
-        print("MISSING", sorted(missing)[:10], "RCPT seen:", [a for a in smtp_server.handler.recipients_seen if a in missing], "killed_at", killed_at, [(r["email"], r["status"], r["attempts"], r["last_error"]) for r in rows if r["email"] in missing][:10])
+        seen = [a for a in smtp_server.handler.recipients_seen if a in missing]
+        states = [(r["email"], r["status"], r["attempts"]) for r in rows if r["email"] in missing]
+        pytest.fail(f"lost after the kill at {killed_at}: {sorted(missing)}; reached RCPT: {seen}; rows: {states}")
     assert set(arrivals) == expected
     assert [a for a, n in arrivals.items() if n > 1] == []
     rows = (await api.get("/digest-deliveries", params={"status": "sent", "limit": 1})).json()
