@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Controller, MediaType, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
+from pydantic import ValidationError
 from sqlalchemy.orm import defer
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,6 +39,7 @@ from backend.engagements.resources import (
     ENGAGEMENT_FLOW,
     approve_status_update,
     engagement_service,
+    engagements,
     status_update_service,
     status_updates,
 )
@@ -58,6 +60,7 @@ from backend.ui.forms import (
     berlin_datetime,
     decimals,
     done,
+    field_errors,
     int_or_none,
     move,
     parse,
@@ -97,6 +100,47 @@ BUSY = (DocumentStatus.queued, DocumentStatus.rendering)
 
 
 # --- form helpers (also used by backend/ui/pilots.py) ---------------------------------------
+
+# The fields of the edit forms, as the PATCH schemas name them.
+ENGAGEMENT_EDIT = ("title", "goals", "situation", "recommendations", "terms", "start_date", "duration_weeks",
+                   "pricing_model", "fixed_fee", "day_rate", "days")
+WORKSHOP_EDIT = ("kind", "title", "starts_at", "ends_at", "location", "agenda", "outcomes", "feedback_score")
+DELIVERABLE_EDIT = ("title", "kind", "due_week", "description")
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def edit_values(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """An edit form as a patch: only the fields the form sent; an emptied field clears the value
+    (a required one then fails validation next to its input)."""
+    return {name: None if data[name] in ("", None) else data[name] for name in names if name in data}
+
+
+async def save_edit(service: CrudService, schema: Any, db_session: AsyncSession, request: Request[Any, Any, Any],
+                    row_id: int, data: dict[str, Any], values: dict[str, Any], whole: str | None = None) -> Any:
+    """PATCH one row from an edit form (hidden `version`); the merged row is validated by the
+    create schema, whose cross-field refusal is shown next to `whole` (else above the form)."""
+    version = int_or_none(data.get("version"))
+    if version is None:
+        raise FormErrors({}, word(request, "conflict"))
+    patch = parse(schema, {}, **values, version=version)
+    try:
+        return await service.update(db_session, request.user, row_id, patch)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if whole and "__all__" in errors:
+            errors[whole] = errors.pop("__all__")
+        raise FormErrors(errors) from exc
+
+
+def edit_defaults(row: Any, names: Iterable[str]) -> dict[str, Any]:
+    """A stored row as an edit form's values; times as Berlin datetime-local."""
+    values = {}
+    for name in names:
+        value = getattr(row, name)
+        if isinstance(value, datetime):
+            value = value.astimezone(BERLIN).strftime(DATETIME_LOCAL)
+        values[name] = value
+    return values
 
 
 # --- the engagement page's data --------------------------------------------------------------
@@ -226,8 +270,11 @@ class EngagementPages(Controller):
             workshops=held, deliverables=items, pilots=trials, deliverable_next=DELIVERABLE_NEXT,
             iso_week=week, update=update, status_default=_status_form(update, week),
             deliveries=deliveries, failed=failure, notice=notice,
-            workshop_kinds=list(WorkshopKind), process_areas=list(ProcessArea),
+            workshop_kinds=list(WorkshopKind), process_areas=list(ProcessArea), pricing=list(PricingModel),
             deliverable_kinds=list(DeliverableKind), rags=list(Rag), document_kinds=list(DocumentKind),
+            engagement_form=edit_defaults(engagement, (*ENGAGEMENT_EDIT, "review_before_send")),
+            workshop_forms={w.id: edit_defaults(w, WORKSHOP_EDIT) for w in held},
+            deliverable_forms={d.id: edit_defaults(d, DELIVERABLE_EDIT) for d in items},
         )
         return Template("engagements/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
@@ -242,6 +289,37 @@ class EngagementPages(Controller):
                          data: Form) -> Any:
         action = move(engagement_service, db_session, request, row_id, data)
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "status", data, action))
+
+    @post("/{row_id:int}/edit")
+    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                   data: Form) -> Any:
+        await engagement_service.get(db_session, request.user, row_id)
+        values = edit_values(decimals(data, "fixed_fee", "day_rate", "days"), ENGAGEMENT_EDIT)
+        values["review_before_send"] = data.get("review_before_send") in ("1", "on", "true")
+
+        async def action() -> None:
+            await save_edit(engagement_service, engagements.update, db_session, request, row_id, data, values,
+                            whole="pricing_model")
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
+
+    @post("/{row_id:int}/workshops/{workshop_id:int}")
+    async def edit_workshop(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                            workshop_id: RowId, data: Form) -> Any:
+        workshop = await workshop_service.get(db_session, request.user, workshop_id)
+        if workshop.engagement_id != row_id:
+            raise NotFound(f"workshop {workshop_id} not found")
+        values = edit_values(decimals(data, "feedback_score"), WORKSHOP_EDIT)
+        for name in ("starts_at", "ends_at"):
+            if values.get(name) is not None:
+                values[name] = berlin_datetime(values[name])
+
+        async def action() -> None:
+            await save_edit(workshop_service, workshops.update, db_session, request, workshop_id, data, values,
+                            whole="ends_at")
+
+        failure = await attempt(db_session, request, f"workshop-{workshop_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/workshops")
     async def add_workshop(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
@@ -277,12 +355,29 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id,
                                 await attempt(db_session, request, "deliverable", data, action))
 
-    @post("/{row_id:int}/deliverables/{item_id:int}/transition")
-    async def move_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                               item_id: RowId, data: Form) -> Any:
+    async def _own_deliverable(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
+                               item_id: int) -> Deliverable:
         item = await deliverable_service.get(db_session, request.user, item_id)
         if item.engagement_id != row_id:
             raise NotFound(f"deliverable {item_id} not found")
+        return item
+
+    @post("/{row_id:int}/deliverables/{item_id:int}")
+    async def edit_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                               item_id: RowId, data: Form) -> Any:
+        await self._own_deliverable(db_session, request, row_id, item_id)
+        values = edit_values(data, DELIVERABLE_EDIT)
+
+        async def action() -> None:
+            await save_edit(deliverable_service, deliverables.update, db_session, request, item_id, data, values)
+
+        failure = await attempt(db_session, request, f"deliverable-edit-{item_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
+
+    @post("/{row_id:int}/deliverables/{item_id:int}/transition")
+    async def move_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                               item_id: RowId, data: Form) -> Any:
+        await self._own_deliverable(db_session, request, row_id, item_id)
         action = move(deliverable_service, db_session, request, item_id, data)
         failure = await attempt(db_session, request, f"deliverable-{item_id}", data, action)
         return await self._back(db_session, request, row_id, failure)

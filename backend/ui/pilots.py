@@ -27,18 +27,22 @@ from backend.pilots.models import (
     MeasurementCorrection,
     MeasurementCreate,
     PilotStage,
+    ProcessArea,
 )
 from backend.pilots.resources import PILOT_FLOW, kpis, pilots
 from backend.pilots.service import correct_measurement, measurement_service, pilot_results
 from backend.reports.formatting import Formatter
 from backend.resource import DbSession, RowId, role_guard
-from backend.ui.engagements import context
+from backend.ui.engagements import context, edit_defaults, edit_values, save_edit
 from backend.ui.forms import Failure, attempt, decimals, done, move, parse
 from backend.ui.pages import Form
 
 pilot_service = CrudService(pilots)
 kpi_service = CrudService(kpis)
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
+PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week")
+KPI_EDIT = ("name", "unit", "direction", "baseline_value", "baseline_method", "baseline_sample_size", "baseline_date",
+            "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
 
 
 # --- chart geometry ----------------------------------------------------------------------------
@@ -171,7 +175,9 @@ class PilotPages(Controller):
         ctx = context(request, nav="engagements", pilot=pilot, engagement=engagement, results=results,
                       kpis=rows, measured=measured, failed=failure, needs_reason=PILOT_FLOW.needs_reason,
                       next_states=sorted(PILOT_FLOW.moves[pilot.stage], key=list(PilotStage).index), units=list(KpiUnit),
-                      directions=list(Direction), today=date.today().isoformat())
+                      directions=list(Direction), today=date.today().isoformat(),
+                      process_areas=list(ProcessArea), pilot_form=edit_defaults(pilot, PILOT_EDIT),
+                      kpi_forms={k.id: edit_defaults(k, KPI_EDIT) for k in rows})
         words = {"baseline": ctx["t"]("chart_baseline"), "target": ctx["t"]("chart_target")}
         ctx["by_kpi"] = {r.kpi_id: r for r in results.kpis}
         ctx["charts"] = {k.id: kpi_chart(measured[k.id], k, ctx["fmt"], words) for k in rows}
@@ -197,6 +203,29 @@ class PilotPages(Controller):
                          data: Form) -> Any:
         action = move(pilot_service, db_session, request, row_id, data)
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "stage", data, action))
+
+    @post("/{row_id:int}/edit")
+    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                   data: Form) -> Any:
+        await pilot_service.get(db_session, request.user, row_id)
+        values = edit_values(data, PILOT_EDIT)
+
+        async def action() -> None:
+            await save_edit(pilot_service, pilots.update, db_session, request, row_id, data, values, whole="end_week")
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
+
+    @post("/{row_id:int}/kpis/{kpi_id:int}")
+    async def edit_kpi(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                       kpi_id: RowId, data: Form) -> Any:
+        await self._own_kpi(db_session, request, row_id, kpi_id)
+        values = edit_values(decimals(data, *KPI_DECIMALS), KPI_EDIT)
+
+        async def action() -> None:
+            await save_edit(kpi_service, kpis.update, db_session, request, kpi_id, data, values)
+
+        return await self._back(db_session, request, row_id,
+                                await attempt(db_session, request, f"kpi-{kpi_id}", data, action))
 
     @post("/{row_id:int}/kpis")
     async def add_kpi(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
