@@ -77,7 +77,11 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
             raise
 
 
-async def select_all(session: AsyncSession, model: type[SQLModel], *where: object, order_by: object = None) -> list:
-    """Rows of one table matching plain conditions, in a stable order (id unless given)."""
-    stmt = select(model).where(*where).order_by(order_by if order_by is not None else model.id)  # type: ignore[attr-defined]
+async def select_all(
+    session: AsyncSession, model: type[SQLModel], *where: object, order_by: object = None, limit: int | None = None
+) -> list:
+    """Rows of one table matching plain conditions, in a stable order (id unless given; a
+    list orders by several columns), at most `limit` of them."""
+    order = order_by if isinstance(order_by, list | tuple) else [model.id if order_by is None else order_by]  # type: ignore[attr-defined]
+    stmt = select(model).where(*where).order_by(*order).limit(limit)
     return list((await session.exec(stmt)).all())

@@ -22,6 +22,7 @@ from backend.clients.models import Client
 from backend.crud import STAFF, CrudService
 from backend.deliverables.controller import deliverables
 from backend.deliverables.models import Deliverable, DeliverableCreate, DeliverableKind, DeliverableStatus
+from backend.db import select_all
 from backend.digests.jobs import enqueue_digest
 from backend.digests.models import DigestDelivery
 from backend.digests.service import current_week
@@ -186,8 +187,8 @@ def timeline(engagement: Engagement, today: date, workshops: Iterable[Workshop],
     return weeks
 
 
-async def _rows(db_session: AsyncSession, model: Any, *where: Any, order: Any, limit: int = 500) -> list[Any]:
-    return list((await db_session.exec(select(model).where(*where).order_by(*order).limit(limit))).all())
+# Enough for any engagement's page; a runaway list must not slow it down.
+ROW_LIMIT = 500
 
 
 async def documents_of(db_session: AsyncSession, engagement_id: int) -> list[Document]:
@@ -224,7 +225,7 @@ class EngagementPages(Controller):
         if status in EngagementStatus.__members__:
             stmt = stmt.where(Engagement.status == status)
         rows = (await db_session.exec(stmt.order_by(Engagement.start_date.desc()).limit(300))).all()
-        clients = await _rows(db_session, Client, Client.archived_at.is_(None), order=[Client.name])
+        clients = await select_all(db_session, Client, Client.archived_at.is_(None), order_by=[Client.name], limit=ROW_LIMIT)
         client_choices = [(c.id, c.name) for c in clients]
         ctx = context(request, nav="engagements", rows=rows, status=status or "", client_choices=client_choices,
                       failed=failure, statuses=list(EngagementStatus), pricing=list(PricingModel))
@@ -254,14 +255,14 @@ class EngagementPages(Controller):
         client = await db_session.get(Client, engagement.client_id)
         week = current_week()
         today = datetime.now(UTC).astimezone(BERLIN).date()
-        held = await _rows(db_session, Workshop, Workshop.engagement_id == row_id, order=[Workshop.starts_at])
-        items = await _rows(db_session, Deliverable, Deliverable.engagement_id == row_id,
-                            order=[Deliverable.due_week, Deliverable.id])
-        trials = await _rows(db_session, Pilot, Pilot.engagement_id == row_id, order=[Pilot.id])
+        held = await select_all(db_session, Workshop, Workshop.engagement_id == row_id, order_by=[Workshop.starts_at], limit=ROW_LIMIT)
+        items = await select_all(db_session, Deliverable, Deliverable.engagement_id == row_id,
+                            order_by=[Deliverable.due_week, Deliverable.id], limit=ROW_LIMIT)
+        trials = await select_all(db_session, Pilot, Pilot.engagement_id == row_id, order_by=[Pilot.id], limit=ROW_LIMIT)
         update = (await db_session.exec(select(StatusUpdate).where(
             StatusUpdate.engagement_id == row_id, StatusUpdate.iso_week == week))).first()
-        deliveries = await _rows(db_session, DigestDelivery, DigestDelivery.engagement_id == row_id,
-                                 order=[DigestDelivery.id.desc()], limit=30)
+        deliveries = await select_all(db_session, DigestDelivery, DigestDelivery.engagement_id == row_id,
+                                 order_by=[DigestDelivery.id.desc()], limit=30)
         ctx = context(
             request, nav="engagements", engagement=engagement, read=EngagementRead.model_validate(engagement),
             client=client, goals=lines(engagement.goals), week=week_of(engagement, today),
