@@ -34,6 +34,7 @@ from backend.queue import queue_pool
 from backend.deliverables.controller import DeliverableController
 from backend.engagements.controller import EngagementController, StatusUpdateController
 from backend.errors import exception_handlers
+from backend.portal.controller import PORTAL_API_CONTROLLERS
 from backend.pilots.controller import (
     IdeaController,
     KpiController,
@@ -52,7 +53,7 @@ API_CONTROLLERS = [
     StatusUpdateController, WorkshopController, AttendeeController, IdeaController,
     PilotController, KpiController, MeasurementController, DeliverableController,
     DocumentController, EngagementDocumentController, DigestController, DeliveryController,
-    JobController, AuditController,
+    JobController, AuditController, *PORTAL_API_CONTROLLERS,
 ]
 
 

@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     smtp_url: str = f"file://{VAR_DIR / 'outbox'}"
     mail_from: str = "status@engagement-desk.de"
 
+    # Client portal. Links in emails point at `public_url`.
+    public_url: str = "http://127.0.0.1:8000"
+    portal_link_ttl_minutes: int = 20
+    share_link_days: int = 30
+    # Sign-in links one email address (and one IP address) may request per hour.
+    login_links_per_email_hour: int = 5
+    login_links_per_ip_hour: int = 30
+    # PDF downloads per minute, per signed-in user or per IP address on a share link.
+    downloads_per_minute: int = 30
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "dev" and self.secret_key == DEV_SECRET:
@@ -66,7 +76,13 @@ class Settings(BaseSettings):
         hour, minute = self.digest_hour_minute
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError("DESK_DIGEST_TIME must be HH:MM")
+        if not self.public_url.startswith(("http://", "https://")):
+            raise ValueError("DESK_PUBLIC_URL must start with http:// or https://")
         return self
+
+    def link(self, path: str) -> str:
+        """An absolute URL on this site, for emails."""
+        return self.public_url.rstrip("/") + path
 
     @property
     def digest_hour_minute(self) -> tuple[int, int]:

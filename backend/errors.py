@@ -22,7 +22,9 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_410_GONE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 from pydantic import ValidationError as PydanticValidationError
@@ -41,6 +43,7 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers: dict[str, str] | None = None
 
 
 class NotFound(DomainError):
@@ -87,6 +90,24 @@ class Unauthorized(DomainError):
     title = "Authentication required"
 
 
+class Gone(DomainError):
+    """A link that was valid once: expired, used or revoked."""
+
+    status_code = HTTP_410_GONE
+    slug = "gone"
+    title = "No longer available"
+
+
+class TooManyRequests(DomainError):
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+    slug = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 def problem(
     request: Request,
     *,
@@ -129,6 +150,7 @@ def _domain_handler(request: Request, exc: DomainError) -> Response[dict[str, An
         title=exc.title,
         detail=exc.detail,
         errors=exc.errors,
+        headers=exc.headers,
     )
 
 
@@ -175,7 +197,9 @@ _HTTP_SLUGS = {
 
 def _http_handler(request: Request, exc: HTTPException) -> Response[Any]:
     if exc.status_code == HTTP_401_UNAUTHORIZED and is_page(request):
-        # A person in the admin UI is sent to the sign-in page instead of getting JSON.
+        # A person is sent to the sign-in page instead of getting JSON; clients to the portal's.
+        if request.url.path.startswith("/portal"):
+            return Redirect("/portal/login", status_code=303)
         return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
     slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", exc.detail or "Error"))
     return problem(
@@ -227,7 +251,7 @@ exception_handlers: dict[Any, Any] = {
 }
 
 __all__ = [
-    "Conflict", "DomainError", "Forbidden", "IllegalTransition", "Invalid", "NotFound",
-    "PROBLEM_JSON", "Unauthorized", "VersionConflict", "exception_handlers", "problem",
+    "Conflict", "DomainError", "Forbidden", "Gone", "IllegalTransition", "Invalid", "NotFound",
+    "PROBLEM_JSON", "TooManyRequests", "Unauthorized", "VersionConflict", "exception_handlers", "problem",
     "pydantic_errors",
 ]

@@ -16,9 +16,10 @@ from backend.db import make_engine, make_sessionmaker
 from backend.digests import jobs as digest_jobs
 from backend.mail import make_mailer
 from backend.queue import redis_settings
+from backend.portal import jobs as portal_jobs
 from backend.reports import jobs as report_jobs
 
-DOMAIN_JOBS = [report_jobs, digest_jobs]
+DOMAIN_JOBS = [report_jobs, digest_jobs, portal_jobs]
 
 
 def functions() -> list[Any]:

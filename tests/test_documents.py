@@ -124,6 +124,9 @@ async def test_clients_only_reach_their_documents(api: Api, password_hash: str) 
     await api.add_user("eigen", "client", password_hash, client_id=engagement["client_id"])
     assert (await api.get(f"/documents/{document['id']}/download", "fremd")).status_code == 404
     assert (await api.get(f"/engagements/{engagement['id']}/documents", "fremd")).status_code == 404
+    # The client sees a version only once it was sent to them.
+    assert (await api.get(f"/documents/{document['id']}/download", "eigen")).status_code == 404
+    assert (await api.post(f"/documents/{document['id']}/release")).status_code == 202
     assert "Müller" in await download_text(api, document, "eigen")
     assert (await api.post(f"/engagements/{engagement['id']}/documents", "eigen", json={"kind": "proposal"})).status_code == 403
 

@@ -12,7 +12,10 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from backend.auth.models import User
 from backend.config import Settings
 
-PUBLIC_PATHS = ["^/api/v1/auth/login$", "^/schema", "^/health", "^/static/", "^/login$", "^/lang/"]
+PUBLIC_PATHS = [
+    "^/api/v1/auth/login$", "^/api/v1/portal/(login-links|sessions)$", "^/schema", "^/health", "^/static/",
+    "^/login$", "^/lang/", "^/portal/login", "^/s/",
+]
 
 
 def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCookieAuth[User, Token]:

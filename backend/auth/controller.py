@@ -37,6 +37,18 @@ users = Resource(
 UserController = resource_controller(users)
 
 
+def token_response(request: Request[Any, Any, Any], user: User) -> Response[TokenResponse]:
+    """A session for `user`: the JWT as HttpOnly cookie and, for API clients, in the body."""
+    auth: JWTCookieAuth = request.app.state.auth
+    response = auth.login(str(user.id), response_status_code=200, send_token_as_response_body=True)
+    response.content = TokenResponse(
+        access_token=response.content["token"],
+        expires_in=int(auth.default_token_expiration.total_seconds()),
+        user=UserRead.model_validate(user),
+    )
+    return response
+
+
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
@@ -46,15 +58,7 @@ class AuthController(Controller):
         self, db_session: DbSession, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
     ) -> Response[TokenResponse]:
         user = await authenticate(db_session, email=data.email, password=data.password)
-        auth: JWTCookieAuth = request.app.state.auth
-        # login() builds the HttpOnly cookie; the same token goes into the body for API clients.
-        response = auth.login(str(user.id), response_status_code=200, send_token_as_response_body=True)
-        response.content = TokenResponse(
-            access_token=response.content["token"],
-            expires_in=int(auth.default_token_expiration.total_seconds()),
-            user=UserRead.model_validate(user),
-        )
-        return response
+        return token_response(request, user)
 
     @post("/logout", operation_id="logout", summary="Clear the auth cookie", status_code=204)
     async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:

@@ -25,6 +25,8 @@ class User(Row, UserBase, table=True):
     __tablename__ = "users"
     password_hash: str = Field(max_length=255)
     last_login_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    # Portal users are made on a contact's first sign-in link; they never have a password.
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL", unique=True)
 
 
 class UserCreate(UserBase, Strict):
@@ -39,6 +41,7 @@ class UserValues(UserBase, Strict):
 
 class UserRead(UserBase, RowRead):
     last_login_at: datetime | None = None
+    contact_id: int | None = None
 
 
 class LoginRequest(Strict):

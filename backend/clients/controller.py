@@ -19,6 +19,7 @@ from backend.clients.models import (
 from backend.engagements.service import client_id_of
 from backend.enums import Language
 from backend.errors import Invalid
+from backend.portal.access import end_portal_access
 from backend.resource import Resource, resource_controller
 
 clients = Resource(
@@ -42,6 +43,13 @@ clients = Resource(
     },
 )
 
+async def _portal_access(session: AsyncSession, values: dict[str, Any], row: Contact | None) -> dict[str, Any]:
+    # Taking portal access away ends the contact's portal sessions right away.
+    if row is not None and row.portal_access and values.get("portal_access") is False:
+        await end_portal_access(session, row.id, None)
+    return values
+
+
 contacts = Resource(
     name="contacts",
     entity="contact",
@@ -57,6 +65,7 @@ contacts = Resource(
     sortable=("id", "name", "email", "created_at"),
     default_sort="name",
     client_scope=lambda client_id: Contact.client_id == client_id,
+    prepare=_portal_access,
     example={
         "client_id": 1,
         "name": "Sabine Müller",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.crud import StateMachine
+from backend.crud import CrudService, StateMachine
 from backend.db import utcnow
 from backend.deliverables.models import (
     Deliverable,
@@ -66,4 +66,5 @@ deliverables = Resource(
     },
 )
 
-DeliverableController = resource_controller(deliverables)
+deliverable_service = CrudService(deliverables)
+DeliverableController = resource_controller(deliverables, deliverable_service)

@@ -9,12 +9,11 @@ German SMEs read it in Outlook, which ignores stylesheets and blocks remote imag
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
-from html import escape
 from typing import Any
+
+from backend.mail_layout import FONT, NEUTRAL, escape as _escape, link as _link, new_message, one_line as _one_line
+from backend.mail_layout import p as _p, page as _page
 
 TEXT: dict[str, dict[str, str]] = {
     "de": {
@@ -32,6 +31,7 @@ TEXT: dict[str, dict[str, str]] = {
         "none": "keine",
         "attachment": "Den vollständigen Bericht finden Sie im angehängten PDF „{filename}“.",
         "portal": "Im Kundenportal",
+        "online": "Bericht online öffnen",
         "regards": "Viele Grüße",
     },
     "en": {
@@ -49,13 +49,13 @@ TEXT: dict[str, dict[str, str]] = {
         "none": "none",
         "attachment": "The full report is attached as “{filename}”.",
         "portal": "In the client portal",
+        "online": "Open the report online",
         "regards": "Kind regards",
     },
 }
 
 # Foreground colours with enough contrast on white for the RAG label.
 RAG_COLOURS = {"green": "#1e7b34", "amber": "#b35c00", "red": "#c0392b"}
-NEUTRAL = "#555555"
 LIST_KEYS = ("done", "next", "risks")
 
 
@@ -69,17 +69,20 @@ def digest_message(
     filename: str,
     message_id: str,
     portal_url: str | None = None,
+    report_url: str | None = None,
 ) -> EmailMessage:
-    """Compose the digest mail for one recipient, in the report's language."""
-    digest = Digest(data or {}, recipient_name=recipient_name, filename=filename, portal_url=portal_url)
-    message = EmailMessage()
-    message["Subject"] = digest.subject()
-    message["From"] = Address(display_name=_one_line(digest.brand), addr_spec=sender)
-    message["To"] = Address(display_name=_one_line(recipient_name), addr_spec=recipient_email)
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = _angle(message_id)
-    message.set_content(digest.text())
-    message.add_alternative(digest.html(), subtype="html")
+    """Compose the digest mail for one recipient, in the report's language.
+
+    `report_url` is a share link to the PDF (for readers whose mail drops attachments),
+    `portal_url` the client portal for contacts with portal access.
+    """
+    digest = Digest(
+        data or {}, recipient_name=recipient_name, filename=filename, portal_url=portal_url, report_url=report_url
+    )
+    message = new_message(
+        subject=digest.subject(), sender_name=digest.brand, sender=sender, recipient_name=recipient_name,
+        recipient_email=recipient_email, message_id=message_id, text=digest.text(), html=digest.html(),
+    )
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     # Last: set_content() and add_attachment() move or drop every Content-* header set before.
     message["Content-Language"] = digest.lang
@@ -89,7 +92,10 @@ def digest_message(
 class Digest:
     """The data the mail shows, with every optional key already defaulted."""
 
-    def __init__(self, data: dict[str, Any], *, recipient_name: str, filename: str, portal_url: str | None) -> None:
+    def __init__(
+        self, data: dict[str, Any], *, recipient_name: str, filename: str, portal_url: str | None,
+        report_url: str | None = None,
+    ) -> None:
         self.data = data
         self.lang = data.get("lang") if data.get("lang") in TEXT else "de"
         self.t = TEXT[self.lang]
@@ -97,6 +103,7 @@ class Digest:
         self.recipient_name = recipient_name.strip()
         self.filename = filename
         self.portal_url = portal_url
+        self.report_url = report_url
 
     # -- fields ------------------------------------------------------------------------------
 
@@ -174,6 +181,8 @@ class Digest:
         for heading, lines in self.sections():
             out += ["", f"{heading}:"] + ([f"- {line}" for line in lines] or [f"- {self.t['none']}"])
         out += ["", self.t["attachment"].format(filename=self.filename)]
+        if self.report_url:
+            out.append(f"{self.t['online']}: {self.report_url}")
         if self.portal_url:
             out.append(f"{self.t['portal']}: {self.portal_url}")
         out += ["", self.t["regards"], *self.signature()]
@@ -191,11 +200,12 @@ class Digest:
             rows.append(_p(e(summary)))
         rows += [_list_html(heading, lines, self.t["none"]) for heading, lines in self.sections()]
         rows.append(_p(e(self.t["attachment"].format(filename=self.filename))))
+        if self.report_url:
+            rows.append(_p(f"{e(self.t['online'])}: {_link(self.report_url)}"))
         if self.portal_url:
             rows.append(_p(f"{e(self.t['portal'])}: {_link(self.portal_url)}"))
         rows.append(_p("<br>".join(e(line) for line in [self.t["regards"], *self.signature()])))
-        body = "\n".join(f'<tr><td style="padding:0 24px 12px 24px;">{row}</td></tr>' for row in rows)
-        return _page(self.lang, e(self.subject()), body)
+        return _page(self.lang, e(self.subject()), rows)
 
     def _status_html(self) -> str:
         colour = RAG_COLOURS.get(self.rag, NEUTRAL)
@@ -208,26 +218,6 @@ class Digest:
 
 # -- HTML building blocks ------------------------------------------------------------------------
 
-FONT = "font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222222;"
-
-
-def _page(lang: str, title: str, rows: str) -> str:
-    # One fixed-width table: the layout Outlook's Word renderer reliably gets right.
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>\n'
-        f'<body style="margin:0;padding:0;background:#f4f4f4;">\n'
-        f'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
-        f'style="background:#f4f4f4;"><tr><td align="center" style="padding:16px 0;">\n'
-        f'<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" '
-        f'style="background:#ffffff;{FONT}">\n'
-        f'<tr><td style="padding:24px 24px 0 24px;"></td></tr>\n{rows}\n'
-        f"</table>\n</td></tr></table>\n</body></html>\n"
-    )
-
-
-def _p(inner: str) -> str:
-    return f'<p style="margin:0;{FONT}">{inner}</p>'
-
 
 def _list_html(heading: str, lines: list[str], none: str) -> str:
     title = f'<p style="margin:0 0 4px 0;{FONT}"><strong>{_escape(heading)}</strong></p>'
@@ -237,20 +227,6 @@ def _list_html(heading: str, lines: list[str], none: str) -> str:
     return f'{title}<ul style="margin:0;padding-left:20px;{FONT}">{items}</ul>'
 
 
-def _link(url: str) -> str:
-    # Only web links become clickable: a `javascript:` URL must not turn into an href.
-    if re.match(r"https?://", url, re.IGNORECASE):
-        return f'<a href="{_escape(url)}" style="color:#1a5fb4;">{_escape(url)}</a>'
-    return _escape(url)
-
-
-# -- small helpers -------------------------------------------------------------------------------
-
-
-def _escape(value: str) -> str:
-    return escape(value, quote=True)
-
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -258,13 +234,3 @@ def _text(value: Any) -> str:
 def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def _one_line(value: str) -> str:
-    # Header values must not contain line breaks; user-entered titles sometimes do.
-    return re.sub(r"\s+", " ", value).strip()
-
-
-def _angle(message_id: str) -> str:
-    return f"<{message_id.strip().strip('<>')}>"
-

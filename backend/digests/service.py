@@ -31,6 +31,7 @@ from backend.digests.models import DeliveryStatus, DigestDelivery
 from backend.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.enums import Language
 from backend.mail import Mailer, MailError, PermanentMailError
+from backend.portal.sharing import links_for, share_path
 from backend.reports.data import drafted_status
 from backend.reports.formatting import BERLIN
 from backend.reports.models import Document, DocumentKind, DocumentRequest, DocumentStatus
@@ -211,7 +212,7 @@ async def send_digest(
         deliveries = await select_all(
             session, DigestDelivery, DigestDelivery.engagement_id == engagement_id, DigestDelivery.iso_week == iso_week
         )
-        names = {c.id: c.name for c in await select_all(session, Contact, Contact.id.in_([d.contact_id for d in deliveries]))}
+        contacts = {c.id: c for c in await select_all(session, Contact, Contact.id.in_([d.contact_id for d in deliveries]))}
     unsent = [d for d in deliveries if d.status in UNSENT]
     outcome.already_sent = sum(d.status == DeliveryStatus.sent for d in deliveries)
     if not unsent:
@@ -221,6 +222,7 @@ async def send_digest(
         rendered = {
             doc.id: doc for doc in await select_all(session, Document, Document.id.in_(list(documents.values())))
         }
+    report_urls = await _share_links(maker, settings, unsent, documents)
     lease = timedelta(seconds=settings.job_timeout_seconds)
     for delivery in unsent:
         document = rendered[documents[delivery.language]]
@@ -231,10 +233,13 @@ async def send_digest(
         if not await _claim(maker, delivery.id, lease):
             continue  # another worker holds it, or it was sent meanwhile
         message_id = message_id_for(delivery, settings)
+        contact = contacts.get(delivery.contact_id)
         message = digest_message(
-            data=document.data_snapshot, recipient_name=names.get(delivery.contact_id, ""),
+            data=document.data_snapshot, recipient_name=contact.name if contact else "",
             recipient_email=delivery.email, sender=settings.mail_from, pdf=document.content or b"",
             filename=document.filename or "Statusbericht.pdf", message_id=message_id,
+            report_url=report_urls.get(delivery.id),
+            portal_url=settings.link("/portal") if contact and contact.portal_access else None,
         )
         try:
             await _send_and_mark(settings, mailer, delivery.id, message, message_id)
@@ -248,7 +253,31 @@ async def send_digest(
             outcome.errors.append(str(exc))
             continue
         outcome.sent += 1
+    if outcome.sent:
+        await _mark_sent(maker, [doc.id for doc in rendered.values()])
     return outcome
+
+
+async def _share_links(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, deliveries: list[DigestDelivery],
+    documents: dict[str, int],
+) -> dict[int, str]:
+    """A share link to the week's report per recipient, for mail clients that drop attachments."""
+    urls: dict[int, str] = {}
+    async with unit_of_work(maker) as session:
+        for lang, document_id in documents.items():
+            group = [d for d in deliveries if d.language == lang]
+            links = await links_for(session, document_id, [d.contact_id for d in group], "digest", settings.share_link_days)
+            urls.update({d.id: settings.link(share_path(settings, links[d.contact_id])) for d in group})
+    return urls
+
+
+async def _mark_sent(maker: async_sessionmaker[AsyncSession], document_ids: list[int]) -> None:
+    """A status report that went out to the client appears in their portal."""
+    async with unit_of_work(maker) as session:
+        await session.exec(
+            update(Document).where(Document.id.in_(document_ids), Document.sent_at.is_(None)).values(sent_at=utcnow())
+        )
 
 
 async def _send_and_mark(
@@ -264,5 +293,6 @@ async def _send_and_mark(
     """
     ledger = ledger_for(settings.database_url)
     async with mailer.handover(message) as handover:
+        await ledger.reserve()
         ledger.mark_sent(delivery_id, message_id, utcnow())
         await handover.release()

@@ -54,6 +54,15 @@ class EngagementBase(SQLModel):
     # When set, weekly digests wait for a consultant to approve the drafted status update.
     review_before_send: bool = False
 
+    def week_number(self, day: date) -> int:
+        """The engagement week a day falls in: 1 is the start week; before or after the
+        engagement this is ≤ 0 or > duration_weeks."""
+        return (day - self.start_date).days // 7 + 1
+
+    def week_within(self, day: date) -> int:
+        """The same, held to 1 … duration_weeks, for "Woche N von M"."""
+        return min(max(self.week_number(day), 1), self.duration_weeks)
+
 
 class Engagement(Row, EngagementBase, table=True):
     __tablename__ = "engagements"

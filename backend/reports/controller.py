@@ -7,7 +7,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import QueryParameter
 
+from backend.audit.service import record
 from backend.engagements.resources import engagement_service
+from backend.enums import Role
+from backend.ratelimit import hit
+from backend.reports.models import Document
 from backend.reports.models import DocumentKind, DocumentRead, DocumentRequest
 from backend.reports.resources import document_service, documents
 from backend.queue import enqueue
@@ -34,17 +38,28 @@ class DocumentController(resource_controller(documents, document_service)):  # t
         responses={},
     )
     async def download(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
+        await hit(request.app.state.queue, "download", f"user:{request.user.id}",
+                  limit=request.app.state.settings.downloads_per_minute, window_seconds=60)
         document = await pdf_of(db_session, request.user, row_id)
-        name = document.filename or f"document-{document.id}.pdf"
-        return Response(
-            document.content or b"",
-            media_type="application/pdf",
-            headers={
-                # ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266).
-                "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-                "ETag": f'"{document.sha256}"',
-            },
-        )
+        if request.user.role == Role.client:
+            await record(db_session, actor=request.user, action="download", entity_type="document",
+                         entity_id=document.id)
+        return pdf_response(document)
+
+
+def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
+    name = document.filename or f"document-{document.id}.pdf"
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        document.content or b"",
+        media_type="application/pdf",
+        headers={
+            # ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266).
+            "Content-Disposition": f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "ETag": f'"{document.sha256}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 class EngagementDocumentController(Controller):

@@ -53,9 +53,6 @@ class Context:
     def week_start(self, week: int) -> date:
         return self.engagement.start_date + timedelta(weeks=week - 1)
 
-    def week_of(self, day: date) -> int:
-        return (day - self.engagement.start_date).days // 7 + 1
-
 
 async def load_context(session: AsyncSession, engagement_id: int, lang: str, settings: Settings) -> Context:
     engagement = await session.get(Engagement, engagement_id)
@@ -144,7 +141,7 @@ def _scope(ctx: Context, workshops: list[Workshop], pilots: list[PilotEvidence],
     items: list[tuple[int, dict[str, str]]] = []
     for ws in workshops:
         where = f" · {ws.location}" if ws.location else ""
-        items.append((ctx.week_of(ws.starts_at.astimezone(BERLIN).date()), {
+        items.append((ctx.engagement.week_number(ws.starts_at.astimezone(BERLIN).date()), {
             "kind": "workshop", "kind_label": w["workshop"], "title": ws.title,
             "detail": f"{fmt.time_span(ws.starts_at, ws.ends_at)}{where}",
         }))
@@ -415,7 +412,7 @@ def draft_status(
     ctx: Context, monday: date, workshops: list[Workshop], deliverables: list[Deliverable]
 ) -> dict[str, Any]:
     """A status update written from the week's data, for weeks the consultant left empty."""
-    lang, week = ctx.lang, ctx.week_of(monday)
+    lang, week = ctx.lang, ctx.engagement.week_number(monday)
     overdue = [d for d in deliverables if d.status in OPEN and d.due_week < week]
     done = [say(lang, "done_workshop", title=w.title) for w in workshops if _in(w.ends_at, monday, 7)]
     done += [say(lang, "done_deliverable", title=d.title) for d in deliverables if _in(d.delivered_at, monday, 7)]
@@ -466,7 +463,7 @@ async def status_report(
         session, StatusUpdate, StatusUpdate.engagement_id == e.id, StatusUpdate.iso_week == iso_week
     )
     evidence = await engagement_evidence(session, e.id)
-    week = min(max(ctx.week_of(monday), 1), e.duration_weeks)
+    week = e.week_within(monday)
     status = (
         {"rag": written[0].rag, "summary": written[0].summary, "done": lines(written[0].done),
          "next": lines(written[0].next), "risks": lines(written[0].risks)}

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from advanced_alchemy.types import DateTimeUTC
 from pydantic import field_validator
 from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -46,6 +48,8 @@ class Document(Row, DocumentBase, table=True):
     data_snapshot: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     iso_week: str | None = Field(default=None, sa_type=String(8))
+    # When the version was released to the client: only sent versions appear in the portal.
+    sent_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 
 class DocumentRequest(Strict):
@@ -69,3 +73,4 @@ class DocumentRead(DocumentBase, RowRead):
     sha256: str | None = None
     created_by_id: int | None = None
     iso_week: str | None = None
+    sent_at: datetime | None = None

@@ -19,7 +19,8 @@ documents = Resource(
     },
     sortable=("id", "number", "created_at"),
     default_sort="-id",
-    client_scope=lambda client_id: in_client(Document.engagement_id, client_id),
+    # Clients see the versions sent to them, never drafts the team is still working on.
+    client_scope=lambda client_id: in_client(Document.engagement_id, client_id) & Document.sent_at.is_not(None),
     writable=False,
 )
 document_service = CrudService(documents)

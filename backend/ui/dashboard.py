@@ -31,10 +31,6 @@ class Dashboard:
     digests: Counter[str] = field(default_factory=Counter)
 
 
-def week_of(engagement: Engagement, today: Any) -> int:
-    return min(max((today - engagement.start_date).days // 7 + 1, 1), engagement.duration_weeks)
-
-
 async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     now = now or datetime.now(UTC)
     week = current_week(now)
@@ -56,7 +52,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         ).all()
     )
     board.engagements = [
-        {"engagement": e, "client": name, "week": week_of(e, today), "rag": rags.get(e.id)} for e, name in active
+        {"engagement": e, "client": name, "week": e.week_within(today), "rag": rags.get(e.id)} for e, name in active
     ]
     monday = monday_of(week)
     start = datetime.combine(monday, datetime.min.time(), BERLIN)
@@ -76,7 +72,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         )
     ).all()
     for item in open_items:
-        current = week_of(by_id[item.engagement_id], today)
+        current = by_id[item.engagement_id].week_within(today)
         if item.due_week <= current + 1:
             board.deliverables.append((item, by_id[item.engagement_id], item.due_week < current))
     stages = await session.exec(

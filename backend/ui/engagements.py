@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.clients.models import Client
 from backend.crud import STAFF, CrudService
-from backend.deliverables.controller import deliverables
+from backend.deliverables.controller import deliverable_service
 from backend.deliverables.models import Deliverable, DeliverableCreate, DeliverableKind, DeliverableStatus
 from backend.db import select_all
 from backend.digests.jobs import enqueue_digest
@@ -67,15 +67,12 @@ from backend.ui.forms import (
     parse,
     word,
 )
-from backend.ui.dashboard import week_of
 from backend.ui.i18n import page_context
 from backend.ui.pages import Form, OptionalQuery
-from backend.workshops.controller import workshops
+from backend.workshops.controller import workshop_service
 from backend.workshops.models import Workshop, WorkshopCreate, WorkshopKind
 
-workshop_service = CrudService(workshops)
 pilot_service = CrudService(pilots)
-deliverable_service = CrudService(deliverables)
 
 # Badge colour of every state shown on these pages (app.css: green, amber, red, accent).
 TONE = {
@@ -161,20 +158,16 @@ class Week:
         return self.monday + timedelta(days=6)
 
 
-def week_number(engagement: Engagement, day: date) -> int:
-    return (day - engagement.start_date).days // 7 + 1
-
-
 def timeline(engagement: Engagement, today: date, workshops: Iterable[Workshop],
              deliverables: Iterable[Deliverable], pilots: Iterable[Pilot]) -> list[Week]:
     """Weeks 1..duration with what happens in each; workshops by their Berlin start date."""
     weeks = [
-        Week(n, engagement.start_date + timedelta(weeks=n - 1), week_number(engagement, today) == n)
+        Week(n, engagement.start_date + timedelta(weeks=n - 1), engagement.week_number(today) == n)
         for n in range(1, engagement.duration_weeks + 1)
     ]
     last = len(weeks)
     for workshop in workshops:
-        n = week_number(engagement, workshop.starts_at.astimezone(BERLIN).date())
+        n = engagement.week_number(workshop.starts_at.astimezone(BERLIN).date())
         if 1 <= n <= last:
             weeks[n - 1].workshops.append(workshop)
     for item in deliverables:
@@ -265,7 +258,7 @@ class EngagementPages(Controller):
                                  order_by=[DigestDelivery.id.desc()], limit=30)
         ctx = context(
             request, nav="engagements", engagement=engagement, read=EngagementRead.model_validate(engagement),
-            client=client, goals=lines(engagement.goals), week=week_of(engagement, today),
+            client=client, goals=lines(engagement.goals), week=engagement.week_within(today),
             next_states=sorted(ENGAGEMENT_FLOW.moves[engagement.status], key=list(EngagementStatus).index),
             needs_reason=ENGAGEMENT_FLOW.needs_reason, timeline=timeline(engagement, today, held, items, trials),
             workshops=held, deliverables=items, pilots=trials, deliverable_next=DELIVERABLE_NEXT,
@@ -316,7 +309,7 @@ class EngagementPages(Controller):
                 values[name] = berlin_datetime(values[name])
 
         async def action() -> None:
-            await save_edit(workshop_service, workshops.update, db_session, request, workshop_id, data, values,
+            await save_edit(workshop_service, workshop_service.r.update, db_session, request, workshop_id, data, values,
                             whole="ends_at")
 
         failure = await attempt(db_session, request, f"workshop-{workshop_id}", data, action)
@@ -370,7 +363,7 @@ class EngagementPages(Controller):
         values = edit_values(data, DELIVERABLE_EDIT)
 
         async def action() -> None:
-            await save_edit(deliverable_service, deliverables.update, db_session, request, item_id, data, values)
+            await save_edit(deliverable_service, deliverable_service.r.update, db_session, request, item_id, data, values)
 
         failure = await attempt(db_session, request, f"deliverable-edit-{item_id}", data, action)
         return await self._back(db_session, request, row_id, failure)

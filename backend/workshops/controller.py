@@ -6,6 +6,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.clients.service import require_contact_of_client
+from backend.crud import CrudService
 from backend.engagements.service import client_id_of, in_client
 from backend.resource import Resource, resource_controller
 from backend.workshops.models import (
@@ -78,5 +79,6 @@ attendees = Resource(
     example={"workshop_id": 1, "contact_id": 1, "attended": True},
 )
 
-WorkshopController = resource_controller(workshops)
+workshop_service = CrudService(workshops)
+WorkshopController = resource_controller(workshops, workshop_service)
 AttendeeController = resource_controller(attendees)

@@ -1,0 +1,153 @@
+"""Sign-in for client contacts: an emailed single-use link instead of a password.
+
+The link is made and mailed by a job, so the token never passes through the queue and the
+request answers the same whether or not the address has portal access (no enumeration).
+Redeeming consumes the row with one conditional UPDATE, so two tabs opening the same link
+get one session between them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import record
+from backend.auth.models import User
+from backend.clients.models import Client, Contact
+from backend.config import Settings
+from backend.db import unit_of_work, utcnow
+from backend.enums import Role
+from backend.errors import Gone, Unauthorized
+from backend.mail import Mailer
+from backend.portal.email import Letter, login_link_message
+from backend.portal.models import LoginLink
+from backend.portal.tokens import hash_login_token, new_login_token
+
+log = logging.getLogger(__name__)
+# Portal users never sign in with a password; this is not a valid Argon2 hash, so none matches.
+NO_PASSWORD = "!portal-sign-in-link-only"
+INVALID_LINK = "This sign-in link is not valid. Please request a new one."
+
+
+def login_path(token: str) -> str:
+    return f"/portal/login/{token}"
+
+
+async def _portal_contacts(session: AsyncSession, email: str) -> list[tuple[Contact, Client]]:
+    stmt = (
+        select(Contact, Client).join(Client, Client.id == Contact.client_id)
+        .where(func.lower(Contact.email) == email.strip().lower(), Contact.portal_access.is_(True),
+               Client.archived_at.is_(None))
+        .order_by(Contact.id)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def send_login_links(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, email: str,
+    *, ip: str | None = None, language: str | None = None,
+) -> int:
+    """Mail a fresh sign-in link to every portal contact with this address; returns how many."""
+    sent = 0
+    async with maker() as session:
+        found = await _portal_contacts(session, email)
+    for contact, client in found:
+        token, token_hash = new_login_token()
+        async with unit_of_work(maker) as session:
+            if not await _may_use_portal(session, contact):
+                log.warning("contact %s: address belongs to another user, no sign-in link sent", contact.id)
+                continue
+            link = LoginLink(
+                contact_id=contact.id, token_hash=token_hash, requested_ip=ip,
+                expires_at=utcnow() + timedelta(minutes=settings.portal_link_ttl_minutes),
+            )
+            session.add(link)
+            await session.flush()
+            await record(session, actor=None, action="portal_link_sent", entity_type="contact", entity_id=contact.id,
+                         after={"login_link_id": link.id, "ip": ip})
+        letter = Letter(
+            lang=language or contact.language, brand=settings.brand_name, sender=settings.mail_from,
+            recipient_name=contact.name, recipient_email=contact.email,
+            message_id=f"<portal-login.{link.id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
+        )
+        await mailer.send(login_link_message(
+            letter, client=client.name, url=settings.link(login_path(token)),
+            minutes=settings.portal_link_ttl_minutes,
+        ))
+        sent += 1
+    return sent
+
+
+async def _may_use_portal(session: AsyncSession, contact: Contact) -> bool:
+    """False when the address already belongs to a team member or another client's user."""
+    user = (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
+    return user is None or (user.role == Role.client and user.client_id == contact.client_id
+                            and user.contact_id in (None, contact.id))
+
+
+async def check_link(session: AsyncSession, token: str) -> LoginLink:
+    """The link a token names, if it can still be used: 401 unknown, 410 used or expired."""
+    link = (await session.exec(select(LoginLink).where(LoginLink.token_hash == hash_login_token(token)))).first()
+    if link is None:
+        raise Unauthorized(INVALID_LINK)
+    if link.used_at is not None:
+        raise Gone("This sign-in link has already been used. Please request a new one.")
+    if link.expires_at <= utcnow():
+        raise Gone("This sign-in link has expired. Please request a new one.")
+    return link
+
+
+async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
+    """Use a sign-in link once and return the contact's portal user."""
+    link = await check_link(session, token)
+    contact = await session.get(Contact, link.contact_id)
+    if contact is None or not contact.portal_access:
+        raise Unauthorized("This address no longer has access to the client portal.")
+    consumed = await session.exec(
+        update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
+        .values(used_at=utcnow(), version=LoginLink.version + 1)
+    )
+    if consumed.rowcount != 1:
+        raise Gone("This sign-in link has already been used. Please request a new one.")
+    user = await portal_user(session, contact)
+    user.last_login_at = utcnow()
+    session.add(user)
+    await record(session, actor=user, action="portal_login", entity_type="contact", entity_id=contact.id,
+                 after={"login_link_id": link.id, "ip": ip})
+    return user
+
+
+async def portal_user(session: AsyncSession, contact: Contact) -> User:
+    """The contact's client user, made on first sign-in and kept in step with the contact."""
+    user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()
+    if user is None:
+        user = (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
+        if user is not None and not (user.role == Role.client and user.client_id == contact.client_id
+                                     and user.contact_id is None):
+            raise Unauthorized("This address cannot sign in to the client portal; please ask your consultant.")
+    if user is None:
+        user = User(email=contact.email.lower(), full_name=contact.name, role=Role.client,
+                    client_id=contact.client_id, contact_id=contact.id, password_hash=NO_PASSWORD)
+        session.add(user)
+        await session.flush()
+        await record(session, actor=None, action="create", entity_type="user", entity_id=user.id,
+                     after={"contact_id": contact.id, "role": "client"})
+        return user
+    user.contact_id, user.client_id, user.is_active = contact.id, contact.client_id, True
+    session.add(user)
+    return user
+
+
+async def end_portal_access(session: AsyncSession, contact_id: int, actor: Any) -> None:
+    """A contact lost portal access: their user is deactivated, so open sessions end at once."""
+    user = (await session.exec(select(User).where(User.contact_id == contact_id))).first()
+    if user is not None and user.is_active:
+        user.is_active = False
+        session.add(user)
+        await record(session, actor=actor, action="portal_access_ended", entity_type="user", entity_id=user.id)

@@ -1,0 +1,106 @@
+"""Sending a document version to the client: it appears in the portal and its recipients get a
+share link by mail. A sent proposal also moves a draft engagement to "proposed"."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import record, snapshot
+from backend.clients.models import Client, Contact
+from backend.config import Settings
+from backend.db import select_all, unit_of_work, utcnow
+from backend.engagements.models import Engagement, EngagementStatus
+from backend.engagements.resources import engagement_service
+from backend.mail import Mailer, PermanentMailError
+from backend.portal.email import Letter, document_message
+from backend.portal.models import ShareLink
+from backend.portal.sharing import links_for, share_path
+from backend.reports.formatting import BERLIN, Formatter
+from backend.reports.models import Document, DocumentKind
+from backend.reports.service import pdf_of
+from backend.reports.wording import words
+from backend.schema import Transition
+
+log = logging.getLogger(__name__)
+PURPOSE = "release"
+
+
+async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
+    """Who receives sent documents: portal users and digest readers."""
+    return await select_all(
+        session, Contact, Contact.client_id == client_id,
+        or_(Contact.portal_access.is_(True), Contact.receives_digest.is_(True)),
+    )
+
+
+async def release(session: AsyncSession, settings: Settings, user: Any, document_id: int) -> tuple[Document, int]:
+    """Mark a ready version as sent and plan one share-link mail per recipient (idempotent)."""
+    document = await pdf_of(session, user, document_id)
+    engagement = await engagement_service.get(session, user, document.engagement_id, lock=True)
+    if document.sent_at is None:
+        before = snapshot(document)
+        document.sent_at = utcnow()
+        document.version += 1
+        session.add(document)
+        await record(session, actor=user, action="release", entity_type="document", entity_id=document.id,
+                     before=before, after=snapshot(document))
+    if document.kind == DocumentKind.proposal and engagement.status == EngagementStatus.draft:
+        await engagement_service.transition(
+            session, user, engagement.id, Transition(to=EngagementStatus.proposed, version=engagement.version)
+        )
+    contacts = await recipients(session, engagement.client_id)
+    await links_for(session, document.id, [c.id for c in contacts], PURPOSE, settings.share_link_days)
+    return document, len(contacts)
+
+
+async def mail_release(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, document_id: int
+) -> int:
+    """Mail every unmailed, live release link of a document; returns how many went out."""
+    async with maker() as session:
+        document = await session.get(Document, document_id)
+        if document is None or document.sent_at is None:
+            return 0
+        engagement = await session.get(Engagement, document.engagement_id)
+        client = await session.get(Client, engagement.client_id) if engagement else None
+        pending = (
+            await session.exec(
+                select(ShareLink, Contact).join(Contact, Contact.id == ShareLink.contact_id)
+                .where(ShareLink.document_id == document_id, ShareLink.purpose == PURPOSE,
+                       ShareLink.mailed_at.is_(None), ShareLink.revoked_at.is_(None))  # type: ignore[union-attr]
+                .order_by(ShareLink.id)
+            )
+        ).all()
+    if engagement is None or client is None:
+        return 0
+    domain = settings.mail_from.rsplit("@", 1)[-1]
+    sent = 0
+    for link, contact in pending:
+        fmt = Formatter(contact.language)
+        title = f"{words(contact.language)[document.kind]} v{document.number}"
+        letter = Letter(
+            lang=contact.language, brand=settings.brand_name, sender=settings.mail_from,
+            recipient_name=contact.name, recipient_email=contact.email,
+            message_id=f"<document.{document.id}.{contact.id}@{domain}>",
+        )
+        message = document_message(
+            letter, client=client.name, engagement=engagement.title, document=title,
+            url=settings.link(share_path(settings, link)), valid_until=fmt.date(link.expires_at.astimezone(BERLIN).date()) or "",
+            portal_url=settings.link("/portal") if contact.portal_access else None,
+        )
+        # At least once: a crash between the server's "250" and this commit mails it again.
+        try:
+            await mailer.send(message)
+        except PermanentMailError as exc:
+            log.warning("document %s: %s refused for good: %s", document.id, contact.email, exc)
+            continue
+        async with unit_of_work(maker) as session:
+            await session.exec(update(ShareLink).where(ShareLink.id == link.id).values(mailed_at=utcnow()))
+        sent += 1
+    return sent

@@ -1,0 +1,114 @@
+"""Share links: one document for someone without a portal account, until it expires or is revoked."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import record, snapshot
+from backend.clients.service import require_contact_of_client
+from backend.config import Settings
+from backend.db import utcnow
+from backend.engagements.service import client_id_of
+from backend.errors import Gone, NotFound, Unauthorized
+from backend.portal.models import ShareLink, ShareLinkCreate, ShareLinkRead
+from backend.portal.tokens import read_share, sign_share
+from backend.reports.models import Document, DocumentStatus
+from backend.reports.service import pdf_of
+
+
+def share_path(settings: Settings, link: ShareLink) -> str:
+    return f"/s/{sign_share(settings.secret_key, link.id, link.expires_at)}"  # type: ignore[arg-type]
+
+
+def share_read(settings: Settings, link: ShareLink) -> ShareLinkRead:
+    read = ShareLinkRead.model_validate(link)
+    read.url = settings.link(share_path(settings, link))
+    return read
+
+
+async def create_link(
+    session: AsyncSession, settings: Settings, user: Any, document_id: int, data: ShareLinkCreate
+) -> ShareLink:
+    document = await pdf_of(session, user, document_id)
+    await require_contact_of_client(
+        session, contact_id=data.contact_id, client_id=await client_id_of(session, document.engagement_id),
+        path="body.contact_id",
+    )
+    link = ShareLink(
+        document_id=document.id, contact_id=data.contact_id, purpose="manual", created_by_id=getattr(user, "id", None),
+        expires_at=_whole_seconds(utcnow() + timedelta(days=data.valid_days)),
+    )
+    session.add(link)
+    await session.flush()
+    await record(session, actor=user, action="create", entity_type="share_link", entity_id=link.id,
+                 after=snapshot(link))
+    return link
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    # The token carries the expiry in whole seconds; the row must say the same.
+    return moment.replace(microsecond=0)
+
+
+async def links_for(
+    session: AsyncSession, document_id: int, contact_ids: list[int], purpose: str, days: int
+) -> dict[int, ShareLink]:
+    """One live link per recipient for a mailing; a retried job finds the ones it made before."""
+    existing = (
+        await session.exec(
+            select(ShareLink).where(
+                ShareLink.document_id == document_id, ShareLink.purpose == purpose,
+                ShareLink.contact_id.in_(contact_ids), ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    ).all()
+    links = {link.contact_id: link for link in existing if link.contact_id is not None}
+    for contact_id in contact_ids:
+        if contact_id not in links:
+            link = ShareLink(document_id=document_id, contact_id=contact_id, purpose=purpose,
+                             expires_at=_whole_seconds(utcnow() + timedelta(days=days)))
+            session.add(link)
+            links[contact_id] = link
+    await session.flush()
+    return links
+
+
+async def revoke(session: AsyncSession, user: Any, link_id: int) -> ShareLink:
+    link = await session.get(ShareLink, link_id, with_for_update=True)
+    if link is None:
+        raise NotFound(f"share link {link_id} not found")
+    if link.revoked_at is None:
+        before = snapshot(link)
+        link.revoked_at = utcnow()
+        link.version += 1
+        session.add(link)
+        await record(session, actor=user, action="revoke", entity_type="share_link", entity_id=link.id,
+                     before=before, after=snapshot(link))
+    return link
+
+
+async def open_link(session: AsyncSession, settings: Settings, token: str, *, ip: str | None) -> Document:
+    """The document behind a share token: 401 forged, 410 expired or revoked."""
+    claim = read_share(settings.secret_key, token)
+    if claim is None:
+        raise Unauthorized("This link is not valid.")
+    if claim.expires_at <= utcnow():
+        raise Gone("This link has expired. Please ask your consultant for a new one.")
+    link = await session.get(ShareLink, claim.link_id)
+    if link is None or link.revoked_at is not None:
+        raise Gone("This link has been withdrawn. Please ask your consultant for a new one.")
+    document = await session.get(Document, link.document_id)
+    if document is None or document.status != DocumentStatus.ready:
+        raise Gone("This document is no longer available.")
+    await session.exec(
+        update(ShareLink).where(ShareLink.id == link.id)
+        .values(download_count=ShareLink.download_count + 1, last_download_at=utcnow())
+    )
+    await record(session, actor=None, action="share_download", entity_type="share_link", entity_id=link.id,
+                 after={"document_id": document.id, "ip": ip})
+    return document

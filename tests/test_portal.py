@@ -1,0 +1,217 @@
+"""Client portal: sign-in by emailed link, proposal acceptance, sign-off, share links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from backend.db import utcnow
+from backend.portal.models import LoginLink
+from tests.conftest import Api
+from tests.portal_helpers import (
+    CSRF, SHARE_LINK, deliver, generate_and_release, portal_sign_in, portal_world, request_link_token, text_of,
+)
+from tests.smtp_server import SmtpTestServer
+
+EMAIL = "eva@alpha.de"
+
+
+async def test_sign_in_link_is_single_use_and_hashed(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    token = await request_link_token(api, smtp_server, EMAIL)
+    async with api.engine.connect() as conn:
+        stored = (await conn.exec_driver_sql("SELECT token_hash FROM portal_login_links")).scalars().all()
+    assert token not in stored and len(stored) == 1 and len(stored[0]) == 64
+    session = await api.post("/portal/sessions", None, json={"token": token})
+    assert session.status_code == 200, session.text
+    user = session.json()["user"]
+    assert user["role"] == "client" and user["client_id"] == world["client"]["id"]
+    assert user["contact_id"] == world["contact"]["id"]
+    again = await api.post("/portal/sessions", None, json={"token": token})
+    assert again.status_code == 410 and again.headers["content-type"] == "application/problem+json"
+    tampered = await api.post("/portal/sessions", None, json={"token": token[:-2] + ("AA" if token[-2:] != "AA" else "BB")})
+    assert tampered.status_code == 401
+    # The portal user has no password: nobody signs in as them with one.
+    login = await api.post("/auth/login", None, json={"email": EMAIL, "password": "!portal-sign-in-link-only"})
+    assert login.status_code == 401
+
+
+async def test_expired_link_is_gone_and_unknown_address_gets_the_same_answer(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    await portal_world(api, "Alpha GmbH", EMAIL)
+    token = await request_link_token(api, smtp_server, EMAIL)
+    async with api.engine.begin() as conn:
+        await conn.execute(update(LoginLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert (await api.post("/portal/sessions", None, json={"token": token})).status_code == 410
+    page = await api.http.get(f"/portal/login/{token}")
+    assert page.status_code == 410 and "abgelaufen" in page.text
+    known = await api.post("/portal/login-links", None, json={"email": EMAIL})
+    unknown = await api.post("/portal/login-links", None, json={"email": "niemand@example.de"})
+    assert known.status_code == unknown.status_code == 202 and known.json() == unknown.json()
+    sent = len(smtp_server.messages)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert [m.rcpt_tos for m in smtp_server.messages[sent:]] == [[EMAIL]]
+
+
+async def test_contact_without_portal_access_gets_no_link(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    contact = world["contact"]
+    await api.patch(f"/contacts/{contact['id']}", json={"portal_access": False, "version": contact["version"]})
+    await api.post("/portal/login-links", None, json={"email": EMAIL})
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert [m for m in smtp_server.messages if m.rcpt_tos == [EMAIL] and "Anmeldelink" in m.message["Subject"]] == []
+
+
+async def test_login_link_requests_are_rate_limited(api: Api) -> None:
+    limit = api.app.state.settings.login_links_per_email_hour
+    codes = [(await api.post("/portal/login-links", None, json={"email": EMAIL})).status_code for _ in range(limit + 1)]
+    assert codes == [202] * limit + [429]
+    refused = await api.post("/portal/login-links", None, json={"email": EMAIL})
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 0 < int(refused.headers["retry-after"]) <= 3600
+
+
+async def test_accept_proposal_through_the_portal(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    engagement_id, proposal = world["engagement"]["id"], world["proposal"]
+    home = await api.http.get("/portal")
+    assert home.status_code == 303 and home.headers["location"] == f"/portal/engagements/{engagement_id}"
+    page = await api.http.get(f"/portal/engagements/{engagement_id}")
+    assert page.status_code == 200
+    assert "Woche" in page.text and "Kickoff Alpha" in page.text and "Angebot verbindlich annehmen" in page.text
+    unchecked = await api.http.post(f"/portal/documents/{proposal['id']}/accept",
+                                    data={"typed_name": "Eva Alpha", "_csrf_token": csrf})
+    assert unchecked.status_code == 422 and "Häkchen" in unchecked.text
+    accepted = await api.http.post(f"/portal/documents/{proposal['id']}/accept",
+                                   data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf})
+    assert accepted.status_code == 303, accepted.text
+    engagement = (await api.get(f"/engagements/{engagement_id}")).json()
+    assert engagement["status"] == "active"
+    record = (await api.get(f"/engagements/{engagement_id}/acceptance")).json()
+    assert record["typed_name"] == "Eva Alpha" and record["document_sha256"] == proposal["sha256"]
+    assert record["document_number"] == 1 and record["ip_address"] and record["contact_id"] == world["contact"]["id"]
+    twice = await api.http.post(f"/portal/documents/{proposal['id']}/accept",
+                                data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf})
+    assert twice.status_code == 409 and "bereits am" in twice.text and "Eva Alpha" in twice.text
+    actions = {e["action"] for e in (await api.get("/audit-events", "admin", params={"limit": 100})).json()["items"]}
+    assert {"portal_link_sent", "portal_login", "accept_proposal"} <= actions
+
+
+async def test_superseded_proposal_cannot_be_accepted(api: Api, smtp_server: SmtpTestServer, password_hash: str) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    newer = await generate_and_release(api, world["engagement"]["id"])
+    assert newer["number"] == 2
+    token = await request_link_token(api, smtp_server, EMAIL)
+    bearer = (await api.post("/portal/sessions", None, json={"token": token})).json()["access_token"]
+    headers = {"Authorization": f"Bearer {bearer}"}
+    old = await api.post(f"/documents/{world['proposal']['id']}/acceptance", None, headers=headers,
+                         json={"typed_name": "Eva Alpha", "confirmed": True})
+    assert old.status_code == 409 and "replaced by version 2" in old.json()["detail"]
+    current = await api.post(f"/documents/{newer['id']}/acceptance", None, headers=headers,
+                             json={"typed_name": "Eva Alpha", "confirmed": True})
+    assert current.status_code == 201, current.text
+    assert current.json()["document_number"] == 2
+
+
+async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    row = await deliver(api, world["deliverable"])
+    second = await deliver(api, await api.create("deliverables", {
+        "engagement_id": world["engagement"]["id"], "title": "Prompt-Bibliothek", "kind": "document", "due_week": 3}))
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    no_reason = await api.http.post(f"/portal/deliverables/{second['id']}/sign-off",
+                                    data={"decision": "reject", "version": second["version"], "_csrf_token": csrf})
+    assert no_reason.status_code == 422 and "was fehlt" in no_reason.text.lower()
+    signed = await api.http.post(f"/portal/deliverables/{row['id']}/sign-off",
+                                 data={"decision": "accept", "version": row["version"], "_csrf_token": csrf})
+    assert signed.status_code == 303
+    after = (await api.get(f"/deliverables/{row['id']}")).json()
+    assert after["status"] == "accepted" and after["signed_off_by_contact_id"] == world["contact"]["id"]
+    rejected = await api.http.post(f"/portal/deliverables/{second['id']}/sign-off", data={
+        "decision": "reject", "reason": "Abschnitt Datenschutz fehlt", "version": second["version"], "_csrf_token": csrf})
+    assert rejected.status_code == 303
+    after = (await api.get(f"/deliverables/{second['id']}")).json()
+    assert after["status"] == "rejected" and after["rejection_reason"] == "Abschnitt Datenschutz fehlt"
+    again = await api.http.post(f"/portal/deliverables/{row['id']}/sign-off",
+                                data={"decision": "accept", "version": row["version"] + 1, "_csrf_token": csrf})
+    assert again.status_code == 409 and "wartet nicht" in again.text
+
+
+async def test_workshop_calendar_file(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await portal_sign_in(api, smtp_server, EMAIL)
+    response = await api.http.get(f"/portal/workshops/{world['workshop']['id']}/calendar.ics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    body = response.text
+    assert "DTSTART:20300108T080000Z" in body and "DTEND:20300108T110000Z" in body
+    assert "LOCATION:Aalen\\, Raum 2" in body and "SUMMARY:Kickoff Alpha GmbH" in body
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+
+async def test_release_mails_share_links_that_expire_and_can_be_revoked(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    mails = [m for m in smtp_server.messages if m.rcpt_tos == [EMAIL]]
+    assert len(mails) == 1 and "Angebot v1" in mails[0].message["Subject"]
+    path = SHARE_LINK.search(text_of(mails[0])).group(1)
+    opened = await api.http.get(path)
+    assert opened.status_code == 200 and opened.content.startswith(b"%PDF")
+    forged = await api.http.get(path[:-3] + ("xyz" if not path.endswith("xyz") else "abc"))
+    assert forged.status_code == 401
+    # Releasing again mails nobody twice.
+    await api.post(f"/documents/{world['proposal']['id']}/release")
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert len([m for m in smtp_server.messages if m.rcpt_tos == [EMAIL]]) == 1
+    links = (await api.get("/share-links", params={"document_id": world["proposal"]["id"]})).json()
+    assert links["total"] == 1 and links["items"][0]["download_count"] == 1
+    revoked = await api.post(f"/share-links/{links['items'][0]['id']}/revoke")
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert (await api.http.get(path)).status_code == 410
+    made = await api.post(f"/documents/{world['proposal']['id']}/share-links", json={"valid_days": 1})
+    assert made.status_code == 201
+    url = made.json()["url"]
+    link_path = url[url.index("/s/"):]
+    link_id, expires, mac = link_path.removeprefix("/s/").split(".")
+    stretched = f"/s/{link_id}.{int(expires) + 86400}.{mac}"
+    assert (await api.http.get(stretched)).status_code == 401  # a longer life cannot be forged
+
+
+async def test_digest_mail_carries_a_share_link(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    contact = world["contact"]
+    await api.patch(f"/contacts/{contact['id']}", json={"receives_digest": True, "version": contact["version"]})
+    engagement = (await api.get(f"/engagements/{world['engagement']['id']}")).json()
+    await api.post(f"/engagements/{engagement['id']}/transitions", json={"to": "active", "version": engagement["version"]})
+    await api.run_jobs(smtp_url=smtp_server.url)
+    response = await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": "2026-W48"})
+    assert response.status_code == 202, response.text
+    await api.run_jobs(smtp_url=smtp_server.url)
+    digest = [m for m in smtp_server.messages if "Statusbericht" in m.message["Subject"]]
+    assert len(digest) == 1
+    path = SHARE_LINK.search(text_of(digest[0])).group(1)
+    report = await api.http.get(path)
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
+    sent = (await api.get(f"/engagements/{engagement['id']}/documents", params={"kind": "status_report"})).json()
+    assert sent["items"][0]["sent_at"]
+
+
+async def test_taking_portal_access_away_ends_the_session(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await portal_sign_in(api, smtp_server, EMAIL)
+    assert (await api.http.get(f"/portal/engagements/{world['engagement']['id']}")).status_code == 200
+    contact = world["contact"]
+    await api.patch(f"/contacts/{contact['id']}", json={"portal_access": False, "version": contact["version"]})
+    after = await api.http.get(f"/portal/engagements/{world['engagement']['id']}")
+    assert after.status_code == 303 and after.headers["location"] == "/portal/login"
+
+
+async def test_staff_cannot_use_client_decisions(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    response = await api.post(f"/documents/{world['proposal']['id']}/acceptance",
+                              json={"typed_name": "Berater", "confirmed": True})
+    assert response.status_code == 403
+    page = await api.http.get("/portal/login")
+    assert page.status_code == 200 and CSRF.search(page.text)
