@@ -39,11 +39,16 @@ class DomainError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, key: str | None = None, **values: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers: dict[str, str] | None = None
+        # For pages: a word key (and its values) saying the same in the reader's language.
+        self.key = key
+        self.values = values
 
 
 class NotFound(DomainError):

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # Portal users never sign in with a password; this is not a valid Argon2 hash, so none matches.
 NO_PASSWORD = "!portal-sign-in-link-only"
 INVALID_LINK = "This sign-in link is not valid. Please request a new one."
+USED = "This sign-in link has already been used. Please request a new one."
 
 
 def login_path(token: str) -> str:
@@ -95,11 +96,11 @@ async def check_link(session: AsyncSession, token: str) -> LoginLink:
     """The link a token names, if it can still be used: 401 unknown, 410 used or expired."""
     link = (await session.exec(select(LoginLink).where(LoginLink.token_hash == hash_login_token(token)))).first()
     if link is None:
-        raise Unauthorized(INVALID_LINK)
+        raise Unauthorized(INVALID_LINK, key="portal_link_invalid")
     if link.used_at is not None:
-        raise Gone("This sign-in link has already been used. Please request a new one.")
+        raise Gone(USED, key="portal_link_used")
     if link.expires_at <= utcnow():
-        raise Gone("This sign-in link has expired. Please request a new one.")
+        raise Gone("This sign-in link has expired. Please request a new one.", key="portal_link_expired")
     return link
 
 
@@ -108,13 +109,13 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
     link = await check_link(session, token)
     contact = await session.get(Contact, link.contact_id)
     if contact is None or not contact.portal_access:
-        raise Unauthorized("This address no longer has access to the client portal.")
+        raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
     consumed = await session.exec(
         update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
         .values(used_at=utcnow(), version=LoginLink.version + 1)
     )
     if consumed.rowcount != 1:
-        raise Gone("This sign-in link has already been used. Please request a new one.")
+        raise Gone(USED, key="portal_link_used")
     user = await portal_user(session, contact)
     user.last_login_at = utcnow()
     session.add(user)
@@ -130,7 +131,9 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
         user = (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
         if user is not None and not (user.role == Role.client and user.client_id == contact.client_id
                                      and user.contact_id is None):
-            raise Unauthorized("This address cannot sign in to the client portal; please ask your consultant.")
+            raise Unauthorized(
+                "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
+            )
     if user is None:
         user = User(email=contact.email.lower(), full_name=contact.name, role=Role.client,
                     client_id=contact.client_id, contact_id=contact.id, password_hash=NO_PASSWORD)

@@ -20,14 +20,6 @@ from backend.reports.resources import document_service
 from backend.schema import Transition
 
 
-class Refusal(Conflict):
-    """A decision the portal refuses; `key` and `args` let a page say it in the reader's language."""
-
-    def __init__(self, detail: str, key: str, **args: Any) -> None:
-        super().__init__(detail)
-        self.key, self.values = key, args
-
-
 async def acceptance_of(session: AsyncSession, engagement_id: int) -> ProposalAcceptance | None:
     stmt = select(ProposalAcceptance).where(ProposalAcceptance.engagement_id == engagement_id)
     return (await session.exec(stmt)).first()
@@ -50,27 +42,27 @@ async def accept_proposal(
         raise Invalid.field("body.confirmed", "please confirm that you accept the proposal and its terms")
     document = await document_service.get(session, user, document_id)
     if document.kind != DocumentKind.proposal or document.sha256 is None:
-        raise Refusal("Only a sent proposal can be accepted.", "refused_not_proposal")
+        raise Conflict("Only a sent proposal can be accepted.", key="refused_not_proposal")
     # The lock serialises two people accepting at once; the unique key backs it up.
     engagement = await engagement_service.get(session, user, document.engagement_id, lock=True)
     done = await acceptance_of(session, engagement.id)
     if done is not None:
-        raise Refusal(
+        raise Conflict(
             f"This proposal was already accepted on {done.accepted_at:%d.%m.%Y} by {done.typed_name} "
             f"(version {done.document_number}).",
-            "refused_already_accepted", name=done.typed_name, when=done.accepted_at, n=done.document_number,
+            key="refused_already_accepted", name=done.typed_name, when=done.accepted_at, n=done.document_number,
         )
     current = await current_proposal_number(session, engagement.id)
     if current is not None and current > document.number:
-        raise Refusal(
+        raise Conflict(
             f"Version {document.number} of this proposal has been replaced by version {current}. "
             "Please read the current version and accept that one.",
-            "refused_superseded", n=document.number, current=current,
+            key="refused_superseded", n=document.number, current=current,
         )
     if engagement.status != EngagementStatus.proposed:
-        raise Refusal(
+        raise Conflict(
             f"This engagement is not awaiting acceptance (its status is '{engagement.status}').",
-            "refused_not_awaiting_acceptance", status=engagement.status,
+            key="refused_not_awaiting_acceptance", status=engagement.status,
         )
     acceptance = ProposalAcceptance(
         engagement_id=engagement.id, document_id=document.id, document_number=document.number,
@@ -91,9 +83,9 @@ async def accept_proposal(
 async def sign_off(session: AsyncSession, user: Any, deliverable_id: int, data: SignOffRequest) -> Deliverable:
     row = await deliverable_service.get(session, user, deliverable_id, lock=True)
     if row.status != DeliverableStatus.delivered:
-        raise Refusal(
+        raise Conflict(
             f"“{row.title}” is not awaiting your sign-off (its status is '{row.status}').",
-            "refused_not_awaiting_sign_off", title=row.title, status=row.status,
+            key="refused_not_awaiting_sign_off", title=row.title, status=row.status,
         )
     reason = (data.reason or "").strip() or None
     if data.decision == "reject" and reason is None:

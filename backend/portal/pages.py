@@ -14,10 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record
 from backend.clients.models import Client, Contact
-from backend.errors import DomainError, Gone, Invalid, TooManyRequests, VersionConflict
+from backend.errors import DomainError, Invalid, TooManyRequests, VersionConflict
 from backend.portal import access, decisions, overview
 from backend.portal.controller import CLIENTS, client_ip, limit_login_links, open_share_link
-from backend.portal.decisions import Refusal
 from backend.portal.ics import workshop_calendar
 from backend.portal.jobs import enqueue_login_link
 from backend.portal.models import AcceptanceRequest, SignOffRequest
@@ -41,24 +40,16 @@ def _say(request: Request[Any, Any, Any], key: str, **args: Any) -> str:
 
 
 def _refusal_text(request: Request[Any, Any, Any], exc: DomainError) -> str:
-    if isinstance(exc, Refusal):
+    if exc.key:
         fmt = page_context(request)["fmt"]
-        args = {k: fmt.datetime(v) if isinstance(v, datetime) else v for k, v in exc.values.items()}
-        return _say(request, exc.key, **args)
+        values = {k: fmt.datetime(v) if isinstance(v, datetime) else v for k, v in exc.values.items()}
+        return _say(request, exc.key, **values)
     if isinstance(exc, VersionConflict):
         return _say(request, "refused_changed")
     if isinstance(exc, Invalid) and exc.errors:
         path = exc.errors[0].get("path", "")
         return _say(request, {"body.confirmed": "refused_confirm", "body.reason": "refused_reason"}.get(path, "refused_name"))
     return exc.detail
-
-
-def _link_error(request: Request[Any, Any, Any], exc: DomainError) -> str:
-    if isinstance(exc, Gone):
-        return _say(request, "portal_link_used" if "used" in exc.detail else "portal_link_expired")
-    if "no longer has access" in exc.detail or "cannot sign in" in exc.detail:
-        return _say(request, "portal_no_access")
-    return _say(request, "portal_link_invalid")
 
 
 class PortalPages(Controller):
@@ -94,7 +85,7 @@ class PortalPages(Controller):
         try:
             link = await access.check_link(db_session, token)
         except DomainError as exc:
-            context = page_context(request, error=_link_error(request, exc), token=None)
+            context = page_context(request, error=_refusal_text(request, exc), token=None)
             return Template("portal/confirm.html", context=context, status_code=exc.status_code)
         contact = await db_session.get(Contact, link.contact_id)
         client = await db_session.get(Client, contact.client_id) if contact else None
@@ -107,7 +98,7 @@ class PortalPages(Controller):
             user = await access.redeem(db_session, token, ip=client_ip(request))
         except DomainError as exc:
             await db_session.rollback()
-            context = page_context(request, error=_link_error(request, exc), token=None)
+            context = page_context(request, error=_refusal_text(request, exc), token=None)
             return Template("portal/confirm.html", context=context, status_code=exc.status_code)
         session_cookie = request.app.state.auth.login(str(user.id))
         return Redirect("/portal", cookies=session_cookie.cookies, status_code=303)
@@ -221,5 +212,6 @@ class SharePages(Controller):
         try:
             return await open_share_link(db_session, request, token)
         except DomainError as exc:
-            context = page_context(request, heading=_say(request, "portal_title"), message=exc.detail, ok=False, link=None)
+            context = page_context(request, heading=_say(request, "portal_title"), message=_refusal_text(request, exc),
+                                   ok=False, link=None)
             return Template("portal/message.html", context=context, status_code=exc.status_code, headers=exc.headers)

@@ -78,6 +78,22 @@ async def links_for(
     return links
 
 
+async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int, list[ShareLink]]:
+    """Hand-made links still usable, per document, for the team's documents panel."""
+    rows = (
+        await session.exec(
+            select(ShareLink).where(
+                ShareLink.document_id.in_(document_ids), ShareLink.purpose == "manual",  # type: ignore[attr-defined]
+                ShareLink.revoked_at.is_(None), ShareLink.expires_at > utcnow(),  # type: ignore[union-attr]
+            ).order_by(ShareLink.id)
+        )
+    ).all()
+    found: dict[int, list[ShareLink]] = {}
+    for link in rows:
+        found.setdefault(link.document_id, []).append(link)
+    return found
+
+
 async def revoke(session: AsyncSession, user: Any, link_id: int) -> ShareLink:
     link = await session.get(ShareLink, link_id, with_for_update=True)
     if link is None:
@@ -96,15 +112,15 @@ async def open_link(session: AsyncSession, settings: Settings, token: str, *, ip
     """The document behind a share token: 401 forged, 410 expired or revoked."""
     claim = read_share(settings.secret_key, token)
     if claim is None:
-        raise Unauthorized("This link is not valid.")
+        raise Unauthorized("This link is not valid.", key="share_invalid")
     if claim.expires_at <= utcnow():
-        raise Gone("This link has expired. Please ask your consultant for a new one.")
+        raise Gone("This link has expired. Please ask your consultant for a new one.", key="share_expired")
     link = await session.get(ShareLink, claim.link_id)
     if link is None or link.revoked_at is not None:
-        raise Gone("This link has been withdrawn. Please ask your consultant for a new one.")
+        raise Gone("This link has been withdrawn. Please ask your consultant for a new one.", key="share_withdrawn")
     document = await session.get(Document, link.document_id)
     if document is None or document.status != DocumentStatus.ready:
-        raise Gone("This document is no longer available.")
+        raise Gone("This document is no longer available.", key="share_withdrawn")
     await session.exec(
         update(ShareLink).where(ShareLink.id == link.id)
         .values(download_count=ShareLink.download_count + 1, last_download_at=utcnow())

@@ -7,8 +7,9 @@ from backend.ui.clients import ClientPages
 from backend.ui.engagements import EngagementPages
 from backend.ui.pages import PageController
 from backend.ui.pilots import PilotPages
+from backend.ui.sending import SendingPages
 
 i18n.extend(ui_words.WORDS)
 i18n.extend(portal_words.WORDS)
 
-UI_CONTROLLERS = [PageController, ClientPages, EngagementPages, PilotPages, PortalPages, SharePages]
+UI_CONTROLLERS = [PageController, ClientPages, EngagementPages, PilotPages, SendingPages, PortalPages, SharePages]

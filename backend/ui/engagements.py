@@ -45,6 +45,8 @@ from backend.engagements.resources import (
     status_updates,
 )
 from backend.errors import NotFound
+from backend.portal.decisions import acceptance_of
+from backend.portal.sharing import live_links, share_path
 from backend.pilots.models import Pilot, PilotCreate, ProcessArea
 from backend.pilots.resources import pilots
 from backend.queue import enqueue
@@ -92,7 +94,8 @@ DELIVERABLE_NEXT = {
     DeliverableStatus.delivered: DeliverableStatus.accepted,
     DeliverableStatus.rejected: DeliverableStatus.in_progress,
 }
-NOTICES = ("digest_queued", "digest_inactive")
+NOTICES = ("digest_queued", "digest_inactive", "document_sent", "document_not_sendable", "share_link_created",
+           "share_link_revoked")
 STATUS_TEXTS = ("summary", "done", "next", "risks")
 BUSY = (DocumentStatus.queued, DocumentStatus.rendering)
 
@@ -263,7 +266,7 @@ class EngagementPages(Controller):
             needs_reason=ENGAGEMENT_FLOW.needs_reason, timeline=timeline(engagement, today, held, items, trials),
             workshops=held, deliverables=items, pilots=trials, deliverable_next=DELIVERABLE_NEXT,
             iso_week=week, update=update, status_default=_status_form(update, week),
-            deliveries=deliveries, failed=failure, notice=notice,
+            deliveries=deliveries, failed=failure, notice=notice, acceptance=await acceptance_of(db_session, row_id),
             workshop_kinds=list(WorkshopKind), process_areas=list(ProcessArea), pricing=list(PricingModel),
             deliverable_kinds=list(DeliverableKind), rags=list(Rag), document_kinds=list(DocumentKind),
             engagement_form=edit_defaults(engagement, (*ENGAGEMENT_EDIT, "review_before_send")),
@@ -444,7 +447,10 @@ class EngagementPages(Controller):
     async def documents_panel(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
         await engagement_service.get(db_session, request.user, row_id)
         versions = await documents_of(db_session, row_id)
-        ctx = context(request, engagement_id=row_id, documents=versions, busy=any(d.status in BUSY for d in versions))
+        links = await live_links(db_session, [d.id for d in versions])
+        settings = request.app.state.settings
+        ctx = context(request, engagement_id=row_id, documents=versions, busy=any(d.status in BUSY for d in versions),
+                      links=links, link_url=lambda link: settings.link(share_path(settings, link)), berlin=BERLIN)
         return Template("engagements/_documents.html", context=ctx)
 
     @post("/{row_id:int}/digest")
