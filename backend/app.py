@@ -13,7 +13,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 from pathlib import Path
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -34,6 +34,8 @@ from backend.queue import queue_pool
 from backend.deliverables.controller import DeliverableController
 from backend.engagements.controller import EngagementController, StatusUpdateController
 from backend.errors import exception_handlers
+from backend.health import HealthController
+from backend.logs import RequestIdMiddleware
 from backend.portal.controller import PORTAL_API_CONTROLLERS
 from backend.pilots.controller import (
     IdeaController,
@@ -57,11 +59,6 @@ API_CONTROLLERS = [
 ]
 
 
-@get("/health", include_in_schema=False)
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
@@ -83,13 +80,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
     static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
     app = Litestar(
-        route_handlers=[api, health, static, *UI_CONTROLLERS],
+        route_handlers=[api, HealthController, static, *UI_CONTROLLERS],
+        # Outermost: every log line of a request carries its id, and the access log is written here.
+        middleware=[RequestIdMiddleware],
         template_config=TemplateConfig(directory=UI_DIR / "templates", engine=JinjaTemplateEngine),
         # Forms of the admin UI carry a CSRF token; API clients authenticate with a bearer
         # token (or the SameSite=Strict cookie) and are not subject to it.
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name="desk_csrf", cookie_secure=settings.env != "dev",
-            cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/static/"],
+            cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
         ),
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_app_init=[auth.on_app_init],

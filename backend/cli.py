@@ -93,7 +93,10 @@ def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> N
     """Migrate, load demo data into an empty database, serve the API and run the job worker."""
     from backend.demo import DEMO_ADMIN_EMAIL
 
+    from backend import logs
+
     settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
     asyncio.run(_migrate())
     if not no_seed:
         from backend.demo import seed_demo
@@ -118,7 +121,8 @@ async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None: 
     from backend.app import create_app
     from backend.worker import make_worker
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="info"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
+                                           access_log=False))
     if not with_worker:
         await server.serve()
         return
@@ -133,12 +137,49 @@ async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None: 
 
 
 @main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--workers", type=int, default=1, show_default=True, help="Server processes")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Production server: the API and pages only (run `desk migrate` and `desk worker` apart)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "backend.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
+        loop="uvloop", http="httptools", proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Logging is set up by backend.asgi in each worker process; the access log is ours.
+        log_config=None, access_log=False,
+    )
+
+
+@main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
 def worker(burst: bool) -> None:
     """Run the job worker (documents, weekly digests)."""
+    from backend import logs
     from backend.worker import make_worker
 
-    make_worker(get_settings(), burst=burst).run()
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    make_worker(settings, burst=burst).run()
+
+
+@main.command("check-worker")
+def check_worker() -> None:
+    """Exit 0 if a worker of this queue wrote a heartbeat recently (for container health checks)."""
+    from backend.health import worker_heartbeat
+    from backend.queue import queue_pool
+
+    settings = get_settings()
+
+    async def beat() -> str | None:
+        async with queue_pool(settings) as pool:
+            return await worker_heartbeat(pool, settings.queue_name)
+
+    found = asyncio.run(beat())
+    click.echo(found or "no worker heartbeat")
+    sys.exit(0 if found else 1)
 
 
 @main.command("send-digests")

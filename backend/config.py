@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # PDF downloads per minute, per signed-in user or per IP address on a share link.
     downloads_per_minute: int = 30
 
+    # Logs: one JSON object per line ("json") or plain lines ("text").
+    log_level: str = "INFO"
+    log_format: str = "json"
+    # Proxies whose X-Forwarded-For/-Proto `desk serve` trusts (client IPs in audit and limits).
+    forwarded_allow_ips: str = "127.0.0.1"
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "dev" and self.secret_key == DEV_SECRET:
@@ -76,6 +82,8 @@ class Settings(BaseSettings):
         hour, minute = self.digest_hour_minute
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError("DESK_DIGEST_TIME must be HH:MM")
+        if self.log_format not in ("json", "text"):
+            raise ValueError("DESK_LOG_FORMAT must be json or text")
         if not self.public_url.startswith(("http://", "https://")):
             raise ValueError("DESK_PUBLIC_URL must start with http:// or https://")
         return self

@@ -144,7 +144,7 @@ def pydantic_errors(exc: PydanticValidationError, prefix: str = "body") -> list[
 
 def is_page(request: Request) -> bool:
     """Admin UI pages, as opposed to the JSON API and its documentation."""
-    return not request.url.path.startswith(("/api/", "/schema", "/health", "/static/"))
+    return not request.url.path.startswith(("/api/", "/schema", "/health", "/ready", "/static/"))
 
 
 def _domain_handler(request: Request, exc: DomainError) -> Response[dict[str, Any]]:

@@ -14,6 +14,7 @@ from arq.worker import Worker
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.digests import jobs as digest_jobs
+from backend.health import WORKER_HEARTBEAT_SECONDS
 from backend.mail import make_mailer
 from backend.queue import redis_settings
 from backend.portal import jobs as portal_jobs
@@ -57,5 +58,7 @@ def make_worker(settings: Settings | None = None, **overrides: Any) -> Worker:
         "max_tries": settings.job_max_tries,
         "timezone": ZoneInfo("Europe/Berlin"),
         "keep_result": 24 * 3600,
+        # The heartbeat /ready and `desk check-worker` look for.
+        "health_check_interval": WORKER_HEARTBEAT_SECONDS,
     }
     return Worker(**(options | overrides))

@@ -13,7 +13,7 @@ from backend.auth.models import User
 from backend.config import Settings
 
 PUBLIC_PATHS = [
-    "^/api/v1/auth/login$", "^/api/v1/portal/(login-links|sessions)$", "^/schema", "^/health", "^/static/",
+    "^/api/v1/auth/login$", "^/api/v1/portal/(login-links|sessions)$", "^/schema", "^/health", "^/ready$", "^/static/",
     "^/login$", "^/lang/", "^/portal/login", "^/s/",
 ]
 

@@ -1,0 +1,117 @@
+"""Running it: liveness and readiness, request ids and JSON logs without secrets, compose file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from backend.app import create_app
+from backend.config import Settings
+from backend.logs import JsonFormatter, mask_path
+from backend.worker import make_worker
+from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
+from httpx import ASGITransport, AsyncClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def test_ready_reports_database_redis_and_worker(api: Api) -> None:
+    assert (await api.http.get("/health")).json() == {"status": "ok"}
+    ready = await api.http.get("/ready")
+    assert ready.status_code == 200, ready.text
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"]["status"] == body["checks"]["redis"]["status"] == "ok"
+    assert body["checks"]["worker"] == {"status": "down"}
+    worker = make_worker(api.app.state.settings, handle_signals=False, poll_delay=0.01)
+    running = asyncio.create_task(worker.async_run())
+    try:
+        deadline = asyncio.get_running_loop().time() + 10
+        while (beat := (await api.http.get("/ready")).json()["checks"]["worker"])["status"] != "ok":
+            assert asyncio.get_running_loop().time() < deadline, beat
+            await asyncio.sleep(0.05)
+        assert "j_complete=" in beat["detail"]
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await worker.close()
+    # A worker that stops takes its heartbeat with it.
+    assert (await api.http.get("/ready")).json()["checks"]["worker"] == {"status": "down"}
+
+
+async def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere", env="test", secret_key=TEST_SECRET,
+        redis_url=REDIS_URL, queue_name="desk-ready-test",
+    )
+    app = create_app(settings)
+    async with running_lifespan(app), AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
+        response = await http.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"]["status"] == "down"
+    assert response.json()["checks"]["redis"]["status"] == "ok"
+    await app.state.engine.dispose()
+
+
+async def test_request_id_is_echoed_and_logged_without_secrets(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="desk.access")
+    given = await api.http.get("/portal/login/secret-token-value-123456", headers={"x-request-id": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = await api.get("/engagements")
+    assert len(made.headers["x-request-id"]) == 32
+    odd = await api.http.get("/health", headers={"x-request-id": "bad id\nwith newline"})
+    assert odd.headers["x-request-id"] != "bad id\nwith newline"
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "desk.access"]
+    assert [line["path"] for line in lines] == ["/portal/login/***", "/api/v1/engagements", "/health"]
+    assert lines[1]["status"] == 200 and lines[1]["user_id"] == api.users["consultant"]
+    assert lines[1]["method"] == "GET" and lines[1]["duration_ms"] >= 0
+    # Everything the app logged (the test's own HTTP client logs the URLs it called).
+    text = "\n".join(JsonFormatter().format(r) for r in caplog.records if r.name != "httpx")
+    assert "secret-token-value" not in text and api.tokens["consultant"] not in text
+
+
+def test_paths_with_credentials_are_masked() -> None:
+    assert mask_path("/s/12.1767225600.abcDEF") == "/s/***"
+    assert mask_path("/portal/login/xyz") == "/portal/login/***"
+    assert mask_path("/portal/engagements/3") == "/portal/engagements/3"
+
+
+def test_check_worker_fails_without_a_heartbeat() -> None:
+    env = os.environ | {"DESK_REDIS_URL": REDIS_URL, "DESK_QUEUE_NAME": "desk-no-worker-here"}
+    result = subprocess.run([str(ROOT / ".venv/bin/desk"), "check-worker"], env=env, capture_output=True, text=True)
+    assert result.returncode == 1 and "no worker heartbeat" in result.stdout
+
+
+def test_compose_file_describes_the_whole_stack() -> None:
+    spec = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = spec["services"]
+    assert set(services) == {"postgres", "redis", "mailpit", "migrate", "api", "worker"}
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+        assert services[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert services["migrate"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    assert all("healthcheck" in services[name] for name in ("postgres", "redis", "mailpit", "api", "worker"))
+    assert "/ready" in " ".join(services["api"]["healthcheck"]["test"])
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "desk", "check-worker"]
+    assert {"pgdata", "redisdata"} <= set(spec["volumes"])
+    assert "serve" in services["api"]["command"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "USER desk" in dockerfile and "HEALTHCHECK" in dockerfile
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed")
+def test_compose_config_validates_and_insists_on_a_secret() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DESK_SECRET_KEY"}
+    refused = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "DESK_SECRET_KEY" in refused.stderr
+    valid = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
+                           env=env | {"DESK_SECRET_KEY": "x" * 40})
+    assert valid.returncode == 0, valid.stderr
