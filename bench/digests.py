@@ -21,28 +21,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
-
 from backend.config import Settings  # noqa: E402
 from backend.db import make_engine, make_sessionmaker  # noqa: E402
 from backend.digests.jobs import enqueue_weekly_digests  # noqa: E402
 from backend.loadgen import seed_engagements  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 from backend.queue import queue_pool  # noqa: E402
+from bench.postgres import SERVER, fresh_postgres  # noqa: E402
 from tests.smtp_server import SmtpTestServer  # noqa: E402
 
 WEEK = "2026-W48"
 SECRET = "bench-secret-key-long-enough-for-settings-0123"
-
-
-async def fresh_postgres(server_url: str, name: str) -> str:
-    engine = make_engine(f"{server_url}/postgres")
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {name}"))
-    await engine.dispose()
-    return f"{server_url}/{name}"
 
 
 async def prepare(settings: Settings, count: int) -> list[str]:
@@ -65,7 +54,7 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("DESK_REDIS_URL", "redis://127.0.0.1:6379/8"))
     args = parser.parse_args()
     database_url = args.database_url or asyncio.run(
-        fresh_postgres("postgresql+asyncpg://postgres@127.0.0.1:5432", "desk_bench")
+        fresh_postgres(SERVER, "desk_bench")
     )
     with SmtpTestServer() as smtp:
         settings = Settings(

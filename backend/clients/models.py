@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import EmailStr, computed_field
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
@@ -28,6 +28,7 @@ class ClientBase(SQLModel):
 
 class Client(Row, ClientBase, table=True):
     __tablename__ = "clients"
+    __table_args__ = (Index("ix_clients_name_id", "name", "id"),)
     archived_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
@@ -38,6 +38,7 @@ class DeliverableBase(SQLModel):
 
 class Deliverable(Row, DeliverableBase, table=True):
     __tablename__ = "deliverables"
+    __table_args__ = (Index("ix_deliverables_engagement_id_due_week_id", "engagement_id", "due_week", "id"),)
     status: DeliverableStatus = Field(default=DeliverableStatus.planned, sa_type=String(20), index=True)
     rejection_reason: str | None = Field(default=None, max_length=2000)
     delivered_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import computed_field, field_validator, model_validator
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
@@ -66,6 +66,12 @@ class EngagementBase(SQLModel):
 
 class Engagement(Row, EngagementBase, table=True):
     __tablename__ = "engagements"
+    # The list's sort orders, so a page is an index range instead of a sort of every row.
+    __table_args__ = (
+        Index("ix_engagements_start_date_id", "start_date", "id"),
+        Index("ix_engagements_status_start_date_id", "status", "start_date", "id"),
+        Index("ix_engagements_title_id", "title", "id"),
+    )
     status: EngagementStatus = Field(default=EngagementStatus.draft, sa_type=String(20), index=True)
     status_changed_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
     cancel_reason: str | None = Field(default=None, max_length=2000)
