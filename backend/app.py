@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -31,6 +32,7 @@ from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.digests.controller import DeliveryController, DigestController, JobController
 from backend.queue import queue_pool
+from backend.reports.render import shutdown_pool
 from backend.deliverables.controller import DeliverableController
 from backend.engagements.controller import EngagementController, StatusUpdateController
 from backend.errors import exception_handlers
@@ -59,7 +61,24 @@ API_CONTROLLERS = [
 ]
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+@asynccontextmanager
+async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
+    """The job worker inside the web process (`desk run`), stopped in the app's shutdown: the
+    server re-raises SIGTERM after the lifespan ends, so nothing after that would run."""
+    from backend.worker import make_worker
+
+    worker = make_worker(settings, handle_signals=False)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await worker.close()
+        shutdown_pool()
+
+
+def create_app(settings: Settings | None = None, *, embedded_worker: bool = False) -> Litestar:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     db_config = SQLAlchemyAsyncConfig(
@@ -76,7 +95,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def job_queue(app: Litestar) -> AsyncIterator[None]:
         async with queue_pool(settings) as pool:
             app.state.queue = pool
-            yield
+            if embedded_worker:
+                async with _embedded_worker(settings):
+                    yield
+            else:
+                yield
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
     static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
     app = Litestar(

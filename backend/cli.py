@@ -91,7 +91,7 @@ def seed_demo_cmd(if_empty: bool) -> None:
 @click.option("--no-worker", is_flag=True, help="Serve only; run `desk worker` separately")
 def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> None:
     """Migrate, load demo data into an empty database, serve the API and run the job worker."""
-    from backend.demo import DEMO_ADMIN_EMAIL
+    from backend.demo import CLIENT_USER_EMAIL, DEMO_ADMIN_EMAIL
 
     from backend import logs
 
@@ -108,6 +108,7 @@ def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> N
     click.echo(
         f"\n  Engagement Desk on http://{host}:{port}  (API docs: http://{host}:{port}/schema)\n"
         f"  demo login: {DEMO_ADMIN_EMAIL} / {settings.demo_password}\n"
+        f"  client portal: http://{host}:{port}/portal  (sign-in link for {CLIENT_USER_EMAIL} goes to the mails)\n"
         f"  emails go to: {mail}\n"
     )
     sys.stdout.flush()
@@ -115,25 +116,14 @@ def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> N
 
 
 async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None:  # noqa: ANN001
-    """Web server and, for the zero-setup default, the job worker in the same event loop."""
+    """Web server and, for the zero-setup default, the job worker in the same process."""
     import uvicorn
 
     from backend.app import create_app
-    from backend.worker import make_worker
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
-                                           access_log=False))
-    if not with_worker:
-        await server.serve()
-        return
-    worker = make_worker(settings, handle_signals=False)
-    worker_task = asyncio.create_task(worker.async_run())
-    try:
-        await server.serve()
-    finally:
-        worker_task.cancel()
-        await asyncio.gather(worker_task, return_exceptions=True)
-        await worker.close()
+    app = create_app(settings, embedded_worker=with_worker)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
+    await server.serve()
 
 
 @main.command()

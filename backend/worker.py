@@ -19,6 +19,7 @@ from backend.mail import make_mailer
 from backend.queue import redis_settings
 from backend.portal import jobs as portal_jobs
 from backend.reports import jobs as report_jobs
+from backend.reports.render import shutdown_pool
 
 DOMAIN_JOBS = [report_jobs, digest_jobs, portal_jobs]
 
@@ -43,6 +44,7 @@ def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     await ctx["engine"].dispose()
+    shutdown_pool()
 
 
 def make_worker(settings: Settings | None = None, **overrides: Any) -> Worker:

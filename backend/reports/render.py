@@ -10,8 +10,11 @@ stalls for a render's milliseconds would delay every other job of the worker.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import json
 import os
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -78,14 +81,35 @@ def render(template: str, data: dict[str, Any]) -> bytes:
 
 
 _pool: ProcessPoolExecutor | None = None
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """Runs in each render process: end when the parent does, even one killed with SIGKILL,
+    instead of living on as an orphan (Linux; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def _process_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         # spawn: forking a process that runs an event loop and threads is not safe.
-        _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=os.cpu_count() or 2, mp_context=get_context("spawn"), initializer=_die_with_parent
+        )
     return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the render processes; a server or worker calls this on its way out, else they outlive it."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
 
 
 async def render_async(template: str, data: dict[str, Any]) -> bytes:

@@ -1,0 +1,295 @@
+"""The client portal end to end in real Chromium: sign in with an emailed single-use link,
+accept the proposal, sign off one deliverable and reject another, download the proposal,
+sign out, and find the used link refused.
+
+A real server (`desk run`: API, pages and embedded job worker) runs in a subprocess against a
+fresh SQLite database and Redis db 11, mailing to an in-process SMTP server; `DESK_PUBLIC_URL`
+points emailed links at it. The engagement is set up through the REST API as the consultant.
+Screenshots land in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import redis
+
+from tests.conftest import REDIS_URL, TEST_SECRET
+from tests.portal_helpers import text_of
+from tests.smtp_server import SmtpTestServer, free_port
+from tests.test_ui_e2e import CHROMIUM, LOGIN, ROOT, browser, shot, smtp  # noqa: F401 - fixtures reused
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+PORTAL_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/11"
+CLIENT = "Holzbau Schwarz GmbH"
+CONTACT = "Katrin Schwarz"
+BERLIN = ZoneInfo("Europe/Berlin")
+TIMEOUT = 30.0
+
+
+@pytest.fixture(scope="module")
+def portal_server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:  # noqa: F811
+    """`desk run` with DESK_PUBLIC_URL set to its own address, so emailed links lead back to it."""
+    redis.Redis.from_url(PORTAL_REDIS_URL).flushdb()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    workdir = tmp_path_factory.mktemp("portal")
+    env = os.environ | {
+        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET,
+        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'portal.sqlite3'}",
+        "DESK_REDIS_URL": PORTAL_REDIS_URL, "DESK_QUEUE_NAME": f"desk-portal-{port}",
+        "DESK_SMTP_URL": smtp.url, "DESK_PUBLIC_URL": base,
+    }
+    log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so its render pool can be ended with it
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=1)
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, (workdir / "server.log").read_text()
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(15)
+        # uvicorn re-raises SIGTERM after its shutdown, so the server dies before its PDF render
+        # pool (spawned workers and their resource tracker) is shut down; end what is left of
+        # the server's own process group.
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        log.close()
+
+
+# -- the consultant's side, through the REST API -------------------------------------------------
+
+
+class Consultant:
+    """The REST API as the demo consultant."""
+
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=f"{base}/api/v1", timeout=10)
+        login = self.http.post("/auth/login", json={"email": LOGIN[0], "password": LOGIN[1]})
+        assert login.status_code in (200, 201), login.text
+        self.http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+
+    def get(self, path: str) -> dict[str, Any]:
+        response = self.http.get(path)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, body: dict[str, Any] | None = None, status: int = 201) -> dict[str, Any]:
+        response = self.http.post(path, json=body)
+        assert response.status_code == status, f"POST {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def wait_until(what: str, check: Any, timeout: float = TIMEOUT) -> Any:
+    """Poll `check()` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
+    """A client with a portal contact, a proposed engagement whose proposal was sent, a future
+    workshop and two delivered deliverables."""
+    client = api.post("/clients", {"name": CLIENT, "city": "Freudenstadt", "employee_count": 40})
+    contact = api.post("/contacts", {"client_id": client["id"], "name": CONTACT, "email": email, "portal_access": True})
+    today = datetime.now(BERLIN).date()
+    engagement = api.post("/engagements", {
+        "client_id": client["id"], "title": "KI-Quickstart Holzbau", "start_date": (today - timedelta(days=14)).isoformat(),
+        "duration_weeks": 6, "pricing_model": "fixed_fee", "fixed_fee": "18000.00",
+    })
+    assert engagement["status"] == "draft"
+    day = today + timedelta(days=7)
+    starts = datetime.combine(day, clock(9, 0), BERLIN)
+    workshop = api.post("/workshops", {
+        "engagement_id": engagement["id"], "kind": "use_case_discovery", "title": "Use-Case-Workshop Holzbau",
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=3)).isoformat(), "location": "Freudenstadt",
+    })
+    queued = api.post(f"/engagements/{engagement['id']}/documents", {"kind": "proposal"}, status=202)
+    proposal = wait_until("the proposal PDF", lambda: (
+        d if (d := api.get(f"/documents/{queued['id']}"))["status"] in ("ready", "failed") else None))
+    assert proposal["status"] == "ready", proposal
+    api.post(f"/documents/{proposal['id']}/release", status=202)
+    assert api.get(f"/engagements/{engagement['id']}")["status"] == "proposed"
+    deliverables = []
+    for week, title, kind in ((2, "KI-Leitlinie Holzbau", "guideline"), (3, "Prototyp Aufmaß-Assistent", "prototype")):
+        row = api.post("/deliverables", {"engagement_id": engagement["id"], "title": title, "kind": kind,
+                                         "due_week": week})
+        for to in ("in_progress", "in_review", "delivered"):
+            row = api.post(f"/deliverables/{row['id']}/transitions", {"to": to, "version": row["version"]}, status=200)
+        deliverables.append(row)
+    return {"client": client, "contact": contact, "engagement": engagement, "workshop": workshop,
+            "proposal": api.get(f"/documents/{proposal['id']}"), "deliverables": deliverables}
+
+
+# -- the client's side, in the browser -----------------------------------------------------------
+
+LOGIN_PATH = re.compile(r"(https?://[^\s\"<>]+)(/portal/login/[A-Za-z0-9_\-]+)")
+
+
+def login_link_from(smtp: SmtpTestServer, email: str, after: int) -> tuple[str, str]:  # noqa: F811
+    """(base, path) of the sign-in link in the first sign-in mail to `email` after message #after."""
+
+    def find() -> tuple[str, str] | None:
+        for mail in smtp.messages[after:]:
+            if mail.rcpt_tos == [email] and (match := LOGIN_PATH.search(text_of(mail))):
+                return match.group(1), match.group(2)
+        return None
+
+    return wait_until("the sign-in mail", find)
+
+
+def test_client_accepts_the_proposal_and_decides_on_deliverables(
+    portal_server: str, browser, smtp: SmtpTestServer,  # noqa: F811
+) -> None:
+    email = f"k.schwarz.{free_port()}@holzbau-schwarz.de"
+    api = Consultant(portal_server)
+    try:
+        world = set_up_engagement(api, email)
+        engagement_id, proposal = world["engagement"]["id"], world["proposal"]
+        first, second = world["deliverables"]
+
+        context = browser.new_context(base_url=portal_server, viewport={"width": 1280, "height": 900},
+                                      accept_downloads=True, locale="de-DE")
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+
+        # 1. ask for a sign-in link
+        page.goto("/portal/login")
+        assert page.get_by_role("heading", name="Kundenportal").is_visible()
+        mails_before = len(smtp.messages)
+        page.fill("#email", email)
+        page.click("button:has-text('Anmeldelink senden')")
+        page.get_by_text("Wenn diese Adresse Zugang zum Kundenportal hat, ist ein Anmeldelink unterwegs.").wait_for()
+        assert page.get_by_text("Der Link gilt 20 Minuten und nur für eine Anmeldung.").is_visible()
+        shot(page, "portal-login-sent")
+        base, link = login_link_from(smtp, email, mails_before)
+        assert base == portal_server  # DESK_PUBLIC_URL reached the mail
+
+        # 2. open the link: a confirmation page, then the single engagement directly
+        page.goto(link)
+        assert page.get_by_text(f"Anmelden als {CONTACT} für {CLIENT}?").is_visible()
+        page.click("button:has-text('Jetzt anmelden')")
+        page.wait_for_url(f"**/portal/engagements/{engagement_id}")
+        page.get_by_role("heading", name="KI-Quickstart Holzbau").wait_for()
+        assert page.get_by_text("Woche 3 von 6").is_visible()
+        assert page.locator("header .who").inner_text() == CONTACT
+        box = page.locator("#proposal")
+        assert box.get_by_text("Bitte prüfen Sie das Angebot (Version 1)").is_visible()
+        assert box.get_by_role("button", name="Angebot verbindlich annehmen").is_visible()
+        assert page.get_by_text("Use-Case-Workshop Holzbau").is_visible()
+        ics = page.get_by_role("link", name="In den Kalender (ICS)")
+        assert ics.get_attribute("href") == f"/portal/workshops/{world['workshop']['id']}/calendar.ics"
+        calendar = page.request.get(ics.get_attribute("href"))
+        assert calendar.ok and calendar.headers["content-type"].startswith("text/calendar")
+        assert "SUMMARY:Use-Case-Workshop Holzbau" in calendar.text()
+        for d in (first, second):
+            row = page.locator(f"#deliverable-{d['id']}")
+            assert row.locator(".badge").inner_text() == "Geliefert"
+            assert row.get_by_role("button", name="Abnehmen").is_visible()
+        shot(page, "portal-engagement")
+
+        # 3. accept: the unticked box stops the browser, then the server (with validation off)
+        page_url = page.url
+        box.locator("#typed_name").fill(CONTACT)
+        box.get_by_role("button", name="Angebot verbindlich annehmen").click()
+        assert page.url == page_url
+        assert box.locator("input[name=confirmed]").evaluate("c => !c.validity.valid && c.validity.valueMissing")
+        box.locator("form").evaluate("f => { f.noValidate = true }")
+        box.get_by_role("button", name="Angebot verbindlich annehmen").click()
+        error = page.locator("#proposal .alert.error")
+        error.wait_for()
+        assert error.inner_text() == "Bitte bestätigen Sie die Annahme mit dem Häkchen."
+        assert page.input_value("#typed_name") == CONTACT  # what was typed is kept
+        page.fill("#typed_name", CONTACT)
+        page.locator("#proposal input[name=confirmed]").check()
+        page.click("#proposal button:has-text('Angebot verbindlich annehmen')")
+        page.wait_for_url(f"**/portal/engagements/{engagement_id}?done=accepted")
+        notice = page.get_by_role("status")
+        assert notice.inner_text().startswith("Vielen Dank – das Angebot ist angenommen")
+        accepted_line = page.locator("#proposal").get_by_text(f"Angenommen von {CONTACT} am")
+        assert accepted_line.is_visible() and "(Version 1)" in accepted_line.inner_text()
+        assert page.locator("#proposal form").count() == 0
+        assert api.get(f"/engagements/{engagement_id}")["status"] == "active"
+        record = api.get(f"/engagements/{engagement_id}/acceptance")
+        assert record["typed_name"] == CONTACT and record["document_sha256"] == proposal["sha256"]
+        assert record["document_number"] == 1 and record["contact_id"] == world["contact"]["id"]
+
+        # 4. sign off the first deliverable, reject the second with a reason
+        page.locator(f"#deliverable-{first['id']}").get_by_role("button", name="Abnehmen").click()
+        page.wait_for_url("**?done=signed_off")
+        assert page.get_by_role("status").inner_text() == "Vielen Dank – das Ergebnis ist abgenommen."
+        assert page.locator(f"#deliverable-{first['id']} .badge").inner_text() == "Abgenommen"
+        reason = "Der Abschnitt zu Kundendaten im Aufmaß fehlt noch."
+        row = page.locator(f"#deliverable-{second['id']}")
+        row.get_by_text("Ablehnen …").click()
+        row.locator("textarea[name=reason]").fill(reason)
+        row.get_by_role("button", name="Ablehnung senden").click()
+        page.wait_for_url("**?done=rejected")
+        assert page.get_by_role("status").inner_text().startswith("Ihre Ablehnung ist bei uns angekommen.")
+        row = page.locator(f"#deliverable-{second['id']}")
+        assert row.locator(".badge").inner_text() == "Abgelehnt"
+        assert reason in row.inner_text()
+        assert page.get_by_role("button", name="Abnehmen").count() == 0
+        signed = api.get(f"/deliverables/{first['id']}")
+        assert signed["status"] == "accepted" and signed["signed_off_by_contact_id"] == world["contact"]["id"]
+        rejected = api.get(f"/deliverables/{second['id']}")
+        assert rejected["status"] == "rejected" and rejected["rejection_reason"] == reason
+        shot(page, "portal-decided")
+
+        # 5. the proposal from the documents table is a PDF
+        documents = page.locator("table").filter(has_text="Herunterladen")
+        link_to_pdf = documents.locator(f"a[href='/portal/documents/{proposal['id']}']")
+        with page.expect_download() as info:
+            link_to_pdf.click()
+        download = info.value
+        assert Path(download.path()).read_bytes().startswith(b"%PDF")
+        assert download.suggested_filename.endswith(".pdf")
+
+        # 6. sign out; the used link is refused
+        page.locator("header").get_by_role("button", name="Abmelden").click()
+        page.wait_for_url("**/portal/login")
+        page.locator("#email").wait_for()
+        assert page.request.get(f"/portal/engagements/{engagement_id}", max_redirects=0).status == 303
+        response = page.goto(link)
+        assert response is not None and response.status == 410
+        assert page.get_by_role("alert").inner_text() == (
+            "Dieser Anmeldelink wurde bereits verwendet. Bitte fordern Sie einen neuen an.")
+        assert page.get_by_role("button", name="Jetzt anmelden").count() == 0
+        shot(page, "portal-link-used")
+        context.close()
+    finally:
+        api.close()
