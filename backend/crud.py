@@ -96,6 +96,8 @@ class CrudService:
     def __init__(self, resource: Resource) -> None:
         self.r = resource
         self.model = resource.model
+        fields = resource.read.model_fields
+        self._read_columns = [c for c in self.model.__table__.columns if c.name in fields]  # type: ignore[attr-defined]
 
     # -- reading -------------------------------------------------------------------------
     def scoped(self, stmt: Select, user: Any) -> Select:
@@ -124,13 +126,13 @@ class CrudService:
         key = sort or self.r.default_sort
         column = getattr(self.model, key.lstrip("-"))
         order = [column.desc(), self.model.id.desc()] if key.startswith("-") else [column, self.model.id]
-        rows = (await session.exec(base.order_by(*order).limit(limit).offset(offset))).all()
-        return Page(
-            items=[self.r.read.model_validate(row) for row in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        # Plain column rows validated straight into the read schema: no ORM instances for a
+        # page that is only serialised, and no column the schema does not show (PDF bytes).
+        stmt = base.with_only_columns(*self._read_columns).order_by(*order).limit(limit).offset(offset)
+        connection = await session.connection()  # same transaction; rows, not ORM instances
+        rows = (await connection.execute(stmt)).mappings().all()
+        validate = self.r.read.__pydantic_validator__.validate_python
+        return Page(items=[validate(dict(row)) for row in rows], total=total, limit=limit, offset=offset)
 
     async def get(self, session: AsyncSession, user: Any, row_id: int, *, lock: bool = False) -> Any:
         stmt = self.scoped(select(self.model).where(self.model.id == row_id), user)
