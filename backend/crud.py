@@ -76,6 +76,8 @@ class Resource:
     # Column stamped with the acting user's id on create (author, recorded_by …).
     actor_field: str | None = None
     delete_guard: Callable[[Any], str | None] | None = None
+    # Runs in the same transaction before a row is deleted or archived (e.g. to end sessions).
+    on_delete: Callable[[AsyncSession, Any, Any], Awaitable[None]] | None = None
     example: dict[str, Any] | None = None
     update: type[Strict] | None = None
     # Validates a row's merged values on PATCH; defaults to `create`. Differs only when the
@@ -229,6 +231,8 @@ class CrudService:
         if self.r.delete_guard is not None and (reason := self.r.delete_guard(row)):
             raise Conflict(reason)
         before = snapshot(row)
+        if self.r.on_delete is not None:
+            await self.r.on_delete(session, row, user)
         if self.r.archive_field:
             if getattr(row, self.r.archive_field) is None:
                 setattr(row, self.r.archive_field, utcnow())

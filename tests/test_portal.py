@@ -215,3 +215,25 @@ async def test_staff_cannot_use_client_decisions(api: Api, smtp_server: SmtpTest
     assert response.status_code == 403
     page = await api.http.get("/portal/login")
     assert page.status_code == 200 and CSRF.search(page.text)
+
+
+async def test_deleting_the_contact_or_archiving_the_client_ends_portal_access(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    other = await api.create("contacts", {"client_id": world["client"]["id"], "name": "Max", "email": "max@alpha.de",
+                                          "portal_access": True})
+    page = f"/portal/engagements/{world['engagement']['id']}"
+    await portal_sign_in(api, smtp_server, EMAIL)
+    assert (await api.http.get(page)).status_code == 200
+    assert (await api.delete(f"/contacts/{world['contact']['id']}")).status_code == 204
+    assert (await api.http.get(page)).status_code == 303  # the session ended with the contact
+
+    api.http.cookies.clear()
+    unused = await request_link_token(api, smtp_server, "max@alpha.de")
+    await portal_sign_in(api, smtp_server, "max@alpha.de")
+    assert (await api.http.get(page)).status_code == 200
+    assert (await api.delete(f"/clients/{world['client']['id']}")).status_code in (200, 204)
+    assert (await api.http.get(page)).status_code == 303
+    # A link mailed before the client was archived no longer signs anyone in.
+    assert (await api.post("/portal/sessions", None, json={"token": unused})).status_code == 401

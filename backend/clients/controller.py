@@ -19,8 +19,17 @@ from backend.clients.models import (
 from backend.engagements.service import client_id_of
 from backend.enums import Language
 from backend.errors import Invalid
-from backend.portal.access import end_portal_access
+from backend.portal.access import end_client_access, end_portal_access
 from backend.resource import Resource, resource_controller
+
+# Archiving a client or deleting a contact ends their portal sessions in the same transaction.
+async def _end_contact_access(session: AsyncSession, row: Contact, actor: Any) -> None:
+    await end_portal_access(session, row.id, actor)  # type: ignore[arg-type]
+
+
+async def _end_client_access(session: AsyncSession, row: Client, actor: Any) -> None:
+    await end_client_access(session, row.id, actor)  # type: ignore[arg-type]
+
 
 clients = Resource(
     name="clients",
@@ -33,6 +42,7 @@ clients = Resource(
     default_sort="name",
     client_scope=lambda client_id: Client.id == client_id,
     archive_field="archived_at",
+    on_delete=_end_client_access,
     example={
         "name": "Müller Präzisionstechnik GmbH",
         "industry": "Maschinenbau",
@@ -66,6 +76,7 @@ contacts = Resource(
     default_sort="name",
     client_scope=lambda client_id: Contact.client_id == client_id,
     prepare=_portal_access,
+    on_delete=_end_contact_access,
     example={
         "client_id": 1,
         "name": "Sabine Müller",

@@ -108,7 +108,8 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
     """Use a sign-in link once and return the contact's portal user."""
     link = await check_link(session, token)
     contact = await session.get(Contact, link.contact_id)
-    if contact is None or not contact.portal_access:
+    client = await session.get(Client, contact.client_id) if contact else None
+    if contact is None or not contact.portal_access or client is None or client.archived_at is not None:
         raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
     consumed = await session.exec(
         update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
@@ -148,9 +149,18 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
 
 
 async def end_portal_access(session: AsyncSession, contact_id: int, actor: Any) -> None:
-    """A contact lost portal access: their user is deactivated, so open sessions end at once."""
-    user = (await session.exec(select(User).where(User.contact_id == contact_id))).first()
-    if user is not None and user.is_active:
+    """A contact lost portal access (or was deleted): their user is deactivated, so open
+    sessions end at once."""
+    await _deactivate(session, actor, User.contact_id == contact_id)
+
+
+async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -> None:
+    """A client was archived: none of its people can use the portal or the API any more."""
+    await _deactivate(session, actor, User.client_id == client_id, User.role == Role.client)
+
+
+async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
+    for user in (await session.exec(select(User).where(*where, User.is_active.is_(True)))).all():
         user.is_active = False
         session.add(user)
         await record(session, actor=actor, action="portal_access_ended", entity_type="user", entity_id=user.id)
