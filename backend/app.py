@@ -36,6 +36,8 @@ from backend.reports.render import shutdown_pool
 from backend.deliverables.controller import DeliverableController
 from backend.engagements.controller import EngagementController, StatusUpdateController
 from backend.errors import exception_handlers
+from backend.problem_docs import ProblemResponses
+from backend.schema import DecimalAsString
 from backend.health import HealthController
 from backend.logs import RequestIdMiddleware
 from backend.portal.controller import PORTAL_API_CONTROLLERS
@@ -113,7 +115,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
             secret=settings.secret_key, cookie_name="desk_csrf", cookie_secure=settings.env != "dev",
             cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
         ),
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        plugins=[SQLAlchemyPlugin(config=db_config), ProblemResponses(), DecimalAsString()],
         on_app_init=[auth.on_app_init],
         lifespan=[job_queue],
         exception_handlers=exception_handlers,

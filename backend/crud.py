@@ -22,7 +22,7 @@ from backend.audit.service import record, snapshot
 from backend.db import utcnow
 from backend.enums import Role
 from backend.errors import Conflict, IllegalTransition, Invalid, NotFound, VersionConflict
-from backend.schema import Page, Strict, Transition, make_update_model
+from backend.schema import MAX_ID, Page, Strict, Transition, make_update_model
 
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
 STAFF = frozenset({Role.admin, Role.consultant})
@@ -153,6 +153,10 @@ class CrudService:
                 continue
             target = next(iter(column.foreign_keys)).column
             path = f"body.{column.name}"
+            if not 1 <= value <= MAX_ID:
+                # No row has such an id, and past 64 bits SQLite cannot even compare it.
+                kind = "user" if target.table.name == "users" else target.table.name
+                raise Invalid.field(path, f"{kind} {value} does not exist")
             if target.table.name == "users":
                 # Domain rows point at users only as team members (lead, facilitator, author).
                 role = (await session.exec(select(target.table.c.role).where(target == value))).first()

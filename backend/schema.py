@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, Optional, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
 
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.plugins import OpenAPISchemaPlugin
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
 from sqlmodel import SQLModel
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 T = TypeVar("T")
 
@@ -55,6 +62,19 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class DecimalAsString(OpenAPISchemaPlugin):
+    """Money and measured values are Decimal and go out as JSON strings ("24000.00", the app's
+    type encoder), and requests may send them so. Litestar documents a Decimal with bounds
+    (ge/le) as a number, and the answers then fail their own schema: say string for every one."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return value is Decimal
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        return Schema(type=OpenAPIType.STRING, description="A decimal number, written as a string")
 
 
 class Transition(Strict):

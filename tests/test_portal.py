@@ -221,7 +221,7 @@ async def test_deleting_the_contact_or_archiving_the_client_ends_portal_access(
     api: Api, smtp_server: SmtpTestServer
 ) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
-    other = await api.create("contacts", {"client_id": world["client"]["id"], "name": "Max", "email": "max@alpha.de",
+    await api.create("contacts", {"client_id": world["client"]["id"], "name": "Max", "email": "max@alpha.de",
                                           "portal_access": True})
     page = f"/portal/engagements/{world['engagement']['id']}"
     await portal_sign_in(api, smtp_server, EMAIL)

@@ -12,6 +12,7 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from backend.auth.models import User
 from backend.config import Settings
 
+AUTH_COOKIE = "desk_token"
 PUBLIC_PATHS = [
     "^/api/v1/auth/login$", "^/api/v1/portal/(login-links|sessions)$", "^/schema", "^/health", "^/ready$", "^/static/",
     "^/login$", "^/lang/", "^/portal/login", "^/s/",
@@ -35,7 +36,7 @@ def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCooki
         token_secret=settings.secret_key,
         default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
         exclude=PUBLIC_PATHS,
-        key="desk_token",
+        key=AUTH_COOKIE,
         secure=settings.env != "dev",
         samesite="strict",
         path="/",

@@ -16,6 +16,7 @@ from backend.deliverables.models import DeliverableRead
 from backend.engagements.resources import engagement_service
 from backend.enums import Role
 from backend.errors import NotFound
+from backend.problem_docs import problem_responses
 from backend.portal import access, decisions, release, sharing
 from backend.portal.jobs import enqueue_login_link, enqueue_release_mail, release_job_id
 from backend.portal.models import (
@@ -56,6 +57,7 @@ class PortalSessionController(Controller):
     tags = ["portal"]
 
     @post("/login-links", operation_id="request_login_link", status_code=202, exclude_from_auth=True,
+          responses=problem_responses(429),
           summary="Email a single-use sign-in link to a contact with portal access (same answer for any address)")
     async def request_link(
         self, request: Request[Any, Any, Any],
@@ -66,6 +68,7 @@ class PortalSessionController(Controller):
         return LoginLinkQueued(detail=LINK_SENT)
 
     @post("/sessions", operation_id="redeem_login_link", status_code=200, exclude_from_auth=True,
+          responses=problem_responses(401, 410),
           summary="Exchange a sign-in link's token for a client session (401 unknown, 410 used or expired)")
     async def redeem(
         self, db_session: DbSession, request: Request[Any, Any, Any],

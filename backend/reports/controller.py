@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from backend.audit.service import record
 from backend.engagements.resources import engagement_service
 from backend.enums import Role
+from backend.problem_docs import problem_responses
 from backend.ratelimit import hit
 from backend.reports.models import Document
 from backend.reports.models import DocumentKind, DocumentRead, DocumentRequest
@@ -35,7 +36,8 @@ class DocumentController(resource_controller(documents, document_service)):  # t
         operation_id="download_document",
         summary="The PDF of a ready document version",
         media_type="application/pdf",
-        responses={},
+        # 409 while the version is not rendered yet; 429 past the per-minute download limit.
+        responses=problem_responses(409, 429),
     )
     async def download(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
         await hit(request.app.state.queue, "download", f"user:{request.user.id}",
