@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed clean bench-render
+.PHONY: run test install migrate seed clean bench-render bench-api
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,7 @@ clean:
 bench-render: $(STAMP)
 	$(BIN)/python -m pip install --quiet weasyprint
 	$(BIN)/python bench/render.py
+
+# Needs PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379 and Debian's wrk.
+bench-api: $(STAMP)
+	$(BIN)/python bench/api.py

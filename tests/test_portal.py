@@ -237,3 +237,14 @@ async def test_deleting_the_contact_or_archiving_the_client_ends_portal_access(
     assert (await api.http.get(page)).status_code == 303
     # A link mailed before the client was archived no longer signs anyone in.
     assert (await api.post("/portal/sessions", None, json={"token": unused})).status_code == 401
+
+
+async def test_portal_speaks_english_too(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await portal_sign_in(api, smtp_server, EMAIL)
+    page = f"/portal/engagements/{world['engagement']['id']}"
+    await api.http.get("/lang/en", headers={"referer": f"https://testserver.local{page}"})
+    english = await api.http.get(page)
+    assert 'lang="en"' in english.text and "Progress" in english.text and "Accept the proposal" in english.text
+    assert "Fortschritt" not in english.text
+    await api.http.get("/lang/de")
