@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record
 from backend.clients.models import Client, Contact
+from backend.engagements.models import EngagementRead
 from backend.errors import DomainError, Invalid, TooManyRequests, VersionConflict
 from backend.portal import access, decisions, overview
 from backend.portal.controller import CLIENTS, client_ip, limit_login_links, open_share_link
@@ -134,9 +135,7 @@ class PortalPages(Controller):
         **values: Any,
     ) -> Template:
         view = await overview.load(db_session, request.user, engagement_id)
-        end_date = view.engagement.start_date.fromordinal(
-            view.engagement.start_date.toordinal() + 7 * view.engagement.duration_weeks - 1
-        )
+        end_date = EngagementRead.model_validate(view.engagement).end_date
         context = page_context(
             request, view=view, end_date=end_date, tone=TONE, berlin=BERLIN,
             **({"notice": None, "form": {}, "errors": {}, "acceptance_error": None, "sign_off_error": None} | values),
