@@ -134,7 +134,7 @@ class SharingController(Controller):
         data: example_body(ShareLinkCreate, {"valid_days": 14}),  # type: ignore[valid-type]
     ) -> ShareLinkRead:
         settings = request.app.state.settings
-        link = await sharing.create_link(db_session, settings, request.user, row_id, data)
+        link = await sharing.create_link(db_session, request.user, row_id, data)
         return sharing.share_read(settings, link)
 
     @get("/share-links", operation_id="list_share_links", summary="Share links, newest first")

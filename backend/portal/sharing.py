@@ -32,7 +32,7 @@ def share_read(settings: Settings, link: ShareLink) -> ShareLinkRead:
 
 
 async def create_link(
-    session: AsyncSession, settings: Settings, user: Any, document_id: int, data: ShareLinkCreate
+    session: AsyncSession, user: Any, document_id: int, data: ShareLinkCreate
 ) -> ShareLink:
     document = await pdf_of(session, user, document_id)
     await require_contact_of_client(

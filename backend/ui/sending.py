@@ -13,7 +13,7 @@ from backend.crud import STAFF
 from backend.errors import DomainError, NotFound
 from backend.portal import release, sharing
 from backend.portal.jobs import enqueue_release_mail, release_job_id
-from backend.portal.models import ShareLinkCreate
+from backend.portal.models import ShareLink, ShareLinkCreate
 from backend.reports.resources import document_service
 from backend.resource import DbSession, RowId, role_guard
 from backend.schema import MAX_ID
@@ -48,15 +48,18 @@ class SendingPages(Controller):
                     document_id: ItemId) -> Redirect:
         await self._document(db_session, request, row_id, document_id)
         settings = request.app.state.settings
-        await sharing.create_link(db_session, settings, request.user, document_id,
+        await sharing.create_link(db_session, request.user, document_id,
                                   ShareLinkCreate(valid_days=settings.share_link_days))
         return Redirect(f"/engagements/{row_id}?notice=share_link_created#documents", status_code=303)
 
     @post("/share-links/{link_id:int}/revoke", status_code=303)
     async def revoke(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
                      link_id: ItemId) -> Redirect:
-        link = await sharing.revoke(db_session, request.user, link_id)
+        link = await db_session.get(ShareLink, link_id)
+        if link is None:
+            raise NotFound(f"share link {link_id} not found")
         await self._document(db_session, request, row_id, link.document_id)
+        await sharing.revoke(db_session, request.user, link_id)
         return Redirect(f"/engagements/{row_id}?notice=share_link_revoked#documents", status_code=303)
 
 
