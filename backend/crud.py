@@ -123,15 +123,18 @@ class CrudService:
         conditions = [self.r.filters[k][1] == v for k, v in filters.items() if v is not None]
         if self.r.archive_field and not include_archived:
             conditions.append(getattr(self.model, self.r.archive_field).is_(None))
-        base = self.scoped(select(self.model).where(*conditions), user)
-        total = (await session.exec(select(func.count()).select_from(base.subquery()))).one()
+        where = self.scoped(select(self.model.id).where(*conditions), user).whereclause
+        where_all = [] if where is None else [where]
         key = sort or self.r.default_sort
         column = getattr(self.model, key.lstrip("-"))
         order = [column.desc(), self.model.id.desc()] if key.startswith("-") else [column, self.model.id]
-        # Plain column rows validated straight into the read schema: no ORM instances for a
-        # page that is only serialised, and no column the schema does not show (PDF bytes).
-        stmt = base.with_only_columns(*self._read_columns).order_by(*order).limit(limit).offset(offset)
-        connection = await session.connection()  # same transaction; rows, not ORM instances
+        # Core statements on the session's connection (same transaction): the page is only
+        # serialised, so rows go straight into the read schema without ORM instances, and no
+        # column the schema does not show (PDF bytes) is read.
+        connection = await session.connection()
+        count = select(func.count()).select_from(self.model.__table__).where(*where_all)  # type: ignore[attr-defined]
+        total = (await connection.execute(count)).scalar_one()
+        stmt = select(*self._read_columns).where(*where_all).order_by(*order).limit(limit).offset(offset)
         rows = (await connection.execute(stmt)).mappings().all()
         validate = self.r.read.__pydantic_validator__.validate_python
         return Page(items=[validate(dict(row)) for row in rows], total=total, limit=limit, offset=offset)
