@@ -139,8 +139,13 @@ class CrudService:
         validate = self.r.read.__pydantic_validator__.validate_python
         return Page(items=[validate(dict(row)) for row in rows], total=total, limit=limit, offset=offset)
 
-    async def get(self, session: AsyncSession, user: Any, row_id: int, *, lock: bool = False) -> Any:
-        stmt = self.scoped(select(self.model).where(self.model.id == row_id), user)
+    async def get(
+        self, session: AsyncSession, user: Any, row_id: int, *, lock: bool = False, within: dict[str, int] | None = None
+    ) -> Any:
+        """The row, visible to `user`; `within` pins its parent (`{"engagement_id": 7}`), so a
+        page nested under one parent cannot reach another parent's rows (404 alike)."""
+        parents = [getattr(self.model, column) == value for column, value in (within or {}).items()]
+        stmt = self.scoped(select(self.model).where(self.model.id == row_id, *parents), user)
         if lock:
             stmt = stmt.with_for_update()
         row = (await session.exec(stmt)).first()
@@ -222,6 +227,19 @@ class CrudService:
             session, actor=user, action="update", entity_type=self.r.entity,
             entity_id=row.id, before=before, after=snapshot(row),
         )
+        return row
+
+    async def stamp(self, session: AsyncSession, user: Any, row: Any, field: str, action: str) -> Any:
+        """Set a moment-of-decision column once (approved, sent, revoked) with version bump and
+        audit event; doing it again changes nothing."""
+        if getattr(row, field) is None:
+            before = snapshot(row)
+            setattr(row, field, utcnow())
+            await self.touch(session, row)
+            await record(
+                session, actor=user, action=action, entity_type=self.r.entity, entity_id=row.id,
+                before=before, after=snapshot(row),
+            )
         return row
 
     async def touch(self, session: AsyncSession, row: Any) -> None:

@@ -6,8 +6,6 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.audit.service import record, snapshot
-
 from backend.crud import CrudService, Resource, StateMachine
 from backend.db import utcnow
 from backend.engagements.models import (
@@ -114,12 +112,4 @@ status_update_service = CrudService(status_updates)
 async def approve_status_update(session: AsyncSession, user: Any, row_id: int, version: int) -> StatusUpdate:
     row = await status_update_service.get(session, user, row_id, lock=True)
     status_update_service.check_version(row, version)
-    if row.approved_at is None:
-        before = snapshot(row)
-        row.approved_at = utcnow()
-        await status_update_service.touch(session, row)
-        await record(
-            session, actor=user, action="approve", entity_type="status_update", entity_id=row.id,
-            before=before, after=snapshot(row),
-        )
-    return row
+    return await status_update_service.stamp(session, user, row, "approved_at", "approve")

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import PathParameter, QueryParameter
-from sqlmodel import func, select
 
 from backend.auth.controller import token_response
 from backend.auth.models import TokenResponse
@@ -26,7 +25,6 @@ from backend.portal.models import (
     LoginLinkRequest,
     ReleaseRead,
     SessionRequest,
-    ShareLink,
     ShareLinkCreate,
     ShareLinkRead,
     SignOffRequest,
@@ -143,13 +141,12 @@ class SharingController(Controller):
         document_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this document's")] = None,
         limit: Limit = 20, offset: Offset = 0,
     ) -> Page[ShareLinkRead]:
-        where = [ShareLink.document_id == document_id] if document_id else []
-        total = (await db_session.exec(select(func.count()).select_from(ShareLink).where(*where))).one()
-        rows = (await db_session.exec(
-            select(ShareLink).where(*where).order_by(ShareLink.id.desc()).limit(limit).offset(offset)  # type: ignore[union-attr]
-        )).all()
+        page = await sharing.share_link_service.page(
+            db_session, request.user, filters={"document_id": document_id}, sort=None, limit=limit, offset=offset
+        )
         settings = request.app.state.settings
-        return Page(items=[sharing.share_read(settings, r) for r in rows], total=total, limit=limit, offset=offset)
+        page.items = [sharing.share_read(settings, item) for item in page.items]
+        return page
 
     @post("/share-links/{row_id:int}/revoke", operation_id="revoke_share_link", status_code=200,
           summary="Withdraw a share link at once (its URL answers 410 from now on)")

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.audit.service import record, snapshot
 from backend.clients.models import Client, Contact
 from backend.config import Settings
 from backend.db import select_all, unit_of_work, utcnow
@@ -23,6 +22,7 @@ from backend.portal.models import ShareLink
 from backend.portal.sharing import links_for, share_path
 from backend.reports.formatting import BERLIN, Formatter
 from backend.reports.models import Document, DocumentKind
+from backend.reports.resources import document_service
 from backend.reports.service import pdf_of
 from backend.reports.wording import words
 from backend.schema import Transition
@@ -43,13 +43,7 @@ async def release(session: AsyncSession, settings: Settings, user: Any, document
     """Mark a ready version as sent and plan one share-link mail per recipient (idempotent)."""
     document = await pdf_of(session, user, document_id)
     engagement = await engagement_service.get(session, user, document.engagement_id, lock=True)
-    if document.sent_at is None:
-        before = snapshot(document)
-        document.sent_at = utcnow()
-        document.version += 1
-        session.add(document)
-        await record(session, actor=user, action="release", entity_type="document", entity_id=document.id,
-                     before=before, after=snapshot(document))
+    await document_service.stamp(session, user, document, "sent_at", "release")
     if document.kind == DocumentKind.proposal and engagement.status == EngagementStatus.draft:
         await engagement_service.transition(
             session, user, engagement.id, Transition(to=EngagementStatus.proposed, version=engagement.version)

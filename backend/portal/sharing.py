@@ -14,19 +14,34 @@ from backend.clients.service import require_contact_of_client
 from backend.config import Settings
 from backend.db import utcnow
 from backend.engagements.service import client_id_of
-from backend.errors import Gone, NotFound, Unauthorized
+from backend.crud import STAFF, CrudService, Resource
+from backend.errors import Gone, Unauthorized
 from backend.portal.models import ShareLink, ShareLinkCreate, ShareLinkRead
 from backend.portal.tokens import read_share, sign_share
 from backend.reports.models import Document, DocumentStatus
 from backend.reports.service import pdf_of
 
 
-def share_path(settings: Settings, link: ShareLink) -> str:
+share_links = Resource(
+    name="share-links",
+    entity="share_link",
+    model=ShareLink,
+    read=ShareLinkRead,
+    filters={"document_id": (int, ShareLink.document_id)},
+    sortable=("id",),
+    default_sort="-id",
+    read_roles=STAFF,
+    writable=False,
+)
+share_link_service = CrudService(share_links)
+
+
+def share_path(settings: Settings, link: ShareLink | ShareLinkRead) -> str:
     return f"/s/{sign_share(settings.secret_key, link.id, link.expires_at)}"  # type: ignore[arg-type]
 
 
-def share_read(settings: Settings, link: ShareLink) -> ShareLinkRead:
-    read = ShareLinkRead.model_validate(link)
+def share_read(settings: Settings, link: ShareLink | ShareLinkRead) -> ShareLinkRead:
+    read = link if isinstance(link, ShareLinkRead) else ShareLinkRead.model_validate(link)
     read.url = settings.link(share_path(settings, link))
     return read
 
@@ -95,17 +110,8 @@ async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int
 
 
 async def revoke(session: AsyncSession, user: Any, link_id: int) -> ShareLink:
-    link = await session.get(ShareLink, link_id, with_for_update=True)
-    if link is None:
-        raise NotFound(f"share link {link_id} not found")
-    if link.revoked_at is None:
-        before = snapshot(link)
-        link.revoked_at = utcnow()
-        link.version += 1
-        session.add(link)
-        await record(session, actor=user, action="revoke", entity_type="share_link", entity_id=link.id,
-                     before=before, after=snapshot(link))
-    return link
+    link = await share_link_service.get(session, user, link_id, lock=True)
+    return await share_link_service.stamp(session, user, link, "revoked_at", "revoke")
 
 
 async def open_link(session: AsyncSession, settings: Settings, token: str, *, ip: str | None) -> Document:

@@ -44,7 +44,6 @@ from backend.engagements.resources import (
     status_update_service,
     status_updates,
 )
-from backend.errors import NotFound
 from backend.portal.decisions import acceptance_of
 from backend.portal.sharing import live_links, share_path
 from backend.pilots.models import Pilot, PilotCreate, ProcessArea
@@ -303,9 +302,7 @@ class EngagementPages(Controller):
     @post("/{row_id:int}/workshops/{workshop_id:int}")
     async def edit_workshop(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
                             workshop_id: RowId, data: Form) -> Any:
-        workshop = await workshop_service.get(db_session, request.user, workshop_id)
-        if workshop.engagement_id != row_id:
-            raise NotFound(f"workshop {workshop_id} not found")
+        await workshop_service.get(db_session, request.user, workshop_id, within={"engagement_id": row_id})
         values = edit_values(decimals(data, "feedback_score"), WORKSHOP_EDIT)
         for name in ("starts_at", "ends_at"):
             if values.get(name) is not None:
@@ -354,9 +351,7 @@ class EngagementPages(Controller):
 
     async def _own_deliverable(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
                                item_id: int) -> Deliverable:
-        item = await deliverable_service.get(db_session, request.user, item_id)
-        if item.engagement_id != row_id:
-            raise NotFound(f"deliverable {item_id} not found")
+        item = await deliverable_service.get(db_session, request.user, item_id, within={"engagement_id": row_id})
         return item
 
     @post("/{row_id:int}/deliverables/{item_id:int}")
@@ -400,9 +395,7 @@ class EngagementPages(Controller):
 
     async def _own_update(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
                           update_id: int) -> StatusUpdate:
-        update = await status_update_service.get(db_session, request.user, update_id)
-        if update.engagement_id != row_id:
-            raise NotFound(f"status update {update_id} not found")
+        update = await status_update_service.get(db_session, request.user, update_id, within={"engagement_id": row_id})
         return update
 
     @post("/{row_id:int}/status/approve")

@@ -17,7 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.crud import STAFF, CrudService
 from backend.engagements.models import Engagement
-from backend.errors import NotFound
 from backend.pilots.models import (
     Direction,
     Kpi,
@@ -193,9 +192,7 @@ class PilotPages(Controller):
 
     async def _own_kpi(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
                        kpi_id: int) -> Kpi:
-        kpi = await kpi_service.get(db_session, request.user, kpi_id)
-        if kpi.pilot_id != row_id:
-            raise NotFound(f"kpi {kpi_id} not found")
+        kpi = await kpi_service.get(db_session, request.user, kpi_id, within={"pilot_id": row_id})
         return kpi
 
     @post("/{row_id:int}/transition")

@@ -10,10 +10,10 @@ from litestar.params import PathParameter
 from litestar.response import Redirect
 
 from backend.crud import STAFF
-from backend.errors import DomainError, NotFound
+from backend.errors import DomainError
 from backend.portal import release, sharing
 from backend.portal.jobs import enqueue_release_mail, release_job_id
-from backend.portal.models import ShareLink, ShareLinkCreate
+from backend.portal.models import ShareLinkCreate
 from backend.reports.resources import document_service
 from backend.resource import DbSession, RowId, role_guard
 from backend.schema import MAX_ID
@@ -27,9 +27,7 @@ class SendingPages(Controller):
     guards = [role_guard(STAFF)]
 
     async def _document(self, db_session: Any, request: Request[Any, Any, Any], row_id: int, document_id: int) -> None:
-        document = await document_service.get(db_session, request.user, document_id)
-        if document.engagement_id != row_id:
-            raise NotFound(f"document {document_id} not found")
+        await document_service.get(db_session, request.user, document_id, within={"engagement_id": row_id})
 
     @post("/documents/{document_id:int}/send", status_code=303)
     async def send(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
@@ -55,9 +53,7 @@ class SendingPages(Controller):
     @post("/share-links/{link_id:int}/revoke", status_code=303)
     async def revoke(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
                      link_id: ItemId) -> Redirect:
-        link = await db_session.get(ShareLink, link_id)
-        if link is None:
-            raise NotFound(f"share link {link_id} not found")
+        link = await sharing.share_link_service.get(db_session, request.user, link_id)
         await self._document(db_session, request, row_id, link.document_id)
         await sharing.revoke(db_session, request.user, link_id)
         return Redirect(f"/engagements/{row_id}?notice=share_link_revoked#documents", status_code=303)
