@@ -10,13 +10,8 @@ Screenshots land in tests/artifacts/.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as clock
@@ -28,8 +23,9 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import REDIS_URL, TEST_SECRET
+from tests.conftest import REDIS_URL
 from tests.portal_helpers import text_of
+from tests.live_server import live_server
 from tests.smtp_server import SmtpTestServer, free_port
 from tests.test_ui_e2e import CHROMIUM, LOGIN, ROOT, browser, shot, smtp  # noqa: F401 - fixtures reused
 
@@ -46,42 +42,9 @@ TIMEOUT = 30.0
 def portal_server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:  # noqa: F811
     """`desk run` with DESK_PUBLIC_URL set to its own address, so emailed links lead back to it."""
     redis.Redis.from_url(PORTAL_REDIS_URL).flushdb()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    workdir = tmp_path_factory.mktemp("portal")
-    env = os.environ | {
-        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET,
-        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'portal.sqlite3'}",
-        "DESK_REDIS_URL": PORTAL_REDIS_URL, "DESK_QUEUE_NAME": f"desk-portal-{port}",
-        "DESK_SMTP_URL": smtp.url, "DESK_PUBLIC_URL": base,
-    }
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so its render pool can be ended with it
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=1)
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, (workdir / "server.log").read_text()
-                time.sleep(0.2)
+    with live_server(tmp_path_factory.mktemp("portal"), smtp_url=smtp.url, redis_url=PORTAL_REDIS_URL,
+                     public_url=True) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(15)
-        # uvicorn re-raises SIGTERM after its shutdown, so the server dies before its PDF render
-        # pool (spawned workers and their resource tracker) is shut down; end what is left of
-        # the server's own process group.
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        log.close()
 
 
 # -- the consultant's side, through the REST API -------------------------------------------------

@@ -6,23 +6,19 @@ fresh SQLite database and the test Redis; screenshots land in tests/artifacts/.
 """
 
 import io
-import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import REDIS_URL, TEST_SECRET
-from tests.smtp_server import SmtpTestServer, free_port
+from tests.conftest import REDIS_URL
+from tests.live_server import ROOT, live_server
+from tests.smtp_server import SmtpTestServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 LOGIN = ("jonas.berger@engagement-desk.de", "demo-passwort-2026")
 
@@ -37,34 +33,9 @@ def smtp() -> Iterator[SmtpTestServer]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("ui")
-    env = os.environ | {
-        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET,
-        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'ui.sqlite3'}",
-        "DESK_REDIS_URL": REDIS_URL.rsplit("/", 1)[0] + "/10", "DESK_QUEUE_NAME": f"desk-ui-{port}",
-        "DESK_SMTP_URL": smtp.url,
-    }
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=1)  # noqa: S310 - loopback
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, (workdir / "server.log").read_text()
-                time.sleep(0.2)
+    with live_server(tmp_path_factory.mktemp("ui"), smtp_url=smtp.url,
+                     redis_url=REDIS_URL.rsplit("/", 1)[0] + "/10") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(15)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,7 @@ from backend.portal.controller import CLIENTS, client_ip, limit_login_links, ope
 from backend.portal.ics import workshop_calendar
 from backend.portal.jobs import enqueue_login_link
 from backend.portal.models import AcceptanceRequest, SignOffRequest
-from backend.ratelimit import hit
-from backend.reports.controller import pdf_response
+from backend.reports.controller import download_pdf
 from backend.reports.formatting import BERLIN
 from backend.reports.service import pdf_of
 from backend.resource import DbSession, RowId, role_guard
@@ -144,12 +143,7 @@ class PortalPages(Controller):
 
     @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def document(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
-        settings = request.app.state.settings
-        await hit(request.app.state.queue, "download", f"user:{request.user.id}",
-                  limit=settings.downloads_per_minute, window_seconds=60)
-        document = await pdf_of(db_session, request.user, row_id)
-        await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
-        return pdf_response(document)
+        return await download_pdf(db_session, request, row_id)
 
     @get("/workshops/{row_id:int}/calendar.ics", guards=[role_guard(CLIENTS)])
     async def calendar(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[str]:

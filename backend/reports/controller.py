@@ -40,13 +40,18 @@ class DocumentController(resource_controller(documents, document_service)):  # t
         responses=problem_responses(409, 429),
     )
     async def download(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
-        await hit(request.app.state.queue, "download", f"user:{request.user.id}",
-                  limit=request.app.state.settings.downloads_per_minute, window_seconds=60)
-        document = await pdf_of(db_session, request.user, row_id)
-        if request.user.role == Role.client:
-            await record(db_session, actor=request.user, action="download", entity_type="document",
-                         entity_id=document.id)
-        return pdf_response(document)
+        return await download_pdf(db_session, request, row_id)
+
+
+async def download_pdf(db_session: Any, request: Request[Any, Any, Any], document_id: int) -> Response[bytes]:
+    """A signed-in user's download, for the API and the portal alike: rate-limited per user,
+    and recorded in the audit log when a client fetches it."""
+    await hit(request.app.state.queue, "download", f"user:{request.user.id}",
+              limit=request.app.state.settings.downloads_per_minute, window_seconds=60)
+    document = await pdf_of(db_session, request.user, document_id)
+    if request.user.role == Role.client:
+        await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
+    return pdf_response(document)
 
 
 def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:

@@ -1,0 +1,58 @@
+"""`desk run` in a subprocess for the browser tests: its own SQLite file, port and queue."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import TEST_SECRET
+from tests.smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def live_server(workdir: Path, *, smtp_url: str, redis_url: str, public_url: bool = False) -> Iterator[str]:
+    """Yields the base URL once /health answers; `public_url` points emailed links at it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET,
+        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'live.sqlite3'}",
+        "DESK_REDIS_URL": redis_url, "DESK_QUEUE_NAME": f"desk-live-{port}", "DESK_SMTP_URL": smtp_url,
+    }
+    if public_url:
+        env["DESK_PUBLIC_URL"] = base
+    log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, ended as a whole below
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=1)  # noqa: S310 - loopback
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, (workdir / "server.log").read_text()
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(15)
+        # The app's shutdown stops its worker and PDF render pool; should the server die before
+        # that finished, nothing of its process group may outlive the test.
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        log.close()
