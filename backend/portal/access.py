@@ -61,7 +61,7 @@ async def send_login_links(
     for contact, client in found:
         token, token_hash = new_login_token()
         async with unit_of_work(maker) as session:
-            if not await _may_use_portal(session, contact):
+            if not _may_sign_in_as(await _user_with_address(session, contact), contact):
                 log.warning("contact %s: address belongs to another user, no sign-in link sent", contact.id)
                 continue
             link = LoginLink(
@@ -85,9 +85,12 @@ async def send_login_links(
     return sent
 
 
-async def _may_use_portal(session: AsyncSession, contact: Contact) -> bool:
-    """False when the address already belongs to a team member or another client's user."""
-    user = (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
+async def _user_with_address(session: AsyncSession, contact: Contact) -> User | None:
+    return (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
+
+
+def _may_sign_in_as(user: User | None, contact: Contact) -> bool:
+    """False when the contact's address belongs to a team member or another client's user."""
     return user is None or (user.role == Role.client and user.client_id == contact.client_id
                             and user.contact_id in (None, contact.id))
 
@@ -129,9 +132,8 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
     """The contact's client user, made on first sign-in and kept in step with the contact."""
     user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()
     if user is None:
-        user = (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
-        if user is not None and not (user.role == Role.client and user.client_id == contact.client_id
-                                     and user.contact_id is None):
+        user = await _user_with_address(session, contact)
+        if not _may_sign_in_as(user, contact):
             raise Unauthorized(
                 "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
             )
