@@ -37,7 +37,7 @@ from backend.deliverables.controller import DeliverableController
 from backend.engagements.controller import EngagementController, StatusUpdateController
 from backend.errors import exception_handlers
 from backend.problem_docs import ProblemResponses
-from backend.schema import DecimalAsString
+from backend.schema import DecimalAsString, ModelResponse
 from backend.health import HealthController
 from backend.logs import RequestIdMiddleware
 from backend.portal.controller import PORTAL_API_CONTROLLERS
@@ -119,6 +119,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         on_app_init=[auth.on_app_init],
         lifespan=[job_queue],
         exception_handlers=exception_handlers,
+        response_class=ModelResponse,
+        # Logging is set up once per process by backend.logs (JSON, our access log); Litestar's
+        # default config would replace it and bring back the server's own access log with its
+        # unmasked paths.
+        logging_config=None,
         type_encoders={Decimal: str},
         openapi_config=OpenAPIConfig(
             title="Engagement Desk API",

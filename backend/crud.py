@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, bindparam
 from sqlmodel import func, select
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -100,6 +100,7 @@ class CrudService:
         self.model = resource.model
         fields = resource.read.model_fields
         self._read_columns = [c for c in self.model.__table__.columns if c.name in fields]  # type: ignore[attr-defined]
+        self._statements: dict[tuple[Any, ...], tuple[Select, Select]] = {}
 
     # -- reading -------------------------------------------------------------------------
     def scoped(self, stmt: Select, user: Any) -> Select:
@@ -120,24 +121,48 @@ class CrudService:
         offset: int,
         include_archived: bool = False,
     ) -> Page[Any]:
-        conditions = [self.r.filters[k][1] == v for k, v in filters.items() if v is not None]
-        if self.r.archive_field and not include_archived:
-            conditions.append(getattr(self.model, self.r.archive_field).is_(None))
-        where = self.scoped(select(self.model.id).where(*conditions), user).whereclause
-        where_all = [] if where is None else [where]
-        key = sort or self.r.default_sort
-        column = getattr(self.model, key.lstrip("-"))
-        order = [column.desc(), self.model.id.desc()] if key.startswith("-") else [column, self.model.id]
+        present = tuple(name for name, value in filters.items() if value is not None)
+        params: dict[str, Any] = {f"filter_{name}": filters[name] for name in present}
+        if _is_client(user):
+            if self.r.client_scope is None or user.client_id is None:
+                return Page(items=[], total=0, limit=limit, offset=offset)
+            params["scope_client_id"] = user.client_id
+        count, rows = self._page_statements(
+            present, include_archived, sort or self.r.default_sort, "scope_client_id" in params
+        )
         # Core statements on the session's connection (same transaction): the page is only
         # serialised, so rows go straight into the read schema without ORM instances, and no
         # column the schema does not show (PDF bytes) is read.
         connection = await session.connection()
-        count = select(func.count()).select_from(self.model.__table__).where(*where_all)  # type: ignore[attr-defined]
-        total = (await connection.execute(count)).scalar_one()
-        stmt = select(*self._read_columns).where(*where_all).order_by(*order).limit(limit).offset(offset)
-        rows = (await connection.execute(stmt)).mappings().all()
+        total = (await connection.execute(count, params)).scalar_one()
+        found = (await connection.execute(rows, {**params, "limit": limit, "offset": offset})).mappings().all()
         validate = self.r.read.__pydantic_validator__.validate_python
-        return Page(items=[validate(dict(row)) for row in rows], total=total, limit=limit, offset=offset)
+        return Page(items=[validate(dict(row)) for row in found], total=total, limit=limit, offset=offset)
+
+    def _page_statements(
+        self, present: tuple[str, ...], include_archived: bool, sort: str, client_scoped: bool
+    ) -> tuple[Select, Select]:
+        """Count and page statements for one shape of list request, built once: values travel as
+        bound parameters, so a request skips building the statement and its cache key."""
+        shape = (present, include_archived, sort, client_scoped)
+        if (cached := self._statements.get(shape)) is not None:
+            return cached
+        where: list[Any] = [self.r.filters[name][1] == bindparam(f"filter_{name}") for name in present]
+        if self.r.archive_field and not include_archived:
+            where.append(getattr(self.model, self.r.archive_field).is_(None))
+        if client_scoped:
+            assert self.r.client_scope is not None
+            where.append(self.r.client_scope(bindparam("scope_client_id")))  # type: ignore[arg-type]
+        column = getattr(self.model, sort.lstrip("-"))
+        order = [column.desc(), self.model.id.desc()] if sort.startswith("-") else [column, self.model.id]
+        table = self.model.__table__  # type: ignore[attr-defined]
+        statements = (
+            select(func.count()).select_from(table).where(*where),
+            select(*self._read_columns).where(*where).order_by(*order)
+            .limit(bindparam("limit")).offset(bindparam("offset")),
+        )
+        self._statements[shape] = statements
+        return statements
 
     async def get(
         self, session: AsyncSession, user: Any, row_id: int, *, lock: bool = False, within: dict[str, int] | None = None

@@ -17,8 +17,6 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import inspect
-from sqlalchemy.exc import NoInspectionAvailable
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 access = logging.getLogger("desk.access")
@@ -63,16 +61,6 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-def _user_id(user: Any) -> int | None:
-    # From the identity map key: the row may be expired by the request's rollback by now,
-    # and reading an attribute would try to load it.
-    if user is None:
-        return None
-    try:
-        identity = inspect(user).identity
-    except NoInspectionAvailable:
-        return None
-    return identity[0] if identity else None
 
 
 class RequestIdMiddleware:
@@ -105,6 +93,6 @@ class RequestIdMiddleware:
                 "%s %s %s", scope["method"], mask_path(scope["path"]), status,
                 extra={"method": scope["method"], "path": mask_path(scope["path"]), "status": status,
                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                       "user_id": _user_id(scope.get("user"))},
+                       "user_id": getattr(scope.get("user"), "id", None)},
             )
             request_id.reset(token)

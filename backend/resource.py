@@ -18,6 +18,7 @@ from litestar.params import Body, PathParameter, QueryParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.crud import CrudService, Resource
+from backend.db import READS_ONLY
 from backend.enums import Role
 from backend.schema import MAX_ID, Page, Transition
 
@@ -30,7 +31,8 @@ RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # Async on purpose: Litestar runs a sync guard in a worker thread, on every request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if getattr(connection.user, "role", None) not in roles:
             raise PermissionDeniedException("Your role may not do this")
 
@@ -77,6 +79,7 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
     return get(
         "/",
         operation_id=f"list_{r.name}",
+        opt={READS_ONLY: True},
         summary=f"List {r.name.replace('-', ' ')}",
         guards=[role_guard(r.read_roles)],
     )(list_rows)
@@ -112,7 +115,8 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
 
     get_row.__annotations__["return"] = read
     handlers["get_row"] = get(
-        "/{row_id:int}", operation_id=f"get_{r.entity}", summary=f"Read one {r.entity}", guards=read_guard
+        "/{row_id:int}", operation_id=f"get_{r.entity}", summary=f"Read one {r.entity}", guards=read_guard,
+        opt={READS_ONLY: True},
     )(get_row)
 
     if r.writable and r.create is not None:

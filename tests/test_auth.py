@@ -1,3 +1,11 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from litestar.exceptions import NotAuthorizedException
+
+from backend.auth.backend import VerifiedToken
 from tests.conftest import PASSWORD, Api, make_client
 
 
@@ -46,6 +54,31 @@ async def test_deactivated_user_loses_access(api: Api) -> None:
     )
     assert response.status_code == 200
     assert (await api.get("/clients")).status_code == 401
+
+
+async def test_a_remembered_token_still_expires(api: Api) -> None:
+    token = api.app.state.auth.create_token(identifier=str(api.users["consultant"]),
+                                            token_expiration=timedelta(seconds=1))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await api.get("/clients", None, headers=headers)).status_code == 200
+    await asyncio.sleep(2.05)  # expiry is kept in whole seconds
+    assert (await api.get("/clients", None, headers=headers)).status_code == 401
+
+
+def test_a_remembered_token_is_only_good_for_its_own_secret() -> None:
+    exp = datetime.now(UTC) + timedelta(minutes=5)
+    token = jwt.encode({"sub": "7", "exp": exp, "iat": datetime.now(UTC)}, "secret-one" * 4, algorithm="HS256")
+    assert VerifiedToken.decode(token, "secret-one" * 4, "HS256").sub == "7"
+    with pytest.raises(NotAuthorizedException):
+        VerifiedToken.decode(token, "secret-two" * 4, "HS256")
+    with pytest.raises(NotAuthorizedException):
+        VerifiedToken.decode(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], "secret-one" * 4, "HS256")
+
+
+async def test_me_shows_the_whole_user(api: Api) -> None:
+    me = (await api.get("/auth/me")).json()
+    assert me["id"] == api.users["consultant"] and me["role"] == "consultant"
+    assert me["created_at"] and me["version"] == 1 and "password_hash" not in me
 
 
 async def test_only_admin_manages_users(api: Api) -> None:

@@ -14,6 +14,9 @@ async def test_list_is_paginated_filtered_and_sorted(api: Api) -> None:
     aalen = (await api.get("/clients", params={"city": "Aalen", "sort": "-name"})).json()
     assert [c["name"] for c in aalen["items"]] == ["Gamma KG", "Alpha AG"]
     assert aalen["total"] == 2
+    # Same shape of request, other values: the statement is reused, the values are not.
+    ulm = (await api.get("/clients", params={"city": "Ulm", "sort": "-name"})).json()
+    assert ([c["name"] for c in ulm["items"]], ulm["total"]) == (["Beta GmbH"], 1)
 
 
 async def test_list_rejects_bad_paging_and_sort(api: Api) -> None:

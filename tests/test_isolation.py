@@ -63,6 +63,18 @@ async def test_client_user_reads_only_own_rows(api: Api, two_clients: tuple[dict
         assert listed["total"] == 1
 
 
+async def test_two_client_users_listing_in_turn_each_see_their_own(
+    api: Api, two_clients: tuple[dict, dict], password_hash: str
+) -> None:
+    a, b = two_clients
+    await api.add_user("client_b", "client", password_hash, client_id=b["clients"]["id"])
+    for resource in RESOURCES:
+        for who, world in [("client_a", a), ("client_b", b), ("client_a", a)]:
+            listed = (await api.get(f"/{resource}", who)).json()
+            assert [row["id"] for row in listed["items"]] == [world[resource]["id"]], (resource, who)
+            assert listed["total"] == 1
+
+
 async def test_filtering_by_another_clients_id_shows_nothing(api: Api, two_clients: tuple[dict, dict]) -> None:
     _, b = two_clients
     listed = (await api.get("/engagements", "client_a", params={"client_id": b["clients"]["id"]})).json()

@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from backend.config import Settings
 from backend.logs import JsonFormatter, mask_path
 from backend.worker import make_worker
 from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
+from tests.smtp_server import free_port
 from httpx import ASGITransport, AsyncClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +82,40 @@ async def test_request_id_is_echoed_and_logged_without_secrets(api: Api, caplog:
     # Everything the app logged (the test's own HTTP client logs the URLs it called).
     text = "\n".join(JsonFormatter().format(r) for r in caplog.records if r.name != "httpx")
     assert "secret-token-value" not in text and api.tokens["consultant"] not in text
+
+
+def test_production_server_writes_json_lines_without_credentials(tmp_path: Path) -> None:
+    """`desk serve` as deployed: every line it prints is JSON, with paths masked and no
+    second access log from the server."""
+    env = os.environ | {
+        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET, "DESK_REDIS_URL": REDIS_URL,
+        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}", "DESK_QUEUE_NAME": "desk-serve-logs",
+    }
+    desk = [sys.executable, "-m", "backend.cli"]
+    subprocess.run([*desk, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([*desk, "serve", "--port", str(port)], cwd=ROOT, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)  # noqa: S310 - loopback
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        for path in ("/portal/login/secret-token-value-123456", "/s/12.1767225600.abcDEFsecret"):
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)  # noqa: S310
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=15)[0]
+    records = [json.loads(line) for line in output.splitlines() if line.strip()]
+    paths = [r["path"] for r in records if r["logger"] == "desk.access"]
+    assert paths[-2:] == ["/portal/login/***", "/s/***"], output
+    assert "secret-token-value" not in output and "abcDEFsecret" not in output
+    assert not [r for r in records if r["logger"] == "uvicorn.access"]
 
 
 def test_paths_with_credentials_are_masked() -> None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTCookieAuth, Token
+from sqlalchemy import bindparam, select
 
 from backend.auth.models import User
 from backend.config import Settings
+from backend.db import request_options
+from backend.enums import Role
+from backend.schema import MAX_ID
 
 AUTH_COOKIE = "desk_token"
 PUBLIC_PATHS = [
@@ -19,20 +25,65 @@ PUBLIC_PATHS = [
 ]
 
 
-def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCookieAuth[User, Token]:
-    async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
-        # Uses the request's own session: one primary-key lookup per request.
-        session = db_config.provide_session(connection.app.state, connection.scope)
+class VerifiedToken(Token):
+    """Checking a JWT's signature and claims costs more than the rest of an authenticated read,
+    and a client sends the same token with every request: a token that passed is remembered
+    (bounded, keyed by token and secret) and only its expiry is checked again. The user behind
+    it is still loaded per request, so deactivation takes effect at once."""
+
+    _verified: ClassVar[dict[tuple[str, str], Token]] = {}
+    _LIMIT: ClassVar[int] = 4096
+
+    @classmethod
+    def decode(cls, encoded_token: str, secret: str, algorithm: str, **options: Any) -> Any:  # type: ignore[override]
+        key = (encoded_token, secret)
+        token = cls._verified.get(key)
+        if token is not None and token.exp.timestamp() > time.time():
+            return token
+        token = super().decode(encoded_token, secret, algorithm, **options)
+        if len(cls._verified) >= cls._LIMIT:
+            cls._verified.clear()
+        cls._verified[key] = token
+        return token
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is signed in, as requests use it: read once per request with a single statement and
+    kept apart from the request's session, so a rollback there never touches it."""
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    client_id: int | None
+    contact_id: int | None
+
+
+_PRINCIPAL = select(User.id, User.email, User.full_name, User.role, User.client_id, User.contact_id).where(
+    User.id == bindparam("user_id"), User.is_active.is_(True)
+)
+
+
+def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCookieAuth[Principal, Token]:
+    async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
         try:
-            user = await session.get(User, int(token.sub))
+            user_id = int(token.sub)
         except ValueError:
             return None
-        if user is None or not user.is_active:
+        if not 1 <= user_id <= MAX_ID:
             return None
-        return user
+        # The request's own session (same connection and transaction as the handler's queries).
+        session = db_config.provide_session(connection.app.state, connection.scope)
+        connection_ = await session.connection(execution_options=request_options(connection.scope))
+        row = (await connection_.execute(_PRINCIPAL, {"user_id": user_id})).first()
+        if row is None:
+            return None
+        return Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id)
 
-    return JWTCookieAuth[User, Token](
+    return JWTCookieAuth[Principal, Token](
         retrieve_user_handler=retrieve_user,
+        token_cls=VerifiedToken,
         token_secret=settings.secret_key,
         default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
         exclude=PUBLIC_PATHS,

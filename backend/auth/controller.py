@@ -7,7 +7,7 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from litestar.security.jwt import JWTCookieAuth
 
-from backend.auth.backend import AUTH_COOKIE
+from backend.auth.backend import AUTH_COOKIE, Principal
 from backend.auth.models import LoginRequest, TokenResponse, User, UserCreate, UserRead, UserValues
 from backend.auth.service import authenticate, prepare_user
 from backend.crud import STAFF
@@ -71,5 +71,5 @@ class AuthController(Controller):
         return None
 
     @get("/me", operation_id="me", summary="The signed-in user")
-    async def me(self, request: Request[User, Any, Any]) -> UserRead:
-        return UserRead.model_validate(request.user)
+    async def me(self, db_session: DbSession, request: Request[Principal, Any, Any]) -> UserRead:
+        return UserRead.model_validate(await db_session.get(User, request.user.id))

@@ -25,7 +25,6 @@ from backend.reports.controller import download_pdf
 from backend.reports.formatting import BERLIN
 from backend.reports.service import pdf_of
 from backend.resource import DbSession, RowId, role_guard
-from backend.ui.forms import roll_back
 from backend.ui.i18n import page_context
 from backend.workshops.controller import workshop_service
 
@@ -168,7 +167,7 @@ class PortalPages(Controller):
                 ip=client_ip(request), user_agent=request.headers.get("user-agent"),
             )
         except (DomainError, ValidationError) as exc:
-            await roll_back(db_session, request)
+            await db_session.rollback()
             document = await pdf_of(db_session, request.user, row_id)
             message = _say(request, "refused_name") if isinstance(exc, ValidationError) else _refusal_text(request, exc)
             status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
@@ -186,7 +185,7 @@ class PortalPages(Controller):
             })
             row = await decisions.sign_off(db_session, request.user, row_id, body)
         except (DomainError, ValidationError) as exc:
-            await roll_back(db_session, request)
+            await db_session.rollback()
             current = await decisions.deliverable_service.get(db_session, request.user, row_id)
             message = _refusal_text(request, exc) if isinstance(exc, DomainError) else _say(request, "refused_reason")
             status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]

@@ -22,7 +22,7 @@ from backend.clients.models import (
 from backend.crud import STAFF, CrudService
 from backend.errors import DomainError
 from backend.resource import DbSession, RowId, role_guard
-from backend.ui.forms import FormErrors, from_domain, parse, roll_back
+from backend.ui.forms import FormErrors, from_domain, parse
 from backend.ui.i18n import page_context
 from backend.ui.pages import Form, OptionalQuery
 
@@ -99,7 +99,7 @@ class ClientPages(Controller):
         except FormErrors as exc:
             return await self._show(db_session, request, client, form=data, errors=exc.fields, general=exc.general, status=422)
         except DomainError as exc:
-            await roll_back(db_session, request)
+            await db_session.rollback()
             client = await client_service.get(db_session, request.user, row_id)
             errors = from_domain(exc)
             general = page_context(request)["t"]("conflict") if exc.status_code == 409 else errors.general
@@ -129,7 +129,7 @@ class ClientPages(Controller):
         except FormErrors as exc:
             return await self._show(db_session, request, client, assessment_form=data, assessment_errors=exc.fields, status=422)
         except DomainError as exc:
-            await roll_back(db_session, request)
+            await db_session.rollback()
             client = await client_service.get(db_session, request.user, row_id)
             errors = from_domain(exc)
             message = errors.general or exc.detail

@@ -20,14 +20,6 @@ from backend.schema import Transition
 from backend.ui.i18n import page_context
 
 
-async def roll_back(db_session: Any, request: Any) -> None:
-    """Undo a failed write; the signed-in user (loaded by this session) is expired by it, so
-    reload it before the page is rendered again."""
-    await db_session.rollback()
-    if request.user in db_session:
-        await db_session.refresh(request.user)
-
-
 class FormErrors(Exception):
     """Validation failed; `fields` maps a field name to its message, `general` the rest."""
 
@@ -124,7 +116,7 @@ async def attempt(
     except FormErrors as exc:
         return _failure(section, data, exc.fields, exc.general, 422)
     except DomainError as exc:
-        await roll_back(db_session, request)
+        await db_session.rollback()
         errors = from_domain(exc)
         general = errors.general
         if isinstance(exc, VersionConflict):
@@ -133,7 +125,7 @@ async def attempt(
             general = word(request, "transition_refused")
         return _failure(section, data, errors.fields, general, exc.status_code)
     except IntegrityError:  # a concurrent write got there first (e.g. the week's status update)
-        await roll_back(db_session, request)
+        await db_session.rollback()
         return _failure(section, data, {}, word(request, "conflict"), 409)
     return None
 
