@@ -135,9 +135,11 @@ class CrudService:
         # column the schema does not show (PDF bytes) is read.
         connection = await session.connection()
         total = (await connection.execute(count, params)).scalar_one()
-        found = (await connection.execute(rows, {**params, "limit": limit, "offset": offset})).mappings().all()
+        result = await connection.execute(rows, {**params, "limit": limit, "offset": offset})
+        names = tuple(result.keys())
         validate = self.r.read.__pydantic_validator__.validate_python
-        return Page(items=[validate(dict(row)) for row in found], total=total, limit=limit, offset=offset)
+        items = [validate(dict(zip(names, row, strict=True))) for row in result.all()]
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     def _page_statements(
         self, present: tuple[str, ...], include_archived: bool, sort: str, client_scoped: bool

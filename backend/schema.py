@@ -54,7 +54,10 @@ MAX_ID = 2**31 - 1
 
 
 class RowRead(SQLModel):
+    # Read schemas are only validated and serialised; SQLModel's own __init__ (needed for
+    # tables) would make pydantic validate every row twice.
     __init__ = BaseModel.__init__
+
     id: int
     created_at: datetime
     updated_at: datetime
