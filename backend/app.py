@@ -7,11 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
-from advanced_alchemy.extensions.litestar import (
-    AsyncSessionConfig,
-    SQLAlchemyAsyncConfig,
-    SQLAlchemyPlugin,
-)
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyPlugin
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -26,10 +22,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from backend import models  # noqa: F401 - registers every table
 from backend.audit.controller import AuditController
 from backend.auth.backend import build_auth
+from backend.auth.principals import SESSION_INFO_KEY, Principals, follow_user_changes
 from backend.auth.controller import AuthController, UserController
 from backend.clients.controller import AssessmentController, ClientController, ContactController
 from backend.config import Settings, get_settings
-from backend.db import make_engine, make_sessionmaker
+from backend.db import RequestSessions, make_engine, make_sessionmaker
 from backend.digests.controller import DeliveryController, DigestController, JobController
 from backend.queue import queue_pool
 from backend.reports.render import shutdown_pool
@@ -83,15 +80,29 @@ async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, embedded_worker: bool = False) -> Litestar:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
-    db_config = SQLAlchemyAsyncConfig(
+    principals = Principals()
+    db_config = RequestSessions(
         engine_instance=engine,
-        session_maker=make_sessionmaker(engine),
+        session_maker=make_sessionmaker(engine, info={SESSION_INFO_KEY: principals}),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # Pages answer a successful form POST with a redirect (303), so commit on 3xx too.
         before_send_handler="autocommit_include_redirects",
         set_default_exception_handler=False,
     )
-    auth = build_auth(settings, db_config)
+    auth = build_auth(settings, db_config, principals)
+
+    @asynccontextmanager
+    async def user_changes(_: Litestar) -> AsyncIterator[None]:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        feed = asyncio.create_task(follow_user_changes(settings.database_url, principals))
+        try:
+            yield
+        finally:
+            feed.cancel()
+            # Bounded: shutting down must not wait on the database.
+            await asyncio.wait([feed], timeout=5)
 
     @asynccontextmanager
     async def job_queue(app: Litestar) -> AsyncIterator[None]:
@@ -117,7 +128,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         ),
         plugins=[SQLAlchemyPlugin(config=db_config), ProblemResponses(), DecimalAsString()],
         on_app_init=[auth.on_app_init],
-        lifespan=[job_queue],
+        lifespan=[user_changes, job_queue],
         exception_handlers=exception_handlers,
         response_class=ModelResponse,
         # Logging is set up once per process by backend.logs (JSON, our access log); Litestar's
@@ -141,6 +152,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         debug=False,
     )
     app.state.auth = auth
+    app.state.principals = principals
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_maker = db_config.session_maker

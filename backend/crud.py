@@ -130,15 +130,18 @@ class CrudService:
         count, rows = self._page_statements(
             present, include_archived, sort or self.r.default_sort, "scope_client_id" in params
         )
-        # Core statements on the session's connection (same transaction): the page is only
-        # serialised, so rows go straight into the read schema without ORM instances, and no
-        # column the schema does not show (PDF bytes) is read.
+        # Core statements on the session's connection: the page is only serialised, so rows go
+        # straight into the read schema without ORM instances, and no column the schema does
+        # not show (PDF bytes) is read.
         connection = await session.connection()
-        total = (await connection.execute(count, params)).scalar_one()
         result = await connection.execute(rows, {**params, "limit": limit, "offset": offset})
         names = tuple(result.keys())
         validate = self.r.read.__pydantic_validator__.validate_python
         items = [validate(dict(zip(names, row, strict=True))) for row in result.all()]
+        if len(items) < limit and (items or not offset):
+            total = offset + len(items)  # a short page is the last one: no need to count
+        else:
+            total = (await connection.execute(count, params)).scalar_one()
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     def _page_statements(

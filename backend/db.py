@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.types import DateTimeUTC
+from litestar.datastructures import State
+from litestar.types import Scope
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel, select
@@ -64,19 +67,31 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objec
 # statement on its own. PostgreSQL's default READ COMMITTED gives every statement its own
 # snapshot inside a transaction as well, so such a read gives up nothing and saves two round trips.
 READS_ONLY = "reads_only"
-_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
-def request_options(scope: Any) -> dict[str, Any] | None:
-    """Execution options for the connection a request's session opens first."""
-    handler = scope.get("route_handler")
-    return _AUTOCOMMIT if handler is not None and handler.opt.get(READS_ONLY) else None
+class RequestSessions(SQLAlchemyAsyncConfig):
+    """The plugin's one session per request, on autocommit for routes marked READS_ONLY."""
+
+    def provide_session(self, state: State, scope: Scope) -> AsyncSession:
+        session = super().provide_session(state, scope)
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get(READS_ONLY) and not session.in_transaction():
+            session.sync_session.bind = self._autocommit().sync_engine
+        return session  # type: ignore[return-value]
+
+    def _autocommit(self) -> AsyncEngine:
+        engine = self.__dict__.get("_autocommit_engine")
+        if engine is None:
+            engine = self.__dict__["_autocommit_engine"] = self.get_engine().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        return engine
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
     # sqlmodel's AsyncSession keeps `session.exec()`; expire_on_commit=False lets handlers
-    # return rows after the unit of work committed.
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    # return rows after the unit of work committed. `info` is copied into every session.
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
 
 @asynccontextmanager

@@ -100,6 +100,12 @@ async def queries_per_request(settings: Settings, token: str, count: int) -> dic
     found: dict[str, list[int]] = {}
     headers = {"Authorization": f"Bearer {token}"}
     async with running_lifespan(app), AsyncClient(transport=ASGITransport(app=app), base_url="http://b") as http:
+        # As in the running server: the user change feed is up and the user has been seen once.
+        deadline = time.monotonic() + 10
+        while not app.state.principals.live:
+            assert time.monotonic() < deadline, "user change feed did not come up"
+            await asyncio.sleep(0.01)
+        assert (await http.get("/api/v1/auth/me", headers=headers)).status_code == 200
         for target in targets(count):
             found[target.name] = []
             for n in (1, count // 2, count - 20):

@@ -208,6 +208,9 @@ async def api(app_and_client, password_hash: str) -> Api:  # noqa: ANN001
     app, client, counter = app_and_client
     engine: AsyncEngine = app.state.engine
     await truncate_all(engine)
+    # TRUNCATE restarts ids, so a remembered principal could now name another user (ids are
+    # never reused outside tests).
+    app.state.principals.forget()
     await app.state.queue.flushdb()
     client.cookies.clear()
     api = Api(http=client, app=app, engine=engine, tokens={}, users={}, counter=counter)

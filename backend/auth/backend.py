@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -13,8 +12,8 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from sqlalchemy import bindparam, select
 
 from backend.auth.models import User
+from backend.auth.principals import Principal, Principals
 from backend.config import Settings
-from backend.db import request_options
 from backend.enums import Role
 from backend.schema import MAX_ID
 
@@ -29,7 +28,8 @@ class VerifiedToken(Token):
     """Checking a JWT's signature and claims costs more than the rest of an authenticated read,
     and a client sends the same token with every request: a token that passed is remembered
     (bounded, keyed by token and secret) and only its expiry is checked again. The user behind
-    it is still loaded per request, so deactivation takes effect at once."""
+    it is checked on every request (see backend.auth.principals), so deactivation takes effect
+    at once."""
 
     _verified: ClassVar[dict[tuple[str, str], Token]] = {}
     _LIMIT: ClassVar[int] = 4096
@@ -47,25 +47,14 @@ class VerifiedToken(Token):
         return token
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is signed in, as requests use it: read once per request with a single statement and
-    kept apart from the request's session, so a rollback there never touches it."""
-
-    id: int
-    email: str
-    full_name: str
-    role: Role
-    client_id: int | None
-    contact_id: int | None
-
-
 _PRINCIPAL = select(User.id, User.email, User.full_name, User.role, User.client_id, User.contact_id).where(
     User.id == bindparam("user_id"), User.is_active.is_(True)
 )
 
 
-def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCookieAuth[Principal, Token]:
+def build_auth(
+    settings: Settings, db_config: SQLAlchemyAsyncConfig, principals: Principals
+) -> JWTCookieAuth[Principal, Token]:
     async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
         try:
             user_id = int(token.sub)
@@ -73,13 +62,17 @@ def build_auth(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> JWTCooki
             return None
         if not 1 <= user_id <= MAX_ID:
             return None
-        # The request's own session (same connection and transaction as the handler's queries).
+        if (known := principals.get(user_id)) is not None:
+            return known
+        generation = principals.generation
+        # The request's own session (same connection as the handler's queries).
         session = db_config.provide_session(connection.app.state, connection.scope)
-        connection_ = await session.connection(execution_options=request_options(connection.scope))
-        row = (await connection_.execute(_PRINCIPAL, {"user_id": user_id})).first()
+        row = (await (await session.connection()).execute(_PRINCIPAL, {"user_id": user_id})).first()
         if row is None:
             return None
-        return Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id)
+        principal = Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id)
+        principals.remember(principal, generation)
+        return principal
 
     return JWTCookieAuth[Principal, Token](
         retrieve_user_handler=retrieve_user,

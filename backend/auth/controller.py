@@ -7,10 +7,12 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from litestar.security.jwt import JWTCookieAuth
 
-from backend.auth.backend import AUTH_COOKIE, Principal
+from backend.auth.backend import AUTH_COOKIE
+from backend.auth.principals import Principal
 from backend.auth.models import LoginRequest, TokenResponse, User, UserCreate, UserRead, UserValues
 from backend.auth.service import authenticate, prepare_user
 from backend.crud import STAFF
+from backend.db import READS_ONLY
 from backend.enums import Role
 from backend.resource import DbSession, Resource, resource_controller
 
@@ -70,6 +72,6 @@ class AuthController(Controller):
     async def logout(self) -> None:
         return None
 
-    @get("/me", operation_id="me", summary="The signed-in user")
+    @get("/me", operation_id="me", summary="The signed-in user", opt={READS_ONLY: True})
     async def me(self, db_session: DbSession, request: Request[Principal, Any, Any]) -> UserRead:
         return UserRead.model_validate(await db_session.get(User, request.user.id))

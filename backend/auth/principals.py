@@ -1,0 +1,139 @@
+"""Who is signed in: the principal of a request, and remembering it between requests.
+
+Reading the user on every request is a third of an authenticated read's cost. On PostgreSQL a
+trigger announces every change to `users` (NOTIFY), and each web process keeps one LISTEN
+connection; only while that connection is up does the process remember principals, so a
+deactivated user, a changed role or client is forgotten the moment the change commits (in the
+process that made it, before its response is sent; elsewhere within milliseconds). Entries also
+expire after `TTL_SECONDS`, which bounds staleness should the connection fail silently until the
+next keep-alive notices. SQLite (a single process) simply reads the user every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from backend.auth.models import User
+from backend.enums import Role
+
+CHANNEL = "desk_users"
+APPLICATION_NAME = "desk-user-changes"  # how the LISTEN connection shows in pg_stat_activity
+TTL_SECONDS = 10.0
+KEEPALIVE_SECONDS = 5.0
+RETRY_SECONDS = 1.0
+_LIMIT = 10_000
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in user as requests use it: kept apart from any session, so a rollback there
+    never touches it."""
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    client_id: int | None
+    contact_id: int | None
+
+
+class Principals:
+    """Principals by user id, remembered only while every change to users is heard of."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Principal, float]] = {}
+        self._live = False
+        # Bumped by every change: a principal read before a change is not remembered after it.
+        self.generation = 0
+
+    @property
+    def live(self) -> bool:
+        return self._live
+
+    def get(self, user_id: int) -> Principal | None:
+        entry = self._known.get(user_id)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def remember(self, principal: Principal, generation: int) -> None:
+        if self._live and generation == self.generation:
+            if len(self._known) >= _LIMIT:
+                self._known.clear()
+            self._known[principal.id] = (principal, time.monotonic() + TTL_SECONDS)
+
+    def forget(self, user_id: int | None = None) -> None:
+        """Forget one user (or everyone, with None)."""
+        self.generation += 1
+        if user_id is None:
+            self._known.clear()
+        else:
+            self._known.pop(user_id, None)
+
+    def hear(self, live: bool) -> None:
+        """The change feed came up or went down; either way nothing remembered can be trusted."""
+        self._live = live
+        self.forget()
+
+
+async def follow_user_changes(database_url: str, principals: Principals) -> None:
+    """LISTEN for changes to users for as long as the app runs, reconnecting after failures."""
+    url = make_url(database_url).set(drivername="postgresql")
+    dsn = url.render_as_string(hide_password=False)
+    while True:
+        connection = None
+        try:
+            connection = await asyncpg.connect(dsn, server_settings={"application_name": APPLICATION_NAME})
+            await connection.add_listener(
+                CHANNEL, lambda _connection, _pid, _channel, payload: principals.forget(_user_id(payload))
+            )
+            principals.hear(True)
+            while True:
+                await asyncio.sleep(KEEPALIVE_SECONDS)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the query finishes, and shutdown would hang.
+                async with asyncio.timeout(KEEPALIVE_SECONDS):
+                    await connection.fetchval("SELECT 1")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure means: stop trusting, reconnect
+            log.warning("user change feed interrupted: %s", exc)
+        finally:
+            principals.hear(False)
+            if connection is not None:
+                connection.terminate()
+        await asyncio.sleep(RETRY_SECONDS)
+
+
+def _user_id(payload: str) -> int | None:
+    return int(payload) if payload.isdigit() else None
+
+
+# Sessions whose `info` carries the app's Principals under this key forget the users they
+# changed right after commit, so this process's next request sees the change even before the
+# notification arrives.
+SESSION_INFO_KEY = "principals"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_users(session: Session, _flush_context: Any) -> None:
+    if SESSION_INFO_KEY in session.info:
+        changed = session.info.setdefault("changed_users", set())
+        changed.update(o.id for o in (*session.dirty, *session.deleted) if isinstance(o, User))
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_users(session: Session) -> None:
+    principals = session.info.get(SESSION_INFO_KEY)
+    for user_id in session.info.pop("changed_users", ()):
+        principals.forget(user_id)
