@@ -75,6 +75,23 @@ async def test_two_client_users_listing_in_turn_each_see_their_own(
             assert listed["total"] == 1
 
 
+async def test_status_updates_under_review_reach_clients_only_once_approved(
+    api: Api, two_clients: tuple[dict, dict]
+) -> None:
+    a, _ = two_clients
+    reviewed = await make_engagement(api, a["clients"]["id"], review_before_send=True)
+    draft = await api.create("status-updates", {"engagement_id": reviewed["id"], "iso_week": "2026-W48", "rag": "red"})
+
+    async def seen() -> tuple[list[int], int]:
+        listed = (await api.get("/status-updates", "client_a", params={"engagement_id": reviewed["id"]})).json()
+        return [row["id"] for row in listed["items"]], (await api.get(f"/status-updates/{draft['id']}", "client_a")).status_code
+
+    assert await seen() == ([], 404)
+    approved = await api.post(f"/status-updates/{draft['id']}/approve", json={"version": draft["version"]})
+    assert approved.status_code == 200
+    assert await seen() == ([draft["id"]], 200)
+
+
 async def test_filtering_by_another_clients_id_shows_nothing(api: Api, two_clients: tuple[dict, dict]) -> None:
     _, b = two_clients
     listed = (await api.get("/engagements", "client_a", params={"client_id": b["clients"]["id"]})).json()

@@ -18,7 +18,7 @@ from backend.engagements.models import (
     StatusUpdateCreate,
     StatusUpdateRead,
 )
-from backend.engagements.service import in_client
+from backend.engagements.service import in_client, status_released
 
 S = EngagementStatus
 
@@ -92,7 +92,8 @@ status_updates = Resource(
     },
     sortable=("id", "iso_week", "created_at"),
     default_sort="-iso_week",
-    client_scope=lambda client_id: in_client(StatusUpdate.engagement_id, client_id),
+    # Clients read an update once it is released (approved, or the engagement needs no review).
+    client_scope=lambda client_id: in_client(StatusUpdate.engagement_id, client_id) & status_released(),
     actor_field="author_id",
     example={
         "engagement_id": 1,

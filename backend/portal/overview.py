@@ -14,6 +14,7 @@ from backend.db import select_all
 from backend.deliverables.models import Deliverable, DeliverableStatus
 from backend.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.engagements.resources import engagement_service
+from backend.engagements.service import status_released
 from backend.errors import NotFound
 from backend.portal.decisions import acceptance_of
 from backend.portal.models import ProposalAcceptance
@@ -50,14 +51,6 @@ async def engagements_of(session: AsyncSession, user: Any) -> list[Engagement]:
     )
 
 
-def visible_status(engagement: Engagement) -> Any:
-    """Status updates a client may read: approved ones, or all if the engagement needs no review."""
-    condition = StatusUpdate.engagement_id == engagement.id
-    if engagement.review_before_send:
-        return condition & StatusUpdate.approved_at.is_not(None)  # type: ignore[union-attr]
-    return condition
-
-
 async def load(session: AsyncSession, user: Any, engagement_id: int, now: datetime | None = None) -> Overview:
     engagement = await engagement_service.get(session, user, engagement_id)
     if engagement.status == EngagementStatus.draft:
@@ -68,7 +61,9 @@ async def load(session: AsyncSession, user: Any, engagement_id: int, now: dateti
     year, week, _ = today.isocalendar()
     status = (
         await session.exec(
-            select(StatusUpdate).where(visible_status(engagement), StatusUpdate.iso_week <= f"{year}-W{week:02d}")
+            select(StatusUpdate)
+            .where(StatusUpdate.engagement_id == engagement.id, status_released(),
+                   StatusUpdate.iso_week <= f"{year}-W{week:02d}")
             .order_by(StatusUpdate.iso_week.desc()).limit(1)  # type: ignore[attr-defined]
         )
     ).first()
