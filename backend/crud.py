@@ -302,7 +302,10 @@ class CrudService:
             entity_id=row_id, before=before,
         )
 
-    async def transition(self, session: AsyncSession, user: Any, row_id: int, body: Transition) -> Any:
+    async def transition(
+        self, session: AsyncSession, user: Any, row_id: int, body: Transition, *, also: dict[str, Any] | None = None
+    ) -> Any:
+        """Move a row to `body.to`; `also` sets further columns in the same change (and audit event)."""
         machine = self.r.machine
         assert machine is not None
         row = await self.get(session, user, row_id, lock=True)
@@ -315,6 +318,8 @@ class CrudService:
         setattr(row, machine.field, body.to)
         if machine.on_enter is not None:
             machine.on_enter(row, body.to, body.reason)
+        for column, value in (also or {}).items():
+            setattr(row, column, value)
         await self.touch(session, row)
         await record(
             session, actor=user, action=f"transition:{current}->{body.to}",

@@ -130,6 +130,11 @@ async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestS
     assert signed.status_code == 303
     after = (await api.get(f"/deliverables/{row['id']}")).json()
     assert after["status"] == "accepted" and after["signed_off_by_contact_id"] == world["contact"]["id"]
+    assert after["version"] == row["version"] + 1  # one change, one audit event that shows the signer
+    events = (await api.get("/audit-events", "admin", params={"entity_type": "deliverable", "sort": "-id"})).json()
+    sign_off = next(e for e in events["items"] if e["entity_id"] == row["id"])
+    assert sign_off["action"] == "transition:delivered->accepted"
+    assert sign_off["after"]["signed_off_by_contact_id"] == world["contact"]["id"]
     rejected = await api.http.post(f"/portal/deliverables/{second['id']}/sign-off", data={
         "decision": "reject", "reason": "Abschnitt Datenschutz fehlt", "version": second["version"], "_csrf_token": csrf})
     assert rejected.status_code == 303

@@ -91,11 +91,7 @@ async def sign_off(session: AsyncSession, user: Any, deliverable_id: int, data: 
     if data.decision == "reject" and reason is None:
         raise Invalid.field("body.reason", "please say what is missing or wrong")
     target = DeliverableStatus.accepted if data.decision == "accept" else DeliverableStatus.rejected
-    row = await deliverable_service.transition(
-        session, user, deliverable_id, Transition(to=target, version=data.version, reason=reason)
+    signer = {"signed_off_by_contact_id": user.contact_id} if target == DeliverableStatus.accepted else None
+    return await deliverable_service.transition(
+        session, user, deliverable_id, Transition(to=target, version=data.version, reason=reason), also=signer
     )
-    if target == DeliverableStatus.accepted:
-        row.signed_off_by_contact_id = getattr(user, "contact_id", None)
-        session.add(row)
-        await session.flush()
-    return row
