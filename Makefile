@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed clean bench-render bench-api
+.PHONY: run test install migrate seed clean bench-render bench-api bench-faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ bench-render: $(STAMP)
 # Needs PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379 and Debian's wrk.
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py
+
+# Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
+bench-faults: $(STAMP)
+	$(BIN)/python bench/faults.py

@@ -26,9 +26,12 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -231,6 +234,23 @@ def _database_handler(request: Request, exc: IntegrityError | DataError) -> Resp
     return _domain_handler(request, refusal)
 
 
+def _unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """A lost or refused connection to the database or Redis (a restart, a failover): say so and
+    when to try again, instead of an unexplained 500."""
+    lost = isinstance(exc, OperationalError | InterfaceError) or getattr(exc, "connection_invalidated", False)
+    if isinstance(exc, DBAPIError) and not lost:
+        return _internal_handler(request, exc)
+    log.warning("backing service unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        request,
+        status=HTTP_503_SERVICE_UNAVAILABLE,
+        slug="unavailable",
+        title="Service unavailable",
+        detail="The database or the job queue could not be reached; try again shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _internal_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -252,6 +272,10 @@ exception_handlers: dict[Any, Any] = {
     HTTPException: _http_handler,
     IntegrityError: _database_handler,
     DataError: _database_handler,
+    DBAPIError: _unavailable_handler,
+    ConnectionError: _unavailable_handler,
+    RedisConnectionError: _unavailable_handler,
+    RedisTimeoutError: _unavailable_handler,
     Exception: _internal_handler,
 }
 

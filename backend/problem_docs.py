@@ -16,6 +16,7 @@ from litestar.status_codes import (
     HTTP_410_GONE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 from pydantic import BaseModel
 
@@ -48,6 +49,7 @@ PROBLEM_DESCRIPTIONS = {
     HTTP_410_GONE: "The link was valid once: it expired, was used or was withdrawn",
     HTTP_422_UNPROCESSABLE_ENTITY: "Validation failed; `errors` names each field by its path",
     HTTP_429_TOO_MANY_REQUESTS: "Too many requests; the Retry-After header gives the seconds to wait",
+    HTTP_503_SERVICE_UNAVAILABLE: "The database or the job queue could not be reached; retry after Retry-After seconds",
 }
 
 
@@ -82,6 +84,7 @@ def _problem_codes(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:
     # a state that does not allow the move, or a duplicate.
     if guarded and handler.http_methods & _WRITES:
         codes.append(HTTP_409_CONFLICT)
+    codes.append(HTTP_503_SERVICE_UNAVAILABLE)  # every operation needs the database or Redis
     return codes
 
 
@@ -90,7 +93,7 @@ class ProblemResponses(ReceiveRoutePlugin):
 
     Litestar's own default (a 400 with a different body) is replaced. Derived from the handler:
     400/422 if it takes input, 401 unless public, 403 if role-guarded, 404 for a row in the path,
-    409 for guarded writes. A handler adds what only it can answer (410, 429 …) with
+    409 for guarded writes, 503 for all. A handler adds what only it can answer (410, 429 …) with
     `responses=problem_responses(...)`; those entries win.
     """
 

@@ -53,17 +53,23 @@ async def test_ready_reports_database_redis_and_worker(api: Api) -> None:
     assert (await api.http.get("/ready")).json()["checks"]["worker"] == {"status": "down"}
 
 
-async def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+async def test_ready_and_the_api_answer_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     settings = Settings(
         database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere", env="test", secret_key=TEST_SECRET,
         redis_url=REDIS_URL, queue_name="desk-ready-test",
     )
     app = create_app(settings)
+    token = app.state.auth.create_token(identifier="1")
     async with running_lifespan(app), AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
         response = await http.get("/ready")
+        api_call = await http.get("/api/v1/engagements", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 503
     assert response.json()["checks"]["database"]["status"] == "down"
     assert response.json()["checks"]["redis"]["status"] == "ok"
+    # Not an unexplained 500: the client learns the database is away and when to try again.
+    assert api_call.status_code == 503 and api_call.headers["retry-after"] == "1"
+    assert api_call.headers["content-type"].startswith("application/problem+json")
+    assert api_call.json()["type"] == "/problems/unavailable"
     await app.state.engine.dispose()
 
 

@@ -4,9 +4,10 @@ Reading the user on every request is a third of an authenticated read's cost. On
 trigger announces every change to `users` (NOTIFY), and each web process keeps one LISTEN
 connection; only while that connection is up does the process remember principals, so a
 deactivated user, a changed role or client is forgotten the moment the change commits (in the
-process that made it, before its response is sent; elsewhere within milliseconds). Entries also
-expire after `TTL_SECONDS`, which bounds staleness should the connection fail silently until the
-next keep-alive notices. SQLite (a single process) simply reads the user every time.
+process that made it, before its response is sent; elsewhere within milliseconds). A closed
+connection stops the remembering at once; entries also expire after `TTL_SECONDS`, which bounds
+staleness should the connection die silently (no FIN, e.g. a network partition) until the next
+keep-alive notices. SQLite (a single process) simply reads the user every time.
 """
 
 from __future__ import annotations
@@ -94,16 +95,28 @@ async def follow_user_changes(database_url: str, principals: Principals) -> None
         connection = None
         try:
             connection = await asyncpg.connect(dsn, server_settings={"application_name": APPLICATION_NAME})
+            lost = asyncio.Event()
+
+            def on_lost(_connection: object) -> None:
+                # At once, not at the next keep-alive: no notification can arrive any more.
+                principals.hear(False)
+                lost.set()
+
+            connection.add_termination_listener(on_lost)
             await connection.add_listener(
                 CHANNEL, lambda _connection, _pid, _channel, payload: principals.forget(_user_id(payload))
             )
             principals.hear(True)
-            while True:
-                await asyncio.sleep(KEEPALIVE_SECONDS)
+            while not lost.is_set():
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
-                # cancellation that arrives as the query finishes, and shutdown would hang.
-                async with asyncio.timeout(KEEPALIVE_SECONDS):
-                    await connection.fetchval("SELECT 1")
+                # cancellation that arrives as the awaited thing finishes, and shutdown would hang.
+                try:
+                    async with asyncio.timeout(KEEPALIVE_SECONDS):
+                        await lost.wait()
+                except TimeoutError:
+                    async with asyncio.timeout(KEEPALIVE_SECONDS):  # a silently dead connection
+                        await connection.fetchval("SELECT 1")
+            raise ConnectionError("the connection was closed")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure means: stop trusting, reconnect
