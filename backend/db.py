@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +77,13 @@ class RequestSessions(SQLAlchemyAsyncConfig):
         session = super().provide_session(state, scope)
         handler = scope.get("route_handler")
         if handler is not None and handler.opt.get(READS_ONLY) and not session.in_transaction():
-            session.sync_session.bind = self._autocommit().sync_engine
+            session.sync_session.bind = self.autocommit_engine.sync_engine
         return session  # type: ignore[return-value]
 
-    def _autocommit(self) -> AsyncEngine:
-        engine = self.__dict__.get("_autocommit_engine")
-        if engine is None:
-            engine = self.__dict__["_autocommit_engine"] = self.get_engine().execution_options(
-                isolation_level="AUTOCOMMIT"
-            )
-        return engine
+    @cached_property
+    def autocommit_engine(self) -> AsyncEngine:
+        # The same pool; only the connection's mode differs while this session holds it.
+        return self.get_engine().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:

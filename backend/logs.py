@@ -17,7 +17,6 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 access = logging.getLogger("desk.access")
 
@@ -59,8 +58,6 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
-
-
 
 
 class RequestIdMiddleware:

@@ -113,7 +113,8 @@ async def test_while_the_feed_is_down_every_request_reads_the_user(api: Api, fee
     assert (await api.get("/clients")).status_code == 200
     async with api.engine.begin() as connection:
         ended = await connection.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                 " WHERE application_name = :name AND datname = current_database()"),
             {"name": module.APPLICATION_NAME},
         )
         assert ended.scalars().all()

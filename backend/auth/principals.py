@@ -1,6 +1,6 @@
 """Who is signed in: the principal of a request, and remembering it between requests.
 
-Reading the user on every request is a third of an authenticated read's cost. On PostgreSQL a
+Reading the user on every request is about a sixth of a list request's CPU time. On PostgreSQL a
 trigger announces every change to `users` (NOTIFY), and each web process keeps one LISTEN
 connection; only while that connection is up does the process remember principals, so a
 deactivated user, a changed role or client is forgotten the moment the change commits (in the
