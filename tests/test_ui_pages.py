@@ -58,6 +58,17 @@ async def test_client_form_errors_and_conflicts(api: Api) -> None:
     assert (await api.get(f"/clients/{client_id}")).json()["city"] == "Ulm"
 
 
+async def test_contact_form_keeps_input_and_explains_a_refusal(api: Api) -> None:
+    token = await sign_in(api)
+    client = await make_client(api)
+    contact = {"name": "Eva Roth", "email": "eva@example.de", "language": "de", "receives_digest": "on", "_csrf_token": token}
+    assert (await api.http.post(f"/clients/{client['id']}/contacts", data=contact)).status_code == 303
+    twice = await api.http.post(f"/clients/{client['id']}/contacts", data={**contact, "name": "Eva R."})
+    assert twice.status_code == 409
+    assert "einen Eintrag mit diesem Wert gibt es schon" in twice.text and 'value="Eva R."' in twice.text
+    assert (await api.get("/contacts", params={"client_id": client["id"]})).json()["total"] == 1
+
+
 async def test_readiness_form_on_the_client_page(api: Api) -> None:
     token = await sign_in(api)
     client = await make_client(api)

@@ -124,9 +124,9 @@ async def attempt(
         elif isinstance(exc, IllegalTransition):
             general = word(request, "transition_refused")
         return _failure(section, data, errors.fields, general, exc.status_code)
-    except IntegrityError:  # a concurrent write got there first (e.g. the week's status update)
+    except IntegrityError:  # a duplicate, or a concurrent write got there first (the week's status update)
         await db_session.rollback()
-        return _failure(section, data, {}, word(request, "conflict"), 409)
+        return _failure(section, data, {}, word(request, "clash"), 409)
     return None
 
 

@@ -24,6 +24,8 @@ UI: dict[str, dict[str, str]] = {
         "new_client": "Neuer Kunde", "contacts": "Kontakte", "overdue": "überfällig", "due_week": "fällig Woche",
         "conflict": "Jemand anderes hat diesen Datensatz inzwischen geändert. Ihre Eingaben sind unten erhalten; "
                     "bitte prüfen und erneut speichern.",
+        "clash": "Das passt nicht zu vorhandenen Daten: einen Eintrag mit diesem Wert gibt es schon, oder etwas, "
+                 "worauf er verweist, ist nicht mehr da. Ihre Eingaben sind unten erhalten.",
         "status": "Status", "client": "Kunde", "title": "Titel", "start": "Start", "weeks": "Wochen",
         "stage": "Phase", "pilot": "Pilot", "kpi": "Kennzahl",
         "add_contact": "Kontakt hinzufügen", "save_contact": "Kontakt speichern", "position": "Funktion",
@@ -45,6 +47,8 @@ UI: dict[str, dict[str, str]] = {
         "new_client": "New client", "contacts": "Contacts", "overdue": "overdue", "due_week": "due week",
         "conflict": "Someone else changed this record in the meantime. What you typed is kept below; "
                     "please check it and save again.",
+        "clash": "This clashes with existing data: an entry with this value exists already, or something it "
+                 "refers to is gone. What you typed is kept below.",
         "status": "Status", "client": "Client", "title": "Title", "start": "Start", "weeks": "Weeks",
         "stage": "Stage", "pilot": "Pilot", "kpi": "KPI",
         "add_contact": "Add contact", "save_contact": "Save contact", "position": "Position",
