@@ -58,6 +58,17 @@ async def test_client_form_errors_and_conflicts(api: Api) -> None:
     assert (await api.get(f"/clients/{client_id}")).json()["city"] == "Ulm"
 
 
+async def test_field_messages_speak_the_pages_language(api: Api) -> None:
+    token = await sign_in(api)
+    german = await api.http.post("/clients", data={"name": "", "employee_count": "viele", "_csrf_token": token})
+    assert german.status_code == 422
+    assert "Pflichtfeld." in german.text and "Bitte eine ganze Zahl eingeben." in german.text
+    await api.http.get("/lang/en")
+    english = await api.http.post("/clients", data={"name": "", "employee_count": "viele", "_csrf_token": token})
+    assert "Bitte" not in english.text and "valid integer" in english.text
+    await api.http.get("/lang/de")
+
+
 async def test_contact_form_keeps_input_and_explains_a_refusal(api: Api) -> None:
     token = await sign_in(api)
     client = await make_client(api)

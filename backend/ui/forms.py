@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,12 @@ from backend.crud import CrudService
 from backend.errors import DomainError, IllegalTransition, VersionConflict
 from backend.reports.formatting import BERLIN
 from backend.schema import Transition
-from backend.ui.i18n import page_context
+from backend.ui.i18n import language_of, page_context
+from backend.ui.messages import field_message
+
+
+# The page's language while `attempt` runs a form's write, for the field messages.
+_LANGUAGE: ContextVar[str] = ContextVar("form_language", default="en")
 
 
 class FormErrors(Exception):
@@ -45,7 +51,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         name = str(err["loc"][0]) if err["loc"] else "__all__"
-        errors.setdefault(name, err["msg"].removeprefix("Value error, "))
+        errors.setdefault(name, field_message(err, _LANGUAGE.get()))  # type: ignore[arg-type]
     return errors
 
 
@@ -111,6 +117,7 @@ async def attempt(
     action: Callable[[], Awaitable[Any]],
 ) -> Failure | None:
     """Run one write; a refusal becomes a Failure the page shows next to the section's fields."""
+    language = _LANGUAGE.set(language_of(request))
     try:
         await action()
     except FormErrors as exc:
@@ -127,6 +134,8 @@ async def attempt(
     except IntegrityError:  # a duplicate, or a concurrent write got there first (the week's status update)
         await db_session.rollback()
         return _failure(section, data, {}, word(request, "clash"), 409)
+    finally:
+        _LANGUAGE.reset(language)
     return None
 
 
