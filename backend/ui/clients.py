@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
