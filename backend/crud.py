@@ -103,11 +103,15 @@ class CrudService:
         self._statements: dict[tuple[Any, ...], tuple[Select, Select]] = {}
 
     # -- reading -------------------------------------------------------------------------
+    def _hidden_from(self, user: Any) -> bool:
+        """A client user sees nothing of a resource without a client scope, nor without a client."""
+        return _is_client(user) and (self.r.client_scope is None or user.client_id is None)
+
     def scoped(self, stmt: Select, user: Any) -> Select:
+        if self._hidden_from(user):
+            return stmt.where(False)  # type: ignore[arg-type]
         if _is_client(user):
-            if self.r.client_scope is None or user.client_id is None:
-                return stmt.where(False)  # type: ignore[arg-type]
-            stmt = stmt.where(self.r.client_scope(user.client_id))
+            stmt = stmt.where(self.r.client_scope(user.client_id))  # type: ignore[misc]
         return stmt
 
     async def page(
@@ -123,9 +127,9 @@ class CrudService:
     ) -> Page[Any]:
         present = tuple(name for name, value in filters.items() if value is not None)
         params: dict[str, Any] = {f"filter_{name}": filters[name] for name in present}
+        if self._hidden_from(user):
+            return Page(items=[], total=0, limit=limit, offset=offset)
         if _is_client(user):
-            if self.r.client_scope is None or user.client_id is None:
-                return Page(items=[], total=0, limit=limit, offset=offset)
             params["scope_client_id"] = user.client_id
         count, rows = self._page_statements(
             present, include_archived, sort or self.r.default_sort, "scope_client_id" in params

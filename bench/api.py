@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,6 +42,7 @@ from backend.loadgen import seed_engagements  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
 from tests.conftest import running_lifespan  # noqa: E402
+from tests.live_server import wait_until_answering  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 
 SECRET = "bench-secret-key-long-enough-for-settings-0123"
@@ -119,16 +119,8 @@ async def queries_per_request(settings: Settings, token: str, count: int) -> dic
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health" if "serve" in command else
-                                   f"http://127.0.0.1:{port}/bare", timeout=1)  # noqa: S310 - loopback
-            return process
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server on {port} did not start") from None
-            time.sleep(0.2)
+    wait_until_answering(f"http://127.0.0.1:{port}/{'health' if 'serve' in command else 'bare'}", process, 60)
+    return process
 
 
 LUA = """

@@ -1,4 +1,5 @@
-"""`desk run` in a subprocess for the browser tests: its own SQLite file, port and queue."""
+"""`desk run` in a subprocess for the browser tests: its own SQLite file, port and queue; and
+waiting for any started server to answer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,19 @@ from tests.conftest import TEST_SECRET
 from tests.smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, seconds: float, log: Path | None = None) -> None:
+    """Returns once `url` answers; fails if the server process exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback
+            return
+        except OSError:
+            alive = process.poll() is None and time.monotonic() < deadline
+            assert alive, log.read_text() if log else f"{url} did not answer"
+            time.sleep(0.2)
 
 
 @contextmanager
@@ -37,14 +51,7 @@ def live_server(workdir: Path, *, smtp_url: str, redis_url: str, public_url: boo
         start_new_session=True,  # its own process group, ended as a whole below
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=1)  # noqa: S310 - loopback
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, (workdir / "server.log").read_text()
-                time.sleep(0.2)
+        wait_until_answering(f"{base}/health", process, 60, log=workdir / "server.log")
         yield base
     finally:
         process.terminate()

@@ -23,6 +23,7 @@ from backend.config import Settings
 from backend.logs import JsonFormatter, mask_path
 from backend.worker import make_worker
 from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
+from tests.live_server import wait_until_answering
 from tests.smtp_server import free_port
 from httpx import ASGITransport, AsyncClient
 
@@ -103,14 +104,7 @@ def test_production_server_writes_json_lines_without_credentials(tmp_path: Path)
     server = subprocess.Popen([*desk, "serve", "--port", str(port)], cwd=ROOT, env=env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)  # noqa: S310 - loopback
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+        wait_until_answering(f"http://127.0.0.1:{port}/health", server, 30)
         for path in ("/portal/login/secret-token-value-123456", "/s/12.1767225600.abcDEFsecret"):
             with pytest.raises(urllib.error.HTTPError):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)  # noqa: S310
