@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam
+from sqlalchemy import delete as sa_delete
 from sqlmodel import func, select
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record, snapshot
-from backend.db import utcnow
+from backend.db import compare_and_set, utcnow
 from backend.enums import Role
-from backend.errors import Conflict, IllegalTransition, Invalid, NotFound, VersionConflict
+from backend.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound, VersionConflict
 from backend.schema import MAX_ID, Page, Strict, Transition, make_update_model
 
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
@@ -34,8 +35,8 @@ class StateMachine:
     field: str
     moves: Mapping[str, frozenset[str]]
     needs_reason: frozenset[str] = frozenset()
-    # Called after the move is accepted, to stamp timestamps or reasons on the row.
-    on_enter: Callable[[Any, str, str | None], None] | None = None
+    # Further column values a move sets (timestamps, reasons), from the target and the reason.
+    on_enter: Callable[[str, str | None], dict[str, Any]] | None = None
 
     def check(self, entity: str, current: str, target: str) -> None:
         if target not in self.moves:
@@ -235,14 +236,34 @@ class CrudService:
 
     def check_version(self, row: Any, version: int) -> None:
         if row.version != version:
-            raise VersionConflict(
-                f"{self.r.entity} {row.id} is at version {row.version}, you sent {version}. "
-                "Reload it, reapply your change and send the current version."
-            )
+            raise self._moved_on(row.id, row.version, version)
+
+    def _moved_on(self, row_id: int, current: int, sent: int) -> VersionConflict:
+        return VersionConflict(
+            f"{self.r.entity} {row_id} is at version {current}, you sent {sent}. "
+            "Reload it, reapply your change and send the current version."
+        )
+
+    async def write(
+        self, session: AsyncSession, row: Any, values: dict[str, Any], *, expect: dict[str, Any] | None = None
+    ) -> Any:
+        """Change a row read earlier in this request, only if nobody changed it since (see
+        `compare_and_set`); 409 for the writer that lost a race."""
+        seen = row.version
+        if not await compare_and_set(session, row, values, expect=expect):
+            raise await self._lost_race(session, row.id, seen)
+        return row
+
+    async def _lost_race(self, session: AsyncSession, row_id: int, seen: int) -> DomainError:
+        """What to tell the writer whose row changed (or went) between its read and its write."""
+        current = (await session.exec(select(self.model.version).where(self.model.id == row_id))).first()
+        if current is None:
+            return NotFound(f"{self.r.entity} {row_id} not found")
+        return self._moved_on(row_id, current, seen)
 
     async def update(self, session: AsyncSession, user: Any, row_id: int, patch: Strict) -> Any:
         assert self.r.create is not None
-        row = await self.get(session, user, row_id, lock=True)
+        row = await self.get(session, user, row_id)
         self.check_version(row, patch.version)  # type: ignore[attr-defined]
         check = self.r.check or self.r.create
         changes = patch.model_dump(exclude_unset=True, exclude={"version"})
@@ -254,9 +275,7 @@ class CrudService:
         await self._check_references(session, changed)
         before = snapshot(row)
         changed = await self._prepare(session, changed, row)
-        for key, value in changed.items():
-            setattr(row, key, value)
-        await self.touch(session, row)
+        await self.write(session, row, changed)
         await record(
             session, actor=user, action="update", entity_type=self.r.entity,
             entity_id=row.id, before=before, after=snapshot(row),
@@ -268,63 +287,59 @@ class CrudService:
         audit event; doing it again changes nothing."""
         if getattr(row, field) is None:
             before = snapshot(row)
-            setattr(row, field, utcnow())
-            await self.touch(session, row)
+            await self.write(session, row, {field: utcnow()}, expect={field: None})
             await record(
                 session, actor=user, action=action, entity_type=self.r.entity, entity_id=row.id,
                 before=before, after=snapshot(row),
             )
         return row
 
-    async def touch(self, session: AsyncSession, row: Any) -> None:
-        row.version += 1
-        row.updated_at = utcnow()
-        session.add(row)
-        await session.flush()
-        await session.refresh(row)
-
     async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
-        row = await self.get(session, user, row_id, lock=True)
+        row = await self.get(session, user, row_id)
         if version is not None:
             self.check_version(row, version)
+        archive = self.r.archive_field
+        if archive and getattr(row, archive) is not None:
+            return  # already archived: deleting again changes nothing
         if self.r.delete_guard is not None and (reason := self.r.delete_guard(row)):
             raise Conflict(reason)
         before = snapshot(row)
         if self.r.on_delete is not None:
             await self.r.on_delete(session, row, user)
-        if self.r.archive_field:
-            if getattr(row, self.r.archive_field) is None:
-                setattr(row, self.r.archive_field, utcnow())
-                await self.touch(session, row)
-            action = "archive"
+        if archive:
+            await self.write(session, row, {archive: utcnow()}, expect={archive: None})
         else:
-            await session.delete(row)
-            await session.flush()
-            action = "delete"
+            # The version in the statement: a row changed since it was read is not deleted.
+            seen = row.version
+            deleted = await session.exec(
+                sa_delete(self.model).where(self.model.id == row.id, self.model.version == seen)  # type: ignore[arg-type]
+            )
+            if deleted.rowcount != 1:
+                raise await self._lost_race(session, row.id, seen)
+            session.expunge(row)
         await record(
-            session, actor=user, action=action, entity_type=self.r.entity,
+            session, actor=user, action="archive" if archive else "delete", entity_type=self.r.entity,
             entity_id=row_id, before=before,
         )
 
     async def transition(
         self, session: AsyncSession, user: Any, row_id: int, body: Transition, *, also: dict[str, Any] | None = None
     ) -> Any:
-        """Move a row to `body.to`; `also` sets further columns in the same change (and audit event)."""
+        """Move a row to `body.to`; `also` sets further columns in the same change (and audit event).
+        The move is written only if the row is still in the state and version it was read in."""
         machine = self.r.machine
         assert machine is not None
-        row = await self.get(session, user, row_id, lock=True)
+        row = await self.get(session, user, row_id)
         self.check_version(row, body.version)
         current = str(getattr(row, machine.field))
         machine.check(self.r.entity.replace("_", " "), current, body.to)
         if body.to in machine.needs_reason and not (body.reason or "").strip():
             raise Invalid.field("body.reason", f"a reason is required to move to '{body.to}'")
         before = snapshot(row)
-        setattr(row, machine.field, body.to)
+        values = {machine.field: body.to}
         if machine.on_enter is not None:
-            machine.on_enter(row, body.to, body.reason)
-        for column, value in (also or {}).items():
-            setattr(row, column, value)
-        await self.touch(session, row)
+            values |= machine.on_enter(body.to, body.reason)
+        await self.write(session, row, values | (also or {}), expect={machine.field: current})
         await record(
             session, actor=user, action=f"transition:{current}->{body.to}",
             entity_type=self.r.entity, entity_id=row.id, before=before, after=snapshot(row),

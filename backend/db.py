@@ -13,7 +13,8 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.types import DateTimeUTC
 from litestar.datastructures import State
 from litestar.types import Scope
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,6 +42,41 @@ class Row(SQLModel):
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTimeUTC, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTimeUTC, nullable=False)
     version: int = Field(default=1, nullable=False)
+
+
+async def compare_and_set(
+    session: AsyncSession, row: Row, values: dict[str, Any], *, expect: dict[str, Any] | None = None
+) -> bool:
+    """Write `values` to `row` only if it is still as it was read: one UPDATE whose WHERE holds
+    the version the caller saw (and any expected column values, e.g. the current state), so of
+    several writers that read the same version exactly one succeeds, whatever the database's
+    locking (SQLite has no row locks). Bumps the version; False when the row had moved on."""
+    table = type(row).__table__  # type: ignore[attr-defined]
+    conditions = [table.c.id == row.id, table.c.version == row.version]
+    for column, value in (expect or {}).items():
+        conditions.append(table.c[column].is_(None) if value is None else table.c[column] == value)
+    stmt = (
+        update(table).where(*conditions)
+        .values(**values, version=table.c.version + 1, updated_at=utcnow())
+        .returning(*table.c)
+    )
+    stored = (await session.exec(stmt)).first()  # type: ignore[call-overload]
+    if stored is None:
+        return False
+    # The instance now shows what the database holds, without a further read or flush.
+    for column, value in stored._mapping.items():
+        set_committed_value(row, column, value)
+    written(session, table.name, row.id)
+    return True
+
+
+# Rows a session changed with statements of its own (not ORM flushes), by table, for listeners
+# that act after commit (the remembered principals of changed users).
+WRITTEN_KEY = "written_rows"
+
+
+def written(session: AsyncSession, table: str, row_id: Any) -> None:
+    session.info.setdefault(WRITTEN_KEY, set()).add((table, row_id))
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:

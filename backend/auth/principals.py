@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from backend.auth.models import User
+from backend.db import WRITTEN_KEY
 from backend.enums import Role
 
 CHANNEL = "desk_users"
@@ -141,12 +142,13 @@ SESSION_INFO_KEY = "principals"
 @event.listens_for(Session, "after_flush")
 def _note_changed_users(session: Session, _flush_context: Any) -> None:
     if SESSION_INFO_KEY in session.info:
-        changed = session.info.setdefault("changed_users", set())
-        changed.update(o.id for o in (*session.dirty, *session.deleted) if isinstance(o, User))
+        changed = session.info.setdefault(WRITTEN_KEY, set())
+        changed.update((User.__tablename__, o.id) for o in (*session.dirty, *session.deleted) if isinstance(o, User))
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_changed_users(session: Session) -> None:
     principals = session.info.get(SESSION_INFO_KEY)
-    for user_id in session.info.pop("changed_users", ()):
-        principals.forget(user_id)
+    for table, row_id in session.info.pop(WRITTEN_KEY, ()):
+        if principals is not None and table == User.__tablename__:
+            principals.forget(row_id)

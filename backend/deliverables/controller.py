@@ -17,14 +17,14 @@ from backend.resource import Resource, resource_controller
 D = DeliverableStatus
 
 
-def _stamp(row: Any, target: str, reason: str | None) -> None:
+def _stamp(target: str, reason: str | None) -> dict[str, Any]:
     if target == D.delivered:
-        row.delivered_at = utcnow()
-    elif target == D.accepted:
-        row.signed_off_at = utcnow()
-        row.rejection_reason = None
-    elif target == D.rejected:
-        row.rejection_reason = reason
+        return {"delivered_at": utcnow()}
+    if target == D.accepted:
+        return {"signed_off_at": utcnow(), "rejection_reason": None}
+    if target == D.rejected:
+        return {"rejection_reason": reason}
+    return {}
 
 
 DELIVERABLE_FLOW = StateMachine(

@@ -23,10 +23,8 @@ from backend.engagements.service import in_client, status_released
 S = EngagementStatus
 
 
-def _stamp_status(row: Any, target: str, reason: str | None) -> None:
-    row.status_changed_at = utcnow()
-    if target == S.cancelled:
-        row.cancel_reason = reason
+def _stamp_status(target: str, reason: str | None) -> dict[str, Any]:
+    return {"status_changed_at": utcnow()} | ({"cancel_reason": reason} if target == S.cancelled else {})
 
 
 ENGAGEMENT_FLOW = StateMachine(
@@ -111,6 +109,6 @@ status_update_service = CrudService(status_updates)
 
 
 async def approve_status_update(session: AsyncSession, user: Any, row_id: int, version: int) -> StatusUpdate:
-    row = await status_update_service.get(session, user, row_id, lock=True)
+    row = await status_update_service.get(session, user, row_id)
     status_update_service.check_version(row, version)
     return await status_update_service.stamp(session, user, row, "approved_at", "approve")

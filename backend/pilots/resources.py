@@ -95,9 +95,8 @@ ideas = Resource(
 )
 
 
-def _stamp_stop(row: Any, target: str, reason: str | None) -> None:
-    if target == P.stopped:
-        row.stop_reason = reason
+def _stamp_stop(target: str, reason: str | None) -> dict[str, Any]:
+    return {"stop_reason": reason} if target == P.stopped else {}
 
 
 PILOT_FLOW = StateMachine(

@@ -50,7 +50,7 @@ measurement_service = CrudService(measurements)
 async def promote_idea(
     session: AsyncSession, user: Any, idea_id: int, data: PromoteIdea
 ) -> tuple[UseCaseIdea, Pilot]:
-    idea = await idea_service.get(session, user, idea_id, lock=True)
+    idea = await idea_service.get(session, user, idea_id)
     idea_service.check_version(idea, data.version)
     if idea.pilot_id is not None:
         raise Conflict(f"Idea {idea.id} was already promoted to pilot {idea.pilot_id}.")
@@ -67,8 +67,8 @@ async def promote_idea(
         }),
     )
     before = snapshot(idea)
-    idea.pilot_id = pilot.id
-    await idea_service.touch(session, idea)
+    # Only if the idea is still unpromoted at the version read: of two promotions, one wins.
+    await idea_service.write(session, idea, {"pilot_id": pilot.id}, expect={"pilot_id": None})
     await record(
         session, actor=user, action="promote", entity_type="use_case_idea",
         entity_id=idea.id, before=before, after=snapshot(idea),
@@ -79,7 +79,7 @@ async def promote_idea(
 async def correct_measurement(
     session: AsyncSession, user: Any, measurement_id: int, data: MeasurementCorrection
 ) -> Measurement:
-    original = await measurement_service.get(session, user, measurement_id, lock=True)
+    original = await measurement_service.get(session, user, measurement_id)
     measurement_service.check_version(original, data.version)
     if original.superseded:
         raise Conflict(
@@ -94,10 +94,10 @@ async def correct_measurement(
         corrects_id=original.id,
         recorded_by_id=getattr(user, "id", None),
     )
-    session.add(correction)
     before = snapshot(original)
-    original.superseded = True
-    await measurement_service.touch(session, original)
+    await measurement_service.write(session, original, {"superseded": True}, expect={"superseded": False})
+    session.add(correction)
+    await session.flush()
     await session.refresh(correction)
     await record(
         session, actor=user, action="correct", entity_type="measurement",

@@ -43,8 +43,9 @@ async def accept_proposal(
     document = await document_service.get(session, user, document_id)
     if document.kind != DocumentKind.proposal or document.sha256 is None:
         raise Conflict("Only a sent proposal can be accepted.", key="refused_not_proposal")
-    # The lock serialises two people accepting at once; the unique key backs it up.
-    engagement = await engagement_service.get(session, user, document.engagement_id, lock=True)
+    # Of two people accepting at once, one wins: the engagement's move to "active" is written only
+    # at the version read here, and the unique key on the acceptance backs it up.
+    engagement = await engagement_service.get(session, user, document.engagement_id)
     done = await acceptance_of(session, engagement.id)
     if done is not None:
         raise Conflict(
@@ -81,7 +82,7 @@ async def accept_proposal(
 
 
 async def sign_off(session: AsyncSession, user: Any, deliverable_id: int, data: SignOffRequest) -> Deliverable:
-    row = await deliverable_service.get(session, user, deliverable_id, lock=True)
+    row = await deliverable_service.get(session, user, deliverable_id)
     if row.status != DeliverableStatus.delivered:
         raise Conflict(
             f"“{row.title}” is not awaiting your sign-off (its status is '{row.status}').",

@@ -42,7 +42,7 @@ async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
 async def release(session: AsyncSession, settings: Settings, user: Any, document_id: int) -> tuple[Document, int]:
     """Mark a ready version as sent and plan one share-link mail per recipient (idempotent)."""
     document = await pdf_of(session, user, document_id)
-    engagement = await engagement_service.get(session, user, document.engagement_id, lock=True)
+    engagement = await engagement_service.get(session, user, document.engagement_id)
     await document_service.stamp(session, user, document, "sent_at", "release")
     if document.kind == DocumentKind.proposal and engagement.status == EngagementStatus.draft:
         await engagement_service.transition(

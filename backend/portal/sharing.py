@@ -110,7 +110,7 @@ async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int
 
 
 async def revoke(session: AsyncSession, user: Any, link_id: int) -> ShareLink:
-    link = await share_link_service.get(session, user, link_id, lock=True)
+    link = await share_link_service.get(session, user, link_id)
     return await share_link_service.stamp(session, user, link, "revoked_at", "revoke")
 
 

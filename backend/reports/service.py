@@ -38,18 +38,19 @@ def current_iso_week(now: datetime | None = None) -> str:
 
 
 async def request_document(session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest) -> Document:
-    # Locking the engagement serialises version numbers per engagement across workers.
+    # Every request gets the next version number, however many arrive at once. The number is
+    # computed inside the INSERT, which on SQLite runs under the database's single write lock;
+    # on PostgreSQL the engagement's row lock serialises the requests per engagement.
     await engagement_service.get(session, user, engagement_id, lock=True)
-    latest = select(func.max(Document.number)).where(
+    next_number = select(func.coalesce(func.max(Document.number), 0) + 1).where(
         Document.engagement_id == engagement_id, Document.kind == request.kind
-    )
-    number = ((await session.exec(latest)).one() or 0) + 1
+    ).scalar_subquery()
     iso_week = request.iso_week or current_iso_week() if request.kind == DocumentKind.status_report else None
     document = Document(
         engagement_id=engagement_id,
         kind=request.kind,
         language=request.language,
-        number=number,
+        number=next_number,
         template=request.kind.value,
         created_by_id=getattr(user, "id", None),
         iso_week=iso_week,
