@@ -28,6 +28,7 @@ from backend.clients.controller import AssessmentController, ClientController, C
 from backend.config import Settings, get_settings
 from backend.db import RequestSessions, make_engine, make_sessionmaker
 from backend.digests.controller import DeliveryController, DigestController, JobController
+from backend.outbox import RELAY_KEY, Relay
 from backend.queue import queue_pool
 from backend.reports.render import shutdown_pool
 from backend.deliverables.controller import DeliverableController
@@ -81,9 +82,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     principals = Principals()
+    relay = Relay(recheck_seconds=settings.outbox_recheck_seconds)
+    relay.maker = make_sessionmaker(engine, info={SESSION_INFO_KEY: principals, RELAY_KEY: relay})
     db_config = RequestSessions(
         engine_instance=engine,
-        session_maker=make_sessionmaker(engine, info={SESSION_INFO_KEY: principals}),
+        session_maker=relay.maker,
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # Pages answer a successful form POST with a redirect (303), so commit on 3xx too.
         before_send_handler="autocommit_include_redirects",
@@ -107,12 +110,16 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     @asynccontextmanager
     async def job_queue(app: Litestar) -> AsyncIterator[None]:
         async with queue_pool(settings) as pool:
-            app.state.queue = pool
-            if embedded_worker:
-                async with _embedded_worker(settings):
+            app.state.queue = relay.pool = pool
+            try:
+                if embedded_worker:
+                    async with _embedded_worker(settings):
+                        yield
+                else:
                     yield
-            else:
-                yield
+            finally:
+                await relay.settle()
+                relay.pool = None
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
     static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
     app = Litestar(
@@ -153,6 +160,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     )
     app.state.auth = auth
     app.state.principals = principals
+    app.state.relay = relay
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_maker = db_config.session_maker

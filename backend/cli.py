@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 
 import click
@@ -150,9 +151,21 @@ def worker(burst: bool) -> None:
     from backend import logs
     from backend.worker import make_worker
 
+    import time
+
+    from redis.exceptions import RedisError
+
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
-    make_worker(settings, burst=burst).run()
+    while True:
+        try:
+            make_worker(settings, burst=burst).run()
+            return
+        except (RedisError, OSError) as exc:
+            # Redis is not up yet (or went away while starting): wait for it, as the running
+            # worker does, instead of exiting.
+            logging.getLogger("backend.worker").warning("job queue unavailable, retrying: %s", exc)
+            time.sleep(5)
 
 
 @main.command("check-worker")

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     queue_name: str = "desk:queue"
     job_timeout_seconds: int = 120
     job_max_tries: int = 8
+    # A job pushed to the queue this long ago and not finished is looked for in Redis, and
+    # pushed again if Redis lost it (a restart without persistence).
+    outbox_recheck_seconds: int = 30
     # Weekly digest: weekday (0 = Monday) and time in Europe/Berlin.
     digest_weekday: int = 0
     digest_time: str = "07:00"

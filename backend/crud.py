@@ -15,14 +15,20 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam
 from sqlalchemy import delete as sa_delete
-from sqlmodel import func, select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record, snapshot
 from backend.db import compare_and_set, utcnow
 from backend.enums import Role
-from backend.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound, VersionConflict
+from backend.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    VersionConflict,
+)
 from backend.schema import MAX_ID, Page, Strict, Transition, make_update_model
 
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]

@@ -14,8 +14,8 @@ from advanced_alchemy.types import DateTimeUTC
 from litestar.datastructures import State
 from litestar.types import Scope
 from sqlalchemy import MetaData, event, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 

@@ -7,6 +7,7 @@ from backend.db import SQLModel
 from backend.deliverables.models import Deliverable
 from backend.digests.models import DigestDelivery
 from backend.engagements.models import Engagement, StatusUpdate
+from backend.outbox import JobIntent
 from backend.portal.models import LoginLink, ProposalAcceptance, ShareLink
 from backend.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
 from backend.reports.models import Document
@@ -15,7 +16,7 @@ from backend.workshops.models import Workshop, WorkshopAttendee
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEvent", "Client", "Contact", "Deliverable", "DigestDelivery", "Document", "Engagement", "Kpi", "LoginLink",
+    "AuditEvent", "Client", "Contact", "Deliverable", "DigestDelivery", "Document", "Engagement", "JobIntent", "Kpi", "LoginLink",
     "Measurement", "Pilot", "ProposalAcceptance", "ReadinessAssessment", "ShareLink", "StatusUpdate", "UseCaseIdea", "User",
     "Workshop", "WorkshopAttendee", "metadata",
 ]

@@ -1,49 +1,102 @@
 """arq worker: job functions and crons collected from the domains' jobs.py.
 
 `desk worker` runs it alone; `desk run` runs it inside the web process for zero-setup use.
-Each job opens its own sessions from the session factory in the worker context.
+Each job opens its own sessions from the session factory in the worker context. The worker
+also runs the outbox relay (jobs planned in the database are pushed to Redis) and rides out a
+Redis outage: it waits for the server to come back instead of exiting.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from arq.worker import Worker
+from arq import worker as arq_worker
+from redis.exceptions import RedisError
 
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.digests import jobs as digest_jobs
 from backend.health import WORKER_HEARTBEAT_SECONDS
 from backend.mail import make_mailer
-from backend.queue import redis_settings
+from backend.outbox import RELAY_KEY, Relay, tracked
 from backend.portal import jobs as portal_jobs
+from backend.queue import redis_settings
 from backend.reports import jobs as report_jobs
 from backend.reports.render import shutdown_pool
 
 DOMAIN_JOBS = [report_jobs, digest_jobs, portal_jobs]
+log = logging.getLogger(__name__)
+# How long to wait between attempts while Redis is away, at most.
+OUTAGE_WAIT_SECONDS = 10.0
 
 
 def functions() -> list[Any]:
-    return [fn for module in DOMAIN_JOBS for fn in module.FUNCTIONS]
+    return [tracked(fn) for module in DOMAIN_JOBS for fn in module.FUNCTIONS]
 
 
 def cron_jobs(settings: Settings) -> list[Any]:
     return [job for module in DOMAIN_JOBS for job in module.cron_jobs(settings)]
 
 
+class Worker(arq_worker.Worker):
+    """arq's worker, except that a lost Redis connection is waited out, not fatal: the polling
+    loop retries with growing pauses and carries on once the server answers again."""
+
+    _outage_since: float | None = None
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as exc:
+            loop = asyncio.get_running_loop()
+            if self._outage_since is None:
+                self._outage_since = loop.time()
+                log.warning("job queue unavailable, waiting for it to return: %s", exc)
+            waited = loop.time() - self._outage_since
+            await asyncio.sleep(min(max(waited, 0.5), OUTAGE_WAIT_SECONDS))
+            return
+        if self._outage_since is not None:
+            log.info("job queue available again")
+            self._outage_since = None
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        except (RedisError, OSError) as exc:  # shutting down while Redis is away
+            log.warning("job queue unavailable at shutdown: %s", exc)
+            if self.on_shutdown:
+                await self.on_shutdown(self.ctx)
+
+
 def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
     async def startup(ctx: dict[str, Any]) -> None:
+        relay = Relay(recheck_seconds=settings.outbox_recheck_seconds)
         ctx["settings"] = settings
         ctx["engine"] = make_engine(settings.database_url)
-        ctx["session_maker"] = make_sessionmaker(ctx["engine"])
+        ctx["session_maker"] = relay.maker = make_sessionmaker(ctx["engine"], info={RELAY_KEY: relay})
         ctx["mailer"] = make_mailer(settings.smtp_url)
+        relay.pool = ctx["redis"]
+        ctx["relay"] = relay
+        # Before the first poll, so a burst run sees the jobs planned while no worker ran, and
+        # those Redis lost while none ran.
+        await relay.push()
+        await relay.recheck_sent()
+        ctx["relay_loop"] = asyncio.create_task(relay.run())
 
     return startup
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    await ctx["engine"].dispose()
+    loop = ctx.pop("relay_loop", None)
+    if loop is not None:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await ctx["relay"].settle()
+    if "engine" in ctx:
+        await ctx.pop("engine").dispose()
     shutdown_pool()
 
 

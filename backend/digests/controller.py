@@ -8,12 +8,12 @@ from litestar.params import PathParameter
 from sqlmodel import SQLModel
 
 from backend.crud import STAFF, CrudService, Resource
-from backend.digests.jobs import enqueue_digest
 from backend.digests.models import DeliveryRead, DeliveryStatus, DigestDelivery, DigestQueued, DigestRequest
-from backend.digests.service import current_week
+from backend.digests.service import current_week, plan_digest
 from backend.engagements.resources import engagement_service
 from backend.engagements.service import in_client
 from backend.errors import NotFound
+from backend.outbox import intent
 from backend.resource import DbSession, RowId, example_body, resource_controller, role_guard
 
 deliveries = Resource(
@@ -55,7 +55,7 @@ class DigestController(Controller):
     ) -> DigestQueued:
         await engagement_service.get(db_session, request.user, engagement_id)
         week = data.iso_week or current_week()
-        job_id = await enqueue_digest(request.app.state.queue, engagement_id, week)
+        job_id = await plan_digest(db_session, engagement_id, week)
         return DigestQueued(engagement_id=engagement_id, iso_week=week, job_id=job_id)
 
 
@@ -75,10 +75,16 @@ class JobController(Controller):
     @get(
         "/{job_id:str}",
         operation_id="job_status",
-        summary="Progress of a queued job: queued, deferred, in_progress, complete (with its result)",
+        summary="Progress of a job: pending (waiting for the queue), queued, deferred, in_progress, complete (with its result)",
         guards=[role_guard(STAFF)],
     )
-    async def status(self, request: Request[Any, Any, Any], job_id: Annotated[str, PathParameter(max_length=200)]) -> JobInfo:
+    async def status(
+        self, db_session: DbSession, request: Request[Any, Any, Any], job_id: Annotated[str, PathParameter(max_length=200)]
+    ) -> JobInfo:
+        planned = await intent(db_session, job_id)
+        if planned is not None and planned.enqueued_at is None and planned.done_at is None:
+            # Accepted, and waiting for the queue (Redis was away): it will be sent.
+            return JobInfo(job_id=job_id, status="pending", function=planned.function, tries=0)
         job = Job(job_id, request.app.state.queue, _queue_name=request.app.state.settings.queue_name)
         status = await job.status()
         if status == JobStatus.not_found:

@@ -8,7 +8,6 @@ delays digests but loses none.
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -19,20 +18,14 @@ from sqlmodel import select
 from backend.config import Settings
 from backend.db import utcnow
 from backend.digests.models import DeliveryStatus, DigestDelivery
-from backend.digests.service import active_engagement_ids, current_week, send_digest
+from backend.digests.service import active_engagement_ids, current_week, digest_job_id, send_digest
 from backend.queue import backoff_seconds, enqueue, is_last_try
 
 RETRY_WINDOW = timedelta(days=28)
 
 
-def digest_job_id(engagement_id: int, iso_week: str, *, once: bool = False) -> str:
-    """The cron's id is fixed per week, so a doubly fired cron queues one job; other triggers
-    (send now, approval, retries) get fresh ids: exactly-once lives in the delivery rows."""
-    base = f"digest:{engagement_id}:{iso_week}"
-    return base if once else f"{base}:{secrets.token_hex(4)}"
-
-
 async def enqueue_digest(pool: Any, engagement_id: int, iso_week: str, *, once: bool = False) -> str:
+    """For the worker's crons; requests plan the job with `plan_digest` instead."""
     job_id = digest_job_id(engagement_id, iso_week, once=once)
     await enqueue(pool, "send_weekly_digest", engagement_id, iso_week, job_id=job_id)
     return job_id

@@ -11,6 +11,7 @@ and the write, a killed worker loses nothing either.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,8 +30,10 @@ from backend.digests.email import digest_message
 from backend.digests.ledger import ledger_for
 from backend.digests.models import DeliveryStatus, DigestDelivery
 from backend.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.engagements.resources import approve_status_update
 from backend.enums import Language
 from backend.mail import Mailer, MailError, PermanentMailError
+from backend.outbox import plan
 from backend.portal.sharing import links_for, share_path
 from backend.reports.data import drafted_status
 from backend.reports.formatting import BERLIN
@@ -45,6 +48,26 @@ def current_week(now: datetime | None = None) -> str:
     """The ISO week as people in Germany see it (Europe/Berlin)."""
     year, week, _ = (now or datetime.now(UTC)).astimezone(BERLIN).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def digest_job_id(engagement_id: int, iso_week: str, *, once: bool = False) -> str:
+    """The cron's id is fixed per week, so a doubly fired cron queues one job; other triggers
+    (send now, approval, retries) get fresh ids: exactly-once lives in the delivery rows."""
+    base = f"digest:{engagement_id}:{iso_week}"
+    return base if once else f"{base}:{secrets.token_hex(4)}"
+
+
+async def plan_digest(session: AsyncSession, engagement_id: int, iso_week: str) -> str:
+    """Send the week's digest once this transaction commits (see backend.outbox)."""
+    return await plan(session, "send_weekly_digest", engagement_id, iso_week,
+                      job_id=digest_job_id(engagement_id, iso_week))
+
+
+async def approve_and_send(session: AsyncSession, user: Any, status_update_id: int, version: int) -> StatusUpdate:
+    """Approve the week's status update; the digest that waited for the approval goes out."""
+    row = await approve_status_update(session, user, status_update_id, version)
+    await plan_digest(session, row.engagement_id, row.iso_week)
+    return row
 
 
 @dataclass

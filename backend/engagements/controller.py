@@ -2,21 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
+from litestar import Request, get, post
 
 from backend.clients.models import ReadinessComparison
 from backend.clients.service import readiness_comparison
 from backend.crud import STAFF
 from backend.engagements.models import EngagementRead, StatusUpdateRead
 from backend.engagements.resources import (
-    approve_status_update,
     engagement_service,
     engagements,
     status_update_service,
     status_updates,
 )
-from backend.digests.jobs import enqueue_digest
+from backend.digests.service import approve_and_send
 from backend.schema import Strict
 from backend.pilots.results_read import EngagementResultRead
 from backend.pilots.service import engagement_results
@@ -63,8 +61,6 @@ class StatusUpdateController(resource_controller(status_updates, status_update_s
         request: Request[Any, Any, Any],
         row_id: RowId,
         data: example_body(Approval, {"version": 1}),  # type: ignore[valid-type]
-    ) -> Response[StatusUpdateRead]:
-        row = await approve_status_update(db_session, request.user, row_id, data.version)
-        # Enqueued after the response, i.e. after the approval committed.
-        job = BackgroundTask(enqueue_digest, request.app.state.queue, row.engagement_id, row.iso_week)
-        return Response(StatusUpdateRead.model_validate(row), background=job)
+    ) -> StatusUpdateRead:
+        row = await approve_and_send(db_session, request.user, row_id, data.version)
+        return StatusUpdateRead.model_validate(row)

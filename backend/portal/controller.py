@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.params import PathParameter, QueryParameter
 
 from backend.auth.controller import token_response
@@ -17,7 +16,7 @@ from backend.enums import Role
 from backend.errors import NotFound
 from backend.problem_docs import problem_responses
 from backend.portal import access, decisions, release, sharing
-from backend.portal.jobs import enqueue_login_link, enqueue_release_mail, release_job_id
+from backend.portal.jobs import enqueue_login_link
 from backend.portal.models import (
     AcceptanceRead,
     AcceptanceRequest,
@@ -118,12 +117,10 @@ class SharingController(Controller):
     @post("/documents/{row_id:int}/release", operation_id="release_document", status_code=202,
           summary="Send a ready version to the client: shown in the portal, share link mailed to contacts")
     async def release(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[ReleaseRead]:
-        document, recipients = await release.release(db_session, request.app.state.settings, request.user, row_id)
-        job_id = release_job_id(document.id)
-        # Enqueued after the response, i.e. after this request's transaction committed.
-        job = BackgroundTask(enqueue_release_mail, request.app.state.queue, document.id, job_id)
-        body = ReleaseRead(document_id=document.id, sent_at=document.sent_at, recipients=recipients, job_id=job_id)
-        return Response(body, status_code=202, background=job, headers={"Job-Id": job_id})
+        done = await release.release(db_session, request.app.state.settings, request.user, row_id)
+        body = ReleaseRead(document_id=done.document.id, sent_at=done.document.sent_at, recipients=done.recipients,
+                           job_id=done.job_id)
+        return Response(body, status_code=202, headers={"Job-Id": done.job_id})
 
     @post("/documents/{row_id:int}/share-links", operation_id="create_share_link", status_code=201,
           summary="A signed, expiring link to one document for someone without a portal account")

@@ -40,14 +40,6 @@ async def enqueue_login_link(pool: Any, email: str, ip: str | None, language: st
     await enqueue(pool, "send_portal_login_link", email, ip, language, job_id=f"portal-login:{secrets.token_hex(6)}")
 
 
-def release_job_id(document_id: int) -> str:
-    return f"release:{document_id}:{secrets.token_hex(4)}"
-
-
-async def enqueue_release_mail(pool: Any, document_id: int, job_id: str) -> None:
-    await enqueue(pool, "mail_released_document", document_id, job_id=job_id)
-
-
 FUNCTIONS = [send_portal_login_link, mail_released_document]
 
 

@@ -4,6 +4,8 @@ share link by mail. A sent proposal also moves a draft engagement to "proposed".
 from __future__ import annotations
 
 import logging
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -17,6 +19,7 @@ from backend.db import select_all, unit_of_work, utcnow
 from backend.engagements.models import Engagement, EngagementStatus
 from backend.engagements.resources import engagement_service
 from backend.mail import Mailer, PermanentMailError
+from backend.outbox import plan
 from backend.portal.email import Letter, document_message
 from backend.portal.models import ShareLink
 from backend.portal.sharing import links_for, share_path
@@ -39,8 +42,20 @@ async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
     )
 
 
-async def release(session: AsyncSession, settings: Settings, user: Any, document_id: int) -> tuple[Document, int]:
-    """Mark a ready version as sent and plan one share-link mail per recipient (idempotent)."""
+@dataclass(frozen=True)
+class Released:
+    document: Document
+    recipients: int
+    job_id: str
+
+
+def release_job_id(document_id: int) -> str:
+    return f"release:{document_id}:{secrets.token_hex(4)}"
+
+
+async def release(session: AsyncSession, settings: Settings, user: Any, document_id: int) -> Released:
+    """Mark a ready version as sent, make one share link per recipient and plan their mails in
+    the same transaction (idempotent: links already mailed are not mailed again)."""
     document = await pdf_of(session, user, document_id)
     engagement = await engagement_service.get(session, user, document.engagement_id)
     await document_service.stamp(session, user, document, "sent_at", "release")
@@ -50,7 +65,8 @@ async def release(session: AsyncSession, settings: Settings, user: Any, document
         )
     contacts = await recipients(session, engagement.client_id)
     await links_for(session, document.id, [c.id for c in contacts], PURPOSE, settings.share_link_days)
-    return document, len(contacts)
+    job_id = await plan(session, "mail_released_document", document.id, job_id=release_job_id(document.id))
+    return Released(document, len(contacts), job_id)
 
 
 async def mail_release(

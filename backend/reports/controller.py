@@ -4,7 +4,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.params import QueryParameter
 
 from backend.audit.service import record
@@ -15,9 +14,7 @@ from backend.ratelimit import hit
 from backend.reports.models import Document
 from backend.reports.models import DocumentKind, DocumentRead, DocumentRequest
 from backend.reports.resources import document_service, documents
-from backend.queue import enqueue
-from backend.reports.jobs import document_job_id
-from backend.reports.service import pdf_of, request_document
+from backend.reports.service import order_document, pdf_of, render_again
 from backend.resource import (
     DbSession,
     Limit,
@@ -41,6 +38,18 @@ class DocumentController(resource_controller(documents, document_service)):  # t
     )
     async def download(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
         return await download_pdf(db_session, request, row_id)
+
+    @post(
+        "/{row_id:int}/render",
+        operation_id="render_document_again",
+        summary="Render a version again that is stuck queued or rendering, or failed (202; 409 if it is ready)",
+        guards=[role_guard(documents.write_roles)],
+        status_code=202,
+        responses=problem_responses(409),
+    )
+    async def render(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[DocumentRead]:
+        document, job_id = await render_again(db_session, request.user, row_id)
+        return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
 
 
 async def download_pdf(db_session: Any, request: Request[Any, Any, Any], document_id: int) -> Response[bytes]:
@@ -87,13 +96,8 @@ class EngagementDocumentController(Controller):
         engagement_id: RowId,
         data: example_body(DocumentRequest, {"kind": "proposal", "language": "de"}),  # type: ignore[valid-type]
     ) -> Response[DocumentRead]:
-        document = await request_document(db_session, request.user, engagement_id, data)
-        # Enqueued after the response, i.e. after this request's transaction committed.
-        job_id = document_job_id(document.id)
-        job = BackgroundTask(enqueue, request.app.state.queue, "render_document", document.id, job_id=job_id)
-        return Response(
-            DocumentRead.model_validate(document), status_code=202, background=job, headers={"Job-Id": job_id}
-        )
+        document, job_id = await order_document(db_session, request.user, engagement_id, data)
+        return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
 
     @get("/", operation_id="list_engagement_documents", summary="Generated versions of an engagement's documents, newest first")
     async def list_versions(

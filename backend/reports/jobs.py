@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from arq import Retry
 
 from backend.queue import backoff_seconds, is_last_try
 from backend.reports.service import TRANSIENT, generate_document, mark_rendering
-
-
-def document_job_id(document_id: int) -> str:
-    # Unique per request: job ids are global in Redis, and rendering is idempotent anyway.
-    return f"document:{document_id}:{secrets.token_hex(4)}"
 
 
 async def render_document(ctx: dict[str, Any], document_id: int) -> str:

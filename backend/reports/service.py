@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import secrets
 import sys
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import func, select
@@ -21,13 +23,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record, snapshot
 from backend.config import Settings
-from backend.db import unit_of_work, utcnow
+from backend.db import compare_and_set, unit_of_work, utcnow
 from backend.engagements.resources import engagement_service
 from backend.errors import Conflict
+from backend.outbox import plan
 from backend.reports import data as document_data
-from backend.reports.resources import document_service
 from backend.reports.models import Document, DocumentKind, DocumentRequest, DocumentStatus
 from backend.reports.render import render_async
+from backend.reports.resources import document_service
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,31 @@ async def request_document(session: AsyncSession, user: Any, engagement_id: int,
     return document
 
 
+def document_job_id(document_id: int) -> str:
+    # Unique per request: job ids are global in Redis, and rendering is idempotent anyway.
+    return f"document:{document_id}:{secrets.token_hex(4)}"
+
+
+async def order_document(
+    session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest
+) -> tuple[Document, str]:
+    """A new version, and its rendering planned in the same transaction; returns the job id."""
+    document = await request_document(session, user, engagement_id, request)
+    return document, await plan(session, "render_document", document.id, job_id=document_job_id(document.id))
+
+
+async def render_again(session: AsyncSession, user: Any, document_id: int) -> tuple[Document, str]:
+    """Plan another rendering of a version that is not ready (stuck queued or rendering, or
+    failed); rendering is idempotent, so a job that is still running does no harm."""
+    document = await document_service.get(session, user, document_id)
+    if document.status == DocumentStatus.ready:
+        raise Conflict(f"Document {document_id} is already rendered; generate a new version to change it.")
+    job_id = await plan(session, "render_document", document.id, job_id=document_job_id(document.id))
+    await record(session, actor=user, action="render_again", entity_type="document", entity_id=document.id,
+                 after={"status": document.status, "job_id": job_id})
+    return document, job_id
+
+
 def _ascii_slug(text: str) -> str:
     folded = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
     folded = folded.replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue")
@@ -94,7 +122,7 @@ async def generate_document(
     """
     try:
         async with unit_of_work(maker) as session:
-            document = await session.get(Document, document_id, with_for_update=True)
+            document = await session.get(Document, document_id)
             if document is None:
                 return "missing"
             if document.status == DocumentStatus.ready:
@@ -105,12 +133,14 @@ async def generate_document(
                 iso_week=document.iso_week,
             )
             pdf = await render_async(document.template, data)
-            document.content = pdf
-            document.sha256 = hashlib.sha256(pdf).hexdigest()
-            document.data_snapshot = data
-            document.filename = filename_for(data)
-            _set_status(document, DocumentStatus.ready, None)
-            return document.status
+            stored = await compare_and_set(session, document, {
+                "content": pdf, "sha256": hashlib.sha256(pdf).hexdigest(), "data_snapshot": data,
+                "filename": filename_for(data), "status": DocumentStatus.ready, "error": None,
+            }, expect={"status": document.status})
+            if not stored:
+                # Another job rendered this version meanwhile; its PDF stands (versions are immutable).
+                return (await session.exec(select(Document.status).where(Document.id == document_id))).one()
+            return DocumentStatus.ready
     except TRANSIENT:
         if not last_try:
             log.warning("document %s: transient failure, will retry", document_id, exc_info=True)
@@ -120,29 +150,29 @@ async def generate_document(
         return await _record_failure(maker, document_id)
 
 
-def _set_status(document: Document, status: DocumentStatus, error: str | None) -> None:
-    document.status = status
-    document.error = error
-    document.updated_at = utcnow()
-    document.version += 1
+async def _move(maker: async_sessionmaker[AsyncSession], document_id: int, to: DocumentStatus,
+                came_from: tuple[DocumentStatus, ...], error: str | None = None) -> bool:
+    """Change a document's status only from one of the states it may come from, in the statement."""
+    async with unit_of_work(maker) as session:
+        moved = await session.exec(
+            update(Document).where(Document.id == document_id, Document.status.in_(came_from))  # type: ignore[attr-defined]
+            .values(status=to, error=error, updated_at=utcnow(), version=Document.version + 1)
+        )
+        return moved.rowcount == 1
 
 
 async def _record_failure(maker: async_sessionmaker[AsyncSession], document_id: int) -> str:
     log.exception("document %s failed", document_id)
     exc = sys.exc_info()[1]
-    async with unit_of_work(maker) as session:
-        document = await session.get(Document, document_id)
-        if document is not None:
-            _set_status(document, DocumentStatus.failed, f"{type(exc).__name__}: {exc}"[:4000])
-    return DocumentStatus.failed
+    # Never over a version another job has finished.
+    failed = await _move(maker, document_id, DocumentStatus.failed, (DocumentStatus.queued, DocumentStatus.rendering),
+                         f"{type(exc).__name__}: {exc}"[:4000])
+    return DocumentStatus.failed if failed else DocumentStatus.ready
 
 
 async def mark_rendering(maker: async_sessionmaker[AsyncSession], document_id: int) -> None:
     """Shows progress while a job works on the document (a ready one stays ready)."""
-    async with unit_of_work(maker) as session:
-        document = await session.get(Document, document_id)
-        if document is not None and document.status in (DocumentStatus.queued, DocumentStatus.failed):
-            _set_status(document, DocumentStatus.rendering, None)
+    await _move(maker, document_id, DocumentStatus.rendering, (DocumentStatus.queued, DocumentStatus.failed))
 
 
 async def pdf_of(session: AsyncSession, user: Any, document_id: int) -> Document:

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from litestar import Controller, MediaType, Request, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy.orm import defer
@@ -23,9 +22,8 @@ from backend.crud import STAFF, CrudService
 from backend.deliverables.controller import deliverable_service
 from backend.deliverables.models import Deliverable, DeliverableCreate, DeliverableKind, DeliverableStatus
 from backend.db import select_all
-from backend.digests.jobs import enqueue_digest
 from backend.digests.models import DigestDelivery
-from backend.digests.service import current_week
+from backend.digests.service import approve_and_send, current_week, plan_digest
 from backend.engagements.models import (
     Engagement,
     EngagementCreate,
@@ -38,7 +36,6 @@ from backend.engagements.models import (
 )
 from backend.engagements.resources import (
     ENGAGEMENT_FLOW,
-    approve_status_update,
     engagement_service,
     engagements,
     status_update_service,
@@ -48,12 +45,10 @@ from backend.portal.decisions import acceptance_of
 from backend.portal.sharing import live_links, share_path
 from backend.pilots.models import Pilot, PilotCreate, ProcessArea
 from backend.pilots.resources import pilots
-from backend.queue import enqueue
 from backend.reports.data import lines
 from backend.reports.formatting import BERLIN
-from backend.reports.jobs import document_job_id
 from backend.reports.models import Document, DocumentKind, DocumentRequest, DocumentStatus
-from backend.reports.service import request_document
+from backend.reports.service import order_document
 from backend.resource import DbSession, RowId, role_guard
 from backend.ui.forms import (
     Failure,
@@ -408,7 +403,7 @@ class EngagementPages(Controller):
             version = int_or_none(data.get("version"))
             if version is None:
                 raise FormErrors({}, word(request, "conflict"))
-            await approve_status_update(db_session, request.user, update_id, version)
+            await approve_and_send(db_session, request.user, update_id, version)
 
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
 
@@ -424,17 +419,13 @@ class EngagementPages(Controller):
     @post("/{row_id:int}/documents")
     async def generate(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
                        data: Form) -> Any:
-        made: list[Document] = []
-
         async def action() -> None:
             body = parse(DocumentRequest, {"kind": data.get("kind"), "language": data.get("language")})
-            made.append(await request_document(db_session, request.user, row_id, body))
+            await order_document(db_session, request.user, row_id, body)
 
         if failure := await attempt(db_session, request, "documents", data, action):
             return await self._show(db_session, request, row_id, failure)
-        job = BackgroundTask(enqueue, request.app.state.queue, "render_document", made[0].id,
-                             job_id=document_job_id(made[0].id))
-        return await done(db_session, f"/engagements/{row_id}", background=job)
+        return await done(db_session, f"/engagements/{row_id}")
 
     @get("/{row_id:int}/documents-panel")
     async def documents_panel(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
@@ -451,7 +442,7 @@ class EngagementPages(Controller):
         engagement = await engagement_service.get(db_session, request.user, row_id)
         if engagement.status != EngagementStatus.active:
             return Redirect(f"/engagements/{row_id}?notice=digest_inactive", status_code=303)
-        await enqueue_digest(request.app.state.queue, row_id, current_week())
+        await plan_digest(db_session, row_id, current_week())
         return Redirect(f"/engagements/{row_id}?notice=digest_queued", status_code=303)
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, post
-from litestar.background_tasks import BackgroundTask
 from litestar.params import PathParameter
 from litestar.response import Redirect
 
 from backend.crud import STAFF
 from backend.errors import DomainError
 from backend.portal import release, sharing
-from backend.portal.jobs import enqueue_release_mail, release_job_id
 from backend.portal.models import ShareLinkCreate
 from backend.reports.resources import document_service
 from backend.resource import DbSession, RowId, role_guard
@@ -38,8 +36,7 @@ class SendingPages(Controller):
         except DomainError:
             await db_session.rollback()
             return Redirect(f"/engagements/{row_id}?notice=document_not_sendable#documents", status_code=303)
-        job = BackgroundTask(enqueue_release_mail, request.app.state.queue, document_id, release_job_id(document_id))
-        return Redirect(f"/engagements/{row_id}?notice=document_sent#documents", status_code=303, background=job)
+        return Redirect(f"/engagements/{row_id}?notice=document_sent#documents", status_code=303)
 
     @post("/documents/{document_id:int}/share-links", status_code=303)
     async def share(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
