@@ -6,46 +6,46 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
-
-from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyPlugin
 from pathlib import Path
 
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
-from litestar.template.config import TemplateConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from backend import models  # noqa: F401 - registers every table
 from backend.audit.controller import AuditController
-from backend.auth.backend import build_auth
-from backend.auth.principals import SESSION_INFO_KEY, Principals, follow_user_changes
+from backend.auth.backend import AUTH_COOKIE, build_auth
 from backend.auth.controller import AuthController, UserController
+from backend.auth.principals import SESSION_INFO_KEY, Principals, follow_user_changes
 from backend.clients.controller import AssessmentController, ClientController, ContactController
 from backend.config import Settings, get_settings
 from backend.db import RequestSessions, make_engine, make_sessionmaker
-from backend.digests.controller import DeliveryController, DigestController, JobController
-from backend.outbox import RELAY_KEY, Relay
-from backend.queue import queue_pool
-from backend.reports.render import shutdown_pool
 from backend.deliverables.controller import DeliverableController
+from backend.digests.controller import DeliveryController, DigestController, JobController
 from backend.engagements.controller import EngagementController, StatusUpdateController
 from backend.errors import exception_handlers
-from backend.problem_docs import ProblemResponses
-from backend.schema import DecimalAsString, ModelResponse
 from backend.health import HealthController
 from backend.logs import RequestIdMiddleware
-from backend.portal.controller import PORTAL_API_CONTROLLERS
+from backend.outbox import RELAY_KEY, Relay
 from backend.pilots.controller import (
     IdeaController,
     KpiController,
     MeasurementController,
     PilotController,
 )
+from backend.portal.controller import PORTAL_API_CONTROLLERS
+from backend.problem_docs import ProblemResponses
+from backend.queue import queue_pool
 from backend.reports.controller import DocumentController, EngagementDocumentController
+from backend.reports.render import shutdown_pool
+from backend.schema import DecimalAsString, ModelResponse, StrictJsonBodies
+from backend.security import JsonRequest, SecurityMiddleware
 from backend.ui import UI_CONTROLLERS
 from backend.workshops.controller import AttendeeController, WorkshopController
 
@@ -124,8 +124,6 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
     app = Litestar(
         route_handlers=[api, HealthController, static, *UI_CONTROLLERS],
-        # Outermost: every log line of a request carries its id, and the access log is written here.
-        middleware=[RequestIdMiddleware],
         template_config=TemplateConfig(directory=UI_DIR / "templates", engine=JinjaTemplateEngine),
         # Forms of the admin UI carry a CSRF token; API clients authenticate with a bearer
         # token (or the SameSite=Strict cookie) and are not subject to it.
@@ -133,7 +131,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
             secret=settings.secret_key, cookie_name="desk_csrf", cookie_secure=settings.env != "dev",
             cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
         ),
-        plugins=[SQLAlchemyPlugin(config=db_config), ProblemResponses(), DecimalAsString()],
+        plugins=[SQLAlchemyPlugin(config=db_config), StrictJsonBodies(), ProblemResponses(), DecimalAsString()],
+        request_class=JsonRequest,
         on_app_init=[auth.on_app_init],
         lifespan=[user_changes, job_queue],
         exception_handlers=exception_handlers,
@@ -157,6 +156,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
             security=[{"BearerToken": []}],
         ),
         debug=False,
+    )
+    # Around the router itself, not per route: unrouted requests (404, 405) and refusals made
+    # before a handler (CSRF) get their request id, access log line and security headers too.
+    app.asgi_handler = RequestIdMiddleware(
+        SecurityMiddleware(app.asgi_handler, auth_cookie=AUTH_COOKIE, public_url=settings.public_url)
     )
     app.state.auth = auth
     app.state.principals = principals

@@ -20,14 +20,22 @@ from typing import Any
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 access = logging.getLogger("desk.access")
 
-# Path segments that are credentials: /portal/login/<token>, /s/<token>.
-_SECRET_PATHS = re.compile(r"^(/portal/login/|/s/)[^/]+")
+# Path segments that are credentials: /portal/login/<token>, /s/<token>, wherever they appear
+# (the access log's path, a warning that names the request, a URL in an error message).
+_SECRET_PATHS = re.compile(r"(/portal/login/|/s/)[^/\s\"'?#<>\\]+")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 def mask_path(path: str) -> str:
     return _SECRET_PATHS.sub(r"\1***", path)
+
+
+class MaskingFormatter(logging.Formatter):
+    """Plain lines, with the one masking rule applied to the whole line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_path(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,12 +51,13 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        # One rule for every line and every field of it: credentials in paths never get out.
+        return mask_path(json.dumps(entry, ensure_ascii=False, default=str))
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+    handler.setFormatter(JsonFormatter() if fmt == "json" else MaskingFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -88,7 +97,7 @@ class RequestIdMiddleware:
         finally:
             access.info(
                 "%s %s %s", scope["method"], mask_path(scope["path"]), status,
-                extra={"method": scope["method"], "path": mask_path(scope["path"]), "status": status,
+                extra={"request_id": rid, "method": scope["method"], "path": mask_path(scope["path"]), "status": status,
                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                        "user_id": getattr(scope.get("user"), "id", None)},
             )

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import types
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, get_args, get_origin
 
+import msgspec
 from litestar import MediaType, Response
+from litestar._signature.types import ExtendedMsgSpecValidationError
 from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.plugins.pydantic import PydanticInitPlugin
 from litestar.serialization import default_serializer
 from litestar.types import Serializer
-from litestar.plugins import OpenAPISchemaPlugin
-from pydantic import BaseModel, ConfigDict, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model, field_validator
 from sqlmodel import SQLModel
 
 if TYPE_CHECKING:
@@ -21,18 +26,72 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+# Dates the product stores, prints and puts in calendars; beyond them a week's end or a time zone
+# shift leaves the calendar (year 1, year 9999).
+EARLIEST_DAY = date(1990, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
 class Strict(SQLModel):
-    """Request bodies reject unknown fields instead of silently dropping them."""
+    """Request bodies: unknown fields are refused, not dropped. From JSON (the API) they are
+    validated strictly: a number is not a string, `true` is not 1, a date is an ISO string, a
+    decimal is a string ("24000.00", as the API writes it). Forms (the pages) stay lax, as
+    everything in a form is text."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    # pydantic validates directly (not through SQLModel's __init__), so strict mode reaches the fields.
+    __init__ = BaseModel.__init__
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
+    def _storable(cls, value: Any) -> Any:
         # PostgreSQL cannot store NUL in text; refuse it up front for every backend alike.
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if isinstance(value, date):
+            day = value.date() if isinstance(value, datetime) else value
+            if not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise ValueError(f"must lie between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}")
         return value
+
+
+@cache
+def _decimal_fields(model: type[BaseModel]) -> frozenset[str]:
+    def is_decimal(annotation: Any) -> bool:
+        if get_origin(annotation) in (Union, types.UnionType):
+            return any(is_decimal(arg) for arg in get_args(annotation))
+        return annotation is Decimal
+
+    return frozenset(name for name, info in model.model_fields.items() if is_decimal(info.annotation))
+
+
+def _strict_from_json(model: type[Strict], value: Any) -> Strict:
+    # Litestar hands over the decoded JSON; validating it as JSON again keeps JSON's types.
+    numbers = [
+        {"type": "decimal_as_string", "loc": (name,), "msg": 'a decimal number is sent as a string, e.g. "24000.00"'}
+        for name in _decimal_fields(model)
+        if isinstance(value, dict) and isinstance(value.get(name), int | float) and not isinstance(value[name], bool)
+    ]
+    try:
+        validated = model.__pydantic_validator__.validate_json(msgspec.json.encode(value), strict=True)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        raise ExtendedMsgSpecValidationError(errors=[*numbers, *errors]) from exc  # type: ignore[list-item]
+    if numbers:
+        raise ExtendedMsgSpecValidationError(errors=numbers)  # type: ignore[arg-type]
+    return validated
+
+
+def _is_strict(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, Strict)
+
+
+class StrictJsonBodies(PydanticInitPlugin):
+    """Litestar's pydantic integration, with `Strict` request bodies validated strictly as JSON."""
+
+    @classmethod
+    def decoders(cls, validate_strict: bool = False) -> list[Any]:
+        return [(_is_strict, _strict_from_json), *super().decoders(validate_strict)]
 
 
 ISO_WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"

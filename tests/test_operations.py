@@ -20,7 +20,7 @@ import yaml
 
 from backend.app import create_app
 from backend.config import Settings
-from backend.logs import JsonFormatter, mask_path
+from backend.logs import JsonFormatter, MaskingFormatter, mask_path
 from backend.worker import make_worker
 from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
 from tests.live_server import wait_until_answering
@@ -122,6 +122,27 @@ def test_paths_with_credentials_are_masked() -> None:
     assert mask_path("/s/12.1767225600.abcDEF") == "/s/***"
     assert mask_path("/portal/login/xyz") == "/portal/login/***"
     assert mask_path("/portal/engagements/3") == "/portal/engagements/3"
+    assert mask_path("/api/v1/documents/3/share-links") == "/api/v1/documents/3/share-links"
+
+
+def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() -> None:
+    """Warnings and errors name the request's path too; the one rule covers them all."""
+    try:
+        raise RuntimeError("failed to open https://desk.example/s/12.1767225600.abcDEFsecret")
+    except RuntimeError:
+        exc_info = sys.exc_info()
+    records = [
+        logging.makeLogRecord({"msg": "unhandled error on %s %s", "args": ("GET", "/s/12.1767225600.abcDEFsecret"),
+                               "levelno": logging.ERROR, "levelname": "ERROR", "exc_info": exc_info}),
+        logging.makeLogRecord({"msg": "backing service unavailable on GET /portal/login/secret-token-value",
+                               "levelno": logging.WARNING, "levelname": "WARNING",
+                               "url": "https://desk.example/portal/login/secret-token-value"}),
+    ]
+    for formatter in (JsonFormatter(), MaskingFormatter("%(levelname)s %(message)s")):
+        for record in records:
+            line = formatter.format(record)
+            assert "abcDEFsecret" not in line and "secret-token-value" not in line, line
+            assert "/s/***" in line or "/portal/login/***" in line, line
 
 
 def test_check_worker_fails_without_a_heartbeat() -> None:

@@ -21,7 +21,7 @@ from backend.clients.models import Client
 from backend.crud import STAFF, CrudService
 from backend.deliverables.controller import deliverable_service
 from backend.deliverables.models import Deliverable, DeliverableCreate, DeliverableKind, DeliverableStatus
-from backend.db import select_all
+from backend.db import select_all, utcnow
 from backend.digests.models import DigestDelivery
 from backend.digests.service import approve_and_send, current_week, plan_digest
 from backend.engagements.models import (
@@ -88,10 +88,11 @@ DELIVERABLE_NEXT = {
     DeliverableStatus.delivered: DeliverableStatus.accepted,
     DeliverableStatus.rejected: DeliverableStatus.in_progress,
 }
-NOTICES = ("digest_queued", "digest_inactive", "document_sent", "document_not_sendable", "share_link_created",
+NOTICES = ("digest_queued", "digest_inactive", "document_sent", "document_render_queued", "document_not_sendable", "share_link_created",
            "share_link_revoked")
 STATUS_TEXTS = ("summary", "done", "next", "risks")
 BUSY = (DocumentStatus.queued, DocumentStatus.rendering)
+STUCK_AFTER = timedelta(minutes=2)
 
 
 # --- form helpers (also used by backend/ui/pilots.py) ---------------------------------------
@@ -433,7 +434,12 @@ class EngagementPages(Controller):
         versions = await documents_of(db_session, row_id)
         links = await live_links(db_session, [d.id for d in versions])
         settings = request.app.state.settings
+        # A version queued or rendering for this long has lost its job (or its worker): offer to render again.
+        stuck_before = utcnow() - STUCK_AFTER
+        stuck = {d.id for d in versions if d.status == DocumentStatus.failed
+                 or (d.status in BUSY and d.updated_at < stuck_before)}
         ctx = context(request, engagement_id=row_id, documents=versions, busy=any(d.status in BUSY for d in versions),
+                      stuck=stuck,
                       links=links, link_url=lambda link: settings.link(share_path(settings, link)), berlin=BERLIN)
         return Template("engagements/_documents.html", context=ctx)
 

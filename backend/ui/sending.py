@@ -13,6 +13,7 @@ from backend.errors import DomainError
 from backend.portal import release, sharing
 from backend.portal.models import ShareLinkCreate
 from backend.reports.resources import document_service
+from backend.reports.service import render_again
 from backend.resource import DbSession, RowId, role_guard
 from backend.schema import MAX_ID
 
@@ -37,6 +38,16 @@ class SendingPages(Controller):
             await db_session.rollback()
             return Redirect(f"/engagements/{row_id}?notice=document_not_sendable#documents", status_code=303)
         return Redirect(f"/engagements/{row_id}?notice=document_sent#documents", status_code=303)
+
+    @post("/documents/{document_id:int}/render", status_code=303)
+    async def render(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+                     document_id: ItemId) -> Redirect:
+        await self._document(db_session, request, row_id, document_id)
+        try:
+            await render_again(db_session, request.user, document_id)
+        except DomainError:
+            await db_session.rollback()  # rendered meanwhile: the panel shows it
+        return Redirect(f"/engagements/{row_id}?notice=document_render_queued#documents", status_code=303)
 
     @post("/documents/{document_id:int}/share-links", status_code=303)
     async def share(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,

@@ -1,0 +1,197 @@
+"""The edge of every request, before routing: refuse what must never reach a handler, and put
+the security headers on every answer (pages, portal, API, errors alike).
+
+- Cookie-authenticated API writes from another site are refused (CSRF): a browser names the
+  requesting site in `Origin` / `Sec-Fetch-Site`; bearer-token clients are not affected.
+- API bodies must be JSON (415 otherwise), so a cross-site form or `text/plain` post cannot
+  pass for one.
+- A NUL character in the path, the query string or a form body is refused (400): no database
+  can store it in text, and PostgreSQL fails on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request
+
+from backend.errors import DomainError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# The API documentation page loads Swagger UI, which starts from an inline script.
+_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+_DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+_COMMON = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def _policy(path: str, content_type: bytes) -> bytes:
+    if path.startswith("/schema"):
+        return _DOCS_POLICY.encode()
+    if content_type.startswith(b"text/html"):
+        return _PAGE_POLICY.encode()
+    if content_type.startswith(b"application/pdf"):
+        # The browser's PDF viewer must not be restricted further; nobody may frame it.
+        return b"frame-ancestors 'none'"
+    return _DATA_POLICY.encode()
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, *, auth_cookie: str, public_url: str) -> None:
+        self.app = app
+        self.auth_cookie = auth_cookie
+        parts = urlsplit(public_url)
+        self.public_origin = f"{parts.scheme}://{parts.netloc}".lower()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        refusal = self._refusal(scope, headers)
+        if refusal is None and _is_form(headers) and scope["method"] in BODY_METHODS:
+            receive, refusal = await _checked_form(receive)
+        send = self._with_headers(scope, send)
+        if refusal is not None:
+            await _problem(scope, send, *refusal)
+            return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: dict[str, Any], headers: dict[str, str]) -> tuple[int, str, str, str] | None:
+        path, method = scope["path"], scope["method"]
+        query = scope.get("query_string", b"")
+        if "\x00" in path or b"%00" in query or b"\x00" in query:
+            return 400, "bad-request", "Bad request", "The address must not contain NUL characters."
+        if not path.startswith("/api/"):
+            return None
+        if method not in SAFE_METHODS and self._cross_site(scope, headers):
+            return 403, "cross-site", "Cross-site request refused", (
+                "A request signed in by cookie must come from this site. Other programs authenticate "
+                "with the bearer token (Authorization header)."
+            )
+        if method in BODY_METHODS and _has_body(headers) and not _is_json(headers.get("content-type", "")):
+            return 415, "unsupported-media-type", "Unsupported media type", (
+                "Request bodies are JSON: send Content-Type: application/json."
+            )
+        return None
+
+    def _cross_site(self, scope: dict[str, Any], headers: dict[str, str]) -> bool:
+        if "authorization" in headers or self.auth_cookie not in _cookies(headers):
+            return False  # a bearer client, or nobody signed in: no ambient credentials at stake
+        origin = headers.get("origin", "").lower()
+        if origin:
+            own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}".lower()
+            return origin not in (own, self.public_origin)
+        site = headers.get("sec-fetch-site", "").lower()
+        if site:
+            return site not in ("same-origin", "none")
+        return False  # no browser sends neither on a cross-site write
+
+    def _with_headers(self, scope: dict[str, Any], send: Any) -> Any:
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                present = list(message.get("headers", []))
+                content_type = next((v for k, v in present if k.lower() == b"content-type"), b"")
+                extra = [*_COMMON, (b"content-security-policy", _policy(scope["path"], content_type))]
+                if scope.get("scheme") == "https":
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                names = {k.lower() for k, _ in present}
+                message["headers"] = present + [(k, v) for k, v in extra if k not in names]
+            await send(message)
+
+        return send_with_headers
+
+
+def _cookies(headers: dict[str, str]) -> set[str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # noqa: BLE001 - a malformed cookie header carries no session
+        return set()
+    return set(jar)
+
+
+def _has_body(headers: dict[str, str]) -> bool:
+    length = headers.get("content-length", "").strip()
+    return (length not in ("", "0")) or "transfer-encoding" in headers
+
+
+def _is_form(headers: dict[str, str]) -> bool:
+    return headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded")
+
+
+async def _checked_form(receive: Any) -> tuple[Any, tuple[int, str, str, str] | None]:
+    """Read a form body whole (forms are small), refuse a NUL in it, else hand it on unchanged."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return _replay([message]), None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body = b"".join(chunks)
+    if b"%00" in body or b"\x00" in body:
+        return receive, (400, "bad-request", "Bad request", "Form fields must not contain NUL characters.")
+    return _replay([{"type": "http.request", "body": body, "more_body": False}], receive), None
+
+
+def _replay(messages: list[dict[str, Any]], then: Any = None) -> Any:
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _problem(scope: dict[str, Any], send: Any, status: int, slug: str, title: str, detail: str) -> None:
+    body = json.dumps({
+        "type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, "instance": scope["path"],
+    }).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+    ]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class TooDeep(DomainError):
+    slug = "bad-request"
+    title = "Bad request"
+
+
+class JsonRequest(Request[Any, Any, Any]):
+    """A request whose JSON nested too deeply for the decoder is refused with 400, not a 500."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise TooDeep("The JSON body is nested too deeply.") from None

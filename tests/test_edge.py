@@ -1,0 +1,179 @@
+"""The edge of the app as an attacker meets it: cross-site requests, media types, security
+headers, NUL characters, deep JSON, lax types and calendar edges get a 4xx problem, never a 5xx."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+
+from backend.logs import JsonFormatter
+from tests.conftest import PASSWORD, Api, make_client, make_engagement
+from tests.portal_helpers import CSRF, generate_and_release, portal_world
+from tests.smtp_server import SmtpTestServer
+
+PAGE_CSP = re.compile(r"script-src 'self';")
+
+
+async def _cookie_session(api: Api) -> None:
+    response = await api.post("/auth/login", None, json={"email": "consultant@example.de", "password": PASSWORD})
+    assert response.status_code == 200 and "desk_token" in api.http.cookies
+
+
+async def test_cookie_signed_api_writes_from_another_site_are_refused(api: Api) -> None:
+    await _cookie_session(api)
+    evil = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+    forged = await api.http.post("/api/v1/clients", content=b'{"name": "Evil GmbH"}', headers=evil)
+    assert forged.status_code == 403 and forged.json()["type"] == "/problems/cross-site"
+    forged_json = await api.http.post("/api/v1/clients", json={"name": "Evil GmbH"},
+                                      headers={"Origin": "https://evil.example"})
+    assert forged_json.status_code == 403
+    cross_site = await api.http.post("/api/v1/clients", json={"name": "Evil GmbH"},
+                                     headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross_site.status_code == 403
+    plain = await api.http.post("/api/v1/clients", content=b'{"name": "Plain GmbH"}',
+                                headers={"Content-Type": "text/plain", "Origin": "https://testserver.local"})
+    assert plain.status_code == 415 and plain.headers["content-type"] == "application/problem+json"
+    own = await api.http.post("/api/v1/clients", json={"name": "Eigene GmbH"},
+                              headers={"Origin": "https://testserver.local", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 201
+    assert [c["name"] for c in (await api.get("/clients")).json()["items"]] == ["Eigene GmbH"]
+
+
+async def test_bearer_clients_are_not_subject_to_the_origin_check_but_must_send_json(api: Api) -> None:
+    ok = await api.post("/clients", json={"name": "Script GmbH"}, headers={"Origin": "https://elsewhere.example"})
+    assert ok.status_code == 201
+    form = await api.post("/clients", content=b"name=Form+GmbH",
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 415
+    bodyless = await api.post("/auth/logout")
+    assert bodyless.status_code == 204
+
+
+async def test_security_headers_on_pages_portal_api_errors_and_pdfs(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", "eva@alpha.de")
+    share = await api.post(f"/documents/{world['proposal']['id']}/share-links", json={"valid_days": 3})
+    answers = {
+        "page": await api.http.get("/login"),
+        "portal": await api.http.get("/portal/login"),
+        "api": await api.get("/clients"),
+        "not found": await api.http.get("/nowhere"),
+        "405": await api.http.delete("/api/v1/auth/login"),
+        "pdf": await api.http.get(share.json()["url"].split("testserver.local", 1)[-1]),
+    }
+    for name, answer in answers.items():
+        headers = answer.headers
+        assert headers["x-content-type-options"] == "nosniff", name
+        assert headers["x-frame-options"] == "DENY", name
+        assert headers["referrer-policy"] == "same-origin", name
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], name
+        assert "x-request-id" in headers, name
+    for name in ("page", "portal"):
+        policy = answers[name].headers["content-security-policy"]
+        assert PAGE_CSP.search(policy) and "unsafe-inline" not in policy.split("style-src")[0], policy
+        assert "<script>" not in answers[name].text and " on" not in re.sub(r"\s+", " ", answers[name].text).split(">")[0]
+    assert answers["pdf"].headers["content-type"] == "application/pdf"
+    assert answers["page"].headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_no_page_has_inline_script_or_handlers(api: Api) -> None:
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "backend" / "ui" / "templates"
+    for template in templates.rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
+        assert not re.search(r"\son[a-z]+\s*=", text), template
+
+
+async def test_deep_json_is_a_400_without_a_traceback(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    deep = b"[" * 1000 + b"]" * 1000
+    for path, who in (("/auth/login", None), ("/portal/sessions", None), ("/clients", "consultant"),
+                      ("/portal/login-links", None)):
+        response = await api.post(path, who, content=deep, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["detail"] == "The JSON body is nested too deeply."
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("path", ["/share-links", "/share-links/1/revoke", "/documents/1/release",
+                                  "/documents/1/share-links", "/clients", "/documents/1/render"])
+async def test_options_answers_with_the_allowed_methods(api: Api, path: str) -> None:
+    response = await api.http.options(f"/api/v1{path}")
+    assert response.status_code == 204, response.text
+    assert "OPTIONS" in response.headers["allow"]
+
+
+async def test_nul_characters_are_refused_before_the_database(api: Api, smtp_server: SmtpTestServer) -> None:
+    for path in ("/clients?city=a%00b", "/audit-events?entity_type=a%00b", "/documents?iso_week=2026%00",
+                 "/jobs/abc%00def"):
+        response = await api.http.get(f"/api/v1{path}", headers=api.auth())
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["type"] == "/problems/bad-request"
+    page = await api.http.get("/login")
+    token = CSRF.search(page.text).group(1)
+    login = await api.http.post("/login", data={"email": "a\x00b@example.de", "password": "x", "_csrf_token": token})
+    assert login.status_code == 400
+    await api.post("/auth/login", None, json={"email": "consultant@example.de", "password": PASSWORD})
+    search = await api.http.get("/clients?q=M%00ller")
+    assert search.status_code == 400
+    portal = await api.http.post("/portal/login", data={"email": "x\x00@y.de", "_csrf_token": token})
+    assert portal.status_code == 400
+
+
+async def test_dates_beyond_the_calendar_and_numbers_for_dates_are_refused(api: Api) -> None:
+    client = await make_client(api)
+    for day in ("0001-01-01", "9999-12-31", "1989-12-31", "2100-01-01"):
+        response = await api.post("/engagements", json={
+            "client_id": client["id"], "title": "T", "start_date": day, "duration_weeks": 8, "fixed_fee": "1",
+        })
+        assert response.status_code == 422, (day, response.text)
+        assert response.json()["errors"][0]["path"] == "body.start_date"
+    engagement = await make_engagement(api, client["id"])
+    base = {"engagement_id": engagement["id"], "kind": "kickoff", "title": "Kickoff",
+            "starts_at": "2026-11-03T09:00:00+01:00", "ends_at": "2026-11-03T12:00:00+01:00"}
+    for starts_at in (0, 1767225600, "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00+00:00"):
+        response = await api.post("/workshops", json=base | {"starts_at": starts_at})
+        assert response.status_code == 422, (starts_at, response.text)
+    patched = await api.patch(f"/engagements/{engagement['id']}",
+                              json={"start_date": "9999-12-31", "version": engagement["version"]})
+    assert patched.status_code == 422
+    page = await api.http.get(f"/engagements/{engagement['id']}", headers=api.auth())
+    assert page.status_code in (200, 303)
+
+
+async def test_request_bodies_are_strict_about_json_types(api: Api) -> None:
+    client = await make_client(api)
+    base = {"client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 8,
+            "fixed_fee": "1000.00"}
+    for field, value in (("duration_weeks", "8"), ("duration_weeks", True), ("duration_weeks", 8.0),
+                         ("client_id", "1"), ("review_before_send", 0), ("review_before_send", "true"),
+                         ("fixed_fee", 0), ("fixed_fee", 1000.5), ("title", 5)):
+        response = await api.post("/engagements", json=base | {field: value})
+        assert response.status_code == 422, (field, value, response.text)
+        assert f"body.{field}" in {e["path"] for e in response.json()["errors"]}, (field, response.json())
+    ok = await api.post("/engagements", json=base | {"review_before_send": True, "fixed_fee": "1000.5"})
+    assert ok.status_code == 201 and ok.json()["fixed_fee"] == "1000.50"
+    contact = await api.post("/contacts", json={"client_id": client["id"], "name": "X", "email": "x@y.de",
+                                                "portal_access": 1})
+    assert contact.status_code == 422
+
+
+async def test_a_csrf_refusal_is_logged_as_such_with_its_request_id(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="desk.access")
+    refused = await api.http.post("/login", data={"email": "a@b.de", "password": "x"})
+    assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
+    rid = refused.headers["x-request-id"]
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "desk.access"]
+    assert [(line["status"], line["request_id"]) for line in lines] == [(403, rid)]
+
+
+async def test_released_documents_stay_downloadable(api: Api, smtp_server: SmtpTestServer) -> None:
+    # The release path still works behind the edge checks (bodiless POSTs are not JSON bodies).
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    document = await generate_and_release(api, engagement["id"])
+    assert document["sent_at"] is not None
