@@ -92,9 +92,8 @@ def seed_demo_cmd(if_empty: bool) -> None:
 @click.option("--no-worker", is_flag=True, help="Serve only; run `desk worker` separately")
 def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> None:
     """Migrate, load demo data into an empty database, serve the API and run the job worker."""
-    from backend.demo import CLIENT_USER_EMAIL, DEMO_ADMIN_EMAIL
-
     from backend import logs
+    from backend.demo import CLIENT_USER_EMAIL, DEMO_ADMIN_EMAIL
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -148,12 +147,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
 def worker(burst: bool) -> None:
     """Run the job worker (documents, weekly digests)."""
-    from backend import logs
-    from backend.worker import make_worker
-
     import time
 
     from redis.exceptions import RedisError
+
+    from backend import logs
+    from backend.worker import make_worker
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)

@@ -62,9 +62,16 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     portal_link_ttl_minutes: int = 20
     share_link_days: int = 30
-    # Sign-in links one email address (and one IP address) may request per hour.
+    # Sign-in links per hour: for one address from one source (a browser that signed in to it
+    # before, else an IP address), from one IP address, and for one address from unknown sources.
     login_links_per_email_hour: int = 5
     login_links_per_ip_hour: int = 30
+    login_links_per_account_hour: int = 20
+    # Password sign-in: wrong passwords from one source before it must wait (1, 2, 4 … minutes),
+    # and hourly ceilings per IP address and per account for sources that never signed in.
+    login_free_failures: int = 5
+    login_failures_per_ip_hour: int = 50
+    login_failures_per_account_hour: int = 20
     # PDF downloads per minute, per signed-in user or per IP address on a share link.
     downloads_per_minute: int = 30
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import Field, create_model
 from sqlalchemy import ColumnElement, Select, bindparam
 from sqlalchemy import delete as sa_delete
 from sqlmodel import SQLModel, func, select
@@ -90,11 +91,24 @@ class Resource:
     # Validates a row's merged values on PATCH; defaults to `create`. Differs only when the
     # create body has write-only fields (a password) that the row does not keep.
     check: type[Strict] | None = None
+    # Read fields that are the consultancy's own (internal notes, budget, error details): left
+    # out of what a client user reads. Each needs a default in the read schema.
+    internal: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.create is not None and self.update is None:
             name = self.create.__name__.removesuffix("Create") + "Update"
             self.update = make_update_model(self.create, name, exclude=self.immutable)
+        self.client_read = without_internal(self.read, self.internal)
+
+
+def without_internal(read: type[SQLModel], internal: tuple[str, ...]) -> type[SQLModel]:
+    """The read schema as a client user gets it: the internal fields are read but never written
+    out (the documented schema stays the team's, in which they are optional)."""
+    if not internal:
+        return read
+    hidden = {name: (read.model_fields[name].annotation, Field(default=None, exclude=True)) for name in internal}
+    return create_model(f"{read.__name__}ForClient", __base__=read, **hidden)  # type: ignore[call-overload]
 
 
 def _is_client(user: Any) -> bool:
@@ -108,6 +122,10 @@ class CrudService:
         fields = resource.read.model_fields
         self._read_columns = [c for c in self.model.__table__.columns if c.name in fields]  # type: ignore[attr-defined]
         self._statements: dict[tuple[Any, ...], tuple[Select, Select]] = {}
+
+    def read_model(self, user: Any) -> type[SQLModel]:
+        """The read schema for this viewer: a client user's leaves out the internal fields."""
+        return self.r.client_read if _is_client(user) else self.r.read
 
     # -- reading -------------------------------------------------------------------------
     def _hidden_from(self, user: Any) -> bool:
@@ -147,7 +165,7 @@ class CrudService:
         connection = await session.connection()
         result = await connection.execute(rows, {**params, "limit": limit, "offset": offset})
         names = tuple(result.keys())
-        validate = self.r.read.__pydantic_validator__.validate_python
+        validate = self.read_model(user).__pydantic_validator__.validate_python
         items = [validate(dict(zip(names, row, strict=True))) for row in result.all()]
         if len(items) < limit and (items or not offset):
             total = offset + len(items)  # a short page is the last one: no need to count

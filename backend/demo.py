@@ -22,7 +22,6 @@ from backend.config import get_settings
 from backend.deliverables.models import Deliverable, DeliverableKind, DeliverableStatus
 from backend.engagements.models import Engagement, EngagementStatus, PricingModel, Rag, StatusUpdate
 from backend.enums import Language, Role
-from backend.pilots.scoring import idea_score
 from backend.pilots.models import (
     Direction,
     Kpi,
@@ -33,6 +32,7 @@ from backend.pilots.models import (
     ProcessArea,
     UseCaseIdea,
 )
+from backend.pilots.scoring import idea_score
 from backend.workshops.models import Workshop, WorkshopAttendee, WorkshopKind
 
 DEMO_ADMIN_EMAIL = "admin@engagement-desk.de"

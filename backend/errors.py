@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.response import Redirect
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.exceptions import NotFoundException as LitestarNotFound
-from litestar.exceptions import PermissionDeniedException
+from litestar.response import Redirect
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,

@@ -16,17 +16,22 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Protocol, runtime_checkable
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import aiosmtplib
-from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
+from aiosmtplib.email import extract_recipients, extract_sender
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+
+# How messages go on the wire and into .eml files: SMTP's CRLF, and header values stored raw (the
+# address headers of backend.mail_layout) left as they were folded; the default would refold
+# long ones, and Python's folding can drop a display name's quotes.
+WIRE_POLICY = email.policy.SMTP.clone(refold_source="none")
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +188,8 @@ END_OF_DATA = b".\r\n"
 
 def _wire_body(message: EmailMessage) -> bytes:
     """The DATA payload as aiosmtplib would send it (CRLF, dot-stuffed), without the final dot."""
-    return PERIOD_REGEX.sub(b"..", normalize_message_line_endings(flatten_message(message)))
+    # Our messages carry no Bcc header, which aiosmtplib's own flattening would have to drop.
+    return PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message.as_bytes(policy=WIRE_POLICY)))
 
 
 async def _write_all(smtp: aiosmtplib.SMTP, data: bytes, timeout: float) -> None:
@@ -298,7 +304,7 @@ class OutboxMailer:
     def _write_temp(self, message: EmailMessage) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         # The SMTP policy gives CRLF line endings: the file is byte-for-byte what goes on the wire.
-        data = message.as_bytes(policy=email.policy.SMTP)
+        data = message.as_bytes(policy=WIRE_POLICY)
         fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as file:

@@ -6,8 +6,8 @@ file under ./var/; a second process on the same machine finds and reuses it.
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from arq import ArqRedis, create_pool

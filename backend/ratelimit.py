@@ -8,16 +8,29 @@ from typing import Any
 from backend.errors import TooManyRequests
 
 
-async def hit(redis: Any, bucket: str, key: str, *, limit: int, window_seconds: int) -> None:
-    """Count one attempt; raise TooManyRequests once `limit` attempts fell in the window."""
-    window = int(time.time()) // window_seconds
-    name = f"desk:rl:{bucket}:{key}:{window}"
+def _window(bucket: str, key: str, window_seconds: int) -> tuple[str, int]:
+    now = int(time.time())
+    return f"desk:rl:{bucket}:{key}:{now // window_seconds}", window_seconds - now % window_seconds
+
+
+async def hit(redis: Any, bucket: str, key: str, *, limit: int | None, window_seconds: int) -> None:
+    """Count one attempt; raise TooManyRequests once more than `limit` fell in the window."""
+    name, retry_after = _window(bucket, key, window_seconds)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.incr(name)
         pipe.expire(name, window_seconds + 1)
         count, _ = await pipe.execute()
-    if count > limit:
-        retry_after = window_seconds - int(time.time()) % window_seconds
-        raise TooManyRequests(
-            f"Too many requests; try again in {retry_after} seconds.", retry_after=retry_after
-        )
+    if limit is not None and count > limit:
+        raise _refusal(retry_after)
+
+
+async def over(redis: Any, bucket: str, key: str, *, limit: int, window_seconds: int) -> None:
+    """Raise TooManyRequests if `limit` attempts were already counted in the window (counts none)."""
+    name, retry_after = _window(bucket, key, window_seconds)
+    count = await redis.get(name)
+    if count is not None and int(count) >= limit:
+        raise _refusal(retry_after)
+
+
+def _refusal(retry_after: int) -> TooManyRequests:
+    return TooManyRequests(f"Too many requests; try again in {retry_after} seconds.", retry_after=retry_after)

@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import Example
-from litestar.di import NamedDependency
 from litestar.params import Body, PathParameter, QueryParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,7 +113,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
     handlers: dict[str, Any] = {"path": f"/{r.name}", "tags": [r.name], "list_rows": _list_handler(r, svc)}
 
     async def get_row(self: Controller, db_session: DbSession, request: Request, row_id: RowId) -> Any:
-        return read.model_validate(await svc.get(db_session, request.user, row_id))
+        return svc.read_model(request.user).model_validate(await svc.get(db_session, request.user, row_id))
 
     get_row.__annotations__["return"] = read
     handlers["get_row"] = get(

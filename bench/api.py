@@ -33,8 +33,9 @@ from httpx import ASGITransport, AsyncClient  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
 from backend.app import create_app  # noqa: E402
-from backend.auth.passwords import hash_password  # noqa: E402
 from backend.auth.models import User  # noqa: E402
+from backend.auth.passwords import hash_password  # noqa: E402
+from backend.auth.sessions import issue_token  # noqa: E402
 from backend.config import Settings  # noqa: E402
 from backend.db import make_engine, make_sessionmaker  # noqa: E402
 from backend.enums import Role  # noqa: E402
@@ -170,7 +171,7 @@ def main() -> int:
     user_id = asyncio.run(seed(settings, args.engagements))
     print(f"seeded {args.engagements} engagements with clients, contacts, pilots, KPIs, measurements and "
           f"deliverables in {time.perf_counter() - t0:.1f} s")
-    token = create_app(settings).state.auth.create_token(identifier=str(user_id))
+    token = asyncio.run(issue_token(create_app(settings), user_id))
     counts = asyncio.run(queries_per_request(settings, token, args.engagements))
 
     app_port, bare_port = free_port(), free_port()

@@ -38,6 +38,7 @@ import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from backend.app import create_app  # noqa: E402
+from backend.auth.sessions import issue_token  # noqa: E402
 from backend.config import Settings  # noqa: E402
 from backend.db import make_engine  # noqa: E402
 from bench.api import REDIS, SECRET, seed, start  # noqa: E402
@@ -125,7 +126,7 @@ def main() -> int:
     settings = Settings(env="bench", secret_key=SECRET, database_url=database_url, redis_url=REDIS,
                         queue_name="desk-bench-faults")
     user_id = asyncio.run(seed(settings, args.engagements))
-    token = create_app(settings).state.auth.create_token(identifier=str(user_id))
+    token = asyncio.run(issue_token(create_app(settings), user_id))
     port = free_port()
     env = os.environ | {"DESK_ENV": "bench", "DESK_SECRET_KEY": SECRET, "DESK_DATABASE_URL": database_url,
                         "DESK_REDIS_URL": REDIS, "DESK_QUEUE_NAME": "desk-bench-faults"}

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from litestar import Litestar
 from arq.worker import Worker
 from httpx import ASGITransport, AsyncClient
+from litestar import Litestar
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.app import create_app
 from backend.auth.passwords import hash_password
+from backend.auth.sessions import issue_token
 from backend.config import Settings
 from backend.db import make_engine
 from backend.migrate import upgrade
@@ -127,7 +128,7 @@ class Api:
             )
             user_id = result.scalar_one()
         self.users[name] = user_id
-        self.tokens[name] = self.app.state.auth.create_token(identifier=str(user_id))
+        self.tokens[name] = await issue_token(self.app, user_id)
         return user_id
 
     async def run_jobs(self, smtp_url: str | None = None, **overrides: Any) -> Worker:

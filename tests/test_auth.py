@@ -6,6 +6,7 @@ import pytest
 from litestar.exceptions import NotAuthorizedException
 
 from backend.auth.backend import VerifiedToken
+from backend.auth.sessions import issue_token
 from tests.conftest import PASSWORD, Api, make_client
 
 
@@ -57,8 +58,7 @@ async def test_deactivated_user_loses_access(api: Api) -> None:
 
 
 async def test_a_remembered_token_still_expires(api: Api) -> None:
-    token = api.app.state.auth.create_token(identifier=str(api.users["consultant"]),
-                                            token_expiration=timedelta(seconds=1))
+    token = await issue_token(api.app, api.users["consultant"], timedelta(seconds=1))
     headers = {"Authorization": f"Bearer {token}"}
     assert (await api.get("/clients", None, headers=headers)).status_code == 200
     await asyncio.sleep(2.05)  # expiry is kept in whole seconds

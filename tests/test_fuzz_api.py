@@ -36,6 +36,7 @@ from sqlalchemy import text
 
 from backend.app import create_app
 from backend.auth.passwords import hash_password
+from backend.auth.sessions import issue_token
 from backend.config import Settings
 from backend.db import make_engine
 from backend.migrate import upgrade
@@ -200,7 +201,7 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemath
     app = create_app(settings)
 
     def bearer(user_id: int) -> dict[str, str]:
-        return {"Authorization": f"Bearer {app.state.auth.create_token(identifier=str(user_id))}"}
+        return {"Authorization": f"Bearer {run_async(issue_token(app, user_id))}"}
 
     # Thousands of access-log lines would bury a failure report; server errors are still logged.
     access_log = logging.getLogger("desk.access")

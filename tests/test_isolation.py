@@ -124,3 +124,27 @@ async def test_contacts_cannot_cross_clients(api: Api, two_clients: tuple[dict, 
         "/workshop-attendees", json={"workshop_id": a["workshops"]["id"], "contact_id": b["contacts"]["id"]}
     )
     assert attendee.status_code == 422
+
+
+async def test_client_users_do_not_read_the_consultancys_internal_fields(api: Api, password_hash: str) -> None:
+    client = await api.create("clients", {"name": "Alpha GmbH", "notes": "Zahlt spät; Budget knapp"})
+    engagement = await make_engagement(api, client["id"], budget="18000.00")
+    await api.create("readiness-assessments", {
+        "client_id": client["id"], "engagement_id": engagement["id"], "phase": "start", "assessed_on": "2026-11-02",
+        "priorities": 1, "responsibility": 2, "people_enabled": 1, "pilots_in_production": 0, "kpi_practice": 1,
+        "notes": "GF skeptisch",
+    })
+    await api.add_user("client_a", "client", password_hash, client_id=client["id"])
+    internal = {"clients": "notes", "engagements": "budget", "readiness-assessments": "notes"}
+    for resource, field in internal.items():
+        staff_list = (await api.get(f"/{resource}")).json()["items"]
+        assert staff_list[0][field], (resource, field)
+        listed = (await api.get(f"/{resource}", "client_a")).json()["items"]
+        one = (await api.get(f"/{resource}/{listed[0]['id']}", "client_a")).json()
+        assert field not in listed[0] and field not in one, (resource, field)
+    readiness = (await api.get(f"/engagements/{engagement['id']}/readiness", "client_a")).json()
+    assert readiness["start"]["notes"] is None
+    assert (await api.get(f"/engagements/{engagement['id']}/readiness")).json()["start"]["notes"] == "GF skeptisch"
+    for leak in ("Zahlt spät", "18000", "GF skeptisch"):
+        for path in ("/clients", "/engagements", f"/engagements/{engagement['id']}"):
+            assert leak not in (await api.get(path, "client_a")).text

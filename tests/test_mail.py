@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import email
+import email.header
 import email.policy
+import email.utils
 import io
 import json
 import logging
@@ -21,13 +23,14 @@ import typst
 
 from backend.digests.email import digest_message
 from backend.mail import (
-    MailError,
     Mailer,
+    MailError,
     OutboxMailer,
     PermanentMailError,
     SmtpMailer,
     make_mailer,
 )
+from backend.mail_layout import new_message
 from tests.smtp_server import PERMANENT, TRANSIENT, SmtpTestServer, free_port
 
 SAMPLE = Path(__file__).resolve().parents[1] / "report_templates" / "samples" / "status_report.json"
@@ -373,3 +376,43 @@ def test_digest_defaults_to_german_for_unknown_language(status_data: dict, pdf: 
     message = digest(status_data, pdf)
     assert message["Content-Language"] == "de"
     assert message["Subject"].startswith("Statusbericht KW 48")
+
+
+# Names a contact can be given: long, with commas, quotes, umlauts, and words that would read
+# as another header or another address if their quoting were lost.
+HOSTILE_NAMES = [
+    "Müller, Sabine (Geschäftsführung) – Präzisionstechnik GmbH & Co. KG Abteilung Einkauf und Logistik",
+    'Dr. "Hans" Meier; Bcc: x@evil.example, Abteilung für sehr lange Namen, die gefaltet werden müssen',
+    'Eva "the boss" Berger, Leitung Qualitaet und Prozessmanagement, Standort Aalen-Unterkochen und Umgebung',
+    "Berger, Eva", 'Back\\slash "Quote"', "=?utf-8?q?Kein_Kodiertes_Wort?=", "Bcc: evil@example.com",
+    "Jörg Weiß", "Ünal Öztürk-Çelik, Vertrieb Süd; Région Île-de-France <boss@evil.example>",
+]
+
+
+# Runs longer than one encoded word: RFC 2047 readers join the words, Python's parser puts a
+# space between them; the address is one and the same for both.
+UNBROKEN_NAMES = ["A" * 80 + ", B", "😀" * 30, "Ölkännchen-Großhandelsgesellschaft-für-Süddeutschland-und-Österreich"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES + UNBROKEN_NAMES)
+async def test_address_headers_always_round_trip(smtp_server: SmtpTestServer, name: str) -> None:
+    message = new_message(
+        subject="Statusbericht", sender_name=name, sender="status@engagement-desk.de", recipient_name=name,
+        recipient_email="eva@alpha.de", message_id="t@engagement-desk.de", text="Text", html="<p>Text</p>",
+    )
+    await SmtpMailer.from_url(smtp_server.url).send(message)
+    received = smtp_server.messages[-1]
+    assert received.rcpt_tos == ["eva@alpha.de"]
+    head = received.raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert all(len(line) <= 78 for line in head.split("\r\n")), head
+    legacy = email.message_from_bytes(received.raw)
+    for header, address in (("To", "eva@alpha.de"), ("From", "status@engagement-desk.de")):
+        parsed = received.message[header]
+        assert not parsed.defects, (header, head)
+        assert [a.addr_spec for a in parsed.addresses] == [address], head
+        if name not in UNBROKEN_NAMES:
+            assert [a.display_name for a in parsed.addresses] == [name], head
+        # An RFC 2047 reader (mail clients; Python's older parser) sees the same one address.
+        pairs = email.utils.getaddresses([re.sub(r"\r\n(?=[ \t])", "", legacy[header])])
+        decoded = str(email.header.make_header(email.header.decode_header(pairs[0][0])))
+        assert [(decoded if "=?utf-8?" in pairs[0][0] else pairs[0][0], pairs[0][1])] == [(name, address)]

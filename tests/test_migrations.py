@@ -1,5 +1,6 @@
 """Migrations are the schema: they go up and down on both databases and match the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -8,8 +9,6 @@ from backend.db import make_engine
 from backend.migrate import downgrade, upgrade
 from backend.models import metadata
 from tests.conftest import POSTGRES_URL, reset_postgres
-
-import pytest
 
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 

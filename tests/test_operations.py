@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from httpx import ASGITransport, AsyncClient
 
 from backend.app import create_app
 from backend.config import Settings
@@ -25,7 +26,6 @@ from backend.worker import make_worker
 from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
 from tests.live_server import wait_until_answering
 from tests.smtp_server import free_port
-from httpx import ASGITransport, AsyncClient
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,7 +60,7 @@ async def test_ready_and_the_api_answer_503_when_the_database_is_unreachable(tmp
         redis_url=REDIS_URL, queue_name="desk-ready-test",
     )
     app = create_app(settings)
-    token = app.state.auth.create_token(identifier="1")
+    token = app.state.auth.create_token(identifier="1", token_unique_jwt_id="0" * 32)
     async with running_lifespan(app), AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
         response = await http.get("/ready")
         api_call = await http.get("/api/v1/engagements", headers={"Authorization": f"Bearer {token}"})

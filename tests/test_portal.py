@@ -10,7 +10,14 @@ from backend.db import utcnow
 from backend.portal.models import LoginLink
 from tests.conftest import Api
 from tests.portal_helpers import (
-    CSRF, SHARE_LINK, deliver, generate_and_release, portal_sign_in, portal_world, request_link_token, text_of,
+    CSRF,
+    SHARE_LINK,
+    deliver,
+    generate_and_release,
+    portal_sign_in,
+    portal_world,
+    request_link_token,
+    text_of,
 )
 from tests.smtp_server import SmtpTestServer
 
@@ -242,6 +249,21 @@ async def test_deleting_the_contact_or_archiving_the_client_ends_portal_access(
     assert (await api.http.get(page)).status_code == 303
     # A link mailed before the client was archived no longer signs anyone in.
     assert (await api.post("/portal/sessions", None, json={"token": unused})).status_code == 401
+
+
+async def test_share_links_end_with_the_client_and_the_contact(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    released = SHARE_LINK.search(text_of(next(m for m in smtp_server.messages if m.rcpt_tos == [EMAIL]))).group(1)
+    made = (await api.post(f"/documents/{world['proposal']['id']}/share-links", json={"valid_days": 3})).json()
+    manual = made["url"][made["url"].index("/s/"):]
+    assert (await api.http.get(released)).status_code == (await api.http.get(manual)).status_code == 200
+    assert (await api.delete(f"/contacts/{world['contact']['id']}")).status_code == 204
+    assert (await api.http.get(released)).status_code == 410  # the deleted contact's link
+    assert (await api.http.get(manual)).status_code == 200
+    assert (await api.delete(f"/clients/{world['client']['id']}")).status_code == 204
+    gone = await api.http.get(manual)
+    assert gone.status_code == 410 and "zurückgezogen" in gone.text
 
 
 async def test_portal_speaks_english_too(api: Api, smtp_server: SmtpTestServer) -> None:

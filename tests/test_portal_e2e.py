@@ -24,8 +24,8 @@ import pytest
 import redis
 
 from tests.conftest import REDIS_URL
-from tests.portal_helpers import text_of
 from tests.live_server import live_server
+from tests.portal_helpers import text_of
 from tests.smtp_server import SmtpTestServer, free_port
 from tests.test_ui_e2e import CHROMIUM, LOGIN, ROOT, browser, shot, smtp  # noqa: F401 - fixtures reused
 

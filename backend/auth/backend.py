@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, select
 
 from backend.auth.models import User
 from backend.auth.principals import Principal, Principals
+from backend.auth.sessions import AuthSession
 from backend.config import Settings
 from backend.enums import Role
 from backend.schema import MAX_ID
@@ -47,8 +48,13 @@ class VerifiedToken(Token):
         return token
 
 
-_PRINCIPAL = select(User.id, User.email, User.full_name, User.role, User.client_id, User.contact_id).where(
-    User.id == bindparam("user_id"), User.is_active.is_(True)
+# The user and the token's session in one statement: a token counts only while its user is
+# active and its session open (signing out, deactivation and client archiving take effect at once).
+_PRINCIPAL = (
+    select(User.id, User.email, User.full_name, User.role, User.client_id, User.contact_id)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), User.is_active.is_(True),
+           AuthSession.id == bindparam("session_id"), AuthSession.ended_at.is_(None))
 )
 
 
@@ -60,17 +66,20 @@ def build_auth(
             user_id = int(token.sub)
         except ValueError:
             return None
-        if not 1 <= user_id <= MAX_ID:
+        session_id = token.jti
+        if not 1 <= user_id <= MAX_ID or not isinstance(session_id, str) or len(session_id) > 32:
             return None
-        if (known := principals.get(user_id)) is not None:
+        if (known := principals.get(session_id)) is not None and known.id == user_id:
             return known
         generation = principals.generation
         # The request's own session (same connection as the handler's queries).
         session = db_config.provide_session(connection.app.state, connection.scope)
-        row = (await (await session.connection()).execute(_PRINCIPAL, {"user_id": user_id})).first()
+        params = {"user_id": user_id, "session_id": session_id}
+        row = (await (await session.connection()).execute(_PRINCIPAL, params)).first()
         if row is None:
             return None
-        principal = Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id)
+        principal = Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id,
+                              session_id)
         principals.remember(principal, generation)
         return principal
 

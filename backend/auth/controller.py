@@ -6,14 +6,19 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from litestar.security.jwt import JWTCookieAuth
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.audit.service import record
 from backend.auth.backend import AUTH_COOKIE
-from backend.auth.principals import Principal
 from backend.auth.models import LoginRequest, TokenResponse, User, UserCreate, UserRead, UserValues
-from backend.auth.service import authenticate, prepare_user
+from backend.auth.principals import Principal
+from backend.auth.service import password_sign_in, prepare_user
+from backend.auth.sessions import end_session, open_session
+from backend.auth.throttle import DEVICE_COOKIE, device_cookie
 from backend.crud import STAFF
 from backend.db import READS_ONLY
 from backend.enums import Role
+from backend.problem_docs import problem_responses
 from backend.resource import DbSession, Resource, resource_controller
 
 users = Resource(
@@ -41,36 +46,58 @@ users = Resource(
 UserController = resource_controller(users)
 
 
-def token_response(request: Request[Any, Any, Any], user: User) -> Response[TokenResponse]:
-    """A session for `user`: the JWT as HttpOnly cookie and, for API clients, in the body."""
+def client_ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def sign_in(db_session: AsyncSession, request: Request[Any, Any, Any], user: User) -> tuple[str, list[Cookie]]:
+    """A new session for `user`: its JWT, and the cookies that carry it and mark this browser as
+    one the account signs in from (see backend.auth.throttle)."""
     auth: JWTCookieAuth = request.app.state.auth
-    response = auth.login(str(user.id), response_status_code=200, send_token_as_response_body=True)
-    response.content = TokenResponse(
-        access_token=response.content["token"],
-        expires_in=int(auth.default_token_expiration.total_seconds()),
+    session_id = await open_session(db_session, user.id, auth.default_token_expiration)  # type: ignore[arg-type]
+    login = auth.login(str(user.id), token_unique_jwt_id=session_id, send_token_as_response_body=True)
+    return login.content["token"], [*login.cookies, device_cookie(request.app.state.settings, user.email)]
+
+
+async def sign_out(db_session: AsyncSession, request: Request[Any, Any, Any]) -> None:
+    await end_session(db_session, request.user.session_id)
+    await record(db_session, actor=request.user, action="logout", entity_type="user", entity_id=request.user.id)
+
+
+async def token_response(db_session: AsyncSession, request: Request[Any, Any, Any], user: User) -> Response[TokenResponse]:
+    """A session for `user`: the JWT as HttpOnly cookie and, for API clients, in the body."""
+    token, cookies = await sign_in(db_session, request, user)
+    body = TokenResponse(
+        access_token=token,
+        expires_in=int(request.app.state.auth.default_token_expiration.total_seconds()),
         user=UserRead.model_validate(user),
     )
-    return response
+    return Response(body, status_code=200, cookies=cookies)
 
 
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/login", operation_id="login", summary="Exchange email + password for a JWT (also set as cookie)")
+    @post("/login", operation_id="login", responses=problem_responses(401, 429),
+          summary="Exchange email + password for a JWT (also set as cookie); wrong guesses slow down (429)")
     async def login(
         self, db_session: DbSession, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
     ) -> Response[TokenResponse]:
-        user = await authenticate(db_session, email=data.email, password=data.password)
-        return token_response(request, user)
+        user = await password_sign_in(
+            db_session, request.app.state.queue, request.app.state.settings, email=data.email,
+            password=data.password, ip=client_ip(request), device=request.cookies.get(DEVICE_COOKIE),
+        )
+        return await token_response(db_session, request, user)
 
     # Declared as a response cookie rather than set on a Response[None], which OpenAPI would
     # document as a JSON body that a 204 never has.
-    @post("/logout", operation_id="logout", summary="Clear the auth cookie", status_code=204,
+    @post("/logout", operation_id="logout", summary="End this session: its token is refused from now on",
+          status_code=204,
           response_cookies=[Cookie(key=AUTH_COOKIE, path="/", expires=0, max_age=0,
                                    description="Clears the session cookie")])
-    async def logout(self) -> None:
-        return None
+    async def logout(self, db_session: DbSession, request: Request[Principal, Any, Any]) -> None:
+        await sign_out(db_session, request)
 
     @get("/me", operation_id="me", summary="The signed-in user", opt={READS_ONLY: True})
     async def me(self, db_session: DbSession, request: Request[Principal, Any, Any]) -> UserRead:

@@ -27,6 +27,9 @@ class User(Row, UserBase, table=True):
     last_login_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
     # Portal users are made on a contact's first sign-in link; they never have a password.
     contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL", unique=True)
+    # Who made the user inactive: "admin" stands until an admin lifts it; "system" (the contact
+    # lost portal access, the client was archived) is lifted by a sign-in once access is back.
+    deactivated_by: str | None = Field(default=None, sa_type=String(10))
 
 
 class UserCreate(UserBase, Strict):
@@ -42,6 +45,7 @@ class UserValues(UserBase, Strict):
 class UserRead(UserBase, RowRead):
     last_login_at: datetime | None = None
     contact_id: int | None = None
+    deactivated_by: str | None = None
 
 
 class LoginRequest(Strict):

@@ -28,6 +28,7 @@ from backend.db import WRITTEN_KEY
 from backend.enums import Role
 
 CHANNEL = "desk_users"
+SESSIONS_TABLE = "auth_sessions"
 APPLICATION_NAME = "desk-user-changes"  # how the LISTEN connection shows in pg_stat_activity
 TTL_SECONDS = 10.0
 KEEPALIVE_SECONDS = 5.0
@@ -47,13 +48,17 @@ class Principal:
     role: Role
     client_id: int | None
     contact_id: int | None
+    # The sign-in session the request's token belongs to (ended by signing out).
+    session_id: str = ""
 
 
 class Principals:
-    """Principals by user id, remembered only while every change to users is heard of."""
+    """Principals by session, remembered only while every change to users and their sessions
+    is heard of."""
 
     def __init__(self) -> None:
-        self._known: dict[int, tuple[Principal, float]] = {}
+        self._known: dict[str, tuple[Principal, float]] = {}
+        self._sessions_of: dict[int, set[str]] = {}
         self._live = False
         # Bumped by every change: a principal read before a change is not remembered after it.
         self.generation = 0
@@ -62,8 +67,8 @@ class Principals:
     def live(self) -> bool:
         return self._live
 
-    def get(self, user_id: int) -> Principal | None:
-        entry = self._known.get(user_id)
+    def get(self, session_id: str) -> Principal | None:
+        entry = self._known.get(session_id)
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
@@ -72,15 +77,25 @@ class Principals:
         if self._live and generation == self.generation:
             if len(self._known) >= _LIMIT:
                 self._known.clear()
-            self._known[principal.id] = (principal, time.monotonic() + TTL_SECONDS)
+                self._sessions_of.clear()
+            self._known[principal.session_id] = (principal, time.monotonic() + TTL_SECONDS)
+            self._sessions_of.setdefault(principal.id, set()).add(principal.session_id)
 
     def forget(self, user_id: int | None = None) -> None:
-        """Forget one user (or everyone, with None)."""
+        """Forget one user's sessions (or everyone's, with None)."""
         self.generation += 1
         if user_id is None:
             self._known.clear()
+            self._sessions_of.clear()
         else:
-            self._known.pop(user_id, None)
+            for session_id in self._sessions_of.pop(user_id, ()):
+                self._known.pop(session_id, None)
+
+    def forget_session(self, session_id: str) -> None:
+        self.generation += 1
+        entry = self._known.pop(session_id, None)
+        if entry is not None:
+            self._sessions_of.get(entry[0].id, set()).discard(session_id)
 
     def hear(self, live: bool) -> None:
         """The change feed came up or went down; either way nothing remembered can be trusted."""
@@ -150,5 +165,9 @@ def _note_changed_users(session: Session, _flush_context: Any) -> None:
 def _forget_changed_users(session: Session) -> None:
     principals = session.info.get(SESSION_INFO_KEY)
     for table, row_id in session.info.pop(WRITTEN_KEY, ()):
-        if principals is not None and table == User.__tablename__:
+        if principals is None:
+            continue
+        if table == User.__tablename__:
             principals.forget(row_id)
+        elif table == SESSIONS_TABLE:
+            principals.forget_session(row_id)

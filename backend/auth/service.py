@@ -8,9 +8,31 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.audit.service import record
 from backend.auth.models import User
 from backend.auth.passwords import hash_password, verify_password
+from backend.auth.sessions import end_sessions_of
+from backend.auth.throttle import Source, check_login, login_failed, login_succeeded
+from backend.config import Settings
 from backend.db import utcnow
 from backend.enums import Role
 from backend.errors import Invalid, Unauthorized
+
+ADMIN, SYSTEM = "admin", "system"
+
+
+async def password_sign_in(
+    session: AsyncSession, redis: Any, settings: Settings, *, email: str, password: str, ip: str | None,
+    device: str | None,
+) -> User:
+    """Check a password under the guessing limits (see backend.auth.throttle): a source that
+    must wait is refused before the password is looked at."""
+    source = Source.of(settings, email, ip, device)
+    await check_login(redis, settings, source)
+    try:
+        user = await authenticate(session, email=email, password=password)
+    except Unauthorized:
+        await login_failed(redis, source)
+        raise
+    await login_succeeded(redis, source)
+    return user
 
 
 async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
@@ -40,6 +62,11 @@ async def prepare_user(session: AsyncSession, values: dict[str, Any], row: User 
             raise Invalid.field("body.email", "a user with this email already exists")
     if (password := values.pop("password", None)) is not None:
         values["password_hash"] = hash_password(password)
+    if "is_active" in values and row is not None:
+        # An admin's deactivation stands until an admin lifts it (a portal sign-in does not).
+        values["deactivated_by"] = None if values["is_active"] else ADMIN
+        if not values["is_active"]:
+            await end_sessions_of(session, row.id)  # type: ignore[arg-type]
     return values
 
 

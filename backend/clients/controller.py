@@ -20,11 +20,14 @@ from backend.engagements.service import client_id_of
 from backend.enums import Language
 from backend.errors import Invalid
 from backend.portal.access import end_client_access, end_portal_access
+from backend.portal.sharing import revoke_links_of_contact
 from backend.resource import Resource, resource_controller
+
 
 # Archiving a client or deleting a contact ends their portal sessions in the same transaction.
 async def _end_contact_access(session: AsyncSession, row: Contact, actor: Any) -> None:
     await end_portal_access(session, row.id, actor)  # type: ignore[arg-type]
+    await revoke_links_of_contact(session, row.id)  # type: ignore[arg-type]
 
 
 async def _end_client_access(session: AsyncSession, row: Client, actor: Any) -> None:
@@ -42,6 +45,7 @@ clients = Resource(
     default_sort="name",
     client_scope=lambda client_id: Client.id == client_id,
     archive_field="archived_at",
+    internal=("notes",),
     on_delete=_end_client_access,
     example={
         "name": "Müller Präzisionstechnik GmbH",
@@ -114,6 +118,7 @@ assessments = Resource(
     default_sort="assessed_on",
     client_scope=lambda client_id: ReadinessAssessment.client_id == client_id,
     prepare=_engagement_of_client,
+    internal=("notes",),
     example={
         "client_id": 1,
         "engagement_id": 1,

@@ -8,7 +8,13 @@ from litestar.params import PathParameter
 from sqlmodel import SQLModel
 
 from backend.crud import STAFF, CrudService, Resource
-from backend.digests.models import DeliveryRead, DeliveryStatus, DigestDelivery, DigestQueued, DigestRequest
+from backend.digests.models import (
+    DeliveryRead,
+    DeliveryStatus,
+    DigestDelivery,
+    DigestQueued,
+    DigestRequest,
+)
 from backend.digests.service import current_week, plan_digest
 from backend.engagements.resources import engagement_service
 from backend.engagements.service import in_client
@@ -31,6 +37,7 @@ deliveries = Resource(
     default_sort="-id",
     client_scope=lambda client_id: in_client(DigestDelivery.engagement_id, client_id),
     writable=False,
+    internal=("last_error",),
 )
 DeliveryController = resource_controller(deliveries, CrudService(deliveries))
 

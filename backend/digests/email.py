@@ -12,8 +12,12 @@ import re
 from email.message import EmailMessage
 from typing import Any
 
-from backend.mail_layout import FONT, NEUTRAL, escape as _escape, link as _link, new_message, one_line as _one_line
-from backend.mail_layout import p as _p, page as _page
+from backend.mail_layout import FONT, NEUTRAL, new_message
+from backend.mail_layout import escape as _escape
+from backend.mail_layout import link as _link
+from backend.mail_layout import one_line as _one_line
+from backend.mail_layout import p as _p
+from backend.mail_layout import page as _page
 
 TEXT: dict[str, dict[str, str]] = {
     "de": {

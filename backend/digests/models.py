@@ -4,13 +4,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
+from pydantic import field_validator
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
 from backend.enums import Language
 from backend.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week
-from pydantic import field_validator
 
 
 class DeliveryStatus(StrEnum):
@@ -49,7 +49,7 @@ class DeliveryRead(RowRead):
     language: Language
     status: DeliveryStatus
     attempts: int
-    last_error: str | None
+    last_error: str | None = None
     document_id: int | None
     message_id: str | None
     sent_at: datetime | None

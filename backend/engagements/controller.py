@@ -7,6 +7,7 @@ from litestar import Request, get, post
 from backend.clients.models import ReadinessComparison
 from backend.clients.service import readiness_comparison
 from backend.crud import STAFF
+from backend.digests.service import approve_and_send
 from backend.engagements.models import EngagementRead, StatusUpdateRead
 from backend.engagements.resources import (
     engagement_service,
@@ -14,11 +15,11 @@ from backend.engagements.resources import (
     status_update_service,
     status_updates,
 )
-from backend.digests.service import approve_and_send
-from backend.schema import Strict
+from backend.enums import Role
 from backend.pilots.results_read import EngagementResultRead
 from backend.pilots.service import engagement_results
 from backend.resource import DbSession, RowId, example_body, resource_controller, role_guard
+from backend.schema import Strict
 
 
 class EngagementController(resource_controller(engagements, engagement_service)):  # type: ignore[misc]
@@ -31,7 +32,13 @@ class EngagementController(resource_controller(engagements, engagement_service))
         self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
     ) -> ReadinessComparison:
         await engagement_service.get(db_session, request.user, row_id)
-        return await readiness_comparison(db_session, row_id)
+        comparison = await readiness_comparison(db_session, row_id)
+        if request.user.role == Role.client:
+            # The consultant's notes on an assessment are internal (see the assessments resource).
+            for phase in ("start", "end"):
+                if (assessment := getattr(comparison, phase)) is not None:
+                    setattr(comparison, phase, assessment.model_copy(update={"notes": None}))
+        return comparison
 
     @get(
         "/{row_id:int}/results",

@@ -63,6 +63,7 @@ engagements = Resource(
     default_sort="-start_date",
     client_scope=lambda client_id: Engagement.client_id == client_id,
     machine=ENGAGEMENT_FLOW,
+    internal=("budget",),
     delete_guard=_only_drafts,
     example={
         "client_id": 1,

@@ -15,9 +15,9 @@ from backend.pilots.results import (
     MeasurementInput,
     PilotInput,
     PilotResult,
+    ResultStatus,
     ReturnStatus,
     RoundedFigures,
-    ResultStatus,
 )
 
 VALUE_PLACES = Decimal("0.0001")

@@ -19,6 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record
 from backend.auth.models import User
+from backend.auth.service import ADMIN, SYSTEM
+from backend.auth.sessions import end_sessions_of
 from backend.clients.models import Client, Contact
 from backend.config import Settings
 from backend.db import unit_of_work, utcnow
@@ -90,9 +92,10 @@ async def _user_with_address(session: AsyncSession, contact: Contact) -> User | 
 
 
 def _may_sign_in_as(user: User | None, contact: Contact) -> bool:
-    """False when the contact's address belongs to a team member or another client's user."""
+    """False when the contact's address belongs to a team member or another client's user, or
+    to a user an admin deactivated."""
     return user is None or (user.role == Role.client and user.client_id == contact.client_id
-                            and user.contact_id in (None, contact.id))
+                            and user.contact_id in (None, contact.id) and user.deactivated_by != ADMIN)
 
 
 async def check_link(session: AsyncSession, token: str) -> LoginLink:
@@ -145,8 +148,17 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
         await record(session, actor=None, action="create", entity_type="user", entity_id=user.id,
                      after={"contact_id": contact.id, "role": "client"})
         return user
-    user.contact_id, user.client_id, user.is_active = contact.id, contact.client_id, True
+    if not user.is_active and user.deactivated_by == ADMIN:
+        raise Unauthorized(
+            "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
+        )
+    restored = not user.is_active
+    user.contact_id, user.client_id, user.is_active, user.deactivated_by = contact.id, contact.client_id, True, None
     session.add(user)
+    if restored:
+        # Access had ended with the contact's portal access or the client; both are back.
+        await record(session, actor=None, action="portal_access_restored", entity_type="user", entity_id=user.id,
+                     after={"contact_id": contact.id})
     return user
 
 
@@ -163,6 +175,7 @@ async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -
 
 async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
     for user in (await session.exec(select(User).where(*where, User.is_active.is_(True)))).all():
-        user.is_active = False
+        user.is_active, user.deactivated_by = False, SYSTEM
         session.add(user)
+        await end_sessions_of(session, user.id)  # type: ignore[arg-type]
         await record(session, actor=actor, action="portal_access_ended", entity_type="user", entity_id=user.id)

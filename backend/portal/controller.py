@@ -7,14 +7,14 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import PathParameter, QueryParameter
 
-from backend.auth.controller import token_response
+from backend.auth.controller import client_ip, token_response
 from backend.auth.models import TokenResponse
+from backend.auth.throttle import DEVICE_COOKIE, Source, count_link_request
 from backend.crud import EVERYONE, STAFF
 from backend.deliverables.models import DeliverableRead
 from backend.engagements.resources import engagement_service
 from backend.enums import Role
 from backend.errors import NotFound
-from backend.problem_docs import problem_responses
 from backend.portal import access, decisions, release, sharing
 from backend.portal.jobs import enqueue_login_link
 from backend.portal.models import (
@@ -28,6 +28,7 @@ from backend.portal.models import (
     ShareLinkRead,
     SignOffRequest,
 )
+from backend.problem_docs import problem_responses
 from backend.ratelimit import hit
 from backend.reports.controller import pdf_response
 from backend.resource import DbSession, Limit, Offset, RowId, example_body, role_guard
@@ -37,16 +38,10 @@ CLIENTS = frozenset({Role.client})
 LINK_SENT = "If this address has access to the client portal, a sign-in link is on its way."
 
 
-def client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def limit_login_links(request: Request[Any, Any, Any], email: str) -> None:
-    settings, redis = request.app.state.settings, request.app.state.queue
-    await hit(redis, "login-link-ip", client_ip(request) or "-", limit=settings.login_links_per_ip_hour,
-              window_seconds=3600)
-    await hit(redis, "login-link-email", email.strip().lower(), limit=settings.login_links_per_email_hour,
-              window_seconds=3600)
+    settings = request.app.state.settings
+    source = Source.of(settings, email, client_ip(request), request.cookies.get(DEVICE_COOKIE))
+    await count_link_request(request.app.state.queue, settings, source)
 
 
 class PortalSessionController(Controller):
@@ -72,7 +67,7 @@ class PortalSessionController(Controller):
         data: example_body(SessionRequest, {"token": "the-token-from-the-emailed-link"}),  # type: ignore[valid-type]
     ) -> Response[TokenResponse]:
         user = await access.redeem(db_session, data.token, ip=client_ip(request))
-        return token_response(request, user)
+        return await token_response(db_session, request, user)
 
 
 class DecisionController(Controller):

@@ -12,12 +12,12 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.audit.service import record
+from backend.auth.controller import client_ip, sign_in, sign_out
 from backend.clients.models import Client, Contact
 from backend.engagements.models import EngagementRead
 from backend.errors import DomainError, Invalid, TooManyRequests, VersionConflict
 from backend.portal import access, decisions, overview
-from backend.portal.controller import CLIENTS, client_ip, limit_login_links, open_share_link
+from backend.portal.controller import CLIENTS, limit_login_links, open_share_link
 from backend.portal.ics import workshop_calendar
 from backend.portal.jobs import enqueue_login_link
 from backend.portal.models import AcceptanceRequest, SignOffRequest
@@ -99,13 +99,12 @@ class PortalPages(Controller):
             await db_session.rollback()
             context = page_context(request, error=_refusal_text(request, exc), token=None)
             return Template("portal/confirm.html", context=context, status_code=exc.status_code)
-        session_cookie = request.app.state.auth.login(str(user.id))
-        return Redirect("/portal", cookies=session_cookie.cookies, status_code=303)
+        _, cookies = await sign_in(db_session, request, user)
+        return Redirect("/portal", cookies=cookies, status_code=303)
 
     @post("/logout", status_code=303)
     async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
-        await record(db_session, actor=request.user, action="portal_logout", entity_type="user",
-                     entity_id=request.user.id)
+        await sign_out(db_session, request)
         response = Redirect("/portal/login", status_code=303)
         response.delete_cookie(request.app.state.auth.key, path="/")
         return response

@@ -10,17 +10,18 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record, snapshot
+from backend.clients.models import Client
 from backend.clients.service import require_contact_of_client
 from backend.config import Settings
-from backend.db import utcnow
-from backend.engagements.service import client_id_of
 from backend.crud import STAFF, CrudService, Resource
+from backend.db import utcnow
+from backend.engagements.models import Engagement
+from backend.engagements.service import client_id_of
 from backend.errors import Gone, Unauthorized
 from backend.portal.models import ShareLink, ShareLinkCreate, ShareLinkRead
 from backend.portal.tokens import read_share, sign_share
 from backend.reports.models import Document, DocumentStatus
 from backend.reports.service import pdf_of
-
 
 share_links = Resource(
     name="share-links",
@@ -109,6 +110,21 @@ async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int
     return found
 
 
+async def _client_archived(session: AsyncSession, engagement_id: int) -> bool:
+    stmt = select(Client.archived_at).join(Engagement, Engagement.client_id == Client.id).where(
+        Engagement.id == engagement_id
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+async def revoke_links_of_contact(session: AsyncSession, contact_id: int) -> None:
+    """A deleted contact's links stop working with the deletion."""
+    await session.exec(
+        update(ShareLink).where(ShareLink.contact_id == contact_id, ShareLink.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow(), version=ShareLink.version + 1, updated_at=utcnow())
+    )
+
+
 async def revoke(session: AsyncSession, user: Any, link_id: int) -> ShareLink:
     link = await share_link_service.get(session, user, link_id)
     return await share_link_service.stamp(session, user, link, "revoked_at", "revoke")
@@ -127,6 +143,9 @@ async def open_link(session: AsyncSession, settings: Settings, token: str, *, ip
     document = await session.get(Document, link.document_id)
     if document is None or document.status != DocumentStatus.ready:
         raise Gone("This document is no longer available.", key="share_withdrawn")
+    if await _client_archived(session, document.engagement_id):
+        # The client relationship ended: none of its documents is handed out any more.
+        raise Gone("This link has been withdrawn. Please ask your consultant for a new one.", key="share_withdrawn")
     await session.exec(
         update(ShareLink).where(ShareLink.id == link.id)
         .values(download_count=ShareLink.download_count + 1, last_download_at=utcnow())

@@ -11,8 +11,7 @@ from backend.engagements.resources import engagement_service
 from backend.enums import Role
 from backend.problem_docs import problem_responses
 from backend.ratelimit import hit
-from backend.reports.models import Document
-from backend.reports.models import DocumentKind, DocumentRead, DocumentRequest
+from backend.reports.models import Document, DocumentKind, DocumentRead, DocumentRequest
 from backend.reports.resources import document_service, documents
 from backend.reports.service import order_document, pdf_of, render_again
 from backend.resource import (

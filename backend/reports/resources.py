@@ -21,6 +21,7 @@ documents = Resource(
     default_sort="-id",
     # Clients see the versions sent to them, never drafts the team is still working on.
     client_scope=lambda client_id: in_client(Document.engagement_id, client_id) & Document.sent_at.is_not(None),
+    internal=("error",),
     writable=False,
 )
 document_service = CrudService(documents)

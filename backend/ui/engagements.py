@@ -19,9 +19,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.clients.models import Client
 from backend.crud import STAFF, CrudService
-from backend.deliverables.controller import deliverable_service
-from backend.deliverables.models import Deliverable, DeliverableCreate, DeliverableKind, DeliverableStatus
 from backend.db import select_all, utcnow
+from backend.deliverables.controller import deliverable_service
+from backend.deliverables.models import (
+    Deliverable,
+    DeliverableCreate,
+    DeliverableKind,
+    DeliverableStatus,
+)
 from backend.digests.models import DigestDelivery
 from backend.digests.service import approve_and_send, current_week, plan_digest
 from backend.engagements.models import (
@@ -41,10 +46,10 @@ from backend.engagements.resources import (
     status_update_service,
     status_updates,
 )
-from backend.portal.decisions import acceptance_of
-from backend.portal.sharing import live_links, share_path
 from backend.pilots.models import Pilot, PilotCreate, ProcessArea
 from backend.pilots.resources import pilots
+from backend.portal.decisions import acceptance_of
+from backend.portal.sharing import live_links, share_path
 from backend.reports.data import lines
 from backend.reports.formatting import BERLIN
 from backend.reports.models import Document, DocumentKind, DocumentRequest, DocumentStatus

@@ -21,7 +21,6 @@ from backend.schema import Transition
 from backend.ui.i18n import language_of, page_context
 from backend.ui.messages import field_message
 
-
 # The page's language while `attempt` runs a form's write, for the field messages.
 _LANGUAGE: ContextVar[str] = ContextVar("form_language", default="en")
 

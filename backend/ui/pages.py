@@ -9,9 +9,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from backend.auth.service import authenticate
-from backend.errors import Unauthorized
+from backend.auth.controller import client_ip, sign_in, sign_out
+from backend.auth.service import password_sign_in
+from backend.auth.throttle import DEVICE_COOKIE
 from backend.crud import STAFF
+from backend.errors import TooManyRequests, Unauthorized
 from backend.resource import DbSession, role_guard
 from backend.ui import dashboard
 from backend.ui.i18n import LANG_COOKIE, UI, page_context
@@ -36,18 +38,28 @@ class PageController(Controller):
 
     @post("/login", status_code=303)
     async def login(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
-        email = str(data.get("email", ""))
+        email = str(data.get("email", ""))[:254]
+        context = page_context(request, next=safe_next(data.get("next")), email=email, error=None)
         try:
-            user = await authenticate(db_session, email=email, password=str(data.get("password", "")))
+            user = await password_sign_in(
+                db_session, request.app.state.queue, request.app.state.settings, email=email,
+                password=str(data.get("password", ""))[:256], ip=client_ip(request),
+                device=request.cookies.get(DEVICE_COOKIE),
+            )
         except Unauthorized:
-            context = page_context(request, next=safe_next(data.get("next")), email=email, error=None)
+            await db_session.rollback()
             context["error"] = context["t"]("login_failed")
             return Template("login.html", context=context, status_code=401)
-        token_response = request.app.state.auth.login(str(user.id))
-        return Redirect(safe_next(data.get("next")), cookies=token_response.cookies, status_code=303)
+        except TooManyRequests as exc:
+            minutes = max(1, -(-int((exc.headers or {}).get("Retry-After", "60")) // 60))
+            context["error"] = context["t"]("login_wait", minutes=minutes)
+            return Template("login.html", context=context, status_code=429, headers=exc.headers)
+        _, cookies = await sign_in(db_session, request, user)
+        return Redirect(safe_next(data.get("next")), cookies=cookies, status_code=303)
 
     @post("/logout", status_code=303)
-    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+    async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
+        await sign_out(db_session, request)
         response = Redirect("/login", status_code=303)
         response.delete_cookie(request.app.state.auth.key, path="/")
         return response
