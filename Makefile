@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed clean bench-render bench-api bench-faults
+.PHONY: run test install migrate seed clean fuzz bench-render bench-api bench-faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Schemathesis, every phase and check, over every operation on SQLite and PostgreSQL (≥ 5,000
+# requests each). Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz.py
 
 # Benchmarks print figures; WeasyPrint is installed only for the render comparison.
 bench-render: $(STAMP)

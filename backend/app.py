@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -44,7 +45,7 @@ from backend.problem_docs import ProblemResponses
 from backend.queue import queue_pool
 from backend.reports.controller import DocumentController, EngagementDocumentController
 from backend.reports.render import shutdown_pool
-from backend.schema import DecimalAsString, ModelResponse, StrictJsonBodies
+from backend.schema import DecimalAsString, ModelResponse, StrictJsonBodies, StrictSchemas
 from backend.security import JsonRequest, SecurityMiddleware
 from backend.ui import UI_CONTROLLERS
 from backend.workshops.controller import AttendeeController, WorkshopController
@@ -131,7 +132,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
             secret=settings.secret_key, cookie_name="desk_csrf", cookie_secure=settings.env != "dev",
             cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
         ),
-        plugins=[SQLAlchemyPlugin(config=db_config), StrictJsonBodies(), ProblemResponses(), DecimalAsString()],
+        plugins=[
+            SQLAlchemyPlugin(config=db_config), StrictJsonBodies(), StrictSchemas(), ProblemResponses(), DecimalAsString(),
+        ],
         request_class=JsonRequest,
         on_app_init=[auth.on_app_init],
         lifespan=[user_changes, job_queue],
@@ -159,9 +162,10 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     )
     # Around the router itself, not per route: unrouted requests (404, 405) and refusals made
     # before a handler (CSRF) get their request id, access log line and security headers too.
-    app.asgi_handler = RequestIdMiddleware(
-        SecurityMiddleware(app.asgi_handler, auth_cookie=AUTH_COOKIE, public_url=settings.public_url)
-    )
+    app.asgi_handler = RequestIdMiddleware(SecurityMiddleware(
+        app.asgi_handler, auth_cookie=AUTH_COOKIE, public_url=settings.public_url,
+        routes=[route for route in app.routes if isinstance(route, HTTPRoute)],
+    ))
     app.state.auth = auth
     app.state.principals = principals
     app.state.relay = relay

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 
 import click
@@ -147,24 +146,13 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
 def worker(burst: bool) -> None:
     """Run the job worker (documents, weekly digests)."""
-    import time
-
-    from redis.exceptions import RedisError
-
     from backend import logs
     from backend.worker import make_worker
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
-    while True:
-        try:
-            make_worker(settings, burst=burst).run()
-            return
-        except (RedisError, OSError) as exc:
-            # Redis is not up yet (or went away while starting): wait for it, as the running
-            # worker does, instead of exiting.
-            logging.getLogger("backend.worker").warning("job queue unavailable, retrying: %s", exc)
-            time.sleep(5)
+    # It waits for Redis to come up, and out any outage later, instead of exiting.
+    make_worker(settings, burst=burst).run()
 
 
 @main.command("check-worker")

@@ -31,11 +31,28 @@ def mask_path(path: str) -> str:
     return _SECRET_PATHS.sub(r"\1***", path)
 
 
+# Characters that end a line for some reader (C0/C1 controls, Unicode line and paragraph
+# separators): a request path full of them must not forge log lines.
+_LINE_BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    return _LINE_BREAKING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 class MaskingFormatter(logging.Formatter):
-    """Plain lines, with the one masking rule applied to the whole line."""
+    """Plain lines, with the one masking rule applied to the whole line; a traceback keeps its
+    own lines, anything else that would break the line is escaped."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_path(super().format(record))
+        shown = logging.makeLogRecord(record.__dict__)
+        shown.message = one_line(record.getMessage())
+        if self.usesTime():
+            shown.asctime = self.formatTime(shown, self.datefmt)
+        line = mask_path(self.formatMessage(shown))
+        if record.exc_info:
+            line += "\n" + mask_path(self.formatException(record.exc_info))
+        return line
 
 
 class JsonFormatter(logging.Formatter):
@@ -51,8 +68,9 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        # One rule for every line and every field of it: credentials in paths never get out.
-        return mask_path(json.dumps(entry, ensure_ascii=False, default=str))
+        # One rule for every line and every field of it: credentials in paths never get out, and
+        # nothing in a value ends the line (json.dumps leaves C1 controls and U+2028/9 raw).
+        return one_line(mask_path(json.dumps(entry, ensure_ascii=False, default=str)))
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:

@@ -91,7 +91,8 @@ def _problem_codes(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:
 class ProblemResponses(ReceiveRoutePlugin):
     """Documents the problem+json answers of every API operation in OpenAPI.
 
-    Litestar's own default (a 400 with a different body) is replaced. Derived from the handler:
+    Litestar's own default (a 400 with a different body) is replaced; public operations are
+    documented as needing no token. Derived from the handler:
     400/422 if it takes input, 401 unless public, 403 if role-guarded, 404 for a row in the path,
     409 for guarded writes, 503 for all. A handler adds what only it can answer (410, 429 …) with
     `responses=problem_responses(...)`; those entries win.
@@ -106,3 +107,6 @@ class ProblemResponses(ReceiveRoutePlugin):
         for handler in route.route_handlers:
             derived = problem_responses(*_problem_codes(route, handler))
             handler.responses = derived | dict(handler.responses or {})
+            if handler.opt.get("exclude_from_auth"):
+                # Public: the empty requirement overrides the document's bearer token.
+                handler.security = [{}]

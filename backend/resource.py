@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.crud import CrudService, Resource
 from backend.db import READS_ONLY
 from backend.enums import Role
-from backend.schema import MAX_ID, Page, Transition
+from backend.schema import MAX_ID, Page, transition_model
 
 __all__ = ["DbSession", "Resource", "RowId", "example_body", "resource_controller", "role_guard"]
 
@@ -70,7 +70,8 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         ),
     ]
     for name, (typ, _column) in r.filters.items():
-        bounds = {"ge": 0, "le": MAX_ID} if typ is int else {}
+        # Every integer filter names a row or a week: none is below 1.
+        bounds = {"ge": 1, "le": MAX_ID} if typ is int else {}
         annotation = Annotated[typ | None, QueryParameter(description=f"Only rows with this {name}", **bounds)]
         params.append(inspect.Parameter(name, kw_only, annotation=annotation, default=None))
     if r.archive_field:
@@ -161,7 +162,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
             db_session: DbSession,
             request: Request,
             row_id: RowId,
-            version: Annotated[int | None, QueryParameter(description="Optimistic-lock check")] = None,
+            version: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Optimistic-lock check")] = None,
         ) -> None:
             await svc.delete(db_session, request.user, row_id, version)
 
@@ -173,17 +174,15 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
 
     if r.machine is not None:
         states = ", ".join(r.machine.moves)
+        body = transition_model(_class_name(r.entity) + "Transition", tuple(r.machine.moves))
+        first_move = next(to for moves in r.machine.moves.values() for to in sorted(moves))
 
         async def transition(
-            self: Controller,
-            db_session: DbSession,
-            request: Request,
-            row_id: RowId,
-            data: example_body(Transition, {"to": "active", "version": 1}),  # type: ignore[valid-type]
+            self: Controller, db_session: DbSession, request: Request, row_id: RowId, data: Any,
         ) -> Any:
             return read.model_validate(await svc.transition(db_session, request.user, row_id, data))
 
-        transition.__annotations__["return"] = read
+        transition.__annotations__.update(data=example_body(body, {"to": first_move, "version": 1}), **{"return": read})
         handlers["transition"] = post(
             "/{row_id:int}/transitions",
             operation_id=f"transition_{r.entity}",
@@ -192,5 +191,8 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
             status_code=200,
         )(transition)
 
-    name = "".join(part.title() for part in r.name.split("-")) + "Controller"
-    return type(name, (Controller,), handlers)
+    return type(_class_name(r.name) + "Controller", (Controller,), handlers)
+
+
+def _class_name(name: str) -> str:
+    return "".join(part.title() for part in name.replace("_", "-").split("-"))

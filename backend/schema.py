@@ -6,17 +6,27 @@ import types
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    Optional,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
 
 import msgspec
 from litestar import MediaType, Response
 from litestar._signature.types import ExtendedMsgSpecValidationError
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.plugins import OpenAPISchemaPlugin
-from litestar.plugins.pydantic import PydanticInitPlugin
+from litestar.plugins.pydantic import PydanticInitPlugin, PydanticSchemaPlugin
 from litestar.serialization import default_serializer
 from litestar.types import Serializer
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 from sqlmodel import SQLModel
 
 if TYPE_CHECKING:
@@ -153,12 +163,32 @@ class DecimalAsString(OpenAPISchemaPlugin):
         return Schema(type=OpenAPIType.STRING, description="A decimal number, written as a string")
 
 
+class StrictSchemas(OpenAPISchemaPlugin):
+    """Request bodies refuse unknown fields; their schemas say so (`additionalProperties: false`),
+    which Litestar's pydantic schemas leave out."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return _is_strict(value)
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        schema = PydanticSchemaPlugin.for_pydantic_model(field_definition, schema_creator)
+        schema.additional_properties = False
+        return schema
+
+
 class Transition(Strict):
     """Body of every state-change action: where to go, and the version the caller saw."""
 
     to: str
     version: int
     reason: str | None = None
+
+
+def transition_model(name: str, states: tuple[str, ...]) -> type[Transition]:
+    """The body of one resource's state changes: `to` names one of its states."""
+    target = (Literal.__getitem__(states), Field(description=f"The state to move to: {', '.join(states)}"))  # type: ignore[attr-defined]
+    return create_model(name, __base__=Transition, to=target)
 
 
 def make_update_model(

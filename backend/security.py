@@ -62,9 +62,15 @@ def _is_json(content_type: str) -> bool:
 
 
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, *, auth_cookie: str, public_url: str) -> None:
+    def __init__(self, app: ASGIApp, *, auth_cookie: str, public_url: str, routes: list[Any]) -> None:
         self.app = app
         self.auth_cookie = auth_cookie
+        # Every method of a path, by the handler that answers OPTIONS there: Litestar's own answer
+        # names the methods of whichever route made that handler, not always the path's own.
+        self.allow = {
+            id(handler): ", ".join(sorted(route.methods)).encode()
+            for route in routes for handler in route.route_handlers if "OPTIONS" in handler.http_methods
+        }
         parts = urlsplit(public_url)
         self.public_origin = f"{parts.scheme}://{parts.netloc}".lower()
 
@@ -116,6 +122,8 @@ class SecurityMiddleware:
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 present = list(message.get("headers", []))
+                if scope["method"] == "OPTIONS" and (allow := self._allow_for(scope)) is not None:
+                    present = [(k, v) for k, v in present if k.lower() != b"allow"] + [(b"allow", allow)]
                 content_type = next((v for k, v in present if k.lower() == b"content-type"), b"")
                 extra = [*_COMMON, (b"content-security-policy", _policy(scope["path"], content_type))]
                 if scope.get("scheme") == "https":
@@ -125,6 +133,10 @@ class SecurityMiddleware:
             await send(message)
 
         return send_with_headers
+
+
+    def _allow_for(self, scope: dict[str, Any]) -> bytes | None:
+        return self.allow.get(id(scope.get("route_handler")))
 
 
 def _cookies(headers: dict[str, str]) -> set[str]:

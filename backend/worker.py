@@ -9,6 +9,7 @@ Redis outage: it waits for the server to come back instead of exiting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,8 +47,22 @@ class Worker(arq_worker.Worker):
     loop retries with growing pauses and carries on once the server answers again."""
 
     _outage_since: float | None = None
+    _polling = False
+
+    async def main(self) -> None:
+        while True:
+            try:
+                await super().main()
+                return
+            except (RedisError, OSError) as exc:
+                if self._polling:
+                    raise
+                # Not started yet (no connection, or lost while starting): wait, as when running.
+                log.warning("job queue unavailable at start, waiting for it: %s", exc)
+                await asyncio.sleep(OUTAGE_WAIT_SECONDS / 2)
 
     async def _poll_iteration(self) -> None:
+        self._polling = True
         try:
             await super()._poll_iteration()
         except (RedisError, OSError) as exc:
@@ -81,9 +96,10 @@ def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
         relay.pool = ctx["redis"]
         ctx["relay"] = relay
         # Before the first poll, so a burst run sees the jobs planned while no worker ran, and
-        # those Redis lost while none ran.
+        # those Redis lost while none ran (the loop tries again if Redis is away now).
         await relay.push()
-        await relay.recheck_sent()
+        with contextlib.suppress(RedisError, OSError):
+            await relay.recheck_sent()
         ctx["relay_loop"] = asyncio.create_task(relay.run())
 
     return startup

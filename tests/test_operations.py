@@ -145,6 +145,15 @@ def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() ->
             assert "/s/***" in line or "/portal/login/***" in line, line
 
 
+def test_a_request_path_cannot_forge_log_lines() -> None:
+    forged = '/api/v1/jobs/x\n{"level": "error", "message": "forged"}\r\u2028\u2029\x85\x1b[31m'
+    record = logging.makeLogRecord({"msg": "GET %s 404", "args": (forged,), "levelno": 20, "levelname": "INFO"})
+    for formatter in (JsonFormatter(), MaskingFormatter("%(levelname)s %(message)s")):
+        line = formatter.format(record)
+        assert len(line.splitlines()) == 1 and "\x1b" not in line, line
+    assert json.loads(JsonFormatter().format(record))["message"] == f"GET {forged} 404"
+
+
 def test_check_worker_fails_without_a_heartbeat() -> None:
     env = os.environ | {"DESK_REDIS_URL": REDIS_URL, "DESK_QUEUE_NAME": "desk-no-worker-here"}
     result = subprocess.run([str(ROOT / ".venv/bin/desk"), "check-worker"], env=env, capture_output=True, text=True)

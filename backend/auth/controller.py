@@ -79,7 +79,7 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/login", operation_id="login", responses=problem_responses(401, 429),
+    @post("/login", operation_id="login", responses=problem_responses(401, 429), exclude_from_auth=True,
           summary="Exchange email + password for a JWT (also set as cookie); wrong guesses slow down (429)")
     async def login(
         self, db_session: DbSession, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]

@@ -38,8 +38,6 @@ async def accept_proposal(
     session: AsyncSession, user: Any, document_id: int, data: AcceptanceRequest,
     *, ip: str | None, user_agent: str | None,
 ) -> ProposalAcceptance:
-    if not data.confirmed:
-        raise Invalid.field("body.confirmed", "please confirm that you accept the proposal and its terms")
     document = await document_service.get(session, user, document_id)
     if document.kind != DocumentKind.proposal or document.sha256 is None:
         raise Conflict("Only a sent proposal can be accepted.", key="refused_not_proposal")

@@ -77,7 +77,7 @@ class SessionRequest(Strict):
 
 class AcceptanceRequest(Strict):
     typed_name: str = Field(min_length=2, max_length=200, description="Full name, typed as a signature")
-    confirmed: bool = Field(description="Must be true: the signer accepts the proposal and its terms")
+    confirmed: Literal[True] = Field(description="Must be true: the signer accepts the proposal and its terms")
 
 
 class AcceptanceRead(RowRead):

@@ -168,7 +168,11 @@ class PortalPages(Controller):
         except (DomainError, ValidationError) as exc:
             await db_session.rollback()
             document = await pdf_of(db_session, request.user, row_id)
-            message = _say(request, "refused_name") if isinstance(exc, ValidationError) else _refusal_text(request, exc)
+            if isinstance(exc, ValidationError):
+                unconfirmed = any(error["loc"] == ("confirmed",) for error in exc.errors())
+                message = _say(request, "refused_confirm" if unconfirmed else "refused_name")
+            else:
+                message = _refusal_text(request, exc)
             status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
             return await self._engagement_page(
                 db_session, request, document.engagement_id, status_code=status, form=form, acceptance_error=message,
