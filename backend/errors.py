@@ -213,14 +213,11 @@ def _http_handler(request: Request, exc: HTTPException) -> Response[Any]:
             return Redirect("/portal/login", status_code=303)
         return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
     slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", exc.detail or "Error"))
-    return problem(
-        request,
-        status=exc.status_code,
-        slug=slug,
-        title=title,
-        detail=exc.detail or title,
-        headers=exc.headers,
-    )
+    detail = exc.detail or title
+    if exc.status_code == HTTP_401_UNAUTHORIZED and detail == "Unauthorized":
+        # A valid signature whose session or user is no longer good for anything.
+        detail = "This session has ended (signed out, or the user was deactivated): sign in again."
+    return problem(request, status=exc.status_code, slug=slug, title=title, detail=detail, headers=exc.headers)
 
 
 # The services check the common cases first and answer with field paths; these catch what a

@@ -72,6 +72,7 @@ async def test_the_sign_in_page_says_when_to_try_again(api: Api) -> None:
     waiting = await api.http.post("/login", data={"email": "admin@example.de", "password": PASSWORD,
                                                   "_csrf_token": token})
     assert waiting.status_code == 429 and "Zu viele Fehlversuche" in waiting.text
+    assert "Bitte versuchen Sie es in einer Minute erneut." in waiting.text
 
 
 async def test_a_stranger_cannot_lock_a_contact_out_of_the_portal(api: Api, smtp_server: SmtpTestServer) -> None:
@@ -91,8 +92,12 @@ async def test_sign_out_ends_the_token(api: Api, smtp_server: SmtpTestServer) ->
     token = login.json()["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}
     assert (await api.get("/clients", None, headers=bearer)).status_code == 200
-    assert (await api.post("/auth/logout", None, headers=bearer)).status_code == 204
-    assert (await api.get("/clients", None, headers=bearer)).status_code == 401
+    logout = await api.post("/auth/logout", None, headers=bearer)
+    assert logout.status_code == 204
+    cleared = logout.headers["set-cookie"]
+    assert "desk_token=" in cleared and "HttpOnly" in cleared and "samesite=strict" in cleared.lower(), cleared
+    refused = await api.get("/clients", None, headers=bearer)
+    assert refused.status_code == 401 and "session has ended" in refused.json()["detail"]
     # Other sessions of the same user go on.
     assert (await api.get("/clients")).status_code == 200
 

@@ -100,3 +100,21 @@ async def test_client_users_cannot_use_the_team_ui(api: Api, password_hash: str)
     await sign_in(api, "kunde@example.de")
     for path in ("/", "/clients", f"/clients/{client['id']}", "/engagements"):
         assert (await api.http.get(path)).status_code == 403, path
+
+
+async def test_every_refused_form_answers_a_page(api: Api) -> None:
+    """A browser shows whatever it is told: a refusal must be HTML, never JSON or page source."""
+    token = await sign_in(api)
+    client = await make_client(api)
+    answers = {
+        "new client": await api.http.post("/clients", data={"name": "", "employee_count": "-3", "_csrf_token": token}),
+        "edit client": await api.http.post(f"/clients/{client['id']}", data={
+            "name": client["name"], "employee_count": "-3", "version": "1", "_csrf_token": token}),
+        "assessment": await api.http.post(f"/clients/{client['id']}/assessments", data={"_csrf_token": token}),
+        "wrong password": await api.http.post("/login", data={"email": "x@y.de", "password": "x", "_csrf_token": token}),
+    }
+    for name, answer in answers.items():
+        assert answer.status_code in (401, 409, 422), (name, answer.status_code)
+        assert answer.headers["content-type"].startswith("text/html"), (name, answer.headers["content-type"])
+    assert "größer oder gleich 1" in answers["edit client"].text or "mindestens 1" in answers["edit client"].text
+    assert (await api.get(f"/clients/{client['id']}")).json()["version"] == 1

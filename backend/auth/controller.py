@@ -59,9 +59,17 @@ async def sign_in(db_session: AsyncSession, request: Request[Any, Any, Any], use
     return login.content["token"], [*login.cookies, device_cookie(request.app.state.settings, user.email)]
 
 
-async def sign_out(db_session: AsyncSession, request: Request[Any, Any, Any]) -> None:
+async def sign_out(db_session: AsyncSession, request: Request[Any, Any, Any]) -> Cookie:
+    """End this request's session; returns the cookie that removes it from the browser."""
     await end_session(db_session, request.user.session_id)
     await record(db_session, actor=request.user, action="logout", entity_type="user", entity_id=request.user.id)
+    return cleared_session_cookie(secure=request.app.state.settings.env != "dev")
+
+
+def cleared_session_cookie(*, secure: bool = False) -> Cookie:
+    # The same attributes as the cookie it replaces, so every browser applies the removal.
+    return Cookie(key=AUTH_COOKIE, value="", path="/", expires=0, max_age=0, httponly=True, samesite="strict",
+                  secure=secure, description="Clears the session cookie")
 
 
 async def token_response(db_session: AsyncSession, request: Request[Any, Any, Any], user: User) -> Response[TokenResponse]:
@@ -94,8 +102,7 @@ class AuthController(Controller):
     # document as a JSON body that a 204 never has.
     @post("/logout", operation_id="logout", summary="End this session: its token is refused from now on",
           status_code=204,
-          response_cookies=[Cookie(key=AUTH_COOKIE, path="/", expires=0, max_age=0,
-                                   description="Clears the session cookie")])
+          response_cookies=[cleared_session_cookie()])
     async def logout(self, db_session: DbSession, request: Request[Principal, Any, Any]) -> None:
         await sign_out(db_session, request)
 

@@ -19,7 +19,7 @@ TEXT: dict[str, dict[str, str]] = {
         "doc_intro": "für „{engagement}“ liegt ein neues Dokument für Sie bereit: {document}.",
         "doc_open": "Dokument öffnen",
         "doc_valid": "Der Link gilt bis {until}.",
-        "doc_portal": "Im Kundenportal können Sie es auch ansehen und freigeben:",
+        "doc_portal": "Im Kundenportal können Sie es auch ansehen und freigeben",
         "regards": "Viele Grüße",
     },
     "en": {
@@ -33,7 +33,7 @@ TEXT: dict[str, dict[str, str]] = {
         "doc_intro": "a new document for “{engagement}” is ready for you: {document}.",
         "doc_open": "Open the document",
         "doc_valid": "The link is valid until {until}.",
-        "doc_portal": "You can also view and approve it in the client portal:",
+        "doc_portal": "You can also view and approve it in the client portal",
         "regards": "Kind regards",
     },
 }

@@ -25,7 +25,7 @@ from backend.reports.controller import download_pdf
 from backend.reports.formatting import BERLIN
 from backend.reports.service import pdf_of
 from backend.resource import DbSession, RowId, role_guard
-from backend.ui.i18n import page_context
+from backend.ui.i18n import page_context, try_again
 from backend.workshops.controller import workshop_service
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -72,8 +72,7 @@ class PortalPages(Controller):
         try:
             await limit_login_links(request, email)
         except TooManyRequests as exc:
-            minutes = max(1, int((exc.headers or {}).get("Retry-After", "60")) // 60)
-            context["error"] = _say(request, "portal_too_many", minutes=minutes)
+            context["error"] = _say(request, "portal_too_many", when=try_again(context["t"], exc))
             return Template("portal/login.html", context=context, status_code=429, headers=exc.headers)
         await enqueue_login_link(request.app.state.queue, email, client_ip(request), context["lang"])
         context["sent"] = True
@@ -104,10 +103,7 @@ class PortalPages(Controller):
 
     @post("/logout", status_code=303)
     async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
-        await sign_out(db_session, request)
-        response = Redirect("/portal/login", status_code=303)
-        response.delete_cookie(request.app.state.auth.key, path="/")
-        return response
+        return Redirect("/portal/login", status_code=303, cookies=[await sign_out(db_session, request)])
 
     # -- the client's engagements ------------------------------------------------------------------
 
@@ -151,7 +147,8 @@ class PortalPages(Controller):
             workshop, domain=settings.mail_from.rsplit("@", 1)[-1], organizer=settings.brand_email,
             brand=settings.brand_name, url=settings.link(f"/portal/engagements/{workshop.engagement_id}"),
         )
-        return Response(body, media_type="text/calendar; charset=utf-8", headers={
+        # Litestar adds the charset to text/* media types itself.
+        return Response(body, media_type="text/calendar", headers={
             "Content-Disposition": f'attachment; filename="workshop-{workshop.id}.ics"',
         })
 

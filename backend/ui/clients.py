@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import MediaType, Controller, Request, get, post
 from litestar.response import Template
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -50,7 +50,7 @@ class ClientPages(Controller):
         rows = (await db_session.exec(stmt)).all()
         context = page_context(request, nav="clients", clients=rows, q=q, failed=failure)
         template = "clients/rows.html" if request.headers.get("hx-request") else "clients/index.html"
-        return Template(template, context=context, status_code=failure.status)
+        return Template(template, context=context, status_code=failure.status, media_type=MediaType.HTML)
 
     @post("/")
     async def create(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Any:
@@ -84,7 +84,7 @@ class ClientPages(Controller):
             assessments=[AssessmentRead.model_validate(a) for a in readiness], levers=LEVERS,
             engagement_choices=[(e.id, e.title) for e in engagements],
         )
-        return Template("clients/show.html", context=context, status_code=failure.status)
+        return Template("clients/show.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
 
     async def _back(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
                     failure: Failure | None) -> Any:

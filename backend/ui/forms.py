@@ -121,6 +121,9 @@ async def attempt(
         await action()
     except FormErrors as exc:
         return _failure(section, data, exc.fields, exc.general, 422)
+    except ValidationError as exc:  # the merged values of an edit break a rule of the record
+        await db_session.rollback()
+        return _failure(section, data, field_errors(exc), None, 422)
     except DomainError as exc:
         await db_session.rollback()
         errors = from_domain(exc)

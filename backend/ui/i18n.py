@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request
 
+from backend.errors import TooManyRequests
 from backend.reports.formatting import Formatter
 from backend.reports.wording import words
 
@@ -16,7 +17,8 @@ UI: dict[str, dict[str, str]] = {
         "app": "Engagement Desk", "dashboard": "Übersicht", "clients": "Kunden", "engagements": "Engagements",
         "login": "Anmelden", "logout": "Abmelden", "email": "E-Mail", "password": "Passwort",
         "login_failed": "E-Mail oder Passwort ist falsch.", "switch_lang": "English",
-        "login_wait": "Zu viele Fehlversuche. Bitte versuchen Sie es in {minutes} Minuten erneut.",
+        "login_wait": "Zu viele Fehlversuche. Bitte versuchen Sie es {when} erneut.",
+        "in_a_minute": "in einer Minute", "in_minutes": "in {n} Minuten",
         "active_engagements": "Aktive Engagements", "workshops_this_week": "Workshops diese Woche",
         "deliverables_due": "Fällige und überfällige Ergebnisse", "pilots_by_stage": "Piloten nach Phase",
         "digests_this_week": "Digests diese Woche", "sent": "gesendet", "failed": "fehlgeschlagen",
@@ -40,7 +42,8 @@ UI: dict[str, dict[str, str]] = {
         "app": "Engagement Desk", "dashboard": "Dashboard", "clients": "Clients", "engagements": "Engagements",
         "login": "Sign in", "logout": "Sign out", "email": "Email", "password": "Password",
         "login_failed": "Email or password is wrong.", "switch_lang": "Deutsch",
-        "login_wait": "Too many failed attempts. Please try again in {minutes} minutes.",
+        "login_wait": "Too many failed attempts. Please try again {when}.",
+        "in_a_minute": "in a minute", "in_minutes": "in {n} minutes",
         "active_engagements": "Active engagements", "workshops_this_week": "Workshops this week",
         "deliverables_due": "Deliverables due or overdue", "pilots_by_stage": "Pilots by stage",
         "digests_this_week": "Digests this week", "sent": "sent", "failed": "failed",
@@ -75,6 +78,12 @@ def extend(words_by_language: dict[str, dict[str, str]]) -> None:
 def language_of(request: Request[Any, Any, Any]) -> str:
     lang = request.cookies.get(LANG_COOKIE, "de")
     return lang if lang in UI else "de"
+
+
+def try_again(t: Any, refusal: TooManyRequests) -> str:
+    """When to try again after a 429, in words ("in einer Minute", "in 15 Minuten")."""
+    minutes = max(1, -(-int((refusal.headers or {}).get("Retry-After", "60")) // 60))
+    return t("in_a_minute") if minutes == 1 else t("in_minutes", n=minutes)
 
 
 def page_context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:

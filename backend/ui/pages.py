@@ -16,7 +16,7 @@ from backend.crud import STAFF
 from backend.errors import TooManyRequests, Unauthorized
 from backend.resource import DbSession, role_guard
 from backend.ui import dashboard
-from backend.ui.i18n import LANG_COOKIE, UI, page_context
+from backend.ui.i18n import LANG_COOKIE, UI, page_context, try_again
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OptionalQuery = Annotated[str | None, QueryParameter()]
@@ -51,18 +51,14 @@ class PageController(Controller):
             context["error"] = context["t"]("login_failed")
             return Template("login.html", context=context, status_code=401)
         except TooManyRequests as exc:
-            minutes = max(1, -(-int((exc.headers or {}).get("Retry-After", "60")) // 60))
-            context["error"] = context["t"]("login_wait", minutes=minutes)
+            context["error"] = context["t"]("login_wait", when=try_again(context["t"], exc))
             return Template("login.html", context=context, status_code=429, headers=exc.headers)
         _, cookies = await sign_in(db_session, request, user)
         return Redirect(safe_next(data.get("next")), cookies=cookies, status_code=303)
 
     @post("/logout", status_code=303)
     async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
-        await sign_out(db_session, request)
-        response = Redirect("/login", status_code=303)
-        response.delete_cookie(request.app.state.auth.key, path="/")
-        return response
+        return Redirect("/login", status_code=303, cookies=[await sign_out(db_session, request)])
 
     @get("/lang/{lang:str}", exclude_from_auth=True)
     async def switch_language(self, request: Request[Any, Any, Any], lang: Annotated[str, PathParameter()]) -> Redirect:
