@@ -129,7 +129,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         # Forms of the admin UI carry a CSRF token; API clients authenticate with a bearer
         # token (or the SameSite=Strict cookie) and are not subject to it.
         csrf_config=CSRFConfig(
-            secret=settings.secret_key, cookie_name="desk_csrf", cookie_secure=settings.env != "dev",
+            # "__Host-": over HTTPS no other site under the same domain can set it for us.
+            secret=settings.secret_key, cookie_name="desk_csrf" if settings.env == "dev" else "__Host-desk_csrf",
+            cookie_secure=settings.env != "dev", cookie_path="/",
             cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
         ),
         plugins=[

@@ -121,7 +121,10 @@ async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None: 
     from backend.app import create_app
 
     app = create_app(settings, embedded_worker=with_worker)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False,
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+    ))
     await server.serve()
 
 

@@ -63,10 +63,11 @@ class Settings(BaseSettings):
     portal_link_ttl_minutes: int = 20
     share_link_days: int = 30
     # Sign-in links per hour: for one address from one source (a browser that signed in to it
-    # before, else an IP address), from one IP address, and for one address from unknown sources.
+    # before, else an IP address), and from one IP address; at most this many unused links per
+    # contact at a time (further requests mail nothing until one is used or expires).
     login_links_per_email_hour: int = 5
     login_links_per_ip_hour: int = 30
-    login_links_per_account_hour: int = 20
+    login_links_outstanding: int = 3
     # Password sign-in: wrong passwords from one source before it must wait (1, 2, 4 … minutes),
     # and hourly ceilings per IP address and per account for sources that never signed in.
     login_free_failures: int = 5

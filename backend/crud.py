@@ -91,6 +91,9 @@ class Resource:
     # Validates a row's merged values on PATCH; defaults to `create`. Differs only when the
     # create body has write-only fields (a password) that the row does not keep.
     check: type[Strict] | None = None
+    # Fields whose sending is itself an act, even when the value does not change (an admin's
+    # is_active=false confirms a deactivation the system made as the admin's own).
+    always_apply: tuple[str, ...] = ()
     # Read fields that are the consultancy's own (internal notes, budget, error details): left
     # out of what a client user reads. Each needs a default in the read schema.
     internal: tuple[str, ...] = ()
@@ -293,7 +296,10 @@ class CrudService:
         changes = patch.model_dump(exclude_unset=True, exclude={"version"})
         current = {name: getattr(row, name) for name in check.model_fields if hasattr(row, name)}
         merged = check.model_validate({**current, **changes}).model_dump()
-        changed = {k: v for k, v in merged.items() if k in changes and getattr(row, k, None) != v}
+        changed = {
+            k: v for k, v in merged.items()
+            if k in changes and (k in self.r.always_apply or getattr(row, k, None) != v)
+        }
         if not changed:
             return row
         await self._check_references(session, changed)
@@ -319,7 +325,9 @@ class CrudService:
         return row
 
     async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
-        row = await self.get(session, user, row_id)
+        # Locked (PostgreSQL) for what `on_delete` does to other rows: a sign-in that checks this
+        # row with a share lock waits, and either sees it gone or is seen by `on_delete`.
+        row = await self.get(session, user, row_id, lock=True)
         if version is not None:
             self.check_version(row, version)
         archive = self.r.archive_field

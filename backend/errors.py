@@ -35,6 +35,9 @@ from pydantic import ValidationError as PydanticValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from backend.logs import mask_path
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -229,7 +232,7 @@ _DATABASE_REFUSALS: list[tuple[type[Exception], DomainError]] = [
 
 
 def _database_handler(request: Request, exc: IntegrityError | DataError) -> Response[dict[str, Any]]:
-    log.info("database refused a write on %s: %s", request.url.path, exc.orig)
+    log.info("database refused a write on %s: %s", mask_path(request.url.path), exc.orig)
     refusal = next(error for kind, error in _DATABASE_REFUSALS if isinstance(exc, kind))
     return _domain_handler(request, refusal)
 
@@ -240,7 +243,7 @@ def _unavailable_handler(request: Request, exc: Exception) -> Response[dict[str,
     lost = isinstance(exc, OperationalError | InterfaceError) or getattr(exc, "connection_invalidated", False)
     if isinstance(exc, DBAPIError) and not lost:
         return _internal_handler(request, exc)
-    log.warning("backing service unavailable on %s %s: %s", request.method, request.url.path, exc)
+    log.warning("backing service unavailable on %s %s: %s", request.method, mask_path(request.url.path), exc)
     return problem(
         request,
         status=HTTP_503_SERVICE_UNAVAILABLE,
@@ -252,7 +255,7 @@ def _unavailable_handler(request: Request, exc: Exception) -> Response[dict[str,
 
 
 def _internal_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, mask_path(request.url.path), exc_info=exc)
     return problem(
         request,
         status=HTTP_500_INTERNAL_SERVER_ERROR,
@@ -273,6 +276,8 @@ exception_handlers: dict[Any, Any] = {
     IntegrityError: _database_handler,
     DataError: _database_handler,
     DBAPIError: _unavailable_handler,
+    # Every pooled connection busy for longer than the pool waits: overloaded, try again shortly.
+    PoolTimeout: _unavailable_handler,
     ConnectionError: _unavailable_handler,
     RedisConnectionError: _unavailable_handler,
     RedisTimeoutError: _unavailable_handler,

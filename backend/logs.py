@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import posixpath
 import re
 import sys
 import time
@@ -20,15 +21,35 @@ from typing import Any
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 access = logging.getLogger("desk.access")
 
-# Path segments that are credentials: /portal/login/<token>, /s/<token>, wherever they appear
-# (the access log's path, a warning that names the request, a URL in an error message).
-_SECRET_PATHS = re.compile(r"(/portal/login/|/s/)[^/\s\"'?#<>\\]+")
+# Paths that carry credentials: /portal/login/<token> and /s/<token>. Requests are masked by
+# path (however spelled); any other text by this pattern, wherever it appears in a line.
+_SECRETS = (("/portal/login", "/portal/login/***"), ("/s/", "/s/***"))
+_SECRET_TEXT = re.compile(r"(/portal/login|/s/)[^\s\"'<>]+")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 def mask_path(path: str) -> str:
-    return _SECRET_PATHS.sub(r"\1***", path)
+    """A request path with everything after a credential-bearing prefix replaced, however the
+    path is spelled (doubled slashes, dot segments, a tab or a semicolon before the token)."""
+    plain = posixpath.normpath(re.sub(r"/+", "/", path)) if path.startswith("/") else path
+    for prefix, masked in _SECRETS:
+        if plain.startswith(prefix) and plain.rstrip("/") != prefix.rstrip("/"):
+            return masked
+    return mask_text(path)
+
+
+def mask_text(text: str) -> str:
+    return _SECRET_TEXT.sub(lambda m: dict(_SECRETS)[m.group(1)], text)
+
+
+# The job queue logs each job with its arguments, and some are email addresses (sign-in links).
+_ADDRESS = re.compile(r"[\w.%+-]+@(?=[\w-]+(?:\.[\w-]+)+)")
+
+
+def _scrubbed(record: logging.LogRecord, text: str) -> str:
+    text = mask_text(text)
+    return _ADDRESS.sub("***@", text) if (record.name or "").startswith("arq") else text
 
 
 # Characters that end a line for some reader (C0/C1 controls, Unicode line and paragraph
@@ -49,9 +70,9 @@ class MaskingFormatter(logging.Formatter):
         shown.message = one_line(record.getMessage())
         if self.usesTime():
             shown.asctime = self.formatTime(shown, self.datefmt)
-        line = mask_path(self.formatMessage(shown))
+        line = _scrubbed(record, self.formatMessage(shown))
         if record.exc_info:
-            line += "\n" + mask_path(self.formatException(record.exc_info))
+            line += "\n" + mask_text(self.formatException(record.exc_info))
         return line
 
 
@@ -70,7 +91,7 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         # One rule for every line and every field of it: credentials in paths never get out, and
         # nothing in a value ends the line (json.dumps leaves C1 controls and U+2028/9 raw).
-        return one_line(mask_path(json.dumps(entry, ensure_ascii=False, default=str)))
+        return one_line(_scrubbed(record, json.dumps(entry, ensure_ascii=False, default=str)))
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:

@@ -294,6 +294,8 @@ class OutboxMailer:
         except OSError as exc:
             # A full disk or a permission fix later makes the same message writable again.
             raise MailError(f"outbox {self.directory}: {exc}") from exc
+        except ValueError as exc:  # the message cannot be written as mail (an unusable address)
+            raise PermanentMailError(f"message cannot be sent: {exc}") from exc
         release = _OutboxRelease(temp, self.directory / outbox_filename(message))
         try:
             yield release

@@ -14,6 +14,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape as _html_escape
 
+from backend.mail import PermanentMailError
+
 FONT = "font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222222;"
 NEUTRAL = "#555555"
 
@@ -68,6 +70,9 @@ def address_header(header: str, display_name: str, addr_spec: str) -> str:
     other name, the non-ASCII words become RFC 2047 encoded words."""
     display_name = one_line(display_name)
     address = f"<{Address(addr_spec=addr_spec).addr_spec}>"  # validates: no specials in the address
+    if not address.isascii():
+        # Stored before addresses were held to ASCII: no header can carry it, for this recipient.
+        raise PermanentMailError(f"the address {addr_spec!r} cannot be written in a mail header")
     if not display_name:
         return address[1:-1]
     used = len(header) + 2

@@ -24,12 +24,10 @@ async def hit(redis: Any, bucket: str, key: str, *, limit: int | None, window_se
         raise _refusal(retry_after)
 
 
-async def over(redis: Any, bucket: str, key: str, *, limit: int, window_seconds: int) -> None:
-    """Raise TooManyRequests if `limit` attempts were already counted in the window (counts none)."""
-    name, retry_after = _window(bucket, key, window_seconds)
-    count = await redis.get(name)
-    if count is not None and int(count) >= limit:
-        raise _refusal(retry_after)
+async def undo_hit(redis: Any, bucket: str, key: str, *, window_seconds: int) -> None:
+    """Take back one counted attempt (it turned out not to be one that counts)."""
+    name, _ = _window(bucket, key, window_seconds)
+    await redis.decr(name)
 
 
 def _refusal(retry_after: int) -> TooManyRequests:

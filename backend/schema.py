@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import cache
 from typing import (
     TYPE_CHECKING,
+    Annotated,
     Any,
     Generic,
     Literal,
@@ -26,7 +27,16 @@ from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticInitPlugin, PydanticSchemaPlugin
 from litestar.serialization import default_serializer
 from litestar.types import Serializer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 from sqlmodel import SQLModel
 
 if TYPE_CHECKING:
@@ -34,6 +44,22 @@ if TYPE_CHECKING:
     from litestar.typing import FieldDefinition
 
 T = TypeVar("T")
+
+
+def ascii_email(value: str) -> str:
+    """An address every mail server takes: the domain in its ASCII form (bücher.de becomes
+    xn--bcher-kva.de), the part before the @ plain ASCII (few servers accept more)."""
+    local, _, domain = value.rpartition("@")
+    if not local.isascii():
+        raise ValueError("the part before the @ must be plain ASCII letters, digits and . _ - +")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError("the part after the @ is not a valid domain name") from exc
+    return f"{local}@{domain.lower()}"
+
+
+Email = Annotated[EmailStr, AfterValidator(ascii_email)]
 
 
 # Dates the product stores, prints and puts in calendars; beyond them a week's end or a time zone
@@ -58,6 +84,9 @@ class Strict(SQLModel):
         # PostgreSQL cannot store NUL in text; refuse it up front for every backend alike.
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if isinstance(value, int) and not isinstance(value, bool) and not -MAX_ID - 1 <= value <= MAX_ID:
+            # Integer columns hold 32 bits on every database.
+            raise ValueError(f"must lie between {-MAX_ID - 1} and {MAX_ID}")
         if isinstance(value, date):
             day = value.date() if isinstance(value, datetime) else value
             if not EARLIEST_DAY <= day <= LATEST_DAY:

@@ -12,8 +12,8 @@ the security headers on every answer (pages, portal, API, errors alike).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +22,7 @@ from litestar import Request
 from backend.errors import DomainError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_NOT_PLAIN = re.compile(r"//|/\.\.?(?:/|$)")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -93,6 +94,14 @@ class SecurityMiddleware:
         query = scope.get("query_string", b"")
         if "\x00" in path or b"%00" in query or b"\x00" in query:
             return 400, "bad-request", "Bad request", "The address must not contain NUL characters."
+        if _NOT_PLAIN.search(path):
+            # The router would still find `//api/…` or `/api/./…`; every check that goes by the
+            # path (this one, the forms' CSRF token) must see the one plain spelling.
+            return 404, "not-found", "Not found", "No such address (write it without '//', '/./' or '/../')."
+        if _is_multipart(headers):
+            return 415, "unsupported-media-type", "Unsupported media type", (
+                "Forms are sent url-encoded; request bodies of the API are JSON."
+            )
         if not path.startswith("/api/"):
             return None
         if method not in SAFE_METHODS and self._cross_site(scope, headers):
@@ -107,7 +116,7 @@ class SecurityMiddleware:
         return None
 
     def _cross_site(self, scope: dict[str, Any], headers: dict[str, str]) -> bool:
-        if "authorization" in headers or self.auth_cookie not in _cookies(headers):
+        if "authorization" in headers or not _has_cookie(headers, self.auth_cookie):
             return False  # a bearer client, or nobody signed in: no ambient credentials at stake
         origin = headers.get("origin", "").lower()
         if origin:
@@ -139,13 +148,14 @@ class SecurityMiddleware:
         return self.allow.get(id(scope.get("route_handler")))
 
 
-def _cookies(headers: dict[str, str]) -> set[str]:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001 - a malformed cookie header carries no session
-        return set()
-    return set(jar)
+def _has_cookie(headers: dict[str, str], name: str) -> bool:
+    # Not a full parse: Python's SimpleCookie stops at the first cookie it cannot read, while the
+    # server's own parser reads on; any mention of the name counts, to be safe.
+    return re.search(rf"(?:^|[;,\s]){re.escape(name)}\s*=", headers.get("cookie", "")) is not None
+
+
+def _is_multipart(headers: dict[str, str]) -> bool:
+    return headers.get("content-type", "").lower().lstrip().startswith("multipart/")
 
 
 def _has_body(headers: dict[str, str]) -> bool:

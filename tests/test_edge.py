@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import Any
 
 import pytest
 
@@ -180,3 +181,90 @@ async def test_released_documents_stay_downloadable(api: Api, smtp_server: SmtpT
     engagement = await make_engagement(api, client["id"])
     document = await generate_and_release(api, engagement["id"])
     assert document["sent_at"] is not None
+
+
+async def test_paths_are_checked_in_their_one_plain_spelling(api: Api) -> None:
+    await _cookie_session(api)
+    evil = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+    for path in ("//api/v1/clients", "/api//v1/clients", "/api/./v1/clients", "/api/v1/../v1/clients"):
+        status = await _raw_status(api.app, "POST", path, evil | {"Cookie": f"desk_token={api.tokens['consultant']}"})
+        assert status == 404, (path, status)
+    assert (await api.get("/clients")).json()["total"] == 0
+
+
+async def test_a_malformed_cookie_does_not_hide_the_session_cookie(api: Api) -> None:
+    token = api.tokens["consultant"]
+    for cookies in (f'a b=1; desk_token={token}', f'x="; desk_token={token}'):
+        forged = await api.http.post("/api/v1/clients", json={"name": "Evil GmbH"},
+                                     headers={"Cookie": cookies, "Origin": "https://evil.example"})
+        assert forged.status_code == 403, (cookies, forged.status_code)
+
+
+async def test_multipart_bodies_are_refused(api: Api) -> None:
+    page = await api.http.get("/login")
+    token = CSRF.search(page.text).group(1)
+    for path in ("/login", "/api/v1/auth/login", "/portal/login"):
+        response = await api.http.post(path, files={"email": (None, "a\x00b@example.de")},
+                                       data={"_csrf_token": token, "password": "x"})
+        assert response.status_code == 415, (path, response.status_code)
+
+
+async def test_odd_characters_in_tokens_and_cookies_are_refused_not_crashed(api: Api) -> None:
+    assert (await api.http.get("/s/1.2.%C3%A9")).status_code == 401
+    assert (await api.http.get("/s/%C2%B2.1.abc")).status_code == 401
+    for path in ("/api/v1/auth/login", "/api/v1/portal/login-links"):
+        body = {"email": "consultant@example.de", "password": "x"} if "auth" in path else {"email": "a@b.de"}
+        response = await api.http.post(path, json=body, headers={"Cookie": "desk_device=ab.\u00e9\u00e9".encode()})
+        assert response.status_code in (202, 401), (path, response.status_code, response.text)
+
+
+async def test_numbers_beyond_32_bits_are_refused(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "P"})
+    for body in ({"baseline_sample_size": 2**31}, {"baseline_sample_size": 2**63}):
+        response = await api.post("/kpis", json={"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"} | body)
+        assert response.status_code == 422, response.text
+    response = await api.patch(f"/engagements/{engagement['id']}", json={"title": "X", "version": 2**40})
+    assert response.status_code == 422
+
+
+async def test_an_exhausted_connection_pool_is_a_503() -> None:
+    from litestar import Litestar, get
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from backend.errors import exception_handlers
+
+    @get("/busy")
+    async def busy() -> None:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached")
+
+    from httpx import ASGITransport, AsyncClient
+
+    app = Litestar([busy], exception_handlers=exception_handlers)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
+        response = await http.get("/busy")
+    assert (response.status_code, response.headers["retry-after"]) == (503, "1")
+
+
+async def _raw_status(app: Any, method: str, path: str, headers: dict[str, str]) -> int:
+    """The status of an ASGI call with the path exactly as written (HTTP clients tidy paths up)."""
+    body = b'{"name": "Evil GmbH"}'
+    sent: dict[str, int] = {}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            sent["status"] = message["status"]
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "https",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        + [(b"host", b"testserver.local"), (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 1234), "server": ("testserver.local", 443),
+    }
+    await app(scope, receive, send)
+    return sent["status"]

@@ -123,6 +123,9 @@ def test_paths_with_credentials_are_masked() -> None:
     assert mask_path("/portal/login/xyz") == "/portal/login/***"
     assert mask_path("/portal/engagements/3") == "/portal/engagements/3"
     assert mask_path("/api/v1/documents/3/share-links") == "/api/v1/documents/3/share-links"
+    for odd in ("/portal/./login/x", "//portal//login/x", "/portal/login;x", "/portal/login/\tx", "/portal/../portal/login/x"):
+        assert mask_path(odd) == "/portal/login/***", odd
+    assert mask_path("/s/ 12.3.x") == "/s/***" and mask_path("/portal/login") == "/portal/login"
 
 
 def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() -> None:
@@ -143,6 +146,27 @@ def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() ->
             line = formatter.format(record)
             assert "abcDEFsecret" not in line and "secret-token-value" not in line, line
             assert "/s/***" in line or "/portal/login/***" in line, line
+
+
+@pytest.mark.parametrize("path", [
+    "/portal/login/%09secret-token-value", "/portal/login;secret-token-value", "/portal/login/%22secret-token-value",
+    "/s/%2012.1767225600.abcDEFsecret",
+])
+async def test_credentials_in_oddly_spelled_paths_are_masked(api: Api, caplog: pytest.LogCaptureFixture, path: str) -> None:
+    caplog.set_level(logging.INFO)
+    await api.http.get(path)
+    text = "\n".join(JsonFormatter().format(r) for r in caplog.records if r.name != "httpx")
+    assert "secret-token-value" not in text and "abcDEFsecret" not in text, text
+
+
+def test_job_log_lines_leave_out_email_addresses() -> None:
+    record = logging.makeLogRecord({
+        "name": "arq.worker", "msg": "%6.2fs → %s(%s)", "args": (0.5, "portal-login:ab12", "'eva.berger@alpha.de', 'de'"),
+        "levelno": 20, "levelname": "INFO",
+    })
+    for formatter in (JsonFormatter(), MaskingFormatter("%(message)s")):
+        line = formatter.format(record)
+        assert "eva.berger" not in line and "***@alpha.de" in line, line
 
 
 def test_a_request_path_cannot_forge_log_lines() -> None:

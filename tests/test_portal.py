@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from backend.db import utcnow
 from backend.portal.models import LoginLink
@@ -275,3 +276,50 @@ async def test_portal_speaks_english_too(api: Api, smtp_server: SmtpTestServer) 
     assert 'lang="en"' in english.text and "Progress" in english.text and "Accept the proposal" in english.text
     assert "Fortschritt" not in english.text
     await api.http.get("/lang/de")
+
+
+async def test_releasing_again_and_again_mails_each_recipient_once(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await api.create("contacts", {"client_id": world["client"]["id"], "name": "Jan", "email": "jan@alpha.de",
+                                  "receives_digest": True})
+    for _ in range(3):  # each release plans a mailing job; they run at once
+        assert (await api.post(f"/documents/{world['proposal']['id']}/release")).status_code == 202
+    await api.run_jobs(smtp_url=smtp_server.url)
+    recipients = sorted(m.rcpt_tos[0] for m in smtp_server.messages if "Angebot" in m.message["Subject"])
+    assert recipients == ["eva@alpha.de", "jan@alpha.de"], recipients
+
+
+async def test_addresses_are_held_to_what_mail_can_carry(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    client_id = world["client"]["id"]
+    idn = await api.create("contacts", {"client_id": client_id, "name": "Bücher", "email": "info@bücher.de"})
+    assert idn["email"] == "info@xn--bcher-kva.de"
+    refused = await api.post("/contacts", json={"client_id": client_id, "name": "Ü", "email": "ü@alpha.de"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "body.email"
+    # One stored before addresses were held to ASCII does not stop the mails to the others.
+    legacy = await api.create("contacts", {"client_id": client_id, "name": "Alt", "email": "alt@alpha.de",
+                                           "receives_digest": True})
+    async with api.engine.begin() as conn:
+        await conn.execute(text("UPDATE contacts SET email = 'jörg@alpha.de' WHERE id = :id"), {"id": legacy["id"]})
+    second = (await api.post(f"/engagements/{world['engagement']['id']}/documents", json={"kind": "proposal"})).json()
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert (await api.post(f"/documents/{second['id']}/release")).status_code == 202
+    await api.run_jobs(smtp_url=smtp_server.url)
+    v2 = [m.rcpt_tos for m in smtp_server.messages if "Angebot v2" in m.message["Subject"]]
+    assert v2 == [[EMAIL]], v2
+
+
+async def test_a_proposal_superseded_while_being_accepted_is_not_accepted(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    token = await request_link_token(api, smtp_server, EMAIL)
+    client = (await api.post("/portal/sessions", None, json={"token": token})).json()["access_token"]
+    second = (await api.post(f"/engagements/{world['engagement']['id']}/documents", json={"kind": "proposal"})).json()
+    await api.run_jobs(smtp_url=smtp_server.url)
+    release, accept = await asyncio.gather(
+        api.post(f"/documents/{second['id']}/release"),
+        api.http.post(f"/api/v1/documents/{world['proposal']['id']}/acceptance",
+                      json={"typed_name": "Eva Alpha", "confirmed": True}, headers={"Authorization": f"Bearer {client}"}),
+    )
+    assert not (release.status_code == 202 and accept.status_code == 201), (release.text, accept.text)

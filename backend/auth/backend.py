@@ -52,7 +52,7 @@ class VerifiedToken(Token):
 # active and its session open (signing out, deactivation and client archiving take effect at once).
 _PRINCIPAL = (
     select(User.id, User.email, User.full_name, User.role, User.client_id, User.contact_id)
-    .join(AuthSession, AuthSession.user_id == User.id)
+    .join(AuthSession, (AuthSession.user_id == User.id) & (AuthSession.epoch == User.session_epoch))
     .where(User.id == bindparam("user_id"), User.is_active.is_(True),
            AuthSession.id == bindparam("session_id"), AuthSession.ended_at.is_(None))
 )

@@ -35,6 +35,7 @@ users = Resource(
     write_roles=frozenset({Role.admin}),
     prepare=prepare_user,
     deletable=False,  # deactivate with is_active=false; audit rows keep pointing at the user
+    always_apply=("is_active",),
     example={
         "email": "anna.berater@example.de",
         "full_name": "Anna Berater",

@@ -3,17 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import EmailStr
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
 from backend.enums import Role
-from backend.schema import RowRead, Strict
+from backend.schema import Email, RowRead, Strict
 
 
 class UserBase(SQLModel):
-    email: EmailStr = Field(max_length=254, sa_type=String(254), unique=True, index=True)
+    email: Email = Field(max_length=254, sa_type=String(254), unique=True, index=True)
     full_name: str = Field(min_length=1, max_length=200)
     role: Role = Field(sa_type=String(20))
     # Only for role=client: the one client whose data this user may see.
@@ -30,6 +29,9 @@ class User(Row, UserBase, table=True):
     # Who made the user inactive: "admin" stands until an admin lifts it; "system" (the contact
     # lost portal access, the client was archived) is lifted by a sign-in once access is back.
     deactivated_by: str | None = Field(default=None, sa_type=String(10))
+    # Raised by every deactivation: a session counts only while it was opened in the current
+    # epoch, so none opened before (or during) a deactivation comes back with a reactivation.
+    session_epoch: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
 
 
 class UserCreate(UserBase, Strict):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlmodel import func, select
@@ -8,8 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.audit.service import record
 from backend.auth.models import User
 from backend.auth.passwords import hash_password, verify_password
-from backend.auth.sessions import end_sessions_of
-from backend.auth.throttle import Source, check_login, login_failed, login_succeeded
+from backend.auth.throttle import Source, begin_login, login_succeeded
 from backend.config import Settings
 from backend.db import utcnow
 from backend.enums import Role
@@ -25,19 +25,17 @@ async def password_sign_in(
     """Check a password under the guessing limits (see backend.auth.throttle): a source that
     must wait is refused before the password is looked at."""
     source = Source.of(settings, email, ip, device)
-    await check_login(redis, settings, source)
-    try:
-        user = await authenticate(session, email=email, password=password)
-    except Unauthorized:
-        await login_failed(redis, source)
-        raise
+    await begin_login(redis, settings, source)
+    user = await authenticate(session, email=email, password=password)  # a failure stays counted
     await login_succeeded(redis, source)
     return user
 
 
 async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
     user = (await session.exec(select(User).where(func.lower(User.email) == email.strip().lower()))).first()
-    if not verify_password(user.password_hash if user else None, password) or not user or not user.is_active:
+    # Argon2 takes tens of milliseconds of CPU: off the event loop, so other requests go on.
+    matches = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+    if not matches or not user or not user.is_active:
         raise Unauthorized("Email or password is wrong")
     user.last_login_at = utcnow()
     session.add(user)
@@ -61,12 +59,13 @@ async def prepare_user(session: AsyncSession, values: dict[str, Any], row: User 
         if (await session.exec(taken)).first() is not None:
             raise Invalid.field("body.email", "a user with this email already exists")
     if (password := values.pop("password", None)) is not None:
-        values["password_hash"] = hash_password(password)
+        values["password_hash"] = await asyncio.to_thread(hash_password, password)
     if "is_active" in values and row is not None:
-        # An admin's deactivation stands until an admin lifts it (a portal sign-in does not).
+        # An admin's deactivation stands until an admin lifts it (a portal sign-in does not),
+        # and ends every session of the user (see backend.auth.sessions).
         values["deactivated_by"] = None if values["is_active"] else ADMIN
         if not values["is_active"]:
-            await end_sessions_of(session, row.id)  # type: ignore[arg-type]
+            values["session_epoch"] = row.session_epoch + 1
     return values
 
 

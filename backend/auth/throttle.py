@@ -25,7 +25,7 @@ from litestar.datastructures import Cookie
 
 from backend.config import Settings
 from backend.errors import TooManyRequests
-from backend.ratelimit import hit, over
+from backend.ratelimit import hit, undo_hit
 
 DEVICE_COOKIE = "desk_device"
 DEVICE_DAYS = 180
@@ -62,39 +62,57 @@ class Source:
     def of(cls, settings: Settings, email: str, ip: str | None, cookie: str | None) -> Source:
         account = _account(email)
         nonce, _, mac = (cookie or "").partition(".")
-        if nonce and hmac.compare_digest(mac, _mac(settings.secret_key, account, nonce)):
+        # Bytes: compare_digest refuses a str with non-ASCII characters (a planted cookie).
+        if nonce and hmac.compare_digest(mac.encode(), _mac(settings.secret_key, account, nonce).encode()):
             return cls(account, f"device:{nonce}", True)
         return cls(account, f"ip:{ip or '-'}", False)
 
 
-async def check_login(redis: Any, settings: Settings, source: Source) -> None:
-    """Refuse (429) an attempt from a source that must wait, before the password is looked at."""
-    failures, last = await redis.hmget(f"{_PREFIX}:login:{source.account}:{source.key}", "failures", "last")
-    if failures is not None and int(failures) >= settings.login_free_failures:
-        wait = min(60 * 2 ** (int(failures) - settings.login_free_failures), _MAX_WAIT)
-        remaining = int(float(last) + wait - time.time())
-        if remaining > 0:
-            raise _refusal(remaining)
-    if not source.known:
-        await over(redis, "login-ip", source.key, limit=settings.login_failures_per_ip_hour, window_seconds=3600)
-        await over(redis, "login-account", source.account, limit=settings.login_failures_per_account_hour,
-                   window_seconds=3600)
+# Count an attempt and decide whether it may go ahead, in one step: parallel guesses from one
+# source each get their own count, so no more than the free ones reach the password check.
+_BEGIN_ATTEMPT = """
+local attempts = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+local now, free, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if attempts > free then
+  local wait = math.min(60 * 2 ^ (attempts - 1 - free), most)
+  if now < last + wait then
+    redis.call('HINCRBY', KEYS[1], 'failures', -1)
+    return math.ceil(last + wait - now)
+  end
+end
+redis.call('HSET', KEYS[1], 'last', ARGV[1])
+redis.call('EXPIRE', KEYS[1], 86400)
+return 0
+"""
 
 
-async def login_failed(redis: Any, source: Source) -> None:
-    key = f"{_PREFIX}:login:{source.account}:{source.key}"
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hincrby(key, "failures", 1)
-        pipe.hset(key, "last", time.time())
-        pipe.expire(key, 24 * 3600)
-        await pipe.execute()
+def _attempts_key(source: Source) -> str:
+    return f"{_PREFIX}:login:{source.account}:{source.key}"
+
+
+async def begin_login(redis: Any, settings: Settings, source: Source) -> None:
+    """Count this attempt as a failure before the password is looked at (`login_succeeded`
+    takes it back), or refuse it (429) if the source must wait or is over a ceiling."""
+    wait = await redis.eval(_BEGIN_ATTEMPT, 1, _attempts_key(source), time.time(), settings.login_free_failures,
+                            _MAX_WAIT)
+    if int(wait) > 0:
+        raise _refusal(int(wait))
     if not source.known:
-        await hit(redis, "login-ip", source.key, limit=None, window_seconds=3600)
-        await hit(redis, "login-account", source.account, limit=None, window_seconds=3600)
+        try:
+            await hit(redis, "login-ip", source.key, limit=settings.login_failures_per_ip_hour, window_seconds=3600)
+            await hit(redis, "login-account", source.account, limit=settings.login_failures_per_account_hour,
+                      window_seconds=3600)
+        except TooManyRequests:
+            await redis.hincrby(_attempts_key(source), "failures", -1)
+            raise
 
 
 async def login_succeeded(redis: Any, source: Source) -> None:
-    await redis.delete(f"{_PREFIX}:login:{source.account}:{source.key}")
+    await redis.delete(_attempts_key(source))
+    if not source.known:
+        await undo_hit(redis, "login-ip", source.key, window_seconds=3600)
+        await undo_hit(redis, "login-account", source.account, window_seconds=3600)
 
 
 async def count_link_request(redis: Any, settings: Settings, source: Source) -> None:
@@ -103,8 +121,8 @@ async def count_link_request(redis: Any, settings: Settings, source: Source) -> 
               window_seconds=3600)
     if not source.known:
         await hit(redis, "login-link-ip", source.key, limit=settings.login_links_per_ip_hour, window_seconds=3600)
-        await hit(redis, "login-link-account", source.account, limit=settings.login_links_per_account_hour,
-                  window_seconds=3600)
+    # No ceiling per address: it would lock the owner out. The flood an address can receive is
+    # bounded where links are made instead (backend.portal.access: a few unused links at a time).
 
 
 def _refusal(retry_after: int) -> TooManyRequests:

@@ -4,13 +4,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import EmailStr, computed_field
+from pydantic import computed_field
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
 from backend.enums import Language
-from backend.schema import RowRead, Strict
+from backend.schema import Email, RowRead, Strict
 
 
 class ClientBase(SQLModel):
@@ -43,7 +43,7 @@ class ClientRead(ClientBase, RowRead):
 class ContactBase(SQLModel):
     client_id: int = Field(foreign_key="clients.id", ondelete="CASCADE", index=True)
     name: str = Field(min_length=1, max_length=200)
-    email: EmailStr = Field(max_length=254, sa_type=String(254))
+    email: Email = Field(max_length=254, sa_type=String(254))
     phone: str | None = Field(default=None, max_length=50)
     position: str | None = Field(default=None, max_length=120)
     language: Language = Field(default=Language.de, sa_type=String(2))

@@ -257,14 +257,14 @@ async def send_digest(
             continue  # another worker holds it, or it was sent meanwhile
         message_id = message_id_for(delivery, settings)
         contact = contacts.get(delivery.contact_id)
-        message = digest_message(
-            data=document.data_snapshot, recipient_name=contact.name if contact else "",
-            recipient_email=delivery.email, sender=settings.mail_from, pdf=document.content or b"",
-            filename=document.filename or "Statusbericht.pdf", message_id=message_id,
-            report_url=report_urls.get(delivery.id),
-            portal_url=settings.link("/portal") if contact and contact.portal_access else None,
-        )
         try:
+            message = digest_message(
+                data=document.data_snapshot, recipient_name=contact.name if contact else "",
+                recipient_email=delivery.email, sender=settings.mail_from, pdf=document.content or b"",
+                filename=document.filename or "Statusbericht.pdf", message_id=message_id,
+                report_url=report_urls.get(delivery.id),
+                portal_url=settings.link("/portal") if contact and contact.portal_access else None,
+            )
             await _send_and_mark(settings, mailer, delivery.id, message, message_id)
         except PermanentMailError as exc:
             await _finish(maker, delivery.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])

@@ -114,7 +114,7 @@ class KpiBase(SQLModel):
     direction: Direction = Field(default=Direction.lower_is_better, sa_type=String(20))
     baseline_value: Decimal | None = Field(default=None, max_digits=14, decimal_places=4)
     baseline_method: str | None = Field(default=None, max_length=2000)
-    baseline_sample_size: int | None = Field(default=None, ge=1)
+    baseline_sample_size: int | None = Field(default=None, ge=1, le=1_000_000)
     baseline_date: date | None = None
     target_value: Decimal | None = Field(default=None, max_digits=14, decimal_places=4)
     monthly_volume: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
@@ -138,7 +138,7 @@ class MeasurementBase(SQLModel):
     kpi_id: int = Field(foreign_key="kpis.id", ondelete="CASCADE", index=True)
     measured_on: date
     value: Decimal = Field(max_digits=14, decimal_places=4)
-    sample_size: int | None = Field(default=None, ge=1)
+    sample_size: int | None = Field(default=None, ge=1, le=1_000_000)
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -167,7 +167,7 @@ class MeasurementCorrection(Strict):
     value: Decimal = Field(max_digits=14, decimal_places=4)
     note: str = Field(min_length=3, max_length=2000, description="Why the value was corrected")
     measured_on: date | None = None
-    sample_size: int | None = Field(default=None, ge=1)
+    sample_size: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class IdeaPromotion(SQLModel):

@@ -12,7 +12,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import String, func, insert, literal, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,12 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.audit.service import record
 from backend.auth.models import User
 from backend.auth.service import ADMIN, SYSTEM
-from backend.auth.sessions import end_sessions_of
 from backend.clients.models import Client, Contact
 from backend.config import Settings
-from backend.db import unit_of_work, utcnow
+from backend.db import compare_and_set, unit_of_work, utcnow, written
 from backend.enums import Role
-from backend.errors import Gone, Unauthorized
+from backend.errors import Conflict, Gone, Unauthorized
 from backend.mail import Mailer
 from backend.portal.email import Letter, login_link_message
 from backend.portal.models import LoginLink
@@ -66,18 +66,18 @@ async def send_login_links(
             if not _may_sign_in_as(await _user_with_address(session, contact), contact):
                 log.warning("contact %s: address belongs to another user, no sign-in link sent", contact.id)
                 continue
-            link = LoginLink(
-                contact_id=contact.id, token_hash=token_hash, requested_ip=ip,
-                expires_at=utcnow() + timedelta(minutes=settings.portal_link_ttl_minutes),
-            )
-            session.add(link)
-            await session.flush()
+            link_id = await _new_link(session, settings, contact.id, token_hash, ip)  # type: ignore[arg-type]
+            if link_id is None:
+                # Enough links are in the inbox already (asked for by the owner or by a stranger):
+                # the owner uses one of those; a stranger cannot flood the inbox.
+                log.info("contact %s: %s unused sign-in links, no new one", contact.id, settings.login_links_outstanding)
+                continue
             await record(session, actor=None, action="portal_link_sent", entity_type="contact", entity_id=contact.id,
-                         after={"login_link_id": link.id, "ip": ip})
+                         after={"login_link_id": link_id, "ip": ip})
         letter = Letter(
             lang=language or contact.language, brand=settings.brand_name, sender=settings.mail_from,
             recipient_name=contact.name, recipient_email=contact.email,
-            message_id=f"<portal-login.{link.id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
+            message_id=f"<portal-login.{link_id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
         )
         await mailer.send(login_link_message(
             letter, client=client.name, url=settings.link(login_path(token)),
@@ -85,6 +85,31 @@ async def send_login_links(
         ))
         sent += 1
     return sent
+
+
+async def _new_link(
+    session: AsyncSession, settings: Settings, contact_id: int, token_hash: str, ip: str | None
+) -> int | None:
+    """A new sign-in link for the contact, unless enough unused ones are out; None then. The count
+    is part of the INSERT (SQLite runs it under its write lock) and the contact's row is locked
+    first (PostgreSQL), so jobs running at once cannot each slip past it."""
+    await session.exec(select(Contact.id).where(Contact.id == contact_id).with_for_update())
+    now = utcnow()
+    links = LoginLink.__table__  # type: ignore[attr-defined]
+    unused = select(func.count()).select_from(links).where(
+        links.c.contact_id == contact_id, links.c.used_at.is_(None), links.c.expires_at > now
+    ).scalar_subquery()
+    expires = now + timedelta(minutes=settings.portal_link_ttl_minutes)
+    row = select(
+        literal(contact_id), literal(token_hash), literal(ip, String()), literal(expires, DateTimeUTC()),
+        literal(now, DateTimeUTC()), literal(now, DateTimeUTC()), literal(1),
+    ).where(unused < settings.login_links_outstanding)
+    made = await session.exec(  # type: ignore[call-overload]
+        insert(links).from_select(
+            ["contact_id", "token_hash", "requested_ip", "expires_at", "created_at", "updated_at", "version"], row
+        ).returning(links.c.id)
+    )
+    return made.scalar_one_or_none()
 
 
 async def _user_with_address(session: AsyncSession, contact: Contact) -> User | None:
@@ -124,11 +149,25 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
     if consumed.rowcount != 1:
         raise Gone(USED, key="portal_link_used")
     user = await portal_user(session, contact)
+    # Once more after the writes, which hold the database's lock on them: an archiving or a lost
+    # portal access that committed since the first look is seen now, and the sign-in undone.
+    if not await _has_access(session, contact.id):  # type: ignore[arg-type]
+        raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
     user.last_login_at = utcnow()
     session.add(user)
     await record(session, actor=user, action="portal_login", entity_type="contact", entity_id=contact.id,
                  after={"login_link_id": link.id, "ip": ip})
     return user
+
+
+async def _has_access(session: AsyncSession, contact_id: int) -> bool:
+    # Share-locked on PostgreSQL: an archiving or a deletion of the contact under way (which
+    # locks the row first) is waited for and seen; one that starts later waits for this sign-in
+    # and then ends its session. SQLite runs one writer at a time anyway.
+    stmt = select(Contact.id).join(Client, Client.id == Contact.client_id).where(
+        Contact.id == contact_id, Contact.portal_access.is_(True), Client.archived_at.is_(None)
+    ).with_for_update(read=True)
+    return (await session.exec(stmt)).first() is not None
 
 
 async def portal_user(session: AsyncSession, contact: Contact) -> User:
@@ -153,8 +192,12 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
             "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
         )
     restored = not user.is_active
-    user.contact_id, user.client_id, user.is_active, user.deactivated_by = contact.id, contact.client_id, True, None
-    session.add(user)
+    # Only if nobody changed the user since it was read: an archiving or a deactivation that
+    # commits meanwhile wins, and this sign-in fails.
+    values = {"contact_id": contact.id, "client_id": contact.client_id, "is_active": True, "deactivated_by": None}
+    if not await compare_and_set(session, user, values):
+        raise Conflict("Your access changed while signing in; please request a new sign-in link.",
+                       key="portal_no_access")
     if restored:
         # Access had ended with the contact's portal access or the client; both are back.
         await record(session, actor=None, action="portal_access_restored", entity_type="user", entity_id=user.id,
@@ -174,8 +217,14 @@ async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -
 
 
 async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
-    for user in (await session.exec(select(User).where(*where, User.is_active.is_(True)))).all():
-        user.is_active, user.deactivated_by = False, SYSTEM
-        session.add(user)
-        await end_sessions_of(session, user.id)  # type: ignore[arg-type]
-        await record(session, actor=actor, action="portal_access_ended", entity_type="user", entity_id=user.id)
+    # One statement over whatever is active when it runs, so a sign-in committing meanwhile is
+    # caught too; the new epoch ends every session (see backend.auth.sessions).
+    ended = await session.exec(  # type: ignore[call-overload]
+        update(User).where(*where, User.is_active.is_(True))
+        .values(is_active=False, deactivated_by=SYSTEM, session_epoch=User.session_epoch + 1,
+                version=User.version + 1, updated_at=utcnow())
+        .returning(User.id)
+    )
+    for user_id in ended.scalars().all():
+        written(session, User.__tablename__, user_id)
+        await record(session, actor=actor, action="portal_access_ended", entity_type="user", entity_id=user_id)

@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.db import Row
 from backend.enums import Language
-from backend.schema import RowRead, Strict
+from backend.schema import MAX_ID, RowRead, Strict
 
 
 class LoginLink(Row, table=True):
@@ -41,6 +41,9 @@ class ShareLink(Row, table=True):
     last_download_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
     # Set once the link was mailed to `contact_id`; a retried job does not mail it again.
     mailed_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    # A mailing job takes the link before it sends, so two jobs never both mail it; a claim left
+    # by a job that died is free again after the job timeout.
+    mail_claimed_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 
 class ProposalAcceptance(Row, table=True):
@@ -100,7 +103,7 @@ class SignOffRequest(Strict):
 
 class ShareLinkCreate(Strict):
     valid_days: int = Field(default=30, ge=1, le=365)
-    contact_id: int | None = Field(default=None, ge=1, description="The recipient, if it is one of the client's contacts")
+    contact_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="The recipient, if it is one of the client's contacts")
 
 
 class ShareLinkRead(RowRead):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from backend.config import Settings
 from backend.db import select_all, unit_of_work, utcnow
 from backend.engagements.models import Engagement, EngagementStatus
 from backend.engagements.resources import engagement_service
-from backend.mail import Mailer, PermanentMailError
+from backend.mail import Mailer, MailError, PermanentMailError
 from backend.outbox import plan
 from backend.portal.email import Letter, document_message
 from backend.portal.models import ShareLink
@@ -58,11 +59,16 @@ async def release(session: AsyncSession, settings: Settings, user: Any, document
     the same transaction (idempotent: links already mailed are not mailed again)."""
     document = await pdf_of(session, user, document_id)
     engagement = await engagement_service.get(session, user, document.engagement_id)
+    first_release = document.sent_at is None
     await document_service.stamp(session, user, document, "sent_at", "release")
     if document.kind == DocumentKind.proposal and engagement.status == EngagementStatus.draft:
         await engagement_service.transition(
             session, user, engagement.id, Transition(to=EngagementStatus.proposed, version=engagement.version)
         )
+    elif document.kind == DocumentKind.proposal and first_release:
+        # A new version supersedes the one the client may be accepting right now: the
+        # acceptance writes the engagement at the version it read, so one of the two fails.
+        await engagement_service.write(session, engagement, {})
     contacts = await recipients(session, engagement.client_id)
     await links_for(session, document.id, [c.id for c in contacts], PURPOSE, settings.share_link_days)
     job_id = await plan(session, "mail_released_document", document.id, job_id=release_job_id(document.id))
@@ -89,28 +95,54 @@ async def mail_release(
         ).all()
     if engagement is None or client is None:
         return 0
-    domain = settings.mail_from.rsplit("@", 1)[-1]
     sent = 0
     for link, contact in pending:
-        fmt = Formatter(contact.language)
-        title = f"{words(contact.language)[document.kind]} v{document.number}"
-        letter = Letter(
-            lang=contact.language, brand=settings.brand_name, sender=settings.mail_from,
-            recipient_name=contact.name, recipient_email=contact.email,
-            message_id=f"<document.{document.id}.{contact.id}@{domain}>",
-        )
-        message = document_message(
-            letter, client=client.name, engagement=engagement.title, document=title,
-            url=settings.link(share_path(settings, link)), valid_until=fmt.date(link.expires_at.astimezone(BERLIN).date()) or "",
-            portal_url=settings.link("/portal") if contact.portal_access else None,
-        )
+        if not await _claim(maker, link.id, timedelta(seconds=settings.job_timeout_seconds)):
+            continue  # another job mails it (a second release), or did
         # At least once: a crash between the server's "250" and this commit mails it again.
         try:
-            await mailer.send(message)
+            await mailer.send(_message(settings, document, engagement, client, link, contact))
         except PermanentMailError as exc:
-            log.warning("document %s: %s refused for good: %s", document.id, contact.email, exc)
-            continue
-        async with unit_of_work(maker) as session:
-            await session.exec(update(ShareLink).where(ShareLink.id == link.id).values(mailed_at=utcnow()))
+            log.warning("document %s: contact %s refused for good: %s", document.id, contact.id, exc)
+            continue  # stays claimed: not tried again before the lease ends
+        except MailError:
+            await _mark(maker, link.id, mail_claimed_at=None)  # free for the retry
+            raise
+        await _mark(maker, link.id, mailed_at=utcnow())
         sent += 1
     return sent
+
+
+def _message(
+    settings: Settings, document: Document, engagement: Engagement, client: Client, link: ShareLink, contact: Contact
+) -> Any:
+    fmt = Formatter(contact.language)
+    letter = Letter(
+        lang=contact.language, brand=settings.brand_name, sender=settings.mail_from,
+        recipient_name=contact.name, recipient_email=contact.email,
+        message_id=f"<document.{document.id}.{contact.id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
+    )
+    return document_message(
+        letter, client=client.name, engagement=engagement.title,
+        document=f"{words(contact.language)[document.kind]} v{document.number}",
+        url=settings.link(share_path(settings, link)),
+        valid_until=fmt.date(link.expires_at.astimezone(BERLIN).date()) or "",
+        portal_url=settings.link("/portal") if contact.portal_access else None,
+    )
+
+
+async def _claim(maker: async_sessionmaker[AsyncSession], link_id: int, lease: timedelta) -> bool:
+    now = utcnow()
+    async with unit_of_work(maker) as session:
+        taken = await session.exec(
+            update(ShareLink).where(
+                ShareLink.id == link_id, ShareLink.mailed_at.is_(None),  # type: ignore[union-attr]
+                or_(ShareLink.mail_claimed_at.is_(None), ShareLink.mail_claimed_at < now - lease),  # type: ignore[union-attr, operator]
+            ).values(mail_claimed_at=now)
+        )
+        return taken.rowcount == 1
+
+
+async def _mark(maker: async_sessionmaker[AsyncSession], link_id: int, **values: Any) -> None:
+    async with unit_of_work(maker) as session:
+        await session.exec(update(ShareLink).where(ShareLink.id == link_id).values(**values))

@@ -46,10 +46,11 @@ def sign_share(secret: str, link_id: int, expires_at: datetime) -> str:
 def read_share(secret: str, token: str) -> ShareClaim | None:
     """The claim of an untampered token, else None (expiry is checked by the caller)."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3 or not (parts[0] + parts[1]).isascii() or not parts[0].isdigit() or not parts[1].isdigit():
         return None
     payload = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(_mac(secret, payload), parts[2]):
+    # Bytes: compare_digest refuses a str with non-ASCII characters.
+    if not hmac.compare_digest(_mac(secret, payload).encode(), parts[2].encode()):
         return None
     try:
         return ShareClaim(int(parts[0]), datetime.fromtimestamp(int(parts[1]), UTC))

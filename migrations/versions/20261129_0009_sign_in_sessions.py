@@ -1,7 +1,8 @@
 """sign-in sessions
 
-Every token names a session row, so signing out ends it at once; changes to sessions are
-announced on the user change feed like changes to users (PostgreSQL). Users remember who
+Every token names a session row, so signing out ends it at once; a session counts only in its
+user's current epoch, which every deactivation raises. Changes to sessions are announced on the
+user change feed like changes to users (PostgreSQL). Users remember who
 deactivated them: an admin's deactivation is not undone by a portal sign-in. Users inactive
 before this revision count as deactivated by an admin, unless their contact lost portal access
 or their client was archived (the only reasons the system deactivates).
@@ -29,6 +30,7 @@ def upgrade() -> None:
     op.create_table('auth_sessions',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('epoch', sa.Integer(), nullable=False, server_default='0'),
     sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('expires_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('ended_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
@@ -40,6 +42,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deactivated_by', sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column('session_epoch', sa.Integer(), nullable=False, server_default='0'))
     op.execute(
         "UPDATE users SET deactivated_by = 'system' WHERE is_active = false AND role = 'client' AND EXISTS ("
         " SELECT 1 FROM contacts JOIN clients ON clients.id = contacts.client_id WHERE contacts.id = users.contact_id"
@@ -68,6 +71,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER auth_sessions_changed ON auth_sessions")
         op.execute("DROP FUNCTION desk_sessions_changed()")
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_epoch')
         batch_op.drop_column('deactivated_by')
 
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
