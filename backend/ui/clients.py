@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import MediaType, Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.response import Template
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
