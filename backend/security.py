@@ -25,17 +25,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NOT_PLAIN = re.compile(r"//|/\.\.?(?:/|$)")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _PAGE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    b"frame-ancestors 'none'"
 )
 # The API documentation page loads Swagger UI, which starts from an inline script.
 _DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    b"connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
-_DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+_DATA_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -44,17 +44,18 @@ _COMMON = [
 ]
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+Refusal = tuple[int, str, str, str]  # status, problem slug, title, detail
 
 
 def _policy(path: str, content_type: bytes) -> bytes:
     if path.startswith("/schema"):
-        return _DOCS_POLICY.encode()
+        return _DOCS_POLICY
     if content_type.startswith(b"text/html"):
-        return _PAGE_POLICY.encode()
+        return _PAGE_POLICY
     if content_type.startswith(b"application/pdf"):
         # The browser's PDF viewer must not be restricted further; nobody may frame it.
         return b"frame-ancestors 'none'"
-    return _DATA_POLICY.encode()
+    return _DATA_POLICY
 
 
 def _is_json(content_type: str) -> bool:
@@ -79,32 +80,27 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
-        refusal = self._refusal(scope, headers)
-        if refusal is None and _is_form(headers) and scope["method"] in BODY_METHODS:
-            receive, refusal = await _checked_form(receive)
+        refusal = _address_refusal(scope)
+        if refusal is None and scope["method"] not in SAFE_METHODS:  # reads need no more checks
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
+            refusal = self._write_refusal(scope, headers)
+            if refusal is None and _is_form(headers) and scope["method"] in BODY_METHODS:
+                receive, refusal = await _checked_form(receive)
         send = self._with_headers(scope, send)
         if refusal is not None:
             await _problem(scope, send, *refusal)
             return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: dict[str, Any], headers: dict[str, str]) -> tuple[int, str, str, str] | None:
+    def _write_refusal(self, scope: dict[str, Any], headers: dict[str, str]) -> Refusal | None:
         path, method = scope["path"], scope["method"]
-        query = scope.get("query_string", b"")
-        if "\x00" in path or b"%00" in query or b"\x00" in query:
-            return 400, "bad-request", "Bad request", "The address must not contain NUL characters."
-        if _NOT_PLAIN.search(path):
-            # The router would still find `//api/…` or `/api/./…`; every check that goes by the
-            # path (this one, the forms' CSRF token) must see the one plain spelling.
-            return 404, "not-found", "Not found", "No such address (write it without '//', '/./' or '/../')."
         if _is_multipart(headers):
             return 415, "unsupported-media-type", "Unsupported media type", (
                 "Forms are sent url-encoded; request bodies of the API are JSON."
             )
         if not path.startswith("/api/"):
             return None
-        if method not in SAFE_METHODS and self._cross_site(scope, headers):
+        if self._cross_site(scope, headers):
             return 403, "cross-site", "Cross-site request refused", (
                 "A request signed in by cookie must come from this site. Other programs authenticate "
                 "with the bearer token (Authorization header)."
@@ -148,6 +144,17 @@ class SecurityMiddleware:
         return self.allow.get(id(scope.get("route_handler")))
 
 
+def _address_refusal(scope: dict[str, Any]) -> Refusal | None:
+    path, query = scope["path"], scope.get("query_string", b"")
+    if "\x00" in path or b"%00" in query or b"\x00" in query:
+        return 400, "bad-request", "Bad request", "The address must not contain NUL characters."
+    if "//" in path or ("/." in path and _NOT_PLAIN.search(path)):
+        # The router would still find `//api/…` or `/api/./…`; every check that goes by the
+        # path (the API's below, the forms' CSRF token) must see the one plain spelling.
+        return 404, "not-found", "Not found", "No such address (write it without '//', '/./' or '/../')."
+    return None
+
+
 def _has_cookie(headers: dict[str, str], name: str) -> bool:
     # Not a full parse: Python's SimpleCookie stops at the first cookie it cannot read, while the
     # server's own parser reads on; any mention of the name counts, to be safe.
@@ -167,7 +174,7 @@ def _is_form(headers: dict[str, str]) -> bool:
     return headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded")
 
 
-async def _checked_form(receive: Any) -> tuple[Any, tuple[int, str, str, str] | None]:
+async def _checked_form(receive: Any) -> tuple[Any, Refusal | None]:
     """Read a form body whole (forms are small), refuse a NUL in it, else hand it on unchanged."""
     chunks: list[bytes] = []
     while True:
