@@ -216,5 +216,4 @@ def _push_planned(session: Session) -> None:
         relay.kick(planned)
 
 
-
 __all__ = ["JobIntent", "RELAY_KEY", "Relay", "finish", "intent", "plan", "tracked"]

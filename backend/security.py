@@ -7,6 +7,9 @@ the security headers on every answer (pages, portal, API, errors alike).
   pass for one.
 - A NUL character in the path, the query string or a form body is refused (400): no database
   can store it in text, and PostgreSQL fails on it.
+- A path spelled with `//`, `/./` or `/../` is refused (404), so checks that go by the path
+  see its one plain spelling; multipart bodies, which no form of the app sends, are refused
+  (415), and form bodies are read whole only up to a size no form reaches (413 beyond).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from backend.errors import DomainError
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NOT_PLAIN = re.compile(r"//|/\.\.?(?:/|$)")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+FORM_LIMIT = 1024 * 1024
 _PAGE_POLICY = (
     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -139,7 +143,6 @@ class SecurityMiddleware:
 
         return send_with_headers
 
-
     def _allow_for(self, scope: dict[str, Any]) -> bytes | None:
         return self.allow.get(id(scope.get("route_handler")))
 
@@ -177,11 +180,15 @@ def _is_form(headers: dict[str, str]) -> bool:
 async def _checked_form(receive: Any) -> tuple[Any, Refusal | None]:
     """Read a form body whole (forms are small), refuse a NUL in it, else hand it on unchanged."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             return _replay([message]), None
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > FORM_LIMIT:
+            return receive, (413, "too-large", "Request too large", "A form is at most 1 MB.")
         if not message.get("more_body"):
             break
     body = b"".join(chunks)

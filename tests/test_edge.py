@@ -268,3 +268,9 @@ async def _raw_status(app: Any, method: str, path: str, headers: dict[str, str])
     }
     await app(scope, receive, send)
     return sent["status"]
+
+
+async def test_an_oversized_form_is_refused_before_it_is_read_whole(api: Api) -> None:
+    response = await api.http.post("/login", content=b"email=" + b"a" * (1024 * 1024 + 10),
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413 and response.json()["type"] == "/problems/too-large"
