@@ -84,12 +84,13 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip per checkout; recycled connections and retried jobs
     # cover a restarted server instead.
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800)
+    # Parameters stay out of error messages (and so out of logs): they hold names and addresses.
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects are untyped

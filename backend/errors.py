@@ -237,9 +237,19 @@ def _database_handler(request: Request, exc: IntegrityError | DataError) -> Resp
     return _domain_handler(request, refusal)
 
 
+# SQLSTATEs of a transaction the database ended because of another one: a deadlock, a
+# serialization failure. Nothing was written; the same request can simply be sent again.
+_CONCURRENT = {"40P01", "40001"}
+
+
 def _unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     """A lost or refused connection to the database or Redis (a restart, a failover): say so and
     when to try again, instead of an unexplained 500."""
+    if _sqlstate(exc) in _CONCURRENT:
+        log.info("concurrent change on %s %s: %s", request.method, mask_path(request.url.path), type(exc).__name__)
+        return problem(request, status=HTTP_409_CONFLICT, slug="concurrent-change", title="Changed at the same time",
+                       detail="Another change to the same data was made at the same moment; send the request again.",
+                       headers={"Retry-After": "1"})
     lost = isinstance(exc, OperationalError | InterfaceError) or getattr(exc, "connection_invalidated", False)
     if isinstance(exc, DBAPIError) and not lost:
         return _internal_handler(request, exc)
@@ -252,6 +262,11 @@ def _unavailable_handler(request: Request, exc: Exception) -> Response[dict[str,
         detail="The database or the job queue could not be reached; try again shortly.",
         headers={"Retry-After": "1"},
     )
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    original = getattr(exc, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
 
 
 def _internal_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:

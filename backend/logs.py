@@ -43,13 +43,14 @@ def mask_text(text: str) -> str:
     return _SECRET_TEXT.sub(lambda m: dict(_SECRETS)[m.group(1)], text)
 
 
-# The job queue logs each job with its arguments, and some are email addresses (sign-in links).
-_ADDRESS = re.compile(r"[\w.%+-]+@(?=[\w-]+(?:\.[\w-]+)+)")
+# Email addresses are personal data: the part before the @ never reaches a log (job arguments,
+# an SMTP server's refusal that names the recipient). Our own Message-IDs look alike and stay.
+_ADDRESS = re.compile(r"(?<![\w!#$%&'*+/=?^`{|}~.-])(?!(?:digest|document|portal-login)\.)"
+                      r"[\w!#$%&'*+/=?^`{|}~.-]+@(?=[\w-]+(?:\.[\w-]+)+)")
 
 
 def _scrubbed(record: logging.LogRecord, text: str) -> str:
-    text = mask_text(text)
-    return _ADDRESS.sub("***@", text) if (record.name or "").startswith("arq") else text
+    return _ADDRESS.sub("***@", mask_text(text))
 
 
 # Characters that end a line for some reader (C0/C1 controls, Unicode line and paragraph

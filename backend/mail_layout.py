@@ -69,10 +69,14 @@ def address_header(header: str, display_name: str, addr_spec: str) -> str:
     becomes a quoted string (folded at its spaces, which unfolding gives back exactly); in any
     other name, the non-ASCII words become RFC 2047 encoded words."""
     display_name = one_line(display_name)
-    address = f"<{Address(addr_spec=addr_spec).addr_spec}>"  # validates: no specials in the address
-    if not address.isascii():
+    try:
+        address = f"<{Address(addr_spec=addr_spec).addr_spec}>"  # validates: no specials in the address
+    except ValueError:
+        address = ""
+    if not address.isascii() or not address:
         # Stored before addresses were held to ASCII: no header can carry it, for this recipient.
-        raise PermanentMailError(f"the address {addr_spec!r} cannot be written in a mail header")
+        # (Not named here: messages end up in logs, addresses must not.)
+        raise PermanentMailError(f"the {header} address cannot be written in a mail header")
     if not display_name:
         return address[1:-1]
     used = len(header) + 2

@@ -34,11 +34,25 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 @asynccontextmanager
 async def queue_pool(settings: Settings) -> AsyncIterator[ArqRedis]:
-    pool = await create_pool(redis_settings(settings), default_queue_name=settings.queue_name)
+    pool = await open_pool(redis_settings(settings), settings.queue_name)
     try:
         yield pool
     finally:
         await pool.aclose()
+
+
+# Every command waits at most this long: arq sets only a connect timeout, and a Redis that hangs
+# (stopped, not gone) would otherwise hang every request that counts a limit or queues a job.
+COMMAND_TIMEOUT_SECONDS = 5.0
+
+
+async def open_pool(redis: RedisSettings, queue_name: str) -> ArqRedis:
+    pool = await create_pool(redis, default_queue_name=queue_name)
+    pool.connection_pool.connection_kwargs["socket_timeout"] = COMMAND_TIMEOUT_SECONDS
+    # The connection made for arq's ping keeps its settings: close it and make the pool forget it.
+    await pool.connection_pool.disconnect()
+    pool.connection_pool.reset()
+    return pool
 
 
 async def enqueue(pool: ArqRedis, function: str, *args: Any, job_id: str | None = None) -> Job | None:

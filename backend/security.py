@@ -86,7 +86,7 @@ class SecurityMiddleware:
             return
         refusal = _address_refusal(scope)
         if refusal is None and scope["method"] not in SAFE_METHODS:  # reads need no more checks
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
+            headers = _headers(scope)
             refusal = self._write_refusal(scope, headers)
             if refusal is None and _is_form(headers) and scope["method"] in BODY_METHODS:
                 receive, refusal = await _checked_form(receive)
@@ -116,15 +116,17 @@ class SecurityMiddleware:
         return None
 
     def _cross_site(self, scope: dict[str, Any], headers: dict[str, str]) -> bool:
-        if "authorization" in headers or not _has_cookie(headers, self.auth_cookie):
+        bearer = headers.get("authorization", "").lower().startswith("bearer ")
+        if bearer or not _has_cookie(headers, self.auth_cookie):
             return False  # a bearer client, or nobody signed in: no ambient credentials at stake
-        origin = headers.get("origin", "").lower()
-        if origin:
+        # A header sent twice arrives here joined by ", ": every one of its values must pass.
+        origins = [o.strip().lower() for o in headers.get("origin", "").split(",") if o.strip()]
+        if origins:
             own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}".lower()
-            return origin not in (own, self.public_origin)
-        site = headers.get("sec-fetch-site", "").lower()
-        if site:
-            return site not in ("same-origin", "none")
+            return any(origin not in (own, self.public_origin) for origin in origins)
+        sites = [s.strip().lower() for s in headers.get("sec-fetch-site", "").split(",") if s.strip()]
+        if sites:
+            return any(site not in ("same-origin", "none") for site in sites)
         return False  # no browser sends neither on a cross-site write
 
     def _with_headers(self, scope: dict[str, Any], send: Any) -> Any:
@@ -137,6 +139,10 @@ class SecurityMiddleware:
                 extra = [*_COMMON, (b"content-security-policy", _policy(scope["path"], content_type))]
                 if scope.get("scheme") == "https":
                     extra.append((b"strict-transport-security", b"max-age=31536000"))
+                if not scope["path"].startswith("/static/"):
+                    # Tokens, client data, signed-in pages: no copy in any cache, nor in the
+                    # browser's back-forward history of a shared computer.
+                    extra.append((b"cache-control", b"no-store"))
                 names = {k.lower() for k, _ in present}
                 message["headers"] = present + [(k, v) for k, v in extra if k not in names]
             await send(message)
@@ -145,6 +151,20 @@ class SecurityMiddleware:
 
     def _allow_for(self, scope: dict[str, Any]) -> bytes | None:
         return self.allow.get(id(scope.get("route_handler")))
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    """Request headers by lower-case name; a header sent more than once keeps all its values
+    (cookies joined by "; ", others by ", "), so no check reads one copy while the server uses
+    another."""
+    found: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", ()):
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        if name in found:
+            found[name] += ("; " if name == "cookie" else ", ") + value
+        else:
+            found[name] = value
+    return found
 
 
 def _address_refusal(scope: dict[str, Any]) -> Refusal | None:

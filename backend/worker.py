@@ -24,7 +24,7 @@ from backend.health import WORKER_HEARTBEAT_SECONDS
 from backend.mail import make_mailer
 from backend.outbox import RELAY_KEY, Relay, tracked
 from backend.portal import jobs as portal_jobs
-from backend.queue import redis_settings
+from backend.queue import open_pool, redis_settings
 from backend.reports import jobs as report_jobs
 from backend.reports.render import shutdown_pool
 
@@ -52,6 +52,8 @@ class Worker(arq_worker.Worker):
     async def main(self) -> None:
         while True:
             try:
+                if self._pool is None:
+                    self._pool = await open_pool(self.redis_settings, self.queue_name)
                 await super().main()
                 return
             except (RedisError, OSError) as exc:

@@ -76,6 +76,12 @@ async def test_security_headers_on_pages_portal_api_errors_and_pdfs(api: Api, sm
         assert PAGE_CSP.search(policy) and "unsafe-inline" not in policy.split("style-src")[0], policy
         assert "<script>" not in answers[name].text and " on" not in re.sub(r"\s+", " ", answers[name].text).split(">")[0]
     assert answers["pdf"].headers["content-type"] == "application/pdf"
+    for name in ("page", "portal", "api"):
+        assert answers[name].headers["cache-control"] == "no-store", name
+    login = await api.post("/auth/login", None, json={"email": "consultant@example.de", "password": PASSWORD})
+    assert login.headers["cache-control"] == "no-store"
+    static = await api.http.get("/static/app.css")
+    assert static.status_code == 200 and static.headers.get("cache-control") != "no-store"
     assert answers["page"].headers["strict-transport-security"].startswith("max-age=")
 
 
@@ -247,7 +253,9 @@ async def test_an_exhausted_connection_pool_is_a_503() -> None:
     assert (response.status_code, response.headers["retry-after"]) == (503, "1")
 
 
-async def _raw_status(app: Any, method: str, path: str, headers: dict[str, str]) -> int:
+async def _raw_status(
+    app: Any, method: str, path: str, headers: dict[str, str], repeated: list[tuple[str, str]] | None = None
+) -> int:
     """The status of an ASGI call with the path exactly as written (HTTP clients tidy paths up)."""
     body = b'{"name": "Evil GmbH"}'
     sent: dict[str, int] = {}
@@ -262,8 +270,9 @@ async def _raw_status(app: Any, method: str, path: str, headers: dict[str, str])
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "https",
         "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        + [(b"host", b"testserver.local"), (b"content-length", str(len(body)).encode())],
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (repeated or list(headers.items()))]
+        + [(b"host", b"testserver.local"), (b"content-length", str(len(body)).encode())]
+        + ([(b"content-type", b"application/json")] if repeated else []),
         "client": ("127.0.0.1", 1234), "server": ("testserver.local", 443),
     }
     await app(scope, receive, send)
@@ -274,3 +283,37 @@ async def test_an_oversized_form_is_refused_before_it_is_read_whole(api: Api) ->
     response = await api.http.post("/login", content=b"email=" + b"a" * (1024 * 1024 + 10),
                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413 and response.json()["type"] == "/problems/too-large"
+
+
+async def test_a_deadlock_is_a_409_to_send_again() -> None:
+    from httpx import ASGITransport, AsyncClient
+    from litestar import Litestar, get
+    from sqlalchemy.exc import OperationalError
+
+    from backend.errors import exception_handlers
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    @get("/both")
+    async def both() -> None:
+        raise OperationalError("UPDATE users …", {}, Deadlock("deadlock detected"))
+
+    app = Litestar([both], exception_handlers=exception_handlers)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
+        response = await http.get("/both")
+    assert response.status_code == 409 and response.json()["type"] == "/problems/concurrent-change"
+
+
+async def test_repeated_or_empty_headers_do_not_get_past_the_cross_site_check(api: Api) -> None:
+    token = api.tokens["consultant"]
+    attempts = [
+        [("cookie", f"desk_token={token}"), ("cookie", "other=1"), ("origin", "https://evil.example")],
+        [("cookie", f"desk_token={token}"), ("origin", "https://evil.example"), ("origin", "https://testserver.local")],
+        [("cookie", f"desk_token={token}"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-origin")],
+        [("cookie", f"desk_token={token}"), ("authorization", ""), ("origin", "https://evil.example")],
+    ]
+    for headers in attempts:
+        status = await _raw_status(api.app, "POST", "/api/v1/clients",
+                                   dict(headers) | {"content-type": "application/json"}, repeated=headers)
+        assert status == 403, (headers, status)

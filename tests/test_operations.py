@@ -159,6 +159,17 @@ async def test_credentials_in_oddly_spelled_paths_are_masked(api: Api, caplog: p
     assert "secret-token-value" not in text and "abcDEFsecret" not in text, text
 
 
+def test_no_log_line_carries_an_email_address_but_message_ids_stay() -> None:
+    for name, message in (("backend.portal.release", "document 7: SMTP 550 <t{o}m@bücher.de>: no such user"),
+                          ("arq.worker", "send_portal_login_link('o'brien@alpha.de', 'de')")):
+        record = logging.makeLogRecord({"name": name, "msg": message, "levelno": 30, "levelname": "WARNING"})
+        line = JsonFormatter().format(record)
+        assert "t{o}m" not in line and "brien" not in line and "***@" in line, line
+    kept = logging.makeLogRecord({"name": "backend.mail", "msg": "mail <digest.1.2026-W48.3@desk.de> handed over",
+                                  "levelno": 20, "levelname": "INFO"})
+    assert "digest.1.2026-W48.3@desk.de" in JsonFormatter().format(kept)
+
+
 def test_job_log_lines_leave_out_email_addresses() -> None:
     record = logging.makeLogRecord({
         "name": "arq.worker", "msg": "%6.2fs → %s(%s)", "args": (0.5, "portal-login:ab12", "'eva.berger@alpha.de', 'de'"),

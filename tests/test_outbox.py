@@ -145,3 +145,20 @@ async def test_a_stuck_document_can_be_rendered_again(api: Api) -> None:
     refused = await api.post(f"/documents/{document['id']}/render")
     assert refused.status_code == 409 and refused.json()["type"] == "/problems/conflict"
     assert (await api.post(f"/documents/{document['id']}/render", "admin")).status_code == 409
+
+
+async def test_a_hung_redis_is_a_503_not_a_hang(outage_api: Api, redis_server: RedisTestServer) -> None:
+    import os
+    import signal
+    import time
+
+    assert redis_server.process is not None
+    os.kill(redis_server.process.pid, signal.SIGSTOP)  # alive, answering nothing
+    try:
+        started = time.monotonic()
+        response = await outage_api.post("/portal/login-links", None, json={"email": "eva@alpha.de"})
+        took = time.monotonic() - started
+    finally:
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert took < 10, took

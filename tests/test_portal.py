@@ -294,19 +294,32 @@ async def test_addresses_are_held_to_what_mail_can_carry(api: Api, smtp_server: 
     client_id = world["client"]["id"]
     idn = await api.create("contacts", {"client_id": client_id, "name": "Bücher", "email": "info@bücher.de"})
     assert idn["email"] == "info@xn--bcher-kva.de"
+    faß = await api.create("contacts", {"client_id": client_id, "name": "Faß", "email": "Info@Faß.de"})
+    assert faß["email"] == "info@xn--fa-hia.de"  # IDNA 2008: not fass.de, someone else's domain
+    twice = await api.post("/contacts", json={"client_id": client_id, "name": "B", "email": "INFO@bücher.de"})
+    assert twice.status_code == 409  # one address, one inbox
     refused = await api.post("/contacts", json={"client_id": client_id, "name": "Ü", "email": "ü@alpha.de"})
     assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "body.email"
     # One stored before addresses were held to ASCII does not stop the mails to the others.
     legacy = await api.create("contacts", {"client_id": client_id, "name": "Alt", "email": "alt@alpha.de",
                                            "receives_digest": True})
+    later = await api.create("contacts", {"client_id": client_id, "name": "Zoe", "email": "zoe@alpha.de",
+                                          "receives_digest": True})
     async with api.engine.begin() as conn:
-        await conn.execute(text("UPDATE contacts SET email = 'jörg@alpha.de' WHERE id = :id"), {"id": legacy["id"]})
+        await conn.execute(text("UPDATE contacts SET email = 'jö@bücher.de' WHERE id = :id"), {"id": legacy["id"]})
     second = (await api.post(f"/engagements/{world['engagement']['id']}/documents", json={"kind": "proposal"})).json()
     await api.run_jobs(smtp_url=smtp_server.url)
     assert (await api.post(f"/documents/{second['id']}/release")).status_code == 202
     await api.run_jobs(smtp_url=smtp_server.url)
-    v2 = [m.rcpt_tos for m in smtp_server.messages if "Angebot v2" in m.message["Subject"]]
-    assert v2 == [[EMAIL]], v2
+    v2 = sorted(m.rcpt_tos[0] for m in smtp_server.messages if "Angebot v2" in m.message["Subject"])
+    assert v2 == [EMAIL, later["email"]], v2
+    # The weekly digest alike: the unusable address bounces, nobody else waits for it.
+    engagement = (await api.get(f"/engagements/{world['engagement']['id']}")).json()
+    await api.post(f"/engagements/{engagement['id']}/transitions", json={"to": "active", "version": engagement["version"]})
+    assert (await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": "2026-W48"})).status_code == 202
+    await api.run_jobs(smtp_url=smtp_server.url)
+    deliveries = (await api.get("/digest-deliveries", params={"engagement_id": engagement["id"]})).json()["items"]
+    assert {d["contact_id"]: d["status"] for d in deliveries} == {legacy["id"]: "bounced", later["id"]: "sent"}
 
 
 async def test_a_proposal_superseded_while_being_accepted_is_not_accepted(
@@ -323,3 +336,19 @@ async def test_a_proposal_superseded_while_being_accepted_is_not_accepted(
                       json={"typed_name": "Eva Alpha", "confirmed": True}, headers={"Authorization": f"Bearer {client}"}),
     )
     assert not (release.status_code == 202 and accept.status_code == 201), (release.text, accept.text)
+
+
+async def test_releases_at_once_make_one_link_per_new_recipient(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)  # released once already
+    await api.run_jobs(smtp_url=smtp_server.url)
+    await api.create("contacts", {"client_id": world["client"]["id"], "name": "Jan", "email": "jan@alpha.de",
+                                  "receives_digest": True})
+    answers = await asyncio.gather(*(api.post(f"/documents/{world['proposal']['id']}/release") for _ in range(6)))
+    assert {a.status_code for a in answers} <= {202, 409}, [a.text for a in answers]
+    await api.run_jobs(smtp_url=smtp_server.url)
+    to_jan = [m for m in smtp_server.messages if m.rcpt_tos == ["jan@alpha.de"]]
+    assert len(to_jan) == 1, len(to_jan)
+    links = (await api.get("/share-links", params={"document_id": world["proposal"]["id"]})).json()["items"]
+    assert sorted(link["contact_id"] for link in links if link["revoked_at"] is None) == sorted(
+        {link["contact_id"] for link in links if link["revoked_at"] is None}
+    )

@@ -26,7 +26,7 @@ from backend.resource import Resource, resource_controller
 
 # Archiving a client or deleting a contact ends their portal sessions in the same transaction.
 async def _end_contact_access(session: AsyncSession, row: Contact, actor: Any) -> None:
-    await end_portal_access(session, row.id, actor)  # type: ignore[arg-type]
+    await end_portal_access(session, row, actor)
     await revoke_links_of_contact(session, row.id)  # type: ignore[arg-type]
 
 
@@ -60,7 +60,7 @@ clients = Resource(
 async def _portal_access(session: AsyncSession, values: dict[str, Any], row: Contact | None) -> dict[str, Any]:
     # Taking portal access away ends the contact's portal sessions right away.
     if row is not None and row.portal_access and values.get("portal_access") is False:
-        await end_portal_access(session, row.id, None)
+        await end_portal_access(session, row, None)
     return values
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import String, func, insert, literal, update
+from sqlalchemy import String, func, insert, literal, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -138,10 +138,13 @@ async def check_link(session: AsyncSession, token: str) -> LoginLink:
 async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
     """Use a sign-in link once and return the contact's portal user."""
     link = await check_link(session, token)
-    contact = await session.get(Contact, link.contact_id)
-    client = await session.get(Client, contact.client_id) if contact else None
-    if contact is None or not contact.portal_access or client is None or client.archived_at is not None:
+    # First, and share-locked (PostgreSQL): what grants access cannot change until this sign-in
+    # is done, and archiving, deleting or taking access away (which lock the same rows first)
+    # wait for it, then end its session. Locking before anything else keeps one order of locks.
+    if not await _has_access(session, link.contact_id):
         raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
+    contact = await session.get(Contact, link.contact_id)
+    assert contact is not None
     consumed = await session.exec(
         update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
         .values(used_at=utcnow(), version=LoginLink.version + 1)
@@ -149,8 +152,8 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
     if consumed.rowcount != 1:
         raise Gone(USED, key="portal_link_used")
     user = await portal_user(session, contact)
-    # Once more after the writes, which hold the database's lock on them: an archiving or a lost
-    # portal access that committed since the first look is seen now, and the sign-in undone.
+    # Once more after the writes (SQLite: they hold its one write lock, and the first look ran
+    # before): an archiving or a lost access committed since is seen now, the sign-in undone.
     if not await _has_access(session, contact.id):  # type: ignore[arg-type]
         raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
     user.last_login_at = utcnow()
@@ -161,9 +164,6 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
 
 
 async def _has_access(session: AsyncSession, contact_id: int) -> bool:
-    # Share-locked on PostgreSQL: an archiving or a deletion of the contact under way (which
-    # locks the row first) is waited for and seen; one that starts later waits for this sign-in
-    # and then ends its session. SQLite runs one writer at a time anyway.
     stmt = select(Contact.id).join(Client, Client.id == Contact.client_id).where(
         Contact.id == contact_id, Contact.portal_access.is_(True), Client.archived_at.is_(None)
     ).with_for_update(read=True)
@@ -205,10 +205,17 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
     return user
 
 
-async def end_portal_access(session: AsyncSession, contact_id: int, actor: Any) -> None:
-    """A contact lost portal access (or was deleted): their user is deactivated, so open
-    sessions end at once."""
-    await _deactivate(session, actor, User.contact_id == contact_id)
+async def end_portal_access(session: AsyncSession, contact: Contact, actor: Any) -> None:
+    """A contact lost portal access (or is being deleted): their user is deactivated, so open
+    sessions end at once — the user linked to the contact, and a client user with the contact's
+    address not linked yet (made by an admin; its first portal sign-in would link it)."""
+    # The contact's row first, as sign-ins do (see redeem): one order of locks, no deadlock.
+    await session.exec(select(Contact.id).where(Contact.id == contact.id).with_for_update())
+    await _deactivate(session, actor, or_(
+        User.contact_id == contact.id,
+        (User.contact_id.is_(None)) & (User.email == contact.email.lower()) & (User.role == Role.client)  # type: ignore[union-attr]
+        & (User.client_id == contact.client_id),
+    ))
 
 
 async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import EmailStr
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from backend.db import Row
@@ -30,6 +30,15 @@ class ShareLink(Row, table=True):
     """Access to one document without an account; the URL carries a signature, the row can be revoked."""
 
     __tablename__ = "share_links"
+    # One live mailing link per document, purpose and recipient: two releases (or digests) at once
+    # cannot each make one and mail it. Links made by hand are not limited.
+    __table_args__ = (
+        Index(
+            "uq_share_links_live_mailing", "document_id", "purpose", "contact_id", unique=True,
+            sqlite_where=text("revoked_at IS NULL AND purpose <> 'manual'"),
+            postgresql_where=text("revoked_at IS NULL AND purpose <> 'manual'"),
+        ),
+    )
     document_id: int = Field(foreign_key="documents.id", ondelete="CASCADE", index=True)
     # Who it was made for (a digest or release recipient); None for a link handed out by hand.
     contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")

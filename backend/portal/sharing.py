@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -85,12 +86,19 @@ async def links_for(
     ).all()
     links = {link.contact_id: link for link in existing if link.contact_id is not None}
     for contact_id in contact_ids:
-        if contact_id not in links:
-            link = ShareLink(document_id=document_id, contact_id=contact_id, purpose=purpose,
-                             expires_at=_whole_seconds(utcnow() + timedelta(days=days)))
-            session.add(link)
-            links[contact_id] = link
-    await session.flush()
+        if contact_id in links:
+            continue
+        link = ShareLink(document_id=document_id, contact_id=contact_id, purpose=purpose,
+                         expires_at=_whole_seconds(utcnow() + timedelta(days=days)))
+        try:
+            async with session.begin_nested():
+                session.add(link)
+        except IntegrityError:  # made at the same moment by another release: that one counts
+            link = (await session.exec(select(ShareLink).where(
+                ShareLink.document_id == document_id, ShareLink.purpose == purpose,
+                ShareLink.contact_id == contact_id, ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
+            ))).one()
+        links[contact_id] = link
     return links
 
 
