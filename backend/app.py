@@ -53,12 +53,27 @@ from backend.workshops.controller import AttendeeController, WorkshopController
 UI_DIR = Path(__file__).parent / "ui"
 
 API_CONTROLLERS = [
-    AuthController, UserController, ClientController, ContactController, AssessmentController,
+    AuthController,
+    UserController,
+    ClientController,
+    ContactController,
+    AssessmentController,
     EngagementController,
-    StatusUpdateController, WorkshopController, AttendeeController, IdeaController,
-    PilotController, KpiController, MeasurementController, DeliverableController,
-    DocumentController, EngagementDocumentController, DigestController, DeliveryController,
-    JobController, AuditController, *PORTAL_API_CONTROLLERS,
+    StatusUpdateController,
+    WorkshopController,
+    AttendeeController,
+    IdeaController,
+    PilotController,
+    KpiController,
+    MeasurementController,
+    DeliverableController,
+    DocumentController,
+    EngagementDocumentController,
+    DigestController,
+    DeliveryController,
+    JobController,
+    AuditController,
+    *PORTAL_API_CONTROLLERS,
 ]
 
 
@@ -121,6 +136,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
             finally:
                 await relay.settle()
                 relay.pool = None
+
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
     static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
     app = Litestar(
@@ -130,12 +146,19 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         # token (or the SameSite=Strict cookie) and are not subject to it.
         csrf_config=CSRFConfig(
             # "__Host-": over HTTPS no other site under the same domain can set it for us.
-            secret=settings.secret_key, cookie_name="desk_csrf" if settings.env == "dev" else "__Host-desk_csrf",
-            cookie_secure=settings.env != "dev", cookie_path="/",
-            cookie_samesite="strict", exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
+            secret=settings.secret_key,
+            cookie_name="desk_csrf" if settings.env == "dev" else "__Host-desk_csrf",
+            cookie_secure=settings.env != "dev",
+            cookie_path="/",
+            cookie_samesite="strict",
+            exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
         ),
         plugins=[
-            SQLAlchemyPlugin(config=db_config), StrictJsonBodies(), StrictSchemas(), ProblemResponses(), DecimalAsString(),
+            SQLAlchemyPlugin(config=db_config),
+            StrictJsonBodies(),
+            StrictSchemas(),
+            ProblemResponses(),
+            DecimalAsString(),
         ],
         request_class=JsonRequest,
         on_app_init=[auth.on_app_init],
@@ -154,9 +177,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
             components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),
             security=[{"BearerToken": []}],
         ),
@@ -164,10 +185,14 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     )
     # Around the router itself, not per route: unrouted requests (404, 405) and refusals made
     # before a handler (CSRF) get their request id, access log line and security headers too.
-    app.asgi_handler = RequestIdMiddleware(SecurityMiddleware(
-        app.asgi_handler, auth_cookie=AUTH_COOKIE, public_url=settings.public_url,
-        routes=[route for route in app.routes if isinstance(route, HTTPRoute)],
-    ))
+    app.asgi_handler = RequestIdMiddleware(
+        SecurityMiddleware(
+            app.asgi_handler,
+            auth_cookie=AUTH_COOKIE,
+            public_url=settings.public_url,
+            routes=[route for route in app.routes if isinstance(route, HTTPRoute)],
+        )
+    )
     app.state.auth = auth
     app.state.principals = principals
     app.state.relay = relay

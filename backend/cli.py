@@ -59,7 +59,11 @@ def create_user_cmd(email: str, full_name: str, role: str, client_id: int | None
 
     async def go(session):  # noqa: ANN001, ANN202
         user = await create_user(
-            session, email=email, full_name=full_name, password=password, role=Role(role),
+            session,
+            email=email,
+            full_name=full_name,
+            password=password,
+            role=Role(role),
             client_id=client_id,
         )
         return user.id
@@ -121,10 +125,17 @@ async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None: 
     from backend.app import create_app
 
     app = create_app(settings, embedded_worker=with_worker)
-    server = uvicorn.Server(uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False,
-        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-    ))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
+    )
     await server.serve()
 
 
@@ -138,10 +149,17 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     settings = get_settings()
     uvicorn.run(
-        "backend.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
-        loop="uvloop", http="httptools", proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+        "backend.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # Logging is set up by backend.asgi in each worker process; the access log is ours.
-        log_config=None, access_log=False,
+        log_config=None,
+        access_log=False,
     )
 
 

@@ -52,8 +52,7 @@ class StateMachine:
         if target not in allowed:
             options = ", ".join(sorted(allowed)) or "none (final state)"
             raise IllegalTransition(
-                f"This {entity} cannot move from '{current}' to '{target}'. "
-                f"Allowed from '{current}': {options}."
+                f"This {entity} cannot move from '{current}' to '{target}'. Allowed from '{current}': {options}."
             )
 
 
@@ -195,8 +194,11 @@ class CrudService:
         table = self.model.__table__  # type: ignore[attr-defined]
         statements = (
             select(func.count()).select_from(table).where(*where),
-            select(*self._read_columns).where(*where).order_by(*order)
-            .limit(bindparam("limit")).offset(bindparam("offset")),
+            select(*self._read_columns)
+            .where(*where)
+            .order_by(*order)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset")),
         )
         self._statements[shape] = statements
         return statements
@@ -256,8 +258,12 @@ class CrudService:
         # Read back what the database stored (e.g. Decimal scale), so responses match later reads.
         await session.refresh(row)
         await record(
-            session, actor=user, action="create", entity_type=self.r.entity,
-            entity_id=row.id, after=snapshot(row),
+            session,
+            actor=user,
+            action="create",
+            entity_type=self.r.entity,
+            entity_id=row.id,
+            after=snapshot(row),
         )
         return row
 
@@ -297,8 +303,7 @@ class CrudService:
         current = {name: getattr(row, name) for name in check.model_fields if hasattr(row, name)}
         merged = check.model_validate({**current, **changes}).model_dump()
         changed = {
-            k: v for k, v in merged.items()
-            if k in changes and (k in self.r.always_apply or getattr(row, k, None) != v)
+            k: v for k, v in merged.items() if k in changes and (k in self.r.always_apply or getattr(row, k, None) != v)
         }
         if not changed:
             return row
@@ -307,8 +312,13 @@ class CrudService:
         changed = await self._prepare(session, changed, row)
         await self.write(session, row, changed)
         await record(
-            session, actor=user, action="update", entity_type=self.r.entity,
-            entity_id=row.id, before=before, after=snapshot(row),
+            session,
+            actor=user,
+            action="update",
+            entity_type=self.r.entity,
+            entity_id=row.id,
+            before=before,
+            after=snapshot(row),
         )
         return row
 
@@ -319,8 +329,13 @@ class CrudService:
             before = snapshot(row)
             await self.write(session, row, {field: utcnow()}, expect={field: None})
             await record(
-                session, actor=user, action=action, entity_type=self.r.entity, entity_id=row.id,
-                before=before, after=snapshot(row),
+                session,
+                actor=user,
+                action=action,
+                entity_type=self.r.entity,
+                entity_id=row.id,
+                before=before,
+                after=snapshot(row),
             )
         return row
 
@@ -350,8 +365,12 @@ class CrudService:
                 raise await self._lost_race(session, row.id, seen)
             session.expunge(row)
         await record(
-            session, actor=user, action="archive" if archive else "delete", entity_type=self.r.entity,
-            entity_id=row_id, before=before,
+            session,
+            actor=user,
+            action="archive" if archive else "delete",
+            entity_type=self.r.entity,
+            entity_id=row_id,
+            before=before,
         )
 
     async def transition(
@@ -373,7 +392,12 @@ class CrudService:
             values |= machine.on_enter(body.to, body.reason)
         await self.write(session, row, values | (also or {}), expect={machine.field: current})
         await record(
-            session, actor=user, action=f"transition:{current}->{body.to}",
-            entity_type=self.r.entity, entity_id=row.id, before=before, after=snapshot(row),
+            session,
+            actor=user,
+            action=f"transition:{current}->{body.to}",
+            entity_type=self.r.entity,
+            entity_id=row.id,
+            before=before,
+            after=snapshot(row),
         )
         return row

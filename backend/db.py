@@ -56,7 +56,8 @@ async def compare_and_set(
     for column, value in (expect or {}).items():
         conditions.append(table.c[column].is_(None) if value is None else table.c[column] == value)
     stmt = (
-        update(table).where(*conditions)
+        update(table)
+        .where(*conditions)
         .values(**values, version=table.c.version + 1, updated_at=utcnow())
         .returning(*table.c)
     )

@@ -315,17 +315,29 @@ IDEAS = (
     (
         "Angebotsentwürfe aus Anfrage und Stückliste",
         "Anfrage-E-Mail, Zeichnung und Stückliste einlesen und einen Angebotsentwurf vorschlagen.",
-        ProcessArea.document_creation, 5, 3, 4, "offers",
+        ProcessArea.document_creation,
+        5,
+        3,
+        4,
+        "offers",
     ),
     (
         "Support-E-Mails vorqualifizieren",
         "Eingehende Anfragen nach Thema und Dringlichkeit sortieren, Antwortvorschlag erzeugen.",
-        ProcessArea.support, 4, 2, 3, "support",
+        ProcessArea.support,
+        4,
+        2,
+        3,
+        "support",
     ),
     (
         "Eingangsrechnungen automatisch erfassen",
         "Lieferantenrechnungen auslesen und im ERP vorkontieren.",
-        ProcessArea.routine_automation, 3, 3, 2, None,
+        ProcessArea.routine_automation,
+        3,
+        3,
+        2,
+        None,
     ),
 )
 
@@ -343,28 +355,41 @@ class DeliverablePlan:
 
 DELIVERABLES = (
     DeliverablePlan(
-        "KI-Nutzungsrichtlinie", DeliverableKind.guideline, DeliverableStatus.accepted, 2,
+        "KI-Nutzungsrichtlinie",
+        DeliverableKind.guideline,
+        DeliverableStatus.accepted,
+        2,
         "Regeln für den Einsatz von KI-Diensten: Datenklassen, freigegebene Tools, Freigabeprozess.",
-        delivered=(2, FRI, 15), signed_off=(3, TUE, 10),
+        delivered=(2, FRI, 15),
+        signed_off=(3, TUE, 10),
     ),
     DeliverablePlan(
-        "Prototyp Angebotsassistent", DeliverableKind.prototype, DeliverableStatus.delivered, 3,
+        "Prototyp Angebotsassistent",
+        DeliverableKind.prototype,
+        DeliverableStatus.delivered,
+        3,
         "Erster lauffähiger Assistent für Angebotsentwürfe inklusive Kurzanleitung.",
         delivered=(3, THU, 16),
     ),
     DeliverablePlan(
-        "Workflow E-Mail-Vorqualifizierung", DeliverableKind.automation_workflow,
-        DeliverableStatus.in_review, 4,
+        "Workflow E-Mail-Vorqualifizierung",
+        DeliverableKind.automation_workflow,
+        DeliverableStatus.in_review,
+        4,
         "Automatisierung im Support-Postfach: Kategorisierung, Dringlichkeit, Antwortvorschlag.",
     ),
     DeliverablePlan(
-        "Schulungsunterlagen Enablement", DeliverableKind.training_material,
-        DeliverableStatus.in_progress, 5,
+        "Schulungsunterlagen Enablement",
+        DeliverableKind.training_material,
+        DeliverableStatus.in_progress,
+        5,
         "Folien, Übungsaufgaben und Prompt-Vorlagen für den Enablement-Workshop.",
     ),
     DeliverablePlan(
-        "Abschlussbericht mit KPI-Auswertung", DeliverableKind.document,
-        DeliverableStatus.planned, 8,
+        "Abschlussbericht mit KPI-Auswertung",
+        DeliverableKind.document,
+        DeliverableStatus.planned,
+        8,
         "Gemessene Zeitersparnis je Pilot, Wirtschaftlichkeit und Empfehlung zum Produktivbetrieb.",
     ),
 )
@@ -430,12 +455,17 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
     await _add_deliverables(seed, engagement, contacts["md"])
     await seed.add(
         StatusUpdate(
-            engagement_id=engagement.id, iso_week=seed.cal.iso_week,
-            author_id=users[Role.consultant].id, **STATUS_UPDATE,
+            engagement_id=engagement.id,
+            iso_week=seed.cal.iso_week,
+            author_id=users[Role.consultant].id,
+            **STATUS_UPDATE,
         ),
         ReadinessAssessment(
-            client_id=client.id, engagement_id=engagement.id, phase="start",
-            assessed_on=seed.cal.day(1, TUE), **ASSESSMENT_SCORES,
+            client_id=client.id,
+            engagement_id=engagement.id,
+            phase="start",
+            assessed_on=seed.cal.day(1, TUE),
+            **ASSESSMENT_SCORES,
         ),
     )
     return _summary(seed.counts, users, password)
@@ -455,7 +485,11 @@ async def _add_users(seed: Seeder, client: Client, password: str) -> dict[Role, 
     users = {}
     for email, full_name, role, client_id in logins:
         users[role] = await create_user(
-            seed.session, email=email, full_name=full_name, password=password, role=role,
+            seed.session,
+            email=email,
+            full_name=full_name,
+            password=password,
+            role=role,
             client_id=client_id,
         )
         seed.counts["users"] += 1
@@ -491,11 +525,16 @@ async def _add_workshops(
     workshops = await seed.add(
         *(
             Workshop(
-                engagement_id=engagement.id, kind=plan.kind, title=plan.title,
+                engagement_id=engagement.id,
+                kind=plan.kind,
+                title=plan.title,
                 starts_at=seed.cal.at(plan.week, plan.weekday, 9),
                 ends_at=seed.cal.at(plan.week, plan.weekday, 13),
-                location=WORKSHOP_LOCATION, facilitator_id=facilitator_id, agenda=plan.agenda,
-                outcomes=plan.outcomes, feedback_score=plan.feedback_score,
+                location=WORKSHOP_LOCATION,
+                facilitator_id=facilitator_id,
+                agenda=plan.agenda,
+                outcomes=plan.outcomes,
+                feedback_score=plan.feedback_score,
             )
             for plan in WORKSHOPS
         )
@@ -504,7 +543,8 @@ async def _add_workshops(
     await seed.add(
         *(
             WorkshopAttendee(
-                workshop_id=workshop.id, contact_id=contacts[key].id,
+                workshop_id=workshop.id,
+                contact_id=contacts[key].id,
                 attended=True if plan.outcomes else None,
             )
             for plan, workshop in zip(WORKSHOPS, workshops, strict=True)
@@ -521,10 +561,14 @@ async def _add_pilots(
     for key, plan in PILOTS.items():
         (pilot,) = await seed.add(
             Pilot(
-                engagement_id=engagement.id, title=plan.title, process_area=plan.process_area,
-                stage=plan.stage, hypothesis=plan.hypothesis,
+                engagement_id=engagement.id,
+                title=plan.title,
+                process_area=plan.process_area,
+                stage=plan.stage,
+                hypothesis=plan.hypothesis,
                 owner_contact_id=contacts[plan.owner].id,
-                start_week=plan.start_week, end_week=plan.end_week,
+                start_week=plan.start_week,
+                end_week=plan.end_week,
             )
         )
         await _add_kpi(seed, pilot, plan.kpi, recorder_id)
@@ -535,34 +579,46 @@ async def _add_pilots(
 async def _add_kpi(seed: Seeder, pilot: Pilot, plan: KpiPlan, recorder_id: int) -> None:
     (kpi,) = await seed.add(
         Kpi(
-            pilot_id=pilot.id, name=plan.name, unit=plan.unit,
+            pilot_id=pilot.id,
+            name=plan.name,
+            unit=plan.unit,
             direction=Direction.lower_is_better,
-            baseline_value=plan.baseline_value, baseline_method=plan.baseline_method,
+            baseline_value=plan.baseline_value,
+            baseline_method=plan.baseline_method,
             baseline_sample_size=plan.baseline_sample_size,
             baseline_date=seed.cal.day(plan.baseline_week, THU),
-            target_value=plan.target_value, monthly_volume=plan.monthly_volume,
-            hourly_cost=plan.hourly_cost, run_cost_monthly=plan.run_cost_monthly,
+            target_value=plan.target_value,
+            monthly_volume=plan.monthly_volume,
+            hourly_cost=plan.hourly_cost,
+            run_cost_monthly=plan.run_cost_monthly,
         )
     )
     await seed.add(
         *(
             Measurement(
-                kpi_id=kpi.id, measured_on=seed.cal.measured(week), value=value,
-                sample_size=sample_size, note=f"Messung Woche {week}", recorded_by_id=recorder_id,
+                kpi_id=kpi.id,
+                measured_on=seed.cal.measured(week),
+                value=value,
+                sample_size=sample_size,
+                note=f"Messung Woche {week}",
+                recorded_by_id=recorder_id,
             )
             for week, value, sample_size in plan.measurements
         )
     )
 
 
-async def _add_ideas(
-    seed: Seeder, engagement: Engagement, discovery: Workshop, pilots: dict[str, Pilot]
-) -> None:
+async def _add_ideas(seed: Seeder, engagement: Engagement, discovery: Workshop, pilots: dict[str, Pilot]) -> None:
     await seed.add(
         *(
             UseCaseIdea(
-                engagement_id=engagement.id, workshop_id=discovery.id, title=title,
-                description=description, process_area=area, impact=impact, effort=effort,
+                engagement_id=engagement.id,
+                workshop_id=discovery.id,
+                title=title,
+                description=description,
+                process_area=area,
+                impact=impact,
+                effort=effort,
                 data_readiness=data_readiness,
                 score=idea_score(impact=impact, effort=effort, data_readiness=data_readiness),
                 pilot_id=pilots[pilot_key].id if pilot_key else None,
@@ -579,9 +635,14 @@ async def _add_deliverables(seed: Seeder, engagement: Engagement, signer: Contac
     await seed.add(
         *(
             Deliverable(
-                engagement_id=engagement.id, title=plan.title, kind=plan.kind,
-                description=plan.description, due_week=plan.due_week, status=plan.status,
-                delivered_at=when(plan.delivered), signed_off_at=when(plan.signed_off),
+                engagement_id=engagement.id,
+                title=plan.title,
+                kind=plan.kind,
+                description=plan.description,
+                due_week=plan.due_week,
+                status=plan.status,
+                delivered_at=when(plan.delivered),
+                signed_off_at=when(plan.signed_off),
                 signed_off_by_contact_id=signer.id if plan.signed_off else None,
             )
             for plan in DELIVERABLES

@@ -185,7 +185,10 @@ def _validation_handler(request: Request, exc: ValidationException) -> Response[
             errors=errors,
         )
     return problem(
-        request, status=HTTP_400_BAD_REQUEST, slug="bad-request", title="Bad request",
+        request,
+        status=HTTP_400_BAD_REQUEST,
+        slug="bad-request",
+        title="Bad request",
         detail=exc.detail or "Malformed request",
     )
 
@@ -247,9 +250,14 @@ def _unavailable_handler(request: Request, exc: Exception) -> Response[dict[str,
     when to try again, instead of an unexplained 500."""
     if _sqlstate(exc) in _CONCURRENT:
         log.info("concurrent change on %s %s: %s", request.method, mask_path(request.url.path), type(exc).__name__)
-        return problem(request, status=HTTP_409_CONFLICT, slug="concurrent-change", title="Changed at the same time",
-                       detail="Another change to the same data was made at the same moment; send the request again.",
-                       headers={"Retry-After": "1"})
+        return problem(
+            request,
+            status=HTTP_409_CONFLICT,
+            slug="concurrent-change",
+            title="Changed at the same time",
+            detail="Another change to the same data was made at the same moment; send the request again.",
+            headers={"Retry-After": "1"},
+        )
     lost = isinstance(exc, OperationalError | InterfaceError) or getattr(exc, "connection_invalidated", False)
     if isinstance(exc, DBAPIError) and not lost:
         return _internal_handler(request, exc)
@@ -300,7 +308,18 @@ exception_handlers: dict[Any, Any] = {
 }
 
 __all__ = [
-    "Conflict", "DomainError", "Forbidden", "Gone", "IllegalTransition", "Invalid", "NotFound",
-    "PROBLEM_JSON", "TooManyRequests", "Unauthorized", "VersionConflict", "exception_handlers", "problem",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Gone",
+    "IllegalTransition",
+    "Invalid",
+    "NotFound",
+    "PROBLEM_JSON",
+    "TooManyRequests",
+    "Unauthorized",
+    "VersionConflict",
+    "exception_handlers",
+    "problem",
     "pydantic_errors",
 ]

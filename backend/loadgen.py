@@ -24,8 +24,14 @@ async def seed_engagements(session: AsyncSession, count: int, *, start: date) ->
         for c in clients
     ]
     engagements = [
-        Engagement(client_id=c.id, title=f"KI-Einführung Kunde {c.id}", start_date=start, duration_weeks=8,
-                   fixed_fee=Decimal("18000.00"), status=EngagementStatus.active)
+        Engagement(
+            client_id=c.id,
+            title=f"KI-Einführung Kunde {c.id}",
+            start_date=start,
+            duration_weeks=8,
+            fixed_fee=Decimal("18000.00"),
+            status=EngagementStatus.active,
+        )
         for c in clients
     ]
     session.add_all([*contacts, *engagements])
@@ -38,9 +44,16 @@ async def seed_engagements(session: AsyncSession, count: int, *, start: date) ->
     )
     await session.flush()
     kpis = [
-        Kpi(pilot_id=p.id, name="Bearbeitungszeit pro Angebot", unit=KpiUnit.minutes, baseline_value=Decimal(90),
-            target_value=Decimal(45), monthly_volume=Decimal(120), hourly_cost=Decimal("65.00"),
-            run_cost_monthly=Decimal("150.00"))
+        Kpi(
+            pilot_id=p.id,
+            name="Bearbeitungszeit pro Angebot",
+            unit=KpiUnit.minutes,
+            baseline_value=Decimal(90),
+            target_value=Decimal(45),
+            monthly_volume=Decimal(120),
+            hourly_cost=Decimal("65.00"),
+            run_cost_monthly=Decimal("150.00"),
+        )
         for p in pilots
     ]
     session.add_all(kpis)

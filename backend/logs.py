@@ -45,8 +45,10 @@ def mask_text(text: str) -> str:
 
 # Email addresses are personal data: the part before the @ never reaches a log (job arguments,
 # an SMTP server's refusal that names the recipient). Our own Message-IDs look alike and stay.
-_ADDRESS = re.compile(r"(?<![\w!#$%&'*+/=?^`{|}~.-])(?!(?:digest|document|portal-login)\.)"
-                      r"[\w!#$%&'*+/=?^`{|}~.-]+@(?=[\w-]+(?:\.[\w-]+)+)")
+_ADDRESS = re.compile(
+    r"(?<![\w!#$%&'*+/=?^`{|}~.-])(?!(?:digest|document|portal-login)\.)"
+    r"[\w!#$%&'*+/=?^`{|}~.-]+@(?=[\w-]+(?:\.[\w-]+)+)"
+)
 
 
 def _scrubbed(record: logging.LogRecord, text: str) -> str:
@@ -97,8 +99,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else MaskingFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if fmt == "json" else MaskingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -136,9 +139,17 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             access.info(
-                "%s %s %s", scope["method"], mask_path(scope["path"]), status,
-                extra={"request_id": rid, "method": scope["method"], "path": mask_path(scope["path"]), "status": status,
-                       "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                       "user_id": getattr(scope.get("user"), "id", None)},
+                "%s %s %s",
+                scope["method"],
+                mask_path(scope["path"]),
+                status,
+                extra={
+                    "request_id": rid,
+                    "method": scope["method"],
+                    "path": mask_path(scope["path"]),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user_id": getattr(scope.get("user"), "id", None),
+                },
             )
             request_id.reset(token)

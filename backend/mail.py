@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -139,8 +139,13 @@ class SmtpMailer:
     @asynccontextmanager
     async def handover(self, message: EmailMessage) -> AsyncIterator[Handover]:
         smtp = aiosmtplib.SMTP(
-            hostname=self.host, port=self.port, username=self.username, password=self._password,
-            use_tls=self.use_tls, start_tls=self.start_tls, timeout=self.timeout,
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self._password,
+            use_tls=self.use_tls,
+            start_tls=self.start_tls,
+            timeout=self.timeout,
         )
         with self._mapped_errors():
             await smtp.connect()
@@ -166,7 +171,7 @@ class SmtpMailer:
         except aiosmtplib.SMTPDataError as exc:
             # A 5xx after DATA rejects this message's content (size, spam), not the server.
             raise self._error(_permanent(exc.code), f"message refused: {exc.code} {exc.message}") from exc
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             # Connection, TLS, HELO, AUTH and sender problems concern the server or our
             # configuration, not this message: retrying after they are fixed will succeed.
             raise self._error(False, f"{type(exc).__name__}: {exc}") from exc
@@ -336,7 +341,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def outbox_filename(message: EmailMessage, now: datetime | None = None) -> str:
     """`20261123T070000.123456Z_<message id>.eml`; microseconds keep same-second mails in order."""
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = moment.strftime("%Y%m%dT%H%M%S.%fZ")
     raw_id = str(message.get("Message-ID", "")).strip().strip("<>")
     safe_id = _UNSAFE.sub("_", raw_id).strip("._")[:120] or uuid.uuid4().hex
@@ -364,7 +369,7 @@ def _file_path(url: str) -> Path:
     # scheme is the path; `file:///abs` is absolute, `file://var/outbox` relative.
     path = unquote(url.split("://", 1)[1])
     if path.startswith("localhost/"):
-        path = path[len("localhost"):]
+        path = path[len("localhost") :]
     if not path:
         raise ValueError("file:// mail URL needs a directory, e.g. file://./var/outbox")
     return Path(path)

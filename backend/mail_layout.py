@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -146,15 +146,22 @@ def angle(message_id: str) -> str:
 
 
 def new_message(
-    *, subject: str, sender_name: str, sender: str, recipient_name: str, recipient_email: str,
-    message_id: str, text: str, html: str,
+    *,
+    subject: str,
+    sender_name: str,
+    sender: str,
+    recipient_name: str,
+    recipient_email: str,
+    message_id: str,
+    text: str,
+    html: str,
 ) -> EmailMessage:
     """A text + HTML message with the headers every mail of ours carries."""
     message = EmailMessage()
     message["Subject"] = one_line(subject)
     message.set_raw("From", address_header("From", sender_name, sender))
     message.set_raw("To", address_header("To", recipient_name, recipient_email))
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = angle(message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")

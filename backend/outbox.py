@@ -117,8 +117,9 @@ class Relay:
         try:
             await self.pool.enqueue_job(row.function, *row.args, _job_id=row.job_id)
         except BaseException:
-            await self._mark(row.id, JobIntent.done_at.is_(None), enqueued_at=row.enqueued_at,
-                             pushes=JobIntent.pushes - 1)
+            await self._mark(
+                row.id, JobIntent.done_at.is_(None), enqueued_at=row.enqueued_at, pushes=JobIntent.pushes - 1
+            )
             raise
         return True
 
@@ -126,7 +127,8 @@ class Relay:
         assert self.maker is not None
         async with self.maker() as session:
             result = await session.exec(
-                update(JobIntent).where(JobIntent.id == intent_id, JobIntent.done_at.is_(None), condition)  # type: ignore[call-overload]
+                update(JobIntent)
+                .where(JobIntent.id == intent_id, JobIntent.done_at.is_(None), condition)  # type: ignore[call-overload]
                 .values(**values)
             )
             await session.commit()
@@ -179,7 +181,8 @@ class Relay:
 async def finish(maker: async_sessionmaker[AsyncSession], job_id: str, error: str | None = None) -> None:
     async with maker() as session:
         await session.exec(
-            update(JobIntent).where(JobIntent.job_id == job_id, JobIntent.done_at.is_(None))  # type: ignore[call-overload]
+            update(JobIntent)
+            .where(JobIntent.job_id == job_id, JobIntent.done_at.is_(None))  # type: ignore[call-overload]
             .values(done_at=utcnow(), last_error=error)
         )
         await session.commit()

@@ -57,7 +57,9 @@ def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for error answers; pass a handler's own ones to its `responses=`."""
     return {
         code: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_JSON, description=PROBLEM_DESCRIPTIONS[code],
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=PROBLEM_DESCRIPTIONS[code],
             generate_examples=False,
         )
         for code in codes

@@ -4,7 +4,6 @@ Each handler is a thin adapter around `CrudService`; only the list handler is as
 explicit signature so every filter shows up as a documented query parameter in OpenAPI.
 """
 
-
 import inspect
 from typing import Annotated, Any, Literal
 
@@ -65,7 +64,9 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         inspect.Parameter("limit", kw_only, annotation=Limit, default=20),
         inspect.Parameter("offset", kw_only, annotation=Offset, default=0),
         inspect.Parameter(
-            "sort", kw_only, default=None,
+            "sort",
+            kw_only,
+            default=None,
             annotation=Annotated[sort_type | None, QueryParameter(description="Field, '-' for descending")],
         ),
     ]
@@ -118,7 +119,10 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
 
     get_row.__annotations__["return"] = read
     handlers["get_row"] = get(
-        "/{row_id:int}", operation_id=f"get_{r.entity}", summary=f"Read one {r.entity}", guards=read_guard,
+        "/{row_id:int}",
+        operation_id=f"get_{r.entity}",
+        summary=f"Read one {r.entity}",
+        guards=read_guard,
         opt={READS_ONLY: True},
     )(get_row)
 
@@ -168,7 +172,9 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
 
         verb = "Archive" if r.archive_field else "Delete"
         handlers["delete_row"] = delete(
-            "/{row_id:int}", operation_id=f"delete_{r.entity}", summary=f"{verb} a {r.entity}",
+            "/{row_id:int}",
+            operation_id=f"delete_{r.entity}",
+            summary=f"{verb} a {r.entity}",
             guards=write_guard,
         )(delete_row)
 
@@ -178,7 +184,11 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
         first_move = next(to for moves in r.machine.moves.values() for to in sorted(moves))
 
         async def transition(
-            self: Controller, db_session: DbSession, request: Request, row_id: RowId, data: Any,
+            self: Controller,
+            db_session: DbSession,
+            request: Request,
+            row_id: RowId,
+            data: Any,
         ) -> Any:
             return read.model_validate(await svc.transition(db_session, request.user, row_id, data))
 

@@ -223,9 +223,7 @@ def transition_model(name: str, states: tuple[str, ...]) -> type[Transition]:
     return create_model(name, __base__=Transition, to=target)
 
 
-def make_update_model(
-    create: type[SQLModel], name: str, *, exclude: tuple[str, ...] = ()
-) -> type[Strict]:
+def make_update_model(create: type[SQLModel], name: str, *, exclude: tuple[str, ...] = ()) -> type[Strict]:
     """PATCH body derived from the create schema: every field optional, `version` required.
 
     The merged result is re-validated with the create schema, so cross-field rules live in

@@ -75,7 +75,9 @@ class SecurityMiddleware:
         # names the methods of whichever route made that handler, not always the path's own.
         self.allow = {
             id(handler): ", ".join(sorted(route.methods)).encode()
-            for route in routes for handler in route.route_handlers if "OPTIONS" in handler.http_methods
+            for route in routes
+            for handler in route.route_handlers
+            if "OPTIONS" in handler.http_methods
         }
         parts = urlsplit(public_url)
         self.public_origin = f"{parts.scheme}://{parts.netloc}".lower()
@@ -99,19 +101,30 @@ class SecurityMiddleware:
     def _write_refusal(self, scope: dict[str, Any], headers: dict[str, str]) -> Refusal | None:
         path, method = scope["path"], scope["method"]
         if _is_multipart(headers):
-            return 415, "unsupported-media-type", "Unsupported media type", (
-                "Forms are sent url-encoded; request bodies of the API are JSON."
+            return (
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                ("Forms are sent url-encoded; request bodies of the API are JSON."),
             )
         if not path.startswith("/api/"):
             return None
         if self._cross_site(scope, headers):
-            return 403, "cross-site", "Cross-site request refused", (
-                "A request signed in by cookie must come from this site. Other programs authenticate "
-                "with the bearer token (Authorization header)."
+            return (
+                403,
+                "cross-site",
+                "Cross-site request refused",
+                (
+                    "A request signed in by cookie must come from this site. Other programs authenticate "
+                    "with the bearer token (Authorization header)."
+                ),
             )
         if method in BODY_METHODS and _has_body(headers) and not _is_json(headers.get("content-type", "")):
-            return 415, "unsupported-media-type", "Unsupported media type", (
-                "Request bodies are JSON: send Content-Type: application/json."
+            return (
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                ("Request bodies are JSON: send Content-Type: application/json."),
             )
         return None
 
@@ -229,12 +242,25 @@ def _replay(messages: list[dict[str, Any]], then: Any = None) -> Any:
 
 
 async def _problem(scope: dict[str, Any], send: Any, status: int, slug: str, title: str, detail: str) -> None:
-    body = json.dumps({
-        "type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, "instance": scope["path"],
-    }).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-    ]})
+    body = json.dumps(
+        {
+            "type": f"/problems/{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": scope["path"],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -62,7 +62,11 @@ class Target:
 def targets(count: int) -> list[Target]:
     return [
         Target("engagements list (newest first)", "/api/v1/engagements?limit=20&offset={n}", 500),
-        Target("engagements list, status filter, by title", "/api/v1/engagements?status=active&sort=title&limit=20&offset={n}", 500),
+        Target(
+            "engagements list, status filter, by title",
+            "/api/v1/engagements?status=active&sort=title&limit=20&offset={n}",
+            500,
+        ),
         Target("clients list (by name)", "/api/v1/clients?limit=20&offset={n}", 500),
         Target("deliverables of one engagement", "/api/v1/deliverables?engagement_id={n}", count),
         Target("engagement detail", "/api/v1/engagements/{n}", count, is_list=False),
@@ -74,8 +78,12 @@ async def seed(settings: Settings, count: int) -> int:
     await upgrade(engine)
     async with make_sessionmaker(engine)() as session:
         await seed_engagements(session, count, start=date(2026, 11, 2))
-        user = User(email="bench@engagement-desk.de", full_name="Bench", role=Role.consultant,
-                    password_hash=hash_password("bench-password-123"))
+        user = User(
+            email="bench@engagement-desk.de",
+            full_name="Bench",
+            role=Role.consultant,
+            password_hash=hash_password("bench-password-123"),
+        )
         session.add(user)
         await session.commit()
         user_id = user.id
@@ -146,7 +154,9 @@ def wrk(url: str, spread: int, concurrency: int, seconds: int, token: str | None
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50": _ms(latency["50"]), "p99": _ms(latency["99"]), "errors": int(errors.group(1)) if errors else 0,
+        "p50": _ms(latency["50"]),
+        "p99": _ms(latency["99"]),
+        "errors": int(errors.group(1)) if errors else 0,
     }
 
 
@@ -165,24 +175,53 @@ def main() -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     database_url = asyncio.run(fresh_postgres(SERVER, "desk_bench_api"))
-    settings = Settings(env="bench", secret_key=SECRET, database_url=database_url, redis_url=REDIS,
-                        queue_name="desk-bench-api")
+    settings = Settings(
+        env="bench", secret_key=SECRET, database_url=database_url, redis_url=REDIS, queue_name="desk-bench-api"
+    )
     t0 = time.perf_counter()
     user_id = asyncio.run(seed(settings, args.engagements))
-    print(f"seeded {args.engagements} engagements with clients, contacts, pilots, KPIs, measurements and "
-          f"deliverables in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"seeded {args.engagements} engagements with clients, contacts, pilots, KPIs, measurements and "
+        f"deliverables in {time.perf_counter() - t0:.1f} s"
+    )
     token = asyncio.run(issue_token(create_app(settings), user_id))
     counts = asyncio.run(queries_per_request(settings, token, args.engagements))
 
     app_port, bare_port = free_port(), free_port()
-    env = os.environ | {"DESK_ENV": "bench", "DESK_SECRET_KEY": SECRET, "DESK_DATABASE_URL": database_url,
-                        "DESK_REDIS_URL": REDIS, "DESK_QUEUE_NAME": "desk-bench-api"}
-    server = start([sys.executable, "-m", "backend.cli", "serve", "--port", str(app_port), "--workers",
-                    str(args.workers)], env, app_port)
+    env = os.environ | {
+        "DESK_ENV": "bench",
+        "DESK_SECRET_KEY": SECRET,
+        "DESK_DATABASE_URL": database_url,
+        "DESK_REDIS_URL": REDIS,
+        "DESK_QUEUE_NAME": "desk-bench-api",
+    }
+    server = start(
+        [sys.executable, "-m", "backend.cli", "serve", "--port", str(app_port), "--workers", str(args.workers)],
+        env,
+        app_port,
+    )
     env["BENCH_DSN"] = database_url.replace("postgresql+asyncpg", "postgresql")
-    bare = start([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--workers",
-                  str(args.workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level",
-                  "warning"], env, bare_port)
+    bare = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(bare_port),
+            "--workers",
+            str(args.workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env,
+        bare_port,
+    )
     results: dict[str, dict[str, float]] = {}
     try:
         for port, path, spread, auth in [(bare_port, "/bare", 0, None), (bare_port, BARE_DATA, 500, None)] + [
@@ -196,13 +235,19 @@ def main() -> int:
             process.wait(15)
 
     floor, base = results["/bare"], results[BARE_DATA]
-    print(f"\n{args.concurrency} concurrent connections, {args.seconds} s each, {args.workers} server processes, "
-          f"{os.cpu_count()} cores (wrk and PostgreSQL on the same machine)\n")
+    print(
+        f"\n{args.concurrency} concurrent connections, {args.seconds} s each, {args.workers} server processes, "
+        f"{os.cpu_count()} cores (wrk and PostgreSQL on the same machine)\n"
+    )
     print(f"{'endpoint':44} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'of bare':>8} {'queries':>9}")
-    print(f"{'bare Litestar, 20 rows from memory':44} {floor['rps']:8.0f} {floor['p50']:7.2f} {floor['p99']:7.2f} "
-          f"{100 * floor['rps'] / base['rps']:7.0f} % {'0':>9}")
-    print(f"{'bare Litestar + asyncpg, same page from PG':44} {base['rps']:8.0f} {base['p50']:7.2f} {base['p99']:7.2f} "
-          f"{'100 %':>8} {'2':>9}")
+    print(
+        f"{'bare Litestar, 20 rows from memory':44} {floor['rps']:8.0f} {floor['p50']:7.2f} {floor['p99']:7.2f} "
+        f"{100 * floor['rps'] / base['rps']:7.0f} % {'0':>9}"
+    )
+    print(
+        f"{'bare Litestar + asyncpg, same page from PG':44} {base['rps']:8.0f} {base['p50']:7.2f} {base['p99']:7.2f} "
+        f"{'100 %':>8} {'2':>9}"
+    )
     base = base["rps"]
     ok = True
     for target in targets(args.engagements):
@@ -210,8 +255,10 @@ def main() -> int:
         share = 100 * r["rps"] / base
         per_request = counts[target.name]
         constant = len(set(per_request)) == 1
-        print(f"{target.name:44} {r['rps']:8.0f} {r['p50']:7.2f} {r['p99']:7.2f} {share:7.0f} % "
-              f"{'/'.join(map(str, per_request)):>9}")
+        print(
+            f"{target.name:44} {r['rps']:8.0f} {r['p50']:7.2f} {r['p99']:7.2f} {share:7.0f} % "
+            f"{'/'.join(map(str, per_request)):>9}"
+        )
         if r["errors"]:
             print(f"  ! {r['errors']} non-2xx responses")
             ok = False

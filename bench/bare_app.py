@@ -20,9 +20,19 @@ from litestar.params import Parameter
 
 ROWS = [
     {
-        "id": n, "client_id": n, "title": f"KI-Einführung Kunde {n}", "status": "active", "start_date": "2026-11-02",
-        "duration_weeks": 8, "pricing_model": "fixed_fee", "fixed_fee": "18000.00", "currency": "EUR",
-        "vat_rate": "19.00", "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z", "version": 1,
+        "id": n,
+        "client_id": n,
+        "title": f"KI-Einführung Kunde {n}",
+        "status": "active",
+        "start_date": "2026-11-02",
+        "duration_weeks": 8,
+        "pricing_model": "fixed_fee",
+        "fixed_fee": "18000.00",
+        "currency": "EUR",
+        "vat_rate": "19.00",
+        "created_at": "2026-11-25T10:00:00Z",
+        "updated_at": "2026-11-25T10:00:00Z",
+        "version": 1,
     }
     for n in range(1, 21)
 ]

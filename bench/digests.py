@@ -53,32 +53,45 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default=os.environ.get("DESK_REDIS_URL", "redis://127.0.0.1:6379/8"))
     args = parser.parse_args()
-    database_url = args.database_url or asyncio.run(
-        fresh_postgres(SERVER, "desk_bench")
-    )
+    database_url = args.database_url or asyncio.run(fresh_postgres(SERVER, "desk_bench"))
     with SmtpTestServer() as smtp:
         settings = Settings(
-            env="bench", secret_key=SECRET, database_url=database_url, redis_url=args.redis_url,
-            queue_name="desk-bench", smtp_url=smtp.url,
+            env="bench",
+            secret_key=SECRET,
+            database_url=database_url,
+            redis_url=args.redis_url,
+            queue_name="desk-bench",
+            smtp_url=smtp.url,
         )
         t0 = time.perf_counter()
         recipients = asyncio.run(prepare(settings, args.engagements))
         seeded = time.perf_counter() - t0
         env = os.environ | {
-            "DESK_ENV": "bench", "DESK_SECRET_KEY": SECRET, "DESK_DATABASE_URL": database_url,
-            "DESK_REDIS_URL": args.redis_url, "DESK_QUEUE_NAME": "desk-bench", "DESK_SMTP_URL": smtp.url,
+            "DESK_ENV": "bench",
+            "DESK_SECRET_KEY": SECRET,
+            "DESK_DATABASE_URL": database_url,
+            "DESK_REDIS_URL": args.redis_url,
+            "DESK_QUEUE_NAME": "desk-bench",
+            "DESK_SMTP_URL": smtp.url,
         }
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "backend.cli", "worker", "--burst"], cwd=ROOT, env=env, check=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "backend.cli", "worker", "--burst"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         elapsed = time.perf_counter() - start
         arrived = len(smtp.messages)
         unique = len({m.rcpt_tos[0] for m in smtp.messages})
     print(f"engagements: {args.engagements} (seeded in {seeded:.1f} s)")
     print(f"digests arrived: {arrived} ({unique} distinct recipients of {len(recipients)})")
-    print(f"one worker: {elapsed:.1f} s total, {arrived / elapsed:.1f} digests/s, {1000 * elapsed / max(arrived, 1):.1f} ms each")
+    print(
+        f"one worker: {elapsed:.1f} s total, {arrived / elapsed:.1f} digests/s,"
+        f" {1000 * elapsed / max(arrived, 1):.1f} ms each"
+    )
     ok = arrived == unique == len(recipients) and elapsed <= 60 * args.engagements / 1000
     print("target met (≤ 60 s per 1,000)" if ok else "TARGET MISSED")
     return 0 if ok else 1

@@ -101,16 +101,27 @@ async def scenario(database_url: str, url: str, token: str, user_id: int, concur
     window = 1000 * (max(stale_first) - first_off) if stale_first else 0.0
     stale_second = sum(1 for start, _, status in seen if start > second_off and status == 200)
     answered_401 = [start for start, _, status in seen if start > second_off and status == 401]
-    print(f"{len(seen)} requests by {concurrency} clients: "
-          + ", ".join(f"{status or 'no answer'}: {count}" for status, count in sorted(statuses.items())))
-    print(f"all database connections killed: {len(failed)} requests failed"
-          + (f", the last {1000 * (max(failed) - killed):.0f} ms after the kill" if failed else ""))
+    print(
+        f"{len(seen)} requests by {concurrency} clients: "
+        + ", ".join(f"{status or 'no answer'}: {count}" for status, count in sorted(statuses.items()))
+    )
+    print(
+        f"all database connections killed: {len(failed)} requests failed"
+        + (f", the last {1000 * (max(failed) - killed):.0f} ms after the kill" if failed else "")
+    )
     print(f"API answering again after the kill: {'yes' if recovered else 'NO'}")
-    print(f"user deactivated as the change feeds went down: {len(stale_first)} stale answers"
-          + (f", all started within {window:.0f} ms of the commit (until the server noticed its feeds were gone)"
-             if stale_first else ""))
-    print(f"user deactivated after the feeds came back: {stale_second} stale answers"
-          + (f" ({len(answered_401)} requests refused)" if answered_401 else ""))
+    print(
+        f"user deactivated as the change feeds went down: {len(stale_first)} stale answers"
+        + (
+            f", all started within {window:.0f} ms of the commit (until the server noticed its feeds were gone)"
+            if stale_first
+            else ""
+        )
+    )
+    print(
+        f"user deactivated after the feeds came back: {stale_second} stale answers"
+        + (f" ({len(answered_401)} requests refused)" if answered_401 else "")
+    )
     # A lost feed must be noticed when its connection closes, not at the next keep-alive (5 s).
     ok = recovered and window < 1000 and stale_second == 0 and answered_401
     print("\nrecovered; stale only until a lost feed was noticed, none once it was back" if ok else "\nFAILED")
@@ -123,13 +134,19 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     database_url = asyncio.run(fresh_postgres(SERVER, DATABASE))
-    settings = Settings(env="bench", secret_key=SECRET, database_url=database_url, redis_url=REDIS,
-                        queue_name="desk-bench-faults")
+    settings = Settings(
+        env="bench", secret_key=SECRET, database_url=database_url, redis_url=REDIS, queue_name="desk-bench-faults"
+    )
     user_id = asyncio.run(seed(settings, args.engagements))
     token = asyncio.run(issue_token(create_app(settings), user_id))
     port = free_port()
-    env = os.environ | {"DESK_ENV": "bench", "DESK_SECRET_KEY": SECRET, "DESK_DATABASE_URL": database_url,
-                        "DESK_REDIS_URL": REDIS, "DESK_QUEUE_NAME": "desk-bench-faults"}
+    env = os.environ | {
+        "DESK_ENV": "bench",
+        "DESK_SECRET_KEY": SECRET,
+        "DESK_DATABASE_URL": database_url,
+        "DESK_REDIS_URL": REDIS,
+        "DESK_QUEUE_NAME": "desk-bench-faults",
+    }
     server = start([sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--workers", "2"], env, port)
     try:
         return asyncio.run(scenario(database_url, f"http://127.0.0.1:{port}", token, user_id, args.concurrency))

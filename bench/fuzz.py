@@ -55,9 +55,11 @@ async def prepare(url: str) -> None:
         await upgrade(engine)
         async with engine.begin() as conn:
             await conn.execute(
-                text("INSERT INTO users (email, full_name, role, is_active, password_hash, created_at, updated_at,"
-                     " version) VALUES ('admin@example.de', 'Admin', 'admin', true, :hash, CURRENT_TIMESTAMP,"
-                     " CURRENT_TIMESTAMP, 1)"),
+                text(
+                    "INSERT INTO users (email, full_name, role, is_active, password_hash, created_at, updated_at,"
+                    " version) VALUES ('admin@example.de', 'Admin', 'admin', true, :hash, CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, 1)"
+                ),
                 {"hash": hash_password(PASSWORD)},
             )
     finally:
@@ -77,28 +79,60 @@ def seed(base: str, env: dict[str, str]) -> str:
         seeder = Seeder(http, admin)
         first = seed_world(seeder, "Müller Präzisionstechnik GmbH", "mueller.de")
         seed_world(seeder, "Beta Logistik AG", "beta.de")
-        subprocess.run([sys.executable, "-m", "backend.cli", "worker", "--burst"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "backend.cli", "worker", "--burst"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         document_id = first["documents"]["id"]
         seeder.post(f"/documents/{document_id}/release", status=202)
         seeder.create(f"/documents/{document_id}/share-links", {"valid_days": 14})
         deliver(seeder, first["deliverables"])
-        seeder.create("/users", {"email": "sabine@mueller.de", "full_name": "Sabine Müller", "role": "client",
-                                 "client_id": first["clients"]["id"], "password": PASSWORD})
+        seeder.create(
+            "/users",
+            {
+                "email": "sabine@mueller.de",
+                "full_name": "Sabine Müller",
+                "role": "client",
+                "client_id": first["clients"]["id"],
+                "password": PASSWORD,
+            },
+        )
     return sign_in(base, "sabine@mueller.de")
 
 
-def schemathesis(base: str, token: str, max_examples: int, *, include: tuple[str, ...] = (),
-                 exclude: tuple[str, ...] = ()) -> int:
+def schemathesis(
+    base: str, token: str, max_examples: int, *, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()
+) -> int:
     command = [
-        str(Path(sys.executable).parent / "st"), "run", f"{base}/schema/openapi.json", "--phases", PHASES,
+        str(Path(sys.executable).parent / "st"),
+        "run",
+        f"{base}/schema/openapi.json",
+        "--phases",
+        PHASES,
         # Every check but one: cross-field rules (a reason to reject, an end after the start, the fee
         # of the pricing model) cannot all be written in JSON Schema, so some schema-valid requests
         # are rightly answered 422 with the field's path.
-        "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-        "--max-examples", str(max_examples), "--header", f"Authorization: Bearer {token}",
-        "--workers", "1", "--seed", "20261129", "--suppress-health-check", "all", "--continue-on-failure",
-        "--request-timeout", "30",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        "positive_data_acceptance",
+        "--max-examples",
+        str(max_examples),
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--workers",
+        "1",
+        "--seed",
+        "20261129",
+        "--suppress-health-check",
+        "all",
+        "--continue-on-failure",
+        "--request-timeout",
+        "30",
     ]
     command += [arg for operation in include for arg in ("--include-operation-id", operation)]
     command += [arg for operation in exclude for arg in ("--exclude-operation-id", operation)]
@@ -113,14 +147,24 @@ def run(database: str, max_examples: int, workdir: Path) -> tuple[bool, Counter[
     asyncio.run(prepare(url))
     redis.Redis.from_url(REDIS).flushdb()
     env = os.environ | {
-        "DESK_ENV": "test", "DESK_SECRET_KEY": SECRET, "DESK_DATABASE_URL": url, "DESK_REDIS_URL": REDIS,
-        "DESK_QUEUE_NAME": "desk-fuzz", "DESK_SMTP_URL": f"file://{workdir / 'outbox'}", "DESK_LOG_LEVEL": "INFO",
+        "DESK_ENV": "test",
+        "DESK_SECRET_KEY": SECRET,
+        "DESK_DATABASE_URL": url,
+        "DESK_REDIS_URL": REDIS,
+        "DESK_QUEUE_NAME": "desk-fuzz",
+        "DESK_SMTP_URL": f"file://{workdir / 'outbox'}",
+        "DESK_LOG_LEVEL": "INFO",
     }
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (workdir / f"server-{database}.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], cwd=ROOT,
-                              env=env | {"DESK_PUBLIC_URL": base}, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env | {"DESK_PUBLIC_URL": base},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_answering(f"{base}/health", server, 60)
         client_token = seed(base, env)
@@ -165,8 +209,10 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix=f"desk-fuzz-{database}-") as workdir:
             passed, statuses, logged = run(database, args.max_examples, Path(workdir))
         total, errors = sum(statuses.values()), sum(n for status, n in statuses.items() if status >= 500)
-        summary.append(f"{database}: {total} requests, {errors} × 5xx, {len(logged)} errors logged, checks "
-                       f"{'passed' if passed else 'FAILED'}; statuses {dict(sorted(statuses.items()))}")
+        summary.append(
+            f"{database}: {total} requests, {errors} × 5xx, {len(logged)} errors logged, checks "
+            f"{'passed' if passed else 'FAILED'}; statuses {dict(sorted(statuses.items()))}"
+        )
         summary += [f"  logged: {message[:200]}" for message in logged[:10]]
         failed |= not passed or errors > 0 or bool(logged) or total < MIN_REQUESTS
     print("\n" + "\n".join(summary))

@@ -15,7 +15,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -44,15 +44,19 @@ FONT_FACES = "".join(
     f"@font-face {{ font-family: 'Source Sans Pro'; font-weight: {weight}; font-style: {style}; "
     f"src: url('{(TEMPLATES / 'fonts' / name).as_uri()}'); }}"
     for name, weight, style in (
-        ("SourceSansPro-Regular.otf", 400, "normal"), ("SourceSansPro-It.otf", 400, "italic"),
-        ("SourceSansPro-Semibold.otf", 600, "normal"), ("SourceSansPro-Bold.otf", 700, "normal"),
+        ("SourceSansPro-Regular.otf", 400, "normal"),
+        ("SourceSansPro-It.otf", 400, "italic"),
+        ("SourceSansPro-Semibold.otf", 600, "normal"),
+        ("SourceSansPro-Bold.otf", 700, "normal"),
     )
 )
 
 # The Typst proposal's design in HTML/CSS: same fonts, letterhead, running header, legal footer
 # on every page with "Seite X von Y", address window, reference block, week blocks with tags,
 # price table with totals, terms and the acceptance block.
-CSS = FONT_FACES + """
+CSS = (
+    FONT_FACES
+    + """
 @page { size: A4; margin: 30mm 20mm 34mm 25mm;
   @top-left { content: element(header); width: 100%; }
   @bottom-left { content: element(footer); width: 100%; }
@@ -85,6 +89,7 @@ table.price td { border-bottom: 0.5pt solid #d1d5db; padding: 3pt; } .num { text
 .accept { break-inside: avoid; border: 0.8pt solid #0f4c5c; border-radius: 4pt; padding: 8pt; margin-top: 8mm; }
 .sign { display: flex; gap: 12mm; margin-top: 14mm; } .sign div { flex: 1; border-top: 0.5pt solid #1f2937; font-size: 8pt; }
 """
+)
 
 
 def proposal_html(data: dict) -> str:
@@ -109,32 +114,32 @@ def proposal_html(data: dict) -> str:
     )
     bullets = lambda xs: "<ul>" + "".join(f"<li>{e(x)}</li>" for x in xs) + "</ul>"  # noqa: E731
     return f"""<html lang=de><head><meta charset=utf-8><style>{CSS}</style></head><body>
-<div class=letterhead><b>{e(brand['name'])}</b><span class=detail>{e(' · '.join(brand['address_lines']))} · {e(brand['website'])}</span></div>
-<div class=header><b>{e(brand['name'])}</b><span>{e(data['document']['title'])} · {e(data['document']['number'])}</span></div>
+<div class=letterhead><b>{e(brand["name"])}</b><span class=detail>{e(" · ".join(brand["address_lines"]))} · {e(brand["website"])}</span></div>
+<div class=header><b>{e(brand["name"])}</b><span>{e(data["document"]["title"])} · {e(data["document"]["number"])}</span></div>
 <div class=footer>
-  <div><b>{e(brand['name'])}</b><br>{'<br>'.join(map(e, brand['address_lines']))}</div>
-  <div>Tel. {e(brand['phone'])}<br>{e(brand['email'])}<br>{e(brand['website'])}</div>
-  <div>{e(brand['register'])}<br>Geschäftsführung: {e(brand['managing_director'])}<br>USt-IdNr. {e(brand['vat_id'])}</div>
-  <div>{e(bank['name'])}<br>IBAN {e(bank['iban'])}<br>BIC {e(bank['bic'])}</div>
+  <div><b>{e(brand["name"])}</b><br>{"<br>".join(map(e, brand["address_lines"]))}</div>
+  <div>Tel. {e(brand["phone"])}<br>{e(brand["email"])}<br>{e(brand["website"])}</div>
+  <div>{e(brand["register"])}<br>Geschäftsführung: {e(brand["managing_director"])}<br>USt-IdNr. {e(brand["vat_id"])}</div>
+  <div>{e(bank["name"])}<br>IBAN {e(bank["iban"])}<br>BIC {e(bank["bic"])}</div>
 </div>
-<div class=window><div class=to><div class=sender>{e(brand['name'])} · {e(' · '.join(brand['address_lines']))}</div>
-  <p><b>{e(client['name'])}</b><br>z. Hd. {e(contact.get('name', ''))}<br>{'<br>'.join(map(e, client['address_lines']))}</p></div>
-  <table class=meta><tr><td>Angebotsnummer</td><td><b>{e(data['document']['number'])}</b></td></tr>
-  <tr><td>Datum</td><td>{e(data['document']['date'])}</td></tr><tr><td>Gültig bis</td><td>{e(prop['valid_until'])}</td></tr>
-  <tr><td>Ansprechpartner</td><td>{e(data['engagement']['lead']['name'])}<br><span class=detail>{e(data['engagement']['lead']['email'])}</span></td></tr></table></div>
-<div class=kicker>{e(data['document']['title'])}</div><h1>{e(data['engagement']['title'])}</h1>
-<p>Guten Tag {e(contact.get('name', ''))},</p><p>vielen Dank für das angenehme Gespräch. Gerne unterbreiten wir Ihnen unser Angebot für das Vorhaben „{e(data['engagement']['title'])}“.</p>
-<h2>Ausgangslage</h2><p>{e(prop['situation'])}</p>
-<h2>Ziele</h2>{bullets(prop['goals'])}
+<div class=window><div class=to><div class=sender>{e(brand["name"])} · {e(" · ".join(brand["address_lines"]))}</div>
+  <p><b>{e(client["name"])}</b><br>z. Hd. {e(contact.get("name", ""))}<br>{"<br>".join(map(e, client["address_lines"]))}</p></div>
+  <table class=meta><tr><td>Angebotsnummer</td><td><b>{e(data["document"]["number"])}</b></td></tr>
+  <tr><td>Datum</td><td>{e(data["document"]["date"])}</td></tr><tr><td>Gültig bis</td><td>{e(prop["valid_until"])}</td></tr>
+  <tr><td>Ansprechpartner</td><td>{e(data["engagement"]["lead"]["name"])}<br><span class=detail>{e(data["engagement"]["lead"]["email"])}</span></td></tr></table></div>
+<div class=kicker>{e(data["document"]["title"])}</div><h1>{e(data["engagement"]["title"])}</h1>
+<p>Guten Tag {e(contact.get("name", ""))},</p><p>vielen Dank für das angenehme Gespräch. Gerne unterbreiten wir Ihnen unser Angebot für das Vorhaben „{e(data["engagement"]["title"])}“.</p>
+<h2>Ausgangslage</h2><p>{e(prop["situation"])}</p>
+<h2>Ziele</h2>{bullets(prop["goals"])}
 <h2>Leistungsumfang nach Wochen</h2>{scope}
 <h2>Preise</h2><table class=price><tr><th>Pos.</th><th>Beschreibung</th><th class=num>Menge</th><th class=num>Einzelpreis</th><th class=num>Betrag</th></tr>{rows}</table>
-<table class=totals><tr><td>Zwischensumme netto</td><td class=num>{e(price['net'])}</td></tr>
-<tr><td>zzgl. {e(price['vat_rate'])} USt.</td><td class=num>{e(price['vat'])}</td></tr>
-<tr class=gross><td>Gesamtbetrag brutto</td><td class=num>{e(price['gross'])}</td></tr></table>
-<h2>Konditionen</h2>{bullets(prop['terms'])}<p>An dieses Angebot halten wir uns bis zum {e(prop['valid_until'])} gebunden.</p>
-<p>Mit freundlichen Grüßen</p><p>{e(data['engagement']['lead']['name'])}<br><span class=detail>{e(brand['name'])}</span></p>
-<div class=accept><h2>Auftragserteilung</h2><p>Hiermit beauftragen wir {e(brand['name'])} gemäß diesem Angebot
-{e(data['document']['number'])} zum Gesamtbetrag von {e(price['gross'])} brutto.</p><p>{e(prop['signatory'])}</p>
+<table class=totals><tr><td>Zwischensumme netto</td><td class=num>{e(price["net"])}</td></tr>
+<tr><td>zzgl. {e(price["vat_rate"])} USt.</td><td class=num>{e(price["vat"])}</td></tr>
+<tr class=gross><td>Gesamtbetrag brutto</td><td class=num>{e(price["gross"])}</td></tr></table>
+<h2>Konditionen</h2>{bullets(prop["terms"])}<p>An dieses Angebot halten wir uns bis zum {e(prop["valid_until"])} gebunden.</p>
+<p>Mit freundlichen Grüßen</p><p>{e(data["engagement"]["lead"]["name"])}<br><span class=detail>{e(brand["name"])}</span></p>
+<div class=accept><h2>Auftragserteilung</h2><p>Hiermit beauftragen wir {e(brand["name"])} gemäß diesem Angebot
+{e(data["document"]["number"])} zum Gesamtbetrag von {e(price["gross"])} brutto.</p><p>{e(prop["signatory"])}</p>
 <div class=sign><div>Ort, Datum</div><div>Unterschrift, Firmenstempel</div></div></div>
 </body></html>"""
 
@@ -147,7 +152,7 @@ def main() -> int:
         pdf = render(kind, samples[kind])
         counter = iter(range(10**9))
 
-        def fresh(kind: str = kind) -> bytes:
+        def fresh(kind: str = kind, counter: Iterator[int] = counter) -> bytes:
             # A new document number each time, so Typst's memoisation cannot replay a whole
             # earlier compile: the figures are what a stream of distinct documents costs.
             data = json.loads(json.dumps(samples[kind]))

@@ -122,8 +122,12 @@ class Api:
                     " :active, :hash, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1) RETURNING id"
                 ),
                 {
-                    "email": f"{name}@example.de", "name": name.title(), "role": role,
-                    "client_id": client_id, "active": True, "hash": password_hash,
+                    "email": f"{name}@example.de",
+                    "name": name.title(),
+                    "role": role,
+                    "client_id": client_id,
+                    "active": True,
+                    "hash": password_hash,
                 },
             )
             user_id = result.scalar_one()
@@ -177,8 +181,13 @@ async def app_and_client(
 ) -> AsyncIterator[tuple[Litestar, AsyncClient, QueryCounter]]:
     outbox = tmp_path_factory.mktemp("outbox")
     settings = Settings(
-        database_url=migrated_url, env="test", secret_key=TEST_SECRET, redis_url=REDIS_URL,
-        queue_name=f"desk-test-{os.getpid()}", smtp_url=f"file://{outbox}", job_timeout_seconds=30,
+        database_url=migrated_url,
+        env="test",
+        secret_key=TEST_SECRET,
+        redis_url=REDIS_URL,
+        queue_name=f"desk-test-{os.getpid()}",
+        smtp_url=f"file://{outbox}",
+        job_timeout_seconds=30,
     )
     app = create_app(settings)
     counter = QueryCounter()

@@ -30,39 +30,73 @@ class Seeder:
 def seed_world(seed: Seeder, name: str, email_domain: str) -> dict[str, Any]:
     """One row of every client-owned resource (like tests/test_isolation.py builds through the API)."""
     client = seed.create("/clients", {"name": name, "city": "Aalen", "employee_count": 85})
-    contact = seed.create("/contacts", {"client_id": client["id"], "name": "Eva Berger",
-                                      "email": f"eva@{email_domain}", "portal_access": True})
-    engagement = seed.create("/engagements", {
-        "client_id": client["id"], "title": "KI-Einführung", "start_date": "2026-11-02",
-        "duration_weeks": 8, "pricing_model": "fixed_fee", "fixed_fee": "24000.00",
-    })
+    contact = seed.create(
+        "/contacts",
+        {"client_id": client["id"], "name": "Eva Berger", "email": f"eva@{email_domain}", "portal_access": True},
+    )
+    engagement = seed.create(
+        "/engagements",
+        {
+            "client_id": client["id"],
+            "title": "KI-Einführung",
+            "start_date": "2026-11-02",
+            "duration_weeks": 8,
+            "pricing_model": "fixed_fee",
+            "fixed_fee": "24000.00",
+        },
+    )
     eid = engagement["id"]
-    workshop = seed.create("/workshops", {
-        "engagement_id": eid, "kind": "kickoff", "title": "Kickoff",
-        "starts_at": "2026-11-03T09:00:00+01:00", "ends_at": "2026-11-03T12:00:00+01:00",
-    })
+    workshop = seed.create(
+        "/workshops",
+        {
+            "engagement_id": eid,
+            "kind": "kickoff",
+            "title": "Kickoff",
+            "starts_at": "2026-11-03T09:00:00+01:00",
+            "ends_at": "2026-11-03T12:00:00+01:00",
+        },
+    )
     attendee = seed.create("/workshop-attendees", {"workshop_id": workshop["id"], "contact_id": contact["id"]})
-    idea = seed.create("/ideas", {"engagement_id": eid, "title": "Idee", "impact": 4, "effort": 2,
-                                "data_readiness": 3})
+    idea = seed.create("/ideas", {"engagement_id": eid, "title": "Idee", "impact": 4, "effort": 2, "data_readiness": 3})
     pilot = seed.create("/pilots", {"engagement_id": eid, "title": "Pilot", "owner_contact_id": contact["id"]})
     kpi = seed.create("/kpis", {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"})
     measurements = [
         seed.create("/measurements", {"kpi_id": kpi["id"], "measured_on": day, "value": value})
         for day, value in (("2026-11-06", "62"), ("2026-11-13", "48"), ("2026-11-20", "41"))
     ]
-    deliverable = seed.create("/deliverables", {"engagement_id": eid, "title": "KI-Leitlinie",
-                                              "kind": "guideline", "due_week": 2})
+    deliverable = seed.create(
+        "/deliverables", {"engagement_id": eid, "title": "KI-Leitlinie", "kind": "guideline", "due_week": 2}
+    )
     status = seed.create("/status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
-    assessment = seed.create("/readiness-assessments", {
-        "client_id": client["id"], "engagement_id": eid, "phase": "start", "assessed_on": "2026-11-02",
-        "priorities": 1, "responsibility": 2, "people_enabled": 1, "pilots_in_production": 0, "kpi_practice": 1,
-    })
+    assessment = seed.create(
+        "/readiness-assessments",
+        {
+            "client_id": client["id"],
+            "engagement_id": eid,
+            "phase": "start",
+            "assessed_on": "2026-11-02",
+            "priorities": 1,
+            "responsibility": 2,
+            "people_enabled": 1,
+            "pilots_in_production": 0,
+            "kpi_practice": 1,
+        },
+    )
     document = seed.create(f"/engagements/{eid}/documents", {"kind": "proposal", "language": "de"}, status=202)
     return {
-        "clients": client, "contacts": contact, "engagements": engagement, "workshops": workshop,
-        "workshop-attendees": attendee, "ideas": idea, "pilots": pilot, "kpis": kpi,
-        "measurements": measurements, "deliverables": deliverable, "status-updates": status,
-        "readiness-assessments": assessment, "documents": document,
+        "clients": client,
+        "contacts": contact,
+        "engagements": engagement,
+        "workshops": workshop,
+        "workshop-attendees": attendee,
+        "ideas": idea,
+        "pilots": pilot,
+        "kpis": kpi,
+        "measurements": measurements,
+        "deliverables": deliverable,
+        "status-updates": status,
+        "readiness-assessments": assessment,
+        "documents": document,
     }
 
 

@@ -38,16 +38,22 @@ def live_server(workdir: Path, *, smtp_url: str, redis_url: str, public_url: boo
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = os.environ | {
-        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET,
+        "DESK_ENV": "test",
+        "DESK_SECRET_KEY": TEST_SECRET,
         "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'live.sqlite3'}",
-        "DESK_REDIS_URL": redis_url, "DESK_QUEUE_NAME": f"desk-live-{port}", "DESK_SMTP_URL": smtp_url,
+        "DESK_REDIS_URL": redis_url,
+        "DESK_QUEUE_NAME": f"desk-live-{port}",
+        "DESK_SMTP_URL": smtp_url,
     }
     if public_url:
         env["DESK_PUBLIC_URL"] = base
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, ended as a whole below
     )
     try:

@@ -21,20 +21,45 @@ def text_of(mail: Any) -> str:
 async def portal_world(api: Api, name: str, email: str) -> dict[str, Any]:
     """A client with one portal contact and a proposed engagement whose proposal was sent."""
     client = await make_client(api, name)
-    contact = await api.create("contacts", {
-        "client_id": client["id"], "name": f"Eva {name.split()[0]}", "email": email, "portal_access": True,
-    })
+    contact = await api.create(
+        "contacts",
+        {
+            "client_id": client["id"],
+            "name": f"Eva {name.split()[0]}",
+            "email": email,
+            "portal_access": True,
+        },
+    )
     engagement = await make_engagement(api, client["id"])
-    deliverable = await api.create("deliverables", {
-        "engagement_id": engagement["id"], "title": f"Leitlinie {name}", "kind": "guideline", "due_week": 2,
-    })
-    workshop = await api.create("workshops", {
-        "engagement_id": engagement["id"], "kind": "kickoff", "title": f"Kickoff {name}",
-        "starts_at": "2030-01-08T09:00:00+01:00", "ends_at": "2030-01-08T12:00:00+01:00", "location": "Aalen, Raum 2",
-    })
+    deliverable = await api.create(
+        "deliverables",
+        {
+            "engagement_id": engagement["id"],
+            "title": f"Leitlinie {name}",
+            "kind": "guideline",
+            "due_week": 2,
+        },
+    )
+    workshop = await api.create(
+        "workshops",
+        {
+            "engagement_id": engagement["id"],
+            "kind": "kickoff",
+            "title": f"Kickoff {name}",
+            "starts_at": "2030-01-08T09:00:00+01:00",
+            "ends_at": "2030-01-08T12:00:00+01:00",
+            "location": "Aalen, Raum 2",
+        },
+    )
     proposal = await generate_and_release(api, engagement["id"])
-    return {"client": client, "contact": contact, "engagement": engagement, "deliverable": deliverable,
-            "workshop": workshop, "proposal": proposal}
+    return {
+        "client": client,
+        "contact": contact,
+        "engagement": engagement,
+        "deliverable": deliverable,
+        "workshop": workshop,
+        "proposal": proposal,
+    }
 
 
 async def generate_and_release(api: Api, engagement_id: int, kind: str = "proposal") -> dict[str, Any]:

@@ -50,9 +50,7 @@ async def test_missing_or_forged_token_is_401(api: Api) -> None:
 
 async def test_deactivated_user_loses_access(api: Api) -> None:
     user = (await api.get(f"/users/{api.users['consultant']}", "admin")).json()
-    response = await api.patch(
-        f"/users/{user['id']}", "admin", json={"is_active": False, "version": user["version"]}
-    )
+    response = await api.patch(f"/users/{user['id']}", "admin", json={"is_active": False, "version": user["version"]})
     assert response.status_code == 200
     assert (await api.get("/clients")).status_code == 401
 

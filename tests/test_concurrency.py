@@ -16,18 +16,22 @@ from tests.smtp_server import SmtpTestServer
 
 async def _audit_count(api: Api, entity_type: str, entity_id: int, action: str) -> int:
     async with api.engine.connect() as conn:
-        return (await conn.execute(
-            text("SELECT count(*) FROM audit_events WHERE entity_type = :t AND entity_id = :i AND action = :a"),
-            {"t": entity_type, "i": entity_id, "a": action},
-        )).scalar_one()
+        return (
+            await conn.execute(
+                text("SELECT count(*) FROM audit_events WHERE entity_type = :t AND entity_id = :i AND action = :a"),
+                {"t": entity_type, "i": entity_id, "a": action},
+            )
+        ).scalar_one()
 
 
 async def test_concurrent_patches_with_one_version_have_one_winner(api: Api) -> None:
     client = await make_client(api)
-    responses = await asyncio.gather(*(
-        api.patch(f"/clients/{client['id']}", json={"city": f"City-{i}", "version": client["version"]})
-        for i in range(20)
-    ))
+    responses = await asyncio.gather(
+        *(
+            api.patch(f"/clients/{client['id']}", json={"city": f"City-{i}", "version": client["version"]})
+            for i in range(20)
+        )
+    )
     codes = Counter(r.status_code for r in responses)
     assert codes == {200: 1, 409: 19}, codes
     winner = next(r.json() for r in responses if r.status_code == 200)
@@ -43,11 +47,15 @@ async def test_concurrent_transitions_have_one_winner(api: Api) -> None:
     client = await make_client(api)
     engagement = await make_engagement(api, client["id"])
     targets = ["proposed", "cancelled"] * 5
-    responses = await asyncio.gather(*(
-        api.post(f"/engagements/{engagement['id']}/transitions",
-                 json={"to": to, "version": engagement["version"], "reason": "Budget gestrichen"})
-        for to in targets
-    ))
+    responses = await asyncio.gather(
+        *(
+            api.post(
+                f"/engagements/{engagement['id']}/transitions",
+                json={"to": to, "version": engagement["version"], "reason": "Budget gestrichen"},
+            )
+            for to in targets
+        )
+    )
     codes = Counter(r.status_code for r in responses)
     assert codes == {200: 1, 409: 9}, codes
     winner = next(r.json() for r in responses if r.status_code == 200)
@@ -58,9 +66,9 @@ async def test_concurrent_transitions_have_one_winner(api: Api) -> None:
 
 async def test_concurrent_deletes_archive_once(api: Api) -> None:
     client = await make_client(api)
-    responses = await asyncio.gather(*(
-        api.delete(f"/clients/{client['id']}", params={"version": client["version"]}) for _ in range(8)
-    ))
+    responses = await asyncio.gather(
+        *(api.delete(f"/clients/{client['id']}", params={"version": client["version"]}) for _ in range(8))
+    )
     codes = Counter(r.status_code for r in responses)
     assert codes == {204: 1, 409: 7}, codes
     assert await _audit_count(api, "client", client["id"], "archive") == 1
@@ -71,15 +79,19 @@ async def test_concurrent_sign_offs_have_one_winner(api: Api, smtp_server: SmtpT
     row = await deliver(api, world["deliverable"])
     token = await _client_token(api, smtp_server, "eva@alpha.de")
     bodies = [
-        {"decision": "accept", "version": row["version"]} if i % 2 == 0
+        {"decision": "accept", "version": row["version"]}
+        if i % 2 == 0
         else {"decision": "reject", "reason": f"Abschnitt {i} fehlt", "version": row["version"]}
         for i in range(10)
     ]
-    responses = await asyncio.gather(*(
-        api.http.post(f"/api/v1/deliverables/{row['id']}/sign-off", json=body,
-                      headers={"Authorization": f"Bearer {token}"})
-        for body in bodies
-    ))
+    responses = await asyncio.gather(
+        *(
+            api.http.post(
+                f"/api/v1/deliverables/{row['id']}/sign-off", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            for body in bodies
+        )
+    )
     codes = Counter(r.status_code for r in responses)
     assert codes == {200: 1, 409: 9}, codes
     stored = (await api.get(f"/deliverables/{row['id']}")).json()
@@ -93,9 +105,9 @@ async def test_concurrent_sign_offs_have_one_winner(api: Api, smtp_server: SmtpT
 async def test_concurrent_document_requests_each_get_their_version(api: Api) -> None:
     client = await make_client(api)
     engagement = await make_engagement(api, client["id"])
-    responses = await asyncio.gather(*(
-        api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"}) for _ in range(20)
-    ))
+    responses = await asyncio.gather(
+        *(api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"}) for _ in range(20))
+    )
     assert [r.status_code for r in responses] == [202] * 20, [r.text for r in responses if r.status_code != 202][:3]
     assert sorted(r.json()["number"] for r in responses) == list(range(1, 21))
 

@@ -60,8 +60,7 @@ async def test_malformed_json_is_400(api: Api) -> None:
 async def test_missing_reference_is_422_not_500(api: Api) -> None:
     response = await api.post(
         "/engagements",
-        json={"client_id": 999, "title": "T", "start_date": "2026-11-02", "duration_weeks": 8,
-              "fixed_fee": "1000"},
+        json={"client_id": 999, "title": "T", "start_date": "2026-11-02", "duration_weeks": 8, "fixed_fee": "1000"},
     )
     assert response.status_code == 422
     assert response.json()["errors"] == [{"path": "body.client_id", "message": "clients 999 does not exist"}]
@@ -71,15 +70,19 @@ async def test_cross_field_rule_applies_on_create_and_patch(api: Api) -> None:
     client = await make_client(api)
     response = await api.post(
         "/engagements",
-        json={"client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 8,
-              "pricing_model": "day_rate", "day_rate": "1400"},
+        json={
+            "client_id": client["id"],
+            "title": "T",
+            "start_date": "2026-11-02",
+            "duration_weeks": 8,
+            "pricing_model": "day_rate",
+            "day_rate": "1400",
+        },
     )
     assert response.status_code == 422
     assert "day_rate and days are required" in response.json()["detail"]
     engagement = await make_engagement(api, client["id"])
-    patched = await api.patch(
-        f"/engagements/{engagement['id']}", json={"pricing_model": "day_rate", "version": 1}
-    )
+    patched = await api.patch(f"/engagements/{engagement['id']}", json={"pricing_model": "day_rate", "version": 1})
     assert patched.status_code == 422
     ok = await api.patch(
         f"/engagements/{engagement['id']}",
@@ -175,25 +178,39 @@ async def test_every_write_is_audited(api: Api) -> None:
 
 async def test_failed_write_leaves_no_audit_event_or_row(api: Api) -> None:
     await api.post("/clients", json={"name": "Y", "nope": 1})
-    await api.post("/engagements", json={"client_id": 5, "title": "T", "start_date": "2026-11-02",
-                                          "duration_weeks": 8, "fixed_fee": "1"})
+    await api.post(
+        "/engagements",
+        json={"client_id": 5, "title": "T", "start_date": "2026-11-02", "duration_weeks": 8, "fixed_fee": "1"},
+    )
     assert (await api.get("/audit-events", "admin")).json()["total"] == 0
 
 
 async def test_times_are_stored_and_returned_in_utc(api: Api) -> None:
     client = await make_client(api)
     engagement = await make_engagement(api, client["id"])
-    workshop = await api.create("workshops", {
-        "engagement_id": engagement["id"], "kind": "kickoff", "title": "Kickoff",
-        "starts_at": "2026-11-03T09:00:00+01:00", "ends_at": "2026-11-03T12:00:00+01:00",
-    })
+    workshop = await api.create(
+        "workshops",
+        {
+            "engagement_id": engagement["id"],
+            "kind": "kickoff",
+            "title": "Kickoff",
+            "starts_at": "2026-11-03T09:00:00+01:00",
+            "ends_at": "2026-11-03T12:00:00+01:00",
+        },
+    )
     fetched = (await api.get(f"/workshops/{workshop['id']}")).json()
     assert fetched["starts_at"] == "2026-11-03T08:00:00Z"
     assert fetched["created_at"].endswith("Z")
-    naive = await api.post("/workshops", json={
-        "engagement_id": engagement["id"], "kind": "review", "title": "Review",
-        "starts_at": "2026-11-03T09:00:00", "ends_at": "2026-11-03T12:00:00",
-    })
+    naive = await api.post(
+        "/workshops",
+        json={
+            "engagement_id": engagement["id"],
+            "kind": "review",
+            "title": "Review",
+            "starts_at": "2026-11-03T09:00:00",
+            "ends_at": "2026-11-03T12:00:00",
+        },
+    )
     assert naive.status_code == 422
     assert "UTC offset" in naive.json()["detail"]
 
@@ -201,15 +218,24 @@ async def test_times_are_stored_and_returned_in_utc(api: Api) -> None:
 async def test_user_references_must_be_team_members(api: Api, password_hash: str) -> None:
     client = await make_client(api)
     client_user = await api.add_user("kunde", "client", password_hash, client_id=client["id"])
-    refused = await api.post("/engagements", json={
-        "client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 8,
-        "fixed_fee": "1000", "lead_consultant_id": client_user,
-    })
+    refused = await api.post(
+        "/engagements",
+        json={
+            "client_id": client["id"],
+            "title": "T",
+            "start_date": "2026-11-02",
+            "duration_weeks": 8,
+            "fixed_fee": "1000",
+            "lead_consultant_id": client_user,
+        },
+    )
     assert refused.status_code == 422
-    assert refused.json()["errors"] == [{
-        "path": "body.lead_consultant_id",
-        "message": f"user {client_user} is not a member of the consultancy team",
-    }]
+    assert refused.json()["errors"] == [
+        {
+            "path": "body.lead_consultant_id",
+            "message": f"user {client_user} is not a member of the consultancy team",
+        }
+    ]
     engagement = await make_engagement(api, client["id"], lead_consultant_id=api.users["consultant"])
     assert engagement["lead_consultant_id"] == api.users["consultant"]
 
@@ -227,9 +253,15 @@ async def test_author_and_recorder_are_stamped_from_the_token(api: Api) -> None:
     assert measurement["recorded_by_id"] == api.users["consultant"]
     assert measurement["value"] == "41.5000"
     # forging the author is an unknown field, not a silent override
-    forged = await api.post("/status-updates", json={
-        "engagement_id": engagement["id"], "iso_week": "2026-W49", "rag": "green", "author_id": 1,
-    })
+    forged = await api.post(
+        "/status-updates",
+        json={
+            "engagement_id": engagement["id"],
+            "iso_week": "2026-W49",
+            "rag": "green",
+            "author_id": 1,
+        },
+    )
     assert forged.status_code == 422
 
 

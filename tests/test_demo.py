@@ -87,7 +87,9 @@ async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[A
         offers = next(kpi for kpi in kpis if kpi.name == "Bearbeitungszeit pro Angebot")
         assert (offers.baseline_value, offers.target_value) == (Decimal("90"), Decimal("45"))
         assert sorted(m.value for m in measurements if m.kpi_id == offers.id) == [
-            Decimal("41"), Decimal("48"), Decimal("62"),
+            Decimal("41"),
+            Decimal("48"),
+            Decimal("62"),
         ]
 
         deliverables = await all_rows(session, Deliverable)

@@ -35,13 +35,20 @@ async def seed(api: Api) -> set[str]:
 def start_worker(api: Api, smtp_url: str) -> subprocess.Popen:
     settings = api.app.state.settings
     env = os.environ | {
-        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET, "DESK_DATABASE_URL": settings.database_url,
-        "DESK_REDIS_URL": settings.redis_url, "DESK_QUEUE_NAME": settings.queue_name,
-        "DESK_SMTP_URL": smtp_url, "DESK_JOB_TIMEOUT_SECONDS": "5",
+        "DESK_ENV": "test",
+        "DESK_SECRET_KEY": TEST_SECRET,
+        "DESK_DATABASE_URL": settings.database_url,
+        "DESK_REDIS_URL": settings.redis_url,
+        "DESK_QUEUE_NAME": settings.queue_name,
+        "DESK_SMTP_URL": smtp_url,
+        "DESK_JOB_TIMEOUT_SECONDS": "5",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "worker", "--burst"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "backend.cli", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

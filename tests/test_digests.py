@@ -18,12 +18,17 @@ async def engagement_with_recipients(api: Api, **overrides: Any) -> dict[str, An
         ("Max Stumm", "max@mueller.de", "de", False),
     ]
     for name, email, language, digest in contacts:
-        await api.create("contacts", {"client_id": client["id"], "name": name, "email": email,
-                                      "language": language, "receives_digest": digest})
+        await api.create(
+            "contacts",
+            {"client_id": client["id"], "name": name, "email": email, "language": language, "receives_digest": digest},
+        )
     engagement = await make_engagement(api, client["id"], **overrides)
     for status in ("proposed", "active"):
-        engagement = (await api.post(f"/engagements/{engagement['id']}/transitions",
-                                     json={"to": status, "version": engagement["version"]})).json()
+        engagement = (
+            await api.post(
+                f"/engagements/{engagement['id']}/transitions", json={"to": status, "version": engagement["version"]}
+            )
+        ).json()
     await pilot_with(api, engagement["id"], "Angebotsassistent", OFFER_KPI, ["62", "48"])
     return engagement
 
@@ -41,8 +46,16 @@ async def deliveries(api: Api, engagement_id: int) -> list[dict[str, Any]]:
 
 async def test_digest_reaches_each_recipient_in_their_language(api: Api, smtp_server: SmtpTestServer) -> None:
     engagement = await engagement_with_recipients(api)
-    await api.create("status-updates", {"engagement_id": engagement["id"], "iso_week": WEEK, "rag": "amber",
-                                        "summary": "ERP-Export verzögert", "done": "Kickoff gehalten"})
+    await api.create(
+        "status-updates",
+        {
+            "engagement_id": engagement["id"],
+            "iso_week": WEEK,
+            "rag": "amber",
+            "summary": "ERP-Export verzögert",
+            "done": "Kickoff gehalten",
+        },
+    )
     queued = await trigger(api, engagement["id"])
     await api.run_jobs(smtp_url=smtp_server.url)
     received = {m.rcpt_tos[0]: m.message for m in smtp_server.messages}
@@ -61,7 +74,9 @@ async def test_digest_reaches_each_recipient_in_their_language(api: Api, smtp_se
         assert "ERP-Export verzögert" in text and "62 min" in text and "48 min" in text
     rows = await deliveries(api, engagement["id"])
     assert [(r["email"], r["status"], r["attempts"]) for r in rows] == [
-        ("sabine@mueller.de", "sent", 1), ("laura@mueller.de", "sent", 1)]
+        ("sabine@mueller.de", "sent", 1),
+        ("laura@mueller.de", "sent", 1),
+    ]
     job = (await api.get(f"/jobs/{queued['job_id']}")).json()
     assert job["status"] == "complete" and job["result"]["sent"] == 2
 
@@ -81,7 +96,9 @@ async def test_running_twice_sends_nothing_twice(api: Api, smtp_server: SmtpTest
 
 async def test_missing_status_update_is_drafted_from_data(api: Api, smtp_server: SmtpTestServer) -> None:
     engagement = await engagement_with_recipients(api)
-    await api.create("deliverables", {"engagement_id": engagement["id"], "title": "Leitlinie", "kind": "guideline", "due_week": 1})
+    await api.create(
+        "deliverables", {"engagement_id": engagement["id"], "title": "Leitlinie", "kind": "guideline", "due_week": 1}
+    )
     await trigger(api, engagement["id"])
     await api.run_jobs(smtp_url=smtp_server.url)
     (update,) = (await api.get("/status-updates", params={"engagement_id": engagement["id"]})).json()["items"]
@@ -140,7 +157,9 @@ async def test_outage_is_retried_by_the_job_with_backoff(api: Api, smtp_server: 
 
 async def test_only_active_engagements_get_digests(api: Api, smtp_server: SmtpTestServer) -> None:
     engagement = await engagement_with_recipients(api)
-    await api.post(f"/engagements/{engagement['id']}/transitions", json={"to": "completed", "version": engagement["version"]})
+    await api.post(
+        f"/engagements/{engagement['id']}/transitions", json={"to": "completed", "version": engagement["version"]}
+    )
     queued = await trigger(api, engagement["id"])
     await api.run_jobs(smtp_url=smtp_server.url)
     assert smtp_server.messages == []

@@ -13,7 +13,7 @@ CORPUS = [
     "$x^2$ and *bold* and _emph_",
     "<label> @ref = Heading",
     "back\\slash \\\\ \\u{41}",
-    '"quotes" and \'single\' & ampersand',
+    "\"quotes\" and 'single' & ampersand",
 ]
 LONG = "Sehr-lange-Firma-" * 295  # 5,015 characters without a space
 EMOJI, HEBREW, ARABIC = "Rakete 🚀 erledigt ✅", "שלום עולם", "مرحبا بالعالم"
@@ -24,16 +24,30 @@ async def test_corpus_renders_literally(api: Api, kind: str) -> None:
     client = await api.create("clients", {"name": CORPUS[0], "street": CORPUS[4], "city": CORPUS[5]})
     await api.create("contacts", {"client_id": client["id"], "name": CORPUS[1], "email": "x@y.de", "position": HEBREW})
     engagement = await make_engagement(
-        api, client["id"], title=CORPUS[2], goals="\n".join(CORPUS + [EMOJI, ARABIC]),
-        situation=LONG, recommendations="\n".join(CORPUS),
+        api,
+        client["id"],
+        title=CORPUS[2],
+        goals="\n".join(CORPUS + [EMOJI, ARABIC]),
+        situation=LONG,
+        recommendations="\n".join(CORPUS),
     )
     pilot = await pilot_with(api, engagement["id"], CORPUS[3], OFFER_KPI | {"name": CORPUS[6]}, ["62", "41"])
     await api.patch(f"/pilots/{pilot['id']}", json={"hypothesis": CORPUS[4], "version": 1})
-    await api.create("deliverables", {"engagement_id": engagement["id"], "title": CORPUS[5], "kind": "document", "due_week": 1})
-    await api.create("status-updates", {
-        "engagement_id": engagement["id"], "iso_week": "2026-W45", "rag": "red",
-        "summary": CORPUS[0], "done": "\n".join(CORPUS), "next": EMOJI, "risks": HEBREW,
-    })
+    await api.create(
+        "deliverables", {"engagement_id": engagement["id"], "title": CORPUS[5], "kind": "document", "due_week": 1}
+    )
+    await api.create(
+        "status-updates",
+        {
+            "engagement_id": engagement["id"],
+            "iso_week": "2026-W45",
+            "rag": "red",
+            "summary": CORPUS[0],
+            "done": "\n".join(CORPUS),
+            "next": EMOJI,
+            "risks": HEBREW,
+        },
+    )
     document = await generate(api, engagement["id"], kind=kind, iso_week="2026-W45")
     assert document["status"] == "ready", document["error"]
     text = await download_text(api, document)

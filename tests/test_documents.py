@@ -35,19 +35,38 @@ async def download_text(api: Api, document: dict[str, Any], who: str = "consulta
 
 
 async def engagement_with_results(api: Api) -> dict[str, Any]:
-    client = await api.create("clients", {
-        "name": "Müller Präzisionstechnik GmbH", "street": "Industriestraße 12", "postal_code": "73430", "city": "Aalen",
-    })
-    await api.create("contacts", {"client_id": client["id"], "name": "Sabine Müller", "email": "s@m.de",
-                                  "position": "Geschäftsführerin", "portal_access": True})
-    engagement = await make_engagement(api, client["id"], goals="Angebote schneller\nSupport entlasten",
-                                       situation="Angebote dauern 90 Minuten.")
+    client = await api.create(
+        "clients",
+        {
+            "name": "Müller Präzisionstechnik GmbH",
+            "street": "Industriestraße 12",
+            "postal_code": "73430",
+            "city": "Aalen",
+        },
+    )
+    await api.create(
+        "contacts",
+        {
+            "client_id": client["id"],
+            "name": "Sabine Müller",
+            "email": "s@m.de",
+            "position": "Geschäftsführerin",
+            "portal_access": True,
+        },
+    )
+    engagement = await make_engagement(
+        api, client["id"], goals="Angebote schneller\nSupport entlasten", situation="Angebote dauern 90 Minuten."
+    )
     await pilot_with(api, engagement["id"], "Angebotsassistent", OFFER_KPI, ["62", "48", "41"])
-    await api.create("deliverables", {"engagement_id": engagement["id"], "title": "KI-Leitlinie", "kind": "guideline", "due_week": 2})
+    await api.create(
+        "deliverables", {"engagement_id": engagement["id"], "title": "KI-Leitlinie", "kind": "guideline", "due_week": 2}
+    )
     return engagement
 
 
-@pytest.mark.parametrize(("language", "gross", "heading"), [("de", "28.560,00 €", "Angebot"), ("en", "€28,560.00", "Proposal")])
+@pytest.mark.parametrize(
+    ("language", "gross", "heading"), [("de", "28.560,00 €", "Angebot"), ("en", "€28,560.00", "Proposal")]
+)
 async def test_proposal_pdf_has_client_and_totals(api: Api, language: str, gross: str, heading: str) -> None:
     engagement = await engagement_with_results(api)
     document = await generate(api, engagement["id"], kind="proposal", language=language)
@@ -60,7 +79,9 @@ async def test_proposal_pdf_has_client_and_totals(api: Api, language: str, gross
     assert "Angebotsassistent" in text and "KI-Leitlinie" in text
 
 
-@pytest.mark.parametrize(("language", "net_year", "roi"), [("de", "74.640,00 €", "211,00 %"), ("en", "€74,640.00", "211.00 %")])
+@pytest.mark.parametrize(
+    ("language", "net_year", "roi"), [("de", "74.640,00 €", "211,00 %"), ("en", "€74,640.00", "211.00 %")]
+)
 async def test_result_report_shows_computed_savings(api: Api, language: str, net_year: str, roi: str) -> None:
     engagement = await engagement_with_results(api)
     document = await generate(api, engagement["id"], kind="result_report", language=language)
@@ -75,8 +96,16 @@ async def test_result_report_shows_computed_savings(api: Api, language: str, net
 
 async def test_status_report_for_a_week(api: Api) -> None:
     engagement = await engagement_with_results(api)
-    await api.create("status-updates", {"engagement_id": engagement["id"], "iso_week": "2026-W47", "rag": "amber",
-                                        "summary": "ERP-Export verzögert", "done": "Kickoff gehalten\nLeitlinie entworfen"})
+    await api.create(
+        "status-updates",
+        {
+            "engagement_id": engagement["id"],
+            "iso_week": "2026-W47",
+            "rag": "amber",
+            "summary": "ERP-Export verzögert",
+            "done": "Kickoff gehalten\nLeitlinie entworfen",
+        },
+    )
     document = await generate(api, engagement["id"], kind="status_report", iso_week="2026-W47")
     assert (document["status"], document["iso_week"]) == ("ready", "2026-W47")
     text = await download_text(api, document)
@@ -87,7 +116,9 @@ async def test_status_report_for_a_week(api: Api) -> None:
 async def test_versions_are_immutable_and_numbered(api: Api) -> None:
     engagement = await engagement_with_results(api)
     first = await generate(api, engagement["id"], kind="proposal")
-    await api.patch(f"/engagements/{engagement['id']}", json={"fixed_fee": "30000.00", "version": engagement["version"]})
+    await api.patch(
+        f"/engagements/{engagement['id']}", json={"fixed_fee": "30000.00", "version": engagement["version"]}
+    )
     second = await generate(api, engagement["id"], kind="proposal")
     assert (first["number"], second["number"]) == (1, 2)
     assert first["sha256"] != second["sha256"]
@@ -128,7 +159,9 @@ async def test_clients_only_reach_their_documents(api: Api, password_hash: str) 
     assert (await api.get(f"/documents/{document['id']}/download", "eigen")).status_code == 404
     assert (await api.post(f"/documents/{document['id']}/release")).status_code == 202
     assert "Müller" in await download_text(api, document, "eigen")
-    assert (await api.post(f"/engagements/{engagement['id']}/documents", "eigen", json={"kind": "proposal"})).status_code == 403
+    assert (
+        await api.post(f"/engagements/{engagement['id']}/documents", "eigen", json={"kind": "proposal"})
+    ).status_code == 403
 
 
 async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) -> None:
@@ -143,7 +176,9 @@ async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) 
     maker, settings = api.app.state.session_maker, api.app.state.settings
     async with maker() as session:
         # A broken template stands in for any render failure.
-        await session.exec(update(Document).where(Document.id == queued["id"]).values(template="no_such_template", status="queued"))
+        await session.exec(
+            update(Document).where(Document.id == queued["id"]).values(template="no_such_template", status="queued")
+        )
         await session.commit()
     assert await generate_document(maker, settings, queued["id"]) == "failed"
     failed = (await api.get(f"/documents/{queued['id']}")).json()

@@ -28,17 +28,25 @@ async def test_cookie_signed_api_writes_from_another_site_are_refused(api: Api) 
     evil = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
     forged = await api.http.post("/api/v1/clients", content=b'{"name": "Evil GmbH"}', headers=evil)
     assert forged.status_code == 403 and forged.json()["type"] == "/problems/cross-site"
-    forged_json = await api.http.post("/api/v1/clients", json={"name": "Evil GmbH"},
-                                      headers={"Origin": "https://evil.example"})
+    forged_json = await api.http.post(
+        "/api/v1/clients", json={"name": "Evil GmbH"}, headers={"Origin": "https://evil.example"}
+    )
     assert forged_json.status_code == 403
-    cross_site = await api.http.post("/api/v1/clients", json={"name": "Evil GmbH"},
-                                     headers={"Sec-Fetch-Site": "cross-site"})
+    cross_site = await api.http.post(
+        "/api/v1/clients", json={"name": "Evil GmbH"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
     assert cross_site.status_code == 403
-    plain = await api.http.post("/api/v1/clients", content=b'{"name": "Plain GmbH"}',
-                                headers={"Content-Type": "text/plain", "Origin": "https://testserver.local"})
+    plain = await api.http.post(
+        "/api/v1/clients",
+        content=b'{"name": "Plain GmbH"}',
+        headers={"Content-Type": "text/plain", "Origin": "https://testserver.local"},
+    )
     assert plain.status_code == 415 and plain.headers["content-type"] == "application/problem+json"
-    own = await api.http.post("/api/v1/clients", json={"name": "Eigene GmbH"},
-                              headers={"Origin": "https://testserver.local", "Sec-Fetch-Site": "same-origin"})
+    own = await api.http.post(
+        "/api/v1/clients",
+        json={"name": "Eigene GmbH"},
+        headers={"Origin": "https://testserver.local", "Sec-Fetch-Site": "same-origin"},
+    )
     assert own.status_code == 201
     assert [c["name"] for c in (await api.get("/clients")).json()["items"]] == ["Eigene GmbH"]
 
@@ -46,8 +54,9 @@ async def test_cookie_signed_api_writes_from_another_site_are_refused(api: Api) 
 async def test_bearer_clients_are_not_subject_to_the_origin_check_but_must_send_json(api: Api) -> None:
     ok = await api.post("/clients", json={"name": "Script GmbH"}, headers={"Origin": "https://elsewhere.example"})
     assert ok.status_code == 201
-    form = await api.post("/clients", content=b"name=Form+GmbH",
-                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    form = await api.post(
+        "/clients", content=b"name=Form+GmbH", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert form.status_code == 415
     bodyless = await api.post("/auth/logout")
     assert bodyless.status_code == 204
@@ -74,7 +83,9 @@ async def test_security_headers_on_pages_portal_api_errors_and_pdfs(api: Api, sm
     for name in ("page", "portal"):
         policy = answers[name].headers["content-security-policy"]
         assert PAGE_CSP.search(policy) and "unsafe-inline" not in policy.split("style-src")[0], policy
-        assert "<script>" not in answers[name].text and " on" not in re.sub(r"\s+", " ", answers[name].text).split(">")[0]
+        assert (
+            "<script>" not in answers[name].text and " on" not in re.sub(r"\s+", " ", answers[name].text).split(">")[0]
+        )
     assert answers["pdf"].headers["content-type"] == "application/pdf"
     for name in ("page", "portal", "api"):
         assert answers[name].headers["cache-control"] == "no-store", name
@@ -98,28 +109,42 @@ async def test_no_page_has_inline_script_or_handlers(api: Api) -> None:
 async def test_deep_json_is_a_400_without_a_traceback(api: Api, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     deep = b"[" * 1000 + b"]" * 1000
-    for path, who in (("/auth/login", None), ("/portal/sessions", None), ("/clients", "consultant"),
-                      ("/portal/login-links", None)):
+    for path, who in (
+        ("/auth/login", None),
+        ("/portal/sessions", None),
+        ("/clients", "consultant"),
+        ("/portal/login-links", None),
+    ):
         response = await api.post(path, who, content=deep, headers={"Content-Type": "application/json"})
         assert response.status_code == 400, (path, response.text)
         assert response.json()["detail"] == "The JSON body is nested too deeply."
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 
 
-@pytest.mark.parametrize(("path", "allow"), [
-    ("/share-links", "GET, OPTIONS"), ("/share-links/1/revoke", "OPTIONS, POST"),
-    ("/documents/1/release", "OPTIONS, POST"), ("/documents/1/share-links", "OPTIONS, POST"),
-    ("/clients", "GET, OPTIONS, POST"), ("/clients/1", "DELETE, GET, OPTIONS, PATCH"),
-    ("/documents/1/render", "OPTIONS, POST"),
-])
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/share-links", "GET, OPTIONS"),
+        ("/share-links/1/revoke", "OPTIONS, POST"),
+        ("/documents/1/release", "OPTIONS, POST"),
+        ("/documents/1/share-links", "OPTIONS, POST"),
+        ("/clients", "GET, OPTIONS, POST"),
+        ("/clients/1", "DELETE, GET, OPTIONS, PATCH"),
+        ("/documents/1/render", "OPTIONS, POST"),
+    ],
+)
 async def test_options_answers_with_the_allowed_methods(api: Api, path: str, allow: str) -> None:
     response = await api.http.options(f"/api/v1{path}")
     assert (response.status_code, response.headers["allow"]) == (204, allow), response.text
 
 
 async def test_nul_characters_are_refused_before_the_database(api: Api, smtp_server: SmtpTestServer) -> None:
-    for path in ("/clients?city=a%00b", "/audit-events?entity_type=a%00b", "/documents?iso_week=2026%00",
-                 "/jobs/abc%00def"):
+    for path in (
+        "/clients?city=a%00b",
+        "/audit-events?entity_type=a%00b",
+        "/documents?iso_week=2026%00",
+        "/jobs/abc%00def",
+    ):
         response = await api.http.get(f"/api/v1{path}", headers=api.auth())
         assert response.status_code == 400, (path, response.text)
         assert response.json()["type"] == "/problems/bad-request"
@@ -137,19 +162,32 @@ async def test_nul_characters_are_refused_before_the_database(api: Api, smtp_ser
 async def test_dates_beyond_the_calendar_and_numbers_for_dates_are_refused(api: Api) -> None:
     client = await make_client(api)
     for day in ("0001-01-01", "9999-12-31", "1989-12-31", "2100-01-01"):
-        response = await api.post("/engagements", json={
-            "client_id": client["id"], "title": "T", "start_date": day, "duration_weeks": 8, "fixed_fee": "1",
-        })
+        response = await api.post(
+            "/engagements",
+            json={
+                "client_id": client["id"],
+                "title": "T",
+                "start_date": day,
+                "duration_weeks": 8,
+                "fixed_fee": "1",
+            },
+        )
         assert response.status_code == 422, (day, response.text)
         assert response.json()["errors"][0]["path"] == "body.start_date"
     engagement = await make_engagement(api, client["id"])
-    base = {"engagement_id": engagement["id"], "kind": "kickoff", "title": "Kickoff",
-            "starts_at": "2026-11-03T09:00:00+01:00", "ends_at": "2026-11-03T12:00:00+01:00"}
+    base = {
+        "engagement_id": engagement["id"],
+        "kind": "kickoff",
+        "title": "Kickoff",
+        "starts_at": "2026-11-03T09:00:00+01:00",
+        "ends_at": "2026-11-03T12:00:00+01:00",
+    }
     for starts_at in (0, 1767225600, "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00+00:00"):
         response = await api.post("/workshops", json=base | {"starts_at": starts_at})
         assert response.status_code == 422, (starts_at, response.text)
-    patched = await api.patch(f"/engagements/{engagement['id']}",
-                              json={"start_date": "9999-12-31", "version": engagement["version"]})
+    patched = await api.patch(
+        f"/engagements/{engagement['id']}", json={"start_date": "9999-12-31", "version": engagement["version"]}
+    )
     assert patched.status_code == 422
     page = await api.http.get(f"/engagements/{engagement['id']}", headers=api.auth())
     assert page.status_code in (200, 303)
@@ -157,18 +195,32 @@ async def test_dates_beyond_the_calendar_and_numbers_for_dates_are_refused(api: 
 
 async def test_request_bodies_are_strict_about_json_types(api: Api) -> None:
     client = await make_client(api)
-    base = {"client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 8,
-            "fixed_fee": "1000.00"}
-    for field, value in (("duration_weeks", "8"), ("duration_weeks", True), ("duration_weeks", 8.0),
-                         ("client_id", "1"), ("review_before_send", 0), ("review_before_send", "true"),
-                         ("fixed_fee", 0), ("fixed_fee", 1000.5), ("title", 5)):
+    base = {
+        "client_id": client["id"],
+        "title": "T",
+        "start_date": "2026-11-02",
+        "duration_weeks": 8,
+        "fixed_fee": "1000.00",
+    }
+    for field, value in (
+        ("duration_weeks", "8"),
+        ("duration_weeks", True),
+        ("duration_weeks", 8.0),
+        ("client_id", "1"),
+        ("review_before_send", 0),
+        ("review_before_send", "true"),
+        ("fixed_fee", 0),
+        ("fixed_fee", 1000.5),
+        ("title", 5),
+    ):
         response = await api.post("/engagements", json=base | {field: value})
         assert response.status_code == 422, (field, value, response.text)
         assert f"body.{field}" in {e["path"] for e in response.json()["errors"]}, (field, response.json())
     ok = await api.post("/engagements", json=base | {"review_before_send": True, "fixed_fee": "1000.5"})
     assert ok.status_code == 201 and ok.json()["fixed_fee"] == "1000.50"
-    contact = await api.post("/contacts", json={"client_id": client["id"], "name": "X", "email": "x@y.de",
-                                                "portal_access": 1})
+    contact = await api.post(
+        "/contacts", json={"client_id": client["id"], "name": "X", "email": "x@y.de", "portal_access": 1}
+    )
     assert contact.status_code == 422
 
 
@@ -200,9 +252,10 @@ async def test_paths_are_checked_in_their_one_plain_spelling(api: Api) -> None:
 
 async def test_a_malformed_cookie_does_not_hide_the_session_cookie(api: Api) -> None:
     token = api.tokens["consultant"]
-    for cookies in (f'a b=1; desk_token={token}', f'x="; desk_token={token}'):
-        forged = await api.http.post("/api/v1/clients", json={"name": "Evil GmbH"},
-                                     headers={"Cookie": cookies, "Origin": "https://evil.example"})
+    for cookies in (f"a b=1; desk_token={token}", f'x="; desk_token={token}'):
+        forged = await api.http.post(
+            "/api/v1/clients", json={"name": "Evil GmbH"}, headers={"Cookie": cookies, "Origin": "https://evil.example"}
+        )
         assert forged.status_code == 403, (cookies, forged.status_code)
 
 
@@ -210,8 +263,9 @@ async def test_multipart_bodies_are_refused(api: Api) -> None:
     page = await api.http.get("/login")
     token = CSRF.search(page.text).group(1)
     for path in ("/login", "/api/v1/auth/login", "/portal/login"):
-        response = await api.http.post(path, files={"email": (None, "a\x00b@example.de")},
-                                       data={"_csrf_token": token, "password": "x"})
+        response = await api.http.post(
+            path, files={"email": (None, "a\x00b@example.de")}, data={"_csrf_token": token, "password": "x"}
+        )
         assert response.status_code == 415, (path, response.status_code)
 
 
@@ -268,20 +322,31 @@ async def _raw_status(
             sent["status"] = message["status"]
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "https",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in (repeated or list(headers.items()))]
         + [(b"host", b"testserver.local"), (b"content-length", str(len(body)).encode())]
         + ([(b"content-type", b"application/json")] if repeated else []),
-        "client": ("127.0.0.1", 1234), "server": ("testserver.local", 443),
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver.local", 443),
     }
     await app(scope, receive, send)
     return sent["status"]
 
 
 async def test_an_oversized_form_is_refused_before_it_is_read_whole(api: Api) -> None:
-    response = await api.http.post("/login", content=b"email=" + b"a" * (1024 * 1024 + 10),
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = await api.http.post(
+        "/login",
+        content=b"email=" + b"a" * (1024 * 1024 + 10),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 413 and response.json()["type"] == "/problems/too-large"
 
 
@@ -314,6 +379,7 @@ async def test_repeated_or_empty_headers_do_not_get_past_the_cross_site_check(ap
         [("cookie", f"desk_token={token}"), ("authorization", ""), ("origin", "https://evil.example")],
     ]
     for headers in attempts:
-        status = await _raw_status(api.app, "POST", "/api/v1/clients",
-                                   dict(headers) | {"content-type": "application/json"}, repeated=headers)
+        status = await _raw_status(
+            api.app, "POST", "/api/v1/clients", dict(headers) | {"content-type": "application/json"}, repeated=headers
+        )
         assert status == 403, (headers, status)

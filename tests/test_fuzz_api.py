@@ -83,8 +83,13 @@ async def prepare_database(url: str, password_hash: str) -> dict[str, int]:
                         " created_at, updated_at, version) VALUES (:email, :name, :role, NULL, :active,"
                         " :hash, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1) RETURNING id"
                     ),
-                    {"email": f"{name}@example.de", "name": name.title(), "role": name, "active": True,
-                     "hash": password_hash},
+                    {
+                        "email": f"{name}@example.de",
+                        "name": name.title(),
+                        "role": name,
+                        "active": True,
+                        "hash": password_hash,
+                    },
                 )
                 users[name] = row.scalar_one()
         return users
@@ -125,11 +130,16 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemath
     root = tmp_path_factory.mktemp("fuzz")
     redis.Redis.from_url(FUZZ_REDIS_URL).flushdb()
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{root / 'fuzz.sqlite3'}", env="test", secret_key=TEST_SECRET,
-        redis_url=FUZZ_REDIS_URL, queue_name=f"desk-fuzz-{os.getpid()}", smtp_url=f"file://{root / 'outbox'}",
+        database_url=f"sqlite+aiosqlite:///{root / 'fuzz.sqlite3'}",
+        env="test",
+        secret_key=TEST_SECRET,
+        redis_url=FUZZ_REDIS_URL,
+        queue_name=f"desk-fuzz-{os.getpid()}",
+        smtp_url=f"file://{root / 'outbox'}",
         job_timeout_seconds=30,
         # Tight limits, so the fuzzing also meets the 429 answers (and checks they are documented).
-        login_links_per_ip_hour=1, downloads_per_minute=3,
+        login_links_per_ip_hour=1,
+        downloads_per_minute=3,
     )
     users = run_async(prepare_database(settings.database_url, hash_password(PASSWORD)))
     # A dedicated app: Schemathesis drives it through its own ASGI client, on its own event loop.
@@ -154,17 +164,26 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemath
             release = seed.post(f"/documents/{document_id}/release", status=202)
             seed.create(f"/documents/{document_id}/share-links", {"valid_days": 14})
             deliver(seed, first["deliverables"])
-            portal_user = seed.create("/users", {
-                "email": "sabine@mueller.de", "full_name": "Sabine Müller", "role": "client",
-                "client_id": first["clients"]["id"], "password": PASSWORD,
-            })
+            portal_user = seed.create(
+                "/users",
+                {
+                    "email": "sabine@mueller.de",
+                    "full_name": "Sabine Müller",
+                    "role": "client",
+                    "client_id": first["clients"]["id"],
+                    "password": PASSWORD,
+                },
+            )
         # An explicit default config: a schemathesis.toml somewhere up the tree cannot change this test.
         schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app, config=schemathesis.Config())
-        yield schema, Fuzzing(
-            headers=seed.headers,
-            client_headers=bearer(portal_user["id"]),
-            rows={"row_id": 1, "engagement_id": first["engagements"]["id"], "job_id": release.headers["job-id"]},
-            deleted_rows={"row_id": 2},
+        yield (
+            schema,
+            Fuzzing(
+                headers=seed.headers,
+                client_headers=bearer(portal_user["id"]),
+                rows={"row_id": 1, "engagement_id": first["engagements"]["id"], "job_id": release.headers["job-id"]},
+                deleted_rows={"row_id": 2},
+            ),
         )
     finally:
         access_log.setLevel(level)
@@ -173,8 +192,9 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemath
 
 
 @schemathesis.check
-def problem_json_for_client_errors(ctx: schemathesis.CheckContext, response: schemathesis.Response,
-                                   case: schemathesis.Case) -> bool | None:
+def problem_json_for_client_errors(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
     """Every 4xx is an RFC 9457 problem document: its media type and the four core members."""
     if not 400 <= response.status_code < 500:
         return None
@@ -233,8 +253,12 @@ def fuzz_operation(operation: schemathesis.APIOperation, run: Fuzzing) -> list[s
 
     for name, strategy, examples in strategies_for(operation, run):
         test = hypothesis.settings(
-            max_examples=examples, deadline=None, derandomize=True, database=None,
-            suppress_health_check=list(hypothesis.HealthCheck), print_blob=False,
+            max_examples=examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(hypothesis.HealthCheck),
+            print_blob=False,
             verbosity=hypothesis.Verbosity.quiet,
         )(hypothesis.given(case=strategy)(exercise))
         try:
@@ -253,7 +277,9 @@ def test_api_conforms_to_its_schema(fuzzing: tuple[schemathesis.BaseSchema, Fuzz
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
     for operation in operations:
         failures += fuzz_operation(operation, run)
-    print(f"\nfuzzed {len(operations)} operations with {run.requests} requests; "
-          f"statuses: {dict(sorted(run.statuses.items()))}")
+    print(
+        f"\nfuzzed {len(operations)} operations with {run.requests} requests; "
+        f"statuses: {dict(sorted(run.statuses.items()))}"
+    )
     assert not failures, f"{len(failures)} failing operation(s):\n\n" + "\n\n".join(failures)
     assert run.requests >= MIN_REQUESTS, f"only {run.requests} requests were generated"

@@ -10,35 +10,75 @@ from tests.conftest import Api, make_client, make_engagement
 async def build_client_world(api: Api, name: str, client: dict[str, Any] | None = None) -> dict[str, Any]:
     """One row of every client-owned resource; pass `client` to add another set to it."""
     client = client or await make_client(api, name)
-    contact = await api.create("contacts", {"client_id": client["id"], "name": "Eva", "email": f"eva@{name}.de".replace(" ", "")})
+    contact = await api.create(
+        "contacts", {"client_id": client["id"], "name": "Eva", "email": f"eva@{name}.de".replace(" ", "")}
+    )
     engagement = await make_engagement(api, client["id"])
     eid = engagement["id"]
-    workshop = await api.create("workshops", {
-        "engagement_id": eid, "kind": "kickoff", "title": "Kickoff",
-        "starts_at": "2026-11-03T09:00:00+01:00", "ends_at": "2026-11-03T12:00:00+01:00",
-    })
+    workshop = await api.create(
+        "workshops",
+        {
+            "engagement_id": eid,
+            "kind": "kickoff",
+            "title": "Kickoff",
+            "starts_at": "2026-11-03T09:00:00+01:00",
+            "ends_at": "2026-11-03T12:00:00+01:00",
+        },
+    )
     attendee = await api.create("workshop-attendees", {"workshop_id": workshop["id"], "contact_id": contact["id"]})
-    idea = await api.create("ideas", {"engagement_id": eid, "title": "Idee", "impact": 4, "effort": 2, "data_readiness": 3})
+    idea = await api.create(
+        "ideas", {"engagement_id": eid, "title": "Idee", "impact": 4, "effort": 2, "data_readiness": 3}
+    )
     pilot = await api.create("pilots", {"engagement_id": eid, "title": "Pilot", "owner_contact_id": contact["id"]})
     kpi = await api.create("kpis", {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"})
     measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
-    deliverable = await api.create("deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2})
+    deliverable = await api.create(
+        "deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2}
+    )
     status = await api.create("status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
-    assessment = await api.create("readiness-assessments", {
-        "client_id": client["id"], "engagement_id": eid, "phase": "start", "assessed_on": "2026-11-02",
-        "priorities": 1, "responsibility": 2, "people_enabled": 1, "pilots_in_production": 0, "kpi_practice": 1,
-    })
+    assessment = await api.create(
+        "readiness-assessments",
+        {
+            "client_id": client["id"],
+            "engagement_id": eid,
+            "phase": "start",
+            "assessed_on": "2026-11-02",
+            "priorities": 1,
+            "responsibility": 2,
+            "people_enabled": 1,
+            "pilots_in_production": 0,
+            "kpi_practice": 1,
+        },
+    )
     return {
-        "clients": client, "contacts": contact, "engagements": engagement, "workshops": workshop,
-        "workshop-attendees": attendee, "ideas": idea, "pilots": pilot, "kpis": kpi,
-        "measurements": measurement, "deliverables": deliverable, "status-updates": status,
+        "clients": client,
+        "contacts": contact,
+        "engagements": engagement,
+        "workshops": workshop,
+        "workshop-attendees": attendee,
+        "ideas": idea,
+        "pilots": pilot,
+        "kpis": kpi,
+        "measurements": measurement,
+        "deliverables": deliverable,
+        "status-updates": status,
         "readiness-assessments": assessment,
     }
 
 
 RESOURCES = [
-    "clients", "contacts", "engagements", "workshops", "workshop-attendees", "ideas", "pilots",
-    "kpis", "measurements", "deliverables", "status-updates", "readiness-assessments",
+    "clients",
+    "contacts",
+    "engagements",
+    "workshops",
+    "workshop-attendees",
+    "ideas",
+    "pilots",
+    "kpis",
+    "measurements",
+    "deliverables",
+    "status-updates",
+    "readiness-assessments",
 ]
 
 
@@ -84,7 +124,9 @@ async def test_status_updates_under_review_reach_clients_only_once_approved(
 
     async def seen() -> tuple[list[int], int]:
         listed = (await api.get("/status-updates", "client_a", params={"engagement_id": reviewed["id"]})).json()
-        return [row["id"] for row in listed["items"]], (await api.get(f"/status-updates/{draft['id']}", "client_a")).status_code
+        return [row["id"] for row in listed["items"]], (
+            await api.get(f"/status-updates/{draft['id']}", "client_a")
+        ).status_code
 
     assert await seen() == ([], 404)
     approved = await api.post(f"/status-updates/{draft['id']}/approve", json={"version": draft["version"]})
@@ -104,7 +146,9 @@ async def test_client_user_cannot_write_anything(api: Api, two_clients: tuple[di
         engagement = world["engagements"]
         patch = await api.patch(f"/engagements/{engagement['id']}", "client_a", json={"title": "x", "version": 1})
         assert patch.status_code == 403
-        move = await api.post(f"/engagements/{engagement['id']}/transitions", "client_a", json={"to": "proposed", "version": 1})
+        move = await api.post(
+            f"/engagements/{engagement['id']}/transitions", "client_a", json={"to": "proposed", "version": 1}
+        )
         assert move.status_code == 403
     created = await api.post("/clients", "client_a", json={"name": "Neu"})
     assert created.status_code == 403
@@ -129,11 +173,21 @@ async def test_contacts_cannot_cross_clients(api: Api, two_clients: tuple[dict, 
 async def test_client_users_do_not_read_the_consultancys_internal_fields(api: Api, password_hash: str) -> None:
     client = await api.create("clients", {"name": "Alpha GmbH", "notes": "Zahlt spät; Budget knapp"})
     engagement = await make_engagement(api, client["id"], budget="18000.00")
-    await api.create("readiness-assessments", {
-        "client_id": client["id"], "engagement_id": engagement["id"], "phase": "start", "assessed_on": "2026-11-02",
-        "priorities": 1, "responsibility": 2, "people_enabled": 1, "pilots_in_production": 0, "kpi_practice": 1,
-        "notes": "GF skeptisch",
-    })
+    await api.create(
+        "readiness-assessments",
+        {
+            "client_id": client["id"],
+            "engagement_id": engagement["id"],
+            "phase": "start",
+            "assessed_on": "2026-11-02",
+            "priorities": 1,
+            "responsibility": 2,
+            "people_enabled": 1,
+            "pilots_in_production": 0,
+            "kpi_practice": 1,
+            "notes": "GF skeptisch",
+        },
+    )
     await api.add_user("client_a", "client", password_hash, client_id=client["id"])
     internal = {"clients": "notes", "engagements": "budget", "readiness-assessments": "notes"}
     for resource, field in internal.items():

@@ -228,7 +228,11 @@ def test_make_mailer_smtp_urls() -> None:
     plain = make_mailer("smtp://mail.example.de")
     assert isinstance(plain, SmtpMailer)
     assert (plain.host, plain.port, plain.use_tls, plain.start_tls, plain.timeout) == (
-        "mail.example.de", 25, False, None, 10.0
+        "mail.example.de",
+        25,
+        False,
+        None,
+        10.0,
     )
 
     implicit = make_mailer("smtps://mail.example.de")
@@ -319,7 +323,10 @@ def test_digest_english_with_empty_lists_and_portal(status_data: dict, pdf: byte
     data["status"]["risks"] = []
     data["status"]["workshops"] = []
     message = digest(
-        data, pdf, message_id="<already@bracketed>", filename="status-report.pdf",
+        data,
+        pdf,
+        message_id="<already@bracketed>",
+        filename="status-report.pdf",
         portal_url="https://portal.example.de/engagements/17?week=2026-W48&x=1",
     )
 
@@ -332,7 +339,7 @@ def test_digest_english_with_empty_lists_and_portal(status_data: dict, pdf: byte
     assert "Hello Sabine Müller," in text and "Kind regards" in text
     assert "Risks:\n- none\n" in text and "Upcoming workshops:\n- none\n" in text
     assert "Done:\n- Prototyp Angebotsassistent" in text
-    assert '“status-report.pdf”' in text
+    assert "“status-report.pdf”" in text
     assert "https://portal.example.de/engagements/17?week=2026-W48&x=1" in text
     assert 'href="https://portal.example.de/engagements/17?week=2026-W48&amp;x=1"' in html
     assert re.search(r"color:#b35c00[^>]*>[^<]*At risk", html), "amber RAG label in amber"
@@ -360,8 +367,12 @@ def test_digest_escapes_user_text(status_data: dict, pdf: bytes) -> None:
 def test_digest_tolerates_missing_optional_keys(pdf: bytes) -> None:
     message = digest_message(
         data={"lang": "en", "engagement": {"lead": None}, "status": {"rag": "red"}},
-        recipient_name="", recipient_email="a@example.de", sender="d@example.de",
-        pdf=pdf, filename="r.pdf", message_id="x@y",
+        recipient_name="",
+        recipient_email="a@example.de",
+        sender="d@example.de",
+        pdf=pdf,
+        filename="r.pdf",
+        message_id="x@y",
     )
     text = body(message, "plain")
     assert message["Subject"] == "Status report"
@@ -384,8 +395,12 @@ HOSTILE_NAMES = [
     "Müller, Sabine (Geschäftsführung) – Präzisionstechnik GmbH & Co. KG Abteilung Einkauf und Logistik",
     'Dr. "Hans" Meier; Bcc: x@evil.example, Abteilung für sehr lange Namen, die gefaltet werden müssen',
     'Eva "the boss" Berger, Leitung Qualitaet und Prozessmanagement, Standort Aalen-Unterkochen und Umgebung',
-    "Berger, Eva", 'Back\\slash "Quote"', "=?utf-8?q?Kein_Kodiertes_Wort?=", "Bcc: evil@example.com",
-    "Jörg Weiß", "Ünal Öztürk-Çelik, Vertrieb Süd; Région Île-de-France <boss@evil.example>",
+    "Berger, Eva",
+    'Back\\slash "Quote"',
+    "=?utf-8?q?Kein_Kodiertes_Wort?=",
+    "Bcc: evil@example.com",
+    "Jörg Weiß",
+    "Ünal Öztürk-Çelik, Vertrieb Süd; Région Île-de-France <boss@evil.example>",
 ]
 
 
@@ -397,8 +412,14 @@ UNBROKEN_NAMES = ["A" * 80 + ", B", "😀" * 30, "Ölkännchen-Großhandelsgesel
 @pytest.mark.parametrize("name", HOSTILE_NAMES + UNBROKEN_NAMES)
 async def test_address_headers_always_round_trip(smtp_server: SmtpTestServer, name: str) -> None:
     message = new_message(
-        subject="Statusbericht", sender_name=name, sender="status@engagement-desk.de", recipient_name=name,
-        recipient_email="eva@alpha.de", message_id="t@engagement-desk.de", text="Text", html="<p>Text</p>",
+        subject="Statusbericht",
+        sender_name=name,
+        sender="status@engagement-desk.de",
+        recipient_name=name,
+        recipient_email="eva@alpha.de",
+        message_id="t@engagement-desk.de",
+        text="Text",
+        html="<p>Text</p>",
     )
     await SmtpMailer.from_url(smtp_server.url).send(message)
     received = smtp_server.messages[-1]

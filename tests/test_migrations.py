@@ -70,20 +70,27 @@ async def test_idea_score_backfill(fresh_engine) -> None:  # noqa: ANN001
     await upgrade(fresh_engine, "0001")
     now = "2026-11-02 10:00:00"
     async with fresh_engine.begin() as conn:
-        await conn.execute(text(
-            "INSERT INTO clients (id, name, country, created_at, updated_at, version)"
-            f" VALUES (1, 'K', 'DE', '{now}', '{now}', 1)"
-        ))
-        await conn.execute(text(
-            "INSERT INTO engagements (id, client_id, title, start_date, duration_weeks, pricing_model,"
-            " currency, vat_rate, review_before_send, status, created_at, updated_at, version)"
-            f" VALUES (1, 1, 'E', '2026-11-02', 8, 'fixed_fee', 'EUR', 19, false, 'draft', '{now}', '{now}', 1)"
-        ))
-        await conn.execute(text(
-            "INSERT INTO use_case_ideas (engagement_id, title, process_area, impact, effort,"
-            " data_readiness, created_at, updated_at, version)"
-            f" VALUES (1, 'A', 'other', 5, 2, 4, '{now}', '{now}', 1), (1, 'B', 'other', 1, 5, 1, '{now}', '{now}', 1)"
-        ))
+        await conn.execute(
+            text(
+                "INSERT INTO clients (id, name, country, created_at, updated_at, version)"
+                f" VALUES (1, 'K', 'DE', '{now}', '{now}', 1)"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO engagements (id, client_id, title, start_date, duration_weeks, pricing_model,"
+                " currency, vat_rate, review_before_send, status, created_at, updated_at, version)"
+                f" VALUES (1, 1, 'E', '2026-11-02', 8, 'fixed_fee', 'EUR', 19, false, 'draft', '{now}', '{now}', 1)"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO use_case_ideas (engagement_id, title, process_area, impact, effort,"
+                " data_readiness, created_at, updated_at, version)"
+                f" VALUES (1, 'A', 'other', 5, 2, 4, '{now}', '{now}', 1),"
+                f" (1, 'B', 'other', 1, 5, 1, '{now}', '{now}', 1)"
+            )
+        )
     await upgrade(fresh_engine)
     async with fresh_engine.connect() as conn:
         scores = (await conn.execute(text("SELECT title, score FROM use_case_ideas ORDER BY title"))).all()

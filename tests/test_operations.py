@@ -56,8 +56,11 @@ async def test_ready_reports_database_redis_and_worker(api: Api) -> None:
 
 async def test_ready_and_the_api_answer_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     settings = Settings(
-        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere", env="test", secret_key=TEST_SECRET,
-        redis_url=REDIS_URL, queue_name="desk-ready-test",
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
+        env="test",
+        secret_key=TEST_SECRET,
+        redis_url=REDIS_URL,
+        queue_name="desk-ready-test",
     )
     app = create_app(settings)
     token = app.state.auth.create_token(identifier="1", token_unique_jwt_id="0" * 32)
@@ -95,14 +98,23 @@ def test_production_server_writes_json_lines_without_credentials(tmp_path: Path)
     """`desk serve` as deployed: every line it prints is JSON, with paths masked and no
     second access log from the server."""
     env = os.environ | {
-        "DESK_ENV": "test", "DESK_SECRET_KEY": TEST_SECRET, "DESK_REDIS_URL": REDIS_URL,
-        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}", "DESK_QUEUE_NAME": "desk-serve-logs",
+        "DESK_ENV": "test",
+        "DESK_SECRET_KEY": TEST_SECRET,
+        "DESK_REDIS_URL": REDIS_URL,
+        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}",
+        "DESK_QUEUE_NAME": "desk-serve-logs",
     }
     desk = [sys.executable, "-m", "backend.cli"]
     subprocess.run([*desk, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen([*desk, "serve", "--port", str(port)], cwd=ROOT, env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*desk, "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_answering(f"http://127.0.0.1:{port}/health", server, 30)
         for path in ("/portal/login/secret-token-value-123456", "/s/12.1767225600.abcDEFsecret"):
@@ -123,7 +135,13 @@ def test_paths_with_credentials_are_masked() -> None:
     assert mask_path("/portal/login/xyz") == "/portal/login/***"
     assert mask_path("/portal/engagements/3") == "/portal/engagements/3"
     assert mask_path("/api/v1/documents/3/share-links") == "/api/v1/documents/3/share-links"
-    for odd in ("/portal/./login/x", "//portal//login/x", "/portal/login;x", "/portal/login/\tx", "/portal/../portal/login/x"):
+    for odd in (
+        "/portal/./login/x",
+        "//portal//login/x",
+        "/portal/login;x",
+        "/portal/login/\tx",
+        "/portal/../portal/login/x",
+    ):
         assert mask_path(odd) == "/portal/login/***", odd
     assert mask_path("/s/ 12.3.x") == "/s/***" and mask_path("/portal/login") == "/portal/login"
 
@@ -135,11 +153,23 @@ def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() ->
     except RuntimeError:
         exc_info = sys.exc_info()
     records = [
-        logging.makeLogRecord({"msg": "unhandled error on %s %s", "args": ("GET", "/s/12.1767225600.abcDEFsecret"),
-                               "levelno": logging.ERROR, "levelname": "ERROR", "exc_info": exc_info}),
-        logging.makeLogRecord({"msg": "backing service unavailable on GET /portal/login/secret-token-value",
-                               "levelno": logging.WARNING, "levelname": "WARNING",
-                               "url": "https://desk.example/portal/login/secret-token-value"}),
+        logging.makeLogRecord(
+            {
+                "msg": "unhandled error on %s %s",
+                "args": ("GET", "/s/12.1767225600.abcDEFsecret"),
+                "levelno": logging.ERROR,
+                "levelname": "ERROR",
+                "exc_info": exc_info,
+            }
+        ),
+        logging.makeLogRecord(
+            {
+                "msg": "backing service unavailable on GET /portal/login/secret-token-value",
+                "levelno": logging.WARNING,
+                "levelname": "WARNING",
+                "url": "https://desk.example/portal/login/secret-token-value",
+            }
+        ),
     ]
     for formatter in (JsonFormatter(), MaskingFormatter("%(levelname)s %(message)s")):
         for record in records:
@@ -148,11 +178,18 @@ def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() ->
             assert "/s/***" in line or "/portal/login/***" in line, line
 
 
-@pytest.mark.parametrize("path", [
-    "/portal/login/%09secret-token-value", "/portal/login;secret-token-value", "/portal/login/%22secret-token-value",
-    "/s/%2012.1767225600.abcDEFsecret",
-])
-async def test_credentials_in_oddly_spelled_paths_are_masked(api: Api, caplog: pytest.LogCaptureFixture, path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/portal/login/%09secret-token-value",
+        "/portal/login;secret-token-value",
+        "/portal/login/%22secret-token-value",
+        "/s/%2012.1767225600.abcDEFsecret",
+    ],
+)
+async def test_credentials_in_oddly_spelled_paths_are_masked(
+    api: Api, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
     caplog.set_level(logging.INFO)
     await api.http.get(path)
     text = "\n".join(JsonFormatter().format(r) for r in caplog.records if r.name != "httpx")
@@ -160,21 +197,34 @@ async def test_credentials_in_oddly_spelled_paths_are_masked(api: Api, caplog: p
 
 
 def test_no_log_line_carries_an_email_address_but_message_ids_stay() -> None:
-    for name, message in (("backend.portal.release", "document 7: SMTP 550 <t{o}m@bücher.de>: no such user"),
-                          ("arq.worker", "send_portal_login_link('o'brien@alpha.de', 'de')")):
+    for name, message in (
+        ("backend.portal.release", "document 7: SMTP 550 <t{o}m@bücher.de>: no such user"),
+        ("arq.worker", "send_portal_login_link('o'brien@alpha.de', 'de')"),
+    ):
         record = logging.makeLogRecord({"name": name, "msg": message, "levelno": 30, "levelname": "WARNING"})
         line = JsonFormatter().format(record)
         assert "t{o}m" not in line and "brien" not in line and "***@" in line, line
-    kept = logging.makeLogRecord({"name": "backend.mail", "msg": "mail <digest.1.2026-W48.3@desk.de> handed over",
-                                  "levelno": 20, "levelname": "INFO"})
+    kept = logging.makeLogRecord(
+        {
+            "name": "backend.mail",
+            "msg": "mail <digest.1.2026-W48.3@desk.de> handed over",
+            "levelno": 20,
+            "levelname": "INFO",
+        }
+    )
     assert "digest.1.2026-W48.3@desk.de" in JsonFormatter().format(kept)
 
 
 def test_job_log_lines_leave_out_email_addresses() -> None:
-    record = logging.makeLogRecord({
-        "name": "arq.worker", "msg": "%6.2fs → %s(%s)", "args": (0.5, "portal-login:ab12", "'eva.berger@alpha.de', 'de'"),
-        "levelno": 20, "levelname": "INFO",
-    })
+    record = logging.makeLogRecord(
+        {
+            "name": "arq.worker",
+            "msg": "%6.2fs → %s(%s)",
+            "args": (0.5, "portal-login:ab12", "'eva.berger@alpha.de', 'de'"),
+            "levelno": 20,
+            "levelname": "INFO",
+        }
+    )
     for formatter in (JsonFormatter(), MaskingFormatter("%(message)s")):
         line = formatter.format(record)
         assert "eva.berger" not in line and "***@alpha.de" in line, line
@@ -217,8 +267,13 @@ def test_compose_config_validates_and_insists_on_a_secret() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DESK_SECRET_KEY"}
     refused = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert refused.returncode != 0 and "DESK_SECRET_KEY" in refused.stderr
-    valid = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
-                           env=env | {"DESK_SECRET_KEY": "x" * 40})
+    valid = subprocess.run(
+        ["docker-compose", "config", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env | {"DESK_SECRET_KEY": "x" * 40},
+    )
     assert valid.returncode == 0, valid.stderr
 
 

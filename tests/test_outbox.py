@@ -27,31 +27,41 @@ async def redis_server(tmp_path) -> AsyncIterator[RedisTestServer]:  # noqa: ANN
 @pytest.fixture
 async def outage_api(api: Api, redis_server: RedisTestServer, smtp_server: SmtpTestServer) -> AsyncIterator[Api]:
     """The app on a Redis of its own that the test can stop; same database and users as `api`."""
-    settings = api.app.state.settings.model_copy(update={
-        "redis_url": redis_server.url, "queue_name": "desk-outage-test", "smtp_url": smtp_server.url,
-        "outbox_recheck_seconds": 0,
-    })
+    settings = api.app.state.settings.model_copy(
+        update={
+            "redis_url": redis_server.url,
+            "queue_name": "desk-outage-test",
+            "smtp_url": smtp_server.url,
+            "outbox_recheck_seconds": 0,
+        }
+    )
     app = create_app(settings)
-    async with running_lifespan(app), AsyncClient(
-        transport=ASGITransport(app=app), base_url="https://testserver.local"
-    ) as http:
-        yield Api(http=http, app=app, engine=app.state.engine, tokens=api.tokens, users=api.users,
-                  counter=QueryCounter())
+    async with (
+        running_lifespan(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="https://testserver.local") as http,
+    ):
+        yield Api(
+            http=http, app=app, engine=app.state.engine, tokens=api.tokens, users=api.users, counter=QueryCounter()
+        )
     await app.state.engine.dispose()
 
 
 async def _world(api: Api) -> dict[str, Any]:
     client = await make_client(api)
-    await api.create("contacts", {"client_id": client["id"], "name": "Eva Alpha", "email": "eva@alpha.de",
-                                  "portal_access": True})
-    await api.create("contacts", {"client_id": client["id"], "name": "Jan Alpha", "email": "jan@alpha.de",
-                                  "receives_digest": True})
+    await api.create(
+        "contacts", {"client_id": client["id"], "name": "Eva Alpha", "email": "eva@alpha.de", "portal_access": True}
+    )
+    await api.create(
+        "contacts", {"client_id": client["id"], "name": "Jan Alpha", "email": "jan@alpha.de", "receives_digest": True}
+    )
     return {"client": client, "engagement": await make_engagement(api, client["id"])}
 
 
 async def _intents(api: Api) -> list[dict[str, Any]]:
     async with api.engine.connect() as conn:
-        rows = await conn.execute(text("SELECT job_id, function, enqueued_at, done_at, pushes FROM job_outbox ORDER BY id"))
+        rows = await conn.execute(
+            text("SELECT job_id, function, enqueued_at, done_at, pushes FROM job_outbox ORDER BY id")
+        )
         return [dict(row._mapping) for row in rows]
 
 
@@ -88,9 +98,7 @@ async def test_jobs_accepted_while_redis_is_down_run_once_it_is_back(
     assert [i["pushes"] for i in intents] == [1, 1, 1]
 
 
-async def test_a_job_lost_by_a_redis_restart_is_sent_again(
-    outage_api: Api, redis_server: RedisTestServer
-) -> None:
+async def test_a_job_lost_by_a_redis_restart_is_sent_again(outage_api: Api, redis_server: RedisTestServer) -> None:
     api = outage_api
     world = await _world(api)
     response = await api.post(f"/engagements/{world['engagement']['id']}/documents", json={"kind": "proposal"})
@@ -104,9 +112,7 @@ async def test_a_job_lost_by_a_redis_restart_is_sent_again(
     assert (intent["pushes"], intent["done_at"] is not None) == (2, True)
 
 
-async def test_the_worker_rides_out_a_redis_restart(
-    outage_api: Api, redis_server: RedisTestServer
-) -> None:
+async def test_the_worker_rides_out_a_redis_restart(outage_api: Api, redis_server: RedisTestServer) -> None:
     api = outage_api
     world = await _world(api)
     settings = api.app.state.settings
@@ -118,8 +124,9 @@ async def test_the_worker_rides_out_a_redis_restart(
             await asyncio.sleep(0.1)
             assert not running.done(), running.exception()
         redis_server.start()
-        document = (await api.post(f"/engagements/{world['engagement']['id']}/documents",
-                                   json={"kind": "proposal"})).json()
+        document = (
+            await api.post(f"/engagements/{world['engagement']['id']}/documents", json={"kind": "proposal"})
+        ).json()
         for _ in range(200):
             if (await api.get(f"/documents/{document['id']}")).json()["status"] == "ready":
                 break

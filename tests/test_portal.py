@@ -38,7 +38,9 @@ async def test_sign_in_link_is_single_use_and_hashed(api: Api, smtp_server: Smtp
     assert user["contact_id"] == world["contact"]["id"]
     again = await api.post("/portal/sessions", None, json={"token": token})
     assert again.status_code == 410 and again.headers["content-type"] == "application/problem+json"
-    tampered = await api.post("/portal/sessions", None, json={"token": token[:-2] + ("AA" if token[-2:] != "AA" else "BB")})
+    tampered = await api.post(
+        "/portal/sessions", None, json={"token": token[:-2] + ("AA" if token[-2:] != "AA" else "BB")}
+    )
     assert tampered.status_code == 401
     # The portal user has no password: nobody signs in as them with one.
     login = await api.post("/auth/login", None, json={"email": EMAIL, "password": "!portal-sign-in-link-only"})
@@ -90,36 +92,51 @@ async def test_accept_proposal_through_the_portal(api: Api, smtp_server: SmtpTes
     page = await api.http.get(f"/portal/engagements/{engagement_id}")
     assert page.status_code == 200
     assert "Woche" in page.text and "Kickoff Alpha" in page.text and "Angebot verbindlich annehmen" in page.text
-    unchecked = await api.http.post(f"/portal/documents/{proposal['id']}/accept",
-                                    data={"typed_name": "Eva Alpha", "_csrf_token": csrf})
+    unchecked = await api.http.post(
+        f"/portal/documents/{proposal['id']}/accept", data={"typed_name": "Eva Alpha", "_csrf_token": csrf}
+    )
     assert unchecked.status_code == 422 and "Häkchen" in unchecked.text
-    accepted = await api.http.post(f"/portal/documents/{proposal['id']}/accept",
-                                   data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf})
+    accepted = await api.http.post(
+        f"/portal/documents/{proposal['id']}/accept",
+        data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf},
+    )
     assert accepted.status_code == 303, accepted.text
     engagement = (await api.get(f"/engagements/{engagement_id}")).json()
     assert engagement["status"] == "active"
     record = (await api.get(f"/engagements/{engagement_id}/acceptance")).json()
     assert record["typed_name"] == "Eva Alpha" and record["document_sha256"] == proposal["sha256"]
     assert record["document_number"] == 1 and record["ip_address"] and record["contact_id"] == world["contact"]["id"]
-    twice = await api.http.post(f"/portal/documents/{proposal['id']}/accept",
-                                data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf})
+    twice = await api.http.post(
+        f"/portal/documents/{proposal['id']}/accept",
+        data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf},
+    )
     assert twice.status_code == 409 and "bereits am" in twice.text and "Eva Alpha" in twice.text
     actions = {e["action"] for e in (await api.get("/audit-events", "admin", params={"limit": 100})).json()["items"]}
     assert {"portal_link_sent", "portal_login", "accept_proposal"} <= actions
 
 
-async def test_superseded_proposal_cannot_be_accepted(api: Api, smtp_server: SmtpTestServer, password_hash: str) -> None:
+async def test_superseded_proposal_cannot_be_accepted(
+    api: Api, smtp_server: SmtpTestServer, password_hash: str
+) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
     newer = await generate_and_release(api, world["engagement"]["id"])
     assert newer["number"] == 2
     token = await request_link_token(api, smtp_server, EMAIL)
     bearer = (await api.post("/portal/sessions", None, json={"token": token})).json()["access_token"]
     headers = {"Authorization": f"Bearer {bearer}"}
-    old = await api.post(f"/documents/{world['proposal']['id']}/acceptance", None, headers=headers,
-                         json={"typed_name": "Eva Alpha", "confirmed": True})
+    old = await api.post(
+        f"/documents/{world['proposal']['id']}/acceptance",
+        None,
+        headers=headers,
+        json={"typed_name": "Eva Alpha", "confirmed": True},
+    )
     assert old.status_code == 409 and "replaced by version 2" in old.json()["detail"]
-    current = await api.post(f"/documents/{newer['id']}/acceptance", None, headers=headers,
-                             json={"typed_name": "Eva Alpha", "confirmed": True})
+    current = await api.post(
+        f"/documents/{newer['id']}/acceptance",
+        None,
+        headers=headers,
+        json={"typed_name": "Eva Alpha", "confirmed": True},
+    )
     assert current.status_code == 201, current.text
     assert current.json()["document_number"] == 2
 
@@ -127,14 +144,28 @@ async def test_superseded_proposal_cannot_be_accepted(api: Api, smtp_server: Smt
 async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestServer) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
     row = await deliver(api, world["deliverable"])
-    second = await deliver(api, await api.create("deliverables", {
-        "engagement_id": world["engagement"]["id"], "title": "Prompt-Bibliothek", "kind": "document", "due_week": 3}))
+    second = await deliver(
+        api,
+        await api.create(
+            "deliverables",
+            {
+                "engagement_id": world["engagement"]["id"],
+                "title": "Prompt-Bibliothek",
+                "kind": "document",
+                "due_week": 3,
+            },
+        ),
+    )
     csrf = await portal_sign_in(api, smtp_server, EMAIL)
-    no_reason = await api.http.post(f"/portal/deliverables/{second['id']}/sign-off",
-                                    data={"decision": "reject", "version": second["version"], "_csrf_token": csrf})
+    no_reason = await api.http.post(
+        f"/portal/deliverables/{second['id']}/sign-off",
+        data={"decision": "reject", "version": second["version"], "_csrf_token": csrf},
+    )
     assert no_reason.status_code == 422 and "was fehlt" in no_reason.text.lower()
-    signed = await api.http.post(f"/portal/deliverables/{row['id']}/sign-off",
-                                 data={"decision": "accept", "version": row["version"], "_csrf_token": csrf})
+    signed = await api.http.post(
+        f"/portal/deliverables/{row['id']}/sign-off",
+        data={"decision": "accept", "version": row["version"], "_csrf_token": csrf},
+    )
     assert signed.status_code == 303
     after = (await api.get(f"/deliverables/{row['id']}")).json()
     assert after["status"] == "accepted" and after["signed_off_by_contact_id"] == world["contact"]["id"]
@@ -143,13 +174,22 @@ async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestS
     sign_off = next(e for e in events["items"] if e["entity_id"] == row["id"])
     assert sign_off["action"] == "transition:delivered->accepted"
     assert sign_off["after"]["signed_off_by_contact_id"] == world["contact"]["id"]
-    rejected = await api.http.post(f"/portal/deliverables/{second['id']}/sign-off", data={
-        "decision": "reject", "reason": "Abschnitt Datenschutz fehlt", "version": second["version"], "_csrf_token": csrf})
+    rejected = await api.http.post(
+        f"/portal/deliverables/{second['id']}/sign-off",
+        data={
+            "decision": "reject",
+            "reason": "Abschnitt Datenschutz fehlt",
+            "version": second["version"],
+            "_csrf_token": csrf,
+        },
+    )
     assert rejected.status_code == 303
     after = (await api.get(f"/deliverables/{second['id']}")).json()
     assert after["status"] == "rejected" and after["rejection_reason"] == "Abschnitt Datenschutz fehlt"
-    again = await api.http.post(f"/portal/deliverables/{row['id']}/sign-off",
-                                data={"decision": "accept", "version": row["version"] + 1, "_csrf_token": csrf})
+    again = await api.http.post(
+        f"/portal/deliverables/{row['id']}/sign-off",
+        data={"decision": "accept", "version": row["version"] + 1, "_csrf_token": csrf},
+    )
     assert again.status_code == 409 and "wartet nicht" in again.text
 
 
@@ -186,7 +226,7 @@ async def test_release_mails_share_links_that_expire_and_can_be_revoked(api: Api
     made = await api.post(f"/documents/{world['proposal']['id']}/share-links", json={"valid_days": 1})
     assert made.status_code == 201
     url = made.json()["url"]
-    link_path = url[url.index("/s/"):]
+    link_path = url[url.index("/s/") :]
     link_id, expires, mac = link_path.removeprefix("/s/").split(".")
     stretched = f"/s/{link_id}.{int(expires) + 86400}.{mac}"
     assert (await api.http.get(stretched)).status_code == 401  # a longer life cannot be forged
@@ -197,7 +237,9 @@ async def test_digest_mail_carries_a_share_link(api: Api, smtp_server: SmtpTestS
     contact = world["contact"]
     await api.patch(f"/contacts/{contact['id']}", json={"receives_digest": True, "version": contact["version"]})
     engagement = (await api.get(f"/engagements/{world['engagement']['id']}")).json()
-    await api.post(f"/engagements/{engagement['id']}/transitions", json={"to": "active", "version": engagement["version"]})
+    await api.post(
+        f"/engagements/{engagement['id']}/transitions", json={"to": "active", "version": engagement["version"]}
+    )
     await api.run_jobs(smtp_url=smtp_server.url)
     response = await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": "2026-W48"})
     assert response.status_code == 202, response.text
@@ -223,8 +265,9 @@ async def test_taking_portal_access_away_ends_the_session(api: Api, smtp_server:
 
 async def test_staff_cannot_use_client_decisions(api: Api, smtp_server: SmtpTestServer) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
-    response = await api.post(f"/documents/{world['proposal']['id']}/acceptance",
-                              json={"typed_name": "Berater", "confirmed": True})
+    response = await api.post(
+        f"/documents/{world['proposal']['id']}/acceptance", json={"typed_name": "Berater", "confirmed": True}
+    )
     assert response.status_code == 403
     page = await api.http.get("/portal/login")
     assert page.status_code == 200 and CSRF.search(page.text)
@@ -234,8 +277,9 @@ async def test_deleting_the_contact_or_archiving_the_client_ends_portal_access(
     api: Api, smtp_server: SmtpTestServer
 ) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
-    await api.create("contacts", {"client_id": world["client"]["id"], "name": "Max", "email": "max@alpha.de",
-                                          "portal_access": True})
+    await api.create(
+        "contacts", {"client_id": world["client"]["id"], "name": "Max", "email": "max@alpha.de", "portal_access": True}
+    )
     page = f"/portal/engagements/{world['engagement']['id']}"
     await portal_sign_in(api, smtp_server, EMAIL)
     assert (await api.http.get(page)).status_code == 200
@@ -257,7 +301,7 @@ async def test_share_links_end_with_the_client_and_the_contact(api: Api, smtp_se
     await api.run_jobs(smtp_url=smtp_server.url)
     released = SHARE_LINK.search(text_of(next(m for m in smtp_server.messages if m.rcpt_tos == [EMAIL]))).group(1)
     made = (await api.post(f"/documents/{world['proposal']['id']}/share-links", json={"valid_days": 3})).json()
-    manual = made["url"][made["url"].index("/s/"):]
+    manual = made["url"][made["url"].index("/s/") :]
     assert (await api.http.get(released)).status_code == (await api.http.get(manual)).status_code == 200
     assert (await api.delete(f"/contacts/{world['contact']['id']}")).status_code == 204
     assert (await api.http.get(released)).status_code == 410  # the deleted contact's link
@@ -280,8 +324,10 @@ async def test_portal_speaks_english_too(api: Api, smtp_server: SmtpTestServer) 
 
 async def test_releasing_again_and_again_mails_each_recipient_once(api: Api, smtp_server: SmtpTestServer) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
-    await api.create("contacts", {"client_id": world["client"]["id"], "name": "Jan", "email": "jan@alpha.de",
-                                  "receives_digest": True})
+    await api.create(
+        "contacts",
+        {"client_id": world["client"]["id"], "name": "Jan", "email": "jan@alpha.de", "receives_digest": True},
+    )
     for _ in range(3):  # each release plans a mailing job; they run at once
         assert (await api.post(f"/documents/{world['proposal']['id']}/release")).status_code == 202
     await api.run_jobs(smtp_url=smtp_server.url)
@@ -301,10 +347,12 @@ async def test_addresses_are_held_to_what_mail_can_carry(api: Api, smtp_server: 
     refused = await api.post("/contacts", json={"client_id": client_id, "name": "Ü", "email": "ü@alpha.de"})
     assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "body.email"
     # One stored before addresses were held to ASCII does not stop the mails to the others.
-    legacy = await api.create("contacts", {"client_id": client_id, "name": "Alt", "email": "alt@alpha.de",
-                                           "receives_digest": True})
-    later = await api.create("contacts", {"client_id": client_id, "name": "Zoe", "email": "zoe@alpha.de",
-                                          "receives_digest": True})
+    legacy = await api.create(
+        "contacts", {"client_id": client_id, "name": "Alt", "email": "alt@alpha.de", "receives_digest": True}
+    )
+    later = await api.create(
+        "contacts", {"client_id": client_id, "name": "Zoe", "email": "zoe@alpha.de", "receives_digest": True}
+    )
     async with api.engine.begin() as conn:
         await conn.execute(text("UPDATE contacts SET email = 'jö@bücher.de' WHERE id = :id"), {"id": legacy["id"]})
     second = (await api.post(f"/engagements/{world['engagement']['id']}/documents", json={"kind": "proposal"})).json()
@@ -315,8 +363,12 @@ async def test_addresses_are_held_to_what_mail_can_carry(api: Api, smtp_server: 
     assert v2 == [EMAIL, later["email"]], v2
     # The weekly digest alike: the unusable address bounces, nobody else waits for it.
     engagement = (await api.get(f"/engagements/{world['engagement']['id']}")).json()
-    await api.post(f"/engagements/{engagement['id']}/transitions", json={"to": "active", "version": engagement["version"]})
-    assert (await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": "2026-W48"})).status_code == 202
+    await api.post(
+        f"/engagements/{engagement['id']}/transitions", json={"to": "active", "version": engagement["version"]}
+    )
+    assert (
+        await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": "2026-W48"})
+    ).status_code == 202
     await api.run_jobs(smtp_url=smtp_server.url)
     deliveries = (await api.get("/digest-deliveries", params={"engagement_id": engagement["id"]})).json()["items"]
     assert {d["contact_id"]: d["status"] for d in deliveries} == {legacy["id"]: "bounced", later["id"]: "sent"}
@@ -332,8 +384,11 @@ async def test_a_proposal_superseded_while_being_accepted_is_not_accepted(
     await api.run_jobs(smtp_url=smtp_server.url)
     release, accept = await asyncio.gather(
         api.post(f"/documents/{second['id']}/release"),
-        api.http.post(f"/api/v1/documents/{world['proposal']['id']}/acceptance",
-                      json={"typed_name": "Eva Alpha", "confirmed": True}, headers={"Authorization": f"Bearer {client}"}),
+        api.http.post(
+            f"/api/v1/documents/{world['proposal']['id']}/acceptance",
+            json={"typed_name": "Eva Alpha", "confirmed": True},
+            headers={"Authorization": f"Bearer {client}"},
+        ),
     )
     assert not (release.status_code == 202 and accept.status_code == 201), (release.text, accept.text)
 
@@ -341,8 +396,10 @@ async def test_a_proposal_superseded_while_being_accepted_is_not_accepted(
 async def test_releases_at_once_make_one_link_per_new_recipient(api: Api, smtp_server: SmtpTestServer) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)  # released once already
     await api.run_jobs(smtp_url=smtp_server.url)
-    await api.create("contacts", {"client_id": world["client"]["id"], "name": "Jan", "email": "jan@alpha.de",
-                                  "receives_digest": True})
+    await api.create(
+        "contacts",
+        {"client_id": world["client"]["id"], "name": "Jan", "email": "jan@alpha.de", "receives_digest": True},
+    )
     answers = await asyncio.gather(*(api.post(f"/documents/{world['proposal']['id']}/release") for _ in range(6)))
     assert {a.status_code for a in answers} <= {202, 409}, [a.text for a in answers]
     await api.run_jobs(smtp_url=smtp_server.url)

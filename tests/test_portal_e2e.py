@@ -42,8 +42,9 @@ TIMEOUT = 30.0
 def portal_server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:  # noqa: F811
     """`desk run` with DESK_PUBLIC_URL set to its own address, so emailed links lead back to it."""
     redis.Redis.from_url(PORTAL_REDIS_URL).flushdb()
-    with live_server(tmp_path_factory.mktemp("portal"), smtp_url=smtp.url, redis_url=PORTAL_REDIS_URL,
-                     public_url=True) as base:
+    with live_server(
+        tmp_path_factory.mktemp("portal"), smtp_url=smtp.url, redis_url=PORTAL_REDIS_URL, public_url=True
+    ) as base:
         yield base
 
 
@@ -90,32 +91,55 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
     client = api.post("/clients", {"name": CLIENT, "city": "Freudenstadt", "employee_count": 40})
     contact = api.post("/contacts", {"client_id": client["id"], "name": CONTACT, "email": email, "portal_access": True})
     today = datetime.now(BERLIN).date()
-    engagement = api.post("/engagements", {
-        "client_id": client["id"], "title": "KI-Quickstart Holzbau", "start_date": (today - timedelta(days=14)).isoformat(),
-        "duration_weeks": 6, "pricing_model": "fixed_fee", "fixed_fee": "18000.00",
-    })
+    engagement = api.post(
+        "/engagements",
+        {
+            "client_id": client["id"],
+            "title": "KI-Quickstart Holzbau",
+            "start_date": (today - timedelta(days=14)).isoformat(),
+            "duration_weeks": 6,
+            "pricing_model": "fixed_fee",
+            "fixed_fee": "18000.00",
+        },
+    )
     assert engagement["status"] == "draft"
     day = today + timedelta(days=7)
     starts = datetime.combine(day, clock(9, 0), BERLIN)
-    workshop = api.post("/workshops", {
-        "engagement_id": engagement["id"], "kind": "use_case_discovery", "title": "Use-Case-Workshop Holzbau",
-        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=3)).isoformat(), "location": "Freudenstadt",
-    })
+    workshop = api.post(
+        "/workshops",
+        {
+            "engagement_id": engagement["id"],
+            "kind": "use_case_discovery",
+            "title": "Use-Case-Workshop Holzbau",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=3)).isoformat(),
+            "location": "Freudenstadt",
+        },
+    )
     queued = api.post(f"/engagements/{engagement['id']}/documents", {"kind": "proposal"}, status=202)
-    proposal = wait_until("the proposal PDF", lambda: (
-        d if (d := api.get(f"/documents/{queued['id']}"))["status"] in ("ready", "failed") else None))
+    proposal = wait_until(
+        "the proposal PDF",
+        lambda: d if (d := api.get(f"/documents/{queued['id']}"))["status"] in ("ready", "failed") else None,
+    )
     assert proposal["status"] == "ready", proposal
     api.post(f"/documents/{proposal['id']}/release", status=202)
     assert api.get(f"/engagements/{engagement['id']}")["status"] == "proposed"
     deliverables = []
     for week, title, kind in ((2, "KI-Leitlinie Holzbau", "guideline"), (3, "Prototyp Aufmaß-Assistent", "prototype")):
-        row = api.post("/deliverables", {"engagement_id": engagement["id"], "title": title, "kind": kind,
-                                         "due_week": week})
+        row = api.post(
+            "/deliverables", {"engagement_id": engagement["id"], "title": title, "kind": kind, "due_week": week}
+        )
         for to in ("in_progress", "in_review", "delivered"):
             row = api.post(f"/deliverables/{row['id']}/transitions", {"to": to, "version": row["version"]}, status=200)
         deliverables.append(row)
-    return {"client": client, "contact": contact, "engagement": engagement, "workshop": workshop,
-            "proposal": api.get(f"/documents/{proposal['id']}"), "deliverables": deliverables}
+    return {
+        "client": client,
+        "contact": contact,
+        "engagement": engagement,
+        "workshop": workshop,
+        "proposal": api.get(f"/documents/{proposal['id']}"),
+        "deliverables": deliverables,
+    }
 
 
 # -- the client's side, in the browser -----------------------------------------------------------
@@ -136,7 +160,9 @@ def login_link_from(smtp: SmtpTestServer, email: str, after: int) -> tuple[str, 
 
 
 def test_client_accepts_the_proposal_and_decides_on_deliverables(
-    portal_server: str, browser, smtp: SmtpTestServer,  # noqa: F811
+    portal_server: str,
+    browser,  # noqa: F811 - the fixture imported above
+    smtp: SmtpTestServer,  # noqa: F811
 ) -> None:
     email = f"k.schwarz.{free_port()}@holzbau-schwarz.de"
     api = Consultant(portal_server)
@@ -145,8 +171,9 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         engagement_id, proposal = world["engagement"]["id"], world["proposal"]
         first, second = world["deliverables"]
 
-        context = browser.new_context(base_url=portal_server, viewport={"width": 1280, "height": 900},
-                                      accept_downloads=True, locale="de-DE")
+        context = browser.new_context(
+            base_url=portal_server, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="de-DE"
+        )
         context.set_default_timeout(15_000)
         page = context.new_page()
 
@@ -250,7 +277,8 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         response = page.goto(link)
         assert response is not None and response.status == 410
         assert page.get_by_role("alert").inner_text() == (
-            "Dieser Anmeldelink wurde bereits verwendet. Bitte fordern Sie einen neuen an.")
+            "Dieser Anmeldelink wurde bereits verwendet. Bitte fordern Sie einen neuen an."
+        )
         assert page.get_by_role("button", name="Jetzt anmelden").count() == 0
         shot(page, "portal-link-used")
         context.close()

@@ -50,14 +50,38 @@ PUBLIC_PARAMS = frozenset({"token", "file_path", "path", "lang"})
 # The path segment in front of an id parameter names the kind of row it is (the keys of World.ids):
 # /engagements/{row_id}/deliverables/{item_id} takes an engagement and a deliverable. A route
 # whose id follows any other segment fails the matrix until its kind is added here.
-ID_KINDS = frozenset({
-    "clients", "contacts", "readiness-assessments", "engagements", "status-updates", "workshops",
-    "workshop-attendees", "ideas", "pilots", "kpis", "measurements", "deliverables", "documents",
-    "digest-deliveries", "share-links", "audit-events", "users", "jobs",
-})
+ID_KINDS = frozenset(
+    {
+        "clients",
+        "contacts",
+        "readiness-assessments",
+        "engagements",
+        "status-updates",
+        "workshops",
+        "workshop-attendees",
+        "ideas",
+        "pilots",
+        "kpis",
+        "measurements",
+        "deliverables",
+        "documents",
+        "digest-deliveries",
+        "share-links",
+        "audit-events",
+        "users",
+        "jobs",
+    }
+)
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
-LIST_FILTERS = {"client_id": "clients", "engagement_id": "engagements", "pilot_id": "pilots", "kpi_id": "kpis",
-                "workshop_id": "workshops", "contact_id": "contacts", "document_id": "documents"}
+LIST_FILTERS = {
+    "client_id": "clients",
+    "engagement_id": "engagements",
+    "pilot_id": "pilots",
+    "kpi_id": "kpis",
+    "workshop_id": "workshops",
+    "contact_id": "contacts",
+    "document_id": "documents",
+}
 
 
 # -- the two worlds --------------------------------------------------------------------------------
@@ -85,14 +109,19 @@ async def client_world(api: Api, name: str, email: str) -> World:
     # Every title and name of this client carries its short name, so a leak shows up as text.
     renamed: dict[tuple[str, int], dict[str, Any]] = {}
     for kind, row, column in [
-        ("engagements", portal["engagement"], "title"), ("engagements", rest["engagements"], "title"),
-        ("contacts", rest["contacts"], "name"), ("workshops", rest["workshops"], "title"),
-        ("ideas", rest["ideas"], "title"), ("pilots", rest["pilots"], "title"), ("kpis", rest["kpis"], "name"),
+        ("engagements", portal["engagement"], "title"),
+        ("engagements", rest["engagements"], "title"),
+        ("contacts", rest["contacts"], "name"),
+        ("workshops", rest["workshops"], "title"),
+        ("ideas", rest["ideas"], "title"),
+        ("pilots", rest["pilots"], "title"),
+        ("kpis", rest["kpis"], "name"),
         ("deliverables", rest["deliverables"], "title"),
     ]:
         current = (await api.get(f"/{kind}/{row['id']}")).json()
-        response = await api.patch(f"/{kind}/{row['id']}",
-                                   json={column: f"{current[column]} {short}", "version": current["version"]})
+        response = await api.patch(
+            f"/{kind}/{row['id']}", json={column: f"{current[column]} {short}", "version": current["version"]}
+        )
         assert response.status_code == 200, (kind, response.text)
         renamed[(kind, row["id"])] = response.json()
     delivered = await deliver(api, portal["deliverable"])
@@ -102,27 +131,55 @@ async def client_world(api: Api, name: str, email: str) -> World:
     released = await api.post(f"/documents/{proposal['id']}/release")  # again: only for a real job id
     assert released.status_code == 202, released.text
     async with api.app.state.session_maker() as session:
-        delivery = DigestDelivery(engagement_id=portal["engagement"]["id"], iso_week="2026-W48",
-                                  contact_id=portal["contact"]["id"], email=email, language="de", status="sent")
+        delivery = DigestDelivery(
+            engagement_id=portal["engagement"]["id"],
+            iso_week="2026-W48",
+            contact_id=portal["contact"]["id"],
+            email=email,
+            language="de",
+            status="sent",
+        )
         session.add(delivery)
         await session.commit()
     async with api.engine.connect() as conn:
-        audit_id = (await conn.execute(select(AuditEvent.id).where(
-            AuditEvent.entity_type == "client", AuditEvent.entity_id == portal["client"]["id"]))).scalar()
+        audit_id = (
+            await conn.execute(
+                select(AuditEvent.id).where(
+                    AuditEvent.entity_type == "client", AuditEvent.entity_id == portal["client"]["id"]
+                )
+            )
+        ).scalar()
     assert audit_id is not None
     ids = {
-        "clients": portal["client"]["id"], "contacts": portal["contact"]["id"],
-        "readiness-assessments": rest["readiness-assessments"]["id"], "engagements": portal["engagement"]["id"],
-        "status-updates": rest["status-updates"]["id"], "workshops": portal["workshop"]["id"],
-        "workshop-attendees": rest["workshop-attendees"]["id"], "ideas": rest["ideas"]["id"],
-        "pilots": rest["pilots"]["id"], "kpis": rest["kpis"]["id"], "measurements": rest["measurements"]["id"],
-        "deliverables": delivered["id"], "documents": proposal["id"], "digest-deliveries": delivery.id,
-        "share-links": link.json()["id"], "audit-events": audit_id, "jobs": released.json()["job_id"],
+        "clients": portal["client"]["id"],
+        "contacts": portal["contact"]["id"],
+        "readiness-assessments": rest["readiness-assessments"]["id"],
+        "engagements": portal["engagement"]["id"],
+        "status-updates": rest["status-updates"]["id"],
+        "workshops": portal["workshop"]["id"],
+        "workshop-attendees": rest["workshop-attendees"]["id"],
+        "ideas": rest["ideas"]["id"],
+        "pilots": rest["pilots"]["id"],
+        "kpis": rest["kpis"]["id"],
+        "measurements": rest["measurements"]["id"],
+        "deliverables": delivered["id"],
+        "documents": proposal["id"],
+        "digest-deliveries": delivery.id,
+        "share-links": link.json()["id"],
+        "audit-events": audit_id,
+        "jobs": released.json()["job_id"],
         "users": None,  # the portal user exists from the first sign-in on
     }
-    markers = [short, name, email, portal["contact"]["name"], rest["contacts"]["email"],
-               portal["deliverable"]["title"], portal["workshop"]["title"],
-               *(row.get("title") or row["name"] for row in renamed.values())]
+    markers = [
+        short,
+        name,
+        email,
+        portal["contact"]["name"],
+        rest["contacts"]["email"],
+        portal["deliverable"]["title"],
+        portal["workshop"]["title"],
+        *(row.get("title") or row["name"] for row in renamed.values()),
+    ]
     return World(name, email, ids, sorted(set(markers)), deliverable_version=delivered["version"])
 
 
@@ -220,15 +277,17 @@ class Caller:
         has_body = ep.method not in ("GET", "DELETE")
         if ep.is_api:
             auth = {"Authorization": f"Bearer {self.bearer}"}
-            return await self.api.http.request(ep.method, path, headers=auth, params=params,
-                                               **({"json": data} if has_body else {}))
+            return await self.api.http.request(
+                ep.method, path, headers=auth, params=params, **({"json": data} if has_body else {})
+            )
         form = {k: ("true" if v is True else str(v)) for k, v in data.items()} | {"_csrf_token": self.csrf}
         return await self.api.http.request(ep.method, path, params=params, **({"data": form} if has_body else {}))
 
     def check(self, ok: bool, ep: Endpoint, path: str, response: Response, expected: str) -> None:
         if not ok:
             self.failures.append(
-                f"{ep.method} {path}: {response.status_code}, expected {expected}: {response.text[:200]}")
+                f"{ep.method} {path}: {response.status_code}, expected {expected}: {response.text[:200]}"
+            )
 
     def check_no_trace(self, of: World, ep: Endpoint, path: str, response: Response) -> None:
         found = of.leaked(response.text)
@@ -240,8 +299,10 @@ class Caller:
 
 async def row_counts(api: Api) -> dict[str, int]:
     async with api.engine.connect() as conn:
-        return {t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
-                for t in metadata.sorted_tables}
+        return {
+            t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
+            for t in metadata.sorted_tables
+        }
 
 
 async def rows_of(api: Api, world: World) -> dict[str, Any]:
@@ -277,10 +338,13 @@ async def test_client_a_reaches_nothing_of_client_b(api: Api, smtp_server: SmtpT
     by_id = [ep for ep in routes if ep.kinds]
     # The enumeration itself is checked: the client's own routes must be among those tried.
     tried = {(ep.method, ep.path) for ep in by_id if ep.client_may_call}
-    assert {("GET", "/portal/engagements/{row_id:int}"), ("GET", "/portal/documents/{row_id:int}"),
-            ("POST", "/portal/deliverables/{row_id:int}/sign-off"),
-            ("POST", "/api/v1/documents/{row_id:int}/acceptance"),
-            ("GET", "/api/v1/engagements/{engagement_id:int}/documents")} <= tried
+    assert {
+        ("GET", "/portal/engagements/{row_id:int}"),
+        ("GET", "/portal/documents/{row_id:int}"),
+        ("POST", "/portal/deliverables/{row_id:int}/sign-off"),
+        ("POST", "/api/v1/documents/{row_id:int}/acceptance"),
+        ("GET", "/api/v1/engagements/{engagement_id:int}/documents"),
+    } <= tried
     assert any(not ep.client_may_call for ep in by_id if not ep.is_api)  # the team's pages are in it too
     counts, before = await row_counts(api), await rows_of(api, b)
 
@@ -347,8 +411,9 @@ async def test_client_a_reaches_nothing_of_client_b(api: Api, smtp_server: SmtpT
 
 def altered(token: str) -> list[str]:
     """The token with its last, and with its middle character changed."""
+
     def change(i: int) -> str:
-        return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
+        return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
 
     return [change(len(token) - 1), change(len(token) // 2)]
 
@@ -367,8 +432,9 @@ async def refused_everywhere(api: Api, token: str, status: int, csrf: str, name:
 
 async def test_sign_in_links_used_expired_or_altered_are_refused(api: Api, smtp_server: SmtpTestServer) -> None:
     client = await make_client(api, ALPHA)
-    await api.create("contacts", {"client_id": client["id"], "name": "Eva Alpha", "email": ALPHA_EMAIL,
-                                  "portal_access": True})
+    await api.create(
+        "contacts", {"client_id": client["id"], "name": "Eva Alpha", "email": ALPHA_EMAIL, "portal_access": True}
+    )
     used = await request_link_token(api, smtp_server, ALPHA_EMAIL)
     first = await api.post("/portal/sessions", None, json={"token": used})
     assert first.status_code == 200 and first.json()["user"]["client_id"] == client["id"]
@@ -388,8 +454,9 @@ async def test_sign_in_links_used_expired_or_altered_are_refused(api: Api, smtp_
 
     expired = await request_link_token(api, smtp_server, ALPHA_EMAIL)
     async with api.engine.begin() as conn:
-        changed = await conn.execute(update(LoginLink).where(LoginLink.used_at.is_(None))
-                                     .values(expires_at=utcnow() - timedelta(seconds=1)))
+        changed = await conn.execute(
+            update(LoginLink).where(LoginLink.used_at.is_(None)).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
     assert changed.rowcount == 1
     await refused_everywhere(api, expired, 410, csrf, ALPHA)
 
@@ -405,8 +472,11 @@ async def test_b_sign_in_link_opens_only_b(api: Api, smtp_server: SmtpTestServer
     assert home.status_code == 303 and home.headers["location"] == f"/portal/engagements/{b['engagement']['id']}"
     own = await api.http.get(home.headers["location"])
     assert own.status_code == 200 and b["deliverable"]["title"] in own.text and "Alpha" not in own.text
-    for path in (f"/portal/engagements/{a['engagement']['id']}", f"/portal/documents/{a['proposal']['id']}",
-                 f"/portal/workshops/{a['workshop']['id']}/calendar.ics"):
+    for path in (
+        f"/portal/engagements/{a['engagement']['id']}",
+        f"/portal/documents/{a['proposal']['id']}",
+        f"/portal/workshops/{a['workshop']['id']}/calendar.ics",
+    ):
         other = await api.http.get(path)
         assert other.status_code == 404 and "Alpha" not in other.text, path
 
@@ -416,8 +486,14 @@ async def test_b_sign_in_link_opens_only_b(api: Api, smtp_server: SmtpTestServer
     user = session.json()["user"]
     assert (user["role"], user["client_id"], user["contact_id"]) == ("client", b["client"]["id"], b["contact"]["id"])
     bearer = {"Authorization": f"Bearer {session.json()['access_token']}"}
-    for resource, row in (("engagements", "engagement"), ("documents", "proposal"), ("deliverables", "deliverable"),
-                          ("workshops", "workshop"), ("contacts", "contact"), ("clients", "client")):
+    for resource, row in (
+        ("engagements", "engagement"),
+        ("documents", "proposal"),
+        ("deliverables", "deliverable"),
+        ("workshops", "workshop"),
+        ("contacts", "contact"),
+        ("clients", "client"),
+    ):
         listed = await api.get(f"/{resource}", None, headers=bearer)
         assert listed.status_code == 200 and [r["id"] for r in listed.json()["items"]] == [b[row]["id"]], resource
         assert "Alpha" not in listed.text
@@ -435,7 +511,7 @@ async def test_share_links_altered_expired_or_revoked_are_refused(api: Api, smtp
         assert response.status_code == 201, response.text
         made[world["client"]["name"]] = response.json()
     a_link, b_link = made[ALPHA], made[BOREALIS]
-    path = b_link["url"][b_link["url"].index("/s/"):]
+    path = b_link["url"][b_link["url"].index("/s/") :]
     link_id, expires, mac = path.removeprefix("/s/").split(".")
     assert (await api.http.get(path)).content.startswith(b"%PDF")  # the genuine link works
 
@@ -446,8 +522,7 @@ async def test_share_links_altered_expired_or_revoked_are_refused(api: Api, smtp
         f"/s/{link_id}.{int(expires) + 86400}.{mac}",  # a longer life
         f"/s/{a_link['id']}.{expires}.{mac}",  # B's signature on A's link
         f"/s/{link_id}.{a_link['url'].split('.')[-2]}.{a_mac}",  # A's signature on B's link
-        "/s/" + sign_share("another-secret-that-is-long-enough-0123456789", int(link_id),
-                           utcnow() + timedelta(days=1)),
+        "/s/" + sign_share("another-secret-that-is-long-enough-0123456789", int(link_id), utcnow() + timedelta(days=1)),
     ]
     for fake in forged:
         response = await api.http.get(fake)
@@ -475,5 +550,5 @@ async def test_share_links_altered_expired_or_revoked_are_refused(api: Api, smtp
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     withdrawn = await api.http.get(path)
     assert withdrawn.status_code == 410 and not withdrawn.content.startswith(b"%PDF")
-    a_path = a_link["url"][a_link["url"].index("/s/"):]
+    a_path = a_link["url"][a_link["url"].index("/s/") :]
     assert (await api.http.get(a_path)).status_code == 200  # only B's link was withdrawn

@@ -119,8 +119,10 @@ async def test_while_the_feed_is_down_every_request_reads_the_user(api: Api, fee
     assert (await api.get("/clients")).status_code == 200
     async with api.engine.begin() as connection:
         ended = await connection.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                 " WHERE application_name = :name AND datname = current_database()"),
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = :name AND datname = current_database()"
+            ),
             {"name": module.APPLICATION_NAME},
         )
         assert ended.scalars().all()
@@ -140,7 +142,8 @@ async def test_signing_out_elsewhere_is_heard_at_once(api: Api, feed: Principals
     assert feed.get(session_id) is not None
     # Another process ends the session: only the database's notification can tell this one.
     async with api.engine.begin() as connection:
-        await connection.execute(text("UPDATE auth_sessions SET ended_at = CURRENT_TIMESTAMP WHERE id = :id"),
-                                 {"id": session_id})
+        await connection.execute(
+            text("UPDATE auth_sessions SET ended_at = CURRENT_TIMESTAMP WHERE id = :id"), {"id": session_id}
+        )
     await until(lambda: feed.get(session_id) is None, seconds=1.0)
     assert (await api.get("/clients")).status_code == 401

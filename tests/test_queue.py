@@ -17,9 +17,16 @@ async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch
     settings = api.app.state.settings.model_copy(update={"redis_url": ""})
     assert redis_settings(settings).unix_socket_path.endswith("redis.socket")
     client = await api.create("clients", {"name": "Eingebettet GmbH"})
-    engagement = await api.create("engagements", {
-        "client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 4, "fixed_fee": "100",
-    })
+    engagement = await api.create(
+        "engagements",
+        {
+            "client_id": client["id"],
+            "title": "T",
+            "start_date": "2026-11-02",
+            "duration_weeks": 4,
+            "fixed_fee": "100",
+        },
+    )
     document = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"})).json()
     async with queue_pool(settings) as pool:
         assert await pool.ping()

@@ -14,12 +14,26 @@ async def test_readiness_start_vs_end(api: Api) -> None:
     assert start["total"] == 5
     half = (await api.get(path)).json()
     assert half["start"]["id"] == start["id"] and half["delta"] is None
-    end_scores = {"priorities": 4, "responsibility": 5, "people_enabled": 3, "pilots_in_production": 2, "kpi_practice": 3}
+    end_scores = {
+        "priorities": 4,
+        "responsibility": 5,
+        "people_enabled": 3,
+        "pilots_in_production": 2,
+        "kpi_practice": 3,
+    }
     await api.create("readiness-assessments", base | end_scores | {"phase": "end", "assessed_on": "2026-12-21"})
     full = (await api.get(path)).json()
-    assert full["delta"] == {"priorities": 3, "responsibility": 4, "people_enabled": 1,
-                             "pilots_in_production": 2, "kpi_practice": 2, "total": 12}
-    duplicate = await api.post("/readiness-assessments", json=base | LEVERS | {"phase": "start", "assessed_on": "2026-11-03"})
+    assert full["delta"] == {
+        "priorities": 3,
+        "responsibility": 4,
+        "people_enabled": 1,
+        "pilots_in_production": 2,
+        "kpi_practice": 2,
+        "total": 12,
+    }
+    duplicate = await api.post(
+        "/readiness-assessments", json=base | LEVERS | {"phase": "start", "assessed_on": "2026-11-03"}
+    )
     assert duplicate.status_code == 409
 
 
@@ -31,7 +45,9 @@ async def test_readiness_validation(api: Api) -> None:
     wrong_client = await api.post("/readiness-assessments", json=body | LEVERS)
     assert wrong_client.status_code == 422
     assert wrong_client.json()["errors"][0]["path"] == "body.engagement_id"
-    out_of_range = await api.post("/readiness-assessments", json=body | LEVERS | {"priorities": 6, "engagement_id": None})
+    out_of_range = await api.post(
+        "/readiness-assessments", json=body | LEVERS | {"priorities": 6, "engagement_id": None}
+    )
     assert out_of_range.status_code == 422 and out_of_range.json()["errors"][0]["path"] == "body.priorities"
     bad_phase = await api.post("/readiness-assessments", json=body | LEVERS | {"phase": "mid", "engagement_id": None})
     assert bad_phase.status_code == 422

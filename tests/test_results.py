@@ -212,9 +212,7 @@ def test_eur_kpi_saves_improvement_times_volume() -> None:
 
 
 def test_zero_baseline_has_no_percent_but_progress_and_money() -> None:
-    complaints = replace(
-        ANSWERED_IN_24H, unit=KpiUnit.count, baseline_value=D("0"), target_value=D("20")
-    )
+    complaints = replace(ANSWERED_IN_24H, unit=KpiUnit.count, baseline_value=D("0"), target_value=D("20"))
     result = evaluate_kpi(replace(complaints, measurements=series("5")))
     assert result.improvement == D("5")  # 5 - 0
     assert result.improvement_percent is None  # would divide by 0
@@ -438,9 +436,7 @@ def test_cost_saved_grows_as_the_measured_value_falls(
         assert exact_worse < exact_better
 
 
-def measurement_lists(
-    min_size: int, superseded: st.SearchStrategy[bool]
-) -> st.SearchStrategy[list[MeasurementInput]]:
+def measurement_lists(min_size: int, superseded: st.SearchStrategy[bool]) -> st.SearchStrategy[list[MeasurementInput]]:
     one = st.builds(
         MeasurementInput,
         measured_on=st.dates(min_value=FIRST_WEEK, max_value=week(20)),
@@ -499,9 +495,7 @@ PILOTS = st.lists(
 
 @PROPERTY
 @given(pilots=PILOTS, fee=st.none() | amounts("0", "100000"))
-def test_totals_are_exact_sums_of_their_parts(
-    pilots: list[PilotInput], fee: Decimal | None
-) -> None:
+def test_totals_are_exact_sums_of_their_parts(pilots: list[PilotInput], fee: Decimal | None) -> None:
     result = evaluate_engagement(pilots, fee)
     assert len(result.pilots) == len(pilots)
     for pilot in result.pilots:

@@ -5,13 +5,24 @@ from typing import Any
 from tests.conftest import Api, make_client, make_engagement
 
 OFFER_KPI = {
-    "name": "Bearbeitungszeit pro Angebot", "unit": "minutes", "direction": "lower_is_better",
-    "baseline_value": "90", "baseline_sample_size": 20, "target_value": "45",
-    "monthly_volume": "120", "hourly_cost": "65.00", "run_cost_monthly": "150.00",
+    "name": "Bearbeitungszeit pro Angebot",
+    "unit": "minutes",
+    "direction": "lower_is_better",
+    "baseline_value": "90",
+    "baseline_sample_size": 20,
+    "target_value": "45",
+    "monthly_volume": "120",
+    "hourly_cost": "65.00",
+    "run_cost_monthly": "150.00",
 }
 SUPPORT_KPI = {
-    "name": "Bearbeitungszeit pro Anfrage", "unit": "minutes", "direction": "lower_is_better",
-    "baseline_value": "12", "target_value": "6", "monthly_volume": "800", "hourly_cost": "48.00",
+    "name": "Bearbeitungszeit pro Anfrage",
+    "unit": "minutes",
+    "direction": "lower_is_better",
+    "baseline_value": "12",
+    "target_value": "6",
+    "monthly_volume": "800",
+    "hourly_cost": "48.00",
     "run_cost_monthly": "90.00",
 }
 
@@ -40,9 +51,12 @@ async def test_pilot_results_show_the_hand_computed_savings(api: Api) -> None:
     assert (kpi["status"], kpi["latest_value"], kpi["improvement"]) == ("ok", "41.0000", "49.0000")
     assert (kpi["improvement_percent"], kpi["target_progress_percent"]) == ("54.44", "108.89")
     assert kpi["figures"] == {
-        "hours_saved_per_month": "98.00", "cost_saved_per_month": "6370.00",
-        "cost_saved_per_year": "76440.00", "run_cost_per_month": "150.00",
-        "net_per_month": "6220.00", "net_per_year": "74640.00",
+        "hours_saved_per_month": "98.00",
+        "cost_saved_per_month": "6370.00",
+        "cost_saved_per_year": "76440.00",
+        "run_cost_per_month": "150.00",
+        "net_per_month": "6220.00",
+        "net_per_year": "74640.00",
     }
     assert result["figures"] == kpi["figures"]
 
@@ -55,10 +69,15 @@ async def test_engagement_results_roi_and_payback(api: Api) -> None:
     assert result["figures"]["net_per_year"] == "104280.00"
     # ROI (104280 − 24000) / 24000 = 334.50 %; payback 24000 / 8690 = 2.76 months
     assert result["fee_return"] == {
-        "status": "ok", "fee": "24000.00", "first_year_roi_percent": "334.50",
-        "payback_months": "2.76", "reason": None,
+        "status": "ok",
+        "fee": "24000.00",
+        "first_year_roi_percent": "334.50",
+        "payback_months": "2.76",
+        "reason": None,
     }
-    moved = await api.post(f"/pilots/{support['id']}/transitions", json={"to": "stopped", "version": 1, "reason": "kein Nutzen"})
+    moved = await api.post(
+        f"/pilots/{support['id']}/transitions", json={"to": "stopped", "version": 1, "reason": "kein Nutzen"}
+    )
     assert moved.status_code == 200
     after = (await api.get(f"/engagements/{engagement['id']}/results")).json()
     assert after["excluded_pilot_ids"] == [support["id"]]
@@ -82,8 +101,12 @@ async def test_not_enough_data_is_explicit(api: Api) -> None:
 async def test_corrections_change_the_results(api: Api) -> None:
     _, offers, _ = await demo_engagement(api)
     kpi_id = (await api.get(f"/pilots/{offers['id']}/results")).json()["kpis"][0]["kpi_id"]
-    latest = (await api.get("/measurements", params={"kpi_id": kpi_id, "sort": "-measured_on", "limit": 1})).json()["items"][0]
-    await api.post(f"/measurements/{latest['id']}/corrections", json={"version": 1, "value": "45", "note": "Messfehler"})
+    latest = (await api.get("/measurements", params={"kpi_id": kpi_id, "sort": "-measured_on", "limit": 1})).json()[
+        "items"
+    ][0]
+    await api.post(
+        f"/measurements/{latest['id']}/corrections", json={"version": 1, "value": "45", "note": "Messfehler"}
+    )
     kpi = (await api.get(f"/pilots/{offers['id']}/results")).json()["kpis"][0]
     # 90 → 45: 45 min × 120 = 90 h × 65 € = 5850 € − 150 € = 5700 €
     assert (kpi["latest_value"], kpi["figures"]["net_per_month"]) == ("45.0000", "5700.00")

@@ -24,13 +24,15 @@ def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:  #
     try:
         assert runner.invoke(main, ["migrate"]).exit_code == 0
         created = runner.invoke(
-            main, ["create-user", "--email", "anna@example.de", "--name", "Anna", "--role", "consultant"],
+            main,
+            ["create-user", "--email", "anna@example.de", "--name", "Anna", "--role", "consultant"],
             input="ein-langes-passwort\nein-langes-passwort\n",
         )
         assert created.exit_code == 0, created.output
         assert "created user 1 <anna@example.de> (consultant)" in created.output
         duplicate = runner.invoke(
-            main, ["create-user", "--email", "ANNA@example.de", "--name", "Anna", "--role", "admin"],
+            main,
+            ["create-user", "--email", "ANNA@example.de", "--name", "Anna", "--role", "admin"],
             input="ein-langes-passwort\nein-langes-passwort\n",
         )
         assert duplicate.exit_code == 1

@@ -42,8 +42,9 @@ async def test_password_guessing_is_slowed_down_per_source(api: Api) -> None:
     async with browser(api, "203.0.113.7") as attacker, browser(api, "198.51.100.2") as owner:
         codes = [await _login(attacker, f"falsch-{i}") for i in range(60)]
         assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}, codes
-        refused = await attacker.post("/api/v1/auth/login", json={"email": "consultant@example.de",
-                                                                   "password": PASSWORD})
+        refused = await attacker.post(
+            "/api/v1/auth/login", json={"email": "consultant@example.de", "password": PASSWORD}
+        )
         assert refused.status_code == 429  # while it waits, the right password does not help either
         assert 0 < int(refused.headers["retry-after"]) <= 60
         assert refused.json()["type"] == "/problems/rate-limited"
@@ -77,8 +78,9 @@ async def test_the_sign_in_page_says_when_to_try_again(api: Api) -> None:
     for _ in range(5):
         wrong = await api.http.post("/login", data={"email": "admin@example.de", "password": "x", "_csrf_token": token})
         assert wrong.status_code == 401
-    waiting = await api.http.post("/login", data={"email": "admin@example.de", "password": PASSWORD,
-                                                  "_csrf_token": token})
+    waiting = await api.http.post(
+        "/login", data={"email": "admin@example.de", "password": PASSWORD, "_csrf_token": token}
+    )
     assert waiting.status_code == 429 and "Zu viele Fehlversuche" in waiting.text
     assert "Bitte versuchen Sie es in einer Minute erneut." in waiting.text
 
@@ -88,8 +90,9 @@ async def test_a_stranger_cannot_lock_a_contact_out_of_the_portal(api: Api, smtp
     codes = []
     for n in range(4):  # a stranger spreads the requests over several addresses
         async with browser(api, f"203.0.113.{n + 7}") as stranger:
-            codes += [(await stranger.post("/api/v1/portal/login-links", json={"email": EMAIL})).status_code
-                      for _ in range(6)]
+            codes += [
+                (await stranger.post("/api/v1/portal/login-links", json={"email": EMAIL})).status_code for _ in range(6)
+            ]
     assert codes == ([202] * 5 + [429]) * 4  # each of the stranger's sources waits
     async with browser(api, "198.51.100.2") as owner:  # the owner, on a first visit, without a cookie
         assert (await owner.post("/api/v1/portal/login-links", json={"email": EMAIL})).status_code == 202
@@ -163,8 +166,11 @@ async def test_portal_access_given_back_lets_the_contact_in_again(api: Api, smtp
     token = await request_link_token(api, smtp_server, EMAIL)
     assert (await api.post("/portal/sessions", None, json={"token": token})).status_code == 200
     async with api.engine.connect() as conn:
-        actions = (await conn.execute(text(
-            "SELECT action FROM audit_events WHERE entity_type = 'user' ORDER BY id"))).scalars().all()
+        actions = (
+            (await conn.execute(text("SELECT action FROM audit_events WHERE entity_type = 'user' ORDER BY id")))
+            .scalars()
+            .all()
+        )
     assert "portal_access_ended" in actions and "portal_access_restored" in actions
 
 
@@ -191,14 +197,17 @@ async def test_an_admin_confirming_a_system_deactivation_makes_it_the_admins(
 async def test_no_session_opened_around_a_deactivation_comes_back_with_the_reactivation(api: Api) -> None:
     user_id = api.users["consultant"]
     row = (await api.get(f"/users/{user_id}", "admin")).json()
-    logins = [api.post("/auth/login", None, json={"email": "consultant@example.de", "password": PASSWORD})
-              for _ in range(8)]
+    logins = [
+        api.post("/auth/login", None, json={"email": "consultant@example.de", "password": PASSWORD}) for _ in range(8)
+    ]
     deactivation = api.patch(f"/users/{user_id}", "admin", json={"is_active": False, "version": row["version"]})
     *answers, off = await asyncio.gather(*logins, deactivation)
     assert off.status_code == 200
     tokens = [a.json()["access_token"] for a in answers if a.status_code == 200]
     row = (await api.get(f"/users/{user_id}", "admin")).json()
-    assert (await api.patch(f"/users/{user_id}", "admin", json={"is_active": True, "version": row["version"]})).status_code == 200
+    assert (
+        await api.patch(f"/users/{user_id}", "admin", json={"is_active": True, "version": row["version"]})
+    ).status_code == 200
     for token in [*tokens, api.tokens["consultant"]]:
         assert (await api.get("/clients", None, headers={"Authorization": f"Bearer {token}"})).status_code == 401
 

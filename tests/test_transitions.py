@@ -23,9 +23,7 @@ async def test_engagement_walks_the_happy_path(api: Api) -> None:
 async def test_illegal_move_is_409_with_allowed_moves(api: Api) -> None:
     client = await make_client(api)
     engagement = await make_engagement(api, client["id"])
-    response = await api.post(
-        f"/engagements/{engagement['id']}/transitions", json={"to": "completed", "version": 1}
-    )
+    response = await api.post(f"/engagements/{engagement['id']}/transitions", json={"to": "completed", "version": 1})
     assert response.status_code == 409
     body = response.json()
     assert body["type"] == "/problems/illegal-transition"

@@ -33,8 +33,9 @@ def smtp() -> Iterator[SmtpTestServer]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("ui"), smtp_url=smtp.url,
-                     redis_url=REDIS_URL.rsplit("/", 1)[0] + "/10") as base:
+    with live_server(
+        tmp_path_factory.mktemp("ui"), smtp_url=smtp.url, redis_url=REDIS_URL.rsplit("/", 1)[0] + "/10"
+    ) as base:
         yield base
 
 
@@ -44,9 +45,17 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield chromium
         chromium.close()

@@ -24,11 +24,14 @@ def messages(values: dict, lang: str = "de") -> dict[str, str]:
 def test_constraints_are_worded_in_german_with_their_limits() -> None:
     found = messages({"title": "ab", "weeks": 105, "fee": "1.234", "email": "nein"})
     assert found == {
-        "title": "Mindestens 3 Zeichen.", "weeks": "Darf höchstens 104 sein.",
-        "fee": "Höchstens 2 Nachkommastellen.", "email": "Bitte eine gültige E-Mail-Adresse eingeben.",
+        "title": "Mindestens 3 Zeichen.",
+        "weeks": "Darf höchstens 104 sein.",
+        "fee": "Höchstens 2 Nachkommastellen.",
+        "email": "Bitte eine gültige E-Mail-Adresse eingeben.",
     }
     assert messages({"title": "abcdef", "weeks": 0, "fee": "x", "email": "a@b.de"}) == {
-        "title": "Höchstens 5 Zeichen.", "weeks": "Muss mindestens 1 sein.",
+        "title": "Höchstens 5 Zeichen.",
+        "weeks": "Muss mindestens 1 sein.",
         "fee": "Bitte eine Zahl eingeben (z. B. 1.234,50).",
     }
 

@@ -10,7 +10,9 @@ TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 async def sign_in(api: Api, email: str = "consultant@example.de") -> str:
     page = await api.http.get("/login")
     token = TOKEN.search(page.text).group(1)
-    response = await api.http.post("/login", data={"email": email, "password": PASSWORD, "_csrf_token": token, "next": "/clients"})
+    response = await api.http.post(
+        "/login", data={"email": email, "password": PASSWORD, "_csrf_token": token, "next": "/clients"}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/clients"
     return token
 
@@ -20,8 +22,10 @@ async def test_pages_need_sign_in_and_forms_need_csrf(api: Api) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/clients"
     page = await api.http.get("/login")
     assert page.status_code == 200 and "Anmelden" in page.text
-    wrong = await api.http.post("/login", data={"email": "consultant@example.de", "password": "nope",
-                                                "_csrf_token": TOKEN.search(page.text).group(1)})
+    wrong = await api.http.post(
+        "/login",
+        data={"email": "consultant@example.de", "password": "nope", "_csrf_token": TOKEN.search(page.text).group(1)},
+    )
     assert wrong.status_code == 401 and "E-Mail oder Passwort ist falsch." in wrong.text
     await sign_in(api)
     forged = await api.http.post("/clients", data={"name": "Ohne Token GmbH"})
@@ -50,8 +54,9 @@ async def test_client_form_errors_and_conflicts(api: Api) -> None:
     client_id = int(created.headers["location"].rsplit("/", 1)[1])
     assert (await api.get(f"/clients/{client_id}")).json()["city"] == "Freiburg"
     await api.patch(f"/clients/{client_id}", json={"city": "Ulm", "version": 1})  # someone else
-    stale = await api.http.post(f"/clients/{client_id}", data={"name": "Holzmann GmbH", "city": "Basel",
-                                                              "version": "1", "_csrf_token": token})
+    stale = await api.http.post(
+        f"/clients/{client_id}", data={"name": "Holzmann GmbH", "city": "Basel", "version": "1", "_csrf_token": token}
+    )
     assert stale.status_code == 409
     assert "Jemand anderes hat diesen Datensatz inzwischen geändert" in stale.text
     assert 'value="Basel"' in stale.text  # what was typed is kept
@@ -72,7 +77,13 @@ async def test_field_messages_speak_the_pages_language(api: Api) -> None:
 async def test_contact_form_keeps_input_and_explains_a_refusal(api: Api) -> None:
     token = await sign_in(api)
     client = await make_client(api)
-    contact = {"name": "Eva Roth", "email": "eva@example.de", "language": "de", "receives_digest": "on", "_csrf_token": token}
+    contact = {
+        "name": "Eva Roth",
+        "email": "eva@example.de",
+        "language": "de",
+        "receives_digest": "on",
+        "_csrf_token": token,
+    }
     assert (await api.http.post(f"/clients/{client['id']}/contacts", data=contact)).status_code == 303
     twice = await api.http.post(f"/clients/{client['id']}/contacts", data={**contact, "name": "Eva R."})
     assert twice.status_code == 409
@@ -83,12 +94,22 @@ async def test_contact_form_keeps_input_and_explains_a_refusal(api: Api) -> None
 async def test_readiness_form_on_the_client_page(api: Api) -> None:
     token = await sign_in(api)
     client = await make_client(api)
-    levers = {"priorities": "1", "responsibility": "2", "people_enabled": "1", "pilots_in_production": "0", "kpi_practice": "1"}
-    bad = await api.http.post(f"/clients/{client['id']}/assessments",
-                              data={"phase": "start", "assessed_on": "2026-11-02", **levers, "priorities": "6", "_csrf_token": token})
+    levers = {
+        "priorities": "1",
+        "responsibility": "2",
+        "people_enabled": "1",
+        "pilots_in_production": "0",
+        "kpi_practice": "1",
+    }
+    bad = await api.http.post(
+        f"/clients/{client['id']}/assessments",
+        data={"phase": "start", "assessed_on": "2026-11-02", **levers, "priorities": "6", "_csrf_token": token},
+    )
     assert bad.status_code == 422 and 'id="e-priorities"' in bad.text
-    good = await api.http.post(f"/clients/{client['id']}/assessments",
-                               data={"phase": "start", "assessed_on": "2026-11-02", **levers, "_csrf_token": token})
+    good = await api.http.post(
+        f"/clients/{client['id']}/assessments",
+        data={"phase": "start", "assessed_on": "2026-11-02", **levers, "_csrf_token": token},
+    )
     assert good.status_code == 303
     page = await api.http.get(f"/clients/{client['id']}")
     assert "KI-Reifegrad" in page.text and "5 / 25" in page.text
@@ -108,10 +129,14 @@ async def test_every_refused_form_answers_a_page(api: Api) -> None:
     client = await make_client(api)
     answers = {
         "new client": await api.http.post("/clients", data={"name": "", "employee_count": "-3", "_csrf_token": token}),
-        "edit client": await api.http.post(f"/clients/{client['id']}", data={
-            "name": client["name"], "employee_count": "-3", "version": "1", "_csrf_token": token}),
+        "edit client": await api.http.post(
+            f"/clients/{client['id']}",
+            data={"name": client["name"], "employee_count": "-3", "version": "1", "_csrf_token": token},
+        ),
         "assessment": await api.http.post(f"/clients/{client['id']}/assessments", data={"_csrf_token": token}),
-        "wrong password": await api.http.post("/login", data={"email": "x@y.de", "password": "x", "_csrf_token": token}),
+        "wrong password": await api.http.post(
+            "/login", data={"email": "x@y.de", "password": "x", "_csrf_token": token}
+        ),
     }
     for name, answer in answers.items():
         assert answer.status_code in (401, 409, 422), (name, answer.status_code)

@@ -53,6 +53,8 @@ async def test_documents_of_another_engagement_cannot_be_sent_from_this_page(api
     queued = (await api.post(f"/engagements/{second['id']}/documents", json={"kind": "proposal"})).json()
     await api.run_jobs()
     token = await sign_in(api)
-    response = await api.http.post(f"/engagements/{first['id']}/documents/{queued['id']}/send", data={"_csrf_token": token})
+    response = await api.http.post(
+        f"/engagements/{first['id']}/documents/{queued['id']}/send", data={"_csrf_token": token}
+    )
     assert response.status_code == 404
     assert (await api.get(f"/documents/{queued['id']}")).json()["sent_at"] is None

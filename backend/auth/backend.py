@@ -20,8 +20,16 @@ from backend.schema import MAX_ID
 
 AUTH_COOKIE = "desk_token"
 PUBLIC_PATHS = [
-    "^/api/v1/auth/login$", "^/api/v1/portal/(login-links|sessions)$", "^/schema", "^/health", "^/ready$", "^/static/",
-    "^/login$", "^/lang/", "^/portal/login", "^/s/",
+    "^/api/v1/auth/login$",
+    "^/api/v1/portal/(login-links|sessions)$",
+    "^/schema",
+    "^/health",
+    "^/ready$",
+    "^/static/",
+    "^/login$",
+    "^/lang/",
+    "^/portal/login",
+    "^/s/",
 ]
 
 
@@ -53,8 +61,12 @@ class VerifiedToken(Token):
 _PRINCIPAL = (
     select(User.id, User.email, User.full_name, User.role, User.client_id, User.contact_id)
     .join(AuthSession, (AuthSession.user_id == User.id) & (AuthSession.epoch == User.session_epoch))
-    .where(User.id == bindparam("user_id"), User.is_active.is_(True),
-           AuthSession.id == bindparam("session_id"), AuthSession.ended_at.is_(None))
+    .where(
+        User.id == bindparam("user_id"),
+        User.is_active.is_(True),
+        AuthSession.id == bindparam("session_id"),
+        AuthSession.ended_at.is_(None),
+    )
 )
 
 
@@ -78,8 +90,9 @@ def build_auth(
         row = (await (await session.connection()).execute(_PRINCIPAL, params)).first()
         if row is None:
             return None
-        principal = Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id,
-                              session_id)
+        principal = Principal(
+            row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id, session_id
+        )
         principals.remember(principal, generation)
         return principal
 

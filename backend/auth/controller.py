@@ -69,11 +69,22 @@ async def sign_out(db_session: AsyncSession, request: Request[Any, Any, Any]) ->
 
 def cleared_session_cookie(*, secure: bool = False) -> Cookie:
     # The same attributes as the cookie it replaces, so every browser applies the removal.
-    return Cookie(key=AUTH_COOKIE, value="", path="/", expires=0, max_age=0, httponly=True, samesite="strict",
-                  secure=secure, description="Clears the session cookie")
+    return Cookie(
+        key=AUTH_COOKIE,
+        value="",
+        path="/",
+        expires=0,
+        max_age=0,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        description="Clears the session cookie",
+    )
 
 
-async def token_response(db_session: AsyncSession, request: Request[Any, Any, Any], user: User) -> Response[TokenResponse]:
+async def token_response(
+    db_session: AsyncSession, request: Request[Any, Any, Any], user: User
+) -> Response[TokenResponse]:
     """A session for `user`: the JWT as HttpOnly cookie and, for API clients, in the body."""
     token, cookies = await sign_in(db_session, request, user)
     body = TokenResponse(
@@ -88,22 +99,36 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/login", operation_id="login", responses=problem_responses(401, 429), exclude_from_auth=True,
-          summary="Exchange email + password for a JWT (also set as cookie); wrong guesses slow down (429)")
+    @post(
+        "/login",
+        operation_id="login",
+        responses=problem_responses(401, 429),
+        exclude_from_auth=True,
+        summary="Exchange email + password for a JWT (also set as cookie); wrong guesses slow down (429)",
+    )
     async def login(
         self, db_session: DbSession, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
     ) -> Response[TokenResponse]:
         user = await password_sign_in(
-            db_session, request.app.state.queue, request.app.state.settings, email=data.email,
-            password=data.password, ip=client_ip(request), device=request.cookies.get(DEVICE_COOKIE),
+            db_session,
+            request.app.state.queue,
+            request.app.state.settings,
+            email=data.email,
+            password=data.password,
+            ip=client_ip(request),
+            device=request.cookies.get(DEVICE_COOKIE),
         )
         return await token_response(db_session, request, user)
 
     # Declared as a response cookie rather than set on a Response[None], which OpenAPI would
     # document as a JSON body that a 204 never has.
-    @post("/logout", operation_id="logout", summary="End this session: its token is refused from now on",
-          status_code=204,
-          response_cookies=[cleared_session_cookie()])
+    @post(
+        "/logout",
+        operation_id="logout",
+        summary="End this session: its token is refused from now on",
+        status_code=204,
+        response_cookies=[cleared_session_cookie()],
+    )
     async def logout(self, db_session: DbSession, request: Request[Principal, Any, Any]) -> None:
         await sign_out(db_session, request)
 

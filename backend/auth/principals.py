@@ -113,7 +113,7 @@ async def follow_user_changes(database_url: str, principals: Principals) -> None
             connection = await asyncpg.connect(dsn, server_settings={"application_name": APPLICATION_NAME})
             lost = asyncio.Event()
 
-            def on_lost(_connection: object) -> None:
+            def on_lost(_connection: object, lost: asyncio.Event = lost) -> None:
                 # At once, not at the next keep-alive: no notification can arrive any more.
                 principals.hear(False)
                 lost.set()

@@ -19,7 +19,13 @@ ADMIN, SYSTEM = "admin", "system"
 
 
 async def password_sign_in(
-    session: AsyncSession, redis: Any, settings: Settings, *, email: str, password: str, ip: str | None,
+    session: AsyncSession,
+    redis: Any,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    ip: str | None,
     device: str | None,
 ) -> User:
     """Check a password under the guessing limits (see backend.auth.throttle): a source that
@@ -70,8 +76,14 @@ async def prepare_user(session: AsyncSession, values: dict[str, Any], row: User 
 
 
 async def create_user(
-    session: AsyncSession, *, email: str, full_name: str, password: str, role: Role,
-    client_id: int | None = None, actor: Any = None,
+    session: AsyncSession,
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    client_id: int | None = None,
+    actor: Any = None,
 ) -> User:
     values = await prepare_user(
         session,

@@ -31,7 +31,9 @@ class AuthSession(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=32, sa_type=String(32))  # the token's jti
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
-    epoch: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})  # the user's epoch at opening
+    epoch: int = Field(
+        default=0, nullable=False, sa_column_kwargs={"server_default": "0"}
+    )  # the user's epoch at opening
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTimeUTC, nullable=False)
     expires_at: datetime = Field(sa_type=DateTimeUTC, nullable=False)
     ended_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
@@ -43,7 +45,10 @@ async def open_session(session: AsyncSession, user_id: int, lifetime: timedelta)
     session_id, now = secrets.token_hex(16), utcnow()
     sessions, users = AuthSession.__table__, User.__table__  # type: ignore[attr-defined]
     source = select(
-        literal(session_id), users.c.id, users.c.session_epoch, literal(now, DateTimeUTC()),
+        literal(session_id),
+        users.c.id,
+        users.c.session_epoch,
+        literal(now, DateTimeUTC()),
         literal(now + lifetime, DateTimeUTC()),
     ).where(users.c.id == user_id, users.c.is_active.is_(True))
     opened = await session.exec(  # type: ignore[call-overload]
@@ -57,7 +62,8 @@ async def open_session(session: AsyncSession, user_id: int, lifetime: timedelta)
 async def end_session(session: AsyncSession, session_id: str) -> bool:
     """Close one session (sign-out); its token is refused from the moment this commits."""
     result = await session.exec(
-        update(AuthSession).where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))  # type: ignore[call-overload]
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))  # type: ignore[call-overload]
         .values(ended_at=utcnow())
     )
     written(session, AuthSession.__tablename__, session_id)

@@ -46,8 +46,15 @@ def device_cookie(settings: Settings, email: str) -> Cookie:
     """Marks this browser as one the account has signed in from."""
     nonce = secrets.token_hex(8)
     value = f"{nonce}.{_mac(settings.secret_key, _account(email), nonce)}"
-    return Cookie(key=DEVICE_COOKIE, value=value, max_age=DEVICE_DAYS * 24 * 3600, path="/", httponly=True,
-                  secure=settings.env != "dev", samesite="strict")
+    return Cookie(
+        key=DEVICE_COOKIE,
+        value=value,
+        max_age=DEVICE_DAYS * 24 * 3600,
+        path="/",
+        httponly=True,
+        secure=settings.env != "dev",
+        samesite="strict",
+    )
 
 
 @dataclass(frozen=True)
@@ -94,15 +101,21 @@ def _attempts_key(source: Source) -> str:
 async def begin_login(redis: Any, settings: Settings, source: Source) -> None:
     """Count this attempt as a failure before the password is looked at (`login_succeeded`
     takes it back), or refuse it (429) if the source must wait or is over a ceiling."""
-    wait = await redis.eval(_BEGIN_ATTEMPT, 1, _attempts_key(source), time.time(), settings.login_free_failures,
-                            _MAX_WAIT)
+    wait = await redis.eval(
+        _BEGIN_ATTEMPT, 1, _attempts_key(source), time.time(), settings.login_free_failures, _MAX_WAIT
+    )
     if int(wait) > 0:
         raise _refusal(int(wait))
     if not source.known:
         try:
             await hit(redis, "login-ip", source.key, limit=settings.login_failures_per_ip_hour, window_seconds=3600)
-            await hit(redis, "login-account", source.account, limit=settings.login_failures_per_account_hour,
-                      window_seconds=3600)
+            await hit(
+                redis,
+                "login-account",
+                source.account,
+                limit=settings.login_failures_per_account_hour,
+                window_seconds=3600,
+            )
         except TooManyRequests:
             await redis.hincrby(_attempts_key(source), "failures", -1)
             raise
@@ -117,8 +130,13 @@ async def login_succeeded(redis: Any, source: Source) -> None:
 
 async def count_link_request(redis: Any, settings: Settings, source: Source) -> None:
     """One more sign-in link asked for: refuse (429) a source or an address past its limits."""
-    await hit(redis, "login-link", f"{source.account}:{source.key}", limit=settings.login_links_per_email_hour,
-              window_seconds=3600)
+    await hit(
+        redis,
+        "login-link",
+        f"{source.account}:{source.key}",
+        limit=settings.login_links_per_email_hour,
+        window_seconds=3600,
+    )
     if not source.known:
         await hit(redis, "login-link-ip", source.key, limit=settings.login_links_per_ip_hour, window_seconds=3600)
     # No ceiling per address: it would lock the owner out. The flood an address can receive is
@@ -126,6 +144,4 @@ async def count_link_request(redis: Any, settings: Settings, source: Source) -> 
 
 
 def _refusal(retry_after: int) -> TooManyRequests:
-    return TooManyRequests(
-        f"Too many failed sign-ins; try again in {retry_after} seconds.", retry_after=retry_after
-    )
+    return TooManyRequests(f"Too many failed sign-ins; try again in {retry_after} seconds.", retry_after=retry_after)

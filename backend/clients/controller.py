@@ -57,6 +57,7 @@ clients = Resource(
     },
 )
 
+
 async def _portal_access(session: AsyncSession, values: dict[str, Any], row: Contact | None) -> dict[str, Any]:
     # Taking portal access away ends the contact's portal sessions right away.
     if row is not None and row.portal_access and values.get("portal_access") is False:
@@ -91,6 +92,7 @@ contacts = Resource(
         "receives_digest": True,
     },
 )
+
 
 async def _engagement_of_client(
     session: AsyncSession, values: dict[str, Any], row: ReadinessAssessment | None

@@ -27,9 +27,7 @@ async def require_contact_of_client(
 
 async def readiness_comparison(session: AsyncSession, engagement_id: int) -> ReadinessComparison:
     rows = (
-        await session.exec(
-            select(ReadinessAssessment).where(ReadinessAssessment.engagement_id == engagement_id)
-        )
+        await session.exec(select(ReadinessAssessment).where(ReadinessAssessment.engagement_id == engagement_id))
     ).all()
     by_phase = {row.phase: AssessmentRead.model_validate(row) for row in rows}
     start, end = by_phase.get(AssessmentPhase.start), by_phase.get(AssessmentPhase.end)

@@ -42,9 +42,7 @@ class Deliverable(Row, DeliverableBase, table=True):
     status: DeliverableStatus = Field(default=DeliverableStatus.planned, sa_type=String(20), index=True)
     rejection_reason: str | None = Field(default=None, max_length=2000)
     delivered_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
-    signed_off_by_contact_id: int | None = Field(
-        default=None, foreign_key="contacts.id", ondelete="SET NULL"
-    )
+    signed_off_by_contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
     signed_off_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 

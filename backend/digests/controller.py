@@ -82,11 +82,15 @@ class JobController(Controller):
     @get(
         "/{job_id:str}",
         operation_id="job_status",
-        summary="Progress of a job: pending (waiting for the queue), queued, deferred, in_progress, complete (with its result)",
+        summary="Progress of a job: pending (waiting for the queue), queued, deferred, in_progress, complete"
+        " (with its result)",
         guards=[role_guard(STAFF)],
     )
     async def status(
-        self, db_session: DbSession, request: Request[Any, Any, Any], job_id: Annotated[str, PathParameter(max_length=200)]
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        job_id: Annotated[str, PathParameter(max_length=200)],
     ) -> JobInfo:
         planned = await intent(db_session, job_id)
         if planned is not None and planned.enqueued_at is None and planned.done_at is None:

@@ -84,8 +84,14 @@ def digest_message(
         data or {}, recipient_name=recipient_name, filename=filename, portal_url=portal_url, report_url=report_url
     )
     message = new_message(
-        subject=digest.subject(), sender_name=digest.brand, sender=sender, recipient_name=recipient_name,
-        recipient_email=recipient_email, message_id=message_id, text=digest.text(), html=digest.html(),
+        subject=digest.subject(),
+        sender_name=digest.brand,
+        sender=sender,
+        recipient_name=recipient_name,
+        recipient_email=recipient_email,
+        message_id=message_id,
+        text=digest.text(),
+        html=digest.html(),
     )
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     # Last: set_content() and add_attachment() move or drop every Content-* header set before.
@@ -97,7 +103,12 @@ class Digest:
     """The data the mail shows, with every optional key already defaulted."""
 
     def __init__(
-        self, data: dict[str, Any], *, recipient_name: str, filename: str, portal_url: str | None,
+        self,
+        data: dict[str, Any],
+        *,
+        recipient_name: str,
+        filename: str,
+        portal_url: str | None,
         report_url: str | None = None,
     ) -> None:
         self.data = data
@@ -213,9 +224,7 @@ class Digest:
 
     def _status_html(self) -> str:
         colour = RAG_COLOURS.get(self.rag, NEUTRAL)
-        label = (
-            f'<span style="color:{colour};font-weight:bold;">&#9679; {_escape(self.rag_label)}</span>'
-        )
+        label = f'<span style="color:{colour};font-weight:bold;">&#9679; {_escape(self.rag_label)}</span>'
         week = f'<br><span style="color:{NEUTRAL};">{_escape(self.week_line)}</span>' if self.week_line else ""
         return _p(f"<strong>{_escape(self.t['status'])}:</strong> {label}{week}")
 

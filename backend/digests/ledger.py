@@ -64,8 +64,12 @@ class Ledger:
             import psycopg
 
             connection = psycopg.connect(
-                host=self.url.host, port=self.url.port, user=self.url.username,
-                password=self.url.password, dbname=self.url.database, autocommit=True,
+                host=self.url.host,
+                port=self.url.port,
+                user=self.url.username,
+                password=self.url.password,
+                dbname=self.url.database,
+                autocommit=True,
             )
             cached = self._local.connection = (connection, "%s")
         return cached

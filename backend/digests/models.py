@@ -57,7 +57,9 @@ class DeliveryRead(RowRead):
 
 class DigestRequest(Strict):
     iso_week: str | None = Field(
-        default=None, max_length=8, schema_extra={"pattern": ISO_WEEK_PATTERN},
+        default=None,
+        max_length=8,
+        schema_extra={"pattern": ISO_WEEK_PATTERN},
         description="Default: the current ISO week in Europe/Berlin",
     )
     _week_exists = field_validator("iso_week")(existing_iso_week)

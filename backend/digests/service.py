@@ -59,8 +59,9 @@ def digest_job_id(engagement_id: int, iso_week: str, *, once: bool = False) -> s
 
 async def plan_digest(session: AsyncSession, engagement_id: int, iso_week: str) -> str:
     """Send the week's digest once this transaction commits (see backend.outbox)."""
-    return await plan(session, "send_weekly_digest", engagement_id, iso_week,
-                      job_id=digest_job_id(engagement_id, iso_week))
+    return await plan(
+        session, "send_weekly_digest", engagement_id, iso_week, job_id=digest_job_id(engagement_id, iso_week)
+    )
 
 
 async def approve_and_send(session: AsyncSession, user: Any, status_update_id: int, version: int) -> StatusUpdate:
@@ -107,12 +108,15 @@ async def ensure_status_update(
     )
     if rows:
         return rows[0]
-    draft = await drafted_status(
-        session, engagement_id=engagement.id, iso_week=iso_week, lang=lang, settings=settings
-    )
+    draft = await drafted_status(session, engagement_id=engagement.id, iso_week=iso_week, lang=lang, settings=settings)
     update_row = StatusUpdate(
-        engagement_id=engagement.id, iso_week=iso_week, rag=draft["rag"], summary=draft["summary"],
-        done=_lines(draft["done"]), next=_lines(draft["next"]), risks=_lines(draft["risks"]),
+        engagement_id=engagement.id,
+        iso_week=iso_week,
+        rag=draft["rag"],
+        summary=draft["summary"],
+        done=_lines(draft["done"]),
+        next=_lines(draft["next"]),
+        risks=_lines(draft["risks"]),
         drafted_automatically=True,
     )
     session.add(update_row)
@@ -135,10 +139,16 @@ async def _plan(
         if row is None:
             try:
                 async with session.begin_nested():
-                    session.add(DigestDelivery(
-                        engagement_id=engagement.id, iso_week=iso_week, contact_id=contact.id,
-                        email=contact.email, language=contact.language, status=status,
-                    ))
+                    session.add(
+                        DigestDelivery(
+                            engagement_id=engagement.id,
+                            iso_week=iso_week,
+                            contact_id=contact.id,
+                            email=contact.email,
+                            language=contact.language,
+                            status=status,
+                        )
+                    )
             except IntegrityError:
                 pass  # a concurrent run planned it first; the unique key keeps one
         elif row.status == DeliveryStatus.awaiting_approval and status == DeliveryStatus.pending:
@@ -160,14 +170,20 @@ async def prepare(
         status_update = await ensure_status_update(session, engagement, iso_week, lang, settings)
         waiting = engagement.review_before_send and status_update.approved_at is None
         await _plan(
-            session, engagement, iso_week, contacts,
+            session,
+            engagement,
+            iso_week,
+            contacts,
             DeliveryStatus.awaiting_approval if waiting else DeliveryStatus.pending,
         )
         return "awaiting_approval" if waiting else "ready"
 
 
 async def _documents_by_language(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, engagement_id: int, iso_week: str,
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    engagement_id: int,
+    iso_week: str,
     deliveries: list[DigestDelivery],
 ) -> dict[str, int]:
     """One rendered status report per language the week's recipients read, reused on retries."""
@@ -181,10 +197,14 @@ async def _documents_by_language(
         if lang not in known:
             async with unit_of_work(maker) as session:
                 document = await request_document(
-                    session, None, engagement_id,
+                    session,
+                    None,
+                    engagement_id,
                     DocumentRequest(kind=DocumentKind.status_report, language=lang, iso_week=iso_week),
                 )
-                await session.exec(update(DigestDelivery).where(DigestDelivery.id.in_(ids)).values(document_id=document.id))
+                await session.exec(
+                    update(DigestDelivery).where(DigestDelivery.id.in_(ids)).values(document_id=document.id)
+                )
             known[lang] = document.id
         await generate_document(maker, settings, known[lang])
     return known
@@ -213,7 +233,8 @@ async def _finish(
 ) -> None:
     async with unit_of_work(maker) as session:
         await session.exec(
-            update(DigestDelivery).where(DigestDelivery.id == delivery_id)
+            update(DigestDelivery)
+            .where(DigestDelivery.id == delivery_id)
             .values(status=status, updated_at=utcnow(), version=DigestDelivery.version + 1, **values)
         )
 
@@ -235,7 +256,9 @@ async def send_digest(
         deliveries = await select_all(
             session, DigestDelivery, DigestDelivery.engagement_id == engagement_id, DigestDelivery.iso_week == iso_week
         )
-        contacts = {c.id: c for c in await select_all(session, Contact, Contact.id.in_([d.contact_id for d in deliveries]))}
+        contacts = {
+            c.id: c for c in await select_all(session, Contact, Contact.id.in_([d.contact_id for d in deliveries]))
+        }
     unsent = [d for d in deliveries if d.status in UNSENT]
     outcome.already_sent = sum(d.status == DeliveryStatus.sent for d in deliveries)
     if not unsent:
@@ -259,9 +282,13 @@ async def send_digest(
         contact = contacts.get(delivery.contact_id)
         try:
             message = digest_message(
-                data=document.data_snapshot, recipient_name=contact.name if contact else "",
-                recipient_email=delivery.email, sender=settings.mail_from, pdf=document.content or b"",
-                filename=document.filename or "Statusbericht.pdf", message_id=message_id,
+                data=document.data_snapshot,
+                recipient_name=contact.name if contact else "",
+                recipient_email=delivery.email,
+                sender=settings.mail_from,
+                pdf=document.content or b"",
+                filename=document.filename or "Statusbericht.pdf",
+                message_id=message_id,
                 report_url=report_urls.get(delivery.id),
                 portal_url=settings.link("/portal") if contact and contact.portal_access else None,
             )
@@ -282,7 +309,9 @@ async def send_digest(
 
 
 async def _share_links(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, deliveries: list[DigestDelivery],
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    deliveries: list[DigestDelivery],
     documents: dict[str, int],
 ) -> dict[int, str]:
     """A share link to the week's report per recipient, for mail clients that drop attachments."""
@@ -290,7 +319,9 @@ async def _share_links(
     async with unit_of_work(maker) as session:
         for lang, document_id in documents.items():
             group = [d for d in deliveries if d.language == lang]
-            links = await links_for(session, document_id, [d.contact_id for d in group], "digest", settings.share_link_days)
+            links = await links_for(
+                session, document_id, [d.contact_id for d in group], "digest", settings.share_link_days
+            )
             urls.update({d.id: settings.link(share_path(settings, links[d.contact_id])) for d in group})
     return urls
 
@@ -303,9 +334,7 @@ async def _mark_sent(maker: async_sessionmaker[AsyncSession], document_ids: list
         )
 
 
-async def _send_and_mark(
-    settings: Settings, mailer: Mailer, delivery_id: int, message: Any, message_id: str
-) -> None:
+async def _send_and_mark(settings: Settings, mailer: Mailer, delivery_id: int, message: Any, message_id: str) -> None:
     """Commit "sent" first, then let the prepared message go.
 
     The SMTP conversation is taken up to the last step (the message body is with the kernel)

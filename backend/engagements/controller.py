@@ -50,6 +50,8 @@ class EngagementController(resource_controller(engagements, engagement_service))
     ) -> EngagementResultRead:
         engagement = EngagementRead.model_validate(await engagement_service.get(db_session, request.user, row_id))
         return await engagement_results(db_session, engagement_id=row_id, fee=engagement.fee_net)
+
+
 class Approval(Strict):
     version: int
 

@@ -35,7 +35,9 @@ class EngagementBase(SQLModel):
         default=None, max_length=20_000, sa_type=Text, description="The client's starting point, for the proposal"
     )
     terms: str | None = Field(
-        default=None, max_length=20_000, sa_type=Text,
+        default=None,
+        max_length=20_000,
+        sa_type=Text,
         description="Extra proposal terms, one per line (standard terms are always included)",
     )
     recommendations: str | None = Field(

@@ -66,8 +66,8 @@ class PilotController(resource_controller(pilots, service.pilot_service)):  # ty
         operation_id="pilot_results",
         summary="Each KPI against its baseline: improvement, target progress, time and money saved",
     )
-    async def results(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
-    ) -> PilotResultRead:
+    async def results(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> PilotResultRead:
         return await service.pilot_results(db_session, request.user, row_id)
+
+
 KpiController = resource_controller(kpis)

@@ -41,9 +41,7 @@ def _kpi_ids(client_id: int) -> Any:
     return select(Kpi.id).where(Kpi.pilot_id.in_(_pilot_ids(client_id)))
 
 
-async def _owner_is_client_contact(
-    session: AsyncSession, values: dict[str, Any], row: Pilot | None
-) -> dict[str, Any]:
+async def _owner_is_client_contact(session: AsyncSession, values: dict[str, Any], row: Pilot | None) -> dict[str, Any]:
     if values.get("owner_contact_id") is not None:
         engagement_id = values.get("engagement_id", row.engagement_id if row else None)
         await require_contact_of_client(
@@ -55,9 +53,7 @@ async def _owner_is_client_contact(
     return values
 
 
-async def _prepare_idea(
-    session: AsyncSession, values: dict[str, Any], row: UseCaseIdea | None
-) -> dict[str, Any]:
+async def _prepare_idea(session: AsyncSession, values: dict[str, Any], row: UseCaseIdea | None) -> dict[str, Any]:
     if (workshop_id := values.get("workshop_id")) is not None:
         engagement_id = values.get("engagement_id", row.engagement_id if row else None)
         owner = (await session.exec(select(Workshop.engagement_id).where(Workshop.id == workshop_id))).first()
@@ -178,4 +174,3 @@ measurements = Resource(
     actor_field="recorded_by_id",
     example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15},
 )
-

@@ -167,9 +167,7 @@ class Figures:
 
     @classmethod
     @_exact
-    def monthly(
-        cls, hours_saved: Decimal | None, cost_saved: Decimal, run_cost: Decimal
-    ) -> Figures:
+    def monthly(cls, hours_saved: Decimal | None, cost_saved: Decimal, run_cost: Decimal) -> Figures:
         net = cost_saved - run_cost
         return cls(
             hours_saved_per_month=hours_saved,
@@ -183,9 +181,7 @@ class Figures:
     @_exact
     def __add__(self, other: Figures) -> Figures:
         return Figures(
-            hours_saved_per_month=_add_optional(
-                self.hours_saved_per_month, other.hours_saved_per_month
-            ),
+            hours_saved_per_month=_add_optional(self.hours_saved_per_month, other.hours_saved_per_month),
             cost_saved_per_month=self.cost_saved_per_month + other.cost_saved_per_month,
             cost_saved_per_year=self.cost_saved_per_year + other.cost_saved_per_year,
             run_cost_per_month=self.run_cost_per_month + other.run_cost_per_month,
@@ -261,9 +257,7 @@ def improvement_percent(gained: Decimal, baseline: Decimal) -> Decimal | None:
 
 
 @_exact
-def target_progress_percent(
-    gained: Decimal, baseline: Decimal, target: Decimal | None
-) -> Decimal | None:
+def target_progress_percent(gained: Decimal, baseline: Decimal, target: Decimal | None) -> Decimal | None:
     """gained / |target − baseline| × 100; None without a target or when target == baseline.
 
     Over 100 means the target is beaten, negative means worse than the baseline.
@@ -368,9 +362,7 @@ def evaluate_kpi(kpi: KpiInput) -> KpiResult:
         latest=latest,
         improvement=gained,
         improvement_percent=_two_places(improvement_percent(gained, kpi.baseline_value)),
-        target_progress_percent=_two_places(
-            target_progress_percent(gained, kpi.baseline_value, kpi.target_value)
-        ),
+        target_progress_percent=_two_places(target_progress_percent(gained, kpi.baseline_value, kpi.target_value)),
         exact=exact,
     )
 

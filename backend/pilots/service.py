@@ -47,9 +47,7 @@ pilot_service = CrudService(pilots)
 measurement_service = CrudService(measurements)
 
 
-async def promote_idea(
-    session: AsyncSession, user: Any, idea_id: int, data: PromoteIdea
-) -> tuple[UseCaseIdea, Pilot]:
+async def promote_idea(session: AsyncSession, user: Any, idea_id: int, data: PromoteIdea) -> tuple[UseCaseIdea, Pilot]:
     idea = await idea_service.get(session, user, idea_id)
     idea_service.check_version(idea, data.version)
     if idea.pilot_id is not None:
@@ -58,20 +56,27 @@ async def promote_idea(
     pilot = await pilot_service.create(
         session,
         user,
-        PilotCreate.model_validate({
-            "engagement_id": idea.engagement_id,
-            "title": idea.title,
-            "process_area": idea.process_area,
-            "hypothesis": idea.description,
-            **overrides,
-        }),
+        PilotCreate.model_validate(
+            {
+                "engagement_id": idea.engagement_id,
+                "title": idea.title,
+                "process_area": idea.process_area,
+                "hypothesis": idea.description,
+                **overrides,
+            }
+        ),
     )
     before = snapshot(idea)
     # Only if the idea is still unpromoted at the version read: of two promotions, one wins.
     await idea_service.write(session, idea, {"pilot_id": pilot.id}, expect={"pilot_id": None})
     await record(
-        session, actor=user, action="promote", entity_type="use_case_idea",
-        entity_id=idea.id, before=before, after=snapshot(idea),
+        session,
+        actor=user,
+        action="promote",
+        entity_type="use_case_idea",
+        entity_id=idea.id,
+        before=before,
+        after=snapshot(idea),
     )
     return idea, pilot
 
@@ -82,9 +87,7 @@ async def correct_measurement(
     original = await measurement_service.get(session, user, measurement_id)
     measurement_service.check_version(original, data.version)
     if original.superseded:
-        raise Conflict(
-            f"Measurement {original.id} was already corrected; correct the newest value instead."
-        )
+        raise Conflict(f"Measurement {original.id} was already corrected; correct the newest value instead.")
     correction = Measurement(
         kpi_id=original.kpi_id,
         measured_on=data.measured_on or original.measured_on,
@@ -100,8 +103,13 @@ async def correct_measurement(
     await session.flush()
     await session.refresh(correction)
     await record(
-        session, actor=user, action="correct", entity_type="measurement",
-        entity_id=original.id, before=before, after=snapshot(correction),
+        session,
+        actor=user,
+        action="correct",
+        entity_type="measurement",
+        entity_id=original.id,
+        before=before,
+        after=snapshot(correction),
     )
     return correction
 
@@ -111,9 +119,7 @@ async def _kpis_with_measurements(
 ) -> tuple[dict[int, list[Kpi]], dict[int, list[Measurement]]]:
     """All KPIs of the pilots and all their measurements, in two queries."""
     kpis = (await session.exec(select(Kpi).where(Kpi.pilot_id.in_(pilot_ids)).order_by(Kpi.id))).all()
-    measured = (
-        await session.exec(select(Measurement).where(Measurement.kpi_id.in_([k.id for k in kpis])))
-    ).all()
+    measured = (await session.exec(select(Measurement).where(Measurement.kpi_id.in_([k.id for k in kpis])))).all()
     by_pilot: dict[int, list[Kpi]] = defaultdict(list)
     for kpi in kpis:
         by_pilot[kpi.pilot_id].append(kpi)
@@ -141,8 +147,7 @@ class PilotEvidence:
 async def _evidence(session: AsyncSession, pilots: list[Pilot]) -> list[PilotEvidence]:
     by_pilot, by_kpi = await _kpis_with_measurements(session, [p.id for p in pilots])
     return [
-        PilotEvidence(p, by_pilot[p.id], by_kpi, evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi)))
-        for p in pilots
+        PilotEvidence(p, by_pilot[p.id], by_kpi, evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi))) for p in pilots
     ]
 
 
@@ -162,9 +167,7 @@ async def pilot_results(session: AsyncSession, user: Any, pilot_id: int) -> Pilo
     return pilot_result_read(evidence.pilot, evidence.kpis, evidence.result)
 
 
-async def engagement_results(
-    session: AsyncSession, *, engagement_id: int, fee: Decimal | None
-) -> EngagementResultRead:
+async def engagement_results(session: AsyncSession, *, engagement_id: int, fee: Decimal | None) -> EngagementResultRead:
     """Results of every pilot of an engagement; the caller has checked access to it."""
     evidence = await engagement_evidence(session, engagement_id)
     exact, returns = engagement_totals(evidence, fee)

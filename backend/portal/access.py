@@ -44,17 +44,26 @@ def login_path(token: str) -> str:
 
 async def _portal_contacts(session: AsyncSession, email: str) -> list[tuple[Contact, Client]]:
     stmt = (
-        select(Contact, Client).join(Client, Client.id == Contact.client_id)
-        .where(func.lower(Contact.email) == email.strip().lower(), Contact.portal_access.is_(True),
-               Client.archived_at.is_(None))
+        select(Contact, Client)
+        .join(Client, Client.id == Contact.client_id)
+        .where(
+            func.lower(Contact.email) == email.strip().lower(),
+            Contact.portal_access.is_(True),
+            Client.archived_at.is_(None),
+        )
         .order_by(Contact.id)
     )
     return list((await session.exec(stmt)).all())
 
 
 async def send_login_links(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, email: str,
-    *, ip: str | None = None, language: str | None = None,
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    mailer: Mailer,
+    email: str,
+    *,
+    ip: str | None = None,
+    language: str | None = None,
 ) -> int:
     """Mail a fresh sign-in link to every portal contact with this address; returns how many."""
     sent = 0
@@ -70,19 +79,34 @@ async def send_login_links(
             if link_id is None:
                 # Enough links are in the inbox already (asked for by the owner or by a stranger):
                 # the owner uses one of those; a stranger cannot flood the inbox.
-                log.info("contact %s: %s unused sign-in links, no new one", contact.id, settings.login_links_outstanding)
+                log.info(
+                    "contact %s: %s unused sign-in links, no new one", contact.id, settings.login_links_outstanding
+                )
                 continue
-            await record(session, actor=None, action="portal_link_sent", entity_type="contact", entity_id=contact.id,
-                         after={"login_link_id": link_id, "ip": ip})
+            await record(
+                session,
+                actor=None,
+                action="portal_link_sent",
+                entity_type="contact",
+                entity_id=contact.id,
+                after={"login_link_id": link_id, "ip": ip},
+            )
         letter = Letter(
-            lang=language or contact.language, brand=settings.brand_name, sender=settings.mail_from,
-            recipient_name=contact.name, recipient_email=contact.email,
+            lang=language or contact.language,
+            brand=settings.brand_name,
+            sender=settings.mail_from,
+            recipient_name=contact.name,
+            recipient_email=contact.email,
             message_id=f"<portal-login.{link_id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
         )
-        await mailer.send(login_link_message(
-            letter, client=client.name, url=settings.link(login_path(token)),
-            minutes=settings.portal_link_ttl_minutes,
-        ))
+        await mailer.send(
+            login_link_message(
+                letter,
+                client=client.name,
+                url=settings.link(login_path(token)),
+                minutes=settings.portal_link_ttl_minutes,
+            )
+        )
         sent += 1
     return sent
 
@@ -96,18 +120,28 @@ async def _new_link(
     await session.exec(select(Contact.id).where(Contact.id == contact_id).with_for_update())
     now = utcnow()
     links = LoginLink.__table__  # type: ignore[attr-defined]
-    unused = select(func.count()).select_from(links).where(
-        links.c.contact_id == contact_id, links.c.used_at.is_(None), links.c.expires_at > now
-    ).scalar_subquery()
+    unused = (
+        select(func.count())
+        .select_from(links)
+        .where(links.c.contact_id == contact_id, links.c.used_at.is_(None), links.c.expires_at > now)
+        .scalar_subquery()
+    )
     expires = now + timedelta(minutes=settings.portal_link_ttl_minutes)
     row = select(
-        literal(contact_id), literal(token_hash), literal(ip, String()), literal(expires, DateTimeUTC()),
-        literal(now, DateTimeUTC()), literal(now, DateTimeUTC()), literal(1),
+        literal(contact_id),
+        literal(token_hash),
+        literal(ip, String()),
+        literal(expires, DateTimeUTC()),
+        literal(now, DateTimeUTC()),
+        literal(now, DateTimeUTC()),
+        literal(1),
     ).where(unused < settings.login_links_outstanding)
     made = await session.exec(  # type: ignore[call-overload]
-        insert(links).from_select(
+        insert(links)
+        .from_select(
             ["contact_id", "token_hash", "requested_ip", "expires_at", "created_at", "updated_at", "version"], row
-        ).returning(links.c.id)
+        )
+        .returning(links.c.id)
     )
     return made.scalar_one_or_none()
 
@@ -119,8 +153,12 @@ async def _user_with_address(session: AsyncSession, contact: Contact) -> User | 
 def _may_sign_in_as(user: User | None, contact: Contact) -> bool:
     """False when the contact's address belongs to a team member or another client's user, or
     to a user an admin deactivated."""
-    return user is None or (user.role == Role.client and user.client_id == contact.client_id
-                            and user.contact_id in (None, contact.id) and user.deactivated_by != ADMIN)
+    return user is None or (
+        user.role == Role.client
+        and user.client_id == contact.client_id
+        and user.contact_id in (None, contact.id)
+        and user.deactivated_by != ADMIN
+    )
 
 
 async def check_link(session: AsyncSession, token: str) -> LoginLink:
@@ -146,7 +184,8 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
     contact = await session.get(Contact, link.contact_id)
     assert contact is not None
     consumed = await session.exec(
-        update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
+        update(LoginLink)
+        .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
         .values(used_at=utcnow(), version=LoginLink.version + 1)
     )
     if consumed.rowcount != 1:
@@ -158,15 +197,24 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
         raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
     user.last_login_at = utcnow()
     session.add(user)
-    await record(session, actor=user, action="portal_login", entity_type="contact", entity_id=contact.id,
-                 after={"login_link_id": link.id, "ip": ip})
+    await record(
+        session,
+        actor=user,
+        action="portal_login",
+        entity_type="contact",
+        entity_id=contact.id,
+        after={"login_link_id": link.id, "ip": ip},
+    )
     return user
 
 
 async def _has_access(session: AsyncSession, contact_id: int) -> bool:
-    stmt = select(Contact.id).join(Client, Client.id == Contact.client_id).where(
-        Contact.id == contact_id, Contact.portal_access.is_(True), Client.archived_at.is_(None)
-    ).with_for_update(read=True)
+    stmt = (
+        select(Contact.id)
+        .join(Client, Client.id == Contact.client_id)
+        .where(Contact.id == contact_id, Contact.portal_access.is_(True), Client.archived_at.is_(None))
+        .with_for_update(read=True)
+    )
     return (await session.exec(stmt)).first() is not None
 
 
@@ -180,12 +228,24 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
                 "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
             )
     if user is None:
-        user = User(email=contact.email.lower(), full_name=contact.name, role=Role.client,
-                    client_id=contact.client_id, contact_id=contact.id, password_hash=NO_PASSWORD)
+        user = User(
+            email=contact.email.lower(),
+            full_name=contact.name,
+            role=Role.client,
+            client_id=contact.client_id,
+            contact_id=contact.id,
+            password_hash=NO_PASSWORD,
+        )
         session.add(user)
         await session.flush()
-        await record(session, actor=None, action="create", entity_type="user", entity_id=user.id,
-                     after={"contact_id": contact.id, "role": "client"})
+        await record(
+            session,
+            actor=None,
+            action="create",
+            entity_type="user",
+            entity_id=user.id,
+            after={"contact_id": contact.id, "role": "client"},
+        )
         return user
     if not user.is_active and user.deactivated_by == ADMIN:
         raise Unauthorized(
@@ -196,12 +256,19 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
     # commits meanwhile wins, and this sign-in fails.
     values = {"contact_id": contact.id, "client_id": contact.client_id, "is_active": True, "deactivated_by": None}
     if not await compare_and_set(session, user, values):
-        raise Conflict("Your access changed while signing in; please request a new sign-in link.",
-                       key="portal_no_access")
+        raise Conflict(
+            "Your access changed while signing in; please request a new sign-in link.", key="portal_no_access"
+        )
     if restored:
         # Access had ended with the contact's portal access or the client; both are back.
-        await record(session, actor=None, action="portal_access_restored", entity_type="user", entity_id=user.id,
-                     after={"contact_id": contact.id})
+        await record(
+            session,
+            actor=None,
+            action="portal_access_restored",
+            entity_type="user",
+            entity_id=user.id,
+            after={"contact_id": contact.id},
+        )
     return user
 
 
@@ -211,11 +278,17 @@ async def end_portal_access(session: AsyncSession, contact: Contact, actor: Any)
     address not linked yet (made by an admin; its first portal sign-in would link it)."""
     # The contact's row first, as sign-ins do (see redeem): one order of locks, no deadlock.
     await session.exec(select(Contact.id).where(Contact.id == contact.id).with_for_update())
-    await _deactivate(session, actor, or_(
-        User.contact_id == contact.id,
-        (User.contact_id.is_(None)) & (User.email == contact.email.lower()) & (User.role == Role.client)  # type: ignore[union-attr]
-        & (User.client_id == contact.client_id),
-    ))
+    await _deactivate(
+        session,
+        actor,
+        or_(
+            User.contact_id == contact.id,
+            (User.contact_id.is_(None))
+            & (User.email == contact.email.lower())
+            & (User.role == Role.client)  # type: ignore[union-attr]
+            & (User.client_id == contact.client_id),
+        ),
+    )
 
 
 async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -> None:
@@ -227,9 +300,15 @@ async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
     # One statement over whatever is active when it runs, so a sign-in committing meanwhile is
     # caught too; the new epoch ends every session (see backend.auth.sessions).
     ended = await session.exec(  # type: ignore[call-overload]
-        update(User).where(*where, User.is_active.is_(True))
-        .values(is_active=False, deactivated_by=SYSTEM, session_epoch=User.session_epoch + 1,
-                version=User.version + 1, updated_at=utcnow())
+        update(User)
+        .where(*where, User.is_active.is_(True))
+        .values(
+            is_active=False,
+            deactivated_by=SYSTEM,
+            session_epoch=User.session_epoch + 1,
+            version=User.version + 1,
+            updated_at=utcnow(),
+        )
         .returning(User.id)
     )
     for user_id in ended.scalars().all():

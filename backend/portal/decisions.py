@@ -28,15 +28,21 @@ async def acceptance_of(session: AsyncSession, engagement_id: int) -> ProposalAc
 async def current_proposal_number(session: AsyncSession, engagement_id: int) -> int | None:
     """The newest proposal version the client has been sent."""
     stmt = select(func.max(Document.number)).where(
-        Document.engagement_id == engagement_id, Document.kind == DocumentKind.proposal,
+        Document.engagement_id == engagement_id,
+        Document.kind == DocumentKind.proposal,
         Document.sent_at.is_not(None),  # type: ignore[union-attr]
     )
     return (await session.exec(stmt)).one()
 
 
 async def accept_proposal(
-    session: AsyncSession, user: Any, document_id: int, data: AcceptanceRequest,
-    *, ip: str | None, user_agent: str | None,
+    session: AsyncSession,
+    user: Any,
+    document_id: int,
+    data: AcceptanceRequest,
+    *,
+    ip: str | None,
+    user_agent: str | None,
 ) -> ProposalAcceptance:
     document = await document_service.get(session, user, document_id)
     if document.kind != DocumentKind.proposal or document.sha256 is None:
@@ -49,30 +55,48 @@ async def accept_proposal(
         raise Conflict(
             f"This proposal was already accepted on {done.accepted_at:%d.%m.%Y} by {done.typed_name} "
             f"(version {done.document_number}).",
-            key="refused_already_accepted", name=done.typed_name, when=done.accepted_at, n=done.document_number,
+            key="refused_already_accepted",
+            name=done.typed_name,
+            when=done.accepted_at,
+            n=done.document_number,
         )
     current = await current_proposal_number(session, engagement.id)
     if current is not None and current > document.number:
         raise Conflict(
             f"Version {document.number} of this proposal has been replaced by version {current}. "
             "Please read the current version and accept that one.",
-            key="refused_superseded", n=document.number, current=current,
+            key="refused_superseded",
+            n=document.number,
+            current=current,
         )
     if engagement.status != EngagementStatus.proposed:
         raise Conflict(
             f"This engagement is not awaiting acceptance (its status is '{engagement.status}').",
-            key="refused_not_awaiting_acceptance", status=engagement.status,
+            key="refused_not_awaiting_acceptance",
+            status=engagement.status,
         )
     acceptance = ProposalAcceptance(
-        engagement_id=engagement.id, document_id=document.id, document_number=document.number,
-        document_sha256=document.sha256, contact_id=getattr(user, "contact_id", None), user_id=user.id,
-        typed_name=data.typed_name.strip(), ip_address=ip, user_agent=(user_agent or "")[:500] or None,
+        engagement_id=engagement.id,
+        document_id=document.id,
+        document_number=document.number,
+        document_sha256=document.sha256,
+        contact_id=getattr(user, "contact_id", None),
+        user_id=user.id,
+        typed_name=data.typed_name.strip(),
+        ip_address=ip,
+        user_agent=(user_agent or "")[:500] or None,
         accepted_at=utcnow(),
     )
     session.add(acceptance)
     await session.flush()
-    await record(session, actor=user, action="accept_proposal", entity_type="engagement", entity_id=engagement.id,
-                 after=snapshot(acceptance))
+    await record(
+        session,
+        actor=user,
+        action="accept_proposal",
+        entity_type="engagement",
+        entity_id=engagement.id,
+        after=snapshot(acceptance),
+    )
     await engagement_service.transition(
         session, user, engagement.id, Transition(to=EngagementStatus.active, version=engagement.version)
     )
@@ -84,7 +108,9 @@ async def sign_off(session: AsyncSession, user: Any, deliverable_id: int, data: 
     if row.status != DeliverableStatus.delivered:
         raise Conflict(
             f"“{row.title}” is not awaiting your sign-off (its status is '{row.status}').",
-            key="refused_not_awaiting_sign_off", title=row.title, status=row.status,
+            key="refused_not_awaiting_sign_off",
+            title=row.title,
+            status=row.status,
         )
     reason = (data.reason or "").strip() or None
     if data.decision == "reject" and reason is None:

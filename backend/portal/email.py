@@ -14,7 +14,7 @@ TEXT: dict[str, dict[str, str]] = {
         "login_intro": "mit diesem Link melden Sie sich im Kundenportal für {client} an:",
         "login_button": "Im Kundenportal anmelden",
         "login_note": "Der Link gilt {minutes} Minuten und nur für eine Anmeldung. "
-                      "Wenn Sie ihn nicht angefordert haben, können Sie diese E-Mail ignorieren.",
+        "Wenn Sie ihn nicht angefordert haben, können Sie diese E-Mail ignorieren.",
         "doc_subject": "{document} für {client}",
         "doc_intro": "für „{engagement}“ liegt ein neues Dokument für Sie bereit: {document}.",
         "doc_open": "Dokument öffnen",
@@ -28,7 +28,7 @@ TEXT: dict[str, dict[str, str]] = {
         "login_intro": "use this link to sign in to the client portal for {client}:",
         "login_button": "Sign in to the client portal",
         "login_note": "The link is valid for {minutes} minutes and for one sign-in only. "
-                      "If you did not ask for it, you can ignore this email.",
+        "If you did not ask for it, you can ignore this email.",
         "doc_subject": "{document} for {client}",
         "doc_intro": "a new document for “{engagement}” is ready for you: {document}.",
         "doc_open": "Open the document",
@@ -67,9 +67,14 @@ class Letter:
         text_lines += closing
         html_rows.append(p("<br>".join(escape(line) for line in closing)))
         return new_message(
-            subject=subject, sender_name=self.brand, sender=self.sender, recipient_name=self.recipient_name,
-            recipient_email=self.recipient_email, message_id=self.message_id,
-            text="\n".join(text_lines) + "\n", html=page(self.lang, escape(subject), html_rows),
+            subject=subject,
+            sender_name=self.brand,
+            sender=self.sender,
+            recipient_name=self.recipient_name,
+            recipient_email=self.recipient_email,
+            message_id=self.message_id,
+            text="\n".join(text_lines) + "\n",
+            html=page(self.lang, escape(subject), html_rows),
         )
 
 
@@ -77,13 +82,22 @@ def login_link_message(letter: Letter, *, client: str, url: str, minutes: int) -
     t = letter.t
     return letter.compose(
         t["login_subject"].format(client=client),
-        [(t["login_intro"].format(client=client), None), (t["login_button"], url),
-         (t["login_note"].format(minutes=minutes), None)],
+        [
+            (t["login_intro"].format(client=client), None),
+            (t["login_button"], url),
+            (t["login_note"].format(minutes=minutes), None),
+        ],
     )
 
 
 def document_message(
-    letter: Letter, *, client: str, engagement: str, document: str, url: str, valid_until: str,
+    letter: Letter,
+    *,
+    client: str,
+    engagement: str,
+    document: str,
+    url: str,
+    valid_until: str,
     portal_url: str | None,
 ) -> EmailMessage:
     t = letter.t

@@ -8,8 +8,14 @@ from backend.workshops.models import Workshop
 
 
 def _escape(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _fold(line: str) -> str:
@@ -34,8 +40,12 @@ def _stamp(moment: datetime) -> str:
 def workshop_calendar(workshop: Workshop, *, domain: str, organizer: str, brand: str, url: str | None = None) -> str:
     description = "\n\n".join(part for part in (workshop.agenda, workshop.video_url) if part)
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{_escape(brand)}//Engagement Desk//DE", "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH", "BEGIN:VEVENT",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//{_escape(brand)}//Engagement Desk//DE",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
         f"UID:workshop-{workshop.id}@{domain}",
         f"DTSTAMP:{_stamp(workshop.updated_at)}",
         # The row's version makes calendars replace an older copy of a moved workshop.

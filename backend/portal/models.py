@@ -34,7 +34,11 @@ class ShareLink(Row, table=True):
     # cannot each make one and mail it. Links made by hand are not limited.
     __table_args__ = (
         Index(
-            "uq_share_links_live_mailing", "document_id", "purpose", "contact_id", unique=True,
+            "uq_share_links_live_mailing",
+            "document_id",
+            "purpose",
+            "contact_id",
+            unique=True,
             sqlite_where=text("revoked_at IS NULL AND purpose <> 'manual'"),
             postgresql_where=text("revoked_at IS NULL AND purpose <> 'manual'"),
         ),
@@ -112,7 +116,9 @@ class SignOffRequest(Strict):
 
 class ShareLinkCreate(Strict):
     valid_days: int = Field(default=30, ge=1, le=365)
-    contact_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="The recipient, if it is one of the client's contacts")
+    contact_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="The recipient, if it is one of the client's contacts"
+    )
 
 
 class ShareLinkRead(RowRead):

@@ -46,7 +46,10 @@ class Overview:
 async def engagements_of(session: AsyncSession, user: Any) -> list[Engagement]:
     """The client's engagements the portal shows (drafts stay with the team)."""
     return await select_all(
-        session, Engagement, Engagement.client_id == user.client_id, Engagement.status != EngagementStatus.draft,
+        session,
+        Engagement,
+        Engagement.client_id == user.client_id,
+        Engagement.status != EngagementStatus.draft,
         order_by=Engagement.start_date.desc(),  # type: ignore[attr-defined]
     )
 
@@ -62,22 +65,38 @@ async def load(session: AsyncSession, user: Any, engagement_id: int, now: dateti
     status = (
         await session.exec(
             select(StatusUpdate)
-            .where(StatusUpdate.engagement_id == engagement.id, status_released(),
-                   StatusUpdate.iso_week <= f"{year}-W{week:02d}")
-            .order_by(StatusUpdate.iso_week.desc()).limit(1)  # type: ignore[attr-defined]
+            .where(
+                StatusUpdate.engagement_id == engagement.id,
+                status_released(),
+                StatusUpdate.iso_week <= f"{year}-W{week:02d}",
+            )
+            .order_by(StatusUpdate.iso_week.desc())
+            .limit(1)  # type: ignore[attr-defined]
         )
     ).first()
     workshops = await select_all(
-        session, Workshop, Workshop.engagement_id == engagement.id, Workshop.ends_at >= now,
-        order_by=Workshop.starts_at, limit=UPCOMING_WORKSHOPS,
+        session,
+        Workshop,
+        Workshop.engagement_id == engagement.id,
+        Workshop.ends_at >= now,
+        order_by=Workshop.starts_at,
+        limit=UPCOMING_WORKSHOPS,
     )
     deliverables = await select_all(
-        session, Deliverable, Deliverable.engagement_id == engagement.id, order_by=[Deliverable.due_week, Deliverable.id]
+        session,
+        Deliverable,
+        Deliverable.engagement_id == engagement.id,
+        order_by=[Deliverable.due_week, Deliverable.id],
     )
     documents = await sent_documents(session, engagement.id)
     overview = Overview(
-        engagement=engagement, week=engagement.week_within(today), status=status, workshops=workshops,
-        deliverables=deliverables, documents=documents, acceptance=await acceptance_of(session, engagement.id),
+        engagement=engagement,
+        week=engagement.week_within(today),
+        status=status,
+        workshops=workshops,
+        deliverables=deliverables,
+        documents=documents,
+        acceptance=await acceptance_of(session, engagement.id),
     )
     newest: dict[tuple[str, str | None], Document] = {}
     for document in documents:  # newest first; a status report replaces only its own week's
@@ -95,7 +114,8 @@ async def load(session: AsyncSession, user: Any, engagement_id: int, now: dateti
 async def sent_documents(session: AsyncSession, engagement_id: int) -> list[Document]:
     """Every version sent to the client, newest first per kind, without the PDF bytes."""
     stmt = (
-        select(Document).options(defer(Document.content))  # type: ignore[arg-type]
+        select(Document)
+        .options(defer(Document.content))  # type: ignore[arg-type]
         .where(Document.engagement_id == engagement_id, Document.sent_at.is_not(None))  # type: ignore[union-attr]
         .order_by(Document.kind, Document.number.desc())  # type: ignore[attr-defined]
     )

@@ -30,8 +30,14 @@ from backend.workshops.controller import workshop_service
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Token = Annotated[str, PathParameter(max_length=200)]
-TONE = {"planned": "", "in_progress": "accent", "in_review": "amber", "delivered": "accent",
-        "accepted": "green", "rejected": "red"}
+TONE = {
+    "planned": "",
+    "in_progress": "accent",
+    "in_review": "amber",
+    "delivered": "accent",
+    "accepted": "green",
+    "rejected": "red",
+}
 
 
 def _say(request: Request[Any, Any, Any], key: str, **args: Any) -> str:
@@ -47,7 +53,9 @@ def _refusal_text(request: Request[Any, Any, Any], exc: DomainError) -> str:
         return _say(request, "refused_changed")
     if isinstance(exc, Invalid) and exc.errors:
         path = exc.errors[0].get("path", "")
-        return _say(request, {"body.confirmed": "refused_confirm", "body.reason": "refused_reason"}.get(path, "refused_name"))
+        return _say(
+            request, {"body.confirmed": "refused_confirm", "body.reason": "refused_reason"}.get(path, "refused_name")
+        )
     return exc.detail
 
 
@@ -64,8 +72,9 @@ class PortalPages(Controller):
     @post("/login", exclude_from_auth=True, status_code=200)
     async def request_link(self, request: Request[Any, Any, Any], data: Form) -> Template:
         email = str(data.get("email", "")).strip()[:254]
-        context = page_context(request, email=email, error=None, sent=False,
-                               minutes=request.app.state.settings.portal_link_ttl_minutes)
+        context = page_context(
+            request, email=email, error=None, sent=False, minutes=request.app.state.settings.portal_link_ttl_minutes
+        )
         if "@" not in email:
             context["error"] = _say(request, "portal_email_needed")
             return Template("portal/login.html", context=context, status_code=422)
@@ -117,20 +126,32 @@ class PortalPages(Controller):
 
     @get("/engagements/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def engagement(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        row_id: RowId,
         done: Annotated[str | None, QueryParameter(max_length=20)] = None,
     ) -> Template:
         notice = done if done in ("accepted", "signed_off", "rejected") else None
         return await self._engagement_page(db_session, request, row_id, notice=notice)
 
     async def _engagement_page(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], engagement_id: int, *, status_code: int = 200,
+        self,
+        db_session: AsyncSession,
+        request: Request[Any, Any, Any],
+        engagement_id: int,
+        *,
+        status_code: int = 200,
         **values: Any,
     ) -> Template:
         view = await overview.load(db_session, request.user, engagement_id)
         end_date = EngagementRead.model_validate(view.engagement).end_date
         context = page_context(
-            request, view=view, end_date=end_date, tone=TONE, berlin=BERLIN,
+            request,
+            view=view,
+            end_date=end_date,
+            tone=TONE,
+            berlin=BERLIN,
             **({"notice": None, "form": {}, "errors": {}, "acceptance_error": None, "sign_off_error": None} | values),
         )
         return Template("portal/engagement.html", context=context, status_code=status_code)
@@ -144,23 +165,36 @@ class PortalPages(Controller):
         workshop = await workshop_service.get(db_session, request.user, row_id)
         settings = request.app.state.settings
         body = workshop_calendar(
-            workshop, domain=settings.mail_from.rsplit("@", 1)[-1], organizer=settings.brand_email,
-            brand=settings.brand_name, url=settings.link(f"/portal/engagements/{workshop.engagement_id}"),
+            workshop,
+            domain=settings.mail_from.rsplit("@", 1)[-1],
+            organizer=settings.brand_email,
+            brand=settings.brand_name,
+            url=settings.link(f"/portal/engagements/{workshop.engagement_id}"),
         )
         # Litestar adds the charset to text/* media types itself.
-        return Response(body, media_type="text/calendar", headers={
-            "Content-Disposition": f'attachment; filename="workshop-{workshop.id}.ics"',
-        })
+        return Response(
+            body,
+            media_type="text/calendar",
+            headers={
+                "Content-Disposition": f'attachment; filename="workshop-{workshop.id}.ics"',
+            },
+        )
 
     # -- decisions -------------------------------------------------------------------------------
 
     @post("/documents/{row_id:int}/accept", guards=[role_guard(CLIENTS)], status_code=303)
-    async def accept(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Response[Any]:
+    async def accept(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Response[Any]:
         form = {"typed_name": str(data.get("typed_name", "")).strip(), "confirmed": data.get("confirmed") == "true"}
         try:
             acceptance = await decisions.accept_proposal(
-                db_session, request.user, row_id, AcceptanceRequest.model_validate(form),
-                ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+                db_session,
+                request.user,
+                row_id,
+                AcceptanceRequest.model_validate(form),
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent"),
             )
         except (DomainError, ValidationError) as exc:
             await db_session.rollback()
@@ -172,17 +206,27 @@ class PortalPages(Controller):
                 message = _refusal_text(request, exc)
             status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
             return await self._engagement_page(
-                db_session, request, document.engagement_id, status_code=status, form=form, acceptance_error=message,
+                db_session,
+                request,
+                document.engagement_id,
+                status_code=status,
+                form=form,
+                acceptance_error=message,
             )
         return Redirect(f"/portal/engagements/{acceptance.engagement_id}?done=accepted", status_code=303)
 
     @post("/deliverables/{row_id:int}/sign-off", guards=[role_guard(CLIENTS)], status_code=303)
-    async def sign_off(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Response[Any]:
+    async def sign_off(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Response[Any]:
         try:
-            body = SignOffRequest.model_validate({
-                "decision": data.get("decision"), "reason": data.get("reason") or None,
-                "version": data.get("version"),
-            })
+            body = SignOffRequest.model_validate(
+                {
+                    "decision": data.get("decision"),
+                    "reason": data.get("reason") or None,
+                    "version": data.get("version"),
+                }
+            )
             row = await decisions.sign_off(db_session, request.user, row_id, body)
         except (DomainError, ValidationError) as exc:
             await db_session.rollback()
@@ -190,7 +234,11 @@ class PortalPages(Controller):
             message = _refusal_text(request, exc) if isinstance(exc, DomainError) else _say(request, "refused_reason")
             status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
             return await self._engagement_page(
-                db_session, request, current.engagement_id, status_code=status, sign_off_error=(row_id, message),
+                db_session,
+                request,
+                current.engagement_id,
+                status_code=status,
+                sign_off_error=(row_id, message),
             )
         done = "signed_off" if row.status == "accepted" else "rejected"
         return Redirect(f"/portal/engagements/{row.engagement_id}?done={done}", status_code=303)
@@ -204,6 +252,7 @@ class SharePages(Controller):
         try:
             return await open_share_link(db_session, request, token)
         except DomainError as exc:
-            context = page_context(request, heading=_say(request, "portal_title"), message=_refusal_text(request, exc),
-                                   ok=False, link=None)
+            context = page_context(
+                request, heading=_say(request, "portal_title"), message=_refusal_text(request, exc), ok=False, link=None
+            )
             return Template("portal/message.html", context=context, status_code=exc.status_code, headers=exc.headers)

@@ -38,7 +38,9 @@ PURPOSE = "release"
 async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
     """Who receives sent documents: portal users and digest readers."""
     return await select_all(
-        session, Contact, Contact.client_id == client_id,
+        session,
+        Contact,
+        Contact.client_id == client_id,
         or_(Contact.portal_access.is_(True), Contact.receives_digest.is_(True)),
     )
 
@@ -87,9 +89,14 @@ async def mail_release(
         client = await session.get(Client, engagement.client_id) if engagement else None
         pending = (
             await session.exec(
-                select(ShareLink, Contact).join(Contact, Contact.id == ShareLink.contact_id)
-                .where(ShareLink.document_id == document_id, ShareLink.purpose == PURPOSE,
-                       ShareLink.mailed_at.is_(None), ShareLink.revoked_at.is_(None))  # type: ignore[union-attr]
+                select(ShareLink, Contact)
+                .join(Contact, Contact.id == ShareLink.contact_id)
+                .where(
+                    ShareLink.document_id == document_id,
+                    ShareLink.purpose == PURPOSE,
+                    ShareLink.mailed_at.is_(None),
+                    ShareLink.revoked_at.is_(None),
+                )  # type: ignore[union-attr]
                 .order_by(ShareLink.id)
             )
         ).all()
@@ -118,12 +125,17 @@ def _message(
 ) -> Any:
     fmt = Formatter(contact.language)
     letter = Letter(
-        lang=contact.language, brand=settings.brand_name, sender=settings.mail_from,
-        recipient_name=contact.name, recipient_email=contact.email,
+        lang=contact.language,
+        brand=settings.brand_name,
+        sender=settings.mail_from,
+        recipient_name=contact.name,
+        recipient_email=contact.email,
         message_id=f"<document.{document.id}.{contact.id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
     )
     return document_message(
-        letter, client=client.name, engagement=engagement.title,
+        letter,
+        client=client.name,
+        engagement=engagement.title,
         document=f"{words(contact.language)[document.kind]} v{document.number}",
         url=settings.link(share_path(settings, link)),
         valid_until=fmt.date(link.expires_at.astimezone(BERLIN).date()) or "",
@@ -135,10 +147,13 @@ async def _claim(maker: async_sessionmaker[AsyncSession], link_id: int, lease: t
     now = utcnow()
     async with unit_of_work(maker) as session:
         taken = await session.exec(
-            update(ShareLink).where(
-                ShareLink.id == link_id, ShareLink.mailed_at.is_(None),  # type: ignore[union-attr]
+            update(ShareLink)
+            .where(
+                ShareLink.id == link_id,
+                ShareLink.mailed_at.is_(None),  # type: ignore[union-attr]
                 or_(ShareLink.mail_claimed_at.is_(None), ShareLink.mail_claimed_at < now - lease),  # type: ignore[union-attr, operator]
-            ).values(mail_claimed_at=now)
+            )
+            .values(mail_claimed_at=now)
         )
         return taken.rowcount == 1
 

@@ -48,22 +48,26 @@ def share_read(settings: Settings, link: ShareLink | ShareLinkRead) -> ShareLink
     return read
 
 
-async def create_link(
-    session: AsyncSession, user: Any, document_id: int, data: ShareLinkCreate
-) -> ShareLink:
+async def create_link(session: AsyncSession, user: Any, document_id: int, data: ShareLinkCreate) -> ShareLink:
     document = await pdf_of(session, user, document_id)
     await require_contact_of_client(
-        session, contact_id=data.contact_id, client_id=await client_id_of(session, document.engagement_id),
+        session,
+        contact_id=data.contact_id,
+        client_id=await client_id_of(session, document.engagement_id),
         path="body.contact_id",
     )
     link = ShareLink(
-        document_id=document.id, contact_id=data.contact_id, purpose="manual", created_by_id=getattr(user, "id", None),
+        document_id=document.id,
+        contact_id=data.contact_id,
+        purpose="manual",
+        created_by_id=getattr(user, "id", None),
         expires_at=_whole_seconds(utcnow() + timedelta(days=data.valid_days)),
     )
     session.add(link)
     await session.flush()
-    await record(session, actor=user, action="create", entity_type="share_link", entity_id=link.id,
-                 after=snapshot(link))
+    await record(
+        session, actor=user, action="create", entity_type="share_link", entity_id=link.id, after=snapshot(link)
+    )
     return link
 
 
@@ -79,8 +83,10 @@ async def links_for(
     existing = (
         await session.exec(
             select(ShareLink).where(
-                ShareLink.document_id == document_id, ShareLink.purpose == purpose,
-                ShareLink.contact_id.in_(contact_ids), ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
+                ShareLink.document_id == document_id,
+                ShareLink.purpose == purpose,
+                ShareLink.contact_id.in_(contact_ids),
+                ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
             )
         )
     ).all()
@@ -88,16 +94,26 @@ async def links_for(
     for contact_id in contact_ids:
         if contact_id in links:
             continue
-        link = ShareLink(document_id=document_id, contact_id=contact_id, purpose=purpose,
-                         expires_at=_whole_seconds(utcnow() + timedelta(days=days)))
+        link = ShareLink(
+            document_id=document_id,
+            contact_id=contact_id,
+            purpose=purpose,
+            expires_at=_whole_seconds(utcnow() + timedelta(days=days)),
+        )
         try:
             async with session.begin_nested():
                 session.add(link)
         except IntegrityError:  # made at the same moment by another release: that one counts
-            link = (await session.exec(select(ShareLink).where(
-                ShareLink.document_id == document_id, ShareLink.purpose == purpose,
-                ShareLink.contact_id == contact_id, ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
-            ))).one()
+            link = (
+                await session.exec(
+                    select(ShareLink).where(
+                        ShareLink.document_id == document_id,
+                        ShareLink.purpose == purpose,
+                        ShareLink.contact_id == contact_id,
+                        ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
+                    )
+                )
+            ).one()
         links[contact_id] = link
     return links
 
@@ -106,10 +122,14 @@ async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int
     """Hand-made links still usable, per document, for the team's documents panel."""
     rows = (
         await session.exec(
-            select(ShareLink).where(
-                ShareLink.document_id.in_(document_ids), ShareLink.purpose == "manual",  # type: ignore[attr-defined]
-                ShareLink.revoked_at.is_(None), ShareLink.expires_at > utcnow(),  # type: ignore[union-attr]
-            ).order_by(ShareLink.id)
+            select(ShareLink)
+            .where(
+                ShareLink.document_id.in_(document_ids),
+                ShareLink.purpose == "manual",  # type: ignore[attr-defined]
+                ShareLink.revoked_at.is_(None),
+                ShareLink.expires_at > utcnow(),  # type: ignore[union-attr]
+            )
+            .order_by(ShareLink.id)
         )
     ).all()
     found: dict[int, list[ShareLink]] = {}
@@ -119,8 +139,10 @@ async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int
 
 
 async def _client_archived(session: AsyncSession, engagement_id: int) -> bool:
-    stmt = select(Client.archived_at).join(Engagement, Engagement.client_id == Client.id).where(
-        Engagement.id == engagement_id
+    stmt = (
+        select(Client.archived_at)
+        .join(Engagement, Engagement.client_id == Client.id)
+        .where(Engagement.id == engagement_id)
     )
     return (await session.exec(stmt)).first() is not None
 
@@ -128,7 +150,8 @@ async def _client_archived(session: AsyncSession, engagement_id: int) -> bool:
 async def revoke_links_of_contact(session: AsyncSession, contact_id: int) -> None:
     """A deleted contact's links stop working with the deletion."""
     await session.exec(
-        update(ShareLink).where(ShareLink.contact_id == contact_id, ShareLink.revoked_at.is_(None))  # type: ignore[union-attr]
+        update(ShareLink)
+        .where(ShareLink.contact_id == contact_id, ShareLink.revoked_at.is_(None))  # type: ignore[union-attr]
         .values(revoked_at=utcnow(), version=ShareLink.version + 1, updated_at=utcnow())
     )
 
@@ -155,9 +178,16 @@ async def open_link(session: AsyncSession, settings: Settings, token: str, *, ip
         # The client relationship ended: none of its documents is handed out any more.
         raise Gone("This link has been withdrawn. Please ask your consultant for a new one.", key="share_withdrawn")
     await session.exec(
-        update(ShareLink).where(ShareLink.id == link.id)
+        update(ShareLink)
+        .where(ShareLink.id == link.id)
         .values(download_count=ShareLink.download_count + 1, last_download_at=utcnow())
     )
-    await record(session, actor=None, action="share_download", entity_type="share_link", entity_id=link.id,
-                 after={"document_id": document.id, "ip": ip})
+    await record(
+        session,
+        actor=None,
+        action="share_download",
+        entity_type="share_link",
+        entity_id=link.id,
+        after={"document_id": document.id, "ip": ip},
+    )
     return document

@@ -46,7 +46,9 @@ class DocumentController(resource_controller(documents, document_service)):  # t
         status_code=202,
         responses=problem_responses(409),
     )
-    async def render(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[DocumentRead]:
+    async def render(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
+    ) -> Response[DocumentRead]:
         document, job_id = await render_again(db_session, request.user, row_id)
         return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
 
@@ -54,8 +56,13 @@ class DocumentController(resource_controller(documents, document_service)):  # t
 async def download_pdf(db_session: Any, request: Request[Any, Any, Any], document_id: int) -> Response[bytes]:
     """A signed-in user's download, for the API and the portal alike: rate-limited per user,
     and recorded in the audit log when a client fetches it."""
-    await hit(request.app.state.queue, "download", f"user:{request.user.id}",
-              limit=request.app.state.settings.downloads_per_minute, window_seconds=60)
+    await hit(
+        request.app.state.queue,
+        "download",
+        f"user:{request.user.id}",
+        limit=request.app.state.settings.downloads_per_minute,
+        window_seconds=60,
+    )
     document = await pdf_of(db_session, request.user, document_id)
     if request.user.role == Role.client:
         await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
@@ -98,7 +105,11 @@ class EngagementDocumentController(Controller):
         document, job_id = await order_document(db_session, request.user, engagement_id, data)
         return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
 
-    @get("/", operation_id="list_engagement_documents", summary="Generated versions of an engagement's documents, newest first")
+    @get(
+        "/",
+        operation_id="list_engagement_documents",
+        summary="Generated versions of an engagement's documents, newest first",
+    )
     async def list_versions(
         self,
         db_session: DbSession,
@@ -110,6 +121,10 @@ class EngagementDocumentController(Controller):
     ) -> Page[DocumentRead]:
         await engagement_service.get(db_session, request.user, engagement_id)
         return await document_service.page(
-            db_session, request.user, filters={"engagement_id": engagement_id, "kind": kind},
-            sort="-id", limit=limit, offset=offset,
+            db_session,
+            request.user,
+            filters={"engagement_id": engagement_id, "kind": kind},
+            sort="-id",
+            limit=limit,
+            offset=offset,
         )

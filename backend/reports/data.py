@@ -98,7 +98,9 @@ def _addressee(contacts: list[Contact]) -> Contact | None:
     return None
 
 
-def _common(ctx: Context, kind: DocumentKind, number: int, today: date, now: datetime, suffix: str = "") -> dict[str, Any]:
+def _common(
+    ctx: Context, kind: DocumentKind, number: int, today: date, now: datetime, suffix: str = ""
+) -> dict[str, Any]:
     fmt, engagement, client = ctx.fmt, ctx.engagement, ctx.client
     contact = _addressee(ctx.contacts)
     read = EngagementRead.model_validate(engagement)
@@ -115,7 +117,9 @@ def _common(ctx: Context, kind: DocumentKind, number: int, today: date, now: dat
         },
         "client": {
             "name": client.name,
-            "address_lines": [x for x in (client.street, " ".join(filter(None, (client.postal_code, client.city)))) if x],
+            "address_lines": [
+                x for x in (client.street, " ".join(filter(None, (client.postal_code, client.city)))) if x
+            ],
             "contact": {"name": contact.name, "position": contact.position} if contact else None,
         },
         "engagement": {
@@ -136,24 +140,42 @@ def _week_label(ctx: Context, week: int) -> str:
     return f"{say(ctx.lang, 'week', n=week)} · {ctx.fmt.iso_week_range(ctx.week_start(week))}"
 
 
-def _scope(ctx: Context, workshops: list[Workshop], pilots: list[PilotEvidence], deliverables: list[Deliverable]) -> list[dict[str, Any]]:
+def _scope(
+    ctx: Context, workshops: list[Workshop], pilots: list[PilotEvidence], deliverables: list[Deliverable]
+) -> list[dict[str, Any]]:
     w, fmt = words(ctx.lang), ctx.fmt
     items: list[tuple[int, dict[str, str]]] = []
     for ws in workshops:
         where = f" · {ws.location}" if ws.location else ""
-        items.append((ctx.engagement.week_number(ws.starts_at.astimezone(BERLIN).date()), {
-            "kind": "workshop", "kind_label": w["workshop"], "title": ws.title,
-            "detail": f"{fmt.time_span(ws.starts_at, ws.ends_at)}{where}",
-        }))
+        items.append(
+            (
+                ctx.engagement.week_number(ws.starts_at.astimezone(BERLIN).date()),
+                {
+                    "kind": "workshop",
+                    "kind_label": w["workshop"],
+                    "title": ws.title,
+                    "detail": f"{fmt.time_span(ws.starts_at, ws.ends_at)}{where}",
+                },
+            )
+        )
     for e in pilots:
         p = e.pilot
         span = say(ctx.lang, "weeks", a=p.start_week, b=p.end_week) if p.start_week and p.end_week else ""
-        items.append((p.start_week or 1, {
-            "kind": "pilot", "kind_label": w["pilot"], "title": p.title,
-            "detail": " · ".join(filter(None, (span, w[p.process_area]))),
-        }))
+        items.append(
+            (
+                p.start_week or 1,
+                {
+                    "kind": "pilot",
+                    "kind_label": w["pilot"],
+                    "title": p.title,
+                    "detail": " · ".join(filter(None, (span, w[p.process_area]))),
+                },
+            )
+        )
     for d in deliverables:
-        items.append((d.due_week, {"kind": "deliverable", "kind_label": w["deliverable"], "title": d.title, "detail": w[d.kind]}))
+        items.append(
+            (d.due_week, {"kind": "deliverable", "kind_label": w["deliverable"], "title": d.title, "detail": w[d.kind]})
+        )
     weeks = sorted({week for week, _ in items})
     return [
         {"week": week, "label": _week_label(ctx, week), "items": [item for n, item in items if n == week]}
@@ -193,7 +215,9 @@ def _pricing(ctx: Context) -> dict[str, Any]:
 async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: datetime) -> dict[str, Any]:
     e = ctx.engagement
     workshops = await select_all(session, Workshop, Workshop.engagement_id == e.id, order_by=Workshop.starts_at)
-    deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week)
+    deliverables = await select_all(
+        session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
+    )
     evidence = await engagement_evidence(session, e.id)
     today = now.astimezone(BERLIN).date()
     contact = _addressee(ctx.contacts)
@@ -255,11 +279,16 @@ def _kpi(ctx: Context, kpi: Any, measurements: list[Measurement], result: KpiRes
         improvement = f"{fmt.quantity(result.improvement, unit)}{share}"
     baseline_note = None
     if kpi.baseline_method or kpi.baseline_sample_size or kpi.baseline_date:
-        baseline_note = " · ".join(filter(None, (
-            kpi.baseline_method,
-            f"n = {kpi.baseline_sample_size}" if kpi.baseline_sample_size else None,
-            fmt.date(kpi.baseline_date),
-        )))
+        baseline_note = " · ".join(
+            filter(
+                None,
+                (
+                    kpi.baseline_method,
+                    f"n = {kpi.baseline_sample_size}" if kpi.baseline_sample_size else None,
+                    fmt.date(kpi.baseline_date),
+                ),
+            )
+        )
     points = _current(measurements)
     return {
         "name": kpi.name,
@@ -317,7 +346,14 @@ async def _readiness(session: AsyncSession, ctx: Context) -> dict[str, Any] | No
     levers = []
     for lever in LEVERS:
         a, b = score(start, lever), score(end, lever)
-        levers.append({"label": w[lever], "start": a, "end": b, "delta": fmt.signed(b - a) if a is not None and b is not None else None})
+        levers.append(
+            {
+                "label": w[lever],
+                "start": a,
+                "end": b,
+                "delta": fmt.signed(b - a) if a is not None and b is not None else None,
+            }
+        )
     return {
         "levers": levers,
         "total_start": f"{start.total} / 25" if start else None,
@@ -335,10 +371,15 @@ def _deliverable_rows(ctx: Context, deliverables: list[Deliverable]) -> list[dic
         if d.signed_off_at is not None:
             who = names.get(d.signed_off_by_contact_id)
             signed = ", ".join(filter(None, (who, ctx.fmt.date(d.signed_off_at.astimezone(BERLIN).date()))))
-        rows.append({
-            "title": d.title, "kind": w[d.kind], "due": say(ctx.lang, "week", n=d.due_week),
-            "status": w[d.status], "signed_off": signed,
-        })
+        rows.append(
+            {
+                "title": d.title,
+                "kind": w[d.kind],
+                "due": say(ctx.lang, "week", n=d.due_week),
+                "status": w[d.status],
+                "signed_off": signed,
+            }
+        )
     return rows
 
 
@@ -356,7 +397,9 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
     elif returns.status == ReturnStatus.no_payback:
         note = say(lang, "no_payback")
     w = words(lang)
-    deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week)
+    deliverables = await select_all(
+        session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
+    )
     owners = {c.id: c.name for c in ctx.contacts}
     data = _common(ctx, DocumentKind.result_report, number, now.astimezone(BERLIN).date(), now)
     data["report"] = {
@@ -364,7 +407,9 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
             **figures,
             "fee": fmt.money(fee),
             "roi": fmt.percent(returns.first_year_roi_percent),
-            "payback": say(lang, "months", n=fmt.number(returns.payback_months)) if returns.payback_months is not None else None,
+            "payback": say(lang, "months", n=fmt.number(returns.payback_months))
+            if returns.payback_months is not None
+            else None,
             "note": note,
         },
         "pilots": [
@@ -405,7 +450,12 @@ def _in(moment: datetime | None, start: date, days: int) -> bool:
     return start <= day < start + timedelta(days=days)
 
 
-OPEN = {DeliverableStatus.planned, DeliverableStatus.in_progress, DeliverableStatus.in_review, DeliverableStatus.rejected}
+OPEN = {
+    DeliverableStatus.planned,
+    DeliverableStatus.in_progress,
+    DeliverableStatus.in_review,
+    DeliverableStatus.rejected,
+}
 
 
 def draft_status(
@@ -418,11 +468,13 @@ def draft_status(
     done += [say(lang, "done_deliverable", title=d.title) for d in deliverables if _in(d.delivered_at, monday, 7)]
     upcoming = [
         say(lang, "next_workshop", title=w.title, when=ctx.fmt.time_span(w.starts_at, w.ends_at))
-        for w in workshops if _in(w.starts_at, monday + timedelta(days=7), 7)
+        for w in workshops
+        if _in(w.starts_at, monday + timedelta(days=7), 7)
     ]
     upcoming += [
         say(lang, "next_deliverable", title=d.title, n=d.due_week)
-        for d in deliverables if d.status in OPEN and d.due_week in (week, week + 1)
+        for d in deliverables
+        if d.status in OPEN and d.due_week in (week, week + 1)
     ]
     return {
         "rag": "red" if len(overdue) > 1 else "amber" if overdue else "green",
@@ -433,7 +485,9 @@ def draft_status(
     }
 
 
-def _movement(ctx: Context, pilot: str, kpi: Any, measurements: list[Measurement], until: date) -> dict[str, Any] | None:
+def _movement(
+    ctx: Context, pilot: str, kpi: Any, measurements: list[Measurement], until: date
+) -> dict[str, Any] | None:
     points = [m for m in _current(measurements) if m.measured_on <= until]
     if len(points) < 2:
         return None
@@ -458,21 +512,30 @@ async def status_report(
     e, fmt, lang = ctx.engagement, ctx.fmt, ctx.lang
     monday = monday_of(iso_week)
     workshops = await select_all(session, Workshop, Workshop.engagement_id == e.id, order_by=Workshop.starts_at)
-    deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week)
+    deliverables = await select_all(
+        session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
+    )
     written = await select_all(
         session, StatusUpdate, StatusUpdate.engagement_id == e.id, StatusUpdate.iso_week == iso_week
     )
     evidence = await engagement_evidence(session, e.id)
     week = e.week_within(monday)
     status = (
-        {"rag": written[0].rag, "summary": written[0].summary, "done": lines(written[0].done),
-         "next": lines(written[0].next), "risks": lines(written[0].risks)}
-        if written else draft_status(ctx, monday, workshops, deliverables)
+        {
+            "rag": written[0].rag,
+            "summary": written[0].summary,
+            "done": lines(written[0].done),
+            "next": lines(written[0].next),
+            "risks": lines(written[0].risks),
+        }
+        if written
+        else draft_status(ctx, monday, workshops, deliverables)
     )
     w = words(lang)
     movements = [
         _movement(ctx, ev.pilot.title, kpi, ev.measurements.get(kpi.id, []), monday + timedelta(days=6))
-        for ev in evidence for kpi in ev.kpis
+        for ev in evidence
+        for kpi in ev.kpis
     ]
     data = _common(ctx, DocumentKind.status_report, number, monday, now, suffix=f"-{iso_week}")
     data["status"] = {
@@ -483,12 +546,19 @@ async def status_report(
         "rag_label": w[status["rag"]],
         "drafted": not written,
         "workshops": [
-            {"title": ws.title, "kind": w[ws.kind], "when": fmt.time_span(ws.starts_at, ws.ends_at), "location": ws.location or ""}
-            for ws in workshops if _in(ws.starts_at, monday, 14)
+            {
+                "title": ws.title,
+                "kind": w[ws.kind],
+                "when": fmt.time_span(ws.starts_at, ws.ends_at),
+                "location": ws.location or "",
+            }
+            for ws in workshops
+            if _in(ws.starts_at, monday, 14)
         ],
         "deliverables_due": [
             {"title": d.title, "kind": w[d.kind], "due": say(lang, "week", n=d.due_week), "status": w[d.status]}
-            for d in deliverables if d.status in OPEN and d.due_week <= week + 1
+            for d in deliverables
+            if d.status in OPEN and d.due_week <= week + 1
         ],
         "kpi_movements": [m for m in movements if m is not None],
     }
@@ -503,8 +573,15 @@ BUILDERS = {
 
 
 async def build(
-    session: AsyncSession, *, engagement_id: int, kind: DocumentKind, lang: str, number: int,
-    settings: Settings, iso_week: str | None = None, now: datetime | None = None,
+    session: AsyncSession,
+    *,
+    engagement_id: int,
+    kind: DocumentKind,
+    lang: str,
+    number: int,
+    settings: Settings,
+    iso_week: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     ctx = await load_context(session, engagement_id, lang, settings)
     now = now or datetime.now(UTC)
@@ -517,6 +594,8 @@ async def drafted_status(
 ) -> dict[str, Any]:
     """The status update the week's data suggests (see draft_status)."""
     ctx = await load_context(session, engagement_id, lang, settings)
-    workshops = await select_all(session, Workshop, Workshop.engagement_id == engagement_id, order_by=Workshop.starts_at)
+    workshops = await select_all(
+        session, Workshop, Workshop.engagement_id == engagement_id, order_by=Workshop.starts_at
+    )
     deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == engagement_id)
     return draft_status(ctx, monday_of(iso_week), workshops, deliverables)

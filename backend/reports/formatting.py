@@ -65,20 +65,27 @@ class Formatter:
         return None if value is None else f"{self.number(value)} h"
 
     def date(self, value: date | None) -> str | None:
-        return None if value is None else format_date(value, format="dd.MM.yyyy" if self.lang != "en" else "d MMM yyyy", locale=self.locale)
+        return (
+            None
+            if value is None
+            else format_date(value, format="dd.MM.yyyy" if self.lang != "en" else "d MMM yyyy", locale=self.locale)
+        )
 
     def day_month(self, value: date) -> str:
         return format_date(value, format="dd.MM." if self.lang != "en" else "d MMM", locale=self.locale)
 
     def datetime(self, value: datetime) -> str:
         local = value.astimezone(BERLIN)
-        return format_datetime(local, format="dd.MM.yyyy, HH:mm" if self.lang != "en" else "d MMM yyyy, HH:mm", locale=self.locale)
+        return format_datetime(
+            local, format="dd.MM.yyyy, HH:mm" if self.lang != "en" else "d MMM yyyy, HH:mm", locale=self.locale
+        )
 
     def time_span(self, start: datetime, end: datetime) -> str:
         """Tue, 03.11.2026, 09:00–13:00 in Berlin time."""
         s, e = start.astimezone(BERLIN), end.astimezone(BERLIN)
         weekday = format_date(s, format="EEE", locale=self.locale).rstrip(".")
-        return f"{weekday}, {self.date(s.date())}, {format_time(s, 'HH:mm', locale=self.locale)}–{format_time(e, 'HH:mm', locale=self.locale)}"
+        begins, ends = (format_time(t, "HH:mm", locale=self.locale) for t in (s, e))
+        return f"{weekday}, {self.date(s.date())}, {begins}–{ends}"
 
     def iso_week_range(self, monday: date) -> str:
         """KW 48 · 23.11.–29.11.2026 (CW 48 · 23 Nov – 29 Nov 2026)."""

@@ -13,9 +13,7 @@ from backend.reports.service import TRANSIENT, generate_document, mark_rendering
 async def render_document(ctx: dict[str, Any], document_id: int) -> str:
     try:
         await mark_rendering(ctx["session_maker"], document_id)
-        return await generate_document(
-            ctx["session_maker"], ctx["settings"], document_id, last_try=is_last_try(ctx)
-        )
+        return await generate_document(ctx["session_maker"], ctx["settings"], document_id, last_try=is_last_try(ctx))
     except TRANSIENT as exc:
         # arq retries only on Retry; the document stays "rendering" until a try succeeds.
         raise Retry(defer=backoff_seconds(ctx["job_try"])) from exc

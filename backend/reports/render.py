@@ -41,9 +41,7 @@ def _shared_fonts() -> typst.Fonts:
     global _fonts
     with _fonts_lock:
         if _fonts is None:
-            _fonts = typst.Fonts(
-                include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(FONTS)]
-            )
+            _fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(FONTS)])
         return _fonts
 
 
@@ -71,9 +69,7 @@ def template_path(template: str) -> Path:
 def render(template: str, data: dict[str, Any]) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, default=str)
     try:
-        pdf = _compiler().compile(
-            input=str(template_path(template)), format="pdf", sys_inputs={"data": payload}
-        )
+        pdf = _compiler().compile(input=str(template_path(template)), format="pdf", sys_inputs={"data": payload})
     except typst.TypstError as exc:
         raise RenderError(f"{exc.message}: {exc.diagnostic}".strip()) from exc
     assert isinstance(pdf, bytes)

@@ -45,9 +45,11 @@ async def request_document(session: AsyncSession, user: Any, engagement_id: int,
     # computed inside the INSERT, which on SQLite runs under the database's single write lock;
     # on PostgreSQL the engagement's row lock serialises the requests per engagement.
     await engagement_service.get(session, user, engagement_id, lock=True)
-    next_number = select(func.coalesce(func.max(Document.number), 0) + 1).where(
-        Document.engagement_id == engagement_id, Document.kind == request.kind
-    ).scalar_subquery()
+    next_number = (
+        select(func.coalesce(func.max(Document.number), 0) + 1)
+        .where(Document.engagement_id == engagement_id, Document.kind == request.kind)
+        .scalar_subquery()
+    )
     iso_week = request.iso_week or current_iso_week() if request.kind == DocumentKind.status_report else None
     document = Document(
         engagement_id=engagement_id,
@@ -62,7 +64,11 @@ async def request_document(session: AsyncSession, user: Any, engagement_id: int,
     await session.flush()
     await session.refresh(document)
     await record(
-        session, actor=user, action="create", entity_type="document", entity_id=document.id,
+        session,
+        actor=user,
+        action="create",
+        entity_type="document",
+        entity_id=document.id,
         after=snapshot(document),
     )
     return document
@@ -88,8 +94,14 @@ async def render_again(session: AsyncSession, user: Any, document_id: int) -> tu
     if document.status == DocumentStatus.ready:
         raise Conflict(f"Document {document_id} is already rendered; generate a new version to change it.")
     job_id = await plan(session, "render_document", document.id, job_id=document_job_id(document.id))
-    await record(session, actor=user, action="render_again", entity_type="document", entity_id=document.id,
-                 after={"status": document.status, "job_id": job_id})
+    await record(
+        session,
+        actor=user,
+        action="render_again",
+        entity_type="document",
+        entity_id=document.id,
+        after={"status": document.status, "job_id": job_id},
+    )
     return document, job_id
 
 
@@ -128,15 +140,28 @@ async def generate_document(
             if document.status == DocumentStatus.ready:
                 return document.status
             data = await document_data.build(
-                session, engagement_id=document.engagement_id, kind=document.kind,
-                lang=document.language, number=document.number, settings=settings,
+                session,
+                engagement_id=document.engagement_id,
+                kind=document.kind,
+                lang=document.language,
+                number=document.number,
+                settings=settings,
                 iso_week=document.iso_week,
             )
             pdf = await render_async(document.template, data)
-            stored = await compare_and_set(session, document, {
-                "content": pdf, "sha256": hashlib.sha256(pdf).hexdigest(), "data_snapshot": data,
-                "filename": filename_for(data), "status": DocumentStatus.ready, "error": None,
-            }, expect={"status": document.status})
+            stored = await compare_and_set(
+                session,
+                document,
+                {
+                    "content": pdf,
+                    "sha256": hashlib.sha256(pdf).hexdigest(),
+                    "data_snapshot": data,
+                    "filename": filename_for(data),
+                    "status": DocumentStatus.ready,
+                    "error": None,
+                },
+                expect={"status": document.status},
+            )
             if not stored:
                 # Another job rendered this version meanwhile; its PDF stands (versions are immutable).
                 return (await session.exec(select(Document.status).where(Document.id == document_id))).one()
@@ -150,12 +175,18 @@ async def generate_document(
         return await _record_failure(maker, document_id)
 
 
-async def _move(maker: async_sessionmaker[AsyncSession], document_id: int, to: DocumentStatus,
-                came_from: tuple[DocumentStatus, ...], error: str | None = None) -> bool:
+async def _move(
+    maker: async_sessionmaker[AsyncSession],
+    document_id: int,
+    to: DocumentStatus,
+    came_from: tuple[DocumentStatus, ...],
+    error: str | None = None,
+) -> bool:
     """Change a document's status only from one of the states it may come from, in the statement."""
     async with unit_of_work(maker) as session:
         moved = await session.exec(
-            update(Document).where(Document.id == document_id, Document.status.in_(came_from))  # type: ignore[attr-defined]
+            update(Document)
+            .where(Document.id == document_id, Document.status.in_(came_from))  # type: ignore[attr-defined]
             .values(status=to, error=error, updated_at=utcnow(), version=Document.version + 1)
         )
         return moved.rowcount == 1
@@ -165,8 +196,13 @@ async def _record_failure(maker: async_sessionmaker[AsyncSession], document_id: 
     log.exception("document %s failed", document_id)
     exc = sys.exc_info()[1]
     # Never over a version another job has finished.
-    failed = await _move(maker, document_id, DocumentStatus.failed, (DocumentStatus.queued, DocumentStatus.rendering),
-                         f"{type(exc).__name__}: {exc}"[:4000])
+    failed = await _move(
+        maker,
+        document_id,
+        DocumentStatus.failed,
+        (DocumentStatus.queued, DocumentStatus.rendering),
+        f"{type(exc).__name__}: {exc}"[:4000],
+    )
     return DocumentStatus.failed if failed else DocumentStatus.ready
 
 

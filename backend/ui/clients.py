@@ -41,12 +41,15 @@ class ClientPages(Controller):
     async def index(self, db_session: DbSession, request: Request[Any, Any, Any], q: OptionalQuery = None) -> Template:
         return await self._index(db_session, request, q or "", Failure())
 
-    async def _index(self, db_session: AsyncSession, request: Request[Any, Any, Any], q: str,
-                     failure: Failure) -> Template:
+    async def _index(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], q: str, failure: Failure
+    ) -> Template:
         stmt = select(Client).where(Client.archived_at.is_(None)).order_by(Client.name).limit(200)
         if q:
             pattern = f"%{q.strip()}%"
-            stmt = stmt.where(or_(Client.name.ilike(pattern), Client.city.ilike(pattern), Client.industry.ilike(pattern)))
+            stmt = stmt.where(
+                or_(Client.name.ilike(pattern), Client.city.ilike(pattern), Client.industry.ilike(pattern))
+            )
         rows = (await db_session.exec(stmt)).all()
         context = page_context(request, nav="clients", clients=rows, q=q, failed=failure)
         template = "clients/rows.html" if request.headers.get("hx-request") else "clients/index.html"
@@ -67,27 +70,40 @@ class ClientPages(Controller):
     async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
         return await self._show(db_session, request, row_id, Failure())
 
-    async def _show(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                    failure: Failure) -> Template:
+    async def _show(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure
+    ) -> Template:
         from backend.engagements.models import Engagement
 
         # Loaded after a failed write's rollback, so the page shows what is stored.
         client = await client_service.get(db_session, request.user, row_id)
         people = await select_all(db_session, Contact, Contact.client_id == client.id, order_by=[Contact.name])
-        engagements = await select_all(db_session, Engagement, Engagement.client_id == client.id,
-                                       order_by=[Engagement.start_date.desc()])
-        readiness = await select_all(db_session, ReadinessAssessment, ReadinessAssessment.client_id == client.id,
-                                     order_by=[ReadinessAssessment.assessed_on])
+        engagements = await select_all(
+            db_session, Engagement, Engagement.client_id == client.id, order_by=[Engagement.start_date.desc()]
+        )
+        readiness = await select_all(
+            db_session,
+            ReadinessAssessment,
+            ReadinessAssessment.client_id == client.id,
+            order_by=[ReadinessAssessment.assessed_on],
+        )
         context = page_context(
-            request, nav="clients", client=client, client_form=client.model_dump(), contacts=people,
-            engagements=engagements, failed=failure,
-            assessments=[AssessmentRead.model_validate(a) for a in readiness], levers=LEVERS,
+            request,
+            nav="clients",
+            client=client,
+            client_form=client.model_dump(),
+            contacts=people,
+            engagements=engagements,
+            failed=failure,
+            assessments=[AssessmentRead.model_validate(a) for a in readiness],
+            levers=LEVERS,
             engagement_choices=[(e.id, e.title) for e in engagements],
         )
         return Template("clients/show.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
 
-    async def _back(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                    failure: Failure | None) -> Any:
+    async def _back(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
+    ) -> Any:
         if failure:
             return await self._show(db_session, request, row_id, failure)
         return await done(db_session, f"/clients/{row_id}")
@@ -102,17 +118,23 @@ class ClientPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
 
     @post("/{row_id:int}/contacts")
-    async def add_contact(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def add_contact(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         await client_service.get(db_session, request.user, row_id)
         form = {**data, **{box: box in data for box in ("is_ai_owner", "receives_digest", "portal_access")}}
 
         async def action() -> None:
             await contact_service.create(db_session, request.user, parse(ContactCreate, form, client_id=row_id))
 
-        return await self._back(db_session, request, row_id, await attempt(db_session, request, "contact", data, action))
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, "contact", data, action)
+        )
 
     @post("/{row_id:int}/assessments")
-    async def add_assessment(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def add_assessment(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         await client_service.get(db_session, request.user, row_id)
 
         async def action() -> None:

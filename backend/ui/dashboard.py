@@ -38,16 +38,19 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     board = Dashboard(iso_week=week)
     active = (
         await session.exec(
-            select(Engagement, Client.name).join(Client, Client.id == Engagement.client_id)
-            .where(Engagement.status == EngagementStatus.active).order_by(Engagement.start_date)
+            select(Engagement, Client.name)
+            .join(Client, Client.id == Engagement.client_id)
+            .where(Engagement.status == EngagementStatus.active)
+            .order_by(Engagement.start_date)
         )
     ).all()
     by_id = {e.id: e for e, _ in active}
     rags = dict(
         (
             await session.exec(
-                select(StatusUpdate.engagement_id, StatusUpdate.rag)
-                .where(StatusUpdate.engagement_id.in_(list(by_id)), StatusUpdate.iso_week == week)
+                select(StatusUpdate.engagement_id, StatusUpdate.rag).where(
+                    StatusUpdate.engagement_id.in_(list(by_id)), StatusUpdate.iso_week == week
+                )
             )
         ).all()
     )
@@ -59,7 +62,8 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     board.workshops = list(
         (
             await session.exec(
-                select(Workshop, Engagement).join(Engagement, Engagement.id == Workshop.engagement_id)
+                select(Workshop, Engagement)
+                .join(Engagement, Engagement.id == Workshop.engagement_id)
                 .where(Workshop.starts_at >= start, Workshop.starts_at < start + timedelta(days=7))
                 .order_by(Workshop.starts_at)
             )
@@ -67,7 +71,8 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     )
     open_items = (
         await session.exec(
-            select(Deliverable).where(Deliverable.engagement_id.in_(list(by_id)), Deliverable.status.in_(list(OPEN)))
+            select(Deliverable)
+            .where(Deliverable.engagement_id.in_(list(by_id)), Deliverable.status.in_(list(OPEN)))
             .order_by(Deliverable.due_week)
         )
     ).all()
@@ -80,7 +85,9 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     )
     board.pilot_stages = Counter(dict(stages.all()))
     sent = await session.exec(
-        select(DigestDelivery.status, func.count()).where(DigestDelivery.iso_week == week).group_by(DigestDelivery.status)
+        select(DigestDelivery.status, func.count())
+        .where(DigestDelivery.iso_week == week)
+        .group_by(DigestDelivery.status)
     )
     board.digests = Counter(dict(sent.all()))
     return board

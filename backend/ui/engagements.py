@@ -77,13 +77,34 @@ pilot_service = CrudService(pilots)
 
 # Badge colour of every state shown on these pages (app.css: green, amber, red, accent).
 TONE = {
-    "draft": "", "proposed": "accent", "active": "green", "completed": "accent", "cancelled": "red",
-    "planned": "", "in_progress": "accent", "in_review": "amber", "delivered": "accent",
-    "accepted": "green", "rejected": "red",
-    "idea": "", "prototype": "accent", "pilot": "amber", "production": "green", "stopped": "red",
-    "queued": "amber", "rendering": "amber", "ready": "green", "failed": "red",
-    "awaiting_approval": "amber", "pending": "amber", "sending": "amber", "sent": "green", "bounced": "red",
-    "green": "green", "amber": "amber", "red": "red",
+    "draft": "",
+    "proposed": "accent",
+    "active": "green",
+    "completed": "accent",
+    "cancelled": "red",
+    "planned": "",
+    "in_progress": "accent",
+    "in_review": "amber",
+    "delivered": "accent",
+    "accepted": "green",
+    "rejected": "red",
+    "idea": "",
+    "prototype": "accent",
+    "pilot": "amber",
+    "production": "green",
+    "stopped": "red",
+    "queued": "amber",
+    "rendering": "amber",
+    "ready": "green",
+    "failed": "red",
+    "awaiting_approval": "amber",
+    "pending": "amber",
+    "sending": "amber",
+    "sent": "green",
+    "bounced": "red",
+    "green": "green",
+    "amber": "amber",
+    "red": "red",
 }
 # The one forward move a deliverable's button offers.
 DELIVERABLE_NEXT = {
@@ -93,8 +114,15 @@ DELIVERABLE_NEXT = {
     DeliverableStatus.delivered: DeliverableStatus.accepted,
     DeliverableStatus.rejected: DeliverableStatus.in_progress,
 }
-NOTICES = ("digest_queued", "digest_inactive", "document_sent", "document_render_queued", "document_not_sendable", "share_link_created",
-           "share_link_revoked")
+NOTICES = (
+    "digest_queued",
+    "digest_inactive",
+    "document_sent",
+    "document_render_queued",
+    "document_not_sendable",
+    "share_link_created",
+    "share_link_revoked",
+)
 STATUS_TEXTS = ("summary", "done", "next", "risks")
 BUSY = (DocumentStatus.queued, DocumentStatus.rendering)
 STUCK_AFTER = timedelta(minutes=2)
@@ -103,8 +131,19 @@ STUCK_AFTER = timedelta(minutes=2)
 # --- form helpers (also used by backend/ui/pilots.py) ---------------------------------------
 
 # The fields of the edit forms, as the PATCH schemas name them.
-ENGAGEMENT_EDIT = ("title", "goals", "situation", "recommendations", "terms", "start_date", "duration_weeks",
-                   "pricing_model", "fixed_fee", "day_rate", "days")
+ENGAGEMENT_EDIT = (
+    "title",
+    "goals",
+    "situation",
+    "recommendations",
+    "terms",
+    "start_date",
+    "duration_weeks",
+    "pricing_model",
+    "fixed_fee",
+    "day_rate",
+    "days",
+)
 WORKSHOP_EDIT = ("kind", "title", "starts_at", "ends_at", "location", "agenda", "outcomes", "feedback_score")
 DELIVERABLE_EDIT = ("title", "kind", "due_week", "description")
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -116,8 +155,16 @@ def edit_values(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     return {name: None if data[name] in ("", None) else data[name] for name in names if name in data}
 
 
-async def save_edit(service: CrudService, schema: Any, db_session: AsyncSession, request: Request[Any, Any, Any],
-                    row_id: int, data: dict[str, Any], values: dict[str, Any], whole: str | None = None) -> Any:
+async def save_edit(
+    service: CrudService,
+    schema: Any,
+    db_session: AsyncSession,
+    request: Request[Any, Any, Any],
+    row_id: int,
+    data: dict[str, Any],
+    values: dict[str, Any],
+    whole: str | None = None,
+) -> Any:
     """PATCH one row from an edit form (hidden `version`); the merged row is validated by the
     create schema, whose cross-field refusal is shown next to `whole` (else above the form)."""
     version = int_or_none(data.get("version"))
@@ -161,8 +208,13 @@ class Week:
         return self.monday + timedelta(days=6)
 
 
-def timeline(engagement: Engagement, today: date, workshops: Iterable[Workshop],
-             deliverables: Iterable[Deliverable], pilots: Iterable[Pilot]) -> list[Week]:
+def timeline(
+    engagement: Engagement,
+    today: date,
+    workshops: Iterable[Workshop],
+    deliverables: Iterable[Deliverable],
+    pilots: Iterable[Pilot],
+) -> list[Week]:
     """Weeks 1..duration with what happens in each; workshops by their Berlin start date."""
     weeks = [
         Week(n, engagement.start_date + timedelta(weeks=n - 1), engagement.week_number(today) == n)
@@ -211,20 +263,36 @@ class EngagementPages(Controller):
     guards = [role_guard(STAFF)]
 
     @get("/")
-    async def index(self, db_session: DbSession, request: Request[Any, Any, Any], status: OptionalQuery = None,
-                    client_id: OptionalQuery = None) -> Template:
+    async def index(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        status: OptionalQuery = None,
+        client_id: OptionalQuery = None,
+    ) -> Template:
         return await self._index(db_session, request, status, Failure("new", {"client_id": client_id or ""}))
 
-    async def _index(self, db_session: AsyncSession, request: Request[Any, Any, Any], status: str | None,
-                     failure: Failure) -> Template:
+    async def _index(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], status: str | None, failure: Failure
+    ) -> Template:
         stmt = select(Engagement, Client.name).join(Client, Client.id == Engagement.client_id)
         if status in EngagementStatus.__members__:
             stmt = stmt.where(Engagement.status == status)
         rows = (await db_session.exec(stmt.order_by(Engagement.start_date.desc()).limit(300))).all()
-        clients = await select_all(db_session, Client, Client.archived_at.is_(None), order_by=[Client.name], limit=ROW_LIMIT)
+        clients = await select_all(
+            db_session, Client, Client.archived_at.is_(None), order_by=[Client.name], limit=ROW_LIMIT
+        )
         client_choices = [(c.id, c.name) for c in clients]
-        ctx = context(request, nav="engagements", rows=rows, status=status or "", client_choices=client_choices,
-                      failed=failure, statuses=list(EngagementStatus), pricing=list(PricingModel))
+        ctx = context(
+            request,
+            nav="engagements",
+            rows=rows,
+            status=status or "",
+            client_choices=client_choices,
+            failed=failure,
+            statuses=list(EngagementStatus),
+            pricing=list(PricingModel),
+        )
         return Template("engagements/index.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
     @post("/")
@@ -233,76 +301,124 @@ class EngagementPages(Controller):
 
         async def action() -> None:
             values = decimals(data, "fixed_fee", "day_rate", "days")
-            created.append(await engagement_service.create(
-                db_session, request.user, parse(EngagementCreate, values, lead_consultant_id=request.user.id)))
+            created.append(
+                await engagement_service.create(
+                    db_session, request.user, parse(EngagementCreate, values, lead_consultant_id=request.user.id)
+                )
+            )
 
         if failure := await attempt(db_session, request, "new", data, action):
             return await self._index(db_session, request, None, failure)
         return await done(db_session, f"/engagements/{created[0].id}")
 
     @get("/{row_id:int}")
-    async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                   notice: OptionalQuery = None) -> Template:
+    async def show(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, notice: OptionalQuery = None
+    ) -> Template:
         return await self._show(db_session, request, row_id, Failure(), notice if notice in NOTICES else None)
 
-    async def _show(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                    failure: Failure, notice: str | None = None) -> Template:
+    async def _show(
+        self,
+        db_session: AsyncSession,
+        request: Request[Any, Any, Any],
+        row_id: int,
+        failure: Failure,
+        notice: str | None = None,
+    ) -> Template:
         engagement = await engagement_service.get(db_session, request.user, row_id)
         client = await db_session.get(Client, engagement.client_id)
         week = current_week()
         today = datetime.now(UTC).astimezone(BERLIN).date()
-        held = await select_all(db_session, Workshop, Workshop.engagement_id == row_id, order_by=[Workshop.starts_at], limit=ROW_LIMIT)
-        items = await select_all(db_session, Deliverable, Deliverable.engagement_id == row_id,
-                            order_by=[Deliverable.due_week, Deliverable.id], limit=ROW_LIMIT)
-        trials = await select_all(db_session, Pilot, Pilot.engagement_id == row_id, order_by=[Pilot.id], limit=ROW_LIMIT)
-        update = (await db_session.exec(select(StatusUpdate).where(
-            StatusUpdate.engagement_id == row_id, StatusUpdate.iso_week == week))).first()
-        deliveries = await select_all(db_session, DigestDelivery, DigestDelivery.engagement_id == row_id,
-                                 order_by=[DigestDelivery.id.desc()], limit=30)
+        held = await select_all(
+            db_session, Workshop, Workshop.engagement_id == row_id, order_by=[Workshop.starts_at], limit=ROW_LIMIT
+        )
+        items = await select_all(
+            db_session,
+            Deliverable,
+            Deliverable.engagement_id == row_id,
+            order_by=[Deliverable.due_week, Deliverable.id],
+            limit=ROW_LIMIT,
+        )
+        trials = await select_all(
+            db_session, Pilot, Pilot.engagement_id == row_id, order_by=[Pilot.id], limit=ROW_LIMIT
+        )
+        update = (
+            await db_session.exec(
+                select(StatusUpdate).where(StatusUpdate.engagement_id == row_id, StatusUpdate.iso_week == week)
+            )
+        ).first()
+        deliveries = await select_all(
+            db_session,
+            DigestDelivery,
+            DigestDelivery.engagement_id == row_id,
+            order_by=[DigestDelivery.id.desc()],
+            limit=30,
+        )
         ctx = context(
-            request, nav="engagements", engagement=engagement, read=EngagementRead.model_validate(engagement),
-            client=client, goals=lines(engagement.goals), week=engagement.week_within(today),
+            request,
+            nav="engagements",
+            engagement=engagement,
+            read=EngagementRead.model_validate(engagement),
+            client=client,
+            goals=lines(engagement.goals),
+            week=engagement.week_within(today),
             next_states=sorted(ENGAGEMENT_FLOW.moves[engagement.status], key=list(EngagementStatus).index),
-            needs_reason=ENGAGEMENT_FLOW.needs_reason, timeline=timeline(engagement, today, held, items, trials),
-            workshops=held, deliverables=items, pilots=trials, deliverable_next=DELIVERABLE_NEXT,
-            iso_week=week, update=update, status_default=_status_form(update, week),
-            deliveries=deliveries, failed=failure, notice=notice, acceptance=await acceptance_of(db_session, row_id),
-            workshop_kinds=list(WorkshopKind), process_areas=list(ProcessArea), pricing=list(PricingModel),
-            deliverable_kinds=list(DeliverableKind), rags=list(Rag), document_kinds=list(DocumentKind),
+            needs_reason=ENGAGEMENT_FLOW.needs_reason,
+            timeline=timeline(engagement, today, held, items, trials),
+            workshops=held,
+            deliverables=items,
+            pilots=trials,
+            deliverable_next=DELIVERABLE_NEXT,
+            iso_week=week,
+            update=update,
+            status_default=_status_form(update, week),
+            deliveries=deliveries,
+            failed=failure,
+            notice=notice,
+            acceptance=await acceptance_of(db_session, row_id),
+            workshop_kinds=list(WorkshopKind),
+            process_areas=list(ProcessArea),
+            pricing=list(PricingModel),
+            deliverable_kinds=list(DeliverableKind),
+            rags=list(Rag),
+            document_kinds=list(DocumentKind),
             engagement_form=edit_defaults(engagement, (*ENGAGEMENT_EDIT, "review_before_send")),
             workshop_forms={w.id: edit_defaults(w, WORKSHOP_EDIT) for w in held},
             deliverable_forms={d.id: edit_defaults(d, DELIVERABLE_EDIT) for d in items},
         )
         return Template("engagements/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
-    async def _back(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                    failure: Failure | None) -> Any:
+    async def _back(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
+    ) -> Any:
         if failure:
             return await self._show(db_session, request, row_id, failure)
         return await done(db_session, f"/engagements/{row_id}")
 
     @post("/{row_id:int}/transition")
-    async def transition(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                         data: Form) -> Any:
+    async def transition(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         action = move(engagement_service, db_session, request, row_id, data)
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "status", data, action))
 
     @post("/{row_id:int}/edit")
-    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                   data: Form) -> Any:
+    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
         values = edit_values(decimals(data, "fixed_fee", "day_rate", "days"), ENGAGEMENT_EDIT)
         values["review_before_send"] = data.get("review_before_send") in ("1", "on", "true")
 
         async def action() -> None:
-            await save_edit(engagement_service, engagements.update, db_session, request, row_id, data, values,
-                            whole="pricing_model")
+            await save_edit(
+                engagement_service, engagements.update, db_session, request, row_id, data, values, whole="pricing_model"
+            )
 
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
 
     @post("/{row_id:int}/workshops/{workshop_id:int}")
-    async def edit_workshop(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                            workshop_id: RowId, data: Form) -> Any:
+    async def edit_workshop(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, workshop_id: RowId, data: Form
+    ) -> Any:
         await workshop_service.get(db_session, request.user, workshop_id, within={"engagement_id": row_id})
         values = edit_values(decimals(data, "feedback_score"), WORKSHOP_EDIT)
         for name in ("starts_at", "ends_at"):
@@ -310,27 +426,40 @@ class EngagementPages(Controller):
                 values[name] = berlin_datetime(values[name])
 
         async def action() -> None:
-            await save_edit(workshop_service, workshop_service.r.update, db_session, request, workshop_id, data, values,
-                            whole="ends_at")
+            await save_edit(
+                workshop_service,
+                workshop_service.r.update,
+                db_session,
+                request,
+                workshop_id,
+                data,
+                values,
+                whole="ends_at",
+            )
 
         failure = await attempt(db_session, request, f"workshop-{workshop_id}", data, action)
         return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/workshops")
-    async def add_workshop(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                           data: Form) -> Any:
+    async def add_workshop(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
-        values = {**data, "starts_at": berlin_datetime(data.get("starts_at")),
-                  "ends_at": berlin_datetime(data.get("ends_at"))}
+        values = {
+            **data,
+            "starts_at": berlin_datetime(data.get("starts_at")),
+            "ends_at": berlin_datetime(data.get("ends_at")),
+        }
 
         async def action() -> None:
             await workshop_service.create(db_session, request.user, parse(WorkshopCreate, values, engagement_id=row_id))
 
-        return await self._back(db_session, request, row_id, await attempt(db_session, request, "workshop", data, action))
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, "workshop", data, action)
+        )
 
     @post("/{row_id:int}/pilots")
-    async def add_pilot(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                        data: Form) -> Any:
+    async def add_pilot(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
 
         async def action() -> None:
@@ -339,45 +468,54 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "pilot", data, action))
 
     @post("/{row_id:int}/deliverables")
-    async def add_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                              data: Form) -> Any:
+    async def add_deliverable(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
 
         async def action() -> None:
             await deliverable_service.create(
-                db_session, request.user, parse(DeliverableCreate, data, engagement_id=row_id))
+                db_session, request.user, parse(DeliverableCreate, data, engagement_id=row_id)
+            )
 
-        return await self._back(db_session, request, row_id,
-                                await attempt(db_session, request, "deliverable", data, action))
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, "deliverable", data, action)
+        )
 
-    async def _own_deliverable(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                               item_id: int) -> Deliverable:
+    async def _own_deliverable(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, item_id: int
+    ) -> Deliverable:
         item = await deliverable_service.get(db_session, request.user, item_id, within={"engagement_id": row_id})
         return item
 
     @post("/{row_id:int}/deliverables/{item_id:int}")
-    async def edit_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                               item_id: RowId, data: Form) -> Any:
+    async def edit_deliverable(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, item_id: RowId, data: Form
+    ) -> Any:
         await self._own_deliverable(db_session, request, row_id, item_id)
         values = edit_values(data, DELIVERABLE_EDIT)
 
         async def action() -> None:
-            await save_edit(deliverable_service, deliverable_service.r.update, db_session, request, item_id, data, values)
+            await save_edit(
+                deliverable_service, deliverable_service.r.update, db_session, request, item_id, data, values
+            )
 
         failure = await attempt(db_session, request, f"deliverable-edit-{item_id}", data, action)
         return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/deliverables/{item_id:int}/transition")
-    async def move_deliverable(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                               item_id: RowId, data: Form) -> Any:
+    async def move_deliverable(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, item_id: RowId, data: Form
+    ) -> Any:
         await self._own_deliverable(db_session, request, row_id, item_id)
         action = move(deliverable_service, db_session, request, item_id, data)
         failure = await attempt(db_session, request, f"deliverable-{item_id}", data, action)
         return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/status")
-    async def save_status(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                          data: Form) -> Any:
+    async def save_status(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
         texts = {"rag": data.get("rag", ""), **{k: str(data.get(k, "")) for k in STATUS_TEXTS}}
         update_id = int_or_none(data.get("id"))
@@ -394,14 +532,16 @@ class EngagementPages(Controller):
 
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
 
-    async def _own_update(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                          update_id: int) -> StatusUpdate:
+    async def _own_update(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, update_id: int
+    ) -> StatusUpdate:
         update = await status_update_service.get(db_session, request.user, update_id, within={"engagement_id": row_id})
         return update
 
     @post("/{row_id:int}/status/approve")
-    async def approve_status(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                             data: Form) -> Any:
+    async def approve_status(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         update_id = int_or_none(data.get("id")) or 0
         await self._own_update(db_session, request, row_id, update_id)
 
@@ -414,17 +554,21 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
 
     @post("/{row_id:int}/status/preview")
-    async def preview_status(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                             data: Form) -> Template:
+    async def preview_status(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Template:
         await engagement_service.get(db_session, request.user, row_id)
         rag = data.get("rag") if data.get("rag") in Rag.__members__ else None
-        ctx = context(request, rag=rag, summary=str(data.get("summary", "")).strip(),
-                      **{k: lines(str(data.get(k, ""))) for k in ("done", "next", "risks")})
+        ctx = context(
+            request,
+            rag=rag,
+            summary=str(data.get("summary", "")).strip(),
+            **{k: lines(str(data.get(k, ""))) for k in ("done", "next", "risks")},
+        )
         return Template("engagements/_status_preview.html", context=ctx)
 
     @post("/{row_id:int}/documents")
-    async def generate(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                       data: Form) -> Any:
+    async def generate(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
         async def action() -> None:
             body = parse(DocumentRequest, {"kind": data.get("kind"), "language": data.get("language")})
             await order_document(db_session, request.user, row_id, body)
@@ -441,11 +585,21 @@ class EngagementPages(Controller):
         settings = request.app.state.settings
         # A version queued or rendering for this long has lost its job (or its worker): offer to render again.
         stuck_before = utcnow() - STUCK_AFTER
-        stuck = {d.id for d in versions if d.status == DocumentStatus.failed
-                 or (d.status in BUSY and d.updated_at < stuck_before)}
-        ctx = context(request, engagement_id=row_id, documents=versions, busy=any(d.status in BUSY for d in versions),
-                      stuck=stuck,
-                      links=links, link_url=lambda link: settings.link(share_path(settings, link)), berlin=BERLIN)
+        stuck = {
+            d.id
+            for d in versions
+            if d.status == DocumentStatus.failed or (d.status in BUSY and d.updated_at < stuck_before)
+        }
+        ctx = context(
+            request,
+            engagement_id=row_id,
+            documents=versions,
+            busy=any(d.status in BUSY for d in versions),
+            stuck=stuck,
+            links=links,
+            link_url=lambda link: settings.link(share_path(settings, link)),
+            berlin=BERLIN,
+        )
         return Template("engagements/_documents.html", context=ctx)
 
     @post("/{row_id:int}/digest")
@@ -460,5 +614,10 @@ class EngagementPages(Controller):
 def _status_form(update: StatusUpdate | None, week: str) -> dict[str, Any]:
     if update is None:
         return {"iso_week": week, "rag": Rag.green}
-    return {"id": update.id, "version": update.version, "iso_week": update.iso_week, "rag": update.rag,
-            **{k: getattr(update, k) for k in STATUS_TEXTS}}
+    return {
+        "id": update.id,
+        "version": update.version,
+        "iso_week": update.iso_week,
+        "rag": update.rag,
+        **{k: getattr(update, k) for k in STATUS_TEXTS},
+    }

@@ -56,9 +56,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
 
 def from_domain(exc: DomainError) -> FormErrors:
     """A service's refusal (422 with paths, 409) as form errors."""
-    fields = {
-        e["path"].removeprefix("body."): e["message"] for e in (exc.errors or []) if e.get("path")
-    }
+    fields = {e["path"].removeprefix("body."): e["message"] for e in (exc.errors or []) if e.get("path")}
     return FormErrors(fields, None if fields else exc.detail)
 
 
@@ -112,7 +110,10 @@ class Failure:
 
 
 async def attempt(
-    db_session: AsyncSession, request: Request[Any, Any, Any], section: str, data: dict[str, Any],
+    db_session: AsyncSession,
+    request: Request[Any, Any, Any],
+    section: str,
+    data: dict[str, Any],
     action: Callable[[], Awaitable[Any]],
 ) -> Failure | None:
     """Run one write; a refusal becomes a Failure the page shows next to the section's fields."""
@@ -152,8 +153,9 @@ async def done(db_session: AsyncSession, url: str, **kwargs: Any) -> Redirect:
     return Redirect(url, status_code=303, **kwargs)
 
 
-def move(service: CrudService, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-         data: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+def move(
+    service: CrudService, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, data: dict[str, Any]
+) -> Callable[[], Awaitable[Any]]:
     """The action of a state-change button form (hidden `to` and `version`, maybe `reason`)."""
     return lambda: service.transition(db_session, request.user, row_id, parse(Transition, data))
 

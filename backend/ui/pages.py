@@ -31,9 +31,7 @@ class PageController(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(
-        self, request: Request[Any, Any, Any], next: OptionalQuery = None
-    ) -> Template:
+    async def login_form(self, request: Request[Any, Any, Any], next: OptionalQuery = None) -> Template:
         return Template("login.html", context=page_context(request, next=safe_next(next), email="", error=None))
 
     @post("/login", status_code=303)
@@ -42,8 +40,12 @@ class PageController(Controller):
         context = page_context(request, next=safe_next(data.get("next")), email=email, error=None)
         try:
             user = await password_sign_in(
-                db_session, request.app.state.queue, request.app.state.settings, email=email,
-                password=str(data.get("password", ""))[:256], ip=client_ip(request),
+                db_session,
+                request.app.state.queue,
+                request.app.state.settings,
+                email=email,
+                password=str(data.get("password", ""))[:256],
+                ip=client_ip(request),
                 device=request.cookies.get(DEVICE_COOKIE),
             )
         except Unauthorized:
@@ -62,7 +64,9 @@ class PageController(Controller):
 
     @get("/lang/{lang:str}", exclude_from_auth=True)
     async def switch_language(self, request: Request[Any, Any, Any], lang: Annotated[str, PathParameter()]) -> Redirect:
-        response = Redirect(safe_next(request.headers.get("referer", "/").split(str(request.base_url).rstrip("/"), 1)[-1]))
+        response = Redirect(
+            safe_next(request.headers.get("referer", "/").split(str(request.base_url).rstrip("/"), 1)[-1])
+        )
         if lang in UI:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
         return response

@@ -40,8 +40,19 @@ pilot_service = CrudService(pilots)
 kpi_service = CrudService(kpis)
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
 PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week")
-KPI_EDIT = ("name", "unit", "direction", "baseline_value", "baseline_method", "baseline_sample_size", "baseline_date",
-            "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
+KPI_EDIT = (
+    "name",
+    "unit",
+    "direction",
+    "baseline_value",
+    "baseline_method",
+    "baseline_sample_size",
+    "baseline_date",
+    "target_value",
+    "monthly_volume",
+    "hourly_cost",
+    "run_cost_monthly",
+)
 
 
 # --- chart geometry ----------------------------------------------------------------------------
@@ -91,8 +102,14 @@ def value_range(values: Sequence[float]) -> tuple[float, float, float]:
     return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
 
 
-def kpi_chart(measured: Sequence[Measurement], kpi: Kpi, fmt: Formatter, words: dict[str, str],
-              width: int = 600, height: int = 220) -> Chart | None:
+def kpi_chart(
+    measured: Sequence[Measurement],
+    kpi: Kpi,
+    fmt: Formatter,
+    words: dict[str, str],
+    width: int = 600,
+    height: int = 220,
+) -> Chart | None:
     """Measurements over time (superseded ones left out) with dashed baseline and target lines."""
     live = sorted((m for m in measured if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))
     lines = {k: v for k, v in (("baseline", kpi.baseline_value), ("target", kpi.target_value)) if v is not None}
@@ -114,12 +131,26 @@ def kpi_chart(measured: Sequence[Measurement], kpi: Kpi, fmt: Formatter, words: 
             return (left + right) / 2
         return left + inset + (day - first).days / days * (right - left - 2 * inset)
 
-    points = [(x_of(m.measured_on), y_of(m.value),
-               f"{fmt.date(m.measured_on)}: {fmt.quantity(m.value, kpi.unit)}") for m in live]
-    ticks = [(y_of(lo + i * step), fmt.number(Decimal(str(round(lo + i * step, 6))), trim=True) or "")
-             for i in range(round((hi - lo) / step) + 1)]
-    return Chart(width, height, left, right, top, bottom, points, ticks, _x_labels(live, x_of, fmt),
-                 _guides(lines, y_of, kpi.unit, fmt, words))
+    points = [
+        (x_of(m.measured_on), y_of(m.value), f"{fmt.date(m.measured_on)}: {fmt.quantity(m.value, kpi.unit)}")
+        for m in live
+    ]
+    ticks = [
+        (y_of(lo + i * step), fmt.number(Decimal(str(round(lo + i * step, 6))), trim=True) or "")
+        for i in range(round((hi - lo) / step) + 1)
+    ]
+    return Chart(
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
+        points,
+        ticks,
+        _x_labels(live, x_of, fmt),
+        _guides(lines, y_of, kpi.unit, fmt, words),
+    )
 
 
 def _x_labels(live: Sequence[Measurement], x_of: Any, fmt: Formatter, gap: float = 44) -> list[tuple[float, str]]:
@@ -145,8 +176,10 @@ def _guides(lines: dict[str, Decimal], y_of: Any, unit: str, fmt: Formatter, wor
         upper, lower = sorted(ys, key=ys.__getitem__)
         middle = (ys[upper] + ys[lower]) / 2 + 4
         label_ys = {upper: middle - 7, lower: middle + 7}
-    return [Guide(ys[kind], f"{words[kind]} {fmt.quantity(value, unit)}", kind, label_ys[kind])
-            for kind, value in lines.items()]
+    return [
+        Guide(ys[kind], f"{words[kind]} {fmt.quantity(value, unit)}", kind, label_ys[kind])
+        for kind, value in lines.items()
+    ]
 
 
 # --- controller --------------------------------------------------------------------------------
@@ -161,8 +194,9 @@ class PilotPages(Controller):
     async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
         return await self._show(db_session, request, row_id, Failure())
 
-    async def _show(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                    failure: Failure) -> Template:
+    async def _show(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure
+    ) -> Template:
         pilot = await pilot_service.get(db_session, request.user, row_id)
         engagement = await db_session.get(Engagement, pilot.engagement_id)
         results = await pilot_results(db_session, request.user, row_id)
@@ -171,12 +205,24 @@ class PilotPages(Controller):
         stmt = select(Measurement).where(Measurement.kpi_id.in_([k.id for k in rows]))
         for m in (await db_session.exec(stmt.order_by(Measurement.measured_on, Measurement.id))).all():
             measured[m.kpi_id].append(m)
-        ctx = context(request, nav="engagements", pilot=pilot, engagement=engagement, results=results,
-                      kpis=rows, measured=measured, failed=failure, needs_reason=PILOT_FLOW.needs_reason,
-                      next_states=sorted(PILOT_FLOW.moves[pilot.stage], key=list(PilotStage).index), units=list(KpiUnit),
-                      directions=list(Direction), today=date.today().isoformat(),
-                      process_areas=list(ProcessArea), pilot_form=edit_defaults(pilot, PILOT_EDIT),
-                      kpi_forms={k.id: edit_defaults(k, KPI_EDIT) for k in rows})
+        ctx = context(
+            request,
+            nav="engagements",
+            pilot=pilot,
+            engagement=engagement,
+            results=results,
+            kpis=rows,
+            measured=measured,
+            failed=failure,
+            needs_reason=PILOT_FLOW.needs_reason,
+            next_states=sorted(PILOT_FLOW.moves[pilot.stage], key=list(PilotStage).index),
+            units=list(KpiUnit),
+            directions=list(Direction),
+            today=date.today().isoformat(),
+            process_areas=list(ProcessArea),
+            pilot_form=edit_defaults(pilot, PILOT_EDIT),
+            kpi_forms={k.id: edit_defaults(k, KPI_EDIT) for k in rows},
+        )
         words = {"baseline": ctx["t"]("chart_baseline"), "target": ctx["t"]("chart_target")}
         ctx["by_kpi"] = {r.kpi_id: r for r in results.kpis}
         ctx["charts"] = {k.id: kpi_chart(measured[k.id], k, ctx["fmt"], words) for k in rows}
@@ -184,26 +230,28 @@ class PilotPages(Controller):
         ctx["field_names"] = lambda names: ", ".join(ctx["t"](f"f_{name}") for name in names)
         return Template("pilots/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
-    async def _back(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                    failure: Failure | None) -> Any:
+    async def _back(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
+    ) -> Any:
         if failure:
             return await self._show(db_session, request, row_id, failure)
         return await done(db_session, f"/pilots/{row_id}")
 
-    async def _own_kpi(self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int,
-                       kpi_id: int) -> Kpi:
+    async def _own_kpi(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, kpi_id: int
+    ) -> Kpi:
         kpi = await kpi_service.get(db_session, request.user, kpi_id, within={"pilot_id": row_id})
         return kpi
 
     @post("/{row_id:int}/transition")
-    async def transition(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                         data: Form) -> Any:
+    async def transition(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
         action = move(pilot_service, db_session, request, row_id, data)
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "stage", data, action))
 
     @post("/{row_id:int}/edit")
-    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                   data: Form) -> Any:
+    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
         await pilot_service.get(db_session, request.user, row_id)
         values = edit_values(data, PILOT_EDIT)
 
@@ -213,20 +261,21 @@ class PilotPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
 
     @post("/{row_id:int}/kpis/{kpi_id:int}")
-    async def edit_kpi(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                       kpi_id: RowId, data: Form) -> Any:
+    async def edit_kpi(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, kpi_id: RowId, data: Form
+    ) -> Any:
         await self._own_kpi(db_session, request, row_id, kpi_id)
         values = edit_values(decimals(data, *KPI_DECIMALS), KPI_EDIT)
 
         async def action() -> None:
             await save_edit(kpi_service, kpis.update, db_session, request, kpi_id, data, values)
 
-        return await self._back(db_session, request, row_id,
-                                await attempt(db_session, request, f"kpi-{kpi_id}", data, action))
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, f"kpi-{kpi_id}", data, action)
+        )
 
     @post("/{row_id:int}/kpis")
-    async def add_kpi(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                      data: Form) -> Any:
+    async def add_kpi(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
         await pilot_service.get(db_session, request.user, row_id)
 
         async def action() -> None:
@@ -236,8 +285,9 @@ class PilotPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "kpi", data, action))
 
     @post("/{row_id:int}/kpis/{kpi_id:int}/measurements")
-    async def add_measurement(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                              kpi_id: RowId, data: Form) -> Any:
+    async def add_measurement(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, kpi_id: RowId, data: Form
+    ) -> Any:
         await self._own_kpi(db_session, request, row_id, kpi_id)
 
         async def action() -> None:
@@ -248,8 +298,9 @@ class PilotPages(Controller):
         return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/measurements/{measurement_id:int}/correct")
-    async def correct(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                      measurement_id: RowId, data: Form) -> Any:
+    async def correct(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, measurement_id: RowId, data: Form
+    ) -> Any:
         original = await measurement_service.get(db_session, request.user, measurement_id)
         await self._own_kpi(db_session, request, row_id, original.kpi_id)
 

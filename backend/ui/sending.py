@@ -29,8 +29,9 @@ class SendingPages(Controller):
         await document_service.get(db_session, request.user, document_id, within={"engagement_id": row_id})
 
     @post("/documents/{document_id:int}/send", status_code=303)
-    async def send(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                   document_id: ItemId) -> Redirect:
+    async def send(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, document_id: ItemId
+    ) -> Redirect:
         await self._document(db_session, request, row_id, document_id)
         try:
             await release.release(db_session, request.app.state.settings, request.user, document_id)
@@ -40,8 +41,9 @@ class SendingPages(Controller):
         return Redirect(f"/engagements/{row_id}?notice=document_sent#documents", status_code=303)
 
     @post("/documents/{document_id:int}/render", status_code=303)
-    async def render(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                     document_id: ItemId) -> Redirect:
+    async def render(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, document_id: ItemId
+    ) -> Redirect:
         await self._document(db_session, request, row_id, document_id)
         try:
             await render_again(db_session, request.user, document_id)
@@ -50,20 +52,21 @@ class SendingPages(Controller):
         return Redirect(f"/engagements/{row_id}?notice=document_render_queued#documents", status_code=303)
 
     @post("/documents/{document_id:int}/share-links", status_code=303)
-    async def share(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                    document_id: ItemId) -> Redirect:
+    async def share(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, document_id: ItemId
+    ) -> Redirect:
         await self._document(db_session, request, row_id, document_id)
         settings = request.app.state.settings
-        await sharing.create_link(db_session, request.user, document_id,
-                                  ShareLinkCreate(valid_days=settings.share_link_days))
+        await sharing.create_link(
+            db_session, request.user, document_id, ShareLinkCreate(valid_days=settings.share_link_days)
+        )
         return Redirect(f"/engagements/{row_id}?notice=share_link_created#documents", status_code=303)
 
     @post("/share-links/{link_id:int}/revoke", status_code=303)
-    async def revoke(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId,
-                     link_id: ItemId) -> Redirect:
+    async def revoke(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, link_id: ItemId
+    ) -> Redirect:
         link = await sharing.share_link_service.get(db_session, request.user, link_id)
         await self._document(db_session, request, row_id, link.document_id)
         await sharing.revoke(db_session, request.user, link_id)
         return Redirect(f"/engagements/{row_id}?notice=share_link_revoked#documents", status_code=303)
-
-

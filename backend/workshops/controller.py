@@ -28,9 +28,7 @@ async def _attendee_is_client_contact(
     session: AsyncSession, values: dict[str, Any], row: WorkshopAttendee | None
 ) -> dict[str, Any]:
     workshop_id = values.get("workshop_id", row.workshop_id if row else None)
-    engagement_id = (
-        await session.exec(select(Workshop.engagement_id).where(Workshop.id == workshop_id))
-    ).first()
+    engagement_id = (await session.exec(select(Workshop.engagement_id).where(Workshop.id == workshop_id))).first()
     client_id = await client_id_of(session, engagement_id) if engagement_id else None
     await require_contact_of_client(
         session, contact_id=values.get("contact_id"), client_id=client_id, path="body.contact_id"
