@@ -32,15 +32,15 @@ sys.path.insert(0, str(ROOT))
 from httpx import ASGITransport, AsyncClient  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
-from backend.app import create_app  # noqa: E402
-from backend.auth.models import User  # noqa: E402
-from backend.auth.passwords import hash_password  # noqa: E402
-from backend.auth.sessions import issue_token  # noqa: E402
-from backend.config import Settings  # noqa: E402
-from backend.db import make_engine, make_sessionmaker  # noqa: E402
-from backend.enums import Role  # noqa: E402
-from backend.loadgen import seed_engagements  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
+from backend.domains.auth.models import User  # noqa: E402
+from backend.domains.auth.passwords import hash_password  # noqa: E402
+from backend.domains.auth.sessions import issue_token  # noqa: E402
+from backend.kernel.config import Settings  # noqa: E402
+from backend.kernel.db import make_engine, make_sessionmaker  # noqa: E402
+from backend.kernel.enums import Role  # noqa: E402
+from backend.kernel.migrate import upgrade  # noqa: E402
+from backend.server.app import create_app  # noqa: E402
+from backend.server.loadgen import seed_engagements  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
 from tests.conftest import running_lifespan  # noqa: E402
 from tests.live_server import wait_until_answering  # noqa: E402
@@ -196,7 +196,7 @@ def main() -> int:
         "DESK_QUEUE_NAME": "desk-bench-api",
     }
     server = start(
-        [sys.executable, "-m", "backend.cli", "serve", "--port", str(app_port), "--workers", str(args.workers)],
+        [sys.executable, "-m", "backend.server.cli", "serve", "--port", str(app_port), "--workers", str(args.workers)],
         env,
         app_port,
     )

@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backend.config import Settings  # noqa: E402
-from backend.db import make_engine, make_sessionmaker  # noqa: E402
-from backend.digests.jobs import enqueue_weekly_digests  # noqa: E402
-from backend.loadgen import seed_engagements  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
-from backend.queue import queue_pool  # noqa: E402
+from backend.flows.digests.jobs import enqueue_weekly_digests  # noqa: E402
+from backend.kernel.config import Settings  # noqa: E402
+from backend.kernel.db import make_engine, make_sessionmaker  # noqa: E402
+from backend.kernel.migrate import upgrade  # noqa: E402
+from backend.kernel.queue import queue_pool  # noqa: E402
+from backend.server.loadgen import seed_engagements  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
 from tests.smtp_server import SmtpTestServer  # noqa: E402
 
@@ -76,7 +76,7 @@ def main() -> int:
         }
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "backend.cli", "worker", "--burst"],
+            [sys.executable, "-m", "backend.server.cli", "worker", "--burst"],
             cwd=ROOT,
             env=env,
             check=True,

@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from backend.app import create_app  # noqa: E402
-from backend.auth.sessions import issue_token  # noqa: E402
-from backend.config import Settings  # noqa: E402
-from backend.db import make_engine  # noqa: E402
+from backend.domains.auth.sessions import issue_token  # noqa: E402
+from backend.kernel.config import Settings  # noqa: E402
+from backend.kernel.db import make_engine  # noqa: E402
+from backend.server.app import create_app  # noqa: E402
 from bench.api import REDIS, SECRET, seed, start  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
@@ -147,7 +147,9 @@ def main() -> int:
         "DESK_REDIS_URL": REDIS,
         "DESK_QUEUE_NAME": "desk-bench-faults",
     }
-    server = start([sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--workers", "2"], env, port)
+    server = start(
+        [sys.executable, "-m", "backend.server.cli", "serve", "--port", str(port), "--workers", "2"], env, port
+    )
     try:
         return asyncio.run(scenario(database_url, f"http://127.0.0.1:{port}", token, user_id, args.concurrency))
     finally:

@@ -33,9 +33,9 @@ import httpx  # noqa: E402
 import redis  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from backend.auth.passwords import hash_password  # noqa: E402
-from backend.db import make_engine  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
+from backend.domains.auth.passwords import hash_password  # noqa: E402
+from backend.kernel.db import make_engine  # noqa: E402
+from backend.kernel.migrate import upgrade  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
 from tests.fuzz_world import Seeder, deliver, seed_world  # noqa: E402
 from tests.live_server import wait_until_answering  # noqa: E402
@@ -80,7 +80,7 @@ def seed(base: str, env: dict[str, str]) -> str:
         first = seed_world(seeder, "Müller Präzisionstechnik GmbH", "mueller.de")
         seed_world(seeder, "Beta Logistik AG", "beta.de")
         subprocess.run(
-            [sys.executable, "-m", "backend.cli", "worker", "--burst"],
+            [sys.executable, "-m", "backend.server.cli", "worker", "--burst"],
             cwd=ROOT,
             env=env,
             check=True,
@@ -159,7 +159,7 @@ def run(database: str, max_examples: int, workdir: Path) -> tuple[bool, Counter[
     base = f"http://127.0.0.1:{port}"
     log = (workdir / f"server-{database}.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "backend.server.cli", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env | {"DESK_PUBLIC_URL": base},
         stdout=log,

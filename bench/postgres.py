@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from backend.db import make_engine
+from backend.kernel.db import make_engine
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from backend.reports.render import TEMPLATES, render
+from backend.flows.documents.render import TEMPLATES, render
 
 KINDS = ("proposal", "result_report", "status_report")
 

@@ -12,9 +12,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from backend.config import get_settings
-from backend.db import make_engine
-from backend.models import metadata
+from backend.kernel.config import get_settings
+from backend.kernel.db import make_engine
+from backend.server.tables import metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -21,14 +21,14 @@ from litestar import Litestar
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.app import create_app
-from backend.auth.passwords import hash_password
-from backend.auth.sessions import issue_token
-from backend.config import Settings
-from backend.db import make_engine
-from backend.migrate import upgrade
-from backend.models import metadata
-from backend.worker import make_worker
+from backend.domains.auth.passwords import hash_password
+from backend.domains.auth.sessions import issue_token
+from backend.kernel.config import Settings
+from backend.kernel.db import make_engine
+from backend.kernel.migrate import upgrade
+from backend.server.app import create_app
+from backend.server.tables import metadata
+from backend.server.worker import make_worker
 from tests.smtp_server import smtp_server  # noqa: F401 - the SMTP server fixture, for every module
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"

@@ -49,7 +49,7 @@ def live_server(workdir: Path, *, smtp_url: str, redis_url: str, public_url: boo
         env["DESK_PUBLIC_URL"] = base
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "backend.server.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -5,8 +5,8 @@ import jwt
 import pytest
 from litestar.exceptions import NotAuthorizedException
 
-from backend.auth.backend import VerifiedToken
-from backend.auth.sessions import issue_token
+from backend.domains.auth.sessions import issue_token
+from backend.web.auth import VerifiedToken
 from tests.conftest import PASSWORD, Api, make_client
 
 

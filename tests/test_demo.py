@@ -12,16 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.auth.models import User
-from backend.clients.models import Client, Contact, ReadinessAssessment
-from backend.db import make_engine, make_sessionmaker, unit_of_work
-from backend.deliverables.models import Deliverable, DeliverableStatus
-from backend.demo import BERLIN, DEMO_ADMIN_EMAIL, seed_demo
-from backend.engagements.models import Engagement, EngagementStatus, StatusUpdate
-from backend.enums import Role
-from backend.migrate import upgrade
-from backend.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
-from backend.workshops.models import Workshop, WorkshopAttendee
+from backend.domains.auth.models import User
+from backend.domains.clients.models import Client, Contact, ReadinessAssessment
+from backend.domains.deliverables.models import Deliverable, DeliverableStatus
+from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.domains.workshops.models import Workshop, WorkshopAttendee
+from backend.kernel.db import make_engine, make_sessionmaker, unit_of_work
+from backend.kernel.enums import Role
+from backend.kernel.migrate import upgrade
+from backend.server.demo import BERLIN, DEMO_ADMIN_EMAIL, seed_demo
 
 
 @pytest.fixture

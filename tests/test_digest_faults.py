@@ -15,8 +15,8 @@ from datetime import date
 
 import pytest
 
-from backend.digests.jobs import enqueue_weekly_digests
-from backend.loadgen import seed_engagements
+from backend.flows.digests.jobs import enqueue_weekly_digests
+from backend.server.loadgen import seed_engagements
 from tests.conftest import POSTGRES_URL, TEST_SECRET, Api
 from tests.smtp_server import SmtpTestServer
 
@@ -44,7 +44,7 @@ def start_worker(api: Api, smtp_url: str) -> subprocess.Popen:
         "DESK_JOB_TIMEOUT_SECONDS": "5",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "worker", "--burst"],
+        [sys.executable, "-m", "backend.server.cli", "worker", "--burst"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

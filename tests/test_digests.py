@@ -167,7 +167,7 @@ async def test_only_active_engagements_get_digests(api: Api, smtp_server: SmtpTe
 
 
 async def test_weekly_cron_enqueues_one_job_per_active_engagement(api: Api, smtp_server: SmtpTestServer) -> None:
-    from backend.digests.jobs import enqueue_weekly_digests
+    from backend.flows.digests.jobs import enqueue_weekly_digests
 
     first = await engagement_with_recipients(api)
     await make_engagement(api, first["client_id"], title="Entwurf")  # draft: no digest

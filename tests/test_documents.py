@@ -167,8 +167,8 @@ async def test_clients_only_reach_their_documents(api: Api, password_hash: str) 
 async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) -> None:
     from sqlalchemy import update
 
-    from backend.reports.models import Document
-    from backend.reports.service import generate_document
+    from backend.flows.documents.models import Document
+    from backend.flows.documents.service import generate_document
 
     engagement = await engagement_with_results(api)
     good = await generate(api, engagement["id"], kind="proposal")
@@ -191,7 +191,7 @@ async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) 
 
 
 async def test_generation_is_idempotent(api: Api) -> None:
-    from backend.reports.service import generate_document
+    from backend.flows.documents.service import generate_document
 
     engagement = await engagement_with_results(api)
     document = await generate(api, engagement["id"], kind="proposal")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from backend.logs import JsonFormatter
+from backend.kernel.logs import JsonFormatter
 from tests.conftest import PASSWORD, Api, make_client, make_engagement
 from tests.portal_helpers import CSRF, generate_and_release, portal_world
 from tests.smtp_server import SmtpTestServer
@@ -293,7 +293,7 @@ async def test_an_exhausted_connection_pool_is_a_503() -> None:
     from litestar import Litestar, get
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    from backend.errors import exception_handlers
+    from backend.kernel.errors import exception_handlers
 
     @get("/busy")
     async def busy() -> None:
@@ -355,7 +355,7 @@ async def test_a_deadlock_is_a_409_to_send_again() -> None:
     from litestar import Litestar, get
     from sqlalchemy.exc import OperationalError
 
-    from backend.errors import exception_handlers
+    from backend.kernel.errors import exception_handlers
 
     class Deadlock(Exception):
         sqlstate = "40P01"

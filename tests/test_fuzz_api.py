@@ -34,13 +34,13 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import text
 
-from backend.app import create_app
-from backend.auth.passwords import hash_password
-from backend.auth.sessions import issue_token
-from backend.config import Settings
-from backend.db import make_engine
-from backend.migrate import upgrade
-from backend.worker import make_worker
+from backend.domains.auth.passwords import hash_password
+from backend.domains.auth.sessions import issue_token
+from backend.kernel.config import Settings
+from backend.kernel.db import make_engine
+from backend.kernel.migrate import upgrade
+from backend.server.app import create_app
+from backend.server.worker import make_worker
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.fuzz_world import Seeder, deliver, seed_world
 

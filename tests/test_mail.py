@@ -21,8 +21,8 @@ import pypdf
 import pytest
 import typst
 
-from backend.digests.email import digest_message
-from backend.mail import (
+from backend.flows.digests.email import digest_message
+from backend.kernel.mail import (
     Mailer,
     MailError,
     OutboxMailer,
@@ -30,7 +30,7 @@ from backend.mail import (
     SmtpMailer,
     make_mailer,
 )
-from backend.mail_layout import new_message
+from backend.kernel.mail_layout import new_message
 from tests.smtp_server import PERMANENT, TRANSIENT, SmtpTestServer, free_port
 
 SAMPLE = Path(__file__).resolve().parents[1] / "report_templates" / "samples" / "status_report.json"

@@ -5,9 +5,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from backend.db import make_engine
-from backend.migrate import downgrade, upgrade
-from backend.models import metadata
+from backend.kernel.db import make_engine
+from backend.kernel.migrate import downgrade, upgrade
+from backend.server.tables import metadata
 from tests.conftest import POSTGRES_URL, reset_postgres
 
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
@@ -65,7 +65,7 @@ async def test_models_match_migrated_schema(fresh_engine) -> None:  # noqa: ANN0
 async def test_idea_score_backfill(fresh_engine) -> None:  # noqa: ANN001
     from sqlalchemy import text
 
-    from backend.pilots.scoring import idea_score
+    from backend.domains.pilots.scoring import idea_score
 
     await upgrade(fresh_engine, "0001")
     now = "2026-11-02 10:00:00"

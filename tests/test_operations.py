@@ -19,10 +19,10 @@ import pytest
 import yaml
 from httpx import ASGITransport, AsyncClient
 
-from backend.app import create_app
-from backend.config import Settings
-from backend.logs import JsonFormatter, MaskingFormatter, mask_path
-from backend.worker import make_worker
+from backend.kernel.config import Settings
+from backend.kernel.logs import JsonFormatter, MaskingFormatter, mask_path
+from backend.server.app import create_app
+from backend.server.worker import make_worker
 from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
 from tests.live_server import wait_until_answering
 from tests.smtp_server import free_port
@@ -104,7 +104,7 @@ def test_production_server_writes_json_lines_without_credentials(tmp_path: Path)
         "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}",
         "DESK_QUEUE_NAME": "desk-serve-logs",
     }
-    desk = [sys.executable, "-m", "backend.cli"]
+    desk = [sys.executable, "-m", "backend.server.cli"]
     subprocess.run([*desk, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
@@ -198,7 +198,7 @@ async def test_credentials_in_oddly_spelled_paths_are_masked(
 
 def test_no_log_line_carries_an_email_address_but_message_ids_stay() -> None:
     for name, message in (
-        ("backend.portal.release", "document 7: SMTP 550 <t{o}m@bücher.de>: no such user"),
+        ("backend.flows.portal.release", "document 7: SMTP 550 <t{o}m@bücher.de>: no such user"),
         ("arq.worker", "send_portal_login_link('o'brien@alpha.de', 'de')"),
     ):
         record = logging.makeLogRecord({"name": name, "msg": message, "levelno": 30, "levelname": "WARNING"})
@@ -206,7 +206,7 @@ def test_no_log_line_carries_an_email_address_but_message_ids_stay() -> None:
         assert "t{o}m" not in line and "brien" not in line and "***@" in line, line
     kept = logging.makeLogRecord(
         {
-            "name": "backend.mail",
+            "name": "backend.kernel.mail",
             "msg": "mail <digest.1.2026-W48.3@desk.de> handed over",
             "levelno": 20,
             "levelname": "INFO",
@@ -281,7 +281,7 @@ def test_render_processes_end_with_a_killed_parent() -> None:
     """A worker killed with SIGKILL must not leave its PDF render processes behind."""
     code = (
         "import asyncio, json, sys, time\n"
-        "from backend.reports import render\n"
+        "from backend.flows.documents import render\n"
         "data = json.load(open('report_templates/samples/proposal.json'))\n"
         "asyncio.run(render.render_async('proposal', data))\n"
         "print('rendered', flush=True)\n"

@@ -11,8 +11,8 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 
-from backend.app import create_app
-from backend.worker import make_worker
+from backend.server.app import create_app
+from backend.server.worker import make_worker
 from tests.conftest import Api, QueryCounter, make_client, make_engagement, running_lifespan
 from tests.redis_server import RedisTestServer
 from tests.smtp_server import SmtpTestServer

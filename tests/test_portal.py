@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import text, update
 
-from backend.db import utcnow
-from backend.portal.models import LoginLink
+from backend.flows.portal.models import LoginLink
+from backend.kernel.db import utcnow
 from tests.conftest import Api
 from tests.portal_helpers import (
     CSRF,

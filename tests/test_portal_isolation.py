@@ -26,14 +26,14 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from sqlalchemy import func, select, update
 
-from backend.audit.models import AuditEvent
-from backend.auth.backend import PUBLIC_PATHS
-from backend.db import utcnow
-from backend.digests.models import DigestDelivery
-from backend.enums import Role
-from backend.models import metadata
-from backend.portal.models import LoginLink
-from backend.portal.tokens import sign_share
+from backend.domains.audit.models import AuditEvent
+from backend.flows.digests.models import DigestDelivery
+from backend.flows.portal.models import LoginLink
+from backend.flows.portal.tokens import sign_share
+from backend.kernel.db import utcnow
+from backend.kernel.enums import Role
+from backend.server.tables import metadata
+from backend.web.auth import PUBLIC_PATHS
 from tests.conftest import Api, make_client
 from tests.portal_helpers import CSRF, deliver, portal_sign_in, portal_world, request_link_token
 from tests.smtp_server import SmtpTestServer

@@ -9,9 +9,9 @@ import jwt
 import pytest
 from sqlalchemy import text
 
-from backend.auth import principals as module
-from backend.auth.principals import Principal, Principals
-from backend.enums import Role
+from backend.domains.auth import principals as module
+from backend.domains.auth.principals import Principal, Principals
+from backend.kernel.enums import Role
 from tests.conftest import Api
 
 

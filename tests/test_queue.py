@@ -2,15 +2,15 @@
 
 import pytest
 
-from backend.queue import queue_pool, redis_settings
-from backend.worker import functions, make_worker
+from backend.kernel.queue import queue_pool, redis_settings
+from backend.server.worker import functions, make_worker
 from tests.conftest import Api
 
 
 async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
     if backend_name != "sqlite":
         pytest.skip("the embedded default is exercised once")
-    import backend.queue as queue
+    import backend.kernel.queue as queue
 
     monkeypatch.setattr(queue, "VAR_DIR", tmp_path)
     monkeypatch.setattr(queue, "_embedded", None)

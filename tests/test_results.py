@@ -9,9 +9,8 @@ from decimal import Decimal, localcontext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.money import round_money
-from backend.pilots.models import Direction, KpiUnit
-from backend.pilots.results import (
+from backend.domains.pilots.models import Direction, KpiUnit
+from backend.domains.pilots.results import (
     CALCULATION_CONTEXT,
     Figures,
     KpiInput,
@@ -24,6 +23,7 @@ from backend.pilots.results import (
     evaluate_pilot,
     latest_measurement,
 )
+from backend.kernel.money import round_money
 
 D = Decimal
 FIRST_WEEK = date(2025, 3, 3)

@@ -2,8 +2,8 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from backend.cli import main
-from backend.config import DEV_SECRET, Settings
+from backend.kernel.config import DEV_SECRET, Settings
+from backend.server.cli import main
 
 
 def test_default_secret_is_refused_outside_dev() -> None:
@@ -17,7 +17,7 @@ def test_default_secret_is_refused_outside_dev() -> None:
 
 def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
-    from backend.config import get_settings
+    from backend.kernel.config import get_settings
 
     get_settings.cache_clear()
     runner = CliRunner()
@@ -47,7 +47,7 @@ def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:  #
 
 
 def test_send_digests_command(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    from backend.config import get_settings
+    from backend.kernel.config import get_settings
 
     monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'digests.sqlite3'}")
     monkeypatch.setenv("DESK_SMTP_URL", f"file://{tmp_path / 'outbox'}")

@@ -1,7 +1,7 @@
 """user change feed
 
 Every change to a user row is announced on the channel `desk_users` (payload: the user id), so
-web processes can forget what they remembered about that user at once (backend.auth.principals).
+web processes can forget what they remembered about that user at once (backend.domains.auth.principals).
 Also fires for changes made by foreign-key actions (a contact's deletion nulls users.contact_id).
 PostgreSQL only; SQLite deployments are a single process that reads the user on every request.
 

@@ -1,7 +1,7 @@
 """job outbox
 
 Jobs a request plans are recorded here in the request's own transaction and relayed to the
-queue after commit (backend.outbox), so a Redis outage loses no accepted work.
+queue after commit (backend.kernel.outbox), so a Redis outage loses no accepted work.
 
 Revision ID: 0008
 Revises: 0007

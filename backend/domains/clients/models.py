@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from advanced_alchemy.types import DateTimeUTC
+from pydantic import computed_field
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.kernel.db import Row
+from backend.kernel.enums import Language
+from backend.kernel.schema import Email, RowRead, Strict
+
+
+class ClientBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200, index=True)
+    industry: str | None = Field(default=None, max_length=120)
+    employee_count: int | None = Field(default=None, ge=1, le=10_000_000)
+    street: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=120)
+    country: str = Field(default="DE", min_length=2, max_length=2)
+    vat_id: str | None = Field(default=None, max_length=40)
+    website: str | None = Field(default=None, max_length=300)
+    notes: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+
+
+class Client(Row, ClientBase, table=True):
+    __tablename__ = "clients"
+    __table_args__ = (Index("ix_clients_name_id", "name", "id"),)
+    archived_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+
+
+class ClientCreate(ClientBase, Strict):
+    pass
+
+
+class ClientRead(ClientBase, RowRead):
+    archived_at: datetime | None = None
+
+
+class ContactBase(SQLModel):
+    client_id: int = Field(foreign_key="clients.id", ondelete="CASCADE", index=True)
+    name: str = Field(min_length=1, max_length=200)
+    email: Email = Field(max_length=254, sa_type=String(254))
+    phone: str | None = Field(default=None, max_length=50)
+    position: str | None = Field(default=None, max_length=120)
+    language: Language = Field(default=Language.de, sa_type=String(2))
+    # The seed insists even an SME needs a named person responsible for AI.
+    is_ai_owner: bool = False
+    receives_digest: bool = False
+    portal_access: bool = False
+
+
+class Contact(Row, ContactBase, table=True):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("client_id", "email"),)
+
+
+class ContactCreate(ContactBase, Strict):
+    pass
+
+
+class ContactRead(ContactBase, RowRead):
+    pass
+
+
+class AssessmentPhase(StrEnum):
+    start = "start"
+    end = "end"
+
+
+# The seed's levers of AI readiness, each scored 0–5.
+LEVERS = ("priorities", "responsibility", "people_enabled", "pilots_in_production", "kpi_practice")
+
+
+class AssessmentBase(SQLModel):
+    client_id: int = Field(foreign_key="clients.id", ondelete="CASCADE", index=True)
+    engagement_id: int | None = Field(default=None, foreign_key="engagements.id", ondelete="CASCADE")
+    phase: AssessmentPhase = Field(sa_type=String(10), description="start or end of the engagement")
+    assessed_on: date
+    priorities: int = Field(ge=0, le=5, description="Clear AI priorities set")
+    responsibility: int = Field(ge=0, le=5, description="AI owner / team named")
+    people_enabled: int = Field(ge=0, le=5, description="Training and guidelines in place")
+    pilots_in_production: int = Field(ge=0, le=5)
+    kpi_practice: int = Field(ge=0, le=5, description="KPI measurement practice")
+    notes: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+
+
+class ReadinessAssessment(Row, AssessmentBase, table=True):
+    __tablename__ = "readiness_assessments"
+    __table_args__ = (UniqueConstraint("engagement_id", "phase"),)
+
+
+class AssessmentCreate(AssessmentBase, Strict):
+    pass
+
+
+class AssessmentRead(AssessmentBase, RowRead):
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total(self) -> int:
+        """Sum of the five levers, 0–25."""
+        return sum(getattr(self, lever) for lever in LEVERS)
+
+
+class ReadinessComparison(SQLModel):
+    engagement_id: int
+    start: AssessmentRead | None
+    end: AssessmentRead | None
+    # end − start per lever and in total; None until both assessments exist.
+    delta: dict[str, int] | None

@@ -1,0 +1,403 @@
+"""The one generic data path every domain resource goes through.
+
+A `Resource` describes a table as the API sees it (schemas, filters, sort keys, who may read
+and write, how a client user is scoped, optional state machine). `CrudService` implements
+list/get/create/update/delete/transition once: optimistic locking, foreign-key checks with
+field paths, audit events, and the rule that a client user never learns another client's
+rows exist (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import Field, create_model
+from sqlalchemy import ColumnElement, Select, bindparam
+from sqlalchemy import delete as sa_delete
+from sqlmodel import SQLModel, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record, snapshot
+from backend.kernel.db import compare_and_set, utcnow
+from backend.kernel.enums import Role
+from backend.kernel.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    VersionConflict,
+)
+from backend.kernel.schema import MAX_ID, Page, Strict, Transition, make_update_model
+
+Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
+STAFF = frozenset({Role.admin, Role.consultant})
+EVERYONE = frozenset({Role.admin, Role.consultant, Role.client})
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    field: str
+    moves: Mapping[str, frozenset[str]]
+    needs_reason: frozenset[str] = frozenset()
+    # Further column values a move sets (timestamps, reasons), from the target and the reason.
+    on_enter: Callable[[str, str | None], dict[str, Any]] | None = None
+
+    def check(self, entity: str, current: str, target: str) -> None:
+        if target not in self.moves:
+            raise Invalid.field("body.to", f"unknown state '{target}'; states: {', '.join(self.moves)}")
+        allowed = self.moves[current]
+        if target not in allowed:
+            options = ", ".join(sorted(allowed)) or "none (final state)"
+            raise IllegalTransition(
+                f"This {entity} cannot move from '{current}' to '{target}'. Allowed from '{current}': {options}."
+            )
+
+
+@dataclass
+class Resource:
+    name: str  # URL segment, e.g. "engagements"
+    entity: str  # singular for messages and audit, e.g. "engagement"
+    model: type[SQLModel]
+    read: type[SQLModel]
+    create: type[Strict] | None = None
+    # Columns that fix a row to its parent; a PATCH cannot move a row to another parent.
+    immutable: tuple[str, ...] = ()
+    filters: dict[str, tuple[type, Any]] = field(default_factory=dict)
+    sortable: tuple[str, ...] = ("id", "created_at")
+    default_sort: str = "id"
+    # SQL condition restricting rows to one client's data, for users with role=client.
+    client_scope: Callable[[int], ColumnElement[bool]] | None = None
+    read_roles: frozenset[Role] = EVERYONE
+    write_roles: frozenset[Role] = STAFF
+    writable: bool = True
+    updatable: bool = True
+    deletable: bool = True
+    # Soft delete: DELETE stamps this column and lists hide such rows unless asked.
+    archive_field: str | None = None
+    machine: StateMachine | None = None
+    # Turn validated input into column values (hash a password, check cross-row rules).
+    prepare: Hook | None = None
+    # Column stamped with the acting user's id on create (author, recorded_by …).
+    actor_field: str | None = None
+    delete_guard: Callable[[Any], str | None] | None = None
+    # Runs in the same transaction before a row is deleted or archived (e.g. to end sessions).
+    on_delete: Callable[[AsyncSession, Any, Any], Awaitable[None]] | None = None
+    example: dict[str, Any] | None = None
+    update: type[Strict] | None = None
+    # Validates a row's merged values on PATCH; defaults to `create`. Differs only when the
+    # create body has write-only fields (a password) that the row does not keep.
+    check: type[Strict] | None = None
+    # Fields whose sending is itself an act, even when the value does not change (an admin's
+    # is_active=false confirms a deactivation the system made as the admin's own).
+    always_apply: tuple[str, ...] = ()
+    # Read fields that are the consultancy's own (internal notes, budget, error details): left
+    # out of what a client user reads. Each needs a default in the read schema.
+    internal: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.create is not None and self.update is None:
+            name = self.create.__name__.removesuffix("Create") + "Update"
+            self.update = make_update_model(self.create, name, exclude=self.immutable)
+        self.client_read = without_internal(self.read, self.internal)
+
+
+def without_internal(read: type[SQLModel], internal: tuple[str, ...]) -> type[SQLModel]:
+    """The read schema as a client user gets it: the internal fields are read but never written
+    out (the documented schema stays the team's, in which they are optional)."""
+    if not internal:
+        return read
+    hidden = {name: (read.model_fields[name].annotation, Field(default=None, exclude=True)) for name in internal}
+    return create_model(f"{read.__name__}ForClient", __base__=read, **hidden)  # type: ignore[call-overload]
+
+
+def _is_client(user: Any) -> bool:
+    return getattr(user, "role", None) == Role.client
+
+
+class CrudService:
+    def __init__(self, resource: Resource) -> None:
+        self.r = resource
+        self.model = resource.model
+        fields = resource.read.model_fields
+        self._read_columns = [c for c in self.model.__table__.columns if c.name in fields]  # type: ignore[attr-defined]
+        self._statements: dict[tuple[Any, ...], tuple[Select, Select]] = {}
+
+    def read_model(self, user: Any) -> type[SQLModel]:
+        """The read schema for this viewer: a client user's leaves out the internal fields."""
+        return self.r.client_read if _is_client(user) else self.r.read
+
+    # -- reading -------------------------------------------------------------------------
+    def _hidden_from(self, user: Any) -> bool:
+        """A client user sees nothing of a resource without a client scope, nor without a client."""
+        return _is_client(user) and (self.r.client_scope is None or user.client_id is None)
+
+    def scoped(self, stmt: Select, user: Any) -> Select:
+        if self._hidden_from(user):
+            return stmt.where(False)  # type: ignore[arg-type]
+        if _is_client(user):
+            stmt = stmt.where(self.r.client_scope(user.client_id))  # type: ignore[misc]
+        return stmt
+
+    async def page(
+        self,
+        session: AsyncSession,
+        user: Any,
+        *,
+        filters: dict[str, Any],
+        sort: str | None,
+        limit: int,
+        offset: int,
+        include_archived: bool = False,
+    ) -> Page[Any]:
+        present = tuple(name for name, value in filters.items() if value is not None)
+        params: dict[str, Any] = {f"filter_{name}": filters[name] for name in present}
+        if self._hidden_from(user):
+            return Page(items=[], total=0, limit=limit, offset=offset)
+        if _is_client(user):
+            params["scope_client_id"] = user.client_id
+        count, rows = self._page_statements(
+            present, include_archived, sort or self.r.default_sort, "scope_client_id" in params
+        )
+        # Core statements on the session's connection: the page is only serialised, so rows go
+        # straight into the read schema without ORM instances, and no column the schema does
+        # not show (PDF bytes) is read.
+        connection = await session.connection()
+        result = await connection.execute(rows, {**params, "limit": limit, "offset": offset})
+        names = tuple(result.keys())
+        validate = self.read_model(user).__pydantic_validator__.validate_python
+        items = [validate(dict(zip(names, row, strict=True))) for row in result.all()]
+        if len(items) < limit and (items or not offset):
+            total = offset + len(items)  # a short page is the last one: no need to count
+        else:
+            total = (await connection.execute(count, params)).scalar_one()
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    def _page_statements(
+        self, present: tuple[str, ...], include_archived: bool, sort: str, client_scoped: bool
+    ) -> tuple[Select, Select]:
+        """Count and page statements for one shape of list request, built once: values travel as
+        bound parameters, so a request skips building the statement and its cache key."""
+        shape = (present, include_archived, sort, client_scoped)
+        if (cached := self._statements.get(shape)) is not None:
+            return cached
+        where: list[Any] = [self.r.filters[name][1] == bindparam(f"filter_{name}") for name in present]
+        if self.r.archive_field and not include_archived:
+            where.append(getattr(self.model, self.r.archive_field).is_(None))
+        if client_scoped:
+            assert self.r.client_scope is not None
+            where.append(self.r.client_scope(bindparam("scope_client_id")))  # type: ignore[arg-type]
+        column = getattr(self.model, sort.lstrip("-"))
+        order = [column.desc(), self.model.id.desc()] if sort.startswith("-") else [column, self.model.id]
+        table = self.model.__table__  # type: ignore[attr-defined]
+        statements = (
+            select(func.count()).select_from(table).where(*where),
+            select(*self._read_columns)
+            .where(*where)
+            .order_by(*order)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset")),
+        )
+        self._statements[shape] = statements
+        return statements
+
+    async def get(
+        self, session: AsyncSession, user: Any, row_id: int, *, lock: bool = False, within: dict[str, int] | None = None
+    ) -> Any:
+        """The row, visible to `user`; `within` pins its parent (`{"engagement_id": 7}`), so a
+        page nested under one parent cannot reach another parent's rows (404 alike)."""
+        parents = [getattr(self.model, column) == value for column, value in (within or {}).items()]
+        stmt = self.scoped(select(self.model).where(self.model.id == row_id, *parents), user)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = (await session.exec(stmt)).first()
+        if row is None:
+            raise NotFound(f"{self.r.entity} {row_id} not found")
+        return row
+
+    # -- writing -------------------------------------------------------------------------
+    async def _check_references(self, session: AsyncSession, values: dict[str, Any]) -> None:
+        for column in self.model.__table__.columns:
+            value = values.get(column.name)
+            if value is None or not column.foreign_keys:
+                continue
+            target = next(iter(column.foreign_keys)).column
+            path = f"body.{column.name}"
+            if not 1 <= value <= MAX_ID:
+                # No row has such an id, and past 64 bits SQLite cannot even compare it.
+                kind = "user" if target.table.name == "users" else target.table.name
+                raise Invalid.field(path, f"{kind} {value} does not exist")
+            if target.table.name == "users":
+                # Domain rows point at users only as team members (lead, facilitator, author).
+                role = (await session.exec(select(target.table.c.role).where(target == value))).first()
+                if role is None:
+                    raise Invalid.field(path, f"user {value} does not exist")
+                if role not in STAFF:
+                    raise Invalid.field(path, f"user {value} is not a member of the consultancy team")
+                continue
+            found = (await session.exec(select(target).where(target == value))).first()
+            if found is None:
+                raise Invalid.field(path, f"{target.table.name} {value} does not exist")
+
+    async def _prepare(self, session: AsyncSession, values: dict[str, Any], row: Any) -> dict[str, Any]:
+        if self.r.prepare is not None:
+            values = await self.r.prepare(session, values, row)
+        return values
+
+    async def create(self, session: AsyncSession, user: Any, data: Strict) -> Any:
+        values = data.model_dump()
+        await self._check_references(session, values)
+        values = await self._prepare(session, values, None)
+        if self.r.actor_field:
+            values[self.r.actor_field] = getattr(user, "id", None)
+        row = self.model(**values)
+        session.add(row)
+        await session.flush()
+        # Read back what the database stored (e.g. Decimal scale), so responses match later reads.
+        await session.refresh(row)
+        await record(
+            session,
+            actor=user,
+            action="create",
+            entity_type=self.r.entity,
+            entity_id=row.id,
+            after=snapshot(row),
+        )
+        return row
+
+    def check_version(self, row: Any, version: int) -> None:
+        if row.version != version:
+            raise self._moved_on(row.id, row.version, version)
+
+    def _moved_on(self, row_id: int, current: int, sent: int) -> VersionConflict:
+        return VersionConflict(
+            f"{self.r.entity} {row_id} is at version {current}, you sent {sent}. "
+            "Reload it, reapply your change and send the current version."
+        )
+
+    async def write(
+        self, session: AsyncSession, row: Any, values: dict[str, Any], *, expect: dict[str, Any] | None = None
+    ) -> Any:
+        """Change a row read earlier in this request, only if nobody changed it since (see
+        `compare_and_set`); 409 for the writer that lost a race."""
+        seen = row.version
+        if not await compare_and_set(session, row, values, expect=expect):
+            raise await self._lost_race(session, row.id, seen)
+        return row
+
+    async def _lost_race(self, session: AsyncSession, row_id: int, seen: int) -> DomainError:
+        """What to tell the writer whose row changed (or went) between its read and its write."""
+        current = (await session.exec(select(self.model.version).where(self.model.id == row_id))).first()
+        if current is None:
+            return NotFound(f"{self.r.entity} {row_id} not found")
+        return self._moved_on(row_id, current, seen)
+
+    async def update(self, session: AsyncSession, user: Any, row_id: int, patch: Strict) -> Any:
+        assert self.r.create is not None
+        row = await self.get(session, user, row_id)
+        self.check_version(row, patch.version)  # type: ignore[attr-defined]
+        check = self.r.check or self.r.create
+        changes = patch.model_dump(exclude_unset=True, exclude={"version"})
+        current = {name: getattr(row, name) for name in check.model_fields if hasattr(row, name)}
+        merged = check.model_validate({**current, **changes}).model_dump()
+        changed = {
+            k: v for k, v in merged.items() if k in changes and (k in self.r.always_apply or getattr(row, k, None) != v)
+        }
+        if not changed:
+            return row
+        await self._check_references(session, changed)
+        before = snapshot(row)
+        changed = await self._prepare(session, changed, row)
+        await self.write(session, row, changed)
+        await record(
+            session,
+            actor=user,
+            action="update",
+            entity_type=self.r.entity,
+            entity_id=row.id,
+            before=before,
+            after=snapshot(row),
+        )
+        return row
+
+    async def stamp(self, session: AsyncSession, user: Any, row: Any, field: str, action: str) -> Any:
+        """Set a moment-of-decision column once (approved, sent, revoked) with version bump and
+        audit event; doing it again changes nothing."""
+        if getattr(row, field) is None:
+            before = snapshot(row)
+            await self.write(session, row, {field: utcnow()}, expect={field: None})
+            await record(
+                session,
+                actor=user,
+                action=action,
+                entity_type=self.r.entity,
+                entity_id=row.id,
+                before=before,
+                after=snapshot(row),
+            )
+        return row
+
+    async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
+        # Locked (PostgreSQL) for what `on_delete` does to other rows: a sign-in that checks this
+        # row with a share lock waits, and either sees it gone or is seen by `on_delete`.
+        row = await self.get(session, user, row_id, lock=True)
+        if version is not None:
+            self.check_version(row, version)
+        archive = self.r.archive_field
+        if archive and getattr(row, archive) is not None:
+            return  # already archived: deleting again changes nothing
+        if self.r.delete_guard is not None and (reason := self.r.delete_guard(row)):
+            raise Conflict(reason)
+        before = snapshot(row)
+        if self.r.on_delete is not None:
+            await self.r.on_delete(session, row, user)
+        if archive:
+            await self.write(session, row, {archive: utcnow()}, expect={archive: None})
+        else:
+            # The version in the statement: a row changed since it was read is not deleted.
+            seen = row.version
+            deleted = await session.exec(
+                sa_delete(self.model).where(self.model.id == row.id, self.model.version == seen)  # type: ignore[arg-type]
+            )
+            if deleted.rowcount != 1:
+                raise await self._lost_race(session, row.id, seen)
+            session.expunge(row)
+        await record(
+            session,
+            actor=user,
+            action="archive" if archive else "delete",
+            entity_type=self.r.entity,
+            entity_id=row_id,
+            before=before,
+        )
+
+    async def transition(
+        self, session: AsyncSession, user: Any, row_id: int, body: Transition, *, also: dict[str, Any] | None = None
+    ) -> Any:
+        """Move a row to `body.to`; `also` sets further columns in the same change (and audit event).
+        The move is written only if the row is still in the state and version it was read in."""
+        machine = self.r.machine
+        assert machine is not None
+        row = await self.get(session, user, row_id)
+        self.check_version(row, body.version)
+        current = str(getattr(row, machine.field))
+        machine.check(self.r.entity.replace("_", " "), current, body.to)
+        if body.to in machine.needs_reason and not (body.reason or "").strip():
+            raise Invalid.field("body.reason", f"a reason is required to move to '{body.to}'")
+        before = snapshot(row)
+        values = {machine.field: body.to}
+        if machine.on_enter is not None:
+            values |= machine.on_enter(body.to, body.reason)
+        await self.write(session, row, values | (also or {}), expect={machine.field: current})
+        await record(
+            session,
+            actor=user,
+            action=f"transition:{current}->{body.to}",
+            entity_type=self.r.entity,
+            entity_id=row.id,
+            before=before,
+            after=snapshot(row),
+        )
+        return row

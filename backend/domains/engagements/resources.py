@@ -1,0 +1,115 @@
+"""How the API sees engagements and their weekly status updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.crud import CrudService, Resource, StateMachine
+from backend.domains.engagements.models import (
+    Engagement,
+    EngagementCreate,
+    EngagementRead,
+    EngagementStatus,
+    Rag,
+    StatusUpdate,
+    StatusUpdateCreate,
+    StatusUpdateRead,
+)
+from backend.domains.engagements.service import in_client, status_released
+from backend.kernel.db import utcnow
+
+S = EngagementStatus
+
+
+def _stamp_status(target: str, reason: str | None) -> dict[str, Any]:
+    return {"status_changed_at": utcnow()} | ({"cancel_reason": reason} if target == S.cancelled else {})
+
+
+ENGAGEMENT_FLOW = StateMachine(
+    field="status",
+    moves={
+        S.draft: frozenset({S.proposed, S.cancelled}),
+        S.proposed: frozenset({S.active, S.draft, S.cancelled}),
+        S.active: frozenset({S.completed, S.cancelled}),
+        S.completed: frozenset(),
+        S.cancelled: frozenset(),
+    },
+    needs_reason=frozenset({S.cancelled}),
+    on_enter=_stamp_status,
+)
+
+
+def _only_drafts(row: Engagement) -> str | None:
+    if row.status != S.draft:
+        return f"Only draft engagements can be deleted; this one is {row.status}. Cancel it instead."
+    return None
+
+
+engagements = Resource(
+    name="engagements",
+    entity="engagement",
+    model=Engagement,
+    read=EngagementRead,
+    create=EngagementCreate,
+    immutable=("client_id",),
+    filters={
+        "client_id": (int, Engagement.client_id),
+        "status": (EngagementStatus, Engagement.status),
+        "lead_consultant_id": (int, Engagement.lead_consultant_id),
+    },
+    sortable=("id", "title", "start_date", "status", "created_at"),
+    default_sort="-start_date",
+    client_scope=lambda client_id: Engagement.client_id == client_id,
+    machine=ENGAGEMENT_FLOW,
+    internal=("budget",),
+    delete_guard=_only_drafts,
+    example={
+        "client_id": 1,
+        "title": "KI-Einführung: Angebotserstellung und Support",
+        "goals": "Angebotserstellung um 50 % beschleunigen; KI-Leitlinie einführen",
+        "start_date": "2026-11-02",
+        "duration_weeks": 8,
+        "pricing_model": "fixed_fee",
+        "fixed_fee": "24000.00",
+        "vat_rate": "19.00",
+    },
+)
+
+status_updates = Resource(
+    name="status-updates",
+    entity="status_update",
+    model=StatusUpdate,
+    read=StatusUpdateRead,
+    create=StatusUpdateCreate,
+    immutable=("engagement_id", "iso_week"),
+    filters={
+        "engagement_id": (int, StatusUpdate.engagement_id),
+        "iso_week": (str, StatusUpdate.iso_week),
+        "rag": (Rag, StatusUpdate.rag),
+    },
+    sortable=("id", "iso_week", "created_at"),
+    default_sort="-iso_week",
+    # Clients read an update once it is released (approved, or the engagement needs no review).
+    client_scope=lambda client_id: in_client(StatusUpdate.engagement_id, client_id) & status_released(),
+    actor_field="author_id",
+    example={
+        "engagement_id": 1,
+        "iso_week": "2026-W48",
+        "rag": "green",
+        "summary": "Pilot Angebotsassistent läuft; erste Messungen zeigen 55 % Zeitersparnis.",
+        "done": "Enablement-Workshop mit 12 Teilnehmenden",
+        "next": "KI-Leitlinie abstimmen",
+        "risks": "Datenexport aus dem ERP verzögert sich",
+    },
+)
+
+engagement_service = CrudService(engagements)
+status_update_service = CrudService(status_updates)
+
+
+async def approve_status_update(session: AsyncSession, user: Any, row_id: int, version: int) -> StatusUpdate:
+    row = await status_update_service.get(session, user, row_id)
+    status_update_service.check_version(row, version)
+    return await status_update_service.stamp(session, user, row, "approved_at", "approve")

@@ -1,0 +1,31 @@
+"""What other domains may ask of engagements: which belong to a client, whose client one is,
+which status updates a client may read."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.engagements.models import Engagement, StatusUpdate
+
+
+def engagement_ids_of_client(client_id: int) -> Select:
+    return select(Engagement.id).where(Engagement.client_id == client_id)
+
+
+def in_client(engagement_id_column: object, client_id: int) -> ColumnElement[bool]:
+    """Scope condition for any table that hangs off an engagement."""
+    return engagement_id_column.in_(engagement_ids_of_client(client_id))  # type: ignore[attr-defined]
+
+
+def status_released() -> ColumnElement[bool]:
+    """Status updates a client may read: approved ones, and every one of an engagement whose
+    updates go out without review. The portal and the API apply the same rule."""
+    unreviewed = select(Engagement.id).where(Engagement.review_before_send.is_(False))  # type: ignore[attr-defined]
+    return StatusUpdate.approved_at.is_not(None) | StatusUpdate.engagement_id.in_(unreviewed)  # type: ignore[union-attr,attr-defined]
+
+
+async def client_id_of(session: AsyncSession, engagement_id: int) -> int | None:
+    stmt = select(Engagement.client_id).where(Engagement.id == engagement_id)
+    return (await session.exec(stmt)).first()  # type: ignore[call-overload]

@@ -1,0 +1,176 @@
+"""How the API sees the pilots domain: ideas, pilots, KPIs and measurements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.service import require_contact_of_client
+from backend.domains.crud import Resource, StateMachine
+from backend.domains.engagements.service import client_id_of, in_client
+from backend.domains.pilots.models import (
+    IdeaCreate,
+    IdeaRead,
+    Kpi,
+    KpiCreate,
+    KpiRead,
+    Measurement,
+    MeasurementCreate,
+    MeasurementRead,
+    Pilot,
+    PilotCreate,
+    PilotRead,
+    PilotStage,
+    ProcessArea,
+    UseCaseIdea,
+)
+from backend.domains.pilots.scoring import idea_score
+from backend.domains.workshops.models import Workshop
+from backend.kernel.errors import Invalid
+
+P = PilotStage
+
+
+def _pilot_ids(client_id: int) -> Any:
+    return select(Pilot.id).where(in_client(Pilot.engagement_id, client_id))
+
+
+def _kpi_ids(client_id: int) -> Any:
+    return select(Kpi.id).where(Kpi.pilot_id.in_(_pilot_ids(client_id)))
+
+
+async def _owner_is_client_contact(session: AsyncSession, values: dict[str, Any], row: Pilot | None) -> dict[str, Any]:
+    if values.get("owner_contact_id") is not None:
+        engagement_id = values.get("engagement_id", row.engagement_id if row else None)
+        await require_contact_of_client(
+            session,
+            contact_id=values["owner_contact_id"],
+            client_id=await client_id_of(session, engagement_id),
+            path="body.owner_contact_id",
+        )
+    return values
+
+
+async def _prepare_idea(session: AsyncSession, values: dict[str, Any], row: UseCaseIdea | None) -> dict[str, Any]:
+    if (workshop_id := values.get("workshop_id")) is not None:
+        engagement_id = values.get("engagement_id", row.engagement_id if row else None)
+        owner = (await session.exec(select(Workshop.engagement_id).where(Workshop.id == workshop_id))).first()
+        if owner != engagement_id:
+            raise Invalid.field("body.workshop_id", f"workshop {workshop_id} is not part of this engagement")
+    scores = {k: values.get(k, getattr(row, k, None)) for k in ("impact", "effort", "data_readiness")}
+    values["score"] = idea_score(**scores)
+    return values
+
+
+ideas = Resource(
+    name="ideas",
+    entity="use_case_idea",
+    model=UseCaseIdea,
+    read=IdeaRead,
+    create=IdeaCreate,
+    immutable=("engagement_id",),
+    filters={
+        "engagement_id": (int, UseCaseIdea.engagement_id),
+        "workshop_id": (int, UseCaseIdea.workshop_id),
+        "process_area": (ProcessArea, UseCaseIdea.process_area),
+    },
+    sortable=("id", "score", "impact", "effort", "data_readiness", "created_at"),
+    default_sort="-score",
+    client_scope=lambda client_id: in_client(UseCaseIdea.engagement_id, client_id),
+    prepare=_prepare_idea,
+    example={
+        "engagement_id": 1,
+        "title": "Angebotsentwürfe aus Anfrage-E-Mails",
+        "process_area": "document_creation",
+        "impact": 5,
+        "effort": 2,
+        "data_readiness": 4,
+    },
+)
+
+
+def _stamp_stop(target: str, reason: str | None) -> dict[str, Any]:
+    return {"stop_reason": reason} if target == P.stopped else {}
+
+
+PILOT_FLOW = StateMachine(
+    field="stage",
+    moves={
+        P.idea: frozenset({P.prototype, P.stopped}),
+        P.prototype: frozenset({P.pilot, P.stopped}),
+        P.pilot: frozenset({P.production, P.prototype, P.stopped}),
+        P.production: frozenset({P.stopped}),
+        P.stopped: frozenset({P.idea}),
+    },
+    needs_reason=frozenset({P.stopped}),
+    on_enter=_stamp_stop,
+)
+
+pilots = Resource(
+    name="pilots",
+    entity="pilot",
+    model=Pilot,
+    read=PilotRead,
+    create=PilotCreate,
+    immutable=("engagement_id",),
+    filters={
+        "engagement_id": (int, Pilot.engagement_id),
+        "stage": (PilotStage, Pilot.stage),
+        "process_area": (ProcessArea, Pilot.process_area),
+    },
+    sortable=("id", "title", "stage", "start_week", "created_at"),
+    client_scope=lambda client_id: in_client(Pilot.engagement_id, client_id),
+    machine=PILOT_FLOW,
+    prepare=_owner_is_client_contact,
+    example={
+        "engagement_id": 1,
+        "title": "Angebotsassistent",
+        "process_area": "document_creation",
+        "hypothesis": "Ein KI-Entwurf halbiert die Zeit pro Angebot.",
+        "start_week": 3,
+        "end_week": 8,
+    },
+)
+
+kpis = Resource(
+    name="kpis",
+    entity="kpi",
+    model=Kpi,
+    read=KpiRead,
+    create=KpiCreate,
+    immutable=("pilot_id",),
+    filters={"pilot_id": (int, Kpi.pilot_id)},
+    sortable=("id", "name", "created_at"),
+    client_scope=lambda client_id: Kpi.pilot_id.in_(_pilot_ids(client_id)),
+    example={
+        "pilot_id": 1,
+        "name": "Bearbeitungszeit pro Angebot",
+        "unit": "minutes",
+        "direction": "lower_is_better",
+        "baseline_value": "90",
+        "baseline_method": "Zeiterfassung von 20 Angeboten im Oktober",
+        "baseline_sample_size": 20,
+        "target_value": "45",
+        "monthly_volume": "120",
+        "hourly_cost": "65.00",
+        "run_cost_monthly": "150.00",
+    },
+)
+
+measurements = Resource(
+    name="measurements",
+    entity="measurement",
+    model=Measurement,
+    read=MeasurementRead,
+    create=MeasurementCreate,
+    filters={"kpi_id": (int, Measurement.kpi_id), "superseded": (bool, Measurement.superseded)},
+    sortable=("id", "measured_on", "created_at"),
+    default_sort="measured_on",
+    client_scope=lambda client_id: Measurement.kpi_id.in_(_kpi_ids(client_id)),
+    # Measurements are evidence: they are never edited in place.
+    updatable=False,
+    actor_field="recorded_by_id",
+    example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15},
+)

@@ -1,0 +1,142 @@
+"""API shapes of computed results, and the mapping from rows to the pure calculation."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import SQLModel
+
+from backend.domains.pilots.models import Direction, Kpi, KpiUnit, Measurement, Pilot, PilotStage
+from backend.domains.pilots.results import (
+    FeeReturn,
+    KpiInput,
+    KpiResult,
+    MeasurementInput,
+    PilotInput,
+    PilotResult,
+    ResultStatus,
+    ReturnStatus,
+    RoundedFigures,
+)
+
+VALUE_PLACES = Decimal("0.0001")
+
+
+class FiguresRead(SQLModel):
+    hours_saved_per_month: Decimal | None
+    cost_saved_per_month: Decimal
+    cost_saved_per_year: Decimal
+    run_cost_per_month: Decimal
+    net_per_month: Decimal
+    net_per_year: Decimal
+
+
+class KpiResultRead(SQLModel):
+    kpi_id: int
+    name: str
+    unit: KpiUnit
+    direction: Direction
+    status: ResultStatus
+    reason: str | None
+    missing: list[str]
+    baseline_value: Decimal | None
+    target_value: Decimal | None
+    latest_value: Decimal | None
+    latest_measured_on: date | None
+    improvement: Decimal | None
+    improvement_percent: Decimal | None
+    target_progress_percent: Decimal | None
+    figures: FiguresRead | None
+
+
+class PilotResultRead(SQLModel):
+    pilot_id: int
+    title: str
+    stage: PilotStage
+    status: ResultStatus
+    figures: FiguresRead | None
+    without_figures: list[str]
+    kpis: list[KpiResultRead]
+
+
+class FeeReturnRead(SQLModel):
+    status: ReturnStatus
+    fee: Decimal | None
+    first_year_roi_percent: Decimal | None
+    payback_months: Decimal | None
+    reason: str | None
+
+
+class EngagementResultRead(SQLModel):
+    engagement_id: int
+    status: ResultStatus
+    figures: FiguresRead | None
+    fee_return: FeeReturnRead
+    excluded_pilot_ids: list[int]
+    pilots: list[PilotResultRead]
+
+
+def kpi_input(kpi: Kpi, measurements: list[Measurement]) -> KpiInput:
+    return KpiInput(
+        name=kpi.name,
+        unit=kpi.unit,
+        direction=kpi.direction,
+        baseline_value=kpi.baseline_value,
+        target_value=kpi.target_value,
+        monthly_volume=kpi.monthly_volume,
+        hourly_cost=kpi.hourly_cost,
+        run_cost_monthly=kpi.run_cost_monthly,
+        baseline_sample_size=kpi.baseline_sample_size,
+        measurements=[
+            MeasurementInput(m.measured_on, m.value, m.sample_size, m.superseded)
+            # Order by recording so that on equal dates the later record wins.
+            for m in sorted(measurements, key=lambda m: m.id or 0)
+        ],
+    )
+
+
+def pilot_input(pilot: Pilot, kpis: list[Kpi], measurements: dict[int, list[Measurement]]) -> PilotInput:
+    return PilotInput(pilot.title, [kpi_input(k, measurements.get(k.id, [])) for k in kpis])
+
+
+def figures_read(figures: RoundedFigures | None) -> FiguresRead | None:
+    return None if figures is None else FiguresRead.model_validate(figures, from_attributes=True)
+
+
+def kpi_result_read(kpi: Kpi, result: KpiResult) -> KpiResultRead:
+    latest = result.latest
+    improvement = None if result.improvement is None else result.improvement.quantize(VALUE_PLACES)
+    return KpiResultRead(
+        kpi_id=kpi.id,
+        name=result.name,
+        unit=result.unit,
+        direction=result.direction,
+        status=result.status,
+        reason=result.reason,
+        missing=list(result.missing),
+        baseline_value=kpi.baseline_value,
+        target_value=kpi.target_value,
+        latest_value=latest.value if latest else None,
+        latest_measured_on=latest.measured_on if latest else None,
+        improvement=improvement,
+        improvement_percent=result.improvement_percent,
+        target_progress_percent=result.target_progress_percent,
+        figures=figures_read(result.figures),
+    )
+
+
+def pilot_result_read(pilot: Pilot, kpis: list[Kpi], result: PilotResult) -> PilotResultRead:
+    return PilotResultRead(
+        pilot_id=pilot.id,
+        title=pilot.title,
+        stage=pilot.stage,
+        status=result.status,
+        figures=figures_read(result.figures),
+        without_figures=list(result.without_figures),
+        kpis=[kpi_result_read(k, r) for k, r in zip(kpis, result.kpis, strict=True)],
+    )
+
+
+def fee_return_read(value: FeeReturn) -> FeeReturnRead:
+    return FeeReturnRead.model_validate(value, from_attributes=True)

@@ -1,0 +1,181 @@
+"""Pilot actions beyond plain CRUD: promoting ideas, correcting measurements, results."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record, snapshot
+from backend.domains.crud import CrudService
+from backend.domains.pilots.models import (
+    Kpi,
+    Measurement,
+    MeasurementCorrection,
+    Pilot,
+    PilotCreate,
+    PilotStage,
+    PromoteIdea,
+    UseCaseIdea,
+)
+from backend.domains.pilots.resources import ideas, measurements, pilots
+from backend.domains.pilots.results import (
+    FeeReturn,
+    Figures,
+    PilotResult,
+    ResultStatus,
+    evaluate_pilot,
+    fee_return,
+    total,
+)
+from backend.domains.pilots.results_read import (
+    EngagementResultRead,
+    PilotResultRead,
+    fee_return_read,
+    figures_read,
+    pilot_input,
+    pilot_result_read,
+)
+from backend.kernel.errors import Conflict
+
+idea_service = CrudService(ideas)
+pilot_service = CrudService(pilots)
+measurement_service = CrudService(measurements)
+
+
+async def promote_idea(session: AsyncSession, user: Any, idea_id: int, data: PromoteIdea) -> tuple[UseCaseIdea, Pilot]:
+    idea = await idea_service.get(session, user, idea_id)
+    idea_service.check_version(idea, data.version)
+    if idea.pilot_id is not None:
+        raise Conflict(f"Idea {idea.id} was already promoted to pilot {idea.pilot_id}.")
+    overrides = data.model_dump(exclude_unset=True, exclude={"version"})
+    pilot = await pilot_service.create(
+        session,
+        user,
+        PilotCreate.model_validate(
+            {
+                "engagement_id": idea.engagement_id,
+                "title": idea.title,
+                "process_area": idea.process_area,
+                "hypothesis": idea.description,
+                **overrides,
+            }
+        ),
+    )
+    before = snapshot(idea)
+    # Only if the idea is still unpromoted at the version read: of two promotions, one wins.
+    await idea_service.write(session, idea, {"pilot_id": pilot.id}, expect={"pilot_id": None})
+    await record(
+        session,
+        actor=user,
+        action="promote",
+        entity_type="use_case_idea",
+        entity_id=idea.id,
+        before=before,
+        after=snapshot(idea),
+    )
+    return idea, pilot
+
+
+async def correct_measurement(
+    session: AsyncSession, user: Any, measurement_id: int, data: MeasurementCorrection
+) -> Measurement:
+    original = await measurement_service.get(session, user, measurement_id)
+    measurement_service.check_version(original, data.version)
+    if original.superseded:
+        raise Conflict(f"Measurement {original.id} was already corrected; correct the newest value instead.")
+    correction = Measurement(
+        kpi_id=original.kpi_id,
+        measured_on=data.measured_on or original.measured_on,
+        value=data.value,
+        sample_size=data.sample_size if data.sample_size is not None else original.sample_size,
+        note=data.note,
+        corrects_id=original.id,
+        recorded_by_id=getattr(user, "id", None),
+    )
+    before = snapshot(original)
+    await measurement_service.write(session, original, {"superseded": True}, expect={"superseded": False})
+    session.add(correction)
+    await session.flush()
+    await session.refresh(correction)
+    await record(
+        session,
+        actor=user,
+        action="correct",
+        entity_type="measurement",
+        entity_id=original.id,
+        before=before,
+        after=snapshot(correction),
+    )
+    return correction
+
+
+async def _kpis_with_measurements(
+    session: AsyncSession, pilot_ids: list[int]
+) -> tuple[dict[int, list[Kpi]], dict[int, list[Measurement]]]:
+    """All KPIs of the pilots and all their measurements, in two queries."""
+    kpis = (await session.exec(select(Kpi).where(Kpi.pilot_id.in_(pilot_ids)).order_by(Kpi.id))).all()
+    measured = (await session.exec(select(Measurement).where(Measurement.kpi_id.in_([k.id for k in kpis])))).all()
+    by_pilot: dict[int, list[Kpi]] = defaultdict(list)
+    for kpi in kpis:
+        by_pilot[kpi.pilot_id].append(kpi)
+    by_kpi: dict[int, list[Measurement]] = defaultdict(list)
+    for measurement in measured:
+        by_kpi[measurement.kpi_id].append(measurement)
+    return by_pilot, by_kpi
+
+
+@dataclass(frozen=True)
+class PilotEvidence:
+    """A pilot with its KPIs, their measurements and the computed result."""
+
+    pilot: Pilot
+    kpis: list[Kpi]
+    measurements: dict[int, list[Measurement]]
+    result: PilotResult
+
+    @property
+    def counted(self) -> bool:
+        # Stopped pilots are shown but save nothing any more, so they stay out of the totals.
+        return self.pilot.stage != PilotStage.stopped
+
+
+async def _evidence(session: AsyncSession, pilots: list[Pilot]) -> list[PilotEvidence]:
+    by_pilot, by_kpi = await _kpis_with_measurements(session, [p.id for p in pilots])
+    return [
+        PilotEvidence(p, by_pilot[p.id], by_kpi, evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi))) for p in pilots
+    ]
+
+
+async def engagement_evidence(session: AsyncSession, engagement_id: int) -> list[PilotEvidence]:
+    """Every pilot of an engagement with its evidence, in three queries."""
+    stmt = select(Pilot).where(Pilot.engagement_id == engagement_id).order_by(Pilot.id)
+    return await _evidence(session, list((await session.exec(stmt)).all()))
+
+
+def engagement_totals(evidence: list[PilotEvidence], fee: Decimal | None) -> tuple[Figures | None, FeeReturn]:
+    exact = total(e.result.exact for e in evidence if e.counted)
+    return exact, fee_return(exact, fee)
+
+
+async def pilot_results(session: AsyncSession, user: Any, pilot_id: int) -> PilotResultRead:
+    (evidence,) = await _evidence(session, [await pilot_service.get(session, user, pilot_id)])
+    return pilot_result_read(evidence.pilot, evidence.kpis, evidence.result)
+
+
+async def engagement_results(session: AsyncSession, *, engagement_id: int, fee: Decimal | None) -> EngagementResultRead:
+    """Results of every pilot of an engagement; the caller has checked access to it."""
+    evidence = await engagement_evidence(session, engagement_id)
+    exact, returns = engagement_totals(evidence, fee)
+    return EngagementResultRead(
+        engagement_id=engagement_id,
+        status=ResultStatus.no_figures if exact is None else ResultStatus.ok,
+        figures=figures_read(None if exact is None else exact.rounded()),
+        fee_return=fee_return_read(returns),
+        excluded_pilot_ids=[e.pilot.id for e in evidence if not e.counted],
+        pilots=[pilot_result_read(e.pilot, e.kpis, e.result) for e in evidence],
+    )

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from advanced_alchemy.types import DateTimeUTC
+from pydantic import model_validator
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.kernel.db import Row
+from backend.kernel.schema import RowRead, Strict
+
+
+class WorkshopKind(StrEnum):
+    kickoff = "kickoff"
+    use_case_discovery = "use_case_discovery"
+    enablement = "enablement"
+    guidelines = "guidelines"
+    review = "review"
+
+
+class WorkshopBase(SQLModel):
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    kind: WorkshopKind = Field(sa_type=String(30))
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: datetime = Field(sa_type=DateTimeUTC, index=True)
+    ends_at: datetime = Field(sa_type=DateTimeUTC)
+    location: str | None = Field(default=None, max_length=300)
+    video_url: str | None = Field(default=None, max_length=500)
+    facilitator_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    agenda: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+    outcomes: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+    feedback_score: Decimal | None = Field(default=None, ge=1, le=5, max_digits=3, decimal_places=2)
+
+
+class Workshop(Row, WorkshopBase, table=True):
+    __tablename__ = "workshops"
+
+
+class WorkshopCreate(WorkshopBase, Strict):
+    @model_validator(mode="after")
+    def _times(self) -> WorkshopCreate:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("starts_at and ends_at need a UTC offset, e.g. 2026-11-30T09:00:00+01:00")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class WorkshopRead(WorkshopBase, RowRead):
+    pass
+
+
+class AttendeeBase(SQLModel):
+    workshop_id: int = Field(foreign_key="workshops.id", ondelete="CASCADE", index=True)
+    contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE")
+    attended: bool | None = None
+
+
+class WorkshopAttendee(Row, AttendeeBase, table=True):
+    __tablename__ = "workshop_attendees"
+    __table_args__ = (UniqueConstraint("workshop_id", "contact_id"),)
+
+
+class AttendeeCreate(AttendeeBase, Strict):
+    pass
+
+
+class AttendeeRead(AttendeeBase, RowRead):
+    pass

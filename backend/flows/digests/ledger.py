@@ -1,0 +1,105 @@
+"""The one write that must not wait for the event loop: marking a digest as sent.
+
+Committing "sent" and writing the message's final bytes must follow each other as closely as
+possible; an await would let other jobs run for milliseconds, and a worker killed in that gap
+would leave a digest recorded as sent that never left. So this write uses its own small,
+synchronous, autocommitting connection: one statement, one round trip, and control returns
+straight to the caller, which writes the bytes before anything else can run.
+
+On SQLite that blocking write must never wait for the database's write lock: the holder may
+be another job of this very process, which cannot commit while the event loop is blocked. So
+`reserve()` first takes the write lock in a thread (the loop keeps running), and `mark_sent()`
+then writes and commits on that same connection without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from backend.flows.digests.models import DeliveryStatus, DigestDelivery
+
+TABLE = DigestDelivery.__tablename__
+SENT = DeliveryStatus.sent.value
+
+
+class Ledger:
+    def __init__(self, database_url: str) -> None:
+        self.url = make_url(database_url)
+        self.sqlite = self.url.get_backend_name() == "sqlite"
+        self._local = threading.local()
+        # SQLite: one connection, used by one sender at a time from reserve() to mark_sent().
+        self._gate = threading.Lock()
+        self._shared: tuple[Any, str] | None = None
+
+    async def reserve(self) -> None:
+        """Take SQLite's write lock for the coming mark_sent(); nothing to do on PostgreSQL."""
+        if self.sqlite:
+            await asyncio.to_thread(self._begin)
+
+    def _begin(self) -> None:
+        self._gate.acquire()
+        try:
+            self._connection()[0].execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._gate.release()
+            raise
+
+    def _connection(self) -> tuple[Any, str]:
+        if self.sqlite:
+            if self._shared is None:
+                connection = sqlite3.connect(
+                    self.url.database or ":memory:", isolation_level=None, timeout=30, check_same_thread=False
+                )
+                self._shared = (connection, "?")
+            return self._shared
+        cached = getattr(self._local, "connection", None)
+        if cached is None:
+            import psycopg
+
+            connection = psycopg.connect(
+                host=self.url.host,
+                port=self.url.port,
+                user=self.url.username,
+                password=self.url.password,
+                dbname=self.url.database,
+                autocommit=True,
+            )
+            cached = self._local.connection = (connection, "%s")
+        return cached
+
+    def mark_sent(self, delivery_id: int, message_id: str, now: datetime) -> None:
+        """Commit "sent"; on SQLite only after reserve()."""
+        connection, p = self._connection()
+        if not self.sqlite:
+            self._update(connection, p, delivery_id, message_id, now)
+            return
+        try:
+            # The text SQLAlchemy stores for these columns on SQLite, so sorting stays right.
+            stamp = now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+            self._update(connection, p, delivery_id, message_id, stamp)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            self._gate.release()
+
+    @staticmethod
+    def _update(connection: Any, p: str, delivery_id: int, message_id: str, now: Any) -> None:
+        connection.execute(
+            f"UPDATE {TABLE} SET status = {p}, sent_at = {p}, message_id = {p}, last_error = NULL,"  # noqa: S608
+            f" updated_at = {p}, version = version + 1 WHERE id = {p}",
+            (SENT, now, message_id, now, delivery_id),
+        )
+
+
+@lru_cache
+def ledger_for(database_url: str) -> Ledger:
+    return Ledger(database_url)

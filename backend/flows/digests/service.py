@@ -1,0 +1,350 @@
+"""Weekly status digests: one email per (engagement, ISO week, contact), sent exactly once.
+
+The database is the source of truth. A delivery row is created per recipient under a unique
+key; a sender claims a row atomically before talking to SMTP, so a job that runs twice (the
+queue delivers at least once) sends nothing twice, and a failed or interrupted send is retried
+later. "Sent" is committed before the last bytes of a message leave (see `_send_and_mark`), so
+a worker killed mid-send never causes a second copy, and as nothing runs between that commit
+and the write, a killed worker loses nothing either.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.models import Contact
+from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.engagements.resources import approve_status_update
+from backend.flows.digests.email import digest_message
+from backend.flows.digests.ledger import ledger_for
+from backend.flows.digests.models import DeliveryStatus, DigestDelivery
+from backend.flows.documents.data import drafted_status
+from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
+from backend.flows.documents.service import generate_document, request_document
+from backend.flows.portal.sharing import links_for, share_path
+from backend.kernel.config import Settings
+from backend.kernel.db import select_all, unit_of_work, utcnow
+from backend.kernel.enums import Language
+from backend.kernel.formatting import BERLIN
+from backend.kernel.mail import Mailer, MailError, PermanentMailError
+from backend.kernel.outbox import plan
+
+log = logging.getLogger(__name__)
+UNSENT = (DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending)
+
+
+def current_week(now: datetime | None = None) -> str:
+    """The ISO week as people in Germany see it (Europe/Berlin)."""
+    year, week, _ = (now or datetime.now(UTC)).astimezone(BERLIN).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_job_id(engagement_id: int, iso_week: str, *, once: bool = False) -> str:
+    """The cron's id is fixed per week, so a doubly fired cron queues one job; other triggers
+    (send now, approval, retries) get fresh ids: exactly-once lives in the delivery rows."""
+    base = f"digest:{engagement_id}:{iso_week}"
+    return base if once else f"{base}:{secrets.token_hex(4)}"
+
+
+async def plan_digest(session: AsyncSession, engagement_id: int, iso_week: str) -> str:
+    """Send the week's digest once this transaction commits (see backend.kernel.outbox)."""
+    return await plan(
+        session, "send_weekly_digest", engagement_id, iso_week, job_id=digest_job_id(engagement_id, iso_week)
+    )
+
+
+async def approve_and_send(session: AsyncSession, user: Any, status_update_id: int, version: int) -> StatusUpdate:
+    """Approve the week's status update; the digest that waited for the approval goes out."""
+    row = await approve_status_update(session, user, status_update_id, version)
+    await plan_digest(session, row.engagement_id, row.iso_week)
+    return row
+
+
+@dataclass
+class Outcome:
+    engagement_id: int
+    iso_week: str
+    state: str = "done"
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    bounced: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "errors"} | {"errors": self.errors[:5]}
+
+
+async def active_engagement_ids(session: AsyncSession) -> list[int]:
+    stmt = select(Engagement.id).where(Engagement.status == EngagementStatus.active).order_by(Engagement.id)
+    return list((await session.exec(stmt)).all())
+
+
+async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
+    return await select_all(session, Contact, Contact.client_id == client_id, Contact.receives_digest.is_(True))
+
+
+def _lines(items: list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+async def ensure_status_update(
+    session: AsyncSession, engagement: Engagement, iso_week: str, lang: str, settings: Settings
+) -> StatusUpdate:
+    """The week's status update; drafted from the week's data if the consultant wrote none."""
+    rows = await select_all(
+        session, StatusUpdate, StatusUpdate.engagement_id == engagement.id, StatusUpdate.iso_week == iso_week
+    )
+    if rows:
+        return rows[0]
+    draft = await drafted_status(session, engagement_id=engagement.id, iso_week=iso_week, lang=lang, settings=settings)
+    update_row = StatusUpdate(
+        engagement_id=engagement.id,
+        iso_week=iso_week,
+        rag=draft["rag"],
+        summary=draft["summary"],
+        done=_lines(draft["done"]),
+        next=_lines(draft["next"]),
+        risks=_lines(draft["risks"]),
+        drafted_automatically=True,
+    )
+    session.add(update_row)
+    await session.flush()
+    return update_row
+
+
+async def _plan(
+    session: AsyncSession, engagement: Engagement, iso_week: str, contacts: list[Contact], status: DeliveryStatus
+) -> None:
+    """Create the missing delivery rows; rows that wait for approval are released when approved."""
+    existing = {
+        d.contact_id: d
+        for d in await select_all(
+            session, DigestDelivery, DigestDelivery.engagement_id == engagement.id, DigestDelivery.iso_week == iso_week
+        )
+    }
+    for contact in contacts:
+        row = existing.get(contact.id)
+        if row is None:
+            try:
+                async with session.begin_nested():
+                    session.add(
+                        DigestDelivery(
+                            engagement_id=engagement.id,
+                            iso_week=iso_week,
+                            contact_id=contact.id,
+                            email=contact.email,
+                            language=contact.language,
+                            status=status,
+                        )
+                    )
+            except IntegrityError:
+                pass  # a concurrent run planned it first; the unique key keeps one
+        elif row.status == DeliveryStatus.awaiting_approval and status == DeliveryStatus.pending:
+            row.status = DeliveryStatus.pending
+            session.add(row)
+
+
+async def prepare(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, engagement_id: int, iso_week: str
+) -> str:
+    """Status update and delivery rows for the week. Returns 'ready', 'inactive' or 'awaiting_approval'."""
+    async with unit_of_work(maker) as session:
+        engagement = await session.get(Engagement, engagement_id)
+        if engagement is None or engagement.status != EngagementStatus.active:
+            return "inactive"
+        contacts = await recipients(session, engagement.client_id)
+        # Drafts are written in German unless every recipient reads English.
+        lang = Language.en if contacts and all(c.language == Language.en for c in contacts) else Language.de
+        status_update = await ensure_status_update(session, engagement, iso_week, lang, settings)
+        waiting = engagement.review_before_send and status_update.approved_at is None
+        await _plan(
+            session,
+            engagement,
+            iso_week,
+            contacts,
+            DeliveryStatus.awaiting_approval if waiting else DeliveryStatus.pending,
+        )
+        return "awaiting_approval" if waiting else "ready"
+
+
+async def _documents_by_language(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    engagement_id: int,
+    iso_week: str,
+    deliveries: list[DigestDelivery],
+) -> dict[str, int]:
+    """One rendered status report per language the week's recipients read, reused on retries."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    known: dict[str, int] = {}
+    for d in deliveries:
+        wanted[d.language].append(d.id)
+        if d.document_id is not None:
+            known[d.language] = d.document_id
+    for lang, ids in wanted.items():
+        if lang not in known:
+            async with unit_of_work(maker) as session:
+                document = await request_document(
+                    session,
+                    None,
+                    engagement_id,
+                    DocumentRequest(kind=DocumentKind.status_report, language=lang, iso_week=iso_week),
+                )
+                await session.exec(
+                    update(DigestDelivery).where(DigestDelivery.id.in_(ids)).values(document_id=document.id)
+                )
+            known[lang] = document.id
+        await generate_document(maker, settings, known[lang])
+    return known
+
+
+async def _claim(maker: async_sessionmaker[AsyncSession], delivery_id: int, lease: timedelta) -> bool:
+    """Take a delivery for sending; a row left 'sending' by a dead worker is free after the lease."""
+    now = utcnow()
+    async with unit_of_work(maker) as session:
+        result = await session.exec(
+            update(DigestDelivery)
+            .where(
+                DigestDelivery.id == delivery_id,
+                or_(
+                    DigestDelivery.status.in_([DeliveryStatus.pending, DeliveryStatus.failed]),
+                    (DigestDelivery.status == DeliveryStatus.sending) & (DigestDelivery.claimed_at < now - lease),
+                ),
+            )
+            .values(status=DeliveryStatus.sending, claimed_at=now, attempts=DigestDelivery.attempts + 1)
+        )
+        return result.rowcount == 1
+
+
+async def _finish(
+    maker: async_sessionmaker[AsyncSession], delivery_id: int, status: DeliveryStatus, **values: Any
+) -> None:
+    async with unit_of_work(maker) as session:
+        await session.exec(
+            update(DigestDelivery)
+            .where(DigestDelivery.id == delivery_id)
+            .values(status=status, updated_at=utcnow(), version=DigestDelivery.version + 1, **values)
+        )
+
+
+def message_id_for(delivery: DigestDelivery, settings: Settings) -> str:
+    domain = settings.mail_from.rsplit("@", 1)[-1]
+    return f"<digest.{delivery.engagement_id}.{delivery.iso_week}.{delivery.contact_id}@{domain}>"
+
+
+async def send_digest(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, engagement_id: int, iso_week: str
+) -> Outcome:
+    outcome = Outcome(engagement_id, iso_week)
+    state = await prepare(maker, settings, engagement_id, iso_week)
+    if state != "ready":
+        outcome.state = state
+        return outcome
+    async with maker() as session:
+        deliveries = await select_all(
+            session, DigestDelivery, DigestDelivery.engagement_id == engagement_id, DigestDelivery.iso_week == iso_week
+        )
+        contacts = {
+            c.id: c for c in await select_all(session, Contact, Contact.id.in_([d.contact_id for d in deliveries]))
+        }
+    unsent = [d for d in deliveries if d.status in UNSENT]
+    outcome.already_sent = sum(d.status == DeliveryStatus.sent for d in deliveries)
+    if not unsent:
+        return outcome
+    documents = await _documents_by_language(maker, settings, engagement_id, iso_week, unsent)
+    async with maker() as session:
+        rendered = {
+            doc.id: doc for doc in await select_all(session, Document, Document.id.in_(list(documents.values())))
+        }
+    report_urls = await _share_links(maker, settings, unsent, documents)
+    lease = timedelta(seconds=settings.job_timeout_seconds)
+    for delivery in unsent:
+        document = rendered[documents[delivery.language]]
+        if document.status != DocumentStatus.ready:
+            outcome.failed += 1
+            outcome.errors.append(f"status report {document.id} is {document.status}: {document.error}")
+            continue
+        if not await _claim(maker, delivery.id, lease):
+            continue  # another worker holds it, or it was sent meanwhile
+        message_id = message_id_for(delivery, settings)
+        contact = contacts.get(delivery.contact_id)
+        try:
+            message = digest_message(
+                data=document.data_snapshot,
+                recipient_name=contact.name if contact else "",
+                recipient_email=delivery.email,
+                sender=settings.mail_from,
+                pdf=document.content or b"",
+                filename=document.filename or "Statusbericht.pdf",
+                message_id=message_id,
+                report_url=report_urls.get(delivery.id),
+                portal_url=settings.link("/portal") if contact and contact.portal_access else None,
+            )
+            await _send_and_mark(settings, mailer, delivery.id, message, message_id)
+        except PermanentMailError as exc:
+            await _finish(maker, delivery.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
+            outcome.bounced += 1
+            continue
+        except MailError as exc:
+            await _finish(maker, delivery.id, DeliveryStatus.failed, last_error=str(exc)[:2000])
+            outcome.failed += 1
+            outcome.errors.append(str(exc))
+            continue
+        outcome.sent += 1
+    if outcome.sent:
+        await _mark_sent(maker, [doc.id for doc in rendered.values()])
+    return outcome
+
+
+async def _share_links(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    deliveries: list[DigestDelivery],
+    documents: dict[str, int],
+) -> dict[int, str]:
+    """A share link to the week's report per recipient, for mail clients that drop attachments."""
+    urls: dict[int, str] = {}
+    async with unit_of_work(maker) as session:
+        for lang, document_id in documents.items():
+            group = [d for d in deliveries if d.language == lang]
+            links = await links_for(
+                session, document_id, [d.contact_id for d in group], "digest", settings.share_link_days
+            )
+            urls.update({d.id: settings.link(share_path(settings, links[d.contact_id])) for d in group})
+    return urls
+
+
+async def _mark_sent(maker: async_sessionmaker[AsyncSession], document_ids: list[int]) -> None:
+    """A status report that went out to the client appears in their portal."""
+    async with unit_of_work(maker) as session:
+        await session.exec(
+            update(Document).where(Document.id.in_(document_ids), Document.sent_at.is_(None)).values(sent_at=utcnow())
+        )
+
+
+async def _send_and_mark(settings: Settings, mailer: Mailer, delivery_id: int, message: Any, message_id: str) -> None:
+    """Commit "sent" first, then let the prepared message go.
+
+    The SMTP conversation is taken up to the last step (the message body is with the kernel)
+    before anything is recorded; "sent" is committed with a blocking call; the end-of-data
+    bytes are written right after, with no await in between (see ledger.py). A process killed
+    before the commit leaves the row "sending", and the retry delivers it; one killed after
+    the commit has already handed the message over. A refusal of the data sets the row back.
+    """
+    ledger = ledger_for(settings.database_url)
+    async with mailer.handover(message) as handover:
+        await ledger.reserve()
+        ledger.mark_sent(delivery_id, message_id, utcnow())
+        await handover.release()

@@ -1,0 +1,601 @@
+"""Builds the JSON a template receives: every figure already formatted for the reader.
+
+One function per document kind; each loads what it needs in a fixed number of queries and
+returns plain JSON data, which is also stored with the document as its snapshot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.auth.models import User
+from backend.domains.clients.models import LEVERS, Client, Contact
+from backend.domains.clients.service import readiness_comparison
+from backend.domains.deliverables.models import Deliverable, DeliverableStatus
+from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel, StatusUpdate
+from backend.domains.pilots.models import Measurement
+from backend.domains.pilots.results import KpiResult, ResultStatus, ReturnStatus
+from backend.domains.pilots.service import PilotEvidence, engagement_evidence, engagement_totals
+from backend.domains.workshops.models import Workshop
+from backend.flows.documents.models import DocumentKind
+from backend.flows.documents.wording import field_list, say, words
+from backend.kernel.config import Settings
+from backend.kernel.db import select_all
+from backend.kernel.errors import NotFound
+from backend.kernel.formatting import BERLIN, UNIT_SYMBOLS, Formatter
+from backend.kernel.money import round_money
+
+PREFIXES = {DocumentKind.proposal: "ANG", DocumentKind.result_report: "ERG", DocumentKind.status_report: "STA"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every document of one engagement shares."""
+
+    engagement: Engagement
+    client: Client
+    contacts: list[Contact]
+    lead: User | None
+    fmt: Formatter
+    settings: Settings
+
+    @property
+    def lang(self) -> str:
+        return self.fmt.lang
+
+    def week_start(self, week: int) -> date:
+        return self.engagement.start_date + timedelta(weeks=week - 1)
+
+
+async def load_context(session: AsyncSession, engagement_id: int, lang: str, settings: Settings) -> Context:
+    engagement = await session.get(Engagement, engagement_id)
+    if engagement is None:
+        raise NotFound(f"engagement {engagement_id} not found")
+    client = await session.get(Client, engagement.client_id)
+    contacts = await select_all(session, Contact, Contact.client_id == engagement.client_id)
+    lead = await session.get(User, engagement.lead_consultant_id) if engagement.lead_consultant_id else None
+    assert client is not None
+    return Context(engagement, client, contacts, lead, Formatter(lang), settings)
+
+
+_MARKER = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)])\s+")
+
+
+def lines(text: str | None) -> list[str]:
+    """Free text as bullet points: one per non-empty line, list markers ("-", "1.") removed."""
+    return [_MARKER.sub("", line).strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _brand(settings: Settings) -> dict[str, Any]:
+    logo = Path(settings.brand_logo_svg).read_text() if settings.brand_logo_svg else None
+    return {
+        "name": settings.brand_name,
+        "address_lines": [settings.brand_street, settings.brand_city],
+        "email": settings.brand_email,
+        "phone": settings.brand_phone,
+        "website": settings.brand_website,
+        "vat_id": settings.brand_vat_id,
+        "register": settings.brand_register,
+        "managing_director": settings.brand_managing_director,
+        "bank": {"name": settings.brand_bank_name, "iban": settings.brand_iban, "bic": settings.brand_bic},
+        "logo_svg": logo,
+    }
+
+
+def _addressee(contacts: list[Contact]) -> Contact | None:
+    """Who a document is addressed to: the portal contact, else the AI owner, else anyone."""
+    for wanted in (lambda c: c.portal_access, lambda c: c.is_ai_owner, lambda c: True):
+        for contact in contacts:
+            if wanted(contact):
+                return contact
+    return None
+
+
+def _common(
+    ctx: Context, kind: DocumentKind, number: int, today: date, now: datetime, suffix: str = ""
+) -> dict[str, Any]:
+    fmt, engagement, client = ctx.fmt, ctx.engagement, ctx.client
+    contact = _addressee(ctx.contacts)
+    read = EngagementRead.model_validate(engagement)
+    return {
+        "lang": ctx.lang,
+        "brand": _brand(ctx.settings),
+        "document": {
+            "kind": kind.value,
+            "title": say(ctx.lang, kind.value),
+            "number": f"{PREFIXES[kind]}-{engagement.id:04d}{suffix}-{number}",
+            "version": number,
+            "date": fmt.date(today),
+            "generated_at": fmt.datetime(now),
+        },
+        "client": {
+            "name": client.name,
+            "address_lines": [
+                x for x in (client.street, " ".join(filter(None, (client.postal_code, client.city)))) if x
+            ],
+            "contact": {"name": contact.name, "position": contact.position} if contact else None,
+        },
+        "engagement": {
+            "title": engagement.title,
+            "start": fmt.date(engagement.start_date),
+            "end": fmt.date(read.end_date),
+            "weeks": engagement.duration_weeks,
+            "lead": {"name": ctx.lead.full_name, "email": ctx.lead.email} if ctx.lead else None,
+        },
+    }
+
+
+# -- proposal --------------------------------------------------------------------------------
+
+
+def _week_label(ctx: Context, week: int) -> str:
+    """Woche 1 · KW 45 · 02.11.–08.11.2026"""
+    return f"{say(ctx.lang, 'week', n=week)} · {ctx.fmt.iso_week_range(ctx.week_start(week))}"
+
+
+def _scope(
+    ctx: Context, workshops: list[Workshop], pilots: list[PilotEvidence], deliverables: list[Deliverable]
+) -> list[dict[str, Any]]:
+    w, fmt = words(ctx.lang), ctx.fmt
+    items: list[tuple[int, dict[str, str]]] = []
+    for ws in workshops:
+        where = f" · {ws.location}" if ws.location else ""
+        items.append(
+            (
+                ctx.engagement.week_number(ws.starts_at.astimezone(BERLIN).date()),
+                {
+                    "kind": "workshop",
+                    "kind_label": w["workshop"],
+                    "title": ws.title,
+                    "detail": f"{fmt.time_span(ws.starts_at, ws.ends_at)}{where}",
+                },
+            )
+        )
+    for e in pilots:
+        p = e.pilot
+        span = say(ctx.lang, "weeks", a=p.start_week, b=p.end_week) if p.start_week and p.end_week else ""
+        items.append(
+            (
+                p.start_week or 1,
+                {
+                    "kind": "pilot",
+                    "kind_label": w["pilot"],
+                    "title": p.title,
+                    "detail": " · ".join(filter(None, (span, w[p.process_area]))),
+                },
+            )
+        )
+    for d in deliverables:
+        items.append(
+            (d.due_week, {"kind": "deliverable", "kind_label": w["deliverable"], "title": d.title, "detail": w[d.kind]})
+        )
+    weeks = sorted({week for week, _ in items})
+    return [
+        {"week": week, "label": _week_label(ctx, week), "items": [item for n, item in items if n == week]}
+        for week in weeks
+    ]
+
+
+def _pricing(ctx: Context) -> dict[str, Any]:
+    e, fmt = ctx.engagement, ctx.fmt
+    read = EngagementRead.model_validate(e)
+    net = read.fee_net or Decimal(0)
+    vat = round_money(net * e.vat_rate / 100)
+    if e.pricing_model == PricingModel.day_rate:
+        line = {
+            "description": say(ctx.lang, "day_line", title=e.title),
+            "quantity": say(ctx.lang, "days", n=fmt.number(e.days, trim=True)),
+            "unit_price": fmt.money(e.day_rate, e.currency),
+            "amount": fmt.money(net, e.currency),
+        }
+    else:
+        line = {
+            "description": say(ctx.lang, "fixed_line", title=e.title, weeks=e.duration_weeks),
+            "quantity": "1",
+            "unit_price": fmt.money(net, e.currency),
+            "amount": fmt.money(net, e.currency),
+        }
+    return {
+        "model": e.pricing_model,
+        "lines": [line],
+        "net": fmt.money(net, e.currency),
+        "vat_rate": f"{fmt.number(e.vat_rate, trim=True)} %",
+        "vat": fmt.money(vat, e.currency),
+        "gross": fmt.money(net + vat, e.currency),
+    }
+
+
+async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: datetime) -> dict[str, Any]:
+    e = ctx.engagement
+    workshops = await select_all(session, Workshop, Workshop.engagement_id == e.id, order_by=Workshop.starts_at)
+    deliverables = await select_all(
+        session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
+    )
+    evidence = await engagement_evidence(session, e.id)
+    today = now.astimezone(BERLIN).date()
+    contact = _addressee(ctx.contacts)
+    signatory = ", ".join(filter(None, (contact.name, contact.position))) if contact else ""
+    data = _common(ctx, DocumentKind.proposal, number, today, now)
+    data["proposal"] = {
+        "situation": e.situation or "",
+        "goals": lines(e.goals),
+        "scope": _scope(ctx, workshops, evidence, deliverables),
+        "pricing": _pricing(ctx),
+        "terms": [
+            say(ctx.lang, "term_payment", days=ctx.settings.payment_terms_days),
+            say(ctx.lang, "term_vat"),
+            *lines(e.terms),
+            say(ctx.lang, "term_confidential"),
+        ],
+        "valid_until": ctx.fmt.date(today + timedelta(days=ctx.settings.proposal_validity_days)),
+        "signatory": signatory,
+    }
+    return data
+
+
+# -- result report ---------------------------------------------------------------------------
+
+
+def _figures(fmt: Formatter, exact: Any) -> dict[str, Any] | None:
+    if exact is None:
+        return None
+    r = exact.rounded()
+    return {
+        "hours_per_month": fmt.hours(r.hours_saved_per_month),
+        "cost_per_month": fmt.money(r.cost_saved_per_month),
+        "run_cost_per_month": fmt.money(r.run_cost_per_month),
+        "net_per_month": fmt.money(r.net_per_month),
+        "net_per_year": fmt.money(r.net_per_year),
+    }
+
+
+def _current(measurements: list[Measurement]) -> list[Measurement]:
+    return sorted((m for m in measurements if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))
+
+
+def _kpi_note(lang: str, result: KpiResult) -> str | None:
+    if result.status == ResultStatus.ok:
+        return None
+    if result.missing:
+        return say(lang, "missing", fields=field_list(lang, result.missing))
+    return say(lang, "no_figures")
+
+
+def _kpi(ctx: Context, kpi: Any, measurements: list[Measurement], result: KpiResult) -> dict[str, Any]:
+    fmt, lang = ctx.fmt, ctx.lang
+    unit = kpi.unit
+    latest = result.latest
+    figures = _figures(fmt, result.exact) or {}
+    improvement = None
+    if result.improvement is not None:
+        share = f" ({fmt.percent(result.improvement_percent)})" if result.improvement_percent is not None else ""
+        improvement = f"{fmt.quantity(result.improvement, unit)}{share}"
+    baseline_note = None
+    if kpi.baseline_method or kpi.baseline_sample_size or kpi.baseline_date:
+        baseline_note = " · ".join(
+            filter(
+                None,
+                (
+                    kpi.baseline_method,
+                    f"n = {kpi.baseline_sample_size}" if kpi.baseline_sample_size else None,
+                    fmt.date(kpi.baseline_date),
+                ),
+            )
+        )
+    points = _current(measurements)
+    return {
+        "name": kpi.name,
+        "direction": kpi.direction,
+        "direction_label": words(lang)[kpi.direction],
+        "baseline": fmt.quantity(kpi.baseline_value, unit),
+        "baseline_note": baseline_note,
+        "latest": fmt.quantity(latest.value, unit) if latest else None,
+        "latest_date": fmt.date(latest.measured_on) if latest else None,
+        "target": fmt.quantity(kpi.target_value, unit),
+        "improvement": improvement,
+        "progress": fmt.percent(result.target_progress_percent),
+        "hours_per_month": figures.get("hours_per_month"),
+        "cost_per_month": figures.get("cost_per_month"),
+        "net_per_month": figures.get("net_per_month"),
+        "net_per_year": figures.get("net_per_year"),
+        "note": _kpi_note(lang, result),
+        # Numbers only for drawing the chart; every printed figure above is a formatted string.
+        "chart": {
+            "unit": UNIT_SYMBOLS[unit],
+            "baseline": float(kpi.baseline_value) if kpi.baseline_value is not None else None,
+            "target": float(kpi.target_value) if kpi.target_value is not None else None,
+            "points": [{"label": fmt.day_month(m.measured_on), "value": float(m.value)} for m in points],
+        },
+    }
+
+
+def _recommendations(ctx: Context, evidence: list[PilotEvidence]) -> list[str]:
+    lang = ctx.lang
+    derived: list[str] = []
+    for e in evidence:
+        if not e.counted:
+            continue
+        exact = e.result.exact
+        if exact is not None and exact.net_per_month > 0 and e.pilot.stage != "production":
+            derived.append(say(lang, "rec_production", title=e.pilot.title, net=ctx.fmt.money(exact.net_per_month)))
+        for kpi in e.result.kpis:
+            if kpi.missing:
+                derived.append(say(lang, "rec_missing", kpi=kpi.name, fields=field_list(lang, kpi.missing)))
+            elif kpi.status == ResultStatus.no_measurements:
+                derived.append(say(lang, "rec_measure", kpi=kpi.name))
+    return lines(ctx.engagement.recommendations) + derived
+
+
+async def _readiness(session: AsyncSession, ctx: Context) -> dict[str, Any] | None:
+    comparison = await readiness_comparison(session, ctx.engagement.id)
+    start, end = comparison.start, comparison.end
+    if start is None and end is None:
+        return None
+    w, fmt = words(ctx.lang), ctx.fmt
+
+    def score(row: Any, lever: str) -> int | None:
+        return None if row is None else getattr(row, lever)
+
+    levers = []
+    for lever in LEVERS:
+        a, b = score(start, lever), score(end, lever)
+        levers.append(
+            {
+                "label": w[lever],
+                "start": a,
+                "end": b,
+                "delta": fmt.signed(b - a) if a is not None and b is not None else None,
+            }
+        )
+    return {
+        "levers": levers,
+        "total_start": f"{start.total} / 25" if start else None,
+        "total_end": f"{end.total} / 25" if end else None,
+        "total_delta": fmt.signed(end.total - start.total) if start and end else None,
+    }
+
+
+def _deliverable_rows(ctx: Context, deliverables: list[Deliverable]) -> list[dict[str, Any]]:
+    w = words(ctx.lang)
+    names = {c.id: c.name for c in ctx.contacts}
+    rows = []
+    for d in deliverables:
+        signed = None
+        if d.signed_off_at is not None:
+            who = names.get(d.signed_off_by_contact_id)
+            signed = ", ".join(filter(None, (who, ctx.fmt.date(d.signed_off_at.astimezone(BERLIN).date()))))
+        rows.append(
+            {
+                "title": d.title,
+                "kind": w[d.kind],
+                "due": say(ctx.lang, "week", n=d.due_week),
+                "status": w[d.status],
+                "signed_off": signed,
+            }
+        )
+    return rows
+
+
+async def result_report(session: AsyncSession, ctx: Context, *, number: int, now: datetime) -> dict[str, Any]:
+    e, fmt, lang = ctx.engagement, ctx.fmt, ctx.lang
+    evidence = await engagement_evidence(session, e.id)
+    fee = EngagementRead.model_validate(e).fee_net
+    exact, returns = engagement_totals(evidence, fee)
+    figures = _figures(fmt, exact) or {}
+    note = None
+    if exact is None:
+        note = say(lang, "no_figures")
+    elif returns.status == ReturnStatus.no_fee:
+        note = say(lang, "no_fee")
+    elif returns.status == ReturnStatus.no_payback:
+        note = say(lang, "no_payback")
+    w = words(lang)
+    deliverables = await select_all(
+        session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
+    )
+    owners = {c.id: c.name for c in ctx.contacts}
+    data = _common(ctx, DocumentKind.result_report, number, now.astimezone(BERLIN).date(), now)
+    data["report"] = {
+        "summary": {
+            **figures,
+            "fee": fmt.money(fee),
+            "roi": fmt.percent(returns.first_year_roi_percent),
+            "payback": say(lang, "months", n=fmt.number(returns.payback_months))
+            if returns.payback_months is not None
+            else None,
+            "note": note,
+        },
+        "pilots": [
+            {
+                "title": ev.pilot.title,
+                "stage": w[ev.pilot.stage],
+                "process_area": w[ev.pilot.process_area],
+                "hypothesis": ev.pilot.hypothesis,
+                "owner": owners.get(ev.pilot.owner_contact_id),
+                "counted": ev.counted,
+                "figures": _figures(fmt, ev.result.exact),
+                "kpis": [
+                    _kpi(ctx, kpi, ev.measurements.get(kpi.id, []), result)
+                    for kpi, result in zip(ev.kpis, ev.result.kpis, strict=True)
+                ],
+            }
+            for ev in evidence
+        ],
+        "readiness": await _readiness(session, ctx),
+        "deliverables": _deliverable_rows(ctx, deliverables),
+        "recommendations": _recommendations(ctx, evidence),
+    }
+    return data
+
+
+# -- weekly status report --------------------------------------------------------------------
+
+
+def monday_of(iso_week: str) -> date:
+    year, week = iso_week.split("-W")
+    return date.fromisocalendar(int(year), int(week), 1)
+
+
+def _in(moment: datetime | None, start: date, days: int) -> bool:
+    if moment is None:
+        return False
+    day = moment.astimezone(BERLIN).date()
+    return start <= day < start + timedelta(days=days)
+
+
+OPEN = {
+    DeliverableStatus.planned,
+    DeliverableStatus.in_progress,
+    DeliverableStatus.in_review,
+    DeliverableStatus.rejected,
+}
+
+
+def draft_status(
+    ctx: Context, monday: date, workshops: list[Workshop], deliverables: list[Deliverable]
+) -> dict[str, Any]:
+    """A status update written from the week's data, for weeks the consultant left empty."""
+    lang, week = ctx.lang, ctx.engagement.week_number(monday)
+    overdue = [d for d in deliverables if d.status in OPEN and d.due_week < week]
+    done = [say(lang, "done_workshop", title=w.title) for w in workshops if _in(w.ends_at, monday, 7)]
+    done += [say(lang, "done_deliverable", title=d.title) for d in deliverables if _in(d.delivered_at, monday, 7)]
+    upcoming = [
+        say(lang, "next_workshop", title=w.title, when=ctx.fmt.time_span(w.starts_at, w.ends_at))
+        for w in workshops
+        if _in(w.starts_at, monday + timedelta(days=7), 7)
+    ]
+    upcoming += [
+        say(lang, "next_deliverable", title=d.title, n=d.due_week)
+        for d in deliverables
+        if d.status in OPEN and d.due_week in (week, week + 1)
+    ]
+    return {
+        "rag": "red" if len(overdue) > 1 else "amber" if overdue else "green",
+        "summary": "",
+        "done": done,
+        "next": upcoming,
+        "risks": [say(lang, "risk_overdue", title=d.title, n=d.due_week) for d in overdue],
+    }
+
+
+def _movement(
+    ctx: Context, pilot: str, kpi: Any, measurements: list[Measurement], until: date
+) -> dict[str, Any] | None:
+    points = [m for m in _current(measurements) if m.measured_on <= until]
+    if len(points) < 2:
+        return None
+    previous, latest = points[-2].value, points[-1].value
+    change = latest - previous
+    better = change < 0 if kpi.direction == "lower_is_better" else change > 0
+    unit = kpi.unit
+    sign = "+" if change > 0 else ""
+    return {
+        "pilot": pilot,
+        "kpi": kpi.name,
+        "previous": ctx.fmt.quantity(previous, unit),
+        "latest": ctx.fmt.quantity(latest, unit),
+        "change": f"{sign}{ctx.fmt.quantity(change, unit)}".replace("-", "−"),
+        "trend": "same" if change == 0 else "better" if better else "worse",
+    }
+
+
+async def status_report(
+    session: AsyncSession, ctx: Context, *, number: int, now: datetime, iso_week: str
+) -> dict[str, Any]:
+    e, fmt, lang = ctx.engagement, ctx.fmt, ctx.lang
+    monday = monday_of(iso_week)
+    workshops = await select_all(session, Workshop, Workshop.engagement_id == e.id, order_by=Workshop.starts_at)
+    deliverables = await select_all(
+        session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
+    )
+    written = await select_all(
+        session, StatusUpdate, StatusUpdate.engagement_id == e.id, StatusUpdate.iso_week == iso_week
+    )
+    evidence = await engagement_evidence(session, e.id)
+    week = e.week_within(monday)
+    status = (
+        {
+            "rag": written[0].rag,
+            "summary": written[0].summary,
+            "done": lines(written[0].done),
+            "next": lines(written[0].next),
+            "risks": lines(written[0].risks),
+        }
+        if written
+        else draft_status(ctx, monday, workshops, deliverables)
+    )
+    w = words(lang)
+    movements = [
+        _movement(ctx, ev.pilot.title, kpi, ev.measurements.get(kpi.id, []), monday + timedelta(days=6))
+        for ev in evidence
+        for kpi in ev.kpis
+    ]
+    data = _common(ctx, DocumentKind.status_report, number, monday, now, suffix=f"-{iso_week}")
+    data["status"] = {
+        "iso_week": iso_week,
+        "week_label": fmt.iso_week_range(monday),
+        "week_of": say(lang, "week_of", n=week, m=e.duration_weeks),
+        **status,
+        "rag_label": w[status["rag"]],
+        "drafted": not written,
+        "workshops": [
+            {
+                "title": ws.title,
+                "kind": w[ws.kind],
+                "when": fmt.time_span(ws.starts_at, ws.ends_at),
+                "location": ws.location or "",
+            }
+            for ws in workshops
+            if _in(ws.starts_at, monday, 14)
+        ],
+        "deliverables_due": [
+            {"title": d.title, "kind": w[d.kind], "due": say(lang, "week", n=d.due_week), "status": w[d.status]}
+            for d in deliverables
+            if d.status in OPEN and d.due_week <= week + 1
+        ],
+        "kpi_movements": [m for m in movements if m is not None],
+    }
+    return data
+
+
+BUILDERS = {
+    DocumentKind.proposal: proposal,
+    DocumentKind.result_report: result_report,
+    DocumentKind.status_report: status_report,
+}
+
+
+async def build(
+    session: AsyncSession,
+    *,
+    engagement_id: int,
+    kind: DocumentKind,
+    lang: str,
+    number: int,
+    settings: Settings,
+    iso_week: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    ctx = await load_context(session, engagement_id, lang, settings)
+    now = now or datetime.now(UTC)
+    extra = {"iso_week": iso_week} if kind == DocumentKind.status_report else {}
+    return await BUILDERS[kind](session, ctx, number=number, now=now, **extra)
+
+
+async def drafted_status(
+    session: AsyncSession, *, engagement_id: int, iso_week: str, lang: str, settings: Settings
+) -> dict[str, Any]:
+    """The status update the week's data suggests (see draft_status)."""
+    ctx = await load_context(session, engagement_id, lang, settings)
+    workshops = await select_all(
+        session, Workshop, Workshop.engagement_id == engagement_id, order_by=Workshop.starts_at
+    )
+    deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == engagement_id)
+    return draft_status(ctx, monday_of(iso_week), workshops, deliverables)

@@ -1,0 +1,112 @@
+"""Pure document rendering: `render(template, data) -> bytes`.
+
+Data reaches Typst only as one JSON string in `sys.inputs.data`; templates read it with
+`json(bytes(sys.inputs.data))`, so user text is never parsed as markup. Each thread keeps one
+compiler (fonts loaded once); callers on the event loop use `render_async`, which compiles in a
+small process pool: the compiler holds the GIL for part of its work, and an event loop that
+stalls for a render's milliseconds would delay every other job of the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import json
+import os
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import typst
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "report_templates"
+FONTS = TEMPLATES / "fonts"
+# An empty package directory: `@preview` imports in a template would fail instead of downloading.
+NO_PACKAGES = TEMPLATES / "packages"
+
+_local = threading.local()
+_fonts_lock = threading.Lock()
+_fonts: typst.Fonts | None = None
+
+
+class RenderError(Exception):
+    """The template could not be compiled with this data."""
+
+
+def _shared_fonts() -> typst.Fonts:
+    global _fonts
+    with _fonts_lock:
+        if _fonts is None:
+            _fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(FONTS)])
+        return _fonts
+
+
+def _compiler() -> typst.Compiler:
+    compiler = getattr(_local, "compiler", None)
+    if compiler is None:
+        compiler = typst.Compiler(
+            root=str(TEMPLATES),
+            font_paths=_shared_fonts(),
+            ignore_system_fonts=True,
+            package_path=str(NO_PACKAGES),
+            package_cache_path=str(NO_PACKAGES),
+        )
+        _local.compiler = compiler
+    return compiler
+
+
+def template_path(template: str) -> Path:
+    path = (TEMPLATES / f"{template}.typ").resolve()
+    if path.parent != TEMPLATES or not path.is_file():
+        raise RenderError(f"unknown template {template!r}")
+    return path
+
+
+def render(template: str, data: dict[str, Any]) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False, default=str)
+    try:
+        pdf = _compiler().compile(input=str(template_path(template)), format="pdf", sys_inputs={"data": payload})
+    except typst.TypstError as exc:
+        raise RenderError(f"{exc.message}: {exc.diagnostic}".strip()) from exc
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+_pool: ProcessPoolExecutor | None = None
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """Runs in each render process: end when the parent does, even one killed with SIGKILL,
+    instead of living on as an orphan (Linux; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        # spawn: forking a process that runs an event loop and threads is not safe.
+        _pool = ProcessPoolExecutor(
+            max_workers=os.cpu_count() or 2, mp_context=get_context("spawn"), initializer=_die_with_parent
+        )
+    return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the render processes; a server or worker calls this on its way out, else they outlive it."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+async def render_async(template: str, data: dict[str, Any]) -> bytes:
+    return await asyncio.get_running_loop().run_in_executor(_process_pool(), render, template, data)

@@ -1,0 +1,218 @@
+"""Document versions: request one (queued), generate it (render + store), hand out the PDF.
+
+`generate_document` is the job body: it opens its own sessions, is idempotent (a ready
+document is left alone) and records any failure on the document instead of losing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+import sys
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record, snapshot
+from backend.domains.engagements.resources import engagement_service
+from backend.flows.documents import data as document_data
+from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
+from backend.flows.documents.render import render_async
+from backend.flows.documents.resources import document_service
+from backend.kernel.config import Settings
+from backend.kernel.db import compare_and_set, unit_of_work, utcnow
+from backend.kernel.errors import Conflict
+from backend.kernel.outbox import plan
+
+log = logging.getLogger(__name__)
+
+
+def current_iso_week(now: datetime | None = None) -> str:
+    year, week, _ = (now or datetime.now(UTC)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def request_document(session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest) -> Document:
+    # Every request gets the next version number, however many arrive at once. The number is
+    # computed inside the INSERT, which on SQLite runs under the database's single write lock;
+    # on PostgreSQL the engagement's row lock serialises the requests per engagement.
+    await engagement_service.get(session, user, engagement_id, lock=True)
+    next_number = (
+        select(func.coalesce(func.max(Document.number), 0) + 1)
+        .where(Document.engagement_id == engagement_id, Document.kind == request.kind)
+        .scalar_subquery()
+    )
+    iso_week = request.iso_week or current_iso_week() if request.kind == DocumentKind.status_report else None
+    document = Document(
+        engagement_id=engagement_id,
+        kind=request.kind,
+        language=request.language,
+        number=next_number,
+        template=request.kind.value,
+        created_by_id=getattr(user, "id", None),
+        iso_week=iso_week,
+    )
+    session.add(document)
+    await session.flush()
+    await session.refresh(document)
+    await record(
+        session,
+        actor=user,
+        action="create",
+        entity_type="document",
+        entity_id=document.id,
+        after=snapshot(document),
+    )
+    return document
+
+
+def document_job_id(document_id: int) -> str:
+    # Unique per request: job ids are global in Redis, and rendering is idempotent anyway.
+    return f"document:{document_id}:{secrets.token_hex(4)}"
+
+
+async def order_document(
+    session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest
+) -> tuple[Document, str]:
+    """A new version, and its rendering planned in the same transaction; returns the job id."""
+    document = await request_document(session, user, engagement_id, request)
+    return document, await plan(session, "render_document", document.id, job_id=document_job_id(document.id))
+
+
+async def render_again(session: AsyncSession, user: Any, document_id: int) -> tuple[Document, str]:
+    """Plan another rendering of a version that is not ready (stuck queued or rendering, or
+    failed); rendering is idempotent, so a job that is still running does no harm."""
+    document = await document_service.get(session, user, document_id)
+    if document.status == DocumentStatus.ready:
+        raise Conflict(f"Document {document_id} is already rendered; generate a new version to change it.")
+    job_id = await plan(session, "render_document", document.id, job_id=document_job_id(document.id))
+    await record(
+        session,
+        actor=user,
+        action="render_again",
+        entity_type="document",
+        entity_id=document.id,
+        after={"status": document.status, "job_id": job_id},
+    )
+    return document, job_id
+
+
+def _ascii_slug(text: str) -> str:
+    folded = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    folded = folded.replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue")
+    plain = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:60] or "Dokument"
+
+
+def filename_for(data: dict[str, Any]) -> str:
+    doc = data["document"]
+    parts = [doc["title"], data["client"]["name"], f"v{doc['version']}"]
+    if doc["kind"] == DocumentKind.status_report:
+        parts.insert(2, data["status"]["iso_week"])
+    return "_".join(_ascii_slug(p) for p in parts) + ".pdf"
+
+
+# Failures worth another try: the database or a connection was briefly unavailable.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+async def generate_document(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, document_id: int, *, last_try: bool = True
+) -> str:
+    """Render one queued document; safe to run twice. Returns its final status.
+
+    A transient failure is re-raised for the job queue to retry, unless this is the last try;
+    anything else, or the last try, marks the document failed with the error.
+    """
+    try:
+        async with unit_of_work(maker) as session:
+            document = await session.get(Document, document_id)
+            if document is None:
+                return "missing"
+            if document.status == DocumentStatus.ready:
+                return document.status
+            data = await document_data.build(
+                session,
+                engagement_id=document.engagement_id,
+                kind=document.kind,
+                lang=document.language,
+                number=document.number,
+                settings=settings,
+                iso_week=document.iso_week,
+            )
+            pdf = await render_async(document.template, data)
+            stored = await compare_and_set(
+                session,
+                document,
+                {
+                    "content": pdf,
+                    "sha256": hashlib.sha256(pdf).hexdigest(),
+                    "data_snapshot": data,
+                    "filename": filename_for(data),
+                    "status": DocumentStatus.ready,
+                    "error": None,
+                },
+                expect={"status": document.status},
+            )
+            if not stored:
+                # Another job rendered this version meanwhile; its PDF stands (versions are immutable).
+                return (await session.exec(select(Document.status).where(Document.id == document_id))).one()
+            return DocumentStatus.ready
+    except TRANSIENT:
+        if not last_try:
+            log.warning("document %s: transient failure, will retry", document_id, exc_info=True)
+            raise
+        return await _record_failure(maker, document_id)
+    except Exception:  # noqa: BLE001 - any other failure is recorded on the document
+        return await _record_failure(maker, document_id)
+
+
+async def _move(
+    maker: async_sessionmaker[AsyncSession],
+    document_id: int,
+    to: DocumentStatus,
+    came_from: tuple[DocumentStatus, ...],
+    error: str | None = None,
+) -> bool:
+    """Change a document's status only from one of the states it may come from, in the statement."""
+    async with unit_of_work(maker) as session:
+        moved = await session.exec(
+            update(Document)
+            .where(Document.id == document_id, Document.status.in_(came_from))  # type: ignore[attr-defined]
+            .values(status=to, error=error, updated_at=utcnow(), version=Document.version + 1)
+        )
+        return moved.rowcount == 1
+
+
+async def _record_failure(maker: async_sessionmaker[AsyncSession], document_id: int) -> str:
+    log.exception("document %s failed", document_id)
+    exc = sys.exc_info()[1]
+    # Never over a version another job has finished.
+    failed = await _move(
+        maker,
+        document_id,
+        DocumentStatus.failed,
+        (DocumentStatus.queued, DocumentStatus.rendering),
+        f"{type(exc).__name__}: {exc}"[:4000],
+    )
+    return DocumentStatus.failed if failed else DocumentStatus.ready
+
+
+async def mark_rendering(maker: async_sessionmaker[AsyncSession], document_id: int) -> None:
+    """Shows progress while a job works on the document (a ready one stays ready)."""
+    await _move(maker, document_id, DocumentStatus.rendering, (DocumentStatus.queued, DocumentStatus.failed))
+
+
+async def pdf_of(session: AsyncSession, user: Any, document_id: int) -> Document:
+    document = await document_service.get(session, user, document_id)
+    if document.status != DocumentStatus.ready:
+        raise Conflict(f"Document {document_id} is {document.status}; there is no PDF to download yet.")
+    return document

@@ -1,0 +1,316 @@
+"""Sign-in for client contacts: an emailed single-use link instead of a password.
+
+The link is made and mailed by a job, so the token never passes through the queue and the
+request answers the same whether or not the address has portal access (no enumeration).
+Redeeming consumes the row with one conditional UPDATE, so two tabs opening the same link
+get one session between them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import String, func, insert, literal, or_, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record
+from backend.domains.auth.models import User
+from backend.domains.auth.service import ADMIN, SYSTEM
+from backend.domains.clients.models import Client, Contact
+from backend.flows.portal.email import Letter, login_link_message
+from backend.flows.portal.models import LoginLink
+from backend.flows.portal.tokens import hash_login_token, new_login_token
+from backend.kernel.config import Settings
+from backend.kernel.db import compare_and_set, unit_of_work, utcnow, written
+from backend.kernel.enums import Role
+from backend.kernel.errors import Conflict, Gone, Unauthorized
+from backend.kernel.mail import Mailer
+
+log = logging.getLogger(__name__)
+# Portal users never sign in with a password; this is not a valid Argon2 hash, so none matches.
+NO_PASSWORD = "!portal-sign-in-link-only"
+INVALID_LINK = "This sign-in link is not valid. Please request a new one."
+USED = "This sign-in link has already been used. Please request a new one."
+
+
+def login_path(token: str) -> str:
+    return f"/portal/login/{token}"
+
+
+async def _portal_contacts(session: AsyncSession, email: str) -> list[tuple[Contact, Client]]:
+    stmt = (
+        select(Contact, Client)
+        .join(Client, Client.id == Contact.client_id)
+        .where(
+            func.lower(Contact.email) == email.strip().lower(),
+            Contact.portal_access.is_(True),
+            Client.archived_at.is_(None),
+        )
+        .order_by(Contact.id)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def send_login_links(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    mailer: Mailer,
+    email: str,
+    *,
+    ip: str | None = None,
+    language: str | None = None,
+) -> int:
+    """Mail a fresh sign-in link to every portal contact with this address; returns how many."""
+    sent = 0
+    async with maker() as session:
+        found = await _portal_contacts(session, email)
+    for contact, client in found:
+        token, token_hash = new_login_token()
+        async with unit_of_work(maker) as session:
+            if not _may_sign_in_as(await _user_with_address(session, contact), contact):
+                log.warning("contact %s: address belongs to another user, no sign-in link sent", contact.id)
+                continue
+            link_id = await _new_link(session, settings, contact.id, token_hash, ip)  # type: ignore[arg-type]
+            if link_id is None:
+                # Enough links are in the inbox already (asked for by the owner or by a stranger):
+                # the owner uses one of those; a stranger cannot flood the inbox.
+                log.info(
+                    "contact %s: %s unused sign-in links, no new one", contact.id, settings.login_links_outstanding
+                )
+                continue
+            await record(
+                session,
+                actor=None,
+                action="portal_link_sent",
+                entity_type="contact",
+                entity_id=contact.id,
+                after={"login_link_id": link_id, "ip": ip},
+            )
+        letter = Letter(
+            lang=language or contact.language,
+            brand=settings.brand_name,
+            sender=settings.mail_from,
+            recipient_name=contact.name,
+            recipient_email=contact.email,
+            message_id=f"<portal-login.{link_id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
+        )
+        await mailer.send(
+            login_link_message(
+                letter,
+                client=client.name,
+                url=settings.link(login_path(token)),
+                minutes=settings.portal_link_ttl_minutes,
+            )
+        )
+        sent += 1
+    return sent
+
+
+async def _new_link(
+    session: AsyncSession, settings: Settings, contact_id: int, token_hash: str, ip: str | None
+) -> int | None:
+    """A new sign-in link for the contact, unless enough unused ones are out; None then. The count
+    is part of the INSERT (SQLite runs it under its write lock) and the contact's row is locked
+    first (PostgreSQL), so jobs running at once cannot each slip past it."""
+    await session.exec(select(Contact.id).where(Contact.id == contact_id).with_for_update())
+    now = utcnow()
+    links = LoginLink.__table__  # type: ignore[attr-defined]
+    unused = (
+        select(func.count())
+        .select_from(links)
+        .where(links.c.contact_id == contact_id, links.c.used_at.is_(None), links.c.expires_at > now)
+        .scalar_subquery()
+    )
+    expires = now + timedelta(minutes=settings.portal_link_ttl_minutes)
+    row = select(
+        literal(contact_id),
+        literal(token_hash),
+        literal(ip, String()),
+        literal(expires, DateTimeUTC()),
+        literal(now, DateTimeUTC()),
+        literal(now, DateTimeUTC()),
+        literal(1),
+    ).where(unused < settings.login_links_outstanding)
+    made = await session.exec(  # type: ignore[call-overload]
+        insert(links)
+        .from_select(
+            ["contact_id", "token_hash", "requested_ip", "expires_at", "created_at", "updated_at", "version"], row
+        )
+        .returning(links.c.id)
+    )
+    return made.scalar_one_or_none()
+
+
+async def _user_with_address(session: AsyncSession, contact: Contact) -> User | None:
+    return (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
+
+
+def _may_sign_in_as(user: User | None, contact: Contact) -> bool:
+    """False when the contact's address belongs to a team member or another client's user, or
+    to a user an admin deactivated."""
+    return user is None or (
+        user.role == Role.client
+        and user.client_id == contact.client_id
+        and user.contact_id in (None, contact.id)
+        and user.deactivated_by != ADMIN
+    )
+
+
+async def check_link(session: AsyncSession, token: str) -> LoginLink:
+    """The link a token names, if it can still be used: 401 unknown, 410 used or expired."""
+    link = (await session.exec(select(LoginLink).where(LoginLink.token_hash == hash_login_token(token)))).first()
+    if link is None:
+        raise Unauthorized(INVALID_LINK, key="portal_link_invalid")
+    if link.used_at is not None:
+        raise Gone(USED, key="portal_link_used")
+    if link.expires_at <= utcnow():
+        raise Gone("This sign-in link has expired. Please request a new one.", key="portal_link_expired")
+    return link
+
+
+async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
+    """Use a sign-in link once and return the contact's portal user."""
+    link = await check_link(session, token)
+    # First, and share-locked (PostgreSQL): what grants access cannot change until this sign-in
+    # is done, and archiving, deleting or taking access away (which lock the same rows first)
+    # wait for it, then end its session. Locking before anything else keeps one order of locks.
+    if not await _has_access(session, link.contact_id):
+        raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
+    contact = await session.get(Contact, link.contact_id)
+    assert contact is not None
+    consumed = await session.exec(
+        update(LoginLink)
+        .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
+        .values(used_at=utcnow(), version=LoginLink.version + 1)
+    )
+    if consumed.rowcount != 1:
+        raise Gone(USED, key="portal_link_used")
+    user = await portal_user(session, contact)
+    # Once more after the writes (SQLite: they hold its one write lock, and the first look ran
+    # before): an archiving or a lost access committed since is seen now, the sign-in undone.
+    if not await _has_access(session, contact.id):  # type: ignore[arg-type]
+        raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
+    user.last_login_at = utcnow()
+    session.add(user)
+    await record(
+        session,
+        actor=user,
+        action="portal_login",
+        entity_type="contact",
+        entity_id=contact.id,
+        after={"login_link_id": link.id, "ip": ip},
+    )
+    return user
+
+
+async def _has_access(session: AsyncSession, contact_id: int) -> bool:
+    stmt = (
+        select(Contact.id)
+        .join(Client, Client.id == Contact.client_id)
+        .where(Contact.id == contact_id, Contact.portal_access.is_(True), Client.archived_at.is_(None))
+        .with_for_update(read=True)
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+async def portal_user(session: AsyncSession, contact: Contact) -> User:
+    """The contact's client user, made on first sign-in and kept in step with the contact."""
+    user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()
+    if user is None:
+        user = await _user_with_address(session, contact)
+        if not _may_sign_in_as(user, contact):
+            raise Unauthorized(
+                "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
+            )
+    if user is None:
+        user = User(
+            email=contact.email.lower(),
+            full_name=contact.name,
+            role=Role.client,
+            client_id=contact.client_id,
+            contact_id=contact.id,
+            password_hash=NO_PASSWORD,
+        )
+        session.add(user)
+        await session.flush()
+        await record(
+            session,
+            actor=None,
+            action="create",
+            entity_type="user",
+            entity_id=user.id,
+            after={"contact_id": contact.id, "role": "client"},
+        )
+        return user
+    if not user.is_active and user.deactivated_by == ADMIN:
+        raise Unauthorized(
+            "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
+        )
+    restored = not user.is_active
+    # Only if nobody changed the user since it was read: an archiving or a deactivation that
+    # commits meanwhile wins, and this sign-in fails.
+    values = {"contact_id": contact.id, "client_id": contact.client_id, "is_active": True, "deactivated_by": None}
+    if not await compare_and_set(session, user, values):
+        raise Conflict(
+            "Your access changed while signing in; please request a new sign-in link.", key="portal_no_access"
+        )
+    if restored:
+        # Access had ended with the contact's portal access or the client; both are back.
+        await record(
+            session,
+            actor=None,
+            action="portal_access_restored",
+            entity_type="user",
+            entity_id=user.id,
+            after={"contact_id": contact.id},
+        )
+    return user
+
+
+async def end_portal_access(session: AsyncSession, contact: Contact, actor: Any) -> None:
+    """A contact lost portal access (or is being deleted): their user is deactivated, so open
+    sessions end at once — the user linked to the contact, and a client user with the contact's
+    address not linked yet (made by an admin; its first portal sign-in would link it)."""
+    # The contact's row first, as sign-ins do (see redeem): one order of locks, no deadlock.
+    await session.exec(select(Contact.id).where(Contact.id == contact.id).with_for_update())
+    await _deactivate(
+        session,
+        actor,
+        or_(
+            User.contact_id == contact.id,
+            (User.contact_id.is_(None))
+            & (User.email == contact.email.lower())
+            & (User.role == Role.client)  # type: ignore[union-attr]
+            & (User.client_id == contact.client_id),
+        ),
+    )
+
+
+async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -> None:
+    """A client was archived: none of its people can use the portal or the API any more."""
+    await _deactivate(session, actor, User.client_id == client_id, User.role == Role.client)
+
+
+async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
+    # One statement over whatever is active when it runs, so a sign-in committing meanwhile is
+    # caught too; the new epoch ends every session (see backend.domains.auth.sessions).
+    ended = await session.exec(  # type: ignore[call-overload]
+        update(User)
+        .where(*where, User.is_active.is_(True))
+        .values(
+            is_active=False,
+            deactivated_by=SYSTEM,
+            session_epoch=User.session_epoch + 1,
+            version=User.version + 1,
+            updated_at=utcnow(),
+        )
+        .returning(User.id)
+    )
+    for user_id in ended.scalars().all():
+        written(session, User.__tablename__, user_id)
+        await record(session, actor=actor, action="portal_access_ended", entity_type="user", entity_id=user_id)

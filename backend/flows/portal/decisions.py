@@ -1,0 +1,122 @@
+"""What a client decides in the portal: accept the proposal, sign off or reject a deliverable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record, snapshot
+from backend.domains.deliverables.models import Deliverable, DeliverableStatus
+from backend.domains.engagements.models import EngagementStatus
+from backend.domains.engagements.resources import engagement_service
+from backend.flows.documents.models import Document, DocumentKind
+from backend.flows.documents.resources import document_service
+from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, SignOffRequest
+from backend.kernel.db import utcnow
+from backend.kernel.errors import Conflict, Invalid
+from backend.kernel.schema import Transition
+from backend.web.api.deliverables import deliverable_service
+
+
+async def acceptance_of(session: AsyncSession, engagement_id: int) -> ProposalAcceptance | None:
+    stmt = select(ProposalAcceptance).where(ProposalAcceptance.engagement_id == engagement_id)
+    return (await session.exec(stmt)).first()
+
+
+async def current_proposal_number(session: AsyncSession, engagement_id: int) -> int | None:
+    """The newest proposal version the client has been sent."""
+    stmt = select(func.max(Document.number)).where(
+        Document.engagement_id == engagement_id,
+        Document.kind == DocumentKind.proposal,
+        Document.sent_at.is_not(None),  # type: ignore[union-attr]
+    )
+    return (await session.exec(stmt)).one()
+
+
+async def accept_proposal(
+    session: AsyncSession,
+    user: Any,
+    document_id: int,
+    data: AcceptanceRequest,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+) -> ProposalAcceptance:
+    document = await document_service.get(session, user, document_id)
+    if document.kind != DocumentKind.proposal or document.sha256 is None:
+        raise Conflict("Only a sent proposal can be accepted.", key="refused_not_proposal")
+    # Of two people accepting at once, one wins: the engagement's move to "active" is written only
+    # at the version read here, and the unique key on the acceptance backs it up.
+    engagement = await engagement_service.get(session, user, document.engagement_id)
+    done = await acceptance_of(session, engagement.id)
+    if done is not None:
+        raise Conflict(
+            f"This proposal was already accepted on {done.accepted_at:%d.%m.%Y} by {done.typed_name} "
+            f"(version {done.document_number}).",
+            key="refused_already_accepted",
+            name=done.typed_name,
+            when=done.accepted_at,
+            n=done.document_number,
+        )
+    current = await current_proposal_number(session, engagement.id)
+    if current is not None and current > document.number:
+        raise Conflict(
+            f"Version {document.number} of this proposal has been replaced by version {current}. "
+            "Please read the current version and accept that one.",
+            key="refused_superseded",
+            n=document.number,
+            current=current,
+        )
+    if engagement.status != EngagementStatus.proposed:
+        raise Conflict(
+            f"This engagement is not awaiting acceptance (its status is '{engagement.status}').",
+            key="refused_not_awaiting_acceptance",
+            status=engagement.status,
+        )
+    acceptance = ProposalAcceptance(
+        engagement_id=engagement.id,
+        document_id=document.id,
+        document_number=document.number,
+        document_sha256=document.sha256,
+        contact_id=getattr(user, "contact_id", None),
+        user_id=user.id,
+        typed_name=data.typed_name.strip(),
+        ip_address=ip,
+        user_agent=(user_agent or "")[:500] or None,
+        accepted_at=utcnow(),
+    )
+    session.add(acceptance)
+    await session.flush()
+    await record(
+        session,
+        actor=user,
+        action="accept_proposal",
+        entity_type="engagement",
+        entity_id=engagement.id,
+        after=snapshot(acceptance),
+    )
+    await engagement_service.transition(
+        session, user, engagement.id, Transition(to=EngagementStatus.active, version=engagement.version)
+    )
+    return acceptance
+
+
+async def sign_off(session: AsyncSession, user: Any, deliverable_id: int, data: SignOffRequest) -> Deliverable:
+    row = await deliverable_service.get(session, user, deliverable_id)
+    if row.status != DeliverableStatus.delivered:
+        raise Conflict(
+            f"“{row.title}” is not awaiting your sign-off (its status is '{row.status}').",
+            key="refused_not_awaiting_sign_off",
+            title=row.title,
+            status=row.status,
+        )
+    reason = (data.reason or "").strip() or None
+    if data.decision == "reject" and reason is None:
+        raise Invalid.field("body.reason", "please say what is missing or wrong")
+    target = DeliverableStatus.accepted if data.decision == "accept" else DeliverableStatus.rejected
+    signer = {"signed_off_by_contact_id": user.contact_id} if target == DeliverableStatus.accepted else None
+    return await deliverable_service.transition(
+        session, user, deliverable_id, Transition(to=target, version=data.version, reason=reason), also=signer
+    )

@@ -1,0 +1,122 @@
+"""What a client contact sees of an engagement: where it stands, what comes next, what to decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import defer
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.deliverables.models import Deliverable, DeliverableStatus
+from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.engagements.resources import engagement_service
+from backend.domains.engagements.service import status_released
+from backend.domains.workshops.models import Workshop
+from backend.flows.documents.models import Document, DocumentKind
+from backend.flows.portal.decisions import acceptance_of
+from backend.flows.portal.models import ProposalAcceptance
+from backend.kernel.db import select_all
+from backend.kernel.errors import NotFound
+from backend.kernel.formatting import BERLIN
+
+UPCOMING_WORKSHOPS = 5
+
+
+@dataclass
+class Overview:
+    engagement: Engagement
+    week: int
+    status: StatusUpdate | None
+    workshops: list[Workshop]
+    deliverables: list[Deliverable]
+    documents: list[Document]
+    acceptance: ProposalAcceptance | None
+    # The proposal version that can be accepted now, if any.
+    open_proposal: Document | None = None
+    superseded: set[int] = field(default_factory=set)
+
+    @property
+    def awaiting_sign_off(self) -> list[Deliverable]:
+        return [d for d in self.deliverables if d.status == DeliverableStatus.delivered]
+
+
+async def engagements_of(session: AsyncSession, user: Any) -> list[Engagement]:
+    """The client's engagements the portal shows (drafts stay with the team)."""
+    return await select_all(
+        session,
+        Engagement,
+        Engagement.client_id == user.client_id,
+        Engagement.status != EngagementStatus.draft,
+        order_by=Engagement.start_date.desc(),  # type: ignore[attr-defined]
+    )
+
+
+async def load(session: AsyncSession, user: Any, engagement_id: int, now: datetime | None = None) -> Overview:
+    engagement = await engagement_service.get(session, user, engagement_id)
+    if engagement.status == EngagementStatus.draft:
+        # Same answer as for another client's id: a draft is not the client's business yet.
+        raise NotFound(f"engagement {engagement_id} not found")
+    now = now or datetime.now(UTC)
+    today = now.astimezone(BERLIN).date()
+    year, week, _ = today.isocalendar()
+    status = (
+        await session.exec(
+            select(StatusUpdate)
+            .where(
+                StatusUpdate.engagement_id == engagement.id,
+                status_released(),
+                StatusUpdate.iso_week <= f"{year}-W{week:02d}",
+            )
+            .order_by(StatusUpdate.iso_week.desc())
+            .limit(1)  # type: ignore[attr-defined]
+        )
+    ).first()
+    workshops = await select_all(
+        session,
+        Workshop,
+        Workshop.engagement_id == engagement.id,
+        Workshop.ends_at >= now,
+        order_by=Workshop.starts_at,
+        limit=UPCOMING_WORKSHOPS,
+    )
+    deliverables = await select_all(
+        session,
+        Deliverable,
+        Deliverable.engagement_id == engagement.id,
+        order_by=[Deliverable.due_week, Deliverable.id],
+    )
+    documents = await sent_documents(session, engagement.id)
+    overview = Overview(
+        engagement=engagement,
+        week=engagement.week_within(today),
+        status=status,
+        workshops=workshops,
+        deliverables=deliverables,
+        documents=documents,
+        acceptance=await acceptance_of(session, engagement.id),
+    )
+    newest: dict[tuple[str, str | None], Document] = {}
+    for document in documents:  # newest first; a status report replaces only its own week's
+        key = (document.kind, document.iso_week)
+        if key in newest:
+            overview.superseded.add(document.id)
+        else:
+            newest[key] = document
+    proposal = newest.get((DocumentKind.proposal, None))
+    if proposal is not None and overview.acceptance is None and engagement.status == EngagementStatus.proposed:
+        overview.open_proposal = proposal
+    return overview
+
+
+async def sent_documents(session: AsyncSession, engagement_id: int) -> list[Document]:
+    """Every version sent to the client, newest first per kind, without the PDF bytes."""
+    stmt = (
+        select(Document)
+        .options(defer(Document.content))  # type: ignore[arg-type]
+        .where(Document.engagement_id == engagement_id, Document.sent_at.is_not(None))  # type: ignore[union-attr]
+        .order_by(Document.kind, Document.number.desc())  # type: ignore[attr-defined]
+    )
+    return list((await session.exec(stmt)).all())

@@ -1,0 +1,163 @@
+"""Sending a document version to the client: it appears in the portal and its recipients get a
+share link by mail. A sent proposal also moves a draft engagement to "proposed"."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.models import Client, Contact
+from backend.domains.engagements.models import Engagement, EngagementStatus
+from backend.domains.engagements.resources import engagement_service
+from backend.flows.documents.models import Document, DocumentKind
+from backend.flows.documents.resources import document_service
+from backend.flows.documents.service import pdf_of
+from backend.flows.documents.wording import words
+from backend.flows.portal.email import Letter, document_message
+from backend.flows.portal.models import ShareLink
+from backend.flows.portal.sharing import links_for, share_path
+from backend.kernel.config import Settings
+from backend.kernel.db import select_all, unit_of_work, utcnow
+from backend.kernel.formatting import BERLIN, Formatter
+from backend.kernel.mail import Mailer, MailError, PermanentMailError
+from backend.kernel.outbox import plan
+from backend.kernel.schema import Transition
+
+log = logging.getLogger(__name__)
+PURPOSE = "release"
+
+
+async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
+    """Who receives sent documents: portal users and digest readers."""
+    return await select_all(
+        session,
+        Contact,
+        Contact.client_id == client_id,
+        or_(Contact.portal_access.is_(True), Contact.receives_digest.is_(True)),
+    )
+
+
+@dataclass(frozen=True)
+class Released:
+    document: Document
+    recipients: int
+    job_id: str
+
+
+def release_job_id(document_id: int) -> str:
+    return f"release:{document_id}:{secrets.token_hex(4)}"
+
+
+async def release(session: AsyncSession, settings: Settings, user: Any, document_id: int) -> Released:
+    """Mark a ready version as sent, make one share link per recipient and plan their mails in
+    the same transaction (idempotent: links already mailed are not mailed again)."""
+    document = await pdf_of(session, user, document_id)
+    engagement = await engagement_service.get(session, user, document.engagement_id)
+    first_release = document.sent_at is None
+    await document_service.stamp(session, user, document, "sent_at", "release")
+    if document.kind == DocumentKind.proposal and engagement.status == EngagementStatus.draft:
+        await engagement_service.transition(
+            session, user, engagement.id, Transition(to=EngagementStatus.proposed, version=engagement.version)
+        )
+    elif document.kind == DocumentKind.proposal and first_release:
+        # A new version supersedes the one the client may be accepting right now: the
+        # acceptance writes the engagement at the version it read, so one of the two fails.
+        await engagement_service.write(session, engagement, {})
+    contacts = await recipients(session, engagement.client_id)
+    await links_for(session, document.id, [c.id for c in contacts], PURPOSE, settings.share_link_days)
+    job_id = await plan(session, "mail_released_document", document.id, job_id=release_job_id(document.id))
+    return Released(document, len(contacts), job_id)
+
+
+async def mail_release(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, document_id: int
+) -> int:
+    """Mail every unmailed, live release link of a document; returns how many went out."""
+    async with maker() as session:
+        document = await session.get(Document, document_id)
+        if document is None or document.sent_at is None:
+            return 0
+        engagement = await session.get(Engagement, document.engagement_id)
+        client = await session.get(Client, engagement.client_id) if engagement else None
+        pending = (
+            await session.exec(
+                select(ShareLink, Contact)
+                .join(Contact, Contact.id == ShareLink.contact_id)
+                .where(
+                    ShareLink.document_id == document_id,
+                    ShareLink.purpose == PURPOSE,
+                    ShareLink.mailed_at.is_(None),
+                    ShareLink.revoked_at.is_(None),
+                )  # type: ignore[union-attr]
+                .order_by(ShareLink.id)
+            )
+        ).all()
+    if engagement is None or client is None:
+        return 0
+    sent = 0
+    for link, contact in pending:
+        if not await _claim(maker, link.id, timedelta(seconds=settings.job_timeout_seconds)):
+            continue  # another job mails it (a second release), or did
+        # At least once: a crash between the server's "250" and this commit mails it again.
+        try:
+            await mailer.send(_message(settings, document, engagement, client, link, contact))
+        except PermanentMailError as exc:
+            log.warning("document %s: contact %s refused for good: %s", document.id, contact.id, exc)
+            continue  # stays claimed: not tried again before the lease ends
+        except MailError:
+            await _mark(maker, link.id, mail_claimed_at=None)  # free for the retry
+            raise
+        await _mark(maker, link.id, mailed_at=utcnow())
+        sent += 1
+    return sent
+
+
+def _message(
+    settings: Settings, document: Document, engagement: Engagement, client: Client, link: ShareLink, contact: Contact
+) -> Any:
+    fmt = Formatter(contact.language)
+    letter = Letter(
+        lang=contact.language,
+        brand=settings.brand_name,
+        sender=settings.mail_from,
+        recipient_name=contact.name,
+        recipient_email=contact.email,
+        message_id=f"<document.{document.id}.{contact.id}@{settings.mail_from.rsplit('@', 1)[-1]}>",
+    )
+    return document_message(
+        letter,
+        client=client.name,
+        engagement=engagement.title,
+        document=f"{words(contact.language)[document.kind]} v{document.number}",
+        url=settings.link(share_path(settings, link)),
+        valid_until=fmt.date(link.expires_at.astimezone(BERLIN).date()) or "",
+        portal_url=settings.link("/portal") if contact.portal_access else None,
+    )
+
+
+async def _claim(maker: async_sessionmaker[AsyncSession], link_id: int, lease: timedelta) -> bool:
+    now = utcnow()
+    async with unit_of_work(maker) as session:
+        taken = await session.exec(
+            update(ShareLink)
+            .where(
+                ShareLink.id == link_id,
+                ShareLink.mailed_at.is_(None),  # type: ignore[union-attr]
+                or_(ShareLink.mail_claimed_at.is_(None), ShareLink.mail_claimed_at < now - lease),  # type: ignore[union-attr, operator]
+            )
+            .values(mail_claimed_at=now)
+        )
+        return taken.rowcount == 1
+
+
+async def _mark(maker: async_sessionmaker[AsyncSession], link_id: int, **values: Any) -> None:
+    async with unit_of_work(maker) as session:
+        await session.exec(update(ShareLink).where(ShareLink.id == link_id).values(**values))

@@ -1,0 +1,95 @@
+"""Locale-aware text for documents: money, dates, numbers, weeks (Babel), German or English.
+
+Templates print these strings as they are, so every figure a client reads is formatted here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency, format_decimal
+
+from backend.kernel.money import round_money
+
+BERLIN = ZoneInfo("Europe/Berlin")
+LOCALES = {"de": "de_DE", "en": "en_GB"}
+UNIT_SYMBOLS = {"minutes": "min", "hours": "h", "eur": "€", "count": "", "percent": "%"}
+
+
+@dataclass(frozen=True)
+class Formatter:
+    lang: str
+
+    @property
+    def locale(self) -> str:
+        return LOCALES.get(self.lang, LOCALES["de"])
+
+    def money(self, value: Decimal | None, currency: str = "EUR") -> str | None:
+        if value is None:
+            return None
+        return format_currency(round_money(value), currency, locale=self.locale)
+
+    def number(self, value: Decimal | int | None, places: int = 2, *, trim: bool = False) -> str | None:
+        """Fixed decimals (12.345,50) or, with trim, only as many as the value needs (9,5 / 41)."""
+        if value is None:
+            return None
+        if trim:
+            value = Decimal(value).normalize()
+            return format_decimal(value, format="#,##0.####", locale=self.locale)
+        pattern = "#,##0." + "0" * places if places else "#,##0"
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, value: Decimal | None) -> str | None:
+        """A value already in percent (54.44 → 54,44 %)."""
+        return None if value is None else f"{self.number(value)} %"
+
+    def signed(self, value: int | Decimal) -> str:
+        text = self.number(value, trim=True) or "0"
+        return f"+{text}" if value > 0 else text.replace("-", "−")
+
+    def quantity(self, value: Decimal | None, unit: str) -> str | None:
+        """A measured value with its unit symbol (41 min, 9,5 min, 12,50 €, 87 %)."""
+        if value is None:
+            return None
+        if unit == "eur":
+            return self.money(value)
+        symbol = UNIT_SYMBOLS.get(unit, "")
+        text = self.number(value, trim=True)
+        return f"{text} {symbol}".strip()
+
+    def hours(self, value: Decimal | None) -> str | None:
+        return None if value is None else f"{self.number(value)} h"
+
+    def date(self, value: date | None) -> str | None:
+        return (
+            None
+            if value is None
+            else format_date(value, format="dd.MM.yyyy" if self.lang != "en" else "d MMM yyyy", locale=self.locale)
+        )
+
+    def day_month(self, value: date) -> str:
+        return format_date(value, format="dd.MM." if self.lang != "en" else "d MMM", locale=self.locale)
+
+    def datetime(self, value: datetime) -> str:
+        local = value.astimezone(BERLIN)
+        return format_datetime(
+            local, format="dd.MM.yyyy, HH:mm" if self.lang != "en" else "d MMM yyyy, HH:mm", locale=self.locale
+        )
+
+    def time_span(self, start: datetime, end: datetime) -> str:
+        """Tue, 03.11.2026, 09:00–13:00 in Berlin time."""
+        s, e = start.astimezone(BERLIN), end.astimezone(BERLIN)
+        weekday = format_date(s, format="EEE", locale=self.locale).rstrip(".")
+        begins, ends = (format_time(t, "HH:mm", locale=self.locale) for t in (s, e))
+        return f"{weekday}, {self.date(s.date())}, {begins}–{ends}"
+
+    def iso_week_range(self, monday: date) -> str:
+        """KW 48 · 23.11.–29.11.2026 (CW 48 · 23 Nov – 29 Nov 2026)."""
+        sunday = monday + timedelta(days=6)
+        week = monday.isocalendar().week
+        prefix = "KW" if self.lang != "en" else "CW"
+        return f"{prefix} {week} · {self.day_month(monday)}–{self.date(sunday)}"

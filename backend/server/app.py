@@ -1,0 +1,202 @@
+"""create_app(): the only wiring file — plugins, routes, auth and error handling."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyPlugin
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.routes import HTTPRoute
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from backend.domains.auth.principals import SESSION_INFO_KEY, Principals, follow_user_changes
+from backend.flows.documents.render import shutdown_pool
+from backend.kernel.config import Settings, get_settings
+from backend.kernel.db import RequestSessions, make_engine, make_sessionmaker
+from backend.kernel.errors import exception_handlers
+from backend.kernel.logs import RequestIdMiddleware
+from backend.kernel.outbox import RELAY_KEY, Relay
+from backend.kernel.queue import queue_pool
+from backend.kernel.schema import DecimalAsString, ModelResponse, StrictJsonBodies, StrictSchemas
+from backend.server import tables  # noqa: F401 - registers every table
+from backend.web.admin import UI_CONTROLLERS
+from backend.web.api.audit import AuditController
+from backend.web.api.auth import AuthController, UserController
+from backend.web.api.clients import AssessmentController, ClientController, ContactController
+from backend.web.api.deliverables import DeliverableController
+from backend.web.api.digests import DeliveryController, DigestController, JobController
+from backend.web.api.documents import DocumentController, EngagementDocumentController
+from backend.web.api.engagements import EngagementController, StatusUpdateController
+from backend.web.api.health import HealthController
+from backend.web.api.pilots import (
+    IdeaController,
+    KpiController,
+    MeasurementController,
+    PilotController,
+)
+from backend.web.api.portal import PORTAL_API_CONTROLLERS
+from backend.web.api.problem_docs import ProblemResponses
+from backend.web.api.workshops import AttendeeController, WorkshopController
+from backend.web.auth import AUTH_COOKIE, build_auth
+from backend.web.security import JsonRequest, SecurityMiddleware
+
+UI_DIR = Path(__file__).parents[1] / "web"
+
+API_CONTROLLERS = [
+    AuthController,
+    UserController,
+    ClientController,
+    ContactController,
+    AssessmentController,
+    EngagementController,
+    StatusUpdateController,
+    WorkshopController,
+    AttendeeController,
+    IdeaController,
+    PilotController,
+    KpiController,
+    MeasurementController,
+    DeliverableController,
+    DocumentController,
+    EngagementDocumentController,
+    DigestController,
+    DeliveryController,
+    JobController,
+    AuditController,
+    *PORTAL_API_CONTROLLERS,
+]
+
+
+@asynccontextmanager
+async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
+    """The job worker inside the web process (`desk run`), stopped in the app's shutdown: the
+    server re-raises SIGTERM after the lifespan ends, so nothing after that would run."""
+    from backend.server.worker import make_worker
+
+    worker = make_worker(settings, handle_signals=False)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await worker.close()
+        shutdown_pool()
+
+
+def create_app(settings: Settings | None = None, *, embedded_worker: bool = False) -> Litestar:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    principals = Principals()
+    relay = Relay(recheck_seconds=settings.outbox_recheck_seconds)
+    relay.maker = make_sessionmaker(engine, info={SESSION_INFO_KEY: principals, RELAY_KEY: relay})
+    db_config = RequestSessions(
+        engine_instance=engine,
+        session_maker=relay.maker,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # Pages answer a successful form POST with a redirect (303), so commit on 3xx too.
+        before_send_handler="autocommit_include_redirects",
+        set_default_exception_handler=False,
+    )
+    auth = build_auth(settings, db_config, principals)
+
+    @asynccontextmanager
+    async def user_changes(_: Litestar) -> AsyncIterator[None]:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        feed = asyncio.create_task(follow_user_changes(settings.database_url, principals))
+        try:
+            yield
+        finally:
+            feed.cancel()
+            # Bounded: shutting down must not wait on the database.
+            await asyncio.wait([feed], timeout=5)
+
+    @asynccontextmanager
+    async def job_queue(app: Litestar) -> AsyncIterator[None]:
+        async with queue_pool(settings) as pool:
+            app.state.queue = relay.pool = pool
+            try:
+                if embedded_worker:
+                    async with _embedded_worker(settings):
+                        yield
+                else:
+                    yield
+            finally:
+                await relay.settle()
+                relay.pool = None
+
+    api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
+    static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
+    app = Litestar(
+        route_handlers=[api, HealthController, static, *UI_CONTROLLERS],
+        template_config=TemplateConfig(directory=UI_DIR / "templates", engine=JinjaTemplateEngine),
+        # Forms of the admin UI carry a CSRF token; API clients authenticate with a bearer
+        # token (or the SameSite=Strict cookie) and are not subject to it.
+        csrf_config=CSRFConfig(
+            # "__Host-": over HTTPS no other site under the same domain can set it for us.
+            secret=settings.secret_key,
+            cookie_name="desk_csrf" if settings.env == "dev" else "__Host-desk_csrf",
+            cookie_secure=settings.env != "dev",
+            cookie_path="/",
+            cookie_samesite="strict",
+            exclude=["^/api/", "^/schema", "^/health", "^/ready", "^/static/"],
+        ),
+        plugins=[
+            SQLAlchemyPlugin(config=db_config),
+            StrictJsonBodies(),
+            StrictSchemas(),
+            ProblemResponses(),
+            DecimalAsString(),
+        ],
+        request_class=JsonRequest,
+        on_app_init=[auth.on_app_init],
+        lifespan=[user_changes, job_queue],
+        exception_handlers=exception_handlers,
+        response_class=ModelResponse,
+        # Logging is set up once per process by backend.kernel.logs (JSON, our access log); Litestar's
+        # default config would replace it and bring back the server's own access log with its
+        # unmasked paths.
+        logging_config=None,
+        type_encoders={Decimal: str},
+        openapi_config=OpenAPIConfig(
+            title="Engagement Desk API",
+            version="1",
+            description="Engagements, workshops, pilots with measured savings, deliverables and documents.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )
+    # Around the router itself, not per route: unrouted requests (404, 405) and refusals made
+    # before a handler (CSRF) get their request id, access log line and security headers too.
+    app.asgi_handler = RequestIdMiddleware(
+        SecurityMiddleware(
+            app.asgi_handler,
+            auth_cookie=AUTH_COOKIE,
+            public_url=settings.public_url,
+            routes=[route for route in app.routes if isinstance(route, HTTPRoute)],
+        )
+    )
+    app.state.auth = auth
+    app.state.principals = principals
+    app.state.relay = relay
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_maker = db_config.session_maker
+    return app

@@ -1,0 +1,219 @@
+"""`desk` — run the service, migrate, manage users, load demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from backend.kernel.config import get_settings
+from backend.kernel.db import make_engine, make_sessionmaker, unit_of_work
+from backend.kernel.enums import Role
+from backend.kernel.errors import DomainError
+
+
+def _with_session(fn):  # noqa: ANN001, ANN202 - tiny adapter for async CLI bodies
+    async def runner(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        engine = make_engine(get_settings().database_url)
+        try:
+            async with unit_of_work(make_sessionmaker(engine)) as session:
+                return await fn(session, *args, **kwargs)
+        finally:
+            await engine.dispose()
+
+    return runner
+
+
+async def _migrate() -> None:
+    from backend.kernel.migrate import upgrade
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Engagement Desk: engagements, pilots with measured savings, documents and digests."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply all database migrations."""
+    asyncio.run(_migrate())
+    click.echo("database is at the newest revision")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.consultant.value)
+@click.option("--client-id", type=int, default=None, help="Only for role=client")
+@click.password_option()
+def create_user_cmd(email: str, full_name: str, role: str, client_id: int | None, password: str) -> None:
+    """Create a user who can sign in."""
+    from backend.domains.auth.service import create_user
+
+    async def go(session):  # noqa: ANN001, ANN202
+        user = await create_user(
+            session,
+            email=email,
+            full_name=full_name,
+            password=password,
+            role=Role(role),
+            client_id=client_id,
+        )
+        return user.id
+
+    try:
+        user_id = asyncio.run(_with_session(go)())
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"created user {user_id} <{email}> ({role})")
+
+
+@main.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has clients")
+def seed_demo_cmd(if_empty: bool) -> None:
+    """Load the demo client Müller Präzisionstechnik GmbH with a running engagement."""
+    from backend.server.demo import seed_demo
+
+    try:
+        summary = asyncio.run(_with_session(seed_demo)(only_if_empty=if_empty))
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.detail} (use --if-empty to skip a loaded database)") from exc
+    click.echo(summary)
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--no-seed", is_flag=True, help="Do not load demo data into an empty database")
+@click.option("--no-worker", is_flag=True, help="Serve only; run `desk worker` separately")
+def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> None:
+    """Migrate, load demo data into an empty database, serve the API and run the job worker."""
+    from backend.kernel import logs
+    from backend.server.demo import CLIENT_USER_EMAIL, DEMO_ADMIN_EMAIL
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    asyncio.run(_migrate())
+    if not no_seed:
+        from backend.server.demo import seed_demo
+
+        click.echo(asyncio.run(_with_session(seed_demo)(only_if_empty=True)))
+    host = host or settings.host
+    port = port or settings.port
+    mail = settings.smtp_url.removeprefix("file://") if settings.smtp_url.startswith("file://") else "SMTP"
+    click.echo(
+        f"\n  Engagement Desk on http://{host}:{port}  (API docs: http://{host}:{port}/schema)\n"
+        f"  demo login: {DEMO_ADMIN_EMAIL} / {settings.demo_password}\n"
+        f"  client portal: http://{host}:{port}/portal  (sign-in link for {CLIENT_USER_EMAIL} goes to the mails)\n"
+        f"  emails go to: {mail}\n"
+    )
+    sys.stdout.flush()
+    asyncio.run(_serve(settings, host, port, with_worker=not no_worker))
+
+
+async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None:  # noqa: ANN001
+    """Web server and, for the zero-setup default, the job worker in the same process."""
+    import uvicorn
+
+    from backend.server.app import create_app
+
+    app = create_app(settings, embedded_worker=with_worker)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
+    )
+    await server.serve()
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--workers", type=int, default=1, show_default=True, help="Server processes")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Production server: the API and pages only (run `desk migrate` and `desk worker` apart)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "backend.server.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Logging is set up by backend.server.asgi in each worker process; the access log is ours.
+        log_config=None,
+        access_log=False,
+    )
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty")
+def worker(burst: bool) -> None:
+    """Run the job worker (documents, weekly digests)."""
+    from backend.kernel import logs
+    from backend.server.worker import make_worker
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    # It waits for Redis to come up, and out any outage later, instead of exiting.
+    make_worker(settings, burst=burst).run()
+
+
+@main.command("check-worker")
+def check_worker() -> None:
+    """Exit 0 if a worker of this queue wrote a heartbeat recently (for container health checks)."""
+    from backend.kernel.queue import queue_pool
+    from backend.web.api.health import worker_heartbeat
+
+    settings = get_settings()
+
+    async def beat() -> str | None:
+        async with queue_pool(settings) as pool:
+            return await worker_heartbeat(pool, settings.queue_name)
+
+    found = asyncio.run(beat())
+    click.echo(found or "no worker heartbeat")
+    sys.exit(0 if found else 1)
+
+
+@main.command("send-digests")
+@click.option("--week", "iso_week", default=None, help="ISO week, e.g. 2026-W48 (default: this week)")
+@click.option("--engagement", "engagement_ids", type=int, multiple=True, help="Only these engagements")
+@click.option("--dry-run", is_flag=True, help="Show who would get which digest; send and change nothing")
+def send_digests(iso_week: str | None, engagement_ids: tuple[int, ...], dry_run: bool) -> None:
+    """Send the weekly status digests now, in this process (already delivered ones are skipped)."""
+    import re
+
+    from backend.flows.digests.operator import send_digests_now
+    from backend.kernel.schema import ISO_WEEK_PATTERN, existing_iso_week
+
+    if iso_week is not None:
+        if not re.fullmatch(ISO_WEEK_PATTERN, iso_week):
+            raise click.BadParameter("use the form 2026-W48", param_hint="--week")
+        try:
+            existing_iso_week(iso_week)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from exc
+    for line in asyncio.run(send_digests_now(get_settings(), iso_week, list(engagement_ids), dry_run=dry_run)):
+        click.echo(line)
+
+
+if __name__ == "__main__":
+    main()

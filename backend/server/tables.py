@@ -1,0 +1,42 @@
+"""Imports every domain's tables so metadata (Alembic, tests) sees the whole schema."""
+
+from backend.domains.audit.models import AuditEvent
+from backend.domains.auth.models import User
+from backend.domains.auth.sessions import AuthSession
+from backend.domains.clients.models import Client, Contact, ReadinessAssessment
+from backend.domains.deliverables.models import Deliverable
+from backend.domains.engagements.models import Engagement, StatusUpdate
+from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.domains.workshops.models import Workshop, WorkshopAttendee
+from backend.flows.digests.models import DigestDelivery
+from backend.flows.documents.models import Document
+from backend.flows.portal.models import LoginLink, ProposalAcceptance, ShareLink
+from backend.kernel.db import SQLModel
+from backend.kernel.outbox import JobIntent
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Client",
+    "Contact",
+    "Deliverable",
+    "DigestDelivery",
+    "Document",
+    "Engagement",
+    "JobIntent",
+    "Kpi",
+    "LoginLink",
+    "Measurement",
+    "Pilot",
+    "ProposalAcceptance",
+    "ReadinessAssessment",
+    "ShareLink",
+    "StatusUpdate",
+    "UseCaseIdea",
+    "User",
+    "Workshop",
+    "WorkshopAttendee",
+    "metadata",
+]

@@ -1,0 +1,144 @@
+"""Clients and their contacts: list, search, create, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.response import Template
+from sqlmodel import or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.models import (
+    LEVERS,
+    AssessmentCreate,
+    AssessmentRead,
+    Client,
+    ClientCreate,
+    Contact,
+    ContactCreate,
+    ReadinessAssessment,
+)
+from backend.domains.crud import STAFF, CrudService
+from backend.kernel.db import select_all
+from backend.web.admin.forms import Failure, attempt, done, parse
+from backend.web.admin.i18n import page_context
+from backend.web.admin.pages import Form, OptionalQuery
+from backend.web.api.clients import assessments, clients, contacts
+from backend.web.api.resource import DbSession, RowId, role_guard
+
+client_service = CrudService(clients)
+contact_service = CrudService(contacts)
+assessment_service = CrudService(assessments)
+
+
+class ClientPages(Controller):
+    path = "/clients"
+    include_in_schema = False
+    guards = [role_guard(STAFF)]
+
+    @get("/")
+    async def index(self, db_session: DbSession, request: Request[Any, Any, Any], q: OptionalQuery = None) -> Template:
+        return await self._index(db_session, request, q or "", Failure())
+
+    async def _index(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], q: str, failure: Failure
+    ) -> Template:
+        stmt = select(Client).where(Client.archived_at.is_(None)).order_by(Client.name).limit(200)
+        if q:
+            pattern = f"%{q.strip()}%"
+            stmt = stmt.where(
+                or_(Client.name.ilike(pattern), Client.city.ilike(pattern), Client.industry.ilike(pattern))
+            )
+        rows = (await db_session.exec(stmt)).all()
+        context = page_context(request, nav="clients", clients=rows, q=q, failed=failure)
+        template = "clients/rows.html" if request.headers.get("hx-request") else "clients/index.html"
+        return Template(template, context=context, status_code=failure.status, media_type=MediaType.HTML)
+
+    @post("/")
+    async def create(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Any:
+        created: list[Client] = []
+
+        async def action() -> None:
+            created.append(await client_service.create(db_session, request.user, parse(ClientCreate, data)))
+
+        if failure := await attempt(db_session, request, "new", data, action):
+            return await self._index(db_session, request, "", failure)
+        return await done(db_session, f"/clients/{created[0].id}")
+
+    @get("/{row_id:int}")
+    async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
+        return await self._show(db_session, request, row_id, Failure())
+
+    async def _show(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure
+    ) -> Template:
+        from backend.domains.engagements.models import Engagement
+
+        # Loaded after a failed write's rollback, so the page shows what is stored.
+        client = await client_service.get(db_session, request.user, row_id)
+        people = await select_all(db_session, Contact, Contact.client_id == client.id, order_by=[Contact.name])
+        engagements = await select_all(
+            db_session, Engagement, Engagement.client_id == client.id, order_by=[Engagement.start_date.desc()]
+        )
+        readiness = await select_all(
+            db_session,
+            ReadinessAssessment,
+            ReadinessAssessment.client_id == client.id,
+            order_by=[ReadinessAssessment.assessed_on],
+        )
+        context = page_context(
+            request,
+            nav="clients",
+            client=client,
+            client_form=client.model_dump(),
+            contacts=people,
+            engagements=engagements,
+            failed=failure,
+            assessments=[AssessmentRead.model_validate(a) for a in readiness],
+            levers=LEVERS,
+            engagement_choices=[(e.id, e.title) for e in engagements],
+        )
+        return Template("clients/show.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
+
+    async def _back(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
+    ) -> Any:
+        if failure:
+            return await self._show(db_session, request, row_id, failure)
+        return await done(db_session, f"/clients/{row_id}")
+
+    @post("/{row_id:int}")
+    async def update(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+        await client_service.get(db_session, request.user, row_id)
+
+        async def action() -> None:
+            await client_service.update(db_session, request.user, row_id, parse(clients.update, data))  # type: ignore[arg-type]
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
+
+    @post("/{row_id:int}/contacts")
+    async def add_contact(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
+        await client_service.get(db_session, request.user, row_id)
+        form = {**data, **{box: box in data for box in ("is_ai_owner", "receives_digest", "portal_access")}}
+
+        async def action() -> None:
+            await contact_service.create(db_session, request.user, parse(ContactCreate, form, client_id=row_id))
+
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, "contact", data, action)
+        )
+
+    @post("/{row_id:int}/assessments")
+    async def add_assessment(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
+        await client_service.get(db_session, request.user, row_id)
+
+        async def action() -> None:
+            await assessment_service.create(db_session, request.user, parse(AssessmentCreate, data, client_id=row_id))
+
+        failure = await attempt(db_session, request, "assessment", data, action)
+        return await self._back(db_session, request, row_id, failure)

@@ -1,0 +1,93 @@
+"""What the team sees first: this week across all engagements, in a handful of queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.models import Client
+from backend.domains.deliverables.models import Deliverable
+from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.pilots.models import Pilot
+from backend.domains.workshops.models import Workshop
+from backend.flows.digests.models import DigestDelivery
+from backend.flows.digests.service import current_week
+from backend.flows.documents.data import OPEN, monday_of
+from backend.kernel.formatting import BERLIN
+
+
+@dataclass
+class Dashboard:
+    iso_week: str
+    engagements: list[dict[str, Any]] = field(default_factory=list)
+    workshops: list[tuple[Workshop, Engagement]] = field(default_factory=list)
+    deliverables: list[tuple[Deliverable, Engagement, bool]] = field(default_factory=list)
+    pilot_stages: Counter[str] = field(default_factory=Counter)
+    digests: Counter[str] = field(default_factory=Counter)
+
+
+async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
+    now = now or datetime.now(UTC)
+    week = current_week(now)
+    today = now.astimezone(BERLIN).date()
+    board = Dashboard(iso_week=week)
+    active = (
+        await session.exec(
+            select(Engagement, Client.name)
+            .join(Client, Client.id == Engagement.client_id)
+            .where(Engagement.status == EngagementStatus.active)
+            .order_by(Engagement.start_date)
+        )
+    ).all()
+    by_id = {e.id: e for e, _ in active}
+    rags = dict(
+        (
+            await session.exec(
+                select(StatusUpdate.engagement_id, StatusUpdate.rag).where(
+                    StatusUpdate.engagement_id.in_(list(by_id)), StatusUpdate.iso_week == week
+                )
+            )
+        ).all()
+    )
+    board.engagements = [
+        {"engagement": e, "client": name, "week": e.week_within(today), "rag": rags.get(e.id)} for e, name in active
+    ]
+    monday = monday_of(week)
+    start = datetime.combine(monday, datetime.min.time(), BERLIN)
+    board.workshops = list(
+        (
+            await session.exec(
+                select(Workshop, Engagement)
+                .join(Engagement, Engagement.id == Workshop.engagement_id)
+                .where(Workshop.starts_at >= start, Workshop.starts_at < start + timedelta(days=7))
+                .order_by(Workshop.starts_at)
+            )
+        ).all()
+    )
+    open_items = (
+        await session.exec(
+            select(Deliverable)
+            .where(Deliverable.engagement_id.in_(list(by_id)), Deliverable.status.in_(list(OPEN)))
+            .order_by(Deliverable.due_week)
+        )
+    ).all()
+    for item in open_items:
+        current = by_id[item.engagement_id].week_within(today)
+        if item.due_week <= current + 1:
+            board.deliverables.append((item, by_id[item.engagement_id], item.due_week < current))
+    stages = await session.exec(
+        select(Pilot.stage, func.count()).where(Pilot.engagement_id.in_(list(by_id))).group_by(Pilot.stage)
+    )
+    board.pilot_stages = Counter(dict(stages.all()))
+    sent = await session.exec(
+        select(DigestDelivery.status, func.count())
+        .where(DigestDelivery.iso_week == week)
+        .group_by(DigestDelivery.status)
+    )
+    board.digests = Counter(dict(sent.all()))
+    return board

@@ -1,0 +1,167 @@
+"""HTML forms on top of the API's schemas: same validation, errors shown next to the fields."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+from litestar.response import Redirect
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.crud import CrudService
+from backend.kernel.errors import DomainError, IllegalTransition, VersionConflict
+from backend.kernel.formatting import BERLIN
+from backend.kernel.schema import Transition
+from backend.web.admin.i18n import language_of, page_context
+from backend.web.admin.messages import field_message
+
+# The page's language while `attempt` runs a form's write, for the field messages.
+_LANGUAGE: ContextVar[str] = ContextVar("form_language", default="en")
+
+
+class FormErrors(Exception):
+    """Validation failed; `fields` maps a field name to its message, `general` the rest."""
+
+    def __init__(self, fields: dict[str, str], general: str | None = None) -> None:
+        super().__init__(general or "invalid form")
+        self.fields = fields
+        self.general = general
+
+
+def clean(form: dict[str, Any]) -> dict[str, Any]:
+    """Browsers send every input; an empty optional field means "not given"."""
+    return {k: v for k, v in form.items() if k not in {"_csrf_token", "next"} and v not in ("", None)}
+
+
+def parse(schema: type[BaseModel], form: dict[str, Any], **fixed: Any) -> Any:
+    try:
+        return schema.model_validate({**clean(form), **fixed})
+    except ValidationError as exc:
+        raise FormErrors(field_errors(exc)) from exc
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        name = str(err["loc"][0]) if err["loc"] else "__all__"
+        errors.setdefault(name, field_message(err, _LANGUAGE.get()))  # type: ignore[arg-type]
+    return errors
+
+
+def from_domain(exc: DomainError) -> FormErrors:
+    """A service's refusal (422 with paths, 409) as form errors."""
+    fields = {e["path"].removeprefix("body."): e["message"] for e in (exc.errors or []) if e.get("path")}
+    return FormErrors(fields, None if fields else exc.detail)
+
+
+# -- page form handling shared by the engagement and pilot pages ------------------------------
+
+
+def decimals(form: dict[str, Any], *names: str) -> dict[str, Any]:
+    """German input: "1.234,50" and "65,50" become "1234.50" and "65.50"; "65.50" stays."""
+    values = dict(form)
+    for name in names:
+        text = str(values.get(name) or "").strip().replace(" ", "").replace("\u202f", "")
+        if "," in text:
+            values[name] = text.replace(".", "").replace(",", ".")
+    return values
+
+
+def berlin_datetime(value: Any) -> Any:
+    """A datetime-local value ("2026-11-10T09:00") as Berlin time; anything else unchanged."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return value
+    return moment.replace(tzinfo=BERLIN) if moment.tzinfo is None else moment
+
+
+def word(request: Request[Any, Any, Any], key: str) -> str:
+    return page_context(request)["t"](key)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused form post: which section, what was typed, the errors, the status to answer."""
+
+    section: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    general: str | None = None
+    status: int = 200
+
+    def form(self, section: str, default: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.values if section == self.section else (default or {})
+
+    def errors(self, section: str) -> dict[str, str]:
+        return self.fields if section == self.section else {}
+
+    def message(self, section: str) -> str | None:
+        return self.general if section == self.section else None
+
+    def opened(self, section: str) -> bool:
+        return section == self.section
+
+
+async def attempt(
+    db_session: AsyncSession,
+    request: Request[Any, Any, Any],
+    section: str,
+    data: dict[str, Any],
+    action: Callable[[], Awaitable[Any]],
+) -> Failure | None:
+    """Run one write; a refusal becomes a Failure the page shows next to the section's fields."""
+    language = _LANGUAGE.set(language_of(request))
+    try:
+        await action()
+    except FormErrors as exc:
+        return _failure(section, data, exc.fields, exc.general, 422)
+    except ValidationError as exc:  # the merged values of an edit break a rule of the record
+        await db_session.rollback()
+        return _failure(section, data, field_errors(exc), None, 422)
+    except DomainError as exc:
+        await db_session.rollback()
+        errors = from_domain(exc)
+        general = errors.general
+        if isinstance(exc, VersionConflict):
+            general = word(request, "conflict")
+        elif isinstance(exc, IllegalTransition):
+            general = word(request, "transition_refused")
+        return _failure(section, data, errors.fields, general, exc.status_code)
+    except IntegrityError:  # a duplicate, or a concurrent write got there first (the week's status update)
+        await db_session.rollback()
+        return _failure(section, data, {}, word(request, "clash"), 409)
+    finally:
+        _LANGUAGE.reset(language)
+    return None
+
+
+def _failure(section: str, data: dict[str, Any], fields: dict[str, str], general: str | None, status: int) -> Failure:
+    fields = dict(fields)
+    general = general or fields.pop("__all__", None)
+    return Failure(section, data, fields, general, status)
+
+
+async def done(db_session: AsyncSession, url: str, **kwargs: Any) -> Redirect:
+    """Send the browser back; the request's unit of work commits on the redirect."""
+    return Redirect(url, status_code=303, **kwargs)
+
+
+def move(
+    service: CrudService, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, data: dict[str, Any]
+) -> Callable[[], Awaitable[Any]]:
+    """The action of a state-change button form (hidden `to` and `version`, maybe `reason`)."""
+    return lambda: service.transition(db_session, request.user, row_id, parse(Transition, data))
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

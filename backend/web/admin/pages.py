@@ -1,0 +1,77 @@
+"""Sign-in, language switch and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+
+from backend.domains.auth.service import password_sign_in
+from backend.domains.auth.throttle import DEVICE_COOKIE
+from backend.domains.crud import STAFF
+from backend.kernel.errors import TooManyRequests, Unauthorized
+from backend.web.admin import dashboard
+from backend.web.admin.i18n import LANG_COOKIE, UI, page_context, try_again
+from backend.web.api.auth import client_ip, sign_in, sign_out
+from backend.web.api.resource import DbSession, role_guard
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+OptionalQuery = Annotated[str | None, QueryParameter()]
+
+
+def safe_next(target: str | None) -> str:
+    # Only paths on this site: an absolute URL here would be an open redirect.
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+class PageController(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any], next: OptionalQuery = None) -> Template:
+        return Template("login.html", context=page_context(request, next=safe_next(next), email="", error=None))
+
+    @post("/login", status_code=303)
+    async def login(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+        email = str(data.get("email", ""))[:254]
+        context = page_context(request, next=safe_next(data.get("next")), email=email, error=None)
+        try:
+            user = await password_sign_in(
+                db_session,
+                request.app.state.queue,
+                request.app.state.settings,
+                email=email,
+                password=str(data.get("password", ""))[:256],
+                ip=client_ip(request),
+                device=request.cookies.get(DEVICE_COOKIE),
+            )
+        except Unauthorized:
+            await db_session.rollback()
+            context["error"] = context["t"]("login_failed")
+            return Template("login.html", context=context, status_code=401)
+        except TooManyRequests as exc:
+            context["error"] = context["t"]("login_wait", when=try_again(context["t"], exc))
+            return Template("login.html", context=context, status_code=429, headers=exc.headers)
+        _, cookies = await sign_in(db_session, request, user)
+        return Redirect(safe_next(data.get("next")), cookies=cookies, status_code=303)
+
+    @post("/logout", status_code=303)
+    async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
+        return Redirect("/login", status_code=303, cookies=[await sign_out(db_session, request)])
+
+    @get("/lang/{lang:str}", exclude_from_auth=True)
+    async def switch_language(self, request: Request[Any, Any, Any], lang: Annotated[str, PathParameter()]) -> Redirect:
+        response = Redirect(
+            safe_next(request.headers.get("referer", "/").split(str(request.base_url).rstrip("/"), 1)[-1])
+        )
+        if lang in UI:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+        return response
+
+    @get("/", guards=[role_guard(STAFF)])
+    async def home(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Template:
+        board = await dashboard.load(db_session)
+        return Template("dashboard.html", context=page_context(request, nav="dashboard", board=board))

@@ -1,0 +1,312 @@
+"""The pilot page: stage, KPIs with a chart and computed savings, measurements and corrections."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.response import Template
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.crud import STAFF, CrudService
+from backend.domains.engagements.models import Engagement
+from backend.domains.pilots.models import (
+    Direction,
+    Kpi,
+    KpiCreate,
+    KpiUnit,
+    Measurement,
+    MeasurementCorrection,
+    MeasurementCreate,
+    PilotStage,
+    ProcessArea,
+)
+from backend.domains.pilots.resources import PILOT_FLOW, kpis, pilots
+from backend.domains.pilots.service import correct_measurement, measurement_service, pilot_results
+from backend.kernel.formatting import Formatter
+from backend.web.admin.engagements import context, edit_defaults, edit_values, save_edit
+from backend.web.admin.forms import Failure, attempt, decimals, done, move, parse
+from backend.web.admin.pages import Form
+from backend.web.api.resource import DbSession, RowId, role_guard
+
+pilot_service = CrudService(pilots)
+kpi_service = CrudService(kpis)
+KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
+PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week")
+KPI_EDIT = (
+    "name",
+    "unit",
+    "direction",
+    "baseline_value",
+    "baseline_method",
+    "baseline_sample_size",
+    "baseline_date",
+    "target_value",
+    "monthly_volume",
+    "hourly_cost",
+    "run_cost_monthly",
+)
+
+
+# --- chart geometry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guide:
+    y: float
+    label: str
+    kind: str  # "baseline" or "target"
+    label_y: float  # right of the plot, next to the line
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG line chart in user units; the template only draws what is computed here."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    points: list[tuple[float, float, str]]  # x, y, tooltip
+    ticks: list[tuple[float, str]]  # y, label
+    x_labels: list[tuple[float, str]]
+    guides: list[Guide]
+
+    @property
+    def line(self) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in self.points)
+
+
+def nice_step(span: float, count: int = 4) -> float:
+    """A round tick distance (1, 2, 2.5, 5 × 10^n) giving about `count` ticks over span."""
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def value_range(values: Sequence[float]) -> tuple[float, float, float]:
+    """Low and high end of the y axis (values plus 10 % padding, widened to ticks) and the step."""
+    lo, hi = min(values), max(values)
+    span = hi - lo or abs(hi) or 1.0
+    lo, hi = lo - span * 0.1, hi + span * 0.1
+    step = nice_step(hi - lo)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
+
+
+def kpi_chart(
+    measured: Sequence[Measurement],
+    kpi: Kpi,
+    fmt: Formatter,
+    words: dict[str, str],
+    width: int = 600,
+    height: int = 220,
+) -> Chart | None:
+    """Measurements over time (superseded ones left out) with dashed baseline and target lines."""
+    live = sorted((m for m in measured if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))
+    lines = {k: v for k, v in (("baseline", kpi.baseline_value), ("target", kpi.target_value)) if v is not None}
+    numbers = [float(m.value) for m in live] + [float(v) for v in lines.values()]
+    if not numbers:
+        return None
+    left, right, top, bottom = 48, width - 120, 14, height - 28
+    inset = 14  # keeps the first and last dot off the axis
+    lo, hi, step = value_range(numbers)
+
+    def y_of(value: Decimal | float) -> float:
+        return bottom - (float(value) - lo) / (hi - lo) * (bottom - top)
+
+    first = live[0].measured_on if live else None
+    days = (live[-1].measured_on - live[0].measured_on).days if live else 0
+
+    def x_of(day: date) -> float:
+        if first is None or days == 0:
+            return (left + right) / 2
+        return left + inset + (day - first).days / days * (right - left - 2 * inset)
+
+    points = [
+        (x_of(m.measured_on), y_of(m.value), f"{fmt.date(m.measured_on)}: {fmt.quantity(m.value, kpi.unit)}")
+        for m in live
+    ]
+    ticks = [
+        (y_of(lo + i * step), fmt.number(Decimal(str(round(lo + i * step, 6))), trim=True) or "")
+        for i in range(round((hi - lo) / step) + 1)
+    ]
+    return Chart(
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
+        points,
+        ticks,
+        _x_labels(live, x_of, fmt),
+        _guides(lines, y_of, kpi.unit, fmt, words),
+    )
+
+
+def _x_labels(live: Sequence[Measurement], x_of: Any, fmt: Formatter, gap: float = 44) -> list[tuple[float, str]]:
+    """dd.mm. labels of the measured days, leaving out those too close to the previous label;
+    the first and the last day keep theirs."""
+    days = sorted({m.measured_on for m in live})
+    shown: list[tuple[float, date]] = []
+    for day in days:
+        x = x_of(day)
+        if shown and x - shown[-1][0] < gap:
+            if day != days[-1] or len(shown) == 1:
+                continue
+            shown.pop()
+        shown.append((x, day))
+    return [(x, fmt.day_month(day)) for x, day in shown]
+
+
+def _guides(lines: dict[str, Decimal], y_of: Any, unit: str, fmt: Formatter, words: dict[str, str]) -> list[Guide]:
+    """Labels sit right of their line; two lines closer than a text line push their labels apart."""
+    ys = {kind: y_of(value) for kind, value in lines.items()}
+    label_ys = {kind: y + 4 for kind, y in ys.items()}
+    if len(ys) == 2 and abs(ys["baseline"] - ys["target"]) < 13:
+        upper, lower = sorted(ys, key=ys.__getitem__)
+        middle = (ys[upper] + ys[lower]) / 2 + 4
+        label_ys = {upper: middle - 7, lower: middle + 7}
+    return [
+        Guide(ys[kind], f"{words[kind]} {fmt.quantity(value, unit)}", kind, label_ys[kind])
+        for kind, value in lines.items()
+    ]
+
+
+# --- controller --------------------------------------------------------------------------------
+
+
+class PilotPages(Controller):
+    path = "/pilots"
+    include_in_schema = False
+    guards = [role_guard(STAFF)]
+
+    @get("/{row_id:int}")
+    async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
+        return await self._show(db_session, request, row_id, Failure())
+
+    async def _show(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure
+    ) -> Template:
+        pilot = await pilot_service.get(db_session, request.user, row_id)
+        engagement = await db_session.get(Engagement, pilot.engagement_id)
+        results = await pilot_results(db_session, request.user, row_id)
+        rows = (await db_session.exec(select(Kpi).where(Kpi.pilot_id == row_id).order_by(Kpi.id))).all()
+        measured: dict[int, list[Measurement]] = defaultdict(list)
+        stmt = select(Measurement).where(Measurement.kpi_id.in_([k.id for k in rows]))
+        for m in (await db_session.exec(stmt.order_by(Measurement.measured_on, Measurement.id))).all():
+            measured[m.kpi_id].append(m)
+        ctx = context(
+            request,
+            nav="engagements",
+            pilot=pilot,
+            engagement=engagement,
+            results=results,
+            kpis=rows,
+            measured=measured,
+            failed=failure,
+            needs_reason=PILOT_FLOW.needs_reason,
+            next_states=sorted(PILOT_FLOW.moves[pilot.stage], key=list(PilotStage).index),
+            units=list(KpiUnit),
+            directions=list(Direction),
+            today=date.today().isoformat(),
+            process_areas=list(ProcessArea),
+            pilot_form=edit_defaults(pilot, PILOT_EDIT),
+            kpi_forms={k.id: edit_defaults(k, KPI_EDIT) for k in rows},
+        )
+        words = {"baseline": ctx["t"]("chart_baseline"), "target": ctx["t"]("chart_target")}
+        ctx["by_kpi"] = {r.kpi_id: r for r in results.kpis}
+        ctx["charts"] = {k.id: kpi_chart(measured[k.id], k, ctx["fmt"], words) for k in rows}
+        # Missing inputs by the labels of the KPI form, where they are filled in.
+        ctx["field_names"] = lambda names: ", ".join(ctx["t"](f"f_{name}") for name in names)
+        return Template("pilots/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
+
+    async def _back(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
+    ) -> Any:
+        if failure:
+            return await self._show(db_session, request, row_id, failure)
+        return await done(db_session, f"/pilots/{row_id}")
+
+    async def _own_kpi(
+        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, kpi_id: int
+    ) -> Kpi:
+        kpi = await kpi_service.get(db_session, request.user, kpi_id, within={"pilot_id": row_id})
+        return kpi
+
+    @post("/{row_id:int}/transition")
+    async def transition(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Any:
+        action = move(pilot_service, db_session, request, row_id, data)
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "stage", data, action))
+
+    @post("/{row_id:int}/edit")
+    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+        await pilot_service.get(db_session, request.user, row_id)
+        values = edit_values(data, PILOT_EDIT)
+
+        async def action() -> None:
+            await save_edit(pilot_service, pilots.update, db_session, request, row_id, data, values, whole="end_week")
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
+
+    @post("/{row_id:int}/kpis/{kpi_id:int}")
+    async def edit_kpi(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, kpi_id: RowId, data: Form
+    ) -> Any:
+        await self._own_kpi(db_session, request, row_id, kpi_id)
+        values = edit_values(decimals(data, *KPI_DECIMALS), KPI_EDIT)
+
+        async def action() -> None:
+            await save_edit(kpi_service, kpis.update, db_session, request, kpi_id, data, values)
+
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, f"kpi-{kpi_id}", data, action)
+        )
+
+    @post("/{row_id:int}/kpis")
+    async def add_kpi(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+        await pilot_service.get(db_session, request.user, row_id)
+
+        async def action() -> None:
+            body = parse(KpiCreate, decimals(data, *KPI_DECIMALS), pilot_id=row_id)
+            await kpi_service.create(db_session, request.user, body)
+
+        return await self._back(db_session, request, row_id, await attempt(db_session, request, "kpi", data, action))
+
+    @post("/{row_id:int}/kpis/{kpi_id:int}/measurements")
+    async def add_measurement(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, kpi_id: RowId, data: Form
+    ) -> Any:
+        await self._own_kpi(db_session, request, row_id, kpi_id)
+
+        async def action() -> None:
+            body = parse(MeasurementCreate, decimals(data, "value"), kpi_id=kpi_id)
+            await measurement_service.create(db_session, request.user, body)
+
+        failure = await attempt(db_session, request, f"measure-{kpi_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
+
+    @post("/{row_id:int}/measurements/{measurement_id:int}/correct")
+    async def correct(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, measurement_id: RowId, data: Form
+    ) -> Any:
+        original = await measurement_service.get(db_session, request.user, measurement_id)
+        await self._own_kpi(db_session, request, row_id, original.kpi_id)
+
+        async def action() -> None:
+            body = parse(MeasurementCorrection, decimals(data, "value"))
+            await correct_measurement(db_session, request.user, measurement_id, body)
+
+        failure = await attempt(db_session, request, f"correct-{measurement_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)

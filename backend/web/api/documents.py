@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import QueryParameter
+
+from backend.domains.audit.service import record
+from backend.domains.engagements.resources import engagement_service
+from backend.flows.documents.models import Document, DocumentKind, DocumentRead, DocumentRequest
+from backend.flows.documents.resources import document_service, documents
+from backend.flows.documents.service import order_document, pdf_of, render_again
+from backend.kernel.enums import Role
+from backend.kernel.ratelimit import hit
+from backend.kernel.schema import Page
+from backend.web.api.problem_docs import problem_responses
+from backend.web.api.resource import (
+    DbSession,
+    Limit,
+    Offset,
+    RowId,
+    example_body,
+    resource_controller,
+    role_guard,
+)
+
+
+class DocumentController(resource_controller(documents, document_service)):  # type: ignore[misc]
+    @get(
+        "/{row_id:int}/download",
+        operation_id="download_document",
+        summary="The PDF of a ready document version",
+        media_type="application/pdf",
+        # 409 while the version is not rendered yet; 429 past the per-minute download limit.
+        responses=problem_responses(409, 429),
+    )
+    async def download(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
+        return await download_pdf(db_session, request, row_id)
+
+    @post(
+        "/{row_id:int}/render",
+        operation_id="render_document_again",
+        summary="Render a version again that is stuck queued or rendering, or failed (202; 409 if it is ready)",
+        guards=[role_guard(documents.write_roles)],
+        status_code=202,
+        responses=problem_responses(409),
+    )
+    async def render(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
+    ) -> Response[DocumentRead]:
+        document, job_id = await render_again(db_session, request.user, row_id)
+        return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
+
+
+async def download_pdf(db_session: Any, request: Request[Any, Any, Any], document_id: int) -> Response[bytes]:
+    """A signed-in user's download, for the API and the portal alike: rate-limited per user,
+    and recorded in the audit log when a client fetches it."""
+    await hit(
+        request.app.state.queue,
+        "download",
+        f"user:{request.user.id}",
+        limit=request.app.state.settings.downloads_per_minute,
+        window_seconds=60,
+    )
+    document = await pdf_of(db_session, request.user, document_id)
+    if request.user.role == Role.client:
+        await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
+    return pdf_response(document)
+
+
+def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
+    name = document.filename or f"document-{document.id}.pdf"
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        document.content or b"",
+        media_type="application/pdf",
+        headers={
+            # ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266).
+            "Content-Disposition": f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "ETag": f'"{document.sha256}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+class EngagementDocumentController(Controller):
+    path = "/engagements/{engagement_id:int}/documents"
+    tags = ["documents"]
+
+    @post(
+        "/",
+        operation_id="generate_document",
+        summary="Generate a new version of a proposal, result report or status report (202, renders in the background)",
+        guards=[role_guard(documents.write_roles)],
+        status_code=202,
+    )
+    async def generate(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        engagement_id: RowId,
+        data: example_body(DocumentRequest, {"kind": "proposal", "language": "de"}),  # type: ignore[valid-type]
+    ) -> Response[DocumentRead]:
+        document, job_id = await order_document(db_session, request.user, engagement_id, data)
+        return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
+
+    @get(
+        "/",
+        operation_id="list_engagement_documents",
+        summary="Generated versions of an engagement's documents, newest first",
+    )
+    async def list_versions(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        engagement_id: RowId,
+        kind: Annotated[DocumentKind | None, QueryParameter(description="Only this kind")] = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page[DocumentRead]:
+        await engagement_service.get(db_session, request.user, engagement_id)
+        return await document_service.page(
+            db_session,
+            request.user,
+            filters={"engagement_id": engagement_id, "kind": kind},
+            sort="-id",
+            limit=limit,
+            offset=offset,
+        )

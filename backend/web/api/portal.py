@@ -1,0 +1,220 @@
+"""The portal's JSON API: sign-in links, sessions, decisions, sending documents, share links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import PathParameter, QueryParameter
+
+from backend.domains.auth.models import TokenResponse
+from backend.domains.auth.throttle import DEVICE_COOKIE, Source, count_link_request
+from backend.domains.crud import EVERYONE, STAFF
+from backend.domains.deliverables.models import DeliverableRead
+from backend.domains.engagements.resources import engagement_service
+from backend.flows.portal import access, decisions, release, sharing
+from backend.flows.portal.jobs import enqueue_login_link
+from backend.flows.portal.models import (
+    AcceptanceRead,
+    AcceptanceRequest,
+    LoginLinkQueued,
+    LoginLinkRequest,
+    ReleaseRead,
+    SessionRequest,
+    ShareLinkCreate,
+    ShareLinkRead,
+    SignOffRequest,
+)
+from backend.kernel.enums import Role
+from backend.kernel.errors import NotFound
+from backend.kernel.ratelimit import hit
+from backend.kernel.schema import MAX_ID, Page
+from backend.web.api.auth import client_ip, token_response
+from backend.web.api.documents import pdf_response
+from backend.web.api.problem_docs import problem_responses
+from backend.web.api.resource import DbSession, Limit, Offset, RowId, example_body, role_guard
+
+CLIENTS = frozenset({Role.client})
+LINK_SENT = "If this address has access to the client portal, a sign-in link is on its way."
+
+
+async def limit_login_links(request: Request[Any, Any, Any], email: str) -> None:
+    settings = request.app.state.settings
+    source = Source.of(settings, email, client_ip(request), request.cookies.get(DEVICE_COOKIE))
+    await count_link_request(request.app.state.queue, settings, source)
+
+
+class PortalSessionController(Controller):
+    path = "/portal"
+    tags = ["portal"]
+
+    @post(
+        "/login-links",
+        operation_id="request_login_link",
+        status_code=202,
+        exclude_from_auth=True,
+        responses=problem_responses(429),
+        summary="Email a single-use sign-in link to a contact with portal access (same answer for any address)",
+    )
+    async def request_link(
+        self,
+        request: Request[Any, Any, Any],
+        data: example_body(LoginLinkRequest, {"email": "s.mueller@mueller-praezision.de"}),  # type: ignore[valid-type]
+    ) -> LoginLinkQueued:
+        await limit_login_links(request, data.email)
+        await enqueue_login_link(request.app.state.queue, data.email, client_ip(request), data.language)
+        return LoginLinkQueued(detail=LINK_SENT)
+
+    @post(
+        "/sessions",
+        operation_id="redeem_login_link",
+        status_code=200,
+        exclude_from_auth=True,
+        responses=problem_responses(401, 410),
+        summary="Exchange a sign-in link's token for a client session (401 unknown, 410 used or expired)",
+    )
+    async def redeem(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        data: example_body(SessionRequest, {"token": "the-token-from-the-emailed-link"}),  # type: ignore[valid-type]
+    ) -> Response[TokenResponse]:
+        user = await access.redeem(db_session, data.token, ip=client_ip(request))
+        return await token_response(db_session, request, user)
+
+
+class DecisionController(Controller):
+    tags = ["portal"]
+
+    @post(
+        "/documents/{row_id:int}/acceptance",
+        operation_id="accept_proposal",
+        status_code=201,
+        guards=[role_guard(CLIENTS)],
+        summary="Accept a sent proposal with a typed name (the engagement becomes active)",
+    )
+    async def accept(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        row_id: RowId,
+        data: example_body(AcceptanceRequest, {"typed_name": "Sabine Müller", "confirmed": True}),  # type: ignore[valid-type]
+    ) -> AcceptanceRead:
+        acceptance = await decisions.accept_proposal(
+            db_session,
+            request.user,
+            row_id,
+            data,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+        return AcceptanceRead.model_validate(acceptance)
+
+    @get(
+        "/engagements/{row_id:int}/acceptance",
+        operation_id="get_acceptance",
+        guards=[role_guard(EVERYONE)],
+        summary="Who accepted the engagement's proposal, which version, when and from where",
+    )
+    async def acceptance(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> AcceptanceRead:
+        await engagement_service.get(db_session, request.user, row_id)
+        acceptance = await decisions.acceptance_of(db_session, row_id)
+        if acceptance is None:
+            raise NotFound(f"the proposal of engagement {row_id} has not been accepted")
+        return AcceptanceRead.model_validate(acceptance)
+
+    @post(
+        "/deliverables/{row_id:int}/sign-off",
+        operation_id="sign_off_deliverable",
+        status_code=200,
+        guards=[role_guard(CLIENTS)],
+        summary="Accept or reject (with a reason) a delivered deliverable",
+    )
+    async def sign_off(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        row_id: RowId,
+        data: example_body(SignOffRequest, {"decision": "accept", "version": 4}),  # type: ignore[valid-type]
+    ) -> DeliverableRead:
+        row = await decisions.sign_off(db_session, request.user, row_id, data)
+        return DeliverableRead.model_validate(row)
+
+
+class SharingController(Controller):
+    tags = ["portal"]
+    guards = [role_guard(STAFF)]
+
+    @post(
+        "/documents/{row_id:int}/release",
+        operation_id="release_document",
+        status_code=202,
+        summary="Send a ready version to the client: shown in the portal, share link mailed to contacts",
+    )
+    async def release(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
+    ) -> Response[ReleaseRead]:
+        done = await release.release(db_session, request.app.state.settings, request.user, row_id)
+        body = ReleaseRead(
+            document_id=done.document.id, sent_at=done.document.sent_at, recipients=done.recipients, job_id=done.job_id
+        )
+        return Response(body, status_code=202, headers={"Job-Id": done.job_id})
+
+    @post(
+        "/documents/{row_id:int}/share-links",
+        operation_id="create_share_link",
+        status_code=201,
+        summary="A signed, expiring link to one document for someone without a portal account",
+    )
+    async def create(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        row_id: RowId,
+        data: example_body(ShareLinkCreate, {"valid_days": 14}),  # type: ignore[valid-type]
+    ) -> ShareLinkRead:
+        settings = request.app.state.settings
+        link = await sharing.create_link(db_session, request.user, row_id, data)
+        return sharing.share_read(settings, link)
+
+    @get("/share-links", operation_id="list_share_links", summary="Share links, newest first")
+    async def list_links(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        document_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this document's")] = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page[ShareLinkRead]:
+        page = await sharing.share_link_service.page(
+            db_session, request.user, filters={"document_id": document_id}, sort=None, limit=limit, offset=offset
+        )
+        settings = request.app.state.settings
+        page.items = [sharing.share_read(settings, item) for item in page.items]
+        return page
+
+    @post(
+        "/share-links/{row_id:int}/revoke",
+        operation_id="revoke_share_link",
+        status_code=200,
+        summary="Withdraw a share link at once (its URL answers 410 from now on)",
+    )
+    async def revoke(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        row_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    ) -> ShareLinkRead:
+        link = await sharing.revoke(db_session, request.user, row_id)
+        return sharing.share_read(request.app.state.settings, link)
+
+
+async def open_share_link(db_session: Any, request: Request[Any, Any, Any], token: str) -> Response[bytes]:
+    settings = request.app.state.settings
+    ip = client_ip(request) or "-"
+    await hit(request.app.state.queue, "share-download", ip, limit=settings.downloads_per_minute, window_seconds=60)
+    document = await sharing.open_link(db_session, settings, token, ip=ip)
+    return pdf_response(document, inline=True)
+
+
+PORTAL_API_CONTROLLERS = [PortalSessionController, DecisionController, SharingController]

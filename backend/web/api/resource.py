@@ -1,0 +1,208 @@
+"""Builds the REST controller of a `Resource`: list, create, read, patch, delete, transitions.
+
+Each handler is a thin adapter around `CrudService`; only the list handler is assembled with an
+explicit signature so every filter shows up as a documented query parameter in OpenAPI.
+"""
+
+import inspect
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi.spec import Example
+from litestar.params import Body, PathParameter, QueryParameter
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.crud import CrudService, Resource
+from backend.kernel.db import READS_ONLY
+from backend.kernel.enums import Role
+from backend.kernel.schema import MAX_ID, Page, transition_model
+
+__all__ = ["DbSession", "Resource", "RowId", "example_body", "resource_controller", "role_guard"]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Rows to skip")]
+DbSession = NamedDependency[AsyncSession]
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature
+    # Async on purpose: Litestar runs a sync guard in a worker thread, on every request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.scope["method"] == "OPTIONS":
+            return  # Litestar's own answer (204 with Allow); it runs without signing in
+        if getattr(connection.scope.get("user"), "role", None) not in roles:
+            raise PermissionDeniedException("Your role may not do this")
+
+    guard.__name__ = "guard_" + "_".join(sorted(roles))
+    return guard
+
+
+def _list_handler(r: Resource, service: CrudService) -> Any:
+    sort_values = tuple(v for key in r.sortable for v in (key, f"-{key}"))
+    sort_type = Literal.__getitem__(sort_values)  # type: ignore[attr-defined]
+
+    async def list_rows(self: Controller, db_session: DbSession, request: Request, **kw: Any) -> Any:
+        return await service.page(
+            db_session,
+            request.user,
+            filters={name: kw.get(name) for name in r.filters},
+            sort=kw.get("sort"),
+            limit=kw["limit"],
+            offset=kw["offset"],
+            include_archived=bool(kw.get("include_archived")),
+        )
+
+    kw_only = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("db_session", kw_only, annotation=DbSession),
+        inspect.Parameter("request", kw_only, annotation=Request),
+        inspect.Parameter("limit", kw_only, annotation=Limit, default=20),
+        inspect.Parameter("offset", kw_only, annotation=Offset, default=0),
+        inspect.Parameter(
+            "sort",
+            kw_only,
+            default=None,
+            annotation=Annotated[sort_type | None, QueryParameter(description="Field, '-' for descending")],
+        ),
+    ]
+    for name, (typ, _column) in r.filters.items():
+        # Every integer filter names a row or a week: none is below 1.
+        bounds = {"ge": 1, "le": MAX_ID} if typ is int else {}
+        annotation = Annotated[typ | None, QueryParameter(description=f"Only rows with this {name}", **bounds)]
+        params.append(inspect.Parameter(name, kw_only, annotation=annotation, default=None))
+    if r.archive_field:
+        archived = Annotated[bool, QueryParameter(description="Also list archived rows")]
+        params.append(inspect.Parameter("include_archived", kw_only, annotation=archived, default=False))
+    list_rows.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    list_rows.__annotations__ = {p.name: p.annotation for p in params[1:]} | {"return": Page[r.read]}
+    return get(
+        "/",
+        operation_id=f"list_{r.name}",
+        opt={READS_ONLY: True},
+        summary=f"List {r.name.replace('-', ' ')}",
+        guards=[role_guard(r.read_roles)],
+    )(list_rows)
+
+
+def example_body(schema: type, value: dict[str, Any], description: str | None = None) -> Any:
+    """Request-body annotation carrying one documented example."""
+    return Annotated[schema, Body(examples=[Example(value=value)], description=description)]
+
+
+def _patch_examples(r: Resource) -> list[Example] | None:
+    editable = {k: v for k, v in (r.example or {}).items() if k not in r.immutable}
+    if not editable:
+        return None
+    key, value = next(iter(editable.items()))
+    return [Example(summary=f"Change {key}", value={key: value, "version": 1})]
+
+
+def _body(r: Resource, schema: type) -> Any:
+    examples = [Example(summary=f"A {r.entity}", value=r.example)] if r.example else None
+    return Annotated[schema, Body(examples=examples, description=f"The new {r.entity}")]
+
+
+def resource_controller(r: Resource, service: CrudService | None = None) -> type[Controller]:
+    svc = service or CrudService(r)
+    read = r.read
+    read_guard = [role_guard(r.read_roles)]
+    write_guard = [role_guard(r.write_roles)]
+    handlers: dict[str, Any] = {"path": f"/{r.name}", "tags": [r.name], "list_rows": _list_handler(r, svc)}
+
+    async def get_row(self: Controller, db_session: DbSession, request: Request, row_id: RowId) -> Any:
+        return svc.read_model(request.user).model_validate(await svc.get(db_session, request.user, row_id))
+
+    get_row.__annotations__["return"] = read
+    handlers["get_row"] = get(
+        "/{row_id:int}",
+        operation_id=f"get_{r.entity}",
+        summary=f"Read one {r.entity}",
+        guards=read_guard,
+        opt={READS_ONLY: True},
+    )(get_row)
+
+    if r.writable and r.create is not None:
+        create_body = _body(r, r.create)
+
+        async def create_row(self: Controller, db_session: DbSession, request: Request, data: Any) -> Any:
+            return read.model_validate(await svc.create(db_session, request.user, data))
+
+        create_row.__annotations__.update(data=create_body, **{"return": read})
+        handlers["create_row"] = post(
+            "/", operation_id=f"create_{r.entity}", summary=f"Create a {r.entity}", guards=write_guard
+        )(create_row)
+
+    if r.writable and r.updatable and r.update is not None:
+        update_body = Annotated[
+            r.update,
+            Body(
+                description=f"Fields to change on the {r.entity}, plus the version you read",
+                examples=_patch_examples(r),
+            ),
+        ]
+
+        async def update_row(
+            self: Controller, db_session: DbSession, request: Request, row_id: RowId, data: Any
+        ) -> Any:
+            return read.model_validate(await svc.update(db_session, request.user, row_id, data))
+
+        update_row.__annotations__.update(data=update_body, **{"return": read})
+        handlers["update_row"] = patch(
+            "/{row_id:int}",
+            operation_id=f"update_{r.entity}",
+            summary=f"Change a {r.entity} (send the version you read; 409 if it moved on)",
+            guards=write_guard,
+        )(update_row)
+
+    if r.writable and r.deletable:
+
+        async def delete_row(
+            self: Controller,
+            db_session: DbSession,
+            request: Request,
+            row_id: RowId,
+            version: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Optimistic-lock check")] = None,
+        ) -> None:
+            await svc.delete(db_session, request.user, row_id, version)
+
+        verb = "Archive" if r.archive_field else "Delete"
+        handlers["delete_row"] = delete(
+            "/{row_id:int}",
+            operation_id=f"delete_{r.entity}",
+            summary=f"{verb} a {r.entity}",
+            guards=write_guard,
+        )(delete_row)
+
+    if r.machine is not None:
+        states = ", ".join(r.machine.moves)
+        body = transition_model(_class_name(r.entity) + "Transition", tuple(r.machine.moves))
+        first_move = next(to for moves in r.machine.moves.values() for to in sorted(moves))
+
+        async def transition(
+            self: Controller,
+            db_session: DbSession,
+            request: Request,
+            row_id: RowId,
+            data: Any,
+        ) -> Any:
+            return read.model_validate(await svc.transition(db_session, request.user, row_id, data))
+
+        transition.__annotations__.update(data=example_body(body, {"to": first_move, "version": 1}), **{"return": read})
+        handlers["transition"] = post(
+            "/{row_id:int}/transitions",
+            operation_id=f"transition_{r.entity}",
+            summary=f"Move a {r.entity} to another {r.machine.field} ({states}); 409 if not allowed",
+            guards=write_guard,
+            status_code=200,
+        )(transition)
+
+    return type(_class_name(r.name) + "Controller", (Controller,), handlers)
+
+
+def _class_name(name: str) -> str:
+    return "".join(part.title() for part in name.replace("_", "-").split("-"))

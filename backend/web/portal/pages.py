@@ -1,0 +1,258 @@
+"""The client portal's pages: sign-in by emailed link, the engagement, documents, decisions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.models import Client, Contact
+from backend.domains.engagements.models import EngagementRead
+from backend.flows.documents.service import pdf_of
+from backend.flows.portal import access, decisions, overview
+from backend.flows.portal.ics import workshop_calendar
+from backend.flows.portal.jobs import enqueue_login_link
+from backend.flows.portal.models import AcceptanceRequest, SignOffRequest
+from backend.kernel.errors import DomainError, Invalid, TooManyRequests, VersionConflict
+from backend.kernel.formatting import BERLIN
+from backend.web.admin.i18n import page_context, try_again
+from backend.web.api.auth import client_ip, sign_in, sign_out
+from backend.web.api.documents import download_pdf
+from backend.web.api.portal import CLIENTS, limit_login_links, open_share_link
+from backend.web.api.resource import DbSession, RowId, role_guard
+from backend.web.api.workshops import workshop_service
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Token = Annotated[str, PathParameter(max_length=200)]
+TONE = {
+    "planned": "",
+    "in_progress": "accent",
+    "in_review": "amber",
+    "delivered": "accent",
+    "accepted": "green",
+    "rejected": "red",
+}
+
+
+def _say(request: Request[Any, Any, Any], key: str, **args: Any) -> str:
+    return page_context(request)["t"](key, **args)
+
+
+def _refusal_text(request: Request[Any, Any, Any], exc: DomainError) -> str:
+    if exc.key:
+        fmt = page_context(request)["fmt"]
+        values = {k: fmt.datetime(v) if isinstance(v, datetime) else v for k, v in exc.values.items()}
+        return _say(request, exc.key, **values)
+    if isinstance(exc, VersionConflict):
+        return _say(request, "refused_changed")
+    if isinstance(exc, Invalid) and exc.errors:
+        path = exc.errors[0].get("path", "")
+        return _say(
+            request, {"body.confirmed": "refused_confirm", "body.reason": "refused_reason"}.get(path, "refused_name")
+        )
+    return exc.detail
+
+
+class PortalPages(Controller):
+    path = "/portal"
+    include_in_schema = False
+
+    # -- signing in ------------------------------------------------------------------------------
+
+    @get("/login", exclude_from_auth=True)
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        return Template("portal/login.html", context=page_context(request, email="", error=None, sent=False))
+
+    @post("/login", exclude_from_auth=True, status_code=200)
+    async def request_link(self, request: Request[Any, Any, Any], data: Form) -> Template:
+        email = str(data.get("email", "")).strip()[:254]
+        context = page_context(
+            request, email=email, error=None, sent=False, minutes=request.app.state.settings.portal_link_ttl_minutes
+        )
+        if "@" not in email:
+            context["error"] = _say(request, "portal_email_needed")
+            return Template("portal/login.html", context=context, status_code=422)
+        try:
+            await limit_login_links(request, email)
+        except TooManyRequests as exc:
+            context["error"] = _say(request, "portal_too_many", when=try_again(context["t"], exc))
+            return Template("portal/login.html", context=context, status_code=429, headers=exc.headers)
+        await enqueue_login_link(request.app.state.queue, email, client_ip(request), context["lang"])
+        context["sent"] = True
+        return Template("portal/login.html", context=context)
+
+    @get("/login/{token:str}", exclude_from_auth=True)
+    async def confirm(self, db_session: DbSession, request: Request[Any, Any, Any], token: Token) -> Template:
+        try:
+            link = await access.check_link(db_session, token)
+        except DomainError as exc:
+            context = page_context(request, error=_refusal_text(request, exc), token=None)
+            return Template("portal/confirm.html", context=context, status_code=exc.status_code)
+        contact = await db_session.get(Contact, link.contact_id)
+        client = await db_session.get(Client, contact.client_id) if contact else None
+        context = page_context(request, error=None, token=token, contact=contact, client=client)
+        return Template("portal/confirm.html", context=context)
+
+    @post("/login/{token:str}", exclude_from_auth=True, status_code=303)
+    async def redeem(self, db_session: DbSession, request: Request[Any, Any, Any], token: Token) -> Response[Any]:
+        try:
+            user = await access.redeem(db_session, token, ip=client_ip(request))
+        except DomainError as exc:
+            await db_session.rollback()
+            context = page_context(request, error=_refusal_text(request, exc), token=None)
+            return Template("portal/confirm.html", context=context, status_code=exc.status_code)
+        _, cookies = await sign_in(db_session, request, user)
+        return Redirect("/portal", cookies=cookies, status_code=303)
+
+    @post("/logout", status_code=303)
+    async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
+        return Redirect("/portal/login", status_code=303, cookies=[await sign_out(db_session, request)])
+
+    # -- the client's engagements ------------------------------------------------------------------
+
+    @get("/", guards=[role_guard(CLIENTS)])
+    async def home(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Response[Any]:
+        engagements = await overview.engagements_of(db_session, request.user)
+        if len(engagements) == 1:
+            return Redirect(f"/portal/engagements/{engagements[0].id}", status_code=303)
+        today = datetime.now(UTC).astimezone(BERLIN).date()
+        return Template("portal/index.html", context=page_context(request, engagements=engagements, today=today))
+
+    @get("/engagements/{row_id:int}", guards=[role_guard(CLIENTS)])
+    async def engagement(
+        self,
+        db_session: DbSession,
+        request: Request[Any, Any, Any],
+        row_id: RowId,
+        done: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    ) -> Template:
+        notice = done if done in ("accepted", "signed_off", "rejected") else None
+        return await self._engagement_page(db_session, request, row_id, notice=notice)
+
+    async def _engagement_page(
+        self,
+        db_session: AsyncSession,
+        request: Request[Any, Any, Any],
+        engagement_id: int,
+        *,
+        status_code: int = 200,
+        **values: Any,
+    ) -> Template:
+        view = await overview.load(db_session, request.user, engagement_id)
+        end_date = EngagementRead.model_validate(view.engagement).end_date
+        context = page_context(
+            request,
+            view=view,
+            end_date=end_date,
+            tone=TONE,
+            berlin=BERLIN,
+            **({"notice": None, "form": {}, "errors": {}, "acceptance_error": None, "sign_off_error": None} | values),
+        )
+        return Template("portal/engagement.html", context=context, status_code=status_code)
+
+    @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
+    async def document(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
+        return await download_pdf(db_session, request, row_id)
+
+    @get("/workshops/{row_id:int}/calendar.ics", guards=[role_guard(CLIENTS)])
+    async def calendar(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[str]:
+        workshop = await workshop_service.get(db_session, request.user, row_id)
+        settings = request.app.state.settings
+        body = workshop_calendar(
+            workshop,
+            domain=settings.mail_from.rsplit("@", 1)[-1],
+            organizer=settings.brand_email,
+            brand=settings.brand_name,
+            url=settings.link(f"/portal/engagements/{workshop.engagement_id}"),
+        )
+        # Litestar adds the charset to text/* media types itself.
+        return Response(
+            body,
+            media_type="text/calendar",
+            headers={
+                "Content-Disposition": f'attachment; filename="workshop-{workshop.id}.ics"',
+            },
+        )
+
+    # -- decisions -------------------------------------------------------------------------------
+
+    @post("/documents/{row_id:int}/accept", guards=[role_guard(CLIENTS)], status_code=303)
+    async def accept(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Response[Any]:
+        form = {"typed_name": str(data.get("typed_name", "")).strip(), "confirmed": data.get("confirmed") == "true"}
+        try:
+            acceptance = await decisions.accept_proposal(
+                db_session,
+                request.user,
+                row_id,
+                AcceptanceRequest.model_validate(form),
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent"),
+            )
+        except (DomainError, ValidationError) as exc:
+            await db_session.rollback()
+            document = await pdf_of(db_session, request.user, row_id)
+            if isinstance(exc, ValidationError):
+                unconfirmed = any(error["loc"] == ("confirmed",) for error in exc.errors())
+                message = _say(request, "refused_confirm" if unconfirmed else "refused_name")
+            else:
+                message = _refusal_text(request, exc)
+            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
+            return await self._engagement_page(
+                db_session,
+                request,
+                document.engagement_id,
+                status_code=status,
+                form=form,
+                acceptance_error=message,
+            )
+        return Redirect(f"/portal/engagements/{acceptance.engagement_id}?done=accepted", status_code=303)
+
+    @post("/deliverables/{row_id:int}/sign-off", guards=[role_guard(CLIENTS)], status_code=303)
+    async def sign_off(
+        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
+    ) -> Response[Any]:
+        try:
+            body = SignOffRequest.model_validate(
+                {
+                    "decision": data.get("decision"),
+                    "reason": data.get("reason") or None,
+                    "version": data.get("version"),
+                }
+            )
+            row = await decisions.sign_off(db_session, request.user, row_id, body)
+        except (DomainError, ValidationError) as exc:
+            await db_session.rollback()
+            current = await decisions.deliverable_service.get(db_session, request.user, row_id)
+            message = _refusal_text(request, exc) if isinstance(exc, DomainError) else _say(request, "refused_reason")
+            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
+            return await self._engagement_page(
+                db_session,
+                request,
+                current.engagement_id,
+                status_code=status,
+                sign_off_error=(row_id, message),
+            )
+        done = "signed_off" if row.status == "accepted" else "rejected"
+        return Redirect(f"/portal/engagements/{row.engagement_id}?done={done}", status_code=303)
+
+
+class SharePages(Controller):
+    include_in_schema = False
+
+    @get("/s/{token:str}", exclude_from_auth=True)
+    async def shared(self, db_session: DbSession, request: Request[Any, Any, Any], token: Token) -> Response[Any]:
+        try:
+            return await open_share_link(db_session, request, token)
+        except DomainError as exc:
+            context = page_context(
+                request, heading=_say(request, "portal_title"), message=_refusal_text(request, exc), ok=False, link=None
+            )
+            return Template("portal/message.html", context=context, status_code=exc.status_code, headers=exc.headers)
