@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed clean fuzz bench-render bench-api bench-faults
+.PHONY: run test check format install migrate seed clean fuzz bench-render bench-api bench-faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ seed: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# What CI holds every change to besides the tests: formatting, lint, the layers' import contracts.
+check: $(STAMP)
+	$(BIN)/ruff format --check backend tests bench migrations
+	$(BIN)/ruff check backend tests bench migrations
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff format backend tests bench migrations
+	$(BIN)/ruff check --fix backend tests bench migrations
 
 clean:
 	rm -rf $(VENV) var

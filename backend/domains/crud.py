@@ -35,6 +35,7 @@ from backend.kernel.schema import MAX_ID, Page, Strict, Transition, make_update_
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
 STAFF = frozenset({Role.admin, Role.consultant})
 EVERYONE = frozenset({Role.admin, Role.consultant, Role.client})
+CLIENTS = frozenset({Role.client})
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,12 @@ from backend.kernel.outbox import RELAY_KEY, Relay
 from backend.kernel.queue import queue_pool
 from backend.kernel.schema import DecimalAsString, ModelResponse, StrictJsonBodies, StrictSchemas
 from backend.server import tables  # noqa: F401 - registers every table
-from backend.web.admin import UI_CONTROLLERS
+from backend.server.wiring import connect_reactions
+from backend.web.admin.clients import ClientPages
+from backend.web.admin.engagements import EngagementPages
+from backend.web.admin.pages import PageController
+from backend.web.admin.pilots import PilotPages
+from backend.web.admin.sending import SendingPages
 from backend.web.api.audit import AuditController
 from backend.web.api.auth import AuthController, UserController
 from backend.web.api.clients import AssessmentController, ClientController, ContactController
@@ -48,9 +53,13 @@ from backend.web.api.portal import PORTAL_API_CONTROLLERS
 from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
+from backend.web.portal.pages import PortalPages, SharePages
 from backend.web.security import JsonRequest, SecurityMiddleware
 
-UI_DIR = Path(__file__).parents[1] / "web"
+WEB_DIR = Path(__file__).parents[1] / "web"
+
+# The admin pages and the portal pages, served outside the API's /api/v1 prefix.
+PAGE_CONTROLLERS = [PageController, ClientPages, EngagementPages, PilotPages, SendingPages, PortalPages, SharePages]
 
 API_CONTROLLERS = [
     AuthController,
@@ -96,6 +105,7 @@ async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, *, embedded_worker: bool = False) -> Litestar:
     settings = settings or get_settings()
+    connect_reactions()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     principals = Principals()
     relay = Relay(recheck_seconds=settings.outbox_recheck_seconds)
@@ -138,10 +148,10 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
                 relay.pool = None
 
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
-    static = create_static_files_router(path="/static", directories=[UI_DIR / "static"], include_in_schema=False)
+    static = create_static_files_router(path="/static", directories=[WEB_DIR / "static"], include_in_schema=False)
     app = Litestar(
-        route_handlers=[api, HealthController, static, *UI_CONTROLLERS],
-        template_config=TemplateConfig(directory=UI_DIR / "templates", engine=JinjaTemplateEngine),
+        route_handlers=[api, HealthController, static, *PAGE_CONTROLLERS],
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         # Forms of the admin UI carry a CSRF token; API clients authenticate with a bearer
         # token (or the SameSite=Strict cookie) and are not subject to it.
         csrf_config=CSRFConfig(

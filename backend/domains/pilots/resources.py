@@ -8,7 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.service import require_contact_of_client
-from backend.domains.crud import Resource, StateMachine
+from backend.domains.crud import CrudService, Resource, StateMachine
 from backend.domains.engagements.service import client_id_of, in_client
 from backend.domains.pilots.models import (
     IdeaCreate,
@@ -174,3 +174,8 @@ measurements = Resource(
     actor_field="recorded_by_id",
     example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15},
 )
+
+idea_service = CrudService(ideas)
+pilot_service = CrudService(pilots)
+kpi_service = CrudService(kpis)
+measurement_service = CrudService(measurements)

@@ -11,7 +11,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
-from backend.domains.crud import CrudService
 from backend.domains.pilots.models import (
     Kpi,
     Measurement,
@@ -22,7 +21,7 @@ from backend.domains.pilots.models import (
     PromoteIdea,
     UseCaseIdea,
 )
-from backend.domains.pilots.resources import ideas, measurements, pilots
+from backend.domains.pilots.resources import idea_service, measurement_service, pilot_service
 from backend.domains.pilots.results import (
     FeeReturn,
     Figures,
@@ -41,10 +40,6 @@ from backend.domains.pilots.results_read import (
     pilot_result_read,
 )
 from backend.kernel.errors import Conflict
-
-idea_service = CrudService(ideas)
-pilot_service = CrudService(pilots)
-measurement_service = CrudService(measurements)
 
 
 async def promote_idea(session: AsyncSession, user: Any, idea_id: int, data: PromoteIdea) -> tuple[UseCaseIdea, Pilot]:

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
+from backend.domains.deliverables.resources import deliverable_service
 from backend.domains.engagements.models import EngagementStatus
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.models import Document, DocumentKind
@@ -17,7 +18,6 @@ from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, S
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.schema import Transition
-from backend.web.api.deliverables import deliverable_service
 
 
 async def acceptance_of(session: AsyncSession, engagement_id: int) -> ProposalAcceptance | None:

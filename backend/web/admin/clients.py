@@ -19,17 +19,13 @@ from backend.domains.clients.models import (
     ContactCreate,
     ReadinessAssessment,
 )
-from backend.domains.crud import STAFF, CrudService
+from backend.domains.clients.resources import assessment_service, client_service, clients, contact_service
+from backend.domains.crud import STAFF
 from backend.kernel.db import select_all
 from backend.web.admin.forms import Failure, attempt, done, parse
-from backend.web.admin.i18n import page_context
 from backend.web.admin.pages import Form, OptionalQuery
-from backend.web.api.clients import assessments, clients, contacts
-from backend.web.api.resource import DbSession, RowId, role_guard
-
-client_service = CrudService(clients)
-contact_service = CrudService(contacts)
-assessment_service = CrudService(assessments)
+from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.i18n import page_context
 
 
 class ClientPages(Controller):

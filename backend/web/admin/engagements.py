@@ -25,6 +25,7 @@ from backend.domains.deliverables.models import (
     DeliverableKind,
     DeliverableStatus,
 )
+from backend.domains.deliverables.resources import deliverable_service
 from backend.domains.engagements.models import (
     Engagement,
     EngagementCreate,
@@ -43,8 +44,9 @@ from backend.domains.engagements.resources import (
     status_updates,
 )
 from backend.domains.pilots.models import Pilot, PilotCreate, ProcessArea
-from backend.domains.pilots.resources import pilots
+from backend.domains.pilots.resources import pilot_service
 from backend.domains.workshops.models import Workshop, WorkshopCreate, WorkshopKind
+from backend.domains.workshops.resources import workshop_service
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.digests.service import approve_and_send, current_week, plan_digest
 from backend.flows.documents.data import lines
@@ -67,13 +69,9 @@ from backend.web.admin.forms import (
     parse,
     word,
 )
-from backend.web.admin.i18n import page_context
 from backend.web.admin.pages import Form, OptionalQuery
-from backend.web.api.deliverables import deliverable_service
-from backend.web.api.resource import DbSession, RowId, role_guard
-from backend.web.api.workshops import workshop_service
-
-pilot_service = CrudService(pilots)
+from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.i18n import page_context
 
 # Badge colour of every state shown on these pages (app.css: green, amber, red, accent).
 TONE = {

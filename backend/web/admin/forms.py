@@ -18,8 +18,8 @@ from backend.domains.crud import CrudService
 from backend.kernel.errors import DomainError, IllegalTransition, VersionConflict
 from backend.kernel.formatting import BERLIN
 from backend.kernel.schema import Transition
-from backend.web.admin.i18n import language_of, page_context
 from backend.web.admin.messages import field_message
+from backend.web.i18n import language_of, page_context
 
 # The page's language while `attempt` runs a form's write, for the field messages.
 _LANGUAGE: ContextVar[str] = ContextVar("form_language", default="en")

@@ -14,9 +14,9 @@ from backend.domains.auth.throttle import DEVICE_COOKIE
 from backend.domains.crud import STAFF
 from backend.kernel.errors import TooManyRequests, Unauthorized
 from backend.web.admin import dashboard
-from backend.web.admin.i18n import LANG_COOKIE, UI, page_context, try_again
-from backend.web.api.auth import client_ip, sign_in, sign_out
-from backend.web.api.resource import DbSession, role_guard
+from backend.web.handlers import DbSession, role_guard
+from backend.web.i18n import LANG_COOKIE, UI, page_context, try_again
+from backend.web.sessions import client_ip, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OptionalQuery = Annotated[str | None, QueryParameter()]

@@ -15,7 +15,7 @@ from litestar.response import Template
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.crud import STAFF, CrudService
+from backend.domains.crud import STAFF
 from backend.domains.engagements.models import Engagement
 from backend.domains.pilots.models import (
     Direction,
@@ -28,16 +28,14 @@ from backend.domains.pilots.models import (
     PilotStage,
     ProcessArea,
 )
-from backend.domains.pilots.resources import PILOT_FLOW, kpis, pilots
-from backend.domains.pilots.service import correct_measurement, measurement_service, pilot_results
+from backend.domains.pilots.resources import PILOT_FLOW, kpi_service, kpis, measurement_service, pilot_service, pilots
+from backend.domains.pilots.service import correct_measurement, pilot_results
 from backend.kernel.formatting import Formatter
 from backend.web.admin.engagements import context, edit_defaults, edit_values, save_edit
 from backend.web.admin.forms import Failure, attempt, decimals, done, move, parse
 from backend.web.admin.pages import Form
-from backend.web.api.resource import DbSession, RowId, role_guard
+from backend.web.handlers import DbSession, RowId, role_guard
 
-pilot_service = CrudService(pilots)
-kpi_service = CrudService(kpis)
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
 PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week")
 KPI_EDIT = (

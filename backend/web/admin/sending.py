@@ -15,7 +15,7 @@ from backend.flows.portal import release, sharing
 from backend.flows.portal.models import ShareLinkCreate
 from backend.kernel.errors import DomainError
 from backend.kernel.schema import MAX_ID
-from backend.web.api.resource import DbSession, RowId, role_guard
+from backend.web.handlers import DbSession, RowId, role_guard
 
 ItemId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 

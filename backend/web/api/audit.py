@@ -1,23 +1,6 @@
 from __future__ import annotations
 
-from backend.domains.audit.models import AuditEvent, AuditEventRead
-from backend.kernel.enums import Role
-from backend.web.api.resource import Resource, resource_controller
+from backend.domains.audit.resources import audit_events, audit_service
+from backend.web.api.resource import resource_controller
 
-audit_events = Resource(
-    name="audit-events",
-    entity="audit_event",
-    model=AuditEvent,
-    read=AuditEventRead,
-    filters={
-        "entity_type": (str, AuditEvent.entity_type),
-        "entity_id": (int, AuditEvent.entity_id),
-        "actor_id": (int, AuditEvent.actor_id),
-    },
-    sortable=("at", "id"),
-    default_sort="-id",
-    read_roles=frozenset({Role.admin}),
-    writable=False,
-)
-
-AuditController = resource_controller(audit_events)
+AuditController = resource_controller(audit_events, audit_service)

@@ -7,39 +7,20 @@ from litestar import Controller, Request, get, post
 from litestar.params import PathParameter
 from sqlmodel import SQLModel
 
-from backend.domains.crud import STAFF, CrudService, Resource
+from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
-from backend.domains.engagements.service import in_client
 from backend.flows.digests.models import (
-    DeliveryRead,
-    DeliveryStatus,
-    DigestDelivery,
     DigestQueued,
     DigestRequest,
 )
+from backend.flows.digests.resources import deliveries, delivery_service
 from backend.flows.digests.service import current_week, plan_digest
 from backend.kernel.errors import NotFound
 from backend.kernel.outbox import intent
-from backend.web.api.resource import DbSession, RowId, example_body, resource_controller, role_guard
+from backend.web.api.resource import resource_controller
+from backend.web.handlers import DbSession, RowId, example_body, role_guard
 
-deliveries = Resource(
-    name="digest-deliveries",
-    entity="digest_delivery",
-    model=DigestDelivery,
-    read=DeliveryRead,
-    filters={
-        "engagement_id": (int, DigestDelivery.engagement_id),
-        "iso_week": (str, DigestDelivery.iso_week),
-        "status": (DeliveryStatus, DigestDelivery.status),
-        "contact_id": (int, DigestDelivery.contact_id),
-    },
-    sortable=("id", "iso_week", "contact_id", "created_at", "sent_at"),
-    default_sort="-id",
-    client_scope=lambda client_id: in_client(DigestDelivery.engagement_id, client_id),
-    writable=False,
-    internal=("last_error",),
-)
-DeliveryController = resource_controller(deliveries, CrudService(deliveries))
+DeliveryController = resource_controller(deliveries, delivery_service)
 
 
 class DigestController(Controller):

@@ -1,29 +1,19 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import QueryParameter
 
-from backend.domains.audit.service import record
 from backend.domains.engagements.resources import engagement_service
-from backend.flows.documents.models import Document, DocumentKind, DocumentRead, DocumentRequest
+from backend.flows.documents.models import DocumentKind, DocumentRead, DocumentRequest
 from backend.flows.documents.resources import document_service, documents
-from backend.flows.documents.service import order_document, pdf_of, render_again
-from backend.kernel.enums import Role
-from backend.kernel.ratelimit import hit
+from backend.flows.documents.service import order_document, render_again
 from backend.kernel.schema import Page
 from backend.web.api.problem_docs import problem_responses
-from backend.web.api.resource import (
-    DbSession,
-    Limit,
-    Offset,
-    RowId,
-    example_body,
-    resource_controller,
-    role_guard,
-)
+from backend.web.api.resource import resource_controller
+from backend.web.downloads import download_pdf
+from backend.web.handlers import DbSession, Limit, Offset, RowId, example_body, role_guard
 
 
 class DocumentController(resource_controller(documents, document_service)):  # type: ignore[misc]
@@ -51,37 +41,6 @@ class DocumentController(resource_controller(documents, document_service)):  # t
     ) -> Response[DocumentRead]:
         document, job_id = await render_again(db_session, request.user, row_id)
         return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
-
-
-async def download_pdf(db_session: Any, request: Request[Any, Any, Any], document_id: int) -> Response[bytes]:
-    """A signed-in user's download, for the API and the portal alike: rate-limited per user,
-    and recorded in the audit log when a client fetches it."""
-    await hit(
-        request.app.state.queue,
-        "download",
-        f"user:{request.user.id}",
-        limit=request.app.state.settings.downloads_per_minute,
-        window_seconds=60,
-    )
-    document = await pdf_of(db_session, request.user, document_id)
-    if request.user.role == Role.client:
-        await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
-    return pdf_response(document)
-
-
-def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
-    name = document.filename or f"document-{document.id}.pdf"
-    disposition = "inline" if inline else "attachment"
-    return Response(
-        document.content or b"",
-        media_type="application/pdf",
-        headers={
-            # ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266).
-            "Content-Disposition": f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-            "ETag": f'"{document.sha256}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 class EngagementDocumentController(Controller):

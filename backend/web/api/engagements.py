@@ -19,7 +19,8 @@ from backend.domains.pilots.service import engagement_results
 from backend.flows.digests.service import approve_and_send
 from backend.kernel.enums import Role
 from backend.kernel.schema import Strict
-from backend.web.api.resource import DbSession, RowId, example_body, resource_controller, role_guard
+from backend.web.api.resource import resource_controller
+from backend.web.handlers import DbSession, RowId, example_body, role_guard
 
 
 class EngagementController(resource_controller(engagements, engagement_service)):  # type: ignore[misc]

@@ -15,7 +15,8 @@ from backend.domains.pilots.models import (
 )
 from backend.domains.pilots.resources import ideas, kpis, measurements, pilots
 from backend.domains.pilots.results_read import PilotResultRead
-from backend.web.api.resource import DbSession, RowId, example_body, resource_controller, role_guard
+from backend.web.api.resource import resource_controller
+from backend.web.handlers import DbSession, RowId, example_body, role_guard
 
 _write = [role_guard(ideas.write_roles)]
 

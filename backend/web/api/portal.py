@@ -8,8 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import PathParameter, QueryParameter
 
 from backend.domains.auth.models import TokenResponse
-from backend.domains.auth.throttle import DEVICE_COOKIE, Source, count_link_request
-from backend.domains.crud import EVERYONE, STAFF
+from backend.domains.crud import CLIENTS, EVERYONE, STAFF
 from backend.domains.deliverables.models import DeliverableRead
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.portal import access, decisions, release, sharing
@@ -25,23 +24,13 @@ from backend.flows.portal.models import (
     ShareLinkRead,
     SignOffRequest,
 )
-from backend.kernel.enums import Role
 from backend.kernel.errors import NotFound
-from backend.kernel.ratelimit import hit
 from backend.kernel.schema import MAX_ID, Page
-from backend.web.api.auth import client_ip, token_response
-from backend.web.api.documents import pdf_response
 from backend.web.api.problem_docs import problem_responses
-from backend.web.api.resource import DbSession, Limit, Offset, RowId, example_body, role_guard
+from backend.web.handlers import DbSession, Limit, Offset, RowId, example_body, role_guard
+from backend.web.sessions import client_ip, limit_login_links, token_response
 
-CLIENTS = frozenset({Role.client})
 LINK_SENT = "If this address has access to the client portal, a sign-in link is on its way."
-
-
-async def limit_login_links(request: Request[Any, Any, Any], email: str) -> None:
-    settings = request.app.state.settings
-    source = Source.of(settings, email, client_ip(request), request.cookies.get(DEVICE_COOKIE))
-    await count_link_request(request.app.state.queue, settings, source)
 
 
 class PortalSessionController(Controller):
@@ -207,14 +196,6 @@ class SharingController(Controller):
     ) -> ShareLinkRead:
         link = await sharing.revoke(db_session, request.user, row_id)
         return sharing.share_read(request.app.state.settings, link)
-
-
-async def open_share_link(db_session: Any, request: Request[Any, Any, Any], token: str) -> Response[bytes]:
-    settings = request.app.state.settings
-    ip = client_ip(request) or "-"
-    await hit(request.app.state.queue, "share-download", ip, limit=settings.downloads_per_minute, window_seconds=60)
-    document = await sharing.open_link(db_session, settings, token, ip=ip)
-    return pdf_response(document, inline=True)
 
 
 PORTAL_API_CONTROLLERS = [PortalSessionController, DecisionController, SharingController]

@@ -8,37 +8,13 @@ import inspect
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
-from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import Example
-from litestar.params import Body, PathParameter, QueryParameter
-from sqlmodel.ext.asyncio.session import AsyncSession
+from litestar.params import Body, QueryParameter
 
 from backend.domains.crud import CrudService, Resource
 from backend.kernel.db import READS_ONLY
-from backend.kernel.enums import Role
 from backend.kernel.schema import MAX_ID, Page, transition_model
-
-__all__ = ["DbSession", "Resource", "RowId", "example_body", "resource_controller", "role_guard"]
-
-Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Rows to skip")]
-DbSession = NamedDependency[AsyncSession]
-RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-
-
-def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature
-    # Async on purpose: Litestar runs a sync guard in a worker thread, on every request.
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        if connection.scope["method"] == "OPTIONS":
-            return  # Litestar's own answer (204 with Allow); it runs without signing in
-        if getattr(connection.scope.get("user"), "role", None) not in roles:
-            raise PermissionDeniedException("Your role may not do this")
-
-    guard.__name__ = "guard_" + "_".join(sorted(roles))
-    return guard
+from backend.web.handlers import DbSession, Limit, Offset, RowId, example_body, role_guard
 
 
 def _list_handler(r: Resource, service: CrudService) -> Any:
@@ -87,11 +63,6 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         summary=f"List {r.name.replace('-', ' ')}",
         guards=[role_guard(r.read_roles)],
     )(list_rows)
-
-
-def example_body(schema: type, value: dict[str, Any], description: str | None = None) -> Any:
-    """Request-body annotation carrying one documented example."""
-    return Annotated[schema, Body(examples=[Example(value=value)], description=description)]
 
 
 def _patch_examples(r: Resource) -> list[Example] | None:

@@ -13,7 +13,9 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import Client, Contact
+from backend.domains.crud import CLIENTS
 from backend.domains.engagements.models import EngagementRead
+from backend.domains.workshops.resources import workshop_service
 from backend.flows.documents.service import pdf_of
 from backend.flows.portal import access, decisions, overview
 from backend.flows.portal.ics import workshop_calendar
@@ -21,12 +23,10 @@ from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import AcceptanceRequest, SignOffRequest
 from backend.kernel.errors import DomainError, Invalid, TooManyRequests, VersionConflict
 from backend.kernel.formatting import BERLIN
-from backend.web.admin.i18n import page_context, try_again
-from backend.web.api.auth import client_ip, sign_in, sign_out
-from backend.web.api.documents import download_pdf
-from backend.web.api.portal import CLIENTS, limit_login_links, open_share_link
-from backend.web.api.resource import DbSession, RowId, role_guard
-from backend.web.api.workshops import workshop_service
+from backend.web.downloads import download_pdf, open_share_link
+from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.i18n import page_context, try_again
+from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Token = Annotated[str, PathParameter(max_length=200)]

@@ -9,6 +9,7 @@ from litestar import Request
 from backend.flows.documents.wording import words
 from backend.kernel.errors import TooManyRequests
 from backend.kernel.formatting import Formatter
+from backend.web import portal_words, ui_words
 
 LANG_COOKIE = "desk_lang"
 
@@ -179,3 +180,8 @@ def page_context(request: Request[Any, Any, Any], **values: Any) -> dict[str, An
 
     # Sign-in pages run without authentication, where the scope has no user at all.
     return {"lang": lang, "t": t, "fmt": Formatter(lang), "user": request.scope.get("user"), **values}
+
+
+# The pages' own words, one dictionary with the shared ones above.
+extend(ui_words.WORDS)
+extend(portal_words.WORDS)

@@ -1,0 +1,70 @@
+"""How the API sees deliverables and their way to the client's sign-off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.domains.crud import CrudService, Resource, StateMachine
+from backend.domains.deliverables.models import (
+    Deliverable,
+    DeliverableCreate,
+    DeliverableKind,
+    DeliverableRead,
+    DeliverableStatus,
+)
+from backend.domains.engagements.service import in_client
+from backend.kernel.db import utcnow
+
+D = DeliverableStatus
+
+
+def _stamp(target: str, reason: str | None) -> dict[str, Any]:
+    if target == D.delivered:
+        return {"delivered_at": utcnow()}
+    if target == D.accepted:
+        return {"signed_off_at": utcnow(), "rejection_reason": None}
+    if target == D.rejected:
+        return {"rejection_reason": reason}
+    return {}
+
+
+DELIVERABLE_FLOW = StateMachine(
+    field="status",
+    moves={
+        D.planned: frozenset({D.in_progress}),
+        D.in_progress: frozenset({D.in_review, D.planned}),
+        D.in_review: frozenset({D.delivered, D.in_progress}),
+        D.delivered: frozenset({D.accepted, D.rejected}),
+        D.accepted: frozenset(),
+        D.rejected: frozenset({D.in_progress}),
+    },
+    needs_reason=frozenset({D.rejected}),
+    on_enter=_stamp,
+)
+
+deliverables = Resource(
+    name="deliverables",
+    entity="deliverable",
+    model=Deliverable,
+    read=DeliverableRead,
+    create=DeliverableCreate,
+    immutable=("engagement_id",),
+    filters={
+        "engagement_id": (int, Deliverable.engagement_id),
+        "status": (DeliverableStatus, Deliverable.status),
+        "due_week": (int, Deliverable.due_week),
+        "kind": (DeliverableKind, Deliverable.kind),
+    },
+    sortable=("id", "due_week", "title", "status", "created_at"),
+    default_sort="due_week",
+    client_scope=lambda client_id: in_client(Deliverable.engagement_id, client_id),
+    machine=DELIVERABLE_FLOW,
+    example={
+        "engagement_id": 1,
+        "title": "KI-Leitlinie für Mitarbeitende",
+        "kind": "guideline",
+        "due_week": 4,
+    },
+)
+
+deliverable_service = CrudService(deliverables)

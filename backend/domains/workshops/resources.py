@@ -1,0 +1,82 @@
+"""How the API sees workshops and who attended them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.service import require_contact_of_client
+from backend.domains.crud import CrudService, Resource
+from backend.domains.engagements.service import client_id_of, in_client
+from backend.domains.workshops.models import (
+    AttendeeCreate,
+    AttendeeRead,
+    Workshop,
+    WorkshopAttendee,
+    WorkshopCreate,
+    WorkshopKind,
+    WorkshopRead,
+)
+
+
+def _workshop_ids(client_id: int) -> Any:
+    return select(Workshop.id).where(in_client(Workshop.engagement_id, client_id))
+
+
+async def _attendee_is_client_contact(
+    session: AsyncSession, values: dict[str, Any], row: WorkshopAttendee | None
+) -> dict[str, Any]:
+    workshop_id = values.get("workshop_id", row.workshop_id if row else None)
+    engagement_id = (await session.exec(select(Workshop.engagement_id).where(Workshop.id == workshop_id))).first()
+    client_id = await client_id_of(session, engagement_id) if engagement_id else None
+    await require_contact_of_client(
+        session, contact_id=values.get("contact_id"), client_id=client_id, path="body.contact_id"
+    )
+    return values
+
+
+workshops = Resource(
+    name="workshops",
+    entity="workshop",
+    model=Workshop,
+    read=WorkshopRead,
+    create=WorkshopCreate,
+    immutable=("engagement_id",),
+    filters={
+        "engagement_id": (int, Workshop.engagement_id),
+        "kind": (WorkshopKind, Workshop.kind),
+        "facilitator_id": (int, Workshop.facilitator_id),
+    },
+    sortable=("id", "starts_at", "title", "created_at"),
+    default_sort="starts_at",
+    client_scope=lambda client_id: in_client(Workshop.engagement_id, client_id),
+    example={
+        "engagement_id": 1,
+        "kind": "use_case_discovery",
+        "title": "Use-Case-Workshop Vertrieb & Service",
+        "starts_at": "2026-11-10T09:00:00+01:00",
+        "ends_at": "2026-11-10T13:00:00+01:00",
+        "location": "Aalen, Besprechungsraum 2",
+    },
+)
+
+attendees = Resource(
+    name="workshop-attendees",
+    entity="workshop_attendee",
+    model=WorkshopAttendee,
+    read=AttendeeRead,
+    create=AttendeeCreate,
+    immutable=("workshop_id", "contact_id"),
+    filters={
+        "workshop_id": (int, WorkshopAttendee.workshop_id),
+        "contact_id": (int, WorkshopAttendee.contact_id),
+    },
+    client_scope=lambda client_id: WorkshopAttendee.workshop_id.in_(_workshop_ids(client_id)),
+    prepare=_attendee_is_client_contact,
+    example={"workshop_id": 1, "contact_id": 1, "attended": True},
+)
+
+workshop_service = CrudService(workshops)
+attendee_service = CrudService(attendees)

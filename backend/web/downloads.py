@@ -1,0 +1,56 @@
+"""PDF downloads, for the API and the pages alike: a signed-in user's (rate-limited per user,
+audited for clients) and a share link's (rate-limited per address)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+
+from backend.domains.audit.service import record
+from backend.flows.documents.models import Document
+from backend.flows.documents.service import pdf_of
+from backend.flows.portal import sharing
+from backend.kernel.enums import Role
+from backend.kernel.ratelimit import hit
+from backend.web.sessions import client_ip
+
+
+async def download_pdf(db_session: Any, request: Request[Any, Any, Any], document_id: int) -> Response[bytes]:
+    """A signed-in user's download, for the API and the portal alike: rate-limited per user,
+    and recorded in the audit log when a client fetches it."""
+    await hit(
+        request.app.state.queue,
+        "download",
+        f"user:{request.user.id}",
+        limit=request.app.state.settings.downloads_per_minute,
+        window_seconds=60,
+    )
+    document = await pdf_of(db_session, request.user, document_id)
+    if request.user.role == Role.client:
+        await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
+    return pdf_response(document)
+
+
+def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
+    name = document.filename or f"document-{document.id}.pdf"
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        document.content or b"",
+        media_type="application/pdf",
+        headers={
+            # ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266).
+            "Content-Disposition": f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "ETag": f'"{document.sha256}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+async def open_share_link(db_session: Any, request: Request[Any, Any, Any], token: str) -> Response[bytes]:
+    settings = request.app.state.settings
+    ip = client_ip(request) or "-"
+    await hit(request.app.state.queue, "share-download", ip, limit=settings.downloads_per_minute, window_seconds=60)
+    document = await sharing.open_link(db_session, settings, token, ip=ip)
+    return pdf_response(document, inline=True)

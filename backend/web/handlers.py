@@ -1,0 +1,37 @@
+"""What every handler uses, in the API and the pages alike: the request's database session,
+paging and row-id parameters, role guards, documented request bodies."""
+
+from typing import Annotated, Any
+
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi.spec import Example
+from litestar.params import Body, PathParameter, QueryParameter
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.kernel.enums import Role
+from backend.kernel.schema import MAX_ID
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Rows to skip")]
+DbSession = NamedDependency[AsyncSession]
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature
+    # Async on purpose: Litestar runs a sync guard in a worker thread, on every request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.scope["method"] == "OPTIONS":
+            return  # Litestar's own answer (204 with Allow); it runs without signing in
+        if getattr(connection.scope.get("user"), "role", None) not in roles:
+            raise PermissionDeniedException("Your role may not do this")
+
+    guard.__name__ = "guard_" + "_".join(sorted(roles))
+    return guard
+
+
+def example_body(schema: type, value: dict[str, Any], description: str | None = None) -> Any:
+    """Request-body annotation carrying one documented example."""
+    return Annotated[schema, Body(examples=[Example(value=value)], description=description)]
