@@ -21,7 +21,8 @@ from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.kernel.db import make_engine, make_sessionmaker, unit_of_work
 from backend.kernel.enums import Role
 from backend.kernel.migrate import upgrade
-from backend.server.demo import BERLIN, DEMO_ADMIN_EMAIL, seed_demo
+from backend.kernel.time import BERLIN
+from backend.server.demo import DEMO_ADMIN_EMAIL, seed_demo
 
 
 @pytest.fixture

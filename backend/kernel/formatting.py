@@ -8,14 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal
 
 from backend.kernel.money import round_money
+from backend.kernel.time import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 UNIT_SYMBOLS = {"minutes": "min", "hours": "h", "eur": "€", "count": "", "percent": "%"}
 

@@ -40,6 +40,8 @@ from pydantic import (
 )
 from sqlmodel import SQLModel
 
+from backend.kernel.time import monday_of
+
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.typing import FieldDefinition
@@ -142,10 +144,10 @@ ISO_WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
 def existing_iso_week(value: str | None) -> str | None:
     """The pattern admits W53 in every year; only some years have one."""
     if value is not None:
-        year, week = value.split("-W")
         try:
-            date.fromisocalendar(int(year), int(week), 1)
+            monday_of(value)
         except ValueError as exc:
+            year, week = value.split("-W")
             raise ValueError(f"{year} has no ISO week {week}") from exc
     return value
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,12 +33,12 @@ from backend.domains.pilots.scoring import idea_score
 from backend.domains.workshops.models import Workshop, WorkshopAttendee, WorkshopKind
 from backend.kernel.config import get_settings
 from backend.kernel.enums import Language, Role
+from backend.kernel.time import BERLIN, iso_week, today
 
 DEMO_ADMIN_EMAIL = "admin@engagement-desk.de"
 CONSULTANT_EMAIL = "jonas.berger@engagement-desk.de"
 CLIENT_USER_EMAIL = "sabine.mueller@mueller-praezision.de"
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # The demo is "in week 4 of 8": the engagement started on the Monday three ISO weeks ago.
 CURRENT_WEEK = 4
 DURATION_WEEKS = 8
@@ -73,8 +72,7 @@ class Calendar:
 
     @property
     def iso_week(self) -> str:
-        year, week, _ = self.today.isocalendar()
-        return f"{year}-W{week:02d}"
+        return iso_week(self.today)
 
 
 @dataclass
@@ -443,7 +441,7 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
     if only_if_empty and (await session.exec(select(Client.id).limit(1))).first() is not None:
         return "database already has clients; demo data not loaded"
 
-    seed = Seeder(session=session, cal=Calendar.around(date.today()))
+    seed = Seeder(session=session, cal=Calendar.around(today()))
     password = get_settings().demo_password
     (client,) = await seed.add(Client(**CLIENT))
     contacts = await _add_contacts(seed, client)

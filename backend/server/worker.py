@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from arq import worker as arq_worker
 from redis.exceptions import RedisError
@@ -26,6 +25,7 @@ from backend.kernel.db import make_engine, make_sessionmaker
 from backend.kernel.mail import make_mailer
 from backend.kernel.outbox import RELAY_KEY, Relay, tracked
 from backend.kernel.queue import open_pool, redis_settings
+from backend.kernel.time import BERLIN
 from backend.web.api.health import WORKER_HEARTBEAT_SECONDS
 
 DOMAIN_JOBS = [report_jobs, digest_jobs, portal_jobs]
@@ -129,7 +129,7 @@ def make_worker(settings: Settings | None = None, **overrides: Any) -> Worker:
         "on_shutdown": shutdown,
         "job_timeout": settings.job_timeout_seconds,
         "max_tries": settings.job_max_tries,
-        "timezone": ZoneInfo("Europe/Berlin"),
+        "timezone": BERLIN,
         "keep_result": 24 * 3600,
         # The heartbeat /ready and `desk check-worker` look for.
         "health_check_interval": WORKER_HEARTBEAT_SECONDS,

@@ -16,10 +16,11 @@ from arq.cron import CronJob
 from sqlmodel import select
 
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
-from backend.flows.digests.service import active_engagement_ids, current_week, digest_job_id, send_digest
+from backend.flows.digests.service import active_engagement_ids, digest_job_id, send_digest
 from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
 from backend.kernel.queue import backoff_seconds, enqueue, is_last_try
+from backend.kernel.time import current_week
 
 RETRY_WINDOW = timedelta(days=28)
 

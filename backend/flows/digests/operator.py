@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from backend.domains.engagements.models import Engagement
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
-from backend.flows.digests.service import active_engagement_ids, current_week, recipients, send_digest
+from backend.flows.digests.service import active_engagement_ids, recipients, send_digest
 from backend.kernel.config import Settings
 from backend.kernel.db import make_engine, make_sessionmaker, select_all
 from backend.kernel.mail import make_mailer
+from backend.kernel.time import current_week
 
 
 async def send_digests_now(

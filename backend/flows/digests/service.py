@@ -14,7 +14,7 @@ import logging
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -36,18 +36,11 @@ from backend.flows.portal.sharing import links_for, share_path
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all, unit_of_work, utcnow
 from backend.kernel.enums import Language
-from backend.kernel.formatting import BERLIN
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
 
 log = logging.getLogger(__name__)
 UNSENT = (DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending)
-
-
-def current_week(now: datetime | None = None) -> str:
-    """The ISO week as people in Germany see it (Europe/Berlin)."""
-    year, week, _ = (now or datetime.now(UTC)).astimezone(BERLIN).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def digest_job_id(engagement_id: int, iso_week: str, *, once: bool = False) -> str:

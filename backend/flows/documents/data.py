@@ -29,8 +29,9 @@ from backend.flows.documents.wording import field_list, say, words
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all
 from backend.kernel.errors import NotFound
-from backend.kernel.formatting import BERLIN, UNIT_SYMBOLS, Formatter
+from backend.kernel.formatting import UNIT_SYMBOLS, Formatter
 from backend.kernel.money import round_money
+from backend.kernel.time import BERLIN, monday_of
 
 PREFIXES = {DocumentKind.proposal: "ANG", DocumentKind.result_report: "ERG", DocumentKind.status_report: "STA"}
 
@@ -436,11 +437,6 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
 
 
 # -- weekly status report --------------------------------------------------------------------
-
-
-def monday_of(iso_week: str) -> date:
-    year, week = iso_week.split("-W")
-    return date.fromisocalendar(int(year), int(week), 1)
 
 
 def _in(moment: datetime | None, start: date, days: int) -> bool:

@@ -12,7 +12,6 @@ import re
 import secrets
 import sys
 import unicodedata
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -31,13 +30,9 @@ from backend.kernel.config import Settings
 from backend.kernel.db import compare_and_set, unit_of_work, utcnow
 from backend.kernel.errors import Conflict
 from backend.kernel.outbox import plan
+from backend.kernel.time import current_week
 
 log = logging.getLogger(__name__)
-
-
-def current_iso_week(now: datetime | None = None) -> str:
-    year, week, _ = (now or datetime.now(UTC)).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 async def request_document(session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest) -> Document:
@@ -50,7 +45,7 @@ async def request_document(session: AsyncSession, user: Any, engagement_id: int,
         .where(Document.engagement_id == engagement_id, Document.kind == request.kind)
         .scalar_subquery()
     )
-    iso_week = request.iso_week or current_iso_week() if request.kind == DocumentKind.status_report else None
+    iso_week = request.iso_week or current_week() if request.kind == DocumentKind.status_report else None
     document = Document(
         engagement_id=engagement_id,
         kind=request.kind,

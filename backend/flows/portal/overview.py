@@ -20,7 +20,8 @@ from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import ProposalAcceptance
 from backend.kernel.db import select_all
 from backend.kernel.errors import NotFound
-from backend.kernel.formatting import BERLIN
+from backend.kernel.time import iso_week
+from backend.kernel.time import today as berlin_today
 
 UPCOMING_WORKSHOPS = 5
 
@@ -60,15 +61,14 @@ async def load(session: AsyncSession, user: Any, engagement_id: int, now: dateti
         # Same answer as for another client's id: a draft is not the client's business yet.
         raise NotFound(f"engagement {engagement_id} not found")
     now = now or datetime.now(UTC)
-    today = now.astimezone(BERLIN).date()
-    year, week, _ = today.isocalendar()
+    today = berlin_today(now)
     status = (
         await session.exec(
             select(StatusUpdate)
             .where(
                 StatusUpdate.engagement_id == engagement.id,
                 status_released(),
-                StatusUpdate.iso_week <= f"{year}-W{week:02d}",
+                StatusUpdate.iso_week <= iso_week(today),
             )
             .order_by(StatusUpdate.iso_week.desc())
             .limit(1)  # type: ignore[attr-defined]

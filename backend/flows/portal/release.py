@@ -26,10 +26,11 @@ from backend.flows.portal.models import ShareLink
 from backend.flows.portal.sharing import links_for, share_path
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all, unit_of_work, utcnow
-from backend.kernel.formatting import BERLIN, Formatter
+from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
 from backend.kernel.schema import Transition
+from backend.kernel.time import BERLIN
 
 log = logging.getLogger(__name__)
 PURPOSE = "release"

@@ -16,9 +16,8 @@ from backend.domains.engagements.models import Engagement, EngagementStatus, Sta
 from backend.domains.pilots.models import Pilot
 from backend.domains.workshops.models import Workshop
 from backend.flows.digests.models import DigestDelivery
-from backend.flows.digests.service import current_week
-from backend.flows.documents.data import OPEN, monday_of
-from backend.kernel.formatting import BERLIN
+from backend.flows.documents.data import OPEN
+from backend.kernel.time import BERLIN, current_week, monday_of
 
 
 @dataclass

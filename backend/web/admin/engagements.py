@@ -48,14 +48,14 @@ from backend.domains.pilots.resources import pilot_service
 from backend.domains.workshops.models import Workshop, WorkshopCreate, WorkshopKind
 from backend.domains.workshops.resources import workshop_service
 from backend.flows.digests.models import DigestDelivery
-from backend.flows.digests.service import approve_and_send, current_week, plan_digest
+from backend.flows.digests.service import approve_and_send, plan_digest
 from backend.flows.documents.data import lines
 from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
 from backend.flows.documents.service import order_document
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.sharing import live_links, share_path
 from backend.kernel.db import select_all, utcnow
-from backend.kernel.formatting import BERLIN
+from backend.kernel.time import BERLIN, current_week
 from backend.web.admin.forms import (
     Failure,
     FormErrors,

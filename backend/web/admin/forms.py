@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CrudService
 from backend.kernel.errors import DomainError, IllegalTransition, VersionConflict
-from backend.kernel.formatting import BERLIN
 from backend.kernel.schema import Transition
+from backend.kernel.time import BERLIN
 from backend.web.admin.messages import field_message
 from backend.web.i18n import language_of, page_context
 

@@ -31,6 +31,7 @@ from backend.domains.pilots.models import (
 from backend.domains.pilots.resources import PILOT_FLOW, kpi_service, kpis, measurement_service, pilot_service, pilots
 from backend.domains.pilots.service import correct_measurement, pilot_results
 from backend.kernel.formatting import Formatter
+from backend.kernel.time import today
 from backend.web.admin.engagements import context, edit_defaults, edit_values, save_edit
 from backend.web.admin.forms import Failure, attempt, decimals, done, move, parse
 from backend.web.admin.pages import Form
@@ -216,7 +217,7 @@ class PilotPages(Controller):
             next_states=sorted(PILOT_FLOW.moves[pilot.stage], key=list(PilotStage).index),
             units=list(KpiUnit),
             directions=list(Direction),
-            today=date.today().isoformat(),
+            today=today().isoformat(),
             process_areas=list(ProcessArea),
             pilot_form=edit_defaults(pilot, PILOT_EDIT),
             kpi_forms={k.id: edit_defaults(k, KPI_EDIT) for k in rows},

@@ -14,9 +14,10 @@ from backend.flows.digests.models import (
     DigestRequest,
 )
 from backend.flows.digests.resources import deliveries, delivery_service
-from backend.flows.digests.service import current_week, plan_digest
+from backend.flows.digests.service import plan_digest
 from backend.kernel.errors import NotFound
 from backend.kernel.outbox import intent
+from backend.kernel.time import current_week
 from backend.web.api.resource import resource_controller
 from backend.web.handlers import DbSession, RowId, example_body, role_guard
 

@@ -22,7 +22,7 @@ from backend.flows.portal.ics import workshop_calendar
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import AcceptanceRequest, SignOffRequest
 from backend.kernel.errors import DomainError, Invalid, TooManyRequests, VersionConflict
-from backend.kernel.formatting import BERLIN
+from backend.kernel.time import BERLIN
 from backend.web.downloads import download_pdf, open_share_link
 from backend.web.handlers import DbSession, RowId, role_guard
 from backend.web.i18n import page_context, try_again
