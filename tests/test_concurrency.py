@@ -119,3 +119,27 @@ async def _client_token(api: Api, smtp: SmtpTestServer, email: str) -> str:
     session = await api.post("/portal/sessions", None, json={"token": token})
     assert session.status_code == 200, session.text
     return session.json()["access_token"]
+
+
+async def test_two_jobs_drafting_one_week_share_one_status_update(api: Api) -> None:
+    from backend.domains.engagements.models import Engagement
+    from backend.flows.digests.service import ensure_status_update
+    from backend.kernel.db import make_sessionmaker
+
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    sessions = make_sessionmaker(api.engine)
+    settings = api.app.state.settings
+
+    async def draft() -> int:
+        async with sessions() as session, session.begin():
+            row = await session.get(Engagement, engagement["id"])
+            assert row is not None
+            update = await ensure_status_update(session, row, "2026-W49", "de", settings)
+            return update.id  # type: ignore[return-value]
+
+    ids = await asyncio.gather(*(draft() for _ in range(4)))
+    assert len(set(ids)) == 1, ids
+    async with api.engine.connect() as conn:
+        count = (await conn.execute(text("SELECT count(*) FROM status_updates WHERE iso_week = '2026-W49'"))).scalar()
+    assert count == 1

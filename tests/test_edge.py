@@ -377,6 +377,9 @@ async def test_repeated_or_empty_headers_do_not_get_past_the_cross_site_check(ap
         [("cookie", f"desk_token={token}"), ("origin", "https://evil.example"), ("origin", "https://testserver.local")],
         [("cookie", f"desk_token={token}"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-origin")],
         [("cookie", f"desk_token={token}"), ("authorization", ""), ("origin", "https://evil.example")],
+        # "Bearer" with no token after it: Litestar signs the request in by the cookie.
+        [("cookie", f"desk_token={token}"), ("authorization", "Bearer "), ("origin", "https://evil.example")],
+        [("cookie", f"desk_token={token}"), ("authorization", "bearer  "), ("origin", "https://evil.example")],
     ]
     for headers in attempts:
         status = await _raw_status(

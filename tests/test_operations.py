@@ -144,6 +144,11 @@ def test_paths_with_credentials_are_masked() -> None:
     ):
         assert mask_path(odd) == "/portal/login/***", odd
     assert mask_path("/s/ 12.3.x") == "/s/***" and mask_path("/portal/login") == "/portal/login"
+    # Mistyped in another case, a token is still a token; a longer word is no prefix.
+    for odd in ("/PORTAL/login/x", "/portal/Login/x", "/S/x", "/s;x", "/portal/login%2Fx"):
+        assert mask_path(odd) in ("/portal/login/***", "/s/***"), odd
+    for plain in ("/api/v1/portal/login-links", "/portal/login-help", "/sessions", "/static/app.css"):
+        assert mask_path(plain) == plain
 
 
 def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() -> None:

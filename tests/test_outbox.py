@@ -169,3 +169,36 @@ async def test_a_hung_redis_is_a_503_not_a_hang(outage_api: Api, redis_server: R
         os.kill(redis_server.process.pid, signal.SIGCONT)
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     assert took < 10, took
+
+
+async def test_a_hung_redis_costs_a_burst_one_timeout_not_one_each(
+    outage_api: Api, redis_server: RedisTestServer
+) -> None:
+    import os
+    import signal
+    import time
+
+    from backend.kernel.queue import COMMAND_TIMEOUT_SECONDS, PAUSE_AFTER_TIMEOUT_SECONDS
+
+    assert redis_server.process is not None
+    await outage_api.app.state.queue.connection_pool.disconnect()  # every request needs a new connection
+    os.kill(redis_server.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        burst = await asyncio.gather(
+            *(outage_api.post("/portal/login-links", None, json={"email": f"p{i}@alpha.de"}) for i in range(12))
+        )
+        burst_took = time.monotonic() - started
+        started = time.monotonic()
+        later = await outage_api.post("/portal/login-links", None, json={"email": "later@alpha.de"})
+        later_took = time.monotonic() - started
+    finally:
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+    assert [r.status_code for r in burst] == [503] * 12
+    # One connection attempt times out; the requests queued behind it give up with it (before,
+    # the pool made connections one at a time and the twelfth request waited twelve timeouts).
+    assert burst_took < 2 * COMMAND_TIMEOUT_SECONDS + 1, burst_took
+    assert later.status_code == 503 and later_took < 1, later_took
+    await asyncio.sleep(PAUSE_AFTER_TIMEOUT_SECONDS)
+    back = await outage_api.post("/portal/login-links", None, json={"email": "back@alpha.de"})
+    assert back.status_code == 202

@@ -9,7 +9,7 @@ from sqlalchemy import text, update
 
 from backend.flows.portal.models import LoginLink
 from backend.kernel.db import utcnow
-from tests.conftest import Api
+from tests.conftest import Api, make_client, make_engagement
 from tests.portal_helpers import (
     CSRF,
     SHARE_LINK,
@@ -401,7 +401,7 @@ async def test_releases_at_once_make_one_link_per_new_recipient(api: Api, smtp_s
         {"client_id": world["client"]["id"], "name": "Jan", "email": "jan@alpha.de", "receives_digest": True},
     )
     answers = await asyncio.gather(*(api.post(f"/documents/{world['proposal']['id']}/release") for _ in range(6)))
-    assert {a.status_code for a in answers} <= {202, 409}, [a.text for a in answers]
+    assert {a.status_code for a in answers} == {202}, [a.text for a in answers]
     await api.run_jobs(smtp_url=smtp_server.url)
     to_jan = [m for m in smtp_server.messages if m.rcpt_tos == ["jan@alpha.de"]]
     assert len(to_jan) == 1, len(to_jan)
@@ -409,3 +409,22 @@ async def test_releases_at_once_make_one_link_per_new_recipient(api: Api, smtp_s
     assert sorted(link["contact_id"] for link in links if link["revoked_at"] is None) == sorted(
         {link["contact_id"] for link in links if link["revoked_at"] is None}
     )
+
+
+async def test_first_releases_at_once_all_answer_202_and_move_the_engagement_once(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    client = await make_client(api, "Beta GmbH")
+    await api.create(
+        "contacts",
+        {"client_id": client["id"], "name": "Uwe", "email": "uwe@beta.de", "receives_digest": True},
+    )
+    engagement = await make_engagement(api, client["id"])
+    queued = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"})).json()
+    await api.run_jobs()
+    answers = await asyncio.gather(*(api.post(f"/documents/{queued['id']}/release") for _ in range(8)))
+    assert [a.status_code for a in answers] == [202] * 8, [a.text for a in answers if a.status_code != 202]
+    moved = (await api.get(f"/engagements/{engagement['id']}")).json()
+    assert moved["status"] == "proposed" and moved["version"] == engagement["version"] + 1
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert len([m for m in smtp_server.messages if m.rcpt_tos == ["uwe@beta.de"]]) == 1

@@ -323,22 +323,28 @@ class CrudService:
         )
         return row
 
-    async def stamp(self, session: AsyncSession, user: Any, row: Any, field: str, action: str) -> Any:
+    async def stamp(self, session: AsyncSession, user: Any, row: Any, field: str, action: str) -> bool:
         """Set a moment-of-decision column once (approved, sent, revoked) with version bump and
-        audit event; doing it again changes nothing."""
-        if getattr(row, field) is None:
-            before = snapshot(row)
-            await self.write(session, row, {field: utcnow()}, expect={field: None})
-            await record(
-                session,
-                actor=user,
-                action=action,
-                entity_type=self.r.entity,
-                entity_id=row.id,
-                before=before,
-                after=snapshot(row),
-            )
-        return row
+        audit event; True if this call set it. Doing it again, or at the same moment as another
+        request that wins, changes nothing and is no error."""
+        if getattr(row, field) is not None:
+            return False
+        before, seen = snapshot(row), row.version
+        if not await compare_and_set(session, row, {field: utcnow()}, expect={field: None}):
+            await session.refresh(row)
+            if getattr(row, field) is not None:
+                return False  # stamped by a request at the same moment
+            raise await self._lost_race(session, row.id, seen)
+        await record(
+            session,
+            actor=user,
+            action=action,
+            entity_type=self.r.entity,
+            entity_id=row.id,
+            before=before,
+            after=snapshot(row),
+        )
+        return True
 
     async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
         # Locked (PostgreSQL) for what `on_delete` does to other rows: a sign-in that checks this

@@ -22,9 +22,13 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 access = logging.getLogger("desk.access")
 
 # Paths that carry credentials: /portal/login/<token> and /s/<token>. Requests are masked by
-# path (however spelled); any other text by this pattern, wherever it appears in a line.
-_SECRETS = (("/portal/login", "/portal/login/***"), ("/s/", "/s/***"))
-_SECRET_TEXT = re.compile(r"(/portal/login|/s/)[^\s\"'<>]+")
+# path (however spelled, in any case: a mistyped one may carry a token too); any other text by
+# this pattern, wherever it appears in a line. A prefix counts only when a separator follows,
+# so /api/v1/portal/login-links stays readable.
+_SECRETS = {"/portal/login": "/portal/login/***", "/s": "/s/***"}
+_SEPARATOR = r"(?:[/;\t]|%2f|%3b|%09)"
+_SECRET_TEXT = re.compile(rf"(?i)(/portal/login|/s){_SEPARATOR}[^\s\"'<>]+")
+_SECRET_PATH = re.compile(rf"(?i)^(/portal/login|/s){_SEPARATOR}.")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -33,14 +37,13 @@ def mask_path(path: str) -> str:
     """A request path with everything after a credential-bearing prefix replaced, however the
     path is spelled (doubled slashes, dot segments, a tab or a semicolon before the token)."""
     plain = posixpath.normpath(re.sub(r"/+", "/", path)) if path.startswith("/") else path
-    for prefix, masked in _SECRETS:
-        if plain.startswith(prefix) and plain.rstrip("/") != prefix.rstrip("/"):
-            return masked
+    if found := _SECRET_PATH.match(plain):
+        return _SECRETS[found.group(1).lower()]
     return mask_text(path)
 
 
 def mask_text(text: str) -> str:
-    return _SECRET_TEXT.sub(lambda m: dict(_SECRETS)[m.group(1)], text)
+    return _SECRET_TEXT.sub(lambda m: _SECRETS[m.group(1).lower()], text)
 
 
 # Email addresses are personal data: the part before the @ never reaches a log (job arguments,

@@ -6,6 +6,8 @@ file under ./var/; a second process on the same machine finds and reuses it.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +15,8 @@ from typing import Any
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
 from arq.jobs import Job
+from redis.asyncio import ConnectionPool
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.kernel.config import VAR_DIR, Settings
 
@@ -41,17 +45,44 @@ async def queue_pool(settings: Settings) -> AsyncIterator[ArqRedis]:
         await pool.aclose()
 
 
-# Every command waits at most this long: arq sets only a connect timeout, and a Redis that hangs
-# (stopped, not gone) would otherwise hang every request that counts a limit or queues a job.
+# Every use of Redis waits at most this long: arq sets only a connect timeout, and a Redis that
+# hangs (stopped, not gone) would otherwise hang every request that counts a limit or queues a job.
 COMMAND_TIMEOUT_SECONDS = 5.0
+# After a timeout, Redis is taken as away for this long: uses fail at once instead of each
+# waiting out its own timeout (the pool makes connections one at a time, so the k-th waiting
+# request would wait k timeouts, holding its database connection all along).
+PAUSE_AFTER_TIMEOUT_SECONDS = 5.0
+
+
+class GuardedConnectionPool(ConnectionPool):
+    """A connection pool that gives a hung Redis one timeout, not one per waiting request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.away_until = 0.0
+
+    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+        if time.monotonic() < self.away_until:
+            raise RedisTimeoutError("Redis did not answer a moment ago")
+        try:
+            connection = await asyncio.wait_for(super().get_connection(*args, **kwargs), COMMAND_TIMEOUT_SECONDS)
+        except (TimeoutError, RedisTimeoutError) as exc:
+            self.away_until = time.monotonic() + PAUSE_AFTER_TIMEOUT_SECONDS
+            raise RedisTimeoutError(f"Redis did not answer within {COMMAND_TIMEOUT_SECONDS:g} s") from exc
+        return connection
 
 
 async def open_pool(redis: RedisSettings, queue_name: str) -> ArqRedis:
     pool = await create_pool(redis, default_queue_name=queue_name)
-    pool.connection_pool.connection_kwargs["socket_timeout"] = COMMAND_TIMEOUT_SECONDS
-    # The connection made for arq's ping keeps its settings: close it and make the pool forget it.
-    await pool.connection_pool.disconnect()
-    pool.connection_pool.reset()
+    # The same connections, from a pool with the guard and a timeout on every command; the
+    # connection made for arq's ping is closed with the pool it came from.
+    plain = pool.connection_pool
+    pool.connection_pool = GuardedConnectionPool(
+        connection_class=plain.connection_class,
+        max_connections=plain.max_connections,
+        **(plain.connection_kwargs | {"socket_timeout": COMMAND_TIMEOUT_SECONDS}),
+    )
+    await plain.disconnect()
     return pool
 
 

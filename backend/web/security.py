@@ -129,7 +129,9 @@ class SecurityMiddleware:
         return None
 
     def _cross_site(self, scope: dict[str, Any], headers: dict[str, str]) -> bool:
-        bearer = headers.get("authorization", "").lower().startswith("bearer ")
+        # A bearer client only when a token follows: Litestar falls back to the cookie otherwise.
+        scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+        bearer = scheme.lower() == "bearer" and bool(token.strip())
         if bearer or not _has_cookie(headers, self.auth_cookie):
             return False  # a bearer client, or nobody signed in: no ambient credentials at stake
         # A header sent twice arrives here joined by ", ": every one of its values must pass.

@@ -112,4 +112,5 @@ status_update_service = CrudService(status_updates)
 async def approve_status_update(session: AsyncSession, user: Any, row_id: int, version: int) -> StatusUpdate:
     row = await status_update_service.get(session, user, row_id)
     status_update_service.check_version(row, version)
-    return await status_update_service.stamp(session, user, row, "approved_at", "approve")
+    await status_update_service.stamp(session, user, row, "approved_at", "approve")
+    return row

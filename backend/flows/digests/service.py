@@ -112,8 +112,14 @@ async def ensure_status_update(
         risks=_lines(draft["risks"]),
         drafted_automatically=True,
     )
-    session.add(update_row)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(update_row)
+    except IntegrityError:  # another job drafted this week's update at the same moment: that one counts
+        rows = await select_all(
+            session, StatusUpdate, StatusUpdate.engagement_id == engagement.id, StatusUpdate.iso_week == iso_week
+        )
+        return rows[0]
     return update_row
 
 
@@ -188,19 +194,44 @@ async def _documents_by_language(
             known[d.language] = d.document_id
     for lang, ids in wanted.items():
         if lang not in known:
-            async with unit_of_work(maker) as session:
-                document = await request_document(
-                    session,
-                    None,
-                    engagement_id,
-                    DocumentRequest(kind=DocumentKind.status_report, language=lang, iso_week=iso_week),
-                )
-                await session.exec(
-                    update(DigestDelivery).where(DigestDelivery.id.in_(ids)).values(document_id=document.id)
-                )
-            known[lang] = document.id
+            known[lang] = await _status_report_for(maker, engagement_id, iso_week, lang, ids)
         await generate_document(maker, settings, known[lang])
     return known
+
+
+class _MadeElsewhere(Exception):
+    """Another job gave these deliveries their document first."""
+
+
+async def _status_report_for(
+    maker: async_sessionmaker[AsyncSession], engagement_id: int, iso_week: str, lang: str, delivery_ids: list[int]
+) -> int:
+    """The week's status report in `lang` for these deliveries: made here, or by a job running at
+    the same moment (its document counts, and this one is not made)."""
+    try:
+        async with unit_of_work(maker) as session:
+            document = await request_document(
+                session,
+                None,
+                engagement_id,
+                DocumentRequest(kind=DocumentKind.status_report, language=lang, iso_week=iso_week),
+            )
+            taken = await session.exec(
+                update(DigestDelivery)
+                .where(DigestDelivery.id.in_(delivery_ids), DigestDelivery.document_id.is_(None))
+                .values(document_id=document.id)
+            )
+            if taken.rowcount != len(delivery_ids):
+                raise _MadeElsewhere
+            return document.id  # type: ignore[return-value]
+    except _MadeElsewhere:
+        async with maker() as session:
+            found = await session.exec(
+                select(DigestDelivery.document_id).where(
+                    DigestDelivery.id.in_(delivery_ids), DigestDelivery.document_id.is_not(None)
+                )
+            )
+            return found.first()  # type: ignore[return-value]
 
 
 async def _claim(maker: async_sessionmaker[AsyncSession], delivery_id: int, lease: timedelta) -> bool:

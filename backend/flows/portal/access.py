@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 NO_PASSWORD = "!portal-sign-in-link-only"
 INVALID_LINK = "This sign-in link is not valid. Please request a new one."
 USED = "This sign-in link has already been used. Please request a new one."
+NO_ACCESS = "This address no longer has access to the client portal."
 
 
 def login_path(token: str) -> str:
@@ -180,21 +181,25 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
     # is done, and archiving, deleting or taking access away (which lock the same rows first)
     # wait for it, then end its session. Locking before anything else keeps one order of locks.
     if not await _has_access(session, link.contact_id):
-        raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
+        raise Unauthorized(NO_ACCESS, key="portal_no_access")
+    # SQLite takes no share lock: the contact may be deleted (its links with it) since the look.
     contact = await session.get(Contact, link.contact_id)
-    assert contact is not None
+    if contact is None:
+        raise Unauthorized(NO_ACCESS, key="portal_no_access")
     consumed = await session.exec(
         update(LoginLink)
         .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
         .values(used_at=utcnow(), version=LoginLink.version + 1)
     )
     if consumed.rowcount != 1:
+        if not await _has_access(session, contact.id):  # type: ignore[arg-type]
+            raise Unauthorized(NO_ACCESS, key="portal_no_access")
         raise Gone(USED, key="portal_link_used")
     user = await portal_user(session, contact)
     # Once more after the writes (SQLite: they hold its one write lock, and the first look ran
     # before): an archiving or a lost access committed since is seen now, the sign-in undone.
     if not await _has_access(session, contact.id):  # type: ignore[arg-type]
-        raise Unauthorized("This address no longer has access to the client portal.", key="portal_no_access")
+        raise Unauthorized(NO_ACCESS, key="portal_no_access")
     user.last_login_at = utcnow()
     session.add(user)
     await record(

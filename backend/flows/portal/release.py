@@ -62,13 +62,17 @@ async def release(session: AsyncSession, settings: Settings, user: Any, document
     the same transaction (idempotent: links already mailed are not mailed again)."""
     document = await pdf_of(session, user, document_id)
     engagement = await engagement_service.get(session, user, document.engagement_id)
-    first_release = document.sent_at is None
-    await document_service.stamp(session, user, document, "sent_at", "release")
-    if document.kind == DocumentKind.proposal and engagement.status == EngagementStatus.draft:
+    unsent = document.sent_at is None
+    first_release = await document_service.stamp(session, user, document, "sent_at", "release")
+    # Released by a request at the same moment: that one moved the engagement on; this one only
+    # makes sure of the links and the mailing (both idempotent) and answers alike.
+    raced = unsent and not first_release
+    proposal = document.kind == DocumentKind.proposal and not raced
+    if proposal and engagement.status == EngagementStatus.draft:
         await engagement_service.transition(
             session, user, engagement.id, Transition(to=EngagementStatus.proposed, version=engagement.version)
         )
-    elif document.kind == DocumentKind.proposal and first_release:
+    elif proposal and first_release:
         # A new version supersedes the one the client may be accepting right now: the
         # acceptance writes the engagement at the version it read, so one of the two fails.
         await engagement_service.write(session, engagement, {})

@@ -13,29 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.audit.service import record, snapshot
 from backend.domains.clients.models import Client
 from backend.domains.clients.service import require_contact_of_client
-from backend.domains.crud import STAFF, CrudService, Resource
 from backend.domains.engagements.models import Engagement
 from backend.domains.engagements.service import client_id_of
 from backend.flows.documents.models import Document, DocumentStatus
 from backend.flows.documents.service import pdf_of
 from backend.flows.portal.models import ShareLink, ShareLinkCreate, ShareLinkRead
+from backend.flows.portal.resources import share_link_service
 from backend.flows.portal.tokens import read_share, sign_share
 from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Gone, Unauthorized
-
-share_links = Resource(
-    name="share-links",
-    entity="share_link",
-    model=ShareLink,
-    read=ShareLinkRead,
-    filters={"document_id": (int, ShareLink.document_id)},
-    sortable=("id",),
-    default_sort="-id",
-    read_roles=STAFF,
-    writable=False,
-)
-share_link_service = CrudService(share_links)
 
 
 def share_path(settings: Settings, link: ShareLink | ShareLinkRead) -> str:
@@ -158,7 +145,8 @@ async def revoke_links_of_contact(session: AsyncSession, contact_id: int) -> Non
 
 async def revoke(session: AsyncSession, user: Any, link_id: int) -> ShareLink:
     link = await share_link_service.get(session, user, link_id)
-    return await share_link_service.stamp(session, user, link, "revoked_at", "revoke")
+    await share_link_service.stamp(session, user, link, "revoked_at", "revoke")
+    return link
 
 
 async def open_link(session: AsyncSession, settings: Settings, token: str, *, ip: str | None) -> Document:
