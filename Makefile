@@ -26,10 +26,11 @@ seed: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# What CI holds every change to besides the tests: formatting, lint, the layers' import contracts.
+# What CI holds every change to besides the tests: formatting, lint, types, the layers' imports.
 check: $(STAMP)
 	$(BIN)/ruff format --check backend tests bench migrations
 	$(BIN)/ruff check backend tests bench migrations
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: $(STAMP)

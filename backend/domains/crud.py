@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field, create_model
 from sqlalchemy import ColumnElement, Select, bindparam
 from sqlalchemy import delete as sa_delete
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +33,7 @@ from backend.kernel.errors import (
 )
 from backend.kernel.schema import MAX_ID, Page, Strict, Transition, make_update_model
 
+S = TypeVar("S", bound=Select[Any])
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
 STAFF = frozenset({Role.admin, Role.consultant})
 EVERYONE = frozenset({Role.admin, Role.consultant, Role.client})
@@ -122,8 +124,11 @@ class CrudService:
     def __init__(self, resource: Resource) -> None:
         self.r = resource
         self.model = resource.model
+        self.table = sa_inspect(resource.model).local_table
+        self._id = self.table.c.id
+        self._version: Any = self.table.c.get("version")  # read-only tables (the audit log) have none
         fields = resource.read.model_fields
-        self._read_columns = [c for c in self.model.__table__.columns if c.name in fields]  # type: ignore[attr-defined]
+        self._read_columns = [c for c in self.table.columns if c.name in fields]
         self._statements: dict[tuple[Any, ...], tuple[Select, Select]] = {}
 
     def read_model(self, user: Any) -> type[SQLModel]:
@@ -135,7 +140,7 @@ class CrudService:
         """A client user sees nothing of a resource without a client scope, nor without a client."""
         return _is_client(user) and (self.r.client_scope is None or user.client_id is None)
 
-    def scoped(self, stmt: Select, user: Any) -> Select:
+    def scoped(self, stmt: S, user: Any) -> S:
         if self._hidden_from(user):
             return stmt.where(False)  # type: ignore[arg-type]
         if _is_client(user):
@@ -191,7 +196,7 @@ class CrudService:
             assert self.r.client_scope is not None
             where.append(self.r.client_scope(bindparam("scope_client_id")))  # type: ignore[arg-type]
         column = getattr(self.model, sort.lstrip("-"))
-        order = [column.desc(), self.model.id.desc()] if sort.startswith("-") else [column, self.model.id]
+        order = [column.desc(), self._id.desc()] if sort.startswith("-") else [column, self._id]
         table = self.model.__table__  # type: ignore[attr-defined]
         statements = (
             select(func.count()).select_from(table).where(*where),
@@ -210,7 +215,7 @@ class CrudService:
         """The row, visible to `user`; `within` pins its parent (`{"engagement_id": 7}`), so a
         page nested under one parent cannot reach another parent's rows (404 alike)."""
         parents = [getattr(self.model, column) == value for column, value in (within or {}).items()]
-        stmt = self.scoped(select(self.model).where(self.model.id == row_id, *parents), user)
+        stmt = self.scoped(select(self.model).where(self._id == row_id, *parents), user)
         if lock:
             stmt = stmt.with_for_update()
         row = (await session.exec(stmt)).first()
@@ -220,7 +225,7 @@ class CrudService:
 
     # -- writing -------------------------------------------------------------------------
     async def _check_references(self, session: AsyncSession, values: dict[str, Any]) -> None:
-        for column in self.model.__table__.columns:
+        for column in self.table.columns:
             value = values.get(column.name)
             if value is None or not column.foreign_keys:
                 continue
@@ -253,7 +258,7 @@ class CrudService:
         values = await self._prepare(session, values, None)
         if self.r.actor_field:
             values[self.r.actor_field] = getattr(user, "id", None)
-        row = self.model(**values)
+        row: Any = self.model(**values)
         session.add(row)
         await session.flush()
         # Read back what the database stored (e.g. Decimal scale), so responses match later reads.
@@ -290,7 +295,7 @@ class CrudService:
 
     async def _lost_race(self, session: AsyncSession, row_id: int, seen: int) -> DomainError:
         """What to tell the writer whose row changed (or went) between its read and its write."""
-        current = (await session.exec(select(self.model.version).where(self.model.id == row_id))).first()
+        current = (await session.exec(select(self._version).where(self._id == row_id))).first()
         if current is None:
             return NotFound(f"{self.r.entity} {row_id} not found")
         return self._moved_on(row_id, current, seen)
@@ -365,9 +370,7 @@ class CrudService:
         else:
             # The version in the statement: a row changed since it was read is not deleted.
             seen = row.version
-            deleted = await session.exec(
-                sa_delete(self.model).where(self.model.id == row.id, self.model.version == seen)  # type: ignore[arg-type]
-            )
+            deleted = await session.exec(sa_delete(self.model).where(self._id == row.id, self._version == seen))
             if deleted.rowcount != 1:
                 raise await self._lost_race(session, row.id, seen)
             session.expunge(row)

@@ -108,10 +108,6 @@ class Settings(BaseSettings):
         hour, minute = self.digest_time.split(":")
         return int(hour), int(minute)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 @lru_cache
 def get_settings() -> Settings:

@@ -38,7 +38,9 @@ def utcnow() -> datetime:
 class Row(SQLModel):
     """Surrogate key, audit timestamps and the optimistic-lock counter."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    # None only until the INSERT is flushed; typed as the int every stored row has, so code that
+    # reads ids of loaded rows needs no None checks (one ignore here instead of hundreds there).
+    id: int = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTimeUTC, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTimeUTC, nullable=False)
     version: int = Field(default=1, nullable=False)
@@ -61,7 +63,7 @@ async def compare_and_set(
         .values(**values, version=table.c.version + 1, updated_at=utcnow())
         .returning(*table.c)
     )
-    stored = (await session.exec(stmt)).first()  # type: ignore[call-overload]
+    stored = (await session.exec(stmt)).first()
     if stored is None:
         return False
     # The instance now shows what the database holds, without a further read or flush.
@@ -143,7 +145,7 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
 
 
 async def select_all(
-    session: AsyncSession, model: type[SQLModel], *where: object, order_by: object = None, limit: int | None = None
+    session: AsyncSession, model: type[SQLModel], *where: Any, order_by: Any = None, limit: int | None = None
 ) -> list:
     """Rows of one table matching plain conditions, in a stable order (id unless given; a
     list orders by several columns), at most `limit` of them."""

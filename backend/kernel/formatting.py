@@ -5,8 +5,9 @@ Templates print these strings as they are, so every figure a client reads is for
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime, format_time
@@ -63,30 +64,30 @@ class Formatter:
     def hours(self, value: Decimal | None) -> str | None:
         return None if value is None else f"{self.number(value)} h"
 
-    def date(self, value: date | None) -> str | None:
+    def date(self, value: dt.date | None) -> str | None:
         return (
             None
             if value is None
             else format_date(value, format="dd.MM.yyyy" if self.lang != "en" else "d MMM yyyy", locale=self.locale)
         )
 
-    def day_month(self, value: date) -> str:
+    def day_month(self, value: dt.date) -> str:
         return format_date(value, format="dd.MM." if self.lang != "en" else "d MMM", locale=self.locale)
 
-    def datetime(self, value: datetime) -> str:
+    def datetime(self, value: dt.datetime) -> str:
         local = value.astimezone(BERLIN)
         return format_datetime(
             local, format="dd.MM.yyyy, HH:mm" if self.lang != "en" else "d MMM yyyy, HH:mm", locale=self.locale
         )
 
-    def time_span(self, start: datetime, end: datetime) -> str:
+    def time_span(self, start: dt.datetime, end: dt.datetime) -> str:
         """Tue, 03.11.2026, 09:00–13:00 in Berlin time."""
         s, e = start.astimezone(BERLIN), end.astimezone(BERLIN)
         weekday = format_date(s, format="EEE", locale=self.locale).rstrip(".")
         begins, ends = (format_time(t, "HH:mm", locale=self.locale) for t in (s, e))
         return f"{weekday}, {self.date(s.date())}, {begins}–{ends}"
 
-    def iso_week_range(self, monday: date) -> str:
+    def iso_week_range(self, monday: dt.date) -> str:
         """KW 48 · 23.11.–29.11.2026 (CW 48 · 23 Nov – 29 Nov 2026)."""
         sunday = monday + timedelta(days=6)
         week = monday.isocalendar().week

@@ -49,9 +49,16 @@ class PermanentMailError(MailError):
 
 
 class Handover(Protocol):
+    def complete(self) -> None:
+        """Let the prepared message go, synchronously (SMTP: the final bytes of its data are
+        written; outbox: the file appears). Nothing can run between a caller's previous step
+        and this one."""
+
+    async def confirm(self) -> None:
+        """Wait for the verdict on the completed message (SMTP: the server's reply)."""
+
     async def release(self) -> None:
-        """Let the prepared message go. Its first step is synchronous, so whatever the caller
-        committed just before is durable before the message can be delivered."""
+        """complete(), then confirm()."""
 
 
 @runtime_checkable
@@ -215,17 +222,25 @@ class _SmtpRelease:
     def __init__(self, smtp: aiosmtplib.SMTP, timeout: float) -> None:
         self.smtp, self.timeout = smtp, timeout
 
-    async def release(self) -> None:
+    def complete(self) -> None:
         protocol = self.smtp.protocol
         if protocol is None:
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-        # The body is already with the kernel; these three bytes complete the message, and
-        # they are written before the first await.
+        # The body is already with the kernel; these three bytes complete the message.
         protocol._response_pending = True  # noqa: SLF001 - as aiosmtplib's own DATA step does
         protocol.write(END_OF_DATA)
+
+    async def confirm(self) -> None:
+        protocol = self.smtp.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
         reply = await protocol.read_response(timeout=self.timeout)
         if reply.code != 250:
             raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+
+    async def release(self) -> None:
+        self.complete()
+        await self.confirm()
 
 
 def _permanent(*codes: int) -> bool:
@@ -328,12 +343,18 @@ class _OutboxRelease:
     def __init__(self, temp: Path, target: Path) -> None:
         self.temp, self.target = temp, target
 
-    async def release(self) -> None:
+    def complete(self) -> None:
         try:
             # Atomic: a reader sees no file or the whole message, never half of one.
             os.replace(self.temp, self.target)
         except OSError as exc:
             raise MailError(f"outbox {self.target.parent}: {exc}") from exc
+
+    async def confirm(self) -> None:
+        return None
+
+    async def release(self) -> None:
+        self.complete()
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

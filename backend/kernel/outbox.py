@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import JSON, Index, String, Text, delete, event, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.kernel.db import utcnow
@@ -94,10 +94,10 @@ class Relay:
         assert self.maker is not None and self.pool is not None
         try:
             async with self.maker() as session:
-                stmt = select(JobIntent).where(JobIntent.done_at.is_(None), JobIntent.enqueued_at.is_(None))
+                stmt = select(JobIntent).where(col(JobIntent.done_at).is_(None), col(JobIntent.enqueued_at).is_(None))
                 if job_ids is not None:
-                    stmt = stmt.where(JobIntent.job_id.in_(job_ids))  # type: ignore[attr-defined]
-                pending = list((await session.exec(stmt.order_by(JobIntent.id).limit(limit))).all())
+                    stmt = stmt.where(col(JobIntent.job_id).in_(job_ids))
+                pending = list((await session.exec(stmt.order_by(col(JobIntent.id)).limit(limit))).all())
             pushed = 0
             for row in pending:
                 pushed += await self._enqueue(row)
@@ -111,14 +111,18 @@ class Relay:
         """Push one intent, if no other relay took it since it was read (claimed in the UPDATE's
         WHERE); a failed push hands it back for the next round."""
         assert self.pool is not None and self.maker is not None
-        seen = JobIntent.enqueued_at.is_(None) if row.enqueued_at is None else JobIntent.enqueued_at == row.enqueued_at
+        seen = (
+            col(JobIntent.enqueued_at).is_(None)
+            if row.enqueued_at is None
+            else JobIntent.enqueued_at == row.enqueued_at
+        )
         if not await self._mark(row.id, seen, enqueued_at=utcnow(), pushes=JobIntent.pushes + 1):
             return False
         try:
             await self.pool.enqueue_job(row.function, *row.args, _job_id=row.job_id)
         except BaseException:
             await self._mark(
-                row.id, JobIntent.done_at.is_(None), enqueued_at=row.enqueued_at, pushes=JobIntent.pushes - 1
+                row.id, col(JobIntent.done_at).is_(None), enqueued_at=row.enqueued_at, pushes=JobIntent.pushes - 1
             )
             raise
         return True
@@ -128,7 +132,7 @@ class Relay:
         async with self.maker() as session:
             result = await session.exec(
                 update(JobIntent)
-                .where(JobIntent.id == intent_id, JobIntent.done_at.is_(None), condition)  # type: ignore[call-overload]
+                .where(col(JobIntent.id) == intent_id, col(JobIntent.done_at).is_(None), condition)
                 .values(**values)
             )
             await session.commit()
@@ -140,8 +144,8 @@ class Relay:
         assert self.maker is not None and self.pool is not None
         due = utcnow() - self.recheck
         async with self.maker() as session:
-            stmt = select(JobIntent).where(JobIntent.done_at.is_(None), JobIntent.enqueued_at < due)
-            rows = list((await session.exec(stmt.order_by(JobIntent.id).limit(limit))).all())
+            stmt = select(JobIntent).where(col(JobIntent.done_at).is_(None), col(JobIntent.enqueued_at) < due)
+            rows = list((await session.exec(stmt.order_by(col(JobIntent.id)).limit(limit))).all())
         again = 0
         for row in rows:
             status = await Job(row.job_id, self.pool, _queue_name=self.pool.default_queue_name).status()
@@ -157,7 +161,7 @@ class Relay:
     async def prune(self) -> None:
         assert self.maker is not None
         async with self.maker() as session:
-            await session.exec(delete(JobIntent).where(JobIntent.done_at < utcnow() - KEEP_DONE))  # type: ignore[call-overload]
+            await session.exec(delete(JobIntent).where(col(JobIntent.done_at) < utcnow() - KEEP_DONE))
             await session.commit()
 
     async def run(self, interval: float = 1.0) -> None:
@@ -182,7 +186,7 @@ async def finish(maker: async_sessionmaker[AsyncSession], job_id: str, error: st
     async with maker() as session:
         await session.exec(
             update(JobIntent)
-            .where(JobIntent.job_id == job_id, JobIntent.done_at.is_(None))  # type: ignore[call-overload]
+            .where(col(JobIntent.job_id) == job_id, col(JobIntent.done_at).is_(None))
             .values(done_at=utcnow(), last_error=error)
         )
         await session.commit()

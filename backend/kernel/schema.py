@@ -122,7 +122,7 @@ def _strict_from_json(model: type[Strict], value: Any) -> Strict:
         errors = exc.errors(include_url=False, include_input=False)
         raise ExtendedMsgSpecValidationError(errors=[*numbers, *errors]) from exc  # type: ignore[list-item]
     if numbers:
-        raise ExtendedMsgSpecValidationError(errors=numbers)  # type: ignore[arg-type]
+        raise ExtendedMsgSpecValidationError(errors=numbers)
     return validated
 
 
@@ -221,7 +221,7 @@ class Transition(Strict):
 
 def transition_model(name: str, states: tuple[str, ...]) -> type[Transition]:
     """The body of one resource's state changes: `to` names one of its states."""
-    target = (Literal.__getitem__(states), Field(description=f"The state to move to: {', '.join(states)}"))  # type: ignore[attr-defined]
+    target: Any = (Literal.__getitem__(states), Field(description=f"The state to move to: {', '.join(states)}"))
     return create_model(name, __base__=Transition, to=target)
 
 

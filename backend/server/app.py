@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyPlugin
-from litestar import Litestar, Router
+from litestar import Controller, Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -18,6 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp
 
 from backend.domains.auth.principals import SESSION_INFO_KEY, Principals, follow_user_changes
 from backend.flows.documents.render import shutdown_pool
@@ -59,9 +61,17 @@ from backend.web.security import JsonRequest, SecurityMiddleware
 WEB_DIR = Path(__file__).parents[1] / "web"
 
 # The admin pages and the portal pages, served outside the API's /api/v1 prefix.
-PAGE_CONTROLLERS = [PageController, ClientPages, EngagementPages, PilotPages, SendingPages, PortalPages, SharePages]
+PAGE_CONTROLLERS: list[type[Controller]] = [
+    PageController,
+    ClientPages,
+    EngagementPages,
+    PilotPages,
+    SendingPages,
+    PortalPages,
+    SharePages,
+]
 
-API_CONTROLLERS = [
+API_CONTROLLERS: list[type[Controller]] = [
     AuthController,
     UserController,
     ClientController,
@@ -195,13 +205,16 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     )
     # Around the router itself, not per route: unrouted requests (404, 405) and refusals made
     # before a handler (CSRF) get their request id, access log line and security headers too.
-    app.asgi_handler = RequestIdMiddleware(
-        SecurityMiddleware(
-            app.asgi_handler,
-            auth_cookie=AUTH_COOKIE,
-            public_url=settings.public_url,
-            routes=[route for route in app.routes if isinstance(route, HTTPRoute)],
-        )
+    app.asgi_handler = cast(  # our middlewares take the plain ASGI dict scope
+        ASGIApp,
+        RequestIdMiddleware(
+            SecurityMiddleware(
+                app.asgi_handler,
+                auth_cookie=AUTH_COOKIE,
+                public_url=settings.public_url,
+                routes=[route for route in app.routes if isinstance(route, HTTPRoute)],
+            )
+        ),
     )
     app.state.auth = auth
     app.state.principals = principals

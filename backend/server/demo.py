@@ -16,7 +16,7 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.service import create_user
-from backend.domains.clients.models import Client, Contact, ReadinessAssessment
+from backend.domains.clients.models import AssessmentPhase, Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable, DeliverableKind, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementStatus, PricingModel, Rag, StatusUpdate
 from backend.domains.pilots.models import (
@@ -87,7 +87,7 @@ class Seeder:
         self.session.add_all(rows)
         await self.session.flush()
         for row in rows:
-            self.counts[row.__tablename__] += 1  # type: ignore[attr-defined]
+            self.counts[str(row.__tablename__)] += 1
         return list(rows)
 
 
@@ -443,7 +443,7 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
 
     seed = Seeder(session=session, cal=Calendar.around(today()))
     password = get_settings().demo_password
-    (client,) = await seed.add(Client(**CLIENT))
+    (client,) = await seed.add(Client.model_validate(CLIENT))
     contacts = await _add_contacts(seed, client)
     users = await _add_users(seed, client, password)
     engagement = await _add_engagement(seed, client, users[Role.consultant].id)
@@ -452,18 +452,22 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
     await _add_ideas(seed, engagement, workshops[WorkshopKind.use_case_discovery], pilots)
     await _add_deliverables(seed, engagement, contacts["md"])
     await seed.add(
-        StatusUpdate(
-            engagement_id=engagement.id,
-            iso_week=seed.cal.iso_week,
-            author_id=users[Role.consultant].id,
-            **STATUS_UPDATE,
+        StatusUpdate.model_validate(
+            {
+                "engagement_id": engagement.id,
+                "iso_week": seed.cal.iso_week,
+                "author_id": users[Role.consultant].id,
+                **STATUS_UPDATE,
+            }
         ),
-        ReadinessAssessment(
-            client_id=client.id,
-            engagement_id=engagement.id,
-            phase="start",
-            assessed_on=seed.cal.day(1, TUE),
-            **ASSESSMENT_SCORES,
+        ReadinessAssessment.model_validate(
+            {
+                "client_id": client.id,
+                "engagement_id": engagement.id,
+                "phase": AssessmentPhase.start,
+                "assessed_on": seed.cal.day(1, TUE),
+                **ASSESSMENT_SCORES,
+            }
         ),
     )
     return _summary(seed.counts, users, password)

@@ -52,7 +52,7 @@ class Worker(arq_worker.Worker):
     async def main(self) -> None:
         while True:
             try:
-                if self._pool is None:
+                if self._pool is None and self.redis_settings is not None:
                     self._pool = await open_pool(self.redis_settings, self.queue_name)
                 await super().main()
                 return

@@ -10,6 +10,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTCookieAuth, Token
 from sqlalchemy import bindparam, select
+from sqlmodel import col
 
 from backend.domains.auth.models import User
 from backend.domains.auth.principals import Principal, Principals
@@ -59,13 +60,15 @@ class VerifiedToken(Token):
 # The user and the token's session in one statement: a token counts only while its user is
 # active and its session open (signing out, deactivation and client archiving take effect at once).
 _PRINCIPAL = (
-    select(User.id, User.email, User.full_name, User.role, User.client_id, User.contact_id)
-    .join(AuthSession, (AuthSession.user_id == User.id) & (AuthSession.epoch == User.session_epoch))
+    select(
+        col(User.id), col(User.email), col(User.full_name), col(User.role), col(User.client_id), col(User.contact_id)
+    )
+    .join(AuthSession, (col(AuthSession.user_id) == User.id) & (col(AuthSession.epoch) == User.session_epoch))
     .where(
-        User.id == bindparam("user_id"),
-        User.is_active.is_(True),
-        AuthSession.id == bindparam("session_id"),
-        AuthSession.ended_at.is_(None),
+        col(User.id) == bindparam("user_id"),
+        col(User.is_active).is_(True),
+        col(AuthSession.id) == bindparam("session_id"),
+        col(AuthSession.ended_at).is_(None),
     )
 )
 

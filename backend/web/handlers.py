@@ -23,7 +23,7 @@ RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature
     # Async on purpose: Litestar runs a sync guard in a worker thread, on every request.
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        if connection.scope["method"] == "OPTIONS":
+        if connection.scope.get("method") == "OPTIONS":
             return  # Litestar's own answer (204 with Allow); it runs without signing in
         if getattr(connection.scope.get("user"), "role", None) not in roles:
             raise PermissionDeniedException("Your role may not do this")

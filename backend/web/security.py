@@ -68,7 +68,7 @@ def _is_json(content_type: str) -> bool:
 
 
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, *, auth_cookie: str, public_url: str, routes: list[Any]) -> None:
+    def __init__(self, app: Any, *, auth_cookie: str, public_url: str, routes: list[Any]) -> None:
         self.app = app
         self.auth_cookie = auth_cookie
         # Every method of a path, by the handler that answers OPTIONS there: Litestar's own answer

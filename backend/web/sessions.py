@@ -25,7 +25,7 @@ async def sign_in(db_session: AsyncSession, request: Request[Any, Any, Any], use
     """A new session for `user`: its JWT, and the cookies that carry it and mark this browser as
     one the account signs in from (see backend.domains.auth.throttle)."""
     auth: JWTCookieAuth = request.app.state.auth
-    session_id = await open_session(db_session, user.id, auth.default_token_expiration)  # type: ignore[arg-type]
+    session_id = await open_session(db_session, user.id, auth.default_token_expiration)
     login = auth.login(str(user.id), token_unique_jwt_id=session_id, send_token_as_response_body=True)
     return login.content["token"], [*login.cookies, device_cookie(request.app.state.settings, user.email)]
 

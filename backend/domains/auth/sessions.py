@@ -15,7 +15,7 @@ from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import String, delete, insert, literal, select, update
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.models import User
@@ -51,7 +51,7 @@ async def open_session(session: AsyncSession, user_id: int, lifetime: timedelta)
         literal(now, DateTimeUTC()),
         literal(now + lifetime, DateTimeUTC()),
     ).where(users.c.id == user_id, users.c.is_active.is_(True))
-    opened = await session.exec(  # type: ignore[call-overload]
+    opened = await session.exec(
         insert(sessions).from_select(["id", "user_id", "epoch", "created_at", "expires_at"], source)
     )
     if opened.rowcount != 1:
@@ -63,7 +63,7 @@ async def end_session(session: AsyncSession, session_id: str) -> bool:
     """Close one session (sign-out); its token is refused from the moment this commits."""
     result = await session.exec(
         update(AuthSession)
-        .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))  # type: ignore[call-overload]
+        .where(col(AuthSession.id) == session_id, col(AuthSession.ended_at).is_(None))
         .values(ended_at=utcnow())
     )
     written(session, AuthSession.__tablename__, session_id)
@@ -73,7 +73,7 @@ async def end_session(session: AsyncSession, session_id: str) -> bool:
 async def prune_sessions(session: AsyncSession) -> int:
     cutoff = utcnow() - KEEP_ENDED
     result = await session.exec(
-        delete(AuthSession).where((AuthSession.expires_at < cutoff) | (AuthSession.ended_at < cutoff))  # type: ignore[call-overload]
+        delete(AuthSession).where((col(AuthSession.expires_at) < cutoff) | (col(AuthSession.ended_at) < cutoff))
     )
     return result.rowcount
 

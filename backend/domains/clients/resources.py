@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import (
@@ -41,7 +42,7 @@ clients = Resource(
     filters={"city": (str, Client.city), "industry": (str, Client.industry)},
     sortable=("id", "name", "created_at", "employee_count"),
     default_sort="name",
-    client_scope=lambda client_id: Client.id == client_id,
+    client_scope=lambda client_id: col(Client.id) == client_id,
     archive_field="archived_at",
     internal=("notes",),
     on_delete=client_archived,
@@ -77,7 +78,7 @@ contacts = Resource(
     },
     sortable=("id", "name", "email", "created_at"),
     default_sort="name",
-    client_scope=lambda client_id: Contact.client_id == client_id,
+    client_scope=lambda client_id: col(Contact.client_id) == client_id,
     prepare=_portal_access,
     on_delete=contact_deleted,
     example={
@@ -116,7 +117,7 @@ assessments = Resource(
     },
     sortable=("id", "assessed_on", "created_at"),
     default_sort="assessed_on",
-    client_scope=lambda client_id: ReadinessAssessment.client_id == client_id,
+    client_scope=lambda client_id: col(ReadinessAssessment.client_id) == client_id,
     prepare=_engagement_of_client,
     internal=("notes",),
     example={

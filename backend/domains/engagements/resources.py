@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CrudService, Resource, StateMachine
@@ -61,7 +62,7 @@ engagements = Resource(
     },
     sortable=("id", "title", "start_date", "status", "created_at"),
     default_sort="-start_date",
-    client_scope=lambda client_id: Engagement.client_id == client_id,
+    client_scope=lambda client_id: col(Engagement.client_id) == client_id,
     machine=ENGAGEMENT_FLOW,
     internal=("budget",),
     delete_guard=_only_drafts,

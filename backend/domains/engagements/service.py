@@ -4,7 +4,7 @@ which status updates a client may read."""
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.engagements.models import Engagement, StatusUpdate
@@ -22,10 +22,10 @@ def in_client(engagement_id_column: object, client_id: int) -> ColumnElement[boo
 def status_released() -> ColumnElement[bool]:
     """Status updates a client may read: approved ones, and every one of an engagement whose
     updates go out without review. The portal and the API apply the same rule."""
-    unreviewed = select(Engagement.id).where(Engagement.review_before_send.is_(False))  # type: ignore[attr-defined]
-    return StatusUpdate.approved_at.is_not(None) | StatusUpdate.engagement_id.in_(unreviewed)  # type: ignore[union-attr,attr-defined]
+    unreviewed = select(Engagement.id).where(col(Engagement.review_before_send).is_(False))
+    return col(StatusUpdate.approved_at).is_not(None) | col(StatusUpdate.engagement_id).in_(unreviewed)
 
 
 async def client_id_of(session: AsyncSession, engagement_id: int) -> int | None:
     stmt = select(Engagement.client_id).where(Engagement.id == engagement_id)
-    return (await session.exec(stmt)).first()  # type: ignore[call-overload]
+    return (await session.exec(stmt)).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.service import require_contact_of_client
@@ -38,12 +38,12 @@ def _pilot_ids(client_id: int) -> Any:
 
 
 def _kpi_ids(client_id: int) -> Any:
-    return select(Kpi.id).where(Kpi.pilot_id.in_(_pilot_ids(client_id)))
+    return select(Kpi.id).where(col(Kpi.pilot_id).in_(_pilot_ids(client_id)))
 
 
 async def _owner_is_client_contact(session: AsyncSession, values: dict[str, Any], row: Pilot | None) -> dict[str, Any]:
     if values.get("owner_contact_id") is not None:
-        engagement_id = values.get("engagement_id", row.engagement_id if row else None)
+        engagement_id = values["engagement_id"] if row is None else values.get("engagement_id", row.engagement_id)
         await require_contact_of_client(
             session,
             contact_id=values["owner_contact_id"],
@@ -59,7 +59,10 @@ async def _prepare_idea(session: AsyncSession, values: dict[str, Any], row: UseC
         owner = (await session.exec(select(Workshop.engagement_id).where(Workshop.id == workshop_id))).first()
         if owner != engagement_id:
             raise Invalid.field("body.workshop_id", f"workshop {workshop_id} is not part of this engagement")
-    scores = {k: values.get(k, getattr(row, k, None)) for k in ("impact", "effort", "data_readiness")}
+    # A create carries every score; a change carries those it changes.
+    scores: dict[str, int] = {
+        k: values[k] if k in values else getattr(row, k) for k in ("impact", "effort", "data_readiness")
+    }
     values["score"] = idea_score(**scores)
     return values
 
@@ -143,7 +146,7 @@ kpis = Resource(
     immutable=("pilot_id",),
     filters={"pilot_id": (int, Kpi.pilot_id)},
     sortable=("id", "name", "created_at"),
-    client_scope=lambda client_id: Kpi.pilot_id.in_(_pilot_ids(client_id)),
+    client_scope=lambda client_id: col(Kpi.pilot_id).in_(_pilot_ids(client_id)),
     example={
         "pilot_id": 1,
         "name": "Bearbeitungszeit pro Angebot",
@@ -168,7 +171,7 @@ measurements = Resource(
     filters={"kpi_id": (int, Measurement.kpi_id), "superseded": (bool, Measurement.superseded)},
     sortable=("id", "measured_on", "created_at"),
     default_sort="measured_on",
-    client_scope=lambda client_id: Measurement.kpi_id.in_(_kpi_ids(client_id)),
+    client_scope=lambda client_id: col(Measurement.kpi_id).in_(_kpi_ids(client_id)),
     # Measurements are evidence: they are never edited in place.
     updatable=False,
     actor_field="recorded_by_id",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
@@ -113,8 +113,8 @@ async def _kpis_with_measurements(
     session: AsyncSession, pilot_ids: list[int]
 ) -> tuple[dict[int, list[Kpi]], dict[int, list[Measurement]]]:
     """All KPIs of the pilots and all their measurements, in two queries."""
-    kpis = (await session.exec(select(Kpi).where(Kpi.pilot_id.in_(pilot_ids)).order_by(Kpi.id))).all()
-    measured = (await session.exec(select(Measurement).where(Measurement.kpi_id.in_([k.id for k in kpis])))).all()
+    kpis = (await session.exec(select(Kpi).where(col(Kpi.pilot_id).in_(pilot_ids)).order_by(col(Kpi.id)))).all()
+    measured = (await session.exec(select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis])))).all()
     by_pilot: dict[int, list[Kpi]] = defaultdict(list)
     for kpi in kpis:
         by_pilot[kpi.pilot_id].append(kpi)
@@ -148,7 +148,7 @@ async def _evidence(session: AsyncSession, pilots: list[Pilot]) -> list[PilotEvi
 
 async def engagement_evidence(session: AsyncSession, engagement_id: int) -> list[PilotEvidence]:
     """Every pilot of an engagement with its evidence, in three queries."""
-    stmt = select(Pilot).where(Pilot.engagement_id == engagement_id).order_by(Pilot.id)
+    stmt = select(Pilot).where(Pilot.engagement_id == engagement_id).order_by(col(Pilot.id))
     return await _evidence(session, list((await session.exec(stmt)).all()))
 
 

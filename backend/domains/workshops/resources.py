@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.service import require_contact_of_client
@@ -73,7 +73,7 @@ attendees = Resource(
         "workshop_id": (int, WorkshopAttendee.workshop_id),
         "contact_id": (int, WorkshopAttendee.contact_id),
     },
-    client_scope=lambda client_id: WorkshopAttendee.workshop_id.in_(_workshop_ids(client_id)),
+    client_scope=lambda client_id: col(WorkshopAttendee.workshop_id).in_(_workshop_ids(client_id)),
     prepare=_attendee_is_client_contact,
     example={"workshop_id": 1, "contact_id": 1, "attended": True},
 )

@@ -112,7 +112,7 @@ class Digest:
         report_url: str | None = None,
     ) -> None:
         self.data = data
-        self.lang = data.get("lang") if data.get("lang") in TEXT else "de"
+        self.lang: str = data["lang"] if data.get("lang") in TEXT else "de"
         self.t = TEXT[self.lang]
         self.status: dict[str, Any] = data.get("status") or {}
         self.recipient_name = recipient_name.strip()

@@ -13,7 +13,7 @@ from typing import Any
 
 from arq import Retry, cron
 from arq.cron import CronJob
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.flows.digests.service import active_engagement_ids, digest_job_id, send_digest
@@ -55,7 +55,9 @@ async def retry_unsent_digests(ctx: dict[str, Any]) -> dict[str, Any]:
             await session.exec(
                 select(DigestDelivery.engagement_id, DigestDelivery.iso_week)
                 .where(
-                    DigestDelivery.status.in_([DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending]),
+                    col(DigestDelivery.status).in_(
+                        [DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending]
+                    ),
                     DigestDelivery.updated_at < stale,
                     DigestDelivery.created_at > utcnow() - RETRY_WINDOW,
                 )

@@ -3,8 +3,13 @@
 Committing "sent" and writing the message's final bytes must follow each other as closely as
 possible; an await would let other jobs run for milliseconds, and a worker killed in that gap
 would leave a digest recorded as sent that never left. So this write uses its own small,
-synchronous, autocommitting connection: one statement, one round trip, and control returns
-straight to the caller, which writes the bytes before anything else can run.
+synchronous, autocommitting connection, and nothing else runs between the two steps.
+
+On PostgreSQL the statement is sent, then the message's final bytes are written, and only then
+is the commit's answer read: the server commits a statement it has received even if the
+sender dies meanwhile, so the gap is two system calls, not a round trip (a worker killed while
+waiting for the answer had already let the message go). Should the statement fail after the
+bytes went, the row is not "sent" and the digest goes once more: a duplicate, never a loss.
 
 On SQLite that blocking write must never wait for the database's write lock: the holder may
 be another job of this very process, which cannot commit while the event loop is blocked. So
@@ -15,12 +20,16 @@ then writes and commits on that same connection without waiting.
 from __future__ import annotations
 
 import asyncio
+import select
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import psycopg
+from psycopg import pq
 from sqlalchemy.engine import make_url
 
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
@@ -54,15 +63,16 @@ class Ledger:
     def _connection(self) -> tuple[Any, str]:
         if self.sqlite:
             if self._shared is None:
-                connection = sqlite3.connect(
+                connection: Any = sqlite3.connect(
                     self.url.database or ":memory:", isolation_level=None, timeout=30, check_same_thread=False
                 )
                 self._shared = (connection, "?")
             return self._shared
         cached = getattr(self._local, "connection", None)
+        if cached is not None and cached[0].pgconn.status != pq.ConnStatus.OK:
+            cached[0].close()  # lost (a restart, a killed backend): the next digest gets a new one
+            cached = None
         if cached is None:
-            import psycopg
-
             connection = psycopg.connect(
                 host=self.url.host,
                 port=self.url.port,
@@ -74,11 +84,12 @@ class Ledger:
             cached = self._local.connection = (connection, "%s")
         return cached
 
-    def mark_sent(self, delivery_id: int, message_id: str, now: datetime) -> None:
-        """Commit "sent"; on SQLite only after reserve()."""
+    def mark_sent(self, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None:
+        """Commit "sent" and call `then` (which lets the message go) right after; on SQLite only
+        after reserve(). An error of `then` is raised once the database has answered."""
         connection, p = self._connection()
         if not self.sqlite:
-            self._update(connection, p, delivery_id, message_id, now)
+            self._sent_then(connection, delivery_id, message_id, now, then)
             return
         try:
             # The text SQLAlchemy stores for these columns on SQLite, so sorting stays right.
@@ -90,6 +101,23 @@ class Ledger:
             raise
         finally:
             self._gate.release()
+        then()
+
+    @staticmethod
+    def _sent_then(connection: Any, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None:
+        pgconn = connection.pgconn
+        stamp = now.isoformat().encode()
+        pgconn.send_query_params(_PG_UPDATE, [SENT.encode(), stamp, message_id.encode(), stamp, b"%d" % delivery_id])
+        while pgconn.flush():  # the whole statement with the kernel before the message goes
+            select.select([], [pgconn.socket], [])
+        try:
+            then()
+        finally:
+            results = _results(pgconn)
+        failed = [r for r in results if r.status != pq.ExecStatus.COMMAND_OK]
+        if failed:
+            message = failed[0].error_message.decode(errors="replace").strip()
+            raise psycopg.OperationalError(f"marking digest {delivery_id} as sent failed: {message}")
 
     @staticmethod
     def _update(connection: Any, p: str, delivery_id: int, message_id: str, now: Any) -> None:
@@ -98,6 +126,25 @@ class Ledger:
             f" updated_at = {p}, version = version + 1 WHERE id = {p}",
             (SENT, now, message_id, now, delivery_id),
         )
+
+
+_PG_UPDATE = (
+    f"UPDATE {TABLE} SET status = $1, sent_at = $2, message_id = $3, last_error = NULL,"  # noqa: S608
+    " updated_at = $4, version = version + 1 WHERE id = $5"
+).encode()
+
+
+def _results(pgconn: Any) -> list[Any]:
+    """Every result of the statement sent, waiting for the server as long as it takes."""
+    results: list[Any] = []
+    while True:
+        while pgconn.is_busy():
+            select.select([pgconn.socket], [], [])
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:
+            return results
+        results.append(result)
 
 
 @lru_cache

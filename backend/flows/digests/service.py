@@ -3,9 +3,9 @@
 The database is the source of truth. A delivery row is created per recipient under a unique
 key; a sender claims a row atomically before talking to SMTP, so a job that runs twice (the
 queue delivers at least once) sends nothing twice, and a failed or interrupted send is retried
-later. "Sent" is committed before the last bytes of a message leave (see `_send_and_mark`), so
-a worker killed mid-send never causes a second copy, and as nothing runs between that commit
-and the write, a killed worker loses nothing either.
+later. "Sent" is written as the last bytes of a message leave, with nothing in between (see
+`_send_and_mark` and ledger.py), so a worker killed mid-send never causes a second copy, and
+could lose one only if it died between two system calls.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import Contact
@@ -80,12 +80,12 @@ class Outcome:
 
 
 async def active_engagement_ids(session: AsyncSession) -> list[int]:
-    stmt = select(Engagement.id).where(Engagement.status == EngagementStatus.active).order_by(Engagement.id)
+    stmt = select(Engagement.id).where(Engagement.status == EngagementStatus.active).order_by(col(Engagement.id))
     return list((await session.exec(stmt)).all())
 
 
 async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
-    return await select_all(session, Contact, Contact.client_id == client_id, Contact.receives_digest.is_(True))
+    return await select_all(session, Contact, Contact.client_id == client_id, col(Contact.receives_digest).is_(True))
 
 
 def _lines(items: list[str]) -> str:
@@ -214,21 +214,21 @@ async def _status_report_for(
                 session,
                 None,
                 engagement_id,
-                DocumentRequest(kind=DocumentKind.status_report, language=lang, iso_week=iso_week),
+                DocumentRequest(kind=DocumentKind.status_report, language=Language(lang), iso_week=iso_week),
             )
             taken = await session.exec(
                 update(DigestDelivery)
-                .where(DigestDelivery.id.in_(delivery_ids), DigestDelivery.document_id.is_(None))
+                .where(col(DigestDelivery.id).in_(delivery_ids), col(DigestDelivery.document_id).is_(None))
                 .values(document_id=document.id)
             )
             if taken.rowcount != len(delivery_ids):
                 raise _MadeElsewhere
-            return document.id  # type: ignore[return-value]
+            return document.id
     except _MadeElsewhere:
         async with maker() as session:
             found = await session.exec(
                 select(DigestDelivery.document_id).where(
-                    DigestDelivery.id.in_(delivery_ids), DigestDelivery.document_id.is_not(None)
+                    col(DigestDelivery.id).in_(delivery_ids), col(DigestDelivery.document_id).is_not(None)
                 )
             )
             return found.first()  # type: ignore[return-value]
@@ -241,10 +241,11 @@ async def _claim(maker: async_sessionmaker[AsyncSession], delivery_id: int, leas
         result = await session.exec(
             update(DigestDelivery)
             .where(
-                DigestDelivery.id == delivery_id,
+                col(DigestDelivery.id) == delivery_id,
                 or_(
-                    DigestDelivery.status.in_([DeliveryStatus.pending, DeliveryStatus.failed]),
-                    (DigestDelivery.status == DeliveryStatus.sending) & (DigestDelivery.claimed_at < now - lease),
+                    col(DigestDelivery.status).in_([DeliveryStatus.pending, DeliveryStatus.failed]),
+                    (col(DigestDelivery.status) == DeliveryStatus.sending)
+                    & (col(DigestDelivery.claimed_at) < now - lease),
                 ),
             )
             .values(status=DeliveryStatus.sending, claimed_at=now, attempts=DigestDelivery.attempts + 1)
@@ -258,7 +259,7 @@ async def _finish(
     async with unit_of_work(maker) as session:
         await session.exec(
             update(DigestDelivery)
-            .where(DigestDelivery.id == delivery_id)
+            .where(col(DigestDelivery.id) == delivery_id)
             .values(status=status, updated_at=utcnow(), version=DigestDelivery.version + 1, **values)
         )
 
@@ -281,7 +282,7 @@ async def send_digest(
             session, DigestDelivery, DigestDelivery.engagement_id == engagement_id, DigestDelivery.iso_week == iso_week
         )
         contacts = {
-            c.id: c for c in await select_all(session, Contact, Contact.id.in_([d.contact_id for d in deliveries]))
+            c.id: c for c in await select_all(session, Contact, col(Contact.id).in_([d.contact_id for d in deliveries]))
         }
     unsent = [d for d in deliveries if d.status in UNSENT]
     outcome.already_sent = sum(d.status == DeliveryStatus.sent for d in deliveries)
@@ -290,7 +291,7 @@ async def send_digest(
     documents = await _documents_by_language(maker, settings, engagement_id, iso_week, unsent)
     async with maker() as session:
         rendered = {
-            doc.id: doc for doc in await select_all(session, Document, Document.id.in_(list(documents.values())))
+            doc.id: doc for doc in await select_all(session, Document, col(Document.id).in_(list(documents.values())))
         }
     report_urls = await _share_links(maker, settings, unsent, documents)
     lease = timedelta(seconds=settings.job_timeout_seconds)
@@ -354,21 +355,23 @@ async def _mark_sent(maker: async_sessionmaker[AsyncSession], document_ids: list
     """A status report that went out to the client appears in their portal."""
     async with unit_of_work(maker) as session:
         await session.exec(
-            update(Document).where(Document.id.in_(document_ids), Document.sent_at.is_(None)).values(sent_at=utcnow())
+            update(Document)
+            .where(col(Document.id).in_(document_ids), col(Document.sent_at).is_(None))
+            .values(sent_at=utcnow())
         )
 
 
 async def _send_and_mark(settings: Settings, mailer: Mailer, delivery_id: int, message: Any, message_id: str) -> None:
-    """Commit "sent" first, then let the prepared message go.
+    """Record "sent" and let the prepared message go, with nothing in between.
 
     The SMTP conversation is taken up to the last step (the message body is with the kernel)
-    before anything is recorded; "sent" is committed with a blocking call; the end-of-data
-    bytes are written right after, with no await in between (see ledger.py). A process killed
-    before the commit leaves the row "sending", and the retry delivers it; one killed after
-    the commit has already handed the message over. A refusal of the data sets the row back.
+    before anything is recorded; then "sent" is written and the end-of-data bytes follow
+    without an await (see ledger.py). A process killed before that leaves the row "sending",
+    and the retry delivers it; one killed after it has already handed the message over. A
+    refusal of the data sets the row back.
     """
     ledger = ledger_for(settings.database_url)
     async with mailer.handover(message) as handover:
         await ledger.reserve()
-        ledger.mark_sent(delivery_id, message_id, utcnow())
-        await handover.release()
+        ledger.mark_sent(delivery_id, message_id, utcnow(), then=handover.complete)
+        await handover.confirm()

@@ -7,6 +7,7 @@ returns plain JSON data, which is also stored with the document as its snapshot.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -365,7 +366,7 @@ async def _readiness(session: AsyncSession, ctx: Context) -> dict[str, Any] | No
 
 def _deliverable_rows(ctx: Context, deliverables: list[Deliverable]) -> list[dict[str, Any]]:
     w = words(ctx.lang)
-    names = {c.id: c.name for c in ctx.contacts}
+    names: dict[int | None, str] = {c.id: c.name for c in ctx.contacts}
     rows = []
     for d in deliverables:
         signed = None
@@ -401,7 +402,7 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
     deliverables = await select_all(
         session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
     )
-    owners = {c.id: c.name for c in ctx.contacts}
+    owners: dict[int | None, str] = {c.id: c.name for c in ctx.contacts}
     data = _common(ctx, DocumentKind.result_report, number, now.astimezone(BERLIN).date(), now)
     data["report"] = {
         "summary": {
@@ -561,7 +562,7 @@ async def status_report(
     return data
 
 
-BUILDERS = {
+BUILDERS: dict[DocumentKind, Callable[..., Awaitable[dict[str, Any]]]] = {
     DocumentKind.proposal: proposal,
     DocumentKind.result_report: result_report,
     DocumentKind.status_report: status_report,

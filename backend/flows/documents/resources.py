@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import col
+
 from backend.domains.crud import CrudService, Resource
 from backend.domains.engagements.service import in_client
 from backend.flows.documents.models import Document, DocumentKind, DocumentRead, DocumentStatus
@@ -20,7 +22,7 @@ documents = Resource(
     sortable=("id", "number", "created_at"),
     default_sort="-id",
     # Clients see the versions sent to them, never drafts the team is still working on.
-    client_scope=lambda client_id: in_client(Document.engagement_id, client_id) & Document.sent_at.is_not(None),
+    client_scope=lambda client_id: in_client(Document.engagement_id, client_id) & col(Document.sent_at).is_not(None),
     internal=("error",),
     writable=False,
 )

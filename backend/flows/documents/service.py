@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
@@ -50,7 +50,7 @@ async def request_document(session: AsyncSession, user: Any, engagement_id: int,
         engagement_id=engagement_id,
         kind=request.kind,
         language=request.language,
-        number=next_number,
+        number=next_number,  # type: ignore[arg-type]  # a subquery: the number is computed in the INSERT
         template=request.kind.value,
         created_by_id=getattr(user, "id", None),
         iso_week=iso_week,
@@ -181,7 +181,7 @@ async def _move(
     async with unit_of_work(maker) as session:
         moved = await session.exec(
             update(Document)
-            .where(Document.id == document_id, Document.status.in_(came_from))  # type: ignore[attr-defined]
+            .where(col(Document.id) == document_id, col(Document.status).in_(came_from))
             .values(status=to, error=error, updated_at=utcnow(), version=Document.version + 1)
         )
         return moved.rowcount == 1

@@ -14,8 +14,9 @@ from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import String, func, insert, literal, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record
@@ -46,13 +47,13 @@ def login_path(token: str) -> str:
 async def _portal_contacts(session: AsyncSession, email: str) -> list[tuple[Contact, Client]]:
     stmt = (
         select(Contact, Client)
-        .join(Client, Client.id == Contact.client_id)
+        .join(Client, col(Client.id) == Contact.client_id)
         .where(
             func.lower(Contact.email) == email.strip().lower(),
-            Contact.portal_access.is_(True),
-            Client.archived_at.is_(None),
+            col(Contact.portal_access).is_(True),
+            col(Client.archived_at).is_(None),
         )
-        .order_by(Contact.id)
+        .order_by(col(Contact.id))
     )
     return list((await session.exec(stmt)).all())
 
@@ -76,7 +77,7 @@ async def send_login_links(
             if not _may_sign_in_as(await _user_with_address(session, contact), contact):
                 log.warning("contact %s: address belongs to another user, no sign-in link sent", contact.id)
                 continue
-            link_id = await _new_link(session, settings, contact.id, token_hash, ip)  # type: ignore[arg-type]
+            link_id = await _new_link(session, settings, contact.id, token_hash, ip)
             if link_id is None:
                 # Enough links are in the inbox already (asked for by the owner or by a stranger):
                 # the owner uses one of those; a stranger cannot flood the inbox.
@@ -128,7 +129,7 @@ async def _new_link(
         .scalar_subquery()
     )
     expires = now + timedelta(minutes=settings.portal_link_ttl_minutes)
-    row = select(
+    row = sa_select(
         literal(contact_id),
         literal(token_hash),
         literal(ip, String()),
@@ -137,7 +138,7 @@ async def _new_link(
         literal(now, DateTimeUTC()),
         literal(1),
     ).where(unused < settings.login_links_outstanding)
-    made = await session.exec(  # type: ignore[call-overload]
+    made = await session.exec(
         insert(links)
         .from_select(
             ["contact_id", "token_hash", "requested_ip", "expires_at", "created_at", "updated_at", "version"], row
@@ -188,17 +189,17 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
         raise Unauthorized(NO_ACCESS, key="portal_no_access")
     consumed = await session.exec(
         update(LoginLink)
-        .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
+        .where(col(LoginLink.id) == link.id, col(LoginLink.used_at).is_(None))
         .values(used_at=utcnow(), version=LoginLink.version + 1)
     )
     if consumed.rowcount != 1:
-        if not await _has_access(session, contact.id):  # type: ignore[arg-type]
+        if not await _has_access(session, contact.id):
             raise Unauthorized(NO_ACCESS, key="portal_no_access")
         raise Gone(USED, key="portal_link_used")
     user = await portal_user(session, contact)
     # Once more after the writes (SQLite: they hold its one write lock, and the first look ran
     # before): an archiving or a lost access committed since is seen now, the sign-in undone.
-    if not await _has_access(session, contact.id):  # type: ignore[arg-type]
+    if not await _has_access(session, contact.id):
         raise Unauthorized(NO_ACCESS, key="portal_no_access")
     user.last_login_at = utcnow()
     session.add(user)
@@ -216,8 +217,8 @@ async def redeem(session: AsyncSession, token: str, *, ip: str | None) -> User:
 async def _has_access(session: AsyncSession, contact_id: int) -> bool:
     stmt = (
         select(Contact.id)
-        .join(Client, Client.id == Contact.client_id)
-        .where(Contact.id == contact_id, Contact.portal_access.is_(True), Client.archived_at.is_(None))
+        .join(Client, col(Client.id) == Contact.client_id)
+        .where(Contact.id == contact_id, col(Contact.portal_access).is_(True), col(Client.archived_at).is_(None))
         .with_for_update(read=True)
     )
     return (await session.exec(stmt)).first() is not None
@@ -287,10 +288,10 @@ async def end_portal_access(session: AsyncSession, contact: Contact, actor: Any)
         session,
         actor,
         or_(
-            User.contact_id == contact.id,
-            (User.contact_id.is_(None))
+            col(User.contact_id) == contact.id,
+            (col(User.contact_id).is_(None))
             & (User.email == contact.email.lower())
-            & (User.role == Role.client)  # type: ignore[union-attr]
+            & (User.role == Role.client)
             & (User.client_id == contact.client_id),
         ),
     )
@@ -304,9 +305,9 @@ async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -
 async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
     # One statement over whatever is active when it runs, so a sign-in committing meanwhile is
     # caught too; the new epoch ends every session (see backend.domains.auth.sessions).
-    ended = await session.exec(  # type: ignore[call-overload]
+    ended = await session.exec(
         update(User)
-        .where(*where, User.is_active.is_(True))
+        .where(*where, col(User.is_active).is_(True))
         .values(
             is_active=False,
             deactivated_by=SYSTEM,
@@ -314,7 +315,7 @@ async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
             version=User.version + 1,
             updated_at=utcnow(),
         )
-        .returning(User.id)
+        .returning(col(User.id))
     )
     for user_id in ended.scalars().all():
         written(session, User.__tablename__, user_id)

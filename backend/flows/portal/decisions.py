@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
@@ -30,7 +30,7 @@ async def current_proposal_number(session: AsyncSession, engagement_id: int) -> 
     stmt = select(func.max(Document.number)).where(
         Document.engagement_id == engagement_id,
         Document.kind == DocumentKind.proposal,
-        Document.sent_at.is_not(None),  # type: ignore[union-attr]
+        col(Document.sent_at).is_not(None),
     )
     return (await session.exec(stmt)).one()
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import defer
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.deliverables.models import Deliverable, DeliverableStatus
+from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import status_released
@@ -39,10 +39,6 @@ class Overview:
     open_proposal: Document | None = None
     superseded: set[int] = field(default_factory=set)
 
-    @property
-    def awaiting_sign_off(self) -> list[Deliverable]:
-        return [d for d in self.deliverables if d.status == DeliverableStatus.delivered]
-
 
 async def engagements_of(session: AsyncSession, user: Any) -> list[Engagement]:
     """The client's engagements the portal shows (drafts stay with the team)."""
@@ -51,7 +47,7 @@ async def engagements_of(session: AsyncSession, user: Any) -> list[Engagement]:
         Engagement,
         Engagement.client_id == user.client_id,
         Engagement.status != EngagementStatus.draft,
-        order_by=Engagement.start_date.desc(),  # type: ignore[attr-defined]
+        order_by=col(Engagement.start_date).desc(),
     )
 
 
@@ -70,8 +66,8 @@ async def load(session: AsyncSession, user: Any, engagement_id: int, now: dateti
                 status_released(),
                 StatusUpdate.iso_week <= iso_week(today),
             )
-            .order_by(StatusUpdate.iso_week.desc())
-            .limit(1)  # type: ignore[attr-defined]
+            .order_by(col(StatusUpdate.iso_week).desc())
+            .limit(1)
         )
     ).first()
     workshops = await select_all(
@@ -116,7 +112,7 @@ async def sent_documents(session: AsyncSession, engagement_id: int) -> list[Docu
     stmt = (
         select(Document)
         .options(defer(Document.content))  # type: ignore[arg-type]
-        .where(Document.engagement_id == engagement_id, Document.sent_at.is_not(None))  # type: ignore[union-attr]
-        .order_by(Document.kind, Document.number.desc())  # type: ignore[attr-defined]
+        .where(Document.engagement_id == engagement_id, col(Document.sent_at).is_not(None))
+        .order_by(Document.kind, col(Document.number).desc())
     )
     return list((await session.exec(stmt)).all())

@@ -14,12 +14,12 @@ from backend.flows.portal.sharing import revoke_links_of_contact
 
 
 async def client_archived(session: AsyncSession, client: Client, actor: Any) -> None:
-    await end_client_access(session, client.id, actor)  # type: ignore[arg-type]
+    await end_client_access(session, client.id, actor)
 
 
 async def contact_deleted(session: AsyncSession, contact: Contact, actor: Any) -> None:
     await end_portal_access(session, contact, actor)
-    await revoke_links_of_contact(session, contact.id)  # type: ignore[arg-type]
+    await revoke_links_of_contact(session, contact.id)
 
 
 def connect() -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import Client, Contact
@@ -42,7 +42,7 @@ async def recipients(session: AsyncSession, client_id: int) -> list[Contact]:
         session,
         Contact,
         Contact.client_id == client_id,
-        or_(Contact.portal_access.is_(True), Contact.receives_digest.is_(True)),
+        or_(col(Contact.portal_access).is_(True), col(Contact.receives_digest).is_(True)),
     )
 
 
@@ -51,6 +51,11 @@ class Released:
     document: Document
     recipients: int
     job_id: str
+
+    @property
+    def released_at(self) -> datetime:
+        assert self.document.sent_at is not None  # a released document has its moment
+        return self.document.sent_at
 
 
 def release_job_id(document_id: int) -> str:
@@ -95,14 +100,14 @@ async def mail_release(
         pending = (
             await session.exec(
                 select(ShareLink, Contact)
-                .join(Contact, Contact.id == ShareLink.contact_id)
+                .join(Contact, col(Contact.id) == ShareLink.contact_id)
                 .where(
                     ShareLink.document_id == document_id,
                     ShareLink.purpose == PURPOSE,
-                    ShareLink.mailed_at.is_(None),
-                    ShareLink.revoked_at.is_(None),
-                )  # type: ignore[union-attr]
-                .order_by(ShareLink.id)
+                    col(ShareLink.mailed_at).is_(None),
+                    col(ShareLink.revoked_at).is_(None),
+                )
+                .order_by(col(ShareLink.id))
             )
         ).all()
     if engagement is None or client is None:
@@ -154,9 +159,9 @@ async def _claim(maker: async_sessionmaker[AsyncSession], link_id: int, lease: t
         taken = await session.exec(
             update(ShareLink)
             .where(
-                ShareLink.id == link_id,
-                ShareLink.mailed_at.is_(None),  # type: ignore[union-attr]
-                or_(ShareLink.mail_claimed_at.is_(None), ShareLink.mail_claimed_at < now - lease),  # type: ignore[union-attr, operator]
+                col(ShareLink.id) == link_id,
+                col(ShareLink.mailed_at).is_(None),
+                or_(col(ShareLink.mail_claimed_at).is_(None), col(ShareLink.mail_claimed_at) < now - lease),
             )
             .values(mail_claimed_at=now)
         )
@@ -165,4 +170,4 @@ async def _claim(maker: async_sessionmaker[AsyncSession], link_id: int, lease: t
 
 async def _mark(maker: async_sessionmaker[AsyncSession], link_id: int, **values: Any) -> None:
     async with unit_of_work(maker) as session:
-        await session.exec(update(ShareLink).where(ShareLink.id == link_id).values(**values))
+        await session.exec(update(ShareLink).where(col(ShareLink.id) == link_id).values(**values))

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
@@ -26,7 +26,7 @@ from backend.kernel.errors import Gone, Unauthorized
 
 
 def share_path(settings: Settings, link: ShareLink | ShareLinkRead) -> str:
-    return f"/s/{sign_share(settings.secret_key, link.id, link.expires_at)}"  # type: ignore[arg-type]
+    return f"/s/{sign_share(settings.secret_key, link.id, link.expires_at)}"
 
 
 def share_read(settings: Settings, link: ShareLink | ShareLinkRead) -> ShareLinkRead:
@@ -72,8 +72,8 @@ async def links_for(
             select(ShareLink).where(
                 ShareLink.document_id == document_id,
                 ShareLink.purpose == purpose,
-                ShareLink.contact_id.in_(contact_ids),
-                ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
+                col(ShareLink.contact_id).in_(contact_ids),
+                col(ShareLink.revoked_at).is_(None),
             )
         )
     ).all()
@@ -97,7 +97,7 @@ async def links_for(
                         ShareLink.document_id == document_id,
                         ShareLink.purpose == purpose,
                         ShareLink.contact_id == contact_id,
-                        ShareLink.revoked_at.is_(None),  # type: ignore[union-attr]
+                        col(ShareLink.revoked_at).is_(None),
                     )
                 )
             ).one()
@@ -111,12 +111,12 @@ async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int
         await session.exec(
             select(ShareLink)
             .where(
-                ShareLink.document_id.in_(document_ids),
-                ShareLink.purpose == "manual",  # type: ignore[attr-defined]
-                ShareLink.revoked_at.is_(None),
-                ShareLink.expires_at > utcnow(),  # type: ignore[union-attr]
+                col(ShareLink.document_id).in_(document_ids),
+                ShareLink.purpose == "manual",
+                col(ShareLink.revoked_at).is_(None),
+                ShareLink.expires_at > utcnow(),
             )
-            .order_by(ShareLink.id)
+            .order_by(col(ShareLink.id))
         )
     ).all()
     found: dict[int, list[ShareLink]] = {}
@@ -128,7 +128,7 @@ async def live_links(session: AsyncSession, document_ids: list[int]) -> dict[int
 async def _client_archived(session: AsyncSession, engagement_id: int) -> bool:
     stmt = (
         select(Client.archived_at)
-        .join(Engagement, Engagement.client_id == Client.id)
+        .join(Engagement, col(Engagement.client_id) == Client.id)
         .where(Engagement.id == engagement_id)
     )
     return (await session.exec(stmt)).first() is not None
@@ -138,7 +138,7 @@ async def revoke_links_of_contact(session: AsyncSession, contact_id: int) -> Non
     """A deleted contact's links stop working with the deletion."""
     await session.exec(
         update(ShareLink)
-        .where(ShareLink.contact_id == contact_id, ShareLink.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(ShareLink.contact_id) == contact_id, col(ShareLink.revoked_at).is_(None))
         .values(revoked_at=utcnow(), version=ShareLink.version + 1, updated_at=utcnow())
     )
 
@@ -167,7 +167,7 @@ async def open_link(session: AsyncSession, settings: Settings, token: str, *, ip
         raise Gone("This link has been withdrawn. Please ask your consultant for a new one.", key="share_withdrawn")
     await session.exec(
         update(ShareLink)
-        .where(ShareLink.id == link.id)
+        .where(col(ShareLink.id) == link.id)
         .values(download_count=ShareLink.download_count + 1, last_download_at=utcnow())
     )
     await record(

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.response import Template
-from sqlmodel import or_, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import (
@@ -40,11 +40,15 @@ class ClientPages(Controller):
     async def _index(
         self, db_session: AsyncSession, request: Request[Any, Any, Any], q: str, failure: Failure
     ) -> Template:
-        stmt = select(Client).where(Client.archived_at.is_(None)).order_by(Client.name).limit(200)
+        stmt = select(Client).where(col(Client.archived_at).is_(None)).order_by(Client.name).limit(200)
         if q:
             pattern = f"%{q.strip()}%"
             stmt = stmt.where(
-                or_(Client.name.ilike(pattern), Client.city.ilike(pattern), Client.industry.ilike(pattern))
+                or_(
+                    col(Client.name).ilike(pattern),
+                    col(Client.city).ilike(pattern),
+                    col(Client.industry).ilike(pattern),
+                )
             )
         rows = (await db_session.exec(stmt)).all()
         context = page_context(request, nav="clients", clients=rows, q=q, failed=failure)
@@ -75,7 +79,7 @@ class ClientPages(Controller):
         client = await client_service.get(db_session, request.user, row_id)
         people = await select_all(db_session, Contact, Contact.client_id == client.id, order_by=[Contact.name])
         engagements = await select_all(
-            db_session, Engagement, Engagement.client_id == client.id, order_by=[Engagement.start_date.desc()]
+            db_session, Engagement, Engagement.client_id == client.id, order_by=[col(Engagement.start_date).desc()]
         )
         readiness = await select_all(
             db_session,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import Client
@@ -38,9 +38,9 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     active = (
         await session.exec(
             select(Engagement, Client.name)
-            .join(Client, Client.id == Engagement.client_id)
+            .join(Client, col(Client.id) == Engagement.client_id)
             .where(Engagement.status == EngagementStatus.active)
-            .order_by(Engagement.start_date)
+            .order_by(col(Engagement.start_date))
         )
     ).all()
     by_id = {e.id: e for e, _ in active}
@@ -48,7 +48,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         (
             await session.exec(
                 select(StatusUpdate.engagement_id, StatusUpdate.rag).where(
-                    StatusUpdate.engagement_id.in_(list(by_id)), StatusUpdate.iso_week == week
+                    col(StatusUpdate.engagement_id).in_(list(by_id)), StatusUpdate.iso_week == week
                 )
             )
         ).all()
@@ -62,17 +62,17 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         (
             await session.exec(
                 select(Workshop, Engagement)
-                .join(Engagement, Engagement.id == Workshop.engagement_id)
+                .join(Engagement, col(Engagement.id) == Workshop.engagement_id)
                 .where(Workshop.starts_at >= start, Workshop.starts_at < start + timedelta(days=7))
-                .order_by(Workshop.starts_at)
+                .order_by(col(Workshop.starts_at))
             )
         ).all()
     )
     open_items = (
         await session.exec(
             select(Deliverable)
-            .where(Deliverable.engagement_id.in_(list(by_id)), Deliverable.status.in_(list(OPEN)))
-            .order_by(Deliverable.due_week)
+            .where(col(Deliverable.engagement_id).in_(list(by_id)), col(Deliverable.status).in_(list(OPEN)))
+            .order_by(col(Deliverable.due_week))
         )
     ).all()
     for item in open_items:
@@ -80,7 +80,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         if item.due_week <= current + 1:
             board.deliverables.append((item, by_id[item.engagement_id], item.due_week < current))
     stages = await session.exec(
-        select(Pilot.stage, func.count()).where(Pilot.engagement_id.in_(list(by_id))).group_by(Pilot.stage)
+        select(Pilot.stage, func.count()).where(col(Pilot.engagement_id).in_(list(by_id))).group_by(Pilot.stage)
     )
     board.pilot_stages = Counter(dict(stages.all()))
     sent = await session.exec(

@@ -14,7 +14,7 @@ from litestar import Controller, MediaType, Request, get, post
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy.orm import defer
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import Client
@@ -239,8 +239,8 @@ ROW_LIMIT = 500
 
 async def documents_of(db_session: AsyncSession, engagement_id: int) -> list[Document]:
     # Without the PDF bytes and snapshots: the panel polls every second while a document renders.
-    stmt = select(Document).where(Document.engagement_id == engagement_id).order_by(Document.id.desc())
-    stmt = stmt.options(defer(Document.content), defer(Document.data_snapshot))
+    stmt = select(Document).where(Document.engagement_id == engagement_id).order_by(col(Document.id).desc())
+    stmt = stmt.options(defer(Document.content), defer(Document.data_snapshot))  # type: ignore[arg-type]
     return list((await db_session.exec(stmt)).all())
 
 
@@ -273,12 +273,12 @@ class EngagementPages(Controller):
     async def _index(
         self, db_session: AsyncSession, request: Request[Any, Any, Any], status: str | None, failure: Failure
     ) -> Template:
-        stmt = select(Engagement, Client.name).join(Client, Client.id == Engagement.client_id)
+        stmt = select(Engagement, Client.name).join(Client, col(Client.id) == Engagement.client_id)
         if status in EngagementStatus.__members__:
             stmt = stmt.where(Engagement.status == status)
-        rows = (await db_session.exec(stmt.order_by(Engagement.start_date.desc()).limit(300))).all()
+        rows = (await db_session.exec(stmt.order_by(col(Engagement.start_date).desc()).limit(300))).all()
         clients = await select_all(
-            db_session, Client, Client.archived_at.is_(None), order_by=[Client.name], limit=ROW_LIMIT
+            db_session, Client, col(Client.archived_at).is_(None), order_by=[Client.name], limit=ROW_LIMIT
         )
         client_choices = [(c.id, c.name) for c in clients]
         ctx = context(
@@ -349,7 +349,7 @@ class EngagementPages(Controller):
             db_session,
             DigestDelivery,
             DigestDelivery.engagement_id == row_id,
-            order_by=[DigestDelivery.id.desc()],
+            order_by=[col(DigestDelivery.id).desc()],
             limit=30,
         )
         ctx = context(

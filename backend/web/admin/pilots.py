@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.response import Template
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import STAFF
@@ -199,10 +199,10 @@ class PilotPages(Controller):
         pilot = await pilot_service.get(db_session, request.user, row_id)
         engagement = await db_session.get(Engagement, pilot.engagement_id)
         results = await pilot_results(db_session, request.user, row_id)
-        rows = (await db_session.exec(select(Kpi).where(Kpi.pilot_id == row_id).order_by(Kpi.id))).all()
+        rows = (await db_session.exec(select(Kpi).where(Kpi.pilot_id == row_id).order_by(col(Kpi.id)))).all()
         measured: dict[int, list[Measurement]] = defaultdict(list)
-        stmt = select(Measurement).where(Measurement.kpi_id.in_([k.id for k in rows]))
-        for m in (await db_session.exec(stmt.order_by(Measurement.measured_on, Measurement.id))).all():
+        stmt = select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in rows]))
+        for m in (await db_session.exec(stmt.order_by(col(Measurement.measured_on), col(Measurement.id)))).all():
             measured[m.kpi_id].append(m)
         ctx = context(
             request,

@@ -145,7 +145,10 @@ class SharingController(Controller):
     ) -> Response[ReleaseRead]:
         done = await release.release(db_session, request.app.state.settings, request.user, row_id)
         body = ReleaseRead(
-            document_id=done.document.id, sent_at=done.document.sent_at, recipients=done.recipients, job_id=done.job_id
+            document_id=done.document.id,
+            sent_at=done.released_at,
+            recipients=done.recipients,
+            job_id=done.job_id,
         )
         return Response(body, status_code=202, headers={"Job-Id": done.job_id})
 

@@ -204,7 +204,7 @@ class PortalPages(Controller):
                 message = _say(request, "refused_confirm" if unconfirmed else "refused_name")
             else:
                 message = _refusal_text(request, exc)
-            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
+            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code
             return await self._engagement_page(
                 db_session,
                 request,
@@ -232,7 +232,7 @@ class PortalPages(Controller):
             await db_session.rollback()
             current = await decisions.deliverable_service.get(db_session, request.user, row_id)
             message = _refusal_text(request, exc) if isinstance(exc, DomainError) else _say(request, "refused_reason")
-            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code  # type: ignore[union-attr]
+            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code
             return await self._engagement_page(
                 db_session,
                 request,
