@@ -31,7 +31,7 @@ from backend.kernel.errors import (
     NotFound,
     VersionConflict,
 )
-from backend.kernel.schema import MAX_ID, Page, Strict, Transition, make_update_model
+from backend.kernel.schema import MAX_ID, Page, Strict, Transition
 
 S = TypeVar("S", bound=Select[Any])
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
@@ -66,8 +66,6 @@ class Resource:
     model: type[SQLModel]
     read: type[SQLModel]
     create: type[Strict] | None = None
-    # Columns that fix a row to its parent; a PATCH cannot move a row to another parent.
-    immutable: tuple[str, ...] = ()
     filters: dict[str, tuple[type, Any]] = field(default_factory=dict)
     sortable: tuple[str, ...] = ("id", "created_at")
     default_sort: str = "id"
@@ -89,6 +87,7 @@ class Resource:
     # Runs in the same transaction before a row is deleted or archived (e.g. to end sessions).
     on_delete: Callable[[AsyncSession, Any, Any], Awaitable[None]] | None = None
     example: dict[str, Any] | None = None
+    # The PATCH body (see `update_model`); a create field it leaves out is fixed for good.
     update: type[Strict] | None = None
     # Validates a row's merged values on PATCH; defaults to `create`. Differs only when the
     # create body has write-only fields (a password) that the row does not keep.
@@ -101,9 +100,8 @@ class Resource:
     internal: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.create is not None and self.update is None:
-            name = self.create.__name__.removesuffix("Create") + "Update"
-            self.update = make_update_model(self.create, name, exclude=self.immutable)
+        if self.writable and self.updatable and self.create is not None and self.update is None:
+            raise TypeError(f"resource {self.name}: an updatable resource declares its PATCH body (update=...)")
         self.client_read = without_internal(self.read, self.internal)
 
 

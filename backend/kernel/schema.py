@@ -225,16 +225,15 @@ def transition_model(name: str, states: tuple[str, ...]) -> type[Transition]:
     return create_model(name, __base__=Transition, to=target)
 
 
-def make_update_model(create: type[SQLModel], name: str, *, exclude: tuple[str, ...] = ()) -> type[Strict]:
-    """PATCH body derived from the create schema: every field optional, `version` required.
-
-    The merged result is re-validated with the create schema, so cross-field rules live in
-    one place only.
-    """
+def update_model(create: type[SQLModel], *, fixed: tuple[str, ...] = ()) -> type[Strict]:
+    """The PATCH body of a create schema (`XCreate` gives `XUpdate`): every field optional but
+    the `fixed` ones, which are left out, and `version` required. Each models.py names the
+    result, so the class is found where its table is. A PATCH re-validates the merged row with
+    the create schema, so cross-field rules live in one place only."""
     fields: dict[str, Any] = {
         field: (Optional[info.annotation], None)  # noqa: UP045 - runtime construction
         for field, info in create.model_fields.items()
-        if field not in exclude
+        if field not in fixed
     }
     fields["version"] = (int, ...)
-    return create_model(name, __base__=Strict, **fields)
+    return create_model(create.__name__.removesuffix("Create") + "Update", __base__=Strict, **fields)

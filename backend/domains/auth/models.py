@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.enums import Role
-from backend.kernel.schema import Email, RowRead, Strict
+from backend.kernel.schema import Email, RowRead, Strict, update_model
 
 
 class UserBase(SQLModel):
@@ -36,6 +36,10 @@ class User(Row, UserBase, table=True):
 
 class UserCreate(UserBase, Strict):
     password: str = Field(min_length=12, max_length=256)
+
+
+# PATCH body: every field of the create body optional, `version` required.
+UserUpdate = update_model(UserCreate)
 
 
 class UserValues(UserBase, Strict):

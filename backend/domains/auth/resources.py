@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.domains.auth.models import User, UserCreate, UserRead, UserValues
+from backend.domains.auth.models import User, UserCreate, UserRead, UserUpdate, UserValues
 from backend.domains.auth.service import prepare_user
 from backend.domains.crud import STAFF, CrudService, Resource
 from backend.kernel.enums import Role
@@ -13,6 +13,7 @@ users = Resource(
     model=User,
     read=UserRead,
     create=UserCreate,
+    update=UserUpdate,
     check=UserValues,
     filters={"role": (Role, User.role), "client_id": (int, User.client_id)},
     sortable=("id", "email", "full_name", "created_at"),

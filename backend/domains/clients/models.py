@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.enums import Language
-from backend.kernel.schema import Email, RowRead, Strict
+from backend.kernel.schema import Email, RowRead, Strict, update_model
 
 
 class ClientBase(SQLModel):
@@ -34,6 +34,10 @@ class Client(Row, ClientBase, table=True):
 
 class ClientCreate(ClientBase, Strict):
     pass
+
+
+# PATCH body: every field of the create body optional, `version` required.
+ClientUpdate = update_model(ClientCreate)
 
 
 class ClientRead(ClientBase, RowRead):
@@ -60,6 +64,11 @@ class Contact(Row, ContactBase, table=True):
 
 class ContactCreate(ContactBase, Strict):
     pass
+
+
+# PATCH body: every field of the create body optional, `version` required; client_id fixed
+# for good (a row never moves to another parent).
+ContactUpdate = update_model(ContactCreate, fixed=("client_id",))
 
 
 class ContactRead(ContactBase, RowRead):
@@ -95,6 +104,11 @@ class ReadinessAssessment(Row, AssessmentBase, table=True):
 
 class AssessmentCreate(AssessmentBase, Strict):
     pass
+
+
+# PATCH body: every field of the create body optional, `version` required; client_id fixed
+# for good (a row never moves to another parent).
+AssessmentUpdate = update_model(AssessmentCreate, fixed=("client_id",))
 
 
 class AssessmentRead(AssessmentBase, RowRead):

@@ -11,12 +11,15 @@ from backend.domains.clients.models import (
     AssessmentCreate,
     AssessmentPhase,
     AssessmentRead,
+    AssessmentUpdate,
     Client,
     ClientCreate,
     ClientRead,
+    ClientUpdate,
     Contact,
     ContactCreate,
     ContactRead,
+    ContactUpdate,
     ReadinessAssessment,
 )
 from backend.domains.crud import CrudService, Resource
@@ -39,6 +42,7 @@ clients = Resource(
     model=Client,
     read=ClientRead,
     create=ClientCreate,
+    update=ClientUpdate,
     filters={"city": (str, Client.city), "industry": (str, Client.industry)},
     sortable=("id", "name", "created_at", "employee_count"),
     default_sort="name",
@@ -70,7 +74,7 @@ contacts = Resource(
     model=Contact,
     read=ContactRead,
     create=ContactCreate,
-    immutable=("client_id",),
+    update=ContactUpdate,
     filters={
         "client_id": (int, Contact.client_id),
         "receives_digest": (bool, Contact.receives_digest),
@@ -109,7 +113,7 @@ assessments = Resource(
     model=ReadinessAssessment,
     read=AssessmentRead,
     create=AssessmentCreate,
-    immutable=("client_id",),
+    update=AssessmentUpdate,
     filters={
         "client_id": (int, ReadinessAssessment.client_id),
         "engagement_id": (int, ReadinessAssessment.engagement_id),

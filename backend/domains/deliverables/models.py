@@ -8,7 +8,7 @@ from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
-from backend.kernel.schema import RowRead, Strict
+from backend.kernel.schema import RowRead, Strict, update_model
 
 
 class DeliverableKind(StrEnum):
@@ -48,6 +48,11 @@ class Deliverable(Row, DeliverableBase, table=True):
 
 class DeliverableCreate(DeliverableBase, Strict):
     pass
+
+
+# PATCH body: every field of the create body optional, `version` required; engagement_id fixed
+# for good (a row never moves to another parent).
+DeliverableUpdate = update_model(DeliverableCreate, fixed=("engagement_id",))
 
 
 class DeliverableRead(DeliverableBase, RowRead):

@@ -11,6 +11,7 @@ from backend.domains.deliverables.models import (
     DeliverableKind,
     DeliverableRead,
     DeliverableStatus,
+    DeliverableUpdate,
 )
 from backend.domains.engagements.service import in_client
 from backend.kernel.db import utcnow
@@ -48,7 +49,7 @@ deliverables = Resource(
     model=Deliverable,
     read=DeliverableRead,
     create=DeliverableCreate,
-    immutable=("engagement_id",),
+    update=DeliverableUpdate,
     filters={
         "engagement_id": (int, Deliverable.engagement_id),
         "status": (DeliverableStatus, Deliverable.status),

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.money import round_money
-from backend.kernel.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week
+from backend.kernel.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week, update_model
 
 
 class EngagementStatus(StrEnum):
@@ -89,6 +89,11 @@ class EngagementCreate(EngagementBase, Strict):
         return self
 
 
+# PATCH body: every field of the create body optional, `version` required; client_id fixed
+# for good (a row never moves to another parent).
+EngagementUpdate = update_model(EngagementCreate, fixed=("client_id",))
+
+
 class EngagementRead(EngagementBase, RowRead):
     status: EngagementStatus
     status_changed_at: datetime | None = None
@@ -141,6 +146,17 @@ class StatusUpdate(Row, StatusUpdateBase, table=True):
 
 class StatusUpdateCreate(StatusUpdateBase, Strict):
     _week_exists = field_validator("iso_week")(existing_iso_week)
+
+
+# PATCH body: every field of the create body optional, `version` required; engagement_id, iso_week fixed
+# for good (a row never moves to another parent).
+StatusUpdateUpdate = update_model(
+    StatusUpdateCreate,
+    fixed=(
+        "engagement_id",
+        "iso_week",
+    ),
+)
 
 
 class StatusUpdateRead(StatusUpdateBase, RowRead):

@@ -13,10 +13,12 @@ from backend.domains.engagements.models import (
     EngagementCreate,
     EngagementRead,
     EngagementStatus,
+    EngagementUpdate,
     Rag,
     StatusUpdate,
     StatusUpdateCreate,
     StatusUpdateRead,
+    StatusUpdateUpdate,
 )
 from backend.domains.engagements.service import in_client, status_released
 from backend.kernel.db import utcnow
@@ -54,7 +56,7 @@ engagements = Resource(
     model=Engagement,
     read=EngagementRead,
     create=EngagementCreate,
-    immutable=("client_id",),
+    update=EngagementUpdate,
     filters={
         "client_id": (int, Engagement.client_id),
         "status": (EngagementStatus, Engagement.status),
@@ -84,7 +86,7 @@ status_updates = Resource(
     model=StatusUpdate,
     read=StatusUpdateRead,
     create=StatusUpdateCreate,
-    immutable=("engagement_id", "iso_week"),
+    update=StatusUpdateUpdate,
     filters={
         "engagement_id": (int, StatusUpdate.engagement_id),
         "iso_week": (str, StatusUpdate.iso_week),

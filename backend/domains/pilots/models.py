@@ -9,7 +9,7 @@ from sqlalchemy import String, Text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
-from backend.kernel.schema import RowRead, Strict
+from backend.kernel.schema import RowRead, Strict, update_model
 
 
 class ProcessArea(StrEnum):
@@ -47,6 +47,11 @@ class UseCaseIdea(Row, IdeaBase, table=True):
 
 class IdeaCreate(IdeaBase, Strict):
     pass
+
+
+# PATCH body: every field of the create body optional, `version` required; engagement_id fixed
+# for good (a row never moves to another parent).
+IdeaUpdate = update_model(IdeaCreate, fixed=("engagement_id",))
 
 
 class IdeaRead(IdeaBase, RowRead):
@@ -89,6 +94,11 @@ class PilotCreate(PilotBase, Strict):
         return self
 
 
+# PATCH body: every field of the create body optional, `version` required; engagement_id fixed
+# for good (a row never moves to another parent).
+PilotUpdate = update_model(PilotCreate, fixed=("engagement_id",))
+
+
 class PilotRead(PilotBase, RowRead):
     stage: PilotStage
     stop_reason: str | None = None
@@ -128,6 +138,11 @@ class Kpi(Row, KpiBase, table=True):
 
 class KpiCreate(KpiBase, Strict):
     pass
+
+
+# PATCH body: every field of the create body optional, `version` required; pilot_id fixed
+# for good (a row never moves to another parent).
+KpiUpdate = update_model(KpiCreate, fixed=("pilot_id",))
 
 
 class KpiRead(KpiBase, RowRead):

@@ -13,9 +13,11 @@ from backend.domains.engagements.service import client_id_of, in_client
 from backend.domains.pilots.models import (
     IdeaCreate,
     IdeaRead,
+    IdeaUpdate,
     Kpi,
     KpiCreate,
     KpiRead,
+    KpiUpdate,
     Measurement,
     MeasurementCreate,
     MeasurementRead,
@@ -23,6 +25,7 @@ from backend.domains.pilots.models import (
     PilotCreate,
     PilotRead,
     PilotStage,
+    PilotUpdate,
     ProcessArea,
     UseCaseIdea,
 )
@@ -73,7 +76,7 @@ ideas = Resource(
     model=UseCaseIdea,
     read=IdeaRead,
     create=IdeaCreate,
-    immutable=("engagement_id",),
+    update=IdeaUpdate,
     filters={
         "engagement_id": (int, UseCaseIdea.engagement_id),
         "workshop_id": (int, UseCaseIdea.workshop_id),
@@ -117,7 +120,7 @@ pilots = Resource(
     model=Pilot,
     read=PilotRead,
     create=PilotCreate,
-    immutable=("engagement_id",),
+    update=PilotUpdate,
     filters={
         "engagement_id": (int, Pilot.engagement_id),
         "stage": (PilotStage, Pilot.stage),
@@ -143,7 +146,7 @@ kpis = Resource(
     model=Kpi,
     read=KpiRead,
     create=KpiCreate,
-    immutable=("pilot_id",),
+    update=KpiUpdate,
     filters={"pilot_id": (int, Kpi.pilot_id)},
     sortable=("id", "name", "created_at"),
     client_scope=lambda client_id: col(Kpi.pilot_id).in_(_pilot_ids(client_id)),

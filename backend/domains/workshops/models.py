@@ -10,7 +10,7 @@ from sqlalchemy import String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
-from backend.kernel.schema import RowRead, Strict
+from backend.kernel.schema import RowRead, Strict, update_model
 
 
 class WorkshopKind(StrEnum):
@@ -49,6 +49,11 @@ class WorkshopCreate(WorkshopBase, Strict):
         return self
 
 
+# PATCH body: every field of the create body optional, `version` required; engagement_id fixed
+# for good (a row never moves to another parent).
+WorkshopUpdate = update_model(WorkshopCreate, fixed=("engagement_id",))
+
+
 class WorkshopRead(WorkshopBase, RowRead):
     pass
 
@@ -66,6 +71,17 @@ class WorkshopAttendee(Row, AttendeeBase, table=True):
 
 class AttendeeCreate(AttendeeBase, Strict):
     pass
+
+
+# PATCH body: every field of the create body optional, `version` required; workshop_id, contact_id fixed
+# for good (a row never moves to another parent).
+AttendeeUpdate = update_model(
+    AttendeeCreate,
+    fixed=(
+        "workshop_id",
+        "contact_id",
+    ),
+)
 
 
 class AttendeeRead(AttendeeBase, RowRead):

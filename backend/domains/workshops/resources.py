@@ -13,11 +13,13 @@ from backend.domains.engagements.service import client_id_of, in_client
 from backend.domains.workshops.models import (
     AttendeeCreate,
     AttendeeRead,
+    AttendeeUpdate,
     Workshop,
     WorkshopAttendee,
     WorkshopCreate,
     WorkshopKind,
     WorkshopRead,
+    WorkshopUpdate,
 )
 
 
@@ -43,7 +45,7 @@ workshops = Resource(
     model=Workshop,
     read=WorkshopRead,
     create=WorkshopCreate,
-    immutable=("engagement_id",),
+    update=WorkshopUpdate,
     filters={
         "engagement_id": (int, Workshop.engagement_id),
         "kind": (WorkshopKind, Workshop.kind),
@@ -68,7 +70,7 @@ attendees = Resource(
     model=WorkshopAttendee,
     read=AttendeeRead,
     create=AttendeeCreate,
-    immutable=("workshop_id", "contact_id"),
+    update=AttendeeUpdate,
     filters={
         "workshop_id": (int, WorkshopAttendee.workshop_id),
         "contact_id": (int, WorkshopAttendee.contact_id),

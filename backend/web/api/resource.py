@@ -67,7 +67,7 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
 
 
 def _patch_examples(r: Resource) -> list[Example] | None:
-    editable = {k: v for k, v in (r.example or {}).items() if k not in r.immutable}
+    editable = {k: v for k, v in (r.example or {}).items() if r.update is not None and k in r.update.model_fields}
     if not editable:
         return None
     key, value = next(iter(editable.items()))
