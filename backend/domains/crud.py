@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from pydantic import Field, create_model
 from sqlalchemy import ColumnElement, Select, bindparam
@@ -21,6 +21,7 @@ from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.principals import Actor, Principal
 from backend.kernel.db import compare_and_set, utcnow
 from backend.kernel.enums import Role
 from backend.kernel.errors import (
@@ -114,8 +115,8 @@ def without_internal(read: type[SQLModel], internal: tuple[str, ...]) -> type[SQ
     return create_model(f"{read.__name__}ForClient", __base__=read, **hidden)  # type: ignore[call-overload]
 
 
-def _is_client(user: Any) -> bool:
-    return getattr(user, "role", None) == Role.client
+def _is_client(user: Actor) -> TypeGuard[Principal]:
+    return user is not None and user.role == Role.client
 
 
 class CrudService:
@@ -129,26 +130,26 @@ class CrudService:
         self._read_columns = [c for c in self.table.columns if c.name in fields]
         self._statements: dict[tuple[Any, ...], tuple[Select, Select]] = {}
 
-    def read_model(self, user: Any) -> type[SQLModel]:
+    def read_model(self, user: Actor) -> type[SQLModel]:
         """The read schema for this viewer: a client user's leaves out the internal fields."""
         return self.r.client_read if _is_client(user) else self.r.read
 
     # -- reading -------------------------------------------------------------------------
-    def _hidden_from(self, user: Any) -> bool:
+    def _hidden_from(self, user: Actor) -> bool:
         """A client user sees nothing of a resource without a client scope, nor without a client."""
         return _is_client(user) and (self.r.client_scope is None or user.client_id is None)
 
-    def scoped(self, stmt: S, user: Any) -> S:
+    def scoped(self, stmt: S, user: Actor) -> S:
         if self._hidden_from(user):
             return stmt.where(False)  # type: ignore[arg-type]
-        if _is_client(user):
-            stmt = stmt.where(self.r.client_scope(user.client_id))  # type: ignore[misc]
+        if _is_client(user) and self.r.client_scope is not None and user.client_id is not None:
+            stmt = stmt.where(self.r.client_scope(user.client_id))
         return stmt
 
     async def page(
         self,
         session: AsyncSession,
-        user: Any,
+        user: Actor,
         *,
         filters: dict[str, Any],
         sort: str | None,
@@ -208,7 +209,13 @@ class CrudService:
         return statements
 
     async def get(
-        self, session: AsyncSession, user: Any, row_id: int, *, lock: bool = False, within: dict[str, int] | None = None
+        self,
+        session: AsyncSession,
+        user: Actor,
+        row_id: int,
+        *,
+        lock: bool = False,
+        within: dict[str, int] | None = None,
     ) -> Any:
         """The row, visible to `user`; `within` pins its parent (`{"engagement_id": 7}`), so a
         page nested under one parent cannot reach another parent's rows (404 alike)."""
@@ -250,7 +257,7 @@ class CrudService:
             values = await self.r.prepare(session, values, row)
         return values
 
-    async def create(self, session: AsyncSession, user: Any, data: Strict) -> Any:
+    async def create(self, session: AsyncSession, user: Actor, data: Strict) -> Any:
         values = data.model_dump()
         await self._check_references(session, values)
         values = await self._prepare(session, values, None)
@@ -298,7 +305,7 @@ class CrudService:
             return NotFound(f"{self.r.entity} {row_id} not found")
         return self._moved_on(row_id, current, seen)
 
-    async def update(self, session: AsyncSession, user: Any, row_id: int, patch: Strict) -> Any:
+    async def update(self, session: AsyncSession, user: Actor, row_id: int, patch: Strict) -> Any:
         assert self.r.create is not None
         row = await self.get(session, user, row_id)
         self.check_version(row, patch.version)  # type: ignore[attr-defined]
@@ -326,7 +333,7 @@ class CrudService:
         )
         return row
 
-    async def stamp(self, session: AsyncSession, user: Any, row: Any, field: str, action: str) -> bool:
+    async def stamp(self, session: AsyncSession, user: Actor, row: Any, field: str, action: str) -> bool:
         """Set a moment-of-decision column once (approved, sent, revoked) with version bump and
         audit event; True if this call set it. Doing it again, or at the same moment as another
         request that wins, changes nothing and is no error."""
@@ -349,7 +356,7 @@ class CrudService:
         )
         return True
 
-    async def delete(self, session: AsyncSession, user: Any, row_id: int, version: int | None) -> None:
+    async def delete(self, session: AsyncSession, user: Actor, row_id: int, version: int | None) -> None:
         # Locked (PostgreSQL) for what `on_delete` does to other rows: a sign-in that checks this
         # row with a share lock waits, and either sees it gone or is seen by `on_delete`.
         row = await self.get(session, user, row_id, lock=True)
@@ -382,7 +389,7 @@ class CrudService:
         )
 
     async def transition(
-        self, session: AsyncSession, user: Any, row_id: int, body: Transition, *, also: dict[str, Any] | None = None
+        self, session: AsyncSession, user: Actor, row_id: int, body: Transition, *, also: dict[str, Any] | None = None
     ) -> Any:
         """Move a row to `body.to`; `also` sets further columns in the same change (and audit event).
         The move is written only if the row is still in the state and version it was read in."""

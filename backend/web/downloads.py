@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request, Response
+from litestar import Response
 
 from backend.domains.audit.service import record
 from backend.flows.documents.models import Document
@@ -14,10 +14,11 @@ from backend.flows.documents.service import pdf_of
 from backend.flows.portal import sharing
 from backend.kernel.enums import Role
 from backend.kernel.ratelimit import hit
+from backend.web.handlers import AppRequest
 from backend.web.sessions import client_ip
 
 
-async def download_pdf(db_session: Any, request: Request[Any, Any, Any], document_id: int) -> Response[bytes]:
+async def download_pdf(db_session: Any, request: AppRequest, document_id: int) -> Response[bytes]:
     """A signed-in user's download, for the API and the portal alike: rate-limited per user,
     and recorded in the audit log when a client fetches it."""
     await hit(
@@ -48,7 +49,7 @@ def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]
     )
 
 
-async def open_share_link(db_session: Any, request: Request[Any, Any, Any], token: str) -> Response[bytes]:
+async def open_share_link(db_session: Any, request: AppRequest, token: str) -> Response[bytes]:
     settings = request.app.state.settings
     ip = client_ip(request) or "-"
     await hit(request.app.state.queue, "share-download", ip, limit=settings.downloads_per_minute, window_seconds=60)

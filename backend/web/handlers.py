@@ -3,7 +3,9 @@ paging and row-id parameters, role guards, documented request bodies."""
 
 from typing import Annotated, Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
@@ -11,12 +13,16 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, PathParameter, QueryParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.principals import Principal
 from backend.kernel.enums import Role
 from backend.kernel.schema import MAX_ID
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Rows to skip")]
 DbSession = NamedDependency[AsyncSession]
+# A request as handlers see it: `request.user` is the signed-in principal (on routes open to
+# everyone, reading it is an error).
+AppRequest = Request[Principal, Any, State]
 RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 

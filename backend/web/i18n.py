@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
-
 from backend.flows.documents.wording import words
 from backend.kernel.errors import TooManyRequests
 from backend.kernel.formatting import Formatter
 from backend.web import portal_words, ui_words
+from backend.web.handlers import AppRequest
 
 LANG_COOKIE = "desk_lang"
 
@@ -158,7 +157,7 @@ def extend(words_by_language: dict[str, dict[str, str]]) -> None:
         UI[lang].update(more)
 
 
-def language_of(request: Request[Any, Any, Any]) -> str:
+def language_of(request: AppRequest) -> str:
     lang = request.cookies.get(LANG_COOKIE, "de")
     return lang if lang in UI else "de"
 
@@ -169,7 +168,7 @@ def try_again(t: Any, refusal: TooManyRequests) -> str:
     return t("in_a_minute") if minutes == 1 else t("in_minutes", n=minutes)
 
 
-def page_context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
+def page_context(request: AppRequest, **values: Any) -> dict[str, Any]:
     """What every page template gets: the language, its words, a formatter, the user."""
     lang = language_of(request)
     ui, data_words = UI[lang], words(lang)

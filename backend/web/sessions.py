@@ -3,9 +3,7 @@ the device cookie, the client's address, and the limit on sign-in link requests.
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, Response
+from litestar import Response
 from litestar.datastructures import Cookie
 from litestar.security.jwt import JWTCookieAuth
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,13 +13,14 @@ from backend.domains.auth.models import TokenResponse, User, UserRead
 from backend.domains.auth.sessions import end_session, open_session
 from backend.domains.auth.throttle import DEVICE_COOKIE, Source, count_link_request, device_cookie
 from backend.web.auth import AUTH_COOKIE
+from backend.web.handlers import AppRequest
 
 
-def client_ip(request: Request[Any, Any, Any]) -> str | None:
+def client_ip(request: AppRequest) -> str | None:
     return request.client.host if request.client else None
 
 
-async def sign_in(db_session: AsyncSession, request: Request[Any, Any, Any], user: User) -> tuple[str, list[Cookie]]:
+async def sign_in(db_session: AsyncSession, request: AppRequest, user: User) -> tuple[str, list[Cookie]]:
     """A new session for `user`: its JWT, and the cookies that carry it and mark this browser as
     one the account signs in from (see backend.domains.auth.throttle)."""
     auth: JWTCookieAuth = request.app.state.auth
@@ -30,7 +29,7 @@ async def sign_in(db_session: AsyncSession, request: Request[Any, Any, Any], use
     return login.content["token"], [*login.cookies, device_cookie(request.app.state.settings, user.email)]
 
 
-async def sign_out(db_session: AsyncSession, request: Request[Any, Any, Any]) -> Cookie:
+async def sign_out(db_session: AsyncSession, request: AppRequest) -> Cookie:
     """End this request's session; returns the cookie that removes it from the browser."""
     await end_session(db_session, request.user.session_id)
     await record(db_session, actor=request.user, action="logout", entity_type="user", entity_id=request.user.id)
@@ -52,9 +51,7 @@ def cleared_session_cookie(*, secure: bool = False) -> Cookie:
     )
 
 
-async def token_response(
-    db_session: AsyncSession, request: Request[Any, Any, Any], user: User
-) -> Response[TokenResponse]:
+async def token_response(db_session: AsyncSession, request: AppRequest, user: User) -> Response[TokenResponse]:
     """A session for `user`: the JWT as HttpOnly cookie and, for API clients, in the body."""
     token, cookies = await sign_in(db_session, request, user)
     body = TokenResponse(
@@ -65,7 +62,7 @@ async def token_response(
     return Response(body, status_code=200, cookies=cookies)
 
 
-async def limit_login_links(request: Request[Any, Any, Any], email: str) -> None:
+async def limit_login_links(request: AppRequest, email: str) -> None:
     settings = request.app.state.settings
     source = Source.of(settings, email, client_ip(request), request.cookies.get(DEVICE_COOKIE))
     await count_link_request(request.app.state.queue, settings, source)

@@ -52,6 +52,11 @@ class Principal:
     session_id: str = ""
 
 
+# Who acts in a service call: the signed-in principal, or None for the system itself (a job,
+# the command line).
+Actor = Principal | None
+
+
 class Principals:
     """Principals by session, remembered only while every change to users and their sessions
     is heard of."""

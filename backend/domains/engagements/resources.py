@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.principals import Actor
 from backend.domains.crud import CrudService, Resource, StateMachine
 from backend.domains.engagements.models import (
     Engagement,
@@ -112,7 +113,7 @@ engagement_service = CrudService(engagements)
 status_update_service = CrudService(status_updates)
 
 
-async def approve_status_update(session: AsyncSession, user: Any, row_id: int, version: int) -> StatusUpdate:
+async def approve_status_update(session: AsyncSession, user: Actor, row_id: int, version: int) -> StatusUpdate:
     row = await status_update_service.get(session, user, row_id)
     status_update_service.check_version(row, version)
     await status_update_service.stamp(session, user, row, "approved_at", "approve")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.principals import Actor
 from backend.domains.pilots.models import (
     Kpi,
     Measurement,
@@ -42,7 +42,9 @@ from backend.domains.pilots.results_read import (
 from backend.kernel.errors import Conflict
 
 
-async def promote_idea(session: AsyncSession, user: Any, idea_id: int, data: PromoteIdea) -> tuple[UseCaseIdea, Pilot]:
+async def promote_idea(
+    session: AsyncSession, user: Actor, idea_id: int, data: PromoteIdea
+) -> tuple[UseCaseIdea, Pilot]:
     idea = await idea_service.get(session, user, idea_id)
     idea_service.check_version(idea, data.version)
     if idea.pilot_id is not None:
@@ -77,7 +79,7 @@ async def promote_idea(session: AsyncSession, user: Any, idea_id: int, data: Pro
 
 
 async def correct_measurement(
-    session: AsyncSession, user: Any, measurement_id: int, data: MeasurementCorrection
+    session: AsyncSession, user: Actor, measurement_id: int, data: MeasurementCorrection
 ) -> Measurement:
     original = await measurement_service.get(session, user, measurement_id)
     measurement_service.check_version(original, data.version)
@@ -157,7 +159,7 @@ def engagement_totals(evidence: list[PilotEvidence], fee: Decimal | None) -> tup
     return exact, fee_return(exact, fee)
 
 
-async def pilot_results(session: AsyncSession, user: Any, pilot_id: int) -> PilotResultRead:
+async def pilot_results(session: AsyncSession, user: Actor, pilot_id: int) -> PilotResultRead:
     (evidence,) = await _evidence(session, [await pilot_service.get(session, user, pilot_id)])
     return pilot_result_read(evidence.pilot, evidence.kpis, evidence.result)
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Contact
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.engagements.resources import approve_status_update
@@ -57,7 +58,7 @@ async def plan_digest(session: AsyncSession, engagement_id: int, iso_week: str) 
     )
 
 
-async def approve_and_send(session: AsyncSession, user: Any, status_update_id: int, version: int) -> StatusUpdate:
+async def approve_and_send(session: AsyncSession, user: Actor, status_update_id: int, version: int) -> StatusUpdate:
     """Approve the week's status update; the digest that waited for the approval goes out."""
     row = await approve_status_update(session, user, status_update_id, version)
     await plan_digest(session, row.engagement_id, row.iso_week)

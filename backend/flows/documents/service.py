@@ -21,6 +21,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.principals import Actor
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents import data as document_data
 from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
@@ -35,7 +36,9 @@ from backend.kernel.time import current_week
 log = logging.getLogger(__name__)
 
 
-async def request_document(session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest) -> Document:
+async def request_document(
+    session: AsyncSession, user: Actor, engagement_id: int, request: DocumentRequest
+) -> Document:
     # Every request gets the next version number, however many arrive at once. The number is
     # computed inside the INSERT, which on SQLite runs under the database's single write lock;
     # on PostgreSQL the engagement's row lock serialises the requests per engagement.
@@ -75,14 +78,14 @@ def document_job_id(document_id: int) -> str:
 
 
 async def order_document(
-    session: AsyncSession, user: Any, engagement_id: int, request: DocumentRequest
+    session: AsyncSession, user: Actor, engagement_id: int, request: DocumentRequest
 ) -> tuple[Document, str]:
     """A new version, and its rendering planned in the same transaction; returns the job id."""
     document = await request_document(session, user, engagement_id, request)
     return document, await plan(session, "render_document", document.id, job_id=document_job_id(document.id))
 
 
-async def render_again(session: AsyncSession, user: Any, document_id: int) -> tuple[Document, str]:
+async def render_again(session: AsyncSession, user: Actor, document_id: int) -> tuple[Document, str]:
     """Plan another rendering of a version that is not ready (stuck queued or rendering, or
     failed); rendering is idempotent, so a job that is still running does no harm."""
     document = await document_service.get(session, user, document_id)
@@ -206,7 +209,7 @@ async def mark_rendering(maker: async_sessionmaker[AsyncSession], document_id: i
     await _move(maker, document_id, DocumentStatus.rendering, (DocumentStatus.queued, DocumentStatus.failed))
 
 
-async def pdf_of(session: AsyncSession, user: Any, document_id: int) -> Document:
+async def pdf_of(session: AsyncSession, user: Actor, document_id: int) -> Document:
     document = await document_service.get(session, user, document_id)
     if document.status != DocumentStatus.ready:
         raise Conflict(f"Document {document_id} is {document.status}; there is no PDF to download yet.")

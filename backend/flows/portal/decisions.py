@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.principals import Principal
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.deliverables.resources import deliverable_service
 from backend.domains.engagements.models import EngagementStatus
@@ -37,7 +36,7 @@ async def current_proposal_number(session: AsyncSession, engagement_id: int) -> 
 
 async def accept_proposal(
     session: AsyncSession,
-    user: Any,
+    user: Principal,
     document_id: int,
     data: AcceptanceRequest,
     *,
@@ -103,7 +102,7 @@ async def accept_proposal(
     return acceptance
 
 
-async def sign_off(session: AsyncSession, user: Any, deliverable_id: int, data: SignOffRequest) -> Deliverable:
+async def sign_off(session: AsyncSession, user: Principal, deliverable_id: int, data: SignOffRequest) -> Deliverable:
     row = await deliverable_service.get(session, user, deliverable_id)
     if row.status != DeliverableStatus.delivered:
         raise Conflict(

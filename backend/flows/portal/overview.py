@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.principals import Principal
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.engagements.resources import engagement_service
@@ -40,7 +40,7 @@ class Overview:
     superseded: set[int] = field(default_factory=set)
 
 
-async def engagements_of(session: AsyncSession, user: Any) -> list[Engagement]:
+async def engagements_of(session: AsyncSession, user: Principal) -> list[Engagement]:
     """The client's engagements the portal shows (drafts stay with the team)."""
     return await select_all(
         session,
@@ -51,7 +51,7 @@ async def engagements_of(session: AsyncSession, user: Any) -> list[Engagement]:
     )
 
 
-async def load(session: AsyncSession, user: Any, engagement_id: int, now: datetime | None = None) -> Overview:
+async def load(session: AsyncSession, user: Principal, engagement_id: int, now: datetime | None = None) -> Overview:
     engagement = await engagement_service.get(session, user, engagement_id)
     if engagement.status == EngagementStatus.draft:
         # Same answer as for another client's id: a draft is not the client's business yet.

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client, Contact
 from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.domains.engagements.resources import engagement_service
@@ -62,7 +63,7 @@ def release_job_id(document_id: int) -> str:
     return f"release:{document_id}:{secrets.token_hex(4)}"
 
 
-async def release(session: AsyncSession, settings: Settings, user: Any, document_id: int) -> Released:
+async def release(session: AsyncSession, settings: Settings, user: Actor, document_id: int) -> Released:
     """Mark a ready version as sent, make one share link per recipient and plan their mails in
     the same transaction (idempotent: links already mailed are not mailed again)."""
     document = await pdf_of(session, user, document_id)

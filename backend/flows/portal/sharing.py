@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client
 from backend.domains.clients.service import require_contact_of_client
 from backend.domains.engagements.models import Engagement
@@ -35,7 +35,7 @@ def share_read(settings: Settings, link: ShareLink | ShareLinkRead) -> ShareLink
     return read
 
 
-async def create_link(session: AsyncSession, user: Any, document_id: int, data: ShareLinkCreate) -> ShareLink:
+async def create_link(session: AsyncSession, user: Actor, document_id: int, data: ShareLinkCreate) -> ShareLink:
     document = await pdf_of(session, user, document_id)
     await require_contact_of_client(
         session,
@@ -143,7 +143,7 @@ async def revoke_links_of_contact(session: AsyncSession, contact_id: int) -> Non
     )
 
 
-async def revoke(session: AsyncSession, user: Any, link_id: int) -> ShareLink:
+async def revoke(session: AsyncSession, user: Actor, link_id: int) -> ShareLink:
     link = await share_link_service.get(session, user, link_id)
     await share_link_service.stamp(session, user, link, "revoked_at", "revoke")
     return link

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, get, post
 from litestar.response import Template
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,7 +24,7 @@ from backend.domains.crud import STAFF
 from backend.kernel.db import select_all
 from backend.web.admin.forms import Failure, attempt, done, parse
 from backend.web.admin.pages import Form, OptionalQuery
-from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 
 
@@ -34,12 +34,10 @@ class ClientPages(Controller):
     guards = [role_guard(STAFF)]
 
     @get("/")
-    async def index(self, db_session: DbSession, request: Request[Any, Any, Any], q: OptionalQuery = None) -> Template:
+    async def index(self, db_session: DbSession, request: AppRequest, q: OptionalQuery = None) -> Template:
         return await self._index(db_session, request, q or "", Failure())
 
-    async def _index(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], q: str, failure: Failure
-    ) -> Template:
+    async def _index(self, db_session: AsyncSession, request: AppRequest, q: str, failure: Failure) -> Template:
         stmt = select(Client).where(col(Client.archived_at).is_(None)).order_by(Client.name).limit(200)
         if q:
             pattern = f"%{q.strip()}%"
@@ -56,7 +54,7 @@ class ClientPages(Controller):
         return Template(template, context=context, status_code=failure.status, media_type=MediaType.HTML)
 
     @post("/")
-    async def create(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Any:
+    async def create(self, db_session: DbSession, request: AppRequest, data: Form) -> Any:
         created: list[Client] = []
 
         async def action() -> None:
@@ -67,12 +65,10 @@ class ClientPages(Controller):
         return await done(db_session, f"/clients/{created[0].id}")
 
     @get("/{row_id:int}")
-    async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
+    async def show(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
         return await self._show(db_session, request, row_id, Failure())
 
-    async def _show(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure
-    ) -> Template:
+    async def _show(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
         from backend.domains.engagements.models import Engagement
 
         # Loaded after a failed write's rollback, so the page shows what is stored.
@@ -101,15 +97,13 @@ class ClientPages(Controller):
         )
         return Template("clients/show.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
 
-    async def _back(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
-    ) -> Any:
+    async def _back(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None) -> Any:
         if failure:
             return await self._show(db_session, request, row_id, failure)
         return await done(db_session, f"/clients/{row_id}")
 
     @post("/{row_id:int}")
-    async def update(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def update(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await client_service.get(db_session, request.user, row_id)
 
         async def action() -> None:
@@ -118,9 +112,7 @@ class ClientPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
 
     @post("/{row_id:int}/contacts")
-    async def add_contact(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def add_contact(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await client_service.get(db_session, request.user, row_id)
         form = {**data, **{box: box in data for box in ("is_ai_owner", "receives_digest", "portal_access")}}
 
@@ -132,9 +124,7 @@ class ClientPages(Controller):
         )
 
     @post("/{row_id:int}/assessments")
-    async def add_assessment(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def add_assessment(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await client_service.get(db_session, request.user, row_id)
 
         async def action() -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, get, post
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy.orm import defer
@@ -70,7 +70,7 @@ from backend.web.admin.forms import (
     word,
 )
 from backend.web.admin.pages import Form, OptionalQuery
-from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 
 # Badge colour of every state shown on these pages (app.css: green, amber, red, accent).
@@ -157,7 +157,7 @@ async def save_edit(
     service: CrudService,
     schema: Any,
     db_session: AsyncSession,
-    request: Request[Any, Any, Any],
+    request: AppRequest,
     row_id: int,
     data: dict[str, Any],
     values: dict[str, Any],
@@ -244,7 +244,7 @@ async def documents_of(db_session: AsyncSession, engagement_id: int) -> list[Doc
     return list((await db_session.exec(stmt)).all())
 
 
-def context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
+def context(request: AppRequest, **values: Any) -> dict[str, Any]:
     """page_context plus badge tones and `choices(values, prefix)`: (value, label) for a select."""
     ctx = page_context(request, tone=TONE, **values)
     t = ctx["t"]
@@ -264,14 +264,14 @@ class EngagementPages(Controller):
     async def index(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         status: OptionalQuery = None,
         client_id: OptionalQuery = None,
     ) -> Template:
         return await self._index(db_session, request, status, Failure("new", {"client_id": client_id or ""}))
 
     async def _index(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], status: str | None, failure: Failure
+        self, db_session: AsyncSession, request: AppRequest, status: str | None, failure: Failure
     ) -> Template:
         stmt = select(Engagement, Client.name).join(Client, col(Client.id) == Engagement.client_id)
         if status in EngagementStatus.__members__:
@@ -294,7 +294,7 @@ class EngagementPages(Controller):
         return Template("engagements/index.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
     @post("/")
-    async def create(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Any:
+    async def create(self, db_session: DbSession, request: AppRequest, data: Form) -> Any:
         created: list[Engagement] = []
 
         async def action() -> None:
@@ -311,14 +311,14 @@ class EngagementPages(Controller):
 
     @get("/{row_id:int}")
     async def show(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, notice: OptionalQuery = None
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, notice: OptionalQuery = None
     ) -> Template:
         return await self._show(db_session, request, row_id, Failure(), notice if notice in NOTICES else None)
 
     async def _show(
         self,
         db_session: AsyncSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: int,
         failure: Failure,
         notice: str | None = None,
@@ -386,22 +386,18 @@ class EngagementPages(Controller):
         )
         return Template("engagements/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
-    async def _back(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
-    ) -> Any:
+    async def _back(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None) -> Any:
         if failure:
             return await self._show(db_session, request, row_id, failure)
         return await done(db_session, f"/engagements/{row_id}")
 
     @post("/{row_id:int}/transition")
-    async def transition(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def transition(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         action = move(engagement_service, db_session, request, row_id, data)
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "status", data, action))
 
     @post("/{row_id:int}/edit")
-    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def edit(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
         values = edit_values(decimals(data, "fixed_fee", "day_rate", "days"), ENGAGEMENT_EDIT)
         values["review_before_send"] = data.get("review_before_send") in ("1", "on", "true")
@@ -415,7 +411,7 @@ class EngagementPages(Controller):
 
     @post("/{row_id:int}/workshops/{workshop_id:int}")
     async def edit_workshop(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, workshop_id: RowId, data: Form
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, workshop_id: RowId, data: Form
     ) -> Any:
         await workshop_service.get(db_session, request.user, workshop_id, within={"engagement_id": row_id})
         values = edit_values(decimals(data, "feedback_score"), WORKSHOP_EDIT)
@@ -439,9 +435,7 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/workshops")
-    async def add_workshop(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def add_workshop(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
         values = {
             **data,
@@ -457,7 +451,7 @@ class EngagementPages(Controller):
         )
 
     @post("/{row_id:int}/pilots")
-    async def add_pilot(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def add_pilot(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
 
         async def action() -> None:
@@ -466,9 +460,7 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "pilot", data, action))
 
     @post("/{row_id:int}/deliverables")
-    async def add_deliverable(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def add_deliverable(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
 
         async def action() -> None:
@@ -481,14 +473,14 @@ class EngagementPages(Controller):
         )
 
     async def _own_deliverable(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, item_id: int
+        self, db_session: AsyncSession, request: AppRequest, row_id: int, item_id: int
     ) -> Deliverable:
         item = await deliverable_service.get(db_session, request.user, item_id, within={"engagement_id": row_id})
         return item
 
     @post("/{row_id:int}/deliverables/{item_id:int}")
     async def edit_deliverable(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, item_id: RowId, data: Form
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, item_id: RowId, data: Form
     ) -> Any:
         await self._own_deliverable(db_session, request, row_id, item_id)
         values = edit_values(data, DELIVERABLE_EDIT)
@@ -503,7 +495,7 @@ class EngagementPages(Controller):
 
     @post("/{row_id:int}/deliverables/{item_id:int}/transition")
     async def move_deliverable(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, item_id: RowId, data: Form
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, item_id: RowId, data: Form
     ) -> Any:
         await self._own_deliverable(db_session, request, row_id, item_id)
         action = move(deliverable_service, db_session, request, item_id, data)
@@ -511,9 +503,7 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/status")
-    async def save_status(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def save_status(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
         texts = {"rag": data.get("rag", ""), **{k: str(data.get(k, "")) for k in STATUS_TEXTS}}
         update_id = int_or_none(data.get("id"))
@@ -531,15 +521,13 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
 
     async def _own_update(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, update_id: int
+        self, db_session: AsyncSession, request: AppRequest, row_id: int, update_id: int
     ) -> StatusUpdate:
         update = await status_update_service.get(db_session, request.user, update_id, within={"engagement_id": row_id})
         return update
 
     @post("/{row_id:int}/status/approve")
-    async def approve_status(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def approve_status(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         update_id = int_or_none(data.get("id")) or 0
         await self._own_update(db_session, request, row_id, update_id)
 
@@ -552,9 +540,7 @@ class EngagementPages(Controller):
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
 
     @post("/{row_id:int}/status/preview")
-    async def preview_status(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Template:
+    async def preview_status(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Template:
         await engagement_service.get(db_session, request.user, row_id)
         rag = data.get("rag") if data.get("rag") in Rag.__members__ else None
         ctx = context(
@@ -566,7 +552,7 @@ class EngagementPages(Controller):
         return Template("engagements/_status_preview.html", context=ctx)
 
     @post("/{row_id:int}/documents")
-    async def generate(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def generate(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         async def action() -> None:
             body = parse(DocumentRequest, {"kind": data.get("kind"), "language": data.get("language")})
             await order_document(db_session, request.user, row_id, body)
@@ -576,7 +562,7 @@ class EngagementPages(Controller):
         return await done(db_session, f"/engagements/{row_id}")
 
     @get("/{row_id:int}/documents-panel")
-    async def documents_panel(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
+    async def documents_panel(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
         await engagement_service.get(db_session, request.user, row_id)
         versions = await documents_of(db_session, row_id)
         links = await live_links(db_session, [d.id for d in versions])
@@ -601,7 +587,7 @@ class EngagementPages(Controller):
         return Template("engagements/_documents.html", context=ctx)
 
     @post("/{row_id:int}/digest")
-    async def send_digest(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Redirect:
+    async def send_digest(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Redirect:
         engagement = await engagement_service.get(db_session, request.user, row_id)
         if engagement.status != EngagementStatus.active:
             return Redirect(f"/engagements/{row_id}?notice=digest_inactive", status_code=303)

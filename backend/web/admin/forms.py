@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from litestar import Request
 from litestar.response import Redirect
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from backend.kernel.errors import DomainError, IllegalTransition, VersionConflic
 from backend.kernel.schema import Transition
 from backend.kernel.time import BERLIN
 from backend.web.admin.messages import field_message
+from backend.web.handlers import AppRequest
 from backend.web.i18n import language_of, page_context
 
 # The page's language while `attempt` runs a form's write, for the field messages.
@@ -82,7 +82,7 @@ def berlin_datetime(value: Any) -> Any:
     return moment.replace(tzinfo=BERLIN) if moment.tzinfo is None else moment
 
 
-def word(request: Request[Any, Any, Any], key: str) -> str:
+def word(request: AppRequest, key: str) -> str:
     return page_context(request)["t"](key)
 
 
@@ -111,7 +111,7 @@ class Failure:
 
 async def attempt(
     db_session: AsyncSession,
-    request: Request[Any, Any, Any],
+    request: AppRequest,
     section: str,
     data: dict[str, Any],
     action: Callable[[], Awaitable[Any]],
@@ -154,7 +154,7 @@ async def done(db_session: AsyncSession, url: str, **kwargs: Any) -> Redirect:
 
 
 def move(
-    service: CrudService, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, data: dict[str, Any]
+    service: CrudService, db_session: AsyncSession, request: AppRequest, row_id: int, data: dict[str, Any]
 ) -> Callable[[], Awaitable[Any]]:
     """The action of a state-change button form (hidden `to` and `version`, maybe `reason`)."""
     return lambda: service.transition(db_session, request.user, row_id, parse(Transition, data))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -14,7 +14,7 @@ from backend.domains.auth.throttle import DEVICE_COOKIE
 from backend.domains.crud import STAFF
 from backend.kernel.errors import TooManyRequests, Unauthorized
 from backend.web.admin import dashboard
-from backend.web.handlers import DbSession, role_guard
+from backend.web.handlers import AppRequest, DbSession, role_guard
 from backend.web.i18n import LANG_COOKIE, UI, page_context, try_again
 from backend.web.sessions import client_ip, sign_in, sign_out
 
@@ -31,11 +31,11 @@ class PageController(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, request: Request[Any, Any, Any], next: OptionalQuery = None) -> Template:
+    async def login_form(self, request: AppRequest, next: OptionalQuery = None) -> Template:
         return Template("login.html", context=page_context(request, next=safe_next(next), email="", error=None))
 
     @post("/login", status_code=303)
-    async def login(self, db_session: DbSession, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    async def login(self, db_session: DbSession, request: AppRequest, data: Form) -> Response[Any]:
         email = str(data.get("email", ""))[:254]
         context = page_context(request, next=safe_next(data.get("next")), email=email, error=None)
         try:
@@ -59,11 +59,11 @@ class PageController(Controller):
         return Redirect(safe_next(data.get("next")), cookies=cookies, status_code=303)
 
     @post("/logout", status_code=303)
-    async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
+    async def logout(self, db_session: DbSession, request: AppRequest) -> Redirect:
         return Redirect("/login", status_code=303, cookies=[await sign_out(db_session, request)])
 
     @get("/lang/{lang:str}", exclude_from_auth=True)
-    async def switch_language(self, request: Request[Any, Any, Any], lang: Annotated[str, PathParameter()]) -> Redirect:
+    async def switch_language(self, request: AppRequest, lang: Annotated[str, PathParameter()]) -> Redirect:
         response = Redirect(
             safe_next(request.headers.get("referer", "/").split(str(request.base_url).rstrip("/"), 1)[-1])
         )
@@ -72,6 +72,6 @@ class PageController(Controller):
         return response
 
     @get("/", guards=[role_guard(STAFF)])
-    async def home(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Template:
+    async def home(self, db_session: DbSession, request: AppRequest) -> Template:
         board = await dashboard.load(db_session)
         return Template("dashboard.html", context=page_context(request, nav="dashboard", board=board))

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, get, post
 from litestar.response import Template
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,7 +35,7 @@ from backend.kernel.time import today
 from backend.web.admin.engagements import context, edit_defaults, edit_values, save_edit
 from backend.web.admin.forms import Failure, attempt, decimals, done, move, parse
 from backend.web.admin.pages import Form
-from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
 PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week")
@@ -190,12 +190,10 @@ class PilotPages(Controller):
     guards = [role_guard(STAFF)]
 
     @get("/{row_id:int}")
-    async def show(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Template:
+    async def show(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
         return await self._show(db_session, request, row_id, Failure())
 
-    async def _show(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure
-    ) -> Template:
+    async def _show(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
         pilot = await pilot_service.get(db_session, request.user, row_id)
         engagement = await db_session.get(Engagement, pilot.engagement_id)
         results = await pilot_results(db_session, request.user, row_id)
@@ -229,28 +227,22 @@ class PilotPages(Controller):
         ctx["field_names"] = lambda names: ", ".join(ctx["t"](f"f_{name}") for name in names)
         return Template("pilots/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
-    async def _back(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, failure: Failure | None
-    ) -> Any:
+    async def _back(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None) -> Any:
         if failure:
             return await self._show(db_session, request, row_id, failure)
         return await done(db_session, f"/pilots/{row_id}")
 
-    async def _own_kpi(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], row_id: int, kpi_id: int
-    ) -> Kpi:
+    async def _own_kpi(self, db_session: AsyncSession, request: AppRequest, row_id: int, kpi_id: int) -> Kpi:
         kpi = await kpi_service.get(db_session, request.user, kpi_id, within={"pilot_id": row_id})
         return kpi
 
     @post("/{row_id:int}/transition")
-    async def transition(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Any:
+    async def transition(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         action = move(pilot_service, db_session, request, row_id, data)
         return await self._back(db_session, request, row_id, await attempt(db_session, request, "stage", data, action))
 
     @post("/{row_id:int}/edit")
-    async def edit(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def edit(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await pilot_service.get(db_session, request.user, row_id)
         values = edit_values(data, PILOT_EDIT)
 
@@ -261,7 +253,7 @@ class PilotPages(Controller):
 
     @post("/{row_id:int}/kpis/{kpi_id:int}")
     async def edit_kpi(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, kpi_id: RowId, data: Form
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, kpi_id: RowId, data: Form
     ) -> Any:
         await self._own_kpi(db_session, request, row_id, kpi_id)
         values = edit_values(decimals(data, *KPI_DECIMALS), KPI_EDIT)
@@ -274,7 +266,7 @@ class PilotPages(Controller):
         )
 
     @post("/{row_id:int}/kpis")
-    async def add_kpi(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form) -> Any:
+    async def add_kpi(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await pilot_service.get(db_session, request.user, row_id)
 
         async def action() -> None:
@@ -285,7 +277,7 @@ class PilotPages(Controller):
 
     @post("/{row_id:int}/kpis/{kpi_id:int}/measurements")
     async def add_measurement(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, kpi_id: RowId, data: Form
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, kpi_id: RowId, data: Form
     ) -> Any:
         await self._own_kpi(db_session, request, row_id, kpi_id)
 
@@ -298,7 +290,7 @@ class PilotPages(Controller):
 
     @post("/{row_id:int}/measurements/{measurement_id:int}/correct")
     async def correct(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, measurement_id: RowId, data: Form
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, measurement_id: RowId, data: Form
     ) -> Any:
         original = await measurement_service.get(db_session, request.user, measurement_id)
         await self._own_kpi(db_session, request, row_id, original.kpi_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.params import PathParameter
 from litestar.response import Redirect
 
@@ -15,7 +15,7 @@ from backend.flows.portal import release, sharing
 from backend.flows.portal.models import ShareLinkCreate
 from backend.kernel.errors import DomainError
 from backend.kernel.schema import MAX_ID
-from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 
 ItemId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
@@ -25,13 +25,11 @@ class SendingPages(Controller):
     include_in_schema = False
     guards = [role_guard(STAFF)]
 
-    async def _document(self, db_session: Any, request: Request[Any, Any, Any], row_id: int, document_id: int) -> None:
+    async def _document(self, db_session: Any, request: AppRequest, row_id: int, document_id: int) -> None:
         await document_service.get(db_session, request.user, document_id, within={"engagement_id": row_id})
 
     @post("/documents/{document_id:int}/send", status_code=303)
-    async def send(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, document_id: ItemId
-    ) -> Redirect:
+    async def send(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Redirect:
         await self._document(db_session, request, row_id, document_id)
         try:
             await release.release(db_session, request.app.state.settings, request.user, document_id)
@@ -41,9 +39,7 @@ class SendingPages(Controller):
         return Redirect(f"/engagements/{row_id}?notice=document_sent#documents", status_code=303)
 
     @post("/documents/{document_id:int}/render", status_code=303)
-    async def render(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, document_id: ItemId
-    ) -> Redirect:
+    async def render(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Redirect:
         await self._document(db_session, request, row_id, document_id)
         try:
             await render_again(db_session, request.user, document_id)
@@ -52,9 +48,7 @@ class SendingPages(Controller):
         return Redirect(f"/engagements/{row_id}?notice=document_render_queued#documents", status_code=303)
 
     @post("/documents/{document_id:int}/share-links", status_code=303)
-    async def share(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, document_id: ItemId
-    ) -> Redirect:
+    async def share(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Redirect:
         await self._document(db_session, request, row_id, document_id)
         settings = request.app.state.settings
         await sharing.create_link(
@@ -63,9 +57,7 @@ class SendingPages(Controller):
         return Redirect(f"/engagements/{row_id}?notice=share_link_created#documents", status_code=303)
 
     @post("/share-links/{link_id:int}/revoke", status_code=303)
-    async def revoke(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, link_id: ItemId
-    ) -> Redirect:
+    async def revoke(self, db_session: DbSession, request: AppRequest, row_id: RowId, link_id: ItemId) -> Redirect:
         link = await sharing.share_link_service.get(db_session, request.user, link_id)
         await self._document(db_session, request, row_id, link.document_id)
         await sharing.revoke(db_session, request.user, link_id)

@@ -13,7 +13,7 @@ from backend.domains.auth.throttle import DEVICE_COOKIE
 from backend.kernel.db import READS_ONLY
 from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
-from backend.web.handlers import DbSession
+from backend.web.handlers import AppRequest, DbSession
 from backend.web.sessions import cleared_session_cookie, client_ip, sign_out, token_response
 
 UserController = resource_controller(users, user_service)
@@ -31,7 +31,7 @@ class AuthController(Controller):
         summary="Exchange email + password for a JWT (also set as cookie); wrong guesses slow down (429)",
     )
     async def login(
-        self, db_session: DbSession, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+        self, db_session: DbSession, request: AppRequest, data: JSONBody[LoginRequest]
     ) -> Response[TokenResponse]:
         user = await password_sign_in(
             db_session,

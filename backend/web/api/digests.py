@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from arq.jobs import Job, JobStatus
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import PathParameter
 from sqlmodel import SQLModel
 
@@ -19,7 +19,7 @@ from backend.kernel.errors import NotFound
 from backend.kernel.outbox import intent
 from backend.kernel.time import current_week
 from backend.web.api.resource import resource_controller
-from backend.web.handlers import DbSession, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 DeliveryController = resource_controller(deliveries, delivery_service)
 
@@ -38,7 +38,7 @@ class DigestController(Controller):
     async def send_now(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         engagement_id: RowId,
         data: example_body(DigestRequest, {"iso_week": "2026-W48"}),  # type: ignore[valid-type]
     ) -> DigestQueued:
@@ -71,7 +71,7 @@ class JobController(Controller):
     async def status(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         job_id: Annotated[str, PathParameter(max_length=200)],
     ) -> JobInfo:
         planned = await intent(db_session, job_id)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import QueryParameter
 
 from backend.domains.engagements.resources import engagement_service
@@ -13,7 +13,7 @@ from backend.kernel.schema import Page
 from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
 from backend.web.downloads import download_pdf
-from backend.web.handlers import DbSession, Limit, Offset, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, Limit, Offset, RowId, example_body, role_guard
 
 
 class DocumentController(resource_controller(documents, document_service)):  # type: ignore[misc]
@@ -25,7 +25,7 @@ class DocumentController(resource_controller(documents, document_service)):  # t
         # 409 while the version is not rendered yet; 429 past the per-minute download limit.
         responses=problem_responses(409, 429),
     )
-    async def download(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
+    async def download(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
         return await download_pdf(db_session, request, row_id)
 
     @post(
@@ -36,9 +36,7 @@ class DocumentController(resource_controller(documents, document_service)):  # t
         status_code=202,
         responses=problem_responses(409),
     )
-    async def render(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
-    ) -> Response[DocumentRead]:
+    async def render(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[DocumentRead]:
         document, job_id = await render_again(db_session, request.user, row_id)
         return Response(DocumentRead.model_validate(document), status_code=202, headers={"Job-Id": job_id})
 
@@ -57,7 +55,7 @@ class EngagementDocumentController(Controller):
     async def generate(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         engagement_id: RowId,
         data: example_body(DocumentRequest, {"kind": "proposal", "language": "de"}),  # type: ignore[valid-type]
     ) -> Response[DocumentRead]:
@@ -72,7 +70,7 @@ class EngagementDocumentController(Controller):
     async def list_versions(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         engagement_id: RowId,
         kind: Annotated[DocumentKind | None, QueryParameter(description="Only this kind")] = None,
         limit: Limit = 20,

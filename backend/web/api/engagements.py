@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get, post
+from litestar import get, post
 
 from backend.domains.clients.models import ReadinessComparison
 from backend.domains.clients.service import readiness_comparison
@@ -20,7 +18,7 @@ from backend.flows.digests.service import approve_and_send
 from backend.kernel.enums import Role
 from backend.kernel.schema import Strict
 from backend.web.api.resource import resource_controller
-from backend.web.handlers import DbSession, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 
 class EngagementController(resource_controller(engagements, engagement_service)):  # type: ignore[misc]
@@ -29,9 +27,7 @@ class EngagementController(resource_controller(engagements, engagement_service))
         operation_id="engagement_readiness",
         summary="AI-readiness at engagement start vs end, with the change per lever",
     )
-    async def readiness(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
-    ) -> ReadinessComparison:
+    async def readiness(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> ReadinessComparison:
         await engagement_service.get(db_session, request.user, row_id)
         comparison = await readiness_comparison(db_session, row_id)
         if request.user.role == Role.client:
@@ -46,9 +42,7 @@ class EngagementController(resource_controller(engagements, engagement_service))
         operation_id="engagement_results",
         summary="Savings of all pilots, with first-year ROI and payback against the fee",
     )
-    async def results(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
-    ) -> EngagementResultRead:
+    async def results(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> EngagementResultRead:
         engagement = EngagementRead.model_validate(await engagement_service.get(db_session, request.user, row_id))
         return await engagement_results(db_session, engagement_id=row_id, fee=engagement.fee_net)
 
@@ -68,7 +62,7 @@ class StatusUpdateController(resource_controller(status_updates, status_update_s
     async def approve(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: RowId,
         data: example_body(Approval, {"version": 1}),  # type: ignore[valid-type]
     ) -> StatusUpdateRead:

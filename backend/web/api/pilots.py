@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get, post
+from litestar import get, post
 
 from backend.domains.pilots import service
 from backend.domains.pilots.models import (
@@ -16,7 +14,7 @@ from backend.domains.pilots.models import (
 from backend.domains.pilots.resources import ideas, kpis, measurements, pilots
 from backend.domains.pilots.results_read import PilotResultRead
 from backend.web.api.resource import resource_controller
-from backend.web.handlers import DbSession, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 _write = [role_guard(ideas.write_roles)]
 
@@ -32,7 +30,7 @@ class IdeaController(resource_controller(ideas, service.idea_service)):  # type:
     async def promote(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: RowId,
         data: example_body(PromoteIdea, {"version": 1, "start_week": 3, "end_week": 8}),  # type: ignore[valid-type]
     ) -> IdeaPromotion:
@@ -51,7 +49,7 @@ class MeasurementController(resource_controller(measurements, service.measuremen
     async def correct(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: RowId,
         data: example_body(  # type: ignore[valid-type]
             MeasurementCorrection, {"version": 1, "value": "43", "note": "Zwei Angebote doppelt gezählt"}
@@ -67,7 +65,7 @@ class PilotController(resource_controller(pilots, service.pilot_service)):  # ty
         operation_id="pilot_results",
         summary="Each KPI against its baseline: improvement, target progress, time and money saved",
     )
-    async def results(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> PilotResultRead:
+    async def results(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> PilotResultRead:
         return await service.pilot_results(db_session, request.user, row_id)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import PathParameter, QueryParameter
 
 from backend.domains.auth.models import TokenResponse
@@ -27,7 +27,7 @@ from backend.flows.portal.models import (
 from backend.kernel.errors import NotFound
 from backend.kernel.schema import MAX_ID, Page
 from backend.web.api.problem_docs import problem_responses
-from backend.web.handlers import DbSession, Limit, Offset, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, Limit, Offset, RowId, example_body, role_guard
 from backend.web.sessions import client_ip, limit_login_links, token_response
 
 LINK_SENT = "If this address has access to the client portal, a sign-in link is on its way."
@@ -47,7 +47,7 @@ class PortalSessionController(Controller):
     )
     async def request_link(
         self,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         data: example_body(LoginLinkRequest, {"email": "s.mueller@mueller-praezision.de"}),  # type: ignore[valid-type]
     ) -> LoginLinkQueued:
         await limit_login_links(request, data.email)
@@ -65,7 +65,7 @@ class PortalSessionController(Controller):
     async def redeem(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         data: example_body(SessionRequest, {"token": "the-token-from-the-emailed-link"}),  # type: ignore[valid-type]
     ) -> Response[TokenResponse]:
         user = await access.redeem(db_session, data.token, ip=client_ip(request))
@@ -85,7 +85,7 @@ class DecisionController(Controller):
     async def accept(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: RowId,
         data: example_body(AcceptanceRequest, {"typed_name": "Sabine Müller", "confirmed": True}),  # type: ignore[valid-type]
     ) -> AcceptanceRead:
@@ -105,7 +105,7 @@ class DecisionController(Controller):
         guards=[role_guard(EVERYONE)],
         summary="Who accepted the engagement's proposal, which version, when and from where",
     )
-    async def acceptance(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> AcceptanceRead:
+    async def acceptance(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> AcceptanceRead:
         await engagement_service.get(db_session, request.user, row_id)
         acceptance = await decisions.acceptance_of(db_session, row_id)
         if acceptance is None:
@@ -122,7 +122,7 @@ class DecisionController(Controller):
     async def sign_off(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: RowId,
         data: example_body(SignOffRequest, {"decision": "accept", "version": 4}),  # type: ignore[valid-type]
     ) -> DeliverableRead:
@@ -140,9 +140,7 @@ class SharingController(Controller):
         status_code=202,
         summary="Send a ready version to the client: shown in the portal, share link mailed to contacts",
     )
-    async def release(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId
-    ) -> Response[ReleaseRead]:
+    async def release(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[ReleaseRead]:
         done = await release.release(db_session, request.app.state.settings, request.user, row_id)
         body = ReleaseRead(
             document_id=done.document.id,
@@ -161,7 +159,7 @@ class SharingController(Controller):
     async def create(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: RowId,
         data: example_body(ShareLinkCreate, {"valid_days": 14}),  # type: ignore[valid-type]
     ) -> ShareLinkRead:
@@ -173,7 +171,7 @@ class SharingController(Controller):
     async def list_links(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         document_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this document's")] = None,
         limit: Limit = 20,
         offset: Offset = 0,
@@ -194,7 +192,7 @@ class SharingController(Controller):
     async def revoke(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     ) -> ShareLinkRead:
         link = await sharing.revoke(db_session, request.user, row_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -24,7 +24,7 @@ from backend.flows.portal.models import AcceptanceRequest, SignOffRequest
 from backend.kernel.errors import DomainError, Invalid, TooManyRequests, VersionConflict
 from backend.kernel.time import BERLIN
 from backend.web.downloads import download_pdf, open_share_link
-from backend.web.handlers import DbSession, RowId, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
 
@@ -40,11 +40,11 @@ TONE = {
 }
 
 
-def _say(request: Request[Any, Any, Any], key: str, **args: Any) -> str:
+def _say(request: AppRequest, key: str, **args: Any) -> str:
     return page_context(request)["t"](key, **args)
 
 
-def _refusal_text(request: Request[Any, Any, Any], exc: DomainError) -> str:
+def _refusal_text(request: AppRequest, exc: DomainError) -> str:
     if exc.key:
         fmt = page_context(request)["fmt"]
         values = {k: fmt.datetime(v) if isinstance(v, datetime) else v for k, v in exc.values.items()}
@@ -66,11 +66,11 @@ class PortalPages(Controller):
     # -- signing in ------------------------------------------------------------------------------
 
     @get("/login", exclude_from_auth=True)
-    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+    async def login_form(self, request: AppRequest) -> Template:
         return Template("portal/login.html", context=page_context(request, email="", error=None, sent=False))
 
     @post("/login", exclude_from_auth=True, status_code=200)
-    async def request_link(self, request: Request[Any, Any, Any], data: Form) -> Template:
+    async def request_link(self, request: AppRequest, data: Form) -> Template:
         email = str(data.get("email", "")).strip()[:254]
         context = page_context(
             request, email=email, error=None, sent=False, minutes=request.app.state.settings.portal_link_ttl_minutes
@@ -88,7 +88,7 @@ class PortalPages(Controller):
         return Template("portal/login.html", context=context)
 
     @get("/login/{token:str}", exclude_from_auth=True)
-    async def confirm(self, db_session: DbSession, request: Request[Any, Any, Any], token: Token) -> Template:
+    async def confirm(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
         try:
             link = await access.check_link(db_session, token)
         except DomainError as exc:
@@ -100,7 +100,7 @@ class PortalPages(Controller):
         return Template("portal/confirm.html", context=context)
 
     @post("/login/{token:str}", exclude_from_auth=True, status_code=303)
-    async def redeem(self, db_session: DbSession, request: Request[Any, Any, Any], token: Token) -> Response[Any]:
+    async def redeem(self, db_session: DbSession, request: AppRequest, token: Token) -> Response[Any]:
         try:
             user = await access.redeem(db_session, token, ip=client_ip(request))
         except DomainError as exc:
@@ -111,13 +111,13 @@ class PortalPages(Controller):
         return Redirect("/portal", cookies=cookies, status_code=303)
 
     @post("/logout", status_code=303)
-    async def logout(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Redirect:
+    async def logout(self, db_session: DbSession, request: AppRequest) -> Redirect:
         return Redirect("/portal/login", status_code=303, cookies=[await sign_out(db_session, request)])
 
     # -- the client's engagements ------------------------------------------------------------------
 
     @get("/", guards=[role_guard(CLIENTS)])
-    async def home(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def home(self, db_session: DbSession, request: AppRequest) -> Response[Any]:
         engagements = await overview.engagements_of(db_session, request.user)
         if len(engagements) == 1:
             return Redirect(f"/portal/engagements/{engagements[0].id}", status_code=303)
@@ -128,7 +128,7 @@ class PortalPages(Controller):
     async def engagement(
         self,
         db_session: DbSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         row_id: RowId,
         done: Annotated[str | None, QueryParameter(max_length=20)] = None,
     ) -> Template:
@@ -138,7 +138,7 @@ class PortalPages(Controller):
     async def _engagement_page(
         self,
         db_session: AsyncSession,
-        request: Request[Any, Any, Any],
+        request: AppRequest,
         engagement_id: int,
         *,
         status_code: int = 200,
@@ -157,11 +157,11 @@ class PortalPages(Controller):
         return Template("portal/engagement.html", context=context, status_code=status_code)
 
     @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
-    async def document(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[bytes]:
+    async def document(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
         return await download_pdf(db_session, request, row_id)
 
     @get("/workshops/{row_id:int}/calendar.ics", guards=[role_guard(CLIENTS)])
-    async def calendar(self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId) -> Response[str]:
+    async def calendar(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[str]:
         workshop = await workshop_service.get(db_session, request.user, row_id)
         settings = request.app.state.settings
         body = workshop_calendar(
@@ -183,9 +183,7 @@ class PortalPages(Controller):
     # -- decisions -------------------------------------------------------------------------------
 
     @post("/documents/{row_id:int}/accept", guards=[role_guard(CLIENTS)], status_code=303)
-    async def accept(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Response[Any]:
+    async def accept(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
         form = {"typed_name": str(data.get("typed_name", "")).strip(), "confirmed": data.get("confirmed") == "true"}
         try:
             acceptance = await decisions.accept_proposal(
@@ -216,9 +214,7 @@ class PortalPages(Controller):
         return Redirect(f"/portal/engagements/{acceptance.engagement_id}?done=accepted", status_code=303)
 
     @post("/deliverables/{row_id:int}/sign-off", guards=[role_guard(CLIENTS)], status_code=303)
-    async def sign_off(
-        self, db_session: DbSession, request: Request[Any, Any, Any], row_id: RowId, data: Form
-    ) -> Response[Any]:
+    async def sign_off(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
         try:
             body = SignOffRequest.model_validate(
                 {
@@ -248,7 +244,7 @@ class SharePages(Controller):
     include_in_schema = False
 
     @get("/s/{token:str}", exclude_from_auth=True)
-    async def shared(self, db_session: DbSession, request: Request[Any, Any, Any], token: Token) -> Response[Any]:
+    async def shared(self, db_session: DbSession, request: AppRequest, token: Token) -> Response[Any]:
         try:
             return await open_share_link(db_session, request, token)
         except DomainError as exc:
