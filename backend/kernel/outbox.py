@@ -32,6 +32,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.kernel.db import utcnow
+from backend.kernel.queue import JobContext
 
 log = logging.getLogger(__name__)
 RELAY_KEY = "outbox_relay"
@@ -200,7 +201,7 @@ def tracked(fn: JobFunction) -> JobFunction:
     arq will not retry. A `Retry` (or a cancellation: timeout, shutdown) leaves it open."""
 
     @functools.wraps(fn)
-    async def job(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    async def job(ctx: JobContext, *args: Any, **kwargs: Any) -> Any:
         try:
             result = await fn(ctx, *args, **kwargs)
         except Retry:

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
@@ -19,6 +19,28 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.kernel.config import VAR_DIR, Settings
+from backend.kernel.mail import Mailer
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from backend.kernel.outbox import Relay
+
+
+class JobContext(TypedDict, total=False):
+    """What a job gets: from arq (`redis`, `job_id`, `job_try`) and from the worker's start-up."""
+
+    redis: ArqRedis
+    job_id: str
+    job_try: int
+    settings: Settings
+    engine: AsyncEngine
+    session_maker: async_sessionmaker[AsyncSession]
+    mailer: Mailer
+    relay: Relay
+    relay_loop: asyncio.Task[None]
+
 
 _embedded: Any = None
 
@@ -96,5 +118,5 @@ def backoff_seconds(job_try: int) -> int:
     return min(2**job_try, 300)
 
 
-def is_last_try(ctx: dict[str, Any]) -> bool:
+def is_last_try(ctx: JobContext) -> bool:
     return ctx["job_try"] >= ctx["settings"].job_max_tries

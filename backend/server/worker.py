@@ -24,7 +24,7 @@ from backend.kernel.config import Settings, get_settings
 from backend.kernel.db import make_engine, make_sessionmaker
 from backend.kernel.mail import make_mailer
 from backend.kernel.outbox import RELAY_KEY, Relay, tracked
-from backend.kernel.queue import open_pool, redis_settings
+from backend.kernel.queue import JobContext, open_pool, redis_settings
 from backend.kernel.time import BERLIN
 from backend.web.api.health import WORKER_HEARTBEAT_SECONDS
 
@@ -89,7 +89,7 @@ class Worker(arq_worker.Worker):
 
 
 def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
-    async def startup(ctx: dict[str, Any]) -> None:
+    async def startup(ctx: JobContext) -> None:
         relay = Relay(recheck_seconds=settings.outbox_recheck_seconds)
         ctx["settings"] = settings
         ctx["engine"] = make_engine(settings.database_url)
@@ -107,7 +107,7 @@ def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
     return startup
 
 
-async def shutdown(ctx: dict[str, Any]) -> None:
+async def shutdown(ctx: JobContext) -> None:
     loop = ctx.pop("relay_loop", None)
     if loop is not None:
         loop.cancel()

@@ -9,17 +9,18 @@ delays digests but loses none.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from arq import Retry, cron
 from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
 from sqlmodel import col, select
 
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.flows.digests.service import active_engagement_ids, digest_job_id, send_digest
 from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
-from backend.kernel.queue import backoff_seconds, enqueue, is_last_try
+from backend.kernel.queue import JobContext, backoff_seconds, enqueue, is_last_try
 from backend.kernel.time import current_week
 
 RETRY_WINDOW = timedelta(days=28)
@@ -32,14 +33,14 @@ async def enqueue_digest(pool: Any, engagement_id: int, iso_week: str, *, once: 
     return job_id
 
 
-async def send_weekly_digest(ctx: dict[str, Any], engagement_id: int, iso_week: str) -> dict[str, Any]:
+async def send_weekly_digest(ctx: JobContext, engagement_id: int, iso_week: str) -> dict[str, Any]:
     outcome = await send_digest(ctx["session_maker"], ctx["settings"], ctx["mailer"], engagement_id, iso_week)
     if outcome.failed and not is_last_try(ctx):
         raise Retry(defer=backoff_seconds(ctx["job_try"]))
     return outcome.summary()
 
 
-async def enqueue_weekly_digests(ctx: dict[str, Any], iso_week: str | None = None) -> dict[str, Any]:
+async def enqueue_weekly_digests(ctx: JobContext, iso_week: str | None = None) -> dict[str, Any]:
     week = iso_week or current_week()
     async with ctx["session_maker"]() as session:
         ids = await active_engagement_ids(session)
@@ -48,7 +49,7 @@ async def enqueue_weekly_digests(ctx: dict[str, Any], iso_week: str | None = Non
     return {"iso_week": week, "engagements": len(ids)}
 
 
-async def retry_unsent_digests(ctx: dict[str, Any]) -> dict[str, Any]:
+async def retry_unsent_digests(ctx: JobContext) -> dict[str, Any]:
     stale = utcnow() - timedelta(seconds=ctx["settings"].job_timeout_seconds)
     async with ctx["session_maker"]() as session:
         rows = (
@@ -74,7 +75,9 @@ FUNCTIONS = [send_weekly_digest, enqueue_weekly_digests, retry_unsent_digests]
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
     hour, minute = settings.digest_hour_minute
+    # arq types a job's context as a plain dict; ours is the JobContext it is at run time.
+    weekly, retry = cast(WorkerCoroutine, enqueue_weekly_digests), cast(WorkerCoroutine, retry_unsent_digests)
     return [
-        cron(enqueue_weekly_digests, weekday=settings.digest_weekday, hour=hour, minute=minute, unique=True),
-        cron(retry_unsent_digests, minute={0, 15, 30, 45}, unique=True),
+        cron(weekly, weekday=settings.digest_weekday, hour=hour, minute=minute, unique=True),
+        cron(retry, minute={0, 15, 30, 45}, unique=True),
     ]

@@ -7,10 +7,10 @@ from typing import Any
 from arq import Retry
 
 from backend.flows.documents.service import TRANSIENT, generate_document, mark_rendering
-from backend.kernel.queue import backoff_seconds, is_last_try
+from backend.kernel.queue import JobContext, backoff_seconds, is_last_try
 
 
-async def render_document(ctx: dict[str, Any], document_id: int) -> str:
+async def render_document(ctx: JobContext, document_id: int) -> str:
     try:
         await mark_rendering(ctx["session_maker"], document_id)
         return await generate_document(ctx["session_maker"], ctx["settings"], document_id, last_try=is_last_try(ctx))

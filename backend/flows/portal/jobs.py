@@ -10,10 +10,10 @@ from arq import Retry
 from backend.flows.portal.access import send_login_links
 from backend.flows.portal.release import mail_release
 from backend.kernel.mail import MailError, PermanentMailError
-from backend.kernel.queue import backoff_seconds, enqueue, is_last_try
+from backend.kernel.queue import JobContext, backoff_seconds, enqueue, is_last_try
 
 
-async def send_portal_login_link(ctx: dict[str, Any], email: str, ip: str | None, language: str | None) -> int:
+async def send_portal_login_link(ctx: JobContext, email: str, ip: str | None, language: str | None) -> int:
     try:
         return await send_login_links(
             ctx["session_maker"], ctx["settings"], ctx["mailer"], email, ip=ip, language=language
@@ -27,7 +27,7 @@ async def send_portal_login_link(ctx: dict[str, Any], email: str, ip: str | None
         raise Retry(defer=backoff_seconds(ctx["job_try"])) from exc
 
 
-async def mail_released_document(ctx: dict[str, Any], document_id: int) -> int:
+async def mail_released_document(ctx: JobContext, document_id: int) -> int:
     try:
         return await mail_release(ctx["session_maker"], ctx["settings"], ctx["mailer"], document_id)
     except MailError as exc:
