@@ -31,6 +31,9 @@ from backend.server.tables import metadata
 from backend.server.worker import make_worker
 from tests.smtp_server import smtp_server  # noqa: F401 - the SMTP server fixture, for every module
 
+# The end-to-end tests' Chromium and SMTP server (module-scoped fixtures).
+pytest_plugins = ["tests.browser"]
+
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct-horse-battery-staple"
 POSTGRES_URL = os.environ.get("DESK_TEST_POSTGRES_URL")
@@ -232,22 +235,3 @@ async def api(app_and_client, password_hash: str) -> Api:  # noqa: ANN001
 @pytest.fixture
 def backend_name(api: Api) -> str:
     return api.engine.dialect.name
-
-
-# -- small data builders shared by the API tests -------------------------------------------
-
-
-async def make_client(api: Api, name: str = "Müller Präzisionstechnik GmbH") -> dict[str, Any]:
-    return await api.create("clients", {"name": name, "city": "Aalen", "employee_count": 85})
-
-
-async def make_engagement(api: Api, client_id: int, **overrides: Any) -> dict[str, Any]:
-    body = {
-        "client_id": client_id,
-        "title": "KI-Einführung",
-        "start_date": "2026-11-02",
-        "duration_weeks": 8,
-        "pricing_model": "fixed_fee",
-        "fixed_fee": "24000.00",
-    } | overrides
-    return await api.create("engagements", body)

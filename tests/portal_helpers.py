@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 from tests.smtp_server import SmtpTestServer
 
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')

@@ -7,7 +7,8 @@ from litestar.exceptions import NotAuthorizedException
 
 from backend.domains.auth.sessions import issue_token
 from backend.web.auth import VerifiedToken
-from tests.conftest import PASSWORD, Api, make_client
+from tests.conftest import PASSWORD, Api
+from tests.factories import make_client
 
 
 async def test_login_returns_bearer_token_and_secure_cookie(api: Api) -> None:

@@ -9,7 +9,8 @@ from collections import Counter
 
 from sqlalchemy import text
 
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 from tests.portal_helpers import deliver, portal_world
 from tests.smtp_server import SmtpTestServer
 

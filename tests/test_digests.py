@@ -2,10 +2,9 @@
 
 from typing import Any
 
-from tests.conftest import Api, make_engagement
+from tests.conftest import Api
+from tests.factories import OFFER_KPI, make_engagement, pdf_text, pilot_with
 from tests.smtp_server import TRANSIENT, SmtpTestServer
-from tests.test_documents import pdf_text
-from tests.test_results_api import OFFER_KPI, pilot_with
 
 WEEK = "2026-W47"
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from tests.conftest import Api, make_engagement
-from tests.test_documents import download_text, generate
-from tests.test_results_api import OFFER_KPI, pilot_with
+from tests.conftest import Api
+from tests.factories import OFFER_KPI, download_text, generate, make_engagement, pilot_with
 
 CORPUS = [
     '#read("/etc/passwd")',

@@ -1,37 +1,12 @@
 """Generated documents: real PDFs whose text carries the real figures, in both languages."""
 
-import io
 import re
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
-from tests.conftest import Api, make_client, make_engagement
-from tests.test_results_api import OFFER_KPI, pilot_with
-
-
-def pdf_text(content: bytes) -> str:
-    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
-    return re.sub(r"\s+", " ", text.replace("\xa0", " "))
-
-
-async def generate(api: Api, engagement_id: int, **body: Any) -> dict[str, Any]:
-    response = await api.post(f"/engagements/{engagement_id}/documents", json=body)
-    assert response.status_code == 202, response.text
-    queued = response.json()
-    assert queued["status"] == "queued"
-    assert response.headers["job-id"].startswith(f"document:{queued['id']}:")
-    await api.run_jobs()
-    return (await api.get(f"/documents/{queued['id']}")).json()
-
-
-async def download_text(api: Api, document: dict[str, Any], who: str = "consultant") -> str:
-    response = await api.get(f"/documents/{document['id']}/download", who)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    return pdf_text(response.content)
+from tests.conftest import Api
+from tests.factories import OFFER_KPI, download_text, generate, make_client, make_engagement, pilot_with
 
 
 async def engagement_with_results(api: Api) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from backend.kernel.logs import JsonFormatter
-from tests.conftest import PASSWORD, Api, make_client, make_engagement
+from tests.conftest import PASSWORD, Api
+from tests.factories import make_client, make_engagement
 from tests.portal_helpers import CSRF, generate_and_release, portal_world
 from tests.smtp_server import SmtpTestServer
 

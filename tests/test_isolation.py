@@ -1,85 +1,9 @@
 """A client user sees exactly their own client's data and learns nothing about others."""
 
-from typing import Any
-
 import pytest
 
-from tests.conftest import Api, make_client, make_engagement
-
-
-async def build_client_world(api: Api, name: str, client: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One row of every client-owned resource; pass `client` to add another set to it."""
-    client = client or await make_client(api, name)
-    contact = await api.create(
-        "contacts", {"client_id": client["id"], "name": "Eva", "email": f"eva@{name}.de".replace(" ", "")}
-    )
-    engagement = await make_engagement(api, client["id"])
-    eid = engagement["id"]
-    workshop = await api.create(
-        "workshops",
-        {
-            "engagement_id": eid,
-            "kind": "kickoff",
-            "title": "Kickoff",
-            "starts_at": "2026-11-03T09:00:00+01:00",
-            "ends_at": "2026-11-03T12:00:00+01:00",
-        },
-    )
-    attendee = await api.create("workshop-attendees", {"workshop_id": workshop["id"], "contact_id": contact["id"]})
-    idea = await api.create(
-        "ideas", {"engagement_id": eid, "title": "Idee", "impact": 4, "effort": 2, "data_readiness": 3}
-    )
-    pilot = await api.create("pilots", {"engagement_id": eid, "title": "Pilot", "owner_contact_id": contact["id"]})
-    kpi = await api.create("kpis", {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"})
-    measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
-    deliverable = await api.create(
-        "deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2}
-    )
-    status = await api.create("status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
-    assessment = await api.create(
-        "readiness-assessments",
-        {
-            "client_id": client["id"],
-            "engagement_id": eid,
-            "phase": "start",
-            "assessed_on": "2026-11-02",
-            "priorities": 1,
-            "responsibility": 2,
-            "people_enabled": 1,
-            "pilots_in_production": 0,
-            "kpi_practice": 1,
-        },
-    )
-    return {
-        "clients": client,
-        "contacts": contact,
-        "engagements": engagement,
-        "workshops": workshop,
-        "workshop-attendees": attendee,
-        "ideas": idea,
-        "pilots": pilot,
-        "kpis": kpi,
-        "measurements": measurement,
-        "deliverables": deliverable,
-        "status-updates": status,
-        "readiness-assessments": assessment,
-    }
-
-
-RESOURCES = [
-    "clients",
-    "contacts",
-    "engagements",
-    "workshops",
-    "workshop-attendees",
-    "ideas",
-    "pilots",
-    "kpis",
-    "measurements",
-    "deliverables",
-    "status-updates",
-    "readiness-assessments",
-]
+from tests.conftest import Api
+from tests.factories import RESOURCES, build_client_world, make_engagement
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from backend.flows.digests.ledger import Ledger
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.kernel.db import utcnow
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 
 
 async def _delivery(api: Api) -> int:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 
 BAD_BODIES = [
     [],

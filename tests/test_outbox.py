@@ -13,7 +13,8 @@ from sqlalchemy import text
 
 from backend.server.app import create_app
 from backend.server.worker import make_worker
-from tests.conftest import Api, QueryCounter, make_client, make_engagement, running_lifespan
+from tests.conftest import Api, QueryCounter, running_lifespan
+from tests.factories import make_client, make_engagement
 from tests.redis_server import RedisTestServer
 from tests.smtp_server import SmtpTestServer
 

@@ -1,6 +1,7 @@
 from typing import Any
 
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 
 
 async def engagement_with_ideas(api: Api) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -9,7 +9,8 @@ from sqlalchemy import text, update
 
 from backend.flows.portal.models import LoginLink
 from backend.kernel.db import utcnow
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 from tests.portal_helpers import (
     CSRF,
     SHARE_LINK,

@@ -23,11 +23,11 @@ import httpx
 import pytest
 import redis
 
+from tests.browser import CHROMIUM, LOGIN, shot
 from tests.conftest import REDIS_URL
 from tests.live_server import live_server
 from tests.portal_helpers import text_of
 from tests.smtp_server import SmtpTestServer, free_port
-from tests.test_ui_e2e import CHROMIUM, LOGIN, ROOT, browser, shot, smtp  # noqa: F401 - fixtures reused
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -39,7 +39,7 @@ TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="module")
-def portal_server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:  # noqa: F811
+def portal_server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:
     """`desk run` with DESK_PUBLIC_URL set to its own address, so emailed links lead back to it."""
     redis.Redis.from_url(PORTAL_REDIS_URL).flushdb()
     with live_server(
@@ -147,7 +147,7 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
 LOGIN_PATH = re.compile(r"(https?://[^\s\"<>]+)(/portal/login/[A-Za-z0-9_\-]+)")
 
 
-def login_link_from(smtp: SmtpTestServer, email: str, after: int) -> tuple[str, str]:  # noqa: F811
+def login_link_from(smtp: SmtpTestServer, email: str, after: int) -> tuple[str, str]:
     """(base, path) of the sign-in link in the first sign-in mail to `email` after message #after."""
 
     def find() -> tuple[str, str] | None:
@@ -161,8 +161,8 @@ def login_link_from(smtp: SmtpTestServer, email: str, after: int) -> tuple[str, 
 
 def test_client_accepts_the_proposal_and_decides_on_deliverables(
     portal_server: str,
-    browser,  # noqa: F811 - the fixture imported above
-    smtp: SmtpTestServer,  # noqa: F811
+    browser,
+    smtp: SmtpTestServer,
 ) -> None:
     email = f"k.schwarz.{free_port()}@holzbau-schwarz.de"
     api = Consultant(portal_server)

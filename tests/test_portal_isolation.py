@@ -34,10 +34,10 @@ from backend.kernel.db import utcnow
 from backend.kernel.enums import Role
 from backend.server.tables import metadata
 from backend.web.auth import PUBLIC_PATHS
-from tests.conftest import Api, make_client
+from tests.conftest import Api
+from tests.factories import build_client_world, make_client
 from tests.portal_helpers import CSRF, deliver, portal_sign_in, portal_world, request_link_token
 from tests.smtp_server import SmtpTestServer
-from tests.test_isolation import build_client_world
 
 ALPHA, ALPHA_EMAIL = "Alpha Maschinenbau GmbH", "eva@alpha-maschinenbau.de"
 BOREALIS, BOREALIS_EMAIL = "Borealis Feinwerk GmbH", "eva@borealis-feinwerk.de"

@@ -1,7 +1,7 @@
 """Every list endpoint issues the same number of queries whether it returns 1 row or 20."""
 
 from tests.conftest import Api
-from tests.test_isolation import RESOURCES, build_client_world
+from tests.factories import RESOURCES, build_client_world
 
 LISTS = [*RESOURCES, "users", "audit-events", "documents"]
 

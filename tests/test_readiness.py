@@ -1,4 +1,5 @@
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 
 LEVERS = {"priorities": 1, "responsibility": 1, "people_enabled": 2, "pilots_in_production": 0, "kpi_practice": 1}
 

@@ -1,38 +1,7 @@
 """Results endpoints: the demo figures, computed from rows through the API."""
 
-from typing import Any
-
-from tests.conftest import Api, make_client, make_engagement
-
-OFFER_KPI = {
-    "name": "Bearbeitungszeit pro Angebot",
-    "unit": "minutes",
-    "direction": "lower_is_better",
-    "baseline_value": "90",
-    "baseline_sample_size": 20,
-    "target_value": "45",
-    "monthly_volume": "120",
-    "hourly_cost": "65.00",
-    "run_cost_monthly": "150.00",
-}
-SUPPORT_KPI = {
-    "name": "Bearbeitungszeit pro Anfrage",
-    "unit": "minutes",
-    "direction": "lower_is_better",
-    "baseline_value": "12",
-    "target_value": "6",
-    "monthly_volume": "800",
-    "hourly_cost": "48.00",
-    "run_cost_monthly": "90.00",
-}
-
-
-async def pilot_with(api: Api, engagement_id: int, title: str, kpi: dict[str, Any], values: list[str]) -> dict:
-    pilot = await api.create("pilots", {"engagement_id": engagement_id, "title": title})
-    created = await api.create("kpis", kpi | {"pilot_id": pilot["id"]})
-    for day, value in enumerate(values, start=10):
-        await api.create("measurements", {"kpi_id": created["id"], "measured_on": f"2026-11-{day}", "value": value})
-    return pilot
+from tests.conftest import Api
+from tests.factories import OFFER_KPI, SUPPORT_KPI, make_client, make_engagement, pilot_with
 
 
 async def demo_engagement(api: Api) -> tuple[dict, dict, dict]:

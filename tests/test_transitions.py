@@ -1,4 +1,5 @@
-from tests.conftest import Api, make_client, make_engagement
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
 
 
 async def move(api: Api, resource: str, row: dict, to: str, reason: str | None = None) -> dict:

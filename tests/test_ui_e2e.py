@@ -6,7 +6,6 @@ fresh SQLite database and the test Redis; screenshots land in tests/artifacts/.
 """
 
 import io
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,21 +13,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.browser import CHROMIUM, LOGIN, open_section, shot
 from tests.conftest import REDIS_URL
-from tests.live_server import ROOT, live_server
+from tests.live_server import live_server
 from tests.smtp_server import SmtpTestServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-LOGIN = ("jonas.berger@engagement-desk.de", "demo-passwort-2026")
-
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpTestServer]:
-    with SmtpTestServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -37,38 +27,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> It
         tmp_path_factory.mktemp("ui"), smtp_url=smtp.url, redis_url=REDIS_URL.rsplit("/", 1)[0] + "/10"
     ) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
-def open_section(page, summary: str) -> None:  # noqa: ANN001
-    """Forms sit in <details>; some start open, so set it open instead of toggling."""
-    page.locator(f"details:has(> summary:has-text('{summary}'))").first.evaluate("d => d.open = true")
-
-
-def shot(page, name: str) -> None:  # noqa: ANN001
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_consultant_runs_an_engagement_in_the_browser(server: str, browser, smtp: SmtpTestServer) -> None:  # noqa: ANN001

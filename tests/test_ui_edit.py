@@ -4,8 +4,8 @@ the fields (422), conflicts keep what was typed (409), German decimal commas."""
 from decimal import Decimal
 from typing import Any
 
-from tests.conftest import Api, make_client, make_engagement
-from tests.test_ui_pages import sign_in
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement, sign_in
 
 CONFLICT = "Jemand anderes hat diesen Datensatz inzwischen geändert"
 

@@ -1,20 +1,7 @@
 """Admin UI pages over HTTP: sign-in, CSRF, validation next to fields, conflicts, language."""
 
-import re
-
-from tests.conftest import PASSWORD, Api, make_client
-
-TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
-
-
-async def sign_in(api: Api, email: str = "consultant@example.de") -> str:
-    page = await api.http.get("/login")
-    token = TOKEN.search(page.text).group(1)
-    response = await api.http.post(
-        "/login", data={"email": email, "password": PASSWORD, "_csrf_token": token, "next": "/clients"}
-    )
-    assert response.status_code == 303 and response.headers["location"] == "/clients"
-    return token
+from tests.conftest import Api
+from tests.factories import TOKEN, make_client, sign_in
 
 
 async def test_pages_need_sign_in_and_forms_need_csrf(api: Api) -> None:

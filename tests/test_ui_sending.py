@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import Api, make_client, make_engagement
-from tests.test_ui_pages import sign_in
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement, sign_in
 
 LINK = re.compile(r'value="https?://[^"]+(/s/[^"]+)"')
 

@@ -13,7 +13,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.types import DateTimeUTC
 from litestar.datastructures import State
 from litestar.types import Scope
-from sqlalchemy import MetaData, event, update
+from sqlalchemy import MetaData, event, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel, select
@@ -152,3 +152,9 @@ async def select_all(
     order = order_by if isinstance(order_by, list | tuple) else [model.id if order_by is None else order_by]  # type: ignore[attr-defined]
     stmt = select(model).where(*where).order_by(*order).limit(limit)
     return list((await session.exec(stmt)).all())
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database (readiness checks)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

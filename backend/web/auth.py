@@ -9,14 +9,9 @@ from typing import Any, ClassVar
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTCookieAuth, Token
-from sqlalchemy import bindparam, select
-from sqlmodel import col
 
-from backend.domains.auth.models import User
-from backend.domains.auth.principals import Principal, Principals
-from backend.domains.auth.sessions import AuthSession
+from backend.domains.auth.principals import Principal, Principals, read_principal
 from backend.kernel.config import Settings
-from backend.kernel.enums import Role
 from backend.kernel.schema import MAX_ID
 
 AUTH_COOKIE = "desk_token"
@@ -57,22 +52,6 @@ class VerifiedToken(Token):
         return token
 
 
-# The user and the token's session in one statement: a token counts only while its user is
-# active and its session open (signing out, deactivation and client archiving take effect at once).
-_PRINCIPAL = (
-    select(
-        col(User.id), col(User.email), col(User.full_name), col(User.role), col(User.client_id), col(User.contact_id)
-    )
-    .join(AuthSession, (col(AuthSession.user_id) == User.id) & (col(AuthSession.epoch) == User.session_epoch))
-    .where(
-        col(User.id) == bindparam("user_id"),
-        col(User.is_active).is_(True),
-        col(AuthSession.id) == bindparam("session_id"),
-        col(AuthSession.ended_at).is_(None),
-    )
-)
-
-
 def build_auth(
     settings: Settings, db_config: SQLAlchemyAsyncConfig, principals: Principals
 ) -> JWTCookieAuth[Principal, Token]:
@@ -89,13 +68,9 @@ def build_auth(
         generation = principals.generation
         # The request's own session (same connection as the handler's queries).
         session = db_config.provide_session(connection.app.state, connection.scope)
-        params = {"user_id": user_id, "session_id": session_id}
-        row = (await (await session.connection()).execute(_PRINCIPAL, params)).first()
-        if row is None:
+        principal = await read_principal(await session.connection(), user_id, session_id)
+        if principal is None:
             return None
-        principal = Principal(
-            row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id, session_id
-        )
         principals.remember(principal, generation)
         return principal
 

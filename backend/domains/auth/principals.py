@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from backend.domains.auth.models import User
+from backend.domains.auth.sessions import AuthSession
 from backend.kernel.db import WRITTEN_KEY
 from backend.kernel.enums import Role
 
@@ -55,6 +58,30 @@ class Principal:
 # Who acts in a service call: the signed-in principal, or None for the system itself (a job,
 # the command line).
 Actor = Principal | None
+
+
+# The user and the token's session in one statement: a token counts only while its user is
+# active and its session open (signing out, deactivation and client archiving take effect at once).
+_PRINCIPAL_ROW = (
+    select(
+        col(User.id), col(User.email), col(User.full_name), col(User.role), col(User.client_id), col(User.contact_id)
+    )
+    .join(AuthSession, (col(AuthSession.user_id) == User.id) & (col(AuthSession.epoch) == User.session_epoch))
+    .where(
+        col(User.id) == bindparam("user_id"),
+        col(User.is_active).is_(True),
+        col(AuthSession.id) == bindparam("session_id"),
+        col(AuthSession.ended_at).is_(None),
+    )
+)
+
+
+async def read_principal(connection: AsyncConnection, user_id: int, session_id: str) -> Principal | None:
+    """The principal of a token: its user, if active, with its session, if open."""
+    row = (await connection.execute(_PRINCIPAL_ROW, {"user_id": user_id, "session_id": session_id})).first()
+    if row is None:
+        return None
+    return Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id, session_id)
 
 
 class Principals:

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.audit.service import record
 from backend.domains.auth.models import User
 from backend.domains.auth.passwords import hash_password, verify_password
+from backend.domains.auth.principals import Principal
 from backend.domains.auth.throttle import Source, begin_login, login_succeeded
 from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
@@ -94,4 +95,11 @@ async def create_user(
     session.add(user)
     await session.flush()
     await record(session, actor=actor, action="create", entity_type="user", entity_id=user.id)
+    return user
+
+
+async def user_of(session: AsyncSession, principal: Principal) -> User:
+    """The signed-in principal's user row (it exists: the principal was read with it)."""
+    user = await session.get(User, principal.id)
+    assert user is not None
     return user

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import (
     LEVERS,
     AssessmentPhase,
     AssessmentRead,
+    Client,
     Contact,
     ReadinessAssessment,
     ReadinessComparison,
 )
+from backend.kernel.db import select_all
 from backend.kernel.errors import Invalid
 
 
@@ -36,3 +38,35 @@ async def readiness_comparison(session: AsyncSession, engagement_id: int) -> Rea
         delta = {lever: getattr(end, lever) - getattr(start, lever) for lever in LEVERS}
         delta["total"] = end.total - start.total
     return ReadinessComparison(engagement_id=engagement_id, start=start, end=end, delta=delta)
+
+
+# What the team's pages list. Enough for any consultancy's book; a runaway list stays fast.
+LIST_LIMIT = 200
+
+
+async def find_clients(session: AsyncSession, text: str = "", *, limit: int = LIST_LIMIT) -> list[Client]:
+    """Clients not archived, by name; with `text`, those whose name, city or industry has it."""
+    stmt = select(Client).where(col(Client.archived_at).is_(None)).order_by(col(Client.name)).limit(limit)
+    if text.strip():
+        pattern = f"%{text.strip()}%"
+        stmt = stmt.where(
+            or_(col(Client.name).ilike(pattern), col(Client.city).ilike(pattern), col(Client.industry).ilike(pattern))
+        )
+    return list((await session.exec(stmt)).all())
+
+
+async def get_client(session: AsyncSession, client_id: int) -> Client | None:
+    return await session.get(Client, client_id)
+
+
+async def contacts_of(session: AsyncSession, client_id: int) -> list[Contact]:
+    return await select_all(session, Contact, Contact.client_id == client_id, order_by=[Contact.name])
+
+
+async def assessments_of(session: AsyncSession, client_id: int) -> list[ReadinessAssessment]:
+    return await select_all(
+        session,
+        ReadinessAssessment,
+        ReadinessAssessment.client_id == client_id,
+        order_by=[ReadinessAssessment.assessed_on],
+    )

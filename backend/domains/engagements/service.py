@@ -7,7 +7,9 @@ from sqlalchemy import ColumnElement, Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.engagements.models import Engagement, StatusUpdate
+from backend.domains.clients.models import Client
+from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.kernel.db import select_all
 
 
 def engagement_ids_of_client(client_id: int) -> Select:
@@ -28,4 +30,25 @@ def status_released() -> ColumnElement[bool]:
 
 async def client_id_of(session: AsyncSession, engagement_id: int) -> int | None:
     stmt = select(Engagement.client_id).where(Engagement.id == engagement_id)
+    return (await session.exec(stmt)).first()
+
+
+async def engagements_of_client(session: AsyncSession, client_id: int) -> list[Engagement]:
+    return await select_all(
+        session, Engagement, Engagement.client_id == client_id, order_by=[col(Engagement.start_date).desc()]
+    )
+
+
+async def engagements_with_clients(
+    session: AsyncSession, status: EngagementStatus | None = None, *, limit: int = 300
+) -> list[tuple[Engagement, str]]:
+    """Engagements, newest start first, each with its client's name."""
+    stmt = select(Engagement, Client.name).join(Client, col(Client.id) == Engagement.client_id)
+    if status is not None:
+        stmt = stmt.where(Engagement.status == status)
+    return list((await session.exec(stmt.order_by(col(Engagement.start_date).desc()).limit(limit))).all())
+
+
+async def status_update_of(session: AsyncSession, engagement_id: int, iso_week: str) -> StatusUpdate | None:
+    stmt = select(StatusUpdate).where(StatusUpdate.engagement_id == engagement_id, StatusUpdate.iso_week == iso_week)
     return (await session.exec(stmt)).first()

@@ -39,6 +39,7 @@ from backend.domains.pilots.results_read import (
     pilot_input,
     pilot_result_read,
 )
+from backend.kernel.db import select_all
 from backend.kernel.errors import Conflict
 
 
@@ -176,3 +177,17 @@ async def engagement_results(session: AsyncSession, *, engagement_id: int, fee: 
         excluded_pilot_ids=[e.pilot.id for e in evidence if not e.counted],
         pilots=[pilot_result_read(e.pilot, e.kpis, e.result) for e in evidence],
     )
+
+
+async def pilots_of(session: AsyncSession, engagement_id: int, *, limit: int) -> list[Pilot]:
+    return await select_all(session, Pilot, Pilot.engagement_id == engagement_id, order_by=[Pilot.id], limit=limit)
+
+
+async def kpis_of(session: AsyncSession, pilot_id: int) -> tuple[list[Kpi], dict[int, list[Measurement]]]:
+    """A pilot's KPIs and, per KPI, its measurements in the order they were taken."""
+    kpis = (await session.exec(select(Kpi).where(Kpi.pilot_id == pilot_id).order_by(col(Kpi.id)))).all()
+    measured: dict[int, list[Measurement]] = defaultdict(list)
+    stmt = select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis]))
+    for m in (await session.exec(stmt.order_by(col(Measurement.measured_on), col(Measurement.id)))).all():
+        measured[m.kpi_id].append(m)
+    return list(kpis), measured

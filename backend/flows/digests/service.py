@@ -376,3 +376,13 @@ async def _send_and_mark(settings: Settings, mailer: Mailer, delivery_id: int, m
         await ledger.reserve()
         ledger.mark_sent(delivery_id, message_id, utcnow(), then=handover.complete)
         await handover.confirm()
+
+
+async def recent_deliveries(session: AsyncSession, engagement_id: int, *, limit: int = 30) -> list[DigestDelivery]:
+    return await select_all(
+        session,
+        DigestDelivery,
+        DigestDelivery.engagement_id == engagement_id,
+        order_by=[col(DigestDelivery.id).desc()],
+        limit=limit,
+    )

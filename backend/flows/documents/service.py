@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import defer
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -214,3 +215,11 @@ async def pdf_of(session: AsyncSession, user: Actor, document_id: int) -> Docume
     if document.status != DocumentStatus.ready:
         raise Conflict(f"Document {document_id} is {document.status}; there is no PDF to download yet.")
     return document
+
+
+async def documents_of(session: AsyncSession, engagement_id: int) -> list[Document]:
+    """An engagement's document versions, newest first, without their PDF bytes and snapshots
+    (the team's page polls them every second while one renders)."""
+    stmt = select(Document).where(Document.engagement_id == engagement_id).order_by(col(Document.id).desc())
+    stmt = stmt.options(defer(Document.content), defer(Document.data_snapshot))  # type: ignore[arg-type]
+    return list((await session.exec(stmt)).all())

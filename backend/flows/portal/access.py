@@ -320,3 +320,10 @@ async def _deactivate(session: AsyncSession, actor: Any, *where: Any) -> None:
     for user_id in ended.scalars().all():
         written(session, User.__tablename__, user_id)
         await record(session, actor=actor, action="portal_access_ended", entity_type="user", entity_id=user_id)
+
+
+async def holder_of(session: AsyncSession, link: LoginLink) -> tuple[Contact | None, Client | None]:
+    """Whom a sign-in link is for, and their client (to ask "sign in as … for …?")."""
+    contact = await session.get(Contact, link.contact_id)
+    client = await session.get(Client, contact.client_id) if contact else None
+    return contact, client

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Controller, MediaType, get, post
 from litestar.response import Template
-from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import (
@@ -15,13 +14,12 @@ from backend.domains.clients.models import (
     AssessmentRead,
     Client,
     ClientCreate,
-    Contact,
     ContactCreate,
-    ReadinessAssessment,
 )
 from backend.domains.clients.resources import assessment_service, client_service, clients, contact_service
+from backend.domains.clients.service import assessments_of, contacts_of, find_clients
 from backend.domains.crud import STAFF
-from backend.kernel.db import select_all
+from backend.domains.engagements.service import engagements_of_client
 from backend.web.admin.forms import Failure, attempt, done, parse
 from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
@@ -38,17 +36,7 @@ class ClientPages(Controller):
         return await self._index(db_session, request, q or "", Failure())
 
     async def _index(self, db_session: AsyncSession, request: AppRequest, q: str, failure: Failure) -> Template:
-        stmt = select(Client).where(col(Client.archived_at).is_(None)).order_by(Client.name).limit(200)
-        if q:
-            pattern = f"%{q.strip()}%"
-            stmt = stmt.where(
-                or_(
-                    col(Client.name).ilike(pattern),
-                    col(Client.city).ilike(pattern),
-                    col(Client.industry).ilike(pattern),
-                )
-            )
-        rows = (await db_session.exec(stmt)).all()
+        rows = await find_clients(db_session, q)
         context = page_context(request, nav="clients", clients=rows, q=q, failed=failure)
         template = "clients/rows.html" if request.headers.get("hx-request") else "clients/index.html"
         return Template(template, context=context, status_code=failure.status, media_type=MediaType.HTML)
@@ -69,20 +57,11 @@ class ClientPages(Controller):
         return await self._show(db_session, request, row_id, Failure())
 
     async def _show(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
-        from backend.domains.engagements.models import Engagement
-
         # Loaded after a failed write's rollback, so the page shows what is stored.
         client = await client_service.get(db_session, request.user, row_id)
-        people = await select_all(db_session, Contact, Contact.client_id == client.id, order_by=[Contact.name])
-        engagements = await select_all(
-            db_session, Engagement, Engagement.client_id == client.id, order_by=[col(Engagement.start_date).desc()]
-        )
-        readiness = await select_all(
-            db_session,
-            ReadinessAssessment,
-            ReadinessAssessment.client_id == client.id,
-            order_by=[ReadinessAssessment.assessed_on],
-        )
+        people = await contacts_of(db_session, client.id)
+        engagements = await engagements_of_client(db_session, client.id)
+        readiness = await assessments_of(db_session, client.id)
         context = page_context(
             request,
             nav="clients",

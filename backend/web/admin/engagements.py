@@ -7,17 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar import Controller, MediaType, get, post
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
-from sqlalchemy.orm import defer
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.clients.models import Client
+from backend.domains.clients.service import find_clients, get_client
 from backend.domains.crud import STAFF, CrudService
 from backend.domains.deliverables.models import (
     Deliverable,
@@ -26,6 +24,7 @@ from backend.domains.deliverables.models import (
     DeliverableStatus,
 )
 from backend.domains.deliverables.resources import deliverable_service
+from backend.domains.deliverables.service import deliverables_of
 from backend.domains.engagements.models import (
     Engagement,
     EngagementCreate,
@@ -43,19 +42,22 @@ from backend.domains.engagements.resources import (
     status_update_service,
     status_updates,
 )
+from backend.domains.engagements.service import engagements_with_clients, status_update_of
 from backend.domains.pilots.models import Pilot, PilotCreate, ProcessArea
 from backend.domains.pilots.resources import pilot_service
+from backend.domains.pilots.service import pilots_of
 from backend.domains.workshops.models import Workshop, WorkshopCreate, WorkshopKind
 from backend.domains.workshops.resources import workshop_service
-from backend.flows.digests.models import DigestDelivery
-from backend.flows.digests.service import approve_and_send, plan_digest
+from backend.domains.workshops.service import workshops_of
+from backend.flows.digests.service import approve_and_send, plan_digest, recent_deliveries
 from backend.flows.documents.data import lines
-from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
-from backend.flows.documents.service import order_document
+from backend.flows.documents.models import DocumentKind, DocumentRequest, DocumentStatus
+from backend.flows.documents.service import documents_of, order_document
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.sharing import live_links, share_path
-from backend.kernel.db import select_all, utcnow
+from backend.kernel.db import utcnow
 from backend.kernel.time import BERLIN, current_week
+from backend.kernel.time import today as berlin_today
 from backend.web.admin.forms import (
     Failure,
     FormErrors,
@@ -237,13 +239,6 @@ def timeline(
 ROW_LIMIT = 500
 
 
-async def documents_of(db_session: AsyncSession, engagement_id: int) -> list[Document]:
-    # Without the PDF bytes and snapshots: the panel polls every second while a document renders.
-    stmt = select(Document).where(Document.engagement_id == engagement_id).order_by(col(Document.id).desc())
-    stmt = stmt.options(defer(Document.content), defer(Document.data_snapshot))  # type: ignore[arg-type]
-    return list((await db_session.exec(stmt)).all())
-
-
 def context(request: AppRequest, **values: Any) -> dict[str, Any]:
     """page_context plus badge tones and `choices(values, prefix)`: (value, label) for a select."""
     ctx = page_context(request, tone=TONE, **values)
@@ -273,13 +268,9 @@ class EngagementPages(Controller):
     async def _index(
         self, db_session: AsyncSession, request: AppRequest, status: str | None, failure: Failure
     ) -> Template:
-        stmt = select(Engagement, Client.name).join(Client, col(Client.id) == Engagement.client_id)
-        if status in EngagementStatus.__members__:
-            stmt = stmt.where(Engagement.status == status)
-        rows = (await db_session.exec(stmt.order_by(col(Engagement.start_date).desc()).limit(300))).all()
-        clients = await select_all(
-            db_session, Client, col(Client.archived_at).is_(None), order_by=[Client.name], limit=ROW_LIMIT
-        )
+        wanted = EngagementStatus(status) if status and status in EngagementStatus.__members__ else None
+        rows = await engagements_with_clients(db_session, wanted)
+        clients = await find_clients(db_session, limit=ROW_LIMIT)
         client_choices = [(c.id, c.name) for c in clients]
         ctx = context(
             request,
@@ -324,34 +315,14 @@ class EngagementPages(Controller):
         notice: str | None = None,
     ) -> Template:
         engagement = await engagement_service.get(db_session, request.user, row_id)
-        client = await db_session.get(Client, engagement.client_id)
+        client = await get_client(db_session, engagement.client_id)
         week = current_week()
-        today = datetime.now(UTC).astimezone(BERLIN).date()
-        held = await select_all(
-            db_session, Workshop, Workshop.engagement_id == row_id, order_by=[Workshop.starts_at], limit=ROW_LIMIT
-        )
-        items = await select_all(
-            db_session,
-            Deliverable,
-            Deliverable.engagement_id == row_id,
-            order_by=[Deliverable.due_week, Deliverable.id],
-            limit=ROW_LIMIT,
-        )
-        trials = await select_all(
-            db_session, Pilot, Pilot.engagement_id == row_id, order_by=[Pilot.id], limit=ROW_LIMIT
-        )
-        update = (
-            await db_session.exec(
-                select(StatusUpdate).where(StatusUpdate.engagement_id == row_id, StatusUpdate.iso_week == week)
-            )
-        ).first()
-        deliveries = await select_all(
-            db_session,
-            DigestDelivery,
-            DigestDelivery.engagement_id == row_id,
-            order_by=[col(DigestDelivery.id).desc()],
-            limit=30,
-        )
+        today = berlin_today()
+        held = await workshops_of(db_session, row_id, limit=ROW_LIMIT)
+        items = await deliverables_of(db_session, row_id, limit=ROW_LIMIT)
+        trials = await pilots_of(db_session, row_id, limit=ROW_LIMIT)
+        update = await status_update_of(db_session, row_id, week)
+        deliveries = await recent_deliveries(db_session, row_id)
         ctx = context(
             request,
             nav="engagements",

@@ -12,8 +12,8 @@ from litestar.response import Redirect, Template
 from backend.domains.auth.service import password_sign_in
 from backend.domains.auth.throttle import DEVICE_COOKIE
 from backend.domains.crud import STAFF
+from backend.flows.dashboard import service as dashboard
 from backend.kernel.errors import TooManyRequests, Unauthorized
-from backend.web.admin import dashboard
 from backend.web.handlers import AppRequest, DbSession, role_guard
 from backend.web.i18n import LANG_COOKIE, UI, page_context, try_again
 from backend.web.sessions import client_ip, sign_in, sign_out

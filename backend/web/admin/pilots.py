@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,11 +11,10 @@ from typing import Any
 
 from litestar import Controller, MediaType, get, post
 from litestar.response import Template
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import STAFF
-from backend.domains.engagements.models import Engagement
+from backend.domains.engagements.resources import engagement_service
 from backend.domains.pilots.models import (
     Direction,
     Kpi,
@@ -29,7 +27,7 @@ from backend.domains.pilots.models import (
     ProcessArea,
 )
 from backend.domains.pilots.resources import PILOT_FLOW, kpi_service, kpis, measurement_service, pilot_service, pilots
-from backend.domains.pilots.service import correct_measurement, pilot_results
+from backend.domains.pilots.service import correct_measurement, kpis_of, pilot_results
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import today
 from backend.web.admin.engagements import context, edit_defaults, edit_values, save_edit
@@ -195,13 +193,9 @@ class PilotPages(Controller):
 
     async def _show(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
         pilot = await pilot_service.get(db_session, request.user, row_id)
-        engagement = await db_session.get(Engagement, pilot.engagement_id)
+        engagement = await engagement_service.get(db_session, request.user, pilot.engagement_id)
         results = await pilot_results(db_session, request.user, row_id)
-        rows = (await db_session.exec(select(Kpi).where(Kpi.pilot_id == row_id).order_by(col(Kpi.id)))).all()
-        measured: dict[int, list[Measurement]] = defaultdict(list)
-        stmt = select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in rows]))
-        for m in (await db_session.exec(stmt.order_by(col(Measurement.measured_on), col(Measurement.id)))).all():
-            measured[m.kpi_id].append(m)
+        rows, measured = await kpis_of(db_session, row_id)
         ctx = context(
             request,
             nav="engagements",

@@ -5,10 +5,10 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
-from backend.domains.auth.models import LoginRequest, TokenResponse, User, UserRead
+from backend.domains.auth.models import LoginRequest, TokenResponse, UserRead
 from backend.domains.auth.principals import Principal
 from backend.domains.auth.resources import user_service, users
-from backend.domains.auth.service import password_sign_in
+from backend.domains.auth.service import password_sign_in, user_of
 from backend.domains.auth.throttle import DEVICE_COOKIE
 from backend.kernel.db import READS_ONLY
 from backend.web.api.problem_docs import problem_responses
@@ -58,4 +58,4 @@ class AuthController(Controller):
 
     @get("/me", operation_id="me", summary="The signed-in user", opt={READS_ONLY: True})
     async def me(self, db_session: DbSession, request: Request[Principal, Any, Any]) -> UserRead:
-        return UserRead.model_validate(await db_session.get(User, request.user.id))
+        return UserRead.model_validate(await user_of(db_session, request.user))

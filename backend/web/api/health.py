@@ -9,7 +9,8 @@ from typing import Any
 
 from arq.constants import health_check_key_suffix
 from litestar import Controller, Request, Response, get
-from sqlalchemy import text
+
+from backend.kernel.db import ping
 
 # A worker rewrites its heartbeat this often; the key lives one second longer.
 WORKER_HEARTBEAT_SECONDS = 30
@@ -33,8 +34,7 @@ async def _timed(check: Any) -> dict[str, Any]:
 
 
 async def _database(app: Any) -> None:
-    async with app.state.engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+    await ping(app.state.engine)
 
 
 async def _redis(app: Any) -> None:

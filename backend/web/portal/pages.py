@@ -12,7 +12,6 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.clients.models import Client, Contact
 from backend.domains.crud import CLIENTS
 from backend.domains.engagements.models import EngagementRead
 from backend.domains.workshops.resources import workshop_service
@@ -94,8 +93,7 @@ class PortalPages(Controller):
         except DomainError as exc:
             context = page_context(request, error=_refusal_text(request, exc), token=None)
             return Template("portal/confirm.html", context=context, status_code=exc.status_code)
-        contact = await db_session.get(Contact, link.contact_id)
-        client = await db_session.get(Client, contact.client_id) if contact else None
+        contact, client = await access.holder_of(db_session, link)
         context = page_context(request, error=None, token=token, contact=contact, client=client)
         return Template("portal/confirm.html", context=context)
 

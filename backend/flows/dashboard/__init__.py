@@ -1,0 +1,1 @@
+"""What the team sees first: this week across all engagements."""
