@@ -143,6 +143,7 @@ async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) 
     from sqlalchemy import update
 
     from backend.flows.documents.models import Document
+    from backend.flows.documents.render import RenderPool
     from backend.flows.documents.service import generate_document
 
     engagement = await engagement_with_results(api)
@@ -155,7 +156,11 @@ async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) 
             update(Document).where(Document.id == queued["id"]).values(template="no_such_template", status="queued")
         )
         await session.commit()
-    assert await generate_document(maker, settings, queued["id"]) == "failed"
+    renderer = RenderPool(processes=1)
+    try:
+        assert await generate_document(maker, settings, renderer, queued["id"]) == "failed"
+    finally:
+        renderer.close()
     failed = (await api.get(f"/documents/{queued['id']}")).json()
     assert failed["status"] == "failed"
     assert "unknown template 'no_such_template'" in failed["error"]
@@ -166,11 +171,16 @@ async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) 
 
 
 async def test_generation_is_idempotent(api: Api) -> None:
+    from backend.flows.documents.render import RenderPool
     from backend.flows.documents.service import generate_document
 
     engagement = await engagement_with_results(api)
     document = await generate(api, engagement["id"], kind="proposal")
     maker, settings = api.app.state.session_maker, api.app.state.settings
-    assert await generate_document(maker, settings, document["id"]) == "ready"
-    assert (await api.get(f"/documents/{document['id']}")).json() == document
-    assert await generate_document(maker, settings, 987654) == "missing"
+    renderer = RenderPool(processes=1)
+    try:
+        assert await generate_document(maker, settings, renderer, document["id"]) == "ready"
+        assert (await api.get(f"/documents/{document['id']}")).json() == document
+        assert await generate_document(maker, settings, renderer, 987654) == "missing"
+    finally:
+        renderer.close()

@@ -288,7 +288,7 @@ def test_render_processes_end_with_a_killed_parent() -> None:
         "import asyncio, json, sys, time\n"
         "from backend.flows.documents import render\n"
         "data = json.load(open('report_templates/samples/proposal.json'))\n"
-        "asyncio.run(render.render_async('proposal', data))\n"
+        "asyncio.run(render.RenderPool().render('proposal', data))\n"
         "print('rendered', flush=True)\n"
         "time.sleep(60)\n"
     )

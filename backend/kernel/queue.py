@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from backend.kernel.outbox import Relay
 
 
+class Renderer(Protocol):
+    """Renders documents for jobs (the documents flow's RenderPool)."""
+
+    async def render(self, template: str, data: dict[str, Any]) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class JobContext(TypedDict, total=False):
     """What a job gets: from arq (`redis`, `job_id`, `job_try`) and from the worker's start-up."""
 
@@ -38,6 +46,7 @@ class JobContext(TypedDict, total=False):
     engine: AsyncEngine
     session_maker: async_sessionmaker[AsyncSession]
     mailer: Mailer
+    renderer: Renderer
     relay: Relay
     relay_loop: asyncio.Task[None]
 

@@ -22,7 +22,6 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp
 
 from backend.domains.auth.principals import SESSION_INFO_KEY, Principals, follow_user_changes
-from backend.flows.documents.render import shutdown_pool
 from backend.kernel.config import Settings, get_settings
 from backend.kernel.db import RequestSessions, make_engine, make_sessionmaker
 from backend.kernel.errors import exception_handlers
@@ -110,7 +109,6 @@ async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await worker.close()
-        shutdown_pool()
 
 
 def create_app(settings: Settings | None = None, *, embedded_worker: bool = False) -> Litestar:

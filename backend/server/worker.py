@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from backend.flows.digests import jobs as digest_jobs
 from backend.flows.documents import jobs as report_jobs
-from backend.flows.documents.render import shutdown_pool
+from backend.flows.documents.render import RenderPool
 from backend.flows.portal import jobs as portal_jobs
 from backend.kernel.config import Settings, get_settings
 from backend.kernel.db import make_engine, make_sessionmaker
@@ -95,6 +95,7 @@ def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
         ctx["engine"] = make_engine(settings.database_url)
         ctx["session_maker"] = relay.maker = make_sessionmaker(ctx["engine"], info={RELAY_KEY: relay})
         ctx["mailer"] = make_mailer(settings.smtp_url)
+        ctx["renderer"] = RenderPool()
         relay.pool = ctx["redis"]
         ctx["relay"] = relay
         # Before the first poll, so a burst run sees the jobs planned while no worker ran, and
@@ -115,7 +116,8 @@ async def shutdown(ctx: JobContext) -> None:
         await ctx["relay"].settle()
     if "engine" in ctx:
         await ctx.pop("engine").dispose()
-    shutdown_pool()
+    if "renderer" in ctx:
+        ctx.pop("renderer").close()
 
 
 def make_worker(settings: Settings | None = None, **overrides: Any) -> Worker:

@@ -39,6 +39,7 @@ from backend.kernel.db import select_all, unit_of_work, utcnow
 from backend.kernel.enums import Language
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
+from backend.kernel.queue import Renderer
 
 log = logging.getLogger(__name__)
 UNSENT = (DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending)
@@ -182,6 +183,7 @@ async def prepare(
 async def _documents_by_language(
     maker: async_sessionmaker[AsyncSession],
     settings: Settings,
+    renderer: Renderer,
     engagement_id: int,
     iso_week: str,
     deliveries: list[DigestDelivery],
@@ -196,7 +198,7 @@ async def _documents_by_language(
     for lang, ids in wanted.items():
         if lang not in known:
             known[lang] = await _status_report_for(maker, engagement_id, iso_week, lang, ids)
-        await generate_document(maker, settings, known[lang])
+        await generate_document(maker, settings, renderer, known[lang])
     return known
 
 
@@ -271,7 +273,12 @@ def message_id_for(delivery: DigestDelivery, settings: Settings) -> str:
 
 
 async def send_digest(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, engagement_id: int, iso_week: str
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    mailer: Mailer,
+    renderer: Renderer,
+    engagement_id: int,
+    iso_week: str,
 ) -> Outcome:
     outcome = Outcome(engagement_id, iso_week)
     state = await prepare(maker, settings, engagement_id, iso_week)
@@ -289,7 +296,7 @@ async def send_digest(
     outcome.already_sent = sum(d.status == DeliveryStatus.sent for d in deliveries)
     if not unsent:
         return outcome
-    documents = await _documents_by_language(maker, settings, engagement_id, iso_week, unsent)
+    documents = await _documents_by_language(maker, settings, renderer, engagement_id, iso_week, unsent)
     async with maker() as session:
         rendered = {
             doc.id: doc for doc in await select_all(session, Document, col(Document.id).in_(list(documents.values())))

@@ -13,7 +13,9 @@ from backend.kernel.queue import JobContext, backoff_seconds, is_last_try
 async def render_document(ctx: JobContext, document_id: int) -> str:
     try:
         await mark_rendering(ctx["session_maker"], document_id)
-        return await generate_document(ctx["session_maker"], ctx["settings"], document_id, last_try=is_last_try(ctx))
+        return await generate_document(
+            ctx["session_maker"], ctx["settings"], ctx["renderer"], document_id, last_try=is_last_try(ctx)
+        )
     except TRANSIENT as exc:
         # arq retries only on Retry; the document stays "rendering" until a try succeeds.
         raise Retry(defer=backoff_seconds(ctx["job_try"])) from exc

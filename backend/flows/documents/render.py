@@ -2,9 +2,10 @@
 
 Data reaches Typst only as one JSON string in `sys.inputs.data`; templates read it with
 `json(bytes(sys.inputs.data))`, so user text is never parsed as markup. Each thread keeps one
-compiler (fonts loaded once); callers on the event loop use `render_async`, which compiles in a
+compiler (fonts loaded once); callers on the event loop use a `RenderPool`, which compiles in a
 small process pool: the compiler holds the GIL for part of its work, and an event loop that
-stalls for a render's milliseconds would delay every other job of the worker.
+stalls for a render's milliseconds would delay every other job of the worker. The process that
+runs jobs owns its pool (the worker's start-up makes it, its shutdown closes it).
 """
 
 from __future__ import annotations
@@ -76,7 +77,6 @@ def render(template: str, data: dict[str, Any]) -> bytes:
     return pdf
 
 
-_pool: ProcessPoolExecutor | None = None
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -90,23 +90,23 @@ def _die_with_parent() -> None:
         pass
 
 
-def _process_pool() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
-        # spawn: forking a process that runs an event loop and threads is not safe.
-        _pool = ProcessPoolExecutor(
-            max_workers=os.cpu_count() or 2, mp_context=get_context("spawn"), initializer=_die_with_parent
-        )
-    return _pool
+class RenderPool:
+    """Render processes for one process that runs jobs; they start with the first render (a
+    worker that renders nothing starts none) and end with `close()`, or with their parent."""
 
+    def __init__(self, processes: int | None = None) -> None:
+        self.processes = processes or os.cpu_count() or 2
+        self._executor: ProcessPoolExecutor | None = None
 
-def shutdown_pool() -> None:
-    """Stop the render processes; a server or worker calls this on its way out, else they outlive it."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+    async def render(self, template: str, data: dict[str, Any]) -> bytes:
+        if self._executor is None:
+            # spawn: forking a process that runs an event loop and threads is not safe.
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=get_context("spawn"), initializer=_die_with_parent
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._executor, render, template, data)
 
-
-async def render_async(template: str, data: dict[str, Any]) -> bytes:
-    return await asyncio.get_running_loop().run_in_executor(_process_pool(), render, template, data)
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

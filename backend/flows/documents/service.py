@@ -26,12 +26,12 @@ from backend.domains.auth.principals import Actor
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents import data as document_data
 from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
-from backend.flows.documents.render import render_async
 from backend.flows.documents.resources import document_service
 from backend.kernel.config import Settings
 from backend.kernel.db import compare_and_set, unit_of_work, utcnow
 from backend.kernel.errors import Conflict
 from backend.kernel.outbox import plan
+from backend.kernel.queue import Renderer
 from backend.kernel.time import current_week
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,12 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
 async def generate_document(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, document_id: int, *, last_try: bool = True
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    renderer: Renderer,
+    document_id: int,
+    *,
+    last_try: bool = True,
 ) -> str:
     """Render one queued document; safe to run twice. Returns its final status.
 
@@ -147,7 +152,7 @@ async def generate_document(
                 settings=settings,
                 iso_week=document.iso_week,
             )
-            pdf = await render_async(document.template, data)
+            pdf = await renderer.render(document.template, data)
             stored = await compare_and_set(
                 session,
                 document,
