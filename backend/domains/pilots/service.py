@@ -115,9 +115,15 @@ async def correct_measurement(
 async def _kpis_with_measurements(
     session: AsyncSession, pilot_ids: list[int]
 ) -> tuple[dict[int, list[Kpi]], dict[int, list[Measurement]]]:
-    """All KPIs of the pilots and all their measurements, in two queries."""
+    """All KPIs of the pilots and all their measurements in the order they were taken, in two queries."""
     kpis = (await session.exec(select(Kpi).where(col(Kpi.pilot_id).in_(pilot_ids)).order_by(col(Kpi.id)))).all()
-    measured = (await session.exec(select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis])))).all()
+    measured = (
+        await session.exec(
+            select(Measurement)
+            .where(col(Measurement.kpi_id).in_([k.id for k in kpis]))
+            .order_by(col(Measurement.measured_on), col(Measurement.id))
+        )
+    ).all()
     by_pilot: dict[int, list[Kpi]] = defaultdict(list)
     for kpi in kpis:
         by_pilot[kpi.pilot_id].append(kpi)
@@ -185,9 +191,5 @@ async def pilots_of(session: AsyncSession, engagement_id: int, *, limit: int) ->
 
 async def kpis_of(session: AsyncSession, pilot_id: int) -> tuple[list[Kpi], dict[int, list[Measurement]]]:
     """A pilot's KPIs and, per KPI, its measurements in the order they were taken."""
-    kpis = (await session.exec(select(Kpi).where(Kpi.pilot_id == pilot_id).order_by(col(Kpi.id)))).all()
-    measured: dict[int, list[Measurement]] = defaultdict(list)
-    stmt = select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis]))
-    for m in (await session.exec(stmt.order_by(col(Measurement.measured_on), col(Measurement.id)))).all():
-        measured[m.kpi_id].append(m)
-    return list(kpis), measured
+    by_pilot, by_kpi = await _kpis_with_measurements(session, [pilot_id])
+    return by_pilot[pilot_id], by_kpi

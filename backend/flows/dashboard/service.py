@@ -18,6 +18,7 @@ from backend.domains.workshops.models import Workshop
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.data import OPEN
 from backend.kernel.time import BERLIN, current_week, monday_of
+from backend.kernel.time import today as berlin_today
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Dashboard:
 async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     now = now or datetime.now(UTC)
     week = current_week(now)
-    today = now.astimezone(BERLIN).date()
+    today = berlin_today(now)
     board = Dashboard(iso_week=week)
     active = (
         await session.exec(

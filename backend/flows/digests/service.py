@@ -27,6 +27,7 @@ from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Contact
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.engagements.resources import approve_status_update
+from backend.domains.engagements.service import status_update_of
 from backend.flows.digests.email import digest_message
 from backend.flows.digests.ledger import ledger_for
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
@@ -98,11 +99,8 @@ async def ensure_status_update(
     session: AsyncSession, engagement: Engagement, iso_week: str, lang: str, settings: Settings
 ) -> StatusUpdate:
     """The week's status update; drafted from the week's data if the consultant wrote none."""
-    rows = await select_all(
-        session, StatusUpdate, StatusUpdate.engagement_id == engagement.id, StatusUpdate.iso_week == iso_week
-    )
-    if rows:
-        return rows[0]
+    if (written := await status_update_of(session, engagement.id, iso_week)) is not None:
+        return written
     draft = await drafted_status(session, engagement_id=engagement.id, iso_week=iso_week, lang=lang, settings=settings)
     update_row = StatusUpdate(
         engagement_id=engagement.id,
@@ -118,10 +116,9 @@ async def ensure_status_update(
         async with session.begin_nested():
             session.add(update_row)
     except IntegrityError:  # another job drafted this week's update at the same moment: that one counts
-        rows = await select_all(
-            session, StatusUpdate, StatusUpdate.engagement_id == engagement.id, StatusUpdate.iso_week == iso_week
-        )
-        return rows[0]
+        drafted = await status_update_of(session, engagement.id, iso_week)
+        assert drafted is not None
+        return drafted
     return update_row
 
 

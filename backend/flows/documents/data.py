@@ -33,6 +33,7 @@ from backend.kernel.errors import NotFound
 from backend.kernel.formatting import UNIT_SYMBOLS, Formatter
 from backend.kernel.money import round_money
 from backend.kernel.time import BERLIN, monday_of
+from backend.kernel.time import today as berlin_today
 
 PREFIXES = {DocumentKind.proposal: "ANG", DocumentKind.result_report: "ERG", DocumentKind.status_report: "STA"}
 
@@ -221,7 +222,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
         session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
     )
     evidence = await engagement_evidence(session, e.id)
-    today = now.astimezone(BERLIN).date()
+    today = berlin_today(now)
     contact = _addressee(ctx.contacts)
     signatory = ", ".join(filter(None, (contact.name, contact.position))) if contact else ""
     data = _common(ctx, DocumentKind.proposal, number, today, now)
@@ -403,7 +404,7 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
         session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
     )
     owners: dict[int | None, str] = {c.id: c.name for c in ctx.contacts}
-    data = _common(ctx, DocumentKind.result_report, number, now.astimezone(BERLIN).date(), now)
+    data = _common(ctx, DocumentKind.result_report, number, berlin_today(now), now)
     data["report"] = {
         "summary": {
             **figures,

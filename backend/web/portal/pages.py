@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
@@ -22,6 +22,7 @@ from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import AcceptanceRequest, SignOffRequest
 from backend.kernel.errors import DomainError, Invalid, TooManyRequests, VersionConflict
 from backend.kernel.time import BERLIN
+from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context, try_again
@@ -119,7 +120,7 @@ class PortalPages(Controller):
         engagements = await overview.engagements_of(db_session, request.user)
         if len(engagements) == 1:
             return Redirect(f"/portal/engagements/{engagements[0].id}", status_code=303)
-        today = datetime.now(UTC).astimezone(BERLIN).date()
+        today = berlin_today()
         return Template("portal/index.html", context=page_context(request, engagements=engagements, today=today))
 
     @get("/engagements/{row_id:int}", guards=[role_guard(CLIENTS)])
