@@ -96,7 +96,11 @@ class GuardedConnectionPool(ConnectionPool):
         if time.monotonic() < self.away_until:
             raise RedisTimeoutError("Redis did not answer a moment ago")
         try:
-            connection = await asyncio.wait_for(super().get_connection(*args, **kwargs), COMMAND_TIMEOUT_SECONDS)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that lands as the connection arrives (a stopping worker would then run on), and it
+            # costs a task per Redis command.
+            async with asyncio.timeout(COMMAND_TIMEOUT_SECONDS):
+                connection = await super().get_connection(*args, **kwargs)
         except (TimeoutError, RedisTimeoutError) as exc:
             self.away_until = time.monotonic() + PAUSE_AFTER_TIMEOUT_SECONDS
             raise RedisTimeoutError(f"Redis did not answer within {COMMAND_TIMEOUT_SECONDS:g} s") from exc
