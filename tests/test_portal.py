@@ -97,6 +97,12 @@ async def test_accept_proposal_through_the_portal(api: Api, smtp_server: SmtpTes
         f"/portal/documents/{proposal['id']}/accept", data={"typed_name": "Eva Alpha", "_csrf_token": csrf}
     )
     assert unchecked.status_code == 422 and "Häkchen" in unchecked.text
+    nameless = await api.http.post(
+        f"/portal/documents/{proposal['id']}/accept", data={"typed_name": " ", "confirmed": "true", "_csrf_token": csrf}
+    )
+    assert nameless.status_code == 422
+    assert '<div class="alert error" role="alert">Bitte geben Sie Ihren vollständigen Namen ein.</div>' in nameless.text
+    assert (await api.get(f"/engagements/{engagement_id}")).json()["status"] == "proposed"
     accepted = await api.http.post(
         f"/portal/documents/{proposal['id']}/accept",
         data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf},
@@ -162,7 +168,16 @@ async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestS
         f"/portal/deliverables/{second['id']}/sign-off",
         data={"decision": "reject", "version": second["version"], "_csrf_token": csrf},
     )
-    assert no_reason.status_code == 422 and "was fehlt" in no_reason.text.lower()
+    assert no_reason.status_code == 422
+    assert f'id="deliverable-{second["id"]}"' in no_reason.text
+    assert (
+        '<div class="alert error" role="alert">Bitte schreiben Sie, was fehlt oder falsch ist.</div>' in no_reason.text
+    )
+    stale = await api.http.post(
+        f"/portal/deliverables/{second['id']}/sign-off",
+        data={"decision": "accept", "version": second["version"] - 1, "_csrf_token": csrf},
+    )
+    assert stale.status_code == 409 and "Jemand anderes hat dieses Ergebnis inzwischen geändert." in stale.text
     signed = await api.http.post(
         f"/portal/deliverables/{row['id']}/sign-off",
         data={"decision": "accept", "version": row["version"], "_csrf_token": csrf},

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
-from backend.web.admin.messages import field_message
+from backend.web.forms import field_message
 
 
 class Sample(BaseModel):

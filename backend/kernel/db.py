@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_aa_scope_state
 from advanced_alchemy.types import DateTimeUTC
 from litestar.datastructures import State
 from litestar.types import Scope
 from sqlalchemy import MetaData, event, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Must be set before any table is declared, so constraint names are stable across databases
@@ -106,24 +107,47 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objec
 
 # Route option for handlers that only read: their session runs without BEGIN/COMMIT, each
 # statement on its own. PostgreSQL's default READ COMMITTED gives every statement its own
-# snapshot inside a transaction as well, so such a read gives up nothing and saves two round trips.
+# snapshot inside a transaction as well, so such a read gives up nothing and saves two round
+# trips (bench/api.py: lists and details on PostgreSQL).
 READS_ONLY = "reads_only"
 
 
+class WriteRefused(RuntimeError):
+    """A route marked READS_ONLY tried to write: a bug in the route, never a client's error."""
+
+
+class _RefusingWrites(Session):
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise WriteRefused("this session only reads: remove READS_ONLY from the route that writes")
+        super().flush(objects)
+
+
+class ReadOnlySession(AsyncSession):
+    """The session of a READS_ONLY route: on an autocommit connection of the same pool, and it
+    refuses to flush changes (a write would otherwise be committed statement by statement)."""
+
+    sync_session_class = _RefusingWrites
+
+
 class RequestSessions(SQLAlchemyAsyncConfig):
-    """The plugin's one session per request, on autocommit for routes marked READS_ONLY."""
+    """The plugin's one session per request; a ReadOnlySession for routes marked READS_ONLY."""
 
     def provide_session(self, state: State, scope: Scope) -> AsyncSession:
-        session = super().provide_session(state, scope)
         handler = scope.get("route_handler")
-        if handler is not None and handler.opt.get(READS_ONLY) and not session.in_transaction():
-            session.sync_session.bind = self.autocommit_engine.sync_engine
-        return session  # type: ignore[return-value]
+        if handler is None or not handler.opt.get(READS_ONLY):
+            return super().provide_session(state, scope)  # type: ignore[return-value]
+        session: AsyncSession | None = get_aa_scope_state(scope, self.session_scope_key)
+        if session is None:
+            session = self.read_only_sessions()
+            set_aa_scope_state(scope, self.session_scope_key, session)
+        return session
 
     @cached_property
-    def autocommit_engine(self) -> AsyncEngine:
-        # The same pool; only the connection's mode differs while this session holds it.
-        return self.get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    def read_only_sessions(self) -> async_sessionmaker[ReadOnlySession]:
+        autocommit = self.get_engine().execution_options(isolation_level="AUTOCOMMIT")
+        info = self.session_maker.kw.get("info") if isinstance(self.session_maker, async_sessionmaker) else None
+        return async_sessionmaker(autocommit, class_=ReadOnlySession, expire_on_commit=False, info=info)
 
 
 def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:

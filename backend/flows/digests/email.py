@@ -12,51 +12,13 @@ import re
 from email.message import EmailMessage
 from typing import Any
 
+from backend.kernel import i18n
 from backend.kernel.mail_layout import FONT, NEUTRAL, new_message
 from backend.kernel.mail_layout import escape as _escape
 from backend.kernel.mail_layout import link as _link
 from backend.kernel.mail_layout import one_line as _one_line
 from backend.kernel.mail_layout import p as _p
 from backend.kernel.mail_layout import page as _page
-
-TEXT: dict[str, dict[str, str]] = {
-    "de": {
-        "subject": "Statusbericht",
-        "week_prefix": "KW",
-        "greeting": "Guten Tag {name},",
-        "greeting_anonymous": "Guten Tag,",
-        "intro": "hier ist der wöchentliche Statusbericht zu „{engagement}“.",
-        "status": "Status",
-        "summary": "Zusammenfassung",
-        "done": "Erledigt",
-        "next": "Als Nächstes",
-        "risks": "Risiken",
-        "workshops": "Anstehende Workshops",
-        "none": "keine",
-        "attachment": "Den vollständigen Bericht finden Sie im angehängten PDF „{filename}“.",
-        "portal": "Im Kundenportal",
-        "online": "Bericht online öffnen",
-        "regards": "Viele Grüße",
-    },
-    "en": {
-        "subject": "Status report",
-        "week_prefix": "CW",
-        "greeting": "Hello {name},",
-        "greeting_anonymous": "Hello,",
-        "intro": "here is the weekly status report for “{engagement}”.",
-        "status": "Status",
-        "summary": "Summary",
-        "done": "Done",
-        "next": "Next",
-        "risks": "Risks",
-        "workshops": "Upcoming workshops",
-        "none": "none",
-        "attachment": "The full report is attached as “{filename}”.",
-        "portal": "In the client portal",
-        "online": "Open the report online",
-        "regards": "Kind regards",
-    },
-}
 
 # Foreground colours with enough contrast on white for the RAG label.
 RAG_COLOURS = {"green": "#1e7b34", "amber": "#b35c00", "red": "#c0392b"}
@@ -112,8 +74,7 @@ class Digest:
         report_url: str | None = None,
     ) -> None:
         self.data = data
-        self.lang: str = data["lang"] if data.get("lang") in TEXT else "de"
-        self.t = TEXT[self.lang]
+        self.lang = i18n.norm_lang(data.get("lang"))
         self.status: dict[str, Any] = data.get("status") or {}
         self.recipient_name = recipient_name.strip()
         self.filename = filename
@@ -169,13 +130,18 @@ class Digest:
         match = re.fullmatch(r"\d{4}-W(\d{2})", _text(self.status.get("iso_week")))
         return int(match.group(1)) if match else None
 
+    def t(self, key: str, **values: object) -> str:
+        return i18n.say("mail", self.lang, key, **values)
+
     def greeting(self) -> str:
         if self.recipient_name:
-            return self.t["greeting"].format(name=self.recipient_name)
-        return self.t["greeting_anonymous"]
+            return self.t("greeting", name=self.recipient_name)
+        return self.t("greeting_anonymous")
 
     def sections(self) -> list[tuple[str, list[str]]]:
-        return [(self.t[key], self.items(key)) for key in LIST_KEYS] + [(self.t["workshops"], self.workshops())]
+        return [(self.t(f"digest_{key}"), self.items(key)) for key in LIST_KEYS] + [
+            (self.t("digest_workshops"), self.workshops())
+        ]
 
     def signature(self) -> list[str]:
         return [line for line in (self.lead, self.brand) if line]
@@ -184,49 +150,49 @@ class Digest:
 
     def subject(self) -> str:
         week = self.week_number()
-        head = f"{self.t['subject']} {self.t['week_prefix']} {week}" if week else self.t["subject"]
+        head = f"{self.t('digest_subject')} {self.t('digest_week_prefix')} {week}" if week else self.t("digest_subject")
         return _one_line(" · ".join(p for p in (head, self.engagement, self.client) if p))
 
     def text(self) -> str:
-        out = [self.greeting(), "", self.t["intro"].format(engagement=self.engagement), ""]
-        out.append(f"{self.t['status']}: {self.rag_label}" + (f" ({self.week_line})" if self.week_line else ""))
+        out = [self.greeting(), "", self.t("digest_intro", engagement=self.engagement), ""]
+        out.append(f"{self.t('digest_status')}: {self.rag_label}" + (f" ({self.week_line})" if self.week_line else ""))
         summary = _text(self.status.get("summary"))
         if summary:
             out += ["", summary]
         for heading, lines in self.sections():
-            out += ["", f"{heading}:"] + ([f"- {line}" for line in lines] or [f"- {self.t['none']}"])
-        out += ["", self.t["attachment"].format(filename=self.filename)]
+            out += ["", f"{heading}:"] + ([f"- {line}" for line in lines] or [f"- {self.t('digest_none')}"])
+        out += ["", self.t("digest_attachment", filename=self.filename)]
         if self.report_url:
-            out.append(f"{self.t['online']}: {self.report_url}")
+            out.append(f"{self.t('digest_online')}: {self.report_url}")
         if self.portal_url:
-            out.append(f"{self.t['portal']}: {self.portal_url}")
-        out += ["", self.t["regards"], *self.signature()]
+            out.append(f"{self.t('digest_portal')}: {self.portal_url}")
+        out += ["", self.t("regards"), *self.signature()]
         return "\n".join(out) + "\n"
 
     def html(self) -> str:
         e = _escape
         rows = [
             _p(e(self.greeting())),
-            _p(e(self.t["intro"].format(engagement=self.engagement))),
+            _p(e(self.t("digest_intro", engagement=self.engagement))),
             self._status_html(),
         ]
         summary = _text(self.status.get("summary"))
         if summary:
             rows.append(_p(e(summary)))
-        rows += [_list_html(heading, lines, self.t["none"]) for heading, lines in self.sections()]
-        rows.append(_p(e(self.t["attachment"].format(filename=self.filename))))
+        rows += [_list_html(heading, lines, self.t("digest_none")) for heading, lines in self.sections()]
+        rows.append(_p(e(self.t("digest_attachment", filename=self.filename))))
         if self.report_url:
-            rows.append(_p(f"{e(self.t['online'])}: {_link(self.report_url)}"))
+            rows.append(_p(f"{e(self.t('digest_online'))}: {_link(self.report_url)}"))
         if self.portal_url:
-            rows.append(_p(f"{e(self.t['portal'])}: {_link(self.portal_url)}"))
-        rows.append(_p("<br>".join(e(line) for line in [self.t["regards"], *self.signature()])))
+            rows.append(_p(f"{e(self.t('digest_portal'))}: {_link(self.portal_url)}"))
+        rows.append(_p("<br>".join(e(line) for line in [self.t("regards"), *self.signature()])))
         return _page(self.lang, e(self.subject()), rows)
 
     def _status_html(self) -> str:
         colour = RAG_COLOURS.get(self.rag, NEUTRAL)
         label = f'<span style="color:{colour};font-weight:bold;">&#9679; {_escape(self.rag_label)}</span>'
         week = f'<br><span style="color:{NEUTRAL};">{_escape(self.week_line)}</span>' if self.week_line else ""
-        return _p(f"<strong>{_escape(self.t['status'])}:</strong> {label}{week}")
+        return _p(f"<strong>{_escape(self.t('digest_status'))}:</strong> {label}{week}")
 
 
 # -- HTML building blocks ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ returns plain JSON data, which is also stored with the document as its snapshot.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,7 +26,7 @@ from backend.domains.pilots.results import KpiResult, ResultStatus, ReturnStatus
 from backend.domains.pilots.service import PilotEvidence, engagement_evidence, engagement_totals
 from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import DocumentKind
-from backend.flows.documents.wording import field_list, say, words
+from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all
 from backend.kernel.errors import NotFound
@@ -34,6 +34,20 @@ from backend.kernel.formatting import UNIT_SYMBOLS, Formatter
 from backend.kernel.money import round_money
 from backend.kernel.time import BERLIN, monday_of
 from backend.kernel.time import today as berlin_today
+
+
+def words(lang: str) -> Mapping[str, Any]:
+    return i18n.words("document", lang)
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    return i18n.say("document", lang, key, **values)
+
+
+def field_list(lang: str, fields: Sequence[str]) -> str:
+    names = words(lang)["fields"]
+    return ", ".join(names.get(f, f) for f in fields)
+
 
 PREFIXES = {DocumentKind.proposal: "ANG", DocumentKind.result_report: "ERG", DocumentKind.status_report: "STA"}
 

@@ -24,7 +24,9 @@ from typing import Any
 
 import typst
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "report_templates"
+# The root Typst may read from: the templates, and the word catalog they share with the pages.
+PROJECT = Path(__file__).resolve().parents[3]
+TEMPLATES = PROJECT / "report_templates"
 FONTS = TEMPLATES / "fonts"
 # An empty package directory: `@preview` imports in a template would fail instead of downloading.
 NO_PACKAGES = TEMPLATES / "packages"
@@ -50,7 +52,7 @@ def _compiler() -> typst.Compiler:
     compiler = getattr(_local, "compiler", None)
     if compiler is None:
         compiler = typst.Compiler(
-            root=str(TEMPLATES),
+            root=str(PROJECT),
             font_paths=_shared_fonts(),
             ignore_system_fonts=True,
             package_path=str(NO_PACKAGES),

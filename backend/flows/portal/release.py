@@ -21,10 +21,10 @@ from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import pdf_of
-from backend.flows.documents.wording import words
 from backend.flows.portal.email import Letter, document_message
 from backend.flows.portal.models import ShareLink
 from backend.flows.portal.sharing import links_for, share_path
+from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all, unit_of_work, utcnow
 from backend.kernel.formatting import Formatter
@@ -147,7 +147,7 @@ def _message(
         letter,
         client=client.name,
         engagement=engagement.title,
-        document=f"{words(contact.language)[document.kind]} v{document.number}",
+        document=f"{i18n.say('document', contact.language, document.kind)} v{document.number}",
         url=settings.link(share_path(settings, link)),
         valid_until=fmt.date(link.expires_at.astimezone(BERLIN).date()) or "",
         portal_url=settings.link("/portal") if contact.portal_access else None,

@@ -20,8 +20,8 @@ from backend.domains.clients.resources import assessment_service, client_service
 from backend.domains.clients.service import assessments_of, contacts_of, find_clients
 from backend.domains.crud import STAFF
 from backend.domains.engagements.service import engagements_of_client
-from backend.web.admin.forms import Failure, attempt, done, parse
 from backend.web.admin.pages import Form, OptionalQuery
+from backend.web.forms import Failure, attempt, done, parse
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 

@@ -58,7 +58,8 @@ from backend.flows.portal.sharing import live_links, share_path
 from backend.kernel.db import utcnow
 from backend.kernel.time import BERLIN, current_week
 from backend.kernel.time import today as berlin_today
-from backend.web.admin.forms import (
+from backend.web.admin.pages import Form, OptionalQuery
+from backend.web.forms import (
     Failure,
     FormErrors,
     attempt,
@@ -71,7 +72,6 @@ from backend.web.admin.forms import (
     parse,
     word,
 )
-from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 

@@ -13,9 +13,10 @@ from backend.domains.auth.service import password_sign_in
 from backend.domains.auth.throttle import DEVICE_COOKIE
 from backend.domains.crud import STAFF
 from backend.flows.dashboard import service as dashboard
+from backend.kernel import i18n
 from backend.kernel.errors import TooManyRequests, Unauthorized
 from backend.web.handlers import AppRequest, DbSession, role_guard
-from backend.web.i18n import LANG_COOKIE, UI, page_context, try_again
+from backend.web.i18n import LANG_COOKIE, page_context, try_again
 from backend.web.sessions import client_ip, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -67,7 +68,7 @@ class PageController(Controller):
         response = Redirect(
             safe_next(request.headers.get("referer", "/").split(str(request.base_url).rstrip("/"), 1)[-1])
         )
-        if lang in UI:
+        if lang in i18n.LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
         return response
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
-from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CLIENTS
@@ -20,10 +18,11 @@ from backend.flows.portal import access, decisions, overview
 from backend.flows.portal.ics import workshop_calendar
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import AcceptanceRequest, SignOffRequest
-from backend.kernel.errors import DomainError, Invalid, TooManyRequests, VersionConflict
+from backend.kernel.errors import DomainError, TooManyRequests
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
+from backend.web.forms import Failure, Wording, attempt, parse, refusal
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
@@ -44,19 +43,11 @@ def _say(request: AppRequest, key: str, **args: Any) -> str:
     return page_context(request)["t"](key, **args)
 
 
-def _refusal_text(request: AppRequest, exc: DomainError) -> str:
-    if exc.key:
-        fmt = page_context(request)["fmt"]
-        values = {k: fmt.datetime(v) if isinstance(v, datetime) else v for k, v in exc.values.items()}
-        return _say(request, exc.key, **values)
-    if isinstance(exc, VersionConflict):
-        return _say(request, "refused_changed")
-    if isinstance(exc, Invalid) and exc.errors:
-        path = exc.errors[0].get("path", "")
-        return _say(
-            request, {"body.confirmed": "refused_confirm", "body.reason": "refused_reason"}.get(path, "refused_name")
-        )
-    return exc.detail
+# The client reads one alert per form, in the portal's own sentences.
+PORTAL = Wording(
+    conflict="refused_changed",
+    fields={"typed_name": "refused_name", "confirmed": "refused_confirm", "reason": "refused_reason"},
+)
 
 
 class PortalPages(Controller):
@@ -92,7 +83,7 @@ class PortalPages(Controller):
         try:
             link = await access.check_link(db_session, token)
         except DomainError as exc:
-            context = page_context(request, error=_refusal_text(request, exc), token=None)
+            context = page_context(request, error=refusal(request, exc, PORTAL) or exc.detail, token=None)
             return Template("portal/confirm.html", context=context, status_code=exc.status_code)
         contact, client = await access.holder_of(db_session, link)
         context = page_context(request, error=None, token=token, contact=contact, client=client)
@@ -104,7 +95,7 @@ class PortalPages(Controller):
             user = await access.redeem(db_session, token, ip=client_ip(request))
         except DomainError as exc:
             await db_session.rollback()
-            context = page_context(request, error=_refusal_text(request, exc), token=None)
+            context = page_context(request, error=refusal(request, exc, PORTAL) or exc.detail, token=None)
             return Template("portal/confirm.html", context=context, status_code=exc.status_code)
         _, cookies = await sign_in(db_session, request, user)
         return Redirect("/portal", cookies=cookies, status_code=303)
@@ -140,8 +131,8 @@ class PortalPages(Controller):
         request: AppRequest,
         engagement_id: int,
         *,
-        status_code: int = 200,
-        **values: Any,
+        notice: str | None = None,
+        failure: Failure | None = None,
     ) -> Template:
         view = await overview.load(db_session, request.user, engagement_id)
         end_date = EngagementRead.model_validate(view.engagement).end_date
@@ -151,9 +142,10 @@ class PortalPages(Controller):
             end_date=end_date,
             tone=TONE,
             berlin=BERLIN,
-            **({"notice": None, "form": {}, "errors": {}, "acceptance_error": None, "sign_off_error": None} | values),
+            notice=notice,
+            failure=failure or Failure(),
         )
-        return Template("portal/engagement.html", context=context, status_code=status_code)
+        return Template("portal/engagement.html", context=context, status_code=failure.status if failure else 200)
 
     @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def document(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
@@ -184,57 +176,33 @@ class PortalPages(Controller):
     @post("/documents/{row_id:int}/accept", guards=[role_guard(CLIENTS)], status_code=303)
     async def accept(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
         form = {"typed_name": str(data.get("typed_name", "")).strip(), "confirmed": data.get("confirmed") == "true"}
-        try:
-            acceptance = await decisions.accept_proposal(
-                db_session,
-                request.user,
-                row_id,
-                AcceptanceRequest.model_validate(form),
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
+        accepted = []
+
+        async def action() -> None:
+            body = parse(AcceptanceRequest, form)
+            ip, agent = client_ip(request), request.headers.get("user-agent")
+            accepted.append(
+                await decisions.accept_proposal(db_session, request.user, row_id, body, ip=ip, user_agent=agent)
             )
-        except (DomainError, ValidationError) as exc:
-            await db_session.rollback()
+
+        if failure := await attempt(db_session, request, "accept", form, action, PORTAL):
             document = await pdf_of(db_session, request.user, row_id)
-            if isinstance(exc, ValidationError):
-                unconfirmed = any(error["loc"] == ("confirmed",) for error in exc.errors())
-                message = _say(request, "refused_confirm" if unconfirmed else "refused_name")
-            else:
-                message = _refusal_text(request, exc)
-            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code
-            return await self._engagement_page(
-                db_session,
-                request,
-                document.engagement_id,
-                status_code=status,
-                form=form,
-                acceptance_error=message,
-            )
-        return Redirect(f"/portal/engagements/{acceptance.engagement_id}?done=accepted", status_code=303)
+            return await self._engagement_page(db_session, request, document.engagement_id, failure=failure)
+        return Redirect(f"/portal/engagements/{accepted[0].engagement_id}?done=accepted", status_code=303)
 
     @post("/deliverables/{row_id:int}/sign-off", guards=[role_guard(CLIENTS)], status_code=303)
     async def sign_off(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
-        try:
-            body = SignOffRequest.model_validate(
-                {
-                    "decision": data.get("decision"),
-                    "reason": data.get("reason") or None,
-                    "version": data.get("version"),
-                }
-            )
-            row = await decisions.sign_off(db_session, request.user, row_id, body)
-        except (DomainError, ValidationError) as exc:
-            await db_session.rollback()
+        form = {"decision": data.get("decision"), "reason": data.get("reason") or None, "version": data.get("version")}
+        decided = []
+
+        async def action() -> None:
+            body = parse(SignOffRequest, form)
+            decided.append(await decisions.sign_off(db_session, request.user, row_id, body))
+
+        if failure := await attempt(db_session, request, f"sign_off:{row_id}", form, action, PORTAL):
             current = await decisions.deliverable_service.get(db_session, request.user, row_id)
-            message = _refusal_text(request, exc) if isinstance(exc, DomainError) else _say(request, "refused_reason")
-            status = 422 if isinstance(exc, ValidationError | Invalid) else exc.status_code
-            return await self._engagement_page(
-                db_session,
-                request,
-                current.engagement_id,
-                status_code=status,
-                sign_off_error=(row_id, message),
-            )
+            return await self._engagement_page(db_session, request, current.engagement_id, failure=failure)
+        row = decided[0]
         done = "signed_off" if row.status == "accepted" else "rejected"
         return Redirect(f"/portal/engagements/{row.engagement_id}?done={done}", status_code=303)
 
@@ -248,6 +216,10 @@ class SharePages(Controller):
             return await open_share_link(db_session, request, token)
         except DomainError as exc:
             context = page_context(
-                request, heading=_say(request, "portal_title"), message=_refusal_text(request, exc), ok=False, link=None
+                request,
+                heading=_say(request, "portal_title"),
+                message=refusal(request, exc, PORTAL) or exc.detail,
+                ok=False,
+                link=None,
             )
             return Template("portal/message.html", context=context, status_code=exc.status_code, headers=exc.headers)

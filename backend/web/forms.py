@@ -1,8 +1,16 @@
-"""HTML forms on top of the API's schemas: same validation, errors shown next to the fields."""
+"""The one form flow of the admin and portal pages, on top of the API's schemas.
+
+A page posts a form; `attempt` runs the write (parse with the API's schema, call the service)
+and turns a refusal into a `Failure`: what was typed, each field's error in the page's
+language, one general message, the status to answer. The page then renders itself again with
+the failure (its section opened, the values kept), or redirects with `done` after success.
+Pages differ only in their `Wording`: which catalog words name a conflict, a refused state
+change, a clash, or a refused field.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,15 +22,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CrudService
+from backend.kernel import i18n
 from backend.kernel.errors import DomainError, IllegalTransition, VersionConflict
 from backend.kernel.schema import Transition
 from backend.kernel.time import BERLIN
-from backend.web.admin.messages import field_message
 from backend.web.handlers import AppRequest
 from backend.web.i18n import language_of, page_context
 
 # The page's language while `attempt` runs a form's write, for the field messages.
 _LANGUAGE: ContextVar[str] = ContextVar("form_language", default="en")
+
+
+def field_message(error: Mapping[str, Any], lang: str) -> str:
+    """One pydantic error as the page's language says it: German from the catalog's
+    `validation` words; English keeps pydantic's text, as do the schemas' own rules."""
+    text = str(error["msg"]).removeprefix("Value error, ")
+    if lang != "de":
+        return text
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        kind = "string_too_short_1"
+    elif kind == "value_error" and text.startswith("value is not a valid email address"):
+        kind = "email"
+    entry = i18n.words("validation", lang).get(kind)
+    return i18n.fill(entry, {k: str(v) for k, v in ctx.items()}) if entry else text
 
 
 class FormErrors(Exception):
@@ -50,7 +73,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         name = str(err["loc"][0]) if err["loc"] else "__all__"
-        errors.setdefault(name, field_message(err, _LANGUAGE.get()))  # type: ignore[arg-type]
+        errors.setdefault(name, field_message(err, _LANGUAGE.get()))
     return errors
 
 
@@ -58,9 +81,6 @@ def from_domain(exc: DomainError) -> FormErrors:
     """A service's refusal (422 with paths, 409) as form errors."""
     fields = {e["path"].removeprefix("body."): e["message"] for e in (exc.errors or []) if e.get("path")}
     return FormErrors(fields, None if fields else exc.detail)
-
-
-# -- page form handling shared by the engagement and pilot pages ------------------------------
 
 
 def decimals(form: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -82,8 +102,36 @@ def berlin_datetime(value: Any) -> Any:
     return moment.replace(tzinfo=BERLIN) if moment.tzinfo is None else moment
 
 
-def word(request: AppRequest, key: str) -> str:
-    return page_context(request)["t"](key)
+def word(request: AppRequest, key: str, **values: Any) -> str:
+    return page_context(request)["t"](key, **values)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The catalog words a page uses for refusals; `fields` replaces a field's generic error
+    with a sentence of its own (the portal's "please tick the box")."""
+
+    conflict: str = "conflict"
+    transition: str = "transition_refused"
+    clash: str = "clash"
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+ADMIN = Wording()
+
+
+def refusal(request: AppRequest, exc: DomainError, wording: Wording = ADMIN) -> str | None:
+    """What a page says about a service's refusal: its own catalog word when the service named
+    one (with its values, dates formatted), else the page's word for the kind of refusal."""
+    if exc.key:
+        fmt = page_context(request)["fmt"]
+        values = {k: fmt.datetime(v) if isinstance(v, datetime) else v for k, v in exc.values.items()}
+        return word(request, exc.key, **values)
+    if isinstance(exc, VersionConflict):
+        return word(request, wording.conflict)
+    if isinstance(exc, IllegalTransition):
+        return word(request, wording.transition)
+    return None
 
 
 @dataclass(frozen=True)
@@ -108,6 +156,12 @@ class Failure:
     def opened(self, section: str) -> bool:
         return section == self.section
 
+    def alert(self, section: str) -> str | None:
+        """One message for pages that show a single alert: the general one, else the first field's."""
+        if section != self.section:
+            return None
+        return self.general or next(iter(self.fields.values()), None)
+
 
 async def attempt(
     db_session: AsyncSession,
@@ -115,35 +169,44 @@ async def attempt(
     section: str,
     data: dict[str, Any],
     action: Callable[[], Awaitable[Any]],
+    wording: Wording = ADMIN,
 ) -> Failure | None:
-    """Run one write; a refusal becomes a Failure the page shows next to the section's fields."""
+    """Run one write; a refusal becomes a Failure the page shows next to the section's fields.
+
+    The write is the request's first, so rolling the session back on a refusal undoes exactly
+    it (a savepoint would not: SQLite's driver commits when the outermost one is released)."""
     language = _LANGUAGE.set(language_of(request))
     try:
         await action()
     except FormErrors as exc:
-        return _failure(section, data, exc.fields, exc.general, 422)
+        return _failure(request, wording, section, data, exc.fields, exc.general, 422)
     except ValidationError as exc:  # the merged values of an edit break a rule of the record
         await db_session.rollback()
-        return _failure(section, data, field_errors(exc), None, 422)
+        return _failure(request, wording, section, data, field_errors(exc), None, 422)
     except DomainError as exc:
         await db_session.rollback()
         errors = from_domain(exc)
-        general = errors.general
-        if isinstance(exc, VersionConflict):
-            general = word(request, "conflict")
-        elif isinstance(exc, IllegalTransition):
-            general = word(request, "transition_refused")
-        return _failure(section, data, errors.fields, general, exc.status_code)
+        general = refusal(request, exc, wording) or errors.general
+        return _failure(request, wording, section, data, errors.fields, general, exc.status_code)
     except IntegrityError:  # a duplicate, or a concurrent write got there first (the week's status update)
         await db_session.rollback()
-        return _failure(section, data, {}, word(request, "clash"), 409)
+        return _failure(request, wording, section, data, {}, word(request, wording.clash), 409)
     finally:
         _LANGUAGE.reset(language)
     return None
 
 
-def _failure(section: str, data: dict[str, Any], fields: dict[str, str], general: str | None, status: int) -> Failure:
-    fields = dict(fields)
+def _failure(
+    request: AppRequest,
+    wording: Wording,
+    section: str,
+    data: dict[str, Any],
+    fields: dict[str, str],
+    general: str | None,
+    status: int,
+) -> Failure:
+    own = wording.fields
+    fields = {name: word(request, own[name]) if name in own else text for name, text in fields.items()}
     general = general or fields.pop("__all__", None)
     return Failure(section, data, fields, general, status)
 
