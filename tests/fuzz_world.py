@@ -1,5 +1,5 @@
 """The world the API fuzzing runs in: two clients with one row of every resource, seeded
-through the API itself (for tests/test_fuzz_api.py and bench/fuzz.py)."""
+through the API itself (for tests/server/test_fuzz_api.py and bench/fuzz.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Seeder:
 
 
 def seed_world(seed: Seeder, name: str, email_domain: str) -> dict[str, Any]:
-    """One row of every client-owned resource (like tests/test_isolation.py builds through the API)."""
+    """One row of every client-owned resource (like tests/domains/test_isolation.py builds through the API)."""
     client = seed.create("/clients", {"name": name, "city": "Aalen", "employee_count": 85})
     contact = seed.create(
         "/contacts",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from arq import ArqRedis, create_pool
@@ -36,6 +37,16 @@ class Renderer(Protocol):
     def close(self) -> None: ...
 
 
+class SentLedger(Protocol):
+    """Marks a digest sent as its last bytes leave (the digests flow's Ledger)."""
+
+    async def reserve(self) -> None: ...
+
+    def mark_sent(self, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class JobContext(TypedDict, total=False):
     """What a job gets: from arq (`redis`, `job_id`, `job_try`) and from the worker's start-up."""
 
@@ -47,6 +58,7 @@ class JobContext(TypedDict, total=False):
     session_maker: async_sessionmaker[AsyncSession]
     mailer: Mailer
     renderer: Renderer
+    ledger: SentLedger
     relay: Relay
     relay_loop: asyncio.Task[None]
 

@@ -17,6 +17,7 @@ from arq import worker as arq_worker
 from redis.exceptions import RedisError
 
 from backend.flows.digests import jobs as digest_jobs
+from backend.flows.digests.ledger import Ledger
 from backend.flows.documents import jobs as report_jobs
 from backend.flows.documents.render import RenderPool
 from backend.flows.portal import jobs as portal_jobs
@@ -96,6 +97,7 @@ def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
         ctx["session_maker"] = relay.maker = make_sessionmaker(ctx["engine"], info={RELAY_KEY: relay})
         ctx["mailer"] = make_mailer(settings.smtp_url)
         ctx["renderer"] = RenderPool()
+        ctx["ledger"] = Ledger(settings.database_url)
         relay.pool = ctx["redis"]
         ctx["relay"] = relay
         # Before the first poll, so a burst run sees the jobs planned while no worker ran, and
@@ -118,6 +120,8 @@ async def shutdown(ctx: JobContext) -> None:
         await ctx.pop("engine").dispose()
     if "renderer" in ctx:
         ctx.pop("renderer").close()
+    if "ledger" in ctx:
+        ctx.pop("ledger").close()
 
 
 def make_worker(settings: Settings | None = None, **overrides: Any) -> Worker:

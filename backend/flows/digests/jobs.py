@@ -35,7 +35,7 @@ async def enqueue_digest(pool: Any, engagement_id: int, iso_week: str, *, once: 
 
 async def send_weekly_digest(ctx: JobContext, engagement_id: int, iso_week: str) -> dict[str, Any]:
     outcome = await send_digest(
-        ctx["session_maker"], ctx["settings"], ctx["mailer"], ctx["renderer"], engagement_id, iso_week
+        ctx["session_maker"], ctx["settings"], ctx["mailer"], ctx["renderer"], ctx["ledger"], engagement_id, iso_week
     )
     if outcome.failed and not is_last_try(ctx):
         raise Retry(defer=backoff_seconds(ctx["job_try"]))

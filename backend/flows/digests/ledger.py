@@ -25,7 +25,6 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -39,6 +38,9 @@ SENT = DeliveryStatus.sent.value
 
 
 class Ledger:
+    """One per process that sends digests (the worker makes it at start and closes it at
+    shutdown); its connections open with the first digest."""
+
     def __init__(self, database_url: str) -> None:
         self.url = make_url(database_url)
         self.sqlite = self.url.get_backend_name() == "sqlite"
@@ -83,6 +85,12 @@ class Ledger:
             )
             cached = self._local.connection = (connection, "%s")
         return cached
+
+    def close(self) -> None:
+        for connection in (self._shared, getattr(self._local, "connection", None)):
+            if connection is not None:
+                connection[0].close()
+        self._shared = self._local.connection = None
 
     def mark_sent(self, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None:
         """Commit "sent" and call `then` (which lets the message go) right after; on SQLite only
@@ -145,8 +153,3 @@ def _results(pgconn: Any) -> list[Any]:
         if result is None:
             return results
         results.append(result)
-
-
-@lru_cache
-def ledger_for(database_url: str) -> Ledger:
-    return Ledger(database_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.domains.engagements.models import Engagement
+from backend.flows.digests.ledger import Ledger
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.flows.digests.service import active_engagement_ids, recipients, send_digest
 from backend.flows.documents.render import RenderPool
@@ -19,7 +20,7 @@ async def send_digests_now(
     engine = make_engine(settings.database_url)
     maker = make_sessionmaker(engine)
     lines = [f"weekly digests for {week}{' (dry run: nothing is sent or written)' if dry_run else ''}"]
-    renderer = RenderPool()
+    renderer, ledger = RenderPool(), Ledger(settings.database_url)
     try:
         async with maker() as session:
             ids = engagement_ids or await active_engagement_ids(session)
@@ -27,7 +28,9 @@ async def send_digests_now(
             if dry_run:
                 lines += await _preview(maker, engagement_id, week)
                 continue
-            outcome = await send_digest(maker, settings, make_mailer(settings.smtp_url), renderer, engagement_id, week)
+            outcome = await send_digest(
+                maker, settings, make_mailer(settings.smtp_url), renderer, ledger, engagement_id, week
+            )
             lines.append(
                 f"engagement {engagement_id}: {outcome.state}, sent {outcome.sent}, already sent "
                 f"{outcome.already_sent}, failed {outcome.failed}, bounced {outcome.bounced}"
@@ -35,6 +38,7 @@ async def send_digests_now(
             )
     finally:
         renderer.close()
+        ledger.close()
         await engine.dispose()
     return lines
 

@@ -29,7 +29,6 @@ from backend.domains.engagements.models import Engagement, EngagementStatus, Sta
 from backend.domains.engagements.resources import approve_status_update
 from backend.domains.engagements.service import status_update_of
 from backend.flows.digests.email import digest_message
-from backend.flows.digests.ledger import ledger_for
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.flows.documents.data import drafted_status
 from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
@@ -40,7 +39,7 @@ from backend.kernel.db import select_all, unit_of_work, utcnow
 from backend.kernel.enums import Language
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
-from backend.kernel.queue import Renderer
+from backend.kernel.queue import Renderer, SentLedger
 
 log = logging.getLogger(__name__)
 UNSENT = (DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending)
@@ -274,6 +273,7 @@ async def send_digest(
     settings: Settings,
     mailer: Mailer,
     renderer: Renderer,
+    ledger: SentLedger,
     engagement_id: int,
     iso_week: str,
 ) -> Outcome:
@@ -322,7 +322,7 @@ async def send_digest(
                 report_url=report_urls.get(delivery.id),
                 portal_url=settings.link("/portal") if contact and contact.portal_access else None,
             )
-            await _send_and_mark(settings, mailer, delivery.id, message, message_id)
+            await _send_and_mark(ledger, mailer, delivery.id, message, message_id)
         except PermanentMailError as exc:
             await _finish(maker, delivery.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
             outcome.bounced += 1
@@ -366,7 +366,7 @@ async def _mark_sent(maker: async_sessionmaker[AsyncSession], document_ids: list
         )
 
 
-async def _send_and_mark(settings: Settings, mailer: Mailer, delivery_id: int, message: Any, message_id: str) -> None:
+async def _send_and_mark(ledger: SentLedger, mailer: Mailer, delivery_id: int, message: Any, message_id: str) -> None:
     """Record "sent" and let the prepared message go, with nothing in between.
 
     The SMTP conversation is taken up to the last step (the message body is with the kernel)
@@ -375,7 +375,6 @@ async def _send_and_mark(settings: Settings, mailer: Mailer, delivery_id: int, m
     and the retry delivers it; one killed after it has already handed the message over. A
     refusal of the data sets the row back.
     """
-    ledger = ledger_for(settings.database_url)
     async with mailer.handover(message) as handover:
         await ledger.reserve()
         ledger.mark_sent(delivery_id, message_id, utcnow(), then=handover.complete)

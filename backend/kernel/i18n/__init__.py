@@ -5,7 +5,7 @@ pages show pydantic's own text), `mail`, `document` (words the data puts into do
 `template` (the Typst templates' fixed wording; `report_templates/common/i18n.typ` reads that
 table from the same files). A value is a text with `{name}` placeholders, or a table
 `{ one = …, other = … }` chosen by the value `n`; a nested table is a group of labels.
-Both files have the same keys (tests/test_i18n.py); a language other than these is German.
+Both files have the same keys (tests/kernel/test_i18n.py); a language other than these is German.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ on PostgreSQL the statement goes out first, the bytes next, the commit's answer 
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -50,6 +53,10 @@ async def test_sent_is_written_and_then_the_message_goes(api: Api) -> None:
     ledger.mark_sent(delivery_id, "<m1@desk>", utcnow(), then=lambda: went.append(True))
     assert went == [True]
     assert await _status(api, delivery_id) == ("sent", "<m1@desk>")
+    connection, _ = ledger._connection()  # noqa: SLF001
+    ledger.close()  # the worker's shutdown: no connection outlives it
+    with pytest.raises((sqlite3.ProgrammingError, psycopg.OperationalError)):
+        connection.execute("SELECT 1")
 
 
 async def test_a_failure_to_let_the_message_go_is_raised_after_the_database_answered(api: Api) -> None:

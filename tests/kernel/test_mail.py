@@ -33,7 +33,7 @@ from backend.kernel.mail import (
 from backend.kernel.mail_layout import new_message
 from tests.smtp_server import PERMANENT, TRANSIENT, SmtpTestServer, free_port
 
-SAMPLE = Path(__file__).resolve().parents[1] / "report_templates" / "samples" / "status_report.json"
+SAMPLE = Path(__file__).resolve().parents[2] / "report_templates" / "samples" / "status_report.json"
 SECRET = "s3cr:et/pä ss"  # reserved and non-ASCII characters: must survive percent-decoding
 SECRET_URL = "s3cr%3Aet%2Fp%C3%A4%20ss"
 
@@ -437,3 +437,14 @@ async def test_address_headers_always_round_trip(smtp_server: SmtpTestServer, na
         pairs = email.utils.getaddresses([re.sub(r"\r\n(?=[ \t])", "", legacy[header])])
         decoded = str(email.header.make_header(email.header.decode_header(pairs[0][0])))
         assert [(decoded if "=?utf-8?" in pairs[0][0] else pairs[0][0], pairs[0][1])] == [(name, address)]
+
+
+def test_the_aiosmtplib_internals_the_handover_relies_on_are_there() -> None:
+    """kernel/mail.py drains the transport and marks a reply pending as aiosmtplib itself does;
+    an upgrade that renames either must fail here, not lose a digest in production."""
+    import inspect
+
+    from aiosmtplib.protocol import SMTPProtocol
+
+    assert inspect.iscoroutinefunction(SMTPProtocol._drain_helper)
+    assert "self._response_pending = True" in inspect.getsource(SMTPProtocol)

@@ -22,7 +22,7 @@ from tests.smtp_server import SmtpTestServer
 
 ENGAGEMENTS = 200
 WEEK = "2026-W47"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 async def seed(api: Api) -> set[str]:

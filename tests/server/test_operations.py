@@ -27,7 +27,7 @@ from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
 from tests.live_server import wait_until_answering
 from tests.smtp_server import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_ready_reports_database_redis_and_worker(api: Api) -> None:

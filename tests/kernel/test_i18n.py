@@ -12,7 +12,7 @@ import pytest
 
 from backend.kernel import i18n
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _entries(table: Any, prefix: str = "") -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-WEB = Path(__file__).resolve().parents[1] / "backend" / "web"
+WEB = Path(__file__).resolve().parents[2] / "backend" / "web"
 # What handlers may take from the database libraries: the session type they are given, and the
 # error a form turns into a field message.
 ALLOWED = {"AsyncSession", "IntegrityError", "SQLModel", "SQLAlchemyAsyncConfig"}
