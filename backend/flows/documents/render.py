@@ -18,11 +18,14 @@ import os
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import typst
+
+from backend.kernel import i18n
 
 # The root Typst may read from: the templates, and the word catalog they share with the pages.
 PROJECT = Path(__file__).resolve().parents[3]
@@ -69,10 +72,17 @@ def template_path(template: str) -> Path:
     return path
 
 
+@cache
+def _template_words(lang: str) -> str:
+    return json.dumps(dict(i18n.words("template", lang)), ensure_ascii=False)
+
+
 def render(template: str, data: dict[str, Any]) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, default=str)
+    # The template's words in the document's language (common/i18n.typ), from the catalog.
+    inputs = {"data": payload, "words": _template_words(i18n.norm_lang(data.get("lang")))}
     try:
-        pdf = _compiler().compile(input=str(template_path(template)), format="pdf", sys_inputs={"data": payload})
+        pdf = _compiler().compile(input=str(template_path(template)), format="pdf", sys_inputs=inputs)
     except typst.TypstError as exc:
         raise RenderError(f"{exc.message}: {exc.diagnostic}".strip()) from exc
     assert isinstance(pdf, bytes)
