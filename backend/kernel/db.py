@@ -116,14 +116,24 @@ class WriteRefused(RuntimeError):
     """A route marked READS_ONLY tried to write: a bug in the route, never a client's error."""
 
 
-class _RefusingWrites(Session):
+class DeskSyncSession(Session):
+    """The synchronous half of every session the product makes (make_sessionmaker): the
+    product's session listeners (the outbox's push after commit, forgetting changed users)
+    listen on this class, not on every SQLAlchemy session in the process."""
+
+
+class DeskSession(AsyncSession):
+    sync_session_class = DeskSyncSession
+
+
+class _RefusingWrites(DeskSyncSession):
     def flush(self, objects: Any = None) -> None:
         if self.new or self.dirty or self.deleted:
             raise WriteRefused("this session only reads: remove READS_ONLY from the route that writes")
         super().flush(objects)
 
 
-class ReadOnlySession(AsyncSession):
+class ReadOnlySession(DeskSession):
     """The session of a READS_ONLY route: on an autocommit connection of the same pool, and it
     refuses to flush changes (a write would otherwise be committed statement by statement)."""
 
@@ -153,7 +163,7 @@ class RequestSessions(SQLAlchemyAsyncConfig):
 def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
     # sqlmodel's AsyncSession keeps `session.exec()`; expire_on_commit=False lets handlers
     # return rows after the unit of work committed. `info` is copied into every session.
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
+    return async_sessionmaker(engine, class_=DeskSession, expire_on_commit=False, info=info)
 
 
 @asynccontextmanager

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.kernel.db import utcnow
+from backend.kernel.db import DeskSyncSession, utcnow
 from backend.kernel.queue import JobContext
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ def tracked(fn: JobFunction) -> JobFunction:
     return job
 
 
-@event.listens_for(Session, "after_commit")
+@event.listens_for(DeskSyncSession, "after_commit")
 def _push_planned(session: Session) -> None:
     # Intents of a rolled-back transaction may be listed too: the push finds no row for them.
     planned = session.info.pop(_PLANNED, None)

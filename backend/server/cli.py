@@ -215,5 +215,22 @@ def send_digests(iso_week: str | None, engagement_ids: tuple[int, ...], dry_run:
         click.echo(line)
 
 
+@main.command("api-doc")
+@click.option("--output", default="docs/api.md", show_default=True, help="Where to write the table; - for stdout")
+def api_doc(output: str) -> None:
+    """Write the table of every API operation (method, path, roles, parameters, body)."""
+    from pathlib import Path
+
+    from backend.server.apidoc import api_table
+    from backend.server.app import create_app
+
+    table = api_table(create_app())
+    if output == "-":
+        click.echo(table, nl=False)
+    else:
+        Path(output).write_text(table, encoding="utf-8")
+        click.echo(f"wrote {output}")
+
+
 if __name__ == "__main__":
     main()

@@ -62,3 +62,21 @@ async def test_only_routes_that_read_are_marked_reads_only(api: Api) -> None:
     }
     assert len(marked) >= 10
     assert {method for method, _ in marked} == {"GET"}
+
+
+def test_the_products_session_listeners_stay_on_its_own_sessions() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from backend.domains.auth import principals
+    from backend.kernel import outbox
+    from backend.kernel.db import DeskSyncSession
+
+    listeners = [
+        ("after_commit", outbox._push_planned),
+        ("after_flush", principals._note_changed_users),
+        ("after_commit", principals._forget_changed_users),
+    ]
+    assert all(event.contains(DeskSyncSession, name, fn) for name, fn in listeners)
+    assert not any(event.contains(Session, name, fn) for name, fn in listeners)
+    assert make_sessionmaker(make_engine("sqlite+aiosqlite://"))().sync_session_class is DeskSyncSession

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from backend.domains.auth.models import User
 from backend.domains.auth.sessions import AuthSession
-from backend.kernel.db import WRITTEN_KEY
+from backend.kernel.db import WRITTEN_KEY, DeskSyncSession
 from backend.kernel.enums import Role
 
 CHANNEL = "desk_users"
@@ -186,14 +186,14 @@ def _user_id(payload: str) -> int | None:
 SESSION_INFO_KEY = "principals"
 
 
-@event.listens_for(Session, "after_flush")
+@event.listens_for(DeskSyncSession, "after_flush")
 def _note_changed_users(session: Session, _flush_context: Any) -> None:
     if SESSION_INFO_KEY in session.info:
         changed = session.info.setdefault(WRITTEN_KEY, set())
         changed.update((User.__tablename__, o.id) for o in (*session.dirty, *session.deleted) if isinstance(o, User))
 
 
-@event.listens_for(Session, "after_commit")
+@event.listens_for(DeskSyncSession, "after_commit")
 def _forget_changed_users(session: Session) -> None:
     principals = session.info.get(SESSION_INFO_KEY)
     for table, row_id in session.info.pop(WRITTEN_KEY, ()):

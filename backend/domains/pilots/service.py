@@ -22,15 +22,7 @@ from backend.domains.pilots.models import (
     UseCaseIdea,
 )
 from backend.domains.pilots.resources import idea_service, measurement_service, pilot_service
-from backend.domains.pilots.results import (
-    FeeReturn,
-    Figures,
-    PilotResult,
-    ResultStatus,
-    evaluate_pilot,
-    fee_return,
-    total,
-)
+from backend.domains.pilots.results import EngagementResult, PilotResult, evaluate_pilot, sum_up
 from backend.domains.pilots.results_read import (
     EngagementResultRead,
     PilotResultRead,
@@ -161,9 +153,8 @@ async def engagement_evidence(session: AsyncSession, engagement_id: int) -> list
     return await _evidence(session, list((await session.exec(stmt)).all()))
 
 
-def engagement_totals(evidence: list[PilotEvidence], fee: Decimal | None) -> tuple[Figures | None, FeeReturn]:
-    exact = total(e.result.exact for e in evidence if e.counted)
-    return exact, fee_return(exact, fee)
+def engagement_totals(evidence: list[PilotEvidence], fee: Decimal | None) -> EngagementResult:
+    return sum_up((e.result for e in evidence if e.counted), fee)
 
 
 async def pilot_results(session: AsyncSession, user: Actor, pilot_id: int) -> PilotResultRead:
@@ -174,12 +165,12 @@ async def pilot_results(session: AsyncSession, user: Actor, pilot_id: int) -> Pi
 async def engagement_results(session: AsyncSession, *, engagement_id: int, fee: Decimal | None) -> EngagementResultRead:
     """Results of every pilot of an engagement; the caller has checked access to it."""
     evidence = await engagement_evidence(session, engagement_id)
-    exact, returns = engagement_totals(evidence, fee)
+    totals = engagement_totals(evidence, fee)
     return EngagementResultRead(
         engagement_id=engagement_id,
-        status=ResultStatus.no_figures if exact is None else ResultStatus.ok,
-        figures=figures_read(None if exact is None else exact.rounded()),
-        fee_return=fee_return_read(returns),
+        status=totals.status,
+        figures=figures_read(None if totals.exact is None else totals.exact.rounded()),
+        fee_return=fee_return_read(totals.fee_return),
         excluded_pilot_ids=[e.pilot.id for e in evidence if not e.counted],
         pilots=[pilot_result_read(e.pilot, e.kpis, e.result) for e in evidence],
     )

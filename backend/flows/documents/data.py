@@ -404,7 +404,8 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
     e, fmt, lang = ctx.engagement, ctx.fmt, ctx.lang
     evidence = await engagement_evidence(session, e.id)
     fee = EngagementRead.model_validate(e).fee_net
-    exact, returns = engagement_totals(evidence, fee)
+    totals = engagement_totals(evidence, fee)
+    exact, returns = totals.exact, totals.fee_return
     figures = _figures(fmt, exact) or {}
     note = None
     if exact is None:
