@@ -10,6 +10,7 @@ from typing import Any
 from pypdf import PdfReader
 
 from tests.conftest import PASSWORD, Api
+from tests.shapes import start_assessment
 
 
 async def make_client(api: Api, name: str = "Müller Präzisionstechnik GmbH") -> dict[str, Any]:
@@ -59,17 +60,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
     status = await api.create("status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
     assessment = await api.create(
         "readiness-assessments",
-        {
-            "client_id": client["id"],
-            "engagement_id": eid,
-            "phase": "start",
-            "assessed_on": "2026-11-02",
-            "priorities": 1,
-            "responsibility": 2,
-            "people_enabled": 1,
-            "pilots_in_production": 0,
-            "kpi_practice": 1,
-        },
+        start_assessment(client["id"], eid),
     )
     return {
         "clients": client,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.shapes import start_assessment
+
 
 class Seeder:
     """Calls the API as the admin; `client` is any HTTP client with httpx's get/post."""
@@ -70,17 +72,7 @@ def seed_world(seed: Seeder, name: str, email_domain: str) -> dict[str, Any]:
     status = seed.create("/status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
     assessment = seed.create(
         "/readiness-assessments",
-        {
-            "client_id": client["id"],
-            "engagement_id": eid,
-            "phase": "start",
-            "assessed_on": "2026-11-02",
-            "priorities": 1,
-            "responsibility": 2,
-            "people_enabled": 1,
-            "pilots_in_production": 0,
-            "kpi_practice": 1,
-        },
+        start_assessment(client["id"], eid),
     )
     document = seed.create(f"/engagements/{eid}/documents", {"kind": "proposal", "language": "de"}, status=202)
     return {

@@ -4,6 +4,7 @@ import pytest
 
 from tests.conftest import Api
 from tests.factories import RESOURCES, build_client_world, make_engagement
+from tests.shapes import start_assessment
 
 
 @pytest.fixture
@@ -99,18 +100,7 @@ async def test_client_users_do_not_read_the_consultancys_internal_fields(api: Ap
     engagement = await make_engagement(api, client["id"], budget="18000.00")
     await api.create(
         "readiness-assessments",
-        {
-            "client_id": client["id"],
-            "engagement_id": engagement["id"],
-            "phase": "start",
-            "assessed_on": "2026-11-02",
-            "priorities": 1,
-            "responsibility": 2,
-            "people_enabled": 1,
-            "pilots_in_production": 0,
-            "kpi_practice": 1,
-            "notes": "GF skeptisch",
-        },
+        start_assessment(client["id"], engagement["id"], notes="GF skeptisch"),
     )
     await api.add_user("client_a", "client", password_hash, client_id=client["id"])
     internal = {"clients": "notes", "engagements": "budget", "readiness-assessments": "notes"}
