@@ -1,4 +1,5 @@
-"""The page's language (a cookie, German by default), its words from the catalog, a formatter."""
+"""What every page gets: its language (a cookie, German by default), its words from the catalog,
+a formatter, the badge colour of each state."""
 
 from __future__ import annotations
 
@@ -10,6 +11,38 @@ from backend.kernel.formatting import Formatter
 from backend.web.handlers import AppRequest
 
 LANG_COOKIE = "desk_lang"
+
+# Badge colour of every state shown on a page (app.css: green, amber, red, accent).
+TONE = {
+    "draft": "",
+    "proposed": "accent",
+    "active": "green",
+    "completed": "accent",
+    "cancelled": "red",
+    "planned": "",
+    "in_progress": "accent",
+    "in_review": "amber",
+    "delivered": "accent",
+    "accepted": "green",
+    "rejected": "red",
+    "idea": "",
+    "prototype": "accent",
+    "pilot": "amber",
+    "production": "green",
+    "stopped": "red",
+    "queued": "amber",
+    "rendering": "amber",
+    "ready": "green",
+    "failed": "red",
+    "awaiting_approval": "amber",
+    "pending": "amber",
+    "sending": "amber",
+    "sent": "green",
+    "bounced": "red",
+    "green": "green",
+    "amber": "amber",
+    "red": "red",
+}
 
 
 def language_of(request: AppRequest) -> str:
@@ -33,4 +66,5 @@ def page_context(request: AppRequest, **values: Any) -> dict[str, Any]:
         return key if entry is None else i18n.fill(entry, args)
 
     # Sign-in pages run without authentication, where the scope has no user at all.
-    return {"lang": lang, "t": t, "fmt": Formatter(lang), "user": request.scope.get("user"), **values}
+    user = request.scope.get("user")
+    return {"lang": lang, "t": t, "fmt": Formatter(lang), "tone": TONE, "user": user, **values}

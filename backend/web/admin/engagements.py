@@ -75,37 +75,6 @@ from backend.web.forms import (
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 
-# Badge colour of every state shown on these pages (app.css: green, amber, red, accent).
-TONE = {
-    "draft": "",
-    "proposed": "accent",
-    "active": "green",
-    "completed": "accent",
-    "cancelled": "red",
-    "planned": "",
-    "in_progress": "accent",
-    "in_review": "amber",
-    "delivered": "accent",
-    "accepted": "green",
-    "rejected": "red",
-    "idea": "",
-    "prototype": "accent",
-    "pilot": "amber",
-    "production": "green",
-    "stopped": "red",
-    "queued": "amber",
-    "rendering": "amber",
-    "ready": "green",
-    "failed": "red",
-    "awaiting_approval": "amber",
-    "pending": "amber",
-    "sending": "amber",
-    "sent": "green",
-    "bounced": "red",
-    "green": "green",
-    "amber": "amber",
-    "red": "red",
-}
 # The one forward move a deliverable's button offers.
 DELIVERABLE_NEXT = {
     DeliverableStatus.planned: DeliverableStatus.in_progress,
@@ -241,7 +210,7 @@ ROW_LIMIT = 500
 
 def context(request: AppRequest, **values: Any) -> dict[str, Any]:
     """page_context plus badge tones and `choices(values, prefix)`: (value, label) for a select."""
-    ctx = page_context(request, tone=TONE, **values)
+    ctx = page_context(request, **values)
     t = ctx["t"]
     ctx["choices"] = lambda items, prefix="": [(str(v), t(f"{prefix}{v}")) for v in items]
     return ctx

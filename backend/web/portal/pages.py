@@ -29,14 +29,6 @@ from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Token = Annotated[str, PathParameter(max_length=200)]
-TONE = {
-    "planned": "",
-    "in_progress": "accent",
-    "in_review": "amber",
-    "delivered": "accent",
-    "accepted": "green",
-    "rejected": "red",
-}
 
 
 def _say(request: AppRequest, key: str, **args: Any) -> str:
@@ -140,7 +132,6 @@ class PortalPages(Controller):
             request,
             view=view,
             end_date=end_date,
-            tone=TONE,
             berlin=BERLIN,
             notice=notice,
             failure=failure or Failure(),
