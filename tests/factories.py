@@ -29,13 +29,22 @@ async def make_engagement(api: Api, client_id: int, **overrides: Any) -> dict[st
     return await api.create("engagements", body)
 
 
+async def propose(api: Api, engagement: dict[str, Any]) -> dict[str, Any]:
+    """Move a draft to proposed: from then on the client's users see it and what hangs off it."""
+    moved = await api.post(
+        f"/engagements/{engagement['id']}/transitions", json={"to": "proposed", "version": engagement["version"]}
+    )
+    assert moved.status_code == 200, moved.text
+    return moved.json()
+
+
 async def build_client_world(api: Api, name: str, client: dict[str, Any] | None = None) -> dict[str, Any]:
     """One row of every client-owned resource; pass `client` to add another set to it."""
     client = client or await make_client(api, name)
     contact = await api.create(
         "contacts", {"client_id": client["id"], "name": "Eva", "email": f"eva@{name}.de".replace(" ", "")}
     )
-    engagement = await make_engagement(api, client["id"])
+    engagement = await propose(api, await make_engagement(api, client["id"]))
     eid = engagement["id"]
     workshop = await api.create(
         "workshops",

@@ -48,6 +48,8 @@ def seed_world(seed: Seeder, name: str, email_domain: str) -> dict[str, Any]:
         },
     )
     eid = engagement["id"]
+    # Proposed: the client's users see it (a draft stays with the team).
+    engagement = seed.create(f"/engagements/{eid}/transitions", {"to": "proposed", "version": 1}, status=200)
     workshop = seed.create(
         "/workshops",
         {

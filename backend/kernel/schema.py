@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import types
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -38,6 +40,7 @@ from pydantic import (
     create_model,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
 from backend.kernel.time import monday_of
@@ -73,6 +76,37 @@ EARLIEST_DAY = date(1990, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
 
 
+# Characters no one types into a field and that would print as something else: control
+# characters (a tab and line breaks are text), the bidirectional overrides that reorder what a
+# reader sees ("Trojan Source"), and U+FFFD, which stands where a sender's bytes were not UTF-8.
+_HIDDEN = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd]")
+
+
+def refuse_hidden_characters(value: str) -> None:
+    if _HIDDEN.search(value):
+        raise PydanticCustomError(
+            "text_hidden_characters",
+            "must not contain control characters, direction overrides or undecodable bytes",
+        )
+
+
+def typed_signature(value: str) -> str:
+    """A name typed as a signature: at least two letters a reader can see."""
+    value = value.strip()
+    if sum(unicodedata.category(c).startswith("L") for c in value) < 2:
+        raise PydanticCustomError("signature_letters", "type your full name (at least two letters)")
+    return value
+
+
+Signature = Annotated[str, AfterValidator(typed_signature)]
+
+
+def must_be_true(value: bool) -> bool:
+    if value is not True:
+        raise PydanticCustomError("must_be_true", "must be true")
+    return value
+
+
 class Strict(SQLModel):
     """Request bodies: unknown fields are refused, not dropped. From JSON (the API) they are
     validated strictly: a number is not a string, `true` is not 1, a date is an ISO string, a
@@ -90,6 +124,8 @@ class Strict(SQLModel):
         # PostgreSQL cannot store NUL in text; refuse it up front for every backend alike.
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if isinstance(value, str):
+            refuse_hidden_characters(value)
         if isinstance(value, int) and not isinstance(value, bool) and not -MAX_ID - 1 <= value <= MAX_ID:
             # Integer columns hold 32 bits on every database.
             raise ValueError(f"must lie between {-MAX_ID - 1} and {MAX_ID}")

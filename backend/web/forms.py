@@ -29,8 +29,40 @@ from backend.kernel.time import BERLIN
 from backend.web.handlers import AppRequest
 from backend.web.i18n import language_of, page_context
 
-# The page's language while `attempt` runs a form's write, for the field messages.
-_LANGUAGE: ContextVar[str] = ContextVar("form_language", default="en")
+# Errors that mean "not given" (or not usably given): a page's own sentence for the field fits
+# them; "too long" or "not a number" keep their precise message.
+NOT_GIVEN = frozenset(
+    {"missing", "string_too_short", "string_type", "signature_letters", "must_be_true", "bool_parsing", "bool_type"}
+)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The catalog words a page uses for refusals. `fields` gives a field a sentence of its own
+    when it was not given (the portal's "please tick the box"); an error in a `hidden` field
+    (one the page filled in, not the reader) asks to reload the page."""
+
+    conflict: str = "conflict"
+    transition: str = "transition_refused"
+    clash: str = "clash"
+    fields: Mapping[str, str] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+    reload: str = "transition_refused"
+
+    def says(self, name: str, kind: str | None, lang: str) -> str | None:
+        """The page's sentence for an error of `kind` in field `name` (None: a service's)."""
+        if name in self.hidden:
+            return i18n.say("page", lang, self.reload)
+        key = self.fields.get(name)
+        if key is not None and (kind is None or kind in NOT_GIVEN):
+            return i18n.say("page", lang, key)
+        return None
+
+
+ADMIN = Wording()
+
+# The page's language and wording while `attempt` runs a form's write, for the field messages.
+_PAGE: ContextVar[tuple[str, Wording]] = ContextVar("form_page", default=("en", ADMIN))
 
 
 def field_message(error: Mapping[str, Any], lang: str) -> str:
@@ -70,16 +102,19 @@ def parse(schema: type[BaseModel], form: dict[str, Any], **fixed: Any) -> Any:
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
+    lang, wording = _PAGE.get()
     errors: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         name = str(err["loc"][0]) if err["loc"] else "__all__"
-        errors.setdefault(name, field_message(err, _LANGUAGE.get()))
+        errors.setdefault(name, wording.says(name, err["type"], lang) or field_message(err, lang))
     return errors
 
 
 def from_domain(exc: DomainError) -> FormErrors:
     """A service's refusal (422 with paths, 409) as form errors."""
-    fields = {e["path"].removeprefix("body."): e["message"] for e in (exc.errors or []) if e.get("path")}
+    lang, wording = _PAGE.get()
+    paths = [(e["path"].removeprefix("body."), e["message"]) for e in (exc.errors or []) if e.get("path")]
+    fields = {name: wording.says(name, None, lang) or message for name, message in paths}
     return FormErrors(fields, None if fields else exc.detail)
 
 
@@ -104,20 +139,6 @@ def berlin_datetime(value: Any) -> Any:
 
 def word(request: AppRequest, key: str, **values: Any) -> str:
     return page_context(request)["t"](key, **values)
-
-
-@dataclass(frozen=True)
-class Wording:
-    """The catalog words a page uses for refusals; `fields` replaces a field's generic error
-    with a sentence of its own (the portal's "please tick the box")."""
-
-    conflict: str = "conflict"
-    transition: str = "transition_refused"
-    clash: str = "clash"
-    fields: Mapping[str, str] = field(default_factory=dict)
-
-
-ADMIN = Wording()
 
 
 def refusal(request: AppRequest, exc: DomainError, wording: Wording = ADMIN) -> str | None:
@@ -175,38 +196,29 @@ async def attempt(
 
     The write is the request's first, so rolling the session back on a refusal undoes exactly
     it (a savepoint would not: SQLite's driver commits when the outermost one is released)."""
-    language = _LANGUAGE.set(language_of(request))
+    page = _PAGE.set((language_of(request), wording))
     try:
         await action()
     except FormErrors as exc:
-        return _failure(request, wording, section, data, exc.fields, exc.general, 422)
+        return _failure(section, data, exc.fields, exc.general, 422)
     except ValidationError as exc:  # the merged values of an edit break a rule of the record
         await db_session.rollback()
-        return _failure(request, wording, section, data, field_errors(exc), None, 422)
+        return _failure(section, data, field_errors(exc), None, 422)
     except DomainError as exc:
         await db_session.rollback()
         errors = from_domain(exc)
         general = refusal(request, exc, wording) or errors.general
-        return _failure(request, wording, section, data, errors.fields, general, exc.status_code)
+        return _failure(section, data, errors.fields, general, exc.status_code)
     except IntegrityError:  # a duplicate, or a concurrent write got there first (the week's status update)
         await db_session.rollback()
-        return _failure(request, wording, section, data, {}, word(request, wording.clash), 409)
+        return _failure(section, data, {}, word(request, wording.clash), 409)
     finally:
-        _LANGUAGE.reset(language)
+        _PAGE.reset(page)
     return None
 
 
-def _failure(
-    request: AppRequest,
-    wording: Wording,
-    section: str,
-    data: dict[str, Any],
-    fields: dict[str, str],
-    general: str | None,
-    status: int,
-) -> Failure:
-    own = wording.fields
-    fields = {name: word(request, own[name]) if name in own else text for name, text in fields.items()}
+def _failure(section: str, data: dict[str, Any], fields: dict[str, str], general: str | None, status: int) -> Failure:
+    fields = dict(fields)
     general = general or fields.pop("__all__", None)
     return Failure(section, data, fields, general, status)
 

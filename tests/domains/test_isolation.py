@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import Api
-from tests.factories import RESOURCES, build_client_world, make_engagement
+from tests.factories import RESOURCES, build_client_world, make_engagement, propose
 from tests.shapes import start_assessment
 
 
@@ -44,7 +44,7 @@ async def test_status_updates_under_review_reach_clients_only_once_approved(
     api: Api, two_clients: tuple[dict, dict]
 ) -> None:
     a, _ = two_clients
-    reviewed = await make_engagement(api, a["clients"]["id"], review_before_send=True)
+    reviewed = await propose(api, await make_engagement(api, a["clients"]["id"], review_before_send=True))
     draft = await api.create("status-updates", {"engagement_id": reviewed["id"], "iso_week": "2026-W48", "rag": "red"})
 
     async def seen() -> tuple[list[int], int]:
@@ -97,7 +97,7 @@ async def test_contacts_cannot_cross_clients(api: Api, two_clients: tuple[dict, 
 
 async def test_client_users_do_not_read_the_consultancys_internal_fields(api: Api, password_hash: str) -> None:
     client = await api.create("clients", {"name": "Alpha GmbH", "notes": "Zahlt spät; Budget knapp"})
-    engagement = await make_engagement(api, client["id"], budget="18000.00")
+    engagement = await propose(api, await make_engagement(api, client["id"], budget="18000.00"))
     await api.create(
         "readiness-assessments",
         start_assessment(client["id"], engagement["id"], notes="GF skeptisch"),

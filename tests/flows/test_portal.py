@@ -444,3 +444,130 @@ async def test_first_releases_at_once_all_answer_202_and_move_the_engagement_onc
     assert moved["status"] == "proposed" and moved["version"] == engagement["version"] + 1
     await api.run_jobs(smtp_url=smtp_server.url)
     assert len([m for m in smtp_server.messages if m.rcpt_tos == ["uwe@beta.de"]]) == 1
+
+
+async def test_a_draft_engagement_is_the_teams_alone(api: Api, smtp_server: SmtpTestServer, password_hash: str) -> None:
+    """Neither the portal nor the API shows a client its draft, or lets it decide on one."""
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    draft = await make_engagement(api, world["client"]["id"], title="Noch intern", terms="INTERNE KONDITIONEN")
+    item = await deliver(
+        api,
+        await api.create(
+            "deliverables", {"engagement_id": draft["id"], "title": "Entwurf", "kind": "document", "due_week": 1}
+        ),
+    )
+    await api.add_user("client_a", "client", password_hash, client_id=world["client"]["id"])
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+
+    assert (await api.http.get(f"/portal/engagements/{draft['id']}")).status_code == 404
+    signed = await api.http.post(
+        f"/portal/deliverables/{item['id']}/sign-off",
+        data={"decision": "accept", "version": item["version"], "_csrf_token": csrf},
+    )
+    assert signed.status_code == 404
+    for path in (f"/engagements/{draft['id']}", f"/deliverables/{item['id']}"):
+        assert (await api.get(path, "client_a")).status_code == 404, path
+    listed = (await api.get("/engagements", "client_a")).json()["items"]
+    assert [e["id"] for e in listed] == [world["engagement"]["id"]]
+    assert (await api.get("/deliverables", "client_a", params={"engagement_id": draft["id"]})).json()["total"] == 0
+    body = {"decision": "accept", "version": item["version"]}
+    assert (await api.post(f"/deliverables/{item['id']}/sign-off", "client_a", json=body)).status_code == 404
+    assert (await api.get(f"/deliverables/{item['id']}")).json()["status"] == "delivered"  # nothing decided
+    assert "INTERNE KONDITIONEN" not in (await api.get("/engagements", "client_a")).text
+
+
+async def test_of_ten_people_accepting_at_once_one_wins_and_the_others_are_told_who(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    url = f"/portal/documents/{world['proposal']['id']}/accept"
+    answers = await asyncio.gather(
+        *(
+            api.http.post(url, data={"typed_name": f"Eva Alpha {i}", "confirmed": "true", "_csrf_token": csrf})
+            for i in range(10)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [303] + [409] * 9
+    record = (await api.get(f"/engagements/{world['engagement']['id']}/acceptance")).json()
+    for loser in (a for a in answers if a.status_code == 409):
+        assert "bereits am" in loser.text and record["typed_name"] in loser.text, loser.text
+    assert (await api.get(f"/engagements/{world['engagement']['id']}")).json()["status"] == "active"
+    events = (await api.get("/audit-events", "admin", params={"limit": 100})).json()["items"]
+    assert [e["action"] for e in events].count("accept_proposal") == 1
+
+
+async def test_a_signature_is_a_name_someone_can_read(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    url = f"/portal/documents/{world['proposal']['id']}/accept"
+    refused = {
+        "Eva\u202eAlpha": "Darf keine Steuerzeichen, Richtungswechsel oder unlesbaren Zeichen enthalten.",
+        "\u200b\u200b\u200b": "Bitte geben Sie Ihren vollständigen Namen ein.",
+        "Eva \x1b[31m": "Darf keine Steuerzeichen, Richtungswechsel oder unlesbaren Zeichen enthalten.",
+        "E" * 201: "Höchstens 200 Zeichen.",
+    }
+    for name, message in refused.items():
+        answer = await api.http.post(url, data={"typed_name": name, "confirmed": "true", "_csrf_token": csrf})
+        assert answer.status_code == 422 and f'role="alert">{message}</div>' in answer.text, (name, answer.text)
+    twice = await api.http.post(
+        url,
+        content=f"typed_name=Eva&typed_name=Mallory&confirmed=true&_csrf_token={csrf}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert twice.status_code == 422
+    undecodable = await api.http.post(
+        url,
+        content=f"typed_name=Eva%FF%FEAlpha&confirmed=true&_csrf_token={csrf}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert undecodable.status_code == 422
+    assert (await api.get(f"/engagements/{world['engagement']['id']}")).json()["status"] == "proposed"
+
+
+async def test_the_api_takes_only_true_as_confirmation(api: Api, password_hash: str) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await api.add_user("client_a", "client", password_hash, client_id=world["client"]["id"])
+    url = f"/documents/{world['proposal']['id']}/acceptance"
+    for confirmed in (1, 1.0, "true", False):
+        answer = await api.post(url, "client_a", json={"typed_name": "Eva Alpha", "confirmed": confirmed})
+        assert answer.status_code == 422, (confirmed, answer.text)
+    assert (await api.post(url, "client_a", json={"typed_name": "Eva Alpha", "confirmed": True})).status_code == 201
+
+
+async def test_a_tampered_hidden_field_asks_to_reload(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    row = await deliver(api, world["deliverable"])
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    for field, value in (("version", "99999999999999999999"), ("version", "abc"), ("decision", "maybe")):
+        data = {"decision": "accept", "version": row["version"], "_csrf_token": csrf} | {field: value}
+        answer = await api.http.post(f"/portal/deliverables/{row['id']}/sign-off", data=data)
+        assert answer.status_code == 422
+        assert (
+            'role="alert">Dieses Formular ist nicht mehr aktuell. Bitte laden Sie die Seite neu.</div>' in answer.text
+        )
+    assert (await api.get(f"/deliverables/{row['id']}")).json()["status"] == "delivered"
+
+
+async def test_the_sign_in_mail_speaks_the_contacts_language_unless_the_reader_chose_one(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    contact = world["contact"]
+    english = await api.patch(f"/contacts/{contact['id']}", json={"language": "en", "version": contact["version"]})
+    assert english.status_code == 200, english.text
+    await api.run_jobs(smtp_url=smtp_server.url)  # the proposal's release mail goes first
+
+    async def subject_of_link_mail() -> str:
+        page = await api.http.get("/portal/login")
+        csrf = CSRF.search(page.text).group(1)
+        before = len(smtp_server.messages)
+        sent = await api.http.post("/portal/login", data={"email": EMAIL, "_csrf_token": csrf})
+        assert sent.status_code == 200, sent.text
+        await api.run_jobs(smtp_url=smtp_server.url)
+        (mail,) = smtp_server.messages[before:]
+        return str(mail.message["Subject"])
+
+    assert (await subject_of_link_mail()).startswith("Your sign-in link")  # no choice made: the contact's
+    await api.http.get("/lang/de")
+    assert (await subject_of_link_mail()).startswith("Ihr Anmeldelink")  # the reader chose German

@@ -130,3 +130,13 @@ async def test_every_refused_form_answers_a_page(api: Api) -> None:
         assert answer.headers["content-type"].startswith("text/html"), (name, answer.headers["content-type"])
     assert "größer oder gleich 1" in answers["edit client"].text or "mindestens 1" in answers["edit client"].text
     assert (await api.get(f"/clients/{client['id']}")).json()["version"] == 1
+
+
+async def test_client_search_takes_percent_and_underscore_literally(api: Api) -> None:
+    await sign_in(api)
+    for name in ("Müller GmbH", "Rabatt 100% AG", "Holz_Bau KG"):
+        await api.create("clients", {"name": name})
+    for text, found in (("%", ["Rabatt 100% AG"]), ("_", ["Holz_Bau KG"]), ("ller", ["Müller GmbH"])):
+        page = (await api.http.get("/clients", params={"q": text})).text
+        shown = [name for name in ("Müller GmbH", "Rabatt 100% AG", "Holz_Bau KG") if name in page]
+        assert shown == found, (text, shown)

@@ -48,10 +48,9 @@ async def find_clients(session: AsyncSession, text: str = "", *, limit: int = LI
     """Clients not archived, by name; with `text`, those whose name, city or industry has it."""
     stmt = select(Client).where(col(Client.archived_at).is_(None)).order_by(col(Client.name)).limit(limit)
     if text.strip():
-        pattern = f"%{text.strip()}%"
-        stmt = stmt.where(
-            or_(col(Client.name).ilike(pattern), col(Client.city).ilike(pattern), col(Client.industry).ilike(pattern))
-        )
+        # autoescape: a typed "%" or "_" is looked for as itself, not as a wildcard.
+        found = [col(c).icontains(text.strip(), autoescape=True) for c in (Client.name, Client.city, Client.industry)]
+        stmt = stmt.where(or_(*found))
     return list((await session.exec(stmt)).all())
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.principals import Actor
@@ -21,7 +20,7 @@ from backend.domains.engagements.models import (
     StatusUpdateRead,
     StatusUpdateUpdate,
 )
-from backend.domains.engagements.service import in_client, status_released
+from backend.domains.engagements.service import in_client, shown_to_client, status_released
 from backend.kernel.db import utcnow
 
 S = EngagementStatus
@@ -65,7 +64,7 @@ engagements = Resource(
     },
     sortable=("id", "title", "start_date", "status", "created_at"),
     default_sort="-start_date",
-    client_scope=lambda client_id: col(Engagement.client_id) == client_id,
+    client_scope=shown_to_client,
     machine=ENGAGEMENT_FLOW,
     internal=("budget",),
     delete_guard=_only_drafts,

@@ -12,8 +12,15 @@ from backend.domains.engagements.models import Engagement, EngagementStatus, Sta
 from backend.kernel.db import select_all
 
 
+def shown_to_client(client_id: int) -> ColumnElement[bool]:
+    """The engagements a client's users see, in the API and the portal: theirs, once proposed
+    (a draft is the team's work in progress, and neither it nor anything hanging off it is
+    shown or decided on by the client)."""
+    return (col(Engagement.client_id) == client_id) & (col(Engagement.status) != EngagementStatus.draft)
+
+
 def engagement_ids_of_client(client_id: int) -> Select:
-    return select(Engagement.id).where(Engagement.client_id == client_id)
+    return select(Engagement.id).where(shown_to_client(client_id))
 
 
 def in_client(engagement_id_column: object, client_id: int) -> ColumnElement[bool]:

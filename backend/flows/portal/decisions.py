@@ -15,7 +15,7 @@ from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
 from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, SignOffRequest
 from backend.kernel.db import utcnow
-from backend.kernel.errors import Conflict, Invalid
+from backend.kernel.errors import Conflict, Invalid, VersionConflict
 from backend.kernel.schema import Transition
 
 
@@ -49,16 +49,7 @@ async def accept_proposal(
     # Of two people accepting at once, one wins: the engagement's move to "active" is written only
     # at the version read here, and the unique key on the acceptance backs it up.
     engagement = await engagement_service.get(session, user, document.engagement_id)
-    done = await acceptance_of(session, engagement.id)
-    if done is not None:
-        raise Conflict(
-            f"This proposal was already accepted on {done.accepted_at:%d.%m.%Y} by {done.typed_name} "
-            f"(version {done.document_number}).",
-            key="refused_already_accepted",
-            name=done.typed_name,
-            when=done.accepted_at,
-            n=done.document_number,
-        )
+    await _refuse_if_accepted(session, engagement.id)
     current = await current_proposal_number(session, engagement.id)
     if current is not None and current > document.number:
         raise Conflict(
@@ -74,6 +65,16 @@ async def accept_proposal(
             key="refused_not_awaiting_acceptance",
             status=engagement.status,
         )
+    # Of two people accepting at once, one wins: the engagement's move to "active" is written only
+    # at the version read here (the other is told who accepted), and the acceptance's unique key
+    # backs it up.
+    try:
+        await engagement_service.transition(
+            session, user, engagement.id, Transition(to=EngagementStatus.active, version=engagement.version)
+        )
+    except VersionConflict:
+        await _refuse_if_accepted(session, engagement.id)
+        raise
     acceptance = ProposalAcceptance(
         engagement_id=engagement.id,
         document_id=document.id,
@@ -96,10 +97,20 @@ async def accept_proposal(
         entity_id=engagement.id,
         after=snapshot(acceptance),
     )
-    await engagement_service.transition(
-        session, user, engagement.id, Transition(to=EngagementStatus.active, version=engagement.version)
-    )
     return acceptance
+
+
+async def _refuse_if_accepted(session: AsyncSession, engagement_id: int) -> None:
+    done = await acceptance_of(session, engagement_id)
+    if done is not None:
+        raise Conflict(
+            f"This proposal was already accepted on {done.accepted_at:%d.%m.%Y} by {done.typed_name} "
+            f"(version {done.document_number}).",
+            key="refused_already_accepted",
+            name=done.typed_name,
+            when=done.accepted_at,
+            n=done.document_number,
+        )
 
 
 async def sign_off(session: AsyncSession, user: Principal, deliverable_id: int, data: SignOffRequest) -> Deliverable:

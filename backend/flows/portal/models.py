@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import EmailStr
+from pydantic import AfterValidator, EmailStr
 from sqlalchemy import Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.enums import Language
-from backend.kernel.schema import MAX_ID, RowRead, Strict
+from backend.kernel.schema import MAX_ID, RowRead, Signature, Strict, must_be_true
 
 
 class LoginLink(Row, table=True):
@@ -92,8 +92,10 @@ class SessionRequest(Strict):
 
 
 class AcceptanceRequest(Strict):
-    typed_name: str = Field(min_length=2, max_length=200, description="Full name, typed as a signature")
-    confirmed: Literal[True] = Field(description="Must be true: the signer accepts the proposal and its terms")
+    typed_name: Signature = Field(max_length=200, description="Full name, typed as a signature")
+    confirmed: Annotated[bool, AfterValidator(must_be_true)] = Field(
+        description="Must be true: the signer accepts the proposal and its terms"
+    )
 
 
 class AcceptanceRead(RowRead):

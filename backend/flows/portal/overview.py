@@ -13,13 +13,12 @@ from backend.domains.auth.principals import Principal
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.engagements.resources import engagement_service
-from backend.domains.engagements.service import status_released
+from backend.domains.engagements.service import shown_to_client, status_released
 from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import ProposalAcceptance
 from backend.kernel.db import select_all
-from backend.kernel.errors import NotFound
 from backend.kernel.time import iso_week
 from backend.kernel.time import today as berlin_today
 
@@ -42,20 +41,18 @@ class Overview:
 
 async def engagements_of(session: AsyncSession, user: Principal) -> list[Engagement]:
     """The client's engagements the portal shows (drafts stay with the team)."""
+    if user.client_id is None:
+        return []
     return await select_all(
         session,
         Engagement,
-        Engagement.client_id == user.client_id,
-        Engagement.status != EngagementStatus.draft,
+        shown_to_client(user.client_id),
         order_by=col(Engagement.start_date).desc(),
     )
 
 
 async def load(session: AsyncSession, user: Principal, engagement_id: int, now: datetime | None = None) -> Overview:
-    engagement = await engagement_service.get(session, user, engagement_id)
-    if engagement.status == EngagementStatus.draft:
-        # Same answer as for another client's id: a draft is not the client's business yet.
-        raise NotFound(f"engagement {engagement_id} not found")
+    engagement = await engagement_service.get(session, user, engagement_id)  # a draft: 404
     now = now or datetime.now(UTC)
     today = berlin_today(now)
     status = (

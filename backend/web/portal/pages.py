@@ -24,7 +24,7 @@ from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
 from backend.web.forms import Failure, Wording, attempt, parse, refusal
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
-from backend.web.i18n import page_context, try_again
+from backend.web.i18n import LANG_COOKIE, page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -38,7 +38,10 @@ def _say(request: AppRequest, key: str, **args: Any) -> str:
 # The client reads one alert per form, in the portal's own sentences.
 PORTAL = Wording(
     conflict="refused_changed",
+    clash="portal_clash",
     fields={"typed_name": "refused_name", "confirmed": "refused_confirm", "reason": "refused_reason"},
+    hidden=frozenset({"version", "decision"}),
+    reload="portal_reload",
 )
 
 
@@ -66,7 +69,9 @@ class PortalPages(Controller):
         except TooManyRequests as exc:
             context["error"] = _say(request, "portal_too_many", when=try_again(context["t"], exc))
             return Template("portal/login.html", context=context, status_code=429, headers=exc.headers)
-        await enqueue_login_link(request.app.state.queue, email, client_ip(request), context["lang"])
+        # The language the reader chose on the page, else the one the team keeps for the contact.
+        chosen = context["lang"] if request.cookies.get(LANG_COOKIE) else None
+        await enqueue_login_link(request.app.state.queue, email, client_ip(request), chosen)
         context["sent"] = True
         return Template("portal/login.html", context=context)
 
@@ -166,7 +171,12 @@ class PortalPages(Controller):
 
     @post("/documents/{row_id:int}/accept", guards=[role_guard(CLIENTS)], status_code=303)
     async def accept(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
-        form = {"typed_name": str(data.get("typed_name", "")).strip(), "confirmed": data.get("confirmed") == "true"}
+        # A repeated field arrives as a list, which the schema refuses; a ticked box sends "true".
+        confirmed = data.get("confirmed")
+        form = {
+            "typed_name": data.get("typed_name", ""),
+            "confirmed": confirmed == "true" if confirmed is None or isinstance(confirmed, str) else confirmed,
+        }
         accepted = []
 
         async def action() -> None:
