@@ -3,18 +3,26 @@
 SQLite always runs; PostgreSQL runs when DESK_TEST_POSTGRES_URL points at a database (the CI
 script creates a fresh one). The schema is built by the real migrations, then every test
 starts from empty tables with an admin and a consultant.
+
+Redis: a private redis-server for this run (nothing to install, nothing shared with another
+checkout), or the server DESK_TEST_REDIS_URL names. A configured service that does not answer
+stops the run at once with a message, instead of hanging in a fixture.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+import redis
 from arq.worker import Worker
 from httpx import ASGITransport, AsyncClient
 from litestar import Litestar
@@ -29,6 +37,7 @@ from backend.kernel.migrate import upgrade
 from backend.server.app import create_app
 from backend.server.tables import metadata
 from backend.server.worker import make_worker
+from tests.redis_server import RedisTestServer
 from tests.smtp_server import smtp_server  # noqa: F401 - the SMTP server fixture, for every module
 
 # The end-to-end tests' Chromium and SMTP server (module-scoped fixtures).
@@ -37,8 +46,36 @@ pytest_plugins = ["tests.browser"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct-horse-battery-staple"
 POSTGRES_URL = os.environ.get("DESK_TEST_POSTGRES_URL")
-# A real Redis (CI's 127.0.0.1:6379); the test database is emptied before every test.
-REDIS_URL = os.environ.get("DESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+REDIS_ENV = "DESK_TEST_REDIS_URL"
+PRIVATE_REDIS = pytest.StashKey["RedisTestServer"]()
+SERVICE_TIMEOUT_SECONDS = 3
+
+
+def redis_url(db: int = 9) -> str:
+    """The run's Redis, database `db` (the API tests' is emptied before every test)."""
+    base = os.environ[REDIS_ENV]
+    return f"{base.rsplit('/', 1)[0]}/{db}" if base.rsplit("/", 1)[-1].isdigit() else f"{base.rstrip('/')}/{db}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if POSTGRES_URL:
+        try:
+            psycopg.connect(POSTGRES_URL.replace("+asyncpg", ""), connect_timeout=SERVICE_TIMEOUT_SECONDS).close()
+        except psycopg.Error as exc:
+            pytest.exit(f"DESK_TEST_POSTGRES_URL does not answer: {exc}".strip(), returncode=3)
+    configured = os.environ.get(REDIS_ENV)
+    if configured:
+        try:
+            redis.Redis.from_url(configured, socket_connect_timeout=SERVICE_TIMEOUT_SECONDS).ping()
+        except redis.RedisError as exc:
+            pytest.exit(f"{REDIS_ENV}={configured} does not answer: {exc}; unset it for a private Redis", returncode=3)
+        return
+    server = RedisTestServer(Path(tempfile.mkdtemp(prefix="desk-test-redis-"))).start()
+    config.add_cleanup(server.stop)
+    config.stash[PRIVATE_REDIS] = server
+    os.environ[REDIS_ENV] = server.url.rsplit("/", 1)[0] + "/9"
+
+
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
@@ -187,7 +224,7 @@ async def app_and_client(
         database_url=migrated_url,
         env="test",
         secret_key=TEST_SECRET,
-        redis_url=REDIS_URL,
+        redis_url=redis_url(),
         queue_name=f"desk-test-{os.getpid()}",
         smtp_url=f"file://{outbox}",
         job_timeout_seconds=30,

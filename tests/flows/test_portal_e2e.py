@@ -24,14 +24,14 @@ import pytest
 import redis
 
 from tests.browser import CHROMIUM, LOGIN, shot
-from tests.conftest import REDIS_URL
+from tests.conftest import redis_url
 from tests.live_server import live_server
 from tests.portal_helpers import text_of
 from tests.smtp_server import SmtpTestServer, free_port
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
-PORTAL_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/11"
+PORTAL_REDIS_URL = redis_url(11)
 CLIENT = "Holzbau Schwarz GmbH"
 CONTACT = "Katrin Schwarz"
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -15,7 +15,7 @@ async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch
     monkeypatch.setattr(queue, "VAR_DIR", tmp_path)
     monkeypatch.setattr(queue, "_embedded", None)
     settings = api.app.state.settings.model_copy(update={"redis_url": ""})
-    assert redis_settings(settings).unix_socket_path.endswith("redis.socket")
+    assert redis_settings(settings).unix_socket_path.endswith("redis.sock")
     client = await api.create("clients", {"name": "Eingebettet GmbH"})
     engagement = await api.create(
         "engagements",
@@ -36,8 +36,7 @@ async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch
         assert worker.jobs_complete == 1
     assert (await api.get(f"/documents/{document['id']}")).json()["status"] == "ready"
     assert any(tmp_path.iterdir())  # the server's files live under the data folder
-    # Stop the server now rather than from a destructor at interpreter exit.
-    queue._embedded._cleanup()
+    queue._embedded.stop()  # now, not at interpreter exit
 
 
 def test_worker_collects_every_domain_job() -> None:

@@ -41,11 +41,11 @@ from backend.kernel.db import make_engine
 from backend.kernel.migrate import upgrade
 from backend.server.app import create_app
 from backend.server.worker import make_worker
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.conftest import PASSWORD, TEST_SECRET, redis_url
 from tests.fuzz_world import Seeder, deliver, seed_world
 
 # A Redis database of its own, so the fuzzing never touches another test run's queue or limits.
-FUZZ_REDIS_URL = os.environ.get("DESK_TEST_FUZZ_REDIS_URL", "redis://127.0.0.1:6379/13")
+FUZZ_REDIS_URL = redis_url(13)
 MAX_EXAMPLES = 7
 SEEDED_EXAMPLES = 5
 MIN_REQUESTS = 1_000

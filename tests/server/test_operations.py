@@ -23,7 +23,7 @@ from backend.kernel.config import Settings
 from backend.kernel.logs import JsonFormatter, MaskingFormatter, mask_path
 from backend.server.app import create_app
 from backend.server.worker import make_worker
-from tests.conftest import REDIS_URL, TEST_SECRET, Api, running_lifespan
+from tests.conftest import TEST_SECRET, Api, redis_url, running_lifespan
 from tests.live_server import wait_until_answering
 from tests.smtp_server import free_port
 
@@ -59,7 +59,7 @@ async def test_ready_and_the_api_answer_503_when_the_database_is_unreachable(tmp
         database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
         env="test",
         secret_key=TEST_SECRET,
-        redis_url=REDIS_URL,
+        redis_url=redis_url(),
         queue_name="desk-ready-test",
     )
     app = create_app(settings)
@@ -100,7 +100,7 @@ def test_production_server_writes_json_lines_without_credentials(tmp_path: Path)
     env = os.environ | {
         "DESK_ENV": "test",
         "DESK_SECRET_KEY": TEST_SECRET,
-        "DESK_REDIS_URL": REDIS_URL,
+        "DESK_REDIS_URL": redis_url(),
         "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}",
         "DESK_QUEUE_NAME": "desk-serve-logs",
     }
@@ -245,7 +245,7 @@ def test_a_request_path_cannot_forge_log_lines() -> None:
 
 
 def test_check_worker_fails_without_a_heartbeat() -> None:
-    env = os.environ | {"DESK_REDIS_URL": REDIS_URL, "DESK_QUEUE_NAME": "desk-no-worker-here"}
+    env = os.environ | {"DESK_REDIS_URL": redis_url(), "DESK_QUEUE_NAME": "desk-no-worker-here"}
     result = subprocess.run([str(ROOT / ".venv/bin/desk"), "check-worker"], env=env, capture_output=True, text=True)
     assert result.returncode == 1 and "no worker heartbeat" in result.stdout
 

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.browser import CHROMIUM, LOGIN, open_section, shot
-from tests.conftest import REDIS_URL
+from tests.conftest import redis_url
 from tests.live_server import live_server
 from tests.smtp_server import SmtpTestServer
 
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:
-    with live_server(
-        tmp_path_factory.mktemp("ui"), smtp_url=smtp.url, redis_url=REDIS_URL.rsplit("/", 1)[0] + "/10"
-    ) as base:
+    with live_server(tmp_path_factory.mktemp("ui"), smtp_url=smtp.url, redis_url=redis_url(10)) as base:
         yield base
 
 

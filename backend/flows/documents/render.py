@@ -11,11 +11,8 @@ runs jobs owns its pool (the worker's start-up makes it, its shutdown closes it)
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import json
 import os
-import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
@@ -26,6 +23,7 @@ from typing import Any
 import typst
 
 from backend.kernel import i18n
+from backend.kernel.processes import die_with_parent
 
 # The root Typst may read from: the templates, and the word catalog they share with the pages.
 PROJECT = Path(__file__).resolve().parents[3]
@@ -89,19 +87,6 @@ def render(template: str, data: dict[str, Any]) -> bytes:
     return pdf
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with_parent() -> None:
-    """Runs in each render process: end when the parent does, even one killed with SIGKILL,
-    instead of living on as an orphan (Linux; elsewhere a no-op)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
-
-
 class RenderPool:
     """Render processes for one process that runs jobs; they start with the first render (a
     worker that renders nothing starts none) and end with `close()`, or with their parent."""
@@ -114,7 +99,7 @@ class RenderPool:
         if self._executor is None:
             # spawn: forking a process that runs an event loop and threads is not safe.
             self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=get_context("spawn"), initializer=_die_with_parent
+                max_workers=self.processes, mp_context=get_context("spawn"), initializer=die_with_parent
             )
         return await asyncio.get_running_loop().run_in_executor(self._executor, render, template, data)
 
