@@ -33,8 +33,8 @@ def wait_until_answering(url: str, process: subprocess.Popen, seconds: float, lo
 
 
 @contextmanager
-def live_server(workdir: Path, *, smtp_url: str, redis_url: str, public_url: bool = False) -> Iterator[str]:
-    """Yields the base URL once /health answers; `public_url` points emailed links at it."""
+def live_server(workdir: Path, *, smtp_url: str, redis_url: str) -> Iterator[str]:
+    """Yields the base URL once /health answers (emailed links point at it: they follow the port)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = os.environ | {
@@ -45,8 +45,7 @@ def live_server(workdir: Path, *, smtp_url: str, redis_url: str, public_url: boo
         "DESK_QUEUE_NAME": f"desk-live-{port}",
         "DESK_SMTP_URL": smtp_url,
     }
-    if public_url:
-        env["DESK_PUBLIC_URL"] = base
+    env.pop("DESK_PUBLIC_URL", None)
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "backend.server.cli", "run", "--host", "127.0.0.1", "--port", str(port)],

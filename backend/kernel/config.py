@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     smtp_url: str = f"file://{VAR_DIR / 'outbox'}"
     mail_from: str = "status@engagement-desk.de"
 
-    # Client portal. Links in emails point at `public_url`.
-    public_url: str = "http://127.0.0.1:8000"
+    # Client portal. Links in emails point at `public_url`; unset, at this server's host and port.
+    public_url: str = ""
+    _public_url_given: bool = PrivateAttr(default=False)
     portal_link_ttl_minutes: int = 20
     share_link_days: int = 30
     # Sign-in links per hour: for one address from one source (a browser that signed in to it
@@ -76,9 +77,10 @@ class Settings(BaseSettings):
     # PDF downloads per minute, per signed-in user or per IP address on a share link.
     downloads_per_minute: int = 30
 
-    # Logs: one JSON object per line ("json") or plain lines ("text").
+    # Logs: one JSON object per line ("json") or plain lines ("text"); unset, plain lines in
+    # development (env "dev") and JSON everywhere else.
     log_level: str = "INFO"
-    log_format: str = "json"
+    log_format: str = ""
     # Proxies whose X-Forwarded-For/-Proto `desk serve` trusts (client IPs in audit and limits).
     forwarded_allow_ips: str = "127.0.0.1"
 
@@ -93,11 +95,28 @@ class Settings(BaseSettings):
         hour, minute = self.digest_hour_minute
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError("DESK_DIGEST_TIME must be HH:MM")
+        self.log_format = self.log_format or ("text" if self.env == "dev" else "json")
         if self.log_format not in ("json", "text"):
             raise ValueError("DESK_LOG_FORMAT must be json or text")
+        self._public_url_given = bool(self.public_url)
+        if not self.public_url:
+            self.public_url = self._own_url(self.host, self.port)
         if not self.public_url.startswith(("http://", "https://")):
             raise ValueError("DESK_PUBLIC_URL must start with http:// or https://")
         return self
+
+    def serving(self, host: str | None, port: int | None) -> Settings:
+        """These settings for a server on `host`/`port` (command-line options): the links in
+        mails follow, unless DESK_PUBLIC_URL says where the site is."""
+        host, port = host or self.host, port or self.port
+        public_url = self.public_url if self._public_url_given else self._own_url(host, port)
+        return self.model_copy(update={"host": host, "port": port, "public_url": public_url})
+
+    @staticmethod
+    def _own_url(host: str, port: int) -> str:
+        # A server on every interface is reached, from this machine, on the loopback address.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
 
     def link(self, path: str) -> str:
         """An absolute URL on this site, for emails."""

@@ -37,6 +37,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from backend.kernel.enums import Role
 from backend.kernel.logs import mask_path
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,13 @@ def _http_handler(request: Request, exc: HTTPException) -> Response[Any]:
         if request.url.path.startswith("/portal"):
             return Redirect("/portal/login", status_code=303)
         return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    if exc.status_code == HTTP_403_FORBIDDEN and is_page(request) and request.method == "GET":
+        # Signed in on the wrong side: a client opening the team's pages goes to the portal,
+        # someone of the team opening the portal goes to the team's pages.
+        in_portal = request.url.path.startswith("/portal")
+        is_client = getattr(request.scope.get("user"), "role", None) == Role.client
+        if is_client != in_portal:
+            return Redirect("/portal" if is_client else "/", status_code=303)
     slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", exc.detail or "Error"))
     detail = exc.detail or title
     if exc.status_code == HTTP_401_UNAUTHORIZED and detail == "Unauthorized":

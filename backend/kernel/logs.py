@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, a request id on every line of a request.
+"""Logs: one JSON object per line (production) or plain lines (development), a request id on
+every JSON line of a request.
 
 The access log is written here (not by the ASGI server) so that it can leave secrets out:
 sign-in and share tokens travel in URL paths and are masked; query strings, headers and
@@ -103,7 +104,9 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
-        JsonFormatter() if fmt == "json" else MaskingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+        JsonFormatter()
+        if fmt == "json"
+        else MaskingFormatter("%(asctime)s %(levelname)-7s %(name)s  %(message)s", "%H:%M:%S")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -141,17 +144,19 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
             access.info(
-                "%s %s %s",
+                "%s %s %s %.1f ms",
                 scope["method"],
                 mask_path(scope["path"]),
                 status,
+                duration_ms,
                 extra={
                     "request_id": rid,
                     "method": scope["method"],
                     "path": mask_path(scope["path"]),
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": duration_ms,
                     "user_id": getattr(scope.get("user"), "id", None),
                 },
             )

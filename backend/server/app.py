@@ -193,7 +193,15 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
             version="1",
             description="Engagements, workshops, pilots with measured savings, deliverables and documents.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            # Swagger UI from the app's own files (static/swagger/), so the docs work offline.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url="/static/swagger/swagger-ui-bundle.js",
+                    css_url="/static/swagger/swagger-ui.css",
+                    standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
+                    favicon="<link rel='icon' href='/static/favicon.svg' type='image/svg+xml'>",
+                )
+            ],
             components=Components(
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),

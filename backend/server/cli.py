@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 import click
@@ -96,24 +97,26 @@ def seed_demo_cmd(if_empty: bool) -> None:
 def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> None:
     """Migrate, load demo data into an empty database, serve the API and run the job worker."""
     from backend.kernel import logs
-    from backend.server.demo import CLIENT_USER_EMAIL, DEMO_ADMIN_EMAIL
+    from backend.server.demo import demo_logins
 
-    settings = get_settings()
+    settings = get_settings().serving(host, port)
     logs.configure(settings.log_level, settings.log_format)
     asyncio.run(_migrate())
     if not no_seed:
         from backend.server.demo import seed_demo
 
         click.echo(asyncio.run(_with_session(seed_demo)(only_if_empty=True)))
-    host = host or settings.host
-    port = port or settings.port
+    host, port = settings.host, settings.port
+    site = f"http://{host}:{port}"
     mail = settings.smtp_url.removeprefix("file://") if settings.smtp_url.startswith("file://") else "SMTP"
-    click.echo(
-        f"\n  Engagement Desk on http://{host}:{port}  (API docs: http://{host}:{port}/schema)\n"
-        f"  demo login: {DEMO_ADMIN_EMAIL} / {settings.demo_password}\n"
-        f"  client portal: http://{host}:{port}/portal  (sign-in link for {CLIENT_USER_EMAIL} goes to the mails)\n"
-        f"  emails go to: {mail}\n"
-    )
+    logins = asyncio.run(_with_session(demo_logins)(settings.demo_password))
+    lines = [f"\n  Engagement Desk on {site}  (API docs: {site}/schema)"]
+    if logins:
+        lines.append(f"  demo logins, password {settings.demo_password}:")
+        notes = {"consultant": "the README's tour signs in as this one", "client": f"client portal: {site}/portal"}
+        lines += [f"    {role.value:<11} {email}  {notes.get(role.value, '')}".rstrip() for role, email in logins]
+    lines += [f"  emails go to: {mail}", ""]
+    click.echo("\n".join(lines))
     sys.stdout.flush()
     asyncio.run(_serve(settings, host, port, with_worker=not no_worker))
 
@@ -147,11 +150,14 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Production server: the API and pages only (run `desk migrate` and `desk worker` apart)."""
     import uvicorn
 
-    settings = get_settings()
+    settings = get_settings().serving(host, port)
+    # The server processes read their settings from the environment: the links in mails follow
+    # the port given here unless DESK_PUBLIC_URL is set.
+    os.environ["DESK_PUBLIC_URL"] = settings.public_url
     uvicorn.run(
         "backend.server.asgi:app",
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         workers=workers,
         loop="uvloop",
         http="httptools",

@@ -12,9 +12,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.models import User
+from backend.domains.auth.passwords import verify_password
 from backend.domains.auth.service import create_user
 from backend.domains.clients.models import AssessmentPhase, Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable, DeliverableKind, DeliverableStatus
@@ -32,6 +34,7 @@ from backend.domains.pilots.models import (
 from backend.domains.pilots.scoring import idea_score
 from backend.domains.workshops.models import Workshop, WorkshopAttendee, WorkshopKind
 from backend.kernel.config import get_settings
+from backend.kernel.db import select_all
 from backend.kernel.enums import Language, Role
 from backend.kernel.time import BERLIN, iso_week, today
 
@@ -470,7 +473,7 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
             }
         ),
     )
-    return _summary(seed.counts, users, password)
+    return _summary(seed.counts)
 
 
 async def _add_contacts(seed: Seeder, client: Client) -> dict[str, Contact]:
@@ -652,7 +655,15 @@ async def _add_deliverables(seed: Seeder, engagement: Engagement, signer: Contac
     )
 
 
-def _summary(counts: Counter[str], users: dict[Role, Any], password: str) -> str:
+def _summary(counts: Counter[str]) -> str:
     created = ", ".join(f"{counts[table]} {label}" for table, label in SUMMARY_LABELS.items())
-    logins = "\n".join(f"  {role.value:<10} {user.email}" for role, user in users.items())
-    return f"demo data loaded: {created}\ndemo logins (password: {password}):\n{logins}"
+    return f"demo data loaded: {created}"
+
+
+async def demo_logins(session: AsyncSession, password: str) -> list[tuple[Role, str]]:
+    """The demo users that can still sign in with the demo password, consultant first (the one
+    the README's tour uses)."""
+    order = [CONSULTANT_EMAIL, DEMO_ADMIN_EMAIL, CLIENT_USER_EMAIL]
+    users = await select_all(session, User, col(User.email).in_(order), col(User.is_active).is_(True))
+    usable = [u for u in users if verify_password(u.password_hash, password)]
+    return [(Role(u.role), u.email) for u in sorted(usable, key=lambda u: order.index(u.email))]

@@ -33,11 +33,10 @@ _PAGE_POLICY = (
     b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     b"frame-ancestors 'none'"
 )
-# The API documentation page loads Swagger UI, which starts from an inline script.
+# The API documentation page loads Swagger UI (served by the app), which starts from an inline script.
 _DOCS_POLICY = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    b"connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 _DATA_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 _COMMON = [

@@ -10,7 +10,7 @@ from sqlalchemy import text, update
 from backend.flows.portal.models import LoginLink
 from backend.kernel.db import utcnow
 from tests.conftest import Api
-from tests.factories import make_client, make_engagement
+from tests.factories import make_client, make_engagement, sign_in
 from tests.portal_helpers import (
     CSRF,
     SHARE_LINK,
@@ -571,3 +571,15 @@ async def test_the_sign_in_mail_speaks_the_contacts_language_unless_the_reader_c
     assert (await subject_of_link_mail()).startswith("Your sign-in link")  # no choice made: the contact's
     await api.http.get("/lang/de")
     assert (await subject_of_link_mail()).startswith("Ihr Anmeldelink")  # the reader chose German
+
+
+async def test_signed_in_on_the_wrong_side_one_is_sent_to_ones_own(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await portal_sign_in(api, smtp_server, EMAIL)
+    for path in ("/", "/clients", f"/engagements/{world['engagement']['id']}"):
+        answer = await api.http.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/portal", path
+    api.http.cookies.clear()
+    await sign_in(api)  # the consultant, through the team's sign-in page
+    answer = await api.http.get(f"/portal/engagements/{world['engagement']['id']}")
+    assert answer.status_code == 303 and answer.headers["location"] == "/"

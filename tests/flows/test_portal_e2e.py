@@ -42,9 +42,7 @@ TIMEOUT = 30.0
 def portal_server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> Iterator[str]:
     """`desk run` with DESK_PUBLIC_URL set to its own address, so emailed links lead back to it."""
     redis.Redis.from_url(PORTAL_REDIS_URL).flushdb()
-    with live_server(
-        tmp_path_factory.mktemp("portal"), smtp_url=smtp.url, redis_url=PORTAL_REDIS_URL, public_url=True
-    ) as base:
+    with live_server(tmp_path_factory.mktemp("portal"), smtp_url=smtp.url, redis_url=PORTAL_REDIS_URL) as base:
         yield base
 
 

@@ -22,7 +22,7 @@ from backend.kernel.db import make_engine, make_sessionmaker, unit_of_work
 from backend.kernel.enums import Role
 from backend.kernel.migrate import upgrade
 from backend.kernel.time import BERLIN
-from backend.server.demo import DEMO_ADMIN_EMAIL, seed_demo
+from backend.server.demo import CLIENT_USER_EMAIL, CONSULTANT_EMAIL, DEMO_ADMIN_EMAIL, demo_logins, seed_demo
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def all_rows(session: AsyncSession, model: type[SQLModel]) -> list:
 async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[AsyncSession]) -> None:
     async with unit_of_work(maker) as session:
         summary = await seed_demo(session)
-    assert DEMO_ADMIN_EMAIL in summary
+    assert summary.startswith("demo data loaded: 1 client, 3 contacts, 1 engagement")
 
     # A fresh session reads what was committed, not the seeding session's identity map.
     async with unit_of_work(maker) as session:
@@ -115,3 +115,26 @@ async def test_seed_demo_only_if_empty_adds_nothing_the_second_time(
         assert await count(session, Client) == 1
         assert await count(session, Engagement) == 1
         assert await count(session, User) == 3
+
+
+async def test_the_demo_logins_are_known_on_every_start_while_they_work(
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    from backend.domains.auth.passwords import hash_password
+    from backend.kernel.config import get_settings
+
+    password = get_settings().demo_password
+    async with unit_of_work(maker) as session:
+        await seed_demo(session)
+    async with unit_of_work(maker) as session:  # a later start: nothing seeded, the logins shown
+        assert await seed_demo(session, only_if_empty=True) == "database already has clients; demo data not loaded"
+        assert await demo_logins(session, password) == [
+            (Role.consultant, CONSULTANT_EMAIL),
+            (Role.admin, DEMO_ADMIN_EMAIL),
+            (Role.client, CLIENT_USER_EMAIL),
+        ]
+        users = {u.email: u for u in await all_rows(session, User)}
+        users[DEMO_ADMIN_EMAIL].password_hash = hash_password("ein-anderes-passwort")
+        users[CLIENT_USER_EMAIL].is_active = False
+    async with unit_of_work(maker) as session:
+        assert await demo_logins(session, password) == [(Role.consultant, CONSULTANT_EMAIL)]

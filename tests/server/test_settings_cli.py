@@ -71,3 +71,21 @@ def test_send_digests_command(tmp_path, monkeypatch) -> None:  # noqa: ANN001
         assert bad.exit_code == 2 and "2026-W48" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_the_links_in_mails_follow_the_port_unless_the_public_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_PORT", "8001")
+    assert Settings().public_url == "http://127.0.0.1:8001"
+    assert Settings().serving(None, 9000).public_url == "http://127.0.0.1:9000"  # desk run --port 9000
+    assert Settings().serving("0.0.0.0", None).public_url == "http://127.0.0.1:8001"
+    assert Settings().link("/portal") == "http://127.0.0.1:8001/portal"
+    monkeypatch.setenv("DESK_PUBLIC_URL", "https://desk.example.de")
+    assert Settings().serving(None, 9000).public_url == "https://desk.example.de"
+
+
+def test_logs_are_plain_lines_in_development_and_json_elsewhere() -> None:
+    assert Settings(env="dev").log_format == "text"
+    assert Settings(env="production", secret_key="p" * 40).log_format == "json"
+    assert Settings(env="dev", log_format="json").log_format == "json"
+    with pytest.raises(ValidationError, match="json or text"):
+        Settings(log_format="xml")

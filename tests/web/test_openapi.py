@@ -48,3 +48,21 @@ async def test_the_committed_table_of_operations_is_current(api: Api) -> None:
     paths = api.app.openapi_schema.to_schema()["paths"]
     documented = sum(m in {"get", "post", "patch", "put", "delete"} for item in paths.values() for m in item)
     assert table.count("\n| ") - 2 == documented == 96  # a row per operation, after heading and rule
+
+
+async def test_the_api_docs_work_offline(api: Api) -> None:
+    """Swagger UI comes from the app itself: nothing on the page is loaded from elsewhere."""
+    page = await api.http.get("/schema")
+    assert page.status_code == 200
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+    assert sorted(assets) == [
+        "/static/favicon.svg",
+        "/static/swagger/swagger-ui-bundle.js",
+        "/static/swagger/swagger-ui-standalone-preset.js",
+        "/static/swagger/swagger-ui.css",
+    ]
+    for asset in assets:
+        answer = await api.http.get(asset)
+        assert answer.status_code == 200 and len(answer.content) > 100, asset
+    assert "https:" not in page.headers["content-security-policy"]
+    assert "SwaggerUIBundle(" in page.text

@@ -107,7 +107,12 @@ async def test_client_users_cannot_use_the_team_ui(api: Api, password_hash: str)
     await api.add_user("kunde", "client", password_hash, client_id=client["id"])
     await sign_in(api, "kunde@example.de")
     for path in ("/", "/clients", f"/clients/{client['id']}", "/engagements"):
-        assert (await api.http.get(path)).status_code == 403, path
+        answer = await api.http.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/portal", path
+        assert "Alpha" not in answer.text  # sent away, shown nothing
+    form = TOKEN.search((await api.http.get("/portal")).text)
+    posted = await api.http.post("/clients", data={"name": "X", "_csrf_token": form.group(1) if form else ""})
+    assert posted.status_code == 403
 
 
 async def test_every_refused_form_answers_a_page(api: Api) -> None:
