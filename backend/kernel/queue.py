@@ -32,6 +32,8 @@ class Renderer(Protocol):
 
     async def render(self, template: str, data: dict[str, Any]) -> bytes: ...
 
+    async def warm(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -56,6 +58,7 @@ class JobContext(TypedDict, total=False):
     session_maker: async_sessionmaker[AsyncSession]
     mailer: Mailer
     renderer: Renderer
+    warming: asyncio.Task[None]
     ledger: SentLedger
     relay: Relay
     relay_loop: asyncio.Task[None]

@@ -184,3 +184,40 @@ async def test_generation_is_idempotent(api: Api) -> None:
         assert await generate_document(maker, settings, renderer, 987654) == "missing"
     finally:
         renderer.close()
+
+
+RENDER_POOL_EXIT = """
+import asyncio, sys, time
+from backend.flows.documents.render import RenderPool
+
+async def main():
+    pool = RenderPool(processes=2)
+    await pool.warm()
+    print(len(pool._executor._processes), flush=True)  # noqa: SLF001
+    pool._pool().submit(time.sleep, 60)  # a render that would keep a worker busy
+    await asyncio.sleep(0.2)
+    pool.close()
+
+asyncio.run(main())
+"""
+
+
+def test_the_render_pool_starts_warm_and_ends_at_once() -> None:
+    """The worker starts its render processes warm; closing ends them even mid-render, so the
+    interpreter does not wait for them at exit."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-c", RENDER_POOL_EXIT],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["2"]
+    assert time.monotonic() - started < 15

@@ -87,23 +87,50 @@ def render(template: str, data: dict[str, Any]) -> bytes:
     return pdf
 
 
+def _start_render_process() -> None:
+    """Runs first in each render process: end with the parent, then compile every template
+    once with its sample data, so the fonts are loaded and the first real job pays nothing."""
+    die_with_parent()
+    for path in sorted(TEMPLATES.glob("*.typ")):
+        try:
+            render(path.stem, json.loads((TEMPLATES / "samples" / f"{path.stem}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, RenderError):  # only a warm-up: the real render will say what is wrong
+            continue
+
+
 class RenderPool:
-    """Render processes for one process that runs jobs; they start with the first render (a
-    worker that renders nothing starts none) and end with `close()`, or with their parent."""
+    """Render processes for one process that runs jobs; `warm()` starts them (the worker does at
+    start-up), else the first render does, and `close()` ends them (or their parent's end)."""
 
     def __init__(self, processes: int | None = None) -> None:
         self.processes = processes or os.cpu_count() or 2
         self._executor: ProcessPoolExecutor | None = None
 
-    async def render(self, template: str, data: dict[str, Any]) -> bytes:
+    def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             # spawn: forking a process that runs an event loop and threads is not safe.
             self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=get_context("spawn"), initializer=die_with_parent
+                max_workers=self.processes, mp_context=get_context("spawn"), initializer=_start_render_process
             )
-        return await asyncio.get_running_loop().run_in_executor(self._executor, render, template, data)
+        return self._executor
+
+    async def render(self, template: str, data: dict[str, Any]) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(self._pool(), render, template, data)
+
+    async def warm(self) -> None:
+        """Start every render process now (each warms up as it starts, see above)."""
+        loop, pool = asyncio.get_running_loop(), self._pool()
+        # Each call finds no idle process and so starts one, up to `processes`.
+        await asyncio.gather(*(loop.run_in_executor(pool, os.getpid) for _ in range(self.processes)))
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        # End the processes now: concurrent.futures would otherwise wait at interpreter exit for
+        # a render still running (Python 3.14 has executor.terminate_workers() for this). Taken
+        # before shutdown(), which forgets them.
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
