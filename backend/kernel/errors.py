@@ -78,6 +78,17 @@ class VersionConflict(Conflict):
     title = "The resource was changed by someone else"
 
 
+class NotReady(Conflict):
+    """Asked for too early: the thing is being made (Retry-After says when to ask again)."""
+
+    slug = "not-ready"
+    title = "Not ready yet"
+
+    def __init__(self, detail: str, *, retry_after: int = 1, **values: Any) -> None:
+        super().__init__(detail, **values)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class IllegalTransition(Conflict):
     slug = "illegal-transition"
     title = "State transition not allowed"

@@ -295,6 +295,8 @@ class OutboxMailer:
 
     Files are named `<UTC timestamp>_<Message-ID>.eml` so a directory listing is the send
     order, and are written under a dot-prefixed temp name first so a reader never sees half a file.
+    Beside each, a `.txt` shows what a person reads: the main headers and the plain text decoded
+    (in the `.eml` a long link is folded by the transfer encoding and cannot be copied whole).
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
@@ -316,7 +318,7 @@ class OutboxMailer:
             raise MailError(f"outbox {self.directory}: {exc}") from exc
         except ValueError as exc:  # the message cannot be written as mail (an unusable address)
             raise PermanentMailError(f"message cannot be sent: {exc}") from exc
-        release = _OutboxRelease(temp, self.directory / outbox_filename(message))
+        release = _OutboxRelease(temp, self.directory / outbox_filename(message), readable(message))
         try:
             yield release
         finally:
@@ -339,9 +341,19 @@ class OutboxMailer:
         return Path(temp)
 
 
+def readable(message: EmailMessage) -> str:
+    """The main headers and the plain text of a message, decoded, for people reading the outbox."""
+    headers = "".join(f"{name}: {message[name]}\n" for name in ("Date", "From", "To", "Subject") if message[name])
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    listed = "".join(f"[attached: {name}]\n" for name in attachments if name)
+    return f"{headers}\n{text.rstrip()}\n{listed}"
+
+
 class _OutboxRelease:
-    def __init__(self, temp: Path, target: Path) -> None:
-        self.temp, self.target = temp, target
+    def __init__(self, temp: Path, target: Path, readable: str) -> None:
+        self.temp, self.target, self.readable = temp, target, readable
 
     def complete(self) -> None:
         try:
@@ -349,6 +361,10 @@ class _OutboxRelease:
             os.replace(self.temp, self.target)
         except OSError as exc:
             raise MailError(f"outbox {self.target.parent}: {exc}") from exc
+        try:
+            self.target.with_suffix(".txt").write_text(self.readable, encoding="utf-8")
+        except OSError:  # the message itself is written; the reading copy is a convenience
+            log.warning("outbox: no readable copy of %s", self.target.name)
 
     async def confirm(self) -> None:
         return None

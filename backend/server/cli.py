@@ -208,10 +208,10 @@ def send_digests(iso_week: str | None, engagement_ids: tuple[int, ...], dry_run:
     import re
 
     from backend.flows.digests.operator import send_digests_now
-    from backend.kernel.schema import ISO_WEEK_PATTERN, existing_iso_week
+    from backend.kernel.schema import existing_iso_week
 
     if iso_week is not None:
-        if not re.fullmatch(ISO_WEEK_PATTERN, iso_week):
+        if not re.fullmatch(r"\d{4}-W\d{2}", iso_week):
             raise click.BadParameter("use the form 2026-W48", param_hint="--week")
         try:
             existing_iso_week(iso_week)

@@ -104,6 +104,16 @@ async def test_versions_are_immutable_and_numbered(api: Api) -> None:
     assert listed["total"] == 2
 
 
+async def test_a_download_asked_for_too_early_says_when_to_ask_again(api: Api) -> None:
+    engagement = await engagement_with_results(api)
+    queued = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"})).json()
+    early = await api.get(f"/documents/{queued['id']}/download")
+    assert early.status_code == 409 and early.headers["retry-after"] == "1"
+    assert early.json()["type"] == "/problems/not-ready" and "still rendering" in early.json()["detail"]
+    await api.run_jobs()
+    assert (await api.get(f"/documents/{queued['id']}/download")).status_code == 200
+
+
 async def test_download_has_a_sensible_filename(api: Api) -> None:
     engagement = await engagement_with_results(api)
     document = await generate(api, engagement["id"], kind="proposal")
@@ -164,7 +174,9 @@ async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) 
     failed = (await api.get(f"/documents/{queued['id']}")).json()
     assert failed["status"] == "failed"
     assert "unknown template 'no_such_template'" in failed["error"]
-    assert (await api.get(f"/documents/{queued['id']}/download")).status_code == 409
+    refused = await api.get(f"/documents/{queued['id']}/download")
+    assert refused.status_code == 409 and "retry-after" not in refused.headers  # asking again will not help
+    assert "could not be rendered" in refused.json()["detail"]
     # the earlier version and the engagement are untouched
     assert (await api.get(f"/documents/{good['id']}")).json() == good
     assert (await api.get(f"/engagements/{engagement['id']}")).json()["version"] == engagement["version"]

@@ -583,3 +583,24 @@ async def test_signed_in_on_the_wrong_side_one_is_sent_to_ones_own(api: Api, smt
     await sign_in(api)  # the consultant, through the team's sign-in page
     answer = await api.http.get(f"/portal/engagements/{world['engagement']['id']}")
     assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_the_release_mail_reads_cleanly_in_both_languages() -> None:
+    from backend.flows.portal.email import Letter, document_message
+
+    for lang, portal_line in (
+        ("de", "Im Kundenportal können Sie es auch ansehen und freigeben: https://desk.example/portal"),
+        ("en", "You can also view and approve it in the client portal: https://desk.example/portal"),
+    ):
+        letter = Letter(lang, "Beratung GmbH", "status@desk.example", "Eva Alpha", "eva@alpha.de", "<m@desk>")
+        mail = document_message(
+            letter,
+            client="Alpha GmbH",
+            engagement="KI-Einführung",
+            document="Angebot v1",
+            url="https://desk.example/s/abc",
+            valid_until="30.12.2026",
+            portal_url="https://desk.example/portal",
+        )
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        assert portal_line in text.splitlines() and "::" not in text, text

@@ -186,10 +186,15 @@ async def test_outbox_writes_parseable_eml_atomically(tmp_path: Path, status_dat
     await mailer.send(simple_message("<first/1@test>"))
     await mailer.send(digest(status_data, pdf))
 
-    names = sorted(p.name for p in outbox.iterdir())
-    assert len(names) == 2 and all(n.endswith(".eml") for n in names), names  # no temp file left
+    names = sorted(p.name for p in outbox.glob("*.eml"))
+    assert len(names) == 2, names
+    assert sorted(p.name for p in outbox.iterdir()) == sorted([*names, *(n[:-4] + ".txt" for n in names)])  # no temp
     assert re.fullmatch(r"\d{8}T\d{6}\.\d{6}Z_first_1_test\.eml", names[0])
     assert names[1].endswith("_sta-2026-w48-17_klarsicht-ki.de.eml")  # sorted by time = send order
+    # What a person reads: headers and the plain text decoded, each link on one line.
+    readable = (outbox / names[1]).with_suffix(".txt").read_text(encoding="utf-8")
+    assert readable.startswith("Date: ") and "\nSubject: Statusbericht KW 48" in readable
+    assert "=\n" not in readable and "=C3" not in readable and "[attached: " in readable
 
     parsed = email.message_from_bytes((outbox / names[1]).read_bytes(), policy=email.policy.default)
     assert parsed["Subject"].startswith("Statusbericht KW 48")

@@ -69,6 +69,8 @@ def test_send_digests_command(tmp_path, monkeypatch) -> None:  # noqa: ANN001
         assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
         bad = runner.invoke(main, ["send-digests", "--week", "2026-48"])
         assert bad.exit_code == 2 and "2026-W48" in bad.output
+        no_such_week = runner.invoke(main, ["send-digests", "--week", "2026-W99"])
+        assert no_such_week.exit_code == 2 and "2026 has no ISO week 99" in no_such_week.output
     finally:
         get_settings.cache_clear()
 

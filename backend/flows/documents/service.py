@@ -29,7 +29,7 @@ from backend.flows.documents.models import Document, DocumentKind, DocumentReque
 from backend.flows.documents.resources import document_service
 from backend.kernel.config import Settings
 from backend.kernel.db import compare_and_set, unit_of_work, utcnow
-from backend.kernel.errors import Conflict
+from backend.kernel.errors import Conflict, NotReady
 from backend.kernel.outbox import plan
 from backend.kernel.queue import Renderer
 from backend.kernel.time import current_week
@@ -217,8 +217,12 @@ async def mark_rendering(maker: async_sessionmaker[AsyncSession], document_id: i
 
 async def pdf_of(session: AsyncSession, user: Actor, document_id: int) -> Document:
     document = await document_service.get(session, user, document_id)
+    if document.status in (DocumentStatus.queued, DocumentStatus.rendering):
+        raise NotReady(f"Document {document_id} is still rendering; ask again in a moment.", retry_after=1)
     if document.status != DocumentStatus.ready:
-        raise Conflict(f"Document {document_id} is {document.status}; there is no PDF to download yet.")
+        raise Conflict(
+            f"Document {document_id} could not be rendered (its error is on the document); generate it again."
+        )
     return document
 
 
