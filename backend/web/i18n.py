@@ -3,11 +3,13 @@ a formatter, the badge colour of each state."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from backend.kernel import i18n
 from backend.kernel.errors import TooManyRequests
 from backend.kernel.formatting import Formatter
+from backend.kernel.time import today
 from backend.web.handlers import AppRequest
 
 LANG_COOKIE = "desk_lang"
@@ -65,6 +67,18 @@ def page_context(request: AppRequest, **values: Any) -> dict[str, Any]:
         entry = ui.get(key, data_words.get(key))
         return key if entry is None else i18n.fill(entry, args)
 
+    fmt = Formatter(lang)
+
+    def progress(engagement: Any) -> str:
+        """Where an engagement stands today: "Woche 3 von 8", or when it starts or ended."""
+        week = engagement.week_number(today())
+        if week < 1:
+            return t("starts_on", date=fmt.date(engagement.start_date))
+        if week > engagement.duration_weeks:
+            last = engagement.start_date + timedelta(weeks=engagement.duration_weeks, days=-1)
+            return t("ended_on", date=fmt.date(last))
+        return t("week_n_of_m", n=week, m=engagement.duration_weeks)
+
     # Sign-in pages run without authentication, where the scope has no user at all.
     user = request.scope.get("user")
-    return {"lang": lang, "t": t, "fmt": Formatter(lang), "tone": TONE, "user": user, **values}
+    return {"lang": lang, "t": t, "fmt": fmt, "progress": progress, "tone": TONE, "user": user, **values}

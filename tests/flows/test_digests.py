@@ -189,3 +189,21 @@ async def test_digest_and_job_endpoints_are_guarded(api: Api, password_hash: str
     assert (await api.post("/engagements/999/digests", json={})).status_code == 404
     bad = await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": "2025-W53"})
     assert bad.status_code == 422
+
+
+async def test_an_engagement_accepted_early_gets_digests_from_its_first_week(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    from backend.flows.digests.jobs import enqueue_weekly_digests
+
+    # WEEK is 2026-W47 (16.-22.11.2026); this engagement starts on Monday 30.11.2026, in 2026-W49.
+    later = await engagement_with_recipients(api, start_date="2026-11-30")
+    ctx = {"redis": api.app.state.queue, "session_maker": api.app.state.session_maker}
+    assert await enqueue_weekly_digests(ctx, WEEK) == {"iso_week": WEEK, "engagements": 0}
+    queued = await trigger(api, later["id"])  # asked for by hand: still nothing before the start
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert smtp_server.messages == []
+    assert (await api.get(f"/jobs/{queued['job_id']}")).json()["result"]["state"] == "not_started"
+    assert await enqueue_weekly_digests(ctx, "2026-W49") == {"iso_week": "2026-W49", "engagements": 1}
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert len(smtp_server.messages) == 2

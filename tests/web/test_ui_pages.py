@@ -145,3 +145,34 @@ async def test_client_search_takes_percent_and_underscore_literally(api: Api) ->
         page = (await api.http.get("/clients", params={"q": text})).text
         shown = [name for name in ("Müller GmbH", "Rabatt 100% AG", "Holz_Bau KG") if name in page]
         assert shown == found, (text, shown)
+
+
+async def test_an_engagement_says_when_it_starts_or_ended_outside_its_weeks(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend.kernel.time import today
+
+    await sign_in(api)
+    client = await make_client(api)
+    soon = today() + timedelta(days=40)
+    cases = [
+        (soon, f"startet am {soon:%d.%m.%Y}"),
+        (
+            today() - timedelta(weeks=20),
+            f"endete am {today() - timedelta(weeks=20) + timedelta(weeks=4, days=-1):%d.%m.%Y}",
+        ),
+        (today() - timedelta(days=today().weekday()), "Woche 1 von 4"),
+    ]
+    for start, shown in cases:
+        engagement = await api.create(
+            "engagements",
+            {
+                "client_id": client["id"],
+                "title": "T",
+                "start_date": start.isoformat(),
+                "duration_weeks": 4,
+                "fixed_fee": "100.00",
+            },
+        )
+        page = await api.http.get(f"/engagements/{engagement['id']}")
+        assert shown in page.text, (start, shown)

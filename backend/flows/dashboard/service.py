@@ -54,9 +54,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
             )
         ).all()
     )
-    board.engagements = [
-        {"engagement": e, "client": name, "week": e.week_within(today), "rag": rags.get(e.id)} for e, name in active
-    ]
+    board.engagements = [{"engagement": e, "client": name, "rag": rags.get(e.id)} for e, name in active]
     monday = monday_of(week)
     start = datetime.combine(monday, datetime.min.time(), BERLIN)
     board.workshops = list(

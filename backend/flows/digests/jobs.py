@@ -45,7 +45,7 @@ async def send_weekly_digest(ctx: JobContext, engagement_id: int, iso_week: str)
 async def enqueue_weekly_digests(ctx: JobContext, iso_week: str | None = None) -> dict[str, Any]:
     week = iso_week or current_week()
     async with ctx["session_maker"]() as session:
-        ids = await active_engagement_ids(session)
+        ids = await active_engagement_ids(session, week)
     for engagement_id in ids:
         await enqueue_digest(ctx["redis"], engagement_id, week, once=True)
     return {"iso_week": week, "engagements": len(ids)}

@@ -23,7 +23,7 @@ async def send_digests_now(
     renderer, ledger = RenderPool(), Ledger(settings.database_url)
     try:
         async with maker() as session:
-            ids = engagement_ids or await active_engagement_ids(session)
+            ids = engagement_ids or await active_engagement_ids(session, week)
         for engagement_id in ids:
             if dry_run:
                 lines += await _preview(maker, engagement_id, week)

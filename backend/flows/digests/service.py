@@ -40,6 +40,7 @@ from backend.kernel.enums import Language
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
 from backend.kernel.queue import Renderer, SentLedger
+from backend.kernel.time import monday_of
 
 log = logging.getLogger(__name__)
 UNSENT = (DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending)
@@ -81,8 +82,15 @@ class Outcome:
         return {k: v for k, v in self.__dict__.items() if k != "errors"} | {"errors": self.errors[:5]}
 
 
-async def active_engagement_ids(session: AsyncSession) -> list[int]:
-    stmt = select(Engagement.id).where(Engagement.status == EngagementStatus.active).order_by(col(Engagement.id))
+async def active_engagement_ids(session: AsyncSession, iso_week: str) -> list[int]:
+    """Engagements that get a digest for the week: active, and begun by the week's end (an
+    engagement accepted early starts its digests in its first week)."""
+    sunday = monday_of(iso_week) + timedelta(days=6)
+    stmt = (
+        select(Engagement.id)
+        .where(Engagement.status == EngagementStatus.active, col(Engagement.start_date) <= sunday)
+        .order_by(col(Engagement.id))
+    )
     return list((await session.exec(stmt)).all())
 
 
@@ -156,11 +164,14 @@ async def _plan(
 async def prepare(
     maker: async_sessionmaker[AsyncSession], settings: Settings, engagement_id: int, iso_week: str
 ) -> str:
-    """Status update and delivery rows for the week. Returns 'ready', 'inactive' or 'awaiting_approval'."""
+    """Status update and delivery rows for the week. Returns 'ready', 'inactive', 'not_started'
+    or 'awaiting_approval'."""
     async with unit_of_work(maker) as session:
         engagement = await session.get(Engagement, engagement_id)
         if engagement is None or engagement.status != EngagementStatus.active:
             return "inactive"
+        if engagement.week_number(monday_of(iso_week) + timedelta(days=6)) < 1:
+            return "not_started"
         contacts = await recipients(session, engagement.client_id)
         # Drafts are written in German unless every recipient reads English.
         lang = Language.en if contacts and all(c.language == Language.en for c in contacts) else Language.de

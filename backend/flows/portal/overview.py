@@ -28,7 +28,6 @@ UPCOMING_WORKSHOPS = 5
 @dataclass
 class Overview:
     engagement: Engagement
-    week: int
     status: StatusUpdate | None
     workshops: list[Workshop]
     deliverables: list[Deliverable]
@@ -84,7 +83,6 @@ async def load(session: AsyncSession, user: Principal, engagement_id: int, now: 
     documents = await sent_documents(session, engagement.id)
     overview = Overview(
         engagement=engagement,
-        week=engagement.week_within(today),
         status=status,
         workshops=workshops,
         deliverables=deliverables,

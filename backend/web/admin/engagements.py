@@ -299,7 +299,6 @@ class EngagementPages(Controller):
             read=EngagementRead.model_validate(engagement),
             client=client,
             goals=lines(engagement.goals),
-            week=engagement.week_within(today),
             next_states=sorted(ENGAGEMENT_FLOW.moves[engagement.status], key=list(EngagementStatus).index),
             needs_reason=ENGAGEMENT_FLOW.needs_reason,
             timeline=timeline(engagement, today, held, items, trials),
