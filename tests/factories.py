@@ -18,6 +18,8 @@ async def make_client(api: Api, name: str = "Müller Präzisionstechnik GmbH") -
 
 
 async def make_engagement(api: Api, client_id: int, **overrides: Any) -> dict[str, Any]:
+    """A draft engagement led by the consultant, with goals (what a proposal needs besides the
+    weeks' scope)."""
     body = {
         "client_id": client_id,
         "title": "KI-Einführung",
@@ -25,8 +27,24 @@ async def make_engagement(api: Api, client_id: int, **overrides: Any) -> dict[st
         "duration_weeks": 8,
         "pricing_model": "fixed_fee",
         "fixed_fee": "24000.00",
+        "goals": "Angebote schneller erstellen",
+        "lead_consultant_id": api.users.get("consultant"),
     } | overrides
     return await api.create("engagements", body)
+
+
+async def proposable_engagement(api: Api, client_id: int, **overrides: Any) -> dict[str, Any]:
+    """An engagement whose proposal may be sent: goals, a lead and a kickoff in its first week."""
+    engagement = await make_engagement(api, client_id, **overrides)
+    kickoff = {
+        "engagement_id": engagement["id"],
+        "kind": "kickoff",
+        "title": "Kickoff",
+        "starts_at": f"{engagement['start_date']}T09:00:00+01:00",
+        "ends_at": f"{engagement['start_date']}T12:00:00+01:00",
+    }
+    await api.create("workshops", kickoff)
+    return engagement
 
 
 async def propose(api: Api, engagement: dict[str, Any]) -> dict[str, Any]:

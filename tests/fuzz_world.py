@@ -45,6 +45,8 @@ def seed_world(seed: Seeder, name: str, email_domain: str) -> dict[str, Any]:
             "duration_weeks": 8,
             "pricing_model": "fixed_fee",
             "fixed_fee": "24000.00",
+            "goals": "Angebote schneller erstellen",
+            "lead_consultant_id": seed.get("/auth/me")["id"],
         },
     )
     eid = engagement["id"]

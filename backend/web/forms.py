@@ -145,8 +145,13 @@ def refusal(request: AppRequest, exc: DomainError, wording: Wording = ADMIN) -> 
     """What a page says about a service's refusal: its own catalog word when the service named
     one (with its values, dates formatted), else the page's word for the kind of refusal."""
     if exc.key:
-        fmt = page_context(request)["fmt"]
-        values = {k: fmt.datetime(v) if isinstance(v, datetime) else v for k, v in exc.values.items()}
+        context = page_context(request)
+        fmt, t = context["fmt"], context["t"]
+        # A date is written the reader's way; a tuple of catalog keys becomes their words.
+        values = {
+            k: fmt.datetime(v) if isinstance(v, datetime) else ", ".join(map(t, v)) if isinstance(v, tuple) else v
+            for k, v in exc.values.items()
+        }
         return word(request, exc.key, **values)
     if isinstance(exc, VersionConflict):
         return word(request, wording.conflict)

@@ -10,7 +10,7 @@ from sqlalchemy import text, update
 from backend.flows.portal.models import LoginLink
 from backend.kernel.db import utcnow
 from tests.conftest import Api
-from tests.factories import make_client, make_engagement, sign_in
+from tests.factories import make_client, make_engagement, proposable_engagement, sign_in
 from tests.portal_helpers import (
     CSRF,
     SHARE_LINK,
@@ -435,7 +435,7 @@ async def test_first_releases_at_once_all_answer_202_and_move_the_engagement_onc
         "contacts",
         {"client_id": client["id"], "name": "Uwe", "email": "uwe@beta.de", "receives_digest": True},
     )
-    engagement = await make_engagement(api, client["id"])
+    engagement = await proposable_engagement(api, client["id"])
     queued = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"})).json()
     await api.run_jobs()
     answers = await asyncio.gather(*(api.post(f"/documents/{queued['id']}/release") for _ in range(8)))

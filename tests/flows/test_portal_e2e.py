@@ -98,6 +98,8 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
             "duration_weeks": 6,
             "pricing_model": "fixed_fee",
             "fixed_fee": "18000.00",
+            "goals": "Angebote in der halben Zeit",
+            "lead_consultant_id": api.get("/auth/me")["id"],
         },
     )
     assert engagement["status"] == "draft"

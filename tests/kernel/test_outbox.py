@@ -14,7 +14,7 @@ from sqlalchemy import text
 from backend.server.app import create_app
 from backend.server.worker import make_worker
 from tests.conftest import Api, QueryCounter, running_lifespan
-from tests.factories import make_client, make_engagement
+from tests.factories import make_client, make_engagement, proposable_engagement
 from tests.redis_server import RedisTestServer
 from tests.smtp_server import SmtpTestServer
 
@@ -55,7 +55,7 @@ async def _world(api: Api) -> dict[str, Any]:
     await api.create(
         "contacts", {"client_id": client["id"], "name": "Jan Alpha", "email": "jan@alpha.de", "receives_digest": True}
     )
-    return {"client": client, "engagement": await make_engagement(api, client["id"])}
+    return {"client": client, "engagement": await proposable_engagement(api, client["id"])}
 
 
 async def _intents(api: Api) -> list[dict[str, Any]]:

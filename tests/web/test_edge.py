@@ -12,7 +12,7 @@ import pytest
 
 from backend.kernel.logs import JsonFormatter
 from tests.conftest import PASSWORD, Api
-from tests.factories import make_client, make_engagement
+from tests.factories import make_client, make_engagement, proposable_engagement
 from tests.portal_helpers import CSRF, generate_and_release, portal_world
 from tests.smtp_server import SmtpTestServer
 
@@ -238,7 +238,7 @@ async def test_a_csrf_refusal_is_logged_as_such_with_its_request_id(api: Api, ca
 async def test_released_documents_stay_downloadable(api: Api, smtp_server: SmtpTestServer) -> None:
     # The release path still works behind the edge checks (bodiless POSTs are not JSON bodies).
     client = await make_client(api)
-    engagement = await make_engagement(api, client["id"])
+    engagement = await proposable_engagement(api, client["id"])
     document = await generate_and_release(api, engagement["id"])
     assert document["sent_at"] is not None
 

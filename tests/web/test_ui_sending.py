@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import Api
-from tests.factories import make_client, make_engagement, sign_in
+from tests.factories import make_client, make_engagement, proposable_engagement, sign_in
 
 LINK = re.compile(r'value="https?://[^"]+(/s/[^"]+)"')
 
@@ -13,7 +13,7 @@ LINK = re.compile(r'value="https?://[^"]+(/s/[^"]+)"')
 async def test_send_document_and_manage_share_links(api: Api) -> None:
     client = await make_client(api)
     await api.create("contacts", {"client_id": client["id"], "name": "Eva", "email": "eva@m.de", "portal_access": True})
-    engagement = await make_engagement(api, client["id"])
+    engagement = await proposable_engagement(api, client["id"])
     queued = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"})).json()
     await api.run_jobs()
     token = await sign_in(api)
@@ -49,7 +49,7 @@ async def test_send_document_and_manage_share_links(api: Api) -> None:
 async def test_documents_of_another_engagement_cannot_be_sent_from_this_page(api: Api) -> None:
     client = await make_client(api)
     first = await make_engagement(api, client["id"])
-    second = await make_engagement(api, client["id"], title="Zweites")
+    second = await proposable_engagement(api, client["id"], title="Zweites")
     queued = (await api.post(f"/engagements/{second['id']}/documents", json={"kind": "proposal"})).json()
     await api.run_jobs()
     token = await sign_in(api)
@@ -58,3 +58,20 @@ async def test_documents_of_another_engagement_cannot_be_sent_from_this_page(api
     )
     assert response.status_code == 404
     assert (await api.get(f"/documents/{queued['id']}")).json()["sent_at"] is None
+
+
+async def test_a_proposal_that_lacks_what_the_client_needs_is_not_sent(api: Api) -> None:
+    client = await make_client(api)
+    await api.create("contacts", {"client_id": client["id"], "name": "Eva", "email": "eva@m.de", "portal_access": True})
+    bare = await make_engagement(api, client["id"], goals=None, lead_consultant_id=None)
+    queued = (await api.post(f"/engagements/{bare['id']}/documents", json={"kind": "proposal"})).json()
+    await api.run_jobs()
+    refused = await api.post(f"/documents/{queued['id']}/release")
+    assert refused.status_code == 422
+    assert "no goals, no scope of work by week, no lead consultant" in refused.json()["detail"]
+    token = await sign_in(api)
+    page = await api.http.post(f"/engagements/{bare['id']}/documents/{queued['id']}/send", data={"_csrf_token": token})
+    assert page.status_code == 422
+    assert "es fehlen: Ziele, Leistungsumfang nach Wochen, Projektleitung" in page.text
+    after = (await api.get(f"/documents/{queued['id']}")).json()
+    assert after["sent_at"] is None and (await api.get(f"/engagements/{bare['id']}")).json()["status"] == "draft"

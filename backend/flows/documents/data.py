@@ -49,6 +49,14 @@ def field_list(lang: str, fields: Sequence[str]) -> str:
     return ", ".join(names.get(f, f) for f in fields)
 
 
+_SHORT_ENDING = re.compile(r" (\S{1,3})$")
+
+
+def unbroken_ending(text: str) -> str:
+    """Keeps a short last word ("Raum 1", "Halle B") on the line of the word before it."""
+    return _SHORT_ENDING.sub("\u00a0\\1", text.strip())
+
+
 PREFIXES = {DocumentKind.proposal: "ANG", DocumentKind.result_report: "ERG", DocumentKind.status_report: "STA"}
 
 
@@ -163,7 +171,7 @@ def _scope(
     w, fmt = words(ctx.lang), ctx.fmt
     items: list[tuple[int, dict[str, str]]] = []
     for ws in workshops:
-        where = f" · {ws.location}" if ws.location else ""
+        where = f" · {unbroken_ending(ws.location)}" if ws.location else ""
         items.append(
             (
                 ctx.engagement.week_number(ws.starts_at.astimezone(BERLIN).date()),
@@ -563,7 +571,7 @@ async def status_report(
                 "title": ws.title,
                 "kind": w[ws.kind],
                 "when": fmt.time_span(ws.starts_at, ws.ends_at),
-                "location": ws.location or "",
+                "location": unbroken_ending(ws.location or ""),
             }
             for ws in workshops
             if _in(ws.starts_at, monday, 14)

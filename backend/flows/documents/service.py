@@ -29,7 +29,7 @@ from backend.flows.documents.models import Document, DocumentKind, DocumentReque
 from backend.flows.documents.resources import document_service
 from backend.kernel.config import Settings
 from backend.kernel.db import compare_and_set, unit_of_work, utcnow
-from backend.kernel.errors import Conflict, NotReady
+from backend.kernel.errors import Conflict, Invalid, NotReady
 from backend.kernel.outbox import plan
 from backend.kernel.queue import Renderer
 from backend.kernel.time import current_week
@@ -218,12 +218,48 @@ async def mark_rendering(maker: async_sessionmaker[AsyncSession], document_id: i
 async def pdf_of(session: AsyncSession, user: Actor, document_id: int) -> Document:
     document = await document_service.get(session, user, document_id)
     if document.status in (DocumentStatus.queued, DocumentStatus.rendering):
-        raise NotReady(f"Document {document_id} is still rendering; ask again in a moment.", retry_after=1)
+        raise NotReady(
+            f"Document {document_id} is still rendering; ask again in a moment.",
+            retry_after=1,
+            key="document_rendering",
+        )
     if document.status != DocumentStatus.ready:
         raise Conflict(
-            f"Document {document_id} could not be rendered (its error is on the document); generate it again."
+            f"Document {document_id} could not be rendered (its error is on the document); generate it again.",
+            key="document_failed",
         )
     return document
+
+
+# What a proposal must say before a client gets it, by the catalog word naming the gap.
+_PROPOSAL_NEEDS = {
+    "missing_goals": lambda data: data.get("proposal", {}).get("goals"),
+    "missing_scope": lambda data: data.get("proposal", {}).get("scope"),
+    "missing_lead": lambda data: (data.get("engagement", {}).get("lead") or {}).get("name"),
+}
+
+
+def refuse_if_incomplete(document: Document) -> None:
+    """A proposal without goals, without its weeks' scope or without a lead consultant reads
+    "none" and "—" where the client expects the offer: it is not sent (generate it again once
+    the engagement has them)."""
+    if document.kind != DocumentKind.proposal:
+        return
+    data = document.data_snapshot or {}
+    missing = [key for key, present in _PROPOSAL_NEEDS.items() if not present(data)]
+    if missing:
+        names = {
+            "missing_goals": "goals",
+            "missing_scope": "scope of work by week",
+            "missing_lead": "lead consultant",
+        }
+        raise Invalid(
+            f"This proposal cannot be sent: it has no {', no '.join(names[k] for k in missing)}. "
+            "Add them to the engagement and generate the proposal again.",
+            errors=[{"message": f"missing {names[k]}"} for k in missing],
+            key="refused_incomplete",
+            missing=tuple(missing),
+        )
 
 
 async def documents_of(session: AsyncSession, engagement_id: int) -> list[Document]:

@@ -20,7 +20,7 @@ from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
-from backend.flows.documents.service import pdf_of
+from backend.flows.documents.service import pdf_of, refuse_if_incomplete
 from backend.flows.portal.email import Letter, document_message
 from backend.flows.portal.models import ShareLink
 from backend.flows.portal.sharing import links_for, share_path
@@ -67,6 +67,7 @@ async def release(session: AsyncSession, settings: Settings, user: Actor, docume
     """Mark a ready version as sent, make one share link per recipient and plan their mails in
     the same transaction (idempotent: links already mailed are not mailed again)."""
     document = await pdf_of(session, user, document_id)
+    refuse_if_incomplete(document)
     engagement = await engagement_service.get(session, user, document.engagement_id)
     unsent = document.sent_at is None
     first_release = await document_service.stamp(session, user, document, "sent_at", "release")

@@ -88,7 +88,6 @@ NOTICES = (
     "digest_inactive",
     "document_sent",
     "document_render_queued",
-    "document_not_sendable",
     "share_link_created",
     "share_link_revoked",
 )
@@ -219,6 +218,57 @@ def context(request: AppRequest, **values: Any) -> dict[str, Any]:
 # --- controller ------------------------------------------------------------------------------
 
 
+async def engagement_page(
+    db_session: AsyncSession,
+    request: AppRequest,
+    row_id: int,
+    failure: Failure,
+    notice: str | None = None,
+) -> Template:
+    """The engagement page, with a refused form's failure shown in its section."""
+    engagement = await engagement_service.get(db_session, request.user, row_id)
+    client = await get_client(db_session, engagement.client_id)
+    week = current_week()
+    today = berlin_today()
+    held = await workshops_of(db_session, row_id, limit=ROW_LIMIT)
+    items = await deliverables_of(db_session, row_id, limit=ROW_LIMIT)
+    trials = await pilots_of(db_session, row_id, limit=ROW_LIMIT)
+    update = await status_update_of(db_session, row_id, week)
+    deliveries = await recent_deliveries(db_session, row_id)
+    ctx = context(
+        request,
+        nav="engagements",
+        engagement=engagement,
+        read=EngagementRead.model_validate(engagement),
+        client=client,
+        goals=lines(engagement.goals),
+        next_states=sorted(ENGAGEMENT_FLOW.moves[engagement.status], key=list(EngagementStatus).index),
+        needs_reason=ENGAGEMENT_FLOW.needs_reason,
+        timeline=timeline(engagement, today, held, items, trials),
+        workshops=held,
+        deliverables=items,
+        pilots=trials,
+        deliverable_next=DELIVERABLE_NEXT,
+        iso_week=week,
+        update=update,
+        status_default=_status_form(update, week),
+        deliveries=deliveries,
+        failed=failure,
+        notice=notice,
+        acceptance=await acceptance_of(db_session, row_id),
+        workshop_kinds=list(WorkshopKind),
+        process_areas=list(ProcessArea),
+        pricing=list(PricingModel),
+        deliverable_kinds=list(DeliverableKind),
+        rags=list(Rag),
+        document_kinds=list(DocumentKind),
+        engagement_form=edit_defaults(engagement, (*ENGAGEMENT_EDIT, "review_before_send")),
+        workshop_forms={w.id: edit_defaults(w, WORKSHOP_EDIT) for w in held},
+        deliverable_forms={d.id: edit_defaults(d, DELIVERABLE_EDIT) for d in items},
+    )
+    return Template("engagements/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
+
+
 class EngagementPages(Controller):
     path = "/engagements"
     include_in_schema = False
@@ -273,61 +323,11 @@ class EngagementPages(Controller):
     async def show(
         self, db_session: DbSession, request: AppRequest, row_id: RowId, notice: OptionalQuery = None
     ) -> Template:
-        return await self._show(db_session, request, row_id, Failure(), notice if notice in NOTICES else None)
-
-    async def _show(
-        self,
-        db_session: AsyncSession,
-        request: AppRequest,
-        row_id: int,
-        failure: Failure,
-        notice: str | None = None,
-    ) -> Template:
-        engagement = await engagement_service.get(db_session, request.user, row_id)
-        client = await get_client(db_session, engagement.client_id)
-        week = current_week()
-        today = berlin_today()
-        held = await workshops_of(db_session, row_id, limit=ROW_LIMIT)
-        items = await deliverables_of(db_session, row_id, limit=ROW_LIMIT)
-        trials = await pilots_of(db_session, row_id, limit=ROW_LIMIT)
-        update = await status_update_of(db_session, row_id, week)
-        deliveries = await recent_deliveries(db_session, row_id)
-        ctx = context(
-            request,
-            nav="engagements",
-            engagement=engagement,
-            read=EngagementRead.model_validate(engagement),
-            client=client,
-            goals=lines(engagement.goals),
-            next_states=sorted(ENGAGEMENT_FLOW.moves[engagement.status], key=list(EngagementStatus).index),
-            needs_reason=ENGAGEMENT_FLOW.needs_reason,
-            timeline=timeline(engagement, today, held, items, trials),
-            workshops=held,
-            deliverables=items,
-            pilots=trials,
-            deliverable_next=DELIVERABLE_NEXT,
-            iso_week=week,
-            update=update,
-            status_default=_status_form(update, week),
-            deliveries=deliveries,
-            failed=failure,
-            notice=notice,
-            acceptance=await acceptance_of(db_session, row_id),
-            workshop_kinds=list(WorkshopKind),
-            process_areas=list(ProcessArea),
-            pricing=list(PricingModel),
-            deliverable_kinds=list(DeliverableKind),
-            rags=list(Rag),
-            document_kinds=list(DocumentKind),
-            engagement_form=edit_defaults(engagement, (*ENGAGEMENT_EDIT, "review_before_send")),
-            workshop_forms={w.id: edit_defaults(w, WORKSHOP_EDIT) for w in held},
-            deliverable_forms={d.id: edit_defaults(d, DELIVERABLE_EDIT) for d in items},
-        )
-        return Template("engagements/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
+        return await engagement_page(db_session, request, row_id, Failure(), notice if notice in NOTICES else None)
 
     async def _back(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None) -> Any:
         if failure:
-            return await self._show(db_session, request, row_id, failure)
+            return await engagement_page(db_session, request, row_id, failure)
         return await done(db_session, f"/engagements/{row_id}")
 
     @post("/{row_id:int}/transition")
@@ -497,7 +497,7 @@ class EngagementPages(Controller):
             await order_document(db_session, request.user, row_id, body)
 
         if failure := await attempt(db_session, request, "documents", data, action):
-            return await self._show(db_session, request, row_id, failure)
+            return await engagement_page(db_session, request, row_id, failure)
         return await done(db_session, f"/engagements/{row_id}")
 
     @get("/{row_id:int}/documents-panel")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, post
@@ -15,6 +16,8 @@ from backend.flows.portal import release, sharing
 from backend.flows.portal.models import ShareLinkCreate
 from backend.kernel.errors import DomainError
 from backend.kernel.schema import MAX_ID
+from backend.web.admin.engagements import engagement_page
+from backend.web.forms import attempt
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 
 ItemId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -29,13 +32,12 @@ class SendingPages(Controller):
         await document_service.get(db_session, request.user, document_id, within={"engagement_id": row_id})
 
     @post("/documents/{document_id:int}/send", status_code=303)
-    async def send(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Redirect:
+    async def send(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Any:
         await self._document(db_session, request, row_id, document_id)
-        try:
-            await release.release(db_session, request.app.state.settings, request.user, document_id)
-        except DomainError:
-            await db_session.rollback()
-            return Redirect(f"/engagements/{row_id}?notice=document_not_sendable#documents", status_code=303)
+        settings = request.app.state.settings
+        action = partial(release.release, db_session, settings, request.user, document_id)
+        if failure := await attempt(db_session, request, "documents", {}, action):
+            return await engagement_page(db_session, request, row_id, failure)
         return Redirect(f"/engagements/{row_id}?notice=document_sent#documents", status_code=303)
 
     @post("/documents/{document_id:int}/render", status_code=303)
