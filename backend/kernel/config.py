@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     brand_bic: str = "SOLADEST600"
     # Path to an SVG logo; empty for a text-only letterhead.
     brand_logo_svg: str = ""
+    # The language the team writes its notes in (situation, goals, recommendations); documents
+    # in another language quote them as written and say so.
+    team_language: str = "de"
     proposal_validity_days: int = 30
     payment_terms_days: int = 14
 
@@ -95,6 +98,8 @@ class Settings(BaseSettings):
         hour, minute = self.digest_hour_minute
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError("DESK_DIGEST_TIME must be HH:MM")
+        if self.team_language not in ("de", "en"):
+            raise ValueError("DESK_TEAM_LANGUAGE must be de or en")
         self.log_format = self.log_format or ("text" if self.env == "dev" else "json")
         if self.log_format not in ("json", "text"):
             raise ValueError("DESK_LOG_FORMAT must be json or text")

@@ -66,7 +66,10 @@ async def test_result_report_shows_computed_savings(api: Api, language: str, net
     # ROI (74640 − 24000) / 24000 = 211 %
     assert net_year in text
     assert roi in text
-    assert "Bearbeitungszeit pro Angebot" in text
+    assert "Bearbeitungszeit pro Angebot" in text  # the team's own words, as written
+    # An English report says that the team's texts are quoted in German; a German one needs not.
+    assert ("Team's notes" in text and "in German, as written" in text) == (language == "en")
+    assert "Texte des Teams" not in text
 
 
 async def test_status_report_for_a_week(api: Api) -> None:

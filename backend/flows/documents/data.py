@@ -139,6 +139,8 @@ def _common(
             "version": number,
             "date": fmt.date(today),
             "generated_at": fmt.datetime(now),
+            # The team's own texts are in its language; a document in another one says so.
+            "team_language": ctx.settings.team_language if ctx.lang != ctx.settings.team_language else None,
         },
         "client": {
             "name": client.name,
