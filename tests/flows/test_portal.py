@@ -604,3 +604,19 @@ def test_the_release_mail_reads_cleanly_in_both_languages() -> None:
         )
         text = mail.get_body(preferencelist=("plain",)).get_content()
         assert portal_line in text.splitlines() and "::" not in text, text
+
+
+async def test_after_the_acceptance_no_new_proposal_version_goes_out(
+    api: Api, smtp_server: SmtpTestServer, password_hash: str
+) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await api.add_user("client_a", "client", password_hash, client_id=world["client"]["id"])
+    accept = {"typed_name": "Eva Alpha", "confirmed": True}
+    assert (
+        await api.post(f"/documents/{world['proposal']['id']}/acceptance", "client_a", json=accept)
+    ).status_code == 201
+    second = (await api.post(f"/engagements/{world['engagement']['id']}/documents", json={"kind": "proposal"})).json()
+    await api.run_jobs(smtp_url=smtp_server.url)
+    refused = await api.post(f"/documents/{second['id']}/release")
+    assert refused.status_code == 409 and "accepted version 1" in refused.json()["detail"]
+    assert (await api.get(f"/documents/{second['id']}")).json()["sent_at"] is None
