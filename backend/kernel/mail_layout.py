@@ -145,6 +145,21 @@ def angle(message_id: str) -> str:
     return f"<{message_id.strip().strip('<>')}>"
 
 
+def subject_header(subject: str) -> str:
+    """The Subject value, written here: Python's header parsing would decode an encoded word a
+    client's or engagement's name contains (and on some Python versions write a line break out
+    of it: another header, or a body of the sender's choosing). Plain printable ASCII without
+    "=?" is folded at its spaces; anything else becomes base64 encoded words, which a reader
+    decodes once, to exactly this text."""
+    subject = one_line(subject)
+    used = len("Subject") + 2
+    if subject.isascii() and subject.isprintable() and "=?" not in subject:
+        folded = _fold(subject.split(" "), used)
+        if folded is not None:
+            return folded
+    return "\n ".join(_encoded_words(subject))
+
+
 def new_message(
     *,
     subject: str,
@@ -158,7 +173,7 @@ def new_message(
 ) -> EmailMessage:
     """A text + HTML message with the headers every mail of ours carries."""
     message = EmailMessage()
-    message["Subject"] = one_line(subject)
+    message.set_raw("Subject", subject_header(subject))
     message.set_raw("From", address_header("From", sender_name, sender))
     message.set_raw("To", address_header("To", recipient_name, recipient_email))
     message["Date"] = format_datetime(datetime.now(UTC))

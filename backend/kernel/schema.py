@@ -77,9 +77,16 @@ LATEST_DAY = date(2099, 12, 31)
 
 
 # Characters no one types into a field and that would print as something else: control
-# characters (a tab and line breaks are text), the bidirectional overrides that reorder what a
-# reader sees ("Trojan Source"), and U+FFFD, which stands where a sender's bytes were not UTF-8.
-_HIDDEN = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd]")
+# characters (a tab and line breaks are text), the bidirectional marks and overrides that
+# reorder what a reader sees ("Trojan Source"), invisible spaces and joiners that make two equal
+# looking texts differ (zero-width space, word joiner, byte order mark; the zero-width joiner and
+# non-joiner stay: scripts and emoji need them), the Unicode line and paragraph separators, and
+# U+FFFD, which stands where a sender's bytes were not UTF-8.
+_HIDDEN = re.compile(
+    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff\ufffd]"
+)
+# Letters that print as nothing (Hangul fillers): no part of a signature.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
 def refuse_hidden_characters(value: str) -> None:
@@ -93,7 +100,7 @@ def refuse_hidden_characters(value: str) -> None:
 def typed_signature(value: str) -> str:
     """A name typed as a signature: at least two letters a reader can see."""
     value = value.strip()
-    if sum(unicodedata.category(c).startswith("L") for c in value) < 2:
+    if sum(unicodedata.category(c).startswith("L") and c not in _BLANK_LETTERS for c in value) < 2:
         raise PydanticCustomError("signature_letters", "type your full name (at least two letters)")
     return value
 

@@ -504,6 +504,7 @@ async def test_a_signature_is_a_name_someone_can_read(api: Api, smtp_server: Smt
     refused = {
         "Eva\u202eAlpha": "Darf keine Steuerzeichen, Richtungswechsel oder unlesbaren Zeichen enthalten.",
         "\u200b\u200b\u200b": "Bitte geben Sie Ihren vollständigen Namen ein.",
+        "\u3164\u3164\u3164": "Bitte geben Sie Ihren vollständigen Namen ein.",  # Hangul fillers print as nothing
         "Eva \x1b[31m": "Darf keine Steuerzeichen, Richtungswechsel oder unlesbaren Zeichen enthalten.",
         "E" * 201: "Höchstens 200 Zeichen.",
     }

@@ -82,3 +82,41 @@ def test_a_server_whose_owner_is_gone_is_replaced(tmp_path: Path) -> None:
         server.stop()
         if orphan.poll() is None:
             orphan.kill()
+
+
+def test_a_process_that_shares_the_server_takes_over_when_the_owner_goes(tmp_path: Path) -> None:
+    owner = _start_owner(tmp_path)
+    sharing = EmbeddedRedis(tmp_path)
+    sharing.ensure()
+    assert sharing.process is None  # uses the owner's server
+    owner.kill()
+    owner.wait(timeout=10)
+    try:
+        deadline = time.monotonic() + 10
+        while not (sharing.process is not None and sharing.answers()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sharing.process is not None and sharing.answers()  # started again, and owned here
+        assert int((tmp_path / "owner.pid").read_text()) == os.getpid()
+    finally:
+        sharing.stop()
+
+
+def test_a_pid_file_naming_someone_elses_redis_stops_nothing(tmp_path: Path) -> None:
+    foreign_dir = tmp_path / "foreign"
+    foreign_dir.mkdir()
+    foreign = subprocess.Popen(
+        [binary(), "--port", "0", "--unixsocket", str(foreign_dir / "r.sock"), "--dir", str(foreign_dir), "--save", ""],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = EmbeddedRedis(tmp_path / "ours")
+    try:
+        server.directory.mkdir()
+        server.pidfile.write_text(str(foreign.pid))
+        (server.directory / "owner.pid").write_text("999999")
+        server.ensure()
+        assert server.answers() and foreign.poll() is None  # ours started, theirs untouched
+    finally:
+        server.stop()
+        foreign.kill()
+        foreign.wait()

@@ -453,3 +453,33 @@ def test_the_aiosmtplib_internals_the_handover_relies_on_are_there() -> None:
 
     assert inspect.iscoroutinefunction(SMTPProtocol._drain_helper)
     assert "self._response_pending = True" in inspect.getsource(SMTPProtocol)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "=?utf-8?b?WA0KQ29udGVudC1UeXBlOiB0ZXh0L3BsYWluDQoNCllvdXIgbGluayBtb3ZlZDogaHR0cDovL2V2aWwuZXhhbXBsZQ0KDQo=?=",
+        "=?utf-8?q?ACME=0AReply-To=3A_x=40evil=2Eexample?=",
+        "Müller Präzisionstechnik GmbH",
+    ],
+)
+def test_a_subject_reads_back_as_written_whatever_a_name_holds(name: str) -> None:
+    """An encoded word in a client's name stays text: no header, no body of the sender's choosing."""
+    from backend.kernel.mail import WIRE_POLICY
+    from backend.kernel.mail_layout import new_message
+
+    subject = f"Angebot v1 für {name}"
+    message = new_message(
+        subject=subject,
+        sender_name="Beratung",
+        sender="status@desk.example",
+        recipient_name="Eva",
+        recipient_email="eva@alpha.de",
+        message_id="<m@desk>",
+        text="Guten Tag",
+        html="<p>Guten Tag</p>",
+    )
+    parsed = email.message_from_bytes(message.as_bytes(policy=WIRE_POLICY), policy=email.policy.default)
+    assert parsed["Subject"] == subject
+    assert parsed["Reply-To"] is None and parsed.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in parsed.iter_parts()] == ["text/plain", "text/html"]

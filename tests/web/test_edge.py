@@ -388,3 +388,13 @@ async def test_repeated_or_empty_headers_do_not_get_past_the_cross_site_check(ap
             api.app, "POST", "/api/v1/clients", dict(headers) | {"content-type": "application/json"}, repeated=headers
         )
         assert status == 403, (headers, status)
+
+
+async def test_text_that_would_print_as_something_else_is_refused(api: Api) -> None:
+    hidden = ["\u200b", "\u200e", "\u2060", "\ufeff", "\u061c", "\u2028", "\u202e", "\x1b", "\ufffd"]
+    for char in hidden:
+        answer = await api.post("/clients", json={"name": f"Alpha{char}GmbH"})
+        assert answer.status_code == 422, repr(char)
+        assert answer.json()["errors"][0]["path"] == "body.name"
+    # Joiners that scripts and emoji need stay text.
+    assert (await api.post("/clients", json={"name": "Team \U0001f469\u200d\U0001f4bb GmbH"})).status_code == 201

@@ -75,3 +75,16 @@ async def test_a_proposal_that_lacks_what_the_client_needs_is_not_sent(api: Api)
     assert "es fehlen: Ziele, Leistungsumfang nach Wochen, Projektleitung" in page.text
     after = (await api.get(f"/documents/{queued['id']}")).json()
     assert after["sent_at"] is None and (await api.get(f"/engagements/{bare['id']}")).json()["status"] == "draft"
+
+
+async def test_sharing_a_document_that_still_renders_answers_a_page(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await proposable_engagement(api, client["id"])
+    queued = (await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "proposal"})).json()
+    token = await sign_in(api)
+    base = f"/engagements/{engagement['id']}"
+    early = await api.http.post(f"{base}/documents/{queued['id']}/share-links", data={"_csrf_token": token})
+    assert early.status_code == 409 and early.headers["content-type"].startswith("text/html")
+    assert "Dieses Dokument wird noch erzeugt" in early.text
+    gone = await api.http.post(f"{base}/share-links/987654/revoke", data={"_csrf_token": token})
+    assert gone.status_code == 404 and gone.headers["content-type"].startswith("text/html")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
@@ -91,6 +92,8 @@ def _start_render_process() -> None:
     """Runs first in each render process: end with the parent, then compile every template
     once with its sample data, so the fonts are loaded and the first real job pays nothing."""
     die_with_parent()
+    # Ctrl-C in the terminal reaches the whole process group: the parent ends these processes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for path in sorted(TEMPLATES.glob("*.typ")):
         try:
             render(path.stem, json.loads((TEMPLATES / "samples" / f"{path.stem}.json").read_text(encoding="utf-8")))

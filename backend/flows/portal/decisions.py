@@ -13,6 +13,7 @@ from backend.domains.engagements.models import EngagementStatus
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
+from backend.flows.documents.service import refuse_if_incomplete
 from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, SignOffRequest
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Conflict, Invalid, VersionConflict
@@ -98,6 +99,19 @@ async def accept_proposal(
         after=snapshot(acceptance),
     )
     return acceptance
+
+
+async def refuse_unsendable(session: AsyncSession, document: Document) -> None:
+    """What may not reach a client, by release or by share link: a proposal missing what the
+    client needs, or a new proposal version once one was accepted (the accepted one is the
+    contract; a new one would offer what is agreed)."""
+    refuse_if_incomplete(document)
+    if document.kind == DocumentKind.proposal and (done := await acceptance_of(session, document.engagement_id)):
+        raise Conflict(
+            f"The client accepted version {done.document_number} of the proposal; a new version cannot be sent.",
+            key="refused_after_acceptance",
+            n=done.document_number,
+        )
 
 
 async def _refuse_if_accepted(session: AsyncSession, engagement_id: int) -> None:

@@ -20,15 +20,14 @@ from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
-from backend.flows.documents.service import pdf_of, refuse_if_incomplete
-from backend.flows.portal.decisions import acceptance_of
+from backend.flows.documents.service import pdf_of
+from backend.flows.portal.decisions import refuse_unsendable
 from backend.flows.portal.email import Letter, document_message
 from backend.flows.portal.models import ShareLink
 from backend.flows.portal.sharing import links_for, share_path
 from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all, unit_of_work, utcnow
-from backend.kernel.errors import Conflict
 from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
@@ -69,15 +68,8 @@ async def release(session: AsyncSession, settings: Settings, user: Actor, docume
     """Mark a ready version as sent, make one share link per recipient and plan their mails in
     the same transaction (idempotent: links already mailed are not mailed again)."""
     document = await pdf_of(session, user, document_id)
-    refuse_if_incomplete(document)
+    await refuse_unsendable(session, document)
     engagement = await engagement_service.get(session, user, document.engagement_id)
-    if document.kind == DocumentKind.proposal and (done := await acceptance_of(session, engagement.id)):
-        # The accepted version is the contract: a new one after it would offer what is agreed.
-        raise Conflict(
-            f"The client accepted version {done.document_number} of the proposal; a new version cannot be sent.",
-            key="refused_after_acceptance",
-            n=done.document_number,
-        )
     unsent = document.sent_at is None
     first_release = await document_service.stamp(session, user, document, "sent_at", "release")
     # Released by a request at the same moment: that one moved the engagement on; this one only

@@ -17,6 +17,7 @@ from backend.domains.engagements.models import Engagement
 from backend.domains.engagements.service import client_id_of
 from backend.flows.documents.models import Document, DocumentStatus
 from backend.flows.documents.service import pdf_of
+from backend.flows.portal.decisions import refuse_unsendable
 from backend.flows.portal.models import ShareLink, ShareLinkCreate, ShareLinkRead
 from backend.flows.portal.resources import share_link_service
 from backend.flows.portal.tokens import read_share, sign_share
@@ -37,6 +38,7 @@ def share_read(settings: Settings, link: ShareLink | ShareLinkRead) -> ShareLink
 
 async def create_link(session: AsyncSession, user: Actor, document_id: int, data: ShareLinkCreate) -> ShareLink:
     document = await pdf_of(session, user, document_id)
+    await refuse_unsendable(session, document)
     await require_contact_of_client(
         session,
         contact_id=data.contact_id,

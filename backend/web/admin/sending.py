@@ -50,17 +50,21 @@ class SendingPages(Controller):
         return Redirect(f"/engagements/{row_id}?notice=document_render_queued#documents", status_code=303)
 
     @post("/documents/{document_id:int}/share-links", status_code=303)
-    async def share(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Redirect:
+    async def share(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Any:
         await self._document(db_session, request, row_id, document_id)
-        settings = request.app.state.settings
-        await sharing.create_link(
-            db_session, request.user, document_id, ShareLinkCreate(valid_days=settings.share_link_days)
-        )
+        body = ShareLinkCreate(valid_days=request.app.state.settings.share_link_days)
+        action = partial(sharing.create_link, db_session, request.user, document_id, body)
+        if failure := await attempt(db_session, request, "documents", {}, action):
+            return await engagement_page(db_session, request, row_id, failure)
         return Redirect(f"/engagements/{row_id}?notice=share_link_created#documents", status_code=303)
 
     @post("/share-links/{link_id:int}/revoke", status_code=303)
-    async def revoke(self, db_session: DbSession, request: AppRequest, row_id: RowId, link_id: ItemId) -> Redirect:
-        link = await sharing.share_link_service.get(db_session, request.user, link_id)
-        await self._document(db_session, request, row_id, link.document_id)
-        await sharing.revoke(db_session, request.user, link_id)
+    async def revoke(self, db_session: DbSession, request: AppRequest, row_id: RowId, link_id: ItemId) -> Any:
+        async def action() -> None:
+            link = await sharing.share_link_service.get(db_session, request.user, link_id)
+            await self._document(db_session, request, row_id, link.document_id)
+            await sharing.revoke(db_session, request.user, link_id)
+
+        if failure := await attempt(db_session, request, "documents", {}, action):
+            return await engagement_page(db_session, request, row_id, failure)
         return Redirect(f"/engagements/{row_id}?notice=share_link_revoked#documents", status_code=303)
