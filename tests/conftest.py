@@ -177,6 +177,9 @@ class Api:
 
     async def run_jobs(self, smtp_url: str | None = None, **overrides: Any) -> Worker:
         """Run a real arq worker in burst mode until the queue is empty."""
+        # The app pushes a job to Redis right after its commit, in a task of its own; a burst
+        # worker that looked before that push landed would find the queue empty and stop.
+        await self.app.state.relay.settle()
         settings = self.app.state.settings
         if smtp_url:
             settings = settings.model_copy(update={"smtp_url": smtp_url})

@@ -101,6 +101,13 @@ def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> N
 
     settings = get_settings().serving(host, port)
     logs.configure(settings.log_level, settings.log_format)
+    if not settings.redis_url:
+        from backend.kernel.queue import redis_settings
+
+        try:  # the embedded Redis, now: a problem with it is said in one line, before anything runs
+            redis_settings(settings)
+        except (OSError, RuntimeError) as exc:
+            raise click.ClickException(f"the embedded Redis could not start ({exc}); or set DESK_REDIS_URL") from exc
     asyncio.run(_migrate())
     if not no_seed:
         from backend.server.demo import seed_demo

@@ -236,3 +236,12 @@ def test_the_render_pool_starts_warm_and_ends_at_once() -> None:
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["2"]
     assert time.monotonic() - started < 15
+
+
+async def test_a_proposal_leaves_out_a_situation_nobody_wrote(api: Api) -> None:
+    client = await make_client(api)
+    without = await make_engagement(api, client["id"])
+    with_situation = await make_engagement(api, client["id"], situation="Angebote dauern heute zwei Tage.")
+    assert "Ausgangslage" not in await download_text(api, await generate(api, without["id"], kind="proposal"))
+    text = await download_text(api, await generate(api, with_situation["id"], kind="proposal"))
+    assert "Ausgangslage" in text and "Angebote dauern heute zwei Tage." in text
