@@ -152,7 +152,7 @@ def refusal(request: AppRequest, exc: DomainError, wording: Wording = ADMIN) -> 
             k: fmt.datetime(v) if isinstance(v, datetime) else ", ".join(map(t, v)) if isinstance(v, tuple) else v
             for k, v in exc.values.items()
         }
-        return word(request, exc.key, **values)
+        return t(exc.key, **values)
     if isinstance(exc, VersionConflict):
         return word(request, wording.conflict)
     if isinstance(exc, IllegalTransition):

@@ -269,6 +269,16 @@ async def engagement_page(
     return Template("engagements/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
 
+async def back(
+    db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None, notice: str | None = None
+) -> Any:
+    """After a form on the engagement page: the page again with the refusal, or back to it
+    (with a notice, at the documents, when one is given)."""
+    if failure:
+        return await engagement_page(db_session, request, row_id, failure)
+    return await done(db_session, f"/engagements/{row_id}" + (f"?notice={notice}#documents" if notice else ""))
+
+
 class EngagementPages(Controller):
     path = "/engagements"
     include_in_schema = False
@@ -325,15 +335,10 @@ class EngagementPages(Controller):
     ) -> Template:
         return await engagement_page(db_session, request, row_id, Failure(), notice if notice in NOTICES else None)
 
-    async def _back(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None) -> Any:
-        if failure:
-            return await engagement_page(db_session, request, row_id, failure)
-        return await done(db_session, f"/engagements/{row_id}")
-
     @post("/{row_id:int}/transition")
     async def transition(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         action = move(engagement_service, db_session, request, row_id, data)
-        return await self._back(db_session, request, row_id, await attempt(db_session, request, "status", data, action))
+        return await back(db_session, request, row_id, await attempt(db_session, request, "status", data, action))
 
     @post("/{row_id:int}/edit")
     async def edit(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
@@ -346,7 +351,7 @@ class EngagementPages(Controller):
                 engagement_service, engagements.update, db_session, request, row_id, data, values, whole="pricing_model"
             )
 
-        return await self._back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
+        return await back(db_session, request, row_id, await attempt(db_session, request, "edit", data, action))
 
     @post("/{row_id:int}/workshops/{workshop_id:int}")
     async def edit_workshop(
@@ -371,7 +376,7 @@ class EngagementPages(Controller):
             )
 
         failure = await attempt(db_session, request, f"workshop-{workshop_id}", data, action)
-        return await self._back(db_session, request, row_id, failure)
+        return await back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/workshops")
     async def add_workshop(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
@@ -385,9 +390,7 @@ class EngagementPages(Controller):
         async def action() -> None:
             await workshop_service.create(db_session, request.user, parse(WorkshopCreate, values, engagement_id=row_id))
 
-        return await self._back(
-            db_session, request, row_id, await attempt(db_session, request, "workshop", data, action)
-        )
+        return await back(db_session, request, row_id, await attempt(db_session, request, "workshop", data, action))
 
     @post("/{row_id:int}/pilots")
     async def add_pilot(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
@@ -396,7 +399,7 @@ class EngagementPages(Controller):
         async def action() -> None:
             await pilot_service.create(db_session, request.user, parse(PilotCreate, data, engagement_id=row_id))
 
-        return await self._back(db_session, request, row_id, await attempt(db_session, request, "pilot", data, action))
+        return await back(db_session, request, row_id, await attempt(db_session, request, "pilot", data, action))
 
     @post("/{row_id:int}/deliverables")
     async def add_deliverable(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
@@ -407,9 +410,7 @@ class EngagementPages(Controller):
                 db_session, request.user, parse(DeliverableCreate, data, engagement_id=row_id)
             )
 
-        return await self._back(
-            db_session, request, row_id, await attempt(db_session, request, "deliverable", data, action)
-        )
+        return await back(db_session, request, row_id, await attempt(db_session, request, "deliverable", data, action))
 
     async def _own_deliverable(
         self, db_session: AsyncSession, request: AppRequest, row_id: int, item_id: int
@@ -430,7 +431,7 @@ class EngagementPages(Controller):
             )
 
         failure = await attempt(db_session, request, f"deliverable-edit-{item_id}", data, action)
-        return await self._back(db_session, request, row_id, failure)
+        return await back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/deliverables/{item_id:int}/transition")
     async def move_deliverable(
@@ -439,7 +440,7 @@ class EngagementPages(Controller):
         await self._own_deliverable(db_session, request, row_id, item_id)
         action = move(deliverable_service, db_session, request, item_id, data)
         failure = await attempt(db_session, request, f"deliverable-{item_id}", data, action)
-        return await self._back(db_session, request, row_id, failure)
+        return await back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/status")
     async def save_status(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
@@ -457,7 +458,7 @@ class EngagementPages(Controller):
             body = parse(status_updates.update, {"version": data.get("version")}, **texts)  # type: ignore[arg-type]
             await status_update_service.update(db_session, request.user, update_id, body)
 
-        return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
+        return await back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
 
     async def _own_update(
         self, db_session: AsyncSession, request: AppRequest, row_id: int, update_id: int
@@ -476,7 +477,7 @@ class EngagementPages(Controller):
                 raise FormErrors({}, word(request, "conflict"))
             await approve_and_send(db_session, request.user, update_id, version)
 
-        return await self._back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
+        return await back(db_session, request, row_id, await attempt(db_session, request, "weekly", data, action))
 
     @post("/{row_id:int}/status/preview")
     async def preview_status(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Template:
@@ -496,9 +497,7 @@ class EngagementPages(Controller):
             body = parse(DocumentRequest, {"kind": data.get("kind"), "language": data.get("language")})
             await order_document(db_session, request.user, row_id, body)
 
-        if failure := await attempt(db_session, request, "documents", data, action):
-            return await engagement_page(db_session, request, row_id, failure)
-        return await done(db_session, f"/engagements/{row_id}")
+        return await back(db_session, request, row_id, await attempt(db_session, request, "documents", data, action))
 
     @get("/{row_id:int}/documents-panel")
     async def documents_panel(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:

@@ -16,7 +16,7 @@ from backend.flows.portal import release, sharing
 from backend.flows.portal.models import ShareLinkCreate
 from backend.kernel.errors import DomainError
 from backend.kernel.schema import MAX_ID
-from backend.web.admin.engagements import engagement_page
+from backend.web.admin.engagements import back
 from backend.web.forms import attempt
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 
@@ -36,9 +36,8 @@ class SendingPages(Controller):
         await self._document(db_session, request, row_id, document_id)
         settings = request.app.state.settings
         action = partial(release.release, db_session, settings, request.user, document_id)
-        if failure := await attempt(db_session, request, "documents", {}, action):
-            return await engagement_page(db_session, request, row_id, failure)
-        return Redirect(f"/engagements/{row_id}?notice=document_sent#documents", status_code=303)
+        failure = await attempt(db_session, request, "documents", {}, action)
+        return await back(db_session, request, row_id, failure, notice="document_sent")
 
     @post("/documents/{document_id:int}/render", status_code=303)
     async def render(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Redirect:
@@ -54,9 +53,8 @@ class SendingPages(Controller):
         await self._document(db_session, request, row_id, document_id)
         body = ShareLinkCreate(valid_days=request.app.state.settings.share_link_days)
         action = partial(sharing.create_link, db_session, request.user, document_id, body)
-        if failure := await attempt(db_session, request, "documents", {}, action):
-            return await engagement_page(db_session, request, row_id, failure)
-        return Redirect(f"/engagements/{row_id}?notice=share_link_created#documents", status_code=303)
+        failure = await attempt(db_session, request, "documents", {}, action)
+        return await back(db_session, request, row_id, failure, notice="share_link_created")
 
     @post("/share-links/{link_id:int}/revoke", status_code=303)
     async def revoke(self, db_session: DbSession, request: AppRequest, row_id: RowId, link_id: ItemId) -> Any:
@@ -65,6 +63,5 @@ class SendingPages(Controller):
             await self._document(db_session, request, row_id, link.document_id)
             await sharing.revoke(db_session, request.user, link_id)
 
-        if failure := await attempt(db_session, request, "documents", {}, action):
-            return await engagement_page(db_session, request, row_id, failure)
-        return Redirect(f"/engagements/{row_id}?notice=share_link_revoked#documents", status_code=303)
+        failure = await attempt(db_session, request, "documents", {}, action)
+        return await back(db_session, request, row_id, failure, notice="share_link_revoked")

@@ -22,17 +22,13 @@ from backend.kernel.errors import DomainError, TooManyRequests
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
-from backend.web.forms import Failure, Wording, attempt, parse, refusal
+from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import LANG_COOKIE, page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Token = Annotated[str, PathParameter(max_length=200)]
-
-
-def _say(request: AppRequest, key: str, **args: Any) -> str:
-    return page_context(request)["t"](key, **args)
 
 
 # The client reads one alert per form, in the portal's own sentences.
@@ -62,12 +58,12 @@ class PortalPages(Controller):
             request, email=email, error=None, sent=False, minutes=request.app.state.settings.portal_link_ttl_minutes
         )
         if "@" not in email:
-            context["error"] = _say(request, "portal_email_needed")
+            context["error"] = word(request, "portal_email_needed")
             return Template("portal/login.html", context=context, status_code=422)
         try:
             await limit_login_links(request, email)
         except TooManyRequests as exc:
-            context["error"] = _say(request, "portal_too_many", when=try_again(context["t"], exc))
+            context["error"] = word(request, "portal_too_many", when=try_again(context["t"], exc))
             return Template("portal/login.html", context=context, status_code=429, headers=exc.headers)
         # The language the reader chose on the page, else the one the team keeps for the contact.
         chosen = context["lang"] if request.cookies.get(LANG_COOKIE) else None
@@ -218,7 +214,7 @@ class SharePages(Controller):
         except DomainError as exc:
             context = page_context(
                 request,
-                heading=_say(request, "portal_title"),
+                heading=word(request, "portal_title"),
                 message=refusal(request, exc, PORTAL) or exc.detail,
                 ok=False,
                 link=None,
