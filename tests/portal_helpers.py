@@ -63,8 +63,12 @@ async def portal_world(api: Api, name: str, email: str) -> dict[str, Any]:
     }
 
 
-async def generate_and_release(api: Api, engagement_id: int, kind: str = "proposal") -> dict[str, Any]:
-    queued = (await api.post(f"/engagements/{engagement_id}/documents", json={"kind": kind})).json()
+async def generate_and_release(
+    api: Api, engagement_id: int, kind: str = "proposal", language: str = "de"
+) -> dict[str, Any]:
+    queued = (
+        await api.post(f"/engagements/{engagement_id}/documents", json={"kind": kind, "language": language})
+    ).json()
     await api.run_jobs()
     released = await api.post(f"/documents/{queued['id']}/release")
     assert released.status_code == 202, released.text

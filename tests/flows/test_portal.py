@@ -24,6 +24,7 @@ from tests.portal_helpers import (
 from tests.smtp_server import SmtpTestServer
 
 EMAIL = "eva@alpha.de"
+BADGE = '<span class="badge">ersetzt</span>'
 
 
 async def test_sign_in_link_is_single_use_and_hashed(api: Api, smtp_server: SmtpTestServer) -> None:
@@ -146,6 +147,37 @@ async def test_superseded_proposal_cannot_be_accepted(
     )
     assert current.status_code == 201, current.text
     assert current.json()["document_number"] == 2
+
+
+async def test_the_same_offer_in_another_language_replaces_nothing(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    engagement_id, german = world["engagement"]["id"], world["proposal"]
+    english = await generate_and_release(api, engagement_id, language="en")
+    assert english["number"] == 2 and english["language"] == "en"
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    page = await api.http.get(f"/portal/engagements/{engagement_id}")
+    # Both are current; the German reader is offered the German one.
+    assert BADGE not in page.text and f'action="/portal/documents/{german["id"]}/accept"' in page.text
+    await api.http.get("/lang/en")
+    english_page = await api.http.get(f"/portal/engagements/{engagement_id}")
+    await api.http.get("/lang/de")
+    assert f'action="/portal/documents/{english["id"]}/accept"' in english_page.text
+    # Once the offer changes, the new version replaces both languages' earlier ones.
+    engagement = (await api.get(f"/engagements/{engagement_id}")).json()
+    changed = await api.patch(
+        f"/engagements/{engagement_id}", json={"title": "KI-Einführung, erweitert", "version": engagement["version"]}
+    )
+    assert changed.status_code == 200, changed.text
+    newest = await generate_and_release(api, engagement_id)
+    assert newest["number"] == 3
+    page = await api.http.get(f"/portal/engagements/{engagement_id}")
+    assert page.text.count(BADGE) == 2 and f'action="/portal/documents/{newest["id"]}/accept"' in page.text
+    for old in (german, english):
+        refused = await api.http.post(
+            f"/portal/documents/{old['id']}/accept",
+            data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf},
+        )
+        assert refused.status_code == 409 and "Version 3" in refused.text, refused.text
 
 
 async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestServer) -> None:

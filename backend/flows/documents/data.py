@@ -6,6 +6,8 @@ returns plain JSON data, which is also stored with the document as its snapshot.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -610,6 +612,40 @@ async def build(
     now = now or datetime.now(UTC)
     extra = {"iso_week": iso_week} if kind == DocumentKind.status_report else {}
     return await BUILDERS[kind](session, ctx, number=number, now=now, **extra)
+
+
+async def fingerprint(
+    session: AsyncSession,
+    *,
+    engagement_id: int,
+    kind: DocumentKind,
+    settings: Settings,
+    now: datetime,
+    iso_week: str | None = None,
+) -> str:
+    """What a version says, whatever its language: two versions with the same fingerprint say the
+    same in two languages, so the later does not replace the earlier for the readers of the other.
+    Built in one fixed language from the same data as the PDF, leaving out what names the version
+    (number, dates of issue) rather than its content."""
+    data = await build(
+        session,
+        engagement_id=engagement_id,
+        kind=kind,
+        lang="de",
+        number=1,
+        settings=settings,
+        now=now,
+        iso_week=iso_week,
+    )
+    said = {
+        key: {k: v for k, v in value.items() if k not in _NAMES_THE_VERSION} if isinstance(value, dict) else value
+        for key, value in data.items()
+        if key not in ("document", "lang")
+    }
+    return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
+
+
+_NAMES_THE_VERSION = {"valid_until"}
 
 
 async def drafted_status(

@@ -48,6 +48,8 @@ class Document(Row, DocumentBase, table=True):
     data_snapshot: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     iso_week: str | None = Field(default=None, sa_type=String(8))
+    # What the version says, whatever its language (documents.data.fingerprint).
+    fingerprint: str | None = Field(default=None, max_length=64)
     # When the version was released to the client: only sent versions appear in the portal.
     sent_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
@@ -74,3 +76,17 @@ class DocumentRead(DocumentBase, RowRead):
     created_by_id: int | None = None
     iso_week: str | None = None
     sent_at: datetime | None = None
+
+
+def replaces(newer: Document, older: Document) -> bool:
+    """Whether a later version of the same kind replaces an earlier one for its readers: it does,
+    unless it says the same in another language (then each language's readers keep theirs)."""
+    translation = (
+        newer.language != older.language and newer.fingerprint is not None and newer.fingerprint == older.fingerprint
+    )
+    return newer.number > older.number and not translation
+
+
+def same_series(a: Document, b: Document) -> bool:
+    """Versions of one document: same kind, and for status reports the same week."""
+    return a.kind == b.kind and a.iso_week == b.iso_week

@@ -25,7 +25,14 @@ from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Actor
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents import data as document_data
-from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
+from backend.flows.documents.models import (
+    Document,
+    DocumentKind,
+    DocumentRequest,
+    DocumentStatus,
+    replaces,
+    same_series,
+)
 from backend.flows.documents.resources import document_service
 from backend.kernel.config import Settings
 from backend.kernel.db import compare_and_set, unit_of_work, utcnow
@@ -143,13 +150,23 @@ async def generate_document(
                 return "missing"
             if document.status == DocumentStatus.ready:
                 return document.status
+            now = utcnow()
             data = await document_data.build(
                 session,
+                now=now,
                 engagement_id=document.engagement_id,
                 kind=document.kind,
                 lang=document.language,
                 number=document.number,
                 settings=settings,
+                iso_week=document.iso_week,
+            )
+            said = await document_data.fingerprint(
+                session,
+                engagement_id=document.engagement_id,
+                kind=document.kind,
+                settings=settings,
+                now=now,
                 iso_week=document.iso_week,
             )
             pdf = await renderer.render(document.template, data)
@@ -160,6 +177,7 @@ async def generate_document(
                     "content": pdf,
                     "sha256": hashlib.sha256(pdf).hexdigest(),
                     "data_snapshot": data,
+                    "fingerprint": said,
                     "filename": filename_for(data),
                     "status": DocumentStatus.ready,
                     "error": None,
@@ -268,3 +286,20 @@ async def documents_of(session: AsyncSession, engagement_id: int) -> list[Docume
     stmt = select(Document).where(Document.engagement_id == engagement_id).order_by(col(Document.id).desc())
     stmt = stmt.options(defer(Document.content), defer(Document.data_snapshot))  # type: ignore[arg-type]
     return list((await session.exec(stmt)).all())
+
+
+async def sent_documents(session: AsyncSession, engagement_id: int) -> list[Document]:
+    """Every version sent to the client, newest first per kind, without the PDF bytes."""
+    stmt = (
+        select(Document)
+        .options(defer(Document.content))  # type: ignore[arg-type]
+        .where(Document.engagement_id == engagement_id, col(Document.sent_at).is_not(None))
+        .order_by(Document.kind, col(Document.number).desc())
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def replacement_of(session: AsyncSession, document: Document) -> Document | None:
+    """The newest version sent to the client that replaces this one for its readers, if any."""
+    newer = (d for d in await sent_documents(session, document.engagement_id) if d.number > document.number)
+    return next((d for d in newer if same_series(d, document) and replaces(d, document)), None)

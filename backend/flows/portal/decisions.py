@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, func, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
@@ -13,7 +13,7 @@ from backend.domains.engagements.models import EngagementStatus
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
-from backend.flows.documents.service import refuse_if_incomplete
+from backend.flows.documents.service import refuse_if_incomplete, replacement_of
 from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, SignOffRequest
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Conflict, Invalid, VersionConflict
@@ -23,16 +23,6 @@ from backend.kernel.schema import Transition
 async def acceptance_of(session: AsyncSession, engagement_id: int) -> ProposalAcceptance | None:
     stmt = select(ProposalAcceptance).where(ProposalAcceptance.engagement_id == engagement_id)
     return (await session.exec(stmt)).first()
-
-
-async def current_proposal_number(session: AsyncSession, engagement_id: int) -> int | None:
-    """The newest proposal version the client has been sent."""
-    stmt = select(func.max(Document.number)).where(
-        Document.engagement_id == engagement_id,
-        Document.kind == DocumentKind.proposal,
-        col(Document.sent_at).is_not(None),
-    )
-    return (await session.exec(stmt)).one()
 
 
 async def accept_proposal(
@@ -51,14 +41,13 @@ async def accept_proposal(
     # at the version read here, and the unique key on the acceptance backs it up.
     engagement = await engagement_service.get(session, user, document.engagement_id)
     await _refuse_if_accepted(session, engagement.id)
-    current = await current_proposal_number(session, engagement.id)
-    if current is not None and current > document.number:
+    if (current := await replacement_of(session, document)) is not None:
         raise Conflict(
-            f"Version {document.number} of this proposal has been replaced by version {current}. "
+            f"Version {document.number} of this proposal has been replaced by version {current.number}. "
             "Please read the current version and accept that one.",
             key="refused_superseded",
             n=document.number,
-            current=current,
+            current=current.number,
         )
     if engagement.status != EngagementStatus.proposed:
         raise Conflict(

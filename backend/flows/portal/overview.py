@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +14,8 @@ from backend.domains.engagements.models import Engagement, EngagementStatus, Sta
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import shown_to_client, status_released
 from backend.domains.workshops.models import Workshop
-from backend.flows.documents.models import Document, DocumentKind
+from backend.flows.documents.models import Document, DocumentKind, replaces, same_series
+from backend.flows.documents.service import sent_documents
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import ProposalAcceptance
 from backend.kernel.db import select_all
@@ -50,7 +50,9 @@ async def engagements_of(session: AsyncSession, user: Principal) -> list[Engagem
     )
 
 
-async def load(session: AsyncSession, user: Principal, engagement_id: int, now: datetime | None = None) -> Overview:
+async def load(
+    session: AsyncSession, user: Principal, engagement_id: int, lang: str, now: datetime | None = None
+) -> Overview:
     engagement = await engagement_service.get(session, user, engagement_id)  # a draft: 404
     now = now or datetime.now(UTC)
     today = berlin_today(now)
@@ -89,25 +91,13 @@ async def load(session: AsyncSession, user: Principal, engagement_id: int, now: 
         documents=documents,
         acceptance=await acceptance_of(session, engagement.id),
     )
-    newest: dict[tuple[str, str | None], Document] = {}
-    for document in documents:  # newest first; a status report replaces only its own week's
-        key = (document.kind, document.iso_week)
-        if key in newest:
+    # Newest first per kind: a version is marked when a newer one of its kind (and week) replaces it.
+    for i, document in enumerate(documents):
+        if any(same_series(newer, document) and replaces(newer, document) for newer in documents[:i]):
             overview.superseded.add(document.id)
-        else:
-            newest[key] = document
-    proposal = newest.get((DocumentKind.proposal, None))
+    current = [d for d in documents if d.kind == DocumentKind.proposal and d.id not in overview.superseded]
+    # Of one offer in several languages, the reader's own.
+    proposal = next((d for d in current if d.language == lang), current[0] if current else None)
     if proposal is not None and overview.acceptance is None and engagement.status == EngagementStatus.proposed:
         overview.open_proposal = proposal
     return overview
-
-
-async def sent_documents(session: AsyncSession, engagement_id: int) -> list[Document]:
-    """Every version sent to the client, newest first per kind, without the PDF bytes."""
-    stmt = (
-        select(Document)
-        .options(defer(Document.content))  # type: ignore[arg-type]
-        .where(Document.engagement_id == engagement_id, col(Document.sent_at).is_not(None))
-        .order_by(Document.kind, col(Document.number).desc())
-    )
-    return list((await session.exec(stmt)).all())

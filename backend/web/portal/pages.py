@@ -24,7 +24,7 @@ from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
-from backend.web.i18n import LANG_COOKIE, page_context, try_again
+from backend.web.i18n import LANG_COOKIE, language_of, page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -127,7 +127,7 @@ class PortalPages(Controller):
         notice: str | None = None,
         failure: Failure | None = None,
     ) -> Template:
-        view = await overview.load(db_session, request.user, engagement_id)
+        view = await overview.load(db_session, request.user, engagement_id, language_of(request))
         end_date = EngagementRead.model_validate(view.engagement).end_date
         context = page_context(
             request,
