@@ -23,6 +23,7 @@ from typing import (
 
 import idna
 import msgspec
+from annotated_types import MaxLen
 from litestar import MediaType, Response
 from litestar._signature.types import ExtendedMsgSpecValidationError
 from litestar.openapi.spec import OpenAPIType, Schema
@@ -37,6 +38,7 @@ from pydantic import (
     EmailStr,
     Field,
     ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
 )
@@ -114,6 +116,19 @@ def must_be_true(value: bool) -> bool:
     return value
 
 
+# Short texts (names, titles, places, addresses) print on one line: a line break or a tab in
+# them would break a letterhead, a table row or a mail header. Longer ones are prose.
+ONE_LINE_UP_TO = 500
+_LINE_BREAKS = re.compile("[\t\n\r]")
+
+
+@cache
+def _one_line(model: type[BaseModel], name: str) -> bool:
+    field = model.model_fields.get(name)
+    limits = [m.max_length for m in field.metadata if isinstance(m, MaxLen)] if field else []
+    return bool(limits) and min(limits) <= ONE_LINE_UP_TO
+
+
 class Strict(SQLModel):
     """Request bodies: unknown fields are refused, not dropped. From JSON (the API) they are
     validated strictly: a number is not a string, `true` is not 1, a date is an ISO string, a
@@ -127,12 +142,14 @@ class Strict(SQLModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _storable(cls, value: Any) -> Any:
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
         # PostgreSQL cannot store NUL in text; refuse it up front for every backend alike.
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
         if isinstance(value, str):
             refuse_hidden_characters(value)
+            if info.field_name and _one_line(cls, info.field_name) and _LINE_BREAKS.search(value):
+                raise PydanticCustomError("text_one_line", "must be one line (no line breaks or tabs)")
         if isinstance(value, int) and not isinstance(value, bool) and not -MAX_ID - 1 <= value <= MAX_ID:
             # Integer columns hold 32 bits on every database.
             raise ValueError(f"must lie between {-MAX_ID - 1} and {MAX_ID}")

@@ -10,7 +10,7 @@ change, a clash, or a refused field.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -245,3 +245,50 @@ def int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- edit forms: one row PATCHed from a form with its hidden version ---------------------------
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def edit_values(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """An edit form as a patch: only the fields the form sent; an emptied field clears the value
+    (a required one then fails validation next to its input)."""
+    return {name: None if data[name] in ("", None) else data[name] for name in names if name in data}
+
+
+async def save_edit(
+    service: CrudService,
+    schema: Any,
+    db_session: AsyncSession,
+    request: AppRequest,
+    row_id: int,
+    data: dict[str, Any],
+    values: dict[str, Any],
+    whole: str | None = None,
+) -> Any:
+    """PATCH one row from an edit form (hidden `version`); the merged row is validated by the
+    create schema, whose cross-field refusal is shown next to `whole` (else above the form)."""
+    version = int_or_none(data.get("version"))
+    if version is None:
+        raise FormErrors({}, word(request, "conflict"))
+    patch = parse(schema, {}, **values, version=version)
+    try:
+        return await service.update(db_session, request.user, row_id, patch)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if whole and "__all__" in errors:
+            errors[whole] = errors.pop("__all__")
+        raise FormErrors(errors) from exc
+
+
+def edit_defaults(row: Any, names: Iterable[str]) -> dict[str, Any]:
+    """A stored row as an edit form's values; times as Berlin datetime-local."""
+    values = {}
+    for name in names:
+        value = getattr(row, name)
+        if isinstance(value, datetime):
+            value = value.astimezone(BERLIN).strftime(DATETIME_LOCAL)
+        values[name] = value
+    return values

@@ -23,7 +23,9 @@ DbSession = NamedDependency[AsyncSession]
 # A request as handlers see it: `request.user` is the signed-in principal (on routes open to
 # everyone, reading it is an error).
 AppRequest = Request[Principal, Any, State]
-RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+RowId = Annotated[
+    int, PathParameter(ge=1, le=MAX_ID, description="The id of the row the path names", examples=[Example(value=1)])
+]
 
 
 def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature

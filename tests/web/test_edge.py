@@ -398,3 +398,15 @@ async def test_text_that_would_print_as_something_else_is_refused(api: Api) -> N
         assert answer.json()["errors"][0]["path"] == "body.name"
     # Joiners that scripts and emoji need stay text.
     assert (await api.post("/clients", json={"name": "Team \U0001f469\u200d\U0001f4bb GmbH"})).status_code == 201
+
+
+async def test_short_texts_are_one_line_and_prose_keeps_its_lines(api: Api) -> None:
+    for broken in ("Alpha\nGmbH", "Alpha\r\nGmbH", "Alpha\tGmbH"):
+        answer = await api.post("/clients", json={"name": broken})
+        assert answer.status_code == 422, repr(broken)
+        error = answer.json()["errors"][0]
+        assert error["path"] == "body.name" and "one line" in error["message"]
+    client = await api.create("clients", {"name": "Alpha GmbH", "notes": "Erstgespräch:\n- Einkauf\n- Vertrieb"})
+    assert client["notes"].count("\n") == 2
+    patched = await api.patch(f"/clients/{client['id']}", json={"city": "Ulm\nNeu-Ulm", "version": client["version"]})
+    assert patched.status_code == 422 and patched.json()["errors"][0]["path"] == "body.city"

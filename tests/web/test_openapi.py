@@ -36,6 +36,21 @@ async def test_schema_documents_every_operation_with_examples(api: Api) -> None:
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
 
 
+async def test_answers_are_documented_with_whole_example_rows(api: Api) -> None:
+    schema = (await api.http.get("/schema/openapi.json")).json()
+    one = schema["paths"]["/api/v1/engagements/{row_id}"]["get"]
+    example = next(iter(one["responses"]["200"]["content"]["application/json"]["examples"].values()))["value"]
+    # Validated by the read model: defaults and computed fields as the API answers them.
+    assert example["status"] == "draft" and example["end_date"] == "2026-12-27" and example["fee_net"] == "24000.00"
+    listed = schema["paths"]["/api/v1/clients"]["get"]["responses"]["200"]["content"]["application/json"]
+    page = next(iter(listed["examples"].values()))["value"]
+    assert page["total"] == 1 and page["items"][0]["name"] == "Müller Präzisionstechnik GmbH"
+    created = schema["paths"]["/api/v1/contacts"]["post"]["responses"]["201"]["content"]["application/json"]
+    assert next(iter(created["examples"].values()))["value"]["portal_access"] is False
+    path_id = one["parameters"][0]
+    assert path_id["in"] == "path" and path_id["description"]
+
+
 async def test_the_committed_table_of_operations_is_current(api: Api) -> None:
     """docs/api.md shows what the controller generator (web/api/resource.py) builds."""
     from pathlib import Path

@@ -35,7 +35,7 @@ async def test_client_form_errors_and_conflicts(api: Api) -> None:
     token = await sign_in(api)
     invalid = await api.http.post("/clients", data={"name": "", "employee_count": "viele", "_csrf_token": token})
     assert invalid.status_code == 422
-    assert 'id="e-employee_count"' in invalid.text and 'value="viele"' in invalid.text
+    assert 'id="f-e-employee_count"' in invalid.text and 'value="viele"' in invalid.text
     created = await api.http.post("/clients", data={"name": "Holzmann GmbH", "city": "Freiburg", "_csrf_token": token})
     assert created.status_code == 303
     client_id = int(created.headers["location"].rsplit("/", 1)[1])
@@ -78,6 +78,44 @@ async def test_contact_form_keeps_input_and_explains_a_refusal(api: Api) -> None
     assert (await api.get("/contacts", params={"client_id": client["id"]})).json()["total"] == 1
 
 
+async def test_a_contact_is_edited_on_the_client_page(api: Api) -> None:
+    token = await sign_in(api)
+    client = await make_client(api)
+    contact = await api.create(
+        "contacts",
+        {"client_id": client["id"], "name": "Eva Roth", "email": "eva@example.de", "receives_digest": True},
+    )
+    page = await api.http.get(f"/clients/{client['id']}")
+    assert f'action="/clients/{client["id"]}/contacts/{contact["id"]}"' in page.text
+    assert f'id="c{contact["id"]}-email"' in page.text and "Portalzugang</span>" not in page.text
+    url = f"/clients/{client['id']}/contacts/{contact['id']}"
+    form = {"name": "Eva Roth", "email": "eva.roth@example.de", "position": "CFO", "language": "en"}
+    # "receives_digest" unticked, "portal_access" ticked.
+    saved = await api.http.post(url, data={**form, "portal_access": "1", "version": "1", "_csrf_token": token})
+    assert saved.status_code == 303, saved.text
+    stored = (await api.get(f"/contacts/{contact['id']}")).json()
+    assert stored["email"] == "eva.roth@example.de" and stored["language"] == "en" and stored["position"] == "CFO"
+    assert stored["portal_access"] is True and stored["receives_digest"] is False and stored["version"] == 2
+    page = await api.http.get(f"/clients/{client['id']}")
+    assert '<span class="badge green">Portalzugang</span>' in page.text
+    # A stale version is refused with the form kept open; a bad address is named at its field.
+    stale = await api.http.post(url, data={**form, "name": "Eva R.", "version": "1", "_csrf_token": token})
+    assert (
+        stale.status_code == 409
+        and 'value="Eva R."' in stale.text
+        and f'id="edit-contact-{contact["id"]}" open' in stale.text
+    )
+    bad = await api.http.post(url, data={**form, "email": "kein-at", "version": "2", "_csrf_token": token})
+    assert bad.status_code == 422 and f'id="c{contact["id"]}-e-email"' in bad.text
+    # A contact of another client is not reached through this client's page.
+    other = await make_client(api, "Beta GmbH")
+    elsewhere = await api.http.post(
+        f"/clients/{other['id']}/contacts/{contact['id']}", data={**form, "version": "2", "_csrf_token": token}
+    )
+    assert elsewhere.status_code == 404
+    assert (await api.get(f"/contacts/{contact['id']}")).json()["version"] == 2
+
+
 async def test_readiness_form_on_the_client_page(api: Api) -> None:
     token = await sign_in(api)
     client = await make_client(api)
@@ -92,7 +130,7 @@ async def test_readiness_form_on_the_client_page(api: Api) -> None:
         f"/clients/{client['id']}/assessments",
         data={"phase": "start", "assessed_on": "2026-11-02", **levers, "priorities": "6", "_csrf_token": token},
     )
-    assert bad.status_code == 422 and 'id="e-priorities"' in bad.text
+    assert bad.status_code == 422 and 'id="f-e-priorities"' in bad.text
     good = await api.http.post(
         f"/clients/{client['id']}/assessments",
         data={"phase": "start", "assessed_on": "2026-11-02", **levers, "_csrf_token": token},
@@ -176,3 +214,55 @@ async def test_an_engagement_says_when_it_starts_or_ended_outside_its_weeks(api:
         )
         page = await api.http.get(f"/engagements/{engagement['id']}")
         assert shown in page.text, (start, shown)
+
+
+async def test_weekly_status_and_digest_begin_in_the_first_week(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend.kernel.time import iso_week, today
+
+    await sign_in(api)
+    client = await make_client(api)
+    start = today() + timedelta(weeks=3)
+    engagement = await api.create(
+        "engagements",
+        {
+            "client_id": client["id"],
+            "title": "T",
+            "start_date": start.isoformat(),
+            "duration_weeks": 4,
+            "fixed_fee": "1.00",
+        },
+    )
+    page = await api.http.get(f"/engagements/{engagement['id']}")
+    assert f"das Projekt startet am {start:%d.%m.%Y}" in page.text
+    assert 'id="status-form"' not in page.text and "/digest" not in page.text
+    assert 'value="status_report"' not in page.text and 'value="proposal"' in page.text
+    report = await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "status_report"})
+    assert report.status_code == 422 and report.json()["errors"][0]["path"] == "body.iso_week"
+    early = await api.post(
+        "/status-updates",
+        json={"engagement_id": engagement["id"], "iso_week": iso_week(today()), "rag": "green", "summary": "x"},
+    )
+    assert early.status_code == 422 and early.json()["errors"][0]["path"] == "body.iso_week"
+    assert iso_week(start) in early.json()["errors"][0]["message"]
+    first = await api.post(
+        "/status-updates",
+        json={"engagement_id": engagement["id"], "iso_week": iso_week(start), "rag": "green", "summary": "x"},
+    )
+    assert first.status_code == 201, first.text
+    moved = await api.patch(f"/status-updates/{first.json()['id']}", json={"iso_week": iso_week(today()), "version": 1})
+    assert moved.status_code == 422
+    # A started engagement offers both.
+    begun = await api.create(
+        "engagements",
+        {
+            "client_id": client["id"],
+            "title": "U",
+            "start_date": today().isoformat(),
+            "duration_weeks": 4,
+            "fixed_fee": "1.00",
+        },
+    )
+    page = await api.http.get(f"/engagements/{begun['id']}")
+    assert 'id="status-form"' in page.text and f"/engagements/{begun['id']}/digest" in page.text

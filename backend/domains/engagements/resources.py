@@ -20,7 +20,7 @@ from backend.domains.engagements.models import (
     StatusUpdateRead,
     StatusUpdateUpdate,
 )
-from backend.domains.engagements.service import in_client, shown_to_client, status_released
+from backend.domains.engagements.service import in_client, refuse_week_before_start, shown_to_client, status_released
 from backend.kernel.db import utcnow
 
 S = EngagementStatus
@@ -80,6 +80,16 @@ engagements = Resource(
     },
 )
 
+
+async def _within_engagement(session: AsyncSession, values: dict[str, Any], row: StatusUpdate | None) -> dict[str, Any]:
+    week = values.get("iso_week", row.iso_week if row else None)
+    engagement_id = values.get("engagement_id", row.engagement_id if row else None)
+    engagement = await session.get(Engagement, engagement_id) if engagement_id is not None else None
+    if engagement is not None:
+        refuse_week_before_start(engagement, week)
+    return values
+
+
 status_updates = Resource(
     name="status-updates",
     entity="status_update",
@@ -97,6 +107,7 @@ status_updates = Resource(
     # Clients read an update once it is released (approved, or the engagement needs no review).
     client_scope=lambda client_id: in_client(StatusUpdate.engagement_id, client_id) & status_released(),
     actor_field="author_id",
+    prepare=_within_engagement,
     example={
         "engagement_id": 1,
         "iso_week": "2026-W48",

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.kernel.db import select_all
+from backend.kernel.errors import Invalid
+from backend.kernel.time import iso_week
 
 
 def shown_to_client(client_id: int) -> ColumnElement[bool]:
@@ -59,3 +61,14 @@ async def engagements_with_clients(
 async def status_update_of(session: AsyncSession, engagement_id: int, iso_week: str) -> StatusUpdate | None:
     stmt = select(StatusUpdate).where(StatusUpdate.engagement_id == engagement_id, StatusUpdate.iso_week == iso_week)
     return (await session.exec(stmt)).first()
+
+
+def refuse_week_before_start(engagement: Engagement, week: str | None, path: str = "body.iso_week") -> None:
+    """A week's status (an update, a status report) tells how the engagement went that week:
+    there is none before it starts."""
+    if week and engagement.before_start(week):
+        raise Invalid.field(
+            path,
+            f"the engagement starts on {engagement.start_date.isoformat()}, in week {iso_week(engagement.start_date)}: "
+            "its weekly status begins then",
+        )

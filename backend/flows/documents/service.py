@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Actor
 from backend.domains.engagements.resources import engagement_service
+from backend.domains.engagements.service import refuse_week_before_start
 from backend.flows.documents import data as document_data
 from backend.flows.documents.models import (
     Document,
@@ -50,13 +51,14 @@ async def request_document(
     # Every request gets the next version number, however many arrive at once. The number is
     # computed inside the INSERT, which on SQLite runs under the database's single write lock;
     # on PostgreSQL the engagement's row lock serialises the requests per engagement.
-    await engagement_service.get(session, user, engagement_id, lock=True)
+    engagement = await engagement_service.get(session, user, engagement_id, lock=True)
     next_number = (
         select(func.coalesce(func.max(Document.number), 0) + 1)
         .where(Document.engagement_id == engagement_id, Document.kind == request.kind)
         .scalar_subquery()
     )
     iso_week = request.iso_week or current_week() if request.kind == DocumentKind.status_report else None
+    refuse_week_before_start(engagement, iso_week)
     document = Document(
         engagement_id=engagement_id,
         kind=request.kind,

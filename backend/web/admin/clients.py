@@ -16,14 +16,17 @@ from backend.domains.clients.models import (
     ClientCreate,
     ContactCreate,
 )
-from backend.domains.clients.resources import assessment_service, client_service, clients, contact_service
+from backend.domains.clients.resources import assessment_service, client_service, clients, contact_service, contacts
 from backend.domains.clients.service import assessments_of, contacts_of, find_clients
 from backend.domains.crud import STAFF
 from backend.domains.engagements.service import engagements_of_client
 from backend.web.admin.pages import Form, OptionalQuery
-from backend.web.forms import Failure, attempt, done, parse
+from backend.web.forms import Failure, attempt, done, edit_defaults, edit_values, parse, save_edit
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
+
+CONTACT_BOXES = ("is_ai_owner", "receives_digest", "portal_access")
+CONTACT_EDIT = ("name", "email", "position", "language", *CONTACT_BOXES)
 
 
 class ClientPages(Controller):
@@ -68,6 +71,7 @@ class ClientPages(Controller):
             client=client,
             client_form=client.model_dump(),
             contacts=people,
+            contact_forms={c.id: edit_defaults(c, CONTACT_EDIT) for c in people},
             engagements=engagements,
             failed=failure,
             assessments=[AssessmentRead.model_validate(a) for a in readiness],
@@ -93,7 +97,7 @@ class ClientPages(Controller):
     @post("/{row_id:int}/contacts")
     async def add_contact(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await client_service.get(db_session, request.user, row_id)
-        form = {**data, **{box: box in data for box in ("is_ai_owner", "receives_digest", "portal_access")}}
+        form = {**data, **{box: box in data for box in CONTACT_BOXES}}
 
         async def action() -> None:
             await contact_service.create(db_session, request.user, parse(ContactCreate, form, client_id=row_id))
@@ -101,6 +105,21 @@ class ClientPages(Controller):
         return await self._back(
             db_session, request, row_id, await attempt(db_session, request, "contact", data, action)
         )
+
+    @post("/{row_id:int}/contacts/{contact_id:int}")
+    async def edit_contact(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, contact_id: RowId, data: Form
+    ) -> Any:
+        await contact_service.get(db_session, request.user, contact_id, within={"client_id": row_id})
+        # An unticked box is not sent: every box of the form is a value, ticked or not.
+        form = {**data, **{box: box in data for box in CONTACT_BOXES}}
+
+        async def action() -> None:
+            values = edit_values(form, CONTACT_EDIT)
+            await save_edit(contact_service, contacts.update, db_session, request, contact_id, data, values)
+
+        failure = await attempt(db_session, request, f"contact-{contact_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/assessments")
     async def add_assessment(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:

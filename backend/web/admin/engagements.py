@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from litestar import Controller, MediaType, get, post
 from litestar.response import Redirect, Template
-from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.service import find_clients, get_client
-from backend.domains.crud import STAFF, CrudService
+from backend.domains.crud import STAFF
 from backend.domains.deliverables.models import (
     Deliverable,
     DeliverableCreate,
@@ -66,10 +65,12 @@ from backend.web.forms import (
     berlin_datetime,
     decimals,
     done,
-    field_errors,
+    edit_defaults,
+    edit_values,
     int_or_none,
     move,
     parse,
+    save_edit,
     word,
 )
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
@@ -114,49 +115,6 @@ ENGAGEMENT_EDIT = (
 )
 WORKSHOP_EDIT = ("kind", "title", "starts_at", "ends_at", "location", "agenda", "outcomes", "feedback_score")
 DELIVERABLE_EDIT = ("title", "kind", "due_week", "description")
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def edit_values(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """An edit form as a patch: only the fields the form sent; an emptied field clears the value
-    (a required one then fails validation next to its input)."""
-    return {name: None if data[name] in ("", None) else data[name] for name in names if name in data}
-
-
-async def save_edit(
-    service: CrudService,
-    schema: Any,
-    db_session: AsyncSession,
-    request: AppRequest,
-    row_id: int,
-    data: dict[str, Any],
-    values: dict[str, Any],
-    whole: str | None = None,
-) -> Any:
-    """PATCH one row from an edit form (hidden `version`); the merged row is validated by the
-    create schema, whose cross-field refusal is shown next to `whole` (else above the form)."""
-    version = int_or_none(data.get("version"))
-    if version is None:
-        raise FormErrors({}, word(request, "conflict"))
-    patch = parse(schema, {}, **values, version=version)
-    try:
-        return await service.update(db_session, request.user, row_id, patch)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        if whole and "__all__" in errors:
-            errors[whole] = errors.pop("__all__")
-        raise FormErrors(errors) from exc
-
-
-def edit_defaults(row: Any, names: Iterable[str]) -> dict[str, Any]:
-    """A stored row as an edit form's values; times as Berlin datetime-local."""
-    values = {}
-    for name in names:
-        value = getattr(row, name)
-        if isinstance(value, datetime):
-            value = value.astimezone(BERLIN).strftime(DATETIME_LOCAL)
-        values[name] = value
-    return values
 
 
 # --- the engagement page's data --------------------------------------------------------------
@@ -250,6 +208,7 @@ async def engagement_page(
         pilots=trials,
         deliverable_next=DELIVERABLE_NEXT,
         iso_week=week,
+        started=not engagement.before_start(week),
         update=update,
         status_default=_status_form(update, week),
         deliveries=deliveries,

@@ -30,9 +30,9 @@ from backend.domains.pilots.resources import PILOT_FLOW, kpi_service, kpis, meas
 from backend.domains.pilots.service import correct_measurement, kpis_of, pilot_results
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import today
-from backend.web.admin.engagements import context, edit_defaults, edit_values, save_edit
+from backend.web.admin.engagements import context
 from backend.web.admin.pages import Form
-from backend.web.forms import Failure, attempt, decimals, done, move, parse
+from backend.web.forms import Failure, attempt, decimals, done, edit_defaults, edit_values, move, parse, save_edit
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")

@@ -8,8 +8,10 @@ import inspect
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, QueryParameter
+from pydantic import ValidationError
 
 from backend.domains.crud import CrudService, Resource
 from backend.kernel.db import READS_ONLY
@@ -63,6 +65,7 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         opt={READS_ONLY: True},
         summary=f"List {r.name.replace('-', ' ')}",
         guards=[role_guard(r.read_roles)],
+        responses=_answers(r, 200, page=True),
     )(list_rows)
 
 
@@ -72,6 +75,29 @@ def _patch_examples(r: Resource) -> list[Example] | None:
         return None
     key, value = next(iter(editable.items()))
     return [Example(summary=f"Change {key}", value={key: value, "version": 1})]
+
+
+def _row_example(r: Resource) -> dict[str, Any] | None:
+    """The resource's example as the API answers it: validated by its read model, so defaults
+    and computed fields (an engagement's end date, an assessment's total) show as they would."""
+    if not r.example:
+        return None
+    stored = {"id": 1, "created_at": "2026-11-30T09:00:00Z", "updated_at": "2026-11-30T09:00:00Z", "version": 1}
+    try:
+        # Through the table model, whose defaults stand for what the server sets (a status).
+        return r.read.model_validate(r.model(**(stored | r.example))).model_dump(mode="json")
+    except ValidationError:
+        return stored | r.example
+
+
+def _answers(r: Resource, status: int, *, page: bool = False) -> dict[int, ResponseSpec] | None:
+    row = _row_example(r)
+    if row is None:
+        return None
+    value: Any = {"items": [row], "total": 1, "limit": 50, "offset": 0} if page else row
+    container: Any = Page[r.read] if page else r.read  # type: ignore[name-defined]
+    description = f"A page of {r.name.replace('-', ' ')}" if page else f"The {r.entity}"
+    return {status: ResponseSpec(data_container=container, description=description, examples=[Example(value=value)])}
 
 
 def _body(r: Resource, schema: type) -> Any:
@@ -95,6 +121,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
         operation_id=f"get_{r.entity}",
         summary=f"Read one {r.entity}",
         guards=read_guard,
+        responses=_answers(r, 200),
         opt={READS_ONLY: True},
     )(get_row)
 
@@ -106,7 +133,11 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
 
         create_row.__annotations__.update(data=create_body, **{"return": read})
         handlers["create_row"] = post(
-            "/", operation_id=f"create_{r.entity}", summary=f"Create a {r.entity}", guards=write_guard
+            "/",
+            operation_id=f"create_{r.entity}",
+            summary=f"Create a {r.entity}",
+            guards=write_guard,
+            responses=_answers(r, 201),
         )(create_row)
 
     if r.writable and r.updatable and r.update is not None:
@@ -129,6 +160,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
             operation_id=f"update_{r.entity}",
             summary=f"Change a {r.entity} (send the version you read; 409 if it moved on)",
             guards=write_guard,
+            responses=_answers(r, 200),
         )(update_row)
 
     if r.writable and r.deletable:
