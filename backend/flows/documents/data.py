@@ -616,6 +616,7 @@ async def build(
 
 async def fingerprint(
     session: AsyncSession,
+    data: dict[str, Any],
     *,
     engagement_id: int,
     kind: DocumentKind,
@@ -625,18 +626,19 @@ async def fingerprint(
 ) -> str:
     """What a version says, whatever its language: two versions with the same fingerprint say the
     same in two languages, so the later does not replace the earlier for the readers of the other.
-    Built in one fixed language from the same data as the PDF, leaving out what names the version
-    (number, dates of issue) rather than its content."""
-    data = await build(
-        session,
-        engagement_id=engagement_id,
-        kind=kind,
-        lang="de",
-        number=1,
-        settings=settings,
-        now=now,
-        iso_week=iso_week,
-    )
+    Taken from the version's data in one fixed language (built again if the version is in
+    another), leaving out what names the version (number, dates of issue) rather than its content."""
+    if data["lang"] != FINGERPRINT_LANG:
+        data = await build(
+            session,
+            engagement_id=engagement_id,
+            kind=kind,
+            lang=FINGERPRINT_LANG,
+            number=1,
+            settings=settings,
+            now=now,
+            iso_week=iso_week,
+        )
     said = {
         key: {k: v for k, v in value.items() if k not in _NAMES_THE_VERSION} if isinstance(value, dict) else value
         for key, value in data.items()
@@ -645,6 +647,7 @@ async def fingerprint(
     return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
 
 
+FINGERPRINT_LANG = "de"
 _NAMES_THE_VERSION = {"valid_until"}
 
 

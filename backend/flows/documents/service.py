@@ -165,6 +165,7 @@ async def generate_document(
             )
             said = await document_data.fingerprint(
                 session,
+                data,
                 engagement_id=document.engagement_id,
                 kind=document.kind,
                 settings=settings,
