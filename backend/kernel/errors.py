@@ -100,8 +100,8 @@ class Invalid(DomainError):
     title = "Validation failed"
 
     @classmethod
-    def field(cls, path: str, message: str) -> Invalid:
-        return cls(f"{path}: {message}", errors=[{"path": path, "message": message}])
+    def field(cls, path: str, message: str, key: str | None = None, **values: Any) -> Invalid:
+        return cls(f"{path}: {message}", errors=[{"path": path, "message": message}], key=key, **values)
 
 
 class Forbidden(DomainError):

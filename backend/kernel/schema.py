@@ -199,12 +199,15 @@ class StrictJsonBodies(PydanticInitPlugin):
         return [(_is_strict, _strict_from_json), *super().decoders(validate_strict)]
 
 
-ISO_WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+# ASCII digits only (`\d` would take any script's), years as dates are held to.
+ISO_WEEK_PATTERN = r"^(199[0-9]|20[0-9][0-9])-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 
 def existing_iso_week(value: str | None) -> str | None:
     """The pattern admits W53 in every year; only some years have one."""
     if value is not None:
+        if not re.fullmatch(ISO_WEEK_PATTERN, value):
+            raise ValueError("must be an ISO week from 1990 to 2099 written like 2026-W48")
         try:
             monday_of(value)
         except ValueError as exc:
@@ -273,7 +276,7 @@ class Transition(Strict):
 
     to: str
     version: int
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 def transition_model(name: str, states: tuple[str, ...]) -> type[Transition]:

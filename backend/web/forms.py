@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from litestar.response import Redirect
@@ -141,6 +141,14 @@ def word(request: AppRequest, key: str, **values: Any) -> str:
     return page_context(request)["t"](key, **values)
 
 
+def _written(value: Any, fmt: Any, t: Any) -> Any:
+    if isinstance(value, datetime):
+        return fmt.datetime(value)
+    if isinstance(value, date):
+        return fmt.date(value)
+    return ", ".join(map(t, value)) if isinstance(value, tuple) else value
+
+
 def refusal(request: AppRequest, exc: DomainError, wording: Wording = ADMIN) -> str | None:
     """What a page says about a service's refusal: its own catalog word when the service named
     one (with its values, dates formatted), else the page's word for the kind of refusal."""
@@ -148,10 +156,7 @@ def refusal(request: AppRequest, exc: DomainError, wording: Wording = ADMIN) -> 
         context = page_context(request)
         fmt, t = context["fmt"], context["t"]
         # A date is written the reader's way; a tuple of catalog keys becomes their words.
-        values = {
-            k: fmt.datetime(v) if isinstance(v, datetime) else ", ".join(map(t, v)) if isinstance(v, tuple) else v
-            for k, v in exc.values.items()
-        }
+        values = {k: _written(v, fmt, t) for k, v in exc.values.items()}
         return t(exc.key, **values)
     if isinstance(exc, VersionConflict):
         return word(request, wording.conflict)
@@ -211,9 +216,11 @@ async def attempt(
         return _failure(section, data, field_errors(exc), None, 422)
     except DomainError as exc:
         await db_session.rollback()
-        errors = from_domain(exc)
-        general = refusal(request, exc, wording) or errors.general
-        return _failure(section, data, errors.fields, general, exc.status_code)
+        errors, said = from_domain(exc), refusal(request, exc, wording)
+        if said and len(errors.fields) == 1:
+            # A refusal of one field, in the page's words, next to that field.
+            return _failure(section, data, dict.fromkeys(errors.fields, said), None, exc.status_code)
+        return _failure(section, data, errors.fields, said or errors.general, exc.status_code)
     except IntegrityError:  # a duplicate, or a concurrent write got there first (the week's status update)
         await db_session.rollback()
         return _failure(section, data, {}, word(request, wording.clash), 409)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from litestar.datastructures import Cookie
+
 from backend.kernel import i18n
 from backend.kernel.errors import TooManyRequests
 from backend.kernel.formatting import Formatter
@@ -48,7 +50,13 @@ TONE = {
 
 
 def language_of(request: AppRequest) -> str:
-    return i18n.norm_lang(request.cookies.get(LANG_COOKIE))
+    """The language the reader chose (cookie), else the one a link brought (`?lang=`, as in the
+    portal's sign-in mail), else German."""
+    return i18n.norm_lang(request.cookies.get(LANG_COOKIE) or request.query_params.get("lang"))
+
+
+def language_cookie(lang: str) -> Cookie:
+    return Cookie(key=LANG_COOKIE, value=lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
 
 
 def try_again(t: Any, refusal: TooManyRequests) -> str:

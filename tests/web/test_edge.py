@@ -410,3 +410,47 @@ async def test_short_texts_are_one_line_and_prose_keeps_its_lines(api: Api) -> N
     assert client["notes"].count("\n") == 2
     patched = await api.patch(f"/clients/{client['id']}", json={"city": "Ulm\nNeu-Ulm", "version": client["version"]})
     assert patched.status_code == 422 and patched.json()["errors"][0]["path"] == "body.city"
+
+
+async def test_weeks_are_ascii_and_within_the_years_dates_may_have(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    for week in ("9999-W52", "2100-W01", "1989-W52", "２０２６-W49", "2026-W4９"):
+        for answer in (
+            await api.post(
+                "/status-updates", json={"engagement_id": engagement["id"], "iso_week": week, "rag": "green"}
+            ),
+            await api.post(
+                f"/engagements/{engagement['id']}/documents", json={"kind": "status_report", "iso_week": week}
+            ),
+            await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": week}),
+        ):
+            assert answer.status_code == 422, (week, answer.status_code, answer.text)
+            assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_transition_reason_is_held_to_its_column(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    long = await api.post(
+        f"/engagements/{engagement['id']}/transitions",
+        json={"to": "cancelled", "version": engagement["version"], "reason": "x" * 2001},
+    )
+    assert long.status_code == 422 and long.json()["errors"][0]["path"] == "body.reason"
+    assert (await api.get(f"/engagements/{engagement['id']}")).json()["status"] == "draft"
+
+
+async def test_no_digest_before_the_engagement_starts(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend.kernel.time import iso_week, today
+
+    client = await make_client(api)
+    start = today() + timedelta(weeks=2)
+    engagement = await make_engagement(api, client["id"], start_date=start.isoformat())
+    now = await api.post(f"/engagements/{engagement['id']}/digests", json={})
+    # The week was not given: the refusal names the request, and when the digests begin.
+    assert now.status_code == 422 and now.json()["errors"][0]["path"] == "body"
+    assert iso_week(start) in now.json()["errors"][0]["message"]
+    named = await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": iso_week(today())})
+    assert named.status_code == 422 and named.json()["errors"][0]["path"] == "body.iso_week"

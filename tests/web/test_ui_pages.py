@@ -266,3 +266,31 @@ async def test_weekly_status_and_digest_begin_in_the_first_week(api: Api) -> Non
     )
     page = await api.http.get(f"/engagements/{begun['id']}")
     assert 'id="status-form"' in page.text and f"/engagements/{begun['id']}/digest" in page.text
+
+
+async def test_refusals_of_one_field_speak_the_pages_language(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend.kernel.time import iso_week, today
+
+    token = await sign_in(api)
+    broken = await api.http.post("/clients", data={"name": "Alpha\tGmbH", "_csrf_token": token})
+    assert broken.status_code == 422 and "Bitte in einer Zeile" in broken.text
+    client = await make_client(api)
+    start = today() + timedelta(weeks=2)
+    engagement = await api.create(
+        "engagements",
+        {
+            "client_id": client["id"],
+            "title": "T",
+            "start_date": start.isoformat(),
+            "duration_weeks": 4,
+            "fixed_fee": "1.00",
+        },
+    )
+    early = await api.http.post(
+        f"/engagements/{engagement['id']}/status",
+        data={"iso_week": iso_week(today()), "rag": "green", "summary": "x", "_csrf_token": token},
+    )
+    assert early.status_code == 422
+    assert f"Das Projekt startet am {start:%d.%m.%Y} ({iso_week(start)})" in early.text

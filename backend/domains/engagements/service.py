@@ -63,12 +63,15 @@ async def status_update_of(session: AsyncSession, engagement_id: int, iso_week: 
     return (await session.exec(stmt)).first()
 
 
-def refuse_week_before_start(engagement: Engagement, week: str | None, path: str = "body.iso_week") -> None:
-    """A week's status (an update, a status report) tells how the engagement went that week:
-    there is none before it starts."""
+def refuse_week_before_start(engagement: Engagement, week: str | None, *, given: bool = True) -> None:
+    """A week's status (an update, a status report, a digest) tells how the engagement went that
+    week: there is none before it starts. `given`: the week was in the request, not the default."""
     if week and engagement.before_start(week):
         raise Invalid.field(
-            path,
+            "body.iso_week" if given else "body",
             f"the engagement starts on {engagement.start_date.isoformat()}, in week {iso_week(engagement.start_date)}: "
             "its weekly status begins then",
+            key="week_before_start",
+            start=engagement.start_date,
+            week=iso_week(engagement.start_date),
         )

@@ -58,7 +58,7 @@ async def request_document(
         .scalar_subquery()
     )
     iso_week = request.iso_week or current_week() if request.kind == DocumentKind.status_report else None
-    refuse_week_before_start(engagement, iso_week)
+    refuse_week_before_start(engagement, iso_week, given=request.iso_week is not None)
     document = Document(
         engagement_id=engagement_id,
         kind=request.kind,

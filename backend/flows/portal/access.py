@@ -40,8 +40,9 @@ USED = "This sign-in link has already been used. Please request a new one."
 NO_ACCESS = "This address no longer has access to the client portal."
 
 
-def login_path(token: str) -> str:
-    return f"/portal/login/{token}"
+def login_path(token: str, lang: str) -> str:
+    # The mail's language goes with the link: the portal then opens in the reader's language.
+    return f"/portal/login/{token}?lang={lang}"
 
 
 async def _portal_contacts(session: AsyncSession, email: str) -> list[tuple[Contact, Client]]:
@@ -93,8 +94,9 @@ async def send_login_links(
                 entity_id=contact.id,
                 after={"login_link_id": link_id, "ip": ip},
             )
+        lang = language or contact.language
         letter = Letter(
-            lang=language or contact.language,
+            lang=lang,
             brand=settings.brand_name,
             sender=settings.mail_from,
             recipient_name=contact.name,
@@ -105,7 +107,7 @@ async def send_login_links(
             login_link_message(
                 letter,
                 client=client.name,
-                url=settings.link(login_path(token)),
+                url=settings.link(login_path(token, lang)),
                 minutes=settings.portal_link_ttl_minutes,
             )
         )

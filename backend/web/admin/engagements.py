@@ -87,6 +87,7 @@ DELIVERABLE_NEXT = {
 NOTICES = (
     "digest_queued",
     "digest_inactive",
+    "digest_not_started",
     "document_sent",
     "document_render_queued",
     "share_link_created",
@@ -488,6 +489,8 @@ class EngagementPages(Controller):
         engagement = await engagement_service.get(db_session, request.user, row_id)
         if engagement.status != EngagementStatus.active:
             return Redirect(f"/engagements/{row_id}?notice=digest_inactive", status_code=303)
+        if engagement.before_start(current_week()):
+            return Redirect(f"/engagements/{row_id}?notice=digest_not_started", status_code=303)
         await plan_digest(db_session, row_id, current_week())
         return Redirect(f"/engagements/{row_id}?notice=digest_queued", status_code=303)
 

@@ -16,7 +16,7 @@ from backend.flows.dashboard import service as dashboard
 from backend.kernel import i18n
 from backend.kernel.errors import TooManyRequests, Unauthorized
 from backend.web.handlers import AppRequest, DbSession, role_guard
-from backend.web.i18n import LANG_COOKIE, page_context, try_again
+from backend.web.i18n import language_cookie, page_context, try_again
 from backend.web.sessions import client_ip, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -69,7 +69,7 @@ class PageController(Controller):
             safe_next(request.headers.get("referer", "/").split(str(request.base_url).rstrip("/"), 1)[-1])
         )
         if lang in i18n.LANGUAGES:
-            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+            response.set_cookie(language_cookie(lang))
         return response
 
     @get("/", guards=[role_guard(STAFF)])

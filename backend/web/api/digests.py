@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
+from backend.domains.engagements.service import refuse_week_before_start
 from backend.flows.digests.models import (
     DigestQueued,
     DigestRequest,
@@ -42,8 +43,9 @@ class DigestController(Controller):
         engagement_id: RowId,
         data: example_body(DigestRequest, {"iso_week": "2026-W48"}),  # type: ignore[valid-type]
     ) -> DigestQueued:
-        await engagement_service.get(db_session, request.user, engagement_id)
+        engagement = await engagement_service.get(db_session, request.user, engagement_id)
         week = data.iso_week or current_week()
+        refuse_week_before_start(engagement, week, given=data.iso_week is not None)
         job_id = await plan_digest(db_session, engagement_id, week)
         return DigestQueued(engagement_id=engagement_id, iso_week=week, job_id=job_id)
 

@@ -24,7 +24,7 @@ from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
-from backend.web.i18n import LANG_COOKIE, language_of, page_context, try_again
+from backend.web.i18n import LANG_COOKIE, language_cookie, language_of, page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -91,6 +91,9 @@ class PortalPages(Controller):
             context = page_context(request, error=refusal(request, exc, PORTAL) or exc.detail, token=None)
             return Template("portal/confirm.html", context=context, status_code=exc.status_code)
         _, cookies = await sign_in(db_session, request, user)
+        if not request.cookies.get(LANG_COOKIE):
+            # The language the sign-in link brought stays with this browser.
+            cookies.append(language_cookie(language_of(request)))
         return Redirect("/portal", cookies=cookies, status_code=303)
 
     @post("/logout", status_code=303)
