@@ -64,6 +64,6 @@ async def test_nasty_names_do_not_break_filenames(api: Api) -> None:
     client = await api.create("clients", {"name": '../../etc/passwd"; rm -rf / ' + HEBREW})
     engagement = await make_engagement(api, client["id"])
     document = await generate(api, engagement["id"], kind="proposal")
-    assert document["filename"] == "Angebot_etc-passwd-rm-rf_v1.pdf"
+    assert document["filename"] == f"Angebot_etc-passwd-rm-rf_ANG-{engagement['id']:04d}-1.pdf"
     response = await api.get(f"/documents/{document['id']}/download")
     assert response.status_code == 200

@@ -122,7 +122,10 @@ async def test_download_has_a_sensible_filename(api: Api) -> None:
     document = await generate(api, engagement["id"], kind="proposal")
     response = await api.get(f"/documents/{document['id']}/download")
     disposition = response.headers["content-disposition"]
-    assert 'filename="Angebot_Mueller-Praezisionstechnik-GmbH_v1.pdf"' in disposition
+    assert f'filename="Angebot_Mueller-Praezisionstechnik-GmbH_ANG-{engagement["id"]:04d}-1.pdf"' in disposition
+    # Two engagements' first proposals, two weeks' reports: never one file name.
+    second = await generate(api, engagement["id"], kind="status_report", iso_week="2026-W46")
+    assert second["filename"].endswith(f"_STA-{engagement['id']:04d}-2026-W46-1.pdf")
     assert response.headers["etag"] == f'"{document["sha256"]}"'
 
 

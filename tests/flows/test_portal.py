@@ -13,6 +13,7 @@ from tests.conftest import Api
 from tests.factories import make_client, make_engagement, proposable_engagement, sign_in
 from tests.portal_helpers import (
     CSRF,
+    LOGIN_LINK,
     SHARE_LINK,
     deliver,
     generate_and_release,
@@ -152,8 +153,12 @@ async def test_superseded_proposal_cannot_be_accepted(
 async def test_the_same_offer_in_another_language_replaces_nothing(api: Api, smtp_server: SmtpTestServer) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
     engagement_id, german = world["engagement"]["id"], world["proposal"]
+    sent = len(smtp_server.messages)
     english = await generate_and_release(api, engagement_id, language="en")
     assert english["number"] == 2 and english["language"] == "en"
+    await api.run_jobs(smtp_url=smtp_server.url)
+    # The German reader is told that the new version is the English one.
+    assert [("Angebot v2 (englische Fassung)" in text_of(m)) for m in smtp_server.messages[sent:]] == [True]
     csrf = await portal_sign_in(api, smtp_server, EMAIL)
     page = await api.http.get(f"/portal/engagements/{engagement_id}")
     # Both are current; the German reader is offered the German one.
@@ -178,6 +183,36 @@ async def test_the_same_offer_in_another_language_replaces_nothing(api: Api, smt
             data={"typed_name": "Eva Alpha", "confirmed": "true", "_csrf_token": csrf},
         )
         assert refused.status_code == 409 and "Version 3" in refused.text, refused.text
+
+
+async def test_a_reader_of_english_signs_in_to_an_english_portal(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    contact = world["contact"]
+    await api.patch(f"/contacts/{contact['id']}", json={"language": "en", "version": contact["version"]})
+    engagement_id = world["engagement"]["id"]
+    sent = len(smtp_server.messages)
+    english = await generate_and_release(api, engagement_id, language="en")
+    await api.run_jobs(smtp_url=smtp_server.url)
+    # The release mail of an English version to an English reader names no language ...
+    mails = [text_of(m) for m in smtp_server.messages[sent:] if m.rcpt_tos == [EMAIL]]
+    assert len(mails) == 1 and "Proposal v2" in mails[0] and "version)" not in mails[0]
+    # ... the sign-in mail's link carries its language, and the portal opens in it and keeps it.
+    await api.post("/portal/login-links", None, json={"email": EMAIL})
+    await api.run_jobs(smtp_url=smtp_server.url)
+    link = LOGIN_LINK.search(text_of(smtp_server.messages[-1]))
+    assert link and "?lang=en" in text_of(smtp_server.messages[-1])
+    confirm = await api.http.get(f"/portal/login/{link.group(1)}?lang=en")
+    assert '<html lang="en">' in confirm.text and f"/portal/login/{link.group(1)}?lang=en" in confirm.text
+    csrf = CSRF.search(confirm.text)
+    assert csrf
+    signed_in = await api.http.post(f"/portal/login/{link.group(1)}?lang=en", data={"_csrf_token": csrf.group(1)})
+    assert signed_in.status_code == 303
+    page = await api.http.get(f"/portal/engagements/{engagement_id}")
+    assert '<html lang="en">' in page.text
+    assert f'action="/portal/documents/{english["id"]}/accept"' in page.text
+    # The German version is listed as such.
+    assert "(German version)" in page.text
+    await api.http.get("/lang/de")
 
 
 async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestServer) -> None:

@@ -50,5 +50,6 @@ def test_the_tour_runs_as_written(server: tuple[str, Path]) -> None:
     assert '"fee_net":"11200.00","fee_gross":"13328.00"' in said
     assert '"typed_name":"Petra Holzmann"' in said and "\nactive\n" in said
     assert '"status":"rejected"' in said and '"rejection_reason":"Abschnitt Datenschutz fehlt"' in said
-    assert (workdir / "var" / "Angebot_Schreinerei-Holzmann-GmbH_v1.pdf").read_bytes().startswith(b"%PDF")
+    (pdf,) = (workdir / "var").glob("Angebot_Schreinerei-Holzmann-GmbH_ANG-*-1.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
     assert '"status":"sent"' in said  # the demo engagement's digest

@@ -121,11 +121,10 @@ def _ascii_slug(text: str) -> str:
 
 
 def filename_for(data: dict[str, Any]) -> str:
+    """ "Angebot_Mueller-GmbH_ANG-0003-1.pdf": the document number tells two engagements' and
+    two weeks' files apart."""
     doc = data["document"]
-    parts = [doc["title"], data["client"]["name"], f"v{doc['version']}"]
-    if doc["kind"] == DocumentKind.status_report:
-        parts.insert(2, data["status"]["iso_week"])
-    return "_".join(_ascii_slug(p) for p in parts) + ".pdf"
+    return "_".join(_ascii_slug(p) for p in (doc["title"], data["client"]["name"], doc["number"])) + ".pdf"
 
 
 # Failures worth another try: the database or a connection was briefly unavailable.

@@ -133,6 +133,14 @@ async def mail_release(
     return sent
 
 
+def document_name(document: Document, lang: str) -> str:
+    """ "Angebot v4", and its language when it is not the reader's: "Angebot v4 (englische Fassung)"."""
+    name = f"{i18n.say('document', lang, document.kind)} v{document.number}"
+    if document.language != lang:
+        name += f" ({i18n.say('document', lang, f'version_in_{document.language}')})"
+    return name
+
+
 def _message(
     settings: Settings, document: Document, engagement: Engagement, client: Client, link: ShareLink, contact: Contact
 ) -> Any:
@@ -149,7 +157,7 @@ def _message(
         letter,
         client=client.name,
         engagement=engagement.title,
-        document=f"{i18n.say('document', contact.language, document.kind)} v{document.number}",
+        document=document_name(document, contact.language),
         url=settings.link(share_path(settings, link)),
         valid_until=fmt.date(link.expires_at.astimezone(BERLIN).date()) or "",
         portal_url=settings.link("/portal") if contact.portal_access else None,
