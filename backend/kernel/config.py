@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # The language the team writes its notes in (situation, goals, recommendations); documents
     # in another language quote them as written and say so.
     team_language: str = "de"
-    proposal_validity_days: int = 30
+    proposal_validity_days: int = Field(default=30, ge=1, le=365)
     payment_terms_days: int = 14
 
     # Job queue: a Redis URL, or empty for an embedded Redis server under ./var/.

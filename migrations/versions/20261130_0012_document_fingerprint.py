@@ -1,7 +1,8 @@
 """document fingerprint
 
 A version in another language that says the same no longer replaces the earlier one for its
-readers: each version stores a fingerprint of what it says, whatever its language.
+readers: each version stores a fingerprint of what it says, whatever its language. A proposal
+keeps the last day it can be accepted.
 
 Revision ID: 0012
 Revises: 0011
@@ -24,8 +25,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(sa.Column('valid_until', sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_column('valid_until')
         batch_op.drop_column('fingerprint')

@@ -200,10 +200,15 @@ async def test_an_engagement_accepted_early_gets_digests_from_its_first_week(
     later = await engagement_with_recipients(api, start_date="2026-11-30")
     ctx = {"redis": api.app.state.queue, "session_maker": api.app.state.session_maker}
     assert await enqueue_weekly_digests(ctx, WEEK) == {"iso_week": WEEK, "engagements": 0}
-    queued = await trigger(api, later["id"])  # asked for by hand: still nothing before the start
+    # Asked for by hand: refused before the start (and a job for it would send nothing).
+    early = await api.post(f"/engagements/{later['id']}/digests", json={"iso_week": WEEK})
+    assert early.status_code == 422 and "2026-W49" in early.json()["errors"][0]["message"]
+    from backend.flows.digests.service import prepare
+
+    maker, settings = api.app.state.session_maker, api.app.state.settings
+    assert await prepare(maker, settings, later["id"], WEEK) == "not_started"
     await api.run_jobs(smtp_url=smtp_server.url)
     assert smtp_server.messages == []
-    assert (await api.get(f"/jobs/{queued['job_id']}")).json()["result"]["state"] == "not_started"
     assert await enqueue_weekly_digests(ctx, "2026-W49") == {"iso_week": "2026-W49", "engagements": 1}
     await api.run_jobs(smtp_url=smtp_server.url)
     assert len(smtp_server.messages) == 2

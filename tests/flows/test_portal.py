@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import text, update
 
@@ -25,6 +26,14 @@ from tests.portal_helpers import (
 from tests.smtp_server import SmtpTestServer
 
 EMAIL = "eva@alpha.de"
+
+
+async def portal_bearer(api: Api, smtp_server: SmtpTestServer) -> dict[str, str]:
+    token = await request_link_token(api, smtp_server, EMAIL)
+    bearer = (await api.post("/portal/sessions", None, json={"token": token})).json()["access_token"]
+    return {"Authorization": f"Bearer {bearer}"}
+
+
 BADGE = '<span class="badge">ersetzt</span>'
 
 
@@ -213,6 +222,60 @@ async def test_a_reader_of_english_signs_in_to_an_english_portal(api: Api, smtp_
     # The German version is listed as such.
     assert "(German version)" in page.text
     await api.http.get("/lang/de")
+
+
+async def test_only_the_current_unexpired_offer_can_be_accepted(api: Api, smtp_server: SmtpTestServer) -> None:
+    from backend.flows.documents.models import Document
+
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    engagement_id, first = world["engagement"]["id"], world["proposal"]
+    assert first["valid_until"] is not None
+    bearer = await portal_bearer(api, smtp_server)
+
+    async def accept(document: dict[str, Any]) -> Any:
+        return await api.post(
+            f"/documents/{document['id']}/acceptance",
+            None,
+            headers=bearer,
+            json={"typed_name": "Eva Alpha", "confirmed": True},
+        )
+
+    # The fee changed after version 1 was sent: version 1 no longer says what would be agreed.
+    engagement = (await api.get(f"/engagements/{engagement_id}")).json()
+    changed = await api.patch(
+        f"/engagements/{engagement_id}", json={"fixed_fee": "99000.00", "version": engagement["version"]}
+    )
+    assert changed.status_code == 200
+    refused = await accept(first)
+    assert refused.status_code == 409 and "changed since version 1" in refused.json()["detail"]
+    await sign_in(api)  # the team is told on the engagement page
+    panel = await api.http.get(f"/engagements/{engagement_id}/documents-panel")
+    assert "v1 kann nicht mehr angenommen werden" in panel.text
+    assert (await api.get(f"/engagements/{engagement_id}")).json()["status"] == "proposed"
+    second = await generate_and_release(api, engagement_id)
+    # The replaced version is sent no more, by release or by link.
+    again = await api.post(f"/documents/{first['id']}/release")
+    assert again.status_code == 409 and "replaced by version 2" in again.json()["detail"]
+    link = await api.post(f"/documents/{first['id']}/share-links", json={"valid_days": 7})
+    assert link.status_code == 409
+    # An offer past its date is not accepted.
+    async with api.engine.begin() as conn:
+        await conn.execute(
+            update(Document).where(Document.id == second["id"]).values(valid_until=utcnow().date() - timedelta(days=1))
+        )
+    expired = await accept(second)
+    assert expired.status_code == 409 and "valid until" in expired.json()["detail"]
+    async with api.engine.begin() as conn:
+        await conn.execute(
+            update(Document).where(Document.id == second["id"]).values(valid_until=utcnow().date() + timedelta(days=1))
+        )
+    accepted = await accept(second)
+    assert accepted.status_code == 201 and accepted.json()["document_number"] == 2
+    panel = await api.http.get(f"/engagements/{engagement_id}/documents-panel")
+    assert "nicht mehr angenommen" not in panel.text
+    # The accepted version may still be shared (the contract, for the client's colleagues).
+    shared = await api.post(f"/documents/{second['id']}/share-links", json={"valid_days": 7})
+    assert shared.status_code == 201, shared.text
 
 
 async def test_sign_off_and_reject_deliverables(api: Api, smtp_server: SmtpTestServer) -> None:

@@ -116,14 +116,6 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
             "location": "Freudenstadt",
         },
     )
-    queued = api.post(f"/engagements/{engagement['id']}/documents", {"kind": "proposal"}, status=202)
-    proposal = wait_until(
-        "the proposal PDF",
-        lambda: d if (d := api.get(f"/documents/{queued['id']}"))["status"] in ("ready", "failed") else None,
-    )
-    assert proposal["status"] == "ready", proposal
-    api.post(f"/documents/{proposal['id']}/release", status=202)
-    assert api.get(f"/engagements/{engagement['id']}")["status"] == "proposed"
     deliverables = []
     for week, title, kind in ((2, "KI-Leitlinie Holzbau", "guideline"), (3, "Prototyp Aufmaß-Assistent", "prototype")):
         row = api.post(
@@ -132,6 +124,14 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
         for to in ("in_progress", "in_review", "delivered"):
             row = api.post(f"/deliverables/{row['id']}/transitions", {"to": to, "version": row["version"]}, status=200)
         deliverables.append(row)
+    queued = api.post(f"/engagements/{engagement['id']}/documents", {"kind": "proposal"}, status=202)
+    proposal = wait_until(
+        "the proposal PDF",
+        lambda: d if (d := api.get(f"/documents/{queued['id']}"))["status"] in ("ready", "failed") else None,
+    )
+    assert proposal["status"] == "ready", proposal
+    api.post(f"/documents/{proposal['id']}/release", status=202)
+    assert api.get(f"/engagements/{engagement['id']}")["status"] == "proposed"
     return {
         "client": client,
         "contact": contact,

@@ -37,7 +37,7 @@ from backend.server.tables import metadata
 from backend.web.auth import PUBLIC_PATHS
 from tests.conftest import Api
 from tests.factories import build_client_world, make_client
-from tests.portal_helpers import CSRF, deliver, portal_sign_in, portal_world, request_link_token
+from tests.portal_helpers import CSRF, deliver, generate_and_release, portal_sign_in, portal_world, request_link_token
 from tests.smtp_server import SmtpTestServer
 
 ALPHA, ALPHA_EMAIL = "Alpha Maschinenbau GmbH", "eva@alpha-maschinenbau.de"
@@ -126,7 +126,8 @@ async def client_world(api: Api, name: str, email: str) -> World:
         assert response.status_code == 200, (kind, response.text)
         renamed[(kind, row["id"])] = response.json()
     delivered = await deliver(api, portal["deliverable"])
-    proposal = portal["proposal"]
+    # The renamed engagement is a changed offer: the client gets (and can accept) a new version.
+    proposal = await generate_and_release(api, portal["engagement"]["id"])
     link = await api.post(f"/documents/{proposal['id']}/share-links", json={"valid_days": 7})
     assert link.status_code == 201, link.text
     released = await api.post(f"/documents/{proposal['id']}/release")  # again: only for a real job id

@@ -241,6 +241,11 @@ def _pricing(ctx: Context) -> dict[str, Any]:
     }
 
 
+def valid_until(settings: Settings, now: datetime) -> date:
+    """The last day a proposal written at `now` can be accepted."""
+    return berlin_today(now) + timedelta(days=settings.proposal_validity_days)
+
+
 async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: datetime) -> dict[str, Any]:
     e = ctx.engagement
     workshops = await select_all(session, Workshop, Workshop.engagement_id == e.id, order_by=Workshop.starts_at)
@@ -263,7 +268,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
             *lines(e.terms),
             say(ctx.lang, "term_confidential"),
         ],
-        "valid_until": ctx.fmt.date(today + timedelta(days=ctx.settings.proposal_validity_days)),
+        "valid_until": ctx.fmt.date(valid_until(ctx.settings, now)),
         "signatory": signatory,
     }
     return data
@@ -616,7 +621,7 @@ async def build(
 
 async def fingerprint(
     session: AsyncSession,
-    data: dict[str, Any],
+    data: dict[str, Any] | None,
     *,
     engagement_id: int,
     kind: DocumentKind,
@@ -626,9 +631,10 @@ async def fingerprint(
 ) -> str:
     """What a version says, whatever its language: two versions with the same fingerprint say the
     same in two languages, so the later does not replace the earlier for the readers of the other.
-    Taken from the version's data in one fixed language (built again if the version is in
-    another), leaving out what names the version (number, dates of issue) rather than its content."""
-    if data["lang"] != FINGERPRINT_LANG:
+    Taken from the version's data in one fixed language (built now if the version is in another,
+    or not given), leaving out what names the version (number, dates of issue) rather than its
+    content."""
+    if data is None or data["lang"] != FINGERPRINT_LANG:
         data = await build(
             session,
             engagement_id=engagement_id,

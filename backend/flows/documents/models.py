@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -50,6 +50,8 @@ class Document(Row, DocumentBase, table=True):
     iso_week: str | None = Field(default=None, sa_type=String(8))
     # What the version says, whatever its language (documents.data.fingerprint).
     fingerprint: str | None = Field(default=None, max_length=64)
+    # Proposals only: the last day the offer can be accepted (as printed on it).
+    valid_until: date | None = None
     # When the version was released to the client: only sent versions appear in the portal.
     sent_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
@@ -76,6 +78,7 @@ class DocumentRead(DocumentBase, RowRead):
     created_by_id: int | None = None
     iso_week: str | None = None
     sent_at: datetime | None = None
+    valid_until: date | None = Field(default=None, description="Proposals: the last day the offer can be accepted")
 
 
 def replaces(newer: Document, older: Document) -> bool:

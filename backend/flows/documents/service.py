@@ -180,6 +180,9 @@ async def generate_document(
                     "sha256": hashlib.sha256(pdf).hexdigest(),
                     "data_snapshot": data,
                     "fingerprint": said,
+                    "valid_until": document_data.valid_until(settings, now)
+                    if document.kind == DocumentKind.proposal
+                    else None,
                     "filename": filename_for(data),
                     "status": DocumentStatus.ready,
                     "error": None,

@@ -9,15 +9,18 @@ from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Principal
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.deliverables.resources import deliverable_service
-from backend.domains.engagements.models import EngagementStatus
+from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.domains.engagements.resources import engagement_service
+from backend.flows.documents import data as document_data
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
-from backend.flows.documents.service import refuse_if_incomplete, replacement_of
+from backend.flows.documents.service import refuse_if_incomplete, replacement_of, sent_documents
 from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, SignOffRequest
+from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Conflict, Invalid, VersionConflict
 from backend.kernel.schema import Transition
+from backend.kernel.time import today as berlin_today
 
 
 async def acceptance_of(session: AsyncSession, engagement_id: int) -> ProposalAcceptance | None:
@@ -31,6 +34,7 @@ async def accept_proposal(
     document_id: int,
     data: AcceptanceRequest,
     *,
+    settings: Settings,
     ip: str | None,
     user_agent: str | None,
 ) -> ProposalAcceptance:
@@ -48,6 +52,19 @@ async def accept_proposal(
             key="refused_superseded",
             n=document.number,
             current=current.number,
+        )
+    if document.valid_until is not None and berlin_today() > document.valid_until:
+        raise Conflict(
+            f"This offer was valid until {document.valid_until:%d.%m.%Y}. Please ask us for a current version.",
+            key="refused_expired",
+            until=document.valid_until,
+        )
+    if not await still_offered(session, settings, document):
+        raise Conflict(
+            f"The offer has changed since version {document.number} was written: "
+            "we will send you the current version to accept.",
+            key="refused_offer_changed",
+            n=document.number,
         )
     if engagement.status != EngagementStatus.proposed:
         raise Conflict(
@@ -90,12 +107,43 @@ async def accept_proposal(
     return acceptance
 
 
+async def still_offered(session: AsyncSession, settings: Settings, proposal: Document) -> bool:
+    """Whether a proposal version still says what the engagement offers now (fee, scope, terms
+    …): what a client accepts must be what would be agreed."""
+    if proposal.fingerprint is None:  # written before versions kept what they say
+        return True
+    now = await document_data.fingerprint(
+        session, None, engagement_id=proposal.engagement_id, kind=DocumentKind.proposal, settings=settings, now=utcnow()
+    )
+    return now == proposal.fingerprint
+
+
+async def outdated_offer(session: AsyncSession, settings: Settings, engagement_id: int) -> Document | None:
+    """The proposal the client is waiting to accept, when the engagement no longer matches it: the
+    team then sends a new version."""
+    engagement = await session.get(Engagement, engagement_id)
+    if engagement is None or engagement.status != EngagementStatus.proposed:
+        return None
+    sent = [d for d in await sent_documents(session, engagement_id) if d.kind == DocumentKind.proposal]
+    if not sent or await acceptance_of(session, engagement_id) is not None:
+        return None
+    return None if await still_offered(session, settings, sent[0]) else sent[0]
+
+
 async def refuse_unsendable(session: AsyncSession, document: Document) -> None:
     """What may not reach a client, by release or by share link: a proposal missing what the
-    client needs, or a new proposal version once one was accepted (the accepted one is the
-    contract; a new one would offer what is agreed)."""
+    client needs, a version a newer one the client has replaces, or another proposal version
+    once one was accepted (the accepted one is the contract; another would offer what is agreed)."""
     refuse_if_incomplete(document)
-    if document.kind == DocumentKind.proposal and (done := await acceptance_of(session, document.engagement_id)):
+    if (newer := await replacement_of(session, document)) is not None:
+        raise Conflict(
+            f"Version {document.number} has been replaced by version {newer.number}, which the client has.",
+            key="refused_outdated",
+            n=document.number,
+            current=newer.number,
+        )
+    done = await acceptance_of(session, document.engagement_id)
+    if document.kind == DocumentKind.proposal and done is not None and done.document_id != document.id:
         raise Conflict(
             f"The client accepted version {done.document_number} of the proposal; a new version cannot be sent.",
             key="refused_after_acceptance",

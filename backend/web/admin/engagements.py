@@ -52,7 +52,7 @@ from backend.flows.digests.service import approve_and_send, plan_digest, recent_
 from backend.flows.documents.data import lines
 from backend.flows.documents.models import DocumentKind, DocumentRequest, DocumentStatus
 from backend.flows.documents.service import documents_of, order_document
-from backend.flows.portal.decisions import acceptance_of
+from backend.flows.portal.decisions import acceptance_of, outdated_offer
 from backend.flows.portal.sharing import live_links, share_path
 from backend.kernel.db import utcnow
 from backend.kernel.time import BERLIN, current_week
@@ -481,6 +481,7 @@ class EngagementPages(Controller):
             links=links,
             link_url=lambda link: settings.link(share_path(settings, link)),
             berlin=BERLIN,
+            outdated=await outdated_offer(db_session, settings, row_id),
         )
         return Template("engagements/_documents.html", context=ctx)
 

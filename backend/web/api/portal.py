@@ -94,6 +94,7 @@ class DecisionController(Controller):
             request.user,
             row_id,
             data,
+            settings=request.app.state.settings,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent"),
         )

@@ -180,9 +180,11 @@ class PortalPages(Controller):
 
         async def action() -> None:
             body = parse(AcceptanceRequest, form)
-            ip, agent = client_ip(request), request.headers.get("user-agent")
+            ip, agent, settings = client_ip(request), request.headers.get("user-agent"), request.app.state.settings
             accepted.append(
-                await decisions.accept_proposal(db_session, request.user, row_id, body, ip=ip, user_agent=agent)
+                await decisions.accept_proposal(
+                    db_session, request.user, row_id, body, settings=settings, ip=ip, user_agent=agent
+                )
             )
 
         if failure := await attempt(db_session, request, "accept", form, action, PORTAL):
