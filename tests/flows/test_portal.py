@@ -86,6 +86,49 @@ async def test_contact_without_portal_access_gets_no_link(api: Api, smtp_server:
     assert [m for m in smtp_server.messages if m.rcpt_tos == [EMAIL] and "Anmeldelink" in m.message["Subject"]] == []
 
 
+async def test_a_new_address_ends_the_old_holders_access(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    contact = world["contact"]
+    bearer = await portal_bearer(api, smtp_server)  # Eva is signed in ...
+    unused = await request_link_token(api, smtp_server, EMAIL)  # ... and has a link in her inbox
+    assert (await api.get("/auth/me", None, headers=bearer)).status_code == 200
+    successor = {"email": "otto@alpha.de", "name": "Otto Alpha", "version": contact["version"]}
+    assert (await api.patch(f"/contacts/{contact['id']}", json=successor)).status_code == 200
+    assert (await api.get("/auth/me", None, headers=bearer)).status_code == 401
+    assert (await api.post("/portal/sessions", None, json={"token": unused})).status_code == 410
+    # The successor signs in as a user of their own, named as they are.
+    token = await request_link_token(api, smtp_server, "otto@alpha.de")
+    session = await api.post("/portal/sessions", None, json={"token": token})
+    assert session.status_code == 200, session.text
+    user = session.json()["user"]
+    assert user["email"] == "otto@alpha.de" and user["full_name"] == "Otto Alpha"
+    assert user["contact_id"] == contact["id"]
+
+
+async def test_a_link_mailed_before_access_ended_stays_dead(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    contact = world["contact"]
+    token = await request_link_token(api, smtp_server, EMAIL)
+    off = await api.patch(f"/contacts/{contact['id']}", json={"portal_access": False, "version": contact["version"]})
+    on = await api.patch(f"/contacts/{contact['id']}", json={"portal_access": True, "version": off.json()["version"]})
+    assert on.status_code == 200
+    assert (await api.post("/portal/sessions", None, json={"token": token})).status_code == 410
+
+
+async def test_portal_access_needs_an_address_that_can_sign_in(api: Api) -> None:
+    ours = await make_client(api, "Alpha GmbH")
+    team = "consultant@example.de"
+    refused = await api.post(
+        "/contacts", json={"client_id": ours["id"], "name": "X", "email": team, "portal_access": True}
+    )
+    assert refused.status_code == 409 and "team member" in refused.json()["detail"]
+    # Without portal access the address is only a mail recipient: allowed.
+    plain = await api.create("contacts", {"client_id": ours["id"], "name": "X", "email": team})
+    granted = await api.patch(f"/contacts/{plain['id']}", json={"portal_access": True, "version": plain["version"]})
+    assert granted.status_code == 409
+    assert (await api.get(f"/contacts/{plain['id']}")).json()["portal_access"] is False
+
+
 async def test_login_link_requests_are_rate_limited(api: Api) -> None:
     limit = api.app.state.settings.login_links_per_email_hour
     codes = [(await api.post("/portal/login-links", None, json={"email": EMAIL})).status_code for _ in range(limit + 1)]

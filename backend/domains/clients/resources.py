@@ -34,6 +34,12 @@ client_archived: Hook[[AsyncSession, Client, Any]] = Hook("client archived", req
 contact_deleted: Hook[[AsyncSession, Contact, Any]] = Hook("contact deleted", required=True)
 # A contact's portal access is taken away (by a PATCH): session, contact, acting user.
 portal_access_ended: Hook[[AsyncSession, Contact, Any]] = Hook("portal access ended", required=True)
+# A contact's address changed (the contact as it was): whoever held the old one holds nothing now.
+address_changed: Hook[[AsyncSession, Contact, Any]] = Hook("contact address changed", required=True)
+# A contact is to have portal access with an address: session, contact id (None: a new one),
+# client id, address. Refused if the address cannot sign in there (a team member's, another
+# client's user's).
+portal_address_given: Hook[[AsyncSession, int | None, int, str]] = Hook("portal address given", required=True)
 
 
 clients = Resource(
@@ -62,9 +68,17 @@ clients = Resource(
 
 
 async def _portal_access(session: AsyncSession, values: dict[str, Any], row: Contact | None) -> dict[str, Any]:
-    # Taking portal access away ends the contact's portal sessions right away.
-    if row is not None and row.portal_access and values.get("portal_access") is False:
+    if row is not None and "email" in values and values["email"].lower() != row.email.lower():
+        await address_changed(session, row, None)
+    elif row is not None and row.portal_access and values.get("portal_access") is False:
+        # Taking portal access away ends the contact's portal sessions right away.
         await portal_access_ended(session, row, None)
+
+    def now(name: str) -> Any:
+        return values.get(name, getattr(row, name) if row else None)
+
+    if now("portal_access"):
+        await portal_address_given(session, row.id if row else None, now("client_id"), now("email"))
     return values
 
 

@@ -75,7 +75,7 @@ async def send_login_links(
     for contact, client in found:
         token, token_hash = new_login_token()
         async with unit_of_work(maker) as session:
-            if not _may_sign_in_as(await _user_with_address(session, contact), contact):
+            if not _may_sign_in_as(await _user_with_address(session, contact.email), contact.client_id, contact.id):
                 log.warning("contact %s: address belongs to another user, no sign-in link sent", contact.id)
                 continue
             link_id = await _new_link(session, settings, contact.id, token_hash, ip)
@@ -150,17 +150,17 @@ async def _new_link(
     return made.scalar_one_or_none()
 
 
-async def _user_with_address(session: AsyncSession, contact: Contact) -> User | None:
-    return (await session.exec(select(User).where(User.email == contact.email.lower()))).first()
+async def _user_with_address(session: AsyncSession, email: str) -> User | None:
+    return (await session.exec(select(User).where(User.email == email.lower()))).first()
 
 
-def _may_sign_in_as(user: User | None, contact: Contact) -> bool:
+def _may_sign_in_as(user: User | None, client_id: int, contact_id: int | None) -> bool:
     """False when the contact's address belongs to a team member or another client's user, or
     to a user an admin deactivated."""
     return user is None or (
         user.role == Role.client
-        and user.client_id == contact.client_id
-        and user.contact_id in (None, contact.id)
+        and user.client_id == client_id
+        and user.contact_id in (None, contact_id)
         and user.deactivated_by != ADMIN
     )
 
@@ -230,8 +230,8 @@ async def portal_user(session: AsyncSession, contact: Contact) -> User:
     """The contact's client user, made on first sign-in and kept in step with the contact."""
     user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()
     if user is None:
-        user = await _user_with_address(session, contact)
-        if not _may_sign_in_as(user, contact):
+        user = await _user_with_address(session, contact.email)
+        if not _may_sign_in_as(user, contact.client_id, contact.id):
             raise Unauthorized(
                 "This address cannot sign in to the client portal; please ask your consultant.", key="portal_no_access"
             )
@@ -286,6 +286,12 @@ async def end_portal_access(session: AsyncSession, contact: Contact, actor: Any)
     address not linked yet (made by an admin; its first portal sign-in would link it)."""
     # The contact's row first, as sign-ins do (see redeem): one order of locks, no deadlock.
     await session.exec(select(Contact.id).where(Contact.id == contact.id).with_for_update())
+    # Links already mailed do not sign anyone in later (not even after access is given back).
+    await session.exec(
+        update(LoginLink)
+        .where(col(LoginLink.contact_id) == contact.id, col(LoginLink.used_at).is_(None))
+        .values(expires_at=utcnow(), version=LoginLink.version + 1)
+    )
     await _deactivate(
         session,
         actor,
@@ -297,6 +303,27 @@ async def end_portal_access(session: AsyncSession, contact: Contact, actor: Any)
             & (User.client_id == contact.client_id),
         ),
     )
+
+
+async def end_holder(session: AsyncSession, contact: Contact, actor: Any) -> None:
+    """The contact's address changed: the old address's holder loses access and sessions, and
+    its user is no longer the contact's (the new address's holder gets their own on sign-in)."""
+    await end_portal_access(session, contact, actor)
+    await session.exec(
+        update(User)
+        .where(col(User.contact_id) == contact.id)
+        .values(contact_id=None, version=User.version + 1, updated_at=utcnow())
+    )
+
+
+async def refuse_foreign_address(session: AsyncSession, contact_id: int | None, client_id: int, email: str) -> None:
+    """A contact with portal access needs an address that can sign in there."""
+    if not _may_sign_in_as(await _user_with_address(session, email), client_id, contact_id):
+        raise Conflict(
+            f"{email} belongs to a team member or another client's user: it cannot sign in to this client's portal.",
+            key="portal_address_taken",
+            email=email,
+        )
 
 
 async def end_client_access(session: AsyncSession, client_id: int, actor: Any) -> None:

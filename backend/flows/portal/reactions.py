@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients import resources as clients
 from backend.domains.clients.models import Client, Contact
-from backend.flows.portal.access import end_client_access, end_portal_access
+from backend.flows.portal.access import end_client_access, end_holder, end_portal_access, refuse_foreign_address
 from backend.flows.portal.sharing import revoke_links_of_contact
 
 
@@ -26,3 +26,5 @@ def connect() -> None:
     clients.client_archived.connect(client_archived)
     clients.contact_deleted.connect(contact_deleted)
     clients.portal_access_ended.connect(end_portal_access)
+    clients.address_changed.connect(end_holder)
+    clients.portal_address_given.connect(refuse_foreign_address)
