@@ -6,7 +6,7 @@ asked for early on a Monday and that week's digest name the same week.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -26,6 +26,11 @@ def iso_week(day: date) -> str:
 def current_week(now: datetime | None = None) -> str:
     """The ISO week in Germany at `now` (default: this moment)."""
     return iso_week(today(now))
+
+
+def week_ends_before(week: str, day: date) -> bool:
+    """Whether an ISO week (`2026-W48`) is over before a day."""
+    return monday_of(week) + timedelta(days=6) < day
 
 
 def monday_of(week: str) -> date:

@@ -125,7 +125,10 @@ def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> N
     lines += [f"  emails go to: {mail}", ""]
     click.echo("\n".join(lines))
     sys.stdout.flush()
-    asyncio.run(_serve(settings, host, port, with_worker=not no_worker))
+    try:
+        asyncio.run(_serve(settings, host, port, with_worker=not no_worker))
+    except KeyboardInterrupt:  # Ctrl-C after a clean shutdown: say so, not "Aborted!"
+        click.echo("Engagement Desk stopped.")
 
 
 async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None:  # noqa: ANN001

@@ -294,3 +294,53 @@ async def test_refusals_of_one_field_speak_the_pages_language(api: Api) -> None:
     )
     assert early.status_code == 422
     assert f"Das Projekt startet am {start:%d.%m.%Y} ({iso_week(start)})" in early.text
+
+
+async def test_the_start_cannot_move_past_weekly_status(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await api.create(
+        "engagements",
+        {"client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 8, "fixed_fee": "1.00"},
+    )
+    await api.create("status-updates", {"engagement_id": engagement["id"], "iso_week": "2026-W46", "rag": "green"})
+    later = await api.patch(f"/engagements/{engagement['id']}", json={"start_date": "2026-11-16", "version": 1})
+    assert later.status_code == 422 and later.json()["errors"][0]["path"] == "body.start_date"
+    assert "2026-W46" in later.json()["errors"][0]["message"]
+    # Within the week of the status, or earlier, the start may move.
+    same_week = await api.patch(f"/engagements/{engagement['id']}", json={"start_date": "2026-11-12", "version": 1})
+    assert same_week.status_code == 200, same_week.text
+
+
+async def test_the_dashboard_counts_weeks_from_the_start(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend.flows.dashboard.service import load
+    from backend.kernel.time import today
+
+    client = await make_client(api)
+    monday = today() - timedelta(days=today().weekday())
+    starts_next_week = await api.create(
+        "engagements",
+        {
+            "client_id": client["id"],
+            "title": "T",
+            "start_date": (monday + timedelta(weeks=1)).isoformat(),
+            "duration_weeks": 4,
+            "fixed_fee": "1.00",
+        },
+    )
+    moved = await api.post(f"/engagements/{starts_next_week['id']}/transitions", json={"to": "proposed", "version": 1})
+    moved = await api.post(
+        f"/engagements/{starts_next_week['id']}/transitions", json={"to": "active", "version": moved.json()["version"]}
+    )
+    assert moved.status_code == 200, moved.text
+    for week in (1, 2):
+        await api.create(
+            "deliverables",
+            {"engagement_id": starts_next_week["id"], "title": f"W{week}", "kind": "document", "due_week": week},
+        )
+    async with api.app.state.session_maker() as session:
+        board = await load(session)
+    # Due next week: the first week's; the second week's is not yet due.
+    assert [item.title for item, _, _ in board.deliverables] == ["W1"]
+    assert [late for _, _, late in board.deliverables] == [False]

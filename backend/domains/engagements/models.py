@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 from backend.kernel.db import Row
 from backend.kernel.money import round_money
 from backend.kernel.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week, update_model
-from backend.kernel.time import monday_of
+from backend.kernel.time import week_ends_before
 
 
 class EngagementStatus(StrEnum):
@@ -64,7 +64,7 @@ class EngagementBase(SQLModel):
 
     def before_start(self, week: str) -> bool:
         """Whether an ISO week (`2026-W48`) ends before the engagement's first day."""
-        return monday_of(week) + timedelta(days=6) < self.start_date
+        return week_ends_before(week, self.start_date)
 
     def week_within(self, day: date) -> int:
         """The same, held to 1 … duration_weeks, for "Woche N von M"."""

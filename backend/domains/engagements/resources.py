@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.principals import Actor
@@ -22,6 +23,8 @@ from backend.domains.engagements.models import (
 )
 from backend.domains.engagements.service import in_client, refuse_week_before_start, shown_to_client, status_released
 from backend.kernel.db import utcnow
+from backend.kernel.errors import Invalid
+from backend.kernel.time import week_ends_before
 
 S = EngagementStatus
 
@@ -50,6 +53,23 @@ def _only_drafts(row: Engagement) -> str | None:
     return None
 
 
+async def _weeks_kept(session: AsyncSession, values: dict[str, Any], row: Engagement | None) -> dict[str, Any]:
+    # A later start would leave weekly status behind it, told to the client as weeks of work.
+    start = values.get("start_date")
+    if row is not None and start is not None and start > row.start_date:
+        first = (
+            await session.exec(select(func.min(StatusUpdate.iso_week)).where(StatusUpdate.engagement_id == row.id))
+        ).one()
+        if first is not None and week_ends_before(first, start):
+            raise Invalid.field(
+                "body.start_date",
+                f"the weekly status of {first} lies before this start: delete it first, or keep the start",
+                key="start_after_status",
+                week=first,
+            )
+    return values
+
+
 engagements = Resource(
     name="engagements",
     entity="engagement",
@@ -68,6 +88,7 @@ engagements = Resource(
     machine=ENGAGEMENT_FLOW,
     internal=("budget",),
     delete_guard=_only_drafts,
+    prepare=_weeks_kept,
     example={
         "client_id": 1,
         "title": "KI-Einführung: Angebotserstellung und Support",

@@ -75,7 +75,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         )
     ).all()
     for item in open_items:
-        current = by_id[item.engagement_id].week_within(today)
+        current = by_id[item.engagement_id].week_number(today)  # 0 or less before the start
         if item.due_week <= current + 1:
             board.deliverables.append((item, by_id[item.engagement_id], item.due_week < current))
     stages = await session.exec(

@@ -170,7 +170,7 @@ async def prepare(
         engagement = await session.get(Engagement, engagement_id)
         if engagement is None or engagement.status != EngagementStatus.active:
             return "inactive"
-        if engagement.week_number(monday_of(iso_week) + timedelta(days=6)) < 1:
+        if engagement.before_start(iso_week):
             return "not_started"
         contacts = await recipients(session, engagement.client_id)
         # Drafts are written in German unless every recipient reads English.

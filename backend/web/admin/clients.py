@@ -26,7 +26,7 @@ from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 
 CONTACT_BOXES = ("is_ai_owner", "receives_digest", "portal_access")
-CONTACT_EDIT = ("name", "email", "position", "language", *CONTACT_BOXES)
+CONTACT_EDIT = ("name", "email", "position", "phone", "language", *CONTACT_BOXES)
 
 
 class ClientPages(Controller):
