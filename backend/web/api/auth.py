@@ -3,20 +3,22 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import JSONBody
 
 from backend.domains.auth.models import LoginRequest, TokenResponse, UserRead
 from backend.domains.auth.principals import Principal
 from backend.domains.auth.resources import user_service, users
 from backend.domains.auth.service import password_sign_in, user_of
 from backend.domains.auth.throttle import DEVICE_COOKIE
+from backend.kernel.config import Settings
 from backend.kernel.db import READS_ONLY
 from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
-from backend.web.handlers import AppRequest, DbSession
+from backend.web.handlers import AppRequest, DbSession, example_body
 from backend.web.sessions import cleared_session_cookie, client_ip, sign_out, token_response
 
 UserController = resource_controller(users, user_service)
+# The demo data's password (desk run), as the README's tour signs in.
+DEMO = Settings.model_fields["demo_password"].default
 
 
 class AuthController(Controller):
@@ -31,7 +33,10 @@ class AuthController(Controller):
         summary="Exchange email + password for a JWT (also set as cookie); wrong guesses slow down (429)",
     )
     async def login(
-        self, db_session: DbSession, request: AppRequest, data: JSONBody[LoginRequest]
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        data: example_body(LoginRequest, {"email": "jonas.berger@engagement-desk.de", "password": DEMO}),  # type: ignore[valid-type]
     ) -> Response[TokenResponse]:
         user = await password_sign_in(
             db_session,
