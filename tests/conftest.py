@@ -12,8 +12,12 @@ stops the run at once with a message, instead of hanging in a fixture.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
+import gc
 import os
+import sys
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +59,38 @@ def redis_url(db: int = 9) -> str:
     """The run's Redis, database `db` (the API tests' is emptied before every test)."""
     base = os.environ[REDIS_ENV]
     return f"{base.rsplit('/', 1)[0]}/{db}" if base.rsplit("/", 1)[-1].isdigit() else f"{base.rstrip('/')}/{db}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    # Before pytest-timeout fails the test (pyproject.toml), say where it waits.
+    stalled_after = 0.8 * float(item.config.getini("timeout") or 300)
+    watchdog = threading.Timer(stalled_after, _report_stall, args=(item.nodeid, stalled_after))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return (yield)
+    finally:
+        watchdog.cancel()
+
+
+def _report_stall(nodeid: str, seconds: float) -> None:
+    """Where a test that runs too long waits: the threads, and the coroutines of every pending
+    task (a stalled event loop shows only `select` in its thread's stack)."""
+    out = sys.__stderr__ or sys.stderr
+    print(f"\n*** {nodeid} still running after {seconds:.0f} s", file=out)
+    faulthandler.dump_traceback(file=out, all_threads=True)
+    for task in [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]:
+        print(f"task {task.get_name()}:", file=out)
+        awaited: Any = task.get_coro()
+        while awaited is not None and (
+            frame := getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        ):
+            print(f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}", file=out)
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        if awaited is not None:
+            print(f"  waits for {awaited!r}"[:300], file=out)
+    out.flush()
 
 
 def pytest_configure(config: pytest.Config) -> None:
