@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from signal import Signals
 from typing import Any
 
 from arq import worker as arq_worker
@@ -49,9 +50,26 @@ class Worker(arq_worker.Worker):
 
     _outage_since: float | None = None
     _polling = False
+    _stopping = False
+
+    def handle_sig(self, signum: Signals) -> None:
+        self._stopping = True
+        super().handle_sig(signum)
+
+    async def async_run(self) -> None:
+        """Run until cancelled. A cancellation that lands inside a Redis read can be lost on its
+        way (the read's timeout turns it into an error the polling loop waits out): so the
+        caller's cancellation also sets a flag the loop checks, and the worker surely stops."""
+        self.main_task = self.loop.create_task(self.main())
+        try:
+            await asyncio.shield(self.main_task)
+        except asyncio.CancelledError:
+            self.handle_sig(Signals.SIGTERM)
+            await asyncio.gather(self.main_task, return_exceptions=True)
+            raise
 
     async def main(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 if self._pool is None and self.redis_settings is not None:
                     self._pool = await open_pool(self.redis_settings, self.queue_name)
@@ -65,6 +83,8 @@ class Worker(arq_worker.Worker):
                 await asyncio.sleep(OUTAGE_WAIT_SECONDS / 2)
 
     async def _poll_iteration(self) -> None:
+        if self._stopping:
+            raise asyncio.CancelledError
         self._polling = True
         try:
             await super()._poll_iteration()

@@ -313,3 +313,29 @@ def _not_zombie(pid: str) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+async def test_a_cancellation_lost_in_a_redis_read_still_stops_the_worker(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arq import worker as arq_worker
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    original = arq_worker.Worker._poll_iteration
+
+    async def read_that_loses_a_cancel(self: arq_worker.Worker) -> None:
+        # What a read's timeout can do with a cancellation that lands as it expires.
+        try:
+            await original(self)
+            await asyncio.sleep(0.05)
+        except asyncio.CancelledError as exc:
+            raise RedisTimeoutError("Timeout reading from redis") from exc
+
+    monkeypatch.setattr(arq_worker.Worker, "_poll_iteration", read_that_loses_a_cancel)
+    worker = make_worker(api.app.state.settings, handle_signals=False, poll_delay=0.01)
+    running = asyncio.create_task(worker.async_run())
+    await asyncio.sleep(0.5)
+    running.cancel()
+    done, _ = await asyncio.wait({running}, timeout=10)
+    assert done == {running} and running.cancelled()
+    await worker.close()
