@@ -203,16 +203,23 @@ class StrictJsonBodies(PydanticInitPlugin):
 ISO_WEEK_PATTERN = r"^(199[0-9]|20[0-9][0-9])-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 
+_WEEK_SHAPE = re.compile("([0-9]{4})-W([0-9]{2})")
+
+
 def existing_iso_week(value: str | None) -> str | None:
-    """The pattern admits W53 in every year; only some years have one."""
-    if value is not None:
-        if not re.fullmatch(ISO_WEEK_PATTERN, value):
-            raise ValueError("must be an ISO week from 1990 to 2099 written like 2026-W48")
-        try:
-            monday_of(value)
-        except ValueError as exc:
-            year, week = value.split("-W")
-            raise ValueError(f"{year} has no ISO week {week}") from exc
+    """A week written like 2026-W48 that exists (W53 only in some years), 1990 to 2099."""
+    if value is None:
+        return value
+    shape = _WEEK_SHAPE.fullmatch(value)
+    if shape is None:
+        raise ValueError("must be an ISO week written like 2026-W48")
+    year, week = shape.groups()
+    if not EARLIEST_DAY.year <= int(year) <= LATEST_DAY.year:
+        raise ValueError(f"must be a week from {EARLIEST_DAY.year} to {LATEST_DAY.year}")
+    try:
+        monday_of(value)
+    except ValueError as exc:
+        raise ValueError(f"{year} has no ISO week {week}") from exc
     return value
 
 
