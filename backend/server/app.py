@@ -95,6 +95,9 @@ API_CONTROLLERS: list[type[Controller]] = [
 ]
 
 
+WORKER_READY_SECONDS = 5
+
+
 @asynccontextmanager
 async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
     """The job worker inside the web process (`desk run`), stopped in the app's shutdown: the
@@ -103,6 +106,14 @@ async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
 
     worker = make_worker(settings, handle_signals=False)
     task = asyncio.create_task(worker.async_run())
+    # The server says it serves once the worker can render at once (a few hundred ms), so the
+    # first document does not wait for render processes; without Redis it does not wait long.
+    deadline = asyncio.get_running_loop().time() + WORKER_READY_SECONDS
+    while asyncio.get_running_loop().time() < deadline and not task.done():
+        warming = worker.ctx.get("warming")
+        if warming is not None and warming.done():
+            break
+        await asyncio.sleep(0.02)
     try:
         yield
     finally:
