@@ -6,7 +6,8 @@ needs it starts it and owns it: the server ends with its owner however the owner
 kernel/processes.py), so stopping `make run` leaves nothing behind. Another process of the same
 checkout (`desk worker` next to `desk serve`) finds the socket and uses the same server, and
 watches it: when the owner stops, the next process to notice starts the server again from its
-append-only file (so no queued job is lost) and owns it. A server whose owner is gone (left by a
+append-only file (so no queued job is lost) and owns it; the owner starts its server again the
+same way if it ends on its own (a crash, a kill). A server whose owner is gone (left by a
 crash where the kernel could not end it) is stopped and replaced; only a redis-server serving
 this checkout's socket is ever stopped.
 """
@@ -62,37 +63,39 @@ class EmbeddedRedis:
         self.ownerfile = self.directory / "owner.pid"
         self.process: subprocess.Popen[bytes] | None = None
         self._watching = False
+        self._stopped = False
 
     def ensure(self) -> str:
         """The socket of a running server: this checkout's, or one started now and owned by
-        this process."""
+        this process. Watched from then on: a server whose owner went, or that this process
+        owns and that ended (a crash, a kill), is started again (its data is kept on disk)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with (self.directory / "lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not (self.answers() and _alive(_read_pid(self.ownerfile))):
                 self._stop_stale()
                 self._start()
-        if self.process is None:
-            self._watch()
+        self._watch()
         return str(self.socket_path)
 
     def _watch(self) -> None:
-        """Another process owns the server: take over if it goes (a thread of its own, which
-        then stays: the kernel ends a started server with the thread that started it)."""
+        # A thread of its own that stays: the kernel ends a server started from here with the
+        # thread that started it, and a restart happens on this thread.
         if self._watching:
             return
         self._watching = True
 
         def watch() -> None:
-            while self.process is None:
+            while not self._stopped:
                 time.sleep(WATCH_SECONDS)
-                if not self.answers():
-                    try:
-                        self.ensure()
-                    except (OSError, RuntimeError):
-                        continue  # tried again in a moment
-            while True:  # the owner now: this thread lives on with the server it started
-                time.sleep(3600)
+                ended = self.process is not None and self.process.poll() is not None
+                if self._stopped or not (ended or (self.process is None and not self.answers())):
+                    continue
+                self.process = None
+                try:
+                    self.ensure()
+                except (OSError, RuntimeError):
+                    continue  # tried again in a moment
 
         threading.Thread(target=watch, name="embedded-redis-watch", daemon=True).start()
 
@@ -155,6 +158,7 @@ class EmbeddedRedis:
             self.socket_path.unlink()
 
     def stop(self) -> None:
+        self._stopped = True
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

@@ -120,3 +120,26 @@ def test_a_pid_file_naming_someone_elses_redis_stops_nothing(tmp_path: Path) -> 
         server.stop()
         foreign.kill()
         foreign.wait()
+
+
+def test_a_server_that_ends_under_its_owner_is_started_again_with_its_data(tmp_path: Path) -> None:
+    import redis
+
+    server = EmbeddedRedis(tmp_path)
+    socket_path = server.ensure()
+    try:
+        redis.Redis(unix_socket_path=socket_path).set("queued", "job")
+        time.sleep(1.2)  # the append-only file is written every second
+        crashed = server.process
+        assert crashed is not None
+        crashed.kill()
+        crashed.wait(timeout=5)
+        deadline = time.monotonic() + 10
+        while not (server.process not in (None, crashed) and server.answers()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.answers() and server.process is not crashed
+        assert redis.Redis(unix_socket_path=socket_path).get("queued") == b"job"
+    finally:
+        server.stop()
+    time.sleep(1.5)
+    assert not server.answers()  # stopped stays stopped
