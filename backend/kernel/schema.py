@@ -23,7 +23,7 @@ from typing import (
 
 import idna
 import msgspec
-from annotated_types import MaxLen
+from annotated_types import MaxLen, MinLen
 from litestar import MediaType, Response
 from litestar._signature.types import ExtendedMsgSpecValidationError
 from litestar.openapi.spec import OpenAPIType, Schema
@@ -129,6 +129,13 @@ def _one_line(model: type[BaseModel], name: str) -> bool:
     return bool(limits) and min(limits) <= ONE_LINE_UP_TO
 
 
+@cache
+def _required_text(model: type[BaseModel], name: str) -> bool:
+    """A text that must have content (min_length): spaces alone are none."""
+    field = model.model_fields.get(name)
+    return field is not None and any(isinstance(m, MinLen) and m.min_length >= 1 for m in field.metadata)
+
+
 class Strict(SQLModel):
     """Request bodies: unknown fields are refused, not dropped. From JSON (the API) they are
     validated strictly: a number is not a string, `true` is not 1, a date is an ISO string, a
@@ -150,6 +157,8 @@ class Strict(SQLModel):
             refuse_hidden_characters(value)
             if info.field_name and _one_line(cls, info.field_name) and _LINE_BREAKS.search(value):
                 raise PydanticCustomError("text_one_line", "must be one line (no line breaks or tabs)")
+            if info.field_name and not value.strip() and _required_text(cls, info.field_name):
+                raise PydanticCustomError("string_too_short", "must not be blank", {"min_length": 1})
         if isinstance(value, int) and not isinstance(value, bool) and not -MAX_ID - 1 <= value <= MAX_ID:
             # Integer columns hold 32 bits on every database.
             raise ValueError(f"must lie between {-MAX_ID - 1} and {MAX_ID}")

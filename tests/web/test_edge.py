@@ -408,6 +408,8 @@ async def test_short_texts_are_one_line_and_prose_keeps_its_lines(api: Api) -> N
         assert error["path"] == "body.name" and "one line" in error["message"]
     client = await api.create("clients", {"name": "Alpha GmbH", "notes": "Erstgespräch:\n- Einkauf\n- Vertrieb"})
     assert client["notes"].count("\n") == 2
+    blank = await api.post("/contacts", json={"client_id": client["id"], "name": "   ", "email": "x@alpha.de"})
+    assert blank.status_code == 422 and blank.json()["errors"][0]["path"] == "body.name"
     patched = await api.patch(f"/clients/{client['id']}", json={"city": "Ulm\nNeu-Ulm", "version": client["version"]})
     assert patched.status_code == 422 and patched.json()["errors"][0]["path"] == "body.city"
 
