@@ -267,6 +267,27 @@ async def test_a_reader_of_english_signs_in_to_an_english_portal(api: Api, smtp_
     await api.http.get("/lang/de")
 
 
+async def test_who_is_addressed_or_signs_leaves_the_offer_as_it_was(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    engagement_id, contact = world["engagement"]["id"], world["contact"]
+    await api.create(
+        "contacts",
+        {"client_id": world["client"]["id"], "name": "Otto Alpha", "email": "otto@alpha.de", "portal_access": True},
+    )
+    moved = await api.patch(f"/contacts/{contact['id']}", json={"position": "CFO", "version": contact["version"]})
+    assert moved.status_code == 200
+    engagement = (await api.get(f"/engagements/{engagement_id}")).json()
+    lead = {"lead_consultant_id": api.users["admin"], "version": engagement["version"]}
+    assert (await api.patch(f"/engagements/{engagement_id}", json=lead)).status_code == 200
+    accepted = await api.post(
+        f"/documents/{world['proposal']['id']}/acceptance",
+        None,
+        headers=await portal_bearer(api, smtp_server),
+        json={"typed_name": "Eva Alpha", "confirmed": True},
+    )
+    assert accepted.status_code == 201, accepted.text
+
+
 async def test_only_the_current_unexpired_offer_can_be_accepted(api: Api, smtp_server: SmtpTestServer) -> None:
     from backend.flows.documents.models import Document
 

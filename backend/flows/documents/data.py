@@ -632,8 +632,7 @@ async def fingerprint(
     """What a version says, whatever its language: two versions with the same fingerprint say the
     same in two languages, so the later does not replace the earlier for the readers of the other.
     Taken from the version's data in one fixed language (built now if the version is in another,
-    or not given), leaving out what names the version (number, dates of issue) rather than its
-    content."""
+    or not given), leaving out what surrounds the content (see _AROUND_IT)."""
     if data is None or data["lang"] != FINGERPRINT_LANG:
         data = await build(
             session,
@@ -646,15 +645,18 @@ async def fingerprint(
             iso_week=iso_week,
         )
     said = {
-        key: {k: v for k, v in value.items() if k not in _NAMES_THE_VERSION} if isinstance(value, dict) else value
+        key: {k: v for k, v in value.items() if k not in _AROUND_IT} if isinstance(value, dict) else value
         for key, value in data.items()
-        if key not in ("document", "lang")
+        if key not in _AROUND_IT
     }
     return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
 
 
 FINGERPRINT_LANG = "de"
-_NAMES_THE_VERSION = {"valid_until"}
+# What names the version or surrounds what it says, not what it says: its number and dates,
+# the letterhead, whom it is addressed to and who signs. A new contact or lead, or a moved
+# client, leaves an offer what it was.
+_AROUND_IT = frozenset({"document", "lang", "brand", "client", "lead", "signatory", "valid_until"})
 
 
 async def drafted_status(
