@@ -129,6 +129,22 @@ async def test_portal_access_needs_an_address_that_can_sign_in(api: Api) -> None
     assert (await api.get(f"/contacts/{plain['id']}")).json()["portal_access"] is False
 
 
+async def test_a_contact_whose_user_an_admin_stopped_stays_editable(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    contact = world["contact"]
+    token = await request_link_token(api, smtp_server, EMAIL)
+    user = (await api.post("/portal/sessions", None, json={"token": token})).json()["user"]
+    stopped = await api.patch(f"/users/{user['id']}", "admin", json={"is_active": False, "version": user["version"]})
+    assert stopped.status_code == 200, stopped.text
+    moved = await api.patch(f"/contacts/{contact['id']}", json={"position": "CFO", "version": contact["version"]})
+    assert moved.status_code == 200, moved.text
+    # ... while the sign-in stays refused.
+    await api.post("/portal/login-links", None, json={"email": EMAIL})
+    sent = len(smtp_server.messages)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert len(smtp_server.messages) == sent
+
+
 async def test_login_link_requests_are_rate_limited(api: Api) -> None:
     limit = api.app.state.settings.login_links_per_email_hour
     codes = [(await api.post("/portal/login-links", None, json={"email": EMAIL})).status_code for _ in range(limit + 1)]

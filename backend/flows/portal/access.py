@@ -154,15 +154,17 @@ async def _user_with_address(session: AsyncSession, email: str) -> User | None:
     return (await session.exec(select(User).where(User.email == email.lower()))).first()
 
 
-def _may_sign_in_as(user: User | None, client_id: int, contact_id: int | None) -> bool:
-    """False when the contact's address belongs to a team member or another client's user, or
-    to a user an admin deactivated."""
-    return user is None or (
-        user.role == Role.client
-        and user.client_id == client_id
-        and user.contact_id in (None, contact_id)
-        and user.deactivated_by != ADMIN
+def _foreign(user: User | None, client_id: int, contact_id: int | None) -> bool:
+    """Whether an address's user is a team member or another client's (or contact's) user."""
+    return user is not None and not (
+        user.role == Role.client and user.client_id == client_id and user.contact_id in (None, contact_id)
     )
+
+
+def _may_sign_in_as(user: User | None, client_id: int, contact_id: int | None) -> bool:
+    """False when the contact's address belongs to someone else's user, or to a user an admin
+    deactivated."""
+    return not _foreign(user, client_id, contact_id) and (user is None or user.deactivated_by != ADMIN)
 
 
 async def check_link(session: AsyncSession, token: str) -> LoginLink:
@@ -318,7 +320,8 @@ async def end_holder(session: AsyncSession, contact: Contact, actor: Any) -> Non
 
 async def refuse_foreign_address(session: AsyncSession, contact_id: int | None, client_id: int, email: str) -> None:
     """A contact with portal access needs an address that can sign in there."""
-    if not _may_sign_in_as(await _user_with_address(session, email), client_id, contact_id):
+    # (A user an admin deactivated is theirs still: the contact stays editable, the sign-in refused.)
+    if _foreign(await _user_with_address(session, email), client_id, contact_id):
         raise Conflict(
             f"{email} belongs to a team member or another client's user: it cannot sign in to this client's portal.",
             key="portal_address_taken",
