@@ -41,16 +41,17 @@ clean:
 	rm -rf $(VENV) var
 
 # Schemathesis, every phase and check, over every operation on SQLite and PostgreSQL (≥ 5,000
-# requests each). Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
+# requests each). Needs PostgreSQL on 127.0.0.1:5432 (Redis: a private server per database).
 fuzz: $(STAMP)
 	$(BIN)/python bench/fuzz.py
 
-# Benchmarks print figures; WeasyPrint is installed only for the render comparison.
+# Benchmarks print figures; WeasyPrint, pinned to the version the figures were taken with, is
+# installed only for the render comparison.
 bench-render: $(STAMP)
-	$(BIN)/python -m pip install --quiet weasyprint
+	$(BIN)/python -m pip install --quiet "weasyprint==70.0"
 	$(BIN)/python bench/render.py
 
-# Needs PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379 and Debian's wrk.
+# Needs PostgreSQL on 127.0.0.1:5432 and Debian's wrk (Redis: a private server of its own).
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py
 

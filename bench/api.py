@@ -42,12 +42,12 @@ from backend.kernel.migrate import upgrade  # noqa: E402
 from backend.server.app import create_app  # noqa: E402
 from backend.server.loadgen import seed_engagements  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
+from bench.services import bench_redis  # noqa: E402
 from tests.conftest import running_lifespan  # noqa: E402
 from tests.live_server import wait_until_answering  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 
 SECRET = "bench-secret-key-long-enough-for-settings-0123"
-REDIS = os.environ.get("DESK_REDIS_URL", "redis://127.0.0.1:6379/7")
 BARE_DATA = "/bare/engagements?offset={n}"
 
 
@@ -171,12 +171,18 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis-url", default=None, help="an empty database (default: a private server)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
+    with bench_redis(args.redis_url) as redis_url:
+        return measure(args, redis_url)
+
+
+def measure(args: argparse.Namespace, redis_url: str) -> int:
     database_url = asyncio.run(fresh_postgres(SERVER, "desk_bench_api"))
     settings = Settings(
-        env="bench", secret_key=SECRET, database_url=database_url, redis_url=REDIS, queue_name="desk-bench-api"
+        env="bench", secret_key=SECRET, database_url=database_url, redis_url=redis_url, queue_name="desk-bench-api"
     )
     t0 = time.perf_counter()
     user_id = asyncio.run(seed(settings, args.engagements))
@@ -192,7 +198,7 @@ def main() -> int:
         "DESK_ENV": "bench",
         "DESK_SECRET_KEY": SECRET,
         "DESK_DATABASE_URL": database_url,
-        "DESK_REDIS_URL": REDIS,
+        "DESK_REDIS_URL": redis_url,
         "DESK_QUEUE_NAME": "desk-bench-api",
     }
     server = start(

@@ -28,6 +28,7 @@ from backend.kernel.migrate import upgrade  # noqa: E402
 from backend.kernel.queue import queue_pool  # noqa: E402
 from backend.server.loadgen import seed_engagements  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
+from bench.services import bench_redis  # noqa: E402
 from tests.smtp_server import SmtpTestServer  # noqa: E402
 
 WEEK = "2026-W48"
@@ -41,7 +42,6 @@ async def prepare(settings: Settings, count: int) -> list[str]:
         recipients = await seed_engagements(session, count, start=date(2026, 11, 2))
         await session.commit()
     async with queue_pool(settings) as pool:
-        await pool.flushdb()
         await enqueue_weekly_digests({"redis": pool, "session_maker": make_sessionmaker(engine)}, WEEK)
     await engine.dispose()
     return recipients
@@ -51,15 +51,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engagements", type=int, default=1000)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--redis-url", default=os.environ.get("DESK_REDIS_URL", "redis://127.0.0.1:6379/8"))
+    parser.add_argument("--redis-url", default=None, help="an empty database (default: a private server)")
     args = parser.parse_args()
     database_url = args.database_url or asyncio.run(fresh_postgres(SERVER, "desk_bench"))
-    with SmtpTestServer() as smtp:
+    with SmtpTestServer() as smtp, bench_redis(args.redis_url) as redis_url:
         settings = Settings(
             env="bench",
             secret_key=SECRET,
             database_url=database_url,
-            redis_url=args.redis_url,
+            redis_url=redis_url,
             queue_name="desk-bench",
             smtp_url=smtp.url,
         )
@@ -70,7 +70,7 @@ def main() -> int:
             "DESK_ENV": "bench",
             "DESK_SECRET_KEY": SECRET,
             "DESK_DATABASE_URL": database_url,
-            "DESK_REDIS_URL": args.redis_url,
+            "DESK_REDIS_URL": redis_url,
             "DESK_QUEUE_NAME": "desk-bench",
             "DESK_SMTP_URL": smtp.url,
         }

@@ -30,19 +30,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import redis  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from backend.domains.auth.passwords import hash_password  # noqa: E402
 from backend.kernel.db import make_engine  # noqa: E402
 from backend.kernel.migrate import upgrade  # noqa: E402
 from bench.postgres import SERVER, fresh_postgres  # noqa: E402
+from bench.services import bench_redis  # noqa: E402
 from tests.fuzz_world import Seeder, deliver, seed_world  # noqa: E402
 from tests.live_server import wait_until_answering  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 
 SECRET = "fuzz-secret-key-long-enough-for-settings-0123"
-REDIS = os.environ.get("DESK_FUZZ_REDIS_URL", "redis://127.0.0.1:6379/12")
 PASSWORD = "fuzz-password-0123456789"
 MIN_REQUESTS = 5_000
 CLIENT_ONLY = ("accept_proposal", "sign_off_deliverable")
@@ -145,12 +144,18 @@ def run(database: str, max_examples: int, workdir: Path) -> tuple[bool, Counter[
     else:
         url = f"sqlite+aiosqlite:///{workdir / 'fuzz.sqlite3'}"
     asyncio.run(prepare(url))
-    redis.Redis.from_url(REDIS).flushdb()
+    with bench_redis(None) as redis_url:  # a private server per database: nothing else is touched
+        return _fuzz(database, url, redis_url, max_examples, workdir)
+
+
+def _fuzz(
+    database: str, url: str, redis_url: str, max_examples: int, workdir: Path
+) -> tuple[bool, Counter[int], list[str]]:
     env = os.environ | {
         "DESK_ENV": "test",
         "DESK_SECRET_KEY": SECRET,
         "DESK_DATABASE_URL": url,
-        "DESK_REDIS_URL": REDIS,
+        "DESK_REDIS_URL": redis_url,
         "DESK_QUEUE_NAME": "desk-fuzz",
         "DESK_SMTP_URL": f"file://{workdir / 'outbox'}",
         "DESK_LOG_LEVEL": "INFO",
