@@ -123,17 +123,14 @@ _LINE_BREAKS = re.compile("[\t\n\r]")
 
 
 @cache
-def _one_line(model: type[BaseModel], name: str) -> bool:
+def _text_rules(model: type[BaseModel], name: str) -> tuple[bool, bool]:
+    """A text field's rules from its declared lengths: (one line, must have content, so that
+    spaces alone are none)."""
     field = model.model_fields.get(name)
-    limits = [m.max_length for m in field.metadata if isinstance(m, MaxLen)] if field else []
-    return bool(limits) and min(limits) <= ONE_LINE_UP_TO
-
-
-@cache
-def _required_text(model: type[BaseModel], name: str) -> bool:
-    """A text that must have content (min_length): spaces alone are none."""
-    field = model.model_fields.get(name)
-    return field is not None and any(isinstance(m, MinLen) and m.min_length >= 1 for m in field.metadata)
+    metadata = field.metadata if field is not None else []
+    longest = [m.max_length for m in metadata if isinstance(m, MaxLen)]
+    required = any(isinstance(m, MinLen) and m.min_length >= 1 for m in metadata)
+    return bool(longest) and min(longest) <= ONE_LINE_UP_TO, required
 
 
 class Strict(SQLModel):
@@ -155,9 +152,10 @@ class Strict(SQLModel):
             raise ValueError("must not contain NUL characters")
         if isinstance(value, str):
             refuse_hidden_characters(value)
-            if info.field_name and _one_line(cls, info.field_name) and _LINE_BREAKS.search(value):
+            one_line, required = _text_rules(cls, info.field_name) if info.field_name else (False, False)
+            if one_line and _LINE_BREAKS.search(value):
                 raise PydanticCustomError("text_one_line", "must be one line (no line breaks or tabs)")
-            if info.field_name and not value.strip() and _required_text(cls, info.field_name):
+            if required and not value.strip():
                 raise PydanticCustomError("string_too_short", "must not be blank", {"min_length": 1})
         if isinstance(value, int) and not isinstance(value, bool) and not -MAX_ID - 1 <= value <= MAX_ID:
             # Integer columns hold 32 bits on every database.

@@ -108,12 +108,7 @@ async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
     task = asyncio.create_task(worker.async_run())
     # The server says it serves once the worker can render at once (a few hundred ms), so the
     # first document does not wait for render processes; without Redis it does not wait long.
-    deadline = asyncio.get_running_loop().time() + WORKER_READY_SECONDS
-    while asyncio.get_running_loop().time() < deadline and not task.done():
-        warming = worker.ctx.get("warming")
-        if warming is not None and warming.done():
-            break
-        await asyncio.sleep(0.02)
+    await worker.ready(WORKER_READY_SECONDS)
     try:
         yield
     finally:

@@ -68,6 +68,16 @@ class Worker(arq_worker.Worker):
             await asyncio.gather(self.main_task, return_exceptions=True)
             raise
 
+    async def ready(self, seconds: float) -> None:
+        """Wait, at most `seconds`, until jobs run at once: started, render processes warm."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline and not (self.main_task and self.main_task.done()):
+            warming = self.ctx.get("warming")
+            if warming is not None and warming.done():
+                return
+            await asyncio.sleep(0.02)
+
     async def main(self) -> None:
         while not self._stopping:
             try:

@@ -1,7 +1,7 @@
 """Admin UI pages over HTTP: sign-in, CSRF, validation next to fields, conflicts, language."""
 
 from tests.conftest import Api
-from tests.factories import TOKEN, make_client, sign_in
+from tests.factories import TOKEN, make_client, make_engagement, sign_in
 
 
 async def test_pages_need_sign_in_and_forms_need_csrf(api: Api) -> None:
@@ -224,16 +224,7 @@ async def test_weekly_status_and_digest_begin_in_the_first_week(api: Api) -> Non
     await sign_in(api)
     client = await make_client(api)
     start = today() + timedelta(weeks=3)
-    engagement = await api.create(
-        "engagements",
-        {
-            "client_id": client["id"],
-            "title": "T",
-            "start_date": start.isoformat(),
-            "duration_weeks": 4,
-            "fixed_fee": "1.00",
-        },
-    )
+    engagement = await make_engagement(api, client["id"], title="T", start_date=start.isoformat(), duration_weeks=4)
     page = await api.http.get(f"/engagements/{engagement['id']}")
     assert f"das Projekt startet am {start:%d.%m.%Y}" in page.text
     assert 'id="status-form"' not in page.text and "/digest" not in page.text
@@ -254,16 +245,7 @@ async def test_weekly_status_and_digest_begin_in_the_first_week(api: Api) -> Non
     moved = await api.patch(f"/status-updates/{first.json()['id']}", json={"iso_week": iso_week(today()), "version": 1})
     assert moved.status_code == 422
     # A started engagement offers both.
-    begun = await api.create(
-        "engagements",
-        {
-            "client_id": client["id"],
-            "title": "U",
-            "start_date": today().isoformat(),
-            "duration_weeks": 4,
-            "fixed_fee": "1.00",
-        },
-    )
+    begun = await make_engagement(api, client["id"], title="U", start_date=today().isoformat(), duration_weeks=4)
     page = await api.http.get(f"/engagements/{begun['id']}")
     assert 'id="status-form"' in page.text and f"/engagements/{begun['id']}/digest" in page.text
 
@@ -278,16 +260,7 @@ async def test_refusals_of_one_field_speak_the_pages_language(api: Api) -> None:
     assert broken.status_code == 422 and "Bitte in einer Zeile" in broken.text
     client = await make_client(api)
     start = today() + timedelta(weeks=2)
-    engagement = await api.create(
-        "engagements",
-        {
-            "client_id": client["id"],
-            "title": "T",
-            "start_date": start.isoformat(),
-            "duration_weeks": 4,
-            "fixed_fee": "1.00",
-        },
-    )
+    engagement = await make_engagement(api, client["id"], title="T", start_date=start.isoformat(), duration_weeks=4)
     early = await api.http.post(
         f"/engagements/{engagement['id']}/status",
         data={"iso_week": iso_week(today()), "rag": "green", "summary": "x", "_csrf_token": token},
@@ -298,10 +271,7 @@ async def test_refusals_of_one_field_speak_the_pages_language(api: Api) -> None:
 
 async def test_the_start_cannot_move_past_weekly_status(api: Api) -> None:
     client = await make_client(api)
-    engagement = await api.create(
-        "engagements",
-        {"client_id": client["id"], "title": "T", "start_date": "2026-11-02", "duration_weeks": 8, "fixed_fee": "1.00"},
-    )
+    engagement = await make_engagement(api, client["id"], start_date="2026-11-02")
     await api.create("status-updates", {"engagement_id": engagement["id"], "iso_week": "2026-W46", "rag": "green"})
     later = await api.patch(f"/engagements/{engagement['id']}", json={"start_date": "2026-11-16", "version": 1})
     assert later.status_code == 422 and later.json()["errors"][0]["path"] == "body.start_date"
@@ -319,15 +289,8 @@ async def test_the_dashboard_counts_weeks_from_the_start(api: Api) -> None:
 
     client = await make_client(api)
     monday = today() - timedelta(days=today().weekday())
-    starts_next_week = await api.create(
-        "engagements",
-        {
-            "client_id": client["id"],
-            "title": "T",
-            "start_date": (monday + timedelta(weeks=1)).isoformat(),
-            "duration_weeks": 4,
-            "fixed_fee": "1.00",
-        },
+    starts_next_week = await make_engagement(
+        api, client["id"], title="T", start_date=(monday + timedelta(weeks=1)).isoformat(), duration_weeks=4
     )
     moved = await api.post(f"/engagements/{starts_next_week['id']}/transitions", json={"to": "proposed", "version": 1})
     moved = await api.post(

@@ -82,14 +82,11 @@ class DocumentRead(DocumentBase, RowRead):
 
 
 def replaces(newer: Document, older: Document) -> bool:
-    """Whether a later version of the same kind replaces an earlier one for its readers: it does,
-    unless it says the same in another language (then each language's readers keep theirs)."""
+    """Whether a version replaces another for its readers: a later version of the same document
+    (kind, and for status reports week) does, unless it says the same in another language (then
+    each language's readers keep theirs)."""
     translation = (
         newer.language != older.language and newer.fingerprint is not None and newer.fingerprint == older.fingerprint
     )
-    return newer.number > older.number and not translation
-
-
-def same_series(a: Document, b: Document) -> bool:
-    """Versions of one document: same kind, and for status reports the same week."""
-    return a.kind == b.kind and a.iso_week == b.iso_week
+    same_document = newer.kind == older.kind and newer.iso_week == older.iso_week
+    return same_document and newer.number > older.number and not translation

@@ -32,7 +32,6 @@ from backend.flows.documents.models import (
     DocumentRequest,
     DocumentStatus,
     replaces,
-    same_series,
 )
 from backend.flows.documents.resources import document_service
 from backend.kernel.config import Settings
@@ -306,5 +305,4 @@ async def sent_documents(session: AsyncSession, engagement_id: int) -> list[Docu
 
 async def replacement_of(session: AsyncSession, document: Document) -> Document | None:
     """The newest version sent to the client that replaces this one for its readers, if any."""
-    newer = (d for d in await sent_documents(session, document.engagement_id) if d.number > document.number)
-    return next((d for d in newer if same_series(d, document) and replaces(d, document)), None)
+    return next((d for d in await sent_documents(session, document.engagement_id) if replaces(d, document)), None)

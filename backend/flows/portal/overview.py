@@ -14,7 +14,7 @@ from backend.domains.engagements.models import Engagement, EngagementStatus, Sta
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import shown_to_client, status_released
 from backend.domains.workshops.models import Workshop
-from backend.flows.documents.models import Document, DocumentKind, replaces, same_series
+from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.documents.service import sent_documents
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import ProposalAcceptance
@@ -93,7 +93,7 @@ async def load(
     )
     # Newest first per kind: a version is marked when a newer one of its kind (and week) replaces it.
     for i, document in enumerate(documents):
-        if any(same_series(newer, document) and replaces(newer, document) for newer in documents[:i]):
+        if any(replaces(newer, document) for newer in documents[:i]):
             overview.superseded.add(document.id)
     current = [d for d in documents if d.kind == DocumentKind.proposal and d.id not in overview.superseded]
     # Of one offer in several languages, the reader's own.
