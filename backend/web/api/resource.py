@@ -19,7 +19,7 @@ from backend.kernel.schema import MAX_ID, Page, transition_model
 from backend.web.handlers import DbSession, Limit, Offset, RowId, example_body, role_guard
 
 
-def _list_handler(r: Resource, service: CrudService) -> Any:
+def _list_handler(r: Resource, service: CrudService, row: dict[str, Any] | None) -> Any:
     sort_values = tuple(v for key in r.sortable for v in (key, f"-{key}"))
     sort_type = Literal.__getitem__(sort_values)
 
@@ -65,7 +65,7 @@ def _list_handler(r: Resource, service: CrudService) -> Any:
         opt={READS_ONLY: True},
         summary=f"List {r.name.replace('-', ' ')}",
         guards=[role_guard(r.read_roles)],
-        responses=_answers(r, 200, page=True),
+        responses=_answers(r, row, 200, page=True),
     )(list_rows)
 
 
@@ -90,8 +90,8 @@ def _row_example(r: Resource) -> dict[str, Any] | None:
         return stored | r.example
 
 
-def _answers(r: Resource, status: int, *, page: bool = False) -> dict[int, ResponseSpec] | None:
-    row = _row_example(r)
+def _answers(r: Resource, row: dict[str, Any] | None, status: int, *, page: bool = False) -> Any:
+    """The documented answer of a route: its model, with the example row (or a page of it)."""
     if row is None:
         return None
     value: Any = {"items": [row], "total": 1, "limit": 50, "offset": 0} if page else row
@@ -110,7 +110,8 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
     read = r.read
     read_guard = [role_guard(r.read_roles)]
     write_guard = [role_guard(r.write_roles)]
-    handlers: dict[str, Any] = {"path": f"/{r.name}", "tags": [r.name], "list_rows": _list_handler(r, svc)}
+    row = _row_example(r)
+    handlers: dict[str, Any] = {"path": f"/{r.name}", "tags": [r.name], "list_rows": _list_handler(r, svc, row)}
 
     async def get_row(self: Controller, db_session: DbSession, request: Request, row_id: RowId) -> Any:
         return svc.read_model(request.user).model_validate(await svc.get(db_session, request.user, row_id))
@@ -121,7 +122,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
         operation_id=f"get_{r.entity}",
         summary=f"Read one {r.entity}",
         guards=read_guard,
-        responses=_answers(r, 200),
+        responses=_answers(r, row, 200),
         opt={READS_ONLY: True},
     )(get_row)
 
@@ -137,7 +138,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
             operation_id=f"create_{r.entity}",
             summary=f"Create a {r.entity}",
             guards=write_guard,
-            responses=_answers(r, 201),
+            responses=_answers(r, row, 201),
         )(create_row)
 
     if r.writable and r.updatable and r.update is not None:
@@ -160,7 +161,7 @@ def resource_controller(r: Resource, service: CrudService | None = None) -> type
             operation_id=f"update_{r.entity}",
             summary=f"Change a {r.entity} (send the version you read; 409 if it moved on)",
             guards=write_guard,
-            responses=_answers(r, 200),
+            responses=_answers(r, row, 200),
         )(update_row)
 
     if r.writable and r.deletable:
