@@ -13,7 +13,7 @@ from pathlib import Path
 import redis
 
 from backend.kernel.embedded_redis import binary
-from backend.kernel.processes import die_with_parent
+from backend.kernel.processes import starter
 from tests.smtp_server import HOST, free_port
 
 
@@ -44,7 +44,7 @@ class RedisTestServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - a killed test run leaves no server behind
+            preexec_fn=starter(),  # noqa: PLW1509 - a killed test run leaves no server behind
         )
         client = redis.Redis(host=HOST, port=self.port)
         for _ in range(100):

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, TypeVar
 
-from pydantic import Field, create_model
-from sqlalchemy import ColumnElement, Select, bindparam
+from pydantic import Field, TypeAdapter, ValidationError, create_model
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, tuple_
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel, func, select
@@ -32,7 +32,8 @@ from backend.kernel.errors import (
     NotFound,
     VersionConflict,
 )
-from backend.kernel.schema import MAX_ID, Page, Strict, Transition
+from backend.kernel.paging import Cursor, Page, Paging, encode_cursor
+from backend.kernel.schema import MAX_ID, Strict, Transition
 
 S = TypeVar("S", bound=Select[Any])
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
@@ -115,6 +116,31 @@ def without_internal(read: type[SQLModel], internal: tuple[str, ...]) -> type[SQ
     return create_model(f"{read.__name__}ForClient", __base__=read, **hidden)  # type: ignore[call-overload]
 
 
+def _order(column: Any, row_id: Any, descending: bool) -> list[Any]:
+    """Sort order with the id as tie-breaker; nulls count as greater than any value, on SQLite
+    as on PostgreSQL (whose default it is, so its indexes serve the order as declared)."""
+    if descending:
+        first = column.desc().nulls_first() if column.nullable else column.desc()
+        return [first, row_id.desc()]
+    return [column.asc().nulls_last() if column.nullable else column, row_id]
+
+
+def _after(column: Any, row_id: Any, descending: bool, value_null: bool) -> ColumnElement[bool]:
+    """Rows after the cursor's (value, id) in `_order`'s order."""
+    value: Any = bindparam("after_value", type_=column.type)
+    seen: Any = bindparam("after_id")
+    if not column.nullable:
+        key = tuple_(column, row_id)
+        return key < tuple_(value, seen) if descending else key > tuple_(value, seen)
+    if descending:  # nulls first, then values downwards
+        if value_null:
+            return or_(and_(column.is_(None), row_id < seen), column.is_not(None))
+        return or_(column < value, and_(column == value, row_id < seen))
+    if value_null:  # values upwards, then nulls
+        return and_(column.is_(None), row_id > seen)
+    return or_(column > value, and_(column == value, row_id > seen), column.is_(None))
+
+
 def _is_client(user: Actor) -> TypeGuard[Principal]:
     return user is not None and user.role == Role.client
 
@@ -128,6 +154,10 @@ class CrudService:
         self._version: Any = self.table.c.get("version")  # read-only tables (the audit log) have none
         fields = resource.read.model_fields
         self._read_columns = [c for c in self.table.columns if c.name in fields]
+        if unread := [name for name in resource.sortable if name not in fields]:
+            raise TypeError(f"resource {resource.name}: sort keys {unread} are not in its read schema")
+        # A cursor carries its sort value as JSON; this gives it back its type (a date, a number).
+        self._sort_types = {name: TypeAdapter(fields[name].annotation or Any) for name in resource.sortable}
         self._statements: dict[tuple[Any, ...], tuple[Select, Select]] = {}
 
     def read_model(self, user: Actor) -> type[SQLModel]:
@@ -153,39 +183,75 @@ class CrudService:
         *,
         filters: dict[str, Any],
         sort: str | None,
-        limit: int,
-        offset: int,
+        paging: Paging,
         include_archived: bool = False,
     ) -> Page[Any]:
+        sort = sort or self.r.default_sort
+        limit, offset = paging.limit, None if paging.cursor else paging.offset
         present = tuple(name for name, value in filters.items() if value is not None)
         params: dict[str, Any] = {f"filter_{name}": filters[name] for name in present}
         if self._hidden_from(user):
             return Page(items=[], total=0, limit=limit, offset=offset)
         if _is_client(user):
             params["scope_client_id"] = user.client_id
+        after = self._after(paging.cursor, sort)
+        if after is not None:
+            params["after_value"], params["after_id"] = after
         count, rows = self._page_statements(
-            present, include_archived, sort or self.r.default_sort, "scope_client_id" in params
+            present,
+            include_archived,
+            sort,
+            "scope_client_id" in params,
+            None if after is None else after[0] is None,
         )
         # Core statements on the session's connection: the page is only serialised, so rows go
         # straight into the read schema without ORM instances, and no column the schema does
-        # not show (PDF bytes) is read.
+        # not show (PDF bytes) is read. One row more than the page tells whether another follows.
         connection = await session.connection()
-        result = await connection.execute(rows, {**params, "limit": limit, "offset": offset})
+        result = await connection.execute(rows, {**params, "limit": limit + 1, "offset": offset or 0})
         names = tuple(result.keys())
         validate = self.read_model(user).__pydantic_validator__.validate_python
-        items = [validate(dict(zip(names, row, strict=True))) for row in result.all()]
-        if len(items) < limit and (items or not offset):
-            total = offset + len(items)  # a short page is the last one: no need to count
-        else:
+        found = result.all()
+        items = [validate(dict(zip(names, row, strict=True))) for row in found[:limit]]
+        more = len(found) > limit
+        total: int | None = None
+        if paging.count:
             total = (await connection.execute(count, params)).scalar_one()
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        elif offset is not None and not more and (items or not offset):
+            total = offset + len(items)  # the last page says how many there are
+        last = items[-1] if more else None
+        next_cursor = encode_cursor(sort, getattr(last, sort.lstrip("-")), last.id) if last is not None else None
+        return Page(items=items, total=total, limit=limit, offset=offset, next_cursor=next_cursor)
+
+    def _after(self, cursor: Cursor | None, sort: str) -> tuple[Any, int] | None:
+        """The cursor's position as (sort value, id), in the sort column's own type."""
+        if cursor is None:
+            return None
+        if cursor.sort != sort:
+            raise Invalid.field(
+                "query.cursor", f"this cursor belongs to a list sorted by {cursor.sort}: send sort={cursor.sort}"
+            )
+        if cursor.value is None:
+            if not self.table.c[sort.lstrip("-")].nullable:
+                raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
+            return None, cursor.row_id
+        try:
+            return self._sort_types[sort.lstrip("-")].validate_python(cursor.value), cursor.row_id
+        except ValidationError:
+            raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)") from None
 
     def _page_statements(
-        self, present: tuple[str, ...], include_archived: bool, sort: str, client_scoped: bool
+        self,
+        present: tuple[str, ...],
+        include_archived: bool,
+        sort: str,
+        client_scoped: bool,
+        after_null: bool | None,
     ) -> tuple[Select, Select]:
         """Count and page statements for one shape of list request, built once: values travel as
-        bound parameters, so a request skips building the statement and its cache key."""
-        shape = (present, include_archived, sort, client_scoped)
+        bound parameters, so a request skips building the statement and its cache key.
+        `after_null` is None for an offset page, else whether the cursor's sort value is null."""
+        shape = (present, include_archived, sort, client_scoped, after_null)
         if (cached := self._statements.get(shape)) is not None:
             return cached
         where: list[Any] = [self.r.filters[name][1] == bindparam(f"filter_{name}") for name in present]
@@ -194,19 +260,22 @@ class CrudService:
         if client_scoped:
             assert self.r.client_scope is not None
             where.append(self.r.client_scope(bindparam("scope_client_id")))  # type: ignore[arg-type]
-        column = getattr(self.model, sort.lstrip("-"))
-        order = [column.desc(), self._id.desc()] if sort.startswith("-") else [column, self._id]
+        descending = sort.startswith("-")
+        column = self.table.c[sort.lstrip("-")]
+        order = _order(column, self._id, descending)
         table = self.model.__table__  # type: ignore[attr-defined]
-        statements = (
-            select(func.count()).select_from(table).where(*where),
-            select(*self._read_columns)
-            .where(*where)
-            .order_by(*order)
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset")),
-        )
-        self._statements[shape] = statements
-        return statements
+        count = select(func.count()).select_from(table).where(*where)
+        if after_null is not None:
+            where.append(_after(column, self._id, descending, after_null))
+            page = select(*self._read_columns).where(*where).order_by(*order).limit(bindparam("limit"))
+        else:
+            # The rows an offset skips are found on the index alone (ids only); the page's own
+            # columns are read for its rows, not for every row skipped.
+            ids = select(self._id).where(*where).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+            window = ids.subquery("window")
+            page = select(*self._read_columns).join(window, window.c.id == self._id).order_by(*order)
+        self._statements[shape] = (count, page)
+        return count, page
 
     async def get(
         self,

@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from backend.kernel.processes import die_with_parent
+from backend.kernel.processes import starter
 
 # A Unix socket's path must fit in 108 bytes; a deep checkout gets one in the temp folder.
 MAX_SOCKET_PATH = 100
@@ -128,7 +128,7 @@ class EmbeddedRedis:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - the one way to ask the kernel to end it with us
+            preexec_fn=starter(),  # noqa: PLW1509 - the one way to ask the kernel to end it with us
             # Out of the terminal's process group: Ctrl-C stops the app, which then stops this
             # server after its worker is done with it (not before, mid-shutdown).
             start_new_session=True,

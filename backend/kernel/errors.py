@@ -185,7 +185,9 @@ def _validation_handler(request: Request, exc: ValidationException) -> Response[
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             # Litestar names the source only for parameters; body fields come without one.
-            path = ".".join(str(p) for p in (item.get("source") or "body", item.get("key")) if p)
+            # (an enum for a dependency's parameters, a string for the handler's own)
+            source = item.get("source") or "body"
+            path = ".".join(str(p) for p in (getattr(source, "value", source), item.get("key")) if p)
             errors.append({"path": path, "message": item.get("message", "invalid")})
     if errors:
         return problem(

@@ -12,10 +12,8 @@ from typing import (
     TYPE_CHECKING,
     Annotated,
     Any,
-    Generic,
     Literal,
     Optional,
-    TypeVar,
     Union,
     get_args,
     get_origin,
@@ -50,8 +48,6 @@ from backend.kernel.time import monday_of
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.typing import FieldDefinition
-
-T = TypeVar("T")
 
 
 def ascii_email(value: str) -> str:
@@ -239,13 +235,6 @@ class RowRead(SQLModel):
     created_at: datetime
     updated_at: datetime
     version: int
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 class ModelResponse(Response[Any]):

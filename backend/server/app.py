@@ -12,6 +12,7 @@ from typing import cast
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyPlugin
 from litestar import Controller, Litestar, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -27,6 +28,7 @@ from backend.kernel.db import RequestSessions, make_engine, make_sessionmaker
 from backend.kernel.errors import exception_handlers
 from backend.kernel.logs import RequestIdMiddleware
 from backend.kernel.outbox import RELAY_KEY, Relay
+from backend.kernel.paging import paging
 from backend.kernel.queue import queue_pool
 from backend.kernel.schema import DecimalAsString, ModelResponse, StrictJsonBodies, StrictSchemas
 from backend.server import tables  # noqa: F401 - registers every table
@@ -161,7 +163,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
                 await relay.settle()
                 relay.pool = None
 
-    api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
+    api = Router(path="/api/v1", route_handlers=API_CONTROLLERS, dependencies={"paging": Provide(paging)})
     static = create_static_files_router(path="/static", directories=[WEB_DIR / "static"], include_in_schema=False)
     app = Litestar(
         route_handlers=[api, HealthController, static, *PAGE_CONTROLLERS],

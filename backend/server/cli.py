@@ -158,25 +158,14 @@ async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None: 
 @click.option("--workers", type=int, default=1, show_default=True, help="Server processes")
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Production server: the API and pages only (run `desk migrate` and `desk worker` apart)."""
-    import uvicorn
-
     settings = get_settings().serving(host, port)
     # The server processes read their settings from the environment: the links in mails follow
     # the port given here unless DESK_PUBLIC_URL is set.
     os.environ["DESK_PUBLIC_URL"] = settings.public_url
-    uvicorn.run(
-        "backend.server.asgi:app",
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        # Logging is set up by backend.server.asgi in each worker process; the access log is ours.
-        log_config=None,
-        access_log=False,
-    )
+    sys.stdout.flush()
+    # Settings checked: the supervisor that stays needs nothing of what this process imported.
+    args = [settings.host, str(settings.port), str(workers), settings.forwarded_allow_ips]
+    os.execv(sys.executable, [sys.executable, "-m", "backend.server.supervise", *args])
 
 
 @main.command()

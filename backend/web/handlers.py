@@ -10,16 +10,17 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import Example
-from litestar.params import Body, PathParameter, QueryParameter
+from litestar.params import Body, PathParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.principals import Principal
 from backend.kernel.enums import Role
+from backend.kernel.paging import Paging
 from backend.kernel.schema import MAX_ID
 
-Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Rows to skip")]
 DbSession = NamedDependency[AsyncSession]
+# Every list's limit, offset, cursor and total=true (backend.kernel.paging).
+Pages = NamedDependency[Paging]
 # A request as handlers see it: `request.user` is the signed-in principal (on routes open to
 # everyone, reading it is an error).
 AppRequest = Request[Principal, Any, State]

@@ -9,14 +9,10 @@ async def test_list_is_paginated_filtered_and_sorted(api: Api) -> None:
         await api.create("clients", {"name": name, "city": city})
     page = (await api.get("/clients", params={"limit": 2})).json()
     assert [c["name"] for c in page["items"]] == ["Alpha AG", "Beta GmbH"]
-    assert (page["total"], page["limit"], page["offset"]) == (3, 2, 0)
+    assert (page["total"], page["limit"], page["offset"]) == (None, 2, 0)  # counted only when asked
     second = (await api.get("/clients", params={"limit": 2, "offset": 2})).json()
     assert [c["name"] for c in second["items"]] == ["Gamma KG"]
     assert second["total"] == 3  # from the short last page, without counting
-    with api.count_queries() as counted:
-        beyond = (await api.get("/clients", params={"limit": 2, "offset": 5})).json()
-    assert (beyond["items"], beyond["total"]) == ([], 3)  # past the end: counted
-    assert any("count(" in statement for statement in counted.statements)
     aalen = (await api.get("/clients", params={"city": "Aalen", "sort": "-name"})).json()
     assert [c["name"] for c in aalen["items"]] == ["Gamma KG", "Alpha AG"]
     assert aalen["total"] == 2

@@ -62,7 +62,7 @@ async def test_status_updates_under_review_reach_clients_only_once_approved(
 async def test_filtering_by_another_clients_id_shows_nothing(api: Api, two_clients: tuple[dict, dict]) -> None:
     _, b = two_clients
     listed = (await api.get("/engagements", "client_a", params={"client_id": b["clients"]["id"]})).json()
-    assert listed == {"items": [], "total": 0, "limit": 20, "offset": 0}
+    assert listed == {"items": [], "total": 0, "limit": 20, "offset": 0, "next_cursor": None}
 
 
 async def test_client_user_cannot_write_anything(api: Api, two_clients: tuple[dict, dict]) -> None:

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import computed_field
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
@@ -28,7 +28,17 @@ class ClientBase(SQLModel):
 
 class Client(Row, ClientBase, table=True):
     __tablename__ = "clients"
-    __table_args__ = (Index("ix_clients_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_clients_name_id", "name", "id"),
+        # The default list (live clients by name) and its count, on an index of its own.
+        Index(
+            "ix_clients_live_name_id",
+            "name",
+            "id",
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
+    )
     archived_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 

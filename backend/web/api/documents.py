@@ -9,11 +9,11 @@ from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.models import DocumentKind, DocumentRead, DocumentRequest
 from backend.flows.documents.resources import document_service, documents
 from backend.flows.documents.service import order_document, render_again
-from backend.kernel.schema import Page
+from backend.kernel.paging import Page
 from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
 from backend.web.downloads import download_pdf
-from backend.web.handlers import AppRequest, DbSession, Limit, Offset, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, Pages, RowId, example_body, role_guard
 
 
 class DocumentController(resource_controller(documents, document_service)):  # type: ignore[misc]
@@ -72,9 +72,8 @@ class EngagementDocumentController(Controller):
         db_session: DbSession,
         request: AppRequest,
         engagement_id: RowId,
+        paging: Pages,
         kind: Annotated[DocumentKind | None, QueryParameter(description="Only this kind")] = None,
-        limit: Limit = 20,
-        offset: Offset = 0,
     ) -> Page[DocumentRead]:
         await engagement_service.get(db_session, request.user, engagement_id)
         return await document_service.page(
@@ -82,6 +81,5 @@ class EngagementDocumentController(Controller):
             request.user,
             filters={"engagement_id": engagement_id, "kind": kind},
             sort="-id",
-            limit=limit,
-            offset=offset,
+            paging=paging,
         )

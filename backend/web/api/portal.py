@@ -25,9 +25,10 @@ from backend.flows.portal.models import (
     SignOffRequest,
 )
 from backend.kernel.errors import NotFound
-from backend.kernel.schema import MAX_ID, Page
+from backend.kernel.paging import Page
+from backend.kernel.schema import MAX_ID
 from backend.web.api.problem_docs import problem_responses
-from backend.web.handlers import AppRequest, DbSession, Limit, Offset, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, Pages, RowId, example_body, role_guard
 from backend.web.sessions import client_ip, limit_login_links, token_response
 
 LINK_SENT = "If this address has access to the client portal, a sign-in link is on its way."
@@ -173,12 +174,11 @@ class SharingController(Controller):
         self,
         db_session: DbSession,
         request: AppRequest,
+        paging: Pages,
         document_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this document's")] = None,
-        limit: Limit = 20,
-        offset: Offset = 0,
     ) -> Page[ShareLinkRead]:
         page = await sharing.share_link_service.page(
-            db_session, request.user, filters={"document_id": document_id}, sort=None, limit=limit, offset=offset
+            db_session, request.user, filters={"document_id": document_id}, sort=None, paging=paging
         )
         settings = request.app.state.settings
         page.items = [sharing.share_read(settings, item) for item in page.items]

@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from backend.domains.crud import CrudService, Resource
 from backend.kernel.db import READS_ONLY
-from backend.kernel.schema import MAX_ID, Page, transition_model
-from backend.web.handlers import DbSession, Limit, Offset, RowId, example_body, role_guard
+from backend.kernel.paging import Page
+from backend.kernel.schema import MAX_ID, transition_model
+from backend.web.handlers import DbSession, Pages, RowId, example_body, role_guard
 
 
 def _list_handler(r: Resource, service: CrudService, row: dict[str, Any] | None) -> Any:
@@ -29,8 +30,7 @@ def _list_handler(r: Resource, service: CrudService, row: dict[str, Any] | None)
             request.user,
             filters={name: kw.get(name) for name in r.filters},
             sort=kw.get("sort"),
-            limit=kw["limit"],
-            offset=kw["offset"],
+            paging=kw["paging"],
             include_archived=bool(kw.get("include_archived")),
         )
 
@@ -39,8 +39,7 @@ def _list_handler(r: Resource, service: CrudService, row: dict[str, Any] | None)
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         inspect.Parameter("db_session", kw_only, annotation=DbSession),
         inspect.Parameter("request", kw_only, annotation=Request),
-        inspect.Parameter("limit", kw_only, annotation=Limit, default=20),
-        inspect.Parameter("offset", kw_only, annotation=Offset, default=0),
+        inspect.Parameter("paging", kw_only, annotation=Pages),
         inspect.Parameter(
             "sort",
             kw_only,
@@ -94,7 +93,7 @@ def _answers(r: Resource, row: dict[str, Any] | None, status: int, *, page: bool
     """The documented answer of a route: its model, with the example row (or a page of it)."""
     if row is None:
         return None
-    value: Any = {"items": [row], "total": 1, "limit": 50, "offset": 0} if page else row
+    value: Any = {"items": [row], "total": 1, "limit": 50, "offset": 0, "next_cursor": None} if page else row
     container: Any = Page[r.read] if page else r.read  # type: ignore[name-defined]
     description = f"A page of {r.name.replace('-', ' ')}" if page else f"The {r.entity}"
     return {status: ResponseSpec(data_container=container, description=description, examples=[Example(value=value)])}
