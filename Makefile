@@ -53,7 +53,8 @@ bench-render: $(STAMP)
 
 # Needs PostgreSQL on 127.0.0.1:5432 and Debian's wrk (Redis: a private server of its own).
 bench-api: $(STAMP)
-	$(BIN)/python bench/api.py
+	$(BIN)/python bench/api.py --engagements 10000
+	$(BIN)/python bench/api.py --engagements 100000
 
 # Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
 bench-faults: $(STAMP)

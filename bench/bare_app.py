@@ -2,13 +2,15 @@
 
 - `/bare` answers a page of 20 engagement-like rows from memory: the floor of framework and
   server (no database, no auth, no logging).
-- `/bare/engagements` answers the same page as the real list endpoint from PostgreSQL with
-  raw asyncpg (the same count and page query, plain dicts, no auth, ORM, validation or
-  logging): what the data access itself costs.
+- `/bare/{query}?n=` answers the same page as one of the real endpoints, from PostgreSQL with
+  raw asyncpg: `SELECT *` with the same filter, order and limit, plain dicts, no auth, ORM,
+  validation or logging: what the data access itself costs. The queries come from bench/api.py
+  (environment variable BENCH_QUERIES, a JSON object of name → SQL with `$1` for `n`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +18,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from litestar import Litestar, get
+from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 
 ROWS = [
@@ -36,7 +39,7 @@ ROWS = [
     }
     for n in range(1, 21)
 ]
-PAGE = "SELECT * FROM engagements ORDER BY start_date DESC, id DESC LIMIT 20 OFFSET $1"
+QUERIES: dict[str, str] = json.loads(os.environ.get("BENCH_QUERIES", "{}"))
 pool: Any = None
 
 
@@ -54,15 +57,16 @@ async def database(_: Litestar) -> AsyncIterator[None]:
 
 @get("/bare")
 async def bare() -> dict[str, Any]:
-    return {"items": ROWS, "total": 10_000, "limit": 20, "offset": 0}
+    return {"items": ROWS, "total": None, "limit": 20, "offset": 0}
 
 
-@get("/bare/engagements")
-async def bare_engagements(offset: Annotated[int, Parameter(ge=0)] = 0) -> dict[str, Any]:
+@get("/bare/{query:str}")
+async def bare_query(query: str, n: Annotated[int, Parameter(ge=0)] = 0) -> Any:
+    if query not in QUERIES:
+        raise NotFoundException()
     async with pool.acquire() as connection:
-        total = await connection.fetchval("SELECT count(*) FROM engagements")
-        rows = await connection.fetch(PAGE, offset)
-    return {"items": [dict(row) for row in rows], "total": total, "limit": 20, "offset": offset}
+        rows = await connection.fetch(QUERIES[query], n)
+    return {"items": [dict(row) for row in rows], "limit": 20, "offset": n}
 
 
-app = Litestar(route_handlers=[bare, bare_engagements], lifespan=[database], openapi_config=None)
+app = Litestar(route_handlers=[bare, bare_query], lifespan=[database], openapi_config=None)

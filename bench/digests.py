@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/digests.py [--engagements 1000] [--database-url URL]
 
-Seeds a fresh database (default: a new PostgreSQL database `desk_bench` on 127.0.0.1:5432),
+Seeds a PostgreSQL database of its own (on 127.0.0.1:5432 or the server `--database-url` names;
+dropped afterwards),
 starts an SMTP server on loopback that counts what arrives, enqueues the week's digests and
 runs one `desk worker --burst` process until the queue is empty. Target: ≤ 60 s for 1,000.
 """
@@ -27,7 +28,7 @@ from backend.kernel.db import make_engine, make_sessionmaker  # noqa: E402
 from backend.kernel.migrate import upgrade  # noqa: E402
 from backend.kernel.queue import queue_pool  # noqa: E402
 from backend.server.loadgen import seed_engagements  # noqa: E402
-from bench.postgres import SERVER, fresh_postgres  # noqa: E402
+from bench.postgres import bench_database  # noqa: E402
 from bench.services import bench_redis  # noqa: E402
 from tests.smtp_server import SmtpTestServer  # noqa: E402
 
@@ -50,11 +51,14 @@ async def prepare(settings: Settings, count: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engagements", type=int, default=1000)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", default=None, help="a PostgreSQL server to make the bench's database on")
     parser.add_argument("--redis-url", default=None, help="an empty database (default: a private server)")
     args = parser.parse_args()
-    database_url = args.database_url or asyncio.run(fresh_postgres(SERVER, "desk_bench"))
-    with SmtpTestServer() as smtp, bench_redis(args.redis_url) as redis_url:
+    with (
+        bench_database(args.database_url, "bench_digests") as database_url,
+        SmtpTestServer() as smtp,
+        bench_redis(args.redis_url) as redis_url,
+    ):
         settings = Settings(
             env="bench",
             secret_key=SECRET,

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/fuzz.py [--database sqlite|postgres|both] [--max-examples 20]
 
-For each database: a fresh one (SQLite file, or `desk_fuzz` on 127.0.0.1:5432) is migrated and
+For each database: a fresh one (SQLite file, or a PostgreSQL database of its own on
+127.0.0.1:5432, dropped afterwards) is migrated and
 seeded through the API (two clients with one row of every resource, a rendered and released
 proposal, a delivered deliverable, a portal user), `desk serve` starts on it, and the
 Schemathesis CLI runs the phases examples, coverage, fuzzing and stateful with all its checks:
@@ -10,14 +11,15 @@ once as the admin over every operation, once as the client's portal user over th
 only a client may call. The server's own access log counts the requests and their statuses.
 
 Prints requests and statuses per database; exits 1 on any 5xx, any failed check, any error or
-traceback in the server's log, or fewer than 5,000 requests on a database. Needs Redis on
-127.0.0.1:6379 (database 12).
+traceback in the server's log, or fewer than 5,000 requests on a database. Needs PostgreSQL on
+127.0.0.1:5432; Redis is a private server per database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -35,7 +37,7 @@ from sqlalchemy import text  # noqa: E402
 from backend.domains.auth.passwords import hash_password  # noqa: E402
 from backend.kernel.db import make_engine  # noqa: E402
 from backend.kernel.migrate import upgrade  # noqa: E402
-from bench.postgres import SERVER, fresh_postgres  # noqa: E402
+from bench.postgres import bench_database  # noqa: E402
 from bench.services import bench_redis  # noqa: E402
 from tests.fuzz_world import Seeder, deliver, seed_world  # noqa: E402
 from tests.live_server import wait_until_answering  # noqa: E402
@@ -139,12 +141,14 @@ def schemathesis(
 
 
 def run(database: str, max_examples: int, workdir: Path) -> tuple[bool, Counter[int], list[str]]:
-    if database == "postgres":
-        url = asyncio.run(fresh_postgres(SERVER, "desk_fuzz"))
-    else:
-        url = f"sqlite+aiosqlite:///{workdir / 'fuzz.sqlite3'}"
-    asyncio.run(prepare(url))
-    with bench_redis(None) as redis_url:  # a private server per database: nothing else is touched
+    with contextlib.ExitStack() as stack:
+        if database == "postgres":
+            url = stack.enter_context(bench_database(None, "fuzz"))
+        else:
+            url = f"sqlite+aiosqlite:///{workdir / 'fuzz.sqlite3'}"
+        asyncio.run(prepare(url))
+        # A private server per database: nothing else is touched.
+        redis_url = stack.enter_context(bench_redis(None))
         return _fuzz(database, url, redis_url, max_examples, workdir)
 
 

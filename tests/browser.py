@@ -48,11 +48,11 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def open_section(page, summary: str) -> None:  # noqa: ANN001
+def open_section(page, summary: str) -> None:
     """Forms sit in <details>; some start open, so set it open instead of toggling."""
     page.locator(f"details:has(> summary:has-text('{summary}'))").first.evaluate("d => d.open = true")
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
+def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

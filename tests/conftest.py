@@ -129,7 +129,7 @@ async def reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def db_url_factory(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def db_url_factory(tmp_path_factory: pytest.TempPathFactory):
     def make(backend: str, name: str = "desk") -> str:
         if backend == "postgres":
             assert POSTGRES_URL
@@ -140,7 +140,7 @@ def db_url_factory(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def migrated_url(request: pytest.FixtureRequest, db_url_factory) -> str:  # noqa: ANN001
+async def migrated_url(request: pytest.FixtureRequest, db_url_factory) -> str:
     url = db_url_factory(request.param)
     if request.param == "postgres":
         await reset_postgres(url)
@@ -271,7 +271,7 @@ async def app_and_client(
     app = create_app(settings)
     counter = QueryCounter()
 
-    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001, ARG001
+    def count(conn, cursor, statement, params, context, executemany):
         counter.count += 1
         counter.statements.append(statement)
 
@@ -293,7 +293,7 @@ async def truncate_all(engine: AsyncEngine) -> None:
 
 
 @pytest.fixture
-async def api(app_and_client, password_hash: str) -> Api:  # noqa: ANN001
+async def api(app_and_client, password_hash: str) -> Api:
     app, client, counter = app_and_client
     engine: AsyncEngine = app.state.engine
     # A push of the last test's jobs still under way would land in the emptied queue after the

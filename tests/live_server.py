@@ -24,7 +24,7 @@ def wait_until_answering(url: str, process: subprocess.Popen, seconds: float, lo
     deadline = time.monotonic() + seconds
     while True:
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback
+            urllib.request.urlopen(url, timeout=1)
             return
         except OSError:
             alive = process.poll() is None and time.monotonic() < deadline
@@ -46,7 +46,7 @@ def live_server(workdir: Path, *, smtp_url: str, redis_url: str) -> Iterator[str
         "DESK_SMTP_URL": smtp_url,
     }
     env.pop("DESK_PUBLIC_URL", None)
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below
+    log = open(workdir / "server.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "backend.server.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,

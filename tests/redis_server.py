@@ -44,7 +44,7 @@ class RedisTestServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=starter(),  # noqa: PLW1509 - a killed test run leaves no server behind
+            preexec_fn=starter(),
         )
         client = redis.Redis(host=HOST, port=self.port)
         for _ in range(100):

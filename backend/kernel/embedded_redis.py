@@ -128,7 +128,7 @@ class EmbeddedRedis:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=starter(),  # noqa: PLW1509 - the one way to ask the kernel to end it with us
+            preexec_fn=starter(),
             # Out of the terminal's process group: Ctrl-C stops the app, which then stops this
             # server after its worker is done with it (not before, mid-shutdown).
             start_new_session=True,

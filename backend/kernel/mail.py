@@ -215,7 +215,7 @@ async def _write_all(smtp: aiosmtplib.SMTP, data: bytes, timeout: float) -> None
     protocol.transport.set_write_buffer_limits(high=0)  # type: ignore[attr-defined]
     protocol.write(data)
     async with asyncio.timeout(timeout):
-        await protocol._drain_helper()  # noqa: SLF001 - aiosmtplib's flow control, as StreamWriter.drain
+        await protocol._drain_helper()
 
 
 class _SmtpRelease:
@@ -227,7 +227,7 @@ class _SmtpRelease:
         if protocol is None:
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
         # The body is already with the kernel; these three bytes complete the message.
-        protocol._response_pending = True  # noqa: SLF001 - as aiosmtplib's own DATA step does
+        protocol._response_pending = True
         protocol.write(END_OF_DATA)
 
     async def confirm(self) -> None:

@@ -19,7 +19,7 @@ def alembic_config() -> Config:
 
 
 async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
-    def go(connection) -> None:  # noqa: ANN001 - sync Connection from run_sync
+    def go(connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         getattr(command, action)(config, revision)

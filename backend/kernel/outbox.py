@@ -177,7 +177,7 @@ class Relay:
                     await self.prune()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - the database or Redis is away; try again
+            except Exception as exc:
                 log.warning("job relay interrupted: %s", exc)
             rounds += 1
             await asyncio.sleep(interval)

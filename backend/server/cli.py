@@ -14,8 +14,8 @@ from backend.kernel.enums import Role
 from backend.kernel.errors import DomainError
 
 
-def _with_session(fn):  # noqa: ANN001, ANN202 - tiny adapter for async CLI bodies
-    async def runner(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+def _with_session(fn):
+    async def runner(*args, **kwargs):
         engine = make_engine(get_settings().database_url)
         try:
             async with unit_of_work(make_sessionmaker(engine)) as session:
@@ -58,7 +58,7 @@ def create_user_cmd(email: str, full_name: str, role: str, client_id: int | None
     """Create a user who can sign in."""
     from backend.domains.auth.service import create_user
 
-    async def go(session):  # noqa: ANN001, ANN202
+    async def go(session):
         user = await create_user(
             session,
             email=email,
@@ -131,7 +131,7 @@ def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> N
         click.echo("Engagement Desk stopped.")
 
 
-async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None:  # noqa: ANN001
+async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None:
     """Web server and, for the zero-setup default, the job worker in the same process."""
     import uvicorn
 

@@ -119,7 +119,7 @@ class Worker(arq_worker.Worker):
                 await self.on_shutdown(self.ctx)
 
 
-def make_startup(settings: Settings):  # noqa: ANN201 - arq hook
+def make_startup(settings: Settings):
     async def startup(ctx: JobContext) -> None:
         relay = Relay(recheck_seconds=settings.outbox_recheck_seconds)
         ctx["settings"] = settings

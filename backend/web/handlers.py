@@ -29,7 +29,7 @@ RowId = Annotated[
 ]
 
 
-def role_guard(roles: frozenset[Role]):  # noqa: ANN201 - Litestar guard signature
+def role_guard(roles: frozenset[Role]):
     # Async on purpose: Litestar runs a sync guard in a worker thread, on every request.
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if connection.scope.get("method") == "OPTIONS":

@@ -60,3 +60,20 @@ async def test_readiness_of_other_clients_engagement_is_404(api: Api, password_h
     engagement = await make_engagement(api, theirs["id"])
     await api.add_user("kunde", "client", password_hash, client_id=mine["id"])
     assert (await api.get(f"/engagements/{engagement['id']}/readiness", "kunde")).status_code == 404
+
+
+async def test_an_assessment_names_only_its_clients_engagement(api: Api) -> None:
+    mine, other = await make_client(api, "Alpha GmbH"), await make_client(api, "Beta GmbH")
+    foreign = await make_engagement(api, other["id"])
+    body = {"client_id": mine["id"], "phase": "start", "assessed_on": "2026-11-02"} | LEVERS
+    refused = await api.post("/readiness-assessments", json=body | {"engagement_id": foreign["id"]})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"path": "body.engagement_id", "message": f"engagement {foreign['id']} is not for client {mine['id']}"}
+    ]
+    own = await make_engagement(api, mine["id"])
+    created = await api.create("readiness-assessments", body | {"engagement_id": own["id"]})
+    moved = await api.patch(
+        f"/readiness-assessments/{created['id']}", json={"engagement_id": foreign["id"], "version": 1}
+    )
+    assert moved.status_code == 422 and moved.json()["errors"][0]["path"] == "body.engagement_id"

@@ -12,22 +12,29 @@ from hypothesis import strategies as st
 from backend.domains.pilots.models import Direction, KpiUnit
 from backend.domains.pilots.results import (
     CALCULATION_CONTEXT,
+    EngagementResult,
     Figures,
     KpiInput,
     MeasurementInput,
     PilotInput,
     ResultStatus,
     ReturnStatus,
-    evaluate_engagement,
     evaluate_kpi,
     evaluate_pilot,
     latest_measurement,
+    sum_up,
 )
 from backend.kernel.money import round_money
 
 D = Decimal
 FIRST_WEEK = date(2025, 3, 3)
 FEE = D("24000.00")
+
+
+def evaluate_engagement(pilots: list[PilotInput], fee: Decimal | None) -> EngagementResult:
+    """Every pilot, the sum of their totals, and ROI and payback against the fee (as the
+    results service does it with the pilots that count)."""
+    return sum_up([evaluate_pilot(pilot) for pilot in pilots], fee)
 
 
 def week(n: int) -> date:

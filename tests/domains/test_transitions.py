@@ -18,7 +18,11 @@ async def test_engagement_walks_the_happy_path(api: Api) -> None:
         assert engagement["status_changed_at"] is not None
     assert engagement["version"] == 4
     audit = (await api.get("/audit-events", "admin", params={"entity_type": "engagement"})).json()
-    assert {e["action"] for e in audit["items"]} >= {"transition:active->completed"}
+    assert sorted(e["action"] for e in audit["items"] if e["action"].startswith("transition:")) == [
+        "transition:active->completed",
+        "transition:draft->proposed",
+        "transition:proposed->active",
+    ]
 
 
 async def test_illegal_move_is_409_with_allowed_moves(api: Api) -> None:

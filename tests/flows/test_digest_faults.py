@@ -52,7 +52,7 @@ def start_worker(api: Api, smtp_url: str) -> subprocess.Popen:
     )
 
 
-async def wait_for(predicate, timeout: float) -> None:  # noqa: ANN001
+async def wait_for(predicate, timeout: float) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         assert asyncio.get_running_loop().time() < deadline, "timed out"

@@ -53,7 +53,7 @@ async def test_sent_is_written_and_then_the_message_goes(api: Api) -> None:
     ledger.mark_sent(delivery_id, "<m1@desk>", utcnow(), then=lambda: went.append(True))
     assert went == [True]
     assert await _status(api, delivery_id) == ("sent", "<m1@desk>")
-    connection, _ = ledger._connection()  # noqa: SLF001
+    connection, _ = ledger._connection()
     ledger.close()  # the worker's shutdown: no connection outlives it
     with pytest.raises((sqlite3.ProgrammingError, psycopg.OperationalError)):
         connection.execute("SELECT 1")
@@ -83,7 +83,7 @@ async def test_a_lost_ledger_connection_is_replaced(api: Api, backend_name: str)
     ledger = _ledger(api)
     await ledger.reserve()
     ledger.mark_sent(delivery_id, "<m4@desk>", utcnow(), then=lambda: None)
-    connection, _ = ledger._connection()  # noqa: SLF001
+    connection, _ = ledger._connection()
     async with api.engine.connect() as conn:
         await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": connection.info.backend_pid})
     with pytest.raises(Exception):  # noqa: B017 - the driver's error for a connection the server ended

@@ -20,7 +20,7 @@ from tests.smtp_server import SmtpTestServer
 
 
 @pytest.fixture
-async def redis_server(tmp_path) -> AsyncIterator[RedisTestServer]:  # noqa: ANN001
+async def redis_server(tmp_path) -> AsyncIterator[RedisTestServer]:
     with RedisTestServer(tmp_path) as server:
         yield server
 

@@ -8,7 +8,7 @@ from backend.kernel.processes import starter
 
 
 def _run_helper(answers: "multiprocessing.Queue[str]") -> None:
-    done = subprocess.run([sys.executable, "-c", "print('läuft')"], capture_output=True, preexec_fn=starter())  # noqa: PLW1509
+    done = subprocess.run([sys.executable, "-c", "print('läuft')"], capture_output=True, preexec_fn=starter())
     answers.put(done.stdout.decode().strip())
 
 

@@ -7,7 +7,7 @@ from backend.server.worker import functions, make_worker
 from tests.conftest import Api
 
 
-async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     if backend_name != "sqlite":
         pytest.skip("the embedded default is exercised once")
     import backend.kernel.queue as queue

@@ -59,7 +59,7 @@ def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
     def target() -> None:
         try:
             result["value"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             result["error"] = exc
 
     thread = threading.Thread(target=target)
@@ -263,7 +263,7 @@ def fuzz_operation(operation: schemathesis.APIOperation, run: Fuzzing) -> list[s
         )(hypothesis.given(case=strategy)(exercise))
         try:
             test()
-        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - all operations run, failures are listed together
+        except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.label} ({name}):\n{exc}")
     return failures
 

@@ -14,7 +14,7 @@ BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
 @pytest.fixture(params=BACKENDS)
-async def fresh_engine(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001, ANN201
+async def fresh_engine(request: pytest.FixtureRequest, tmp_path):
     if request.param == "postgres":
         # A second database on the same server keeps the shared test schema untouched.
         base = make_engine(POSTGRES_URL)
@@ -35,12 +35,12 @@ async def fresh_engine(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN00
     await engine.dispose()
 
 
-async def table_names(engine) -> set[str]:  # noqa: ANN001
+async def table_names(engine) -> set[str]:
     async with engine.connect() as conn:
         return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
 
 
-async def test_upgrade_downgrade_upgrade(fresh_engine) -> None:  # noqa: ANN001
+async def test_upgrade_downgrade_upgrade(fresh_engine) -> None:
     await upgrade(fresh_engine)
     expected = {t.name for t in metadata.sorted_tables}
     assert expected <= await table_names(fresh_engine)
@@ -50,10 +50,10 @@ async def test_upgrade_downgrade_upgrade(fresh_engine) -> None:  # noqa: ANN001
     assert expected <= await table_names(fresh_engine)
 
 
-async def test_models_match_migrated_schema(fresh_engine) -> None:  # noqa: ANN001
+async def test_models_match_migrated_schema(fresh_engine) -> None:
     await upgrade(fresh_engine)
 
-    def diff(sync_conn):  # noqa: ANN001, ANN202
+    def diff(sync_conn):
         context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
         return compare_metadata(context, metadata)
 
@@ -62,7 +62,7 @@ async def test_models_match_migrated_schema(fresh_engine) -> None:  # noqa: ANN0
     assert changes == []
 
 
-async def test_idea_score_backfill(fresh_engine) -> None:  # noqa: ANN001
+async def test_idea_score_backfill(fresh_engine) -> None:
     from sqlalchemy import text
 
     from backend.domains.pilots.scoring import idea_score
@@ -101,7 +101,7 @@ async def test_idea_score_backfill(fresh_engine) -> None:  # noqa: ANN001
     assert scores[0][1] == 88 and scores[1][1] == 0  # (50·4 + 30·3 + 20·3 + 2) // 4 = 88
 
 
-async def test_one_live_mailing_link_and_lower_case_addresses(fresh_engine) -> None:  # noqa: ANN001
+async def test_one_live_mailing_link_and_lower_case_addresses(fresh_engine) -> None:
     """Databases at 0010 may hold several live mailing links for one recipient (releases at
     once) and addresses in mixed case; 0011 keeps the newest link and lowers what it safely can."""
     from sqlalchemy import text

@@ -119,7 +119,7 @@ def test_production_server_writes_json_lines_without_credentials(tmp_path: Path)
         wait_until_answering(f"http://127.0.0.1:{port}/health", server, 30)
         for path in ("/portal/login/secret-token-value-123456", "/s/12.1767225600.abcDEFsecret"):
             with pytest.raises(urllib.error.HTTPError):
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
     finally:
         server.terminate()
         output = server.communicate(timeout=15)[0]

@@ -15,7 +15,7 @@ def test_default_secret_is_refused_outside_dev() -> None:
     assert Settings(env="production", secret_key="p" * 40).env == "production"
 
 
-def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
     from backend.kernel.config import get_settings
 
@@ -46,7 +46,7 @@ def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:  #
         get_settings.cache_clear()
 
 
-def test_send_digests_command(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_send_digests_command(tmp_path, monkeypatch) -> None:
     from backend.kernel.config import get_settings
 
     monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'digests.sqlite3'}")

@@ -4,6 +4,7 @@ contracts are checked by `make check` (import-linter); this checks what an impor
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 WEB = Path(__file__).resolve().parents[2] / "backend" / "web"
@@ -44,3 +45,20 @@ def test_the_check_finds_sql_where_there_is_some(tmp_path: Path) -> None:
     module = tmp_path / "page.py"
     module.write_text("from sqlmodel import select\nasync def f(db_session):\n    await db_session.exec(select(1))\n")
     assert _offences(module) == ["page.py: imports select from sqlmodel", "page.py: line 3: db_session.exec(…)"]
+
+
+def test_the_readme_names_every_package_and_module_of_the_backend() -> None:
+    """The README's tree is the map a newcomer reads: every folder of `backend/` and every module
+    of the kernel and the server appears in it, and every package it lists exists."""
+    root = WEB.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    tree = readme[readme.index("## Architecture") :].split("```")[1]
+    backend = root / "backend"
+    packages = {p.name for layer in backend.iterdir() if layer.is_dir() for p in layer.iterdir() if p.is_dir()}
+    packages -= {"__pycache__", "static", "templates", "i18n"}
+    modules = {p.stem for layer in ("kernel", "server") for p in (backend / layer).glob("*.py")} - {"__init__"}
+    missing = sorted(name for name in packages if f"{name}/" not in tree)
+    missing += sorted(name for name in modules if name not in tree)
+    assert missing == [], f"README's architecture tree does not name: {missing}"
+    listed = set(re.findall(r"^    (\w+)/ ", tree, re.MULTILINE))
+    assert listed and listed - packages == set()

@@ -101,7 +101,8 @@ async def test_no_page_has_inline_script_or_handlers(api: Api) -> None:
     from pathlib import Path
 
     templates = list((Path(__file__).resolve().parents[2] / "backend" / "web" / "templates").rglob("*.html"))
-    assert len(templates) >= 15
+    # Every page template there is: the folder was found (an empty list would check nothing).
+    assert {"base.html", "dashboard.html", "login.html"} <= {t.name for t in templates}
     for template in templates:
         text = template.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
@@ -277,7 +278,8 @@ async def test_odd_characters_in_tokens_and_cookies_are_refused_not_crashed(api:
     for path in ("/api/v1/auth/login", "/api/v1/portal/login-links"):
         body = {"email": "consultant@example.de", "password": "x"} if "auth" in path else {"email": "a@b.de"}
         response = await api.http.post(path, json=body, headers={"Cookie": "desk_device=ab.\u00e9\u00e9".encode()})
-        assert response.status_code in (202, 401), (path, response.status_code, response.text)
+        # The password is wrong (401); a link request is taken whoever asks (202).
+        assert response.status_code == (401 if "auth" in path else 202), (path, response.status_code, response.text)
 
 
 async def test_numbers_beyond_32_bits_are_refused(api: Api) -> None:

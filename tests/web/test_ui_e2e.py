@@ -27,7 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpTestServer) -> It
         yield base
 
 
-def test_consultant_runs_an_engagement_in_the_browser(server: str, browser, smtp: SmtpTestServer) -> None:  # noqa: ANN001
+def test_consultant_runs_an_engagement_in_the_browser(server: str, browser, smtp: SmtpTestServer) -> None:
     context = browser.new_context(base_url=server, viewport={"width": 1360, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.goto("/")

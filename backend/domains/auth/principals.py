@@ -167,7 +167,7 @@ async def follow_user_changes(database_url: str, principals: Principals) -> None
             raise ConnectionError("the connection was closed")
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure means: stop trusting, reconnect
+        except Exception as exc:
             log.warning("user change feed interrupted: %s", exc)
         finally:
             principals.hear(False)

@@ -23,9 +23,7 @@ from backend.domains.clients.models import (
     ReadinessAssessment,
 )
 from backend.domains.crud import CrudService, Resource
-from backend.domains.engagements.service import client_id_of
 from backend.kernel.enums import Language
-from backend.kernel.errors import Invalid
 from backend.kernel.events import Hook
 
 # What happens elsewhere when a client or contact goes, in the same transaction (the portal
@@ -40,6 +38,9 @@ address_changed: Hook[[AsyncSession, Contact, Any]] = Hook("contact address chan
 # client id, address. Refused if the address cannot sign in there (a team member's, another
 # client's user's).
 portal_address_given: Hook[[AsyncSession, int | None, int, str]] = Hook("portal address given", required=True)
+# An assessment names an engagement: session, engagement id, client id. Refused (by the
+# engagements domain, which knows engagements) unless it is that client's.
+assessment_engagement_given: Hook[[AsyncSession, int, int]] = Hook("assessment engagement given", required=True)
 
 
 clients = Resource(
@@ -116,8 +117,8 @@ async def _engagement_of_client(
 ) -> dict[str, Any]:
     engagement_id = values.get("engagement_id", row.engagement_id if row else None)
     client_id = values.get("client_id", row.client_id if row else None)
-    if engagement_id is not None and await client_id_of(session, engagement_id) != client_id:
-        raise Invalid.field("body.engagement_id", f"engagement {engagement_id} is not for client {client_id}")
+    if engagement_id is not None and client_id is not None:
+        await assessment_engagement_given(session, engagement_id, client_id)
     return values
 
 

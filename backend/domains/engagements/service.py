@@ -42,6 +42,12 @@ async def client_id_of(session: AsyncSession, engagement_id: int) -> int | None:
     return (await session.exec(stmt)).first()
 
 
+async def refuse_other_clients_engagement(session: AsyncSession, engagement_id: int, client_id: int) -> None:
+    """An assessment (or anything of one client) may name only that client's engagements."""
+    if await client_id_of(session, engagement_id) != client_id:
+        raise Invalid.field("body.engagement_id", f"engagement {engagement_id} is not for client {client_id}")
+
+
 async def engagements_of_client(session: AsyncSession, client_id: int) -> list[Engagement]:
     return await select_all(
         session, Engagement, Engagement.client_id == client_id, order_by=[col(Engagement.start_date).desc()]

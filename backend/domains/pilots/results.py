@@ -443,11 +443,6 @@ class EngagementResult(_RoundsFigures):
     fee_return: FeeReturn
 
 
-def evaluate_engagement(pilots: Iterable[PilotInput], fee: Decimal | None) -> EngagementResult:
-    """Every pilot, the sum of their totals, and ROI and payback against the fee."""
-    return sum_up([evaluate_pilot(pilot) for pilot in pilots], fee)
-
-
 def sum_up(counted: Iterable[PilotResult], fee: Decimal | None) -> EngagementResult:
     """The engagement's figures from the results of the pilots that count (a stopped pilot's do
     not): what the results endpoints, the pages and the result report show."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -123,6 +124,12 @@ async def _kpis_with_measurements(
     for measurement in measured:
         by_kpi[measurement.kpi_id].append(measurement)
     return by_pilot, by_kpi
+
+
+def current_measurements(measurements: Iterable[Measurement]) -> list[Measurement]:
+    """A KPI's measurements as they stand (corrected ones left out), oldest first; on one day,
+    in the order they were recorded."""
+    return sorted((m for m in measurements if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))
 
 
 @dataclass(frozen=True)

@@ -130,14 +130,14 @@ class Ledger:
     @staticmethod
     def _update(connection: Any, p: str, delivery_id: int, message_id: str, now: Any) -> None:
         connection.execute(
-            f"UPDATE {TABLE} SET status = {p}, sent_at = {p}, message_id = {p}, last_error = NULL,"  # noqa: S608
+            f"UPDATE {TABLE} SET status = {p}, sent_at = {p}, message_id = {p}, last_error = NULL,"
             f" updated_at = {p}, version = version + 1 WHERE id = {p}",
             (SENT, now, message_id, now, delivery_id),
         )
 
 
 _PG_UPDATE = (
-    f"UPDATE {TABLE} SET status = $1, sent_at = $2, message_id = $3, last_error = NULL,"  # noqa: S608
+    f"UPDATE {TABLE} SET status = $1, sent_at = $2, message_id = $3, last_error = NULL,"
     " updated_at = $4, version = version + 1 WHERE id = $5"
 ).encode()
 

@@ -43,7 +43,7 @@ async def send_digests_now(
     return lines
 
 
-async def _preview(maker, engagement_id: int, week: str) -> list[str]:  # noqa: ANN001
+async def _preview(maker, engagement_id: int, week: str) -> list[str]:
     async with maker() as session:
         engagement = await session.get(Engagement, engagement_id)
         if engagement is None:

@@ -25,7 +25,12 @@ from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel, StatusUpdate
 from backend.domains.pilots.models import Measurement
 from backend.domains.pilots.results import KpiResult, ResultStatus, ReturnStatus
-from backend.domains.pilots.service import PilotEvidence, engagement_evidence, engagement_totals
+from backend.domains.pilots.service import (
+    PilotEvidence,
+    current_measurements,
+    engagement_evidence,
+    engagement_totals,
+)
 from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import DocumentKind
 from backend.kernel import i18n
@@ -290,10 +295,6 @@ def _figures(fmt: Formatter, exact: Any) -> dict[str, Any] | None:
     }
 
 
-def _current(measurements: list[Measurement]) -> list[Measurement]:
-    return sorted((m for m in measurements if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))
-
-
 def _kpi_note(lang: str, result: KpiResult) -> str | None:
     if result.status == ResultStatus.ok:
         return None
@@ -323,7 +324,7 @@ def _kpi(ctx: Context, kpi: Any, measurements: list[Measurement], result: KpiRes
                 ),
             )
         )
-    points = _current(measurements)
+    points = current_measurements(measurements)
     return {
         "name": kpi.name,
         "direction": kpi.direction,
@@ -518,7 +519,7 @@ def draft_status(
 def _movement(
     ctx: Context, pilot: str, kpi: Any, measurements: list[Measurement], until: date
 ) -> dict[str, Any] | None:
-    points = [m for m in _current(measurements) if m.measured_on <= until]
+    points = [m for m in current_measurements(measurements) if m.measured_on <= until]
     if len(points) < 2:
         return None
     previous, latest = points[-2].value, points[-1].value

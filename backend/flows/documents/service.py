@@ -197,7 +197,7 @@ async def generate_document(
             log.warning("document %s: transient failure, will retry", document_id, exc_info=True)
             raise
         return await _record_failure(maker, document_id)
-    except Exception:  # noqa: BLE001 - any other failure is recorded on the document
+    except Exception:
         return await _record_failure(maker, document_id)
 
 

@@ -27,7 +27,7 @@ from backend.domains.pilots.models import (
     ProcessArea,
 )
 from backend.domains.pilots.resources import PILOT_FLOW, kpi_service, kpis, measurement_service, pilot_service, pilots
-from backend.domains.pilots.service import correct_measurement, kpis_of, pilot_results
+from backend.domains.pilots.service import correct_measurement, current_measurements, kpis_of, pilot_results
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import today
 from backend.web.admin.engagements import context
@@ -108,7 +108,7 @@ def kpi_chart(
     height: int = 220,
 ) -> Chart | None:
     """Measurements over time (superseded ones left out) with dashed baseline and target lines."""
-    live = sorted((m for m in measured if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))
+    live = current_measurements(measured)
     lines = {k: v for k, v in (("baseline", kpi.baseline_value), ("target", kpi.target_value)) if v is not None}
     numbers = [float(m.value) for m in live] + [float(v) for v in lines.values()]
     if not numbers:

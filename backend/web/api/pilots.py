@@ -11,7 +11,16 @@ from backend.domains.pilots.models import (
     PilotRead,
     PromoteIdea,
 )
-from backend.domains.pilots.resources import ideas, kpis, measurements, pilots
+from backend.domains.pilots.resources import (
+    idea_service,
+    ideas,
+    kpi_service,
+    kpis,
+    measurement_service,
+    measurements,
+    pilot_service,
+    pilots,
+)
 from backend.domains.pilots.results_read import PilotResultRead
 from backend.web.api.resource import resource_controller
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
@@ -19,7 +28,7 @@ from backend.web.handlers import AppRequest, DbSession, RowId, example_body, rol
 _write = [role_guard(ideas.write_roles)]
 
 
-class IdeaController(resource_controller(ideas, service.idea_service)):  # type: ignore[misc]
+class IdeaController(resource_controller(ideas, idea_service)):  # type: ignore[misc]
     @post(
         "/{row_id:int}/promote",
         operation_id="promote_use_case_idea",
@@ -38,7 +47,7 @@ class IdeaController(resource_controller(ideas, service.idea_service)):  # type:
         return IdeaPromotion(idea=IdeaRead.model_validate(idea), pilot=PilotRead.model_validate(pilot))
 
 
-class MeasurementController(resource_controller(measurements, service.measurement_service)):  # type: ignore[misc]
+class MeasurementController(resource_controller(measurements, measurement_service)):  # type: ignore[misc]
     @post(
         "/{row_id:int}/corrections",
         operation_id="correct_measurement",
@@ -59,7 +68,7 @@ class MeasurementController(resource_controller(measurements, service.measuremen
         return MeasurementRead.model_validate(corrected)
 
 
-class PilotController(resource_controller(pilots, service.pilot_service)):  # type: ignore[misc]
+class PilotController(resource_controller(pilots, pilot_service)):  # type: ignore[misc]
     @get(
         "/{row_id:int}/results",
         operation_id="pilot_results",
@@ -69,4 +78,4 @@ class PilotController(resource_controller(pilots, service.pilot_service)):  # ty
         return await service.pilot_results(db_session, request.user, row_id)
 
 
-KpiController = resource_controller(kpis)
+KpiController = resource_controller(kpis, kpi_service)

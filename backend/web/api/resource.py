@@ -104,8 +104,8 @@ def _body(r: Resource, schema: type) -> Any:
     return Annotated[schema, Body(examples=examples, description=f"The new {r.entity}")]
 
 
-def resource_controller(r: Resource, service: CrudService | None = None) -> type[Controller]:
-    svc = service or CrudService(r)
+def resource_controller(r: Resource, svc: CrudService) -> type[Controller]:
+    """`svc`: the resource's one service instance, declared beside it in its domain."""
     read = r.read
     read_guard = [role_guard(r.read_roles)]
     write_guard = [role_guard(r.write_roles)]
