@@ -98,5 +98,5 @@ async def test_sigkill_mid_run_delivers_every_digest_exactly_once(
         pytest.fail(f"lost after the kill at {killed_at}: {sorted(missing)}; reached RCPT: {seen}; rows: {states}")
     assert set(arrivals) == expected
     assert [a for a, n in arrivals.items() if n > 1] == []
-    rows = (await api.get("/digest-deliveries", params={"status": "sent", "limit": 1})).json()
+    rows = (await api.get("/digest-deliveries", params={"status": "sent", "limit": 1, "total": "true"})).json()
     assert rows["total"] == ENGAGEMENTS
