@@ -109,7 +109,7 @@ async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
     worker = make_worker(settings, handle_signals=False)
     task = asyncio.create_task(worker.async_run())
     # The server says it serves once the worker can render at once (a few hundred ms), so the
-    # first document does not wait for render processes; without Redis it does not wait long.
+    # first document does not wait for the render threads to warm up; without Redis it does not wait long.
     await worker.ready(WORKER_READY_SECONDS)
     try:
         yield

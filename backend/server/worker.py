@@ -69,7 +69,7 @@ class Worker(arq_worker.Worker):
             raise
 
     async def ready(self, seconds: float) -> None:
-        """Wait, at most `seconds`, until jobs run at once: started, render processes warm."""
+        """Wait, at most `seconds`, until jobs run at once: started, render threads warm."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while loop.time() < deadline and not (self.main_task and self.main_task.done()):

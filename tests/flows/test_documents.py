@@ -172,7 +172,7 @@ async def test_failed_render_keeps_the_error_and_nothing_else_changes(api: Api) 
             update(Document).where(Document.id == queued["id"]).values(template="no_such_template", status="queued")
         )
         await session.commit()
-    renderer = RenderPool(processes=1)
+    renderer = RenderPool(threads=1)
     try:
         assert await generate_document(maker, settings, renderer, queued["id"]) == "failed"
     finally:
@@ -195,7 +195,7 @@ async def test_generation_is_idempotent(api: Api) -> None:
     engagement = await engagement_with_results(api)
     document = await generate(api, engagement["id"], kind="proposal")
     maker, settings = api.app.state.session_maker, api.app.state.settings
-    renderer = RenderPool(processes=1)
+    renderer = RenderPool(threads=1)
     try:
         assert await generate_document(maker, settings, renderer, document["id"]) == "ready"
         assert (await api.get(f"/documents/{document['id']}")).json() == document
@@ -204,41 +204,46 @@ async def test_generation_is_idempotent(api: Api) -> None:
         renderer.close()
 
 
-RENDER_POOL_EXIT = """
-import asyncio, sys, time
-from backend.flows.documents.render import RenderPool
-
-async def main():
-    pool = RenderPool(processes=2)
-    await pool.warm()
-    print(len(pool._executor._processes), flush=True)  # noqa: SLF001
-    pool._pool().submit(time.sleep, 60)  # a render that would keep a worker busy
-    await asyncio.sleep(0.2)
-    pool.close()
-
-asyncio.run(main())
-"""
-
-
-def test_the_render_pool_starts_warm_and_ends_at_once() -> None:
-    """The worker starts its render processes warm; closing ends them even mid-render, so the
-    interpreter does not wait for them at exit."""
-    import subprocess
-    import sys
-    import time
+async def test_renders_run_in_threads_beside_the_event_loop() -> None:
+    """The worker renders in threads of its own process (no process hop, no second copy of the
+    app); Typst lets go of the GIL while it compiles, so the event loop goes on meanwhile."""
+    import asyncio
+    import json
+    import os
+    import threading
     from pathlib import Path
 
-    started = time.monotonic()
-    run = subprocess.run(
-        [sys.executable, "-c", RENDER_POOL_EXIT],
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["2"]
-    assert time.monotonic() - started < 15
+    from backend.flows.documents.render import TEMPLATES, RenderPool
+
+    def children() -> list[str]:
+        tasks = Path(f"/proc/{os.getpid()}/task")
+        return sorted(c for t in tasks.iterdir() for c in (t / "children").read_text().split())
+
+    before = children()  # the test run's own servers
+    pool = RenderPool(threads=2)
+    try:
+        await pool.warm()
+        assert sorted(t.name for t in threading.enumerate() if t.name.startswith("render")) == [
+            "render_0",
+            "render_1",
+        ]
+        assert children() == before
+        data = json.loads((TEMPLATES / "samples" / "result_report.json").read_text())
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        pdfs = await asyncio.gather(*(pool.render("result_report", data) for _ in range(4)))
+        ticker.cancel()
+        assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
+        assert ticks > 100  # the loop ran on while the PDFs were compiled
+    finally:
+        pool.close()
 
 
 async def test_a_proposal_leaves_out_a_situation_nobody_wrote(api: Api) -> None:

@@ -7,10 +7,8 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -280,39 +278,6 @@ def test_compose_config_validates_and_insists_on_a_secret() -> None:
         env=env | {"DESK_SECRET_KEY": "x" * 40},
     )
     assert valid.returncode == 0, valid.stderr
-
-
-def test_render_processes_end_with_a_killed_parent() -> None:
-    """A worker killed with SIGKILL must not leave its PDF render processes behind."""
-    code = (
-        "import asyncio, json, sys, time\n"
-        "from backend.flows.documents import render\n"
-        "data = json.load(open('report_templates/samples/proposal.json'))\n"
-        "asyncio.run(render.RenderPool().render('proposal', data))\n"
-        "print('rendered', flush=True)\n"
-        "time.sleep(60)\n"
-    )
-    parent = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert parent.stdout is not None and parent.stdout.readline().strip() == "rendered"
-        children = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True).stdout.split()
-        assert children, "the render pool should have started processes"
-        parent.send_signal(signal.SIGKILL)
-        parent.wait(10)
-        deadline = time.monotonic() + 10
-        while alive := [pid for pid in children if Path(f"/proc/{pid}").exists() and _not_zombie(pid)]:
-            assert time.monotonic() < deadline, f"render processes outlived their parent: {alive}"
-            time.sleep(0.1)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-
-
-def _not_zombie(pid: str) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
 
 
 async def test_a_cancellation_lost_in_a_redis_read_still_stops_the_worker(

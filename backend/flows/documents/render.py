@@ -2,10 +2,9 @@
 
 Data reaches Typst only as one JSON string in `sys.inputs.data`; templates read it with
 `json(bytes(sys.inputs.data))`, so user text is never parsed as markup. Each thread keeps one
-compiler (fonts loaded once); callers on the event loop use a `RenderPool`, which compiles in a
-small process pool: the compiler holds the GIL for part of its work, and an event loop that
-stalls for a render's milliseconds would delay every other job of the worker. The process that
-runs jobs owns its pool (the worker's start-up makes it, its shutdown closes it).
+compiler (the fonts are loaded once for all); callers on the event loop use a `RenderPool`,
+whose threads compile while the loop goes on with other jobs. The process that runs jobs owns
+its pool (the worker's start-up makes it, its shutdown closes it).
 """
 
 from __future__ import annotations
@@ -13,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import typst
 
 from backend.kernel import i18n
-from backend.kernel.processes import die_with_parent
 
 # The root Typst may read from: the templates, and the word catalog they share with the pages.
 PROJECT = Path(__file__).resolve().parents[3]
@@ -88,12 +84,10 @@ def render(template: str, data: dict[str, Any]) -> bytes:
     return pdf
 
 
-def _start_render_process() -> None:
-    """Runs first in each render process: end with the parent, then compile every template
-    once with its sample data, so the fonts are loaded and the first real job pays nothing."""
-    die_with_parent()
-    # Ctrl-C in the terminal reaches the whole process group: the parent ends these processes.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _start_render_thread() -> None:
+    """Runs first in each render thread: compile every template once with its sample data, so
+    the fonts are loaded, the templates parsed and their fixed parts laid out before the first
+    real job."""
     for path in sorted(TEMPLATES.glob("*.typ")):
         try:
             render(path.stem, json.loads((TEMPLATES / "samples" / f"{path.stem}.json").read_text(encoding="utf-8")))
@@ -102,18 +96,20 @@ def _start_render_process() -> None:
 
 
 class RenderPool:
-    """Render processes for one process that runs jobs; `warm()` starts them (the worker does at
-    start-up), else the first render does, and `close()` ends them (or their parent's end)."""
+    """Render threads for one process that runs jobs. Typst lets go of the GIL while it
+    compiles, so a render runs beside the event loop and beside other renders, in the same
+    process: no process hop, no copy of the data and the PDF between processes, no second
+    interpreter holding the app. `warm()` starts the threads (the worker does at start-up),
+    else the first render does; `close()` takes no more work (a render under way finishes)."""
 
-    def __init__(self, processes: int | None = None) -> None:
-        self.processes = processes or os.cpu_count() or 2
-        self._executor: ProcessPoolExecutor | None = None
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads or os.cpu_count() or 2
+        self._executor: ThreadPoolExecutor | None = None
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            # spawn: forking a process that runs an event loop and threads is not safe.
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=get_context("spawn"), initializer=_start_render_process
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.threads, thread_name_prefix="render", initializer=_start_render_thread
             )
         return self._executor
 
@@ -121,19 +117,12 @@ class RenderPool:
         return await asyncio.get_running_loop().run_in_executor(self._pool(), render, template, data)
 
     async def warm(self) -> None:
-        """Start every render process now (each warms up as it starts, see above)."""
+        """Start every render thread now (each warms up as it starts, see above)."""
         loop, pool = asyncio.get_running_loop(), self._pool()
-        # Each call finds no idle process and so starts one, up to `processes`.
-        await asyncio.gather(*(loop.run_in_executor(pool, os.getpid) for _ in range(self.processes)))
+        # Each call finds no idle thread and so starts one, up to `threads`.
+        await asyncio.gather(*(loop.run_in_executor(pool, threading.get_ident) for _ in range(self.threads)))
 
     def close(self) -> None:
         executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        # End the processes now: concurrent.futures would otherwise wait at interpreter exit for
-        # a render still running (Python 3.14 has executor.terminate_workers() for this). Taken
-        # before shutdown(), which forgets them.
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
