@@ -15,6 +15,8 @@ from advanced_alchemy.types import DateTimeUTC
 from litestar.datastructures import State
 from litestar.types import Scope
 from sqlalchemy import event, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, select
@@ -176,6 +178,19 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
         except BaseException:
             await session.rollback()
             raise
+
+
+async def add_unless_taken(session: AsyncSession, row: SQLModel) -> Any | None:
+    """INSERT `row` unless a unique key already holds such a row: then nothing is written and
+    None returned. One statement (ON CONFLICT DO NOTHING … RETURNING, on SQLite as on
+    PostgreSQL) instead of a savepoint, an INSERT and a release; a concurrent writer's row
+    waits for its transaction, so exactly one of them is inserted. Returns the stored row."""
+    model = type(row)
+    table = model.__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(row, c.key) for c in table.columns if not (c.primary_key and getattr(row, c.key) is None)}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(model).values(values).on_conflict_do_nothing().returning(model)
+    return (await session.exec(stmt)).scalars().first()
 
 
 async def select_all(

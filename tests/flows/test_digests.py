@@ -206,7 +206,7 @@ async def test_an_engagement_accepted_early_gets_digests_from_its_first_week(
     from backend.flows.digests.service import prepare
 
     maker, settings = api.app.state.session_maker, api.app.state.settings
-    assert await prepare(maker, settings, later["id"], WEEK) == "not_started"
+    assert (await prepare(maker, settings, later["id"], WEEK)).state == "not_started"
     await api.run_jobs(smtp_url=smtp_server.url)
     assert smtp_server.messages == []
     assert await enqueue_weekly_digests(ctx, "2026-W49") == {"iso_week": "2026-W49", "engagements": 1}

@@ -18,8 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,10 +32,10 @@ from backend.flows.digests.email import digest_message
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.flows.documents.data import drafted_status
 from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
-from backend.flows.documents.service import generate_document, request_document
+from backend.flows.documents.service import render_version, request_document
 from backend.flows.portal.sharing import links_for, share_path
 from backend.kernel.config import Settings
-from backend.kernel.db import select_all, unit_of_work, utcnow
+from backend.kernel.db import add_unless_taken, select_all, unit_of_work, utcnow
 from backend.kernel.enums import Language
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
@@ -109,7 +109,7 @@ async def ensure_status_update(
     if (written := await status_update_of(session, engagement.id, iso_week)) is not None:
         return written
     draft = await drafted_status(session, engagement_id=engagement.id, iso_week=iso_week, lang=lang, settings=settings)
-    update_row = StatusUpdate(
+    drafted = StatusUpdate(
         engagement_id=engagement.id,
         iso_week=iso_week,
         rag=draft["rag"],
@@ -119,129 +119,138 @@ async def ensure_status_update(
         risks=_lines(draft["risks"]),
         drafted_automatically=True,
     )
-    try:
-        async with session.begin_nested():
-            session.add(update_row)
-    except IntegrityError:  # another job drafted this week's update at the same moment: that one counts
-        drafted = await status_update_of(session, engagement.id, iso_week)
-        assert drafted is not None
-        return drafted
-    return update_row
+    # Another job drafting this week's update at the same moment: the one stored first counts.
+    stored = await add_unless_taken(session, drafted) or await status_update_of(session, engagement.id, iso_week)
+    assert stored is not None
+    return stored
 
 
 async def _plan(
     session: AsyncSession, engagement: Engagement, iso_week: str, contacts: list[Contact], status: DeliveryStatus
-) -> None:
-    """Create the missing delivery rows; rows that wait for approval are released when approved."""
-    existing = {
+) -> list[DigestDelivery]:
+    """The week's delivery rows, the missing ones created; rows that wait for approval are
+    released when approved."""
+    rows = {
         d.contact_id: d
         for d in await select_all(
             session, DigestDelivery, DigestDelivery.engagement_id == engagement.id, DigestDelivery.iso_week == iso_week
         )
     }
+    made_elsewhere = False
     for contact in contacts:
-        row = existing.get(contact.id)
+        row = rows.get(contact.id)
         if row is None:
-            try:
-                async with session.begin_nested():
-                    session.add(
-                        DigestDelivery(
-                            engagement_id=engagement.id,
-                            iso_week=iso_week,
-                            contact_id=contact.id,
-                            email=contact.email,
-                            language=contact.language,
-                            status=status,
-                        )
-                    )
-            except IntegrityError:
-                pass  # a concurrent run planned it first; the unique key keeps one
+            planned = DigestDelivery(
+                engagement_id=engagement.id,
+                iso_week=iso_week,
+                contact_id=contact.id,
+                email=contact.email,
+                language=contact.language,
+                status=status,
+            )
+            # A concurrent run planned it first: the unique key keeps one, read below.
+            if (stored := await add_unless_taken(session, planned)) is None:
+                made_elsewhere = True
+            else:
+                rows[contact.id] = stored
         elif row.status == DeliveryStatus.awaiting_approval and status == DeliveryStatus.pending:
             row.status = DeliveryStatus.pending
             session.add(row)
-
-
-async def prepare(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, engagement_id: int, iso_week: str
-) -> str:
-    """Status update and delivery rows for the week. Returns 'ready', 'inactive', 'not_started'
-    or 'awaiting_approval'."""
-    async with unit_of_work(maker) as session:
-        engagement = await session.get(Engagement, engagement_id)
-        if engagement is None or engagement.status != EngagementStatus.active:
-            return "inactive"
-        if engagement.before_start(iso_week):
-            return "not_started"
-        contacts = await recipients(session, engagement.client_id)
-        # Drafts are written in German unless every recipient reads English.
-        lang = Language.en if contacts and all(c.language == Language.en for c in contacts) else Language.de
-        status_update = await ensure_status_update(session, engagement, iso_week, lang, settings)
-        waiting = engagement.review_before_send and status_update.approved_at is None
-        await _plan(
-            session,
-            engagement,
-            iso_week,
-            contacts,
-            DeliveryStatus.awaiting_approval if waiting else DeliveryStatus.pending,
+    if made_elsewhere:
+        return await select_all(
+            session, DigestDelivery, DigestDelivery.engagement_id == engagement.id, DigestDelivery.iso_week == iso_week
         )
-        return "awaiting_approval" if waiting else "ready"
+    return sorted(rows.values(), key=lambda d: d.id)
 
 
-async def _documents_by_language(
-    maker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    renderer: Renderer,
-    engagement_id: int,
-    iso_week: str,
-    deliveries: list[DigestDelivery],
-) -> dict[str, int]:
-    """One rendered status report per language the week's recipients read, reused on retries."""
-    wanted: dict[str, list[int]] = defaultdict(list)
-    known: dict[str, int] = {}
-    for d in deliveries:
-        wanted[d.language].append(d.id)
-        if d.document_id is not None:
-            known[d.language] = d.document_id
-    for lang, ids in wanted.items():
-        if lang not in known:
-            known[lang] = await _status_report_for(maker, engagement_id, iso_week, lang, ids)
-        await generate_document(maker, settings, renderer, known[lang])
-    return known
+@dataclass
+class Week:
+    """What one engagement's digest for one week needs, as one transaction left it."""
+
+    state: str  # ready, inactive, not_started or awaiting_approval
+    deliveries: list[DigestDelivery] = field(default_factory=list)
+    contacts: dict[int, Contact] = field(default_factory=dict)
+    # The status report per language the unsent deliveries read, and each one's share link.
+    documents: dict[str, int] = field(default_factory=dict)
+    report_urls: dict[int, str] = field(default_factory=dict)
 
 
 class _MadeElsewhere(Exception):
     """Another job gave these deliveries their document first."""
 
 
+async def prepare(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, engagement_id: int, iso_week: str
+) -> Week:
+    """Status update, delivery rows, the week's status report versions (queued) and share links,
+    in one transaction. A job that runs at the same moment and gives the deliveries their report
+    first wins: this transaction is undone and taken again, finding that job's rows."""
+    for _ in range(3):
+        try:
+            async with unit_of_work(maker) as session:
+                return await _prepare(session, settings, engagement_id, iso_week)
+        except _MadeElsewhere:
+            continue
+    raise RuntimeError(f"digest {engagement_id} {iso_week}: the deliveries kept being taken by other jobs")
+
+
+async def _prepare(session: AsyncSession, settings: Settings, engagement_id: int, iso_week: str) -> Week:
+    engagement = await session.get(Engagement, engagement_id)
+    if engagement is None or engagement.status != EngagementStatus.active:
+        return Week("inactive")
+    if engagement.before_start(iso_week):
+        return Week("not_started")
+    contacts = await recipients(session, engagement.client_id)
+    # Drafts are written in German unless every recipient reads English.
+    lang = Language.en if contacts and all(c.language == Language.en for c in contacts) else Language.de
+    status_update = await ensure_status_update(session, engagement, iso_week, lang, settings)
+    waiting = engagement.review_before_send and status_update.approved_at is None
+    deliveries = await _plan(
+        session, engagement, iso_week, contacts, DeliveryStatus.awaiting_approval if waiting else DeliveryStatus.pending
+    )
+    if waiting:
+        return Week("awaiting_approval")
+    week = Week("ready", deliveries, {c.id: c for c in contacts})
+    unsent = [d for d in deliveries if d.status in UNSENT]
+    if len(week.contacts) < len({d.contact_id for d in unsent}):  # a recipient no longer receives digests
+        week.contacts = {
+            c.id: c for c in await select_all(session, Contact, col(Contact.id).in_([d.contact_id for d in deliveries]))
+        }
+    by_language: dict[str, list[DigestDelivery]] = defaultdict(list)
+    for delivery in unsent:
+        by_language[delivery.language].append(delivery)
+    for language, group in by_language.items():
+        document_id = next((d.document_id for d in group if d.document_id is not None), None)
+        if document_id is None:
+            document_id = await _status_report_for(session, engagement_id, iso_week, language, group)
+        week.documents[language] = document_id
+        links = await links_for(session, document_id, [d.contact_id for d in group], "digest", settings.share_link_days)
+        week.report_urls.update({d.id: settings.link(share_path(settings, links[d.contact_id])) for d in group})
+    return week
+
+
 async def _status_report_for(
-    maker: async_sessionmaker[AsyncSession], engagement_id: int, iso_week: str, lang: str, delivery_ids: list[int]
+    session: AsyncSession, engagement_id: int, iso_week: str, lang: str, deliveries: list[DigestDelivery]
 ) -> int:
-    """The week's status report in `lang` for these deliveries: made here, or by a job running at
-    the same moment (its document counts, and this one is not made)."""
-    try:
-        async with unit_of_work(maker) as session:
-            document = await request_document(
-                session,
-                None,
-                engagement_id,
-                DocumentRequest(kind=DocumentKind.status_report, language=Language(lang), iso_week=iso_week),
-            )
-            taken = await session.exec(
-                update(DigestDelivery)
-                .where(col(DigestDelivery.id).in_(delivery_ids), col(DigestDelivery.document_id).is_(None))
-                .values(document_id=document.id)
-            )
-            if taken.rowcount != len(delivery_ids):
-                raise _MadeElsewhere
-            return document.id
-    except _MadeElsewhere:
-        async with maker() as session:
-            found = await session.exec(
-                select(DigestDelivery.document_id).where(
-                    col(DigestDelivery.id).in_(delivery_ids), col(DigestDelivery.document_id).is_not(None)
-                )
-            )
-            return found.first()  # type: ignore[return-value]
+    """A new version of the week's status report in `lang`, given to these deliveries; if a job
+    running at the same moment gave them one first, _MadeElsewhere (its document counts)."""
+    document = await request_document(
+        session,
+        None,
+        engagement_id,
+        DocumentRequest(kind=DocumentKind.status_report, language=Language(lang), iso_week=iso_week),
+    )
+    ids = [d.id for d in deliveries]
+    taken = await session.exec(
+        update(DigestDelivery)
+        .where(col(DigestDelivery.id).in_(ids), col(DigestDelivery.document_id).is_(None))
+        .values(document_id=document.id)
+    )
+    if taken.rowcount != len(ids):
+        raise _MadeElsewhere
+    for delivery in deliveries:
+        set_committed_value(delivery, "document_id", document.id)
+    return document.id
 
 
 async def _claim(maker: async_sessionmaker[AsyncSession], delivery_id: int, lease: timedelta) -> bool:
@@ -289,48 +298,39 @@ async def send_digest(
     iso_week: str,
 ) -> Outcome:
     outcome = Outcome(engagement_id, iso_week)
-    state = await prepare(maker, settings, engagement_id, iso_week)
-    if state != "ready":
-        outcome.state = state
+    week = await prepare(maker, settings, engagement_id, iso_week)
+    if week.state != "ready":
+        outcome.state = week.state
         return outcome
-    async with maker() as session:
-        deliveries = await select_all(
-            session, DigestDelivery, DigestDelivery.engagement_id == engagement_id, DigestDelivery.iso_week == iso_week
-        )
-        contacts = {
-            c.id: c for c in await select_all(session, Contact, col(Contact.id).in_([d.contact_id for d in deliveries]))
-        }
-    unsent = [d for d in deliveries if d.status in UNSENT]
-    outcome.already_sent = sum(d.status == DeliveryStatus.sent for d in deliveries)
+    unsent = [d for d in week.deliveries if d.status in UNSENT]
+    outcome.already_sent = sum(d.status == DeliveryStatus.sent for d in week.deliveries)
     if not unsent:
         return outcome
-    documents = await _documents_by_language(maker, settings, renderer, engagement_id, iso_week, unsent)
-    async with maker() as session:
-        rendered = {
-            doc.id: doc for doc in await select_all(session, Document, col(Document.id).in_(list(documents.values())))
-        }
-    report_urls = await _share_links(maker, settings, unsent, documents)
+    rendered = {
+        language: await render_version(maker, settings, renderer, document_id)
+        for language, document_id in week.documents.items()
+    }
     lease = timedelta(seconds=settings.job_timeout_seconds)
     for delivery in unsent:
-        document = rendered[documents[delivery.language]]
-        if document.status != DocumentStatus.ready:
+        document = rendered[delivery.language]
+        if not isinstance(document, Document) or document.status != DocumentStatus.ready:
             outcome.failed += 1
-            outcome.errors.append(f"status report {document.id} is {document.status}: {document.error}")
+            outcome.errors.append(f"status report {week.documents[delivery.language]} is not ready: {document}")
             continue
         if not await _claim(maker, delivery.id, lease):
             continue  # another worker holds it, or it was sent meanwhile
         message_id = message_id_for(delivery, settings)
-        contact = contacts.get(delivery.contact_id)
+        contact = week.contacts.get(delivery.contact_id)
         try:
             message = digest_message(
-                data=document.data_snapshot,
+                data=document.data_snapshot or {},
                 recipient_name=contact.name if contact else "",
                 recipient_email=delivery.email,
                 sender=settings.mail_from,
                 pdf=document.content or b"",
                 filename=document.filename or "Statusbericht.pdf",
                 message_id=message_id,
-                report_url=report_urls.get(delivery.id),
+                report_url=week.report_urls.get(delivery.id),
                 portal_url=settings.link("/portal") if contact and contact.portal_access else None,
             )
             await _send_and_mark(ledger, mailer, delivery.id, message, message_id)
@@ -344,27 +344,10 @@ async def send_digest(
             outcome.errors.append(str(exc))
             continue
         outcome.sent += 1
-    if outcome.sent:
-        await _mark_sent(maker, [doc.id for doc in rendered.values()])
+    unmarked = [d.id for d in rendered.values() if isinstance(d, Document) and d.sent_at is None]
+    if outcome.sent and unmarked:
+        await _mark_sent(maker, unmarked)
     return outcome
-
-
-async def _share_links(
-    maker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    deliveries: list[DigestDelivery],
-    documents: dict[str, int],
-) -> dict[int, str]:
-    """A share link to the week's report per recipient, for mail clients that drop attachments."""
-    urls: dict[int, str] = {}
-    async with unit_of_work(maker) as session:
-        for lang, document_id in documents.items():
-            group = [d for d in deliveries if d.language == lang]
-            links = await links_for(
-                session, document_id, [d.contact_id for d in group], "digest", settings.share_link_days
-            )
-            urls.update({d.id: settings.link(share_path(settings, links[d.contact_id])) for d in group})
-    return urls
 
 
 async def _mark_sent(maker: async_sessionmaker[AsyncSession], document_ids: list[int]) -> None:

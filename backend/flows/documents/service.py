@@ -143,13 +143,27 @@ async def generate_document(
     A transient failure is re-raised for the job queue to retry, unless this is the last try;
     anything else, or the last try, marks the document failed with the error.
     """
+    done = await render_version(maker, settings, renderer, document_id, last_try=last_try)
+    return done if isinstance(done, str) else done.status
+
+
+async def render_version(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    renderer: Renderer,
+    document_id: int,
+    *,
+    last_try: bool = True,
+) -> Document | str:
+    """As `generate_document`, but gives the ready version itself (with its PDF), so a caller
+    that sends it need not read it again; otherwise its status."""
     try:
         async with unit_of_work(maker) as session:
             document = await session.get(Document, document_id)
             if document is None:
                 return "missing"
             if document.status == DocumentStatus.ready:
-                return document.status
+                return document
             now = utcnow()
             data = await document_data.build(
                 session,
@@ -190,8 +204,9 @@ async def generate_document(
             )
             if not stored:
                 # Another job rendered this version meanwhile; its PDF stands (versions are immutable).
-                return (await session.exec(select(Document.status).where(Document.id == document_id))).one()
-            return DocumentStatus.ready
+                await session.refresh(document)
+                return document if document.status == DocumentStatus.ready else document.status
+            return document
     except TRANSIENT:
         if not last_try:
             log.warning("document %s: transient failure, will retry", document_id, exc_info=True)
