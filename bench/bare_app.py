@@ -60,12 +60,12 @@ async def bare() -> dict[str, Any]:
     return {"items": ROWS, "total": None, "limit": 20, "offset": 0}
 
 
-@get("/bare/{query:str}")
-async def bare_query(query: str, n: Annotated[int, Parameter(ge=0)] = 0) -> Any:
-    if query not in QUERIES:
+@get("/bare/{name:str}")
+async def bare_query(name: str, n: Annotated[int, Parameter(ge=0)] = 0) -> Any:
+    if name not in QUERIES:
         raise NotFoundException()
     async with pool.acquire() as connection:
-        rows = await connection.fetch(QUERIES[query], n)
+        rows = await connection.fetch(QUERIES[name], n)
     return {"items": [dict(row) for row in rows], "limit": 20, "offset": n}
 
 
