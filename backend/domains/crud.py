@@ -227,6 +227,8 @@ class CrudService:
         """The cursor's position as (sort value, id), in the sort column's own type."""
         if cursor is None:
             return None
+        if cursor.sort.lstrip("-") not in self._sort_types:
+            raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
         if cursor.sort != sort:
             raise Invalid.field(
                 "query.cursor", f"this cursor belongs to a list sorted by {cursor.sort}: send sort={cursor.sort}"

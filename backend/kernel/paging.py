@@ -70,9 +70,20 @@ def decode_cursor(token: str) -> Cursor:
         raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)") from None
     if not isinstance(sort, str) or type(row_id) is not int or not 1 <= row_id <= MAX_ID:
         raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
-    if value is not None and not isinstance(value, (str, int, float)) or isinstance(value, bool):
+    if not _storable(value):
         raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
     return Cursor(sort, value, row_id)
+
+
+def _storable(value: Any) -> bool:
+    """A value a sort column can hold: integer columns are 32-bit, text holds no NUL."""
+    if value is None or isinstance(value, float):
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -MAX_ID - 1 <= value <= MAX_ID
+    return isinstance(value, str) and "\x00" not in value
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]

@@ -19,6 +19,10 @@ CLIENTS = [
 ]
 
 
+def cursor(*position: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
 async def seed(api: Api) -> None:
     for name, employees in CLIENTS:
         await api.create("clients", {"name": name, "employee_count": employees})
@@ -104,6 +108,11 @@ async def test_cursor_of_another_list_or_made_up_is_refused(api: Api) -> None:
         ({"cursor": null_not_allowed}, "next_cursor"),
         ({"cursor": by_name, "offset": 2}, "not both"),
         ({"cursor": "x" * 1025}, None),
+        # Values no column holds are refused before they reach the database.
+        ({"cursor": cursor("-id", 10**30, 3), "sort": "-id"}, "next_cursor"),
+        ({"cursor": cursor("name", "A\u0000B", 3)}, "next_cursor"),
+        ({"cursor": cursor("created_at", "9999-99-99", 3), "sort": "created_at"}, "next_cursor"),
+        ({"cursor": cursor("password_hash", "x", 3)}, "next_cursor"),
     ]
     for params, says in cases:
         response = await api.get("/clients", params=params)
