@@ -1,7 +1,9 @@
 """Every list endpoint issues the same number of queries whether it returns 1 row or 20."""
 
 from tests.conftest import Api
-from tests.factories import RESOURCES, build_client_world
+import re
+
+from tests.factories import RESOURCES, build_client_world, make_client, make_engagement, propose, sign_in
 
 LISTS = [*RESOURCES, "users", "audit-events", "documents"]
 
@@ -25,7 +27,7 @@ async def test_list_query_count_is_constant(api: Api) -> None:
         await build_client_world(api, f"Kunde {n} GmbH")
     many = await count_list_queries(api, "admin")
     assert many == few
-    # count + page, and the user where it is not remembered (SQLite)
+    # the page, and the user where it is not remembered (SQLite)
     assert max(many.values()) <= 3, many
     assert (await api.get("/engagements", "admin")).json()["total"] == 6
 
@@ -41,3 +43,29 @@ async def test_client_scoped_list_query_count_is_constant(api: Api, password_has
     many = await count_list_queries(api, "kunde", RESOURCES)
     assert many == few
     assert max(many.values()) <= 3, many
+
+
+async def test_the_dashboards_statements_do_not_grow_with_the_engagements(api: Api) -> None:
+    """The dashboard asks about the active engagements with a subquery, not with their ids as
+    bound values (which grow with them, and which PostgreSQL caps at 32,767 per statement)."""
+    await sign_in(api)
+    client = await make_client(api)
+
+    async def start_one() -> None:
+        proposed = await propose(api, await make_engagement(api, client["id"]))
+        moved = await api.post(
+            f"/engagements/{proposed['id']}/transitions", json={"to": "active", "version": proposed["version"]}
+        )
+        assert moved.status_code == 200, moved.text
+
+    async def values_per_statement() -> list[int]:
+        with api.count_queries() as counter:
+            assert (await api.http.get("/")).status_code == 200
+        # (The signed-in user is read or remembered: not part of the dashboard.)
+        return [len(re.findall(r"\?|\$\d+", s)) for s in counter.statements if "FROM users" not in s]
+
+    await start_one()
+    few = await values_per_statement()
+    for _ in range(4):
+        await start_one()
+    assert await values_per_statement() == few

@@ -36,6 +36,9 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     week = current_week(now)
     today = berlin_today(now)
     board = Dashboard(iso_week=week)
+    # The active engagements as a subquery: an id list as bound values would grow with them
+    # (and PostgreSQL takes at most 32,767 values in one statement).
+    active_ids = select(Engagement.id).where(Engagement.status == EngagementStatus.active)
     active = (
         await session.exec(
             select(Engagement, Client.name)
@@ -49,7 +52,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         (
             await session.exec(
                 select(StatusUpdate.engagement_id, StatusUpdate.rag).where(
-                    col(StatusUpdate.engagement_id).in_(list(by_id)), StatusUpdate.iso_week == week
+                    col(StatusUpdate.engagement_id).in_(active_ids), StatusUpdate.iso_week == week
                 )
             )
         ).all()
@@ -70,7 +73,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
     open_items = (
         await session.exec(
             select(Deliverable)
-            .where(col(Deliverable.engagement_id).in_(list(by_id)), col(Deliverable.status).in_(list(OPEN)))
+            .where(col(Deliverable.engagement_id).in_(active_ids), col(Deliverable.status).in_(list(OPEN)))
             .order_by(col(Deliverable.due_week))
         )
     ).all()
@@ -79,7 +82,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         if item.due_week <= current + 1:
             board.deliverables.append((item, by_id[item.engagement_id], item.due_week < current))
     stages = await session.exec(
-        select(Pilot.stage, func.count()).where(col(Pilot.engagement_id).in_(list(by_id))).group_by(Pilot.stage)
+        select(Pilot.stage, func.count()).where(col(Pilot.engagement_id).in_(active_ids)).group_by(Pilot.stage)
     )
     board.pilot_stages = Counter(dict(stages.all()))
     sent = await session.exec(
