@@ -1,8 +1,8 @@
 """Every list endpoint issues the same number of queries whether it returns 1 row or 20."""
 
-from tests.conftest import Api
 import re
 
+from tests.conftest import Api
 from tests.factories import RESOURCES, build_client_world, make_client, make_engagement, propose, sign_in
 
 LISTS = [*RESOURCES, "users", "audit-events", "documents"]
