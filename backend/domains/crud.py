@@ -210,7 +210,9 @@ class CrudService:
         connection = await session.connection()
         result = await connection.execute(rows, {**params, "limit": limit + 1, "offset": offset or 0})
         names = tuple(result.keys())
-        validate = self.read_model(user).__pydantic_validator__.validate_python
+        # SQLModel's own model_validate fills a new instance once; the bare validator would call
+        # the model's __init__, which validates the same values a second time.
+        validate = self.read_model(user).model_validate
         found = result.all()
         items = [validate(dict(zip(names, row, strict=True))) for row in found[:limit]]
         more = len(found) > limit
@@ -219,7 +221,7 @@ class CrudService:
             total = (await connection.execute(count, params)).scalar_one()
         elif offset is not None and not more and (items or not offset):
             total = offset + len(items)  # the last page says how many there are
-        last = items[-1] if more else None
+        last: Any = items[-1] if more else None
         next_cursor = encode_cursor(sort, getattr(last, sort.lstrip("-")), last.id) if last is not None else None
         return Page(items=items, total=total, limit=limit, offset=offset, next_cursor=next_cursor)
 
