@@ -32,7 +32,7 @@ from backend.kernel.errors import (
     NotFound,
     VersionConflict,
 )
-from backend.kernel.paging import Cursor, Page, Paging, encode_cursor
+from backend.kernel.paging import Cursor, Page, Paging, encode_cursor, storable
 from backend.kernel.schema import MAX_ID, Strict, Transition
 
 S = TypeVar("S", bound=Select[Any])
@@ -114,6 +114,9 @@ def without_internal(read: type[SQLModel], internal: tuple[str, ...]) -> type[SQ
         return read
     hidden = {name: (read.model_fields[name].annotation, Field(default=None, exclude=True)) for name in internal}
     return create_model(f"{read.__name__}ForClient", __base__=read, **hidden)  # type: ignore[call-overload]
+
+
+INVALID = object()
 
 
 def _order(column: Any, row_id: Any, descending: bool) -> list[Any]:
@@ -233,16 +236,20 @@ class CrudService:
             raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
         if cursor.sort != sort:
             raise Invalid.field(
-                "query.cursor", f"this cursor belongs to a list sorted by {cursor.sort}: send sort={cursor.sort}"
+                "query.cursor",
+                f"this cursor belongs to the list in another order (sort={cursor.sort}), not sort={sort}",
             )
         if cursor.value is None:
             if not self.table.c[sort.lstrip("-")].nullable:
                 raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
             return None, cursor.row_id
         try:
-            return self._sort_types[sort.lstrip("-")].validate_python(cursor.value), cursor.row_id
+            value = self._sort_types[sort.lstrip("-")].validate_python(cursor.value)
         except ValidationError:
-            raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)") from None
+            value = INVALID
+        if value is INVALID or not storable(value):
+            raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
+        return value, cursor.row_id
 
     def _page_statements(
         self,

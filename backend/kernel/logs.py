@@ -79,7 +79,7 @@ class MaskingFormatter(logging.Formatter):
             shown.asctime = self.formatTime(shown, self.datefmt)
         line = _scrubbed(record, self.formatMessage(shown))
         if record.exc_info:
-            line += "\n" + mask_text(self.formatException(record.exc_info))
+            line += "\n" + _scrubbed(record, self.formatException(record.exc_info))
         return line
 
 

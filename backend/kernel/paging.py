@@ -16,6 +16,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from litestar.params import QueryParameter
@@ -70,20 +71,33 @@ def decode_cursor(token: str) -> Cursor:
         raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)") from None
     if not isinstance(sort, str) or type(row_id) is not int or not 1 <= row_id <= MAX_ID:
         raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
-    if not _storable(value):
+    if value is not None and not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
     return Cursor(sort, value, row_id)
 
 
-def _storable(value: Any) -> bool:
-    """A value a sort column can hold: integer columns are 32-bit, text holds no NUL."""
-    if value is None or isinstance(value, float):
+def storable(value: Any) -> bool:
+    """A sort value, parsed to its column's type, that the databases take as a parameter:
+    integers within 32 bits, text in UTF-8 without NUL, times with their zone and within the
+    calendar once turned to UTC."""
+    if isinstance(value, bool) or value is None:
         return True
-    if isinstance(value, bool):
-        return False
     if isinstance(value, int):
         return -MAX_ID - 1 <= value <= MAX_ID
-    return isinstance(value, str) and "\x00" not in value
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return False
+        return "\x00" not in value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return False
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            return False
+    return True
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (at most 100)")]

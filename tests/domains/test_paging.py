@@ -113,6 +113,13 @@ async def test_cursor_of_another_list_or_made_up_is_refused(api: Api) -> None:
         ({"cursor": cursor("name", "A\u0000B", 3)}, "next_cursor"),
         ({"cursor": cursor("created_at", "9999-99-99", 3), "sort": "created_at"}, "next_cursor"),
         ({"cursor": cursor("password_hash", "x", 3)}, "next_cursor"),
+        # … also once parsed to the column's type: a number in a string or a float, a time
+        # without zone or beyond the calendar in UTC, a lone surrogate.
+        ({"cursor": cursor("-id", "99999999999999999999", 3), "sort": "-id"}, "next_cursor"),
+        ({"cursor": cursor("employee_count", 1e10, 3), "sort": "employee_count"}, "next_cursor"),
+        ({"cursor": cursor("created_at", "2026-01-01T00:00:00", 3), "sort": "created_at"}, "next_cursor"),
+        ({"cursor": cursor("created_at", "9999-12-31T23:59:59-14:00", 3), "sort": "created_at"}, "next_cursor"),
+        ({"cursor": cursor("name", "\ud800", 3)}, "next_cursor"),
     ]
     for params, says in cases:
         response = await api.get("/clients", params=params)

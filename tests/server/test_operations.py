@@ -152,7 +152,10 @@ def test_paths_with_credentials_are_masked() -> None:
 def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() -> None:
     """Warnings and errors name the request's path too; the one rule covers them all."""
     try:
-        raise RuntimeError("failed to open https://desk.example/s/12.1767225600.abcDEFsecret")
+        # A driver's error may quote a statement's value: an address among them, too.
+        raise RuntimeError(
+            "failed to open https://desk.example/s/12.1767225600.abcDEFsecret for petra.holzmann@kunde.de"
+        )
     except RuntimeError:
         exc_info = sys.exc_info()
     records = [
@@ -178,6 +181,7 @@ def test_every_log_line_masks_credentials_in_messages_extras_and_tracebacks() ->
         for record in records:
             line = formatter.format(record)
             assert "abcDEFsecret" not in line and "secret-token-value" not in line, line
+            assert "petra.holzmann" not in line, line
             assert "/s/***" in line or "/portal/login/***" in line, line
 
 
