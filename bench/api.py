@@ -187,7 +187,12 @@ async def queries_per_request(settings: Settings, token: str, count: int) -> dic
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until_answering(f"http://127.0.0.1:{port}/{'health' if 'serve' in command else 'bare'}", process, 60)
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/{'health' if 'serve' in command else 'bare'}", process, 60)
+    except BaseException:
+        process.terminate()  # a server that did not come up is not left behind
+        process.wait(15)
+        raise
     return process
 
 
@@ -294,27 +299,32 @@ def measure(args: argparse.Namespace, database_url: str, redis_url: str) -> int:
     )
     env["BENCH_DSN"] = database_url.replace("postgresql+asyncpg", "postgresql")
     env["BENCH_QUERIES"] = json.dumps({f"q{i}": target.bare for i, target in enumerate(plan)})
-    bare = start(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.bare_app:app",
-            "--port",
-            str(bare_port),
-            "--workers",
-            str(args.workers),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env,
-        bare_port,
-    )
+    try:
+        bare = start(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.bare_app:app",
+                "--port",
+                str(bare_port),
+                "--workers",
+                str(args.workers),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env,
+            bare_port,
+        )
+    except BaseException:
+        server.terminate()  # not left serving when the yardstick does not start
+        server.wait(15)
+        raise
     rng = random.Random(7)
     results: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
     try:

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     token_ttl_minutes: int = 12 * 60
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     sql_echo: bool = False
     demo_password: str = "demo-passwort-2026"
 

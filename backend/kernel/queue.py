@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -64,16 +65,19 @@ class JobContext(TypedDict, total=False):
     relay_loop: asyncio.Task[None]
 
 
-_embedded: EmbeddedRedis | None = None
+# One embedded server per database: two apps started in one folder on different databases
+# must not take each other's jobs (a document id means another document in the other one).
+_embedded: dict[str, EmbeddedRedis] = {}
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
     if settings.redis_url:
         return RedisSettings.from_dsn(settings.redis_url)
-    global _embedded
-    if _embedded is None:
-        _embedded = EmbeddedRedis(VAR_DIR / "redis")
-    return RedisSettings(unix_socket_path=_embedded.ensure())
+    key = settings.database_url
+    if key not in _embedded:
+        folder = hashlib.sha256(key.encode()).hexdigest()[:12]
+        _embedded[key] = EmbeddedRedis(VAR_DIR / "redis" / folder)
+    return RedisSettings(unix_socket_path=_embedded[key].ensure())
 
 
 @asynccontextmanager

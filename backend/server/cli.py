@@ -7,8 +7,9 @@ import os
 import sys
 
 import click
+from pydantic import ValidationError
 
-from backend.kernel.config import get_settings
+from backend.kernel.config import Settings, get_settings
 from backend.kernel.db import make_engine, make_sessionmaker, unit_of_work
 from backend.kernel.enums import Role
 from backend.kernel.errors import DomainError
@@ -16,7 +17,7 @@ from backend.kernel.errors import DomainError
 
 def _with_session(fn):
     async def runner(*args, **kwargs):
-        engine = make_engine(get_settings().database_url)
+        engine = make_engine(settings_or_exit().database_url)
         try:
             async with unit_of_work(make_sessionmaker(engine)) as session:
                 return await fn(session, *args, **kwargs)
@@ -29,11 +30,24 @@ def _with_session(fn):
 async def _migrate() -> None:
     from backend.kernel.migrate import upgrade
 
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(settings_or_exit().database_url)
     try:
         await upgrade(engine)
     finally:
         await engine.dispose()
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or one readable line per wrong one and exit 1 (not a traceback)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        # Each setting by the environment variable that gives it.
+        named = (
+            (f"DESK_{'_'.join(map(str, e['loc'])).upper()}" if e["loc"] else "settings", e["msg"]) for e in exc.errors()
+        )
+        problems = "; ".join(f"{name}: {message}" for name, message in named)
+        raise click.ClickException(f"the configuration is not usable — {problems}") from None
 
 
 @click.group()
@@ -91,7 +105,7 @@ def seed_demo_cmd(if_empty: bool) -> None:
 
 @main.command()
 @click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
+@click.option("--port", type=click.IntRange(1, 65535), default=None)
 @click.option("--no-seed", is_flag=True, help="Do not load demo data into an empty database")
 @click.option("--no-worker", is_flag=True, help="Serve only; run `desk worker` separately")
 def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> None:
@@ -99,7 +113,7 @@ def run(host: str | None, port: int | None, no_seed: bool, no_worker: bool) -> N
     from backend.kernel import logs
     from backend.server.demo import demo_logins
 
-    settings = get_settings().serving(host, port)
+    settings = settings_or_exit().serving(host, port)
     logs.configure(settings.log_level, settings.log_format)
     if not settings.redis_url:
         from backend.kernel.queue import redis_settings
@@ -154,11 +168,11 @@ async def _serve(settings, host: str, port: int, *, with_worker: bool) -> None:
 
 @main.command()
 @click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option("--workers", type=int, default=1, show_default=True, help="Server processes")
+@click.option("--port", type=click.IntRange(1, 65535), default=None)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Server processes")
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Production server: the API and pages only (run `desk migrate` and `desk worker` apart)."""
-    settings = get_settings().serving(host, port)
+    settings = settings_or_exit().serving(host, port)
     # The server processes read their settings from the environment: the links in mails follow
     # the port given here unless DESK_PUBLIC_URL is set.
     os.environ["DESK_PUBLIC_URL"] = settings.public_url
@@ -175,7 +189,7 @@ def worker(burst: bool) -> None:
     from backend.kernel import logs
     from backend.server.worker import make_worker
 
-    settings = get_settings()
+    settings = settings_or_exit()
     logs.configure(settings.log_level, settings.log_format)
     # It waits for Redis to come up, and out any outage later, instead of exiting.
     make_worker(settings, burst=burst).run()
@@ -187,7 +201,7 @@ def check_worker() -> None:
     from backend.kernel.queue import queue_pool
     from backend.web.api.health import worker_heartbeat
 
-    settings = get_settings()
+    settings = settings_or_exit()
 
     async def beat() -> str | None:
         async with queue_pool(settings) as pool:
@@ -216,7 +230,7 @@ def send_digests(iso_week: str | None, engagement_ids: tuple[int, ...], dry_run:
             existing_iso_week(iso_week)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--week") from exc
-    for line in asyncio.run(send_digests_now(get_settings(), iso_week, list(engagement_ids), dry_run=dry_run)):
+    for line in asyncio.run(send_digests_now(settings_or_exit(), iso_week, list(engagement_ids), dry_run=dry_run)):
         click.echo(line)
 
 

@@ -13,7 +13,7 @@ async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch
     import backend.kernel.queue as queue
 
     monkeypatch.setattr(queue, "VAR_DIR", tmp_path)
-    monkeypatch.setattr(queue, "_embedded", None)
+    monkeypatch.setattr(queue, "_embedded", {})
     settings = api.app.state.settings.model_copy(update={"redis_url": ""})
     assert redis_settings(settings).unix_socket_path.endswith("redis.sock")
     client = await api.create("clients", {"name": "Eingebettet GmbH"})
@@ -36,9 +36,34 @@ async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch
         assert worker.jobs_complete == 1
     assert (await api.get(f"/documents/{document['id']}")).json()["status"] == "ready"
     assert any(tmp_path.iterdir())  # the server's files live under the data folder
-    queue._embedded.stop()  # now, not at interpreter exit
+    for server in queue._embedded.values():
+        server.stop()  # now, not at interpreter exit
+
+
+def test_apps_on_different_databases_get_their_own_embedded_redis(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Two `desk run` in one folder on two databases: each queue stays with its database."""
+    import backend.kernel.queue as queue
+    from backend.kernel.config import Settings
+
+    monkeypatch.setattr(queue, "VAR_DIR", tmp_path)
+    monkeypatch.setattr(queue, "_embedded", {})
+    on = {name: Settings(redis_url="", database_url=f"sqlite+aiosqlite:///{tmp_path / name}") for name in "ab"}
+    try:
+        first, second = (redis_settings(on[name]).unix_socket_path for name in "ab")
+        assert first != second
+        assert redis_settings(on["a"]).unix_socket_path == first  # the same database shares it
+    finally:
+        for server in queue._embedded.values():
+            server.stop()
 
 
 def test_worker_collects_every_domain_job() -> None:
     names = {f.__name__ for f in functions()}
-    assert {"render_document", "send_weekly_digest", "enqueue_weekly_digests", "retry_unsent_digests"} <= names
+    assert names == {
+        "render_document",
+        "send_weekly_digest",
+        "enqueue_weekly_digests",
+        "retry_unsent_digests",
+        "mail_released_document",
+        "send_portal_login_link",
+    }

@@ -7,8 +7,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -308,3 +310,64 @@ async def test_a_cancellation_lost_in_a_redis_read_still_stops_the_worker(
     done, _ = await asyncio.wait({running}, timeout=10)
     assert done == {running} and running.cancelled()
     await worker.close()
+
+
+def test_server_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
+    """`desk serve --workers 2` killed with SIGKILL: its server processes end too instead of
+    serving the port on, orphaned (a new start could not bind it)."""
+    env = os.environ | {
+        "DESK_ENV": "test",
+        "DESK_SECRET_KEY": TEST_SECRET,
+        "DESK_REDIS_URL": redis_url(),
+        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}",
+        "DESK_QUEUE_NAME": "desk-serve-orphans",
+    }
+    desk = [sys.executable, "-m", "backend.server.cli"]
+    subprocess.run([*desk, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = free_port()
+    supervisor = subprocess.Popen(
+        [*desk, "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/health", supervisor, 60)
+        servers = [
+            pid
+            for pid in subprocess.run(
+                ["pgrep", "-P", str(supervisor.pid)], capture_output=True, text=True
+            ).stdout.split()
+            if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        ]
+        assert len(servers) == 2, servers
+        supervisor.send_signal(signal.SIGKILL)
+        supervisor.wait(10)
+        deadline = time.monotonic() + 15
+        while alive := [pid for pid in servers if Path(f"/proc/{pid}").exists() and _not_zombie(pid)]:
+            assert time.monotonic() < deadline, f"server processes outlived their supervisor: {alive}"
+            time.sleep(0.1)
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+
+def _not_zombie(pid: str) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_serve_refuses_impossible_options_and_settings_in_one_line() -> None:
+    desk = [sys.executable, "-m", "backend.server.cli"]
+    for args, env, says in (
+        (["serve", "--port", "99999"], {}, "--port"),
+        (["serve", "--workers", "0"], {}, "--workers"),
+        (["migrate"], {"DESK_PORT": "70000"}, "DESK_PORT"),
+        (["serve"], {"DESK_ENV": "prod", "DESK_SECRET_KEY": ""}, "DESK_SECRET_KEY"),
+    ):
+        run = subprocess.run([*desk, *args], cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=60)
+        assert run.returncode != 0, args
+        assert says in run.stderr and "Traceback" not in run.stderr, run.stderr
