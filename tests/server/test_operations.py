@@ -94,21 +94,29 @@ async def test_request_id_is_echoed_and_logged_without_secrets(api: Api, caplog:
     assert "secret-token-value" not in text and api.tokens["consultant"] not in text
 
 
-def test_production_server_writes_json_lines_without_credentials(tmp_path: Path) -> None:
-    """`desk serve` as deployed: every line it prints is JSON, with paths masked and no
-    second access log from the server."""
+DESK = [sys.executable, "-m", "backend.server.cli"]
+
+
+def migrated_env(tmp_path: Path, queue: str) -> dict[str, str]:
+    """The environment of a `desk serve` on a migrated SQLite file of its own."""
     env = os.environ | {
         "DESK_ENV": "test",
         "DESK_SECRET_KEY": TEST_SECRET,
         "DESK_REDIS_URL": redis_url(),
         "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}",
-        "DESK_QUEUE_NAME": "desk-serve-logs",
+        "DESK_QUEUE_NAME": queue,
     }
-    desk = [sys.executable, "-m", "backend.server.cli"]
-    subprocess.run([*desk, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*DESK, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return env
+
+
+def test_production_server_writes_json_lines_without_credentials(tmp_path: Path) -> None:
+    """`desk serve` as deployed: every line it prints is JSON, with paths masked and no
+    second access log from the server."""
+    env = migrated_env(tmp_path, "desk-serve-logs")
     port = free_port()
     server = subprocess.Popen(
-        [*desk, "serve", "--port", str(port)],
+        [*DESK, "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         text=True,
@@ -315,18 +323,10 @@ async def test_a_cancellation_lost_in_a_redis_read_still_stops_the_worker(
 def test_server_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
     """`desk serve --workers 2` killed with SIGKILL: its server processes end too instead of
     serving the port on, orphaned (a new start could not bind it)."""
-    env = os.environ | {
-        "DESK_ENV": "test",
-        "DESK_SECRET_KEY": TEST_SECRET,
-        "DESK_REDIS_URL": redis_url(),
-        "DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}",
-        "DESK_QUEUE_NAME": "desk-serve-orphans",
-    }
-    desk = [sys.executable, "-m", "backend.server.cli"]
-    subprocess.run([*desk, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    env = migrated_env(tmp_path, "desk-serve-orphans")
     port = free_port()
     supervisor = subprocess.Popen(
-        [*desk, "serve", "--port", str(port), "--workers", "2"],
+        [*DESK, "serve", "--port", str(port), "--workers", "2"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -361,13 +361,12 @@ def _not_zombie(pid: str) -> bool:
 
 
 def test_serve_refuses_impossible_options_and_settings_in_one_line() -> None:
-    desk = [sys.executable, "-m", "backend.server.cli"]
     for args, env, says in (
         (["serve", "--port", "99999"], {}, "--port"),
         (["serve", "--workers", "0"], {}, "--workers"),
         (["migrate"], {"DESK_PORT": "70000"}, "DESK_PORT"),
         (["serve"], {"DESK_ENV": "prod", "DESK_SECRET_KEY": ""}, "DESK_SECRET_KEY"),
     ):
-        run = subprocess.run([*desk, *args], cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=60)
+        run = subprocess.run([*DESK, *args], cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=60)
         assert run.returncode != 0, args
         assert says in run.stderr and "Traceback" not in run.stderr, run.stderr
