@@ -3,7 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from backend.kernel.db import make_engine
 from backend.kernel.migrate import downgrade, upgrade
@@ -16,23 +16,31 @@ BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 @pytest.fixture(params=BACKENDS)
 async def fresh_engine(request: pytest.FixtureRequest, tmp_path):
     if request.param == "postgres":
-        # A second database on the same server keeps the shared test schema untouched.
-        base = make_engine(POSTGRES_URL)
-        name = "desk_migrations_check"
-        async with base.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            from sqlalchemy import text
-
-            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            await conn.execute(text(f"CREATE DATABASE {name}"))
-        await base.dispose()
-        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+        # A second database on the same server keeps the shared test schema untouched; named
+        # after the test database, so two runs on one server never share it, and dropped after.
+        server, name = POSTGRES_URL.rsplit("/", 1)
+        name = f"{name}_migrations"
+        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+        url = f"{server}/{name}"
         await reset_postgres(url)
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
     engine = make_engine(url)
     yield engine
     await engine.dispose()
+    if request.param == "postgres":
+        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def _admin(*statements: str) -> None:
+    base = make_engine(POSTGRES_URL)
+    try:
+        async with base.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await base.dispose()
 
 
 async def table_names(engine) -> set[str]:
