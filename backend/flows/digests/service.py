@@ -212,7 +212,7 @@ async def _prepare(session: AsyncSession, settings: Settings, engagement_id: int
         return Week("awaiting_approval")
     week = Week("ready", deliveries, {c.id: c for c in contacts})
     unsent = [d for d in deliveries if d.status in UNSENT]
-    if len(week.contacts) < len({d.contact_id for d in unsent}):  # a recipient no longer receives digests
+    if any(d.contact_id not in week.contacts for d in unsent):  # a recipient no longer receives digests
         week.contacts = {
             c.id: c for c in await select_all(session, Contact, col(Contact.id).in_([d.contact_id for d in deliveries]))
         }

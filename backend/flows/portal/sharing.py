@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,7 +21,7 @@ from backend.flows.portal.models import ShareLink, ShareLinkCreate, ShareLinkRea
 from backend.flows.portal.resources import share_link_service
 from backend.flows.portal.tokens import read_share, sign_share
 from backend.kernel.config import Settings
-from backend.kernel.db import utcnow
+from backend.kernel.db import add_unless_taken, utcnow
 from backend.kernel.errors import Gone, Unauthorized
 
 
@@ -89,10 +88,10 @@ async def links_for(
             purpose=purpose,
             expires_at=_whole_seconds(utcnow() + timedelta(days=days)),
         )
-        try:
-            async with session.begin_nested():
-                session.add(link)
-        except IntegrityError:  # made at the same moment by another release: that one counts
+        # Made at the same moment by another release (one live link per recipient): that one counts.
+        if (stored := await add_unless_taken(session, link)) is not None:
+            link = stored
+        else:
             link = (
                 await session.exec(
                     select(ShareLink).where(
