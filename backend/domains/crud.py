@@ -32,7 +32,7 @@ from backend.kernel.errors import (
     NotFound,
     VersionConflict,
 )
-from backend.kernel.paging import Cursor, Page, Paging, encode_cursor, storable
+from backend.kernel.paging import Cursor, Page, Paging, encode_cursor, not_a_cursor, storable
 from backend.kernel.schema import MAX_ID, Strict, Transition
 
 S = TypeVar("S", bound=Select[Any])
@@ -114,9 +114,6 @@ def without_internal(read: type[SQLModel], internal: tuple[str, ...]) -> type[SQ
         return read
     hidden = {name: (read.model_fields[name].annotation, Field(default=None, exclude=True)) for name in internal}
     return create_model(f"{read.__name__}ForClient", __base__=read, **hidden)  # type: ignore[call-overload]
-
-
-INVALID = object()
 
 
 def _order(column: Any, row_id: Any, descending: bool) -> list[Any]:
@@ -233,7 +230,7 @@ class CrudService:
         if cursor is None:
             return None
         if cursor.sort.lstrip("-") not in self._sort_types:
-            raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
+            raise not_a_cursor()
         if cursor.sort != sort:
             raise Invalid.field(
                 "query.cursor",
@@ -241,14 +238,14 @@ class CrudService:
             )
         if cursor.value is None:
             if not self.table.c[sort.lstrip("-")].nullable:
-                raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
+                raise not_a_cursor()
             return None, cursor.row_id
         try:
             value = self._sort_types[sort.lstrip("-")].validate_python(cursor.value)
         except ValidationError:
-            value = INVALID
-        if value is INVALID or not storable(value):
-            raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
+            raise not_a_cursor() from None
+        if not storable(value):
+            raise not_a_cursor()
         return value, cursor.row_id
 
     def _page_statements(

@@ -64,15 +64,18 @@ def encode_cursor(sort: str, value: Any, row_id: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def not_a_cursor() -> Invalid:
+    return Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
+
+
 def decode_cursor(token: str) -> Cursor:
     try:
         sort, value, row_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (ValueError, TypeError, binascii.Error):
-        raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)") from None
-    if not isinstance(sort, str) or type(row_id) is not int or not 1 <= row_id <= MAX_ID:
-        raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
-    if value is not None and not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise Invalid.field("query.cursor", "not a cursor this API gave out (take next_cursor of a page)")
+        raise not_a_cursor() from None
+    shapely = isinstance(sort, str) and type(row_id) is int and 1 <= row_id <= MAX_ID
+    if not shapely or isinstance(value, bool) or not (value is None or isinstance(value, (str, int, float))):
+        raise not_a_cursor()
     return Cursor(sort, value, row_id)
 
 
