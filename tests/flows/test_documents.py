@@ -253,3 +253,33 @@ async def test_a_proposal_leaves_out_a_situation_nobody_wrote(api: Api) -> None:
     assert "Ausgangslage" not in await download_text(api, await generate(api, without["id"], kind="proposal"))
     text = await download_text(api, await generate(api, with_situation["id"], kind="proposal"))
     assert "Ausgangslage" in text and "Angebote dauern heute zwei Tage." in text
+
+
+def test_a_document_laid_out_after_another_shows_only_its_own_texts() -> None:
+    """Typst reuses what it laid out for earlier documents (the page setup closes over the brand
+    and language only); the running header, the PDF's title and the body must still be this
+    document's own, in either order and after a document in the other language."""
+    import io
+    import json
+
+    from pypdf import PdfReader
+
+    from backend.flows.documents.render import TEMPLATES, render
+
+    sample = json.loads((TEMPLATES / "samples" / "proposal.json").read_text())
+
+    def proposal(number: str, client: str, lang: str) -> PdfReader:
+        data = json.loads(json.dumps(sample))
+        data.update(lang=lang)
+        data["document"].update(number=number, title=f"Angebot {client}")
+        data["client"]["name"] = client
+        return PdfReader(io.BytesIO(render("proposal", data)))
+
+    for number, client, lang in [("A-1", "Alpha GmbH", "de"), ("B-2", "Beta AG", "en"), ("A-1", "Alpha GmbH", "de")]:
+        pdf = proposal(number, client, lang)
+        assert pdf.metadata is not None and pdf.metadata.title == f"Angebot {client} {number}"
+        later_page = pdf.pages[1].extract_text()
+        assert f"Angebot {client} · {number}" in later_page
+        other = "Beta" if client.startswith("Alpha") else "Alpha"
+        assert all(other not in page.extract_text() for page in pdf.pages)
+        assert ("Seite 2 von 2" in later_page) == (lang == "de")

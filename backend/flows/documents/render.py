@@ -1,8 +1,10 @@
 """Pure document rendering: `render(template, data) -> bytes`.
 
-Data reaches Typst only as one JSON string in `sys.inputs.data`; templates read it with
-`json(bytes(sys.inputs.data))`, so user text is never parsed as markup. Each thread keeps one
-compiler (the fonts are loaded once for all); callers on the event loop use a `RenderPool`,
+Data reaches Typst only as JSON, in an in-memory file `/data.json` that the template reads with
+`json(..)`, so user text is never parsed as markup. `sys.inputs` only names that file and never
+changes: a changed input would make every result Typst memoised from earlier documents unusable
+(each compile would lay out the letterhead, footer and fixed texts anew, 40 % of the time).
+Each thread keeps one compiler (the fonts are loaded once for all); callers on the event loop use a `RenderPool`,
 whose threads compile while the loop goes on with other jobs. The process that runs jobs owns
 its pool (the worker's start-up makes it, its shutdown closes it).
 """
@@ -28,6 +30,9 @@ TEMPLATES = PROJECT / "report_templates"
 FONTS = TEMPLATES / "fonts"
 # An empty package directory: `@preview` imports in a template would fail instead of downloading.
 NO_PACKAGES = TEMPLATES / "packages"
+
+# Where the app's data and the word table of the document's language are found (in memory).
+_INPUTS = {"data": "/data.json", "words": "/words.json"}
 
 _local = threading.local()
 _fonts_lock = threading.Lock()
@@ -55,6 +60,7 @@ def _compiler() -> typst.Compiler:
             ignore_system_fonts=True,
             package_path=str(NO_PACKAGES),
             package_cache_path=str(NO_PACKAGES),
+            sys_inputs=_INPUTS,
         )
         _local.compiler = compiler
     return compiler
@@ -68,16 +74,26 @@ def template_path(template: str) -> Path:
 
 
 @cache
-def _template_words(lang: str) -> str:
-    return json.dumps(dict(i18n.words("template", lang)), ensure_ascii=False)
+def _template_words(lang: str) -> bytes:
+    return json.dumps(dict(i18n.words("template", lang)), ensure_ascii=False).encode()
+
+
+@cache
+def _main(template: str) -> bytes:
+    """The compiled file: it includes the template, which reads the data file."""
+    return f'#include "/{template_path(template).relative_to(PROJECT).as_posix()}"'.encode()
 
 
 def render(template: str, data: dict[str, Any]) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False, default=str)
-    # The template's words in the document's language (common/i18n.typ), from the catalog.
-    inputs = {"data": payload, "words": _template_words(i18n.norm_lang(data.get("lang")))}
+    files = {
+        "main.typ": _main(template),
+        "data.json": json.dumps(data, ensure_ascii=False, default=str).encode(),
+        # The template's words in the document's language (common/i18n.typ), from the catalog.
+        "words.json": _template_words(i18n.norm_lang(data.get("lang"))),
+    }
     try:
-        pdf = _compiler().compile(input=str(template_path(template)), format="pdf", sys_inputs=inputs)
+        # typst-py takes a dict of in-memory files since 0.14; its type stub still lists str/path/bytes.
+        pdf = _compiler().compile(input=files, format="pdf")  # type: ignore[type-var]
     except typst.TypstError as exc:
         raise RenderError(f"{exc.message}: {exc.diagnostic}".strip()) from exc
     assert isinstance(pdf, bytes)
