@@ -10,7 +10,7 @@ same run, the floor: a plain two-page Typst document in the same font, compiled 
 time. Then the same proposal as HTML with WeasyPrint.
 
 Targets (distinct documents): proposal and status report p50 ≤ 10 ms, result report ≤ 20 ms,
-each ≤ 2× the floor (the result report, with its charts and three pages, ≤ 4×), and the
+each ≤ 2× the floor (the result report, with its charts and KPI tables, ≤ 4×), and the
 proposal ≥ 25× faster than WeasyPrint. Exits 1 when one is missed.
 """
 

@@ -283,3 +283,33 @@ def test_a_document_laid_out_after_another_shows_only_its_own_texts() -> None:
         other = "Beta" if client.startswith("Alpha") else "Alpha"
         assert all(other not in page.extract_text() for page in pdf.pages)
         assert ("Seite 2 von 2" in later_page) == (lang == "de")
+
+
+async def test_a_drafted_status_calls_done_only_what_has_ended(api: Api) -> None:
+    """The digest goes out on Monday morning: a workshop later in the week is coming up, not done."""
+    from datetime import UTC, datetime, timedelta
+
+    from backend.kernel.time import iso_week
+
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"], start_date="2026-01-05", duration_weeks=104)
+    now = datetime.now(UTC)
+    for title, start in (("Rückblick", now - timedelta(hours=3)), ("Schulung", now + timedelta(hours=2))):
+        await api.create(
+            "workshops",
+            {
+                "engagement_id": engagement["id"],
+                "kind": "enablement",
+                "title": title,
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=1)).isoformat(),
+            },
+        )
+        week = iso_week(start.date())
+        text = await download_text(api, await generate(api, engagement["id"], kind="status_report", iso_week=week))
+        flat = " ".join(text.split())
+        if title == "Rückblick":
+            assert "Workshop „Rückblick“ durchgeführt" in flat
+        else:
+            assert "Schulung“ durchgeführt" not in flat
+            assert "Workshop „Schulung“ am" in flat

@@ -52,4 +52,6 @@ def test_the_tour_runs_as_written(server: tuple[str, Path]) -> None:
     assert '"status":"rejected"' in said and '"rejection_reason":"Abschnitt Datenschutz fehlt"' in said
     (pdf,) = (workdir / "var").glob("Angebot_Schreinerei-Holzmann-GmbH_ANG-*-1.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+    (status_report,) = (workdir / "var").glob("Statusbericht_*.pdf")
+    assert status_report.read_bytes().startswith(b"%PDF")
     assert '"status":"sent"' in said  # the demo engagement's digest

@@ -35,7 +35,7 @@ from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import DocumentKind
 from backend.kernel import i18n
 from backend.kernel.config import Settings
-from backend.kernel.db import select_all
+from backend.kernel.db import select_all, utcnow
 from backend.kernel.errors import NotFound
 from backend.kernel.formatting import UNIT_SYMBOLS, Formatter
 from backend.kernel.money import round_money
@@ -490,17 +490,21 @@ OPEN = {
 
 
 def draft_status(
-    ctx: Context, monday: date, workshops: list[Workshop], deliverables: list[Deliverable]
+    ctx: Context, monday: date, workshops: list[Workshop], deliverables: list[Deliverable], *, now: datetime
 ) -> dict[str, Any]:
-    """A status update written from the week's data, for weeks the consultant left empty."""
+    """A status update written from the week's data, for weeks the consultant left empty. It is
+    written as of `now`: a workshop of the week that has not ended yet (the digest goes out on
+    Monday morning) is coming up, not done."""
     lang, week = ctx.lang, ctx.engagement.week_number(monday)
     overdue = [d for d in deliverables if d.status in OPEN and d.due_week < week]
-    done = [say(lang, "done_workshop", title=w.title) for w in workshops if _in(w.ends_at, monday, 7)]
+    done = [
+        say(lang, "done_workshop", title=w.title) for w in workshops if _in(w.ends_at, monday, 7) and w.ends_at <= now
+    ]
     done += [say(lang, "done_deliverable", title=d.title) for d in deliverables if _in(d.delivered_at, monday, 7)]
     upcoming = [
         say(lang, "next_workshop", title=w.title, when=ctx.fmt.time_span(w.starts_at, w.ends_at))
         for w in workshops
-        if _in(w.starts_at, monday + timedelta(days=7), 7)
+        if (_in(w.ends_at, monday, 7) and w.ends_at > now) or _in(w.starts_at, monday + timedelta(days=7), 7)
     ]
     upcoming += [
         say(lang, "next_deliverable", title=d.title, n=d.due_week)
@@ -560,7 +564,7 @@ async def status_report(
             "risks": lines(written[0].risks),
         }
         if written
-        else draft_status(ctx, monday, workshops, deliverables)
+        else draft_status(ctx, monday, workshops, deliverables, now=now)
     )
     w = words(lang)
     movements = [
@@ -669,4 +673,4 @@ async def drafted_status(
         session, Workshop, Workshop.engagement_id == engagement_id, order_by=Workshop.starts_at
     )
     deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == engagement_id)
-    return draft_status(ctx, monday_of(iso_week), workshops, deliverables)
+    return draft_status(ctx, monday_of(iso_week), workshops, deliverables, now=utcnow())
