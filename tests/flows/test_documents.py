@@ -313,3 +313,21 @@ async def test_a_drafted_status_calls_done_only_what_has_ended(api: Api) -> None
         else:
             assert "Schulung“ durchgeführt" not in flat
             assert "Workshop „Schulung“ am" in flat
+
+
+def test_only_the_documents_templates_render_and_errors_do_not_repeat_the_data() -> None:
+    import json
+
+    from backend.flows.documents.render import TEMPLATES, RenderError, render
+
+    sample = json.loads((TEMPLATES / "samples" / "proposal.json").read_text())
+    for name in ("../x", "./proposal", "common/../proposal", "proposal.typ", "", "proposal\x00", "common/style"):
+        with pytest.raises(RenderError, match="unknown template"):
+            render(name, sample)
+    # Text that is no text still prints (a flag where a name belongs).
+    assert render("proposal", sample | {"client": sample["client"] | {"name": True}}).startswith(b"%PDF")
+    broken = sample | {"proposal": sample["proposal"] | {"valid_until": float("nan")}}  # not JSON
+    with pytest.raises(RenderError) as failed:
+        render("proposal", broken)
+    assert "document's data" in str(failed.value) and sample["client"]["name"] not in str(failed.value)
+    assert len(str(failed.value)) < 300

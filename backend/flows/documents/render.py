@@ -66,11 +66,14 @@ def _compiler() -> typst.Compiler:
     return compiler
 
 
+# The documents there are: a template is named by its file's stem, nothing else.
+NAMES = frozenset(path.stem for path in TEMPLATES.glob("*.typ"))
+
+
 def template_path(template: str) -> Path:
-    path = (TEMPLATES / f"{template}.typ").resolve()
-    if path.parent != TEMPLATES or not path.is_file():
+    if template not in NAMES:
         raise RenderError(f"unknown template {template!r}")
-    return path
+    return TEMPLATES / f"{template}.typ"
 
 
 @cache
@@ -95,9 +98,17 @@ def render(template: str, data: dict[str, Any]) -> bytes:
         # typst-py takes a dict of in-memory files since 0.14; its type stub still lists str/path/bytes.
         pdf = _compiler().compile(input=files, format="pdf")  # type: ignore[type-var]
     except typst.TypstError as exc:
-        raise RenderError(f"{exc.message}: {exc.diagnostic}".strip()) from exc
+        raise RenderError(_said(exc)) from exc
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def _said(exc: typst.TypstError) -> str:
+    """What went wrong, for the document's error field: the diagnostic quotes the line at fault,
+    which in the data file is all of the data (one line of JSON), so that one is left out."""
+    if "data.json" in exc.diagnostic:
+        return f"{exc.message} (in the document's data)"
+    return f"{exc.message}: {exc.diagnostic}".strip()[:2000]
 
 
 def _start_render_thread() -> None:
