@@ -85,6 +85,16 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2}
     )
     status = await api.create("status-updates", {"engagement_id": eid, "iso_week": "2026-W48", "rag": "green"})
+    effort = await api.create(
+        "time-entries",
+        {
+            "engagement_id": eid,
+            "day": "2026-11-20",
+            "minutes": 90,
+            "description": "Kickoff",
+            "workshop_id": workshop["id"],
+        },
+    )
     assessment = await api.create(
         "readiness-assessments",
         start_assessment(client["id"], eid),
@@ -102,6 +112,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "deliverables": deliverable,
         "status-updates": status,
         "readiness-assessments": assessment,
+        "time-entries": effort,  # the team's own: not in RESOURCES, which client users list too
     }
 
 

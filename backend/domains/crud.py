@@ -27,6 +27,7 @@ from backend.kernel.enums import Role
 from backend.kernel.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     IllegalTransition,
     Invalid,
     NotFound,
@@ -100,6 +101,11 @@ class Resource:
     # Read fields that are the consultancy's own (internal notes, budget, error details): left
     # out of what a client user reads. Each needs a default in the read schema.
     internal: tuple[str, ...] = ()
+    # Column naming the team member a row belongs to (whose time it is): a consultant creates
+    # rows only as their own and changes or deletes only their own; an admin anyone's.
+    owner_field: str | None = None
+    # Why a row can no longer be changed or deleted (locked), or None.
+    edit_guard: Callable[[Any], str | None] | None = None
 
     def __post_init__(self) -> None:
         if self.writable and self.updatable and self.create is not None and self.update is None:
@@ -334,8 +340,30 @@ class CrudService:
             values = await self.r.prepare(session, values, row)
         return values
 
+    def _own(self, user: Actor, values: dict[str, Any]) -> None:
+        """A new row's owner: the acting team member unless an admin names another."""
+        owner = self.r.owner_field
+        if owner is None:
+            return
+        named, me = values.get(owner), getattr(user, "id", None)
+        if named is not None and named != me and getattr(user, "role", None) != Role.admin:
+            raise Forbidden(f"consultants record only their own {self.r.entity.replace('_', ' ')}s", key="not_yours")
+        values[owner] = named if named is not None else me
+
+    def refuse_edit(self, user: Actor, row: Any) -> None:
+        """403 for a consultant's hands on someone else's row, 409 for a locked row."""
+        owner = self.r.owner_field
+        if owner is not None and getattr(user, "role", None) != Role.admin and getattr(row, owner) != user.id:  # type: ignore[union-attr]
+            raise Forbidden(
+                f"this {self.r.entity.replace('_', ' ')} is another team member's: only they or an admin change it",
+                key="not_yours",
+            )
+        if self.r.edit_guard is not None and (reason := self.r.edit_guard(row)):
+            raise Conflict(reason)
+
     async def create(self, session: AsyncSession, user: Actor, data: Strict) -> Any:
         values = data.model_dump()
+        self._own(user, values)
         await self._check_references(session, values)
         values = await self._prepare(session, values, None)
         if self.r.actor_field:
@@ -386,6 +414,7 @@ class CrudService:
         assert self.r.create is not None
         row = await self.get(session, user, row_id)
         self.check_version(row, patch.version)  # type: ignore[attr-defined]
+        self.refuse_edit(user, row)
         check = self.r.check or self.r.create
         changes = patch.model_dump(exclude_unset=True, exclude={"version"})
         current = {name: getattr(row, name) for name in check.model_fields if hasattr(row, name)}
@@ -442,6 +471,7 @@ class CrudService:
         archive = self.r.archive_field
         if archive and getattr(row, archive) is not None:
             return  # already archived: deleting again changes nothing
+        self.refuse_edit(user, row)
         if self.r.delete_guard is not None and (reason := self.r.delete_guard(row)):
             raise Conflict(reason)
         before = snapshot(row)
@@ -474,6 +504,7 @@ class CrudService:
         assert machine is not None
         row = await self.get(session, user, row_id)
         self.check_version(row, body.version)
+        self.refuse_edit(user, row)
         current = str(getattr(row, machine.field))
         machine.check(self.r.entity.replace("_", " "), current, body.to)
         if body.to in machine.needs_reason and not (body.reason or "").strip():

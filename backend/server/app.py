@@ -54,6 +54,7 @@ from backend.web.api.pilots import (
 )
 from backend.web.api.portal import PORTAL_API_CONTROLLERS
 from backend.web.api.problem_docs import ProblemResponses
+from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
 from backend.web.portal.pages import PortalPages, SharePages
@@ -87,6 +88,8 @@ API_CONTROLLERS: list[type[Controller]] = [
     KpiController,
     MeasurementController,
     DeliverableController,
+    TimeEntryController,
+    CostRateController,
     DocumentController,
     EngagementDocumentController,
     DigestController,

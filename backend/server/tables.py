@@ -7,6 +7,7 @@ from backend.domains.clients.models import Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, StatusUpdate
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.domains.timesheets.models import CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.models import Document
@@ -21,6 +22,7 @@ __all__ = [
     "AuthSession",
     "Client",
     "Contact",
+    "CostRate",
     "Deliverable",
     "DigestDelivery",
     "Document",
@@ -34,6 +36,7 @@ __all__ = [
     "ReadinessAssessment",
     "ShareLink",
     "StatusUpdate",
+    "TimeEntry",
     "UseCaseIdea",
     "User",
     "Workshop",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from httpx import Response
@@ -71,6 +71,8 @@ ID_KINDS = frozenset(
         "audit-events",
         "users",
         "jobs",
+        "time-entries",
+        "cost-rates",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -152,6 +154,16 @@ async def client_world(api: Api, name: str, email: str) -> World:
             )
         ).scalar()
     assert audit_id is not None
+    # Cost rates belong to no client: one per world, on a day of its own (one rate per day).
+    rate = await api.create(
+        "cost-rates",
+        {
+            "user_id": api.users["consultant"],
+            "valid_from": str(date(2026, 1, 1) + timedelta(days=portal["client"]["id"])),
+            "hourly_cost": "80.00",
+        },
+        "admin",
+    )
     ids = {
         "clients": portal["client"]["id"],
         "contacts": portal["contact"]["id"],
@@ -170,6 +182,8 @@ async def client_world(api: Api, name: str, email: str) -> World:
         "share-links": link.json()["id"],
         "audit-events": audit_id,
         "jobs": released.json()["job_id"],
+        "time-entries": rest["time-entries"]["id"],
+        "cost-rates": rate["id"],
         "users": None,  # the portal user exists from the first sign-in on
     }
     markers = [
@@ -316,7 +330,7 @@ async def rows_of(api: Api, world: World) -> dict[str, Any]:
         if kind == "share-links":
             response = await api.get("/share-links", params={"document_id": world.ids["documents"]})
         else:
-            who = "admin" if kind in ("users", "audit-events") else "consultant"
+            who = "admin" if kind in ("users", "audit-events", "cost-rates") else "consultant"
             response = await api.get(f"/{kind}/{row_id}", who)
         assert response.status_code == 200, (kind, response.text)
         seen[kind] = response.json()

@@ -53,7 +53,21 @@ class EngagementBase(SQLModel):
     days: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=2)
     currency: str = Field(default="EUR", min_length=3, max_length=3)
     vat_rate: Decimal = Field(default=Decimal("19.00"), ge=0, le=100, max_digits=5, decimal_places=2)
-    budget: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    budget: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="Internal cost budget, EUR: what the team's time may cost (a fixed fee's burn; the fee if unset)",
+    )
+    hours_per_day: Decimal = Field(
+        default=Decimal("8.00"),
+        gt=0,
+        le=24,
+        max_digits=4,
+        decimal_places=2,
+        description="Hours in a billed day: time shown in days and a day-rate engagement's budget",
+    )
     # When set, weekly digests wait for a consultant to approve the drafted status update.
     review_before_send: bool = False
 

@@ -14,6 +14,8 @@ from backend.domains.engagements.resources import (
 )
 from backend.domains.pilots.results_read import EngagementResultRead
 from backend.domains.pilots.service import engagement_results
+from backend.domains.timesheets.burn import Burn
+from backend.domains.timesheets.service import engagement_burn
 from backend.flows.digests.service import approve_and_send
 from backend.kernel.enums import Role
 from backend.kernel.schema import Strict
@@ -45,6 +47,15 @@ class EngagementController(resource_controller(engagements, engagement_service))
     async def results(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> EngagementResultRead:
         engagement = EngagementRead.model_validate(await engagement_service.get(db_session, request.user, row_id))
         return await engagement_results(db_session, engagement_id=row_id, fee=engagement.fee_net)
+
+    @get(
+        "/{row_id:int}/burn",
+        operation_id="engagement_burn",
+        summary="Effort against the budget: spent, used and elapsed, forecast, margin; by week and consultant",
+        guards=[role_guard(STAFF)],
+    )
+    async def burn(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Burn:
+        return await engagement_burn(db_session, await engagement_service.get(db_session, request.user, row_id))
 
 
 class Approval(Strict):

@@ -1,0 +1,135 @@
+"""How the API sees time entries and cost rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.crud import CrudService, Resource
+from backend.domains.deliverables.models import Deliverable
+from backend.domains.pilots.models import Pilot
+from backend.domains.timesheets.models import (
+    CostRate,
+    CostRateCreate,
+    CostRateRead,
+    CostRateUpdate,
+    TimeEntry,
+    TimeEntryCreate,
+    TimeEntryRead,
+    TimeEntryUpdate,
+)
+from backend.domains.workshops.models import Workshop
+from backend.kernel.enums import Role
+from backend.kernel.errors import Invalid
+from backend.kernel.time import today
+
+LINKS = {"workshop_id": Workshop, "pilot_id": Pilot, "deliverable_id": Deliverable}
+
+
+def _locked(row: TimeEntry) -> str | None:
+    if row.locked_at is None:
+        return None
+    why = "the client approved it" if row.lock_reason == "approved" else "it was invoiced"
+    return (
+        f"time entry {row.id} is locked ({why}): record a correction instead, "
+        f'a new entry with "corrects_id": {row.id} and the difference in minutes'
+    )
+
+
+async def _checked(session: AsyncSession, values: dict[str, Any], row: TimeEntry | None) -> dict[str, Any]:
+    merged = ({k: getattr(row, k) for k in TimeEntryRead.model_fields if hasattr(row, k)} if row else {}) | values
+    if "day" in values and values["day"] > today():
+        raise Invalid.field("body.day", "time is recorded for today or earlier, not ahead", key="day_ahead")
+    engagement_id = merged["engagement_id"]
+    for name, model in LINKS.items():
+        linked = merged.get(name)
+        if linked is not None and (name in values or "engagement_id" in values):
+            owner = (await session.exec(select(model.engagement_id).where(model.id == linked))).first()  # type: ignore[attr-defined]
+            if owner != engagement_id:
+                what = name.removesuffix("_id")
+                raise Invalid.field(
+                    f"body.{name}", f"{what} {linked} belongs to another engagement, not to {engagement_id}"
+                )
+    if row is None and merged.get("corrects_id") is not None:
+        await _correction(session, merged)
+    return values
+
+
+async def _correction(session: AsyncSession, entry: dict[str, Any]) -> None:
+    """A correction names a locked original of the same consultant and engagement, and leaves
+    the original with its corrections at zero minutes or more."""
+    original = await session.get(TimeEntry, entry["corrects_id"])
+    path = "body.corrects_id"
+    if original is None:
+        raise Invalid.field(path, f"time entry {entry['corrects_id']} does not exist")
+    if original.corrects_id is not None:
+        raise Invalid.field(path, f"time entry {original.id} is itself a correction: correct {original.corrects_id}")
+    if original.locked_at is None:
+        raise Invalid.field(path, f"time entry {original.id} is not locked: change it directly")
+    if (original.user_id, original.engagement_id) != (entry["user_id"], entry["engagement_id"]):
+        raise Invalid.field(path, f"a correction keeps the consultant and engagement of time entry {original.id}")
+    corrected = (
+        await session.exec(
+            select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+                (col(TimeEntry.id) == original.id) | (col(TimeEntry.corrects_id) == original.id)
+            )
+        )
+    ).one()
+    if corrected + entry["minutes"] < 0:
+        raise Invalid.field(
+            "body.minutes", f"time entry {original.id} stands at {corrected} minutes: it cannot go below zero"
+        )
+
+
+time_entries = Resource(
+    name="time-entries",
+    entity="time_entry",
+    model=TimeEntry,
+    read=TimeEntryRead,
+    create=TimeEntryCreate,
+    update=TimeEntryUpdate,
+    filters={
+        "engagement_id": (int, TimeEntry.engagement_id),
+        "user_id": (int, TimeEntry.user_id),
+        "day": (date, TimeEntry.day),
+        "billable": (bool, TimeEntry.billable),
+        "corrects_id": (int, TimeEntry.corrects_id),
+    },
+    sortable=("id", "day", "minutes", "created_at"),
+    default_sort="-day",
+    # Effort is the consultancy's own: a client sees it only in a time statement released to them.
+    read_roles=frozenset({Role.admin, Role.consultant}),
+    owner_field="user_id",
+    edit_guard=_locked,
+    prepare=_checked,
+    example={
+        "engagement_id": 1,
+        "day": "2026-11-24",
+        "minutes": 180,
+        "description": "Use-Case-Workshop vorbereitet und moderiert",
+        "billable": True,
+        "workshop_id": 1,
+    },
+)
+
+cost_rates = Resource(
+    name="cost-rates",
+    entity="cost_rate",
+    model=CostRate,
+    read=CostRateRead,
+    create=CostRateCreate,
+    update=CostRateUpdate,
+    filters={"user_id": (int, CostRate.user_id)},
+    sortable=("id", "valid_from", "created_at"),
+    default_sort="-valid_from",
+    # What a colleague costs the firm is for admins only.
+    read_roles=frozenset({Role.admin}),
+    write_roles=frozenset({Role.admin}),
+    example={"user_id": 2, "valid_from": "2026-01-01", "hourly_cost": "85.00"},
+)
+
+time_entry_service = CrudService(time_entries)
+cost_rate_service = CrudService(cost_rates)
