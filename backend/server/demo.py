@@ -37,6 +37,7 @@ from backend.kernel.config import get_settings
 from backend.kernel.db import select_all
 from backend.kernel.enums import Language, Role
 from backend.kernel.time import BERLIN, iso_week, today
+from backend.server.demo_effort import effort_rows
 
 DEMO_ADMIN_EMAIL = "admin@engagement-desk.de"
 CONSULTANT_EMAIL = "jonas.berger@engagement-desk.de"
@@ -433,6 +434,7 @@ SUMMARY_LABELS = {
     "kpis": "KPIs",
     "measurements": "measurements",
     "deliverables": "deliverables",
+    "time_entries": "time entries",
 }
 
 
@@ -454,6 +456,8 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
     pilots = await _add_pilots(seed, engagement, contacts, users[Role.consultant].id)
     await _add_ideas(seed, engagement, workshops[WorkshopKind.use_case_discovery], pilots)
     await _add_deliverables(seed, engagement, contacts["md"])
+    people = {"lead": users[Role.consultant].id, "admin": users[Role.admin].id}
+    await seed.add(*effort_rows(engagement, people, workshops, pilots, seed.cal.today))
     await seed.add(
         StatusUpdate.model_validate(
             {

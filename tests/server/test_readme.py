@@ -55,3 +55,4 @@ def test_the_tour_runs_as_written(server: tuple[str, Path]) -> None:
     (status_report,) = (workdir / "var").glob("Statusbericht_*.pdf")
     assert status_report.read_bytes().startswith(b"%PDF")
     assert '"status":"sent"' in said  # the demo engagement's digest
+    assert "'used_pct': '" in said and '"description":"Pilot-Review"' in said  # burn, and a time entry
