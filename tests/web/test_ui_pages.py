@@ -308,3 +308,30 @@ async def test_the_dashboard_counts_weeks_from_the_start(api: Api) -> None:
     # Due next week: the first week's; the second week's is not yet due.
     assert [item.title for item, _, _ in board.deliverables] == ["W1"]
     assert [late for _, _, late in board.deliverables] == [False]
+
+
+async def test_the_dashboard_shows_each_engagements_burn(api: Api) -> None:
+    """A fixed fee of 1,000 € and 9 hours at 100 €/h: 90 % used, to watch."""
+    from datetime import timedelta
+
+    from backend.kernel.time import today
+
+    client = await make_client(api)
+    start = today() - timedelta(days=7)
+    engagement = await make_engagement(api, client["id"], start_date=start.isoformat(), fixed_fee="1000.00")
+    proposed = await api.post(f"/engagements/{engagement['id']}/transitions", json={"to": "proposed", "version": 1})
+    active = await api.post(
+        f"/engagements/{engagement['id']}/transitions", json={"to": "active", "version": proposed.json()["version"]}
+    )
+    assert active.status_code == 200, active.text
+    consultant = api.users["consultant"]
+    await api.create(
+        "cost-rates", {"user_id": consultant, "valid_from": "2026-01-01", "hourly_cost": "100.00"}, "admin"
+    )
+    await api.create(
+        "time-entries", {"engagement_id": engagement["id"], "day": str(start), "minutes": 540, "description": "Analyse"}
+    )
+    await sign_in(api)
+    page = (await api.http.get("/")).text
+    row = page[page.index(f'/engagements/{engagement["id"]}"') :].split("</tr>")[0]
+    assert '<span class="badge amber">90 %</span>' in row and 'title="beobachten"' in row

@@ -1,10 +1,14 @@
-"""Reading effort: an engagement's burn from its time entries, in a fixed number of statements."""
+"""Reading effort: engagements' burn from their time entries, in a fixed number of statements."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import Select, case
+from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,35 +36,46 @@ def terms_of(engagement: Engagement) -> Terms:
     )
 
 
-async def day_efforts(session: AsyncSession, engagement_id: int) -> list[DayEffort]:
-    """Minutes per day and consultant: as many rows as working days × people, whatever the
-    number of entries."""
+async def burns(
+    session: AsyncSession, engagements: Sequence[Engagement], *, among: Select | None = None, today: date | None = None
+) -> dict[int, Burn]:
+    """Each engagement's burn, in four statements however many engagements and entries there are:
+    the minutes per engagement, day and consultant, then the cost rates and names of the people
+    who worked. `among`: the engagements as a subquery of ids, for lists that grow (bound values
+    would grow with them; PostgreSQL takes at most 32,767 in one statement)."""
+    if not engagements:
+        return {}
+    scope: Any = among if among is not None else [e.id for e in engagements]
     billable = func.sum(case((col(TimeEntry.billable), TimeEntry.minutes), else_=0))
-    rows = await session.exec(
-        select(col(TimeEntry.day), col(TimeEntry.user_id), func.sum(TimeEntry.minutes), billable)
-        .where(TimeEntry.engagement_id == engagement_id)
-        .group_by(col(TimeEntry.day), col(TimeEntry.user_id))
+    # Five columns: past what sqlmodel's select types; read on the session's connection.
+    rows = await (await session.connection()).execute(
+        sa_select(
+            col(TimeEntry.engagement_id),
+            col(TimeEntry.day),
+            col(TimeEntry.user_id),
+            func.sum(TimeEntry.minutes),
+            billable,
+        )
+        .where(col(TimeEntry.engagement_id).in_(scope))
+        .group_by(col(TimeEntry.engagement_id), col(TimeEntry.day), col(TimeEntry.user_id))
     )
-    return [DayEffort(day, user_id, int(minutes), int(billed or 0)) for day, user_id, minutes, billed in rows]
-
-
-async def engagement_burn(session: AsyncSession, engagement: Engagement, today: date | None = None) -> Burn:
-    efforts = await day_efforts(session, engagement.id)
-    people = sorted({e.user_id for e in efforts})
+    efforts: dict[int, list[DayEffort]] = defaultdict(list)
+    for engagement_id, day, user_id, minutes, billed in rows:
+        efforts[engagement_id].append(DayEffort(day, user_id, int(minutes), int(billed or 0)))
+    workers = select(TimeEntry.user_id).where(col(TimeEntry.engagement_id).in_(scope)).distinct()
     rates = Rates(
         (
             await session.exec(
                 select(col(CostRate.user_id), col(CostRate.valid_from), col(CostRate.hourly_cost)).where(
-                    col(CostRate.user_id).in_(people)
+                    col(CostRate.user_id).in_(workers)
                 )
             )
         ).all()
-        if people
-        else []
     )
-    names = (
-        dict((await session.exec(select(User.id, User.full_name).where(col(User.id).in_(people)))).all())
-        if people
-        else {}
-    )
-    return compute(terms_of(engagement), efforts, rates, names, today or berlin_today())
+    names = dict((await session.exec(select(User.id, User.full_name).where(col(User.id).in_(workers)))).all())
+    day = today or berlin_today()
+    return {e.id: compute(terms_of(e), efforts.get(e.id, []), rates, names, day) for e in engagements}
+
+
+async def engagement_burn(session: AsyncSession, engagement: Engagement, today: date | None = None) -> Burn:
+    return (await burns(session, [engagement], today=today))[engagement.id]

@@ -14,6 +14,7 @@ from backend.domains.clients.models import Client
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.pilots.models import Pilot
+from backend.domains.timesheets.service import burns
 from backend.domains.workshops.models import Workshop
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.data import OPEN
@@ -57,7 +58,10 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
             )
         ).all()
     )
-    board.engagements = [{"engagement": e, "client": name, "rag": rags.get(e.id)} for e, name in active]
+    burn = await burns(session, [e for e, _ in active], among=active_ids, today=today)
+    board.engagements = [
+        {"engagement": e, "client": name, "rag": rags.get(e.id), "burn": burn[e.id]} for e, name in active
+    ]
     monday = monday_of(week)
     start = datetime.combine(monday, datetime.min.time(), BERLIN)
     board.workshops = list(
