@@ -1,0 +1,169 @@
+"""Time entries as CSV the way German Excel reads and writes it: `;` between fields, a decimal
+comma, dates as 30.11.2026, UTF-8 with a byte order mark (without it Excel reads umlauts as
+Latin-1). Pure: rows in, text out, and back; the service checks and stores what is read."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from backend.domains.timesheets.models import TimeEntry
+
+BOM = "\ufeff"
+# Column → the entry's field. Hours, not minutes: what a person types into a sheet.
+COLUMNS = (
+    "Datum",
+    "Berater",
+    "Engagement-ID",
+    "Stunden",
+    "Beschreibung",
+    "abrechenbar",
+    "Workshop-ID",
+    "Pilot-ID",
+    "Ergebnis-ID",
+    "korrigiert Eintrag",
+    "Eintrag",
+)
+REQUIRED = ("Datum", "Engagement-ID", "Stunden", "Beschreibung")
+YES, NO = ("ja", "yes", "x", "1", "wahr", "true"), ("nein", "no", "", "0", "falsch", "false")
+MAX_LINES = 2000
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # in the file, the header being line 1
+    values: dict[str, Any]  # TimeEntryCreate fields; "user_email" for the consultant
+
+
+class CsvError(ValueError):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} lines could not be read")
+        self.errors = errors
+
+
+def hours_text(minutes: int) -> str:
+    return f"{Decimal(minutes) / 60:.2f}".replace(".", ",")
+
+
+def export(entries: Iterable[TimeEntry], emails: dict[int, str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for e in entries:
+        writer.writerow(
+            (
+                e.day.strftime("%d.%m.%Y"),
+                emails.get(e.user_id, ""),
+                e.engagement_id,
+                hours_text(e.minutes),
+                e.description,
+                "ja" if e.billable else "nein",
+                e.workshop_id or "",
+                e.pilot_id or "",
+                e.deliverable_id or "",
+                e.corrects_id or "",
+                e.id,
+            )
+        )
+    return BOM + out.getvalue()
+
+
+def _day(text: str) -> date:
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date (30.11.2026)")
+
+
+def _minutes(text: str) -> int:
+    try:
+        hours = Decimal(text.replace(".", "").replace(",", ".") if "," in text else text)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number of hours (1,5)") from None
+    if not hours.is_finite():
+        raise ValueError(f"'{text}' is not a number of hours (1,5)")
+    minutes = hours * 60
+    if minutes != minutes.to_integral_value():
+        raise ValueError(f"{text} hours are not whole minutes")
+    return int(minutes)
+
+
+def _flag(text: str) -> bool:
+    low = text.strip().lower()
+    if low in YES:
+        return True
+    if low in NO:
+        return False
+    raise ValueError(f"'{text}' is neither ja nor nein")
+
+
+def _id(text: str) -> int | None:
+    if not text.strip():
+        return None
+    if not text.strip().isdigit():
+        raise ValueError(f"'{text}' is not an id")
+    return int(text)
+
+
+def parse(text: str) -> list[Line]:
+    """The file's lines as entry fields; every line that cannot be read is reported (CsvError),
+    not just the first."""
+    rows = list(csv.reader(io.StringIO(text.removeprefix(BOM)), delimiter=";"))
+    if not rows:
+        raise CsvError([{"line": 1, "column": None, "message": "the file is empty: the first line names the columns"}])
+    header = [name.strip() for name in rows[0]]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        return _refuse(1, None, f"columns missing: {', '.join(missing)} (separated by ;)")
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        return _refuse(1, None, f"unknown columns: {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
+    if len(rows) - 1 > MAX_LINES:
+        return _refuse(1, None, f"{len(rows) - 1} lines: at most {MAX_LINES} per file")
+    lines, errors = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            errors.append(
+                {"line": number, "column": None, "message": f"{len(row)} fields, the header has {len(header)}"}
+            )
+            continue
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        values: dict[str, Any] = {"description": cells["Beschreibung"]}
+        readers = {
+            "Datum": ("day", _day),
+            "Engagement-ID": ("engagement_id", _id),
+            "Stunden": ("minutes", _minutes),
+            "abrechenbar": ("billable", _flag),
+            "Workshop-ID": ("workshop_id", _id),
+            "Pilot-ID": ("pilot_id", _id),
+            "Ergebnis-ID": ("deliverable_id", _id),
+            "korrigiert Eintrag": ("corrects_id", _id),
+        }
+        for column, (field, read) in readers.items():
+            if column not in cells:
+                continue
+            try:
+                values[field] = read(cells[column])
+            except ValueError as exc:
+                errors.append({"line": number, "column": column, "message": str(exc)})
+        if values.get("engagement_id") is None and "Engagement-ID" in cells and cells["Engagement-ID"] == "":
+            errors.append({"line": number, "column": "Engagement-ID", "message": "an engagement is required"})
+        if cells.get("Berater"):
+            values["user_email"] = cells["Berater"].lower()
+        lines.append(Line(number, values))
+    if errors:
+        raise CsvError(errors)
+    return lines
+
+
+def _refuse(line: int, column: str | None, message: str) -> list[Line]:
+    raise CsvError([{"line": line, "column": column, "message": message}])

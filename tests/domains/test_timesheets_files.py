@@ -1,0 +1,132 @@
+"""A week entered at once, and time entries through CSV as German Excel writes it: all lines or
+none, every refusal by line."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
+
+TODAY = date.today()
+MONDAY = TODAY - timedelta(days=TODAY.weekday() + 7)  # last week's
+
+
+async def engagement(api: Api) -> dict[str, Any]:
+    client = await make_client(api)
+    return await make_engagement(api, client["id"], start_date=str(MONDAY - timedelta(days=14)))
+
+
+async def count(api: Api) -> int:
+    return (await api.get("/time-entries", params={"total": "true"})).json()["total"]
+
+
+def day(n: int) -> str:
+    return str(MONDAY + timedelta(days=n))
+
+
+async def test_a_week_is_recorded_whole_or_not_at_all(api: Api) -> None:
+    e = await engagement(api)
+    week = [
+        {"engagement_id": e["id"], "day": day(n), "minutes": 60 * (n + 1), "description": f"Tag {n}"} for n in range(5)
+    ]
+    created = await api.post("/time-entries/bulk", json={"entries": week})
+    assert created.status_code == 201, created.text
+    assert [row["minutes"] for row in created.json()] == [60, 120, 180, 240, 300]
+    assert {row["user_id"] for row in created.json()} == {api.users["consultant"]}
+    ahead = [*week[:2], week[2] | {"day": str(TODAY + timedelta(days=3))}, week[3] | {"engagement_id": 987654}]
+    refused = await api.post("/time-entries/bulk", json={"entries": ahead})
+    assert refused.status_code == 422
+    paths = [error["path"] for error in refused.json()["errors"]]
+    assert paths == ["body.entries[2].day", "body.entries[3].engagement_id"], refused.text
+    assert await count(api) == 5  # nothing of the refused week
+    too_many = await api.post("/time-entries/bulk", json={"entries": week * 41})
+    assert too_many.status_code == 422
+
+
+HEADER = "Datum;Berater;Engagement-ID;Stunden;Beschreibung;abrechenbar;Workshop-ID"
+
+
+async def test_csv_round_trip_keeps_the_totals(api: Api) -> None:
+    e = await engagement(api)
+    rows = [
+        (day(0), 90, True, "Kickoff vorbereitet – Agenda, Teilnehmer"),
+        (day(1), 330, True, "Workshop; Nachbereitung"),
+        (day(2), 45, False, 'Interne Abstimmung "Budget"'),
+    ]
+    for when, minutes, billable, text in rows:
+        body = {"engagement_id": e["id"], "day": when, "minutes": minutes, "description": text, "billable": billable}
+        await api.create("time-entries", body)
+    before = (await api.get(f"/engagements/{e['id']}/burn")).json()
+    exported = await api.get("/time-entries/export", params={"engagement_id": e["id"]})
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert 'filename="Zeiten_Engagement-' in exported.headers["content-disposition"]
+    text = exported.content.decode("utf-8")
+    assert text.startswith("\ufeffDatum;Berater;Engagement-ID;Stunden;")
+    assert f"{MONDAY:%d.%m.%Y};consultant@example.de;{e['id']};1,50;" in text
+    assert '"Workshop; Nachbereitung"' in text and "0,75" in text and ";nein;" in text
+    for row in (await api.get("/time-entries", params={"engagement_id": e["id"]})).json()["items"]:
+        assert (await api.delete(f"/time-entries/{row['id']}")).status_code == 204
+    imported = await api.post("/time-entries/import", json={"csv": text})
+    assert imported.status_code == 201, imported.text
+    assert (imported.json()["created"], imported.json()["minutes"]) == (3, 465)
+    after = (await api.get(f"/engagements/{e['id']}/burn")).json()
+    assert {k: after[k] for k in ("hours", "billable_hours", "cost")} == {
+        k: before[k] for k in ("hours", "billable_hours", "cost")
+    }
+    described = {row["description"] for row in (await api.get("/time-entries")).json()["items"]}
+    assert described == {text for _, _, _, text in rows}
+
+
+async def test_a_malformed_csv_is_refused_line_by_line_and_nothing_is_kept(api: Api) -> None:
+    e = await engagement(api)
+    good = f"{MONDAY:%d.%m.%Y};;{e['id']};2,5;Gut;ja;"
+    lines = [
+        HEADER,
+        good,
+        f"31.02.2026;;{e['id']};1;Falsches Datum;ja;",
+        f"{MONDAY:%d.%m.%Y};;987654;1;Unbekanntes Engagement;ja;",
+        f"{MONDAY:%d.%m.%Y};;{e['id']};-2;Negative Dauer;ja;",
+        f"{MONDAY:%d.%m.%Y};;{e['id']};1,3333;Keine ganzen Minuten;vielleicht;",
+        f"{MONDAY:%d.%m.%Y};;{e['id']};1;Zu wenige Felder",
+    ]
+    refused = await api.post("/time-entries/import", json={"csv": "\r\n".join(lines)})
+    assert refused.status_code == 422
+    where = sorted({(error["line"], error.get("column")) for error in refused.json()["errors"]})
+    assert where == [(3, "Datum"), (6, "Stunden"), (6, "abrechenbar"), (7, None)], refused.text
+    # Lines that read well are checked as entries: an unknown engagement, a negative duration.
+    readable = "\r\n".join(lines[:2] + lines[3:5])
+    refused = await api.post("/time-entries/import", json={"csv": readable})
+    assert refused.status_code == 422
+    assert [error["path"] for error in refused.json()["errors"]] == ["line 3.engagement_id", "line 4"], refused.text
+    assert await count(api) == 0
+    unknown = await api.post("/time-entries/import", json={"csv": "Datum;Stunde\r\n"})
+    assert unknown.status_code == 422 and "columns missing" in unknown.text
+    colleague_time = f"{HEADER}\r\n{MONDAY:%d.%m.%Y};admin@example.de;{e['id']};1;Fremde Zeit;ja;"
+    refused = await api.post("/time-entries/import", json={"csv": colleague_time})
+    assert refused.status_code == 422 and "their own" in refused.text
+    assert (await api.post("/time-entries/import", "admin", json={"csv": colleague_time})).status_code == 201
+    assert await count(api) == 1
+
+
+async def test_a_huge_file_is_refused_whole(api: Api) -> None:
+    e = await engagement(api)
+    line = f"\r\n{MONDAY:%d.%m.%Y};;{e['id']};1;{'x' * 100}"
+    three_mb = "Datum;Berater;Engagement-ID;Stunden;Beschreibung" + line * 30_000
+    assert (await api.post("/time-entries/import", json={"csv": three_mb})).status_code == 422
+    ten_mb = three_mb + line * 70_000
+    assert (await api.post("/time-entries/import", json={"csv": ten_mb})).status_code in (413, 422)
+    many = "Datum;Berater;Engagement-ID;Stunden;Beschreibung" + f"\r\n{MONDAY:%d.%m.%Y};;{e['id']};1;x" * 2001
+    refused = await api.post("/time-entries/import", json={"csv": many})
+    assert refused.status_code == 422 and "at most 2000" in refused.text
+    assert await count(api) == 0
+
+
+async def test_clients_neither_import_nor_export(api: Api, password_hash: str) -> None:
+    e = await engagement(api)
+    await api.add_user("kunde", "client", password_hash, client_id=e["client_id"])
+    assert (await api.get("/time-entries/export", "kunde")).status_code == 403
+    assert (await api.post("/time-entries/import", "kunde", json={"csv": HEADER})).status_code == 403
+    assert (await api.post("/time-entries/bulk", "kunde", json={"entries": []})).status_code in (403, 422)
