@@ -331,3 +331,32 @@ def test_only_the_documents_templates_render_and_errors_do_not_repeat_the_data()
         render("proposal", broken)
     assert "document's data" in str(failed.value) and sample["client"]["name"] not in str(failed.value)
     assert len(str(failed.value)) < 300
+
+
+async def test_a_drafted_status_names_the_days_used_of_a_day_rate_engagement_only(api: Api) -> None:
+    """Days sold are the client's business; a fixed fee's burn is internal cost and stays in."""
+    from datetime import timedelta
+
+    from backend.kernel.time import iso_week, today
+
+    start = today() - timedelta(days=14)
+    client = await make_client(api)
+    by_day = await make_engagement(
+        api, client["id"], start_date=str(start), pricing_model="day_rate", day_rate="1200.00", days="8", fixed_fee=None
+    )
+    fixed = await make_engagement(api, client["id"], start_date=str(start), fixed_fee="1000.00")
+    rate = {"user_id": api.users["consultant"], "valid_from": "2026-01-01", "hourly_cost": "100.00"}
+    await api.create("cost-rates", rate, "admin")
+    for engagement in (by_day, fixed):  # 7 days of 8 hours, in the first week
+        for n in range(7):
+            entry = {"engagement_id": engagement["id"], "day": str(start + timedelta(days=n)), "minutes": 480}
+            await api.create("time-entries", entry | {"description": "Arbeit"})
+    week = iso_week(today())
+    text = " ".join(
+        (await download_text(api, await generate(api, by_day["id"], kind="status_report", iso_week=week))).split()
+    )
+    assert "Beratertage: 7 von 8 verbraucht (88 %)" in text
+    text = " ".join(
+        (await download_text(api, await generate(api, fixed["id"], kind="status_report", iso_week=week))).split()
+    )
+    assert "Beratertage" not in text and "5.600" not in text

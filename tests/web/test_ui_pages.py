@@ -335,3 +335,9 @@ async def test_the_dashboard_shows_each_engagements_burn(api: Api) -> None:
     page = (await api.http.get("/")).text
     row = page[page.index(f'/engagements/{engagement["id"]}"') :].split("</tr>")[0]
     assert '<span class="badge amber">90 %</span>' in row and 'title="beobachten"' in row
+    # The engagement page: the figures, and the chart with its budget line and forecast.
+    shown = (await api.http.get(f"/engagements/{engagement['id']}")).text
+    burn = shown[shown.index('id="burn"') :].split("</section>")[0].replace("\xa0", " ")
+    assert "Verbraucht <strong>900,00 €</strong> von 1.000,00 €" in burn and "<strong>90 %</strong> verbraucht" in burn
+    assert "Marge <strong>100,00 €</strong>" in burn
+    assert '<svg class="burn-chart"' in burn and burn.count("<polyline") == 2 and 'stroke="#c62828"' in burn

@@ -31,6 +31,8 @@ from backend.domains.pilots.service import (
     engagement_evidence,
     engagement_totals,
 )
+from backend.domains.timesheets.burn import Burn, BurnBasis, BurnState
+from backend.domains.timesheets.service import engagement_burn
 from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import DocumentKind
 from backend.kernel import i18n
@@ -490,11 +492,18 @@ OPEN = {
 
 
 def draft_status(
-    ctx: Context, monday: date, workshops: list[Workshop], deliverables: list[Deliverable], *, now: datetime
+    ctx: Context,
+    monday: date,
+    workshops: list[Workshop],
+    deliverables: list[Deliverable],
+    *,
+    now: datetime,
+    burn: Burn | None = None,
 ) -> dict[str, Any]:
     """A status update written from the week's data, for weeks the consultant left empty. It is
     written as of `now`: a workshop of the week that has not ended yet (the digest goes out on
-    Monday morning) is coming up, not done."""
+    Monday morning) is coming up, not done. A day-rate engagement's days used are a risk once
+    its burn is to watch; a fixed fee's burn is internal cost and never goes to the client."""
     lang, week = ctx.lang, ctx.engagement.week_number(monday)
     overdue = [d for d in deliverables if d.status in OPEN and d.due_week < week]
     done = [
@@ -516,8 +525,24 @@ def draft_status(
         "summary": "",
         "done": done,
         "next": upcoming,
-        "risks": [say(lang, "risk_overdue", title=d.title, n=d.due_week) for d in overdue],
+        "risks": [say(lang, "risk_overdue", title=d.title, n=d.due_week) for d in overdue] + _days_risk(ctx, burn),
     }
+
+
+def _days_risk(ctx: Context, burn: Burn | None) -> list[str]:
+    if burn is None or burn.basis != BurnBasis.days or burn.state == BurnState.ok or burn.budget is None:
+        return []
+    fmt = ctx.fmt
+    return [
+        say(
+            ctx.lang,
+            "risk_days",
+            used=fmt.number(burn.spent, 1, trim=True),
+            sold=fmt.number(burn.budget, 1, trim=True),
+            pct=f"{fmt.number(burn.used_pct or 0, 0)} %",
+            elapsed=f"{fmt.number(burn.elapsed_pct, 0)} %",
+        )
+    ]
 
 
 def _movement(
@@ -564,7 +589,7 @@ async def status_report(
             "risks": lines(written[0].risks),
         }
         if written
-        else draft_status(ctx, monday, workshops, deliverables, now=now)
+        else draft_status(ctx, monday, workshops, deliverables, now=now, burn=await engagement_burn(session, e))
     )
     w = words(lang)
     movements = [
@@ -673,4 +698,5 @@ async def drafted_status(
         session, Workshop, Workshop.engagement_id == engagement_id, order_by=Workshop.starts_at
     )
     deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == engagement_id)
-    return draft_status(ctx, monday_of(iso_week), workshops, deliverables, now=utcnow())
+    burn = await engagement_burn(session, ctx.engagement)
+    return draft_status(ctx, monday_of(iso_week), workshops, deliverables, now=utcnow(), burn=burn)

@@ -45,6 +45,7 @@ from backend.domains.engagements.service import engagements_with_clients, status
 from backend.domains.pilots.models import Pilot, PilotCreate, ProcessArea
 from backend.domains.pilots.resources import pilot_service
 from backend.domains.pilots.service import pilots_of
+from backend.domains.timesheets.service import engagement_burn
 from backend.domains.workshops.models import Workshop, WorkshopCreate, WorkshopKind
 from backend.domains.workshops.resources import workshop_service
 from backend.domains.workshops.service import workshops_of
@@ -57,6 +58,7 @@ from backend.flows.portal.sharing import live_links, share_path
 from backend.kernel.db import utcnow
 from backend.kernel.time import BERLIN, current_week
 from backend.kernel.time import today as berlin_today
+from backend.web.admin.burn_chart import burn_chart
 from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.forms import (
     Failure,
@@ -194,6 +196,7 @@ async def engagement_page(
     trials = await pilots_of(db_session, row_id, limit=ROW_LIMIT)
     update = await status_update_of(db_session, row_id, week)
     deliveries = await recent_deliveries(db_session, row_id)
+    burn = await engagement_burn(db_session, engagement, today)
     ctx = context(
         request,
         nav="engagements",
@@ -213,6 +216,8 @@ async def engagement_page(
         update=update,
         status_default=_status_form(update, week),
         deliveries=deliveries,
+        burn=burn,
+        chart=burn_chart(burn, engagement, today),
         failed=failure,
         notice=notice,
         acceptance=await acceptance_of(db_session, row_id),
