@@ -54,6 +54,7 @@ async def test_csv_round_trip_keeps_the_totals(api: Api) -> None:
         (day(0), 90, True, "Kickoff vorbereitet – Agenda, Teilnehmer"),
         (day(1), 330, True, "Workshop; Nachbereitung"),
         (day(2), 45, False, 'Interne Abstimmung "Budget"'),
+        (day(3), 30, True, '=HYPERLINK("https://example.invalid";"Rechnung")'),
     ]
     for when, minutes, billable, text in rows:
         body = {"engagement_id": e["id"], "day": when, "minutes": minutes, "description": text, "billable": billable}
@@ -67,11 +68,13 @@ async def test_csv_round_trip_keeps_the_totals(api: Api) -> None:
     assert text.startswith("\ufeffDatum;Berater;Engagement-ID;Stunden;")
     assert f"{MONDAY:%d.%m.%Y};consultant@example.de;{e['id']};1,50;" in text
     assert '"Workshop; Nachbereitung"' in text and "0,75" in text and ";nein;" in text
+    # Excel would run a cell that starts with = as a formula: it is written as text.
+    assert "'=HYPERLINK(" in text and ";=HYPERLINK" not in text and '";=' not in text
     for row in (await api.get("/time-entries", params={"engagement_id": e["id"]})).json()["items"]:
         assert (await api.delete(f"/time-entries/{row['id']}")).status_code == 204
     imported = await api.post("/time-entries/import", json={"csv": text})
     assert imported.status_code == 201, imported.text
-    assert (imported.json()["created"], imported.json()["minutes"]) == (3, 465)
+    assert (imported.json()["created"], imported.json()["minutes"]) == (4, 495)
     after = (await api.get(f"/engagements/{e['id']}/burn")).json()
     assert {k: after[k] for k in ("hours", "billable_hours", "cost")} == {
         k: before[k] for k in ("hours", "billable_hours", "cost")

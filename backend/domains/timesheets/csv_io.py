@@ -32,6 +32,17 @@ COLUMNS = (
 REQUIRED = ("Datum", "Engagement-ID", "Stunden", "Beschreibung")
 YES, NO = ("ja", "yes", "x", "1", "wahr", "true"), ("nein", "no", "", "0", "falsch", "false")
 MAX_LINES = 2000
+# A cell Excel would run as a formula (=HYPERLINK(…), +cmd, -2+3, @SUM): written with a leading
+# apostrophe, which Excel shows as text and drops (OWASP's "CSV injection"); read back without it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def from_text(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
 @dataclass(frozen=True)
@@ -58,10 +69,10 @@ def export(entries: Iterable[TimeEntry], emails: dict[int, str]) -> str:
         writer.writerow(
             (
                 e.day.strftime("%d.%m.%Y"),
-                emails.get(e.user_id, ""),
+                as_text(emails.get(e.user_id, "")),
                 e.engagement_id,
                 hours_text(e.minutes),
-                e.description,
+                as_text(e.description),
                 "ja" if e.billable else "nein",
                 e.workshop_id or "",
                 e.pilot_id or "",
@@ -137,7 +148,7 @@ def parse(text: str) -> list[Line]:
             )
             continue
         cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
-        values: dict[str, Any] = {"description": cells["Beschreibung"]}
+        values: dict[str, Any] = {"description": from_text(cells["Beschreibung"])}
         readers = {
             "Datum": ("day", _day),
             "Engagement-ID": ("engagement_id", _id),
@@ -158,7 +169,7 @@ def parse(text: str) -> list[Line]:
         if values.get("engagement_id") is None and "Engagement-ID" in cells and cells["Engagement-ID"] == "":
             errors.append({"line": number, "column": "Engagement-ID", "message": "an engagement is required"})
         if cells.get("Berater"):
-            values["user_email"] = cells["Berater"].lower()
+            values["user_email"] = from_text(cells["Berater"]).lower()
         lines.append(Line(number, values))
     if errors:
         raise CsvError(errors)
