@@ -173,3 +173,19 @@ async def test_burn_reads_a_fixed_number_of_statements(api: Api) -> None:
             assert (await api.get(f"/engagements/{e['id']}/burn")).status_code == 200
         counts.append(counted.count)
     assert counts[0] == counts[1], counts
+
+
+async def test_corrections_at_the_same_moment_never_take_an_entry_below_zero(api: Api) -> None:
+    import asyncio
+
+    e = await engagement(api)
+    original = await api.create("time-entries", entry(e["id"], minutes=240))
+    await lock(api, original["id"])
+    answers = await asyncio.gather(
+        *(api.post("/time-entries", json=entry(e["id"], minutes=-60, corrects_id=original["id"])) for _ in range(10))
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(201) == 4, statuses
+    assert set(statuses) <= {201, 422, 503}, statuses
+    burn = (await api.get(f"/engagements/{e['id']}/burn")).json()
+    assert burn["hours"] == "0.00"

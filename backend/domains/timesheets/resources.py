@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,6 +72,10 @@ async def _correction(session: AsyncSession, entry: dict[str, Any]) -> None:
         raise Invalid.field(path, f"time entry {original.id} is not locked: change it directly")
     if (original.user_id, original.engagement_id) != (entry["user_id"], entry["engagement_id"]):
         raise Invalid.field(path, f"a correction keeps the consultant and engagement of time entry {original.id}")
+    # Corrections of one entry one after the other, so two at once cannot together take it
+    # below zero: a write to the original holds its row (PostgreSQL) or the database (SQLite)
+    # until this transaction ends, and the sum below is read after the other one committed.
+    await session.exec(update(TimeEntry).where(col(TimeEntry.id) == original.id).values(version=TimeEntry.version))
     corrected = (
         await session.exec(
             select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
