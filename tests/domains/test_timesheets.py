@@ -189,3 +189,18 @@ async def test_corrections_at_the_same_moment_never_take_an_entry_below_zero(api
     assert set(statuses) <= {201, 422, 503}, statuses
     burn = (await api.get(f"/engagements/{e['id']}/burn")).json()
     assert burn["hours"] == "0.00"
+
+
+async def test_a_correction_changed_or_deleted_keeps_its_entry_at_zero_or_more(api: Api) -> None:
+    e = await engagement(api)
+    original = await api.create("time-entries", entry(e["id"], minutes=60))
+    await lock(api, original["id"])
+    plus = await api.create("time-entries", entry(e["id"], minutes=60, corrects_id=original["id"]))
+    minus = await api.create("time-entries", entry(e["id"], minutes=-120, corrects_id=original["id"]))
+    deeper = await api.patch(f"/time-entries/{minus['id']}", json={"minutes": -121, "version": 1})
+    assert deeper.status_code == 422 and "120 minutes" in deeper.text  # 60 + 60 without this one
+    assert (await api.patch(f"/time-entries/{minus['id']}", json={"minutes": -90, "version": 1})).status_code == 200
+    assert (await api.delete(f"/time-entries/{plus['id']}")).status_code == 409  # 60 − 90 < 0
+    assert (await api.delete(f"/time-entries/{minus['id']}")).status_code == 204
+    assert (await api.delete(f"/time-entries/{plus['id']}")).status_code == 204
+    assert (await api.get(f"/engagements/{e['id']}/burn")).json()["hours"] == "1.00"

@@ -24,7 +24,7 @@ from backend.domains.timesheets.models import (
 )
 from backend.domains.workshops.models import Workshop
 from backend.kernel.enums import Role
-from backend.kernel.errors import Invalid
+from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.time import today
 
 LINKS = {"workshop_id": Workshop, "pilot_id": Pilot, "deliverable_id": Deliverable}
@@ -54,14 +54,15 @@ async def _checked(session: AsyncSession, values: dict[str, Any], row: TimeEntry
                 raise Invalid.field(
                     f"body.{name}", f"{what} {linked} belongs to another engagement, not to {engagement_id}"
                 )
-    if row is None and merged.get("corrects_id") is not None:
-        await _correction(session, merged)
+    if merged.get("corrects_id") is not None and (row is None or {"minutes", "engagement_id"} & values.keys()):
+        await _correction(session, merged, replacing=row)
     return values
 
 
-async def _correction(session: AsyncSession, entry: dict[str, Any]) -> None:
+async def _correction(session: AsyncSession, entry: dict[str, Any], replacing: TimeEntry | None = None) -> None:
     """A correction names a locked original of the same consultant and engagement, and leaves
-    the original with its corrections at zero minutes or more."""
+    the original with its corrections at zero minutes or more (`replacing`: the correction as it
+    stood, when it is being changed)."""
     original = await session.get(TimeEntry, entry["corrects_id"])
     path = "body.corrects_id"
     if original is None:
@@ -72,21 +73,36 @@ async def _correction(session: AsyncSession, entry: dict[str, Any]) -> None:
         raise Invalid.field(path, f"time entry {original.id} is not locked: change it directly")
     if (original.user_id, original.engagement_id) != (entry["user_id"], entry["engagement_id"]):
         raise Invalid.field(path, f"a correction keeps the consultant and engagement of time entry {original.id}")
-    # Corrections of one entry one after the other, so two at once cannot together take it
-    # below zero: a write to the original holds its row (PostgreSQL) or the database (SQLite)
-    # until this transaction ends, and the sum below is read after the other one committed.
-    await session.exec(update(TimeEntry).where(col(TimeEntry.id) == original.id).values(version=TimeEntry.version))
-    corrected = (
-        await session.exec(
-            select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-                (col(TimeEntry.id) == original.id) | (col(TimeEntry.corrects_id) == original.id)
-            )
-        )
-    ).one()
+    await _hold(session, original.id)
+    corrected = await _standing(session, original.id, without=replacing.id if replacing else None)
     if corrected + entry["minutes"] < 0:
         raise Invalid.field(
             "body.minutes", f"time entry {original.id} stands at {corrected} minutes: it cannot go below zero"
         )
+
+
+async def _hold(session: AsyncSession, original_id: int) -> None:
+    """Changes to one entry's corrections one after the other, so two at once cannot together
+    take it below zero: a write to the original holds its row (PostgreSQL) or the database
+    (SQLite) until this transaction ends, and the sum read next sees the other one committed."""
+    await session.exec(update(TimeEntry).where(col(TimeEntry.id) == original_id).values(version=TimeEntry.version))
+
+
+async def _standing(session: AsyncSession, original_id: int, without: int | None = None) -> int:
+    """Minutes of an entry with its corrections (leaving one correction out)."""
+    family = (col(TimeEntry.id) == original_id) | (col(TimeEntry.corrects_id) == original_id)
+    if without is not None:
+        family = family & (col(TimeEntry.id) != without)
+    return int((await session.exec(select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(family))).one())
+
+
+async def _keep_above_zero(session: AsyncSession, row: TimeEntry, user: Any) -> None:
+    """Deleting a correction must not leave its original below zero (a +60 under a −120)."""
+    if row.corrects_id is None:
+        return
+    await _hold(session, row.corrects_id)
+    if (left := await _standing(session, row.corrects_id, without=row.id)) < 0:
+        raise Conflict(f"without this correction, time entry {row.corrects_id} would stand at {left} minutes")
 
 
 time_entries = Resource(
@@ -110,6 +126,7 @@ time_entries = Resource(
     owner_field="user_id",
     edit_guard=_locked,
     prepare=_checked,
+    on_delete=_keep_above_zero,
     example={
         "engagement_id": 1,
         "day": "2026-11-24",
