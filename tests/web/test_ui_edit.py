@@ -29,6 +29,8 @@ async def test_edit_engagement_and_conflict(api: Api) -> None:
         "duration_weeks": "8",
         "pricing_model": "fixed_fee",
         "fixed_fee": "25.500,00",
+        "budget": "12.000,00",
+        "hours_per_day": "7,5",
         "situation": "Angebote dauern zu lange",
         "version": str(engagement["version"]),
         "_csrf_token": token,
@@ -37,6 +39,7 @@ async def test_edit_engagement_and_conflict(api: Api) -> None:
     assert saved.status_code == 303, saved.text
     stored = (await api.get(f"/engagements/{eid}")).json()
     assert stored["title"] == "KI-Einführung Vertrieb" and Decimal(stored["fixed_fee"]) == Decimal("25500.00")
+    assert (Decimal(stored["budget"]), Decimal(stored["hours_per_day"])) == (Decimal("12000"), Decimal("7.5"))
     assert stored["situation"] == "Angebote dauern zu lange" and stored["review_before_send"] is False
     assert stored["version"] == engagement["version"] + 1
 

@@ -115,6 +115,8 @@ ENGAGEMENT_EDIT = (
     "fixed_fee",
     "day_rate",
     "days",
+    "budget",
+    "hours_per_day",
 )
 WORKSHOP_EDIT = ("kind", "title", "starts_at", "ends_at", "location", "agenda", "outcomes", "feedback_score")
 DELIVERABLE_EDIT = ("title", "kind", "due_week", "description")
@@ -308,7 +310,9 @@ class EngagementPages(Controller):
     @post("/{row_id:int}/edit")
     async def edit(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await engagement_service.get(db_session, request.user, row_id)
-        values = edit_values(decimals(data, "fixed_fee", "day_rate", "days"), ENGAGEMENT_EDIT)
+        values = edit_values(
+            decimals(data, "fixed_fee", "day_rate", "days", "budget", "hours_per_day"), ENGAGEMENT_EDIT
+        )
         values["review_before_send"] = data.get("review_before_send") in ("1", "on", "true")
 
         async def action() -> None:
