@@ -147,6 +147,12 @@ def _after(column: Any, row_id: Any, descending: bool, value_null: bool) -> Colu
     return or_(column > value, and_(column == value, row_id > seen), column.is_(None))
 
 
+def _one_of(table: str) -> str:
+    """A table's row in words: time_entries → time entry, clients → client."""
+    one = table[:-3] + "y" if table.endswith("ies") else table.removesuffix("s")
+    return one.replace("_", " ")
+
+
 def _is_client(user: Actor) -> TypeGuard[Principal]:
     return user is not None and user.role == Role.client
 
@@ -319,9 +325,9 @@ class CrudService:
                 continue
             target = next(iter(column.foreign_keys)).column
             path = f"body.{column.name}"
+            kind = _one_of(target.table.name)
             if not 1 <= value <= MAX_ID:
                 # No row has such an id, and past 64 bits SQLite cannot even compare it.
-                kind = "user" if target.table.name == "users" else target.table.name
                 raise Invalid.field(path, f"{kind} {value} does not exist")
             if target.table.name == "users":
                 # Domain rows point at users only as team members (lead, facilitator, author).
@@ -333,7 +339,7 @@ class CrudService:
                 continue
             found = (await session.exec(select(target).where(target == value))).first()
             if found is None:
-                raise Invalid.field(path, f"{target.table.name} {value} does not exist")
+                raise Invalid.field(path, f"{kind} {value} does not exist")
 
     async def _prepare(self, session: AsyncSession, values: dict[str, Any], row: Any) -> dict[str, Any]:
         if self.r.prepare is not None:
@@ -347,7 +353,8 @@ class CrudService:
             return
         named, me = values.get(owner), getattr(user, "id", None)
         if named is not None and named != me and getattr(user, "role", None) != Role.admin:
-            raise Forbidden(f"consultants record only their own {self.r.entity.replace('_', ' ')}s", key="not_yours")
+            what = self.r.entity.replace("_", " ")
+            raise Forbidden(f"a consultant records a {what} only as their own (admins name another)", key="not_yours")
         values[owner] = named if named is not None else me
 
     def refuse_edit(self, user: Actor, row: Any) -> None:

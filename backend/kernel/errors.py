@@ -158,7 +158,11 @@ def problem(
 
 def pydantic_errors(exc: PydanticValidationError, prefix: str = "body") -> list[dict[str, Any]]:
     return [
-        {"path": ".".join([prefix, *(str(p) for p in err["loc"])]), "message": err["msg"]}
+        # A validator's own message, without pydantic's "Value error, " in front of it.
+        {
+            "path": ".".join([prefix, *(str(p) for p in err["loc"])]),
+            "message": str(err["msg"]).removeprefix("Value error, "),
+        }
         for err in exc.errors(include_url=False)
     ]
 

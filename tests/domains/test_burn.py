@@ -200,3 +200,11 @@ def test_totals_are_the_sums_of_the_entries(terms: Terms, efforts: list[DayEffor
     assert abs(sum((c.cost for c in burn.consultants), Decimal(0)) - burn.cost) <= Decimal("0.01") * len(
         burn.consultants
     )
+
+
+def test_days_beyond_those_sold_bring_in_nothing() -> None:
+    # 10 billable days of 8 sold: value stays at 8 × 1,400 €; the forecast runs on at cost.
+    burn = compute(day_rate(), [worked("2026-11-03", 4800)], RATES, NAMES, date(2026, 11, 9))
+    assert (burn.spent, burn.value, burn.cost) == (Decimal("10.00"), Decimal("11200.00"), Decimal("8000.00"))
+    assert burn.margin == Decimal("3200.00") and burn.state is BurnState.over
+    assert burn.forecast_margin is not None and burn.forecast_margin < burn.margin

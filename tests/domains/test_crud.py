@@ -61,7 +61,7 @@ async def test_missing_reference_is_422_not_500(api: Api) -> None:
         json={"client_id": 999, "title": "T", "start_date": "2026-11-02", "duration_weeks": 8, "fixed_fee": "1000"},
     )
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"path": "body.client_id", "message": "clients 999 does not exist"}]
+    assert response.json()["errors"] == [{"path": "body.client_id", "message": "client 999 does not exist"}]
 
 
 async def test_cross_field_rule_applies_on_create_and_patch(api: Api) -> None:

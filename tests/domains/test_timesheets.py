@@ -42,7 +42,7 @@ async def test_a_consultant_records_their_own_time(api: Api, password_hash: str)
     )
     colleague = await api.add_user("colleague", "consultant", password_hash)
     refused = await api.post("/time-entries", json=entry(e["id"], user_id=colleague))
-    assert refused.status_code == 403 and "their own" in refused.json()["detail"]
+    assert refused.status_code == 403 and "only as their own" in refused.json()["detail"]
     # An admin records for anyone on the team, and no one else.
     theirs = await api.create("time-entries", entry(e["id"], user_id=colleague), who="admin")
     assert theirs["user_id"] == colleague

@@ -39,7 +39,7 @@ async def test_a_week_is_recorded_whole_or_not_at_all(api: Api) -> None:
     refused = await api.post("/time-entries/bulk", json={"entries": ahead})
     assert refused.status_code == 422
     paths = [error["path"] for error in refused.json()["errors"]]
-    assert paths == ["body.entries[2].day", "body.entries[3].engagement_id"], refused.text
+    assert paths == ["body.entries.2.day", "body.entries.3.engagement_id"], refused.text
     assert await count(api) == 5  # nothing of the refused week
     too_many = await api.post("/time-entries/bulk", json={"entries": week * 41})
     assert too_many.status_code == 422
@@ -92,19 +92,28 @@ async def test_a_malformed_csv_is_refused_line_by_line_and_nothing_is_kept(api: 
         f"31.02.2026;;{e['id']};1;Falsches Datum;ja;",
         f"{MONDAY:%d.%m.%Y};;987654;1;Unbekanntes Engagement;ja;",
         f"{MONDAY:%d.%m.%Y};;{e['id']};-2;Negative Dauer;ja;",
-        f"{MONDAY:%d.%m.%Y};;{e['id']};1,3333;Keine ganzen Minuten;vielleicht;",
+        f"{MONDAY:%d.%m.%Y};;{e['id']};1,3333;Unklar abrechenbar;vielleicht;",
         f"{MONDAY:%d.%m.%Y};;{e['id']};1;Zu wenige Felder",
     ]
     refused = await api.post("/time-entries/import", json={"csv": "\r\n".join(lines)})
     assert refused.status_code == 422
     where = sorted({(error["line"], error.get("column")) for error in refused.json()["errors"]})
-    assert where == [(3, "Datum"), (6, "Stunden"), (6, "abrechenbar"), (7, None)], refused.text
+    assert where == [(3, "Datum"), (6, "abrechenbar"), (7, None)], refused.text
     # Lines that read well are checked as entries: an unknown engagement, a negative duration.
     readable = "\r\n".join(lines[:2] + lines[3:5])
     refused = await api.post("/time-entries/import", json={"csv": readable})
     assert refused.status_code == 422
-    assert [error["path"] for error in refused.json()["errors"]] == ["line 3.engagement_id", "line 4"], refused.text
+    found = [(error["line"], error["column"]) for error in refused.json()["errors"]]
+    assert found == [(3, "Engagement-ID"), (4, "Stunden")], refused.text
+    assert "Value error" not in refused.text
     assert await count(api) == 0
+    lower_case = (
+        f"datum;engagement-id;stunden;beschreibung;abrechenbar\r\n{MONDAY:%d.%m.%Y};{e['id']};1.500;Tippfehler;"
+    )
+    refused = await api.post("/time-entries/import", json={"csv": lower_case})  # fifteen hundred hours
+    assert refused.status_code == 422
+    assert [(error["line"], error["column"]) for error in refused.json()["errors"]] == [(2, "Stunden")], refused.text
+    assert "24 hours" in refused.text
     unknown = await api.post("/time-entries/import", json={"csv": "Datum;Stunde\r\n"})
     assert unknown.status_code == 422 and "columns missing" in unknown.text
     colleague_time = f"{HEADER}\r\n{MONDAY:%d.%m.%Y};admin@example.de;{e['id']};1;Fremde Zeit;ja;"
@@ -112,6 +121,29 @@ async def test_a_malformed_csv_is_refused_line_by_line_and_nothing_is_kept(api: 
     assert refused.status_code == 422 and "their own" in refused.text
     assert (await api.post("/time-entries/import", "admin", json={"csv": colleague_time})).status_code == 201
     assert await count(api) == 1
+
+
+async def test_minutes_round_trip_billable_by_default_and_no_entry_twice(api: Api) -> None:
+    e = await engagement(api)
+    for minutes in (10, 20, 25, 50):
+        await api.create(
+            "time-entries",
+            {"engagement_id": e["id"], "day": day(0), "minutes": minutes, "description": f"{minutes} min"},
+        )
+    text = (await api.get("/time-entries/export", params={"engagement_id": e["id"]})).content.decode()
+    assert ";0,33;" in text and ";0,17;" in text
+    again = await api.post("/time-entries/import", json={"csv": text})
+    assert again.status_code == 422
+    assert {error["column"] for error in again.json()["errors"]} == {"Eintrag"}  # nothing recorded twice
+    fresh = text.replace(f"{e['id']};0,", f"{e['id']};0,")  # the same lines, without the entries' ids
+    lines = [";".join(line.split(";")[:-1]) for line in fresh.strip().split("\r\n")]
+    imported = await api.post("/time-entries/import", json={"csv": "\r\n".join(lines)})
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["minutes"] == 105  # 0,17 · 0,33 · 0,42 · 0,83 hours are 10, 20, 25 and 50 minutes
+    typed = f"{HEADER}\r\n{MONDAY:%d.%m.%Y};;{e['id']};1;Neu getippt;;"
+    created = await api.post("/time-entries/import", json={"csv": typed})
+    assert created.status_code == 201, created.text
+    assert (await api.get(f"/time-entries/{created.json()['ids'][0]}")).json()["billable"] is True
 
 
 async def test_a_huge_file_is_refused_whole(api: Api) -> None:

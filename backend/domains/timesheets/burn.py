@@ -217,8 +217,13 @@ def compute(terms: Terms, efforts: Sequence[DayEffort], rates: Rates, names: Map
         value_at_end = terms.fee
     else:
         billable_days = _hours(billable) / hpd
-        value = None if terms.day_rate is None else round_money(billable_days * terms.day_rate)
-        value_at_end = None if terms.day_rate is None else round_money(forecast * terms.day_rate)
+        # Days beyond those sold are billed only with the client's consent to more: until then
+        # they bring in nothing, so running over never makes the margin look better.
+        billed, billed_at_end = billable_days, forecast
+        if terms.days is not None:
+            billed, billed_at_end = min(billed, terms.days), min(billed_at_end, terms.days)
+        value = None if terms.day_rate is None else round_money(billed * terms.day_rate)
+        value_at_end = None if terms.day_rate is None else round_money(billed_at_end * terms.day_rate)
 
     money: Callable[[Decimal], Decimal] = round_money if unit == "EUR" else _days
     used = _pct(spent, budget)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from backend.domains.timesheets.models import TimeEntry
@@ -30,8 +31,22 @@ COLUMNS = (
     "Eintrag",
 )
 REQUIRED = ("Datum", "Engagement-ID", "Stunden", "Beschreibung")
-YES, NO = ("ja", "yes", "x", "1", "wahr", "true"), ("nein", "no", "", "0", "falsch", "false")
+# The column a refused entry field was read from.
+COLUMN_OF = {
+    "day": "Datum",
+    "user_id": "Berater",
+    "engagement_id": "Engagement-ID",
+    "minutes": "Stunden",
+    "description": "Beschreibung",
+    "billable": "abrechenbar",
+    "workshop_id": "Workshop-ID",
+    "pilot_id": "Pilot-ID",
+    "deliverable_id": "Ergebnis-ID",
+    "corrects_id": "korrigiert Eintrag",
+}
+YES, NO = ("ja", "yes", "x", "1", "wahr", "true"), ("nein", "no", "0", "falsch", "false")
 MAX_LINES = 2000
+THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")  # 1.500 is fifteen hundred to a German reader
 # A cell Excel would run as a formula (=HYPERLINK(…), +cmd, -2+3, @SUM): written with a leading
 # apostrophe, which Excel shows as text and drops (OWASP's "CSV injection"); read back without it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -90,25 +105,25 @@ def _day(text: str) -> date:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"'{text}' is not a date (30.11.2026)")
+    raise ValueError(f"'{text}' is no day of the calendar (written as DD.MM.YYYY)")
 
 
 def _minutes(text: str) -> int:
+    """Hours as typed in Germany ("1,5", "1.234,5"; "1.5" too) to the nearest minute: the export
+    writes hours to the hundredth (20 minutes are 0,33), which reads back as the same minutes."""
+    grouped = "," in text or THOUSANDS.fullmatch(text)
     try:
-        hours = Decimal(text.replace(".", "").replace(",", ".") if "," in text else text)
+        hours = Decimal(text.replace(".", "").replace(",", ".") if grouped else text)
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a number of hours (1,5)") from None
+        raise ValueError(f"'{text}' is not a number of hours (like 1,5)") from None
     if not hours.is_finite():
-        raise ValueError(f"'{text}' is not a number of hours (1,5)")
-    minutes = hours * 60
-    if minutes != minutes.to_integral_value():
-        raise ValueError(f"{text} hours are not whole minutes")
-    return int(minutes)
+        raise ValueError(f"'{text}' is not a number of hours (like 1,5)")
+    return int((hours * 60).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _flag(text: str) -> bool:
     low = text.strip().lower()
-    if low in YES:
+    if low in YES or not low:  # an empty cell: the default, billable
         return True
     if low in NO:
         return False
@@ -129,10 +144,13 @@ def parse(text: str) -> list[Line]:
     rows = list(csv.reader(io.StringIO(text.removeprefix(BOM)), delimiter=";"))
     if not rows:
         raise CsvError([{"line": 1, "column": None, "message": "the file is empty: the first line names the columns"}])
-    header = [name.strip() for name in rows[0]]
+    spelled = {name.lower(): name for name in COLUMNS}
+    header = [spelled.get(name.strip().lower(), name.strip()) for name in rows[0]]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        return _refuse(1, None, f"columns missing: {', '.join(missing)} (separated by ;)")
+        return _refuse(
+            1, None, f"columns missing: {', '.join(missing)} (the first line names the columns, separated by ;)"
+        )
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         return _refuse(1, None, f"unknown columns: {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
@@ -158,6 +176,7 @@ def parse(text: str) -> list[Line]:
             "Pilot-ID": ("pilot_id", _id),
             "Ergebnis-ID": ("deliverable_id", _id),
             "korrigiert Eintrag": ("corrects_id", _id),
+            "Eintrag": ("entry_id", _id),  # an export's own id: refused if the entry exists
         }
         for column, (field, read) in readers.items():
             if column not in cells:

@@ -106,42 +106,82 @@ async def record_many(
             found = exc.errors or [{"path": "body", "message": exc.detail}]
             errors += [{**e, "path": str(e.get("path", "body")).replace("body", where, 1)} for e in found]
     if errors:
-        shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise Invalid(f"nothing was recorded: {shown}{more}", errors=errors)
+        raise _refused("nothing was recorded", errors)
     return created
 
 
 async def import_csv(session: AsyncSession, user: Actor, text: str) -> list[TimeEntry]:
-    """A German Excel CSV (see csv_io) as entries, all or none; a consultant named by e-mail in
-    the "Berater" column must be on the team (and be you, unless you are an admin)."""
+    """A German Excel CSV (see csv_io) as entries, all or none. Each refusal names its line and
+    the file's column: first every cell that cannot be read, then every line checked as an
+    entry. A consultant named by e-mail ("Berater") must be on the team (and be you, unless you
+    are an admin); a line of an export whose entry still exists ("Eintrag") is refused, so a
+    file imported twice records nothing twice."""
     try:
         lines = csv_io.parse(text)
     except csv_io.CsvError as exc:
-        errors = [{"path": f"line {e['line']}" + (f".{e['column']}" if e["column"] else ""), **e} for e in exc.errors]
-        raise Invalid(
-            f"the file could not be read: {errors[0]['path']}: {errors[0]['message']}", errors=errors
-        ) from None
+        cells = [_cell(e["line"], e["column"], e["message"]) for e in exc.errors]
+        raise _refused("the file could not be read", cells) from None
     emails = {line.values["user_email"] for line in lines if "user_email" in line.values}
     people = (
         dict((await session.exec(select(User.email, User.id).where(col(User.email).in_(emails)))).all())
         if emails
         else {}
     )
+    ids = {line.values["entry_id"] for line in lines if line.values.get("entry_id") is not None}
+    existing = set((await session.exec(select(TimeEntry.id).where(col(TimeEntry.id).in_(ids)))).all()) if ids else set()
+    errors: list[dict[str, Any]] = []
     bodies: list[tuple[str, dict[str, Any]]] = []
-    unknown: list[dict[str, Any]] = []
     for line in lines:
         fields = dict(line.values)
-        email = fields.pop("user_email", None)
+        email, entry_id = fields.pop("user_email", None), fields.pop("entry_id", None)
+        if entry_id in existing:
+            errors.append(
+                _cell(
+                    line.number, "Eintrag", f"already recorded as entry {entry_id}: empty the cell to record it again"
+                )
+            )
+            continue
         if email is not None:
             if email not in people:
-                unknown.append({"path": f"line {line.number}.Berater", "message": f"no user has the address {email}"})
+                errors.append(_cell(line.number, "Berater", f"no user has the address {email}"))
                 continue
             fields["user_id"] = people[email]
         bodies.append((f"line {line.number}", fields))
-    if unknown:
-        raise Invalid(f"nothing was recorded: {unknown[0]['path']}: {unknown[0]['message']}", errors=unknown)
-    return await record_many(session, user, bodies)
+    try:
+        created = await record_many(session, user, bodies)
+    except Invalid as exc:
+        errors += [_in_file(e) for e in exc.errors or []]
+    if errors:
+        raise _refused("nothing was recorded", sorted(errors, key=lambda e: (e["line"], e["column"] or "")))
+    return created
+
+
+def _cell(line: int, column: str | None, message: str) -> dict[str, Any]:
+    return {
+        "path": f"line {line}" + (f".{column}" if column else ""),
+        "line": line,
+        "column": column,
+        "message": message,
+    }
+
+
+def _in_file(error: dict[str, Any]) -> dict[str, Any]:
+    """An entry's refusal ("line 4.minutes") in the file's terms ("line 4.Stunden", in hours)."""
+    where, _, field = str(error["path"]).partition(".")
+    line = int(where.removeprefix("line "))
+    message = str(error["message"])
+    column = csv_io.COLUMN_OF.get(field.split(".")[0]) if field else None
+    if column is None and "minutes" in message:
+        column = "Stunden"
+    if column == "Stunden":
+        message = message.replace("1440", "24 hours (1440 minutes)")
+    return _cell(line, column, message)
+
+
+def _refused(what: str, errors: list[dict[str, Any]]) -> Invalid:
+    shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return Invalid(f"{what}: {shown}{more}", errors=errors)
 
 
 async def export_csv(session: AsyncSession, entries: Sequence[TimeEntry]) -> str:

@@ -520,12 +520,14 @@ def draft_status(
         for d in deliverables
         if d.status in OPEN and d.due_week in (week, week + 1)
     ]
+    days = _days_risk(ctx, burn)
     return {
-        "rag": "red" if len(overdue) > 1 else "amber" if overdue else "green",
+        # Days running out are at least amber; more than one overdue deliverable is red.
+        "rag": "red" if len(overdue) > 1 else "amber" if overdue or days else "green",
         "summary": "",
         "done": done,
         "next": upcoming,
-        "risks": [say(lang, "risk_overdue", title=d.title, n=d.due_week) for d in overdue] + _days_risk(ctx, burn),
+        "risks": [say(lang, "risk_overdue", title=d.title, n=d.due_week) for d in overdue] + days,
     }
 
 

@@ -11,8 +11,8 @@ from backend.domains.engagements.models import Engagement
 from backend.domains.timesheets.burn import Burn
 from backend.kernel.time import monday_of
 
-WIDTH, HEIGHT = 560, 200
-LEFT, RIGHT, TOP, BOTTOM = 8, 92, 14, 26  # room for the labels on the right and the weeks below
+WIDTH, HEIGHT = 760, 220
+LEFT, RIGHT, TOP, BOTTOM = 86, 92, 14, 34  # room for the scale, the line labels and the weeks
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class Chart:
     today_x: float
     forecast_y: float
     weeks: list[tuple[float, int]]  # x of each week's label, and its number
+    ticks: list[tuple[float, Decimal]]  # y of each line of the scale, and its value
+    left: int
 
 
 def burn_chart(burn: Burn, engagement: Engagement, today: date) -> Chart:
@@ -36,7 +38,8 @@ def burn_chart(burn: Burn, engagement: Engagement, today: date) -> Chart:
     for week in burn.weeks:
         n = min(max(engagement.week_number(monday_of(week.iso_week)), 0), weeks)
         reached[n] = week.spent_to_date
-    top = max([burn.budget or Decimal(0), burn.forecast, burn.spent, Decimal(1)]) * Decimal("1.1")
+    scale = burn.budget if burn.budget else max(burn.forecast, burn.spent, Decimal(1))
+    top = max([scale, burn.forecast, burn.spent, Decimal(1)]) * Decimal("1.1")
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(week: float) -> float:
@@ -64,4 +67,6 @@ def burn_chart(burn: Burn, engagement: Engagement, today: date) -> Chart:
         today_x=x(now),
         forecast_y=y(burn.forecast),
         weeks=[(x(n - 0.5), n) for n in range(1, weeks + 1)],
+        ticks=[(y(scale * k / 2), scale * k / 2) for k in range(3)],
+        left=LEFT,
     )

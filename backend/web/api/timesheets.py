@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from pydantic import BaseModel, Field, field_validator
 
 from backend.domains.crud import STAFF
+from backend.domains.engagements.resources import engagement_service
 from backend.domains.timesheets.csv_io import BOM
 from backend.domains.timesheets.models import TimeEntryCreate, TimeEntryRead
 from backend.domains.timesheets.resources import cost_rate_service, cost_rates, time_entries, time_entry_service
@@ -66,6 +67,7 @@ class TimeEntryController(resource_controller(time_entries, time_entry_service))
         summary="Record several entries at once (a week): all of them, or none with every refusal listed",
         guards=_team,
         status_code=201,
+        response_description="The entries recorded",
     )
     async def bulk(
         self,
@@ -73,7 +75,8 @@ class TimeEntryController(resource_controller(time_entries, time_entry_service))
         request: AppRequest,
         data: example_body(Week, WEEK_EXAMPLE),  # type: ignore[valid-type]
     ) -> list[TimeEntryRead]:
-        bodies = [(f"body.entries[{i}]", e.model_dump(exclude_unset=True)) for i, e in enumerate(data.entries)]
+        # Paths as Litestar gives them for the body's own errors (body.entries.3.day).
+        bodies = [(f"body.entries.{i}", e.model_dump(exclude_unset=True)) for i, e in enumerate(data.entries)]
         return [TimeEntryRead.model_validate(e) for e in await record_many(db_session, request.user, bodies)]
 
     @post(
@@ -82,6 +85,7 @@ class TimeEntryController(resource_controller(time_entries, time_entry_service))
         summary="Import a CSV as German Excel writes it: every line, or none with each refusal by line",
         guards=_team,
         status_code=201,
+        response_description="How many entries were recorded, their minutes and ids",
     )
     async def import_file(
         self,
@@ -102,6 +106,7 @@ class TimeEntryController(resource_controller(time_entries, time_entry_service))
     async def export(
         self,
         db_session: DbSession,
+        request: AppRequest,
         engagement_id: Id = None,
         user_id: Id = None,
         start: Annotated[date | None, QueryParameter(name="from")] = None,
@@ -109,11 +114,13 @@ class TimeEntryController(resource_controller(time_entries, time_entry_service))
     ) -> Response[bytes]:
         if start is not None and end is not None and end < start:
             raise Invalid.field("query.to", "the period ends before it starts")
+        if engagement_id is not None:
+            await engagement_service.get(db_session, request.user, engagement_id)  # 404 for none
         entries = await entries_between(db_session, engagement_id=engagement_id, user_id=user_id, start=start, end=end)
         name = "Zeiten" + (f"_Engagement-{engagement_id}" if engagement_id else "") + ".csv"
         return Response(
             (await export_csv(db_session, entries)).encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"},
         )
 
