@@ -204,3 +204,37 @@ async def test_a_correction_changed_or_deleted_keeps_its_entry_at_zero_or_more(a
     assert (await api.delete(f"/time-entries/{minus['id']}")).status_code == 204
     assert (await api.delete(f"/time-entries/{plus['id']}")).status_code == 204
     assert (await api.get(f"/engagements/{e['id']}/burn")).json()["hours"] == "1.00"
+
+
+async def test_a_correction_counts_on_its_entrys_day_and_billing(api: Api) -> None:
+    e = await engagement(api)
+    original = await api.create(
+        "time-entries", entry(e["id"], minutes=120, billable=False, day=str(TODAY - timedelta(days=3)))
+    )
+    await lock(api, original["id"])
+    fix = entry(e["id"], minutes=-60, corrects_id=original["id"], billable=False, day=original["day"])
+    other_day = await api.post("/time-entries", json=fix | {"day": str(TODAY)})
+    assert other_day.status_code == 422 and "body.day" in other_day.text
+    billed = await api.post("/time-entries", json=fix | {"billable": True})
+    assert billed.status_code == 422 and "body.billable" in billed.text
+    correction = await api.create("time-entries", fix)
+    moved = await api.patch(f"/time-entries/{correction['id']}", json={"day": str(TODAY), "version": 1})
+    assert moved.status_code == 422
+    elsewhere = await engagement(api)
+    moved = await api.patch(f"/time-entries/{correction['id']}", json={"engagement_id": elsewhere["id"], "version": 1})
+    assert moved.status_code == 422
+    burn = (await api.get(f"/engagements/{e['id']}/burn")).json()
+    assert (burn["hours"], burn["billable_hours"]) == ("1.00", "0.00")
+
+
+async def test_only_admins_see_what_each_consultants_time_cost(api: Api) -> None:
+    e = await engagement(api)
+    await api.create(
+        "cost-rates", {"user_id": api.users["admin"], "valid_from": "2026-01-01", "hourly_cost": "110.00"}, "admin"
+    )
+    await api.create("time-entries", entry(e["id"], minutes=270, user_id=api.users["admin"]), "admin")
+    seen = (await api.get(f"/engagements/{e['id']}/burn")).json()
+    assert [c["cost"] for c in seen["consultants"]] == [None] and seen["consultants"][0]["hours"] == "4.50"
+    assert [c["cost"] for c in (await api.get(f"/engagements/{e['id']}/burn", "admin")).json()["consultants"]] == [
+        "495.00"
+    ]

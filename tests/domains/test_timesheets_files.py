@@ -165,3 +165,27 @@ async def test_clients_neither_import_nor_export(api: Api, password_hash: str) -
     assert (await api.get("/time-entries/export", "kunde")).status_code == 403
     assert (await api.post("/time-entries/import", "kunde", json={"csv": HEADER})).status_code == 403
     assert (await api.post("/time-entries/bulk", "kunde", json={"entries": []})).status_code in (403, 422)
+
+
+async def test_what_no_spreadsheet_writes_is_refused_quickly_and_as_such(api: Api) -> None:
+    import time
+
+    e = await engagement(api)
+    header = "Datum;Engagement-ID;Stunden;Beschreibung"
+    started = time.perf_counter()
+    for hours in ("1e999990", "1,5e1", "1_0", "٢", "--1"):
+        refused = await api.post(
+            "/time-entries/import", json={"csv": f"{header}\r\n{MONDAY:%d.%m.%Y};{e['id']};{hours};W"}
+        )
+        assert refused.status_code == 422 and refused.json()["errors"][0]["column"] == "Stunden", (hours, refused.text)
+    assert time.perf_counter() - started < 5
+    mac = await api.post("/time-entries/import", json={"csv": f"{header}\r{MONDAY:%d.%m.%Y};{e['id']};2,5;Mac\r"})
+    assert mac.status_code == 201 and mac.json()["minutes"] == 150  # lines ended by CR alone
+    long = await api.post(
+        "/time-entries/import", json={"csv": f"{header}\r\n{MONDAY:%d.%m.%Y};{e['id']};1;{'x' * 200_000}"}
+    )
+    assert long.status_code == 422
+    twice = await api.post(
+        "/time-entries/import", json={"csv": f"{header};Stunden\r\n{MONDAY:%d.%m.%Y};{e['id']};1;W;2"}
+    )
+    assert twice.status_code == 422 and "named twice" in twice.text

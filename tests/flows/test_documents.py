@@ -360,3 +360,31 @@ async def test_a_drafted_status_names_the_days_used_of_a_day_rate_engagement_onl
         (await download_text(api, await generate(api, fixed["id"], kind="status_report", iso_week=week))).split()
     )
     assert "Beratertage" not in text and "5.600" not in text
+
+
+async def test_a_past_weeks_status_shows_the_burn_as_it_stood_then(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend.kernel.time import iso_week, today
+
+    monday = today() - timedelta(days=today().weekday() + 14)  # two weeks ago
+    client = await make_client(api)
+    by_day = await make_engagement(
+        api,
+        client["id"],
+        start_date=str(monday),
+        pricing_model="day_rate",
+        day_rate="1200.00",
+        days="1",
+        fixed_fee=None,
+    )
+    later = monday + timedelta(days=7)
+    for n in range(2):
+        await api.create(
+            "time-entries",
+            {"engagement_id": by_day["id"], "day": str(later + timedelta(days=n)), "minutes": 480, "description": "X"},
+        )
+    first = await generate(api, by_day["id"], kind="status_report", iso_week=iso_week(monday))
+    assert "Beratertage" not in " ".join((await download_text(api, first)).split())
+    second = await generate(api, by_day["id"], kind="status_report", iso_week=iso_week(later))
+    assert "Beratertage: 2 von 1 verbraucht (200 %)" in " ".join((await download_text(api, second)).split())

@@ -100,7 +100,7 @@ class BurnConsultant(BaseModel):
     name: str
     hours: Decimal
     billable_hours: Decimal
-    cost: Decimal
+    cost: Decimal | None  # shown to admins only: with the hours it would tell a colleague's rate
     unrated_hours: Decimal
 
 

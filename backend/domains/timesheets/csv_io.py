@@ -47,6 +47,9 @@ COLUMN_OF = {
 YES, NO = ("ja", "yes", "x", "1", "wahr", "true"), ("nein", "no", "0", "falsch", "false")
 MAX_LINES = 2000
 THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")  # 1.500 is fifteen hundred to a German reader
+# Hours as people type them: digits, a decimal comma (or point), thousands points; no exponent
+# (1e999999 would make the conversion take half a minute), no other digits than 0–9.
+HOURS = re.compile(r"-?(\d{1,3}(\.\d{3})+|\d{1,7})([.,]\d{1,6})?", re.ASCII)
 # A cell Excel would run as a formula (=HYPERLINK(…), +cmd, -2+3, @SUM): written with a leading
 # apostrophe, which Excel shows as text and drops (OWASP's "CSV injection"); read back without it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -111,6 +114,8 @@ def _day(text: str) -> date:
 def _minutes(text: str) -> int:
     """Hours as typed in Germany ("1,5", "1.234,5"; "1.5" too) to the nearest minute: the export
     writes hours to the hundredth (20 minutes are 0,33), which reads back as the same minutes."""
+    if not HOURS.fullmatch(text):
+        raise ValueError(f"'{text[:40]}' is not a number of hours (like 1,5)")
     grouped = "," in text or THOUSANDS.fullmatch(text)
     try:
         hours = Decimal(text.replace(".", "").replace(",", ".") if grouped else text)
@@ -141,7 +146,13 @@ def _id(text: str) -> int | None:
 def parse(text: str) -> list[Line]:
     """The file's lines as entry fields; every line that cannot be read is reported (CsvError),
     not just the first."""
-    rows = list(csv.reader(io.StringIO(text.removeprefix(BOM)), delimiter=";"))
+    # Old Mac Excel ends lines with CR alone.
+    normal = text.removeprefix(BOM).replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(normal), delimiter=";")
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # a field beyond the reader's limit (128 KiB), a stray quote
+        return _refuse(reader.line_num, None, f"the line cannot be read: {exc}")
     if not rows:
         raise CsvError([{"line": 1, "column": None, "message": "the file is empty: the first line names the columns"}])
     spelled = {name.lower(): name for name in COLUMNS}
@@ -151,6 +162,9 @@ def parse(text: str) -> list[Line]:
         return _refuse(
             1, None, f"columns missing: {', '.join(missing)} (the first line names the columns, separated by ;)"
         )
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        return _refuse(1, None, f"columns named twice: {', '.join(twice)}")
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         return _refuse(1, None, f"unknown columns: {', '.join(unknown)}; known: {', '.join(COLUMNS)}")

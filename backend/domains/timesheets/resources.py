@@ -28,15 +28,17 @@ from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.time import today
 
 LINKS = {"workshop_id": Workshop, "pilot_id": Pilot, "deliverable_id": Deliverable}
+CORRECTION_FIELDS = frozenset({"minutes", "engagement_id", "day", "billable"})
 
 
 def _locked(row: TimeEntry) -> str | None:
     if row.locked_at is None:
         return None
     why = "the client approved it" if row.lock_reason == "approved" else "it was invoiced"
+    original = row.corrects_id or row.id
     return (
         f"time entry {row.id} is locked ({why}): record a correction instead, "
-        f'a new entry with "corrects_id": {row.id} and the difference in minutes'
+        f'a new entry with "corrects_id": {original} and the difference in minutes'
     )
 
 
@@ -54,7 +56,7 @@ async def _checked(session: AsyncSession, values: dict[str, Any], row: TimeEntry
                 raise Invalid.field(
                     f"body.{name}", f"{what} {linked} belongs to another engagement, not to {engagement_id}"
                 )
-    if merged.get("corrects_id") is not None and (row is None or {"minutes", "engagement_id"} & values.keys()):
+    if merged.get("corrects_id") is not None and (row is None or CORRECTION_FIELDS & values.keys()):
         await _correction(session, merged, replacing=row)
     return values
 
@@ -73,6 +75,14 @@ async def _correction(session: AsyncSession, entry: dict[str, Any], replacing: T
         raise Invalid.field(path, f"time entry {original.id} is not locked: change it directly")
     if (original.user_id, original.engagement_id) != (entry["user_id"], entry["engagement_id"]):
         raise Invalid.field(path, f"a correction keeps the consultant and engagement of time entry {original.id}")
+    # It counts where the time it corrects counted: on that day (that day's cost rate) and as
+    # billable as that time was.
+    for name in ("day", "billable"):
+        if entry[name] != getattr(original, name):
+            shown = getattr(original, name)
+            raise Invalid.field(
+                f"body.{name}", f"a correction of time entry {original.id} has its {name}: {str(shown).lower()}"
+            )
     await _hold(session, original.id)
     corrected = await _standing(session, original.id, without=replacing.id if replacing else None)
     if corrected + entry["minutes"] < 0:

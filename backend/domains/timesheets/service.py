@@ -20,6 +20,7 @@ from backend.domains.timesheets import csv_io
 from backend.domains.timesheets.burn import Burn, DayEffort, Rates, Terms, compute
 from backend.domains.timesheets.models import CostRate, TimeEntry, TimeEntryCreate
 from backend.domains.timesheets.resources import time_entry_service
+from backend.kernel.enums import Role
 from backend.kernel.errors import DomainError, Invalid, pydantic_errors
 from backend.kernel.time import today as berlin_today
 
@@ -44,6 +45,8 @@ def terms_of(engagement: Engagement) -> Terms:
 async def burns(
     session: AsyncSession, engagements: Sequence[Engagement], *, among: Select | None = None, today: date | None = None
 ) -> dict[int, Burn]:
+    """`today`: the day the burn is taken on; time recorded for later days does not count (a
+    status report of a past week shows the burn as it stood then)."""
     """Each engagement's burn, in four statements however many engagements and entries there are:
     the minutes per engagement, day and consultant, then the cost rates and names of the people
     who worked. `among`: the engagements as a subquery of ids, for lists that grow (bound values
@@ -51,6 +54,7 @@ async def burns(
     if not engagements:
         return {}
     scope: Any = among if among is not None else [e.id for e in engagements]
+    day = today or berlin_today()
     billable = func.sum(case((col(TimeEntry.billable), TimeEntry.minutes), else_=0))
     # Five columns: past what sqlmodel's select types; read on the session's connection.
     rows = await (await session.connection()).execute(
@@ -61,7 +65,7 @@ async def burns(
             func.sum(TimeEntry.minutes),
             billable,
         )
-        .where(col(TimeEntry.engagement_id).in_(scope))
+        .where(col(TimeEntry.engagement_id).in_(scope), col(TimeEntry.day) <= day)
         .group_by(col(TimeEntry.engagement_id), col(TimeEntry.day), col(TimeEntry.user_id))
     )
     efforts: dict[int, list[DayEffort]] = defaultdict(list)
@@ -78,8 +82,15 @@ async def burns(
         ).all()
     )
     names = dict((await session.exec(select(User.id, User.full_name).where(col(User.id).in_(workers)))).all())
-    day = today or berlin_today()
     return {e.id: compute(terms_of(e), efforts.get(e.id, []), rates, names, day) for e in engagements}
+
+
+def as_seen_by(burn: Burn, user: Actor) -> Burn:
+    """Admins see what each consultant's time cost; the team sees hours per person (cost and
+    hours together would tell a colleague's rate, which only admins read)."""
+    if getattr(user, "role", None) == Role.admin:
+        return burn
+    return burn.model_copy(update={"consultants": [c.model_copy(update={"cost": None}) for c in burn.consultants]})
 
 
 async def engagement_burn(session: AsyncSession, engagement: Engagement, today: date | None = None) -> Burn:

@@ -591,7 +591,7 @@ async def status_report(
             "risks": lines(written[0].risks),
         }
         if written
-        else draft_status(ctx, monday, workshops, deliverables, now=now, burn=await engagement_burn(session, e))
+        else draft_status(ctx, monday, workshops, deliverables, now=now, burn=await _burn_of_week(session, e, monday))
     )
     w = words(lang)
     movements = [
@@ -700,5 +700,10 @@ async def drafted_status(
         session, Workshop, Workshop.engagement_id == engagement_id, order_by=Workshop.starts_at
     )
     deliverables = await select_all(session, Deliverable, Deliverable.engagement_id == engagement_id)
-    burn = await engagement_burn(session, ctx.engagement)
+    burn = await _burn_of_week(session, ctx.engagement, monday_of(iso_week))
     return draft_status(ctx, monday_of(iso_week), workshops, deliverables, now=utcnow(), burn=burn)
+
+
+async def _burn_of_week(session: AsyncSession, engagement: Engagement, monday: date) -> Burn:
+    """The burn as it stood at the end of the report's week (or today, in the week under way)."""
+    return await engagement_burn(session, engagement, today=min(monday + timedelta(days=6), berlin_today()))

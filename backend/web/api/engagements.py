@@ -15,7 +15,7 @@ from backend.domains.engagements.resources import (
 from backend.domains.pilots.results_read import EngagementResultRead
 from backend.domains.pilots.service import engagement_results
 from backend.domains.timesheets.burn import Burn
-from backend.domains.timesheets.service import engagement_burn
+from backend.domains.timesheets.service import as_seen_by, engagement_burn
 from backend.flows.digests.service import approve_and_send
 from backend.kernel.enums import Role
 from backend.kernel.schema import Strict
@@ -55,7 +55,8 @@ class EngagementController(resource_controller(engagements, engagement_service))
         guards=[role_guard(STAFF)],
     )
     async def burn(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Burn:
-        return await engagement_burn(db_session, await engagement_service.get(db_session, request.user, row_id))
+        engagement = await engagement_service.get(db_session, request.user, row_id)
+        return as_seen_by(await engagement_burn(db_session, engagement), request.user)
 
 
 class Approval(Strict):
