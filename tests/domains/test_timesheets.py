@@ -238,3 +238,13 @@ async def test_only_admins_see_what_each_consultants_time_cost(api: Api) -> None
     assert [c["cost"] for c in (await api.get(f"/engagements/{e['id']}/burn", "admin")).json()["consultants"]] == [
         "495.00"
     ]
+
+
+async def test_nobody_works_more_than_a_day_a_day(api: Api) -> None:
+    e, other = await engagement(api), await engagement(api)
+    await api.create("time-entries", entry(e["id"], minutes=1000))
+    more = await api.post("/time-entries", json=entry(other["id"], minutes=441))
+    assert more.status_code == 422 and "1000 minutes are recorded" in more.text
+    last = await api.create("time-entries", entry(other["id"], minutes=440))
+    assert (await api.patch(f"/time-entries/{last['id']}", json={"minutes": 441, "version": 1})).status_code == 422
+    assert (await api.patch(f"/time-entries/{last['id']}", json={"minutes": 400, "version": 1})).status_code == 200

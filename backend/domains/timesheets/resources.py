@@ -13,6 +13,7 @@ from backend.domains.crud import CrudService, Resource
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.pilots.models import Pilot
 from backend.domains.timesheets.models import (
+    MINUTES_PER_DAY,
     CostRate,
     CostRateCreate,
     CostRateRead,
@@ -58,7 +59,22 @@ async def _checked(session: AsyncSession, values: dict[str, Any], row: TimeEntry
                 )
     if merged.get("corrects_id") is not None and (row is None or CORRECTION_FIELDS & values.keys()):
         await _correction(session, merged, replacing=row)
+    elif row is None or {"minutes", "day"} & values.keys():
+        await _within_a_day(session, merged, replacing=row)
     return values
+
+
+async def _within_a_day(session: AsyncSession, entry: dict[str, Any], replacing: TimeEntry | None) -> None:
+    """Nobody works more than 24 hours a day, over all engagements."""
+    same_day = (col(TimeEntry.user_id) == entry["user_id"]) & (col(TimeEntry.day) == entry["day"])
+    if replacing is not None:
+        same_day = same_day & (col(TimeEntry.id) != replacing.id)
+    recorded = int((await session.exec(select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(same_day))).one())
+    if recorded + entry["minutes"] > MINUTES_PER_DAY:
+        raise Invalid.field(
+            "body.minutes",
+            f"{recorded} minutes are recorded for this person on {entry['day']}: a day has {MINUTES_PER_DAY}",
+        )
 
 
 async def _correction(session: AsyncSession, entry: dict[str, Any], replacing: TimeEntry | None = None) -> None:
