@@ -39,11 +39,13 @@ class Renderer(Protocol):
 
 
 class SentLedger(Protocol):
-    """Marks a digest sent as its last bytes leave (the digests flow's Ledger)."""
+    """Marks a mail sent as its last bytes leave (kernel/ledger.py)."""
 
     async def reserve(self) -> None: ...
 
-    def mark_sent(self, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None: ...
+    def mark_sent(
+        self, table: str, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]
+    ) -> None: ...
 
     def close(self) -> None: ...
 

@@ -18,12 +18,12 @@ from arq import worker as arq_worker
 from redis.exceptions import RedisError
 
 from backend.flows.digests import jobs as digest_jobs
-from backend.flows.digests.ledger import Ledger
 from backend.flows.documents import jobs as report_jobs
 from backend.flows.documents.render import RenderPool
 from backend.flows.portal import jobs as portal_jobs
 from backend.kernel.config import Settings, get_settings
 from backend.kernel.db import make_engine, make_sessionmaker
+from backend.kernel.ledger import Ledger
 from backend.kernel.mail import make_mailer
 from backend.kernel.outbox import RELAY_KEY, Relay, tracked
 from backend.kernel.queue import JobContext, open_pool, redis_settings

@@ -66,12 +66,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_time_entries_engagement_id_day_id', ['engagement_id', 'day', 'id'], unique=False)
         batch_op.create_index('ix_time_entries_user_id_day_id', ['user_id', 'day', 'id'], unique=False)
 
-    # NOT NULL on existing rows: added with the default the model gives new rows. Added, not
-    # rebuilt: SQLite rebuilds a table to drop a default, and dropping the old engagements table
-    # would cascade into every row hanging off it. PostgreSQL then leaves the value to the model.
+    # NOT NULL on existing rows: added with a default (which the model keeps). Added in place,
+    # not in a batch: SQLite rebuilds a table to change it, and dropping the old engagements
+    # table would cascade into every row hanging off it.
     op.add_column('engagements', sa.Column('hours_per_day', sa.Numeric(precision=4, scale=2), nullable=False, server_default='8.00'))
-    if op.get_bind().dialect.name == 'postgresql':
-        op.alter_column('engagements', 'hours_per_day', server_default=None)
 
 
 def downgrade() -> None:

@@ -9,9 +9,10 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from backend.flows.digests.ledger import Ledger
-from backend.flows.digests.models import DeliveryStatus, DigestDelivery
+from backend.flows.digests.models import DigestDelivery
 from backend.kernel.db import utcnow
+from backend.kernel.delivery import DeliveryStatus
+from backend.kernel.ledger import Ledger
 from tests.conftest import Api
 from tests.factories import make_client, make_engagement
 
@@ -50,7 +51,7 @@ async def test_sent_is_written_and_then_the_message_goes(api: Api) -> None:
     delivery_id = await _delivery(api)
     ledger, went = _ledger(api), []
     await ledger.reserve()
-    ledger.mark_sent(delivery_id, "<m1@desk>", utcnow(), then=lambda: went.append(True))
+    ledger.mark_sent("digest_deliveries", delivery_id, "<m1@desk>", utcnow(), then=lambda: went.append(True))
     assert went == [True]
     assert await _status(api, delivery_id) == ("sent", "<m1@desk>")
     connection, _ = ledger._connection()
@@ -68,11 +69,11 @@ async def test_a_failure_to_let_the_message_go_is_raised_after_the_database_answ
 
     await ledger.reserve()
     with pytest.raises(ConnectionResetError):
-        ledger.mark_sent(delivery_id, "<m2@desk>", utcnow(), then=broken)
+        ledger.mark_sent("digest_deliveries", delivery_id, "<m2@desk>", utcnow(), then=broken)
     # The caller sets the row back (failed, retried); the ledger's connection is usable again.
     went: list[bool] = []
     await ledger.reserve()
-    ledger.mark_sent(delivery_id, "<m3@desk>", utcnow(), then=lambda: went.append(True))
+    ledger.mark_sent("digest_deliveries", delivery_id, "<m3@desk>", utcnow(), then=lambda: went.append(True))
     assert went == [True] and await _status(api, delivery_id) == ("sent", "<m3@desk>")
 
 
@@ -82,11 +83,11 @@ async def test_a_lost_ledger_connection_is_replaced(api: Api, backend_name: str)
     delivery_id = await _delivery(api)
     ledger = _ledger(api)
     await ledger.reserve()
-    ledger.mark_sent(delivery_id, "<m4@desk>", utcnow(), then=lambda: None)
+    ledger.mark_sent("digest_deliveries", delivery_id, "<m4@desk>", utcnow(), then=lambda: None)
     connection, _ = ledger._connection()
     async with api.engine.connect() as conn:
         await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": connection.info.backend_pid})
     with pytest.raises(Exception):  # noqa: B017 - the driver's error for a connection the server ended
-        ledger.mark_sent(delivery_id, "<m5@desk>", utcnow(), then=lambda: None)
-    ledger.mark_sent(delivery_id, "<m6@desk>", utcnow(), then=lambda: None)
+        ledger.mark_sent("digest_deliveries", delivery_id, "<m5@desk>", utcnow(), then=lambda: None)
+    ledger.mark_sent("digest_deliveries", delivery_id, "<m6@desk>", utcnow(), then=lambda: None)
     assert await _status(api, delivery_id) == ("sent", "<m6@desk>")

@@ -67,6 +67,8 @@ class EngagementBase(SQLModel):
         max_digits=4,
         decimal_places=2,
         description="Hours in a billed day: time shown in days and a day-rate engagement's budget",
+        # Also the database's default: it was added to engagements that existed (migration 0014).
+        sa_column_kwargs={"server_default": "8.00"},
     )
     # When set, weekly digests wait for a consultant to approve the drafted status update.
     review_before_send: bool = False

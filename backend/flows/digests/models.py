@@ -1,28 +1,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
-from advanced_alchemy.types import DateTimeUTC
 from pydantic import field_validator
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
+from backend.kernel.delivery import Delivered, DeliveryStatus
 from backend.kernel.enums import Language
 from backend.kernel.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week
 
 
-class DeliveryStatus(StrEnum):
-    awaiting_approval = "awaiting_approval"
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    failed = "failed"  # transient: retried with backoff
-    bounced = "bounced"  # the server refused the recipient for good
-
-
-class DigestDelivery(Row, table=True):
+class DigestDelivery(Row, Delivered, table=True):
     """One weekly digest to one contact. The unique key is what makes sending exactly-once."""
 
     __tablename__ = "digest_deliveries"
@@ -32,13 +22,7 @@ class DigestDelivery(Row, table=True):
     contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE")
     email: str = Field(max_length=254)
     language: Language = Field(sa_type=String(2))
-    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=String(20), index=True)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, sa_type=Text)
     document_id: int | None = Field(default=None, foreign_key="documents.id", ondelete="SET NULL")
-    message_id: str | None = Field(default=None, max_length=255)
-    claimed_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
-    sent_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 
 class DeliveryRead(RowRead):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from backend.domains.engagements.models import Engagement
-from backend.flows.digests.ledger import Ledger
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.flows.digests.service import active_engagement_ids, recipients, send_digest
 from backend.flows.documents.render import RenderPool
 from backend.kernel.config import Settings
 from backend.kernel.db import make_engine, make_sessionmaker, select_all
+from backend.kernel.ledger import Ledger
 from backend.kernel.mail import make_mailer
 from backend.kernel.time import current_week
 

@@ -4,7 +4,7 @@ The database is the source of truth. A delivery row is created per recipient und
 key; a sender claims a row atomically before talking to SMTP, so a job that runs twice (the
 queue delivers at least once) sends nothing twice, and a failed or interrupted send is retried
 later. "Sent" is written as the last bytes of a message leave, with nothing in between (see
-`_send_and_mark` and ledger.py), so a worker killed mid-send never causes a second copy, and
+kernel/delivery.py and kernel/ledger.py), so a worker killed mid-send never causes a second copy, and
 could lose one only if it died between two system calls.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
@@ -29,13 +29,14 @@ from backend.domains.engagements.models import Engagement, EngagementStatus, Sta
 from backend.domains.engagements.resources import approve_status_update
 from backend.domains.engagements.service import status_update_of
 from backend.flows.digests.email import digest_message
-from backend.flows.digests.models import DeliveryStatus, DigestDelivery
+from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.data import drafted_status
 from backend.flows.documents.models import Document, DocumentKind, DocumentRequest, DocumentStatus
 from backend.flows.documents.service import render_version, request_document
 from backend.flows.portal.sharing import links_for, share_path
 from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken, select_all, unit_of_work, utcnow
+from backend.kernel.delivery import UNSENT, DeliveryStatus, claim, finish, send_and_mark
 from backend.kernel.enums import Language
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.outbox import plan
@@ -43,7 +44,6 @@ from backend.kernel.queue import Renderer, SentLedger
 from backend.kernel.time import monday_of
 
 log = logging.getLogger(__name__)
-UNSENT = (DeliveryStatus.pending, DeliveryStatus.failed, DeliveryStatus.sending)
 
 
 def digest_job_id(engagement_id: int, iso_week: str, *, once: bool = False) -> str:
@@ -253,36 +253,6 @@ async def _status_report_for(
     return document.id
 
 
-async def _claim(maker: async_sessionmaker[AsyncSession], delivery_id: int, lease: timedelta) -> bool:
-    """Take a delivery for sending; a row left 'sending' by a dead worker is free after the lease."""
-    now = utcnow()
-    async with unit_of_work(maker) as session:
-        result = await session.exec(
-            update(DigestDelivery)
-            .where(
-                col(DigestDelivery.id) == delivery_id,
-                or_(
-                    col(DigestDelivery.status).in_([DeliveryStatus.pending, DeliveryStatus.failed]),
-                    (col(DigestDelivery.status) == DeliveryStatus.sending)
-                    & (col(DigestDelivery.claimed_at) < now - lease),
-                ),
-            )
-            .values(status=DeliveryStatus.sending, claimed_at=now, attempts=DigestDelivery.attempts + 1)
-        )
-        return result.rowcount == 1
-
-
-async def _finish(
-    maker: async_sessionmaker[AsyncSession], delivery_id: int, status: DeliveryStatus, **values: Any
-) -> None:
-    async with unit_of_work(maker) as session:
-        await session.exec(
-            update(DigestDelivery)
-            .where(col(DigestDelivery.id) == delivery_id)
-            .values(status=status, updated_at=utcnow(), version=DigestDelivery.version + 1, **values)
-        )
-
-
 def message_id_for(delivery: DigestDelivery, settings: Settings) -> str:
     domain = settings.mail_from.rsplit("@", 1)[-1]
     return f"<digest.{delivery.engagement_id}.{delivery.iso_week}.{delivery.contact_id}@{domain}>"
@@ -317,7 +287,7 @@ async def send_digest(
             outcome.failed += 1
             outcome.errors.append(f"status report {week.documents[delivery.language]} is not ready: {document}")
             continue
-        if not await _claim(maker, delivery.id, lease):
+        if not await claim(maker, DigestDelivery, delivery.id, lease):
             continue  # another worker holds it, or it was sent meanwhile
         message_id = message_id_for(delivery, settings)
         contact = week.contacts.get(delivery.contact_id)
@@ -333,13 +303,13 @@ async def send_digest(
                 report_url=week.report_urls.get(delivery.id),
                 portal_url=settings.link("/portal") if contact and contact.portal_access else None,
             )
-            await _send_and_mark(ledger, mailer, delivery.id, message, message_id)
+            await send_and_mark(ledger, mailer, DigestDelivery, delivery.id, message, message_id)
         except PermanentMailError as exc:
-            await _finish(maker, delivery.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
+            await finish(maker, DigestDelivery, delivery.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
             outcome.bounced += 1
             continue
         except MailError as exc:
-            await _finish(maker, delivery.id, DeliveryStatus.failed, last_error=str(exc)[:2000])
+            await finish(maker, DigestDelivery, delivery.id, DeliveryStatus.failed, last_error=str(exc)[:2000])
             outcome.failed += 1
             outcome.errors.append(str(exc))
             continue
@@ -358,21 +328,6 @@ async def _mark_sent(maker: async_sessionmaker[AsyncSession], document_ids: list
             .where(col(Document.id).in_(document_ids), col(Document.sent_at).is_(None))
             .values(sent_at=utcnow())
         )
-
-
-async def _send_and_mark(ledger: SentLedger, mailer: Mailer, delivery_id: int, message: Any, message_id: str) -> None:
-    """Record "sent" and let the prepared message go, with nothing in between.
-
-    The SMTP conversation is taken up to the last step (the message body is with the kernel)
-    before anything is recorded; then "sent" is written and the end-of-data bytes follow
-    without an await (see ledger.py). A process killed before that leaves the row "sending",
-    and the retry delivers it; one killed after it has already handed the message over. A
-    refusal of the data sets the row back.
-    """
-    async with mailer.handover(message) as handover:
-        await ledger.reserve()
-        ledger.mark_sent(delivery_id, message_id, utcnow(), then=handover.complete)
-        await handover.confirm()
 
 
 async def recent_deliveries(session: AsyncSession, engagement_id: int, *, limit: int = 30) -> list[DigestDelivery]:

@@ -1,4 +1,5 @@
-"""The one write that must not wait for the event loop: marking a digest as sent.
+"""The one write that must not wait for the event loop: marking a mail as sent (a weekly
+digest, a budget alert: any row of a delivery table, see kernel/delivery.py).
 
 Committing "sent" and writing the message's final bytes must follow each other as closely as
 possible; an await would let other jobs run for milliseconds, and a worker killed in that gap
@@ -25,21 +26,19 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import psycopg
 from psycopg import pq
 from sqlalchemy.engine import make_url
 
-from backend.flows.digests.models import DeliveryStatus, DigestDelivery
-
-TABLE = DigestDelivery.__tablename__
-SENT = DeliveryStatus.sent.value
+SENT = "sent"  # DeliveryStatus.sent
 
 
 class Ledger:
-    """One per process that sends digests (the worker makes it at start and closes it at
-    shutdown); its connections open with the first digest."""
+    """One per process that sends mails exactly once (the worker makes it at start and closes
+    it at shutdown); its connections open with the first mail."""
 
     def __init__(self, database_url: str) -> None:
         self.url = make_url(database_url)
@@ -92,17 +91,18 @@ class Ledger:
                 connection[0].close()
         self._shared = self._local.connection = None
 
-    def mark_sent(self, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None:
-        """Commit "sent" and call `then` (which lets the message go) right after; on SQLite only
-        after reserve(). An error of `then` is raised once the database has answered."""
+    def mark_sent(self, table: str, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None:
+        """Commit "sent" for the row of `table` (a delivery table, named by the code, never by
+        input) and call `then` (which lets the message go) right after; on SQLite only after
+        reserve(). An error of `then` is raised once the database has answered."""
         connection, p = self._connection()
         if not self.sqlite:
-            self._sent_then(connection, delivery_id, message_id, now, then)
+            self._sent_then(connection, table, delivery_id, message_id, now, then)
             return
         try:
             # The text SQLAlchemy stores for these columns on SQLite, so sorting stays right.
             stamp = now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-            self._update(connection, p, delivery_id, message_id, stamp)
+            self._update(connection, p, table, delivery_id, message_id, stamp)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -112,10 +112,14 @@ class Ledger:
         then()
 
     @staticmethod
-    def _sent_then(connection: Any, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]) -> None:
+    def _sent_then(
+        connection: Any, table: str, delivery_id: int, message_id: str, now: datetime, then: Callable[[], None]
+    ) -> None:
         pgconn = connection.pgconn
         stamp = now.isoformat().encode()
-        pgconn.send_query_params(_PG_UPDATE, [SENT.encode(), stamp, message_id.encode(), stamp, b"%d" % delivery_id])
+        pgconn.send_query_params(
+            _pg_update(table), [SENT.encode(), stamp, message_id.encode(), stamp, b"%d" % delivery_id]
+        )
         while pgconn.flush():  # the whole statement with the kernel before the message goes
             select.select([], [pgconn.socket], [])
         try:
@@ -125,21 +129,29 @@ class Ledger:
         failed = [r for r in results if r.status != pq.ExecStatus.COMMAND_OK]
         if failed:
             message = failed[0].error_message.decode(errors="replace").strip()
-            raise psycopg.OperationalError(f"marking digest {delivery_id} as sent failed: {message}")
+            raise psycopg.OperationalError(f"marking {table} {delivery_id} as sent failed: {message}")
 
     @staticmethod
-    def _update(connection: Any, p: str, delivery_id: int, message_id: str, now: Any) -> None:
+    def _update(connection: Any, p: str, table: str, delivery_id: int, message_id: str, now: Any) -> None:
         connection.execute(
-            f"UPDATE {TABLE} SET status = {p}, sent_at = {p}, message_id = {p}, last_error = NULL,"
+            f"UPDATE {_named(table)} SET status = {p}, sent_at = {p}, message_id = {p}, last_error = NULL,"
             f" updated_at = {p}, version = version + 1 WHERE id = {p}",
             (SENT, now, message_id, now, delivery_id),
         )
 
 
-_PG_UPDATE = (
-    f"UPDATE {TABLE} SET status = $1, sent_at = $2, message_id = $3, last_error = NULL,"
-    " updated_at = $4, version = version + 1 WHERE id = $5"
-).encode()
+def _named(table: str) -> str:
+    if not table.isidentifier():
+        raise ValueError(f"not a table name: {table!r}")
+    return table
+
+
+@cache
+def _pg_update(table: str) -> bytes:
+    return (
+        f"UPDATE {_named(table)} SET status = $1, sent_at = $2, message_id = $3, last_error = NULL,"
+        " updated_at = $4, version = version + 1 WHERE id = $5"
+    ).encode()
 
 
 def _results(pgconn: Any) -> list[Any]:
