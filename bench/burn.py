@@ -31,7 +31,7 @@ from backend.domains.auth.models import User  # noqa: E402
 from backend.domains.clients.models import Client  # noqa: E402
 from backend.domains.engagements.models import Engagement  # noqa: E402
 from backend.domains.timesheets.models import CostRate, TimeEntry  # noqa: E402
-from backend.domains.timesheets.service import engagement_burn  # noqa: E402
+from backend.domains.timesheets.reading import engagement_burn  # noqa: E402
 from backend.kernel.db import make_engine, make_sessionmaker, utcnow  # noqa: E402
 from backend.kernel.migrate import upgrade  # noqa: E402
 from bench.postgres import bench_database  # noqa: E402

@@ -106,6 +106,8 @@ class Resource:
     owner_field: str | None = None
     # Why a row can no longer be changed or deleted (locked), or None.
     edit_guard: Callable[[Any], str | None] | None = None
+    # Runs in the same transaction after a row was created or changed (what follows from it).
+    after_write: Callable[[AsyncSession, Any, Actor], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if self.writable and self.updatable and self.create is not None and self.update is None:
@@ -388,6 +390,8 @@ class CrudService:
             entity_id=row.id,
             after=snapshot(row),
         )
+        if self.r.after_write is not None:
+            await self.r.after_write(session, row, user)
         return row
 
     def check_version(self, row: Any, version: int) -> None:
@@ -444,6 +448,8 @@ class CrudService:
             before=before,
             after=snapshot(row),
         )
+        if self.r.after_write is not None:
+            await self.r.after_write(session, row, user)
         return row
 
     async def stamp(self, session: AsyncSession, user: Actor, row: Any, field: str, action: str) -> bool:

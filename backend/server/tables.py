@@ -7,7 +7,7 @@ from backend.domains.clients.models import Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, StatusUpdate
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
-from backend.domains.timesheets.models import CostRate, TimeEntry
+from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.models import Document
@@ -20,6 +20,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AuditEvent",
     "AuthSession",
+    "BurnAlert",
     "Client",
     "Contact",
     "CostRate",

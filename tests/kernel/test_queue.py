@@ -66,4 +66,6 @@ def test_worker_collects_every_domain_job() -> None:
         "retry_unsent_digests",
         "mail_released_document",
         "send_portal_login_link",
+        "send_burn_alert",
+        "retry_unsent_alerts",
     }

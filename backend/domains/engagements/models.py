@@ -6,13 +6,15 @@ from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import computed_field, field_validator, model_validator
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.money import round_money
 from backend.kernel.schema import ISO_WEEK_PATTERN, RowRead, Strict, existing_iso_week, update_model
 from backend.kernel.time import week_ends_before
+
+BURN_ALERTS = (50, 80, 100)
 
 
 class EngagementStatus(StrEnum):
@@ -72,6 +74,19 @@ class EngagementBase(SQLModel):
     )
     # When set, weekly digests wait for a consultant to approve the drafted status update.
     review_before_send: bool = False
+    burn_alerts: list[int] = Field(
+        default_factory=lambda: list(BURN_ALERTS),
+        sa_type=JSON,
+        sa_column_kwargs={"server_default": "[50, 80, 100]"},
+        description="% of the budget at which the lead consultant is mailed, once each",
+    )
+
+    @field_validator("burn_alerts")
+    @classmethod
+    def _thresholds(cls, value: list[int]) -> list[int]:
+        if len(value) > 10 or any(not 1 <= v <= 500 for v in value):
+            raise ValueError("at most 10 thresholds, each from 1 to 500 (% of the budget)")
+        return sorted(set(value))
 
     def week_number(self, day: date) -> int:
         """The engagement week a day falls in: 1 is the start week; before or after the

@@ -18,6 +18,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
+from backend.kernel.delivery import Delivered
 from backend.kernel.schema import RowRead, Strict, update_model
 
 MINUTES_PER_DAY = 24 * 60
@@ -86,6 +87,18 @@ class TimeEntryRead(TimeEntryBase, RowRead):
     corrects_id: int | None = None
     locked_at: datetime | None = None
     lock_reason: LockReason | None = None
+
+
+class BurnAlert(Row, Delivered, table=True):
+    """An engagement crossing one of its budget thresholds: recorded once (the unique key), and
+    mailed once to its lead consultant (kernel/delivery.py)."""
+
+    __tablename__ = "burn_alerts"
+    __table_args__ = (UniqueConstraint("engagement_id", "threshold"),)
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    threshold: int
+    used_pct: Decimal = Field(max_digits=8, decimal_places=1)
+    email: str | None = Field(default=None, max_length=254)
 
 
 class CostRateBase(SQLModel):

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.crud import CrudService, Resource
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.pilots.models import Pilot
+from backend.domains.timesheets.alerts import after_time_written
 from backend.domains.timesheets.models import (
     MINUTES_PER_DAY,
     CostRate,
@@ -153,6 +154,7 @@ time_entries = Resource(
     edit_guard=_locked,
     prepare=_checked,
     on_delete=_keep_above_zero,
+    after_write=after_time_written,
     example={
         "engagement_id": 1,
         "day": "2026-11-24",

@@ -14,7 +14,7 @@ from backend.domains.clients.models import Client
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.pilots.models import Pilot
-from backend.domains.timesheets.service import burns
+from backend.domains.timesheets.reading import burns
 from backend.domains.workshops.models import Workshop
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.data import OPEN

@@ -32,7 +32,7 @@ from backend.domains.pilots.service import (
     engagement_totals,
 )
 from backend.domains.timesheets.burn import Burn, BurnBasis, BurnState
-from backend.domains.timesheets.service import engagement_burn
+from backend.domains.timesheets.reading import engagement_burn
 from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import DocumentKind
 from backend.kernel import i18n

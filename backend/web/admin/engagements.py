@@ -45,7 +45,7 @@ from backend.domains.engagements.service import engagements_with_clients, status
 from backend.domains.pilots.models import Pilot, PilotCreate, ProcessArea
 from backend.domains.pilots.resources import pilot_service
 from backend.domains.pilots.service import pilots_of
-from backend.domains.timesheets.service import engagement_burn
+from backend.domains.timesheets.reading import engagement_burn
 from backend.domains.workshops.models import Workshop, WorkshopCreate, WorkshopKind
 from backend.domains.workshops.resources import workshop_service
 from backend.domains.workshops.service import workshops_of

@@ -15,7 +15,7 @@ from backend.domains.engagements.resources import (
 from backend.domains.pilots.results_read import EngagementResultRead
 from backend.domains.pilots.service import engagement_results
 from backend.domains.timesheets.burn import Burn
-from backend.domains.timesheets.service import as_seen_by, engagement_burn
+from backend.domains.timesheets.reading import as_seen_by, engagement_burn
 from backend.flows.digests.service import approve_and_send
 from backend.kernel.enums import Role
 from backend.kernel.schema import Strict
