@@ -145,3 +145,28 @@ async def test_a_crossing_between_two_writes_at_the_same_moment_is_not_missed(ap
         assert [a.status_code for a in answers] == [201, 201]
     # 45 + 18 = 63 %: 50 was crossed by one of them, whichever came second
     assert [t for _, t, _ in await alerts(api)] == [50]
+
+
+async def test_an_alert_the_server_refused_for_now_goes_out_on_a_later_try(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    from backend.kernel.ledger import Ledger
+    from backend.kernel.mail import make_mailer
+    from tests.smtp_server import TRANSIENT
+
+    e = await engagement(api)
+    smtp_server.fail(TRANSIENT)
+    await api.create("time-entries", hours(e["id"], 5))
+    await api.run_jobs(smtp_url=smtp_server.url, max_tries=1)
+    assert [s for _, _, s in await alerts(api)] == ["failed"] and smtp_server.messages == []
+    smtp_server.recover()
+    async with api.engine.connect() as conn:
+        alert_id = (await conn.execute(text("SELECT id FROM burn_alerts"))).scalar_one()
+    settings = api.app.state.settings.model_copy(update={"smtp_url": smtp_server.url})
+    ledger = Ledger(settings.database_url)
+    try:  # what the retry cron's job does
+        sent = await send_alert(api.app.state.session_maker, settings, make_mailer(smtp_server.url), ledger, alert_id)
+    finally:
+        ledger.close()
+    assert sent == "sent" and len(smtp_server.messages) == 1
+    assert [s for _, _, s in await alerts(api)] == ["sent"]

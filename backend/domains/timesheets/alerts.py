@@ -26,7 +26,7 @@ from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken
 from backend.kernel.delivery import DeliveryStatus, claim, finish, send_and_mark
 from backend.kernel.formatting import Formatter
-from backend.kernel.mail import Mailer, PermanentMailError
+from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.mail_layout import escape, new_message, p, page
 from backend.kernel.mail_layout import link as mail_link
 from backend.kernel.outbox import plan
@@ -134,7 +134,7 @@ async def send_alert(
     except PermanentMailError as exc:
         await finish(maker, BurnAlert, alert.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
         return "bounced"
-    except Exception as exc:
+    except MailError as exc:  # the server did not take it: free for the retry
         await finish(maker, BurnAlert, alert.id, DeliveryStatus.failed, last_error=str(exc)[:2000])
         raise
     return "sent"
