@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
@@ -22,6 +23,7 @@ from backend.domains.engagements.models import Engagement
 from backend.domains.timesheets.burn import Burn
 from backend.domains.timesheets.models import BurnAlert
 from backend.domains.timesheets.reading import burns
+from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken
 from backend.kernel.delivery import DeliveryStatus, claim, finish, send_and_mark
@@ -148,30 +150,43 @@ def _message(
     lead_name: str,
     burn: Burn,
     message_id: str,
+    lang: str = "de",  # the team's language: the product's pages and mails for it are German first
 ) -> Any:
-    fmt = Formatter("de")
-    amount = fmt.money(burn.spent) if burn.unit == "EUR" else f"{fmt.number(burn.spent)} Tage"
-    budget = fmt.money(burn.budget) if burn.unit == "EUR" else f"{fmt.number(burn.budget)} Tage"
-    forecast = fmt.money(burn.forecast) if burn.unit == "EUR" else f"{fmt.number(burn.forecast)} Tage"
+    fmt = Formatter(lang)
+
+    def say(key: str, **values: object) -> str:
+        return i18n.say("mail", lang, key, **values)
+
+    def amount(value: Decimal | None) -> str:
+        if burn.unit == "EUR":
+            return fmt.money(value) or "—"
+        return say("burn_alert_days", n=fmt.number(value) or "—")
+
+    pct = f"{alert.threshold} %"
     url = settings.link(f"/engagements/{engagement.id}#burn")
     lines = [
-        f"Guten Tag {lead_name}," if lead_name else "Guten Tag,",
-        f"das Engagement „{engagement.title}“ ({client.name}) hat {alert.threshold} % seines Budgets erreicht.",
-        f"Verbraucht: {amount} von {budget} ({fmt.number(alert.used_pct, 0)} %) bei "
-        f"{fmt.number(burn.elapsed_pct, 0)} % der Laufzeit; Prognose bei Abschluss: {forecast}.",
-        f"Aufwand und Budget: {url}",
+        say("greeting", name=lead_name) if lead_name else say("greeting_anonymous"),
+        say("burn_alert_intro", engagement=engagement.title, client=client.name, pct=pct),
+        say(
+            "burn_alert_figures",
+            spent=amount(burn.spent),
+            budget=amount(burn.budget),
+            used=f"{fmt.number(alert.used_pct, 0)} %",
+            elapsed=f"{fmt.number(burn.elapsed_pct, 0)} %",
+            forecast=amount(burn.forecast),
+        ),
     ]
     return new_message(
-        subject=f"Budget {alert.threshold} % erreicht · {engagement.title} · {client.name}",
+        subject=say("burn_alert_subject", pct=pct, engagement=engagement.title, client=client.name),
         sender_name=settings.brand_name,
         sender=settings.mail_from,
         recipient_name=lead_name,
         recipient_email=alert.email or "",
         message_id=message_id,
-        text="\n\n".join(lines) + "\n",
+        text="\n\n".join([*lines, f"{say('burn_alert_link')}: {url}"]) + "\n",
         html=page(
-            "de",
-            f"Budget {alert.threshold} %",
-            [p(escape(line)) for line in lines[:-1]] + [p(mail_link(url, "Aufwand und Budget ansehen"))],
+            lang,
+            say("burn_alert_title", pct=pct),
+            [*map(p, map(escape, lines)), p(mail_link(url, say("burn_alert_link")))],
         ),
     )
