@@ -17,7 +17,11 @@ from tests.redis_server import RedisTestServer
 @contextmanager
 def bench_redis(url: str | None) -> Iterator[str]:
     if url is None:
-        with RedisTestServer(Path(tempfile.mkdtemp(prefix="desk-bench-redis-"))) as server:
+        # The server's folder goes with it: a bench leaves nothing behind.
+        with (
+            tempfile.TemporaryDirectory(prefix="desk-bench-redis-") as workdir,
+            RedisTestServer(Path(workdir)) as server,
+        ):
             yield server.url
         return
     held = redis.Redis.from_url(url).dbsize()

@@ -15,6 +15,7 @@ import asyncio
 import faulthandler
 import gc
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -106,7 +107,9 @@ def pytest_configure(config: pytest.Config) -> None:
         except redis.RedisError as exc:
             pytest.exit(f"{REDIS_ENV}={configured} does not answer: {exc}; unset it for a private Redis", returncode=3)
         return
-    server = RedisTestServer(Path(tempfile.mkdtemp(prefix="desk-test-redis-"))).start()
+    workdir = tempfile.mkdtemp(prefix="desk-test-redis-")
+    config.add_cleanup(lambda: shutil.rmtree(workdir, ignore_errors=True))  # after the stop below
+    server = RedisTestServer(Path(workdir)).start()
     config.add_cleanup(server.stop)
     config.stash[PRIVATE_REDIS] = server
     os.environ[REDIS_ENV] = server.url.rsplit("/", 1)[0] + "/9"
