@@ -180,6 +180,15 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
             raise
 
 
+async def hold(session: AsyncSession, model: type[Row], ids: list[int]) -> None:
+    """Hold these rows until the transaction ends, on both databases: a write that changes
+    nothing takes the row lock on PostgreSQL and the write lock on SQLite (which has no row
+    locks), so a second transaction doing the same waits, and what it reads next includes the
+    first one's committed work."""
+    table = model.__table__.c  # type: ignore[attr-defined]
+    await session.exec(update(model).where(table.id.in_(ids)).values(version=table.version))
+
+
 async def add_unless_taken(session: AsyncSession, row: SQLModel) -> Any | None:
     """INSERT `row` unless a unique key already holds such a row: then nothing is written and
     None returned. One statement (ON CONFLICT DO NOTHING … RETURNING, on SQLite as on

@@ -34,15 +34,18 @@ async def download_pdf(db_session: Any, request: AppRequest, document_id: int) -
     return pdf_response(document)
 
 
+def content_disposition(name: str, *, inline: bool = False) -> str:
+    """ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266)."""
+    return f"{'inline' if inline else 'attachment'}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+
+
 def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
     name = document.filename or f"document-{document.id}.pdf"
-    disposition = "inline" if inline else "attachment"
     return Response(
         document.content or b"",
         media_type="application/pdf",
         headers={
-            # ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266).
-            "Content-Disposition": f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": content_disposition(name, inline=inline),
             "ETag": f'"{document.sha256}"',
             "Cache-Control": "private, no-store",
         },

@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,10 +21,10 @@ from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement
 from backend.domains.timesheets.burn import Burn
 from backend.domains.timesheets.models import BurnAlert
-from backend.domains.timesheets.reading import burns
+from backend.domains.timesheets.reading import burns, engagement_burn
 from backend.kernel import i18n
 from backend.kernel.config import Settings
-from backend.kernel.db import add_unless_taken
+from backend.kernel.db import add_unless_taken, hold
 from backend.kernel.delivery import DeliveryStatus, claim, finish, send_and_mark
 from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
@@ -55,7 +54,7 @@ async def note_crossings(session: AsyncSession, user: Actor, engagement_ids: Ite
         return []
     # One engagement's time written at the same moment is looked at one write after the other:
     # the second then counts the first one's time too, so a crossing between them is not missed.
-    await session.exec(update(Engagement).where(col(Engagement.id).in_(ids)).values(version=Engagement.version))
+    await hold(session, Engagement, ids)
     engagements = list((await session.exec(select(Engagement).where(col(Engagement.id).in_(ids)))).all())
     held = set(
         (
@@ -122,7 +121,7 @@ async def send_alert(
             if engagement and engagement.lead_consultant_id
             else None
         )
-        burn = (await burns(session, [engagement]))[engagement.id] if engagement else None
+        burn = await engagement_burn(session, engagement) if engagement else None
     if alert is None or engagement is None or client is None or burn is None or not alert.email:
         return "gone"
     if alert.status in (DeliveryStatus.sent, DeliveryStatus.bounced):

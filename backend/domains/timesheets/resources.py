@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.crud import CrudService, Resource
+from backend.domains.crud import STAFF, CrudService, Resource
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.pilots.models import Pilot
 from backend.domains.timesheets.alerts import after_time_written
@@ -25,6 +24,7 @@ from backend.domains.timesheets.models import (
     TimeEntryUpdate,
 )
 from backend.domains.workshops.models import Workshop
+from backend.kernel.db import hold
 from backend.kernel.enums import Role
 from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.time import today
@@ -110,9 +110,8 @@ async def _correction(session: AsyncSession, entry: dict[str, Any], replacing: T
 
 async def _hold(session: AsyncSession, original_id: int) -> None:
     """Changes to one entry's corrections one after the other, so two at once cannot together
-    take it below zero: a write to the original holds its row (PostgreSQL) or the database
-    (SQLite) until this transaction ends, and the sum read next sees the other one committed."""
-    await session.exec(update(TimeEntry).where(col(TimeEntry.id) == original_id).values(version=TimeEntry.version))
+    take it below zero: the sum read next sees the other one committed."""
+    await hold(session, TimeEntry, [original_id])
 
 
 async def _standing(session: AsyncSession, original_id: int, without: int | None = None) -> int:
@@ -149,7 +148,7 @@ time_entries = Resource(
     sortable=("id", "day", "minutes", "created_at"),
     default_sort="-day",
     # Effort is the consultancy's own: a client sees it only in a time statement released to them.
-    read_roles=frozenset({Role.admin, Role.consultant}),
+    read_roles=STAFF,
     owner_field="user_id",
     edit_guard=_locked,
     prepare=_checked,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 from litestar import Response, get, post
 from litestar.params import QueryParameter
@@ -19,6 +18,7 @@ from backend.domains.timesheets.service import entries_between, export_csv, impo
 from backend.kernel.errors import Invalid
 from backend.kernel.schema import MAX_ID, Strict
 from backend.web.api.resource import resource_controller
+from backend.web.downloads import content_disposition
 from backend.web.handlers import AppRequest, DbSession, example_body, role_guard
 
 _team = [role_guard(STAFF)]
@@ -121,7 +121,7 @@ class TimeEntryController(resource_controller(time_entries, time_entry_service))
         return Response(
             (await export_csv(db_session, entries)).encode("utf-8"),
             media_type="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"},
+            headers={"Content-Disposition": content_disposition(name)},
         )
 
 
