@@ -87,9 +87,19 @@ class Formatter:
         begins, ends = (format_time(t, "HH:mm", locale=self.locale) for t in (s, e))
         return f"{weekday}, {self.date(s.date())}, {begins}–{ends}"
 
-    def iso_week_range(self, monday: dt.date) -> str:
-        """KW 48 · 23.11.–29.11.2026 (CW 48 · 23 Nov – 29 Nov 2026)."""
-        sunday = monday + timedelta(days=6)
+    def iso_week_range(self, monday: dt.date, first: dt.date | None = None, last: dt.date | None = None) -> str:
+        """KW 48 · 23.11.–29.11.2026 (CW 48 · 23 Nov – 29 Nov 2026); held to `first` … `last`
+        when given (a week a month begins or ends in)."""
+        start, end = max(monday, first or monday), min(monday + timedelta(days=6), last or monday + timedelta(days=6))
         week = monday.isocalendar().week
         prefix = "KW" if self.lang != "en" else "CW"
-        return f"{prefix} {week} · {self.day_month(monday)}–{self.date(sunday)}"
+        days = self.date(end) if start == end else f"{self.day_month(start)}–{self.date(end)}"
+        return f"{prefix} {week} · {days}"
+
+    def month(self, value: dt.date) -> str:
+        """November 2026."""
+        return format_date(value, format="LLLL yyyy", locale=self.locale)
+
+    def date_range(self, start: dt.date, end: dt.date) -> str:
+        """02.11.2026 – 15.11.2026"""
+        return f"{self.date(start)} – {self.date(end)}"

@@ -203,6 +203,7 @@ class StrictJsonBodies(PydanticInitPlugin):
 
 
 # ASCII digits only (`\d` would take any script's), years as dates are held to.
+MONTH_PATTERN = r"^(199[0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])$"
 ISO_WEEK_PATTERN = r"^(199[0-9]|20[0-9][0-9])-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 

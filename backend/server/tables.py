@@ -11,7 +11,7 @@ from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.models import Document
-from backend.flows.portal.models import LoginLink, ProposalAcceptance, ShareLink
+from backend.flows.portal.models import LoginLink, ProposalAcceptance, ShareLink, StatementDecision
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
 
@@ -36,6 +36,7 @@ __all__ = [
     "ProposalAcceptance",
     "ReadinessAssessment",
     "ShareLink",
+    "StatementDecision",
     "StatusUpdate",
     "TimeEntry",
     "UseCaseIdea",

@@ -12,12 +12,18 @@ from backend.domains.audit.service import record
 from backend.domains.auth.models import TokenResponse, User, UserRead
 from backend.domains.auth.sessions import end_session, open_session
 from backend.domains.auth.throttle import DEVICE_COOKIE, Source, count_link_request, device_cookie
+from backend.flows.portal.statements import Signer
 from backend.web.auth import AUTH_COOKIE
 from backend.web.handlers import AppRequest
 
 
 def client_ip(request: AppRequest) -> str | None:
     return request.client.host if request.client else None
+
+
+def signer_of(request: AppRequest) -> Signer:
+    """Where a client's decision came from, as it is recorded with the decision."""
+    return Signer(ip=client_ip(request), user_agent=request.headers.get("user-agent"))
 
 
 async def sign_in(db_session: AsyncSession, request: AppRequest, user: User) -> tuple[str, list[Cookie]]:

@@ -274,8 +274,10 @@ def variants(ep: Endpoint, a: World, b: World) -> list[tuple[Any, ...]]:
 def body(ep: Endpoint, target: World, signer: World) -> dict[str, Any]:
     """A body that passes validation, so only the lookup can refuse: decisions need real values."""
     last = ep.path.rsplit("/", 1)[-1]
-    if last in ("acceptance", "accept"):
+    if last in ("acceptance", "accept", "approval", "approve"):
         return {"typed_name": f"Eva {signer.name.split()[0]}", "confirmed": True}
+    if last == "dispute":
+        return {"lines": [{"position": 1, "reason": "Stimmt nicht"}]} if ep.is_api else {"reason_1": "Stimmt nicht"}
     if last == "sign-off":
         return {"decision": "accept", "version": target.deliverable_version}
     return {}
@@ -409,7 +411,10 @@ async def test_client_a_reaches_nothing_of_client_b(api: Api, smtp_server: SmtpT
     for ep in sorted(client_routes, key=lambda ep: ep.method == "GET"):
         path = ep.fill(tuple(a.ids[k] for k in ep.kinds))
         response = await call(ep, path, body(ep, a, a))
-        if ep.method == "GET":
+        if ep.path.endswith("/decision"):  # A's document is a proposal: found, but no statement answered
+            answered = response.status_code == 404 and "has no answer" in response.text
+            call.check(answered, ep, path, response, "A's document found, without an answer")
+        elif ep.method == "GET":
             call.check(response.status_code == 200, ep, path, response, "200 with A's own ids")
         else:  # the first decision succeeds, a second one is refused as done (409), never as unknown
             call.check(response.status_code in (200, 201, 303, 409), ep, path, response, "a decision on A's row")

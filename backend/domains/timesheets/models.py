@@ -56,6 +56,10 @@ class TimeEntry(Row, TimeEntryBase, table=True):
     corrects_id: int | None = Field(default=None, foreign_key="time_entries.id", ondelete="CASCADE", index=True)
     locked_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
     lock_reason: LockReason | None = Field(default=None, sa_type=String(20))
+    # The time statement (a document version) in which the client approved it. No reference in
+    # the database (see migration 0016): a statement goes only with its engagement, and the
+    # engagement's entries with it.
+    statement_id: int | None = Field(default=None, index=True)
 
 
 class TimeEntryCreate(TimeEntryBase, Strict):
@@ -87,6 +91,7 @@ class TimeEntryRead(TimeEntryBase, RowRead):
     corrects_id: int | None = None
     locked_at: datetime | None = None
     lock_reason: LockReason | None = None
+    statement_id: int | None = Field(default=None, description="The time statement the client approved it in")
 
 
 class BurnAlert(Row, Delivered, table=True):

@@ -6,12 +6,10 @@ returns plain JSON data, which is also stored with the document as its snapshot.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -66,7 +64,12 @@ def unbroken_ending(text: str) -> str:
     return _SHORT_ENDING.sub("\u00a0\\1", text.strip())
 
 
-PREFIXES = {DocumentKind.proposal: "ANG", DocumentKind.result_report: "ERG", DocumentKind.status_report: "STA"}
+PREFIXES = {
+    DocumentKind.proposal: "ANG",
+    DocumentKind.result_report: "ERG",
+    DocumentKind.status_report: "STA",
+    DocumentKind.time_statement: "LN",
+}
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def _addressee(contacts: list[Contact]) -> Contact | None:
     return None
 
 
-def _common(
+def common(
     ctx: Context, kind: DocumentKind, number: int, today: date, now: datetime, suffix: str = ""
 ) -> dict[str, Any]:
     fmt, engagement, client = ctx.fmt, ctx.engagement, ctx.client
@@ -263,7 +266,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
     today = berlin_today(now)
     contact = _addressee(ctx.contacts)
     signatory = ", ".join(filter(None, (contact.name, contact.position))) if contact else ""
-    data = _common(ctx, DocumentKind.proposal, number, today, now)
+    data = common(ctx, DocumentKind.proposal, number, today, now)
     data["proposal"] = {
         "situation": e.situation or "",
         "goals": lines(e.goals),
@@ -439,7 +442,7 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
         session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
     )
     owners: dict[int | None, str] = {c.id: c.name for c in ctx.contacts}
-    data = _common(ctx, DocumentKind.result_report, number, berlin_today(now), now)
+    data = common(ctx, DocumentKind.result_report, number, berlin_today(now), now)
     data["report"] = {
         "summary": {
             **figures,
@@ -599,7 +602,7 @@ async def status_report(
         for ev in evidence
         for kpi in ev.kpis
     ]
-    data = _common(ctx, DocumentKind.status_report, number, monday, now, suffix=f"-{iso_week}")
+    data = common(ctx, DocumentKind.status_report, number, monday, now, suffix=f"-{iso_week}")
     data["status"] = {
         "iso_week": iso_week,
         "week_label": fmt.iso_week_range(monday),
@@ -625,70 +628,6 @@ async def status_report(
         "kpi_movements": [m for m in movements if m is not None],
     }
     return data
-
-
-BUILDERS: dict[DocumentKind, Callable[..., Awaitable[dict[str, Any]]]] = {
-    DocumentKind.proposal: proposal,
-    DocumentKind.result_report: result_report,
-    DocumentKind.status_report: status_report,
-}
-
-
-async def build(
-    session: AsyncSession,
-    *,
-    engagement_id: int,
-    kind: DocumentKind,
-    lang: str,
-    number: int,
-    settings: Settings,
-    iso_week: str | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    ctx = await load_context(session, engagement_id, lang, settings)
-    now = now or datetime.now(UTC)
-    extra = {"iso_week": iso_week} if kind == DocumentKind.status_report else {}
-    return await BUILDERS[kind](session, ctx, number=number, now=now, **extra)
-
-
-async def fingerprint(
-    session: AsyncSession,
-    data: dict[str, Any] | None,
-    *,
-    engagement_id: int,
-    kind: DocumentKind,
-    settings: Settings,
-    now: datetime,
-    iso_week: str | None = None,
-) -> str:
-    """What a version says, whatever its language: two versions with the same fingerprint say the
-    same in two languages, so the later does not replace the earlier for the readers of the other.
-    Taken from the version's data in one fixed language (built now if the version is in another,
-    or not given), leaving out what surrounds the content (see _AROUND_IT)."""
-    if data is None or data["lang"] != FINGERPRINT_LANG:
-        data = await build(
-            session,
-            engagement_id=engagement_id,
-            kind=kind,
-            lang=FINGERPRINT_LANG,
-            number=1,
-            settings=settings,
-            now=now,
-            iso_week=iso_week,
-        )
-    said = {
-        key: {k: v for k, v in value.items() if k not in _AROUND_IT} if isinstance(value, dict) else value
-        for key, value in data.items()
-        if key not in _AROUND_IT
-    }
-    return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
-
-
-FINGERPRINT_LANG = "de"
-# What names the version or surrounds what it says, not what it says: its number and dates,
-# the letterhead, whom it is addressed to and who signs. A new contact or lead, or a moved
-# client, leaves an offer what it was.
-_AROUND_IT = frozenset({"document", "lang", "brand", "client", "lead", "signatory", "valid_until"})
 
 
 async def drafted_status(

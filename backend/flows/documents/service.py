@@ -25,12 +25,15 @@ from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Actor
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import refuse_week_before_start
+from backend.domains.timesheets.statements import awaiting_approval
+from backend.flows.documents import builders
 from backend.flows.documents import data as document_data
 from backend.flows.documents.models import (
     Document,
     DocumentKind,
     DocumentRequest,
     DocumentStatus,
+    Period,
     replaces,
 )
 from backend.flows.documents.resources import document_service
@@ -58,6 +61,9 @@ async def request_document(
     )
     iso_week = request.iso_week or current_week() if request.kind == DocumentKind.status_report else None
     refuse_week_before_start(engagement, iso_week, given=request.iso_week is not None)
+    period = request.period
+    if period is not None:
+        await refuse_nothing_to_state(session, engagement_id, period)
     document = Document(
         engagement_id=engagement_id,
         kind=request.kind,
@@ -66,6 +72,8 @@ async def request_document(
         template=request.kind.value,
         created_by_id=getattr(user, "id", None),
         iso_week=iso_week,
+        period_start=period.start if period else None,
+        period_end=period.end if period else None,
     )
     session.add(document)
     await session.flush()
@@ -79,6 +87,17 @@ async def request_document(
         after=snapshot(document),
     )
     return document
+
+
+async def refuse_nothing_to_state(session: AsyncSession, engagement_id: int, period: Period) -> None:
+    if not await awaiting_approval(session, engagement_id, period.start, period.end):
+        raise Conflict(
+            f"No billable time awaits approval between {period.start:%d.%m.%Y} and {period.end:%d.%m.%Y}: "
+            "there is nothing to state.",
+            key="refused_nothing_to_state",
+            start=period.start,
+            end=period.end,
+        )
 
 
 def document_job_id(document_id: int) -> str:
@@ -165,7 +184,7 @@ async def render_version(
             if document.status == DocumentStatus.ready:
                 return document
             now = utcnow()
-            data = await document_data.build(
+            data = await builders.build(
                 session,
                 now=now,
                 engagement_id=document.engagement_id,
@@ -174,8 +193,9 @@ async def render_version(
                 number=document.number,
                 settings=settings,
                 iso_week=document.iso_week,
+                period=document.period,
             )
-            said = await document_data.fingerprint(
+            said = await builders.fingerprint(
                 session,
                 data,
                 engagement_id=document.engagement_id,
@@ -183,6 +203,7 @@ async def render_version(
                 settings=settings,
                 now=now,
                 iso_week=document.iso_week,
+                period=document.period,
             )
             pdf = await renderer.render(document.template, data)
             stored = await compare_and_set(

@@ -11,7 +11,7 @@ from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.deliverables.resources import deliverable_service
 from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.domains.engagements.resources import engagement_service
-from backend.flows.documents import data as document_data
+from backend.flows.documents import builders
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import refuse_if_incomplete, replacement_of, sent_documents
@@ -112,7 +112,7 @@ async def still_offered(session: AsyncSession, settings: Settings, proposal: Doc
     …): what a client accepts must be what would be agreed."""
     if proposal.fingerprint is None:  # written before versions kept what they say
         return True
-    now = await document_data.fingerprint(
+    now = await builders.fingerprint(
         session, None, engagement_id=proposal.engagement_id, kind=DocumentKind.proposal, settings=settings, now=utcnow()
     )
     return now == proposal.fingerprint

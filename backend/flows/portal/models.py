@@ -1,13 +1,13 @@
-"""The client portal's tables: sign-in links, share links and proposal acceptances."""
+"""The client portal's tables: sign-in links, share links, proposal acceptances and statement decisions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import AfterValidator, EmailStr
-from sqlalchemy import Index, String, Text, text
+from pydantic import AfterValidator, EmailStr, field_validator
+from sqlalchemy import JSON, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
@@ -75,6 +75,26 @@ class ProposalAcceptance(Row, table=True):
     accepted_at: datetime = Field(sa_type=DateTimeUTC)
 
 
+class StatementDecision(Row, table=True):
+    """The client's answer to one time statement version: approved with a typed name, or
+    disputed line by line. One per version; an approval locks the entries it states."""
+
+    __tablename__ = "statement_decisions"
+    document_id: int = Field(foreign_key="documents.id", ondelete="CASCADE", unique=True)
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    decision: str = Field(sa_type=String(10))  # "approved" | "disputed"
+    document_number: int
+    document_sha256: str = Field(sa_type=String(64))
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    typed_name: str | None = Field(default=None, max_length=200)
+    # Disputes only: [{"position", "entry_id", "reason"}] for every line the client objects to.
+    disputed: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
+    ip_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, sa_type=Text)
+    decided_at: datetime = Field(sa_type=DateTimeUTC)
+
+
 # -- API shapes ----------------------------------------------------------------------------------
 
 
@@ -108,6 +128,54 @@ class AcceptanceRead(RowRead):
     typed_name: str
     ip_address: str | None
     accepted_at: datetime
+
+
+class ApprovalRequest(Strict):
+    typed_name: Signature = Field(max_length=200, description="Full name, typed as a signature")
+    confirmed: Annotated[bool, AfterValidator(must_be_true)] = Field(
+        description="Must be true: the signer confirms the time stated as rendered"
+    )
+
+
+class DisputedLine(Strict):
+    position: int = Field(ge=1, le=100_000, description="The line's position (Pos.) on the statement")
+    reason: str = Field(min_length=1, max_length=2000, description="What is wrong with it")
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, reason: str) -> str:
+        if not reason.strip():
+            raise ValueError("please say what is wrong with the line")
+        return reason.strip()
+
+
+class DisputeRequest(Strict):
+    lines: list[DisputedLine] = Field(min_length=1, max_length=1000, description="The lines objected to, each once")
+    typed_name: Signature | None = Field(default=None, max_length=200, description="Who objects (optional)")
+
+    @field_validator("lines")
+    @classmethod
+    def _each_line_once(cls, lines: list[DisputedLine]) -> list[DisputedLine]:
+        positions = [line.position for line in lines]
+        if len(set(positions)) != len(positions):
+            raise ValueError("each line is disputed once: give all reasons for it in one text")
+        return lines
+
+
+class DecisionRead(RowRead):
+    document_id: int
+    engagement_id: int
+    decision: Literal["approved", "disputed"]
+    document_number: int
+    document_sha256: str
+    contact_id: int | None
+    user_id: int | None
+    typed_name: str | None
+    disputed: list[dict[str, Any]] | None = Field(
+        default=None, description="Disputes: every line objected to, with its position, entry and reason"
+    )
+    ip_address: str | None
+    decided_at: datetime
 
 
 class SignOffRequest(Strict):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,7 +18,8 @@ from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.documents.service import sent_documents
 from backend.flows.portal.decisions import acceptance_of
-from backend.flows.portal.models import ProposalAcceptance
+from backend.flows.portal.models import ProposalAcceptance, StatementDecision
+from backend.flows.portal.statements import decisions_of
 from backend.kernel.db import select_all
 from backend.kernel.time import iso_week
 from backend.kernel.time import today as berlin_today
@@ -36,6 +38,24 @@ class Overview:
     # The proposal version that can be accepted now, if any.
     open_proposal: Document | None = None
     superseded: set[int] = field(default_factory=set)
+    # Time statements: the client's answers by document, and the versions awaiting one.
+    decisions: dict[int, StatementDecision] = field(default_factory=dict)
+    open_statements: list[Document] = field(default_factory=list)
+
+    def answer_to(self, document: Document) -> StatementDecision | None:
+        """The answer to a statement version, or to its translation (one answer covers both)."""
+        return self.decisions.get(document.id) or next(
+            (
+                decision
+                for other in self.documents
+                if (decision := self.decisions.get(other.id)) is not None and _same_statement(other, document)
+            ),
+            None,
+        )
+
+
+def _same_statement(a: Document, b: Document) -> bool:
+    return a.kind == b.kind == DocumentKind.time_statement and (a.period, a.fingerprint) == (b.period, b.fingerprint)
 
 
 async def engagements_of(session: AsyncSession, user: Principal) -> list[Engagement]:
@@ -100,4 +120,24 @@ async def load(
     proposal = next((d for d in current if d.language == lang), current[0] if current else None)
     if proposal is not None and overview.acceptance is None and engagement.status == EngagementStatus.proposed:
         overview.open_proposal = proposal
+    overview.decisions = await decisions_of(session, engagement.id)
+    # An approved statement stays what the client approved, whatever was stated after it.
+    overview.superseded -= {i for i, d in overview.decisions.items() if d.decision == "approved"}
+    overview.open_statements = _open_statements(overview, lang)
     return overview
+
+
+def _open_statements(overview: Overview, lang: str) -> list[Document]:
+    """Current statement versions without an answer, oldest period first; of one statement in
+    two languages, the reader's."""
+    waiting = [
+        d
+        for d in overview.documents
+        if d.kind == DocumentKind.time_statement and d.id not in overview.superseded and overview.answer_to(d) is None
+    ]
+    chosen: dict[tuple[Any, ...], Document] = {}
+    for document in waiting:
+        key = (document.period, document.fingerprint)
+        if key not in chosen or (document.language == lang and chosen[key].language != lang):
+            chosen[key] = document
+    return sorted(chosen.values(), key=lambda d: (d.period_start or date.min, d.number))

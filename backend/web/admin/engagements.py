@@ -55,6 +55,7 @@ from backend.flows.documents.models import DocumentKind, DocumentRequest, Docume
 from backend.flows.documents.service import documents_of, order_document
 from backend.flows.portal.decisions import acceptance_of, outdated_offer
 from backend.flows.portal.sharing import live_links, share_path
+from backend.flows.portal.statements import decisions_of
 from backend.kernel.db import utcnow
 from backend.kernel.time import BERLIN, current_week
 from backend.kernel.time import today as berlin_today
@@ -228,7 +229,8 @@ async def engagement_page(
         pricing=list(PricingModel),
         deliverable_kinds=list(DeliverableKind),
         rags=list(Rag),
-        document_kinds=list(DocumentKind),
+        document_kinds=[k for k in DocumentKind if k != DocumentKind.time_statement],
+        statement_month=f"{today:%Y-%m}",
         engagement_form=edit_defaults(engagement, (*ENGAGEMENT_EDIT, "review_before_send")),
         workshop_forms={w.id: edit_defaults(w, WORKSHOP_EDIT) for w in held},
         deliverable_forms={d.id: edit_defaults(d, DELIVERABLE_EDIT) for d in items},
@@ -463,7 +465,7 @@ class EngagementPages(Controller):
     @post("/{row_id:int}/documents")
     async def generate(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         async def action() -> None:
-            body = parse(DocumentRequest, {"kind": data.get("kind"), "language": data.get("language")})
+            body = parse(DocumentRequest, _document_request(data))
             await order_document(db_session, request.user, row_id, body)
 
         return await back(db_session, request, row_id, await attempt(db_session, request, "documents", data, action))
@@ -491,6 +493,7 @@ class EngagementPages(Controller):
             link_url=lambda link: settings.link(share_path(settings, link)),
             berlin=BERLIN,
             outdated=await outdated_offer(db_session, settings, row_id),
+            answers=await decisions_of(db_session, row_id),
         )
         return Template("engagements/_documents.html", context=ctx)
 
@@ -515,3 +518,13 @@ def _status_form(update: StatusUpdate | None, week: str) -> dict[str, Any]:
         "rag": update.rag,
         **{k: getattr(update, k) for k in STATUS_TEXTS},
     }
+
+
+def _document_request(data: dict[str, Any]) -> dict[str, Any]:
+    """The documents form's fields; a time statement's custom period, when given, stands for
+    the month the form always sends."""
+    body = {"kind": data.get("kind"), "language": data.get("language")}
+    if body["kind"] == DocumentKind.time_statement:
+        period = {k: data.get(k) or None for k in ("period_start", "period_end")}
+        body |= period if any(period.values()) else {"month": data.get("month") or None}
+    return body

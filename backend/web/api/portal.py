@@ -11,11 +11,15 @@ from backend.domains.auth.models import TokenResponse
 from backend.domains.crud import CLIENTS, EVERYONE, STAFF
 from backend.domains.deliverables.models import DeliverableRead
 from backend.domains.engagements.resources import engagement_service
-from backend.flows.portal import access, decisions, release, sharing
+from backend.flows.documents.resources import document_service
+from backend.flows.portal import access, decisions, release, sharing, statements
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import (
     AcceptanceRead,
     AcceptanceRequest,
+    ApprovalRequest,
+    DecisionRead,
+    DisputeRequest,
     LoginLinkQueued,
     LoginLinkRequest,
     ReleaseRead,
@@ -29,7 +33,7 @@ from backend.kernel.paging import Page
 from backend.kernel.schema import MAX_ID
 from backend.web.api.problem_docs import problem_responses
 from backend.web.handlers import AppRequest, DbSession, Pages, RowId, example_body, role_guard
-from backend.web.sessions import client_ip, limit_login_links, token_response
+from backend.web.sessions import client_ip, limit_login_links, signer_of, token_response
 
 LINK_SENT = "If this address has access to the client portal, a sign-in link is on its way."
 
@@ -113,6 +117,57 @@ class DecisionController(Controller):
         if acceptance is None:
             raise NotFound(f"the proposal of engagement {row_id} has not been accepted")
         return AcceptanceRead.model_validate(acceptance)
+
+    @post(
+        "/documents/{row_id:int}/approval",
+        operation_id="approve_time_statement",
+        status_code=201,
+        guards=[role_guard(CLIENTS)],
+        summary="Approve a sent time statement with a typed name (the time it states is locked)",
+    )
+    async def approve(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(ApprovalRequest, {"typed_name": "Sabine Müller", "confirmed": True}),  # type: ignore[valid-type]
+    ) -> DecisionRead:
+        decision = await statements.approve_statement(
+            db_session, request.user, row_id, data, settings=request.app.state.settings, signer=signer_of(request)
+        )
+        return DecisionRead.model_validate(decision)
+
+    @post(
+        "/documents/{row_id:int}/dispute",
+        operation_id="dispute_time_statement",
+        status_code=201,
+        guards=[role_guard(CLIENTS)],
+        summary="Object to lines of a sent time statement, each with a reason",
+    )
+    async def dispute(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(  # type: ignore[valid-type]
+            DisputeRequest, {"lines": [{"position": 3, "reason": "Am 11.11. war niemand bei uns vor Ort."}]}
+        ),
+    ) -> DecisionRead:
+        decision = await statements.dispute_statement(db_session, request.user, row_id, data, signer=signer_of(request))
+        return DecisionRead.model_validate(decision)
+
+    @get(
+        "/documents/{row_id:int}/decision",
+        operation_id="get_statement_decision",
+        guards=[role_guard(EVERYONE)],
+        summary="The client's answer to a time statement version: approved or disputed, by whom, when",
+    )
+    async def decision(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> DecisionRead:
+        document = await document_service.get(db_session, request.user, row_id)
+        decision = await statements.decision_of(db_session, document.id)
+        if decision is None:
+            raise NotFound(f"document {row_id} has no answer from the client")
+        return DecisionRead.model_validate(decision)
 
     @post(
         "/deliverables/{row_id:int}/sign-off",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
@@ -13,19 +14,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.crud import CLIENTS
 from backend.domains.engagements.models import EngagementRead
 from backend.domains.workshops.resources import workshop_service
+from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import pdf_of
-from backend.flows.portal import access, decisions, overview
+from backend.flows.documents.time_statement import stated_lines
+from backend.flows.portal import access, decisions, overview, statements
 from backend.flows.portal.ics import workshop_calendar
 from backend.flows.portal.jobs import enqueue_login_link
-from backend.flows.portal.models import AcceptanceRequest, SignOffRequest
-from backend.kernel.errors import DomainError, TooManyRequests
+from backend.flows.portal.models import AcceptanceRequest, ApprovalRequest, DisputeRequest, SignOffRequest
+from backend.kernel.errors import DomainError, Invalid, TooManyRequests
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import LANG_COOKIE, language_cookie, language_of, page_context, try_again
-from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out
+from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out, signer_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Token = Annotated[str, PathParameter(max_length=200)]
@@ -39,6 +42,11 @@ PORTAL = Wording(
     hidden=frozenset({"version", "decision"}),
     reload="portal_reload",
 )
+
+
+NOTICES = frozenset({"accepted", "signed_off", "rejected", "statement_approved", "statement_disputed"})
+# A dispute form names each line's reason "reason_<position>".
+REASON_FIELD = "reason_"
 
 
 class PortalPages(Controller):
@@ -118,7 +126,7 @@ class PortalPages(Controller):
         row_id: RowId,
         done: Annotated[str | None, QueryParameter(max_length=20)] = None,
     ) -> Template:
-        notice = done if done in ("accepted", "signed_off", "rejected") else None
+        notice = done if done in NOTICES else None
         return await self._engagement_page(db_session, request, row_id, notice=notice)
 
     async def _engagement_page(
@@ -139,6 +147,7 @@ class PortalPages(Controller):
             berlin=BERLIN,
             notice=notice,
             failure=failure or Failure(),
+            statement_lines=stated_lines,
         )
         return Template("portal/engagement.html", context=context, status_code=failure.status if failure else 200)
 
@@ -170,12 +179,7 @@ class PortalPages(Controller):
 
     @post("/documents/{row_id:int}/accept", guards=[role_guard(CLIENTS)], status_code=303)
     async def accept(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
-        # A repeated field arrives as a list, which the schema refuses; a ticked box sends "true".
-        confirmed = data.get("confirmed")
-        form = {
-            "typed_name": data.get("typed_name", ""),
-            "confirmed": confirmed == "true" if confirmed is None or isinstance(confirmed, str) else confirmed,
-        }
+        form = {"typed_name": data.get("typed_name", ""), "confirmed": _ticked(data.get("confirmed"))}
         accepted = []
 
         async def action() -> None:
@@ -192,6 +196,56 @@ class PortalPages(Controller):
             return await self._engagement_page(db_session, request, document.engagement_id, failure=failure)
         return Redirect(f"/portal/engagements/{accepted[0].engagement_id}?done=accepted", status_code=303)
 
+    @post("/documents/{row_id:int}/approve", guards=[role_guard(CLIENTS)], status_code=303)
+    async def approve_statement(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form
+    ) -> Response[Any]:
+        form = {"typed_name": data.get("typed_name", ""), "confirmed": _ticked(data.get("confirmed"))}
+
+        async def action() -> None:
+            body = parse(ApprovalRequest, form)
+            settings = request.app.state.settings
+            await statements.approve_statement(
+                db_session, request.user, row_id, body, settings=settings, signer=signer_of(request)
+            )
+
+        return await self._statement_answer(db_session, request, row_id, form, action, "statement_approved")
+
+    @post("/documents/{row_id:int}/dispute", guards=[role_guard(CLIENTS)], status_code=303)
+    async def dispute_statement(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form
+    ) -> Response[Any]:
+        reasons = {
+            key: value.strip()
+            for key, value in data.items()
+            if key.startswith(REASON_FIELD) and isinstance(value, str) and value.strip()
+        }
+        form: dict[str, Any] = {"reasons": reasons}
+
+        async def action() -> None:
+            if not reasons:
+                raise Invalid.field("body.lines", "say for at least one line what is wrong", key="portal_no_objection")
+            lines = [{"position": key.removeprefix(REASON_FIELD), "reason": text} for key, text in reasons.items()]
+            body = parse(DisputeRequest, {"lines": lines})
+            await statements.dispute_statement(db_session, request.user, row_id, body, signer=signer_of(request))
+
+        return await self._statement_answer(db_session, request, row_id, form, action, "statement_disputed")
+
+    async def _statement_answer(
+        self,
+        db_session: AsyncSession,
+        request: AppRequest,
+        row_id: int,
+        form: dict[str, Any],
+        action: Callable[[], Awaitable[None]],
+        done: str,
+    ) -> Response[Any]:
+        # Another client's: 404. Read before the answer, which a refusal rolls back.
+        engagement_id = (await document_service.get(db_session, request.user, row_id)).engagement_id
+        if failure := await attempt(db_session, request, f"statement:{row_id}", form, action, PORTAL):
+            return await self._engagement_page(db_session, request, engagement_id, failure=failure)
+        return Redirect(f"/portal/engagements/{engagement_id}?done={done}#statements", status_code=303)
+
     @post("/deliverables/{row_id:int}/sign-off", guards=[role_guard(CLIENTS)], status_code=303)
     async def sign_off(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
         form = {"decision": data.get("decision"), "reason": data.get("reason") or None, "version": data.get("version")}
@@ -207,6 +261,11 @@ class PortalPages(Controller):
         row = decided[0]
         done = "signed_off" if row.status == "accepted" else "rejected"
         return Redirect(f"/portal/engagements/{row.engagement_id}?done={done}", status_code=303)
+
+
+def _ticked(value: Any) -> Any:
+    """A ticked box sends "true"; a repeated field arrives as a list, which the schema refuses."""
+    return value == "true" if value is None or isinstance(value, str) else value
 
 
 class SharePages(Controller):

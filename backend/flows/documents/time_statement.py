@@ -1,0 +1,125 @@
+"""The Leistungsnachweis: the billable time of a period, by week and activity, in hours and days.
+
+It states what the client is asked to approve, so it carries no internal cost or margin; the
+entries it holds (each at the version stated) ride along for the approval to lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.timesheets.models import TimeEntry
+from backend.domains.timesheets.statements import Activity, StatedEntry, to_state
+from backend.flows.documents.data import Context, common, say, words
+from backend.flows.documents.models import DocumentKind, Period
+from backend.kernel.time import today as berlin_today
+
+_CENT = Decimal("0.01")
+
+
+def _amounts(ctx: Context, minutes: int) -> dict[str, str | None]:
+    hours = Decimal(minutes) / 60
+    days = (hours / ctx.engagement.hours_per_day).quantize(_CENT, ROUND_HALF_UP)
+    return {"hours": ctx.fmt.number(hours.quantize(_CENT, ROUND_HALF_UP)), "days": ctx.fmt.number(days)}
+
+
+def _activity_label(ctx: Context, activity: Activity) -> str:
+    if activity.kind is None:
+        return say(ctx.lang, "activity_general")
+    return f"{words(ctx.lang)[activity.kind]}: {activity.title or '—'}"
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(ctx: Context, period: Period, stated: list[StatedEntry]) -> tuple[list[dict[str, Any]], list[TimeEntry]]:
+    """Weeks in order, each with its activities in the order they first appear; positions
+    count the lines as printed. Also the entries in the order of their positions."""
+    grouped: dict[date, dict[Activity, list[StatedEntry]]] = {}
+    for item in stated:
+        grouped.setdefault(_monday(item.entry.day), {}).setdefault(item.activity, []).append(item)
+    weeks: list[dict[str, Any]] = []
+    printed: list[TimeEntry] = []
+    for monday in sorted(grouped):
+        activities = []
+        for activity, items in grouped[monday].items():
+            lines = []
+            for item in items:
+                printed.append(item.entry)
+                lines.append(_line(ctx, len(printed), item))
+            activities.append({"label": _activity_label(ctx, activity), "lines": lines, **_total(ctx, items)})
+        weeks.append(
+            {
+                "label": ctx.fmt.iso_week_range(monday, period.start, period.end),
+                "activities": activities,
+                **_total(ctx, (i for items in grouped[monday].values() for i in items)),
+            }
+        )
+    return weeks, printed
+
+
+def _line(ctx: Context, position: int, item: StatedEntry) -> dict[str, Any]:
+    entry = item.entry
+    return {
+        "pos": position,
+        "date": ctx.fmt.date(entry.day),
+        "consultant": item.consultant,
+        "description": entry.description,
+        # A correction states the difference to time approved earlier (negative to take some off).
+        "correction": entry.corrects_id is not None,
+        **_amounts(ctx, entry.minutes),
+    }
+
+
+def _total(ctx: Context, items: Iterable[StatedEntry]) -> dict[str, str | None]:
+    return _amounts(ctx, sum(i.entry.minutes for i in items))
+
+
+def _by_consultant(ctx: Context, stated: list[StatedEntry]) -> list[dict[str, Any]]:
+    people: dict[str, list[StatedEntry]] = {}
+    for item in stated:
+        people.setdefault(item.consultant, []).append(item)
+    return [{"name": name, **_total(ctx, items)} for name, items in sorted(people.items())]
+
+
+async def time_statement(
+    session: AsyncSession, ctx: Context, *, number: int, now: datetime, period: Period
+) -> dict[str, Any]:
+    e, fmt = ctx.engagement, ctx.fmt
+    stated = await to_state(session, e.id, period.start, period.end)
+    weeks, printed = _weeks(ctx, period, stated)
+    data = common(ctx, DocumentKind.time_statement, number, berlin_today(now), now, suffix=f"-{period.suffix}")
+    data["statement"] = {
+        "period": fmt.month(period.start) if period.is_month else fmt.date_range(period.start, period.end),
+        "range": fmt.date_range(period.start, period.end),
+        "hours_per_day": fmt.number(e.hours_per_day, trim=True),
+        "weeks": weeks,
+        "total": _total(ctx, stated),
+        "consultants": _by_consultant(ctx, stated),
+        "lines": len(stated),
+        # In the order of the positions: what an approval locks, at the version stated.
+        "entries": [{"id": entry.id, "version": entry.version} for entry in printed],
+    }
+    return data
+
+
+def held_entries(data: dict[str, Any]) -> list[tuple[int, int]]:
+    """The (entry id, version) pairs a statement version holds, position 1 first."""
+    return [(int(e["id"]), int(e["version"])) for e in data.get("statement", {}).get("entries", [])]
+
+
+def stated_lines(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every line of a statement version in position order, with the entry it states."""
+    lines = [
+        line
+        for week in data.get("statement", {}).get("weeks", [])
+        for activity in week["activities"]
+        for line in ({**line, "activity": activity["label"]} for line in activity["lines"])
+    ]
+    return [{**line, "entry_id": entry_id} for line, (entry_id, _) in zip(lines, held_entries(data), strict=True)]
