@@ -26,7 +26,10 @@ WEEK_1: dict[int, list[Plan]] = {
 }
 WEEK_2: dict[int, list[Plan]] = {
     0: [("lead", 240, "Use-Case-Workshop vorbereitet", WorkshopKind.use_case_discovery, True)],
-    1: [("lead", 420, "Use-Case-Workshop moderiert und Ideen bewertet", WorkshopKind.use_case_discovery, True)],
+    1: [
+        ("lead", 420, "Use-Case-Workshop moderiert und Ideen bewertet", WorkshopKind.use_case_discovery, True),
+        ("admin", 240, "Use-Case-Workshop co-moderiert, Ideen dokumentiert", WorkshopKind.use_case_discovery, True),
+    ],
     2: [("lead", 360, "Prompt-Vorlagen für den Angebotsassistenten entworfen", "offers", True)],
     3: [
         ("lead", 300, "Klassifikation der Support-Anfragen prototypisch gebaut", "support", True),
@@ -36,7 +39,10 @@ WEEK_2: dict[int, list[Plan]] = {
 }
 LATER: dict[int, list[Plan]] = {
     0: [("lead", 300, "Pilot Angebotsassistent mit zwei Key Usern begleitet", "offers", True)],
-    1: [("lead", 360, "Enablement-Schulung Vertrieb vorbereitet und gehalten", WorkshopKind.enablement, True)],
+    1: [
+        ("lead", 360, "Enablement-Schulung Vertrieb vorbereitet und gehalten", WorkshopKind.enablement, True),
+        ("admin", 180, "Datenschutz-Teil der Enablement-Schulung gehalten", WorkshopKind.enablement, True),
+    ],
     2: [("lead", 300, "Support-Pilot: Regeln und Rückfragen nachgeschärft", "support", True)],
     3: [
         ("lead", 240, "Messungen der Woche ausgewertet, Wochenstatus geschrieben", None, True),

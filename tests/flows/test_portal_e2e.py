@@ -142,6 +142,24 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
     }
 
 
+def state_time(api: Consultant, engagement_id: int) -> dict[str, Any]:
+    """Two entries of the last days, stated and sent to the client."""
+    today = datetime.now(BERLIN).date()
+    for days_ago, minutes, what in ((3, 210, "Ist-Aufnahme Aufmaß"), (2, 240, "Workshop vorbereitet")):
+        day = (today - timedelta(days=days_ago)).isoformat()
+        body = {"engagement_id": engagement_id, "day": day, "minutes": minutes, "description": what}
+        api.post("/time-entries", body)
+    period = {"period_start": (today - timedelta(days=14)).isoformat(), "period_end": today.isoformat()}
+    queued = api.post(f"/engagements/{engagement_id}/documents", {"kind": "time_statement", **period}, status=202)
+    statement = wait_until(
+        "the time statement PDF",
+        lambda: d if (d := api.get(f"/documents/{queued['id']}"))["status"] in ("ready", "failed") else None,
+    )
+    assert statement["status"] == "ready", statement
+    api.post(f"/documents/{statement['id']}/release", status=202)
+    return statement
+
+
 # -- the client's side, in the browser -----------------------------------------------------------
 
 LOGIN_PATH = re.compile(r"(https?://[^\s\"<>]+)(/portal/login/[A-Za-z0-9_\-]+)")
@@ -260,7 +278,34 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         assert rejected["status"] == "rejected" and rejected["rejection_reason"] == reason
         shot(page, "portal-decided")
 
-        # 5. the proposal from the documents table is a PDF
+        # 5. approve the time statement the team sent: the time it states locks
+        statement = state_time(api, engagement_id)
+        page.reload()
+        box = page.locator(f"#statement-{statement['id']}")
+        assert box.get_by_text("Bitte prüfen Sie den Leistungsnachweis").is_visible()
+        assert "2 Positionen, 7,50 Stunden" in box.inner_text()
+        box.get_by_text("Einwände zu Positionen …").click()
+        assert box.locator("input[name=reason_2]").is_visible() and "Workshop vorbereitet" in box.inner_text()
+        shot(page, "portal-statement")
+        box.locator("input[name=typed_name]").fill(CONTACT)
+        box.locator("input[name=confirmed]").check()
+        box.get_by_role("button", name="Leistungsnachweis freigeben").click()
+        page.wait_for_url("**?done=statement_approved*")
+        assert page.get_by_role("status").inner_text() == "Vielen Dank – der Leistungsnachweis ist freigegeben."
+        assert page.locator(f"#statement-{statement['id']}").get_by_text(f"Freigegeben von {CONTACT} am").is_visible()
+        assert page.get_by_role("button", name="Leistungsnachweis freigeben").count() == 0
+        answer = api.get(f"/documents/{statement['id']}/decision")
+        assert (answer["decision"], answer["typed_name"], answer["contact_id"]) == (
+            "approved",
+            CONTACT,
+            world["contact"]["id"],
+        )
+        assert answer["document_sha256"] == statement["sha256"] and answer["ip_address"]
+        entries = api.get(f"/time-entries?engagement_id={engagement_id}")["items"]
+        assert {(e["lock_reason"], e["statement_id"]) for e in entries} == {("approved", statement["id"])}
+        shot(page, "portal-statement-approved")
+
+        # 6. the proposal from the documents table is a PDF
         documents = page.locator("table").filter(has_text="Herunterladen")
         link_to_pdf = documents.locator(f"a[href='/portal/documents/{proposal['id']}']")
         with page.expect_download() as info:
@@ -269,7 +314,7 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         assert Path(download.path()).read_bytes().startswith(b"%PDF")
         assert download.suggested_filename.endswith(".pdf")
 
-        # 6. sign out; the used link is refused
+        # 7. sign out; the used link is refused
         page.locator("header").get_by_role("button", name="Abmelden").click()
         page.wait_for_url("**/portal/login")
         page.locator("#email").wait_for()

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import bindparam, text
 
 from tests.conftest import Api
-from tests.factories import download_text, make_client, make_engagement, propose
+from tests.factories import download_text, make_client, make_engagement, propose, sign_in
+from tests.portal_helpers import portal_sign_in
+from tests.smtp_server import SmtpTestServer
 
 OCTOBER = "2026-10"
 
@@ -309,3 +311,38 @@ async def test_what_a_statement_request_must_say(api: Api, password_hash: str) -
         assert answer.status_code == 422 and says in answer.text, (body, answer.text)
     empty = await api.post(url, json={"kind": "time_statement", "month": "2026-09"})
     assert empty.status_code == 409 and "nothing to state" in empty.json()["detail"]
+
+
+async def test_the_portal_page_takes_objections_line_by_line(
+    api: Api, password_hash: str, smtp_server: SmtpTestServer
+) -> None:
+    w = await world(api, password_hash)
+    await api.create(
+        "contacts",
+        {"client_id": w["client"]["id"], "name": "Eva Alpha", "email": "eva@alpha.de", "portal_access": True},
+    )
+    document = await released(api, w["engagement"]["id"])
+    csrf = await portal_sign_in(api, smtp_server, "eva@alpha.de")
+    page = await api.http.get(f"/portal/engagements/{w['engagement']['id']}")
+    assert "Bitte prüfen Sie den Leistungsnachweis für Oktober 2026 (Version 1, 5 Positionen, 10,25 Stunden)" in page.text
+    assert 'name="reason_5"' in page.text and "Kickoff moderiert" in page.text
+    url = f"/portal/documents/{document['id']}/dispute"
+    nothing = await api.http.post(url, data={"_csrf_token": csrf, "reason_1": "  "})
+    assert nothing.status_code == 422 and "bei mindestens einer Position" in nothing.text
+    sent = await api.http.post(url, data={"_csrf_token": csrf, "reason_3": "Nur zwei Stunden vor Ort", "reason_4": ""})
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"].endswith("?done=statement_disputed#statements")
+    answer = (await api.get(f"/documents/{document['id']}/decision")).json()
+    assert answer["decision"] == "disputed" and answer["disputed"][0]["position"] == 3
+    assert answer["contact_id"] is not None and answer["typed_name"] is None
+    page = await api.http.get(sent.headers["location"])
+    assert "Ihre Einwände vom" in page.text and 'name="reason_1"' not in page.text
+    approve = await api.http.post(
+        f"/portal/documents/{document['id']}/approve",
+        data={"_csrf_token": csrf, "typed_name": "Eva Alpha", "confirmed": "true"},
+    )
+    assert approve.status_code == 409 and "bereits am" in approve.text
+    # The team sees the objection with the version.
+    await sign_in(api)
+    panel = await api.http.get(f"/engagements/{w['engagement']['id']}/documents-panel")
+    assert "Pos. 3: Nur zwei Stunden vor Ort" in panel.text and "Einwände am" in panel.text
