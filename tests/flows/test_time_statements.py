@@ -324,7 +324,9 @@ async def test_the_portal_page_takes_objections_line_by_line(
     document = await released(api, w["engagement"]["id"])
     csrf = await portal_sign_in(api, smtp_server, "eva@alpha.de")
     page = await api.http.get(f"/portal/engagements/{w['engagement']['id']}")
-    assert "Bitte prüfen Sie den Leistungsnachweis für Oktober 2026 (Version 1, 5 Positionen, 10,25 Stunden)" in page.text
+    assert (
+        "Bitte prüfen Sie den Leistungsnachweis für Oktober 2026 (Version 1, 5 Positionen, 10,25 Stunden)" in page.text
+    )
     assert 'name="reason_5"' in page.text and "Kickoff moderiert" in page.text
     url = f"/portal/documents/{document['id']}/dispute"
     nothing = await api.http.post(url, data={"_csrf_token": csrf, "reason_1": "  "})
