@@ -1,4 +1,5 @@
-"""API speed on 10,000 or 100,000 engagements in PostgreSQL, next to bare Litestar endpoints.
+"""API speed on 10,000 or 100,000 engagements (and ten times as many time entries) in PostgreSQL,
+next to bare Litestar endpoints.
 
     .venv/bin/python bench/api.py [--engagements 10000] [--concurrency 8] [--seconds 10] [--workers 2]
                                   [--database-url URL] [--redis-url URL]
@@ -59,6 +60,7 @@ from tests.smtp_server import free_port  # noqa: E402
 SECRET = "bench-secret-key-long-enough-for-settings-0123"
 START = date(2026, 11, 2)  # every seeded engagement's start
 PATHS_PER_TARGET = 500
+ENTRIES_PER_ENGAGEMENT = 10
 NEWEST = "ORDER BY start_date DESC, id DESC LIMIT 20"
 
 
@@ -122,6 +124,18 @@ def targets(count: int) -> list[Target]:
             "SELECT * FROM deliverables WHERE engagement_id = $1 ORDER BY due_week, id LIMIT 20",
         ),
         Target(
+            "time entries, newest first",
+            lambda n: f"/api/v1/time-entries?limit=20&offset={n}",
+            (0, 500),
+            "SELECT * FROM time_entries ORDER BY day DESC, id DESC LIMIT 20 OFFSET $1",
+        ),
+        Target(
+            "time entries of one engagement",
+            lambda n: f"/api/v1/time-entries?engagement_id={n}",
+            (1, count),
+            "SELECT * FROM time_entries WHERE engagement_id = $1 ORDER BY day DESC, id DESC LIMIT 20",
+        ),
+        Target(
             "engagement detail",
             lambda n: f"/api/v1/engagements/{n}",
             (1, count),
@@ -143,6 +157,17 @@ async def seed(settings: Settings, count: int) -> int:
             password_hash=hash_password("bench-password-123"),
         )
         session.add(user)
+        await session.flush()
+        # A month of the bench user's time on every engagement, in one statement.
+        await (await session.connection()).execute(
+            text(
+                "INSERT INTO time_entries (engagement_id, user_id, day, minutes, description, billable,"
+                " created_at, updated_at, version)"
+                f" SELECT e.id, :user_id, DATE '{START}' + (g * 5 + e.id) % 28, 30 + (g * 45) % 240,"
+                " 'Workshop vorbereitet ' || g, g % 4 <> 0, now(), now(), 1"
+                f" FROM engagements e CROSS JOIN generate_series(1, {ENTRIES_PER_ENGAGEMENT}) AS g"
+            ).bindparams(user_id=user.id)
+        )
         await session.commit()
         user_id = user.id
     async with engine.connect() as connection:

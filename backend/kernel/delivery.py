@@ -17,12 +17,15 @@ from typing import Any
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import String, Text, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.kernel.db import Row, unit_of_work, utcnow
-from backend.kernel.mail import Mailer
-from backend.kernel.queue import SentLedger
+from backend.kernel.mail import Mailer, MailError, PermanentMailError
+from backend.kernel.queue import JobContext, SentLedger, enqueue
+
+# Rows still unsent this long after they were made are left alone (their news is old).
+RETRY_WINDOW = timedelta(days=14)
 
 
 class DeliveryStatus(StrEnum):
@@ -93,3 +96,48 @@ async def send_and_mark(
         await ledger.reserve()
         ledger.mark_sent(model.__tablename__, row_id, message_id, utcnow(), then=handover.complete)  # type: ignore[arg-type]
         await handover.confirm()
+
+
+async def deliver(
+    maker: async_sessionmaker[AsyncSession],
+    lease: timedelta,
+    ledger: SentLedger,
+    mailer: Mailer,
+    model: type[Row],
+    row_id: int,
+    message: Any,
+    message_id: str,
+) -> str:
+    """Claim a row, send its message exactly once and record how it went: "sent", "taken" (another
+    worker holds it, or sent it meanwhile) or "bounced". A transient refusal frees the row for the
+    retry and is raised (MailError) for the job to retry."""
+    if not await claim(maker, model, row_id, lease):
+        return "taken"
+    try:
+        await send_and_mark(ledger, mailer, model, row_id, message, message_id)
+    except PermanentMailError as exc:
+        await finish(maker, model, row_id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
+        return "bounced"
+    except MailError as exc:
+        await finish(maker, model, row_id, DeliveryStatus.failed, last_error=str(exc)[:2000])
+        raise
+    return "sent"
+
+
+async def requeue_unsent(ctx: JobContext, model: type[Row], job: str, key: str) -> dict[str, Any]:
+    """A cron's body: queue the job again for every row still unsent after its last retry (within
+    the retry window), under a job id of its own (`key:row id:now`)."""
+    table = model.__table__.c  # type: ignore[attr-defined]
+    now = utcnow()
+    stale = now - timedelta(seconds=ctx["settings"].job_timeout_seconds)
+    async with ctx["session_maker"]() as session:
+        ids = (
+            await session.exec(
+                select(table.id).where(
+                    col(table.status).in_(UNSENT), table.updated_at < stale, table.created_at > now - RETRY_WINDOW
+                )
+            )
+        ).all()
+    for row_id in ids:
+        await enqueue(ctx["redis"], job, row_id, job_id=f"{key}:{row_id}:{int(now.timestamp())}")
+    return {"requeued": len(ids)}

@@ -184,6 +184,16 @@ def _domain_handler(request: Request, exc: DomainError) -> Response[dict[str, An
     )
 
 
+def _public_name(request: Request, key: Any) -> Any:
+    """A parameter as the client writes it (`?from=`), not as the handler names it (`start`)."""
+    try:
+        field = request.route_handler.parsed_fn_signature.parameters.get(key)
+    except AttributeError:
+        return key
+    kwarg = getattr(field, "kwarg_definition", None)
+    return getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or key
+
+
 def _validation_handler(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
@@ -191,7 +201,8 @@ def _validation_handler(request: Request, exc: ValidationException) -> Response[
             # Litestar names the source only for parameters; body fields come without one.
             # (an enum for a dependency's parameters, a string for the handler's own)
             source = item.get("source") or "body"
-            path = ".".join(str(p) for p in (getattr(source, "value", source), item.get("key")) if p)
+            key = _public_name(request, item.get("key")) if item.get("source") else item.get("key")
+            path = ".".join(str(p) for p in (getattr(source, "value", source), key) if p)
             errors.append({"path": path, "message": item.get("message", "invalid")})
     if errors:
         return problem(

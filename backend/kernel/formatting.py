@@ -103,3 +103,9 @@ class Formatter:
     def date_range(self, start: dt.date, end: dt.date) -> str:
         """02.11.2026 – 15.11.2026"""
         return f"{self.date(start)} – {self.date(end)}"
+
+    def period(self, start: dt.date, end: dt.date) -> str:
+        """A whole month by its name (November 2026), any other days as a range."""
+        next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        whole_month = start.day == 1 and end == next_month - timedelta(days=1)
+        return self.month(start) if whole_month else self.date_range(start, end)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 
-from arq import ArqRedis, create_pool
+from arq import ArqRedis, Retry, create_pool
 from arq.connections import RedisSettings
 from arq.jobs import Job
 from redis.asyncio import ConnectionPool
@@ -19,13 +19,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.kernel.config import VAR_DIR, Settings
 from backend.kernel.embedded_redis import EmbeddedRedis
-from backend.kernel.mail import Mailer
+from backend.kernel.mail import Mailer, MailError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from backend.kernel.outbox import Relay
+
+
+T = TypeVar("T")
 
 
 class Renderer(Protocol):
@@ -144,6 +147,17 @@ async def enqueue(pool: ArqRedis, function: str, *args: Any, job_id: str | None 
 def backoff_seconds(job_try: int) -> int:
     """Seconds before retry number `job_try`: 2, 4, 8 … capped at five minutes."""
     return min(2**job_try, 300)
+
+
+async def retried_on_mail_errors(ctx: JobContext, work: Awaitable[T]) -> T:
+    """A mailing job's body: a transient SMTP failure is tried again with backoff (raised as it
+    is on the last try)."""
+    try:
+        return await work
+    except MailError as exc:
+        if is_last_try(ctx):
+            raise
+        raise Retry(defer=backoff_seconds(ctx["job_try"])) from exc
 
 
 def is_last_try(ctx: JobContext) -> bool:

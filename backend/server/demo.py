@@ -487,7 +487,7 @@ async def _add_contacts(seed: Seeder, client: Client) -> dict[str, Contact]:
 
 async def _add_users(seed: Seeder, client: Client, password: str) -> dict[Role, Any]:
     logins = (
-        (DEMO_ADMIN_EMAIL, "Demo-Administration", Role.admin, None),
+        (DEMO_ADMIN_EMAIL, "Lea Hoffmann", Role.admin, None),
         (CONSULTANT_EMAIL, "Jonas Berger", Role.consultant, None),
         (CLIENT_USER_EMAIL, CONTACTS["md"]["name"], Role.client, client.id),
     )

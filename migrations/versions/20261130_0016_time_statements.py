@@ -2,7 +2,8 @@
 
 A document version may state the time of a period (its first and last day); the client's
 answer to such a version (approved or disputed, by whom, when, from where, which bytes); and
-on each time entry the statement in which the client approved it.
+on each time entry the statement in which the client approved it; and an index for the list of
+all entries, newest first.
 
 Revision ID: 0016
 Revises: 0015
@@ -25,6 +26,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('statement_decisions',
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('claimed_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('sent_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
@@ -41,6 +48,7 @@ def upgrade() -> None:
     sa.Column('ip_address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('user_agent', sa.Text(), nullable=True),
     sa.Column('decided_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_statement_decisions_contact_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_statement_decisions_document_id_documents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagements.id'], name=op.f('fk_statement_decisions_engagement_id_engagements'), ondelete='CASCADE'),
@@ -50,6 +58,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('statement_decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_statement_decisions_engagement_id'), ['engagement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statement_decisions_status'), ['status'], unique=False)
 
     # In place, never in a batch: SQLite would rebuild the tables, cascading into their rows.
     op.add_column('documents', sa.Column('period_start', sa.Date(), nullable=True))
@@ -59,13 +68,17 @@ def upgrade() -> None:
     # engagement, which takes the entries along.
     op.add_column('time_entries', sa.Column('statement_id', sa.Integer(), nullable=True))
     op.create_index(op.f('ix_time_entries_statement_id'), 'time_entries', ['statement_id'], unique=False)
+    # The list of all entries, newest first (GET /time-entries), without sorting them all.
+    op.create_index('ix_time_entries_day_id', 'time_entries', ['day', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_time_entries_day_id', table_name='time_entries')
     op.drop_index(op.f('ix_time_entries_statement_id'), table_name='time_entries')
     op.drop_column('time_entries', 'statement_id')  # in place on SQLite too (3.35+)
     op.drop_column('documents', 'period_end')  # in place on SQLite too (3.35+)
     op.drop_column('documents', 'period_start')
     with op.batch_alter_table('statement_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_statement_decisions_status'))
         batch_op.drop_index(batch_op.f('ix_statement_decisions_engagement_id'))
     op.drop_table('statement_decisions')

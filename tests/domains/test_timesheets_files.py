@@ -62,6 +62,9 @@ async def test_csv_round_trip_keeps_the_totals(api: Api) -> None:
     before = (await api.get(f"/engagements/{e['id']}/burn")).json()
     exported = await api.get("/time-entries/export", params={"engagement_id": e["id"]})
     assert exported.status_code == 200
+    # A bad parameter is named as the client wrote it.
+    bad_day = await api.get("/time-entries/export", params={"from": "20.11.2026"})
+    assert bad_day.status_code == 422 and bad_day.json()["errors"][0]["path"] == "query.from"
     assert exported.headers["content-type"].startswith("text/csv")
     assert 'filename="Zeiten_Engagement-' in exported.headers["content-disposition"]
     text = exported.content.decode("utf-8")

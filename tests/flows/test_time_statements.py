@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
+from backend.web.i18n import LANG_COOKIE
 from tests.conftest import Api
 from tests.factories import download_text, make_client, make_engagement, propose, sign_in
 from tests.portal_helpers import portal_sign_in
@@ -113,7 +114,7 @@ async def test_a_statement_states_the_billable_time_by_week_and_activity(api: Ap
     ]
     week41 = stated["weeks"][1]
     assert [(a["label"], [line["pos"] for line in a["lines"]]) for a in week41["activities"]] == [
-        ("Workshop: Kickoff Vertrieb", [2, 3]),
+        ("Workshop · Kickoff Vertrieb", [2, 3]),
         ("Beratung und Projektarbeit", [4]),
     ]
     assert (week41["activities"][0]["hours"], week41["activities"][0]["days"]) == ("7,00", "0,88")
@@ -142,7 +143,7 @@ async def test_english_and_a_custom_period_in_days_of_the_engagement(api: Api, p
     assert stated["period"] == "5 Oct 2026 – 7 Oct 2026"
     assert stated["total"] == {"hours": "8.00", "days": "1.07"} and stated["hours_per_day"] == "7.5"
     assert [a["label"] for a in stated["weeks"][0]["activities"]] == [
-        "Workshop: Kickoff Vertrieb",
+        "Workshop · Kickoff Vertrieb",
         "Consulting and project work",
     ]
     pdf = await download_text(api, document)
@@ -178,6 +179,8 @@ async def test_the_client_approves_and_the_time_stated_locks(api: Api, password_
     await api.create("time-entries", correction | {"description": "Vorgespräch war kürzer", "corrects_id": first["id"]})
     supplement = await statement(api, w["engagement"]["id"])
     stated_again = (await snapshot_of(api, supplement["id"]))["statement"]
+    (line,) = stated_again["weeks"][0]["activities"][0]["lines"]
+    assert line["corrects"] == document["filename"].split("_")[-1].removesuffix(".pdf")  # LN-…-2026-10-1
     assert (
         stated_again["total"]["hours"] == "-0,50"
         and stated_again["weeks"][0]["activities"][0]["lines"][0]["correction"]
@@ -328,6 +331,9 @@ async def test_the_portal_page_takes_objections_line_by_line(
         "Bitte prüfen Sie den Leistungsnachweis für Oktober 2026 (Version 1, 5 Positionen, 10,25 Stunden)" in page.text
     )
     assert 'name="reason_5"' in page.text and "Kickoff moderiert" in page.text
+    # A reader of English reads the German statement's period and hours in English.
+    english = await api.http.get(f"/portal/engagements/{w['engagement']['id']}", cookies={LANG_COOKIE: "en"})
+    assert "time statement for October 2026 (version 1, 5 items, 10.25 hours)" in english.text
     url = f"/portal/documents/{document['id']}/dispute"
     nothing = await api.http.post(url, data={"_csrf_token": csrf, "reason_1": "  "})
     assert nothing.status_code == 422 and "bei mindestens einer Position" in nothing.text
@@ -348,3 +354,70 @@ async def test_the_portal_page_takes_objections_line_by_line(
     await sign_in(api)
     panel = await api.http.get(f"/engagements/{w['engagement']['id']}/documents-panel")
     assert "Pos. 3: Nur zwei Stunden vor Ort" in panel.text and "Einwände am" in panel.text
+
+
+async def test_the_lead_hears_of_each_answer_once(api: Api, password_hash: str, smtp_server: SmtpTestServer) -> None:
+    w = await world(api, password_hash)
+    first = await released(api, w["engagement"]["id"])
+    objection = {"lines": [{"position": 3, "reason": "Nur zwei Stunden vor Ort"}]}
+    assert (await api.post(f"/documents/{first['id']}/dispute", w["user"], json=objection)).status_code == 201
+    await api.run_jobs(smtp_url=smtp_server.url)
+    await api.run_jobs(smtp_url=smtp_server.url)  # a second run sends nothing again
+    (mail,) = [m for m in smtp_server.messages if "Leistungsnachweis" in m.message["Subject"]]
+    assert mail.rcpt_tos == ["consultant@example.de"]
+    assert mail.message["Subject"] == "Einwände zum Leistungsnachweis · KI-Einführung · Alpha GmbH"
+    body = mail.message.get_body(preferencelist=("plain",)).get_content()
+    assert "Pos. 3 (07.10.2026, Kickoff moderiert): Nur zwei Stunden vor Ort" in body
+    assert f"/engagements/{w['engagement']['id']}#documents" in body
+    second = await released(api, w["engagement"]["id"])
+    assert (await api.post(f"/documents/{second['id']}/approval", w["user"], json=approval())).status_code == 201
+    await api.run_jobs(smtp_url=smtp_server.url)
+    subjects = [m.message["Subject"] for m in smtp_server.messages if "Leistungsnachweis" in m.message["Subject"]]
+    assert subjects[1:] == ["Leistungsnachweis freigegeben · KI-Einführung · Alpha GmbH"]
+    body = smtp_server.messages[-1].message.get_body(preferencelist=("plain",)).get_content()
+    assert "Eva Alpha (Alpha GmbH) hat den Leistungsnachweis" in body and "(10,25 Stunden)" in body
+    async with api.engine.connect() as conn:
+        states = (await conn.execute(text("SELECT status FROM statement_decisions ORDER BY id"))).scalars().all()
+    assert list(states) == ["sent", "sent"]
+
+
+async def test_one_answer_covers_a_statement_and_its_translation(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    german = await released(api, w["engagement"]["id"])
+    english = await released(api, w["engagement"]["id"], language="en")
+    # The English version says the same: it replaces nothing, and one answer is enough.
+    done = await api.post(f"/documents/{english['id']}/approval", w["user"], json=approval())
+    assert done.status_code == 201, done.text
+    covered = await api.get(f"/documents/{german['id']}/decision")
+    assert covered.status_code == 200 and covered.json()["document_id"] == english["id"]
+    again = await api.post(f"/documents/{german['id']}/approval", w["user"], json=approval())
+    assert again.status_code == 409 and "already approved" in again.json()["detail"]
+    dispute = {"lines": [{"position": 1, "reason": "Doch nicht"}]}
+    assert (await api.post(f"/documents/{german['id']}/dispute", w["user"], json=dispute)).status_code == 409
+
+
+async def test_a_statement_that_no_longer_states_the_time_is_not_sent(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    document = await statement(api, w["engagement"]["id"])
+    first = w["entries"][0]
+    await api.patch(f"/time-entries/{first['id']}", json={"minutes": 75, "version": first["version"]})
+    refused = await api.post(f"/documents/{document['id']}/release")
+    assert refused.status_code == 409 and "no longer states the time" in refused.json()["detail"]
+    assert (await api.post(f"/documents/{document['id']}/share-links", json={})).status_code == 409
+    assert (await api.get(f"/documents/{document['id']}")).json()["sent_at"] is None
+    await sign_in(api)
+    panel = await api.http.get(f"/engagements/{w['engagement']['id']}/documents-panel")
+    assert "veraltet – neue Version erzeugen" in panel.text and f"documents/{document['id']}/send" not in panel.text
+
+
+async def test_a_correction_goes_where_the_time_it_corrects_went(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    document = await released(api, w["engagement"]["id"])
+    assert (await api.post(f"/documents/{document['id']}/approval", w["user"], json=approval())).status_code == 201
+    kickoff = w["entries"][1]  # linked to the workshop
+    body = {"engagement_id": w["engagement"]["id"], "day": "2026-10-05", "minutes": -60, "corrects_id": kickoff["id"]}
+    elsewhere = await api.post("/time-entries", json=body | {"description": "Kürzer", "pilot_id": None})
+    assert elsewhere.status_code == 201 and elsewhere.json()["workshop_id"] == w["workshop"]["id"]
+    pilot = await api.create("pilots", {"engagement_id": w["engagement"]["id"], "title": "Angebote"})
+    other = await api.post("/time-entries", json=body | {"description": "Anders", "pilot_id": pilot["id"]})
+    assert other.status_code == 422 and "keeps its pilot link" in other.text

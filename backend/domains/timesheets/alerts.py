@@ -25,9 +25,9 @@ from backend.domains.timesheets.reading import burns, engagement_burn
 from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken, hold
-from backend.kernel.delivery import DeliveryStatus, claim, finish, send_and_mark
+from backend.kernel.delivery import DeliveryStatus, deliver
 from backend.kernel.formatting import Formatter
-from backend.kernel.mail import Mailer, MailError, PermanentMailError
+from backend.kernel.mail import Mailer
 from backend.kernel.mail_layout import escape, new_message, p, page
 from backend.kernel.mail_layout import link as mail_link
 from backend.kernel.outbox import plan
@@ -126,19 +126,10 @@ async def send_alert(
         return "gone"
     if alert.status in (DeliveryStatus.sent, DeliveryStatus.bounced):
         return str(alert.status)
-    if not await claim(maker, BurnAlert, alert.id, timedelta(seconds=settings.job_timeout_seconds)):
-        return "taken"  # another worker holds it, or it was sent meanwhile
     message_id = f"<burn-alert.{alert.id}@{settings.mail_from.rsplit('@', 1)[-1]}>"
     message = _message(settings, alert, engagement, client, lead.full_name if lead else "", burn, message_id)
-    try:
-        await send_and_mark(ledger, mailer, BurnAlert, alert.id, message, message_id)
-    except PermanentMailError as exc:
-        await finish(maker, BurnAlert, alert.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
-        return "bounced"
-    except MailError as exc:  # the server did not take it: free for the retry
-        await finish(maker, BurnAlert, alert.id, DeliveryStatus.failed, last_error=str(exc)[:2000])
-        raise
-    return "sent"
+    lease = timedelta(seconds=settings.job_timeout_seconds)
+    return await deliver(maker, lease, ledger, mailer, BurnAlert, alert.id, message, message_id)
 
 
 def _message(

@@ -47,10 +47,12 @@ class TimeEntryBase(SQLModel):
 
 class TimeEntry(Row, TimeEntryBase, table=True):
     __tablename__ = "time_entries"
-    # Burn and statements read an engagement's entries by day; a consultant's week by user and day.
+    # Burn and statements read an engagement's entries by day; a consultant's week by user and day;
+    # the list, newest first, all entries by day.
     __table_args__ = (
         Index("ix_time_entries_engagement_id_day_id", "engagement_id", "day", "id"),
         Index("ix_time_entries_user_id_day_id", "user_id", "day", "id"),
+        Index("ix_time_entries_day_id", "day", "id"),
     )
     user_id: int = Field(foreign_key="users.id", ondelete="RESTRICT")
     corrects_id: int | None = Field(default=None, foreign_key="time_entries.id", ondelete="CASCADE", index=True)

@@ -58,8 +58,8 @@ async def _checked(session: AsyncSession, values: dict[str, Any], row: TimeEntry
                 raise Invalid.field(
                     f"body.{name}", f"{what} {linked} belongs to another engagement, not to {engagement_id}"
                 )
-    if merged.get("corrects_id") is not None and (row is None or CORRECTION_FIELDS & values.keys()):
-        await _correction(session, merged, replacing=row)
+    if merged.get("corrects_id") is not None and (row is None or (CORRECTION_FIELDS | LINKS.keys()) & values.keys()):
+        values |= await _correction(session, merged, replacing=row)
     elif row is None or {"minutes", "day"} & values.keys():
         await _within_a_day(session, merged, replacing=row)
     return values
@@ -74,14 +74,18 @@ async def _within_a_day(session: AsyncSession, entry: dict[str, Any], replacing:
     if recorded + entry["minutes"] > MINUTES_PER_DAY:
         raise Invalid.field(
             "body.minutes",
-            f"{recorded} minutes are recorded for this person on {entry['day']}: a day has {MINUTES_PER_DAY}",
+            f"{recorded} minutes are recorded for this person on {entry['day']}: {entry['minutes']} more "
+            f"would make {recorded + entry['minutes']}, and a day has {MINUTES_PER_DAY}",
         )
 
 
-async def _correction(session: AsyncSession, entry: dict[str, Any], replacing: TimeEntry | None = None) -> None:
-    """A correction names a locked original of the same consultant and engagement, and leaves
-    the original with its corrections at zero minutes or more (`replacing`: the correction as it
-    stood, when it is being changed)."""
+async def _correction(
+    session: AsyncSession, entry: dict[str, Any], replacing: TimeEntry | None = None
+) -> dict[str, Any]:
+    """A correction names a locked original of the same consultant and engagement, goes into
+    what the original went into, and leaves the original with its corrections at zero minutes or
+    more (`replacing`: the correction as it stood, when it is being changed). Returns the
+    original's link, for a correction that names none."""
     original = await session.get(TimeEntry, entry["corrects_id"])
     path = "body.corrects_id"
     if original is None:
@@ -100,12 +104,21 @@ async def _correction(session: AsyncSession, entry: dict[str, Any], replacing: T
             raise Invalid.field(
                 f"body.{name}", f"a correction of time entry {original.id} has its {name}: {str(shown).lower()}"
             )
+    # It is stated under the activity of the time it corrects.
+    links = {name: getattr(original, name) for name in LINKS}
+    named = {name: entry.get(name) for name in LINKS if entry.get(name) is not None}
+    if named and any(links[name] != linked for name, linked in named.items()):
+        what = next(iter(named)).removesuffix("_id")
+        raise Invalid.field(
+            f"body.{next(iter(named))}", f"a correction of time entry {original.id} keeps its {what} link"
+        )
     await _hold(session, original.id)
     corrected = await _standing(session, original.id, without=replacing.id if replacing else None)
     if corrected + entry["minutes"] < 0:
         raise Invalid.field(
             "body.minutes", f"time entry {original.id} stands at {corrected} minutes: it cannot go below zero"
         )
+    return links
 
 
 async def _hold(session: AsyncSession, original_id: int) -> None:

@@ -72,6 +72,11 @@ PREFIXES = {
 }
 
 
+def document_number(kind: DocumentKind, engagement_id: int, number: int, suffix: str = "") -> str:
+    """ "ANG-0007-3", "STA-0007-2026-W48-2", "LN-0007-2026-11-1": what a version is called."""
+    return f"{PREFIXES[kind]}-{engagement_id:04d}{suffix}-{number}"
+
+
 @dataclass(frozen=True)
 class Context:
     """What every document of one engagement shares."""
@@ -147,7 +152,7 @@ def common(
         "document": {
             "kind": kind.value,
             "title": say(ctx.lang, kind.value),
-            "number": f"{PREFIXES[kind]}-{engagement.id:04d}{suffix}-{number}",
+            "number": document_number(kind, engagement.id, number, suffix),
             "version": number,
             "date": fmt.date(today),
             "generated_at": fmt.datetime(now),

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import field_validator, model_validator
+from pydantic import field_validator
 from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -112,25 +112,6 @@ class DocumentRequest(Strict):
     period_start: date | None = Field(default=None, description="Time statements: the first day of a custom period")
     period_end: date | None = Field(default=None, description="Time statements: the last day of a custom period")
     _week_exists = field_validator("iso_week")(existing_iso_week)
-
-    @model_validator(mode="after")
-    def _period_for_statements(self) -> DocumentRequest:
-        custom = self.period_start is not None or self.period_end is not None
-        if self.kind != DocumentKind.time_statement:
-            if custom or self.month is not None:
-                raise ValueError("a month or period is given for time statements only")
-            return self
-        if self.month is not None and custom:
-            raise ValueError("give either a month or a period (period_start and period_end), not both")
-        if self.month is None and (self.period_start is None or self.period_end is None):
-            raise ValueError("a time statement needs a month (e.g. 2026-11) or both period_start and period_end")
-        period = self.period
-        assert period is not None
-        if period.end < period.start:
-            raise ValueError("period_end is before period_start")
-        if period.end - period.start >= LONGEST_PERIOD:
-            raise ValueError("a time statement covers at most a year")
-        return self
 
     @property
     def period(self) -> Period | None:

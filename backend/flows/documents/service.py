@@ -29,6 +29,7 @@ from backend.domains.timesheets.statements import awaiting_approval
 from backend.flows.documents import builders
 from backend.flows.documents import data as document_data
 from backend.flows.documents.models import (
+    LONGEST_PERIOD,
     Document,
     DocumentKind,
     DocumentRequest,
@@ -61,7 +62,7 @@ async def request_document(
     )
     iso_week = request.iso_week or current_week() if request.kind == DocumentKind.status_report else None
     refuse_week_before_start(engagement, iso_week, given=request.iso_week is not None)
-    period = request.period
+    period = statement_period(request)
     if period is not None:
         await refuse_nothing_to_state(session, engagement_id, period)
     document = Document(
@@ -89,11 +90,39 @@ async def request_document(
     return document
 
 
+def statement_period(request: DocumentRequest) -> Period | None:
+    """The period a time statement states (none for other kinds), or the refusal why not."""
+    custom = request.period_start is not None or request.period_end is not None
+    if request.kind != DocumentKind.time_statement:
+        if custom or request.month is not None:
+            field = "body.month" if request.month is not None else "body.period_start"
+            raise Invalid.field(
+                field, "a month or period is given for time statements only", key="period_for_statements"
+            )
+        return None
+    if request.iso_week is not None:
+        raise Invalid.field("body.iso_week", "a week is given for status reports only", key="week_for_status_reports")
+    if request.month is not None and custom:
+        raise Invalid.field("body.month", "give either a month or a period, not both", key="period_not_both")
+    period = request.period
+    if period is None:
+        missing = "body.period_end" if request.period_start is not None else "body.period_start"
+        if request.period_start is None and request.period_end is None:
+            missing = "body.month"
+        raise Invalid.field(
+            missing, "a time statement needs a month (2026-11) or a first and a last day", key="period_needed"
+        )
+    if period.end < period.start:
+        raise Invalid.field("body.period_end", "the last day is before the first", key="period_reversed")
+    if period.end - period.start >= LONGEST_PERIOD:
+        raise Invalid.field("body.period_end", "a time statement covers at most a year", key="period_too_long")
+    return period
+
+
 async def refuse_nothing_to_state(session: AsyncSession, engagement_id: int, period: Period) -> None:
     if not await awaiting_approval(session, engagement_id, period.start, period.end):
         raise Conflict(
-            f"No billable time awaits approval between {period.start:%d.%m.%Y} and {period.end:%d.%m.%Y}: "
-            "there is nothing to state.",
+            f"No billable time awaits approval from {period.start} to {period.end}: there is nothing to state.",
             key="refused_nothing_to_state",
             start=period.start,
             end=period.end,

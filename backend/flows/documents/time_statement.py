@@ -11,34 +11,41 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.timesheets.models import TimeEntry
 from backend.domains.timesheets.statements import Activity, StatedEntry, to_state
-from backend.flows.documents.data import Context, common, say, words
-from backend.flows.documents.models import DocumentKind, Period
+from backend.flows.documents.data import Context, common, document_number, say, words
+from backend.flows.documents.models import Document, DocumentKind, Period
 from backend.kernel.time import today as berlin_today
 
 _CENT = Decimal("0.01")
 
 
+def _hours(ctx: Context, minutes: int) -> str | None:
+    return ctx.fmt.number((Decimal(minutes) / 60).quantize(_CENT, ROUND_HALF_UP))
+
+
 def _amounts(ctx: Context, minutes: int) -> dict[str, str | None]:
-    hours = Decimal(minutes) / 60
-    days = (hours / ctx.engagement.hours_per_day).quantize(_CENT, ROUND_HALF_UP)
-    return {"hours": ctx.fmt.number(hours.quantize(_CENT, ROUND_HALF_UP)), "days": ctx.fmt.number(days)}
+    """A total in hours and in days; days from the total's minutes, never a sum of rounded days."""
+    days = (Decimal(minutes) / 60 / ctx.engagement.hours_per_day).quantize(_CENT, ROUND_HALF_UP)
+    return {"hours": _hours(ctx, minutes), "days": ctx.fmt.number(days)}
 
 
 def _activity_label(ctx: Context, activity: Activity) -> str:
     if activity.kind is None:
         return say(ctx.lang, "activity_general")
-    return f"{words(ctx.lang)[activity.kind]}: {activity.title or '—'}"
+    return f"{words(ctx.lang)[activity.kind]} · {activity.title or '—'}"
 
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _weeks(ctx: Context, period: Period, stated: list[StatedEntry]) -> tuple[list[dict[str, Any]], list[TimeEntry]]:
+def _weeks(
+    ctx: Context, period: Period, stated: list[StatedEntry], approved_in: dict[int, str]
+) -> tuple[list[dict[str, Any]], list[TimeEntry]]:
     """Weeks in order, each with its activities in the order they first appear; positions
     count the lines as printed. Also the entries in the order of their positions."""
     grouped: dict[date, dict[Activity, list[StatedEntry]]] = {}
@@ -52,7 +59,7 @@ def _weeks(ctx: Context, period: Period, stated: list[StatedEntry]) -> tuple[lis
             lines = []
             for item in items:
                 printed.append(item.entry)
-                lines.append(_line(ctx, len(printed), item))
+                lines.append(_line(ctx, len(printed), item, approved_in))
             activities.append({"label": _activity_label(ctx, activity), "lines": lines, **_total(ctx, items)})
         weeks.append(
             {
@@ -64,16 +71,18 @@ def _weeks(ctx: Context, period: Period, stated: list[StatedEntry]) -> tuple[lis
     return weeks, printed
 
 
-def _line(ctx: Context, position: int, item: StatedEntry) -> dict[str, Any]:
+def _line(ctx: Context, position: int, item: StatedEntry, approved_in: dict[int, str]) -> dict[str, Any]:
     entry = item.entry
     return {
         "pos": position,
         "date": ctx.fmt.date(entry.day),
         "consultant": item.consultant,
         "description": entry.description,
-        # A correction states the difference to time approved earlier (negative to take some off).
+        # A correction states the difference to time approved earlier (negative to take some off),
+        # and the statement that approved it.
         "correction": entry.corrects_id is not None,
-        **_amounts(ctx, entry.minutes),
+        "corrects": approved_in.get(entry.corrects_id) if entry.corrects_id else None,
+        "hours": _hours(ctx, entry.minutes),
     }
 
 
@@ -93,20 +102,42 @@ async def time_statement(
 ) -> dict[str, Any]:
     e, fmt = ctx.engagement, ctx.fmt
     stated = await to_state(session, e.id, period.start, period.end)
-    weeks, printed = _weeks(ctx, period, stated)
+    approved_in = await _statements_corrected(
+        session, e.id, [i.entry.corrects_id for i in stated if i.entry.corrects_id]
+    )
+    weeks, printed = _weeks(ctx, period, stated, approved_in)
     data = common(ctx, DocumentKind.time_statement, number, berlin_today(now), now, suffix=f"-{period.suffix}")
     data["statement"] = {
-        "period": fmt.month(period.start) if period.is_month else fmt.date_range(period.start, period.end),
+        "period": fmt.period(period.start, period.end),
         "range": fmt.date_range(period.start, period.end),
         "hours_per_day": fmt.number(e.hours_per_day, trim=True),
         "weeks": weeks,
         "total": _total(ctx, stated),
+        "minutes": sum(i.entry.minutes for i in stated),
         "consultants": _by_consultant(ctx, stated),
         "lines": len(stated),
         # In the order of the positions: what an approval locks, at the version stated.
         "entries": [{"id": entry.id, "version": entry.version} for entry in printed],
     }
     return data
+
+
+async def _statements_corrected(session: AsyncSession, engagement_id: int, originals: list[int]) -> dict[int, str]:
+    """The number of the statement each corrected entry was approved in, by entry."""
+    if not originals:
+        return {}
+    approved = (
+        await session.exec(
+            select(TimeEntry.id, Document.number, col(Document.period_start), col(Document.period_end))
+            .join(Document, col(Document.id) == TimeEntry.statement_id)
+            .where(col(TimeEntry.id).in_(originals))
+        )
+    ).all()
+    return {
+        entry_id: document_number(DocumentKind.time_statement, engagement_id, number, f"-{Period(start, end).suffix}")
+        for entry_id, number, start, end in approved
+        if start is not None and end is not None
+    }
 
 
 def held_entries(data: dict[str, Any]) -> list[tuple[int, int]]:

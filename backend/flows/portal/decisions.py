@@ -16,6 +16,7 @@ from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import refuse_if_incomplete, replacement_of, sent_documents
 from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, SignOffRequest
+from backend.flows.portal.statements import refuse_outdated
 from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Conflict, Invalid, VersionConflict
@@ -130,11 +131,13 @@ async def outdated_offer(session: AsyncSession, settings: Settings, engagement_i
     return None if await still_offered(session, settings, sent[0]) else sent[0]
 
 
-async def refuse_unsendable(session: AsyncSession, document: Document) -> None:
+async def refuse_unsendable(session: AsyncSession, settings: Settings, document: Document) -> None:
     """What may not reach a client, by release or by share link: a proposal missing what the
     client needs, a version a newer one the client has replaces, or another proposal version
-    once one was accepted (the accepted one is the contract; another would offer what is agreed)."""
+    once one was accepted (the accepted one is the contract; another would offer what is agreed),
+    or a time statement that no longer states the time as recorded."""
     refuse_if_incomplete(document)
+    await refuse_outdated(session, settings, document)
     if (newer := await replacement_of(session, document)) is not None:
         raise Conflict(
             f"Version {document.number} has been replaced by version {newer.number}, which the client has.",

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
-from arq import Retry
+from arq import Retry, cron
+from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
 
 from backend.flows.portal.access import send_login_links
+from backend.flows.portal.models import StatementDecision
 from backend.flows.portal.release import mail_release
+from backend.flows.portal.statement_mail import send_answer
+from backend.kernel.delivery import requeue_unsent
 from backend.kernel.mail import MailError, PermanentMailError
-from backend.kernel.queue import JobContext, backoff_seconds, enqueue, is_last_try
+from backend.kernel.queue import JobContext, backoff_seconds, enqueue, is_last_try, retried_on_mail_errors
 
 
 async def send_portal_login_link(ctx: JobContext, email: str, ip: str | None, language: str | None) -> int:
@@ -28,20 +33,26 @@ async def send_portal_login_link(ctx: JobContext, email: str, ip: str | None, la
 
 
 async def mail_released_document(ctx: JobContext, document_id: int) -> int:
-    try:
-        return await mail_release(ctx["session_maker"], ctx["settings"], ctx["mailer"], document_id)
-    except MailError as exc:
-        if is_last_try(ctx):
-            raise
-        raise Retry(defer=backoff_seconds(ctx["job_try"])) from exc
+    work = mail_release(ctx["session_maker"], ctx["settings"], ctx["mailer"], document_id)
+    return await retried_on_mail_errors(ctx, work)
+
+
+async def mail_statement_answer(ctx: JobContext, decision_id: int) -> str:
+    work = send_answer(ctx["session_maker"], ctx["settings"], ctx["mailer"], ctx["ledger"], decision_id)
+    return await retried_on_mail_errors(ctx, work)
+
+
+async def retry_unsent_answers(ctx: JobContext) -> dict[str, Any]:
+    return await requeue_unsent(ctx, StatementDecision, "mail_statement_answer", "statement-answer")
 
 
 async def enqueue_login_link(pool: Any, email: str, ip: str | None, language: str | None) -> None:
     await enqueue(pool, "send_portal_login_link", email, ip, language, job_id=f"portal-login:{secrets.token_hex(6)}")
 
 
-FUNCTIONS = [send_portal_login_link, mail_released_document]
+FUNCTIONS = [send_portal_login_link, mail_released_document, mail_statement_answer, retry_unsent_answers]
 
 
-def cron_jobs(settings: Any) -> list[Any]:
-    return []
+def cron_jobs(settings: Any) -> list[CronJob]:
+    retry = cast(WorkerCoroutine, retry_unsent_answers)
+    return [cron(retry, minute={10, 25, 40, 55}, unique=True)]

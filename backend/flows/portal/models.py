@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
+from backend.kernel.delivery import Delivered
 from backend.kernel.enums import Language
 from backend.kernel.schema import MAX_ID, RowRead, Signature, Strict, must_be_true
 
@@ -75,9 +76,10 @@ class ProposalAcceptance(Row, table=True):
     accepted_at: datetime = Field(sa_type=DateTimeUTC)
 
 
-class StatementDecision(Row, table=True):
+class StatementDecision(Row, Delivered, table=True):
     """The client's answer to one time statement version: approved with a typed name, or
-    disputed line by line. One per version; an approval locks the entries it states."""
+    disputed line by line. One per version; an approval locks the entries it states. The lead
+    consultant is told by one mail (kernel/delivery.py)."""
 
     __tablename__ = "statement_decisions"
     document_id: int = Field(foreign_key="documents.id", ondelete="CASCADE", unique=True)
@@ -93,6 +95,8 @@ class StatementDecision(Row, table=True):
     ip_address: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, sa_type=Text)
     decided_at: datetime = Field(sa_type=DateTimeUTC)
+    # The lead consultant the answer is mailed to.
+    email: str | None = Field(default=None, max_length=254)
 
 
 # -- API shapes ----------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ class Overview:
 
 
 def _same_statement(a: Document, b: Document) -> bool:
-    return a.kind == b.kind == DocumentKind.time_statement and (a.period, a.fingerprint) == (b.period, b.fingerprint)
+    """Translations of one statement (see statements.answer_to)."""
+    same = a.kind == b.kind == DocumentKind.time_statement and (a.period, a.fingerprint) == (b.period, b.fingerprint)
+    return same and a.language != b.language
 
 
 async def engagements_of(session: AsyncSession, user: Principal) -> list[Engagement]:

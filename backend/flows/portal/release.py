@@ -68,7 +68,7 @@ async def release(session: AsyncSession, settings: Settings, user: Actor, docume
     """Mark a ready version as sent, make one share link per recipient and plan their mails in
     the same transaction (idempotent: links already mailed are not mailed again)."""
     document = await pdf_of(session, user, document_id)
-    await refuse_unsendable(session, document)
+    await refuse_unsendable(session, settings, document)
     engagement = await engagement_service.get(session, user, document.engagement_id)
     unsent = document.sent_at is None
     first_release = await document_service.stamp(session, user, document, "sent_at", "release")
@@ -134,8 +134,12 @@ async def mail_release(
 
 
 def document_name(document: Document, lang: str) -> str:
-    """ "Angebot v4", and its language when it is not the reader's: "Angebot v4 (englische Fassung)"."""
-    name = f"{i18n.say('document', lang, document.kind)} v{document.number}"
+    """ "Angebot v4", and its language when it is not the reader's: "Angebot v4 (englische Fassung)";
+    a time statement with its period: "Leistungsnachweis November 2026 v2"."""
+    name = i18n.say("document", lang, document.kind)
+    if (period := document.period) is not None:
+        name += f" {Formatter(lang).period(period.start, period.end)}"
+    name += f" v{document.number}"
     if document.language != lang:
         name += f" ({i18n.say('document', lang, f'version_in_{document.language}')})"
     return name

@@ -35,9 +35,11 @@ def share_read(settings: Settings, link: ShareLink | ShareLinkRead) -> ShareLink
     return read
 
 
-async def create_link(session: AsyncSession, user: Actor, document_id: int, data: ShareLinkCreate) -> ShareLink:
+async def create_link(
+    session: AsyncSession, settings: Settings, user: Actor, document_id: int, data: ShareLinkCreate
+) -> ShareLink:
     document = await pdf_of(session, user, document_id)
-    await refuse_unsendable(session, document)
+    await refuse_unsendable(session, settings, document)
     await require_contact_of_client(
         session,
         contact_id=data.contact_id,

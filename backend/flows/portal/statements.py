@@ -1,17 +1,20 @@
 """The client's answer to a time statement: approve it with a typed name (its entries lock), or
 dispute lines of it with a reason each. Recorded like a proposal's acceptance: who, when, from
-where, and the SHA-256 of the exact version."""
+where, and the SHA-256 of the exact version; the lead consultant is mailed once (statement_mail)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.models import User
 from backend.domains.auth.principals import Principal
+from backend.domains.engagements.models import Engagement
 from backend.domains.timesheets import statements as entries
 from backend.flows.documents import builders
 from backend.flows.documents.models import Document, DocumentKind
@@ -21,7 +24,9 @@ from backend.flows.documents.time_statement import held_entries, stated_lines
 from backend.flows.portal.models import ApprovalRequest, DisputeRequest, StatementDecision
 from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken, utcnow
+from backend.kernel.delivery import DeliveryStatus
 from backend.kernel.errors import Conflict, Invalid
+from backend.kernel.outbox import plan
 
 APPROVED, DISPUTED = "approved", "disputed"
 
@@ -51,6 +56,9 @@ async def answer_to(session: AsyncSession, document: Document) -> StatementDecis
             Document.period_start == document.period_start,
             Document.period_end == document.period_end,
             Document.fingerprint == document.fingerprint,
+            # The version itself, or the same time stated in the other language (a version sent
+            # again in the same language, after an objection, is answered anew).
+            or_(col(Document.id) == document.id, col(Document.language) != document.language),
         )
         .order_by(col(StatementDecision.id))
     )
@@ -73,10 +81,10 @@ async def approve_statement(
     signer: Signer,
 ) -> StatementDecision:
     document = await _open_statement(session, user, document_id)
-    if not await _still_stated(session, settings, document):
+    if not await still_stated(session, settings, document):
         raise Conflict(
-            f"The time stated has changed since version {document.number} was written: "
-            "we will send you the current version to approve.",
+            f"The time stated has changed since version {document.number} was written (an entry was changed, "
+            "added, or approved in another statement): we will send you the current version to approve.",
             key="refused_statement_changed",
             n=document.number,
         )
@@ -102,7 +110,7 @@ async def dispute_statement(
     for i, line in enumerate(data.lines):
         if line.position > len(lines):
             raise Invalid.field(
-                f"body.lines[{i}].position",
+                f"body.lines.{i}.position",
                 f"the statement has {len(lines)} lines; there is no position {line.position}",
                 key="refused_no_such_line",
                 n=len(lines),
@@ -132,7 +140,7 @@ async def _open_statement(session: AsyncSession, user: Principal, document_id: i
     return document
 
 
-async def _still_stated(session: AsyncSession, settings: Settings, document: Document) -> bool:
+async def still_stated(session: AsyncSession, settings: Settings, document: Document) -> bool:
     """Whether the version still states the time as recorded now (no entry changed, none added)."""
     now = await builders.fingerprint(
         session,
@@ -159,6 +167,7 @@ async def _decide(
     """Writes the answer; of two answers to one version at the same moment one is written (the
     unique key decides) and the other is told who answered first."""
     assert document.sha256 is not None  # an open statement is rendered
+    lead = await _lead_email(session, document.engagement_id)
     row = StatementDecision(
         document_id=document.id,
         engagement_id=document.engagement_id,
@@ -172,12 +181,26 @@ async def _decide(
         ip_address=signer.ip,
         user_agent=(signer.user_agent or "")[:500] or None,
         decided_at=utcnow(),
+        email=lead,
+        status=DeliveryStatus.pending if lead else DeliveryStatus.bounced,
+        last_error=None if lead else "the engagement has no lead consultant to tell",
     )
     stored = await add_unless_taken(session, row)
     if stored is None:
         await _refuse_if_decided(session, document)
         raise Conflict("This time statement was answered at the same moment.", key="refused_statement_decided")
+    if lead:
+        await plan(session, "mail_statement_answer", stored.id, job_id=f"statement-answer:{stored.id}")
     return stored
+
+
+async def _lead_email(session: AsyncSession, engagement_id: int) -> str | None:
+    stmt = (
+        select(User.email)
+        .join(Engagement, col(Engagement.lead_consultant_id) == User.id)
+        .where(Engagement.id == engagement_id, col(User.is_active).is_(True))
+    )
+    return (await session.exec(stmt)).first()
 
 
 async def _refuse_if_decided(session: AsyncSession, document: Document) -> None:
@@ -204,3 +227,37 @@ async def _audit(session: AsyncSession, user: Principal, action: str, decision: 
         entity_id=decision.document_id,
         after=snapshot(decision),
     )
+
+
+async def refuse_outdated(session: AsyncSession, settings: Settings, document: Document) -> None:
+    """A statement is sent only while it states the time as recorded: one the client could not
+    approve stays with the team."""
+    if document.kind == DocumentKind.time_statement and not await still_stated(session, settings, document):
+        raise Conflict(
+            f"Version {document.number} no longer states the time as recorded (changed, added to, or approved "
+            "in another statement): generate a new version.",
+            key="refused_statement_outdated",
+            n=document.number,
+        )
+
+
+@dataclass(frozen=True)
+class StatementState:
+    """How a statement version stands for the team: answered (by itself or by its translation),
+    or outdated (it no longer states the time as recorded)."""
+
+    answer: StatementDecision | None
+    outdated: bool
+
+
+async def statement_states(
+    session: AsyncSession, settings: Settings, documents: list[Document]
+) -> dict[int, StatementState]:
+    states = {}
+    for document in documents:
+        if document.kind != DocumentKind.time_statement or document.sha256 is None:
+            continue
+        answer = await answer_to(session, document)
+        outdated = answer is None and not await still_stated(session, settings, document)
+        states[document.id] = StatementState(answer, outdated)
+    return states

@@ -55,7 +55,7 @@ from backend.flows.documents.models import DocumentKind, DocumentRequest, Docume
 from backend.flows.documents.service import documents_of, order_document
 from backend.flows.portal.decisions import acceptance_of, outdated_offer
 from backend.flows.portal.sharing import live_links, share_path
-from backend.flows.portal.statements import decisions_of
+from backend.flows.portal.statements import statement_states
 from backend.kernel.db import utcnow
 from backend.kernel.time import BERLIN, current_week
 from backend.kernel.time import today as berlin_today
@@ -230,7 +230,8 @@ async def engagement_page(
         deliverable_kinds=list(DeliverableKind),
         rags=list(Rag),
         document_kinds=[k for k in DocumentKind if k != DocumentKind.time_statement],
-        statement_month=f"{today:%Y-%m}",
+        # Early in a month the statement due is last month's.
+        statement_month=f"{today:%Y-%m}" if today.day > 10 else f"{today.replace(day=1) - timedelta(days=1):%Y-%m}",
         engagement_form=edit_defaults(engagement, (*ENGAGEMENT_EDIT, "review_before_send")),
         workshop_forms={w.id: edit_defaults(w, WORKSHOP_EDIT) for w in held},
         deliverable_forms={d.id: edit_defaults(d, DELIVERABLE_EDIT) for d in items},
@@ -493,7 +494,7 @@ class EngagementPages(Controller):
             link_url=lambda link: settings.link(share_path(settings, link)),
             berlin=BERLIN,
             outdated=await outdated_offer(db_session, settings, row_id),
-            answers=await decisions_of(db_session, row_id),
+            statements=await statement_states(db_session, settings, versions),
         )
         return Template("engagements/_documents.html", context=ctx)
 

@@ -52,7 +52,7 @@ class SendingPages(Controller):
     async def share(self, db_session: DbSession, request: AppRequest, row_id: RowId, document_id: ItemId) -> Any:
         await self._document(db_session, request, row_id, document_id)
         body = ShareLinkCreate(valid_days=request.app.state.settings.share_link_days)
-        action = partial(sharing.create_link, db_session, request.user, document_id, body)
+        action = partial(sharing.create_link, db_session, request.app.state.settings, request.user, document_id, body)
         failure = await attempt(db_session, request, "documents", {}, action)
         return await back(db_session, request, row_id, failure, notice="share_link_created")
 

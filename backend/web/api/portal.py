@@ -164,7 +164,7 @@ class DecisionController(Controller):
     )
     async def decision(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> DecisionRead:
         document = await document_service.get(db_session, request.user, row_id)
-        decision = await statements.decision_of(db_session, document.id)
+        decision = await statements.answer_to(db_session, document)  # or its translation's
         if decision is None:
             raise NotFound(f"document {row_id} has no answer from the client")
         return DecisionRead.model_validate(decision)
@@ -221,7 +221,7 @@ class SharingController(Controller):
         data: example_body(ShareLinkCreate, {"valid_days": 14}),  # type: ignore[valid-type]
     ) -> ShareLinkRead:
         settings = request.app.state.settings
-        link = await sharing.create_link(db_session, request.user, row_id, data)
+        link = await sharing.create_link(db_session, settings, request.user, row_id, data)
         return sharing.share_read(settings, link)
 
     @get("/share-links", operation_id="list_share_links", summary="Share links, newest first")

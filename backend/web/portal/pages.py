@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
@@ -22,6 +24,7 @@ from backend.flows.portal.ics import workshop_calendar
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import AcceptanceRequest, ApprovalRequest, DisputeRequest, SignOffRequest
 from backend.kernel.errors import DomainError, Invalid, TooManyRequests
+from backend.kernel.formatting import Formatter
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
 from backend.web.downloads import download_pdf, open_share_link
@@ -44,6 +47,8 @@ PORTAL = Wording(
 )
 
 
+# A statement's approval is confirmed with the tick, as the proposal's acceptance is, in its own words.
+STATEMENT = replace(PORTAL, fields={**PORTAL.fields, "confirmed": "refused_confirm_statement"})
 NOTICES = frozenset({"accepted", "signed_off", "rejected", "statement_approved", "statement_disputed"})
 # A dispute form names each line's reason "reason_<position>".
 REASON_FIELD = "reason_"
@@ -139,6 +144,7 @@ class PortalPages(Controller):
         failure: Failure | None = None,
     ) -> Template:
         view = await overview.load(db_session, request.user, engagement_id, language_of(request))
+        context_fmt = Formatter(language_of(request))
         end_date = EngagementRead.model_validate(view.engagement).end_date
         context = page_context(
             request,
@@ -148,6 +154,9 @@ class PortalPages(Controller):
             notice=notice,
             failure=failure or Failure(),
             statement_lines=stated_lines,
+            # A statement's period in the reader's words (its PDF may be in the other language).
+            statement_period=lambda d: context_fmt.period(d.period_start, d.period_end) if d.period else "",
+            statement_hours=lambda d: context_fmt.number(Decimal(_stated(d).get("minutes", 0)) / 60),
         )
         return Template("portal/engagement.html", context=context, status_code=failure.status if failure else 200)
 
@@ -242,7 +251,7 @@ class PortalPages(Controller):
     ) -> Response[Any]:
         # Another client's: 404. Read before the answer, which a refusal rolls back.
         engagement_id = (await document_service.get(db_session, request.user, row_id)).engagement_id
-        if failure := await attempt(db_session, request, f"statement:{row_id}", form, action, PORTAL):
+        if failure := await attempt(db_session, request, f"statement:{row_id}", form, action, STATEMENT):
             return await self._engagement_page(db_session, request, engagement_id, failure=failure)
         return Redirect(f"/portal/engagements/{engagement_id}?done={done}#statements", status_code=303)
 
@@ -261,6 +270,10 @@ class PortalPages(Controller):
         row = decided[0]
         done = "signed_off" if row.status == "accepted" else "rejected"
         return Redirect(f"/portal/engagements/{row.engagement_id}?done={done}", status_code=303)
+
+
+def _stated(document: Any) -> dict[str, Any]:
+    return (document.data_snapshot or {}).get("statement", {})
 
 
 def _ticked(value: Any) -> Any:
