@@ -33,8 +33,14 @@ from backend.kernel.errors import (
     NotFound,
     VersionConflict,
 )
+from backend.kernel.events import Hook as DomainHook
 from backend.kernel.paging import Cursor, Page, Paging, encode_cursor, not_a_cursor, storable
 from backend.kernel.schema import MAX_ID, Strict, Transition
+
+# Fired before a row of any resource is deleted, in the deleting transaction: a domain above
+# refuses when rows of its own must keep it (time the client approved keeps its engagement and
+# what it went into). Arguments: the session, the resource's name, the row.
+row_deleting: DomainHook[[AsyncSession, str, Any]] = DomainHook("row_deleting", required=True)
 
 S = TypeVar("S", bound=Select[Any])
 Hook = Callable[[AsyncSession, dict[str, Any], Any], Awaitable[dict[str, Any]]]
@@ -487,6 +493,7 @@ class CrudService:
         self.refuse_edit(user, row)
         if self.r.delete_guard is not None and (reason := self.r.delete_guard(row)):
             raise Conflict(reason)
+        await row_deleting(session, self.r.name, row)
         before = snapshot(row)
         if self.r.on_delete is not None:
             await self.r.on_delete(session, row, user)

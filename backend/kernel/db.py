@@ -14,7 +14,7 @@ from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_
 from advanced_alchemy.types import DateTimeUTC
 from litestar.datastructures import State
 from litestar.types import Scope
-from sqlalchemy import event, text, update
+from sqlalchemy import event, false, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -187,6 +187,18 @@ async def hold(session: AsyncSession, model: type[Row], ids: list[int]) -> None:
     first one's committed work."""
     table = model.__table__.c  # type: ignore[attr-defined]
     await session.exec(update(model).where(table.id.in_(ids)).values(version=table.version))
+
+
+async def serialize(session: AsyncSession, model: type[Row], key: str) -> None:
+    """Transactions that call this with the same key go on one after the other until they end,
+    on both databases, and what each reads next includes the work of those before it: PostgreSQL
+    takes a transaction-scoped advisory lock on the key; SQLite's one write lock is taken by a
+    write to the model's table that changes nothing (for what no single row stands for, such as
+    one person's day across engagements)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.exec(text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(key=key))  # type: ignore[call-overload]
+    else:
+        await session.exec(update(model).where(false()).values(version=model.version))
 
 
 async def add_unless_taken(session: AsyncSession, row: SQLModel) -> Any | None:

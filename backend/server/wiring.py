@@ -1,11 +1,14 @@
 """The one place where flows and domains are connected to the domain hooks they react to; the app and the
 worker call `connect_reactions()` at start."""
 
+from backend.domains import crud
 from backend.domains.clients import resources as clients
 from backend.domains.engagements.service import refuse_other_clients_engagement
+from backend.domains.timesheets.statements import keep_approved_time
 from backend.flows.portal import reactions as portal_reactions
 
 
 def connect_reactions() -> None:
     portal_reactions.connect()
     clients.assessment_engagement_given.connect(refuse_other_clients_engagement)
+    crud.row_deleting.connect(keep_approved_time)

@@ -3,6 +3,7 @@ what an engagement's burn says."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -248,3 +249,18 @@ async def test_nobody_works_more_than_a_day_a_day(api: Api) -> None:
     last = await api.create("time-entries", entry(other["id"], minutes=440))
     assert (await api.patch(f"/time-entries/{last['id']}", json={"minutes": 441, "version": 1})).status_code == 422
     assert (await api.patch(f"/time-entries/{last['id']}", json={"minutes": 400, "version": 1})).status_code == 200
+
+
+async def test_a_day_holds_24_hours_also_at_the_same_moment_and_in_corrections(api: Api) -> None:
+    e, other = await engagement(api), await engagement(api)
+    day = str(TODAY - timedelta(days=3))
+    at_once = await asyncio.gather(
+        *(api.post("/time-entries", json=entry([e, other][i % 2]["id"], minutes=1000, day=day)) for i in range(6))
+    )
+    assert sorted(r.status_code for r in at_once) == [201] + [422] * 5, [r.text for r in at_once]
+    # A correction adding time counts toward its day too.
+    original = await api.create("time-entries", entry(e["id"], minutes=30, day=str(TODAY - timedelta(days=4))))
+    await lock(api, original["id"])
+    correction = entry(e["id"], minutes=1411, day=original["day"], corrects_id=original["id"], description="Mehr")
+    assert (await api.post("/time-entries", json=correction)).status_code == 422
+    assert (await api.post("/time-entries", json=correction | {"minutes": 1410})).status_code == 201

@@ -143,6 +143,11 @@ async def test_minutes_round_trip_billable_by_default_and_no_entry_twice(api: Ap
     imported = await api.post("/time-entries/import", json={"csv": "\r\n".join(lines)})
     assert imported.status_code == 201, imported.text
     assert imported.json()["minutes"] == 105  # 0,17 · 0,33 · 0,42 · 0,83 hours are 10, 20, 25 and 50 minutes
+    # An id no row can have, or one in other digits, is refused where it stands.
+    for odd in ("99999999999999999999", "2147483648", "١٢"):
+        csv = f"Datum;Engagement-ID;Stunden;Beschreibung;Eintrag\n{day(1)};{e['id']};1;x;{odd}\n"
+        refused = await api.post("/time-entries/import", json={"csv": csv})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["column"] == "Eintrag", refused.text
     typed = f"{HEADER}\r\n{MONDAY:%d.%m.%Y};;{e['id']};1;Neu getippt;;"
     created = await api.post("/time-entries/import", json={"csv": typed})
     assert created.status_code == 201, created.text

@@ -421,3 +421,65 @@ async def test_a_correction_goes_where_the_time_it_corrects_went(api: Api, passw
     pilot = await api.create("pilots", {"engagement_id": w["engagement"]["id"], "title": "Angebote"})
     other = await api.post("/time-entries", json=body | {"description": "Anders", "pilot_id": pilot["id"]})
     assert other.status_code == 422 and "keeps its pilot link" in other.text
+
+
+async def test_a_statement_and_its_translation_answered_at_once_keep_one_answer(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    german = await released(api, w["engagement"]["id"])
+    english = await released(api, w["engagement"]["id"], language="en")
+    dispute = {"lines": [{"position": 1, "reason": "Das Vorgespräch war kostenlos"}]}
+    answers = await asyncio.gather(
+        api.post(f"/documents/{english['id']}/approval", w["user"], json=approval()),
+        api.post(f"/documents/{german['id']}/dispute", w["user"], json=dispute),
+        api.post(f"/documents/{english['id']}/dispute", w["user"], json=dispute),
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.text for a in answers]
+    async with api.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM statement_decisions"))).scalar() == 1
+
+
+async def test_approved_time_keeps_what_it_was_spent_on(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    document = await released(api, w["engagement"]["id"])
+    assert (await api.post(f"/documents/{document['id']}/approval", w["user"], json=approval())).status_code == 201
+    workshop = await api.delete(f"/workshops/{w['workshop']['id']}", params={"version": w["workshop"]["version"]})
+    assert workshop.status_code == 409 and "client approved" in workshop.text
+    e = (await api.get(f"/engagements/{w['engagement']['id']}")).json()
+    draft = await api.post(f"/engagements/{e['id']}/transitions", json={"to": "draft", "version": e["version"]})
+    assert draft.status_code == 200
+    gone = await api.delete(f"/engagements/{e['id']}", params={"version": draft.json()["version"]})
+    assert gone.status_code == 409 and "client approved" in gone.text
+    assert (await api.get(f"/documents/{document['id']}/decision")).status_code == 200
+
+
+async def test_neither_an_outdated_nor_an_empty_statement_is_answered_or_sent(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    document = await released(api, w["engagement"]["id"])
+    first = w["entries"][0]
+    await api.patch(f"/time-entries/{first['id']}", json={"minutes": 75, "version": first["version"]})
+    dispute = {"lines": [{"position": 1, "reason": "Stimmt nicht"}]}
+    outdated = await api.post(f"/documents/{document['id']}/dispute", w["user"], json=dispute)
+    assert outdated.status_code == 409 and "changed since version 1" in outdated.text
+    # A statement whose time was deleted before it was rendered states nothing: it is not sent.
+    other = await world(api, password_hash, "Beta AG")
+    queued = await api.post(
+        f"/engagements/{other['engagement']['id']}/documents", json={"kind": "time_statement", "month": OCTOBER}
+    )
+    for entry in other["entries"]:
+        assert (
+            await api.delete(f"/time-entries/{entry['id']}", params={"version": entry["version"]})
+        ).status_code == 204
+    await api.run_jobs()
+    empty = await api.post(f"/documents/{queued.json()['id']}/release")
+    assert empty.status_code == 409 and "states no time" in empty.text
+
+
+async def test_a_statement_covers_a_year_at_most(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    url = f"/engagements/{w['engagement']['id']}/documents"
+    year = {"kind": "time_statement", "period_start": "2025-11-01", "period_end": "2026-10-31"}
+    assert (await api.post(url, json=year)).status_code == 202
+    longer = await api.post(url, json=year | {"period_end": "2026-11-01"})
+    assert longer.status_code == 422 and "at most a year" in longer.text
+    iso_week = await api.post(url, json={"kind": "time_statement", "month": OCTOBER, "iso_week": "2026-W40"})
+    assert iso_week.status_code == 422 and "status reports only" in iso_week.text

@@ -3,6 +3,7 @@ transaction; a guarding hook with nothing connected refuses to fire."""
 
 import pytest
 
+from backend.domains import crud
 from backend.domains.clients import resources as clients
 from backend.kernel.events import Hook
 from backend.server.wiring import connect_reactions
@@ -31,7 +32,7 @@ async def test_reactions_run_in_order_and_connect_once() -> None:
     assert seen == [("first", 7), ("second", 7)]
 
 
-def test_server_wiring_connects_every_guarding_hook_of_clients() -> None:
+def test_server_wiring_connects_every_guarding_hook() -> None:
     connect_reactions()
-    for hook in (clients.client_archived, clients.contact_deleted, clients.portal_access_ended):
+    for hook in (clients.client_archived, clients.contact_deleted, clients.portal_access_ended, crud.row_deleting):
         assert hook.required and hook._reactions, hook

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from backend.domains.timesheets.models import TimeEntry
+from backend.kernel.schema import MAX_ID
 
 BOM = "\ufeff"
 # Column → the entry's field. Hours, not minutes: what a person types into a sheet.
@@ -131,11 +132,13 @@ def _flag(text: str) -> bool:
 
 
 def _id(text: str) -> int | None:
-    if not text.strip():
+    value = text.strip()
+    if not value:
         return None
-    if not text.strip().isdigit():
+    # ASCII digits only ("١٢" is no id here), and an id a row can have.
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_ID:
         raise ValueError(f"'{text}' is not an id")
-    return int(text)
+    return int(value)
 
 
 def parse(text: str) -> list[Line]:

@@ -24,7 +24,7 @@ from backend.domains.timesheets.models import (
     TimeEntryUpdate,
 )
 from backend.domains.workshops.models import Workshop
-from backend.kernel.db import hold
+from backend.kernel.db import hold, serialize
 from backend.kernel.enums import Role
 from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.time import today
@@ -60,13 +60,16 @@ async def _checked(session: AsyncSession, values: dict[str, Any], row: TimeEntry
                 )
     if merged.get("corrects_id") is not None and (row is None or (CORRECTION_FIELDS | LINKS.keys()) & values.keys()):
         values |= await _correction(session, merged, replacing=row)
-    elif row is None or {"minutes", "day"} & values.keys():
+    # A correction adding time counts toward its day as any entry does.
+    if (row is None or {"minutes", "day"} & values.keys()) and merged["minutes"] > 0:
         await _within_a_day(session, merged, replacing=row)
     return values
 
 
 async def _within_a_day(session: AsyncSession, entry: dict[str, Any], replacing: TimeEntry | None) -> None:
-    """Nobody works more than 24 hours a day, over all engagements."""
+    """Nobody works more than 24 hours a day, over all engagements. One person's entries are
+    checked one after the other (two at the same moment would each see the day without the other)."""
+    await serialize(session, TimeEntry, f"time-entries:{entry['user_id']}")
     same_day = (col(TimeEntry.user_id) == entry["user_id"]) & (col(TimeEntry.day) == entry["day"])
     if replacing is not None:
         same_day = same_day & (col(TimeEntry.id) != replacing.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, tuple_, update
 from sqlmodel import col, func, select
@@ -20,6 +21,7 @@ from backend.domains.pilots.models import Pilot
 from backend.domains.timesheets.models import LockReason, TimeEntry
 from backend.domains.workshops.models import Workshop
 from backend.kernel.db import select_all, utcnow
+from backend.kernel.errors import Conflict
 
 # Entries per UPDATE when locking: two parameters each, well under every database's limit.
 _CHUNK = 500
@@ -108,3 +110,29 @@ async def approve(session: AsyncSession, held: list[tuple[int, int]], statement_
         )
         locked += done.rowcount
     return locked == len(held)
+
+
+# What a time entry points to, by the resource that owns it.
+_KEEPS = {
+    "engagements": TimeEntry.engagement_id,
+    "workshops": TimeEntry.workshop_id,
+    "pilots": TimeEntry.pilot_id,
+    "deliverables": TimeEntry.deliverable_id,
+}
+
+
+async def keep_approved_time(session: AsyncSession, resource: str, row: Any) -> None:
+    """Time the client approved (or that was invoiced) is evidence: the engagement it was spent
+    on, and the workshop, pilot or deliverable it went into, are not deleted under it."""
+    column = _KEEPS.get(resource)
+    if column is None:
+        return
+    locked = await session.exec(
+        select(func.count()).where(col(column) == row.id, col(TimeEntry.locked_at).is_not(None))
+    )
+    if (count := int(locked.one())) > 0:
+        raise Conflict(
+            f"{count} time entries the client approved or that were invoiced belong to it: it cannot be deleted.",
+            key="refused_approved_time",
+            n=count,
+        )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -88,10 +88,6 @@ class Period:
     def suffix(self) -> str:
         """How the period tells two statements' numbers apart: "2026-11", else "20261102-20261115"."""
         return f"{self.start:%Y-%m}" if self.is_month else f"{self.start:%Y%m%d}-{self.end:%Y%m%d}"
-
-
-# The longest period one time statement covers: a year.
-LONGEST_PERIOD = timedelta(days=366)
 
 
 class DocumentRequest(Strict):

@@ -12,6 +12,7 @@ import re
 import secrets
 import sys
 import unicodedata
+from datetime import date
 from typing import Any
 
 from sqlalchemy import update
@@ -29,7 +30,6 @@ from backend.domains.timesheets.statements import awaiting_approval
 from backend.flows.documents import builders
 from backend.flows.documents import data as document_data
 from backend.flows.documents.models import (
-    LONGEST_PERIOD,
     Document,
     DocumentKind,
     DocumentRequest,
@@ -114,9 +114,17 @@ def statement_period(request: DocumentRequest) -> Period | None:
         )
     if period.end < period.start:
         raise Invalid.field("body.period_end", "the last day is before the first", key="period_reversed")
-    if period.end - period.start >= LONGEST_PERIOD:
+    if period.end >= _a_year_after(period.start):
         raise Invalid.field("body.period_end", "a time statement covers at most a year", key="period_too_long")
     return period
+
+
+def _a_year_after(day: date) -> date:
+    """The same day a year later (29 February: 1 March)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 3, 1)
 
 
 async def refuse_nothing_to_state(session: AsyncSession, engagement_id: int, period: Period) -> None:

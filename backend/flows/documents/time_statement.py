@@ -91,10 +91,11 @@ def _total(ctx: Context, items: Iterable[StatedEntry]) -> dict[str, str | None]:
 
 
 def _by_consultant(ctx: Context, stated: list[StatedEntry]) -> list[dict[str, Any]]:
-    people: dict[str, list[StatedEntry]] = {}
+    people: dict[int, list[StatedEntry]] = {}  # by person: two of the same name stay two
     for item in stated:
-        people.setdefault(item.consultant, []).append(item)
-    return [{"name": name, **_total(ctx, items)} for name, items in sorted(people.items())]
+        people.setdefault(item.entry.user_id, []).append(item)
+    rows = [{"name": items[0].consultant, **_total(ctx, items)} for items in people.values()]
+    return sorted(rows, key=lambda row: row["name"])
 
 
 async def time_statement(

@@ -23,7 +23,7 @@ from backend.flows.documents.service import replacement_of
 from backend.flows.documents.time_statement import held_entries, stated_lines
 from backend.flows.portal.models import ApprovalRequest, DisputeRequest, StatementDecision
 from backend.kernel.config import Settings
-from backend.kernel.db import add_unless_taken, utcnow
+from backend.kernel.db import add_unless_taken, hold, utcnow
 from backend.kernel.delivery import DeliveryStatus
 from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.outbox import plan
@@ -44,7 +44,7 @@ async def decision_of(session: AsyncSession, document_id: int) -> StatementDecis
     return (await session.exec(stmt)).first()
 
 
-async def answer_to(session: AsyncSession, document: Document) -> StatementDecision | None:
+async def answer_to(session: AsyncSession, document: Document, besides: int | None = None) -> StatementDecision | None:
     """The answer to a statement version or to its translation (the same time, stated in the
     other language): one answer covers both."""
     stmt = (
@@ -62,6 +62,8 @@ async def answer_to(session: AsyncSession, document: Document) -> StatementDecis
         )
         .order_by(col(StatementDecision.id))
     )
+    if besides is not None:
+        stmt = stmt.where(col(StatementDecision.id) != besides)
     return (await session.exec(stmt)).first()
 
 
@@ -80,14 +82,7 @@ async def approve_statement(
     settings: Settings,
     signer: Signer,
 ) -> StatementDecision:
-    document = await _open_statement(session, user, document_id)
-    if not await still_stated(session, settings, document):
-        raise Conflict(
-            f"The time stated has changed since version {document.number} was written (an entry was changed, "
-            "added, or approved in another statement): we will send you the current version to approve.",
-            key="refused_statement_changed",
-            n=document.number,
-        )
+    document = await _open_statement(session, user, document_id, settings)
     decision = await _decide(session, user, document, APPROVED, signer, typed_name=data.typed_name.strip())
     # Each entry is locked only at the version stated and only if nothing else locked it: an
     # edit, or another statement's approval, at the same moment undoes this whole approval.
@@ -97,14 +92,21 @@ async def approve_statement(
             key="refused_statement_changed",
             n=document.number,
         )
+    await _only_answer(session, document, decision)
     await _audit(session, user, "approve_statement", decision)
     return decision
 
 
 async def dispute_statement(
-    session: AsyncSession, user: Principal, document_id: int, data: DisputeRequest, *, signer: Signer
+    session: AsyncSession,
+    user: Principal,
+    document_id: int,
+    data: DisputeRequest,
+    *,
+    settings: Settings,
+    signer: Signer,
 ) -> StatementDecision:
-    document = await _open_statement(session, user, document_id)
+    document = await _open_statement(session, user, document_id, settings)
     lines = stated_lines(document.data_snapshot or {})
     disputed: list[dict[str, Any]] = []
     for i, line in enumerate(data.lines):
@@ -119,12 +121,14 @@ async def dispute_statement(
         disputed.append({"position": line.position, "entry_id": stated["entry_id"], "reason": line.reason})
     typed = data.typed_name.strip() if data.typed_name else None
     decision = await _decide(session, user, document, DISPUTED, signer, typed_name=typed, disputed=disputed)
+    await _only_answer(session, document, decision)
     await _audit(session, user, "dispute_statement", decision)
     return decision
 
 
-async def _open_statement(session: AsyncSession, user: Principal, document_id: int) -> Document:
-    """A sent statement version that still awaits the client's answer (or the refusal why not)."""
+async def _open_statement(session: AsyncSession, user: Principal, document_id: int, settings: Settings) -> Document:
+    """A sent statement version that still awaits the client's answer and still states the time
+    as recorded (or the refusal why not)."""
     document = await document_service.get(session, user, document_id)
     if document.kind != DocumentKind.time_statement or document.sha256 is None or document.sent_at is None:
         raise Conflict("Only a sent time statement can be approved or disputed.", key="refused_not_statement")
@@ -133,9 +137,16 @@ async def _open_statement(session: AsyncSession, user: Principal, document_id: i
         raise Conflict(
             f"Version {document.number} of this time statement has been replaced by version {current.number}. "
             "Please read the current version and answer that one.",
-            key="refused_superseded",
+            key="refused_statement_superseded",
             n=document.number,
             current=current.number,
+        )
+    if not await still_stated(session, settings, document):
+        raise Conflict(
+            f"The time stated has changed since version {document.number} was written (an entry was changed, "
+            "added, or approved in another statement): we will send you the current version.",
+            key="refused_statement_changed",
+            n=document.number,
         )
     return document
 
@@ -203,6 +214,22 @@ async def _lead_email(session: AsyncSession, engagement_id: int) -> str | None:
     return (await session.exec(stmt)).first()
 
 
+async def _only_answer(session: AsyncSession, document: Document, decision: StatementDecision) -> None:
+    """The unique key covers one version; its translation is another row. Answers to one
+    engagement's statements are checked one after the other from here on (its row is held, after
+    any entry an approval locks, in the order time written takes them too), so the later one sees
+    the earlier and is refused."""
+    await hold(session, Engagement, [document.engagement_id])
+    if (other := await answer_to(session, document, besides=decision.id)) is not None:
+        raise Conflict(
+            f"This time statement was already {other.decision} (version {other.document_number}).",
+            key=f"refused_already_{other.decision}",
+            name=other.typed_name or "",
+            when=other.decided_at,
+            n=other.document_number,
+        )
+
+
 async def _refuse_if_decided(session: AsyncSession, document: Document) -> None:
     done = await answer_to(session, document)
     if done is None:
@@ -232,7 +259,15 @@ async def _audit(session: AsyncSession, user: Principal, action: str, decision: 
 async def refuse_outdated(session: AsyncSession, settings: Settings, document: Document) -> None:
     """A statement is sent only while it states the time as recorded: one the client could not
     approve stays with the team."""
-    if document.kind == DocumentKind.time_statement and not await still_stated(session, settings, document):
+    if document.kind != DocumentKind.time_statement:
+        return
+    if not held_entries(document.data_snapshot or {}):
+        raise Conflict(
+            f"Version {document.number} states no time: there is nothing for the client to approve.",
+            key="refused_statement_empty",
+            n=document.number,
+        )
+    if not await still_stated(session, settings, document):
         raise Conflict(
             f"Version {document.number} no longer states the time as recorded (changed, added to, or approved "
             "in another statement): generate a new version.",

@@ -153,7 +153,9 @@ class DecisionController(Controller):
             DisputeRequest, {"lines": [{"position": 3, "reason": "Am 11.11. war niemand bei uns vor Ort."}]}
         ),
     ) -> DecisionRead:
-        decision = await statements.dispute_statement(db_session, request.user, row_id, data, signer=signer_of(request))
+        decision = await statements.dispute_statement(
+            db_session, request.user, row_id, data, settings=request.app.state.settings, signer=signer_of(request)
+        )
         return DecisionRead.model_validate(decision)
 
     @get(

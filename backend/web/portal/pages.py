@@ -236,7 +236,10 @@ class PortalPages(Controller):
                 raise Invalid.field("body.lines", "say for at least one line what is wrong", key="portal_no_objection")
             lines = [{"position": key.removeprefix(REASON_FIELD), "reason": text} for key, text in reasons.items()]
             body = parse(DisputeRequest, {"lines": lines})
-            await statements.dispute_statement(db_session, request.user, row_id, body, signer=signer_of(request))
+            settings = request.app.state.settings
+            await statements.dispute_statement(
+                db_session, request.user, row_id, body, settings=settings, signer=signer_of(request)
+            )
 
         return await self._statement_answer(db_session, request, row_id, form, action, "statement_disputed")
 
