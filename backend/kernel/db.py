@@ -181,12 +181,16 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
 
 
 async def hold(session: AsyncSession, model: type[Row], ids: list[int]) -> None:
-    """Hold these rows until the transaction ends, on both databases: a write that changes
-    nothing takes the row lock on PostgreSQL and the write lock on SQLite (which has no row
-    locks), so a second transaction doing the same waits, and what it reads next includes the
-    first one's committed work."""
+    """Hold these rows until the transaction ends, on both databases: FOR UPDATE takes the row
+    locks on PostgreSQL, and a write that changes nothing the write lock on SQLite (which has no
+    row locks), so a second transaction doing the same waits, and what it reads next includes
+    the first one's committed work."""
     table = model.__table__.c  # type: ignore[attr-defined]
-    await session.exec(update(model).where(table.id.in_(ids)).values(version=table.version))
+    if session.get_bind().dialect.name == "postgresql":
+        # In id order: two transactions holding overlapping rows never wait for each other in a circle.
+        await session.exec(select(table.id).where(table.id.in_(ids)).order_by(table.id).with_for_update())
+    else:
+        await session.exec(update(model).where(table.id.in_(ids)).values(version=table.version))
 
 
 async def serialize(session: AsyncSession, model: type[Row], key: str) -> None:

@@ -68,4 +68,6 @@ def test_worker_collects_every_domain_job() -> None:
         "send_portal_login_link",
         "send_burn_alert",
         "retry_unsent_alerts",
+        "mail_statement_answer",
+        "retry_unsent_answers",
     }
