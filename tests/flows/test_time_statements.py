@@ -332,7 +332,9 @@ async def test_the_portal_page_takes_objections_line_by_line(
     )
     assert 'name="reason_5"' in page.text and "Kickoff moderiert" in page.text
     # A reader of English reads the German statement's period and hours in English.
-    english = await api.http.get(f"/portal/engagements/{w['engagement']['id']}", cookies={LANG_COOKIE: "en"})
+    api.http.cookies.set(LANG_COOKIE, "en")
+    english = await api.http.get(f"/portal/engagements/{w['engagement']['id']}")
+    api.http.cookies.delete(LANG_COOKIE)
     assert "time statement for October 2026 (version 1, 5 items, 10.25 hours)" in english.text
     url = f"/portal/documents/{document['id']}/dispute"
     nothing = await api.http.post(url, data={"_csrf_token": csrf, "reason_1": "  "})
