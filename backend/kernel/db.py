@@ -181,16 +181,23 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
 
 
 async def hold(session: AsyncSession, model: type[Row], ids: list[int]) -> None:
-    """Hold these rows until the transaction ends, on both databases: FOR UPDATE takes the row
-    locks on PostgreSQL, and a write that changes nothing the write lock on SQLite (which has no
-    row locks), so a second transaction doing the same waits, and what it reads next includes
-    the first one's committed work."""
+    """Hold these rows until the transaction ends, on both databases: row locks on PostgreSQL,
+    and a write that changes nothing the write lock on SQLite (which has no row locks), so a
+    second transaction doing the same waits, and what it reads next includes the first one's
+    committed work."""
+    await hold_where(session, model, model.__table__.c.id.in_(ids))  # type: ignore[attr-defined]
+
+
+async def hold_where(session: AsyncSession, model: type[Row], *where: Any) -> None:
+    """`hold` for the rows matching `where` (none may match: on SQLite the write lock is taken all the same)."""
     table = model.__table__.c  # type: ignore[attr-defined]
     if session.get_bind().dialect.name == "postgresql":
-        # In id order: two transactions holding overlapping rows never wait for each other in a circle.
-        await session.exec(select(table.id).where(table.id.in_(ids)).order_by(table.id).with_for_update())
+        # In id order, so two transactions holding overlapping rows never wait for each other in
+        # a circle; NO KEY UPDATE, which rows referencing them (a new time entry's key share on
+        # its engagement) do not wait for, nor it for them.
+        await session.exec(select(table.id).where(*where).order_by(table.id).with_for_update(key_share=True))
     else:
-        await session.exec(update(model).where(table.id.in_(ids)).values(version=table.version))
+        await session.exec(update(model).where(*where).values(version=table.version))
 
 
 async def serialize(session: AsyncSession, model: type[Row], key: str) -> None:

@@ -343,6 +343,15 @@ exception_handlers: dict[Any, Any] = {
     Exception: _internal_handler,
 }
 
+
+def answer_to_failure(request: Request, exc: Exception) -> Response[Any]:
+    """The answer the handlers above give an exception (the most specific one that fits)."""
+    for kind in type(exc).__mro__:
+        if kind in exception_handlers:
+            return exception_handlers[kind](request, exc)
+    return _internal_handler(request, exc)
+
+
 __all__ = [
     "Conflict",
     "DomainError",
@@ -355,6 +364,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "VersionConflict",
+    "answer_to_failure",
     "exception_handlers",
     "problem",
     "pydantic_errors",

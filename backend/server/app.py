@@ -57,6 +57,7 @@ from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
+from backend.web.commit import commit_before_send
 from backend.web.portal.pages import PortalPages, SharePages
 from backend.web.security import JsonRequest, SecurityMiddleware
 
@@ -133,10 +134,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         engine_instance=engine,
         session_maker=relay.maker,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        # Pages answer a successful form POST with a redirect (303), so commit on 3xx too.
-        before_send_handler="autocommit_include_redirects",
         set_default_exception_handler=False,
     )
+    # Commits on 2xx and 3xx (pages answer a successful form with a redirect); a failed commit
+    # becomes the answer.
+    db_config.before_send_handler = commit_before_send(db_config.session_scope_key)
     auth = build_auth(settings, db_config, principals)
 
     @asynccontextmanager

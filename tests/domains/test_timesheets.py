@@ -264,3 +264,30 @@ async def test_a_day_holds_24_hours_also_at_the_same_moment_and_in_corrections(a
     correction = entry(e["id"], minutes=1411, day=original["day"], corrects_id=original["id"], description="Mehr")
     assert (await api.post("/time-entries", json=correction)).status_code == 422
     assert (await api.post("/time-entries", json=correction | {"minutes": 1410})).status_code == 201
+
+
+async def test_taking_time_off_back_keeps_the_day_within_24_hours(api: Api) -> None:
+    e = await engagement(api)
+    day = str(TODAY - timedelta(days=5))
+    original = await api.create("time-entries", entry(e["id"], minutes=1440, day=day))
+    await lock(api, original["id"])
+    off = await api.create(
+        "time-entries", entry(e["id"], minutes=-1000, day=day, corrects_id=original["id"], description="Weniger")
+    )
+    await api.create("time-entries", entry(e["id"], minutes=1000, day=day))
+    back = await api.patch(f"/time-entries/{off['id']}", json={"minutes": -1, "version": off["version"]})
+    assert back.status_code == 422 and "a day has 1440" in back.text
+    gone = await api.delete(f"/time-entries/{off['id']}", params={"version": off["version"]})
+    assert gone.status_code == 409 and "would hold 2440 minutes" in gone.text
+
+
+async def test_colleagues_recording_on_one_engagement_at_once_all_get_through(api: Api, password_hash: str) -> None:
+    e = await engagement(api)
+    names = [f"kollege{n}" for n in range(5)]
+    for name in names:
+        await api.add_user(name, "consultant", password_hash)
+    answers = await asyncio.gather(
+        *(api.post("/time-entries", name, json=entry(e["id"], minutes=90)) for name in names),
+        api.post("/time-entries/bulk", json={"entries": [entry(e["id"], minutes=30), entry(e["id"], minutes=45)]}),
+    )
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers if a.status_code != 201]

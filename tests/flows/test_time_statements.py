@@ -485,3 +485,17 @@ async def test_a_statement_covers_a_year_at_most(api: Api, password_hash: str) -
     assert longer.status_code == 422 and "at most a year" in longer.text
     iso_week = await api.post(url, json={"kind": "time_statement", "month": OCTOBER, "iso_week": "2026-W40"})
     assert iso_week.status_code == 422 and "status reports only" in iso_week.text
+
+
+async def test_a_statement_sent_again_with_its_translation_is_answered_anew(api: Api, password_hash: str) -> None:
+    w = await world(api, password_hash)
+    first = await released(api, w["engagement"]["id"])
+    await released(api, w["engagement"]["id"], language="en")
+    dispute = {"lines": [{"position": 1, "reason": "Erklären Sie bitte"}]}
+    assert (await api.post(f"/documents/{first['id']}/dispute", w["user"], json=dispute)).status_code == 201
+    # The team explains and sends the same time again, in both languages: the client approves in English.
+    await released(api, w["engagement"]["id"])
+    english = await released(api, w["engagement"]["id"], language="en")
+    done = await api.post(f"/documents/{english['id']}/approval", w["user"], json=approval())
+    assert done.status_code == 201, done.text
+    assert (await api.get(f"/documents/{english['id']}/decision")).json()["decision"] == "approved"

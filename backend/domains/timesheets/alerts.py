@@ -5,6 +5,7 @@ a unique key, with an audit event — and a job mails the lead consultant exactl
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
@@ -98,7 +99,9 @@ async def note_crossings(session: AsyncSession, user: Actor, engagement_ids: Ite
                 after={"threshold": threshold, "used_pct": str(burn.used_pct), "alert_id": stored.id},
             )
             if email:
-                await plan(session, "send_burn_alert", stored.id, job_id=f"burn-alert:{stored.id}")
+                # Job ids live on after their rows (a week in the outbox): one of its own, never an id again.
+                job_id = f"burn-alert:{stored.id}:{secrets.token_hex(4)}"
+                await plan(session, "send_burn_alert", stored.id, job_id=job_id)
             noted.append(stored)
     return noted
 

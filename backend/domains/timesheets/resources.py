@@ -60,26 +60,31 @@ async def _checked(session: AsyncSession, values: dict[str, Any], row: TimeEntry
                 )
     if merged.get("corrects_id") is not None and (row is None or (CORRECTION_FIELDS | LINKS.keys()) & values.keys()):
         values |= await _correction(session, merged, replacing=row)
-    # A correction adding time counts toward its day as any entry does.
-    if (row is None or {"minutes", "day"} & values.keys()) and merged["minutes"] > 0:
+    # A correction counts toward its day as any entry does.
+    if row is None or {"minutes", "day"} & values.keys():
         await _within_a_day(session, merged, replacing=row)
     return values
 
 
 async def _within_a_day(session: AsyncSession, entry: dict[str, Any], replacing: TimeEntry | None) -> None:
-    """Nobody works more than 24 hours a day, over all engagements. One person's entries are
-    checked one after the other (two at the same moment would each see the day without the other)."""
-    await serialize(session, TimeEntry, f"time-entries:{entry['user_id']}")
-    same_day = (col(TimeEntry.user_id) == entry["user_id"]) & (col(TimeEntry.day) == entry["day"])
-    if replacing is not None:
-        same_day = same_day & (col(TimeEntry.id) != replacing.id)
-    recorded = int((await session.exec(select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(same_day))).one())
+    """Nobody works more than 24 hours a day, over all engagements."""
+    recorded = await _day_without(session, entry["user_id"], entry["day"], replacing)
     if recorded + entry["minutes"] > MINUTES_PER_DAY:
         raise Invalid.field(
             "body.minutes",
             f"{recorded} minutes are recorded for this person on {entry['day']}: {entry['minutes']} more "
             f"would make {recorded + entry['minutes']}, and a day has {MINUTES_PER_DAY}",
         )
+
+
+async def _day_without(session: AsyncSession, user_id: int, day: date, left_out: TimeEntry | None) -> int:
+    """The minutes of one person's day (leaving one entry out). One person's entries are checked
+    one after the other: two at the same moment would each see the day without the other."""
+    await serialize(session, TimeEntry, f"time-entries:{user_id}")
+    same_day = (col(TimeEntry.user_id) == user_id) & (col(TimeEntry.day) == day)
+    if left_out is not None:
+        same_day = same_day & (col(TimeEntry.id) != left_out.id)
+    return int((await session.exec(select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(same_day))).one())
 
 
 async def _correction(
@@ -139,12 +144,15 @@ async def _standing(session: AsyncSession, original_id: int, without: int | None
 
 
 async def _keep_above_zero(session: AsyncSession, row: TimeEntry, user: Any) -> None:
-    """Deleting a correction must not leave its original below zero (a +60 under a −120)."""
+    """Deleting a correction must not leave its original below zero (a +60 under a −120), nor,
+    taking time off back, its day above 24 hours."""
     if row.corrects_id is None:
         return
     await _hold(session, row.corrects_id)
     if (left := await _standing(session, row.corrects_id, without=row.id)) < 0:
         raise Conflict(f"without this correction, time entry {row.corrects_id} would stand at {left} minutes")
+    if row.minutes < 0 and (day := await _day_without(session, row.user_id, row.day, row)) > MINUTES_PER_DAY:
+        raise Conflict(f"without this correction, {row.day} would hold {day} minutes of this person's time")
 
 
 time_entries = Resource(

@@ -20,7 +20,7 @@ from backend.domains.deliverables.models import Deliverable
 from backend.domains.pilots.models import Pilot
 from backend.domains.timesheets.models import LockReason, TimeEntry
 from backend.domains.workshops.models import Workshop
-from backend.kernel.db import select_all, utcnow
+from backend.kernel.db import hold_where, select_all, utcnow
 from backend.kernel.errors import Conflict
 
 # Entries per UPDATE when locking: two parameters each, well under every database's limit.
@@ -127,6 +127,8 @@ async def keep_approved_time(session: AsyncSession, resource: str, row: Any) -> 
     column = _KEEPS.get(resource)
     if column is None:
         return
+    # Its entries are held first: an approval locking them at this moment is seen, not missed.
+    await hold_where(session, TimeEntry, col(column) == row.id)
     locked = await session.exec(
         select(func.count()).where(col(column) == row.id, col(TimeEntry.locked_at).is_not(None))
     )

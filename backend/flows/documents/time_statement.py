@@ -6,6 +6,7 @@ entries it holds (each at the version stated) ride along for the approval to loc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,6 +22,14 @@ from backend.flows.documents.models import Document, DocumentKind, Period
 from backend.kernel.time import today as berlin_today
 
 _CENT = Decimal("0.01")
+_LONG_WORD = re.compile(r"\S{26,}")
+
+
+def breakable(text: str) -> str:
+    """A word longer than a column (a pasted path, an id, a long compound or name) may break
+    after every 20 characters instead of running over the figures beside it; other text is
+    left as it is (a zero-width space is invisible, but found by no search)."""
+    return _LONG_WORD.sub(lambda m: "\u200b".join(m[0][i : i + 20] for i in range(0, len(m[0]), 20)), text)
 
 
 def _hours(ctx: Context, minutes: int) -> str | None:
@@ -36,7 +45,7 @@ def _amounts(ctx: Context, minutes: int) -> dict[str, str | None]:
 def _activity_label(ctx: Context, activity: Activity) -> str:
     if activity.kind is None:
         return say(ctx.lang, "activity_general")
-    return f"{words(ctx.lang)[activity.kind]} · {activity.title or '—'}"
+    return breakable(f"{words(ctx.lang)[activity.kind]} · {activity.title or '—'}")
 
 
 def _monday(day: date) -> date:
@@ -76,8 +85,8 @@ def _line(ctx: Context, position: int, item: StatedEntry, approved_in: dict[int,
     return {
         "pos": position,
         "date": ctx.fmt.date(entry.day),
-        "consultant": item.consultant,
-        "description": entry.description,
+        "consultant": breakable(item.consultant),
+        "description": breakable(entry.description),
         # A correction states the difference to time approved earlier (negative to take some off),
         # and the statement that approved it.
         "correction": entry.corrects_id is not None,
@@ -94,7 +103,7 @@ def _by_consultant(ctx: Context, stated: list[StatedEntry]) -> list[dict[str, An
     people: dict[int, list[StatedEntry]] = {}  # by person: two of the same name stay two
     for item in stated:
         people.setdefault(item.entry.user_id, []).append(item)
-    rows = [{"name": items[0].consultant, **_total(ctx, items)} for items in people.values()]
+    rows = [{"name": breakable(items[0].consultant), **_total(ctx, items)} for items in people.values()]
     return sorted(rows, key=lambda row: row["name"])
 
 
@@ -108,6 +117,13 @@ async def time_statement(
     )
     weeks, printed = _weeks(ctx, period, stated, approved_in)
     data = common(ctx, DocumentKind.time_statement, number, berlin_today(now), now, suffix=f"-{period.suffix}")
+    for part, key in (
+        (data["engagement"], "title"),
+        (data["client"], "name"),
+        (data["engagement"]["lead"] or {}, "name"),
+    ):
+        if key in part:
+            part[key] = breakable(part[key])
     data["statement"] = {
         "period": fmt.period(period.start, period.end),
         "range": fmt.date_range(period.start, period.end),

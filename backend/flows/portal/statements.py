@@ -4,10 +4,12 @@ where, and the SHA-256 of the exact version; the lead consultant is mailed once 
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import exists, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,15 +58,33 @@ async def answer_to(session: AsyncSession, document: Document, besides: int | No
             Document.period_start == document.period_start,
             Document.period_end == document.period_end,
             Document.fingerprint == document.fingerprint,
-            # The version itself, or the same time stated in the other language (a version sent
-            # again in the same language, after an objection, is answered anew).
-            or_(col(Document.id) == document.id, col(Document.language) != document.language),
+            # The version itself, or the same time stated in the other language and not replaced
+            # since (a version sent again in the same language, after an objection, is answered
+            # anew, and so is its translation).
+            or_(
+                col(Document.id) == document.id,
+                (col(Document.language) != document.language) & ~exists(_newer_in_its_language()),
+            ),
         )
         .order_by(col(StatementDecision.id))
     )
     if besides is not None:
         stmt = stmt.where(col(StatementDecision.id) != besides)
     return (await session.exec(stmt)).first()
+
+
+def _newer_in_its_language() -> Any:
+    """A later version sent of the same statement (period) in the same language."""
+    newer = aliased(Document)
+    return select(newer.id).where(
+        newer.engagement_id == Document.engagement_id,
+        newer.kind == Document.kind,
+        newer.period_start == Document.period_start,
+        newer.period_end == Document.period_end,
+        newer.language == Document.language,
+        col(newer.number) > Document.number,
+        col(newer.sent_at).is_not(None),
+    )
 
 
 async def decisions_of(session: AsyncSession, engagement_id: int) -> dict[int, StatementDecision]:
@@ -201,7 +221,9 @@ async def _decide(
         await _refuse_if_decided(session, document)
         raise Conflict("This time statement was answered at the same moment.", key="refused_statement_decided")
     if lead:
-        await plan(session, "mail_statement_answer", stored.id, job_id=f"statement-answer:{stored.id}")
+        # Job ids live on after their rows (a week in the outbox): one of its own, never an id again.
+        job_id = f"statement-answer:{stored.id}:{secrets.token_hex(4)}"
+        await plan(session, "mail_statement_answer", stored.id, job_id=job_id)
     return stored
 
 
