@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -10,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_aa_scope_state
+from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state, set_aa_scope_state
 from advanced_alchemy.types import DateTimeUTC
+from litestar import Request
 from litestar.datastructures import State
-from litestar.types import Scope
+from litestar.types import Message, Scope
 from sqlalchemy import event, false, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,6 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.kernel.errors import answer_to_failure
+
+_log = logging.getLogger(__name__)
 
 # Must be set before any table is declared, so constraint names are stable across databases
 # and SQLite batch migrations can find them again.
@@ -160,6 +167,62 @@ class RequestSessions(SQLAlchemyAsyncConfig):
         autocommit = self.get_engine().execution_options(isolation_level="AUTOCOMMIT")
         info = self.session_maker.kw.get("info") if isinstance(self.session_maker, async_sessionmaker) else None
         return async_sessionmaker(autocommit, class_=ReadOnlySession, expire_on_commit=False, info=info)
+
+
+# -- a request's commit: before its answer leaves, and a failed one is the answer -----------------
+# The session plugin's own handler would log a failed commit and send the handler's 2xx anyway:
+# work the client is told was done, never stored. Here the client is told (409, 503 or 500 as
+# for any refused write) and nothing is kept.
+
+# Pages answer a successful form with a redirect (303): 2xx and 3xx commit, the rest rolls back.
+COMMITTED = range(200, 400)
+_FAILED = "desk_failed_commit"
+# What a failed write's answer keeps of the headers the handler meant to send.
+_DROPPED = {b"content-type", b"content-length", b"set-cookie", b"location", b"content-disposition", b"etag", b"job-id"}
+
+
+def commit_before_send(session_scope_key: str) -> Any:
+    async def handler(message: Message, scope: Scope) -> None:
+        session = get_aa_scope_state(scope, session_scope_key)
+        if message["type"] == "http.response.start" and session is not None:
+            try:
+                if message["status"] in COMMITTED:
+                    await _commit_or_answer(session, message, scope)
+                else:
+                    await session.rollback()
+            finally:
+                await session.close()
+                delete_aa_scope_state(scope, session_scope_key)
+        elif message["type"] == "http.response.body" and (body := scope.pop(_FAILED, None)) is not None:  # type: ignore[misc]
+            message["body"] = body
+            message["more_body"] = False
+        elif message["type"] in ("http.disconnect", "websocket.disconnect", "websocket.close") and session:
+            await session.close()
+            delete_aa_scope_state(scope, session_scope_key)
+
+    return handler
+
+
+async def _commit_or_answer(session: Any, message: Any, scope: Scope) -> None:
+    try:
+        await session.commit()
+    except Exception as exc:
+        try:
+            await session.rollback()
+        except Exception:
+            _log.debug("rollback after a failed commit failed too", exc_info=True)
+        answer = answer_to_failure(Request(scope), exc)
+        body = json.dumps(answer.content, default=str).encode()
+        kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _DROPPED]
+        added = [(k.lower().encode(), str(v).encode()) for k, v in (answer.headers or {}).items()]
+        message["status"] = answer.status_code
+        message["headers"] = [
+            *kept,
+            *added,
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        scope[_FAILED] = body  # type: ignore[literal-required]
 
 
 def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:

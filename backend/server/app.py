@@ -24,7 +24,7 @@ from litestar.types import ASGIApp
 
 from backend.domains.auth.principals import SESSION_INFO_KEY, Principals, follow_user_changes
 from backend.kernel.config import Settings, get_settings
-from backend.kernel.db import RequestSessions, make_engine, make_sessionmaker
+from backend.kernel.db import RequestSessions, commit_before_send, make_engine, make_sessionmaker
 from backend.kernel.errors import exception_handlers
 from backend.kernel.logs import RequestIdMiddleware
 from backend.kernel.outbox import RELAY_KEY, Relay
@@ -57,7 +57,6 @@ from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
-from backend.web.commit import commit_before_send
 from backend.web.portal.pages import PortalPages, SharePages
 from backend.web.security import JsonRequest, SecurityMiddleware
 
