@@ -191,16 +191,24 @@ def commit_before_send(session_scope_key: str) -> Any:
                 else:
                     await session.rollback()
             finally:
-                await session.close()
+                await _close(session)
                 delete_aa_scope_state(scope, session_scope_key)
         elif message["type"] == "http.response.body" and (body := scope.pop(_FAILED, None)) is not None:  # type: ignore[misc]
             message["body"] = body
             message["more_body"] = False
         elif message["type"] in ("http.disconnect", "websocket.disconnect", "websocket.close") and session:
-            await session.close()
+            await _close(session)
             delete_aa_scope_state(scope, session_scope_key)
 
     return handler
+
+
+async def _close(session: Any) -> None:
+    """A connection lost with the database fails its close too: the answer goes out all the same."""
+    try:
+        await session.close()
+    except Exception:
+        _log.debug("closing the request's session failed", exc_info=True)
 
 
 async def _commit_or_answer(session: Any, message: Any, scope: Scope) -> None:
