@@ -10,6 +10,7 @@ mail twice, and could lose one only if it died between two system calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.kernel.config import Settings
 from backend.kernel.db import Row, unit_of_work, utcnow
 from backend.kernel.mail import Mailer, MailError, PermanentMailError
 from backend.kernel.queue import JobContext, SentLedger, enqueue
@@ -100,26 +102,31 @@ async def send_and_mark(
 
 async def deliver(
     maker: async_sessionmaker[AsyncSession],
-    lease: timedelta,
+    settings: Settings,
     ledger: SentLedger,
     mailer: Mailer,
-    model: type[Row],
-    row_id: int,
-    message: Any,
-    message_id: str,
+    row: Any,
+    key: str,
+    compose: Callable[[str], Any],
 ) -> str:
-    """Claim a row, send its message exactly once and record how it went: "sent", "taken" (another
-    worker holds it, or sent it meanwhile) or "bounced". A transient refusal frees the row for the
-    retry and is raised (MailError) for the job to retry."""
-    if not await claim(maker, model, row_id, lease):
+    """Send a delivery row's message exactly once and record how it went: "sent" or "bounced"
+    (also when an earlier run got that far), or "taken" (another worker holds it, or sent it
+    meanwhile). `compose` makes the message for its Message-ID (`<key.id@our domain>`). A
+    transient refusal frees the row for the retry and is raised (MailError) for the job."""
+    if row.status in (DeliveryStatus.sent, DeliveryStatus.bounced):
+        return str(row.status)
+    model, lease = type(row), timedelta(seconds=settings.job_timeout_seconds)
+    message_id = f"<{key}.{row.id}@{settings.mail_from.rsplit('@', 1)[-1]}>"
+    message = compose(message_id)
+    if not await claim(maker, model, row.id, lease):
         return "taken"
     try:
-        await send_and_mark(ledger, mailer, model, row_id, message, message_id)
+        await send_and_mark(ledger, mailer, model, row.id, message, message_id)
     except PermanentMailError as exc:
-        await finish(maker, model, row_id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
+        await finish(maker, model, row.id, DeliveryStatus.bounced, last_error=str(exc)[:2000])
         return "bounced"
     except MailError as exc:
-        await finish(maker, model, row_id, DeliveryStatus.failed, last_error=str(exc)[:2000])
+        await finish(maker, model, row.id, DeliveryStatus.failed, last_error=str(exc)[:2000])
         raise
     return "sent"
 

@@ -181,3 +181,13 @@ def new_message(
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def notice(*, lang: str, title: str, lines: list[str], link_label: str, url: str, **headers: str) -> EmailMessage:
+    """A short notice to the team (a budget alert, a client's answer): its paragraphs and a link,
+    as text and as HTML; `headers` as for new_message."""
+    return new_message(
+        text="\n\n".join([*lines, f"{link_label}: {url}"]) + "\n",
+        html=page(lang, title, [*map(p, map(escape, lines)), p(link(url, link_label))]),
+        **headers,
+    )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,8 +28,7 @@ from backend.kernel.db import add_unless_taken, hold
 from backend.kernel.delivery import DeliveryStatus, deliver
 from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer
-from backend.kernel.mail_layout import escape, new_message, p, page
-from backend.kernel.mail_layout import link as mail_link
+from backend.kernel.mail_layout import notice
 from backend.kernel.outbox import plan
 from backend.kernel.queue import SentLedger
 
@@ -127,12 +125,16 @@ async def send_alert(
         burn = await engagement_burn(session, engagement) if engagement else None
     if alert is None or engagement is None or client is None or burn is None or not alert.email:
         return "gone"
-    if alert.status in (DeliveryStatus.sent, DeliveryStatus.bounced):
-        return str(alert.status)
-    message_id = f"<burn-alert.{alert.id}@{settings.mail_from.rsplit('@', 1)[-1]}>"
-    message = _message(settings, alert, engagement, client, lead.full_name if lead else "", burn, message_id)
-    lease = timedelta(seconds=settings.job_timeout_seconds)
-    return await deliver(maker, lease, ledger, mailer, BurnAlert, alert.id, message, message_id)
+    lead_name = lead.full_name if lead else ""
+    return await deliver(
+        maker,
+        settings,
+        ledger,
+        mailer,
+        alert,
+        "burn-alert",
+        lambda message_id: _message(settings, alert, engagement, client, lead_name, burn, message_id),
+    )
 
 
 def _message(
@@ -169,17 +171,16 @@ def _message(
             forecast=amount(burn.forecast),
         ),
     ]
-    return new_message(
+    return notice(
+        lang=lang,
+        title=say("burn_alert_title", pct=pct),
+        lines=lines,
+        link_label=say("burn_alert_link"),
+        url=url,
         subject=say("burn_alert_subject", pct=pct, engagement=engagement.title, client=client.name),
         sender_name=settings.brand_name,
         sender=settings.mail_from,
         recipient_name=lead_name,
         recipient_email=alert.email or "",
         message_id=message_id,
-        text="\n\n".join([*lines, f"{say('burn_alert_link')}: {url}"]) + "\n",
-        html=page(
-            lang,
-            say("burn_alert_title", pct=pct),
-            [*map(p, map(escape, lines)), p(mail_link(url, say("burn_alert_link")))],
-        ),
     )

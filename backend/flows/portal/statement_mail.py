@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -17,11 +16,10 @@ from backend.flows.documents.time_statement import stated_lines
 from backend.flows.portal.models import StatementDecision
 from backend.kernel import i18n
 from backend.kernel.config import Settings
-from backend.kernel.delivery import DeliveryStatus, deliver
+from backend.kernel.delivery import deliver
 from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer
-from backend.kernel.mail_layout import escape, new_message, p, page
-from backend.kernel.mail_layout import link as mail_link
+from backend.kernel.mail_layout import notice
 from backend.kernel.queue import SentLedger
 
 
@@ -43,13 +41,16 @@ async def send_answer(
         lead = await session.get(User, lead_id) if lead_id else None
     if decision is None or document is None or engagement is None or client is None or not decision.email:
         return "gone"
-    if decision.status in (DeliveryStatus.sent, DeliveryStatus.bounced):
-        return str(decision.status)
-    message_id = f"<statement-answer.{decision.id}@{settings.mail_from.rsplit('@', 1)[-1]}>"
     lead_name = lead.full_name if lead else ""
-    message = _message(settings, decision, document, engagement, client, lead_name, message_id)
-    lease = timedelta(seconds=settings.job_timeout_seconds)
-    return await deliver(maker, lease, ledger, mailer, StatementDecision, decision.id, message, message_id)
+    return await deliver(
+        maker,
+        settings,
+        ledger,
+        mailer,
+        decision,
+        "statement-answer",
+        lambda message_id: _message(settings, decision, document, engagement, client, lead_name, message_id),
+    )
 
 
 def _message(
@@ -95,15 +96,16 @@ def _message(
                 )
             )
         lines.append(say("statement_disputed_next"))
-    url = settings.link(f"/engagements/{engagement.id}#documents")
-    subject = say(f"{kind}_subject", engagement=engagement.title, client=client.name)
-    return new_message(
-        subject=subject,
+    return notice(
+        lang=lang,
+        title=say(f"{kind}_title"),
+        lines=lines,
+        link_label=say("statement_link"),
+        url=settings.link(f"/engagements/{engagement.id}#documents"),
+        subject=say(f"{kind}_subject", engagement=engagement.title, client=client.name),
         sender_name=settings.brand_name,
         sender=settings.mail_from,
         recipient_name=lead_name,
         recipient_email=decision.email or "",
         message_id=message_id,
-        text="\n\n".join([*lines, f"{say('statement_link')}: {url}"]) + "\n",
-        html=page(lang, say(f"{kind}_title"), [*map(p, map(escape, lines)), p(mail_link(url, say("statement_link")))]),
     )
