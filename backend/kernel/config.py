@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from stdnum import bic, iban
+from stdnum.eu import vat
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 VAR_DIR = Path("var")
@@ -28,16 +31,24 @@ class Settings(BaseSettings):
     # The consultancy as it appears on every document (letterhead and legal footer).
     brand_name: str = "Engagement Desk KI-Beratung GmbH"
     brand_street: str = "Königstraße 28"
-    brand_city: str = "70173 Stuttgart"
+    brand_postal_code: str = "70173"
+    brand_city: str = "Stuttgart"
+    brand_country: str = "DE"
     brand_email: str = "kontakt@engagement-desk.de"
     brand_phone: str = "+49 711 123456-0"
     brand_website: str = "www.engagement-desk.de"
-    brand_vat_id: str = "DE298765432"
+    brand_vat_id: str = "DE298765435"
+    # Steuernummer of the tax office; an invoice names it, or the VAT id, or both (§ 14 (4) 2 UStG).
+    brand_tax_number: str = "99/012/34567"
     brand_register: str = "Amtsgericht Stuttgart HRB 765432"
     brand_managing_director: str = "Dr. Lea Hoffmann"
     brand_bank_name: str = "BW-Bank Stuttgart"
-    brand_iban: str = "DE12 6005 0101 0001 2345 67"
+    brand_iban: str = "DE22 6005 0101 0001 2345 67"
     brand_bic: str = "SOLADEST600"
+    # Who a client's accounts department asks about an invoice (XRechnung's seller contact, BG-6).
+    invoice_contact_name: str = "Buchhaltung"
+    invoice_contact_phone: str = "+49 711 123456-20"
+    invoice_contact_email: str = "rechnung@engagement-desk.de"
     # Path to an SVG logo; empty for a text-only letterhead.
     brand_logo_svg: str = ""
     # The language the team writes its notes in (situation, goals, recommendations); documents
@@ -103,12 +114,27 @@ class Settings(BaseSettings):
         self.log_format = self.log_format or ("text" if self.env == "dev" else "json")
         if self.log_format not in ("json", "text"):
             raise ValueError("DESK_LOG_FORMAT must be json or text")
+        self._check_seller()
         self._public_url_given = bool(self.public_url)
         if not self.public_url:
             self.public_url = self._own_url(self.host, self.port)
         if not self.public_url.startswith(("http://", "https://")):
             raise ValueError("DESK_PUBLIC_URL must start with http:// or https://")
         return self
+
+    def _check_seller(self) -> None:
+        """The consultancy's legal data goes onto every invoice: a typo is refused at start, not
+        discovered by a client's accounts department."""
+        if self.brand_iban and not iban.is_valid(self.brand_iban):
+            raise ValueError(f"DESK_BRAND_IBAN is no valid IBAN: {self.brand_iban}")
+        if self.brand_bic and not bic.is_valid(self.brand_bic):
+            raise ValueError(f"DESK_BRAND_BIC is no valid BIC: {self.brand_bic}")
+        if self.brand_vat_id and not vat.is_valid(self.brand_vat_id):
+            raise ValueError(f"DESK_BRAND_VAT_ID is no valid VAT id: {self.brand_vat_id}")
+        if not (self.brand_vat_id or self.brand_tax_number):
+            raise ValueError("DESK_BRAND_VAT_ID or DESK_BRAND_TAX_NUMBER must be set: invoices name one")
+        if not re.fullmatch(r"[A-Z]{2}", self.brand_country):
+            raise ValueError("DESK_BRAND_COUNTRY must be a two-letter country code (ISO 3166-1), e.g. DE")
 
     def serving(self, host: str | None, port: int | None) -> Settings:
         """These settings for a server on `host`/`port` (command-line options): the links in

@@ -46,6 +46,7 @@ from backend.web.api.digests import DeliveryController, DigestController, JobCon
 from backend.web.api.documents import DocumentController, EngagementDocumentController
 from backend.web.api.engagements import EngagementController, StatusUpdateController
 from backend.web.api.health import HealthController
+from backend.web.api.invoices import InvoiceController
 from backend.web.api.pilots import (
     IdeaController,
     KpiController,
@@ -91,6 +92,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     TimeEntryController,
     CostRateController,
     DocumentController,
+    InvoiceController,
     EngagementDocumentController,
     DigestController,
     DeliveryController,

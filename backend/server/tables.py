@@ -11,6 +11,7 @@ from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.models import Document
+from backend.flows.invoicing.models import Invoice, InvoiceFile, InvoiceLine, InvoiceSeries
 from backend.flows.portal.models import LoginLink, ProposalAcceptance, ShareLink, StatementDecision
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
@@ -28,6 +29,10 @@ __all__ = [
     "DigestDelivery",
     "Document",
     "Engagement",
+    "Invoice",
+    "InvoiceFile",
+    "InvoiceLine",
+    "InvoiceSeries",
     "JobIntent",
     "Kpi",
     "LoginLink",

@@ -4,13 +4,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import computed_field
+from pydantic import computed_field, field_validator, model_validator
 from sqlalchemy import Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
-from backend.kernel.enums import Language
+from backend.kernel.enums import InvoiceFormat, Language
 from backend.kernel.schema import Email, RowRead, Strict, update_model
+from backend.kernel.tax_ids import looks_like_leitweg_id, valid_leitweg_id, valid_vat_id
 
 
 class ClientBase(SQLModel):
@@ -24,6 +25,18 @@ class ClientBase(SQLModel):
     vat_id: str | None = Field(default=None, max_length=40)
     website: str | None = Field(default=None, max_length=300)
     notes: str | None = Field(default=None, max_length=20_000, sa_type=Text)
+    # Billing: invoices go to this address, name the buyer reference (BT-10; a public-sector
+    # client's Leitweg-ID), and come as the client's systems read them.
+    invoice_email: Email | None = Field(default=None, max_length=254, sa_type=String(254))
+    buyer_reference: str | None = Field(
+        default=None, max_length=200, description="Buyer reference on every invoice (BT-10), e.g. a Leitweg-ID"
+    )
+    invoice_format: InvoiceFormat = Field(
+        default=InvoiceFormat.zugferd,
+        sa_type=String(20),
+        sa_column_kwargs={"server_default": "zugferd"},
+        description="zugferd: a PDF with the XML inside; xrechnung: the XML alone (public sector)",
+    )
 
 
 class Client(Row, ClientBase, table=True):
@@ -43,7 +56,31 @@ class Client(Row, ClientBase, table=True):
 
 
 class ClientCreate(ClientBase, Strict):
-    pass
+    @field_validator("vat_id")
+    @classmethod
+    def _vat_id(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.replace(" ", "").upper()
+        if not valid_vat_id(value):
+            raise ValueError("not a valid VAT id (USt-IdNr.): its check digits do not fit, e.g. DE298765435")
+        return value
+
+    @field_validator("buyer_reference")
+    @classmethod
+    def _leitweg_id(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if looks_like_leitweg_id(value) and not valid_leitweg_id(value):
+            raise ValueError("this Leitweg-ID's check digits do not fit (the last two digits)")
+        return value
+
+    @model_validator(mode="after")
+    def _xrechnung_needs_reference(self) -> ClientCreate:
+        if self.invoice_format is InvoiceFormat.xrechnung and not self.buyer_reference:
+            raise ValueError("an XRechnung names the buyer reference (BT-10): set buyer_reference, e.g. the Leitweg-ID")
+        return self
 
 
 # PATCH body: every field of the create body optional, `version` required.

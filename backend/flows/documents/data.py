@@ -115,11 +115,11 @@ def lines(text: str | None) -> list[str]:
     return [_MARKER.sub("", line).strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _brand(settings: Settings) -> dict[str, Any]:
+def brand(settings: Settings) -> dict[str, Any]:
     logo = Path(settings.brand_logo_svg).read_text() if settings.brand_logo_svg else None
     return {
         "name": settings.brand_name,
-        "address_lines": [settings.brand_street, settings.brand_city],
+        "address_lines": [settings.brand_street, f"{settings.brand_postal_code} {settings.brand_city}"],
         "email": settings.brand_email,
         "phone": settings.brand_phone,
         "website": settings.brand_website,
@@ -148,7 +148,7 @@ def common(
     read = EngagementRead.model_validate(engagement)
     return {
         "lang": ctx.lang,
-        "brand": _brand(ctx.settings),
+        "brand": brand(ctx.settings),
         "document": {
             "kind": kind.value,
             "title": say(ctx.lang, kind.value),

@@ -87,7 +87,8 @@ def _main(template: str) -> bytes:
     return f'#include "/{template_path(template).relative_to(PROJECT).as_posix()}"'.encode()
 
 
-def render(template: str, data: dict[str, Any]) -> bytes:
+def render(template: str, data: dict[str, Any], archival: bool = False) -> bytes:
+    """`archival`: a PDF/A-3b, which may carry attachments (an invoice's XML, see flows/invoicing)."""
     files = {
         "main.typ": _main(template),
         "data.json": json.dumps(data, ensure_ascii=False, default=str).encode(),
@@ -96,7 +97,10 @@ def render(template: str, data: dict[str, Any]) -> bytes:
     }
     try:
         # typst-py takes a dict of in-memory files since 0.14; its type stub still lists str/path/bytes.
-        pdf = _compiler().compile(input=files, format="pdf")  # type: ignore[type-var]
+        if archival:
+            pdf = _compiler().compile(input=files, format="pdf", pdf_standards=["a-3b"])  # type: ignore[type-var]
+        else:
+            pdf = _compiler().compile(input=files, format="pdf")  # type: ignore[type-var]
     except typst.TypstError as exc:
         raise RenderError(_said(exc)) from exc
     assert isinstance(pdf, bytes)
@@ -129,19 +133,24 @@ class RenderPool:
     interpreter holding the app. `warm()` starts the threads (the worker does at start-up),
     else the first render does; `close()` takes no more work (a render under way finishes)."""
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, name: str = "render") -> None:
         self.threads = threads or os.cpu_count() or 2
+        self.name = name
         self._executor: ThreadPoolExecutor | None = None
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
-                max_workers=self.threads, thread_name_prefix="render", initializer=_start_render_thread
+                max_workers=self.threads, thread_name_prefix=self.name, initializer=_start_render_thread
             )
         return self._executor
 
-    async def render(self, template: str, data: dict[str, Any]) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self._pool(), render, template, data)
+    async def render(self, template: str, data: dict[str, Any], archival: bool = False) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(self._pool(), render, template, data, archival)
+
+    async def run(self, work: Any, *args: Any) -> Any:
+        """Any blocking work that renders (a render and what follows it), on a render thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool(), work, *args)
 
     async def warm(self) -> None:
         """Start every render thread now (each warms up as it starts, see above)."""

@@ -1,0 +1,61 @@
+"""An issued invoice's files: the CII XML, and the PDF in the house style as PDF/A-3 with that
+XML embedded as `factur-x.xml` (ZUGFeRD / Factur-X, profile EN 16931).
+
+Typst writes the PDF/A-3b; Akretion's factur-x library adds the attachment (`/AF`, the
+embedded file with AFRelationship /Data) and replaces the XMP packet with one that keeps the
+PDF/A identification and adds the Factur-X extension schema a receiving system looks for.
+An XRechnung client gets the XML; its PDF is a readable copy without an attachment, since the
+XML's XRechnung specification id is not a Factur-X profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from facturx import generate_from_binary
+
+from backend.flows.documents.render import RenderPool, render
+from backend.flows.invoicing import cii
+from backend.flows.invoicing.layout import template_data
+from backend.kernel.enums import InvoiceFormat
+
+# Issuing is one at a time (the number series is), so one render thread serves it.
+_renderer = RenderPool(threads=1, name="invoice-render")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def embed(pdf: bytes, xml: bytes, data: dict[str, Any]) -> bytes:
+    seller, number = data["seller"]["name"], data["number"]
+    return bytes(
+        generate_from_binary(
+            pdf,
+            xml,
+            flavor="factur-x",
+            level="en16931",
+            check_xsd=False,  # cii.build checked it
+            pdf_metadata={
+                "author": seller,
+                "keywords": "Factur-X, ZUGFeRD, Rechnung, Invoice",
+                "title": f"{seller}: {number}",
+                "subject": f"{number} ({data['issue_date']})",
+            },
+            lang="de-DE" if data["language"] == "de" else "en-GB",
+        )
+    )
+
+
+def make_pdf(data: dict[str, Any], xml: bytes) -> bytes:
+    """Blocking: for a thread (see make)."""
+    pdf = render("invoice", template_data(data), archival=True)
+    return pdf if data["format"] == InvoiceFormat.xrechnung else embed(pdf, xml, data)
+
+
+async def make(data: dict[str, Any]) -> tuple[bytes, bytes]:
+    """(xml, pdf) of an invoice's issued data."""
+    xml = cii.build(data)
+    pdf = await _renderer.run(make_pdf, data, xml)
+    return xml, pdf

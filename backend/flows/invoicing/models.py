@@ -1,0 +1,245 @@
+"""Invoices: drafts the team edits, then numbered, immutable documents with their XML and PDF.
+
+A draft has no number; issuing gives it the next one of its year's series (`RE-2027-0001`) in
+the same transaction that renders and stores its files, so a failure anywhere leaves no number
+used and no gap. An issued invoice is never changed nor deleted: a credit note (381) that names
+it takes it back. Each line that bills something the client accepted (the proposal, a
+milestone of it, a deliverable, an approved time statement) carries a billing key, unique over
+all lines, so the same thing cannot be billed twice, also by two requests at the same moment.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC
+from pydantic import computed_field, model_validator
+from sqlalchemy import JSON, Index, LargeBinary, String, Text
+from sqlmodel import Field, SQLModel
+
+from backend.flows.invoicing.codes import TYPE_CODES, InvoiceKind, Unit, VatCategory
+from backend.kernel.db import Row
+from backend.kernel.enums import InvoiceFormat, Language
+from backend.kernel.schema import RowRead, Strict
+
+
+class InvoiceStatus(StrEnum):
+    draft = "draft"
+    issued = "issued"
+    sent = "sent"
+    paid = "paid"
+    cancelled = "cancelled"  # fully taken back by a credit note
+
+
+class Basis(StrEnum):
+    """What a line bills: the evidence the client accepted behind it."""
+
+    proposal = "proposal"  # the accepted proposal's fee, whole or one milestone of it
+    deliverable = "deliverable"  # an accepted (signed-off) deliverable
+    statement = "statement"  # the time of an approved Leistungsnachweis
+
+
+class Invoice(Row, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("ix_invoices_status_id", "status", "id"),
+        Index("ix_invoices_client_id_id", "client_id", "id"),
+        Index("ix_invoices_engagement_id_id", "engagement_id", "id"),
+    )
+    # An invoice outlives nothing it bills: the engagement and client stay while it exists.
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="RESTRICT")
+    client_id: int = Field(foreign_key="clients.id", ondelete="RESTRICT")
+    kind: InvoiceKind = Field(default=InvoiceKind.invoice, sa_type=String(20))
+    status: InvoiceStatus = Field(default=InvoiceStatus.draft, sa_type=String(20))
+    language: Language = Field(default=Language.de, sa_type=String(2))
+    format: InvoiceFormat = Field(default=InvoiceFormat.zugferd, sa_type=String(20))
+    currency: str = Field(default="EUR", max_length=3)
+    # Given at issue: RE-<year>-<sequence>, the sequence gapless within the year.
+    number: str | None = Field(default=None, max_length=20, unique=True)
+    year: int | None = None
+    sequence: int | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    payment_terms_days: int = 14
+    period_start: date | None = None  # BG-14: when the service was rendered
+    period_end: date | None = None
+    buyer_reference: str | None = Field(default=None, max_length=200)  # BT-10 (Leitweg-ID)
+    order_reference: str | None = Field(default=None, max_length=200)  # BT-13
+    note: str | None = Field(default=None, sa_type=Text)  # BT-22
+    # NO ACTION rather than RESTRICT: refused all the same, but checkable at commit (a test reset).
+    corrects_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
+    prepaid: Decimal = Field(
+        default=Decimal("0.00"), max_digits=14, decimal_places=2
+    )  # BT-113: advance invoices deducted
+    net_total: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
+    tax_total: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
+    gross_total: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
+    due_total: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
+    paid_total: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    issued_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    issued_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    sent_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    paid_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    cancelled_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    # Seller, buyer and every figure as issued: what the files were made from.
+    data_snapshot: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+    @property
+    def type_code(self) -> str:
+        return TYPE_CODES[self.kind]
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_lines"
+    id: int = Field(default=None, primary_key=True)
+    # None only until the line is added to its invoice.
+    invoice_id: int = Field(default=None, foreign_key="invoices.id", ondelete="CASCADE", index=True)
+    position: int
+    description: str = Field(sa_type=Text)
+    quantity: Decimal = Field(max_digits=14, decimal_places=4)
+    unit: Unit = Field(sa_type=String(3))
+    unit_price: Decimal = Field(max_digits=14, decimal_places=4)
+    vat_category: VatCategory = Field(sa_type=String(2))
+    vat_rate: Decimal = Field(max_digits=5, decimal_places=2)
+    exemption_reason: str | None = Field(default=None, max_length=300)
+    net_amount: Decimal = Field(max_digits=14, decimal_places=2)
+    basis: Basis | None = Field(default=None, sa_type=String(20))
+    basis_id: int | None = None
+    basis_sha256: str | None = Field(default=None, max_length=64)
+    # What the line bills, once over all invoices (NULL: nothing that could be billed twice, or
+    # released when the invoice was taken back or the draft deleted).
+    billing_key: str | None = Field(default=None, max_length=120, unique=True)
+
+
+class InvoiceSeries(SQLModel, table=True):
+    """The last number given in a year: the UPDATE that takes the next one holds the row until
+    the issuing transaction ends, so numbers are consecutive in the order invoices commit."""
+
+    __tablename__ = "invoice_series"
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_number: int = 0
+
+
+class InvoiceFile(SQLModel, table=True):
+    """The issued files, apart from the invoice so lists never load them."""
+
+    __tablename__ = "invoice_files"
+    invoice_id: int = Field(primary_key=True, foreign_key="invoices.id", ondelete="RESTRICT")
+    xml: bytes = Field(sa_type=LargeBinary)
+    xml_sha256: str = Field(max_length=64)
+    pdf: bytes = Field(sa_type=LargeBinary)
+    pdf_sha256: str = Field(max_length=64)
+
+
+# -- API ---------------------------------------------------------------------------------------
+
+
+class LineInput(Strict):
+    description: str = Field(min_length=1, max_length=2000)
+    quantity: Decimal = Field(gt=0, le=99_999_999, max_digits=14, decimal_places=4)
+    unit: Unit = Unit.C62
+    unit_price: Decimal = Field(ge=0, le=99_999_999, max_digits=14, decimal_places=4)
+    vat_category: VatCategory = VatCategory.S
+    vat_rate: Decimal | None = Field(
+        default=None, ge=0, le=100, max_digits=5, decimal_places=2, description="%; the engagement's when left out"
+    )
+    exemption_reason: str | None = Field(
+        default=None, max_length=300, description="Why no VAT is charged (categories E and AE)"
+    )
+
+
+class InvoiceDraft(Strict):
+    engagement_id: int = Field(ge=1)
+    kind: InvoiceKind = InvoiceKind.invoice
+    language: Language | None = Field(default=None, description="The client contact's language when left out")
+    format: InvoiceFormat | None = Field(default=None, description="The client's preferred format when left out")
+    payment_terms_days: int | None = Field(default=None, ge=0, le=120)
+    period_start: date | None = None
+    period_end: date | None = None
+    buyer_reference: str | None = Field(default=None, max_length=200, description="BT-10; the client's by default")
+    order_reference: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+    lines: list[LineInput] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _period(self) -> InvoiceDraft:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        if self.kind is InvoiceKind.credit_note:
+            raise ValueError("a credit note is made from the invoice it takes back (POST /invoices/{id}/credit-note)")
+        return self
+
+
+class InvoiceChange(Strict):
+    """PATCH of a draft: the fields sent replace the draft's; `lines`, when sent, all lines."""
+
+    version: int = Field(ge=1)
+    language: Language | None = None
+    format: InvoiceFormat | None = None
+    payment_terms_days: int | None = Field(default=None, ge=0, le=120)
+    period_start: date | None = None
+    period_end: date | None = None
+    buyer_reference: str | None = Field(default=None, max_length=200)
+    order_reference: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+    lines: list[LineInput] | None = Field(default=None, max_length=500)
+
+
+class LineRead(SQLModel):
+    position: int
+    description: str
+    quantity: Decimal
+    unit: Unit
+    unit_price: Decimal
+    vat_category: VatCategory
+    vat_rate: Decimal
+    exemption_reason: str | None = None
+    net_amount: Decimal
+    basis: Basis | None = None
+    basis_id: int | None = None
+    basis_sha256: str | None = None
+
+
+class InvoiceRead(RowRead):
+    engagement_id: int
+    client_id: int
+    kind: InvoiceKind
+    status: InvoiceStatus
+    language: Language
+    format: InvoiceFormat
+    currency: str
+    number: str | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    payment_terms_days: int
+    period_start: date | None = None
+    period_end: date | None = None
+    buyer_reference: str | None = None
+    order_reference: str | None = None
+    note: str | None = None
+    corrects_id: int | None = None
+    prepaid: Decimal
+    net_total: Decimal
+    tax_total: Decimal
+    gross_total: Decimal
+    due_total: Decimal
+    paid_total: Decimal
+    issued_at: datetime | None = None
+    sent_at: datetime | None = None
+    paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    lines: list[LineRead] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def type_code(self) -> str:
+        return TYPE_CODES[self.kind]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def open_amount(self) -> Decimal:
+        return self.due_total - self.paid_total
