@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     team_language: str = "de"
     proposal_validity_days: int = Field(default=30, ge=1, le=365)
     payment_terms_days: int = 14
+    # Days after an invoice's due date on which the reminder stages are mailed (Zahlungserinnerung,
+    # 1. Mahnung, 2. Mahnung); empty for none.
+    invoice_reminder_days: str = "7,21,35"
+    # The tax advisor's DATEV export: consultant and client numbers, chart of accounts, and the
+    # first debtor account (each client's is this plus its id).
+    datev_consultant_number: int = Field(default=1001, ge=1001, le=9_999_999)
+    datev_client_number: int = Field(default=1, ge=1, le=99_999)
+    datev_chart: str = Field(default="SKR03", pattern="^SKR0[34]$")
+    datev_debtor_base: int = Field(default=10000, ge=10000, le=69999)
 
     # Job queue: a Redis URL, or empty for an embedded Redis server under ./var/.
     redis_url: str = ""
@@ -115,6 +124,12 @@ class Settings(BaseSettings):
         if self.log_format not in ("json", "text"):
             raise ValueError("DESK_LOG_FORMAT must be json or text")
         self._check_seller()
+        try:
+            days = self.reminder_days
+        except ValueError:
+            days = (-1,)
+        if len(days) > 3 or list(days) != sorted(set(days)) or any(d < 1 for d in days):
+            raise ValueError("DESK_INVOICE_REMINDER_DAYS must be up to 3 rising day counts, e.g. 7,21,35")
         self._public_url_given = bool(self.public_url)
         if not self.public_url:
             self.public_url = self._own_url(self.host, self.port)
@@ -152,6 +167,10 @@ class Settings(BaseSettings):
     def link(self, path: str) -> str:
         """An absolute URL on this site, for emails."""
         return self.public_url.rstrip("/") + path
+
+    @property
+    def reminder_days(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.invoice_reminder_days.split(",") if d.strip())
 
     @property
     def digest_hour_minute(self) -> tuple[int, int]:

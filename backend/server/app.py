@@ -35,6 +35,7 @@ from backend.server import tables  # noqa: F401 - registers every table
 from backend.server.wiring import connect_reactions
 from backend.web.admin.clients import ClientPages
 from backend.web.admin.engagements import EngagementPages
+from backend.web.admin.invoices import InvoicePages
 from backend.web.admin.pages import PageController
 from backend.web.admin.pilots import PilotPages
 from backend.web.admin.sending import SendingPages
@@ -68,6 +69,7 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     PageController,
     ClientPages,
     EngagementPages,
+    InvoicePages,
     PilotPages,
     SendingPages,
     PortalPages,

@@ -105,7 +105,8 @@ CLIENT = {
     "postal_code": "73430",
     "city": "Aalen",
     "country": "DE",
-    "vat_id": "DE812345678",
+    "vat_id": "DE812345673",
+    "invoice_email": "buchhaltung@mueller-praezision.de",
     "website": "https://www.mueller-praezision.de",
     "notes": "Familienunternehmen in zweiter Generation, CNC-Dreh- und Frästeile in Kleinserien.",
 }
@@ -521,6 +522,10 @@ async def _add_engagement(seed: Seeder, client: Client, consultant_id: int) -> E
             pricing_model=PricingModel.fixed_fee,
             fixed_fee=Decimal("24000.00"),
             vat_rate=Decimal("19.00"),
+            payment_schedule=[
+                {"label": "bei Projektstart", "percent": "50"},
+                {"label": "nach Abnahme", "percent": "50"},
+            ],
             status=EngagementStatus.active,
             status_changed_at=seed.cal.at(1, MON, 8),
         )

@@ -11,7 +11,14 @@ from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.models import Document
-from backend.flows.invoicing.models import Invoice, InvoiceFile, InvoiceLine, InvoiceSeries
+from backend.flows.invoicing.models import (
+    Invoice,
+    InvoiceFile,
+    InvoiceLine,
+    InvoiceMailing,
+    InvoicePayment,
+    InvoiceSeries,
+)
 from backend.flows.portal.models import LoginLink, ProposalAcceptance, ShareLink, StatementDecision
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
@@ -32,6 +39,8 @@ __all__ = [
     "Invoice",
     "InvoiceFile",
     "InvoiceLine",
+    "InvoiceMailing",
+    "InvoicePayment",
     "InvoiceSeries",
     "JobIntent",
     "Kpi",

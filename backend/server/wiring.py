@@ -5,6 +5,7 @@ from backend.domains import crud
 from backend.domains.clients import resources as clients
 from backend.domains.engagements.service import refuse_other_clients_engagement
 from backend.domains.timesheets.statements import keep_approved_time
+from backend.flows.invoicing.reactions import keep_invoiced
 from backend.flows.portal import reactions as portal_reactions
 
 
@@ -12,3 +13,4 @@ def connect_reactions() -> None:
     portal_reactions.connect()
     clients.assessment_engagement_given.connect(refuse_other_clients_engagement)
     crud.row_deleting.connect(keep_approved_time)
+    crud.row_deleting.connect(keep_invoiced)

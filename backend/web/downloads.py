@@ -11,6 +11,7 @@ from litestar import Response
 from backend.domains.audit.service import record
 from backend.flows.documents.models import Document
 from backend.flows.documents.service import pdf_of
+from backend.flows.invoicing.resources import file_of
 from backend.flows.portal import sharing
 from backend.kernel.enums import Role
 from backend.kernel.ratelimit import hit
@@ -32,6 +33,37 @@ async def download_pdf(db_session: Any, request: AppRequest, document_id: int) -
     if request.user.role == Role.client:
         await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
     return pdf_response(document)
+
+
+async def invoice_file(db_session: Any, request: AppRequest, invoice_id: int, kind: str) -> Response[bytes]:
+    """An issued invoice's PDF or XML, for the team and (its own, once mailed) for the client:
+    rate-limited per user, recorded in the audit log when a client fetches it."""
+    await hit(
+        request.app.state.queue,
+        "download",
+        f"user:{request.user.id}",
+        limit=request.app.state.settings.downloads_per_minute,
+        window_seconds=60,
+    )
+    invoice, stored = await file_of(db_session, request.user, invoice_id)
+    if request.user.role == Role.client:
+        await record(
+            db_session, actor=request.user, action=f"download_{kind}", entity_type="invoice", entity_id=invoice.id
+        )
+    content, media_type, sha = (
+        (stored.pdf, "application/pdf", stored.pdf_sha256)
+        if kind == "pdf"
+        else (stored.xml, "application/xml", stored.xml_sha256)
+    )
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": content_disposition(f"{invoice.number}.{kind}"),
+            "ETag": f'"{sha}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def content_disposition(name: str, *, inline: bool = False) -> str:

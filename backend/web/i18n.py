@@ -46,6 +46,11 @@ TONE = {
     "green": "green",
     "amber": "amber",
     "red": "red",
+    "invoice_draft": "",
+    "invoice_issued": "accent",
+    "invoice_sent": "amber",
+    "invoice_paid": "green",
+    "invoice_cancelled": "red",
 }
 
 

@@ -1,8 +1,9 @@
 """invoices
 
 Invoices with their lines (each line's billing key unique over all invoices), the gapless
-number series per year, the issued files (CII XML and PDF/A-3); per client where invoices go
-(address, buyer reference / Leitweg-ID, format).
+number series per year, the issued files (CII XML and PDF/A-3), each invoice's mails (the
+invoice, payment reminders) and payments; per client where invoices go
+(address, buyer reference / Leitweg-ID, format); per engagement the fee's milestones.
 
 Revision ID: 0017
 Revises: 0016
@@ -112,14 +113,65 @@ def upgrade() -> None:
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invoice_lines_invoice_id'), ['invoice_id'], unique=False)
 
+    op.create_table('invoice_mailings',
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('claimed_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('sent_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.Integer(), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_mailings_invoice_id_invoices'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_mailings')),
+    sa.UniqueConstraint('invoice_id', 'stage', name=op.f('uq_invoice_mailings_invoice_id_stage'))
+    )
+    with op.batch_alter_table('invoice_mailings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoice_mailings_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_mailings_status'), ['status'], unique=False)
+
+    op.create_table('invoice_payments',
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_payments_invoice_id_invoices'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_invoice_payments_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_payments'))
+    )
+    with op.batch_alter_table('invoice_payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoice_payments_invoice_id'), ['invoice_id'], unique=False)
+
     # In place, never in a batch: SQLite would rebuild clients, cascading into their rows.
     op.add_column('clients', sa.Column('invoice_email', sa.String(length=254), nullable=True))
     op.add_column('clients', sa.Column('buyer_reference', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
     op.add_column('clients', sa.Column('invoice_format', sa.String(length=20), server_default='zugferd', nullable=False))
+    op.add_column('engagements', sa.Column('payment_schedule', sa.JSON(), server_default='[]', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('invoice_payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoice_payments_invoice_id'))
+
+    op.drop_table('invoice_payments')
+    with op.batch_alter_table('invoice_mailings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoice_mailings_status'))
+        batch_op.drop_index(batch_op.f('ix_invoice_mailings_invoice_id'))
+
+    op.drop_table('invoice_mailings')
+
     # In place on SQLite too (3.35+).
+    op.drop_column('engagements', 'payment_schedule')
     op.drop_column('clients', 'invoice_format')
     op.drop_column('clients', 'buyer_reference')
     op.drop_column('clients', 'invoice_email')

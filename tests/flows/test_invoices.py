@@ -148,12 +148,13 @@ async def test_a_credit_note_takes_the_invoice_back(api: Api) -> None:
     assert [row["id"] for row in listed.json()["items"]] == [inv["id"]]
 
 
-async def test_clients_see_no_invoice_api_and_bad_input_is_a_4xx(api: Api, password_hash: str) -> None:
+async def test_clients_see_no_draft_and_bad_input_is_a_4xx(api: Api, password_hash: str) -> None:
     client = await billable_client(api)
     e = await make_engagement(api, client["id"])
     d = await draft(api, e["id"])
     await api.add_user("kunde", "client", password_hash, client_id=client["id"])
-    assert (await api.get(f"/invoices/{d['id']}", "kunde")).status_code == 403
+    assert (await api.get(f"/invoices/{d['id']}", "kunde")).status_code == 404  # unsent: not there for the client
+    assert (await api.post("/invoices", "kunde", json={"engagement_id": e["id"]})).status_code == 403
     bad = await api.post(
         "/invoices",
         json={
@@ -194,3 +195,13 @@ async def test_the_xml_passes_the_en16931_schematron(api: Api) -> None:
         report = compiled.transform_to_string(xdm_node=saxon.parse_xml(xml_text=xml.decode()))
     failed = re.findall(r'<svrl:failed-assert[^>]*id="([^"]+)"', report)
     assert "<svrl:fired-rule" in report and failed == []
+
+
+async def test_an_engagement_with_invoices_is_not_deleted(api: Api) -> None:
+    client = await billable_client(api)
+    e = await make_engagement(api, client["id"])
+    d = await draft(api, e["id"])
+    refused = await api.delete(f"/engagements/{e['id']}")
+    assert refused.status_code == 409 and "1 invoice(s)" in refused.json()["detail"]
+    assert (await api.delete(f"/invoices/{d['id']}?version={d['version']}")).status_code == 204
+    assert (await api.delete(f"/engagements/{e['id']}")).status_code == 204

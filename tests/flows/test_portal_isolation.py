@@ -25,7 +25,7 @@ from typing import Any
 from httpx import Response
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from backend.domains.audit.models import AuditEvent
 from backend.flows.digests.models import DigestDelivery
@@ -73,6 +73,8 @@ ID_KINDS = frozenset(
         "jobs",
         "time-entries",
         "cost-rates",
+        "invoices",
+        "payments",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -164,7 +166,10 @@ async def client_world(api: Api, name: str, email: str) -> World:
         },
         "admin",
     )
+    invoice = await mailed_invoice(api, portal["client"], portal["engagement"]["id"])
     ids = {
+        "invoices": invoice["id"],
+        "payments": invoice["payment_id"],
         "clients": portal["client"]["id"],
         "contacts": portal["contact"]["id"],
         "readiness-assessments": rest["readiness-assessments"]["id"],
@@ -187,6 +192,7 @@ async def client_world(api: Api, name: str, email: str) -> World:
         "users": None,  # the portal user exists from the first sign-in on
     }
     markers = [
+        invoice["number"],
         short,
         name,
         email,
@@ -197,6 +203,37 @@ async def client_world(api: Api, name: str, email: str) -> World:
         *(row.get("title") or row["name"] for row in renamed.values()),
     ]
     return World(name, email, ids, sorted(set(markers)), deliverable_version=delivered["version"])
+
+
+async def mailed_invoice(api: Api, client: dict[str, Any], engagement_id: int) -> dict[str, Any]:
+    """An issued invoice of the client, mailed to it (as the mail job marks it), partly paid."""
+    current = (await api.get(f"/clients/{client['id']}")).json()
+    address = {"street": "Weg 1", "postal_code": "10115", "city": "Berlin", "invoice_email": "rechnung@example.de"}
+    assert (
+        await api.patch(f"/clients/{client['id']}", json=address | {"version": current["version"]})
+    ).status_code == 200
+    body = {
+        "engagement_id": engagement_id,
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+        "lines": [{"description": "Beratung", "quantity": "1", "unit": "DAY", "unit_price": "1000"}],
+    }
+    made = (await api.post("/invoices", json=body)).json()
+    issued = await api.post(f"/invoices/{made['id']}/issue", json={"version": made["version"]})
+    assert issued.status_code == 200, issued.text
+    async with api.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE invoices SET status = 'sent', sent_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = :id"
+            ),
+            {"id": made["id"]},
+        )
+    payment = await api.post(
+        f"/invoices/{made['id']}/payments",
+        json={"paid_on": str(date.today()), "amount": "100.00", "version": issued.json()["version"] + 1},
+    )
+    assert payment.status_code == 201, payment.text
+    return issued.json() | {"payment_id": payment.json()["id"]}
 
 
 async def redeem_bearer(api: Api, smtp: SmtpTestServer, world: World) -> None:
@@ -327,7 +364,7 @@ async def rows_of(api: Api, world: World) -> dict[str, Any]:
     """Every row of the world as the team reads it, plus whether its proposal was accepted."""
     seen: dict[str, Any] = {}
     for kind, row_id in world.ids.items():
-        if kind == "jobs":
+        if kind in ("jobs", "payments"):  # no route of their own: a job's status, an invoice's payments
             continue
         if kind == "share-links":
             response = await api.get("/share-links", params={"document_id": world.ids["documents"]})

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from tests.conftest import redis_url
 from tests.live_server import live_server
@@ -55,4 +56,9 @@ def test_the_tour_runs_as_written(server: tuple[str, Path]) -> None:
     (status_report,) = (workdir / "var").glob("Statusbericht_*.pdf")
     assert status_report.read_bytes().startswith(b"%PDF")
     assert '"status":"sent"' in said  # the demo engagement's digest
+    # The approved statement invoiced once, issued as a ZUGFeRD PDF, mailed, paid, exported.
+    (invoice,) = (workdir / "var").glob("RE-*-0001.pdf")
+    assert "factur-x.xml" in PdfReader(invoice).attachments and "\npaid\n" in said and "/problems/conflict" in said
+    (datev,) = (workdir / "var").glob("EXTF_Buchungsstapel_*.csv")
+    assert datev.read_bytes().startswith(b'"EXTF";700;21;"Buchungsstapel"')
     assert "'used_pct': '" in said and '"description":"Pilot-Review"' in said  # burn, and a time entry

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import computed_field, field_validator, model_validator
@@ -28,6 +29,11 @@ class EngagementStatus(StrEnum):
 class PricingModel(StrEnum):
     fixed_fee = "fixed_fee"
     day_rate = "day_rate"
+
+
+class Milestone(Strict):
+    label: str = Field(min_length=1, max_length=100)
+    percent: Decimal = Field(gt=0, le=100, max_digits=5, decimal_places=2)
 
 
 class EngagementBase(SQLModel):
@@ -80,6 +86,29 @@ class EngagementBase(SQLModel):
         sa_column_kwargs={"server_default": "[50, 80, 100]"},
         description="% of the budget at which the lead consultant is mailed, once each",
     )
+
+    payment_schedule: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        sa_column_kwargs={"server_default": "[]"},
+        description=(
+            "A fixed fee's milestones, in order, as the proposal states them: "
+            '[{"label": "bei Projektstart", "percent": 50}, {"label": "nach Abnahme", "percent": 50}]; '
+            "empty: the whole fee at the end"
+        ),
+    )
+
+    @field_validator("payment_schedule")
+    @classmethod
+    def _schedule(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not value:
+            return []
+        if len(value) > 6:
+            raise ValueError("at most 6 milestones")
+        milestones = [Milestone.model_validate(m) for m in value]
+        if sum(m.percent for m in milestones) != 100:
+            raise ValueError("the milestones' percentages add up to 100")
+        return [m.model_dump(mode="json") for m in milestones]
 
     @field_validator("burn_alerts")
     @classmethod

@@ -256,6 +256,15 @@ def _pricing(ctx: Context) -> dict[str, Any]:
     }
 
 
+def _schedule(ctx: Context) -> list[str]:
+    """The fixed fee's milestones, as the client accepts them (invoicing bills them one by one)."""
+    milestones = ctx.engagement.payment_schedule or []
+    if not milestones or ctx.engagement.pricing_model != PricingModel.fixed_fee:
+        return []
+    plan = ", ".join(f"{ctx.fmt.number(Decimal(m['percent']), trim=True)} % {m['label']}" for m in milestones)
+    return [say(ctx.lang, "term_schedule", plan=plan)]
+
+
 def valid_until(settings: Settings, now: datetime) -> date:
     """The last day a proposal written at `now` can be accepted."""
     return berlin_today(now) + timedelta(days=settings.proposal_validity_days)
@@ -279,6 +288,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
         "pricing": _pricing(ctx),
         "terms": [
             say(ctx.lang, "term_payment", days=ctx.settings.payment_terms_days),
+            *_schedule(ctx),
             say(ctx.lang, "term_vat"),
             *lines(e.terms),
             say(ctx.lang, "term_confidential"),

@@ -123,9 +123,15 @@ async def client_language(session: AsyncSession, client_id: int) -> Language:
 
 
 async def create(
-    session: AsyncSession, user: Actor, data: InvoiceDraft, *, lines: list[InvoiceLine] | None = None
+    session: AsyncSession,
+    user: Actor,
+    data: InvoiceDraft,
+    *,
+    lines: list[InvoiceLine] | None = None,
+    prepaid: Decimal = Decimal("0"),
 ) -> tuple[Invoice, list[InvoiceLine]]:
-    """A draft from the body's lines, or from `lines` made from a basis (basis.py)."""
+    """A draft from the body's lines, or from `lines` made from a basis (basis.py), less what
+    advance invoices asked for (`prepaid`)."""
     engagement, client = await _engagement(session, data.engagement_id)
     made = lines if lines is not None else make_lines(data.lines, engagement)
     invoice = Invoice(
@@ -143,7 +149,7 @@ async def create(
         note=data.note,
         created_by_id=getattr(user, "id", None),
     )
-    for name, value in totals_columns(made, Decimal("0")).items():
+    for name, value in totals_columns(made, prepaid).items():
         setattr(invoice, name, value)
     session.add(invoice)
     await session.flush()

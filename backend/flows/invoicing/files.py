@@ -59,3 +59,9 @@ async def make(data: dict[str, Any]) -> tuple[bytes, bytes]:
     xml = cii.build(data)
     pdf = await _renderer.run(make_pdf, data, xml)
     return xml, pdf
+
+
+async def draft_pdf(data: dict[str, Any]) -> bytes:
+    """A draft's look, for the team: the PDF alone (nothing to embed before the XML is checked)."""
+    result: bytes = await _renderer.run(render, "invoice", template_data(data))
+    return result

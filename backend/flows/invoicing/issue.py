@@ -21,8 +21,9 @@ from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement
 from backend.flows.invoicing import files
+from backend.flows.invoicing.basis import prepaid_at_issue
 from backend.flows.invoicing.codes import DEFAULT_EXEMPTION, TYPE_CODES, InvoiceKind
-from backend.flows.invoicing.drafts import draft_for_change, lines_of, priced
+from backend.flows.invoicing.drafts import draft_for_change, lines_of, load, priced, totals_columns
 from backend.flows.invoicing.layout import say
 from backend.flows.invoicing.models import Invoice, InvoiceFile, InvoiceLine, InvoiceStatus
 from backend.flows.invoicing.numbering import format_number, take_next
@@ -151,6 +152,20 @@ def snapshot(
     }
 
 
+async def preview(session: AsyncSession, invoice_id: int, settings: Settings) -> bytes:
+    """A draft as it would be issued today, marked as a draft instead of a number (not stored)."""
+    invoice, lines = await load(session, invoice_id)
+    client = await session.get(Client, invoice.client_id)
+    engagement = await session.get(Engagement, invoice.engagement_id)
+    assert client is not None and engagement is not None  # references in the database
+    corrects = await session.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
+    draft_word = say(invoice.language, "draft_number")
+    data = snapshot(
+        invoice, lines, client=client, engagement=engagement, settings=settings, number=draft_word, corrects=corrects
+    )
+    return await files.draft_pdf(data)
+
+
 async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: int, settings: Settings) -> Invoice:
     # The series first: issuers go one at a time from here, and read what those before committed.
     await serialize(session, Invoice, "invoice-series")
@@ -160,6 +175,9 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
     engagement = await session.get(Engagement, invoice.engagement_id)
     assert client is not None and engagement is not None  # references in the database
     corrects = await session.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
+    if (prepaid := await prepaid_at_issue(session, invoice, lines)) != invoice.prepaid:
+        await compare_and_set(session, invoice, totals_columns(lines, prepaid))
+        await session.refresh(invoice)
     year = today().year
     data = snapshot(
         invoice,

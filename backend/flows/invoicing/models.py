@@ -17,11 +17,12 @@ from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import computed_field, model_validator
-from sqlalchemy import JSON, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.flows.invoicing.codes import TYPE_CODES, InvoiceKind, Unit, VatCategory
 from backend.kernel.db import Row
+from backend.kernel.delivery import Delivered
 from backend.kernel.enums import InvoiceFormat, Language
 from backend.kernel.schema import RowRead, Strict
 
@@ -188,6 +189,17 @@ class InvoiceChange(Strict):
     note: str | None = Field(default=None, max_length=5000)
     lines: list[LineInput] | None = Field(default=None, max_length=500)
 
+    @model_validator(mode="after")
+    def _kept(self) -> InvoiceChange:
+        emptied = [
+            n
+            for n in ("language", "format", "payment_terms_days", "lines")
+            if n in self.model_fields_set and getattr(self, n) is None
+        ]
+        if emptied:
+            raise ValueError(f"{', '.join(emptied)} cannot be emptied (leave out what stays as it is)")
+        return self
+
 
 class LineRead(SQLModel):
     position: int
@@ -243,3 +255,58 @@ class InvoiceRead(RowRead):
     @property
     def open_amount(self) -> Decimal:
         return self.due_total - self.paid_total
+
+
+class InvoiceMailing(Row, Delivered, table=True):
+    """One mail of an invoice to the client's invoice address: stage 0 is the invoice itself,
+    1, 2, 3 the payment reminders. Each exists once (the unique key) and is sent once."""
+
+    __tablename__ = "invoice_mailings"
+    __table_args__ = (UniqueConstraint("invoice_id", "stage"),)
+    invoice_id: int = Field(foreign_key="invoices.id", ondelete="RESTRICT", index=True)
+    stage: int = 0
+    email: str = Field(max_length=254)
+
+
+class MailingRead(SQLModel):
+    invoice_id: int
+    stage: int
+    email: str
+    status: str
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
+class PaymentBase(SQLModel):
+    paid_on: date = Field(description="The day the money arrived")
+    amount: Decimal = Field(gt=0, le=99_999_999, max_digits=14, decimal_places=2)
+    note: str | None = Field(default=None, max_length=500, description="e.g. the bank statement's reference")
+
+
+class InvoicePayment(Row, PaymentBase, table=True):
+    __tablename__ = "invoice_payments"
+    invoice_id: int = Field(foreign_key="invoices.id", ondelete="RESTRICT", index=True)
+    recorded_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class PaymentCreate(PaymentBase, Strict):
+    version: int = Field(ge=1, description="The invoice's version you read")
+
+
+class PaymentRead(PaymentBase, RowRead):
+    invoice_id: int
+
+
+class OpenItemRead(SQLModel):
+    invoice_id: int
+    number: str
+    client_id: int
+    client: str
+    issue_date: date
+    due_date: date | None = None
+    gross_total: Decimal
+    paid_total: Decimal
+    open_amount: Decimal
+    days_overdue: int
+    reminders_sent: int = Field(description="The last reminder stage mailed (0: none)")
+    reminder_due: int = Field(description="The stage the days overdue have reached")

@@ -17,6 +17,7 @@ from backend.domains.engagements.service import shown_to_client, status_released
 from backend.domains.workshops.models import Workshop
 from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.documents.service import sent_documents
+from backend.flows.invoicing.models import Invoice
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import ProposalAcceptance, StatementDecision
 from backend.flows.portal.statements import decisions_of
@@ -41,6 +42,8 @@ class Overview:
     # Time statements: the client's answers by document, and the versions awaiting one.
     decisions: dict[int, StatementDecision] = field(default_factory=dict)
     open_statements: list[Document] = field(default_factory=list)
+    # Invoices and credit notes mailed to the client, newest first.
+    invoices: list[Invoice] = field(default_factory=list)
 
     def answer_to(self, document: Document) -> StatementDecision | None:
         """The answer to a statement version, or to its translation (one answer covers both)."""
@@ -126,6 +129,13 @@ async def load(
     # An approved statement stays what the client approved, whatever was stated after it.
     overview.superseded -= {i for i, d in overview.decisions.items() if d.decision == "approved"}
     overview.open_statements = _open_statements(overview, lang)
+    overview.invoices = await select_all(
+        session,
+        Invoice,
+        Invoice.engagement_id == engagement.id,
+        col(Invoice.sent_at).is_not(None),
+        order_by=col(Invoice.id).desc(),
+    )
     return overview
 
 

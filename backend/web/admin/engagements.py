@@ -53,6 +53,7 @@ from backend.flows.digests.service import approve_and_send, plan_digest, recent_
 from backend.flows.documents.data import lines
 from backend.flows.documents.models import DocumentKind, DocumentRequest, DocumentStatus
 from backend.flows.documents.service import documents_of, order_document
+from backend.flows.invoicing.overview import engagement_invoicing
 from backend.flows.portal.decisions import acceptance_of, outdated_offer
 from backend.flows.portal.sharing import live_links, share_path
 from backend.flows.portal.statements import statement_states
@@ -224,6 +225,7 @@ async def engagement_page(
         failed=failure,
         notice=notice,
         acceptance=await acceptance_of(db_session, row_id),
+        invoicing=await engagement_invoicing(db_session, engagement),
         workshop_kinds=list(WorkshopKind),
         process_areas=list(ProcessArea),
         pricing=list(PricingModel),

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from litestar import Response, delete, get, patch, post
 from litestar.params import QueryParameter
 from pydantic import Field
 
 from backend.domains.crud import STAFF
-from backend.flows.invoicing import drafts
+from backend.flows.invoicing import basis, datev, drafts, payments, sending
+from backend.flows.invoicing.basis import BasisRequest
 from backend.flows.invoicing.issue import issue
-from backend.flows.invoicing.models import InvoiceChange, InvoiceDraft, InvoiceRead
-from backend.flows.invoicing.resources import file_of, invoice_service, invoices
+from backend.flows.invoicing.models import (
+    InvoiceChange,
+    InvoiceDraft,
+    InvoiceRead,
+    MailingRead,
+    OpenItemRead,
+    PaymentCreate,
+    PaymentRead,
+)
+from backend.flows.invoicing.resources import invoice_service, invoices
+from backend.kernel.db import READS_ONLY
 from backend.kernel.schema import MAX_ID, Strict
 from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
-from backend.web.downloads import content_disposition
+from backend.web.downloads import content_disposition, invoice_file
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 _team = [role_guard(STAFF)]
@@ -35,7 +46,9 @@ class Version(Strict):
     version: int = Field(ge=1, le=MAX_ID, description="The version you read")
 
 
-async def _read(db_session: DbSession, invoice_id: int) -> InvoiceRead:
+async def _read(db_session: DbSession, invoice_id: int, user: Any = None) -> InvoiceRead:
+    if user is not None:
+        await invoice_service.get(db_session, user, invoice_id)  # a client's own, sent invoice, else 404
     invoice, lines = await drafts.load(db_session, invoice_id)
     return drafts.read(invoice, lines)
 
@@ -45,10 +58,10 @@ class InvoiceController(resource_controller(invoices, invoice_service)):  # type
         "/{row_id:int}",
         operation_id="get_invoice",
         summary="Read one invoice with its lines",
-        guards=_team,
+        opt={READS_ONLY: True},
     )
-    async def get_row(self, db_session: DbSession, row_id: RowId) -> InvoiceRead:
-        return await _read(db_session, row_id)
+    async def get_row(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> InvoiceRead:
+        return await _read(db_session, row_id, request.user)
 
     @post(
         "/",
@@ -65,6 +78,23 @@ class InvoiceController(resource_controller(invoices, invoice_service)):  # type
         data: example_body(InvoiceDraft, DRAFT_EXAMPLE),  # type: ignore[valid-type]
     ) -> InvoiceRead:
         invoice, lines = await drafts.create(db_session, request.user, data)
+        return drafts.read(invoice, lines)
+
+    @post(
+        "/from-basis",
+        operation_id="draft_invoice_from_basis",
+        summary="Draft an invoice from what the client accepted: proposal fee or milestone, statement, deliverable",
+        guards=_team,
+        status_code=201,
+        responses=problem_responses(409),
+    )
+    async def from_basis(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        data: example_body(BasisRequest, {"engagement_id": 1, "basis": "proposal", "milestone": 1}),  # type: ignore[valid-type]
+    ) -> InvoiceRead:
+        invoice, lines = await basis.from_basis(db_session, request.user, data)
         return drafts.read(invoice, lines)
 
     @patch(
@@ -134,32 +164,105 @@ class InvoiceController(resource_controller(invoices, invoice_service)):  # type
         "/{row_id:int}/pdf",
         operation_id="download_invoice_pdf",
         summary="The issued invoice as PDF/A-3 (ZUGFeRD: with its XML inside)",
-        guards=_team,
         media_type="application/pdf",
+        responses=problem_responses(429),
     )
-    async def pdf(self, db_session: DbSession, row_id: RowId) -> Response[bytes]:
-        invoice, stored = await file_of(db_session, row_id)
-        return _file(stored.pdf, f"{invoice.number}.pdf", "application/pdf", stored.pdf_sha256)
+    async def pdf(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        return await invoice_file(db_session, request, row_id, "pdf")
 
     @get(
         "/{row_id:int}/xml",
         operation_id="download_invoice_xml",
         summary="The issued invoice's EN 16931 CII XML (the XRechnung, for an XRechnung client)",
-        guards=_team,
         media_type="application/xml",
+        responses=problem_responses(429),
     )
-    async def xml(self, db_session: DbSession, row_id: RowId) -> Response[bytes]:
-        invoice, stored = await file_of(db_session, row_id)
-        return _file(stored.xml, f"{invoice.number}.xml", "application/xml", stored.xml_sha256)
+    async def xml(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        return await invoice_file(db_session, request, row_id, "xml")
 
-
-def _file(content: bytes, name: str, media_type: str, sha256: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": content_disposition(name),
-            "ETag": f'"{sha256}"',
-            "Cache-Control": "private, no-store",
-        },
+    @post(
+        "/{row_id:int}/send",
+        operation_id="send_invoice",
+        summary="Mail an issued invoice to the client's invoice address, once (202; again: 200, nothing more sent)",
+        guards=_team,
+        status_code=202,
+        responses=problem_responses(409),
     )
+    async def send(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[MailingRead]:
+        mailing, planned = await sending.order_send(db_session, request.user, row_id)
+        return Response(MailingRead.model_validate(mailing, from_attributes=True), status_code=202 if planned else 200)
+
+    @get(
+        "/{row_id:int}/payments",
+        operation_id="list_invoice_payments",
+        summary="Payments received against an invoice",
+        guards=_team,
+        opt={READS_ONLY: True},
+    )
+    async def list_payments(self, db_session: DbSession, row_id: RowId) -> list[PaymentRead]:
+        await drafts.load(db_session, row_id)  # 404 for none
+        return [
+            PaymentRead.model_validate(p, from_attributes=True) for p in await payments.payments_of(db_session, row_id)
+        ]
+
+    @post(
+        "/{row_id:int}/payments",
+        operation_id="record_invoice_payment",
+        summary="Record a payment received (partial payments add up; paid when nothing is open)",
+        guards=_team,
+        status_code=201,
+        responses=problem_responses(409),
+    )
+    async def pay(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(PaymentCreate, {"paid_on": "2027-01-15", "amount": "4559.19", "version": 2}),  # type: ignore[valid-type]
+    ) -> PaymentRead:
+        payment = await payments.add_payment(db_session, request.user, row_id, data)
+        return PaymentRead.model_validate(payment, from_attributes=True)
+
+    @delete(
+        "/{row_id:int}/payments/{payment_id:int}",
+        operation_id="remove_invoice_payment",
+        summary="Remove a payment recorded by mistake (the invoice is open again)",
+        guards=_team,
+        responses=problem_responses(409),
+    )
+    async def unpay(self, db_session: DbSession, request: AppRequest, row_id: RowId, payment_id: RowId) -> None:
+        await payments.remove_payment(db_session, request.user, row_id, payment_id)
+
+    @get(
+        "/open-items",
+        operation_id="list_open_items",
+        summary="Open items: issued invoices with money open, longest overdue first",
+        guards=_team,
+        opt={READS_ONLY: True},
+    )
+    async def open_items(self, db_session: DbSession, request: AppRequest) -> list[OpenItemRead]:
+        items = await payments.open_items(db_session, request.app.state.settings)
+        return [OpenItemRead.model_validate(item, from_attributes=True) for item in items]
+
+    @get(
+        "/datev",
+        operation_id="export_invoices_datev",
+        summary="Issued invoices and credit notes of a period as DATEV Buchungsstapel (EXTF 700, CSV, Windows-1252)",
+        guards=_team,
+        media_type="text/csv",
+        opt={READS_ONLY: True},
+    )
+    async def datev_export(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        start: Annotated[date, QueryParameter(name="from", description="First issue date")],
+        end: Annotated[date, QueryParameter(name="to", description="Last issue date")],
+    ) -> Response[bytes]:
+        name = datev.file_name(start, end)
+        content = await datev.export(db_session, request.app.state.settings, start, end)
+        return Response(
+            content,
+            media_type="text/csv; charset=windows-1252",
+            headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"},
+        )

@@ -27,7 +27,7 @@ from backend.kernel.errors import DomainError, Invalid, TooManyRequests
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
-from backend.web.downloads import download_pdf, open_share_link
+from backend.web.downloads import download_pdf, invoice_file, open_share_link
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import LANG_COOKIE, language_cookie, language_of, page_context, try_again
@@ -163,6 +163,14 @@ class PortalPages(Controller):
     @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def document(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
         return await download_pdf(db_session, request, row_id)
+
+    @get("/invoices/{row_id:int}/pdf", guards=[role_guard(CLIENTS)])
+    async def invoice_pdf(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        return await invoice_file(db_session, request, row_id, "pdf")
+
+    @get("/invoices/{row_id:int}/xml", guards=[role_guard(CLIENTS)])
+    async def invoice_xml(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        return await invoice_file(db_session, request, row_id, "xml")
 
     @get("/workshops/{row_id:int}/calendar.ics", guards=[role_guard(CLIENTS)])
     async def calendar(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[str]:

@@ -1,0 +1,262 @@
+"""Drafts made from what the client accepted: the accepted proposal's fixed fee (whole, or one
+milestone of its payment schedule), an approved time statement (day rate), or a signed-off
+deliverable. Each line names its evidence (the document or record and its SHA-256) and holds a
+billing key unique over all invoice lines, so nothing is billed twice, also by two requests at
+once: the second gets 409. Drafts of one engagement are made one after the other (the checks
+between milestones read what the one before committed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import Field, model_validator
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.auth.principals import Actor
+from backend.domains.deliverables.models import Deliverable, DeliverableStatus
+from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel
+from backend.domains.timesheets.models import TimeEntry
+from backend.flows.documents.models import Document, DocumentKind
+from backend.flows.invoicing import drafts
+from backend.flows.invoicing.codes import InvoiceKind, Unit, VatCategory
+from backend.flows.invoicing.layout import say
+from backend.flows.invoicing.models import Basis, Invoice, InvoiceDraft, InvoiceLine, InvoiceStatus
+from backend.flows.invoicing.totals import cents, line_net
+from backend.flows.portal.decisions import acceptance_of
+from backend.flows.portal.models import StatementDecision
+from backend.kernel.db import serialize
+from backend.kernel.enums import InvoiceFormat, Language
+from backend.kernel.errors import Conflict, Invalid
+from backend.kernel.formatting import Formatter
+from backend.kernel.schema import MAX_ID, Strict
+
+ISSUED = (InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid)
+
+
+class BasisRequest(Strict):
+    engagement_id: int = Field(ge=1, le=MAX_ID)
+    basis: Basis
+    milestone: int | None = Field(
+        default=None, ge=1, le=6, description="proposal: the payment schedule's milestone (1 = first)"
+    )
+    statement_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="statement: the approved version")
+    deliverable_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="deliverable: the accepted one")
+    amount: Decimal | None = Field(
+        default=None, gt=0, le=99_999_999, max_digits=14, decimal_places=2, description="deliverable: its net price"
+    )
+    language: Language | None = None
+    format: InvoiceFormat | None = None
+
+    @model_validator(mode="after")
+    def _what(self) -> BasisRequest:
+        needed = {Basis.statement: "statement_id", Basis.deliverable: "deliverable_id"}.get(self.basis)
+        if needed and getattr(self, needed) is None:
+            raise ValueError(f"{needed} is required for basis {self.basis}")
+        if self.basis is Basis.deliverable and self.amount is None:
+            raise ValueError("amount (the deliverable's net price) is required for basis deliverable")
+        return self
+
+
+def _line(
+    description: str, quantity: Decimal, unit: Unit, price: Decimal, engagement: Engagement, **basis: Any
+) -> InvoiceLine:
+    return InvoiceLine(
+        position=1,
+        description=description,
+        quantity=quantity,
+        unit=unit,
+        unit_price=price,
+        vat_category=VatCategory.S,
+        vat_rate=engagement.vat_rate,
+        net_amount=line_net(quantity, price),
+        **basis,
+    )
+
+
+async def from_basis(session: AsyncSession, user: Actor, data: BasisRequest) -> tuple[Invoice, list[InvoiceLine]]:
+    engagement = await session.get(Engagement, data.engagement_id)
+    if engagement is None:
+        raise Invalid.field("body.engagement_id", f"engagement {data.engagement_id} does not exist")
+    await serialize(session, Invoice, f"billing:{engagement.id}")
+    lang = data.language or await drafts.client_language(session, engagement.client_id)
+    make = {Basis.proposal: _proposal, Basis.statement: _statement, Basis.deliverable: _deliverable}[data.basis]
+    kind, lines, extra = await make(session, engagement, data, lang)
+    read = EngagementRead.model_validate(engagement)
+    draft = InvoiceDraft(
+        engagement_id=engagement.id,
+        kind=kind,
+        language=lang,
+        format=data.format,
+        period_start=extra.get("period_start", engagement.start_date),
+        period_end=extra.get("period_end", read.end_date),
+        note=extra.get("note"),
+    )
+    invoice, made = await drafts.create(session, user, draft, lines=lines, prepaid=extra.get("prepaid", Decimal("0")))
+    return invoice, made
+
+
+async def _taken(session: AsyncSession, key: str) -> Invoice | None:
+    found = await session.exec(
+        select(Invoice)
+        .join(InvoiceLine, col(InvoiceLine.invoice_id) == Invoice.id)
+        .where(InvoiceLine.billing_key == key)
+    )
+    return found.first()
+
+
+async def _proposal(
+    session: AsyncSession, engagement: Engagement, data: BasisRequest, lang: str
+) -> tuple[InvoiceKind, list[InvoiceLine], dict[str, Any]]:
+    if engagement.pricing_model != PricingModel.fixed_fee or engagement.fixed_fee is None:
+        raise Conflict("a day-rate engagement is billed by its approved time statements (basis statement)")
+    acceptance = await acceptance_of(session, engagement.id)
+    if acceptance is None:
+        raise Conflict(f"the client has not accepted a proposal for engagement {engagement.id}: nothing to bill yet")
+    proposal = await session.get(Document, acceptance.document_id)
+    assert proposal is not None and proposal.data_snapshot is not None  # kept while accepted (RESTRICT)
+    fmt = Formatter(proposal.language)
+    accepted_fee = proposal.data_snapshot["proposal"]["pricing"]["net"]
+    if accepted_fee != fmt.money(engagement.fixed_fee, engagement.currency):
+        raise Conflict(
+            f"the fee changed after the client accepted the proposal ({accepted_fee} accepted, "
+            f"{fmt.money(engagement.fixed_fee, engagement.currency)} now): have the new fee accepted first"
+        )
+    number = proposal.data_snapshot["document"]["number"]
+    evidence = {"basis": Basis.proposal, "basis_id": proposal.id, "basis_sha256": acceptance.document_sha256}
+    schedule = engagement.payment_schedule or []
+    fee = engagement.fixed_fee
+    if schedule and data.milestone is None:
+        raise Invalid.field(
+            "body.milestone", f"the fee is paid in {len(schedule)} milestones: name one (1 … {len(schedule)})"
+        )
+    if data.milestone is not None and data.milestone > max(len(schedule), 1):
+        raise Invalid.field("body.milestone", f"the payment schedule has {len(schedule)} milestone(s)")
+    final_key = f"proposal:{engagement.id}:fee"
+    if (billed := await _taken(session, final_key)) is not None:
+        raise Conflict(f"the fee was billed in full already (invoice {billed.number or billed.id})")
+    if schedule and data.milestone is not None and data.milestone < len(schedule):
+        milestone = schedule[data.milestone - 1]
+        percent = Decimal(str(milestone["percent"]))
+        text = say(
+            lang, "line_advance", percent=fmt.number(percent, trim=True), label=milestone["label"], number=number
+        )
+        line = _line(text, Decimal(1), Unit.C62, cents(fee * percent / 100), engagement, **evidence)
+        line.billing_key = f"proposal:{engagement.id}:milestone:{data.milestone}"
+        return InvoiceKind.advance, [line], {}
+    # The final invoice: the whole fee, less what the advance invoices asked for (BT-113).
+    advances = []
+    for n in range(1, len(schedule)):
+        advance = await _taken(session, f"proposal:{engagement.id}:milestone:{n}")
+        if advance is None or advance.status not in ISSUED:
+            raise Conflict(f"milestone {n} ({schedule[n - 1]['label']}) is not invoiced yet: bill and issue it first")
+        advances.append(advance)
+    line = _line(
+        say(lang, "line_fee", title=engagement.title, number=number), Decimal(1), Unit.C62, fee, engagement, **evidence
+    )
+    line.billing_key = final_key
+    prepaid = sum((a.gross_total for a in advances), Decimal("0"))
+    note = say(lang, "note_advances", numbers=", ".join(a.number or "" for a in advances)) if advances else None
+    return InvoiceKind.invoice, [line], {"prepaid": prepaid, "note": note}
+
+
+async def _statement(
+    session: AsyncSession, engagement: Engagement, data: BasisRequest, lang: str
+) -> tuple[InvoiceKind, list[InvoiceLine], dict[str, Any]]:
+    if engagement.pricing_model != PricingModel.day_rate or engagement.day_rate is None:
+        raise Conflict("a fixed-fee engagement is billed by its proposal's fee (basis proposal), not by its time")
+    document = await session.get(Document, data.statement_id)
+    if document is None or document.engagement_id != engagement.id or document.kind != DocumentKind.time_statement:
+        raise Invalid.field(
+            "body.statement_id", f"engagement {engagement.id} has no time statement {data.statement_id}"
+        )
+    decision = (
+        await session.exec(select(StatementDecision).where(StatementDecision.document_id == document.id))
+    ).first()
+    if decision is None or decision.decision != "approved":
+        raise Conflict(f"the client has not approved time statement {data.statement_id}: nothing to bill yet")
+    minutes = int(
+        (
+            await session.exec(
+                select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+                    TimeEntry.statement_id == document.id, col(TimeEntry.billable).is_(True)
+                )
+            )
+        ).one()
+    )
+    if minutes <= 0:
+        raise Conflict(f"time statement {data.statement_id} approved no billable time")
+    hours = Decimal(minutes) / 60
+    days = (hours / engagement.hours_per_day).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    fmt = Formatter(lang)
+    number = (document.data_snapshot or {}).get("document", {}).get("number", str(document.id))
+    text = say(lang, "line_statement", number=number, hours=fmt.number(hours, trim=True), title=engagement.title)
+    line = _line(
+        text,
+        days,
+        Unit.DAY,
+        engagement.day_rate,
+        engagement,
+        basis=Basis.statement,
+        basis_id=document.id,
+        basis_sha256=decision.document_sha256,
+    )
+    line.billing_key = f"statement:{document.id}"
+    return InvoiceKind.invoice, [line], {"period_start": document.period_start, "period_end": document.period_end}
+
+
+def _sign_off_sha256(deliverable: Deliverable) -> str:
+    """The accepted deliverable as the record of its sign-off (until deliverables carry files)."""
+    record = {
+        "deliverable": deliverable.id,
+        "title": deliverable.title,
+        "signed_off_by_contact": deliverable.signed_off_by_contact_id,
+        "signed_off_at": deliverable.signed_off_at.isoformat() if deliverable.signed_off_at else None,
+    }
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+async def _deliverable(
+    session: AsyncSession, engagement: Engagement, data: BasisRequest, lang: str
+) -> tuple[InvoiceKind, list[InvoiceLine], dict[str, Any]]:
+    deliverable = await session.get(Deliverable, data.deliverable_id)
+    if deliverable is None or deliverable.engagement_id != engagement.id:
+        raise Invalid.field(
+            "body.deliverable_id", f"engagement {engagement.id} has no deliverable {data.deliverable_id}"
+        )
+    if deliverable.status != DeliverableStatus.accepted:
+        raise Conflict(f"deliverable {deliverable.id} is {deliverable.status}: only an accepted one is billed")
+    assert data.amount is not None  # the request's own check
+    when = Formatter(lang).date(deliverable.signed_off_at.date()) if deliverable.signed_off_at else "—"
+    text = say(lang, "line_deliverable", title=deliverable.title, date=when)
+    line = _line(
+        text,
+        Decimal(1),
+        Unit.C62,
+        data.amount,
+        engagement,
+        basis=Basis.deliverable,
+        basis_id=deliverable.id,
+        basis_sha256=_sign_off_sha256(deliverable),
+    )
+    line.billing_key = f"deliverable:{deliverable.id}"
+    return InvoiceKind.partial, [line], {}
+
+
+async def prepaid_at_issue(session: AsyncSession, invoice: Invoice, lines: list[InvoiceLine]) -> Decimal:
+    """What the final invoice deducts, as it stands when it is issued: the advance invoices of
+    its engagement's milestones that are issued and not taken back (one may have been credited
+    since the draft was made)."""
+    if not any(line.billing_key == f"proposal:{invoice.engagement_id}:fee" for line in lines):
+        return invoice.prepaid
+    prefix = f"proposal:{invoice.engagement_id}:milestone:"
+    rows = await session.exec(
+        select(Invoice)
+        .join(InvoiceLine, col(InvoiceLine.invoice_id) == Invoice.id)
+        .where(col(InvoiceLine.billing_key).startswith(prefix), col(Invoice.status).in_(ISSUED))
+    )
+    return sum((advance.gross_total for advance in rows), Decimal("0"))
