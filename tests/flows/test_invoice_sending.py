@@ -180,3 +180,40 @@ async def test_the_datev_export_books_each_rate_on_the_debtor(api: Api, smtp_ser
     ]
     assert "Müller" in bookings[0][13]
     assert (await api.get(f"/invoices/datev?from={TODAY.year}-12-01&to={TODAY.year + 1}-01-31")).status_code == 422
+
+
+async def test_a_credit_note_negates_its_invoice_whatever_the_lines(api: Api) -> None:
+    """Property, over random invoices (seeded): the credit note repeats the invoice's sums, and
+    in the books (DATEV) its bookings cancel the invoice's, rate by rate, to the cent."""
+    import random
+
+    rng = random.Random(17)
+    c = await billable_client(api)
+    e = await make_engagement(api, c["id"])
+    numbers = []
+    for _ in range(4):
+        lines = [
+            {
+                "description": f"Leistung {i}",
+                "quantity": str(rng.choice(["1", "0.5", "7.25", "3", "0.3333"])),
+                "unit": rng.choice(["HUR", "DAY", "C62"]),
+                "unit_price": f"{rng.randint(1, 250_000) / 100:.2f}",
+                "vat_rate": rng.choice(["19", "7"]),
+            }
+            for i in range(rng.randint(1, 6))
+        ]
+        inv = await issued(api, await draft(api, e["id"], lines=lines))
+        credit = await issued(api, (await api.post(f"/invoices/{inv['id']}/credit-note")).json())
+        assert [credit[k] for k in ("net_total", "tax_total", "gross_total")] == [
+            inv[k] for k in ("net_total", "tax_total", "gross_total")
+        ]
+        assert (await api.get(f"/invoices/{inv['id']}")).json()["status"] == "cancelled"
+        numbers.append((inv["number"], credit["number"]))
+    csv = (await api.get(f"/invoices/datev?from={TODAY.year}-01-01&to={TODAY.year}-12-31")).content.decode("cp1252")
+    bookings = [line.split(";") for line in csv.split("\r\n")[2:] if line]
+    for invoice_number, credit_number in numbers:
+
+        def booked(number: str, side: str) -> list[tuple[str, str]]:
+            return sorted((r[7], r[0]) for r in bookings if r[10] == f'"{number}"' and r[1] == f'"{side}"')
+
+        assert booked(invoice_number, "S") == booked(credit_number, "H") != []

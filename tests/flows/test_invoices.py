@@ -205,3 +205,14 @@ async def test_an_engagement_with_invoices_is_not_deleted(api: Api) -> None:
     assert refused.status_code == 409 and "1 invoice(s)" in refused.json()["detail"]
     assert (await api.delete(f"/invoices/{d['id']}?version={d['version']}")).status_code == 204
     assert (await api.delete(f"/engagements/{e['id']}")).status_code == 204
+
+
+async def test_an_english_invoice_reads_in_english_with_the_same_xml_terms(api: Api) -> None:
+    client = await billable_client(api)
+    e = await make_engagement(api, client["id"])
+    inv = await issued(api, await draft(api, e["id"], language="en", payment_terms_days=30))
+    text_ = PdfReader(io.BytesIO((await api.get(f"/invoices/{inv['id']}/pdf")).content)).pages[0].extract_text()
+    for said in (f"Invoice {inv['number']}", "Service period", "Total net", "plus 19 % VAT", "within 30 days"):
+        assert said in text_, said
+    xml = (await api.get(f"/invoices/{inv['id']}/xml")).content
+    assert b"<ram:TypeCode>380</ram:TypeCode>" in xml and b"Payable without deduction within 30 days" in xml

@@ -73,4 +73,7 @@ def test_worker_collects_every_domain_job() -> None:
         "retry_unsent_alerts",
         "mail_statement_answer",
         "retry_unsent_answers",
+        "send_invoice_mail",
+        "plan_payment_reminders",
+        "retry_unsent_invoice_mails",
     }

@@ -181,8 +181,13 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemath
             Fuzzing(
                 headers=seed.headers,
                 client_headers=bearer(portal_user["id"]),
-                rows={"row_id": 1, "engagement_id": first["engagements"]["id"], "job_id": release.headers["job-id"]},
-                deleted_rows={"row_id": 2},
+                rows={
+                    "row_id": 1,
+                    "engagement_id": first["engagements"]["id"],
+                    "job_id": release.headers["job-id"],
+                    "payment_id": 1,
+                },
+                deleted_rows={"row_id": 2, "payment_id": 2},
             ),
         )
     finally:

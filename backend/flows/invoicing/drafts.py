@@ -237,7 +237,8 @@ async def change(session: AsyncSession, user: Actor, invoice_id: int, data: Invo
     return invoice
 
 
-async def delete(session: AsyncSession, user: Actor, invoice_id: int, version: int | None) -> None:
+async def delete(session: AsyncSession, user: Actor, invoice_id: int, version: int | None) -> int:
+    """Delete a draft (what its lines reserved is free again); returns its engagement's id."""
     invoice = await session.get(Invoice, invoice_id)
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} not found")
@@ -254,6 +255,7 @@ async def delete(session: AsyncSession, user: Actor, invoice_id: int, version: i
     await record(
         session, actor=user, action="delete", entity_type="invoice", entity_id=invoice_id, before={"status": "draft"}
     )
+    return invoice.engagement_id
 
 
 async def credit_note(session: AsyncSession, user: Actor, invoice_id: int) -> tuple[Invoice, list[InvoiceLine]]:

@@ -16,7 +16,8 @@ from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel
 from backend.flows.documents.models import Document
 from backend.flows.invoicing.codes import InvoiceKind
-from backend.flows.invoicing.models import Invoice, InvoiceLine, InvoiceStatus
+from backend.flows.invoicing.models import Invoice, InvoiceLine, InvoiceMailing, InvoicePayment, InvoiceStatus
+from backend.flows.invoicing.payments import payments_of
 from backend.flows.portal.models import StatementDecision
 from backend.kernel.db import select_all
 
@@ -96,3 +97,25 @@ async def engagement_invoicing(session: AsyncSession, engagement: Engagement) ->
 async def client_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     rows = await session.exec(select(Client.id, Client.name).where(col(Client.id).in_(ids)))
     return dict(rows.all())
+
+
+@dataclass
+class InvoicePage:
+    """What an invoice's page shows beside the invoice: what it corrects or is corrected by,
+    its payments and its mails."""
+
+    corrects: Invoice | None
+    credits: list[Invoice]
+    payments: list[InvoicePayment]
+    mailings: list[InvoiceMailing]
+
+
+async def invoice_page(session: AsyncSession, invoice: Invoice) -> InvoicePage:
+    return InvoicePage(
+        corrects=await session.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None,
+        credits=await select_all(session, Invoice, Invoice.corrects_id == invoice.id),
+        payments=await payments_of(session, invoice.id),
+        mailings=await select_all(
+            session, InvoiceMailing, InvoiceMailing.invoice_id == invoice.id, order_by=InvoiceMailing.stage
+        ),
+    )

@@ -15,10 +15,9 @@ from backend.domains.clients.service import get_client
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.invoicing import basis, datev, drafts, issue, payments, sending
-from backend.flows.invoicing.models import Invoice, InvoiceChange, InvoiceMailing, InvoiceStatus, PaymentCreate
-from backend.flows.invoicing.overview import client_names
+from backend.flows.invoicing.models import Invoice, InvoiceChange, InvoiceStatus, PaymentCreate
+from backend.flows.invoicing.overview import client_names, invoice_page
 from backend.flows.invoicing.resources import invoice_service
-from backend.kernel.db import select_all
 from backend.kernel.paging import Paging
 from backend.kernel.time import today
 from backend.web.admin.engagements import engagement_page
@@ -63,8 +62,7 @@ async def _invoice_page(
     invoice, lines = await drafts.load(db_session, row_id)
     client = await get_client(db_session, invoice.client_id)
     engagement = await engagement_service.get(db_session, request.user, invoice.engagement_id)
-    corrects = await db_session.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
-    credits = await select_all(db_session, Invoice, Invoice.corrects_id == invoice.id)
+    around = await invoice_page(db_session, invoice)
     context = page_context(
         request,
         nav="invoices",
@@ -72,12 +70,10 @@ async def _invoice_page(
         read=drafts.read(invoice, lines),
         client=client,
         engagement=engagement,
-        corrects=corrects,
-        credits=credits,
-        payments=await payments.payments_of(db_session, row_id),
-        mailings=await select_all(
-            db_session, InvoiceMailing, InvoiceMailing.invoice_id == row_id, order_by=InvoiceMailing.stage
-        ),
+        corrects=around.corrects,
+        credits=around.credits,
+        payments=around.payments,
+        mailings=around.mailings,
         failed=failure,
         notice=notice,
         today=today(),
@@ -175,15 +171,16 @@ class InvoicePages(Controller):
 
     @post("/{row_id:int}/delete")
     async def delete_draft(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
-        invoice = await db_session.get(Invoice, row_id)
-        engagement_id = invoice.engagement_id if invoice else 0
+        engagement: list[int] = []
 
         async def action() -> None:
-            await drafts.delete(db_session, request.user, row_id, int(data.get("version") or 0) or None)
+            engagement.append(
+                await drafts.delete(db_session, request.user, row_id, int(data.get("version") or 0) or None)
+            )
 
         if failure := await attempt(db_session, request, "issue", data, action):
             return await _invoice_page(db_session, request, row_id, failure)
-        return await done(db_session, f"/engagements/{engagement_id}#invoicing")
+        return await done(db_session, f"/engagements/{engagement[0]}#invoicing")
 
     @post("/{row_id:int}/send")
     async def send(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
