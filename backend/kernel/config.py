@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +9,8 @@ from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from stdnum import bic, iban
 from stdnum.eu import vat
+
+from backend.kernel.tax_ids import valid_country
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 VAR_DIR = Path("var")
@@ -148,7 +149,7 @@ class Settings(BaseSettings):
             raise ValueError(f"DESK_BRAND_VAT_ID is no valid VAT id: {self.brand_vat_id}")
         if not (self.brand_vat_id or self.brand_tax_number):
             raise ValueError("DESK_BRAND_VAT_ID or DESK_BRAND_TAX_NUMBER must be set: invoices name one")
-        if not re.fullmatch(r"[A-Z]{2}", self.brand_country):
+        if not valid_country(self.brand_country):
             raise ValueError("DESK_BRAND_COUNTRY must be a two-letter country code (ISO 3166-1), e.g. DE")
 
     def serving(self, host: str | None, port: int | None) -> Settings:

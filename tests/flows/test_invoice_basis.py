@@ -4,6 +4,7 @@ statement, a signed-off deliverable; each billed once, also when asked twice at 
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +90,10 @@ async def test_an_approved_time_statement_is_billed_in_days_once(api: Api, passw
         json={"street": "Weg 1", "postal_code": "10115", "city": "Berlin", "version": w["client"]["version"]},
     )
     document = await released(api, e["id"])
+    no_rate = await from_basis(api, e["id"], basis="statement", statement_id=document["id"])
+    assert no_rate.status_code == 409 and "no day rate agreed" in no_rate.json()["detail"]
+    proposal = await generate_and_release(api, e["id"])
+    assert (await api.post(f"/documents/{proposal['id']}/acceptance", w["user"], json=approval())).status_code == 201
     unapproved = await from_basis(api, e["id"], basis="statement", statement_id=document["id"])
     assert unapproved.status_code == 409 and "not approved" in unapproved.json()["detail"]
     assert (await api.post(f"/documents/{document['id']}/approval", w["user"], json=approval())).status_code == 201
@@ -129,6 +134,7 @@ async def test_a_signed_off_deliverable_at_its_price(api: Api, password_hash: st
     assert made.status_code == 201, made.text
     inv = made.json()
     assert (inv["kind"], inv["net_total"], inv["lines"][0]["basis"]) == ("partial", "3500.00", "deliverable")
+    assert inv["period_start"] == inv["period_end"] == str(date.today())  # delivered when accepted
     assert len(inv["lines"][0]["basis_sha256"]) == 64
     assert (await from_basis(api, e["id"], **body)).status_code == 409
     missing = await from_basis(api, e["id"], basis="deliverable", deliverable_id=d["id"])

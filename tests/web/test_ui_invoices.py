@@ -91,3 +91,32 @@ async def test_a_refused_issue_names_each_rule_in_the_page_language(api: Api) ->
     async with api.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM invoice_series"))).scalar() in (0, 1)
         assert (await conn.execute(text("SELECT max(last_number) FROM invoice_series"))).scalar() in (None, 0)
+
+
+async def test_a_typed_invoice_from_the_engagement_page(api: Api) -> None:
+    client = await api.create(
+        "clients", {"name": "Typ GmbH", "street": "Weg 1", "postal_code": "10115", "city": "Berlin"}
+    )
+    e = await make_engagement(api, client["id"])
+    token = await sign_in(api)
+    form = {
+        "engagement_id": str(e["id"]),
+        "kind": "invoice",
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+        "description_0": "Workshop",
+        "quantity_0": "1,5",
+        "unit_0": "DAY",
+        "unit_price_0": "1.400,00",
+        "vat_rate_0": "19",
+        "description_1": "",
+        "_csrf_token": token,
+    }
+    made = await api.http.post("/invoices/manual", data=form)
+    assert made.status_code == 303, made.text
+    invoice = (await api.get(made.headers["location"].replace("/invoices/", "/invoices/", 1))).json()
+    assert (invoice["net_total"], len(invoice["lines"])) == ("2100.00", 1)
+    bad = await api.http.post("/invoices/manual", data=form | {"quantity_0": "viel"})
+    assert bad.status_code == 422 and 'id="invoicing"' in bad.text
+    garbage = await api.http.post(f"/invoices/{invoice['id']}/issue", data={"version": "abc", "_csrf_token": token})
+    assert garbage.status_code == 409

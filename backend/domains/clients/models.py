@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from backend.kernel.db import Row
 from backend.kernel.enums import InvoiceFormat, Language
 from backend.kernel.schema import Email, RowRead, Strict, update_model
-from backend.kernel.tax_ids import looks_like_leitweg_id, valid_leitweg_id, valid_vat_id
+from backend.kernel.tax_ids import looks_like_leitweg_id, valid_country, valid_leitweg_id, valid_vat_id
 
 
 class ClientBase(SQLModel):
@@ -64,6 +64,14 @@ class ClientCreate(ClientBase, Strict):
         value = value.replace(" ", "").upper()
         if not valid_vat_id(value):
             raise ValueError("not a valid VAT id (USt-IdNr.): its check digits do not fit, e.g. DE298765435")
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not valid_country(value):
+            raise ValueError("not a country code (ISO 3166-1 alpha-2, e.g. DE, AT, CH)")
         return value
 
     @field_validator("buyer_reference")

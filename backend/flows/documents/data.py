@@ -256,13 +256,15 @@ def _pricing(ctx: Context) -> dict[str, Any]:
     }
 
 
-def _schedule(ctx: Context) -> list[str]:
-    """The fixed fee's milestones, as the client accepts them (invoicing bills them one by one)."""
-    milestones = ctx.engagement.payment_schedule or []
-    if not milestones or ctx.engagement.pricing_model != PricingModel.fixed_fee:
+def schedule_terms(engagement: Engagement, lang: str) -> list[str]:
+    """The fixed fee's milestones as the proposal states them, which the client accepts with it
+    (invoicing bills them one by one, and only as accepted)."""
+    milestones = engagement.payment_schedule or []
+    if not milestones or engagement.pricing_model != PricingModel.fixed_fee:
         return []
-    plan = ", ".join(f"{ctx.fmt.number(Decimal(m['percent']), trim=True)} % {m['label']}" for m in milestones)
-    return [say(ctx.lang, "term_schedule", plan=plan)]
+    fmt = Formatter(lang)
+    plan = ", ".join(f"{fmt.number(Decimal(m['percent']), trim=True)} % {m['label']}" for m in milestones)
+    return [say(lang, "term_schedule", plan=plan)]
 
 
 def valid_until(settings: Settings, now: datetime) -> date:
@@ -288,7 +290,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
         "pricing": _pricing(ctx),
         "terms": [
             say(ctx.lang, "term_payment", days=ctx.settings.payment_terms_days),
-            *_schedule(ctx),
+            *schedule_terms(ctx.engagement, ctx.lang),
             say(ctx.lang, "term_vat"),
             *lines(e.terms),
             say(ctx.lang, "term_confidential"),

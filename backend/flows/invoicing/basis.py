@@ -21,6 +21,8 @@ from backend.domains.auth.principals import Actor
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel
 from backend.domains.timesheets.models import TimeEntry
+from backend.flows.documents.data import say as say_document
+from backend.flows.documents.data import schedule_terms
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.invoicing import drafts
 from backend.flows.invoicing.codes import InvoiceKind, Unit, VatCategory
@@ -34,6 +36,7 @@ from backend.kernel.enums import InvoiceFormat, Language
 from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.formatting import Formatter
 from backend.kernel.schema import MAX_ID, Strict
+from backend.kernel.time import BERLIN, today
 
 ISSUED = (InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid)
 
@@ -126,6 +129,12 @@ async def _proposal(
             f"the fee changed after the client accepted the proposal ({accepted_fee} accepted, "
             f"{fmt.money(engagement.fixed_fee, engagement.currency)} now): have the new fee accepted first"
         )
+    accepted_terms = proposal.data_snapshot["proposal"].get("terms", [])
+    prefix = say_document(proposal.language, "term_schedule", plan="\x00").split("\x00")[0]
+    if [t for t in accepted_terms if t.startswith(prefix)] != schedule_terms(engagement, proposal.language):
+        raise Conflict(
+            "the payment schedule changed after the client accepted the proposal: have the new schedule accepted first"
+        )
     number = proposal.data_snapshot["document"]["number"]
     evidence = {"basis": Basis.proposal, "basis_id": proposal.id, "basis_sha256": acceptance.document_sha256}
     schedule = engagement.payment_schedule or []
@@ -161,7 +170,9 @@ async def _proposal(
     line.billing_key = final_key
     prepaid = sum((a.gross_total for a in advances), Decimal("0"))
     note = say(lang, "note_advances", numbers=", ".join(a.number or "" for a in advances)) if advances else None
-    return InvoiceKind.invoice, [line], {"prepaid": prepaid, "note": note}
+    # What the final invoice bills was rendered by now: its period ends today at the latest.
+    end = min(EngagementRead.model_validate(engagement).end_date, today())
+    return InvoiceKind.invoice, [line], {"prepaid": prepaid, "note": note, "period_end": end}
 
 
 async def _statement(
@@ -169,6 +180,7 @@ async def _statement(
 ) -> tuple[InvoiceKind, list[InvoiceLine], dict[str, Any]]:
     if engagement.pricing_model != PricingModel.day_rate or engagement.day_rate is None:
         raise Conflict("a fixed-fee engagement is billed by its proposal's fee (basis proposal), not by its time")
+    await _accepted_day_rate(session, engagement)
     document = await session.get(Document, data.statement_id)
     if document is None or document.engagement_id != engagement.id or document.kind != DocumentKind.time_statement:
         raise Invalid.field(
@@ -206,7 +218,22 @@ async def _statement(
         basis_sha256=decision.document_sha256,
     )
     line.billing_key = f"statement:{document.id}"
-    return InvoiceKind.invoice, [line], {"period_start": document.period_start, "period_end": document.period_end}
+    # Time is recorded up to today: a statement of the running month was rendered until now.
+    end = min(document.period_end, today()) if document.period_end else today()
+    return InvoiceKind.invoice, [line], {"period_start": document.period_start, "period_end": end}
+
+
+async def _accepted_day_rate(session: AsyncSession, engagement: Engagement) -> None:
+    """Time is billed at the day rate the client accepted with the proposal, and only that."""
+    acceptance = await acceptance_of(session, engagement.id)
+    proposal = await session.get(Document, acceptance.document_id) if acceptance else None
+    if proposal is None or proposal.data_snapshot is None:
+        raise Conflict(f"the client has not accepted a proposal for engagement {engagement.id}: no day rate agreed")
+    lines = proposal.data_snapshot["proposal"]["pricing"].get("lines") or [{}]
+    accepted = lines[0].get("unit_price")
+    now = Formatter(proposal.language).money(engagement.day_rate, engagement.currency)
+    if accepted != now:
+        raise Conflict(f"the day rate changed after the client accepted the proposal ({accepted} accepted, {now} now)")
 
 
 def _sign_off_sha256(deliverable: Deliverable) -> str:
@@ -244,19 +271,22 @@ async def _deliverable(
         basis_sha256=_sign_off_sha256(deliverable),
     )
     line.billing_key = f"deliverable:{deliverable.id}"
-    return InvoiceKind.partial, [line], {}
+    # Delivered on the day the client accepted it (the time of supply, § 14 (4) 6 UStG).
+    day = deliverable.signed_off_at.astimezone(BERLIN).date() if deliverable.signed_off_at else today()
+    return InvoiceKind.partial, [line], {"period_start": day, "period_end": day}
 
 
-async def prepaid_at_issue(session: AsyncSession, invoice: Invoice, lines: list[InvoiceLine]) -> Decimal:
-    """What the final invoice deducts, as it stands when it is issued: the advance invoices of
+async def advances_at_issue(session: AsyncSession, invoice: Invoice, lines: list[InvoiceLine]) -> list[Invoice] | None:
+    """The advance invoices a final invoice deducts, as they stand when it is issued: those of
     its engagement's milestones that are issued and not taken back (one may have been credited
-    since the draft was made)."""
+    since the draft was made). None for any other invoice."""
     if not any(line.billing_key == f"proposal:{invoice.engagement_id}:fee" for line in lines):
-        return invoice.prepaid
+        return None
     prefix = f"proposal:{invoice.engagement_id}:milestone:"
     rows = await session.exec(
         select(Invoice)
         .join(InvoiceLine, col(InvoiceLine.invoice_id) == Invoice.id)
         .where(col(InvoiceLine.billing_key).startswith(prefix), col(Invoice.status).in_(ISSUED))
+        .order_by(col(Invoice.sequence))
     )
-    return sum((advance.gross_total for advance in rows), Decimal("0"))
+    return list(rows)

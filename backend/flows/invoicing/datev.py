@@ -79,12 +79,13 @@ def _day(value: date | None) -> str:
 
 
 def _header(settings: Settings, start: date, end: date, now: datetime) -> list[str]:
+    months = f"{start:%m/%Y}" if start.month == end.month else f"{start:%m}-{end:%m/%Y}"
     stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
     return [
         '"EXTF"', "700", "21", '"Buchungsstapel"', "13", stamp,
         "", '"ED"', '"EngagementDesk"', "", str(settings.datev_consultant_number),
         str(settings.datev_client_number), f"{start.year}0101", "4", start.strftime("%Y%m%d"), end.strftime("%Y%m%d"),
-        _text(f"Rechnungsausgang {start:%m/%Y}", 30), '""', "1", "0", "0", '"EUR"', "", '""', "", "",
+        _text(f"Rechnungsausgang {months}", 30), '""', "1", "0", "0", '"EUR"', "", '""', "", "",
         f'"{settings.datev_chart[-2:]}"', "", "", '""', '""',
     ]  # fmt: skip
 
@@ -142,6 +143,8 @@ def file_name(start: date, end: date) -> str:
     """The export's file name; a period that is none, or spans two fiscal years, is refused."""
     if end < start:
         raise Invalid.field("query.to", "the period ends before it starts")
+    if not 2000 <= start.year <= 2099:
+        raise Invalid.field("query.from", "a fiscal year from 2000 to 2099")
     if end.year != start.year:
         raise Invalid.field("query.to", "a Buchungsstapel lies within one fiscal year: split the period")
     return f"EXTF_Buchungsstapel_{start:%Y%m%d}_{end:%Y%m%d}.csv"

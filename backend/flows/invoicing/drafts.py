@@ -18,6 +18,7 @@ from backend.domains.clients.models import Client, Contact
 from backend.domains.engagements.models import Engagement
 from backend.flows.invoicing.codes import InvoiceKind, VatCategory
 from backend.flows.invoicing.models import (
+    INVOICE_MAX,
     Invoice,
     InvoiceChange,
     InvoiceDraft,
@@ -28,7 +29,7 @@ from backend.flows.invoicing.models import (
     LineRead,
 )
 from backend.flows.invoicing.totals import Priced, compute, line_net
-from backend.kernel.db import compare_and_set
+from backend.kernel.db import compare_and_set, serialize
 from backend.kernel.enums import Language
 from backend.kernel.errors import Conflict, Invalid, NotFound, VersionConflict
 
@@ -98,6 +99,9 @@ def make_lines(inputs: Sequence[LineInput], engagement: Engagement, *, path: str
                 net_amount=line_net(given.quantity, given.unit_price),
             )
         )
+    total = sum((ln.net_amount * (1 + ln.vat_rate / 100) for ln in made), Decimal("0"))
+    if total >= INVOICE_MAX:
+        raise Invalid.field(path, f"an invoice's total is below {INVOICE_MAX:,.0f}: these lines make {total:,.2f}")
     return made
 
 
@@ -139,12 +143,12 @@ async def create(
         client_id=client.id,
         kind=data.kind,
         language=data.language or await client_language(session, client.id),
-        format=data.format or client.invoice_format,
+        format=data.format,
         currency=engagement.currency,
         payment_terms_days=data.payment_terms_days if data.payment_terms_days is not None else 14,
         period_start=data.period_start,
         period_end=data.period_end,
-        buyer_reference=data.buyer_reference or client.buyer_reference,
+        buyer_reference=data.buyer_reference,
         order_reference=data.order_reference,
         note=data.note,
         created_by_id=getattr(user, "id", None),
@@ -206,6 +210,8 @@ async def change(session: AsyncSession, user: Actor, invoice_id: int, data: Invo
     lines = None
     if data.lines is not None:
         current = (await lines_of(session, [invoice.id]))[invoice.id]
+        if invoice.kind == InvoiceKind.credit_note:
+            raise Conflict("a credit note repeats the lines of the invoice it takes back: they are not edited")
         if any(ln.basis for ln in current):
             raise Conflict(
                 "this draft bills what the client accepted: its lines are made from that, not edited "
@@ -261,11 +267,15 @@ async def delete(session: AsyncSession, user: Actor, invoice_id: int, version: i
 async def credit_note(session: AsyncSession, user: Actor, invoice_id: int) -> tuple[Invoice, list[InvoiceLine]]:
     """A draft credit note (381) repeating every line of an issued invoice: issued, it takes the
     whole invoice back (issue.py cancels it and frees what it billed)."""
+    # One credit note draft per invoice, also when asked for at the same moment.
+    await serialize(session, Invoice, f"credit-note:{invoice_id}")
     original, lines = await load(session, invoice_id)
     if original.status not in (InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid):
         raise Conflict(f"invoice {invoice_id} is {original.status}: only an issued invoice is taken back")
     if original.kind == InvoiceKind.credit_note:
         raise Conflict(f"{original.number} is a credit note itself: draft a new invoice instead")
+    if original.kind == InvoiceKind.advance and (final := await _final_of(session, original.engagement_id)):
+        raise Conflict(f"{original.number} is deducted by the final invoice {final.number}: take that one back first")
     pending = await session.exec(
         select(Invoice.id).where(Invoice.corrects_id == original.id, Invoice.status == InvoiceStatus.draft)
     )
@@ -306,3 +316,16 @@ async def credit_note(session: AsyncSession, user: Actor, invoice_id: int) -> tu
         session, actor=user, action="create", entity_type="invoice", entity_id=credit.id, after=_audit(credit, copies)
     )
     return credit, copies
+
+
+async def _final_of(session: AsyncSession, engagement_id: int) -> Invoice | None:
+    """The standing final invoice of an engagement's fee, if any."""
+    found = await session.exec(
+        select(Invoice)
+        .join(InvoiceLine, col(InvoiceLine.invoice_id) == Invoice.id)
+        .where(
+            InvoiceLine.billing_key == f"proposal:{engagement_id}:fee",
+            col(Invoice.status).in_((InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid)),
+        )
+    )
+    return found.first()

@@ -15,10 +15,11 @@ from typing import Any
 
 from facturx import generate_from_binary
 
-from backend.flows.documents.render import RenderPool, render
+from backend.flows.documents.render import RenderError, RenderPool, render
 from backend.flows.invoicing import cii
 from backend.flows.invoicing.layout import template_data
 from backend.kernel.enums import InvoiceFormat
+from backend.kernel.errors import Invalid
 
 # Issuing is one at a time (the number series is), so one render thread serves it.
 _renderer = RenderPool(threads=1, name="invoice-render")
@@ -55,9 +56,15 @@ def make_pdf(data: dict[str, Any], xml: bytes) -> bytes:
 
 
 async def make(data: dict[str, Any]) -> tuple[bytes, bytes]:
-    """(xml, pdf) of an invoice's issued data."""
+    """(xml, pdf) of an invoice's issued data; a text the PDF/A cannot hold is a 422."""
     xml = cii.build(data)
-    pdf = await _renderer.run(make_pdf, data, xml)
+    try:
+        pdf = await _renderer.run(make_pdf, data, xml)
+    except RenderError as exc:
+        raise Invalid(
+            f"the invoice's PDF/A cannot be made: {exc}",
+            errors=[{"path": "lines", "message": f"[PDF/A-3] {exc}", "rule": "PDF/A-3"}],
+        ) from exc
     return xml, pdf
 
 

@@ -21,7 +21,7 @@ from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement
 from backend.flows.invoicing import files
-from backend.flows.invoicing.basis import prepaid_at_issue
+from backend.flows.invoicing.basis import advances_at_issue
 from backend.flows.invoicing.codes import DEFAULT_EXEMPTION, TYPE_CODES, InvoiceKind
 from backend.flows.invoicing.drafts import draft_for_change, lines_of, load, priced, totals_columns
 from backend.flows.invoicing.layout import say
@@ -31,7 +31,7 @@ from backend.flows.invoicing.rules import Failed, check
 from backend.flows.invoicing.totals import compute
 from backend.kernel.config import Settings
 from backend.kernel.db import compare_and_set, serialize, utcnow
-from backend.kernel.errors import Invalid
+from backend.kernel.errors import Invalid, VersionConflict
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import today
 
@@ -95,6 +95,7 @@ def snapshot(
     settings: Settings,
     number: str,
     corrects: Invoice | None,
+    advances: list[Invoice] | None = None,
 ) -> dict[str, Any]:
     """Everything the files say, as plain JSON: stored with the invoice when it is issued."""
     issue_date = today()
@@ -111,7 +112,7 @@ def snapshot(
         "kind": invoice.kind,
         "type_code": TYPE_CODES[invoice.kind],
         "language": lang,
-        "format": invoice.format,
+        "format": invoice.format or client.invoice_format,
         "currency": invoice.currency,
         "issue_date": issue_date.isoformat(),
         "due_date": None if credit else due_date.isoformat(),
@@ -121,7 +122,7 @@ def snapshot(
         "period": {"start": invoice.period_start.isoformat(), "end": invoice.period_end.isoformat()}
         if invoice.period_start and invoice.period_end
         else None,
-        "buyer_reference": invoice.buyer_reference,
+        "buyer_reference": invoice.buyer_reference or client.buyer_reference,
         "order_reference": invoice.order_reference,
         "project": {"id": str(engagement.id), "name": engagement.title},
         "notes": notes,
@@ -131,6 +132,17 @@ def snapshot(
         if corrects and corrects.number and corrects.issue_date
         else None,
         "lines": data_lines,
+        # § 14 (5) UStG: a final invoice names the advance payments it deducts, with their VAT.
+        "advances": [
+            {
+                "number": a.number,
+                "issue_date": a.issue_date.isoformat() if a.issue_date else None,
+                "net": str(a.net_total),
+                "tax": str(a.tax_total),
+                "gross": str(a.gross_total),
+            }
+            for a in advances or []
+        ],
         "totals": {
             "line_total": str(t.line_total),
             "tax_basis": str(t.tax_basis),
@@ -175,7 +187,9 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
     engagement = await session.get(Engagement, invoice.engagement_id)
     assert client is not None and engagement is not None  # references in the database
     corrects = await session.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
-    if (prepaid := await prepaid_at_issue(session, invoice, lines)) != invoice.prepaid:
+    advances = await advances_at_issue(session, invoice, lines)
+    prepaid = invoice.prepaid if advances is None else sum((a.gross_total for a in advances), Decimal("0.00"))
+    if prepaid != invoice.prepaid:
         await compare_and_set(session, invoice, totals_columns(lines, prepaid))
         await session.refresh(invoice)
     year = today().year
@@ -187,11 +201,16 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
         settings=settings,
         number=format_number(year, 0),
         corrects=corrects,
+        advances=advances,
     )
     failed = check(data)
     if corrects is not None and corrects.status not in (InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid):
         failed.append(
             Failed("BR-55", "corrects_id", f"invoice {corrects.number} is {corrects.status}: nothing to take back")
+        )
+    elif corrects is not None and await _credited(session, corrects.id) + invoice.gross_total > corrects.gross_total:
+        failed.append(
+            Failed("BR-55", "corrects_id", f"this would take back more than invoice {corrects.number} stands at")
         )
     if failed:
         raise Invalid(
@@ -211,9 +230,12 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
         "issued_at": utcnow(),
         "issued_by_id": getattr(user, "id", None),
         "data_snapshot": data,
+        # What the client's settings made of a draft's open choices is what it was issued as.
+        "format": data["format"],
+        "buyer_reference": data["buyer_reference"],
     }
     if not await compare_and_set(session, invoice, issued, expect={"status": InvoiceStatus.draft}):
-        raise Invalid("the draft changed while it was issued: reload it")  # unreachable under the series lock
+        raise VersionConflict(f"invoice {invoice_id} changed while it was issued: reload it")
     session.add(
         InvoiceFile(invoice_id=invoice.id, xml=xml, xml_sha256=files.sha256(xml), pdf=pdf, pdf_sha256=files.sha256(pdf))
     )

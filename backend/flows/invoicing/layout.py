@@ -108,7 +108,17 @@ def template_data(data: dict[str, Any]) -> dict[str, Any]:
                 for b in totals["breakdown"]
             ],
             "gross": money(totals["grand_total"]),
+            "credit": data["kind"] == "credit_note",
             "prepaid": money(totals["prepaid"]) if Decimal(totals["prepaid"]) else None,
+            # § 14 (5) UStG: each advance payment deducted, with the VAT it contained.
+            "advances": [
+                {
+                    "label": say(lang, "advance_deducted", number=a["number"], date=_day(a["issue_date"], fmt)),
+                    "detail": say(lang, "advance_detail", net=money(a["net"]), tax=money(a["tax"])),
+                    "amount": money(a["gross"]),
+                }
+                for a in data.get("advances", [])
+            ],
             "due_amount": money(totals["due"]),
             "payment": data["payment_terms"],
             "notes": [n["text"] for n in data.get("notes", []) if n.get("subject") != "REG"],

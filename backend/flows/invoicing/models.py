@@ -16,11 +16,12 @@ from enum import StrEnum
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from pydantic import computed_field, model_validator
+from pydantic import computed_field, field_validator, model_validator
 from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.flows.invoicing.codes import TYPE_CODES, InvoiceKind, Unit, VatCategory
+from backend.flows.invoicing.glyphs import refuse_unprintable
 from backend.kernel.db import Row
 from backend.kernel.delivery import Delivered
 from backend.kernel.enums import InvoiceFormat, Language
@@ -33,6 +34,9 @@ class InvoiceStatus(StrEnum):
     sent = "sent"
     paid = "paid"
     cancelled = "cancelled"  # fully taken back by a credit note
+
+
+OWED = (InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid)
 
 
 class Basis(StrEnum):
@@ -49,6 +53,9 @@ class Invoice(Row, table=True):
         Index("ix_invoices_status_id", "status", "id"),
         Index("ix_invoices_client_id_id", "client_id", "id"),
         Index("ix_invoices_engagement_id_id", "engagement_id", "id"),
+        # A deleted draft's id is never given again (SQLite would reuse the highest): the audit
+        # log names invoices by id.
+        {"sqlite_autoincrement": True},
     )
     # An invoice outlives nothing it bills: the engagement and client stay while it exists.
     engagement_id: int = Field(foreign_key="engagements.id", ondelete="RESTRICT")
@@ -56,7 +63,8 @@ class Invoice(Row, table=True):
     kind: InvoiceKind = Field(default=InvoiceKind.invoice, sa_type=String(20))
     status: InvoiceStatus = Field(default=InvoiceStatus.draft, sa_type=String(20))
     language: Language = Field(default=Language.de, sa_type=String(2))
-    format: InvoiceFormat = Field(default=InvoiceFormat.zugferd, sa_type=String(20))
+    # A draft's None stands for the client's setting when it is issued (then it is the one used).
+    format: InvoiceFormat | None = Field(default=None, sa_type=String(20))
     currency: str = Field(default="EUR", max_length=3)
     # Given at issue: RE-<year>-<sequence>, the sequence gapless within the year.
     number: str | None = Field(default=None, max_length=20, unique=True)
@@ -67,7 +75,7 @@ class Invoice(Row, table=True):
     payment_terms_days: int = 14
     period_start: date | None = None  # BG-14: when the service was rendered
     period_end: date | None = None
-    buyer_reference: str | None = Field(default=None, max_length=200)  # BT-10 (Leitweg-ID)
+    buyer_reference: str | None = Field(default=None, max_length=200)  # BT-10 (Leitweg-ID); None: the client's
     order_reference: str | None = Field(default=None, max_length=200)  # BT-13
     note: str | None = Field(default=None, sa_type=Text)  # BT-22
     # NO ACTION rather than RESTRICT: refused all the same, but checkable at commit (a test reset).
@@ -139,6 +147,19 @@ class InvoiceFile(SQLModel, table=True):
 # -- API ---------------------------------------------------------------------------------------
 
 
+# A line, and an invoice, as large as the books hold with room to spare (14 digits, 2 decimals).
+LINE_MAX = Decimal("1000000000")
+INVOICE_MAX = Decimal("10000000000")
+GERMAN_RATES = (Decimal("19"), Decimal("7"))
+
+
+def _trimmed(value: object) -> object:
+    """Text as typed, without the spaces around it; only spaces is nothing."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
 class LineInput(Strict):
     description: str = Field(min_length=1, max_length=2000)
     quantity: Decimal = Field(gt=0, le=99_999_999, max_digits=14, decimal_places=4)
@@ -151,6 +172,16 @@ class LineInput(Strict):
     exemption_reason: str | None = Field(
         default=None, max_length=300, description="Why no VAT is charged (categories E and AE)"
     )
+
+    _printable = field_validator("description", "exemption_reason")(refuse_unprintable)
+
+    @model_validator(mode="after")
+    def _sane(self) -> LineInput:
+        if self.quantity * self.unit_price >= LINE_MAX:
+            raise ValueError(f"a line's amount is below {LINE_MAX:,.0f}: quantity × unit_price is more")
+        if self.vat_category == VatCategory.S and self.vat_rate is not None and self.vat_rate not in GERMAN_RATES:
+            raise ValueError("the standard-rated VAT (category S) is 19 % or 7 %")
+        return self
 
 
 class InvoiceDraft(Strict):
@@ -165,6 +196,9 @@ class InvoiceDraft(Strict):
     order_reference: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=5000)
     lines: list[LineInput] = Field(default_factory=list, max_length=500)
+
+    _trim = field_validator("buyer_reference", "order_reference", "note", mode="before")(_trimmed)
+    _printable = field_validator("buyer_reference", "order_reference", "note")(refuse_unprintable)
 
     @model_validator(mode="after")
     def _period(self) -> InvoiceDraft:
@@ -188,6 +222,9 @@ class InvoiceChange(Strict):
     order_reference: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=5000)
     lines: list[LineInput] | None = Field(default=None, max_length=500)
+
+    _trim = field_validator("buyer_reference", "order_reference", "note", mode="before")(_trimmed)
+    _printable = field_validator("buyer_reference", "order_reference", "note")(refuse_unprintable)
 
     @model_validator(mode="after")
     def _kept(self) -> InvoiceChange:
@@ -222,7 +259,7 @@ class InvoiceRead(RowRead):
     kind: InvoiceKind
     status: InvoiceStatus
     language: Language
-    format: InvoiceFormat
+    format: InvoiceFormat | None = Field(default=None, description="None on a draft: the client's, taken when issued")
     currency: str
     number: str | None = None
     issue_date: date | None = None
@@ -254,6 +291,10 @@ class InvoiceRead(RowRead):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def open_amount(self) -> Decimal:
+        """What the client still owes: nothing on a draft, a credit note or a cancelled invoice
+        (what was paid on one is to be refunded or set off: `paid_total`)."""
+        if self.kind == InvoiceKind.credit_note or self.status not in OWED:
+            return Decimal("0.00")
         return self.due_total - self.paid_total
 
 

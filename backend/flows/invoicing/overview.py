@@ -32,6 +32,7 @@ class Invoicing:
     invoiced_net: Decimal = ZERO
     paid: Decimal = ZERO
     open: Decimal = ZERO
+    refund: Decimal = ZERO  # paid on invoices taken back since: to refund or set off
     milestones: list[dict[str, Any]] = field(default_factory=list)  # label, percent, billed
     statements: list[Document] = field(default_factory=list)  # approved, not billed
     deliverables: list[Deliverable] = field(default_factory=list)  # accepted, not billed
@@ -64,6 +65,10 @@ async def engagement_invoicing(session: AsyncSession, engagement: Engagement) ->
             view.invoiced_net += invoice.net_total
         view.paid += invoice.paid_total
         view.open += invoice.due_total - invoice.paid_total
+    for invoice in invoices:
+        if invoice.status == InvoiceStatus.cancelled:
+            view.paid += invoice.paid_total
+            view.refund += invoice.paid_total
     if engagement.pricing_model == PricingModel.fixed_fee:
         schedule = engagement.payment_schedule or []
         view.milestones = [

@@ -15,6 +15,7 @@ from typing import Any
 from stdnum import iban
 
 from backend.flows.invoicing.codes import VatCategory
+from backend.flows.invoicing.glyphs import unprintable
 from backend.flows.invoicing.totals import Priced, compute, line_net
 from backend.kernel.enums import InvoiceFormat
 from backend.kernel.tax_ids import looks_like_leitweg_id, valid_leitweg_id, valid_vat_id
@@ -66,6 +67,14 @@ def check(data: dict[str, Any]) -> list[Failed]:
         failed.append(
             Failed("UStG-14-4-6", "period_start", "the service period is missing (period_start and period_end)")
         )
+    elif data["kind"] in ("invoice", "partial") and period["end"] > data["issue_date"]:
+        failed.append(
+            Failed(
+                "UStG-14-4-6",
+                "period_end",
+                "the service period ends after the invoice date: bill what is done, or ask for an advance payment",
+            )
+        )
     for i, line in enumerate(data.get("lines", [])):
         path = f"lines.{i}"
         # § 14 (4) 5 UStG: quantity and kind of the service.
@@ -77,6 +86,7 @@ def check(data: dict[str, Any]) -> list[Failed]:
             )
         _category(line, path, data, failed)
     _sums(data, failed)
+    _printable(data, failed)
     if data["kind"] == "credit_note" and not data.get("corrects"):
         failed.append(Failed("BR-55", "corrects_id", "a credit note names the invoice it takes back"))
     if _d(data["totals"]["due"]) > 0 and not (data.get("due_date") or data.get("payment_terms")):
@@ -84,7 +94,7 @@ def check(data: dict[str, Any]) -> list[Failed]:
     bank = seller.get("bank") or {}
     if bank.get("iban") and not iban.is_valid(bank["iban"]):
         failed.append(Failed("BR-DE-19", "seller.bank.iban", "the seller's IBAN is not valid"))
-    reference = data.get("buyer_reference") or ""
+    reference = (data.get("buyer_reference") or "").strip()
     if looks_like_leitweg_id(reference) and not valid_leitweg_id(reference):
         failed.append(Failed("BR-DE-15", "buyer_reference", "the Leitweg-ID's check digits do not fit"))
     if data["format"] == InvoiceFormat.xrechnung:
@@ -108,6 +118,22 @@ def _category(line: dict[str, Any], path: str, data: dict[str, Any], failed: lis
             failed.append(Failed("BR-AE-02", "seller.vat_id", "reverse charge needs the seller's VAT id"))
         if not data["buyer"].get("vat_id") or not valid_vat_id(data["buyer"]["vat_id"]):
             failed.append(Failed("BR-AE-02", "buyer.vat_id", "reverse charge needs the client's valid VAT id"))
+
+
+def _printable(data: dict[str, Any], failed: list[Failed]) -> None:
+    """Text from elsewhere (the client's name, the engagement's title) the PDF/A cannot print."""
+    texts = {
+        "buyer.name": data["buyer"].get("name"),
+        "buyer.street": data["buyer"].get("street"),
+        "buyer.city": data["buyer"].get("city"),
+        "project": (data.get("project") or {}).get("name"),
+        **{f"lines.{i}.description": line["description"] for i, line in enumerate(data.get("lines", []))},
+    }
+    for path, text in texts.items():
+        if missing := unprintable(text):
+            failed.append(
+                Failed("PDF/A-3", path, f"the invoice's font cannot print {' '.join(missing[:5])}: change the text")
+            )
 
 
 def _sums(data: dict[str, Any], failed: list[Failed]) -> None:
@@ -149,7 +175,7 @@ def _sums(data: dict[str, Any], failed: list[Failed]) -> None:
 
 def _xrechnung(data: dict[str, Any], failed: list[Failed]) -> None:
     seller = data["seller"]
-    if not data.get("buyer_reference"):
+    if not (data.get("buyer_reference") or "").strip():
         failed.append(Failed("BR-DE-15", "buyer_reference", "an XRechnung names the buyer reference (Leitweg-ID)"))
     contact = seller.get("contact") or {}
     for field, rule in (("name", "BR-DE-5"), ("phone", "BR-DE-6"), ("email", "BR-DE-7")):

@@ -17,12 +17,12 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record
 from backend.domains.auth.principals import Actor
-from backend.domains.clients.models import Client
+from backend.domains.clients.models import Client, Contact
 from backend.flows.invoicing.codes import InvoiceKind
 from backend.flows.invoicing.models import Invoice, InvoiceFile, InvoiceMailing, InvoiceStatus
 from backend.kernel import i18n
@@ -89,6 +89,17 @@ async def send_mailing(
             if invoice
             else None
         )
+        portal = (
+            invoice is not None
+            and (
+                await session.exec(
+                    select(Contact.id).where(
+                        Contact.client_id == invoice.client_id, col(Contact.portal_access).is_(True)
+                    )
+                )
+            ).first()
+            is not None
+        )
     if mailing is None or invoice is None or stored is None or invoice.data_snapshot is None:
         return "gone"
     if mailing.stage > 0 and (invoice.status != InvoiceStatus.sent or invoice.due_total <= invoice.paid_total):
@@ -100,7 +111,7 @@ async def send_mailing(
         mailer,
         mailing,
         "invoice-mail",
-        lambda message_id: message(settings, invoice, stored, mailing, message_id),
+        lambda message_id: message(settings, invoice, stored, mailing, message_id, portal),
     )
     if outcome == DeliveryStatus.sent and mailing.stage == 0:
         async with unit_of_work(maker) as session:
@@ -111,7 +122,12 @@ async def send_mailing(
 
 
 def message(
-    settings: Settings, invoice: Invoice, stored: InvoiceFile, mailing: InvoiceMailing, message_id: str
+    settings: Settings,
+    invoice: Invoice,
+    stored: InvoiceFile,
+    mailing: InvoiceMailing,
+    message_id: str,
+    portal: bool = False,
 ) -> EmailMessage:
     data: dict[str, Any] = invoice.data_snapshot or {}
     lang = invoice.language
@@ -134,11 +150,14 @@ def message(
         lines = [say("greeting"), say(f"reminder_body_{mailing.stage}", number=number, amount=amount, due=due)]
     if invoice.format == InvoiceFormat.xrechnung:
         lines.append(say("xrechnung"))
-    lines += [say("portal", url=settings.link("/portal")), say("closing"), settings.brand_name]
+    if portal:
+        lines.append(say("portal", url=settings.link("/portal")))
+    lines += [say("closing"), settings.brand_name]
     mail = new_message(
         subject=subject,
         sender_name=settings.brand_name,
-        sender=settings.mail_from,
+        # Replies reach who answers for invoices, not the digests' sender.
+        sender=settings.invoice_contact_email or settings.mail_from,
         recipient_name=buyer,
         recipient_email=mailing.email,
         message_id=message_id,

@@ -15,7 +15,7 @@ from backend.domains.clients.service import get_client
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.invoicing import basis, datev, drafts, issue, payments, sending
-from backend.flows.invoicing.models import Invoice, InvoiceChange, InvoiceStatus, PaymentCreate
+from backend.flows.invoicing.models import Invoice, InvoiceChange, InvoiceDraft, InvoiceStatus, PaymentCreate
 from backend.flows.invoicing.overview import client_names, invoice_page
 from backend.flows.invoicing.resources import invoice_service
 from backend.kernel.paging import Paging
@@ -23,7 +23,7 @@ from backend.kernel.time import today
 from backend.web.admin.engagements import engagement_page
 from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.downloads import content_disposition, invoice_file
-from backend.web.forms import Failure, attempt, decimals, done, parse
+from backend.web.forms import Failure, attempt, decimals, done, int_or_none, parse
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 
@@ -33,7 +33,9 @@ def rule_text(t: Any, path: str, message: str) -> str:
     English text when the page has none for it), with the rule's id."""
     rule = message.split("]", 1)[0] + "]" if message.startswith("[") else ""
     parts = path.split(".")
-    if parts[0] == "seller":
+    if rule == "[PDF/A-3]":
+        said = t("issue_unprintable", what=message.split(":", 1)[0].removeprefix("[PDF/A-3] "), where=path)
+    elif parts[0] == "seller":
         said = t("issue_seller", field=".".join(parts[1:]))
     elif parts[0] == "lines" and len(parts) == 3:
         said = t(f"issue_line_{parts[2]}", n=int(parts[1]) + 1)
@@ -52,6 +54,8 @@ DRAFT_EDIT = (
     "format",
     "note",
 )
+MANUAL_LINES = 5
+LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "vat_rate")
 REQUIRED_ON_DRAFT = ("payment_terms_days", "language", "format")
 NOTICES = ("issued", "send_queued", "send_again", "paid", "credit_note")
 
@@ -142,14 +146,34 @@ class InvoicePages(Controller):
             made.append(invoice)
 
         if failure := await attempt(db_session, request, "invoicing", data, action):
-            return await engagement_page(db_session, request, int(engagement_id or 0), failure)
+            return await engagement_page(db_session, request, int_or_none(engagement_id) or 0, failure)
+        return await done(db_session, f"/invoices/{made[0].id}")
+
+    @post("/manual")
+    async def manual(self, db_session: DbSession, request: AppRequest, data: Form) -> Any:
+        """A draft with lines typed in (up to MANUAL_LINES of them; empty rows are left out)."""
+        made: list[Invoice] = []
+
+        async def action() -> None:
+            typed = decimals(data, *(f"{name}_{i}" for i in range(MANUAL_LINES) for name in ("quantity", "unit_price")))
+            lines = [
+                {name: typed.get(f"{name}_{i}") or None for name in LINE_FIELDS}
+                for i in range(MANUAL_LINES)
+                if str(typed.get(f"description_{i}") or "").strip()
+            ]
+            body = {k: data.get(k) or None for k in ("engagement_id", "kind", "period_start", "period_end")}
+            draft = parse(InvoiceDraft, body | {"lines": [{k: v for k, v in ln.items() if v} for ln in lines]})
+            made.append((await drafts.create(db_session, request.user, draft))[0])
+
+        if failure := await attempt(db_session, request, "manual", data, action):
+            return await engagement_page(db_session, request, int_or_none(data.get("engagement_id")) or 0, failure)
         return await done(db_session, f"/invoices/{made[0].id}")
 
     @post("/{row_id:int}/issue")
     async def issue_draft(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         async def action() -> None:
             await issue.issue(
-                db_session, request.user, row_id, int(data.get("version") or 0), request.app.state.settings
+                db_session, request.user, row_id, int_or_none(data.get("version")) or 0, request.app.state.settings
             )
 
         if failure := await attempt(db_session, request, "issue", data, action):
@@ -175,7 +199,7 @@ class InvoicePages(Controller):
 
         async def action() -> None:
             engagement.append(
-                await drafts.delete(db_session, request.user, row_id, int(data.get("version") or 0) or None)
+                await drafts.delete(db_session, request.user, row_id, int_or_none(data.get("version")) or 0)
             )
 
         if failure := await attempt(db_session, request, "issue", data, action):

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from pydantic import Field
 
@@ -84,6 +85,12 @@ class InvoiceController(resource_controller(invoices, invoice_service)):  # type
         "/from-basis",
         operation_id="draft_invoice_from_basis",
         summary="Draft an invoice from what the client accepted: proposal fee or milestone, statement, deliverable",
+        description=(
+            "`basis` names what is billed: `proposal` (a fixed fee; `milestone` n of its payment schedule, the last "
+            "one being the final invoice less the advances), `statement` (`statement_id` of an approved time "
+            "statement, at the accepted day rate) or `deliverable` (`deliverable_id` of an accepted deliverable "
+            "and its net `amount`). Each is billed once: the second time is 409."
+        ),
         guards=_team,
         status_code=201,
         responses=problem_responses(409),
@@ -186,7 +193,10 @@ class InvoiceController(resource_controller(invoices, invoice_service)):  # type
         summary="Mail an issued invoice to the client's invoice address, once (202; again: 200, nothing more sent)",
         guards=_team,
         status_code=202,
-        responses=problem_responses(409),
+        responses={
+            200: ResponseSpec(data_container=MailingRead, description="Planned or sent before: nothing more is sent"),
+            **problem_responses(409),
+        },
     )
     async def send(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[MailingRead]:
         mailing, planned = await sending.order_send(db_session, request.user, row_id)

@@ -26,6 +26,7 @@ from backend.kernel.errors import PROBLEM_JSON
 class FieldProblem(BaseModel):
     path: str
     message: str
+    rule: str | None = None  # the business rule that failed (issuing an invoice: UStG-14-4-6, BR-CO-10 …)
 
 
 class Problem(BaseModel):

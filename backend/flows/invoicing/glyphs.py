@@ -1,0 +1,28 @@
+"""What the invoice's fonts cannot print. A PDF/A may not show a character without its glyph,
+so Typst refuses such a text in an archival PDF: those characters are refused up front, with
+their names, instead of failing the issue. The fonts (report_templates/fonts: Source Sans Pro,
+DejaVu Sans) cover Latin, Greek, Cyrillic, punctuation, currency and common symbols; not the
+CJK scripts, Hangul, full-width forms or anything beyond the Basic Multilingual Plane (emoji)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_MISSING = ((0x2E80, 0xFAFF), (0xFF00, 0xFFEF), (0x10000, 0x10FFFF))
+
+
+def unprintable(text: str | None) -> list[str]:
+    """The characters of `text` the invoice cannot print, each once, in order."""
+    seen: list[str] = []
+    for ch in text or "":
+        if any(low <= ord(ch) <= high for low, high in _MISSING) and ch not in seen:
+            seen.append(ch)
+    return seen
+
+
+def refuse_unprintable(value: str | None) -> str | None:
+    """A field validator: the text, or a ValueError naming what cannot be printed."""
+    if missing := unprintable(value):
+        names = ", ".join(f"{ch} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in missing[:5])
+        raise ValueError(f"the invoice's font cannot print {names}: the PDF/A would have to leave it out")
+    return value
