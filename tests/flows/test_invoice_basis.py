@@ -98,6 +98,13 @@ async def test_an_approved_time_statement_is_billed_in_days_once(api: Api, passw
     assert unapproved.status_code == 409 and "not approved" in unapproved.json()["detail"]
     assert (await api.post(f"/documents/{document['id']}/approval", w["user"], json=approval())).status_code == 201
     decision = (await api.get(f"/documents/{document['id']}/decision")).json()
+    # Days are counted as the approved statement counted them: 8 hours, not what is set later.
+    now = (await api.get(f"/engagements/{e['id']}")).json()
+    longer = await api.patch(f"/engagements/{e['id']}", json={"hours_per_day": "1.00", "version": now["version"]})
+    refused = await from_basis(api, e["id"], basis="statement", statement_id=document["id"])
+    assert refused.status_code == 409 and "hours per day" in refused.json()["detail"]
+    back = {"hours_per_day": "8.00", "version": longer.json()["version"]}
+    assert (await api.patch(f"/engagements/{e['id']}", json=back)).status_code == 200
     answers = await asyncio.gather(
         *(from_basis(api, e["id"], basis="statement", statement_id=document["id"]) for _ in range(3))
     )

@@ -125,3 +125,46 @@ async def test_a_deleted_drafts_id_is_never_given_again(api: Api) -> None:
     d = await draft(api, e["id"])
     assert (await api.delete(f"/invoices/{d['id']}?version={d['version']}")).status_code == 204
     assert (await draft(api, e["id"]))["id"] == d["id"] + 1
+
+
+async def test_a_credit_note_and_a_payment_at_once_leave_one_consistent_story(api: Api) -> None:
+    _, e = await engagement_of(api)
+    for _ in range(3):
+        inv = await issued(api, await draft(api, e["id"]))
+        credit = (await api.post(f"/invoices/{inv['id']}/credit-note")).json()
+        pay = {"paid_on": str(TODAY), "amount": inv["gross_total"], "version": inv["version"]}
+        took, paid = await asyncio.gather(
+            api.post(f"/invoices/{credit['id']}/issue", json={"version": credit["version"]}),
+            api.post(f"/invoices/{inv['id']}/payments", json=pay),
+        )
+        original = (await api.get(f"/invoices/{inv['id']}")).json()
+        assert took.status_code in (200, 409) and paid.status_code in (201, 409)
+        # Taken back means cancelled, whatever came first; a payment that got in is to refund.
+        assert (original["status"] == "cancelled") == (took.status_code == 200)
+        assert original["paid_total"] == (inv["gross_total"] if paid.status_code == 201 else "0.00")
+
+
+async def test_billing_refuses_pricing_changed_since_the_acceptance(api: Api, password_hash: str) -> None:
+    w = await accepted(api, password_hash)
+    e = (await api.get(f"/engagements/{w['engagement']['id']}")).json()
+    for change in ({"vat_rate": "16"}, {"pricing_model": "day_rate", "day_rate": "24000", "days": "1"}):
+        moved = await api.patch(f"/engagements/{e['id']}", json=change | {"version": e["version"]})
+        assert moved.status_code == 200, moved.text
+        refused = await from_basis(api, e["id"], basis="proposal")
+        assert refused.status_code == 409, refused.text
+        e = moved.json()
+
+
+async def test_text_no_xml_may_hold_and_references_that_show_nothing(api: Api) -> None:
+    c, e = await engagement_of(api, invoice_format="xrechnung", buyer_reference="991-33333TEST-33")
+    line = {"description": "Workshop \uffff", "quantity": "1", "unit_price": "1"}
+    assert (await api.post("/invoices", json={"engagement_id": e["id"], "lines": [line]})).status_code == 422
+    d = await draft(api, e["id"], buyer_reference="\u200d\u0301")
+    assert d["buyer_reference"] is None  # shows nothing: the client's is used
+    assert (await issued(api, d))["buyer_reference"] == "991-33333TEST-33"
+    renamed = await api.patch(f"/clients/{c['id']}", json={"street": "Weg \ufffe", "version": c["version"]})
+    assert renamed.status_code == 200  # a client's address is the team's to keep; an invoice cannot hold it
+    d2 = await draft(api, e["id"])
+    refused = await api.post(f"/invoices/{d2['id']}/issue", json={"version": d2["version"]})
+    assert refused.status_code == 422
+    assert [(x["rule"], x["path"]) for x in refused.json()["errors"]] == [("PDF/A-3", "buyer.street")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pypdf import PdfReader
@@ -119,7 +119,12 @@ async def test_overdue_invoices_are_reminded_once_per_stage(api: Api, smtp_serve
     assert await plan_reminders(maker, settings) == 0  # the same day again: nothing
     await api.run_jobs(smtp_url=smtp_server.url)
     assert smtp_server.messages[-1].message["Subject"].startswith(f"Zahlungserinnerung zur Rechnung {inv['number']}")
-    await overdue_by(api, inv["id"], 40)  # past two more stages: one per run, in order
+    await overdue_by(api, inv["id"], 40)  # past two more stages: one per day, in order
+    assert await plan_reminders(maker, settings) == 0  # the reminder went out today
+    async with api.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE invoice_mailings SET created_at = :t"), {"t": datetime.now(UTC) - timedelta(days=1)}
+        )
     assert await plan_reminders(maker, settings) == 1
     await api.run_jobs(smtp_url=smtp_server.url)
     assert smtp_server.messages[-1].message["Subject"].startswith("1. Mahnung")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -77,8 +78,8 @@ class ClientCreate(ClientBase, Strict):
     @field_validator("buyer_reference")
     @classmethod
     def _leitweg_id(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
+        if value is None or not any(unicodedata.category(ch)[0] in "LN" for ch in value):
+            return None  # shows nothing: spaces, joiners, marks
         value = value.strip()
         if looks_like_leitweg_id(value) and not valid_leitweg_id(value):
             raise ValueError("this Leitweg-ID's check digits do not fit (the last two digits)")

@@ -27,7 +27,7 @@ from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.invoicing import drafts
 from backend.flows.invoicing.codes import InvoiceKind, Unit, VatCategory
 from backend.flows.invoicing.layout import say
-from backend.flows.invoicing.models import Basis, Invoice, InvoiceDraft, InvoiceLine, InvoiceStatus
+from backend.flows.invoicing.models import GERMAN_RATES, Basis, Invoice, InvoiceDraft, InvoiceLine, InvoiceStatus
 from backend.flows.invoicing.totals import cents, line_net
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import StatementDecision
@@ -112,6 +112,22 @@ async def _taken(session: AsyncSession, key: str) -> Invoice | None:
     return found.first()
 
 
+def _as_accepted(proposal: Document, engagement: Engagement) -> None:
+    """The engagement still prices its work as the proposal the client accepted: the same
+    pricing model and VAT rate (the fee, day rate and schedule are checked where billed)."""
+    pricing = (proposal.data_snapshot or {}).get("proposal", {}).get("pricing", {})
+    if pricing.get("model") != engagement.pricing_model:
+        raise Conflict(
+            f"the client accepted {pricing.get('model')} pricing, the engagement is priced by "
+            f"{engagement.pricing_model} now: have the new pricing accepted first"
+        )
+    rate = f"{Formatter(proposal.language).number(engagement.vat_rate, trim=True)} %"
+    if pricing.get("vat_rate") != rate:
+        raise Conflict(f"the VAT rate changed after the client accepted the proposal ({pricing.get('vat_rate')} then)")
+    if engagement.vat_rate not in GERMAN_RATES:
+        raise Conflict(f"{engagement.vat_rate} % is no German VAT rate (19 % or 7 %): correct the engagement first")
+
+
 async def _proposal(
     session: AsyncSession, engagement: Engagement, data: BasisRequest, lang: str
 ) -> tuple[InvoiceKind, list[InvoiceLine], dict[str, Any]]:
@@ -122,6 +138,7 @@ async def _proposal(
         raise Conflict(f"the client has not accepted a proposal for engagement {engagement.id}: nothing to bill yet")
     proposal = await session.get(Document, acceptance.document_id)
     assert proposal is not None and proposal.data_snapshot is not None  # kept while accepted (RESTRICT)
+    _as_accepted(proposal, engagement)
     fmt = Formatter(proposal.language)
     accepted_fee = proposal.data_snapshot["proposal"]["pricing"]["net"]
     if accepted_fee != fmt.money(engagement.fixed_fee, engagement.currency):
@@ -169,7 +186,7 @@ async def _proposal(
     )
     line.billing_key = final_key
     prepaid = sum((a.gross_total for a in advances), Decimal("0"))
-    note = say(lang, "note_advances", numbers=", ".join(a.number or "" for a in advances)) if advances else None
+    note = advances_note(lang, advances)
     # What the final invoice bills was rendered by now: its period ends today at the latest.
     end = min(EngagementRead.model_validate(engagement).end_date, today())
     return InvoiceKind.invoice, [line], {"prepaid": prepaid, "note": note, "period_end": end}
@@ -202,6 +219,13 @@ async def _statement(
     )
     if minutes <= 0:
         raise Conflict(f"time statement {data.statement_id} approved no billable time")
+    # Days as the statement the client approved counted them (its hours per day).
+    stated = (document.data_snapshot or {}).get("statement", {}).get("hours_per_day")
+    if stated != Formatter(document.language).number(engagement.hours_per_day, trim=True):
+        raise Conflict(
+            f"the statement counted days of {stated} hours, the engagement {engagement.hours_per_day} now: "
+            "bill it with the hours per day it was approved with, or have a new statement approved"
+        )
     hours = Decimal(minutes) / 60
     days = (hours / engagement.hours_per_day).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     fmt = Formatter(lang)
@@ -229,6 +253,7 @@ async def _accepted_day_rate(session: AsyncSession, engagement: Engagement) -> N
     proposal = await session.get(Document, acceptance.document_id) if acceptance else None
     if proposal is None or proposal.data_snapshot is None:
         raise Conflict(f"the client has not accepted a proposal for engagement {engagement.id}: no day rate agreed")
+    _as_accepted(proposal, engagement)
     lines = proposal.data_snapshot["proposal"]["pricing"].get("lines") or [{}]
     accepted = lines[0].get("unit_price")
     now = Formatter(proposal.language).money(engagement.day_rate, engagement.currency)
@@ -274,6 +299,10 @@ async def _deliverable(
     # Delivered on the day the client accepted it (the time of supply, § 14 (4) 6 UStG).
     day = deliverable.signed_off_at.astimezone(BERLIN).date() if deliverable.signed_off_at else today()
     return InvoiceKind.partial, [line], {"period_start": day, "period_end": day}
+
+
+def advances_note(lang: str, advances: list[Invoice]) -> str | None:
+    return say(lang, "note_advances", numbers=", ".join(a.number or "" for a in advances)) if advances else None
 
 
 async def advances_at_issue(session: AsyncSession, invoice: Invoice, lines: list[InvoiceLine]) -> list[Invoice] | None:

@@ -19,6 +19,7 @@ from backend.domains.engagements.models import Engagement
 from backend.flows.invoicing.codes import InvoiceKind, VatCategory
 from backend.flows.invoicing.models import (
     INVOICE_MAX,
+    LINE_MAX,
     Invoice,
     InvoiceChange,
     InvoiceDraft,
@@ -99,10 +100,19 @@ def make_lines(inputs: Sequence[LineInput], engagement: Engagement, *, path: str
                 net_amount=line_net(given.quantity, given.unit_price),
             )
         )
-    total = sum((ln.net_amount * (1 + ln.vat_rate / 100) for ln in made), Decimal("0"))
+    within_limits(made, path)
+    return made
+
+
+def within_limits(lines: Sequence[InvoiceLine], path: str = "body.lines") -> None:
+    """Every line and the invoice as large as the books hold (models.LINE_MAX, INVOICE_MAX),
+    whether typed in or made from what was accepted."""
+    for i, ln in enumerate(lines):
+        if ln.net_amount >= LINE_MAX:
+            raise Invalid.field(f"{path}.{i}", f"a line's amount is below {LINE_MAX:,.0f}, not {ln.net_amount:,.2f}")
+    total = sum((ln.net_amount * (1 + ln.vat_rate / 100) for ln in lines), Decimal("0"))
     if total >= INVOICE_MAX:
         raise Invalid.field(path, f"an invoice's total is below {INVOICE_MAX:,.0f}: these lines make {total:,.2f}")
-    return made
 
 
 async def _engagement(session: AsyncSession, engagement_id: int) -> tuple[Engagement, Client]:
@@ -138,6 +148,7 @@ async def create(
     advance invoices asked for (`prepaid`)."""
     engagement, client = await _engagement(session, data.engagement_id)
     made = lines if lines is not None else make_lines(data.lines, engagement)
+    within_limits(made)
     invoice = Invoice(
         engagement_id=engagement.id,
         client_id=client.id,
@@ -274,7 +285,7 @@ async def credit_note(session: AsyncSession, user: Actor, invoice_id: int) -> tu
         raise Conflict(f"invoice {invoice_id} is {original.status}: only an issued invoice is taken back")
     if original.kind == InvoiceKind.credit_note:
         raise Conflict(f"{original.number} is a credit note itself: draft a new invoice instead")
-    if original.kind == InvoiceKind.advance and (final := await _final_of(session, original.engagement_id)):
+    if original.kind == InvoiceKind.advance and (final := await final_of(session, original)):
         raise Conflict(f"{original.number} is deducted by the final invoice {final.number}: take that one back first")
     pending = await session.exec(
         select(Invoice.id).where(Invoice.corrects_id == original.id, Invoice.status == InvoiceStatus.draft)
@@ -318,13 +329,13 @@ async def credit_note(session: AsyncSession, user: Actor, invoice_id: int) -> tu
     return credit, copies
 
 
-async def _final_of(session: AsyncSession, engagement_id: int) -> Invoice | None:
-    """The standing final invoice of an engagement's fee, if any."""
+async def final_of(session: AsyncSession, advance: Invoice) -> Invoice | None:
+    """The standing final invoice that deducts an advance invoice's engagement's advances, if any."""
     found = await session.exec(
         select(Invoice)
         .join(InvoiceLine, col(InvoiceLine.invoice_id) == Invoice.id)
         .where(
-            InvoiceLine.billing_key == f"proposal:{engagement_id}:fee",
+            InvoiceLine.billing_key == f"proposal:{advance.engagement_id}:fee",
             col(Invoice.status).in_((InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid)),
         )
     )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 
-_MISSING = ((0x2E80, 0xFAFF), (0xFF00, 0xFFEF), (0x10000, 0x10FFFF))
+# The CJK scripts and Hangul, the noncharacters (no XML may hold them), full-width forms and
+# the specials U+FFF0…FFFF, and everything beyond the Basic Multilingual Plane.
+_MISSING = ((0x2E80, 0xFAFF), (0xFDD0, 0xFDEF), (0xFF00, 0xFFFF), (0x10000, 0x10FFFF))
 
 
 def unprintable(text: str | None) -> list[str]:
@@ -26,3 +28,9 @@ def refuse_unprintable(value: str | None) -> str | None:
         names = ", ".join(f"{ch} ({unicodedata.name(ch, hex(ord(ch)))})" for ch in missing[:5])
         raise ValueError(f"the invoice's font cannot print {names}: the PDF/A would have to leave it out")
     return value
+
+
+def visible(text: str | None) -> bool:
+    """Whether a text shows anything: at least one letter or digit (not only spaces, joiners,
+    combining marks or other invisible characters)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text or "")

@@ -21,16 +21,16 @@ from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement
 from backend.flows.invoicing import files
-from backend.flows.invoicing.basis import advances_at_issue
+from backend.flows.invoicing.basis import advances_at_issue, advances_note
 from backend.flows.invoicing.codes import DEFAULT_EXEMPTION, TYPE_CODES, InvoiceKind
-from backend.flows.invoicing.drafts import draft_for_change, lines_of, load, priced, totals_columns
+from backend.flows.invoicing.drafts import draft_for_change, final_of, lines_of, load, priced, totals_columns
 from backend.flows.invoicing.layout import say
 from backend.flows.invoicing.models import Invoice, InvoiceFile, InvoiceLine, InvoiceStatus
 from backend.flows.invoicing.numbering import format_number, take_next
 from backend.flows.invoicing.rules import Failed, check
 from backend.flows.invoicing.totals import compute
 from backend.kernel.config import Settings
-from backend.kernel.db import compare_and_set, serialize, utcnow
+from backend.kernel.db import compare_and_set, hold, serialize, utcnow
 from backend.kernel.errors import Invalid, VersionConflict
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import today
@@ -186,11 +186,18 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
     client = await session.get(Client, invoice.client_id)
     engagement = await session.get(Engagement, invoice.engagement_id)
     assert client is not None and engagement is not None  # references in the database
-    corrects = await session.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
+    corrects = None
+    if invoice.corrects_id:
+        # The invoice taken back is held (a payment or its mail at this moment waits) and read anew.
+        await hold(session, Invoice, [invoice.corrects_id])
+        corrects = await session.get(Invoice, invoice.corrects_id, populate_existing=True)
     advances = await advances_at_issue(session, invoice, lines)
     prepaid = invoice.prepaid if advances is None else sum((a.gross_total for a in advances), Decimal("0.00"))
     if prepaid != invoice.prepaid:
-        await compare_and_set(session, invoice, totals_columns(lines, prepaid))
+        changed: dict[str, Any] = dict(totals_columns(lines, prepaid))
+        if (note := advances_note(invoice.language, advances or [])) != invoice.note and _generated(invoice):
+            changed["note"] = note  # the note we wrote names the advances deducted now
+        await compare_and_set(session, invoice, changed)
         await session.refresh(invoice)
     year = today().year
     data = snapshot(
@@ -211,6 +218,14 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
     elif corrects is not None and await _credited(session, corrects.id) + invoice.gross_total > corrects.gross_total:
         failed.append(
             Failed("BR-55", "corrects_id", f"this would take back more than invoice {corrects.number} stands at")
+        )
+    elif corrects is not None and corrects.kind == InvoiceKind.advance and (final := await final_of(session, corrects)):
+        failed.append(
+            Failed(
+                "BR-55",
+                "corrects_id",
+                f"{corrects.number} is deducted by final invoice {final.number}: take that back first",
+            )
         )
     if failed:
         raise Invalid(
@@ -254,12 +269,19 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
     return invoice
 
 
+def _generated(invoice: Invoice) -> bool:
+    """Whether a draft's note is the one basis.py wrote about advances (not the team's own)."""
+    prefix = say(invoice.language, "note_advances", numbers="\x00").split("\x00")[0]
+    return invoice.note is None or invoice.note.startswith(prefix)
+
+
 async def _take_back(session: AsyncSession, original: Invoice, credit: Invoice) -> None:
     """A credit note for the whole of the invoice's total cancels it and frees its billing keys."""
     credited = await _credited(session, original.id)
     if credited < original.gross_total:
         return
-    await compare_and_set(session, original, {"status": InvoiceStatus.cancelled, "cancelled_at": utcnow()})
+    if not await compare_and_set(session, original, {"status": InvoiceStatus.cancelled, "cancelled_at": utcnow()}):
+        raise VersionConflict(f"invoice {original.number} changed while it was taken back: issue the credit note again")
     await session.exec(update(InvoiceLine).where(col(InvoiceLine.invoice_id) == original.id).values(billing_key=None))
 
 

@@ -21,11 +21,11 @@ from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.flows.invoicing.codes import TYPE_CODES, InvoiceKind, Unit, VatCategory
-from backend.flows.invoicing.glyphs import refuse_unprintable
+from backend.flows.invoicing.glyphs import refuse_unprintable, visible
 from backend.kernel.db import Row
 from backend.kernel.delivery import Delivered
 from backend.kernel.enums import InvoiceFormat, Language
-from backend.kernel.schema import RowRead, Strict
+from backend.kernel.schema import MAX_ID, RowRead, Strict
 
 
 class InvoiceStatus(StrEnum):
@@ -154,9 +154,9 @@ GERMAN_RATES = (Decimal("19"), Decimal("7"))
 
 
 def _trimmed(value: object) -> object:
-    """Text as typed, without the spaces around it; only spaces is nothing."""
+    """Text as typed, without the spaces around it; text that shows nothing is nothing."""
     if isinstance(value, str):
-        return value.strip() or None
+        return value.strip() if visible(value) else None
     return value
 
 
@@ -185,7 +185,7 @@ class LineInput(Strict):
 
 
 class InvoiceDraft(Strict):
-    engagement_id: int = Field(ge=1)
+    engagement_id: int = Field(ge=1, le=MAX_ID)
     kind: InvoiceKind = InvoiceKind.invoice
     language: Language | None = Field(default=None, description="The client contact's language when left out")
     format: InvoiceFormat | None = Field(default=None, description="The client's preferred format when left out")
@@ -230,7 +230,7 @@ class InvoiceChange(Strict):
     def _kept(self) -> InvoiceChange:
         emptied = [
             n
-            for n in ("language", "format", "payment_terms_days", "lines")
+            for n in ("language", "payment_terms_days", "lines")
             if n in self.model_fields_set and getattr(self, n) is None
         ]
         if emptied:

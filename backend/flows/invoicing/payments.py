@@ -25,13 +25,13 @@ from backend.kernel.time import today
 PAYABLE = (InvoiceStatus.issued, InvoiceStatus.sent, InvoiceStatus.paid)
 
 
-async def _payable(session: AsyncSession, invoice_id: int) -> Invoice:
+async def _payable(session: AsyncSession, invoice_id: int, also: tuple[InvoiceStatus, ...] = ()) -> Invoice:
     invoice = await session.get(Invoice, invoice_id)
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} not found")
     if invoice.kind == InvoiceKind.credit_note:
         raise Conflict(f"{invoice.number or invoice_id} is a credit note: the client is paid, it pays nothing")
-    if invoice.status not in PAYABLE:
+    if invoice.status not in PAYABLE + also:
         raise Conflict(f"invoice {invoice.number or invoice_id} is {invoice.status}: nothing to pay")
     return invoice
 
@@ -81,7 +81,8 @@ async def add_payment(session: AsyncSession, user: Actor, invoice_id: int, data:
 
 
 async def remove_payment(session: AsyncSession, user: Actor, invoice_id: int, payment_id: int) -> None:
-    invoice = await _payable(session, invoice_id)
+    # Also on an invoice taken back since: a payment recorded by mistake is no refund owed.
+    invoice = await _payable(session, invoice_id, also=(InvoiceStatus.cancelled,))
     payment = await session.get(InvoicePayment, payment_id)
     if payment is None or payment.invoice_id != invoice.id:
         raise NotFound(f"invoice {invoice_id} has no payment {payment_id}")
@@ -92,7 +93,8 @@ async def remove_payment(session: AsyncSession, user: Actor, invoice_id: int, pa
             select(func.coalesce(func.sum(InvoicePayment.amount), 0)).where(InvoicePayment.invoice_id == invoice.id)
         )
     ).one()
-    if not await compare_and_set(session, invoice, _status_after(invoice, Decimal(str(paid)))):
+    kept = {"paid_total": Decimal(str(paid))} if invoice.status == InvoiceStatus.cancelled else None
+    if not await compare_and_set(session, invoice, kept or _status_after(invoice, Decimal(str(paid)))):
         raise VersionConflict(f"invoice {invoice_id} changed meanwhile: try again")
     await record(
         session,

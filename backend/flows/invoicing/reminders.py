@@ -14,7 +14,7 @@ from backend.flows.invoicing.models import Invoice, InvoiceMailing, InvoiceStatu
 from backend.flows.invoicing.sending import overdue_stage, plan_mailing
 from backend.kernel.config import Settings
 from backend.kernel.db import unit_of_work
-from backend.kernel.time import today
+from backend.kernel.time import BERLIN, today
 
 
 async def plan_reminders(maker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
@@ -26,7 +26,12 @@ async def plan_reminders(maker: async_sessionmaker[AsyncSession], settings: Sett
     planned = 0
     async with unit_of_work(maker) as session:
         reached = await session.exec(
-            select(Invoice, func.coalesce(func.max(InvoiceMailing.stage), 0), Client.invoice_email)
+            select(
+                Invoice,
+                func.coalesce(func.max(InvoiceMailing.stage), 0),
+                func.max(InvoiceMailing.created_at).filter(col(InvoiceMailing.stage) > 0),
+                Client.invoice_email,
+            )
             .join(Client, col(Client.id) == Invoice.client_id)
             .outerjoin(InvoiceMailing, col(InvoiceMailing.invoice_id) == Invoice.id)
             .where(
@@ -37,8 +42,10 @@ async def plan_reminders(maker: async_sessionmaker[AsyncSession], settings: Sett
             )
             .group_by(col(Invoice.id), col(Client.invoice_email))
         )
-        for invoice, last_stage, email in reached.all():
+        for invoice, last_stage, last_mailed, email in reached.all():
             stage = last_stage + 1
-            if stage <= overdue_stage(invoice.due_date, now, days) and email:
+            # One stage per invoice and day: a late run does not send all stages at once.
+            mailed_today = last_mailed is not None and last_mailed.astimezone(BERLIN).date() >= now
+            if stage <= overdue_stage(invoice.due_date, now, days) and email and not mailed_today:
                 planned += await plan_mailing(session, invoice, stage, email) is not None
     return planned

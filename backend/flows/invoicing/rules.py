@@ -15,7 +15,7 @@ from typing import Any
 from stdnum import iban
 
 from backend.flows.invoicing.codes import VatCategory
-from backend.flows.invoicing.glyphs import unprintable
+from backend.flows.invoicing.glyphs import unprintable, visible
 from backend.flows.invoicing.totals import Priced, compute, line_net
 from backend.kernel.enums import InvoiceFormat
 from backend.kernel.tax_ids import looks_like_leitweg_id, valid_leitweg_id, valid_vat_id
@@ -126,6 +126,10 @@ def _printable(data: dict[str, Any], failed: list[Failed]) -> None:
         "buyer.name": data["buyer"].get("name"),
         "buyer.street": data["buyer"].get("street"),
         "buyer.city": data["buyer"].get("city"),
+        "buyer.postal_code": data["buyer"].get("postal_code"),
+        "buyer_reference": data.get("buyer_reference"),
+        "order_reference": data.get("order_reference"),
+        **{f"notes.{i}": note.get("text") for i, note in enumerate(data.get("notes", []))},
         "project": (data.get("project") or {}).get("name"),
         **{f"lines.{i}.description": line["description"] for i, line in enumerate(data.get("lines", []))},
     }
@@ -175,7 +179,7 @@ def _sums(data: dict[str, Any], failed: list[Failed]) -> None:
 
 def _xrechnung(data: dict[str, Any], failed: list[Failed]) -> None:
     seller = data["seller"]
-    if not (data.get("buyer_reference") or "").strip():
+    if not visible(data.get("buyer_reference")):
         failed.append(Failed("BR-DE-15", "buyer_reference", "an XRechnung names the buyer reference (Leitweg-ID)"))
     contact = seller.get("contact") or {}
     for field, rule in (("name", "BR-DE-5"), ("phone", "BR-DE-6"), ("email", "BR-DE-7")):

@@ -19,6 +19,7 @@ from backend.flows.invoicing.models import Invoice, InvoiceChange, InvoiceDraft,
 from backend.flows.invoicing.overview import client_names, invoice_page
 from backend.flows.invoicing.resources import invoice_service
 from backend.kernel.paging import Paging
+from backend.kernel.schema import MAX_ID
 from backend.kernel.time import today
 from backend.web.admin.engagements import engagement_page
 from backend.web.admin.pages import Form, OptionalQuery
@@ -26,6 +27,12 @@ from backend.web.downloads import content_disposition, invoice_file
 from backend.web.forms import Failure, attempt, decimals, done, int_or_none, parse
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
+
+
+def _number(value: Any) -> int:
+    """A row id or version from a form: 0 (which names nothing) unless it is one."""
+    number = int_or_none(value)
+    return number if number is not None and 1 <= number <= MAX_ID else 0
 
 
 def rule_text(t: Any, path: str, message: str) -> str:
@@ -56,7 +63,7 @@ DRAFT_EDIT = (
 )
 MANUAL_LINES = 5
 LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "vat_rate")
-REQUIRED_ON_DRAFT = ("payment_terms_days", "language", "format")
+REQUIRED_ON_DRAFT = ("payment_terms_days", "language")
 NOTICES = ("issued", "send_queued", "send_again", "paid", "credit_note")
 
 
@@ -146,7 +153,7 @@ class InvoicePages(Controller):
             made.append(invoice)
 
         if failure := await attempt(db_session, request, "invoicing", data, action):
-            return await engagement_page(db_session, request, int_or_none(engagement_id) or 0, failure)
+            return await engagement_page(db_session, request, _number(engagement_id), failure)
         return await done(db_session, f"/invoices/{made[0].id}")
 
     @post("/manual")
@@ -166,14 +173,14 @@ class InvoicePages(Controller):
             made.append((await drafts.create(db_session, request.user, draft))[0])
 
         if failure := await attempt(db_session, request, "manual", data, action):
-            return await engagement_page(db_session, request, int_or_none(data.get("engagement_id")) or 0, failure)
+            return await engagement_page(db_session, request, _number(data.get("engagement_id")), failure)
         return await done(db_session, f"/invoices/{made[0].id}")
 
     @post("/{row_id:int}/issue")
     async def issue_draft(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         async def action() -> None:
             await issue.issue(
-                db_session, request.user, row_id, int_or_none(data.get("version")) or 0, request.app.state.settings
+                db_session, request.user, row_id, _number(data.get("version")), request.app.state.settings
             )
 
         if failure := await attempt(db_session, request, "issue", data, action):
@@ -184,9 +191,11 @@ class InvoicePages(Controller):
     async def edit_draft(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         async def action() -> None:
             # An emptied field clears it (the API's null); the number of days stays as typed.
-            values = {name: (data.get(name) or None) for name in DRAFT_EDIT}
-            values = {k: v for k, v in values.items() if v is not None or k not in REQUIRED_ON_DRAFT}
-            body = parse(InvoiceChange, values | {"version": data.get("version")})
+            # A field emptied clears it (the format: back to the client's); the required ones stay.
+            emptied = {
+                name: None for name in DRAFT_EDIT if name in data and name not in REQUIRED_ON_DRAFT and not data[name]
+            }
+            body = parse(InvoiceChange, {k: data.get(k) for k in (*DRAFT_EDIT, "version")}, **emptied)
             await drafts.change(db_session, request.user, row_id, body)
 
         if failure := await attempt(db_session, request, "edit", data, action):
@@ -198,9 +207,7 @@ class InvoicePages(Controller):
         engagement: list[int] = []
 
         async def action() -> None:
-            engagement.append(
-                await drafts.delete(db_session, request.user, row_id, int_or_none(data.get("version")) or 0)
-            )
+            engagement.append(await drafts.delete(db_session, request.user, row_id, _number(data.get("version"))))
 
         if failure := await attempt(db_session, request, "issue", data, action):
             return await _invoice_page(db_session, request, row_id, failure)
