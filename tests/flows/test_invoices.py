@@ -4,6 +4,7 @@ XML, refusals that list every failed rule, credit notes."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import re
 from datetime import date
@@ -83,6 +84,7 @@ async def test_an_issued_invoice_carries_its_xml_in_a_pdf_a_3(api: Api) -> None:
     assert b"<pdfaid:part>3</pdfaid:part>" in xmp and b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
     assert reader.attachments["factur-x.xml"] == [xml]  # byte for byte what the API serves
     assert "Müller Präzisionstechnik GmbH" in reader.pages[0].extract_text()
+    assert gc.isenabled()  # the embedding pauses the collector only while it runs (files.py)
     # Issued is final: no change, no delete.
     assert (await api.patch(f"/invoices/{inv['id']}", json={"version": inv["version"], "note": "x"})).status_code == 409
     assert (await api.delete(f"/invoices/{inv['id']}")).status_code == 409

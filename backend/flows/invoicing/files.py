@@ -10,7 +10,10 @@ XML's XRechnung specification id is not a Factur-X profile.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from facturx import generate_from_binary
@@ -29,8 +32,28 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The embedding clones the PDF's objects with pypdf: some 100,000 short-lived objects, whose
+    allocations set off full garbage collections that walk the whole process heap (85 ms each
+    here). Paused for the 14 ms the embedding takes: bench/invoice.py's p95 goes from 170 ms to
+    about 40 ms. Nothing it makes is cyclic garbage that has to be collected meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def embed(pdf: bytes, xml: bytes, data: dict[str, Any]) -> bytes:
     seller, number = data["seller"]["name"], data["number"]
+    with _collector_paused():
+        return _embed(pdf, xml, data, seller, number)
+
+
+def _embed(pdf: bytes, xml: bytes, data: dict[str, Any], seller: str, number: str) -> bytes:
     return bytes(
         generate_from_binary(
             pdf,
