@@ -78,6 +78,13 @@ class VersionConflict(Conflict):
     title = "The resource was changed by someone else"
 
 
+class ProposalExpired(Conflict):
+    """Accepted after the date the offer was binding until: legally a new offer (§§ 148, 150 BGB)."""
+
+    slug = "proposal-expired"
+    title = "The proposal has expired"
+
+
 class NotReady(Conflict):
     """Asked for too early: the thing is being made (Retry-After says when to ask again)."""
 

@@ -19,7 +19,7 @@ from backend.flows.invoicing.models import (
     InvoicePayment,
     InvoiceSeries,
 )
-from backend.flows.portal.models import LoginLink, ProposalAcceptance, ShareLink, StatementDecision
+from backend.flows.portal.models import LoginLink, ProposalAcceptance, ProposalDecline, ShareLink, StatementDecision
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
 
@@ -48,6 +48,7 @@ __all__ = [
     "Measurement",
     "Pilot",
     "ProposalAcceptance",
+    "ProposalDecline",
     "ReadinessAssessment",
     "ShareLink",
     "StatementDecision",

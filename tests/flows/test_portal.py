@@ -345,6 +345,7 @@ async def test_only_the_current_unexpired_offer_can_be_accepted(api: Api, smtp_s
         )
     expired = await accept(second)
     assert expired.status_code == 409 and "valid until" in expired.json()["detail"]
+    assert expired.json()["type"] == "/problems/proposal-expired"  # a late acceptance is a new offer
     async with api.engine.begin() as conn:
         await conn.execute(
             update(Document).where(Document.id == second["id"]).values(valid_until=utcnow().date() + timedelta(days=1))

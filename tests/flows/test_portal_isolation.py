@@ -313,6 +313,10 @@ def body(ep: Endpoint, target: World, signer: World) -> dict[str, Any]:
     last = ep.path.rsplit("/", 1)[-1]
     if last in ("acceptance", "accept", "approval", "approve"):
         return {"typed_name": f"Eva {signer.name.split()[0]}", "confirmed": True}
+    if last == "decline":
+        return (
+            {"reason": "Nicht so", "change_request": True} if ep.is_api else {"reason": "Nicht so", "answer": "decline"}
+        )
     if last == "dispute":
         return {"lines": [{"position": 1, "reason": "Stimmt nicht"}]} if ep.is_api else {"reason_1": "Stimmt nicht"}
     if last == "sign-off":

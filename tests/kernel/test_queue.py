@@ -76,4 +76,6 @@ def test_worker_collects_every_domain_job() -> None:
         "send_invoice_mail",
         "plan_payment_reminders",
         "retry_unsent_invoice_mails",
+        "mail_proposal_decline",
+        "retry_unsent_declines",
     }

@@ -19,7 +19,7 @@ from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, S
 from backend.flows.portal.statements import refuse_outdated
 from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
-from backend.kernel.errors import Conflict, Invalid, VersionConflict
+from backend.kernel.errors import Conflict, Invalid, ProposalExpired, VersionConflict
 from backend.kernel.schema import Transition
 from backend.kernel.time import today as berlin_today
 
@@ -55,7 +55,7 @@ async def accept_proposal(
             current=current.number,
         )
     if document.valid_until is not None and berlin_today() > document.valid_until:
-        raise Conflict(
+        raise ProposalExpired(
             f"This offer was valid until {document.valid_until:%d.%m.%Y}. Please ask us for a current version.",
             key="refused_expired",
             until=document.valid_until,

@@ -10,7 +10,8 @@ from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 
 from backend.flows.portal.access import send_login_links
-from backend.flows.portal.models import StatementDecision
+from backend.flows.portal.declines import send_decline
+from backend.flows.portal.models import ProposalDecline, StatementDecision
 from backend.flows.portal.release import mail_release
 from backend.flows.portal.statement_mail import send_answer
 from backend.kernel.delivery import requeue_unsent
@@ -46,13 +47,30 @@ async def retry_unsent_answers(ctx: JobContext) -> dict[str, Any]:
     return await requeue_unsent(ctx, StatementDecision, "mail_statement_answer", "statement-answer")
 
 
+async def mail_proposal_decline(ctx: JobContext, decline_id: int) -> str:
+    work = send_decline(ctx["session_maker"], ctx["settings"], ctx["mailer"], ctx["ledger"], decline_id)
+    return await retried_on_mail_errors(ctx, work)
+
+
+async def retry_unsent_declines(ctx: JobContext) -> dict[str, Any]:
+    return await requeue_unsent(ctx, ProposalDecline, "mail_proposal_decline", "proposal-decline")
+
+
 async def enqueue_login_link(pool: Any, email: str, ip: str | None, language: str | None) -> None:
     await enqueue(pool, "send_portal_login_link", email, ip, language, job_id=f"portal-login:{secrets.token_hex(6)}")
 
 
-FUNCTIONS = [send_portal_login_link, mail_released_document, mail_statement_answer, retry_unsent_answers]
+FUNCTIONS = [
+    send_portal_login_link,
+    mail_released_document,
+    mail_statement_answer,
+    retry_unsent_answers,
+    mail_proposal_decline,
+    retry_unsent_declines,
+]
 
 
 def cron_jobs(settings: Any) -> list[CronJob]:
     retry = cast(WorkerCoroutine, retry_unsent_answers)
-    return [cron(retry, minute={10, 25, 40, 55}, unique=True)]
+    declines = cast(WorkerCoroutine, retry_unsent_declines)
+    return [cron(retry, minute={10, 25, 40, 55}, unique=True), cron(declines, minute={12, 27, 42, 57}, unique=True)]

@@ -99,6 +99,26 @@ class StatementDecision(Row, Delivered, table=True):
     email: str | None = Field(default=None, max_length=254)
 
 
+class ProposalDecline(Row, Delivered, table=True):
+    """The client's "no" to a sent proposal version, or "not like this" (a change request), with
+    the reason; the engagement goes back to draft for a new version. The lead consultant is told
+    by one mail (kernel/delivery.py). One per version."""
+
+    __tablename__ = "proposal_declines"
+    document_id: int = Field(foreign_key="documents.id", ondelete="CASCADE", unique=True)
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    document_number: int
+    change_request: bool = False
+    reason: str = Field(sa_type=Text)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    ip_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, sa_type=Text)
+    declined_at: datetime = Field(sa_type=DateTimeUTC)
+    # The lead consultant's address when it was recorded (None: nobody to tell).
+    email: str | None = Field(default=None, max_length=254)
+
+
 # -- API shapes ----------------------------------------------------------------------------------
 
 
@@ -132,6 +152,30 @@ class AcceptanceRead(RowRead):
     typed_name: str
     ip_address: str | None
     accepted_at: datetime
+
+
+class DeclineRequest(Strict):
+    reason: str = Field(min_length=3, max_length=2000, description="Why not, or what should change")
+    change_request: bool = Field(
+        default=False, description="true: the client asks for a changed proposal instead of declining for good"
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if not any(ch.isalnum() for ch in value):
+            raise ValueError("a reason says something")
+        return value.strip()
+
+
+class DeclineRead(RowRead):
+    engagement_id: int
+    document_id: int
+    document_number: int
+    change_request: bool
+    reason: str
+    contact_id: int | None
+    declined_at: datetime
 
 
 class ApprovalRequest(Strict):

@@ -55,6 +55,7 @@ from backend.flows.documents.models import DocumentKind, DocumentRequest, Docume
 from backend.flows.documents.service import documents_of, order_document
 from backend.flows.invoicing.overview import engagement_invoicing
 from backend.flows.portal.decisions import acceptance_of, outdated_offer
+from backend.flows.portal.declines import declines_of
 from backend.flows.portal.sharing import live_links, share_path
 from backend.flows.portal.statements import statement_states
 from backend.kernel.db import utcnow
@@ -225,6 +226,7 @@ async def engagement_page(
         failed=failure,
         notice=notice,
         acceptance=await acceptance_of(db_session, row_id),
+        declines=await declines_of(db_session, row_id),
         invoicing=await engagement_invoicing(db_session, engagement),
         workshop_kinds=list(WorkshopKind),
         process_areas=list(ProcessArea),

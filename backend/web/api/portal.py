@@ -12,13 +12,15 @@ from backend.domains.crud import CLIENTS, EVERYONE, STAFF
 from backend.domains.deliverables.models import DeliverableRead
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.resources import document_service
-from backend.flows.portal import access, decisions, release, sharing, statements
+from backend.flows.portal import access, decisions, declines, release, sharing, statements
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import (
     AcceptanceRead,
     AcceptanceRequest,
     ApprovalRequest,
     DecisionRead,
+    DeclineRead,
+    DeclineRequest,
     DisputeRequest,
     LoginLinkQueued,
     LoginLinkRequest,
@@ -104,6 +106,43 @@ class DecisionController(Controller):
             user_agent=request.headers.get("user-agent"),
         )
         return AcceptanceRead.model_validate(acceptance)
+
+    @post(
+        "/documents/{row_id:int}/decline",
+        operation_id="decline_proposal",
+        status_code=201,
+        guards=[role_guard(CLIENTS)],
+        summary="Decline a sent proposal, or ask for changes, with a reason (the engagement goes back to draft)",
+        responses=problem_responses(409),
+    )
+    async def decline(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(  # type: ignore[valid-type]
+            DeclineRequest, {"reason": "Bitte ohne Pilot 2, dafür zwei Schulungstage", "change_request": True}
+        ),
+    ) -> DeclineRead:
+        decline = await declines.decline_proposal(
+            db_session,
+            request.user,
+            row_id,
+            data,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+        return DeclineRead.model_validate(decline)
+
+    @get(
+        "/engagements/{row_id:int}/declines",
+        operation_id="list_proposal_declines",
+        guards=[role_guard(STAFF)],
+        summary="The client's declines of and change requests to the engagement's proposals, newest first",
+    )
+    async def list_declines(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> list[DeclineRead]:
+        await engagement_service.get(db_session, request.user, row_id)
+        return [DeclineRead.model_validate(d) for d in await declines.declines_of(db_session, row_id)]
 
     @get(
         "/engagements/{row_id:int}/acceptance",

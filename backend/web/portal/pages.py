@@ -19,10 +19,16 @@ from backend.domains.workshops.resources import workshop_service
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import pdf_of
 from backend.flows.documents.time_statement import stated_lines
-from backend.flows.portal import access, decisions, overview, statements
+from backend.flows.portal import access, decisions, declines, overview, statements
 from backend.flows.portal.ics import workshop_calendar
 from backend.flows.portal.jobs import enqueue_login_link
-from backend.flows.portal.models import AcceptanceRequest, ApprovalRequest, DisputeRequest, SignOffRequest
+from backend.flows.portal.models import (
+    AcceptanceRequest,
+    ApprovalRequest,
+    DeclineRequest,
+    DisputeRequest,
+    SignOffRequest,
+)
 from backend.kernel.errors import DomainError, Invalid, TooManyRequests
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import BERLIN
@@ -49,7 +55,9 @@ PORTAL = Wording(
 
 # A statement's approval is confirmed with the tick, as the proposal's acceptance is, in its own words.
 STATEMENT = replace(PORTAL, fields={**PORTAL.fields, "confirmed": "refused_confirm_statement"})
-NOTICES = frozenset({"accepted", "signed_off", "rejected", "statement_approved", "statement_disputed"})
+NOTICES = frozenset(
+    {"accepted", "signed_off", "rejected", "statement_approved", "statement_disputed", "declined", "change_requested"}
+)
 # A dispute form names each line's reason "reason_<position>".
 REASON_FIELD = "reason_"
 
@@ -116,12 +124,19 @@ class PortalPages(Controller):
     # -- the client's engagements ------------------------------------------------------------------
 
     @get("/", guards=[role_guard(CLIENTS)])
-    async def home(self, db_session: DbSession, request: AppRequest) -> Response[Any]:
+    async def home(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        done: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    ) -> Response[Any]:
         engagements = await overview.engagements_of(db_session, request.user)
-        if len(engagements) == 1:
+        notice = done if done in NOTICES else None
+        if len(engagements) == 1 and notice is None:
             return Redirect(f"/portal/engagements/{engagements[0].id}", status_code=303)
         today = berlin_today()
-        return Template("portal/index.html", context=page_context(request, engagements=engagements, today=today))
+        context = page_context(request, engagements=engagements, today=today, notice=notice)
+        return Template("portal/index.html", context=context)
 
     @get("/engagements/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def engagement(
@@ -212,6 +227,24 @@ class PortalPages(Controller):
             document = await pdf_of(db_session, request.user, row_id)
             return await self._engagement_page(db_session, request, document.engagement_id, failure=failure)
         return Redirect(f"/portal/engagements/{accepted[0].engagement_id}?done=accepted", status_code=303)
+
+    @post("/documents/{row_id:int}/decline", guards=[role_guard(CLIENTS)], status_code=303)
+    async def decline(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
+        form = {"reason": data.get("reason", ""), "change_request": data.get("answer") == "change_request"}
+
+        async def action() -> None:
+            body = parse(DeclineRequest, form)
+            ip, agent = client_ip(request), request.headers.get("user-agent")
+            await declines.decline_proposal(db_session, request.user, row_id, body, ip=ip, user_agent=agent)
+
+        if failure := await attempt(
+            db_session, request, "decline", form | {"answer": data.get("answer")}, action, PORTAL
+        ):
+            document = await pdf_of(db_session, request.user, row_id)
+            return await self._engagement_page(db_session, request, document.engagement_id, failure=failure)
+        # The engagement is the team's draft again: the portal's start page says what happens next.
+        notice = "change_requested" if form["change_request"] else "declined"
+        return Redirect(f"/portal/?done={notice}", status_code=303)
 
     @post("/documents/{row_id:int}/approve", guards=[role_guard(CLIENTS)], status_code=303)
     async def approve_statement(

@@ -1,0 +1,186 @@
+"""The client's "no" to a proposal — declined for good, or sent back with the changes wanted.
+
+Refused like an acceptance when the version cannot be answered (not a sent proposal, replaced by
+a newer version, the engagement not awaiting an answer, accepted already). Recorded once per
+version (its unique key); the engagement moves back to draft at the version read, so a decline
+and an acceptance at the same moment end in exactly one of them. The lead consultant is mailed
+once (kernel/delivery.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.models import User
+from backend.domains.auth.principals import Principal
+from backend.domains.clients.models import Client
+from backend.domains.engagements.models import Engagement, EngagementStatus
+from backend.domains.engagements.resources import engagement_service
+from backend.flows.documents.models import Document, DocumentKind
+from backend.flows.documents.resources import document_service
+from backend.flows.documents.service import replacement_of
+from backend.flows.portal.decisions import acceptance_of
+from backend.flows.portal.models import DeclineRequest, ProposalDecline
+from backend.kernel import i18n
+from backend.kernel.config import Settings
+from backend.kernel.db import add_unless_taken, utcnow
+from backend.kernel.delivery import deliver
+from backend.kernel.errors import Conflict
+from backend.kernel.formatting import Formatter
+from backend.kernel.mail import Mailer
+from backend.kernel.mail_layout import notice
+from backend.kernel.outbox import plan
+from backend.kernel.queue import SentLedger
+from backend.kernel.schema import Transition
+
+JOB = "mail_proposal_decline"
+
+
+async def decline_proposal(
+    session: AsyncSession,
+    user: Principal,
+    document_id: int,
+    data: DeclineRequest,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+) -> ProposalDecline:
+    document = await document_service.get(session, user, document_id)  # another client's: 404
+    if document.kind != DocumentKind.proposal or document.sha256 is None or document.sent_at is None:
+        raise Conflict("Only a sent proposal can be declined.", key="refused_not_proposal")
+    engagement = await engagement_service.get(session, user, document.engagement_id)
+    if (accepted := await acceptance_of(session, engagement.id)) is not None:
+        raise Conflict(
+            f"This proposal was accepted on {accepted.accepted_at:%d.%m.%Y} (version {accepted.document_number}).",
+            key="refused_already_accepted",
+            when=accepted.accepted_at,
+            name=accepted.typed_name,
+            n=accepted.document_number,
+        )
+    if (current := await replacement_of(session, document)) is not None:
+        raise Conflict(
+            f"Version {document.number} has been replaced by version {current.number}: answer that one.",
+            key="refused_superseded",
+            n=document.number,
+            current=current.number,
+        )
+    if engagement.status != EngagementStatus.proposed:
+        raise Conflict(
+            f"This engagement is not awaiting an answer (its status is '{engagement.status}').",
+            key="refused_not_awaiting_acceptance",
+            status=engagement.status,
+        )
+    # Back to draft at the version read: of a decline and an acceptance at once, one wins.
+    await engagement_service.transition(
+        session, user, engagement.id, Transition(to=EngagementStatus.draft, version=engagement.version)
+    )
+    lead = await session.get(User, engagement.lead_consultant_id) if engagement.lead_consultant_id else None
+    decline = await add_unless_taken(
+        session,
+        ProposalDecline(
+            document_id=document.id,
+            engagement_id=engagement.id,
+            document_number=document.number,
+            change_request=data.change_request,
+            reason=data.reason,
+            contact_id=user.contact_id,
+            user_id=user.id,
+            ip_address=ip,
+            user_agent=(user_agent or "")[:500] or None,
+            declined_at=utcnow(),
+            email=lead.email if lead and lead.is_active else None,
+        ),
+    )
+    if decline is None:  # the engagement's version guards this; the unique key backs it up
+        raise Conflict(f"Version {document.number} of this proposal was answered already.")
+    if decline.email:
+        await plan(session, JOB, decline.id, job_id=f"proposal-decline:{decline.id}:{secrets.token_hex(4)}")
+    await record(
+        session,
+        actor=user,
+        action="change_request" if data.change_request else "decline_proposal",
+        entity_type="engagement",
+        entity_id=engagement.id,
+        after=snapshot(decline),
+    )
+    return decline
+
+
+async def declines_of(session: AsyncSession, engagement_id: int) -> list[ProposalDecline]:
+    rows = await session.exec(
+        select(ProposalDecline)
+        .where(ProposalDecline.engagement_id == engagement_id)
+        .order_by(col(ProposalDecline.id).desc())
+    )
+    return list(rows)
+
+
+async def send_decline(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, ledger: SentLedger, decline_id: int
+) -> str:
+    """Tell the lead consultant, exactly once."""
+    async with maker() as session:
+        decline = await session.get(ProposalDecline, decline_id)
+        engagement = await session.get(Engagement, decline.engagement_id) if decline else None
+        client = await session.get(Client, engagement.client_id) if engagement else None
+        document = await session.get(Document, decline.document_id) if decline else None
+        lead = (
+            await session.get(User, engagement.lead_consultant_id)
+            if engagement and engagement.lead_consultant_id
+            else None
+        )
+    if decline is None or engagement is None or client is None or document is None or not decline.email:
+        return "gone"
+    lead_name = lead.full_name if lead else ""
+    return await deliver(
+        maker,
+        settings,
+        ledger,
+        mailer,
+        decline,
+        "proposal-decline",
+        lambda message_id: _message(settings, decline, document, engagement, client, lead_name, message_id),
+    )
+
+
+def _message(
+    settings: Settings,
+    decline: ProposalDecline,
+    document: Document,
+    engagement: Engagement,
+    client: Client,
+    lead_name: str,
+    message_id: str,
+    lang: str = "de",  # the team's language, as for the other notices to the team
+) -> Any:
+    def say(key: str, **values: object) -> str:
+        return i18n.say("mail", lang, key, **values)
+
+    kind = "proposal_change_request" if decline.change_request else "proposal_declined"
+    number = (document.data_snapshot or {}).get("document", {}).get("number", f"v{document.number}")
+    when = Formatter(lang).datetime(decline.declined_at)
+    lines = [
+        say("greeting", name=lead_name) if lead_name else say("greeting_anonymous"),
+        say(f"{kind}_intro", client=client.name, number=number, when=when),
+        say("proposal_reason", reason=decline.reason),
+        say(f"{kind}_next"),
+    ]
+    return notice(
+        lang=lang,
+        title=say(f"{kind}_title"),
+        lines=lines,
+        link_label=say("statement_link"),
+        url=settings.link(f"/engagements/{engagement.id}#proposal"),
+        subject=say(f"{kind}_subject", engagement=engagement.title, client=client.name),
+        sender_name=settings.brand_name,
+        sender=settings.mail_from,
+        recipient_name=lead_name,
+        recipient_email=decline.email or "",
+        message_id=message_id,
+    )
