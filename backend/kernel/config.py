@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # in another language quote them as written and say so.
     team_language: str = "de"
     proposal_validity_days: int = Field(default=30, ge=1, le=365)
+    # Days before a sent, unanswered proposal expires that its lead consultant is told (0: never).
+    proposal_expiry_notice_days: int = Field(default=5, ge=0, le=60)
     payment_terms_days: int = 14
     # Days after an invoice's due date on which the reminder stages are mailed (Zahlungserinnerung,
     # 1. Mahnung, 2. Mahnung); empty for none.

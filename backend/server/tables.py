@@ -19,7 +19,14 @@ from backend.flows.invoicing.models import (
     InvoicePayment,
     InvoiceSeries,
 )
-from backend.flows.portal.models import LoginLink, ProposalAcceptance, ProposalDecline, ShareLink, StatementDecision
+from backend.flows.portal.models import (
+    LoginLink,
+    ProposalAcceptance,
+    ProposalDecline,
+    ProposalExpiryNotice,
+    ShareLink,
+    StatementDecision,
+)
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
 
@@ -49,6 +56,7 @@ __all__ = [
     "Pilot",
     "ProposalAcceptance",
     "ProposalDecline",
+    "ProposalExpiryNotice",
     "ReadinessAssessment",
     "ShareLink",
     "StatementDecision",

@@ -1,7 +1,7 @@
 """proposal declines
 
 The client's "no" to a sent proposal version, or its request for changes, with the reason, and
-the mail to the lead consultant (sent once).
+the mail to the lead consultant (sent once); the notice that a sent proposal expires soon.
 
 Revision ID: 0018
 Revises: 0017
@@ -58,7 +58,38 @@ def upgrade() -> None:
 
 
 
+    op.create_table('proposal_expiry_notices',
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('claimed_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('sent_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('engagement_id', sa.Integer(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_proposal_expiry_notices_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['engagement_id'], ['engagements.id'], name=op.f('fk_proposal_expiry_notices_engagement_id_engagements'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_expiry_notices')),
+    sa.UniqueConstraint('document_id', name=op.f('uq_proposal_expiry_notices_document_id'))
+    )
+    with op.batch_alter_table('proposal_expiry_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_expiry_notices_engagement_id'), ['engagement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_expiry_notices_status'), ['status'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('proposal_expiry_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_expiry_notices_status'))
+        batch_op.drop_index(batch_op.f('ix_proposal_expiry_notices_engagement_id'))
+
+    op.drop_table('proposal_expiry_notices')
+
     with op.batch_alter_table('proposal_declines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_declines_status'))
         batch_op.drop_index(batch_op.f('ix_proposal_declines_engagement_id'))

@@ -218,6 +218,9 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         box = page.locator("#proposal")
         assert box.get_by_text("Bitte prüfen Sie das Angebot (Version 1)").is_visible()
         assert box.get_by_role("button", name="Angebot verbindlich annehmen").is_visible()
+        # Declining or asking for changes is there too, folded away until wanted.
+        assert box.get_by_text("Änderungen wünschen oder ablehnen …").is_visible()
+        assert not box.get_by_role("button", name="Antwort senden").is_visible()
         assert page.get_by_text("Use-Case-Workshop Holzbau").is_visible()
         ics = page.get_by_role("link", name="In den Kalender (ICS)")
         assert ics.get_attribute("href") == f"/portal/workshops/{world['workshop']['id']}/calendar.ics"
@@ -236,7 +239,7 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         box.get_by_role("button", name="Angebot verbindlich annehmen").click()
         assert page.url == page_url
         assert box.locator("input[name=confirmed]").evaluate("c => !c.validity.valid && c.validity.valueMissing")
-        box.locator("form").evaluate("f => { f.noValidate = true }")
+        box.locator("form[action$='/accept']").evaluate("f => { f.noValidate = true }")
         box.get_by_role("button", name="Angebot verbindlich annehmen").click()
         error = page.locator("#proposal .alert.error")
         error.wait_for()

@@ -4,10 +4,12 @@ draft, the lead told once; one answer per version, also against an acceptance at
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 
+from backend.flows.portal.expiry import plan_expiry_notices
 from tests.conftest import Api
 from tests.factories import sign_in
-from tests.portal_helpers import portal_sign_in, portal_world
+from tests.portal_helpers import generate_and_release, portal_sign_in, portal_world
 from tests.smtp_server import SmtpTestServer
 
 EMAIL = "eva@alpha.de"
@@ -79,3 +81,25 @@ async def test_the_portal_form_declines_with_a_reason(api: Api, smtp_server: Smt
     assert "Ihre Absage ist bei uns angekommen" in home.text
     listed = (await api.get(f"/engagements/{world['engagement']['id']}/declines")).json()
     assert [(d["change_request"], d["reason"]) for d in listed] == [(False, "Wir haben uns anders entschieden")]
+
+
+async def test_the_lead_hears_once_that_an_unanswered_proposal_expires_soon(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    until = date.fromisoformat((await api.get(f"/documents/{world['proposal']['id']}")).json()["valid_until"])
+    maker, settings = api.app.state.session_maker, api.app.state.settings
+    assert await plan_expiry_notices(maker, settings, today=until - timedelta(days=6)) == 0  # not yet
+    assert await plan_expiry_notices(maker, settings, today=until - timedelta(days=5)) == 1
+    assert await plan_expiry_notices(maker, settings, today=until - timedelta(days=2)) == 0  # told already
+    assert await plan_expiry_notices(maker, settings, today=until + timedelta(days=1)) == 0  # expired
+    before = len(smtp_server.messages)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    told = [m for m in smtp_server.messages[before:] if "läuft am" in m.message["Subject"]]
+    assert len(told) == 1 and told[0].message["To"].endswith("<consultant@example.de>")
+    assert f"{until:%d.%m.%Y}" in told[0].message["Subject"]
+    # A newer version sent for the same engagement is the one asked about: noted on its own.
+    newer = await generate_and_release(api, world["engagement"]["id"])
+    newer_until = date.fromisoformat(newer["valid_until"])
+    assert await plan_expiry_notices(maker, settings, today=newer_until - timedelta(days=1)) == 1

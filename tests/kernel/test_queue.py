@@ -78,4 +78,7 @@ def test_worker_collects_every_domain_job() -> None:
         "retry_unsent_invoice_mails",
         "mail_proposal_decline",
         "retry_unsent_declines",
+        "mail_proposal_expiry",
+        "plan_proposal_expiry_notices",
+        "retry_unsent_expiry_notices",
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from advanced_alchemy.types import DateTimeUTC
@@ -116,6 +116,17 @@ class ProposalDecline(Row, Delivered, table=True):
     user_agent: str | None = Field(default=None, sa_type=Text)
     declined_at: datetime = Field(sa_type=DateTimeUTC)
     # The lead consultant's address when it was recorded (None: nobody to tell).
+    email: str | None = Field(default=None, max_length=254)
+
+
+class ProposalExpiryNotice(Row, Delivered, table=True):
+    """The lead consultant told that a sent, unanswered proposal version expires soon: once per
+    version (the unique key), mailed once (kernel/delivery.py)."""
+
+    __tablename__ = "proposal_expiry_notices"
+    document_id: int = Field(foreign_key="documents.id", ondelete="CASCADE", unique=True)
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    valid_until: date
     email: str | None = Field(default=None, max_length=254)
 
 
