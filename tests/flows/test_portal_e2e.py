@@ -221,6 +221,10 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         # Declining or asking for changes is there too, folded away until wanted.
         assert box.get_by_text("Änderungen wünschen oder ablehnen …").is_visible()
         assert not box.get_by_role("button", name="Antwort senden").is_visible()
+        box.get_by_text("Änderungen wünschen oder ablehnen …").click()
+        assert box.get_by_role("button", name="Antwort senden").is_visible()
+        shot(page, "portal-proposal-answers")
+        box.get_by_text("Änderungen wünschen oder ablehnen …").click()
         assert page.get_by_text("Use-Case-Workshop Holzbau").is_visible()
         ics = page.get_by_role("link", name="In den Kalender (ICS)")
         assert ics.get_attribute("href") == f"/portal/workshops/{world['workshop']['id']}/calendar.ics"
