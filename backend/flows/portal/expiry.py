@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,6 +46,7 @@ async def plan_expiry_notices(
     async with unit_of_work(maker) as session:
         rows = await session.exec(
             select(Document, Engagement)
+            .options(defer(Document.content))  # type: ignore[arg-type]
             .join(Engagement, col(Engagement.id) == Document.engagement_id)
             .outerjoin(ProposalAcceptance, col(ProposalAcceptance.engagement_id) == Engagement.id)
             .where(
