@@ -3,6 +3,7 @@ audited for clients) and a share link's (rate-limited per address)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from litestar import Response
 from backend.domains.audit.service import record
 from backend.flows.documents.models import Document
 from backend.flows.documents.service import pdf_of
+from backend.flows.invoicing import datev
 from backend.flows.invoicing.resources import file_of
 from backend.flows.portal import sharing
 from backend.kernel.enums import Role
@@ -22,13 +24,7 @@ from backend.web.sessions import client_ip
 async def download_pdf(db_session: Any, request: AppRequest, document_id: int) -> Response[bytes]:
     """A signed-in user's download, for the API and the portal alike: rate-limited per user,
     and recorded in the audit log when a client fetches it."""
-    await hit(
-        request.app.state.queue,
-        "download",
-        f"user:{request.user.id}",
-        limit=request.app.state.settings.downloads_per_minute,
-        window_seconds=60,
-    )
+    await _count_download(request)
     document = await pdf_of(db_session, request.user, document_id)
     if request.user.role == Role.client:
         await record(db_session, actor=request.user, action="download", entity_type="document", entity_id=document.id)
@@ -38,6 +34,26 @@ async def download_pdf(db_session: Any, request: AppRequest, document_id: int) -
 async def invoice_file(db_session: Any, request: AppRequest, invoice_id: int, kind: str) -> Response[bytes]:
     """An issued invoice's PDF or XML, for the team and (its own, once mailed) for the client:
     rate-limited per user, recorded in the audit log when a client fetches it."""
+    await _count_download(request)
+    invoice, stored = await file_of(db_session, request.user, invoice_id)
+    if request.user.role == Role.client:
+        await record(
+            db_session, actor=request.user, action=f"download_{kind}", entity_type="invoice", entity_id=invoice.id
+        )
+    if kind == "pdf":
+        return file_response(stored.pdf, f"{invoice.number}.pdf", "application/pdf", etag=stored.pdf_sha256)
+    return file_response(stored.xml, f"{invoice.number}.xml", "application/xml", etag=stored.xml_sha256)
+
+
+async def datev_file(db_session: Any, request: AppRequest, start: date, end: date) -> Response[bytes]:
+    """The issued invoices of a period as DATEV Buchungsstapel, for the API and the pages alike."""
+    name = datev.file_name(start, end)
+    content = await datev.export(db_session, request.app.state.settings, start, end)
+    return file_response(content, name, "text/csv; charset=windows-1252")
+
+
+async def _count_download(request: AppRequest) -> None:
+    """A signed-in user's downloads per minute are limited (DESK_DOWNLOADS_PER_MINUTE)."""
     await hit(
         request.app.state.queue,
         "download",
@@ -45,25 +61,16 @@ async def invoice_file(db_session: Any, request: AppRequest, invoice_id: int, ki
         limit=request.app.state.settings.downloads_per_minute,
         window_seconds=60,
     )
-    invoice, stored = await file_of(db_session, request.user, invoice_id)
-    if request.user.role == Role.client:
-        await record(
-            db_session, actor=request.user, action=f"download_{kind}", entity_type="invoice", entity_id=invoice.id
-        )
-    content, media_type, sha = (
-        (stored.pdf, "application/pdf", stored.pdf_sha256)
-        if kind == "pdf"
-        else (stored.xml, "application/xml", stored.xml_sha256)
-    )
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": content_disposition(f"{invoice.number}.{kind}"),
-            "ETag": f'"{sha}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+
+
+def file_response(
+    content: bytes, name: str, media_type: str, *, etag: str | None = None, inline: bool = False
+) -> Response[bytes]:
+    """A file to download (or, `inline`, to show): never cached by shared caches."""
+    headers = {"Content-Disposition": content_disposition(name, inline=inline), "Cache-Control": "private, no-store"}
+    if etag:
+        headers["ETag"] = f'"{etag}"'
+    return Response(content, media_type=media_type, headers=headers)
 
 
 def content_disposition(name: str, *, inline: bool = False) -> str:
@@ -73,15 +80,7 @@ def content_disposition(name: str, *, inline: bool = False) -> str:
 
 def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
     name = document.filename or f"document-{document.id}.pdf"
-    return Response(
-        document.content or b"",
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": content_disposition(name, inline=inline),
-            "ETag": f'"{document.sha256}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return file_response(document.content or b"", name, "application/pdf", etag=document.sha256, inline=inline)
 
 
 async def open_share_link(db_session: Any, request: AppRequest, token: str) -> Response[bytes]:

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.models import User
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.kernel.db import select_all
@@ -81,3 +82,24 @@ def refuse_week_before_start(engagement: Engagement, week: str | None, *, given:
             start=engagement.start_date,
             week=iso_week(engagement.start_date),
         )
+
+
+async def lead_email(session: AsyncSession, engagement_id: int) -> str | None:
+    """Where the engagement's lead consultant is mailed, when there is an active one."""
+    stmt = (
+        select(User.email)
+        .join(Engagement, col(Engagement.lead_consultant_id) == User.id)
+        .where(Engagement.id == engagement_id, col(User.is_active).is_(True))
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def with_lead(session: AsyncSession, engagement_id: int | None) -> tuple[Engagement, Client, str] | None:
+    """An engagement, its client and its lead consultant's name ("" without one), for the notices
+    the team gets about it; None when the engagement is gone."""
+    engagement = await session.get(Engagement, engagement_id) if engagement_id else None
+    if engagement is None:
+        return None
+    client = await session.get(Client, engagement.client_id)
+    lead = await session.get(User, engagement.lead_consultant_id) if engagement.lead_consultant_id else None
+    return (engagement, client, lead.full_name if lead else "") if client else None

@@ -19,6 +19,7 @@ from backend.domains.auth.models import User
 from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement
+from backend.domains.engagements.service import with_lead
 from backend.domains.timesheets.burn import Burn
 from backend.domains.timesheets.models import BurnAlert
 from backend.domains.timesheets.reading import burns, engagement_burn
@@ -115,17 +116,11 @@ async def send_alert(
     the first one sent. Returns what happened."""
     async with maker() as session:
         alert = await session.get(BurnAlert, alert_id)
-        engagement = await session.get(Engagement, alert.engagement_id) if alert else None
-        client = await session.get(Client, engagement.client_id) if engagement else None
-        lead = (
-            await session.get(User, engagement.lead_consultant_id)
-            if engagement and engagement.lead_consultant_id
-            else None
-        )
-        burn = await engagement_burn(session, engagement) if engagement else None
-    if alert is None or engagement is None or client is None or burn is None or not alert.email:
+        led = await with_lead(session, alert.engagement_id) if alert else None
+        burn = await engagement_burn(session, led[0]) if led else None
+    if alert is None or led is None or burn is None or not alert.email:
         return "gone"
-    lead_name = lead.full_name if lead else ""
+    engagement, client, lead_name = led
     return await deliver(
         maker,
         settings,

@@ -17,11 +17,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
-from backend.domains.auth.models import User
 from backend.domains.auth.principals import Principal
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.domains.engagements.resources import engagement_service
+from backend.domains.engagements.service import lead_email, with_lead
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import replacement_of
@@ -80,7 +80,6 @@ async def decline_proposal(
     await engagement_service.transition(
         session, user, engagement.id, Transition(to=EngagementStatus.draft, version=engagement.version)
     )
-    lead = await session.get(User, engagement.lead_consultant_id) if engagement.lead_consultant_id else None
     decline = await add_unless_taken(
         session,
         ProposalDecline(
@@ -94,7 +93,7 @@ async def decline_proposal(
             ip_address=ip,
             user_agent=(user_agent or "")[:500] or None,
             declined_at=utcnow(),
-            email=lead.email if lead and lead.is_active else None,
+            email=await lead_email(session, engagement.id),
         ),
     )
     if decline is None:  # the engagement's version guards this; the unique key backs it up
@@ -127,17 +126,11 @@ async def send_decline(
     """Tell the lead consultant, exactly once."""
     async with maker() as session:
         decline = await session.get(ProposalDecline, decline_id)
-        engagement = await session.get(Engagement, decline.engagement_id) if decline else None
-        client = await session.get(Client, engagement.client_id) if engagement else None
         document = await session.get(Document, decline.document_id) if decline else None
-        lead = (
-            await session.get(User, engagement.lead_consultant_id)
-            if engagement and engagement.lead_consultant_id
-            else None
-        )
-    if decline is None or engagement is None or client is None or document is None or not decline.email:
+        led = await with_lead(session, decline.engagement_id) if decline else None
+    if decline is None or document is None or led is None or not decline.email:
         return "gone"
-    lead_name = lead.full_name if lead else ""
+    engagement, client, lead_name = led
     return await deliver(
         maker,
         settings,

@@ -15,9 +15,9 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.auth.models import User
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement, EngagementStatus
+from backend.domains.engagements.service import lead_email, with_lead
 from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.portal.models import ProposalAcceptance, ProposalExpiryNotice
 from backend.kernel import i18n
@@ -69,11 +69,11 @@ async def plan_expiry_notices(
 
 
 async def _note(session: AsyncSession, document: Document, engagement: Engagement) -> int:
-    lead = await session.get(User, engagement.lead_consultant_id) if engagement.lead_consultant_id else None
-    if lead is None or not lead.is_active or document.valid_until is None:
+    email = await lead_email(session, engagement.id)
+    if email is None or document.valid_until is None:
         return 0
     row = ProposalExpiryNotice(
-        document_id=document.id, engagement_id=engagement.id, valid_until=document.valid_until, email=lead.email
+        document_id=document.id, engagement_id=engagement.id, valid_until=document.valid_until, email=email
     )
     if (stored := await add_unless_taken(session, row)) is None:
         return 0  # told already
@@ -87,16 +87,10 @@ async def send_expiry_notice(
     async with maker() as session:
         row = await session.get(ProposalExpiryNotice, notice_id)
         document = await session.get(Document, row.document_id) if row else None
-        engagement = await session.get(Engagement, row.engagement_id) if row else None
-        client = await session.get(Client, engagement.client_id) if engagement else None
-        lead = (
-            await session.get(User, engagement.lead_consultant_id)
-            if engagement and engagement.lead_consultant_id
-            else None
-        )
-    if row is None or document is None or engagement is None or client is None:
+        led = await with_lead(session, row.engagement_id) if row else None
+    if row is None or document is None or led is None:
         return "gone"
-    lead_name = lead.full_name if lead else ""
+    engagement, client, lead_name = led
     return await deliver(
         maker,
         settings,

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.auth.models import User
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement
+from backend.domains.engagements.service import with_lead
 from backend.flows.documents.models import Document
 from backend.flows.documents.time_statement import stated_lines
 from backend.flows.portal.models import StatementDecision
@@ -35,13 +35,10 @@ async def send_answer(
     async with maker() as session:
         decision = await session.get(StatementDecision, decision_id)
         document = await session.get(Document, decision.document_id) if decision else None
-        engagement = await session.get(Engagement, decision.engagement_id) if decision else None
-        client = await session.get(Client, engagement.client_id) if engagement else None
-        lead_id = engagement.lead_consultant_id if engagement else None
-        lead = await session.get(User, lead_id) if lead_id else None
-    if decision is None or document is None or engagement is None or client is None or not decision.email:
+        led = await with_lead(session, decision.engagement_id) if decision else None
+    if decision is None or document is None or led is None or not decision.email:
         return "gone"
-    lead_name = lead.full_name if lead else ""
+    engagement, client, lead_name = led
     return await deliver(
         maker,
         settings,

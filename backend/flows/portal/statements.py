@@ -14,9 +14,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
-from backend.domains.auth.models import User
 from backend.domains.auth.principals import Principal
 from backend.domains.engagements.models import Engagement
+from backend.domains.engagements.service import lead_email
 from backend.domains.timesheets import statements as entries
 from backend.flows.documents import builders
 from backend.flows.documents.models import Document, DocumentKind
@@ -198,7 +198,7 @@ async def _decide(
     """Writes the answer; of two answers to one version at the same moment one is written (the
     unique key decides) and the other is told who answered first."""
     assert document.sha256 is not None  # an open statement is rendered
-    lead = await _lead_email(session, document.engagement_id)
+    lead = await lead_email(session, document.engagement_id)
     row = StatementDecision(
         document_id=document.id,
         engagement_id=document.engagement_id,
@@ -225,15 +225,6 @@ async def _decide(
         job_id = f"statement-answer:{stored.id}:{secrets.token_hex(4)}"
         await plan(session, "mail_statement_answer", stored.id, job_id=job_id)
     return stored
-
-
-async def _lead_email(session: AsyncSession, engagement_id: int) -> str | None:
-    stmt = (
-        select(User.email)
-        .join(Engagement, col(Engagement.lead_consultant_id) == User.id)
-        .where(Engagement.id == engagement_id, col(User.is_active).is_(True))
-    )
-    return (await session.exec(stmt)).first()
 
 
 async def _only_answer(session: AsyncSession, document: Document, decision: StatementDecision) -> None:

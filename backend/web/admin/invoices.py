@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.clients.service import get_client
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
-from backend.flows.invoicing import basis, datev, drafts, issue, payments, sending
+from backend.flows.invoicing import basis, drafts, issue, payments, sending
 from backend.flows.invoicing.models import Invoice, InvoiceChange, InvoiceDraft, InvoiceStatus, PaymentCreate
 from backend.flows.invoicing.overview import client_names, invoice_page
 from backend.flows.invoicing.resources import invoice_service
@@ -23,7 +23,7 @@ from backend.kernel.schema import MAX_ID
 from backend.kernel.time import today
 from backend.web.admin.engagements import engagement_page
 from backend.web.admin.pages import Form, OptionalQuery
-from backend.web.downloads import content_disposition, invoice_file
+from backend.web.downloads import datev_file, file_response, invoice_file
 from backend.web.forms import Failure, attempt, decimals, done, int_or_none, parse
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
@@ -128,13 +128,7 @@ class InvoicePages(Controller):
         start: Annotated[date, QueryParameter(name="from")],
         end: Annotated[date, QueryParameter(name="to")],
     ) -> Response[bytes]:
-        name = datev.file_name(start, end)
-        content = await datev.export(db_session, request.app.state.settings, start, end)
-        return Response(
-            content,
-            media_type="text/csv; charset=windows-1252",
-            headers={"Content-Disposition": content_disposition(name)},
-        )
+        return await datev_file(db_session, request, start, end)
 
     @get("/{row_id:int}")
     async def show(
@@ -256,8 +250,4 @@ class InvoicePages(Controller):
     @get("/{row_id:int}/preview")
     async def preview(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
         content = await issue.preview(db_session, row_id, request.app.state.settings)
-        return Response(
-            content,
-            media_type="application/pdf",
-            headers={"Content-Disposition": content_disposition(f"draft-{row_id}.pdf", inline=True)},
-        )
+        return file_response(content, f"draft-{row_id}.pdf", "application/pdf", inline=True)

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from pydantic import Field
 
 from backend.domains.crud import STAFF
-from backend.flows.invoicing import basis, datev, drafts, payments, sending
+from backend.flows.invoicing import basis, drafts, payments, sending
 from backend.flows.invoicing.basis import BasisRequest
 from backend.flows.invoicing.issue import issue
 from backend.flows.invoicing.models import (
@@ -28,7 +28,7 @@ from backend.kernel.db import READS_ONLY
 from backend.kernel.schema import MAX_ID, Strict
 from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
-from backend.web.downloads import content_disposition, invoice_file
+from backend.web.downloads import datev_file, invoice_file
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 _team = [role_guard(STAFF)]
@@ -269,10 +269,4 @@ class InvoiceController(resource_controller(invoices, invoice_service)):  # type
         start: Annotated[date, QueryParameter(name="from", description="First issue date")],
         end: Annotated[date, QueryParameter(name="to", description="Last issue date")],
     ) -> Response[bytes]:
-        name = datev.file_name(start, end)
-        content = await datev.export(db_session, request.app.state.settings, start, end)
-        return Response(
-            content,
-            media_type="text/csv; charset=windows-1252",
-            headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"},
-        )
+        return await datev_file(db_session, request, start, end)
