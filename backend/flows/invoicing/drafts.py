@@ -147,8 +147,9 @@ async def create(
     """A draft from the body's lines, or from `lines` made from a basis (basis.py), less what
     advance invoices asked for (`prepaid`)."""
     engagement, client = await _engagement(session, data.engagement_id)
+    if lines is not None:
+        within_limits(lines)  # typed lines were checked as they were made
     made = lines if lines is not None else make_lines(data.lines, engagement)
-    within_limits(made)
     invoice = Invoice(
         engagement_id=engagement.id,
         client_id=client.id,
