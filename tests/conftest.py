@@ -184,6 +184,9 @@ class Api:
     async def patch(self, path: str, who: str | None = "consultant", **kw: Any) -> Any:
         return await self.request("PATCH", path, who, **kw)
 
+    async def put(self, path: str, who: str | None = "consultant", **kw: Any) -> Any:
+        return await self.request("PUT", path, who, **kw)
+
     async def delete(self, path: str, who: str | None = "consultant", **kw: Any) -> Any:
         return await self.request("DELETE", path, who, **kw)
 

@@ -114,6 +114,8 @@ class Resource:
     edit_guard: Callable[[Any], str | None] | None = None
     # Runs in the same transaction after a row was created or changed (what follows from it).
     after_write: Callable[[AsyncSession, Any, Actor], Awaitable[None]] | None = None
+    # Runs in the same transaction after a row moved to another state (given the state it left).
+    after_move: Callable[[AsyncSession, Any, Actor, str], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if self.writable and self.updatable and self.create is not None and self.update is None:
@@ -543,4 +545,6 @@ class CrudService:
             before=before,
             after=snapshot(row),
         )
+        if self.r.after_move is not None:
+            await self.r.after_move(session, row, user, current)
         return row

@@ -16,6 +16,10 @@ DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 VAR_DIR = Path("var")
 
 
+# What an upload request may carry at most, whatever the setting (the handler's body limit).
+ARTEFACT_CEILING_MIB = 200
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DESK_", env_file=".env", extra="ignore")
 
@@ -59,6 +63,11 @@ class Settings(BaseSettings):
     # Days before a sent, unanswered proposal expires that its lead consultant is told (0: never).
     proposal_expiry_notice_days: int = Field(default=5, ge=0, le=60)
     payment_terms_days: int = 14
+    # The largest file a deliverable takes (PDF, Office, images, ZIP, text), in MiB.
+    artefact_max_mib: int = Field(default=25, ge=1, le=ARTEFACT_CEILING_MIB)
+    # A folder with the consultancy's own contract texts (agb.de.md, agb.en.md, avv.de.md,
+    # avv.en.md; first line "Fassung: <version>"); empty for the bundled ones.
+    legal_dir: str = ""
     # Days after an invoice's due date on which the reminder stages are mailed (Zahlungserinnerung,
     # 1. Mahnung, 2. Mahnung); empty for none.
     invoice_reminder_days: str = "7,21,35"

@@ -26,6 +26,8 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_410_GONE,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
@@ -109,6 +111,18 @@ class Invalid(DomainError):
     @classmethod
     def field(cls, path: str, message: str, key: str | None = None, **values: Any) -> Invalid:
         return cls(f"{path}: {message}", errors=[{"path": path, "message": message}], key=key, **values)
+
+
+class TooLarge(DomainError):
+    status_code = HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    slug = "too-large"
+    title = "Content too large"
+
+
+class UnsupportedType(DomainError):
+    status_code = HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    slug = "unsupported-type"
+    title = "Unsupported file type"
 
 
 class Forbidden(DomainError):

@@ -42,12 +42,13 @@ from backend.web.admin.sending import SendingPages
 from backend.web.api.audit import AuditController
 from backend.web.api.auth import AuthController, UserController
 from backend.web.api.clients import AssessmentController, ClientController, ContactController
-from backend.web.api.deliverables import DeliverableController
+from backend.web.api.deliverables import ArtefactController, DeliverableController
 from backend.web.api.digests import DeliveryController, DigestController, JobController
 from backend.web.api.documents import DocumentController, EngagementDocumentController
 from backend.web.api.engagements import EngagementController, StatusUpdateController
 from backend.web.api.health import HealthController
 from backend.web.api.invoices import InvoiceController
+from backend.web.api.legal import LegalController
 from backend.web.api.pilots import (
     IdeaController,
     KpiController,
@@ -91,10 +92,12 @@ API_CONTROLLERS: list[type[Controller]] = [
     KpiController,
     MeasurementController,
     DeliverableController,
+    ArtefactController,
     TimeEntryController,
     CostRateController,
     DocumentController,
     InvoiceController,
+    LegalController,
     EngagementDocumentController,
     DigestController,
     DeliveryController,

@@ -4,11 +4,17 @@ from backend.domains.audit.models import AuditEvent
 from backend.domains.auth.models import User
 from backend.domains.auth.sessions import AuthSession
 from backend.domains.clients.models import Client, Contact, ReadinessAssessment
-from backend.domains.deliverables.models import Deliverable
+from backend.domains.deliverables.models import Deliverable, DeliverableArtefact, DeliverableArtefactFile
 from backend.domains.engagements.models import Engagement, StatusUpdate
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
 from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
+from backend.flows.acceptance.models import (
+    AcceptanceNotice,
+    DeliverableAcceptance,
+    DeliverableAcceptanceFile,
+    DeliverableAcceptanceRequest,
+)
 from backend.flows.digests.models import DigestDelivery
 from backend.flows.documents.models import Document
 from backend.flows.invoicing.models import (
@@ -33,6 +39,7 @@ from backend.kernel.outbox import JobIntent
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AcceptanceNotice",
     "AuditEvent",
     "AuthSession",
     "BurnAlert",
@@ -40,6 +47,11 @@ __all__ = [
     "Contact",
     "CostRate",
     "Deliverable",
+    "DeliverableAcceptance",
+    "DeliverableAcceptanceFile",
+    "DeliverableAcceptanceRequest",
+    "DeliverableArtefact",
+    "DeliverableArtefactFile",
     "DigestDelivery",
     "Document",
     "Engagement",

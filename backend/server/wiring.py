@@ -3,8 +3,10 @@ worker call `connect_reactions()` at start."""
 
 from backend.domains import crud
 from backend.domains.clients import resources as clients
+from backend.domains.deliverables import resources as deliverables
 from backend.domains.engagements.service import refuse_other_clients_engagement
 from backend.domains.timesheets.statements import keep_approved_time
+from backend.flows.acceptance.records import deliverable_moved
 from backend.flows.invoicing.reactions import keep_invoiced
 from backend.flows.portal import reactions as portal_reactions
 
@@ -14,3 +16,4 @@ def connect_reactions() -> None:
     clients.assessment_engagement_given.connect(refuse_other_clients_engagement)
     crud.row_deleting.connect(keep_approved_time)
     crud.row_deleting.connect(keep_invoiced)
+    deliverables.deliverable_moved.connect(deliverable_moved)

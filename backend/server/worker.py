@@ -18,6 +18,7 @@ from arq import worker as arq_worker
 from redis.exceptions import RedisError
 
 from backend.domains.timesheets import jobs as time_jobs
+from backend.flows.acceptance import jobs as acceptance_jobs
 from backend.flows.digests import jobs as digest_jobs
 from backend.flows.documents import jobs as report_jobs
 from backend.flows.documents.render import RenderPool
@@ -32,7 +33,7 @@ from backend.kernel.queue import JobContext, open_pool, redis_settings
 from backend.kernel.time import BERLIN
 from backend.web.api.health import WORKER_HEARTBEAT_SECONDS
 
-DOMAIN_JOBS = [report_jobs, digest_jobs, portal_jobs, time_jobs, invoice_jobs]
+DOMAIN_JOBS = [report_jobs, digest_jobs, portal_jobs, time_jobs, invoice_jobs, acceptance_jobs]
 log = logging.getLogger(__name__)
 # How long to wait between attempts while Redis is away, at most.
 OUTAGE_WAIT_SECONDS = 10.0

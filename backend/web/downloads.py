@@ -3,6 +3,7 @@ audited for clients) and a share link's (rate-limited per address)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +11,8 @@ from urllib.parse import quote
 from litestar import Response
 
 from backend.domains.audit.service import record
+from backend.domains.deliverables import artefacts
+from backend.flows.acceptance import records
 from backend.flows.documents.models import Document
 from backend.flows.documents.service import pdf_of
 from backend.flows.invoicing import datev
@@ -45,6 +48,38 @@ async def invoice_file(db_session: Any, request: AppRequest, invoice_id: int, ki
     return file_response(stored.xml, f"{invoice.number}.xml", "application/xml", etag=stored.xml_sha256)
 
 
+async def artefact_file(db_session: Any, request: AppRequest, artefact_id: int) -> Response[bytes]:
+    """A deliverable's file, for the team and (once delivered) its client; always a download,
+    never shown inline, so an uploaded file cannot act as a page of this site."""
+    await _count_download(request)
+    artefact, content = await artefacts.file_of(db_session, request.user, artefact_id)
+    if request.user.role == Role.client:
+        await record(db_session, actor=request.user, action="download", entity_type="artefact", entity_id=artefact.id)
+    response = file_response(
+        content, artefact.name, artefact.content_type or "application/octet-stream", etag=artefact.sha256
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+async def protocol_file(db_session: Any, request: AppRequest, deliverable_id: int) -> Response[bytes]:
+    """A deliverable's Abnahmeprotokoll, for the team and its client."""
+    await _count_download(request)
+    settings = request.app.state.settings
+    acceptance, pdf = await records.protocol_of(db_session, settings, request.user, deliverable_id)
+    if request.user.role == Role.client:
+        await record(
+            db_session,
+            actor=request.user,
+            action="download_protocol",
+            entity_type="deliverable",
+            entity_id=deliverable_id,
+        )
+    name = f"Abnahmeprotokoll-{acceptance.engagement_id}-{deliverable_id}.pdf"
+    return file_response(pdf, name, "application/pdf", etag=hashlib.sha256(pdf).hexdigest())
+
+
 async def datev_file(db_session: Any, request: AppRequest, start: date, end: date) -> Response[bytes]:
     """The issued invoices of a period as DATEV Buchungsstapel, for the API and the pages alike."""
     name = datev.file_name(start, end)
@@ -74,8 +109,10 @@ def file_response(
 
 
 def content_disposition(name: str, *, inline: bool = False) -> str:
-    """ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266)."""
-    return f"{'inline' if inline else 'attachment'}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+    """ASCII name for old clients, the exact UTF-8 name for the rest (RFC 6266); a quote or
+    backslash in a name (an uploaded file's) cannot end the header's string."""
+    plain = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in name)
+    return f"{'inline' if inline else 'attachment'}; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
 
 
 def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:

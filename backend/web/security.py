@@ -8,8 +8,9 @@ the security headers on every answer (pages, portal, API, errors alike).
 - A NUL character in the path, the query string or a form body is refused (400): no database
   can store it in text, and PostgreSQL fails on it.
 - A path spelled with `//`, `/./` or `/../` is refused (404), so checks that go by the path
-  see its one plain spelling; multipart bodies, which no form of the app sends, are refused
-  (415), and form bodies are read whole only up to a size no form reaches (413 beyond).
+  see its one plain spelling; multipart bodies are refused (415) but where a file is
+  uploaded (a deliverable's artefacts, in the API and on the admin page), and form bodies are
+  read whole only up to a size no form reaches (413 beyond).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NOT_PLAIN = re.compile(r"//|/\.\.?(?:/|$)")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 FORM_LIMIT = 1024 * 1024
+# The only bodies that are files: a deliverable's artefacts (the API's upload, the admin form).
+UPLOADS = re.compile(r"^(?:/api/v1|/engagements/\d+)/deliverables/\d+/artefacts$")
 _PAGE_POLICY = (
     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -99,7 +102,8 @@ class SecurityMiddleware:
 
     def _write_refusal(self, scope: dict[str, Any], headers: dict[str, str]) -> Refusal | None:
         path, method = scope["path"], scope["method"]
-        if _is_multipart(headers):
+        upload = _is_multipart(headers) and UPLOADS.match(path) is not None and method == "POST"
+        if _is_multipart(headers) and not upload:
             return (
                 415,
                 "unsupported-media-type",
@@ -118,7 +122,7 @@ class SecurityMiddleware:
                     "with the bearer token (Authorization header)."
                 ),
             )
-        if method in BODY_METHODS and _has_body(headers) and not _is_json(headers.get("content-type", "")):
+        if method in BODY_METHODS and _has_body(headers) and not (upload or _is_json(headers.get("content-type", ""))):
             return (
                 415,
                 "unsupported-media-type",

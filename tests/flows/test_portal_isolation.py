@@ -47,7 +47,7 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 # They end the very session the matrix runs with; signing out is tested with the pages.
 SESSION_ENDERS = frozenset({"/logout", "/portal/logout", "/api/v1/auth/logout"})
 # Parameters of public routes that name no row: tokens (see the link tests below), files, languages.
-PUBLIC_PARAMS = frozenset({"token", "file_path", "path", "lang"})
+PUBLIC_PARAMS = frozenset({"token", "file_path", "path", "lang", "kind"})
 # The path segment in front of an id parameter names the kind of row it is (the keys of World.ids):
 # /engagements/{row_id}/deliverables/{item_id} takes an engagement and a deliverable. A route
 # whose id follows any other segment fails the matrix until its kind is added here.
@@ -75,6 +75,7 @@ ID_KINDS = frozenset(
         "cost-rates",
         "invoices",
         "payments",
+        "artefacts",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -129,7 +130,13 @@ async def client_world(api: Api, name: str, email: str) -> World:
         )
         assert response.status_code == 200, (kind, response.text)
         renamed[(kind, row["id"])] = response.json()
-    delivered = await deliver(api, portal["deliverable"])
+    artefact = await api.post(
+        f"/deliverables/{portal['deliverable']['id']}/artefacts",
+        files={"file": (f"Leitlinie {short}.txt", f"Leitlinie {short}".encode())},
+    )
+    assert artefact.status_code == 201, artefact.text
+    current_deliverable = (await api.get(f"/deliverables/{portal['deliverable']['id']}")).json()
+    delivered = await deliver(api, current_deliverable)
     # The renamed engagement is a changed offer: the client gets (and can accept) a new version.
     proposal = await generate_and_release(api, portal["engagement"]["id"])
     link = await api.post(f"/documents/{proposal['id']}/share-links", json={"valid_days": 7})
@@ -168,6 +175,7 @@ async def client_world(api: Api, name: str, email: str) -> World:
     )
     invoice = await mailed_invoice(api, portal["client"], portal["engagement"]["id"])
     ids = {
+        "artefacts": artefact.json()["id"],
         "invoices": invoice["id"],
         "payments": invoice["payment_id"],
         "clients": portal["client"]["id"],
@@ -368,7 +376,8 @@ async def rows_of(api: Api, world: World) -> dict[str, Any]:
     """Every row of the world as the team reads it, plus whether its proposal was accepted."""
     seen: dict[str, Any] = {}
     for kind, row_id in world.ids.items():
-        if kind in ("jobs", "payments"):  # no route of their own: a job's status, an invoice's payments
+        if kind in ("jobs", "payments", "artefacts"):  # no route of their own (a job's status, an invoice's
+            # payments, a deliverable's artefacts); the row counts cover them
             continue
         if kind == "share-links":
             response = await api.get("/share-links", params={"document_id": world.ids["documents"]})

@@ -186,8 +186,9 @@ def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemath
                     "engagement_id": first["engagements"]["id"],
                     "job_id": release.headers["job-id"],
                     "payment_id": 1,
+                    "kind": "agb",
                 },
-                deleted_rows={"row_id": 2, "payment_id": 2},
+                deleted_rows={"row_id": 2, "payment_id": 2, "kind": "agb"},
             ),
         )
     finally:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Index, String, Text
+from pydantic import field_validator
+from sqlalchemy import Index, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
@@ -44,6 +46,8 @@ class Deliverable(Row, DeliverableBase, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
     signed_off_by_contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
     signed_off_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    # Defects the client knows of and reserves its rights for when accepting (§ 640 (3) BGB).
+    reservations: str | None = Field(default=None, sa_type=Text)
 
 
 class DeliverableCreate(DeliverableBase, Strict):
@@ -61,3 +65,68 @@ class DeliverableRead(DeliverableBase, RowRead):
     delivered_at: datetime | None = None
     signed_off_by_contact_id: int | None = None
     signed_off_at: datetime | None = None
+    reservations: str | None = None
+
+
+class ArtefactKind(StrEnum):
+    file = "file"
+    link = "link"
+
+
+# A deliverable's artefacts change while it is worked on; from delivery on they are what the
+# client examines and accepts (its sign-off pins their hashes), so they stay as they are.
+ARTEFACTS_LOCKED = frozenset({DeliverableStatus.delivered, DeliverableStatus.accepted})
+
+
+class DeliverableArtefact(Row, table=True):
+    """A file or a link handed over with a deliverable, with its SHA-256 (of the bytes, or of
+    the URL as written); a file's bytes live in deliverable_artefact_files."""
+
+    __tablename__ = "deliverable_artefacts"
+    deliverable_id: int = Field(foreign_key="deliverables.id", ondelete="CASCADE", index=True)
+    kind: ArtefactKind = Field(sa_type=String(10))
+    name: str = Field(max_length=200)
+    content_type: str | None = Field(default=None, max_length=120)
+    size: int | None = None
+    url: str | None = Field(default=None, sa_type=Text)
+    sha256: str = Field(sa_type=String(64))
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class DeliverableArtefactFile(SQLModel, table=True):
+    __tablename__ = "deliverable_artefact_files"
+    artefact_id: int = Field(foreign_key="deliverable_artefacts.id", ondelete="CASCADE", primary_key=True)
+    content: bytes = Field(sa_type=LargeBinary)
+
+
+class ArtefactLink(Strict):
+    url: str = Field(
+        min_length=10, max_length=2000, description="An https:// address, e.g. the shared folder or repository"
+    )
+    name: str = Field(min_length=1, max_length=200, description="What the link leads to")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname or any(ch.isspace() for ch in value.strip()):
+            raise ValueError("an https:// address")
+        return value.strip()
+
+    @field_validator("name")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a link has a name")
+        return value.strip()
+
+
+class ArtefactRead(RowRead):
+    deliverable_id: int
+    kind: ArtefactKind
+    name: str
+    content_type: str | None
+    size: int | None
+    url: str | None
+    sha256: str
+    created_by_id: int | None = None

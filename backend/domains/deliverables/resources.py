@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.auth.principals import Actor
 from backend.domains.crud import CrudService, Resource, StateMachine
 from backend.domains.deliverables.models import (
     Deliverable,
@@ -15,8 +18,17 @@ from backend.domains.deliverables.models import (
 )
 from backend.domains.engagements.service import in_client
 from backend.kernel.db import utcnow
+from backend.kernel.events import Hook
 
 D = DeliverableStatus
+
+# A deliverable moved to another state (given the one it left): the acceptance flow records an
+# Abnahme, or closes the request for one, in the same transaction.
+deliverable_moved: Hook[[AsyncSession, Deliverable, Actor, str]] = Hook("deliverable moved", required=True)
+
+
+async def _moved(session: AsyncSession, row: Deliverable, actor: Actor, before: str) -> None:
+    await deliverable_moved(session, row, actor, before)
 
 
 def _stamp(target: str, reason: str | None) -> dict[str, Any]:
@@ -60,6 +72,7 @@ deliverables = Resource(
     default_sort="due_week",
     client_scope=lambda client_id: in_client(Deliverable.engagement_id, client_id),
     machine=DELIVERABLE_FLOW,
+    after_move=_moved,
     example={
         "engagement_id": 1,
         "title": "KI-Leitlinie für Mitarbeitende",

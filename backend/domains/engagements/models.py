@@ -142,6 +142,11 @@ class Engagement(Row, EngagementBase, table=True):
     status: EngagementStatus = Field(default=EngagementStatus.draft, sa_type=String(20), index=True)
     status_changed_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
     cancel_reason: str | None = Field(default=None, max_length=2000)
+    # The offer's line items (offer.ProposalItem); when there are any, the fixed fee is their sum
+    # and changes only with them (PUT /engagements/{id}/proposal-items).
+    proposal_items: list[dict[str, Any]] = Field(
+        default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"}
+    )
 
 
 class EngagementCreate(EngagementBase, Strict):
@@ -163,6 +168,10 @@ class EngagementRead(EngagementBase, RowRead):
     status: EngagementStatus
     status_changed_at: datetime | None = None
     cancel_reason: str | None = None
+    proposal_items: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The offer's line items; the fixed fee is the sum of the base items (see PUT …/proposal-items)",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

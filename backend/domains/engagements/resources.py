@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Actor
 from backend.domains.crud import CrudService, Resource, StateMachine
 from backend.domains.engagements.models import (
@@ -15,15 +16,17 @@ from backend.domains.engagements.models import (
     EngagementRead,
     EngagementStatus,
     EngagementUpdate,
+    PricingModel,
     Rag,
     StatusUpdate,
     StatusUpdateCreate,
     StatusUpdateRead,
     StatusUpdateUpdate,
 )
+from backend.domains.engagements.offer import ProposalItemsWrite, base_total
 from backend.domains.engagements.service import in_client, refuse_week_before_start, shown_to_client, status_released
 from backend.kernel.db import utcnow
-from backend.kernel.errors import Invalid
+from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.time import week_ends_before
 
 S = EngagementStatus
@@ -53,7 +56,26 @@ def _only_drafts(row: Engagement) -> str | None:
     return None
 
 
+def _fee_from_items(values: dict[str, Any], row: Engagement | None) -> None:
+    """An offer made of items has the fee they sum up to: typed beside them it would say two things."""
+    if row is None or not row.proposal_items:
+        return
+    if "pricing_model" in values:
+        raise Invalid.field(
+            "body.pricing_model",
+            "this engagement is priced by its proposal items: remove them first",
+            key="priced_by_items",
+        )
+    if "fixed_fee" in values:
+        raise Invalid.field(
+            "body.fixed_fee",
+            "the fee is the sum of the proposal items: change the items (PUT /engagements/{id}/proposal-items)",
+            key="fee_from_items",
+        )
+
+
 async def _weeks_kept(session: AsyncSession, values: dict[str, Any], row: Engagement | None) -> dict[str, Any]:
+    _fee_from_items(values, row)
     # A later start would leave weekly status behind it, told to the client as weeks of work.
     start = values.get("start_date")
     if row is not None and start is not None and start > row.start_date:
@@ -142,6 +164,46 @@ status_updates = Resource(
 
 engagement_service = CrudService(engagements)
 status_update_service = CrudService(status_updates)
+
+
+# Items are the offer: they change while it is drafted or awaiting an answer, not once agreed.
+ITEMS_OPEN = frozenset({S.draft, S.proposed})
+
+
+async def set_proposal_items(
+    session: AsyncSession, user: Actor, engagement_id: int, data: ProposalItemsWrite
+) -> Engagement:
+    """Replace the offer's items; the fixed fee becomes their base sum in the same write. An
+    offer already sent then no longer says what the engagement offers: the team sends a new
+    version (acceptance refuses the old one)."""
+    row = await engagement_service.get(session, user, engagement_id)
+    engagement_service.check_version(row, data.version)
+    if row.status not in ITEMS_OPEN:
+        raise Conflict(
+            f"engagement {row.id} is {row.status}: its offer was agreed or ended and its items stay as they are",
+            key="items_closed",
+            status=row.status,
+        )
+    items = [i.model_dump(mode="json") for i in data.items]
+    values: dict[str, Any] = {"proposal_items": items}
+    if data.items:
+        if row.pricing_model != PricingModel.fixed_fee:
+            raise Invalid.field(
+                "body.items", "proposal items price a fixed fee: switch the engagement to fixed_fee first"
+            )
+        values["fixed_fee"] = base_total(data.items)
+    before = snapshot(row)
+    await engagement_service.write(session, row, values, expect={"status": row.status})
+    await record(
+        session,
+        actor=user,
+        action="set_proposal_items",
+        entity_type="engagement",
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row
 
 
 async def approve_status_update(session: AsyncSession, user: Actor, row_id: int, version: int) -> StatusUpdate:

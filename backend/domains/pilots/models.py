@@ -78,6 +78,11 @@ class PilotBase(SQLModel):
     owner_contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
     start_week: int | None = Field(default=None, ge=1, le=104)
     end_week: int | None = Field(default=None, ge=1, le=104)
+    processes_personal_data: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": "false"},
+        description="The pilot processes personal data for the client: its proposal includes the AVV (Art. 28 GDPR)",
+    )
 
 
 class Pilot(Row, PilotBase, table=True):

@@ -21,6 +21,7 @@ from backend.domains.clients.models import LEVERS, Client, Contact
 from backend.domains.clients.service import readiness_comparison
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel, StatusUpdate
+from backend.domains.engagements.offer import ItemKind, ItemUnit, ProposalItem, items_of
 from backend.domains.pilots.models import Measurement
 from backend.domains.pilots.results import KpiResult, ResultStatus, ReturnStatus
 from backend.domains.pilots.service import (
@@ -32,6 +33,7 @@ from backend.domains.pilots.service import (
 from backend.domains.timesheets.burn import Burn, BurnBasis, BurnState
 from backend.domains.timesheets.reading import engagement_burn
 from backend.domains.workshops.models import Workshop
+from backend.flows.documents.legal import LegalKind, LegalText, legal_text
 from backend.flows.documents.models import DocumentKind
 from backend.kernel import i18n
 from backend.kernel.config import Settings
@@ -232,28 +234,73 @@ def _pricing(ctx: Context) -> dict[str, Any]:
     read = EngagementRead.model_validate(e)
     net = read.fee_net or Decimal(0)
     vat = round_money(net * e.vat_rate / 100)
-    if e.pricing_model == PricingModel.day_rate:
-        line = {
-            "description": say(ctx.lang, "day_line", title=e.title),
-            "quantity": say(ctx.lang, "days", n=fmt.number(e.days, trim=True)),
-            "unit_price": fmt.money(e.day_rate, e.currency),
-            "amount": fmt.money(net, e.currency),
-        }
+    if e.proposal_items:
+        lines = _item_lines(ctx, items_of(e.proposal_items))
+    elif e.pricing_model == PricingModel.day_rate:
+        lines = [
+            {
+                "description": say(ctx.lang, "day_line", title=e.title),
+                "quantity": say(ctx.lang, "days", n=fmt.number(e.days, trim=True)),
+                "unit_price": fmt.money(e.day_rate, e.currency),
+                "amount": fmt.money(net, e.currency),
+            }
+        ]
     else:
-        line = {
-            "description": say(ctx.lang, "fixed_line", title=e.title, weeks=e.duration_weeks),
-            "quantity": "1",
-            "unit_price": fmt.money(net, e.currency),
-            "amount": fmt.money(net, e.currency),
-        }
+        lines = [
+            {
+                "description": say(ctx.lang, "fixed_line", title=e.title, weeks=e.duration_weeks),
+                "quantity": "1",
+                "unit_price": fmt.money(net, e.currency),
+                "amount": fmt.money(net, e.currency),
+            }
+        ]
     return {
         "model": e.pricing_model,
-        "lines": [line],
+        "lines": lines,
         "net": fmt.money(net, e.currency),
         "vat_rate": f"{fmt.number(e.vat_rate, trim=True)} %",
         "vat": fmt.money(vat, e.currency),
         "gross": fmt.money(net + vat, e.currency),
     }
+
+
+def _item_lines(ctx: Context, items: list[ProposalItem]) -> list[dict[str, Any]]:
+    """One line per item; options and alternatives are priced but outside the total, and say so."""
+    fmt, currency, w = ctx.fmt, ctx.engagement.currency, words(ctx.lang)
+    lines = []
+    for position, item in enumerate(items, start=1):
+        notes = []
+        if item.discount_percent:
+            notes.append(say(ctx.lang, "item_discount", pct=fmt.number(item.discount_percent, trim=True)))
+        if item.kind is ItemKind.optional:
+            notes.append(say(ctx.lang, "item_optional"))
+        elif item.kind is ItemKind.alternative:
+            notes.append(say(ctx.lang, "item_alternative", n=item.replaces))
+        lines.append(
+            {
+                "position": position,
+                "kind": item.kind,
+                "description": item.title,
+                "detail": item.description or "",
+                "note": " · ".join(notes),
+                # A flat price once is just that: "pauschal", not "1 pauschal".
+                "quantity": w["units"][item.unit]
+                if item.unit is ItemUnit.flat and item.quantity == 1
+                else f"{fmt.number(item.quantity, trim=True)} {w['units'][item.unit]}",
+                "unit_price": fmt.money(item.unit_price, currency),
+                "amount": fmt.money(item.amount, currency),
+            }
+        )
+    return lines
+
+
+def agreements(ctx: Context, pilots: list[PilotEvidence]) -> list[LegalText]:
+    """The contract texts accepted with the proposal: the AGB, and the AVV when a pilot
+    processes personal data for the client."""
+    texts = [legal_text(LegalKind.agb, ctx.lang, ctx.settings.legal_dir)]
+    if any(e.pilot.processes_personal_data for e in pilots):
+        texts.append(legal_text(LegalKind.avv, ctx.lang, ctx.settings.legal_dir))
+    return texts
 
 
 def schedule_terms(engagement: Engagement, lang: str) -> list[str]:
@@ -282,6 +329,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
     today = berlin_today(now)
     contact = _addressee(ctx.contacts)
     signatory = ", ".join(filter(None, (contact.name, contact.position))) if contact else ""
+    texts = agreements(ctx, evidence)
     data = common(ctx, DocumentKind.proposal, number, today, now)
     data["proposal"] = {
         "situation": e.situation or "",
@@ -294,7 +342,9 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
             say(ctx.lang, "term_vat"),
             *lines(e.terms),
             say(ctx.lang, "term_confidential"),
+            *(say(ctx.lang, f"term_{t.kind}", version=t.version, hash=t.sha256[:16]) for t in texts),
         ],
+        "agreements": [t.reference() for t in texts],
         "valid_until": ctx.fmt.date(valid_until(ctx.settings, now)),
         "signatory": signatory,
     }

@@ -140,7 +140,13 @@ async def _proposal(
     assert proposal is not None and proposal.data_snapshot is not None  # kept while accepted (RESTRICT)
     _as_accepted(proposal, engagement)
     fmt = Formatter(proposal.language)
-    accepted_fee = proposal.data_snapshot["proposal"]["pricing"]["net"]
+    # The fee the client agreed to: recorded with the acceptance (with the options it chose), or,
+    # for acceptances from before, the version's total.
+    accepted_fee = (
+        fmt.money(acceptance.fee_net, engagement.currency)
+        if acceptance.fee_net is not None
+        else proposal.data_snapshot["proposal"]["pricing"]["net"]
+    )
     if accepted_fee != fmt.money(engagement.fixed_fee, engagement.currency):
         raise Conflict(
             f"the fee changed after the client accepted the proposal ({accepted_fee} accepted, "

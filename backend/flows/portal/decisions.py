@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Principal
+from backend.domains.deliverables.artefacts import artefacts_of, digest
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.deliverables.resources import deliverable_service
-from backend.domains.engagements.models import Engagement, EngagementStatus
+from backend.domains.engagements.models import Engagement, EngagementRead, EngagementStatus
+from backend.domains.engagements.offer import choose, items_of
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents import builders
+from backend.flows.documents.legal import LegalKind
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import refuse_if_incomplete, replacement_of, sent_documents
@@ -73,12 +80,14 @@ async def accept_proposal(
             key="refused_not_awaiting_acceptance",
             status=engagement.status,
         )
+    agreed = _agreed(engagement, document, data)
     # Of two people accepting at once, one wins: the engagement's move to "active" is written only
     # at the version read here (the other is told who accepted), and the acceptance's unique key
-    # backs it up.
+    # backs it up. An offer of items now costs what the client chose.
+    also = {"fixed_fee": agreed["fee_net"]} if engagement.proposal_items else None
     try:
         await engagement_service.transition(
-            session, user, engagement.id, Transition(to=EngagementStatus.active, version=engagement.version)
+            session, user, engagement.id, Transition(to=EngagementStatus.active, version=engagement.version), also=also
         )
     except VersionConflict:
         await _refuse_if_accepted(session, engagement.id)
@@ -94,6 +103,8 @@ async def accept_proposal(
         ip_address=ip,
         user_agent=(user_agent or "")[:500] or None,
         accepted_at=utcnow(),
+        **agreed,
+        record_sha256=_record_hash(document.sha256, agreed),
     )
     session.add(acceptance)
     await session.flush()
@@ -106,6 +117,36 @@ async def accept_proposal(
         after=snapshot(acceptance),
     )
     return acceptance
+
+
+def _agreed(engagement: Engagement, document: Document, data: AcceptanceRequest) -> dict[str, Any]:
+    """What the acceptance agrees to besides the version's bytes: the options, the items in force
+    and their fee, the contract texts the version names. 422 for options the offer does not have,
+    or an AVV not accepted."""
+    items = items_of(engagement.proposal_items)
+    if data.options and not items:
+        raise Invalid.field("body.options", "this offer has no options to choose")
+    choice = choose(items, data.options) if items else None
+    texts = list((document.data_snapshot or {}).get("proposal", {}).get("agreements", []))
+    if any(t.get("kind") == LegalKind.avv for t in texts) and not data.dpa_accepted:
+        raise Invalid.field(
+            "body.dpa_accepted",
+            "the proposal includes the data processing agreement (AVV): accept it to accept the proposal",
+            key="refused_dpa",
+        )
+    fee = choice.net if choice is not None else EngagementRead.model_validate(engagement).fee_net
+    return {
+        "options": list(choice.positions) if choice else [],
+        "items": choice.lines if choice else [],
+        "fee_net": fee,
+        "vat_rate": engagement.vat_rate,
+        "agreements": texts,
+    }
+
+
+def _record_hash(document_sha256: str, agreed: dict[str, Any]) -> str:
+    record = {"document_sha256": document_sha256, **agreed}
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
 async def still_offered(session: AsyncSession, settings: Settings, proposal: Document) -> bool:
@@ -179,8 +220,20 @@ async def sign_off(session: AsyncSession, user: Principal, deliverable_id: int, 
     reason = (data.reason or "").strip() or None
     if data.decision == "reject" and reason is None:
         raise Invalid.field("body.reason", "please say what is missing or wrong")
+    if data.artefacts_sha256 is not None and data.artefacts_sha256 != digest(await artefacts_of(session, row.id)):
+        raise Conflict(
+            f"the files of “{row.title}” are not the ones you saw: please reload and look at them again",
+            key="refused_artefacts_changed",
+            title=row.title,
+        )
     target = DeliverableStatus.accepted if data.decision == "accept" else DeliverableStatus.rejected
-    signer = {"signed_off_by_contact_id": user.contact_id} if target == DeliverableStatus.accepted else None
+    # The acceptance (with its record, protocol and the closing of a request for it) follows from
+    # the move, in the same transaction (flows/acceptance).
+    signer = (
+        {"signed_off_by_contact_id": user.contact_id, "reservations": (data.reservations or "").strip() or None}
+        if target == DeliverableStatus.accepted
+        else None
+    )
     return await deliverable_service.transition(
         session, user, deliverable_id, Transition(to=target, version=data.version, reason=reason), also=signer
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from advanced_alchemy.types import DateTimeUTC
@@ -10,6 +11,7 @@ from pydantic import AfterValidator, EmailStr, field_validator
 from sqlalchemy import JSON, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
+from backend.domains.engagements.offer import MAX_ITEMS
 from backend.kernel.db import Row
 from backend.kernel.delivery import Delivered
 from backend.kernel.enums import Language
@@ -74,6 +76,17 @@ class ProposalAcceptance(Row, table=True):
     ip_address: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, sa_type=Text)
     accepted_at: datetime = Field(sa_type=DateTimeUTC)
+    # What was agreed beyond the version's bytes: the options chosen (positions), the items in
+    # force with their amounts, the fee they make, the contract texts accepted with it (kind,
+    # language, version, SHA-256), and the SHA-256 of all that with the version's (record_sha256).
+    options: list[int] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"})
+    items: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"})
+    fee_net: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)
+    vat_rate: Decimal | None = Field(default=None, max_digits=5, decimal_places=2)
+    agreements: list[dict[str, Any]] = Field(
+        default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"}
+    )
+    record_sha256: str | None = Field(default=None, sa_type=String(64))
 
 
 class StatementDecision(Row, Delivered, table=True):
@@ -149,7 +162,16 @@ class SessionRequest(Strict):
 class AcceptanceRequest(Strict):
     typed_name: Signature = Field(max_length=200, description="Full name, typed as a signature")
     confirmed: Annotated[bool, AfterValidator(must_be_true)] = Field(
-        description="Must be true: the signer accepts the proposal and its terms"
+        description="Must be true: the signer accepts the proposal, the options chosen and the General Terms it names"
+    )
+    options: list[Annotated[int, Field(ge=1, le=MAX_ITEMS)]] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Positions of the optional or alternative items taken (an alternative replaces its base item)",
+    )
+    dpa_accepted: bool = Field(
+        default=False,
+        description="Must be true when the proposal includes the data processing agreement (AVV, Art. 28 GDPR)",
     )
 
 
@@ -163,6 +185,16 @@ class AcceptanceRead(RowRead):
     typed_name: str
     ip_address: str | None
     accepted_at: datetime
+    options: list[int] = Field(default_factory=list, description="The optional or alternative items taken")
+    items: list[dict[str, Any]] = Field(default_factory=list, description="The items in force, as agreed")
+    fee_net: Decimal | None = Field(default=None, description="The agreed fee, net")
+    vat_rate: Decimal | None = None
+    agreements: list[dict[str, Any]] = Field(
+        default_factory=list, description="Contract texts accepted with it: kind (agb, avv), language, version, SHA-256"
+    )
+    record_sha256: str | None = Field(
+        default=None, description="SHA-256 of the version's hash, the options, items, fee and contract texts"
+    )
 
 
 class DeclineRequest(Strict):
@@ -239,7 +271,20 @@ class DecisionRead(RowRead):
 
 class SignOffRequest(Strict):
     decision: Literal["accept", "reject"]
-    reason: str | None = Field(default=None, max_length=2000, description="Required when rejecting")
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Required when rejecting: the defect that stands against acceptance"
+    )
+    reservations: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Accepting: known defects the client reserves its rights for (§ 640 (3) BGB)",
+    )
+    artefacts_sha256: str | None = Field(
+        default=None,
+        schema_extra={"pattern": "^[0-9a-f]{64}$"},
+        max_length=64,
+        description="The artefacts' digest as the client saw them (GET …/artefacts); refused if they changed",
+    )
     version: int = Field(description="The deliverable's version the client saw")
 
 

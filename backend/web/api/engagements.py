@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from litestar import get, post
+from litestar import get, post, put
 
 from backend.domains.clients.models import ReadinessComparison
 from backend.domains.clients.service import readiness_comparison
 from backend.domains.crud import STAFF
 from backend.domains.engagements.models import EngagementRead, StatusUpdateRead
+from backend.domains.engagements.offer import ProposalItemsWrite
 from backend.domains.engagements.resources import (
     engagement_service,
     engagements,
+    set_proposal_items,
     status_update_service,
     status_updates,
 )
@@ -57,6 +59,38 @@ class EngagementController(resource_controller(engagements, engagement_service))
     async def burn(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Burn:
         engagement = await engagement_service.get(db_session, request.user, row_id)
         return as_seen_by(await engagement_burn(db_session, engagement), request.user)
+
+    @put(
+        "/{row_id:int}/proposal-items",
+        operation_id="set_proposal_items",
+        summary="Replace the offer's line items (base, optional, alternative); the fixed fee becomes their base sum",
+        guards=[role_guard(STAFF)],
+    )
+    async def set_items(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(  # type: ignore[valid-type]
+            ProposalItemsWrite,
+            {
+                "version": 1,
+                "items": [
+                    {"title": "Kickoff und Use-Case-Workshop", "quantity": "2", "unit": "day", "unit_price": "1400.00"},
+                    {"title": "Pilot Angebotsassistent", "unit_price": "9800.00", "discount_percent": "5"},
+                    {"title": "Schulung KI-Kompetenz (Art. 4 KI-VO)", "unit_price": "2400.00", "kind": "optional"},
+                    {
+                        "title": "Pilot mit eigenem Sprachmodell",
+                        "unit_price": "14500.00",
+                        "kind": "alternative",
+                        "replaces": 2,
+                    },
+                ],
+            },
+        ),
+    ) -> EngagementRead:
+        row = await set_proposal_items(db_session, request.user, row_id, data)
+        return EngagementRead.model_validate(row)
 
 
 class Approval(Strict):

@@ -14,6 +14,8 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_410_GONE,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -48,6 +50,8 @@ PROBLEM_DESCRIPTIONS = {
     HTTP_409_CONFLICT: "Conflicts with the current state: a stale version, a move the state does not allow, "
     "a duplicate, or a document without its PDF yet",
     HTTP_410_GONE: "The link was valid once: it expired, was used or was withdrawn",
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "The upload is larger than the limit the detail names",
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE: "A file type that is not accepted, or content that is not what its name says",
     HTTP_422_UNPROCESSABLE_ENTITY: "Validation failed; `errors` names each field by its path",
     HTTP_429_TOO_MANY_REQUESTS: "Too many requests; the Retry-After header gives the seconds to wait",
     HTTP_503_SERVICE_UNAVAILABLE: "The database or the job queue could not be reached; retry after Retry-After seconds",

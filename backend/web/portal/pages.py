@@ -15,7 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CLIENTS
 from backend.domains.engagements.models import EngagementRead
+from backend.domains.engagements.offer import MAX_ITEMS, selection
 from backend.domains.workshops.resources import workshop_service
+from backend.flows.documents.legal import LegalKind, legal_text
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import pdf_of
 from backend.flows.documents.time_statement import stated_lines
@@ -29,7 +31,8 @@ from backend.flows.portal.models import (
     DisputeRequest,
     SignOffRequest,
 )
-from backend.kernel.errors import DomainError, Invalid, TooManyRequests
+from backend.kernel import i18n
+from backend.kernel.errors import DomainError, Invalid, NotFound, TooManyRequests
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
@@ -47,8 +50,13 @@ Token = Annotated[str, PathParameter(max_length=200)]
 PORTAL = Wording(
     conflict="refused_changed",
     clash="portal_clash",
-    fields={"typed_name": "refused_name", "confirmed": "refused_confirm", "reason": "refused_reason"},
-    hidden=frozenset({"version", "decision"}),
+    fields={
+        "typed_name": "refused_name",
+        "confirmed": "refused_confirm",
+        "reason": "refused_reason",
+        "dpa_accepted": "refused_dpa",
+    },
+    hidden=frozenset({"version", "decision", "options"}),
     reload="portal_reload",
 )
 
@@ -58,6 +66,7 @@ STATEMENT = replace(PORTAL, fields={**PORTAL.fields, "confirmed": "refused_confi
 NOTICES = frozenset(
     {"accepted", "signed_off", "rejected", "statement_approved", "statement_disputed", "declined", "change_requested"}
 )
+ALTERNATIVE_FIELD = "alt_"
 # A dispute form names each line's reason "reason_<position>".
 REASON_FIELD = "reason_"
 
@@ -145,9 +154,17 @@ class PortalPages(Controller):
         request: AppRequest,
         row_id: RowId,
         done: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        options: Annotated[list[int] | None, QueryParameter(max_items=MAX_ITEMS)] = None,
     ) -> Template:
         notice = done if done in NOTICES else None
-        return await self._engagement_page(db_session, request, row_id, notice=notice)
+        # Alternatives are chosen by radio groups, one per item they replace (alt_<position>).
+        alternatives = [
+            int(value)
+            for key, value in request.query_params.items()
+            if key.startswith(ALTERNATIVE_FIELD) and value.isdigit() and len(value) < 4
+        ]
+        chosen = [*(options or []), *alternatives][:MAX_ITEMS]
+        return await self._engagement_page(db_session, request, row_id, notice=notice, options=chosen)
 
     async def _engagement_page(
         self,
@@ -157,8 +174,13 @@ class PortalPages(Controller):
         *,
         notice: str | None = None,
         failure: Failure | None = None,
+        options: list[int] | None = None,
     ) -> Template:
         view = await overview.load(db_session, request.user, engagement_id, language_of(request))
+        e = view.engagement
+        # The options the client weighs (or chose in the form that failed) and what they cost.
+        chosen = (failure.form("accept").get("options") if failure else None) or options or []
+        offer = selection(e.proposal_items, e.vat_rate, chosen) if view.open_proposal else None
         context_fmt = Formatter(language_of(request))
         end_date = EngagementRead.model_validate(view.engagement).end_date
         context = page_context(
@@ -167,6 +189,10 @@ class PortalPages(Controller):
             end_date=end_date,
             berlin=BERLIN,
             notice=notice,
+            offer=offer,
+            agreements=(view.open_proposal.data_snapshot or {}).get("proposal", {}).get("agreements", [])
+            if view.open_proposal
+            else [],
             failure=failure or Failure(),
             statement_lines=stated_lines,
             # A statement's period in the reader's words (its PDF may be in the other language).
@@ -174,6 +200,21 @@ class PortalPages(Controller):
             statement_hours=lambda d: context_fmt.number(Decimal(_stated(d).get("minutes", 0)) / 60),
         )
         return Template("portal/engagement.html", context=context, status_code=failure.status if failure else 200)
+
+    @get("/legal/{kind:str}", exclude_from_auth=True)
+    async def legal(
+        self,
+        request: AppRequest,
+        kind: Annotated[str, PathParameter(max_length=10)],
+        lang: Annotated[str | None, QueryParameter(max_length=5)] = None,
+    ) -> Template:
+        """The contract texts a proposal names, as a client reads them before accepting: public,
+        as terms on a website are."""
+        if kind not in LegalKind.__members__:
+            raise NotFound(f"no contract text {kind!r}")
+        text = legal_text(LegalKind(kind), lang or language_of(request), request.app.state.settings.legal_dir)
+        title = i18n.say("page", text.lang, f"legal_{kind}")
+        return Template("portal/legal.html", context=page_context(request, legal=text, title=title))
 
     @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def document(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
@@ -211,7 +252,12 @@ class PortalPages(Controller):
 
     @post("/documents/{row_id:int}/accept", guards=[role_guard(CLIENTS)], status_code=303)
     async def accept(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
-        form = {"typed_name": data.get("typed_name", ""), "confirmed": _ticked(data.get("confirmed"))}
+        form = {
+            "typed_name": data.get("typed_name", ""),
+            "confirmed": _ticked(data.get("confirmed")),
+            "dpa_accepted": _ticked(data.get("dpa_accepted")) or False,
+            "options": _many(data.get("options")),
+        }
         accepted = []
 
         async def action() -> None:
@@ -318,6 +364,13 @@ class PortalPages(Controller):
 
 def _stated(document: Any) -> dict[str, Any]:
     return (document.data_snapshot or {}).get("statement", {})
+
+
+def _many(value: Any) -> list[Any]:
+    """A field sent once arrives as a string, sent several times as a list."""
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _ticked(value: Any) -> Any:

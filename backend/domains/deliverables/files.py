@@ -1,0 +1,96 @@
+"""Which files a deliverable may carry, told by what they contain, not by what they are called.
+
+A name's extension says what the file claims to be; its first bytes (and, for Office files,
+the parts inside the ZIP container) must agree, or it is refused. Only kinds a client opens
+without risk are taken: no executables, no macro-enabled Office files, no HTML."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from pathlib import PurePosixPath, PureWindowsPath
+
+from backend.kernel.errors import Invalid, TooLarge, UnsupportedType
+
+
+def _starts(*magic: bytes) -> Callable[[bytes], bool]:
+    return lambda content: content.startswith(magic)
+
+
+def _zip_with(*parts: str) -> Callable[[bytes], bool]:
+    def check(content: bytes) -> bool:
+        if not content.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            # Only the directory is read: nothing is unpacked, so a ZIP bomb stays harmless.
+            names = set(zipfile.ZipFile(io.BytesIO(content)).namelist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return False
+        if any(name.lower().endswith("vbaproject.bin") for name in names):
+            return False  # macros
+        return all(part in names for part in parts)
+
+    return check
+
+
+def _text(content: bytes) -> bool:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text
+
+
+OOXML = "application/vnd.openxmlformats-officedocument."
+# extension → (the content type it is served as, the check of its content)
+KINDS: dict[str, tuple[str, Callable[[bytes], bool]]] = {
+    "pdf": ("application/pdf", _starts(b"%PDF-")),
+    "png": ("image/png", _starts(b"\x89PNG\r\n\x1a\n")),
+    "jpg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
+    "docx": (OOXML + "wordprocessingml.document", _zip_with("[Content_Types].xml", "word/document.xml")),
+    "xlsx": (OOXML + "spreadsheetml.sheet", _zip_with("[Content_Types].xml", "xl/workbook.xml")),
+    "pptx": (OOXML + "presentationml.presentation", _zip_with("[Content_Types].xml", "ppt/presentation.xml")),
+    "zip": ("application/zip", _zip_with()),
+    "txt": ("text/plain", _text),
+    "csv": ("text/csv", _text),
+    "md": ("text/markdown", _text),
+    "json": ("application/json", _text),
+}
+
+
+def clean_name(raw: str | None) -> str:
+    """The file's own name, without any folder a browser sent along, control characters or
+    bidi overrides; at most 200 characters."""
+    name = PureWindowsPath(PurePosixPath(raw or "").name).name
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C").strip()
+    if not name or name.startswith("."):
+        raise Invalid.field("body.file", "the file has no name")
+    if len(name) > 200:
+        stem, _, ext = name.rpartition(".")
+        name = f"{stem[: 199 - len(ext)]}.{ext}" if stem else name[:200]
+    return name
+
+
+def checked_type(name: str, content: bytes, limit: int) -> str:
+    """The content type a file is kept and served as; 422 empty, 413 too big, 415 a kind not
+    taken or content that is not what the name says."""
+    if not content:
+        raise Invalid.field("body.file", "the file is empty")
+    if len(content) > limit:
+        mib = limit // (1024 * 1024)
+        raise TooLarge(f"the file is larger than {mib} MiB", key="artefact_too_large", mib=mib)
+    ext = name.rpartition(".")[2].lower() if "." in name else ""
+    kind = KINDS.get(ext)
+    if kind is None:
+        raise UnsupportedType(
+            f"{name}: files of this kind are not taken; allowed: {', '.join(sorted(set(KINDS)))}",
+            key="artefact_type",
+            allowed=", ".join(sorted(set(KINDS))),
+        )
+    content_type, looks_right = kind
+    if not looks_right(content):
+        raise UnsupportedType(f"{name}: the content is not a {ext.upper()} file", key="artefact_content", ext=ext)
+    return content_type

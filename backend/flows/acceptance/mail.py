@@ -1,0 +1,147 @@
+"""The Abnahme's mails, each sent once (kernel/delivery.py): the request to the client's
+contact, in the contact's language, and the notices of an acceptance to either side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.models import Contact
+from backend.domains.deliverables.artefacts import artefacts_of
+from backend.domains.deliverables.models import Deliverable
+from backend.domains.engagements.service import with_lead
+from backend.flows.acceptance.models import (
+    AcceptanceMode,
+    AcceptanceNotice,
+    DeliverableAcceptance,
+    DeliverableAcceptanceRequest,
+)
+from backend.kernel import i18n
+from backend.kernel.config import Settings
+from backend.kernel.delivery import deliver
+from backend.kernel.formatting import Formatter
+from backend.kernel.mail import Mailer
+from backend.kernel.mail_layout import notice
+from backend.kernel.queue import SentLedger
+
+
+async def send_request(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, ledger: SentLedger, request_id: int
+) -> str:
+    async with maker() as session:
+        row = await session.get(DeliverableAcceptanceRequest, request_id)
+        deliverable = await session.get(Deliverable, row.deliverable_id) if row else None
+        led = await with_lead(session, row.engagement_id) if row else None
+        names = [a.name for a in await artefacts_of(session, row.deliverable_id)] if row else []
+        contact = await session.get(Contact, row.contact_id) if row and row.contact_id else None
+    if row is None or deliverable is None or led is None or not row.email:
+        return "gone"
+    engagement, client, lead_name = led
+    lang = row.language
+
+    def say(key: str, **values: object) -> str:
+        return i18n.say("mail", lang, key, **values)
+
+    deadline = Formatter(lang).date(row.deadline) or ""
+    lines = [
+        say("greeting", name=contact.name) if contact else say("greeting_anonymous"),
+        say("acceptance_request_intro", title=deliverable.title, engagement=engagement.title),
+        *([say("acceptance_request_artefacts", names=", ".join(names))] if names else []),
+        say("acceptance_request_deadline", deadline=deadline),
+        say("acceptance_request_deemed", deadline=deadline),
+    ]
+    return await deliver(
+        maker,
+        settings,
+        ledger,
+        mailer,
+        row,
+        "acceptance-request",
+        lambda message_id: notice(
+            lang=lang,
+            title=say("acceptance_request_title"),
+            lines=lines,
+            link_label=say("acceptance_request_link"),
+            url=settings.link(f"/portal/engagements/{engagement.id}#deliverable-{deliverable.id}"),
+            subject=say("acceptance_request_subject", title=deliverable.title, deadline=deadline),
+            sender_name=lead_name or settings.brand_name,
+            sender=settings.mail_from,
+            recipient_name=contact.name if contact else "",
+            recipient_email=row.email or "",
+            message_id=message_id,
+        ),
+    )
+
+
+async def send_notice(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, ledger: SentLedger, notice_id: int
+) -> str:
+    async with maker() as session:
+        row = await session.get(AcceptanceNotice, notice_id)
+        acceptance = await session.get(DeliverableAcceptance, row.acceptance_id) if row else None
+        deliverable = await session.get(Deliverable, acceptance.deliverable_id) if acceptance else None
+        led = await with_lead(session, acceptance.engagement_id) if acceptance else None
+    if row is None or acceptance is None or deliverable is None or led is None:
+        return "gone"
+    engagement, client, lead_name = led
+    return await deliver(
+        maker,
+        settings,
+        ledger,
+        mailer,
+        row,
+        "acceptance-notice",
+        lambda message_id: _notice(
+            settings, row, acceptance, deliverable, engagement, client.name, lead_name, message_id
+        ),
+    )
+
+
+def _notice(
+    settings: Settings,
+    row: AcceptanceNotice,
+    acceptance: DeliverableAcceptance,
+    deliverable: Deliverable,
+    engagement: Any,
+    client_name: str,
+    lead_name: str,
+    message_id: str,
+) -> Any:
+    lang = row.language
+
+    def say(key: str, **values: object) -> str:
+        return i18n.say("mail", lang, key, **values)
+
+    when = Formatter(lang).datetime(acceptance.accepted_at)
+    team = row.audience == "team"
+    how = (
+        say("acceptance_deemed", title=deliverable.title, when=when)
+        if acceptance.mode == AcceptanceMode.deemed
+        else say("acceptance_given", title=deliverable.title, when=when, name=acceptance.accepted_by or client_name)
+    )
+    lines = [
+        (say("greeting", name=lead_name) if lead_name else say("greeting_anonymous")) if team else "",
+        how,
+        *([say("acceptance_reservations", text=acceptance.reservations)] if acceptance.reservations else []),
+        say("acceptance_protocol_ready"),
+    ]
+    url = (
+        settings.link(f"/engagements/{engagement.id}#deliverables")
+        if team
+        else settings.link(f"/portal/engagements/{engagement.id}#deliverable-{deliverable.id}")
+    )
+    return notice(
+        lang=lang,
+        title=say("acceptance_title"),
+        lines=[line for line in lines if line],
+        link_label=say("acceptance_link"),
+        url=url,
+        subject=say("acceptance_subject", title=deliverable.title, client=client_name),
+        sender_name=settings.brand_name,
+        sender=settings.mail_from,
+        recipient_name=(lead_name if team else row.name) or "",
+        recipient_email=row.email,
+        message_id=message_id,
+    )

@@ -1,0 +1,126 @@
+"""The team asks the client to accept a delivered deliverable by a deadline (§ 640 (2) BGB):
+one open request per deliverable, mailed once to the client's contact; an answer, a deemed
+acceptance or a change of the deliverable closes it."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.principals import Actor
+from backend.domains.clients.models import Contact
+from backend.domains.deliverables.artefacts import artefacts_of, digest
+from backend.domains.deliverables.models import DeliverableStatus
+from backend.domains.deliverables.resources import deliverable_service
+from backend.domains.engagements.models import Engagement
+from backend.flows.acceptance.models import AcceptanceCall, DeliverableAcceptanceRequest, RequestOutcome
+from backend.kernel.db import utcnow
+from backend.kernel.errors import Conflict, Invalid
+from backend.kernel.outbox import plan
+from backend.kernel.time import today
+
+MAIL_JOB = "mail_acceptance_request"
+
+
+async def request_acceptance(
+    session: AsyncSession, user: Actor, deliverable_id: int, data: AcceptanceCall
+) -> DeliverableAcceptanceRequest:
+    deliverable = await deliverable_service.get(session, user, deliverable_id)
+    if deliverable.status != DeliverableStatus.delivered:
+        raise Conflict(
+            f"“{deliverable.title}” is {deliverable.status}: acceptance is requested for delivered work",
+            key="acceptance_not_delivered",
+            title=deliverable.title,
+            status=deliverable.status,
+        )
+    if (current := await open_request_of(session, deliverable.id)) is not None:
+        raise Conflict(
+            f"acceptance of “{deliverable.title}” was requested already, with a deadline of "
+            f"{current.deadline:%d.%m.%Y}",
+            key="acceptance_requested_already",
+            deadline=current.deadline,
+        )
+    engagement = await session.get(Engagement, deliverable.engagement_id)
+    assert engagement is not None  # the deliverable's parent
+    contact = await _addressee(session, engagement.client_id, data.contact_id)
+    day = today()
+    row = DeliverableAcceptanceRequest(
+        deliverable_id=deliverable.id,
+        engagement_id=engagement.id,
+        contact_id=contact.id,
+        email=contact.email,
+        language=contact.language,
+        deadline_days=data.deadline_days,
+        deadline=day + timedelta(days=data.deadline_days),
+        requested_by_id=getattr(user, "id", None),
+        requested_at=utcnow(),
+        artefacts_sha256=digest(await artefacts_of(session, deliverable.id)),
+        open_key=deliverable.id,
+    )
+    session.add(row)
+    await session.flush()  # the open key: of two requests at once, one is written
+    await plan(session, MAIL_JOB, row.id, job_id=f"acceptance-request:{row.id}:{secrets.token_hex(4)}")
+    await record(
+        session,
+        actor=user,
+        action="request_acceptance",
+        entity_type="deliverable",
+        entity_id=deliverable.id,
+        after=snapshot(row),
+    )
+    return row
+
+
+async def open_request_of(session: AsyncSession, deliverable_id: int) -> DeliverableAcceptanceRequest | None:
+    found = await session.exec(
+        select(DeliverableAcceptanceRequest).where(DeliverableAcceptanceRequest.open_key == deliverable_id)
+    )
+    return found.first()
+
+
+async def requests_of(session: AsyncSession, engagement_id: int) -> list[DeliverableAcceptanceRequest]:
+    rows = await session.exec(
+        select(DeliverableAcceptanceRequest)
+        .where(DeliverableAcceptanceRequest.engagement_id == engagement_id)
+        .order_by(col(DeliverableAcceptanceRequest.id).desc())
+    )
+    return list(rows)
+
+
+async def close_open(
+    session: AsyncSession, deliverable_id: int, outcome: RequestOutcome
+) -> DeliverableAcceptanceRequest | None:
+    """Close the deliverable's open request with `outcome`, in the statement (one closer wins)."""
+    stored = (
+        await session.exec(
+            update(DeliverableAcceptanceRequest)
+            .where(col(DeliverableAcceptanceRequest.open_key) == deliverable_id)
+            .values(open_key=None, outcome=outcome, closed_at=utcnow())
+            .returning(col(DeliverableAcceptanceRequest.id))
+        )
+    ).first()
+    return await session.get(DeliverableAcceptanceRequest, stored[0], populate_existing=True) if stored else None
+
+
+async def _addressee(session: AsyncSession, client_id: int, contact_id: int | None) -> Contact:
+    contacts = list(await session.exec(select(Contact).where(Contact.client_id == client_id).order_by(col(Contact.id))))
+    if contact_id is not None:
+        named = next((c for c in contacts if c.id == contact_id), None)
+        if named is None:
+            raise Invalid.field("body.contact_id", f"the client has no contact {contact_id}")
+        return named
+    for wanted in (
+        lambda c: c.portal_access and c.is_ai_owner,
+        lambda c: c.portal_access,
+        lambda c: c.is_ai_owner,
+        lambda c: True,
+    ):
+        for contact in contacts:
+            if wanted(contact):
+                return contact
+    raise Conflict("the client has no contact to ask for acceptance: add one first", key="acceptance_no_contact")

@@ -1,0 +1,262 @@
+"""Deliverable artefacts and their Abnahme: files and links with their SHA-256, checked as they
+come in and locked once delivered; the request to accept by a deadline; explicit acceptance
+with reservations, pinned to the artefacts the client saw; deemed acceptance after the deadline
+(§ 640 (2) BGB) exactly once, not after a defect was named, and not twice after a crash; the
+Abnahmeprotokoll."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import zipfile
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from backend.flows.acceptance import records
+from backend.flows.acceptance.jobs import plan_deemed_acceptances
+from tests.conftest import Api
+from tests.factories import pdf_text
+from tests.portal_helpers import deliver, portal_world
+from tests.smtp_server import SmtpTestServer
+
+EMAIL = "eva@alpha.de"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def office(main_part: str, *extra: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name in ("[Content_Types].xml", main_part, *extra):
+            z.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
+def upload(api: Api, deliverable_id: int, name: str, content: bytes, who: str = "consultant") -> Any:
+    return api.post(f"/deliverables/{deliverable_id}/artefacts", who, files={"file": (name, content)})
+
+
+async def client_world(api: Api, password_hash: str) -> dict[str, Any]:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await api.add_user("kunde", "client", password_hash, client_id=world["client"]["id"])
+    async with api.engine.begin() as conn:  # the portal user is the contact (as a sign-in makes it)
+        await conn.execute(
+            text("UPDATE users SET contact_id = :c WHERE email = 'kunde@example.de'"), {"c": world["contact"]["id"]}
+        )
+    api.app.state.principals.forget()
+    return world
+
+
+async def test_artefacts_are_checked_as_they_come_and_locked_once_delivered(api: Api, password_hash: str) -> None:
+    world = await client_world(api, password_hash)
+    d = world["deliverable"]
+    stored = await upload(api, d["id"], "Leitlinie.pdf", PDF)
+    assert stored.status_code == 201, stored.text
+    assert (stored.json()["sha256"], stored.json()["size"]) == (hashlib.sha256(PDF).hexdigest(), len(PDF))
+    assert stored.json()["content_type"] == "application/pdf"
+    docx = await upload(api, d["id"], "../../Schulung Ü.docx", office("word/document.xml"))
+    assert docx.status_code == 201 and docx.json()["name"] == "Schulung Ü.docx"
+    link = await api.post(f"/deliverables/{d['id']}/links", json={"url": "https://git.example.de/x", "name": "Code"})
+    assert link.status_code == 201 and link.json()["sha256"] == hashlib.sha256(b"https://git.example.de/x").hexdigest()
+    settings = api.app.state.settings
+    api.app.state.settings = settings.model_copy(update={"artefact_max_mib": 1})
+    try:
+        big = await upload(api, d["id"], "gross.pdf", PDF + b"0" * (1024 * 1024))
+    finally:
+        api.app.state.settings = settings
+    refused = {
+        "big": big,
+        "exe": await upload(api, d["id"], "setup.exe", b"MZ\x90\x00"),
+        "fake": await upload(api, d["id"], "bild.pdf", b"\x89PNG\r\n\x1a\n...."),
+        "macro": await upload(api, d["id"], "makro.docx", office("word/document.xml", "word/vbaProject.bin")),
+        "broken": await upload(api, d["id"], "kaputt.xlsx", b"PK\x03\x04garbage"),
+        "binary": await upload(api, d["id"], "notiz.txt", b"abc\x00def"),
+        "empty": await upload(api, d["id"], "leer.pdf", b""),
+        "nameless": await upload(api, d["id"], ".pdf", PDF),
+        "ftp": await api.post(f"/deliverables/{d['id']}/links", json={"url": "ftp://example.de/x", "name": "X"}),
+        "client": await upload(api, d["id"], "kunde.pdf", PDF, who="kunde"),
+    }
+    codes = {name: r.status_code for name, r in refused.items()}
+    assert codes == {
+        "big": 413,
+        "exe": 415,
+        "fake": 415,
+        "macro": 415,
+        "broken": 415,
+        "binary": 415,
+        "empty": 422,
+        "nameless": 422,
+        "ftp": 422,
+        "client": 403,
+    }, codes
+    assert all(r.headers["content-type"].startswith("application/problem+json") for r in refused.values())
+    listed = (await api.get(f"/deliverables/{d['id']}/artefacts")).json()
+    assert [a["name"] for a in listed] == ["Leitlinie.pdf", "Schulung Ü.docx", "Code"]
+    # The client sees nothing of work in progress.
+    assert (await api.get(f"/deliverables/{d['id']}/artefacts", "kunde")).json() == []
+    assert (await api.get(f"/artefacts/{stored.json()['id']}/file", "kunde")).status_code == 404
+    removed = await api.delete(f"/artefacts/{docx.json()['id']}")
+    assert removed.status_code == 204
+    await deliver(api, (await api.get(f"/deliverables/{d['id']}")).json())
+    seen = (await api.get(f"/deliverables/{d['id']}/artefacts", "kunde")).json()
+    assert [a["name"] for a in seen] == ["Leitlinie.pdf", "Code"]
+    file = await api.get(f"/artefacts/{stored.json()['id']}/file", "kunde")
+    assert file.status_code == 200 and file.content == PDF
+    assert file.headers["content-disposition"].startswith("attachment;")
+    assert file.headers["x-content-type-options"] == "nosniff" and "sandbox" in file.headers["content-security-policy"]
+    locked = await upload(api, d["id"], "spaet.pdf", PDF)
+    assert locked.status_code == 409
+    assert (await api.delete(f"/artefacts/{stored.json()['id']}")).status_code == 409
+
+
+async def test_explicit_acceptance_pins_the_artefacts_and_keeps_the_reservations(
+    api: Api, password_hash: str, smtp_server: SmtpTestServer
+) -> None:
+    world = await client_world(api, password_hash)
+    d = world["deliverable"]
+    await upload(api, d["id"], "Leitlinie.pdf", PDF)
+    delivered = await deliver(api, (await api.get(f"/deliverables/{d['id']}")).json())
+    asked = await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 10})
+    assert asked.status_code == 201, asked.text
+    body = {"decision": "accept", "version": delivered["version"], "reservations": "Kapitel 3 fehlt noch"}
+    stale = await api.post(f"/deliverables/{d['id']}/sign-off", "kunde", json=body | {"artefacts_sha256": "0" * 64})
+    assert stale.status_code == 409
+    digest = records.digest(await _artefacts(api, d["id"]))
+    done = await api.post(f"/deliverables/{d['id']}/sign-off", "kunde", json=body | {"artefacts_sha256": digest})
+    assert done.status_code == 200, done.text
+    acceptance = (await api.get(f"/deliverables/{d['id']}/acceptance", "kunde")).json()
+    assert (acceptance["mode"], acceptance["accepted_by"], acceptance["reservations"]) == (
+        "explicit",
+        "Eva Alpha",
+        "Kapitel 3 fehlt noch",
+    )
+    assert [a["sha256"] for a in acceptance["artefacts"]] == [hashlib.sha256(PDF).hexdigest()]
+    requests = (await api.get(f"/deliverables/{d['id']}/acceptance-requests")).json()
+    assert [r["outcome"] for r in requests] == ["accepted"]
+    await api.run_jobs(smtp_url=smtp_server.url)
+    protocol = await api.get(f"/deliverables/{d['id']}/acceptance/protocol", "kunde")
+    assert protocol.status_code == 200, protocol.text
+    text = " ".join(pdf_text(protocol.content).split())
+    for said in ("ABNAHMEPROTOKOLL", "Ausdrückliche Abnahme", "Eva Alpha", "Kapitel 3 fehlt noch", "Leitlinie.pdf"):
+        assert said in text, said
+    assert hashlib.sha256(PDF).hexdigest()[:32] in text.replace(" ", "")
+    assert protocol.headers["etag"] == f'"{hashlib.sha256(protocol.content).hexdigest()}"'
+    team = [m for m in smtp_server.messages if "Abgenommen:" in m.message["Subject"]]
+    assert len(team) == 1 and team[0].message["To"].endswith("<consultant@example.de>")
+
+
+async def _artefacts(api: Api, deliverable_id: int) -> list[Any]:
+    from backend.domains.deliverables.artefacts import artefacts_of
+
+    async with api.app.state.session_maker() as session:
+        return await artefacts_of(session, deliverable_id)
+
+
+async def test_the_request_is_mailed_once_and_one_stands_at_a_time(
+    api: Api, password_hash: str, smtp_server: SmtpTestServer
+) -> None:
+    world = await client_world(api, password_hash)
+    d = world["deliverable"]
+    early = await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 14})
+    assert early.status_code == 409
+    await deliver(api, d)
+    for bad in ({"deadline_days": 2}, {"deadline_days": 91}, {"contact_id": 999}):
+        assert (await api.post(f"/deliverables/{d['id']}/acceptance-request", json=bad)).status_code == 422, bad
+    answers = await asyncio.gather(
+        *(api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 14}) for _ in range(5))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
+    made = next(a.json() for a in answers if a.status_code == 201)
+    assert made["deadline"] == (date.fromisoformat(made["requested_at"][:10]) + timedelta(days=14)).isoformat()
+    await api.run_jobs(smtp_url=smtp_server.url)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    mails = [m for m in smtp_server.messages if "Bitte um Abnahme" in m.message["Subject"]]
+    assert len(mails) == 1 and mails[0].rcpt_tos == [EMAIL]
+    said = mails[0].message.get_body(("plain",)).get_content()
+    assert "§ 640 Abs. 2 BGB" in said and "/portal/engagements/" in said
+
+
+@pytest.mark.parametrize("rejected", [False, True])
+async def test_deemed_acceptance_comes_once_after_the_deadline_unless_a_defect_was_named(
+    api: Api, password_hash: str, smtp_server: SmtpTestServer, rejected: bool
+) -> None:
+    world = await client_world(api, password_hash)
+    d = world["deliverable"]
+    await upload(api, d["id"], "Leitlinie.pdf", PDF)
+    delivered = await deliver(api, (await api.get(f"/deliverables/{d['id']}")).json())
+    made = (await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7})).json()
+    deadline = date.fromisoformat(made["deadline"])
+    if rejected:
+        body = {"decision": "reject", "version": delivered["version"], "reason": "Kapitel 2 widerspricht der DSGVO"}
+        assert (await api.post(f"/deliverables/{d['id']}/sign-off", "kunde", json=body)).status_code == 200
+    ctx = {"session_maker": api.app.state.session_maker, "redis": api.app.state.queue}
+    # On the deadline itself nothing happens; the day after, the job decides.
+    assert (await plan_deemed_acceptances(ctx, deadline))["due"] == 0
+    assert (await plan_deemed_acceptances(ctx, deadline + timedelta(days=1)))["due"] == (0 if rejected else 1)
+    maker = api.app.state.session_maker
+    # Two workers at once on the same request, then the daily job again: one acceptance.
+    outcomes = await asyncio.gather(
+        records.deem_accepted(maker, made["id"], deadline + timedelta(days=1)),
+        records.deem_accepted(maker, made["id"], deadline + timedelta(days=1)),
+    )
+    await api.run_jobs(smtp_url=smtp_server.url)
+    row = (await api.get(f"/deliverables/{d['id']}")).json()
+    requests = (await api.get(f"/deliverables/{d['id']}/acceptance-requests")).json()
+    if rejected:
+        assert outcomes == ("closed", "closed") or sorted(outcomes) == ["closed", "closed"]
+        assert row["status"] == "rejected" and requests[0]["outcome"] == "rejected"
+        assert (await api.get(f"/deliverables/{d['id']}/acceptance")).status_code == 404
+        return
+    assert sorted(outcomes) in (["closed", "deemed"], ["deemed", "moved"]), outcomes
+    assert row["status"] == "accepted" and requests[0]["outcome"] == "deemed"
+    acceptance = (await api.get(f"/deliverables/{d['id']}/acceptance", "kunde")).json()
+    assert (acceptance["mode"], acceptance["accepted_by"], acceptance["request_id"]) == ("deemed", None, made["id"])
+    audit = (await api.get("/audit-events", "admin", params={"entity_type": "deliverable"})).json()["items"]
+    assert any(e["action"] == "acceptance:deemed" for e in audit)
+    told = [m for m in smtp_server.messages if "Abgenommen:" in m.message["Subject"]]
+    assert sorted(m.rcpt_tos[0] for m in told) == ["consultant@example.de", EMAIL]
+    protocol = await api.get(f"/deliverables/{d['id']}/acceptance/protocol")
+    text = " ".join(pdf_text(protocol.content).split())
+    assert "§ 640 Abs. 2 BGB" in text and f"{deadline:%d.%m.%Y}" in text and "Keine Vorbehalte" in text
+
+
+async def test_a_worker_killed_while_deeming_leaves_nothing_and_the_next_run_deems_once(
+    api: Api, password_hash: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await client_world(api, password_hash)
+    d = world["deliverable"]
+    await deliver(api, d)
+    made = (await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 5})).json()
+    day = date.fromisoformat(made["deadline"]) + timedelta(days=3)
+    real = records.record_acceptance
+
+    async def killed(*args: Any, **kwargs: Any) -> Any:
+        await real(*args, **kwargs)
+        raise asyncio.CancelledError  # the worker dies after the writes, before the commit
+
+    monkeypatch.setattr(records, "record_acceptance", killed)
+    with pytest.raises(asyncio.CancelledError):
+        await records.deem_accepted(api.app.state.session_maker, made["id"], day)
+    assert (await api.get(f"/deliverables/{d['id']}")).json()["status"] == "delivered"
+    assert (await api.get(f"/deliverables/{d['id']}/acceptance")).status_code == 404
+    monkeypatch.setattr(records, "record_acceptance", real)
+    assert await records.deem_accepted(api.app.state.session_maker, made["id"], day) == "deemed"
+    assert await records.deem_accepted(api.app.state.session_maker, made["id"], day) == "closed"
+    assert (await api.get(f"/deliverables/{d['id']}/acceptance")).json()["mode"] == "deemed"
+
+
+async def test_a_team_member_records_an_acceptance_given_on_paper(api: Api, password_hash: str) -> None:
+    world = await client_world(api, password_hash)
+    delivered = await deliver(api, world["deliverable"])
+    moved = await api.post(
+        f"/deliverables/{delivered['id']}/transitions", json={"to": "accepted", "version": delivered["version"]}
+    )
+    assert moved.status_code == 200, moved.text
+    acceptance = (await api.get(f"/deliverables/{delivered['id']}/acceptance")).json()
+    assert (acceptance["mode"], acceptance["user_id"]) == ("recorded", api.users["consultant"])
+    await api.run_jobs()
+    protocol = await api.get(f"/deliverables/{delivered['id']}/acceptance/protocol")
+    assert "erfasst" in " ".join(pdf_text(protocol.content).split())
