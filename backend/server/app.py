@@ -34,6 +34,7 @@ from backend.kernel.schema import DecimalAsString, ModelResponse, StrictJsonBodi
 from backend.server import tables  # noqa: F401 - registers every table
 from backend.server.wiring import connect_reactions
 from backend.web.admin.clients import ClientPages
+from backend.web.admin.contracts import ContractPages
 from backend.web.admin.engagements import EngagementPages
 from backend.web.admin.invoices import InvoicePages
 from backend.web.admin.pages import PageController
@@ -70,6 +71,7 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     PageController,
     ClientPages,
     EngagementPages,
+    ContractPages,
     InvoicePages,
     PilotPages,
     SendingPages,

@@ -48,11 +48,13 @@ async def invoice_file(db_session: Any, request: AppRequest, invoice_id: int, ki
     return file_response(stored.xml, f"{invoice.number}.xml", "application/xml", etag=stored.xml_sha256)
 
 
-async def artefact_file(db_session: Any, request: AppRequest, artefact_id: int) -> Response[bytes]:
+async def artefact_file(
+    db_session: Any, request: AppRequest, artefact_id: int, *, deliverable_id: int | None = None
+) -> Response[bytes]:
     """A deliverable's file, for the team and (once delivered) its client; always a download,
     never shown inline, so an uploaded file cannot act as a page of this site."""
     await _count_download(request)
-    artefact, content = await artefacts.file_of(db_session, request.user, artefact_id)
+    artefact, content = await artefacts.file_of(db_session, request.user, artefact_id, deliverable_id=deliverable_id)
     if request.user.role == Role.client:
         await record(db_session, actor=request.user, action="download", entity_type="artefact", entity_id=artefact.id)
     response = file_response(

@@ -214,8 +214,11 @@ async def test_deemed_acceptance_comes_once_after_the_deadline_unless_a_defect_w
     assert row["status"] == "accepted" and requests[0]["outcome"] == "deemed"
     acceptance = (await api.get(f"/deliverables/{d['id']}/acceptance", "kunde")).json()
     assert (acceptance["mode"], acceptance["accepted_by"], acceptance["request_id"]) == ("deemed", None, made["id"])
-    audit = (await api.get("/audit-events", "admin", params={"entity_type": "deliverable"})).json()["items"]
-    assert any(e["action"] == "acceptance:deemed" for e in audit)
+    moves = (await api.get("/audit-events", "admin", params={"entity_type": "deliverable"})).json()["items"]
+    deemed = [e for e in moves if e["action"] == "transition:delivered->accepted"]
+    assert len(deemed) == 1 and deemed[0]["actor_id"] is None  # the deadline, not a person
+    records_ = (await api.get("/audit-events", "admin", params={"entity_type": "deliverable_acceptance"})).json()
+    assert [e["action"] for e in records_["items"]] == ["acceptance:deemed"]
     told = [m for m in smtp_server.messages if "Abgenommen:" in m.message["Subject"]]
     assert sorted(m.rcpt_tos[0] for m in told) == ["consultant@example.de", EMAIL]
     protocol = await api.get(f"/deliverables/{d['id']}/acceptance/protocol")

@@ -36,6 +36,7 @@ CLIENT = "Holzbau Schwarz GmbH"
 CONTACT = "Katrin Schwarz"
 BERLIN = ZoneInfo("Europe/Berlin")
 TIMEOUT = 30.0
+ARTEFACT = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +67,16 @@ class Consultant:
     def post(self, path: str, body: dict[str, Any] | None = None, status: int = 201) -> dict[str, Any]:
         response = self.http.post(path, json=body)
         assert response.status_code == status, f"POST {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.put(path, json=body)
+        assert response.status_code == 200, f"PUT {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def upload(self, path: str, name: str, content: bytes) -> dict[str, Any]:
+        response = self.http.post(path, files={"file": (name, content)})
+        assert response.status_code == 201, f"POST {path}: {response.status_code} {response.text}"
         return response.json()
 
     def close(self) -> None:
@@ -103,6 +114,17 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
         },
     )
     assert engagement["status"] == "draft"
+    # The offer: two base items (12.000 + 6.000), a training to add, a larger pilot instead of item 2.
+    items = [
+        {"title": "Use-Case-Workshop und Leitlinie", "unit_price": "12000.00"},
+        {"title": "Prototyp Aufmaß-Assistent", "quantity": "4", "unit": "day", "unit_price": "1500.00"},
+        {"title": "Schulung KI-Kompetenz", "unit_price": "2400.00", "kind": "optional"},
+        {"title": "Prototyp mit CAD-Anbindung", "unit_price": "9500.00", "kind": "alternative", "replaces": 2},
+    ]
+    engagement = api.put(
+        f"/engagements/{engagement['id']}/proposal-items", {"items": items, "version": engagement["version"]}
+    )
+    assert engagement["fixed_fee"] == "18000.00"
     day = today + timedelta(days=7)
     starts = datetime.combine(day, clock(9, 0), BERLIN)
     workshop = api.post(
@@ -121,9 +143,12 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
         row = api.post(
             "/deliverables", {"engagement_id": engagement["id"], "title": title, "kind": kind, "due_week": week}
         )
+        api.upload(f"/deliverables/{row['id']}/artefacts", f"{title}.pdf", ARTEFACT)
+        row = api.get(f"/deliverables/{row['id']}")
         for to in ("in_progress", "in_review", "delivered"):
             row = api.post(f"/deliverables/{row['id']}/transitions", {"to": to, "version": row["version"]}, status=200)
         deliverables.append(row)
+    api.post(f"/deliverables/{deliverables[0]['id']}/acceptance-request", {"deadline_days": 14})
     queued = api.post(f"/engagements/{engagement['id']}/documents", {"kind": "proposal"}, status=202)
     proposal = wait_until(
         "the proposal PDF",
@@ -237,7 +262,22 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
             assert row.get_by_role("button", name="Abnehmen").is_visible()
         shot(page, "portal-engagement")
 
-        # 3. accept: the unticked box stops the browser, then the server (with validation off)
+        # 3. choose: the training added, the larger prototype instead of item 2; the order value follows
+        assert "18.000,00 €" in box.locator("#order-value").inner_text().replace("\xa0", " ")
+        box.locator("input[name=options][value='3']").check()
+        box.locator("input[name=alt_2][value='4']").check()
+        box.get_by_role("button", name="Auftragswert berechnen").click()
+        page.wait_for_url("**options=3**")
+        box = page.locator("#proposal")
+        # 12.000 + 2.400 + 9.500 = 23.900 net, 28.441 gross
+        assert "23.900,00 € netto (28.441,00 € brutto)" in box.locator("#order-value").inner_text().replace("\xa0", " ")
+        assert box.locator("input[type=checkbox][name=options][value='3']").is_checked()
+        assert box.locator("form[action$='/accept'] input[type=hidden][name=options]").count() == 2
+        assert box.locator("input[name=alt_2][value='4']").is_checked()
+        assert box.get_by_role("link", name=re.compile("Allgemeine Geschäftsbedingungen")).is_visible()
+        shot(page, "portal-proposal-options")
+
+        # accept: the unticked box stops the browser, then the server (with validation off)
         page_url = page.url
         box.locator("#typed_name").fill(CONTACT)
         box.get_by_role("button", name="Angebot verbindlich annehmen").click()
@@ -262,9 +302,19 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         record = api.get(f"/engagements/{engagement_id}/acceptance")
         assert record["typed_name"] == CONTACT and record["document_sha256"] == proposal["sha256"]
         assert record["document_number"] == 1 and record["contact_id"] == world["contact"]["id"]
+        assert (record["options"], record["fee_net"]) == ([3, 4], "23900.00")
+        assert [a["kind"] for a in record["agreements"]] == ["agb"]
+        assert api.get(f"/engagements/{engagement_id}")["fixed_fee"] == "23900.00"
 
-        # 4. sign off the first deliverable, reject the second with a reason
-        page.locator(f"#deliverable-{first['id']}").get_by_role("button", name="Abnehmen").click()
+        # 4. sign off the first deliverable (its file seen, a reservation noted), reject the second
+        row = page.locator(f"#deliverable-{first['id']}")
+        assert row.get_by_role("link", name="KI-Leitlinie Holzbau.pdf").is_visible()
+        assert "Bitte bis" in row.inner_text() and "§ 640 Abs. 2 BGB" in row.inner_text()
+        file = page.request.get(row.get_by_role("link", name="KI-Leitlinie Holzbau.pdf").get_attribute("href"))
+        assert file.ok and file.body() == ARTEFACT
+        row.locator("textarea[name=reservations]").fill("Anhang B wird nachgereicht.")
+        shot(page, "portal-deliverable-artefacts")
+        row.get_by_role("button", name="Abnehmen").click()
         page.wait_for_url("**?done=signed_off")
         assert page.get_by_role("status").inner_text() == "Vielen Dank – das Ergebnis ist abgenommen."
         assert page.locator(f"#deliverable-{first['id']} .badge").inner_text() == "Abgenommen"
@@ -281,6 +331,12 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         assert page.get_by_role("button", name="Abnehmen").count() == 0
         signed = api.get(f"/deliverables/{first['id']}")
         assert signed["status"] == "accepted" and signed["signed_off_by_contact_id"] == world["contact"]["id"]
+        abnahme = api.get(f"/deliverables/{first['id']}/acceptance")
+        assert (abnahme["mode"], abnahme["reservations"]) == ("explicit", "Anhang B wird nachgereicht.")
+        assert [a["name"] for a in abnahme["artefacts"]] == ["KI-Leitlinie Holzbau.pdf"]
+        protocol = page.locator(f"#deliverable-{first['id']}").get_by_role("link", name="Abnahmeprotokoll")
+        fetched = page.request.get(protocol.get_attribute("href"))
+        assert fetched.ok and fetched.body().startswith(b"%PDF")
         rejected = api.get(f"/deliverables/{second['id']}")
         assert rejected["status"] == "rejected" and rejected["rejection_reason"] == reason
         shot(page, "portal-decided")

@@ -81,4 +81,12 @@ def test_worker_collects_every_domain_job() -> None:
         "mail_proposal_expiry",
         "plan_proposal_expiry_notices",
         "retry_unsent_expiry_notices",
+        "mail_acceptance_request",
+        "retry_unsent_acceptance_requests",
+        "mail_acceptance_notice",
+        "retry_unsent_acceptance_notices",
+        "render_acceptance_protocol",
+        "render_missing_protocols",
+        "deem_acceptance",
+        "plan_deemed_acceptances",
     }

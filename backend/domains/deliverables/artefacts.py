@@ -117,9 +117,9 @@ async def add_link(session: AsyncSession, user: Actor, deliverable_id: int, data
     return artefact
 
 
-async def remove(session: AsyncSession, user: Actor, artefact_id: int) -> None:
+async def remove(session: AsyncSession, user: Actor, artefact_id: int, *, deliverable_id: int | None = None) -> None:
     artefact = await session.get(DeliverableArtefact, artefact_id)
-    if artefact is None:
+    if artefact is None or deliverable_id not in (None, artefact.deliverable_id):
         raise NotFound(f"artefact {artefact_id} not found")
     await _while_open(session, user, artefact.deliverable_id)
     before = snapshot(artefact)
@@ -128,9 +128,12 @@ async def remove(session: AsyncSession, user: Actor, artefact_id: int) -> None:
     await record(session, actor=user, action="delete", entity_type="artefact", entity_id=artefact_id, before=before)
 
 
-async def file_of(session: AsyncSession, user: Actor, artefact_id: int) -> tuple[DeliverableArtefact, bytes]:
+async def file_of(
+    session: AsyncSession, user: Actor, artefact_id: int, *, deliverable_id: int | None = None
+) -> tuple[DeliverableArtefact, bytes]:
+    """An artefact's file, if `user` may see it (and it is `deliverable_id`'s, when given)."""
     artefact = await session.get(DeliverableArtefact, artefact_id)
-    if artefact is None or artefact.kind != ArtefactKind.file:
+    if artefact is None or artefact.kind != ArtefactKind.file or deliverable_id not in (None, artefact.deliverable_id):
         raise NotFound(f"artefact {artefact_id} not found")
     shown = await visible_artefacts(session, user, artefact.deliverable_id)  # 404 for another client's
     if artefact.id not in {a.id for a in shown}:

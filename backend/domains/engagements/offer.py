@@ -51,6 +51,12 @@ class ProposalItem(Strict):
             raise ValueError("an item has a title")
         return value.strip()
 
+    @field_validator("quantity", "unit_price", "discount_percent")
+    @classmethod
+    def _cents(cls, value: Decimal) -> Decimal:
+        # One spelling of each figure in the stored items and the acceptance's record ("10.00").
+        return value.quantize(Decimal("0.01"))
+
     @model_validator(mode="after")
     def _replaces_only_alternatives(self) -> ProposalItem:
         if (self.kind is ItemKind.alternative) != (self.replaces is not None):

@@ -140,8 +140,8 @@ async def record_acceptance(
         session,
         actor=actor,
         action=f"acceptance:{mode}",
-        entity_type="deliverable",
-        entity_id=deliverable.id,
+        entity_type="deliverable_acceptance",
+        entity_id=row.id,
         after=snapshot(row),
     )
     return row

@@ -10,11 +10,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.principals import Principal
+from backend.domains.deliverables.artefacts import SHOWN_TO_CLIENT
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import shown_to_client, status_released
 from backend.domains.workshops.models import Workshop
+from backend.flows.acceptance.overview import DeliverableContracts, deliverable_contracts
 from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.documents.service import sent_documents
 from backend.flows.invoicing.models import Invoice
@@ -44,6 +46,8 @@ class Overview:
     open_statements: list[Document] = field(default_factory=list)
     # Invoices and credit notes mailed to the client, newest first.
     invoices: list[Invoice] = field(default_factory=list)
+    # The deliverables' artefacts (of those handed over), open acceptance requests, acceptances.
+    contracts: DeliverableContracts | None = None
 
     def answer_to(self, document: Document) -> StatementDecision | None:
         """The answer to a statement version, or to its translation (one answer covers both)."""
@@ -136,6 +140,10 @@ async def load(
         col(Invoice.sent_at).is_not(None),
         order_by=col(Invoice.id).desc(),
     )
+    contracts = await deliverable_contracts(session, engagement.id, [d.id for d in deliverables])
+    handed_over = {d.id for d in deliverables if d.status in SHOWN_TO_CLIENT}
+    contracts.artefacts = {i: rows for i, rows in contracts.artefacts.items() if i in handed_over}
+    overview.contracts = contracts
     return overview
 
 

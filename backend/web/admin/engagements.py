@@ -34,6 +34,7 @@ from backend.domains.engagements.models import (
     StatusUpdate,
     StatusUpdateCreate,
 )
+from backend.domains.engagements.offer import ItemKind, ItemUnit, items_of
 from backend.domains.engagements.resources import (
     ENGAGEMENT_FLOW,
     engagement_service,
@@ -49,6 +50,7 @@ from backend.domains.timesheets.reading import engagement_burn
 from backend.domains.workshops.models import Workshop, WorkshopCreate, WorkshopKind
 from backend.domains.workshops.resources import workshop_service
 from backend.domains.workshops.service import workshops_of
+from backend.flows.acceptance.overview import deliverable_contracts
 from backend.flows.digests.service import approve_and_send, plan_digest, recent_deliveries
 from backend.flows.documents.data import lines
 from backend.flows.documents.models import DocumentKind, DocumentRequest, DocumentStatus
@@ -136,6 +138,8 @@ class Week:
     workshops: list[Workshop] = field(default_factory=list)
     deliverables: list[Deliverable] = field(default_factory=list)
     pilots: list[Pilot] = field(default_factory=list)
+    # Deliverables whose acceptance deadline falls in the week: (title, deadline).
+    deadlines: list[tuple[str, date]] = field(default_factory=list)
 
     @property
     def sunday(self) -> date:
@@ -199,6 +203,12 @@ async def engagement_page(
     held = await workshops_of(db_session, row_id, limit=ROW_LIMIT)
     items = await deliverables_of(db_session, row_id, limit=ROW_LIMIT)
     trials = await pilots_of(db_session, row_id, limit=ROW_LIMIT)
+    contracts = await deliverable_contracts(db_session, row_id, [d.id for d in items])
+    weeks = timeline(engagement, today, held, items, trials)
+    titles = {d.id: d.title for d in items}
+    for request_row in contracts.open_requests.values():
+        n = min(max(engagement.week_number(request_row.deadline), 1), len(weeks))
+        weeks[n - 1].deadlines.append((titles.get(request_row.deliverable_id, ""), request_row.deadline))
     update = await status_update_of(db_session, row_id, week)
     deliveries = await recent_deliveries(db_session, row_id)
     burn = await engagement_burn(db_session, engagement, today)
@@ -211,7 +221,14 @@ async def engagement_page(
         goals=lines(engagement.goals),
         next_states=sorted(ENGAGEMENT_FLOW.moves[engagement.status], key=list(EngagementStatus).index),
         needs_reason=ENGAGEMENT_FLOW.needs_reason,
-        timeline=timeline(engagement, today, held, items, trials),
+        timeline=weeks,
+        contracts=contracts,
+        berlin=BERLIN,
+        settings_artefact_mib=request.app.state.settings.artefact_max_mib,
+        offer=items_of(engagement.proposal_items),
+        item_units=list(ItemUnit),
+        item_kinds=list(ItemKind),
+        offer_rows=max(3, len(engagement.proposal_items) + 2),
         workshops=held,
         deliverables=items,
         pilots=trials,

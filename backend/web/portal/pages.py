@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CLIENTS
+from backend.domains.deliverables.artefacts import digest
 from backend.domains.engagements.models import EngagementRead
 from backend.domains.engagements.offer import MAX_ITEMS, selection
 from backend.domains.workshops.resources import workshop_service
@@ -36,7 +37,7 @@ from backend.kernel.errors import DomainError, Invalid, NotFound, TooManyRequest
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
-from backend.web.downloads import download_pdf, invoice_file, open_share_link
+from backend.web.downloads import artefact_file, download_pdf, invoice_file, open_share_link, protocol_file
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import LANG_COOKIE, language_cookie, language_of, page_context, try_again
@@ -56,7 +57,7 @@ PORTAL = Wording(
         "reason": "refused_reason",
         "dpa_accepted": "refused_dpa",
     },
-    hidden=frozenset({"version", "decision", "options"}),
+    hidden=frozenset({"version", "decision", "options", "artefacts_sha256"}),
     reload="portal_reload",
 )
 
@@ -179,7 +180,8 @@ class PortalPages(Controller):
         view = await overview.load(db_session, request.user, engagement_id, language_of(request))
         e = view.engagement
         # The options the client weighs (or chose in the form that failed) and what they cost.
-        chosen = (failure.form("accept").get("options") if failure else None) or options or []
+        typed = (failure.form("accept").get("options") if failure else None) or options or []
+        chosen = [int(n) for n in typed if str(n).isdigit() and len(str(n)) < 4]
         offer = selection(e.proposal_items, e.vat_rate, chosen) if view.open_proposal else None
         context_fmt = Formatter(language_of(request))
         end_date = EngagementRead.model_validate(view.engagement).end_date
@@ -195,6 +197,7 @@ class PortalPages(Controller):
             else [],
             failure=failure or Failure(),
             statement_lines=stated_lines,
+            artefacts_digest=digest,
             # A statement's period in the reader's words (its PDF may be in the other language).
             statement_period=lambda d: context_fmt.period(d.period_start, d.period_end) if d.period else "",
             statement_hours=lambda d: context_fmt.number(Decimal(_stated(d).get("minutes", 0)) / 60),
@@ -219,6 +222,14 @@ class PortalPages(Controller):
     @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def document(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
         return await download_pdf(db_session, request, row_id)
+
+    @get("/artefacts/{row_id:int}", guards=[role_guard(CLIENTS)])
+    async def artefact(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        return await artefact_file(db_session, request, row_id)
+
+    @get("/deliverables/{row_id:int}/protocol", guards=[role_guard(CLIENTS)])
+    async def protocol(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        return await protocol_file(db_session, request, row_id)
 
     @get("/invoices/{row_id:int}/pdf", guards=[role_guard(CLIENTS)])
     async def invoice_pdf(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
@@ -347,7 +358,13 @@ class PortalPages(Controller):
 
     @post("/deliverables/{row_id:int}/sign-off", guards=[role_guard(CLIENTS)], status_code=303)
     async def sign_off(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
-        form = {"decision": data.get("decision"), "reason": data.get("reason") or None, "version": data.get("version")}
+        form = {
+            "decision": data.get("decision"),
+            "reason": data.get("reason") or None,
+            "reservations": data.get("reservations") or None,
+            "artefacts_sha256": data.get("artefacts_sha256") or None,
+            "version": data.get("version"),
+        }
         decided = []
 
         async def action() -> None:
