@@ -51,6 +51,7 @@ def test_the_tour_runs_as_written(server: tuple[str, Path]) -> None:
     assert '"fee_net":"11200.00","fee_gross":"13328.00"' in said
     assert '"typed_name":"Petra Holzmann"' in said and "\nactive\n" in said
     assert '"status":"rejected"' in said and '"rejection_reason":"Abschnitt Datenschutz fehlt"' in said
+    assert '"name":"Angebotsvorlage.md"' in said and "\nrejected\n" in said  # the artefact, the request closed
     (pdf,) = (workdir / "var").glob("Angebot_Schreinerei-Holzmann-GmbH_ANG-*-1.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     (status_report,) = (workdir / "var").glob("Statusbericht_*.pdf")
