@@ -38,6 +38,7 @@ from backend.kernel.db import select_all
 from backend.kernel.enums import Language, Role
 from backend.kernel.time import BERLIN, iso_week, today
 from backend.server.demo_billing import accepted_proposal
+from backend.server.demo_contracts import handed_over
 from backend.server.demo_effort import effort_rows
 
 DEMO_ADMIN_EMAIL = "admin@engagement-desk.de"
@@ -658,7 +659,7 @@ async def _add_deliverables(seed: Seeder, engagement: Engagement, signer: Contac
     def when(slot: tuple[int, int, int] | None) -> datetime | None:
         return seed.cal.at(*slot) if slot else None
 
-    await seed.add(
+    rows = await seed.add(
         *(
             Deliverable(
                 engagement_id=engagement.id,
@@ -674,6 +675,7 @@ async def _add_deliverables(seed: Seeder, engagement: Engagement, signer: Contac
             for plan in DELIVERABLES
         )
     )
+    seed.counts["artefacts"] += await handed_over(seed.session, rows, signer, seed.cal.today)
 
 
 def _summary(counts: Counter[str]) -> str:

@@ -18,10 +18,11 @@ from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
+from backend.flows.acceptance.models import DeliverableAcceptance, DeliverableAcceptanceRequest
 from backend.kernel.db import make_engine, make_sessionmaker, unit_of_work
 from backend.kernel.enums import Role
 from backend.kernel.migrate import upgrade
-from backend.kernel.time import BERLIN
+from backend.kernel.time import BERLIN, today
 from backend.server.demo import CLIENT_USER_EMAIL, CONSULTANT_EMAIL, DEMO_ADMIN_EMAIL, demo_logins, seed_demo
 
 
@@ -97,6 +98,14 @@ async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[A
         assert len(deliverables) == 5
         (accepted,) = [d for d in deliverables if d.status == DeliverableStatus.accepted]
         assert accepted.signed_off_by_contact_id is not None and accepted.signed_off_at is not None
+        # Its Abnahme is on record with the file handed over; the delivered prototype awaits one.
+        (abnahme,) = await all_rows(session, DeliverableAcceptance)
+        assert (abnahme.deliverable_id, abnahme.mode) == (accepted.id, "explicit")
+        assert [a["name"] for a in abnahme.artefacts] == ["KI-Nutzungsrichtlinie.md"]
+        (waiting,) = await all_rows(session, DeliverableAcceptanceRequest)
+        delivered = next(d for d in deliverables if d.status == DeliverableStatus.delivered)
+        assert (waiting.deliverable_id, waiting.outcome, waiting.status) == (delivered.id, "open", "sent")
+        assert waiting.deadline > today()
 
         assert await count(session, StatusUpdate) == 1
         assert await count(session, ReadinessAssessment) == 1

@@ -131,7 +131,7 @@ async def record_acceptance(
         language=_language(contact or asked, request),
         record_sha256="",
     )
-    row.record_sha256 = _record_hash(deliverable, row)
+    row.record_sha256 = record_hash(deliverable, row)
     session.add(row)
     await session.flush()  # the unique key: one Abnahme per deliverable
     await plan(session, PROTOCOL_JOB, row.id, job_id=f"acceptance-protocol:{row.id}")
@@ -264,7 +264,7 @@ async def _plan_notices(
         await plan(session, NOTICE_JOB, notice.id, job_id=f"acceptance-notice:{notice.id}:{secrets.token_hex(4)}")
 
 
-def _record_hash(deliverable: Deliverable, row: DeliverableAcceptance) -> str:
+def record_hash(deliverable: Deliverable, row: DeliverableAcceptance) -> str:
     said = {
         "deliverable": {"id": deliverable.id, "title": deliverable.title, "kind": deliverable.kind},
         "mode": row.mode,
