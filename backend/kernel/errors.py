@@ -334,6 +334,18 @@ def _sqlstate(exc: Exception) -> str | None:
     return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
 
 
+def _undecodable_handler(request: Request, exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    """A body the framework reads as text (a form field, a multipart part without a file name)
+    that is not UTF-8: the sender's mistake."""
+    return problem(
+        request,
+        status=HTTP_400_BAD_REQUEST,
+        slug="bad-request",
+        title="Bad request",
+        detail="A part of the body is not UTF-8 text; a file is sent as a multipart part with a file name.",
+    )
+
+
 def _internal_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, mask_path(request.url.path), exc_info=exc)
     return problem(
@@ -361,6 +373,7 @@ exception_handlers: dict[Any, Any] = {
     ConnectionError: _unavailable_handler,
     RedisConnectionError: _unavailable_handler,
     RedisTimeoutError: _unavailable_handler,
+    UnicodeDecodeError: _undecodable_handler,
     Exception: _internal_handler,
 }
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from litestar.response import Redirect
@@ -142,6 +143,8 @@ def word(request: AppRequest, key: str, **values: Any) -> str:
 
 
 def _written(value: Any, fmt: Any, t: Any) -> Any:
+    if isinstance(value, Decimal):
+        return fmt.money(value)
     if isinstance(value, datetime):
         return fmt.datetime(value)
     if isinstance(value, date):

@@ -263,3 +263,17 @@ async def test_a_team_member_records_an_acceptance_given_on_paper(api: Api, pass
     await api.run_jobs()
     protocol = await api.get(f"/deliverables/{delivered['id']}/acceptance/protocol")
     assert "erfasst" in " ".join(pdf_text(protocol.content).split())
+
+
+async def test_a_file_part_without_a_file_name_is_refused_not_failed(api: Api, password_hash: str) -> None:
+    world = await client_world(api, password_hash)
+    d = world["deliverable"]
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename=""\r\n'
+        b"Content-Type: application/pdf\r\n\r\n" + PDF + b"\xff\xfe\r\n--b--\r\n"
+    )
+    answer = await api.post(
+        f"/deliverables/{d['id']}/artefacts", content=body, headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert 400 <= answer.status_code < 500, answer.text
+    assert (await api.get(f"/deliverables/{d['id']}/artefacts")).json() == []

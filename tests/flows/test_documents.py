@@ -282,7 +282,7 @@ def test_a_document_laid_out_after_another_shows_only_its_own_texts() -> None:
         assert f"Angebot {client} · {number}" in later_page
         other = "Beta" if client.startswith("Alpha") else "Alpha"
         assert all(other not in page.extract_text() for page in pdf.pages)
-        assert ("Seite 2 von 2" in later_page) == (lang == "de")
+        assert ("Seite 2 von " in later_page) == (lang == "de")
 
 
 async def test_a_drafted_status_calls_done_only_what_has_ended(api: Api) -> None:

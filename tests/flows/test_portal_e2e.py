@@ -267,12 +267,11 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         box.locator("input[name=options][value='3']").check()
         box.locator("input[name=alt_2][value='4']").check()
         box.get_by_role("button", name="Auftragswert berechnen").click()
-        page.wait_for_url("**options=3**")
+        page.wait_for_url("**/accept")
         box = page.locator("#proposal")
         # 12.000 + 2.400 + 9.500 = 23.900 net, 28.441 gross
         assert "23.900,00 € netto (28.441,00 € brutto)" in box.locator("#order-value").inner_text().replace("\xa0", " ")
         assert box.locator("input[type=checkbox][name=options][value='3']").is_checked()
-        assert box.locator("form[action$='/accept'] input[type=hidden][name=options]").count() == 2
         assert box.locator("input[name=alt_2][value='4']").is_checked()
         assert box.get_by_role("link", name=re.compile("Allgemeine Geschäftsbedingungen")).is_visible()
         shot(page, "portal-proposal-options")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, timedelta
 from typing import Any
 
 from backend.flows.documents.legal import LegalKind, legal_text
@@ -172,19 +173,26 @@ async def test_the_portal_works_out_the_order_value_and_accepts_the_selection(
     csrf = await portal_sign_in(api, smtp_server, EMAIL)
     page = await api.http.get(f"/portal/engagements/{e['id']}")
     assert "12.110,00 €" in plain(page.text) and 'name="alt_2"' in page.text and 'value="3"' in page.text
-    weighed = await api.http.get(f"/portal/engagements/{e['id']}", params={"options": "3", "alt_2": "5"})
-    # 2.800 + 2.400 + 12.000 (the managed service instead of pilot 2).
+    accept_at = f"/portal/documents/{proposal['id']}/accept"
+    weighed = await api.http.post(
+        accept_at, data={"intent": "weigh", "options": "3", "alt_2": "5", "typed_name": "Eva", "_csrf_token": csrf}
+    )
+    # 2.800 + 2.400 + 12.000 (the managed service instead of pilot 2); nothing accepted yet.
+    assert weighed.status_code == 200 and 'role="alert"' not in weighed.text
     assert "17.200,00 €" in plain(weighed.text) and "20.468,00 €" in plain(weighed.text)
-    assert weighed.text.count('type="hidden" name="options"') == 2
+    assert 'name="fee_net" value="17200.00"' in weighed.text and 'value="Eva"' in weighed.text
+    assert (await api.get(f"/engagements/{e['id']}/acceptance")).status_code == 404
     agb = legal_text(LegalKind.agb, "de")
     assert 'href="/portal/legal/agb?lang=de"' in weighed.text and f"Fassung {agb.version}" in weighed.text
     terms = await api.http.get("/portal/legal/agb?lang=de")
     assert terms.status_code == 200 and agb.sha256 in terms.text and "§ 4 Abnahme" in terms.text
     assert (await api.http.get("/portal/legal/nda")).status_code == 404
-    done = await api.http.post(
-        f"/portal/documents/{proposal['id']}/accept",
-        data={"typed_name": "Eva Alpha", "confirmed": "true", "options": ["3", "5"], "_csrf_token": csrf},
-    )
+    signed = {"typed_name": "Eva Alpha", "confirmed": "true", "intent": "accept", "_csrf_token": csrf}
+    # Ticked after the value was worked out: the value shown (12.110) is not what they make.
+    unseen = await api.http.post(accept_at, data=signed | {"options": ["3"], "alt_2": "5", "fee_net": "12110.00"})
+    assert unseen.status_code == 409 and "17.200,00 €" in plain(unseen.text), unseen.text[-2000:]
+    assert (await api.get(f"/engagements/{e['id']}/acceptance")).status_code == 404
+    done = await api.http.post(accept_at, data=signed | {"options": "3", "alt_2": "5", "fee_net": "17200.00"})
     assert done.status_code == 303, done.text
     acceptance = (await api.get(f"/engagements/{e['id']}/acceptance")).json()
     assert (acceptance["options"], acceptance["fee_net"]) == ([3, 5], "17200.00")
@@ -198,4 +206,28 @@ async def test_the_contract_texts_are_served_with_their_version_and_hash(api: Ap
     assert answer.status_code == 200
     assert (answer.json()["version"], answer.json()["sha256"]) == (avv.version, avv.sha256)
     assert "Art. 28" in answer.json()["text"]
+    assert hashlib.sha256(answer.json()["file"].encode()).hexdigest() == avv.sha256
     assert (await api.get("/legal/nda")).status_code == 422
+
+
+async def test_a_fee_accepted_before_the_start_is_billed_for_the_agreed_period(api: Api, password_hash: str) -> None:
+    client = await billable_client(api)
+    await api.add_user("kunde", "client", password_hash, client_id=client["id"])
+    start = date.today() + timedelta(days=21)
+    e = await proposable_engagement(api, client["id"], start_date=start.isoformat(), duration_weeks=4)
+    e = (await api.put(f"/engagements/{e['id']}/proposal-items", json={"items": ITEMS, "version": e["version"]})).json()
+    await propose(api, e)
+    proposal = await generate_and_release(api, e["id"])
+    assert (await accept(api, proposal["id"], options=[3])).status_code == 201
+    bill = await api.post("/invoices/from-basis", json={"engagement_id": e["id"], "basis": "proposal"})
+    assert bill.status_code == 201, bill.text
+    invoice = bill.json()
+    assert invoice["net_total"] == "14510.00"  # 2.800 + 9.310 + 2.400
+    assert (invoice["period_start"], invoice["period_end"]) == (
+        start.isoformat(),
+        (start + timedelta(days=27)).isoformat(),
+    )
+    # The engagement's offer is what was agreed: its items in force, their sum the fee.
+    agreed = (await api.get(f"/engagements/{e['id']}")).json()
+    assert [i["title"] for i in agreed["proposal_items"]] == [ITEMS[0]["title"], ITEMS[1]["title"], ITEMS[2]["title"]]
+    assert {i["kind"] for i in agreed["proposal_items"]} == {"base"} and agreed["fixed_fee"] == "14510.00"

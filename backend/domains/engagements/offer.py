@@ -140,9 +140,13 @@ def choose(items: list[ProposalItem], positions: list[int], *, path: str = "body
 class Selection:
     """An offer as a client weighs it: the options it may take and what a selection costs."""
 
+    items: list[ProposalItem]
     options: list[tuple[int, ProposalItem]]
     choice: Choice
     gross: Decimal
+
+    def base(self, position: int) -> ProposalItem:
+        return self.items[position - 1]
 
     @property
     def optional(self) -> list[tuple[int, ProposalItem]]:
@@ -168,4 +172,4 @@ def selection(raw: list[dict[str, Any]] | None, vat_rate: Decimal, positions: li
     except Invalid:
         choice = choose(items, [])
     options = [(n, item) for n, item in enumerate(items, start=1) if item.kind is not ItemKind.base]
-    return Selection(options=options, choice=choice, gross=round_money(choice.net * (1 + vat_rate / 100)))
+    return Selection(items=items, options=options, choice=choice, gross=round_money(choice.net * (1 + vat_rate / 100)))

@@ -116,13 +116,16 @@ def _notice(
 
     when = Formatter(lang).datetime(acceptance.accepted_at)
     team = row.audience == "team"
-    how = (
-        say("acceptance_deemed", title=deliverable.title, when=when)
-        if acceptance.mode == AcceptanceMode.deemed
-        else say("acceptance_given", title=deliverable.title, when=when, name=acceptance.accepted_by or client_name)
-    )
+    if acceptance.mode == AcceptanceMode.deemed:
+        how = say("acceptance_deemed", title=deliverable.title, when=when)
+    elif acceptance.mode == AcceptanceMode.recorded:
+        how = say("acceptance_recorded", title=deliverable.title, when=when, name=acceptance.accepted_by or client_name)
+    else:
+        how = say("acceptance_given", title=deliverable.title, when=when, name=acceptance.accepted_by or client_name)
     lines = [
-        (say("greeting", name=lead_name) if lead_name else say("greeting_anonymous")) if team else "",
+        say("greeting", name=(lead_name if team else row.name))
+        if (lead_name if team else row.name)
+        else say("greeting_anonymous"),
         how,
         *([say("acceptance_reservations", text=acceptance.reservations)] if acceptance.reservations else []),
         say("acceptance_protocol_ready"),

@@ -93,7 +93,7 @@ def protocol_data(
             "mode_label": say(lang, f"protocol_mode_{acceptance.mode}"),
             "statement": statement,
             "request": asked,
-            "by": acceptance.accepted_by or say(lang, "protocol_nobody"),
+            "by": _by(lang, acceptance, recorder),
             "at": when,
             "reservations": acceptance.reservations or "",
             "consequence": say(lang, "protocol_consequence"),
@@ -110,3 +110,13 @@ def protocol_data(
             for a in acceptance.artefacts
         ],
     }
+
+
+def _by(lang: str, acceptance: DeliverableAcceptance, recorder: str | None) -> str:
+    """Who accepted, as the protocol's header names them."""
+    if acceptance.mode == AcceptanceMode.deemed:
+        return say(lang, "protocol_nobody")
+    if acceptance.mode == AcceptanceMode.recorded:
+        who = acceptance.accepted_by or say(lang, "protocol_the_client")
+        return say(lang, "protocol_recorded_by", name=who, user=recorder or "—")
+    return acceptance.accepted_by or say(lang, "protocol_the_client")

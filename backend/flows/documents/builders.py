@@ -84,4 +84,4 @@ FINGERPRINT_LANG = "de"
 # What names the version or surrounds what it says, not what it says: its number and dates,
 # the letterhead, whom it is addressed to and who signs. A new contact or lead, or a moved
 # client, leaves an offer what it was.
-_AROUND_IT = frozenset({"document", "lang", "brand", "client", "lead", "signatory", "valid_until"})
+_AROUND_IT = frozenset({"document", "lang", "brand", "client", "lead", "signatory", "valid_until", "legal_url"})

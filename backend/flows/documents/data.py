@@ -283,15 +283,20 @@ def _item_lines(ctx: Context, items: list[ProposalItem]) -> list[dict[str, Any]]
                 "description": item.title,
                 "detail": item.description or "",
                 "note": " · ".join(notes),
-                # A flat price once is just that: "pauschal", not "1 pauschal".
-                "quantity": w["units"][item.unit]
-                if item.unit is ItemUnit.flat and item.quantity == 1
-                else f"{fmt.number(item.quantity, trim=True)} {w['units'][item.unit]}",
+                "quantity": _quantity(fmt, w, item),
                 "unit_price": fmt.money(item.unit_price, currency),
                 "amount": fmt.money(item.amount, currency),
             }
         )
     return lines
+
+
+def _quantity(fmt: Formatter, w: Mapping[str, Any], item: ProposalItem) -> str:
+    """ "2 Tage", "1 Tag"; a flat price once is just "pauschal", not "1 pauschal"."""
+    if item.unit is ItemUnit.flat and item.quantity == 1:
+        return str(w["units"][item.unit])
+    unit = w["unit_one"][item.unit] if item.quantity == 1 else w["units"][item.unit]
+    return f"{fmt.number(item.quantity, trim=True)} {unit}"
 
 
 def agreements(ctx: Context, pilots: list[PilotEvidence]) -> list[LegalText]:
@@ -345,6 +350,8 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
             *(say(ctx.lang, f"term_{t.kind}", version=t.version, hash=t.sha256[:16]) for t in texts),
         ],
         "agreements": [t.reference() for t in texts],
+        # Where the texts can be read (the address is not part of what the offer says).
+        "legal_url": ctx.settings.link(f"/portal/legal/agb?lang={ctx.lang}"),
         "valid_until": ctx.fmt.date(valid_until(ctx.settings, now)),
         "signatory": signatory,
     }

@@ -30,6 +30,7 @@ class LegalText:
     lang: str
     version: str
     text: str  # the body, after the version line
+    file: str  # the whole file: what the SHA-256 is of
     sha256: str  # of the whole file as UTF-8: version line and body
 
     def reference(self) -> dict[str, str]:
@@ -52,6 +53,9 @@ def _read(path: Path, stamp: int, kind: LegalKind, lang: str) -> LegalText:
     """One read per file version (the modification time is part of the key): an edited text is
     picked up without a restart."""
     raw = path.read_bytes()
-    first, _, body = raw.decode("utf-8").partition("\n")
+    whole = raw.decode("utf-8")
+    first, _, body = whole.partition("\n")
     version = first.partition(":")[2].strip() or first.strip()
-    return LegalText(kind=kind, lang=lang, version=version, text=body.strip(), sha256=hashlib.sha256(raw).hexdigest())
+    return LegalText(
+        kind=kind, lang=lang, version=version, text=body.strip(), file=whole, sha256=hashlib.sha256(raw).hexdigest()
+    )

@@ -193,8 +193,10 @@ async def _proposal(
     line.billing_key = final_key
     prepaid = sum((a.gross_total for a in advances), Decimal("0"))
     note = advances_note(lang, advances)
-    # What the final invoice bills was rendered by now: its period ends today at the latest.
-    end = min(EngagementRead.model_validate(engagement).end_date, today())
+    # What the final invoice bills was rendered by now: its period ends today at the latest. A fee
+    # billed in full before the work starts (no schedule) states the agreed period.
+    planned = EngagementRead.model_validate(engagement).end_date
+    end = min(planned, today()) if today() >= engagement.start_date else planned
     return InvoiceKind.invoice, [line], {"prepaid": prepaid, "note": note, "period_end": end}
 
 

@@ -84,7 +84,7 @@ async def accept_proposal(
     # Of two people accepting at once, one wins: the engagement's move to "active" is written only
     # at the version read here (the other is told who accepted), and the acceptance's unique key
     # backs it up. An offer of items now costs what the client chose.
-    also = {"fixed_fee": agreed["fee_net"]} if engagement.proposal_items else None
+    also = _agreed_offer(agreed) if engagement.proposal_items else None
     try:
         await engagement_service.transition(
             session, user, engagement.id, Transition(to=EngagementStatus.active, version=engagement.version), also=also
@@ -135,6 +135,13 @@ def _agreed(engagement: Engagement, document: Document, data: AcceptanceRequest)
             key="refused_dpa",
         )
     fee = choice.net if choice is not None else EngagementRead.model_validate(engagement).fee_net
+    if data.fee_net is not None and fee != data.fee_net:
+        shown, due = f"{data.fee_net:.2f}", f"{fee:.2f}" if fee is not None else "—"
+        raise Conflict(
+            f"With the options chosen the order value is {due} net, not {shown}: please check it and confirm again.",
+            key="refused_fee_changed",
+            fee=fee,
+        )
     return {
         "options": list(choice.positions) if choice else [],
         "items": choice.lines if choice else [],
@@ -142,6 +149,16 @@ def _agreed(engagement: Engagement, document: Document, data: AcceptanceRequest)
         "vat_rate": engagement.vat_rate,
         "agreements": texts,
     }
+
+
+def _agreed_offer(agreed: dict[str, Any]) -> dict[str, Any]:
+    """The engagement's offer from now on: the items in force as its base items, their sum its
+    fee. What was offered stays in the accepted version and in the acceptance's record."""
+    items = [
+        {k: v for k, v in line.items() if k not in ("position", "amount", "replaces")} | {"kind": "base"}
+        for line in agreed["items"]
+    ]
+    return {"fixed_fee": agreed["fee_net"], "proposal_items": items}
 
 
 def _record_hash(document_sha256: str, agreed: dict[str, Any]) -> str:

@@ -173,6 +173,13 @@ class AcceptanceRequest(Strict):
         default=False,
         description="Must be true when the proposal includes the data processing agreement (AVV, Art. 28 GDPR)",
     )
+    fee_net: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="The order value (net) the signer saw; refused (409) if the options chosen make another",
+    )
 
 
 class AcceptanceRead(RowRead):

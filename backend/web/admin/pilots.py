@@ -36,7 +36,7 @@ from backend.web.forms import Failure, attempt, decimals, done, edit_defaults, e
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
-PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week")
+PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week", "processes_personal_data")
 KPI_EDIT = (
     "name",
     "unit",
@@ -239,6 +239,8 @@ class PilotPages(Controller):
     async def edit(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         await pilot_service.get(db_session, request.user, row_id)
         values = edit_values(data, PILOT_EDIT)
+        # An unticked box sends nothing: the form always says whether the pilot processes personal data.
+        values["processes_personal_data"] = data.get("processes_personal_data") in ("1", "on", "true")
 
         async def action() -> None:
             await save_edit(pilot_service, pilots.update, db_session, request, row_id, data, values, whole="end_week")

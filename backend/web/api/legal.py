@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import PathParameter, QueryParameter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from backend.flows.documents.legal import LegalKind, legal_text
 from backend.kernel.enums import Language
@@ -19,6 +19,7 @@ class LegalTextRead(BaseModel):
     version: str
     sha256: str
     text: str
+    file: str = Field(description="The whole file (version line and text): what the SHA-256 is of")
 
 
 class LegalController(Controller):
@@ -39,5 +40,10 @@ class LegalController(Controller):
     ) -> LegalTextRead:
         found = legal_text(kind, language, request.app.state.settings.legal_dir)
         return LegalTextRead(
-            kind=found.kind, lang=found.lang, version=found.version, sha256=found.sha256, text=found.text
+            kind=found.kind,
+            lang=found.lang,
+            version=found.version,
+            sha256=found.sha256,
+            text=found.text,
+            file=found.file,
         )

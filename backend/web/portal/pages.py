@@ -155,17 +155,9 @@ class PortalPages(Controller):
         request: AppRequest,
         row_id: RowId,
         done: Annotated[str | None, QueryParameter(max_length=20)] = None,
-        options: Annotated[list[int] | None, QueryParameter(max_items=MAX_ITEMS)] = None,
     ) -> Template:
         notice = done if done in NOTICES else None
-        # Alternatives are chosen by radio groups, one per item they replace (alt_<position>).
-        alternatives = [
-            int(value)
-            for key, value in request.query_params.items()
-            if key.startswith(ALTERNATIVE_FIELD) and value.isdigit() and len(value) < 4
-        ]
-        chosen = [*(options or []), *alternatives][:MAX_ITEMS]
-        return await self._engagement_page(db_session, request, row_id, notice=notice, options=chosen)
+        return await self._engagement_page(db_session, request, row_id, notice=notice)
 
     async def _engagement_page(
         self,
@@ -175,14 +167,15 @@ class PortalPages(Controller):
         *,
         notice: str | None = None,
         failure: Failure | None = None,
-        options: list[int] | None = None,
     ) -> Template:
         view = await overview.load(db_session, request.user, engagement_id, language_of(request))
         e = view.engagement
-        # The options the client weighs (or chose in the form that failed) and what they cost.
-        typed = (failure.form("accept").get("options") if failure else None) or options or []
-        chosen = [int(n) for n in typed if str(n).isdigit() and len(str(n)) < 4]
-        offer = selection(e.proposal_items, e.vat_rate, chosen) if view.open_proposal else None
+        # The options the client weighs (or chose in the form that failed) and what they cost;
+        # none while the version on offer no longer says what the engagement offers.
+        chosen = (failure.form("accept").get("options") if failure else None) or []
+        settings = request.app.state.settings
+        outdated = await decisions.outdated_offer(db_session, settings, e.id) is not None
+        offer = selection(e.proposal_items, e.vat_rate, chosen) if view.open_proposal and not outdated else None
         context_fmt = Formatter(language_of(request))
         end_date = EngagementRead.model_validate(view.engagement).end_date
         context = page_context(
@@ -192,6 +185,7 @@ class PortalPages(Controller):
             berlin=BERLIN,
             notice=notice,
             offer=offer,
+            outdated=outdated,
             agreements=(view.open_proposal.data_snapshot or {}).get("proposal", {}).get("agreements", [])
             if view.open_proposal
             else [],
@@ -267,8 +261,14 @@ class PortalPages(Controller):
             "typed_name": data.get("typed_name", ""),
             "confirmed": _ticked(data.get("confirmed")),
             "dpa_accepted": _ticked(data.get("dpa_accepted")) or False,
-            "options": _many(data.get("options")),
+            "options": _chosen(data),
+            "fee_net": data.get("fee_net") or None,
         }
+        if data.get("intent") == "weigh":  # only work out the order value of the selection
+            engagement_id = (await document_service.get(db_session, request.user, row_id)).engagement_id
+            return await self._engagement_page(
+                db_session, request, engagement_id, failure=Failure(section="accept", values=form)
+            )
         accepted = []
 
         async def action() -> None:
@@ -381,6 +381,12 @@ class PortalPages(Controller):
 
 def _stated(document: Any) -> dict[str, Any]:
     return (document.data_snapshot or {}).get("statement", {})
+
+
+def _chosen(data: dict[str, Any]) -> list[int]:
+    """The options ticked, and the alternative taken in each radio group (alt_<position>)."""
+    picked = [*_many(data.get("options")), *(v for k, v in data.items() if k.startswith(ALTERNATIVE_FIELD))]
+    return [int(v) for v in picked if isinstance(v, str) and v.isdigit() and len(v) < 4][:MAX_ITEMS]
 
 
 def _many(value: Any) -> list[Any]:
