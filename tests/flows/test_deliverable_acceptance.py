@@ -20,7 +20,7 @@ from backend.flows.acceptance import records
 from backend.flows.acceptance.jobs import plan_deemed_acceptances
 from tests.conftest import Api
 from tests.factories import pdf_text
-from tests.portal_helpers import deliver, portal_world
+from tests.portal_helpers import deliver, portal_sign_in, portal_world
 from tests.smtp_server import SmtpTestServer
 
 EMAIL = "eva@alpha.de"
@@ -189,6 +189,10 @@ async def test_deemed_acceptance_comes_once_after_the_deadline_unless_a_defect_w
     delivered = await deliver(api, (await api.get(f"/deliverables/{d['id']}")).json())
     made = (await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7})).json()
     deadline = date.fromisoformat(made["deadline"])
+    # Not before the request reached the client: the deadline runs from its mail.
+    maker = api.app.state.session_maker
+    assert await records.deem_accepted(maker, made["id"], deadline + timedelta(days=1)) == "unsent"
+    await api.run_jobs(smtp_url=smtp_server.url)
     if rejected:
         body = {"decision": "reject", "version": delivered["version"], "reason": "Kapitel 2 widerspricht der DSGVO"}
         assert (await api.post(f"/deliverables/{d['id']}/sign-off", "kunde", json=body)).status_code == 200
@@ -196,7 +200,6 @@ async def test_deemed_acceptance_comes_once_after_the_deadline_unless_a_defect_w
     # On the deadline itself nothing happens; the day after, the job decides.
     assert (await plan_deemed_acceptances(ctx, deadline))["due"] == 0
     assert (await plan_deemed_acceptances(ctx, deadline + timedelta(days=1)))["due"] == (0 if rejected else 1)
-    maker = api.app.state.session_maker
     # Two workers at once on the same request, then the daily job again: one acceptance.
     outcomes = await asyncio.gather(
         records.deem_accepted(maker, made["id"], deadline + timedelta(days=1)),
@@ -233,6 +236,7 @@ async def test_a_worker_killed_while_deeming_leaves_nothing_and_the_next_run_dee
     d = world["deliverable"]
     await deliver(api, d)
     made = (await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 5})).json()
+    await api.run_jobs()
     day = date.fromisoformat(made["deadline"]) + timedelta(days=3)
     real = records.record_acceptance
 
@@ -277,3 +281,91 @@ async def test_a_file_part_without_a_file_name_is_refused_not_failed(api: Api, p
     )
     assert 400 <= answer.status_code < 500, answer.text
     assert (await api.get(f"/deliverables/{d['id']}/artefacts")).json() == []
+
+
+async def test_no_deemed_acceptance_where_the_client_could_not_answer(
+    api: Api, password_hash: str, smtp_server: SmtpTestServer
+) -> None:
+    world = await client_world(api, password_hash)
+    maker = api.app.state.session_maker
+    e = world["engagement"]
+    # Asked of a contact who cannot sign in to the portal: refused, as is a draft's deliverable.
+    other = await api.create("contacts", {"client_id": world["client"]["id"], "name": "Tobias", "email": "t@alpha.de"})
+    d = await deliver(api, world["deliverable"])
+    refused = await api.post(
+        f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7, "contact_id": other["id"]}
+    )
+    assert refused.status_code == 422 and "portal access" in refused.text
+    # The request reached the client, then the engagement was cancelled: it lapses.
+    made = (await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7})).json()
+    await api.run_jobs(smtp_url=smtp_server.url)
+    current = (await api.get(f"/engagements/{e['id']}")).json()
+    cancelled = await api.post(
+        f"/engagements/{e['id']}/transitions",
+        json={"to": "cancelled", "version": current["version"], "reason": "Budget gestrichen"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    late = date.fromisoformat(made["deadline"]) + timedelta(days=1)
+    assert await records.deem_accepted(maker, made["id"], late) == "lapsed"
+    assert (await api.get(f"/deliverables/{d['id']}")).json()["status"] == "delivered"
+    again = await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7})
+    assert again.status_code == 409  # nobody answers for a cancelled engagement
+
+
+async def test_handed_over_work_stays_as_it_was(api: Api, password_hash: str) -> None:
+    world = await client_world(api, password_hash)
+    d = await deliver(api, world["deliverable"])
+    changed = await api.patch(f"/deliverables/{d['id']}", json={"title": "Andere Leitlinie", "version": d["version"]})
+    assert changed.status_code == 409
+    assert (await api.delete(f"/deliverables/{d['id']}", params={"version": d["version"]})).status_code == 409
+    body = {"decision": "accept", "version": d["version"]}
+    assert (await api.post(f"/deliverables/{d['id']}/sign-off", "kunde", json=body)).status_code == 200
+    accepted = (await api.get(f"/deliverables/{d['id']}")).json()
+    assert (await api.delete(f"/deliverables/{d['id']}", params={"version": accepted["version"]})).status_code == 409
+    assert (await api.get(f"/deliverables/{d['id']}/acceptance")).status_code == 200
+
+
+async def test_office_files_with_active_content_and_zips_of_programs_are_refused(api: Api, password_hash: str) -> None:
+    world = await client_world(api, password_hash)
+    d = world["deliverable"]
+    external = (
+        '<Relationships><Relationship Target="http://evil.example/t.dotm" TargetMode="External"/></Relationships>'
+    )
+    macro_type = '<Types><Override ContentType="application/vnd.ms-office.vbaProject" PartName="/word/x.bin"/></Types>'
+    programs = io.BytesIO()
+    with zipfile.ZipFile(programs, "w") as z:
+        z.writestr("setup.exe", "MZ")
+        z.writestr("index.html", "<script>")
+    harmless = io.BytesIO()
+    with zipfile.ZipFile(harmless, "w") as z:
+        z.writestr("Leitlinie.pdf", PDF)
+        z.writestr("notizen/liesmich.txt", "Hallo")
+    refused = {
+        "ole": await upload(api, d["id"], "a.docx", office("word/document.xml", "word/embeddings/oleObject1.bin")),
+        "activex": await upload(api, d["id"], "b.docx", office("word/document.xml", "word/activeX/activeX1.xml")),
+        "template": await upload(api, d["id"], "c.docx", office_with("word/_rels/document.xml.rels", external)),
+        "macro": await upload(api, d["id"], "d.docx", office_with("[Content_Types].xml", macro_type)),
+        "programs": await upload(api, d["id"], "e.zip", programs.getvalue()),
+    }
+    assert {name: r.status_code for name, r in refused.items()} == dict.fromkeys(refused, 415)
+    assert (await upload(api, d["id"], "Paket.zip", harmless.getvalue())).status_code == 201
+
+
+def office_with(name: str, xml: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("[Content_Types].xml", xml if name == "[Content_Types].xml" else "<Types/>")
+        z.writestr("word/document.xml", "<x/>")
+        if name != "[Content_Types].xml":
+            z.writestr(name, xml)
+    return buffer.getvalue()
+
+
+async def test_the_portal_takes_only_plain_digits_for_options(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    answer = await api.http.post(
+        f"/portal/documents/{world['proposal']['id']}/accept",
+        data={"options": "²", "alt_1": "٣", "typed_name": "", "_csrf_token": csrf},
+    )
+    assert answer.status_code == 422 and 'role="alert"' in answer.text

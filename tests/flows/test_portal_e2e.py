@@ -148,7 +148,6 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
         for to in ("in_progress", "in_review", "delivered"):
             row = api.post(f"/deliverables/{row['id']}/transitions", {"to": to, "version": row["version"]}, status=200)
         deliverables.append(row)
-    api.post(f"/deliverables/{deliverables[0]['id']}/acceptance-request", {"deadline_days": 14})
     queued = api.post(f"/engagements/{engagement['id']}/documents", {"kind": "proposal"}, status=202)
     proposal = wait_until(
         "the proposal PDF",
@@ -157,6 +156,7 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
     assert proposal["status"] == "ready", proposal
     api.post(f"/documents/{proposal['id']}/release", status=202)
     assert api.get(f"/engagements/{engagement['id']}")["status"] == "proposed"
+    api.post(f"/deliverables/{deliverables[0]['id']}/acceptance-request", {"deadline_days": 14})
     return {
         "client": client,
         "contact": contact,

@@ -64,6 +64,8 @@ async def test_the_fee_is_the_sum_of_the_base_items_and_follows_them(api: Api, p
         [ITEMS[0] | {"discount_percent": "101"}],
         [ITEMS[0] | {"quantity": "0"}],
         [ITEMS[0] | {"title": "   "}],
+        # Whatever the client would choose must fit where fees are kept.
+        [ITEMS[0], {"title": "Riesig", "quantity": "100000", "unit_price": "10000000", "kind": "optional"}],
     ):
         refused = await api.put(f"/engagements/{e['id']}/proposal-items", json={"items": bad, "version": e["version"]})
         assert refused.status_code == 422, (bad, refused.text)
@@ -125,6 +127,7 @@ async def test_the_client_chooses_options_and_the_acceptance_records_them_and_th
         "options": a["options"],
         "items": a["items"],
         "fee_net": a["fee_net"],
+        "currency": a["currency"],
         "vat_rate": a["vat_rate"],
         "agreements": a["agreements"],
     }
@@ -140,6 +143,13 @@ async def test_the_client_chooses_options_and_the_acceptance_records_them_and_th
     bill = await api.post("/invoices/from-basis", json={"engagement_id": e["id"], "basis": "proposal"})
     assert bill.status_code == 201, bill.text
     assert bill.json()["net_total"] == "19700.00"
+    # A currency changed after the acceptance is not billed (a fee is agreed in one currency).
+    current = (await api.get(f"/engagements/{e['id']}")).json()
+    moved = await api.patch(f"/engagements/{e['id']}", json={"currency": "CHF", "version": current["version"]})
+    assert moved.status_code == 200
+    await api.delete(f"/invoices/{bill.json()['id']}", params={"version": bill.json()["version"]})
+    again = await api.post("/invoices/from-basis", json={"engagement_id": e["id"], "basis": "proposal"})
+    assert again.status_code == 409 and "CHF" in again.json()["detail"]
 
 
 async def test_pilots_with_personal_data_bring_the_avv_into_the_acceptance(api: Api, password_hash: str) -> None:

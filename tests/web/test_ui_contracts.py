@@ -5,7 +5,7 @@ requested with a deadline that the timeline shows, the protocol downloaded."""
 from __future__ import annotations
 
 from tests.conftest import Api
-from tests.factories import make_client, make_engagement, pdf_text, sign_in
+from tests.factories import make_client, make_engagement, pdf_text, propose, sign_in
 from tests.portal_helpers import deliver
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -77,6 +77,7 @@ async def test_offer_artefacts_and_abnahme_from_the_engagement_page(api: Api) ->
     download = await api.http.get(f"{base}/deliverables/{d['id']}/artefacts/{listed[0]['id']}")
     assert download.content == PDF
     await deliver(api, (await api.get(f"/deliverables/{d['id']}")).json())
+    await propose(api, (await api.get(f"/engagements/{e['id']}")).json())  # the client sees it now
     page = await api.http.get(base)
     assert "Abnahme anfordern" in page.text and "entfernen" not in page.text  # locked once delivered
     asked = await api.http.post(

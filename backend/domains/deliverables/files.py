@@ -2,11 +2,13 @@
 
 A name's extension says what the file claims to be; its first bytes (and, for Office files,
 the parts inside the ZIP container) must agree, or it is refused. Only kinds a client opens
-without risk are taken: no executables, no macro-enabled Office files, no HTML."""
+without risk are taken: no executables, no Office files with macros, ActiveX, embedded objects or
+links to outside templates, no HTML or SVG, and a ZIP only of such kinds."""
 
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -19,18 +21,42 @@ def _starts(*magic: bytes) -> Callable[[bytes], bool]:
     return lambda content: content.startswith(magic)
 
 
+# Parts of an Office file that run or fetch something: macros, ActiveX controls, embedded OLE
+# objects (by name anywhere in the container).
+_ACTIVE_PARTS = re.compile(r"vba|activex|oleobject|/embeddings/", re.IGNORECASE)
+# Members a ZIP may hand over: the kinds taken alone (no executables, scripts, HTML or SVG).
+_ZIP_MEMBERS = re.compile(r"\.(pdf|png|jpe?g|docx|xlsx|pptx|txt|csv|md|json)$", re.IGNORECASE)
+# Relationship and content-type parts are small XML; a larger one is no Office file of ours.
+_XML_LIMIT = 1024 * 1024
+
+
 def _zip_with(*parts: str) -> Callable[[bytes], bool]:
+    """A ZIP container: an Office file when `parts` are named (the document part must be there,
+    nothing active, no relationship to an outside address, no macro content type), a plain ZIP
+    of harmless kinds otherwise. Only the directory and the small XML parts are read, so a ZIP
+    bomb stays harmless."""
+
     def check(content: bytes) -> bool:
         if not content.startswith(b"PK\x03\x04"):
             return False
         try:
-            # Only the directory is read: nothing is unpacked, so a ZIP bomb stays harmless.
-            names = set(zipfile.ZipFile(io.BytesIO(content)).namelist())
-        except (zipfile.BadZipFile, ValueError, OSError):
+            archive = zipfile.ZipFile(io.BytesIO(content))
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            if not parts:
+                return all(info.is_dir() or _ZIP_MEMBERS.search(info.filename) for info in infos)
+            if not all(part in names for part in parts) or any(_ACTIVE_PARTS.search(n) for n in names):
+                return False
+            for info in infos:
+                if info.filename.endswith(".rels") or info.filename == "[Content_Types].xml":
+                    if info.file_size > _XML_LIMIT:
+                        return False
+                    xml = archive.read(info).lower()
+                    if b'targetmode="external"' in xml or b"macroenabled" in xml or b"vbaproject" in xml:
+                        return False
+        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError):
             return False
-        if any(name.lower().endswith("vbaproject.bin") for name in names):
-            return False  # macros
-        return all(part in names for part in parts)
+        return True
 
     return check
 

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.auth.principals import Actor
 from backend.domains.crud import CrudService, Resource, StateMachine
 from backend.domains.deliverables.models import (
+    ARTEFACTS_LOCKED,
     Deliverable,
     DeliverableCreate,
     DeliverableKind,
@@ -18,6 +19,7 @@ from backend.domains.deliverables.models import (
 )
 from backend.domains.engagements.service import in_client
 from backend.kernel.db import utcnow
+from backend.kernel.errors import Conflict
 from backend.kernel.events import Hook
 
 D = DeliverableStatus
@@ -55,6 +57,22 @@ DELIVERABLE_FLOW = StateMachine(
     on_enter=_stamp,
 )
 
+
+def _handed_over(row: Deliverable) -> str | None:
+    """Delivered or accepted work is what the client examines or accepted: it stays."""
+    if row.status in ARTEFACTS_LOCKED:
+        return f"“{row.title}” is {row.status}: it stays as it was handed over"
+    return None
+
+
+async def _unchanged_once_handed_over(
+    session: AsyncSession, values: dict[str, Any], row: Deliverable | None
+) -> dict[str, Any]:
+    if row is not None and (reason := _handed_over(row)):
+        raise Conflict(reason, key="deliverable_handed_over", title=row.title, status=row.status)
+    return values
+
+
 deliverables = Resource(
     name="deliverables",
     entity="deliverable",
@@ -73,6 +91,8 @@ deliverables = Resource(
     client_scope=lambda client_id: in_client(Deliverable.engagement_id, client_id),
     machine=DELIVERABLE_FLOW,
     after_move=_moved,
+    prepare=_unchanged_once_handed_over,
+    delete_guard=_handed_over,
     example={
         "engagement_id": 1,
         "title": "KI-Leitlinie für Mitarbeitende",

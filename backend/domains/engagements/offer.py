@@ -16,6 +16,7 @@ from backend.kernel.money import round_money
 from backend.kernel.schema import Strict
 
 MAX_ITEMS = 40
+MAX_FEE = Decimal("9999999999.99")
 
 
 class ItemKind(StrEnum):
@@ -84,6 +85,9 @@ class ProposalItemsWrite(Strict):
     def _consistent(cls, items: list[ProposalItem]) -> list[ProposalItem]:
         if items and not any(i.kind is ItemKind.base for i in items):
             raise ValueError("an offer has at least one base item")
+        # Whatever the client chooses, the fee must fit where fees are kept (12 digits).
+        if sum((i.amount for i in items), Decimal(0)) > MAX_FEE:
+            raise ValueError("all items together may come to at most 9,999,999,999.99")
         for position, item in enumerate(items, start=1):
             if item.replaces is None:
                 continue

@@ -3,9 +3,12 @@ contact, in the contact's language, and the notices of an acceptance to either s
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import Contact
@@ -20,11 +23,13 @@ from backend.flows.acceptance.models import (
 )
 from backend.kernel import i18n
 from backend.kernel.config import Settings
-from backend.kernel.delivery import deliver
+from backend.kernel.db import unit_of_work
+from backend.kernel.delivery import UNSENT, deliver
 from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer
 from backend.kernel.mail_layout import notice
 from backend.kernel.queue import SentLedger
+from backend.kernel.time import today
 
 
 async def send_request(
@@ -38,6 +43,7 @@ async def send_request(
         contact = await session.get(Contact, row.contact_id) if row and row.contact_id else None
     if row is None or deliverable is None or led is None or not row.email:
         return "gone"
+    await _deadline_from_today(maker, row)
     engagement, client, lead_name = led
     lang = row.language
 
@@ -73,6 +79,27 @@ async def send_request(
             message_id=message_id,
         ),
     )
+
+
+async def _deadline_from_today(maker: async_sessionmaker[AsyncSession], row: DeliverableAcceptanceRequest) -> None:
+    """The client has the days asked for from the day the mail goes out: a mail delayed (an SMTP
+    outage, a queue down) moves the deadline it states, and the one the job deems by."""
+    if row.status not in UNSENT:
+        return
+    later = today() + timedelta(days=row.deadline_days)
+    if later <= row.deadline:
+        return
+    async with unit_of_work(maker) as session:
+        await session.exec(
+            update(DeliverableAcceptanceRequest)
+            .where(
+                col(DeliverableAcceptanceRequest.id) == row.id,
+                col(DeliverableAcceptanceRequest.deadline) < later,
+                col(DeliverableAcceptanceRequest.status).in_(UNSENT),
+            )
+            .values(deadline=later)
+        )
+    row.deadline = later
 
 
 async def send_notice(

@@ -23,7 +23,7 @@ from backend.domains.clients.models import Client, Contact
 from backend.domains.deliverables.artefacts import artefacts_of, digest, pinned
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.deliverables.resources import deliverable_service
-from backend.domains.engagements.models import Engagement
+from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.domains.engagements.service import lead_email
 from backend.flows.acceptance.models import (
     AcceptanceMode,
@@ -38,11 +38,14 @@ from backend.flows.acceptance.requests import close_open
 from backend.flows.documents.render import RenderPool
 from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken, compare_and_set, unit_of_work, utcnow
+from backend.kernel.delivery import RETRY_WINDOW, UNSENT, DeliveryStatus
 from backend.kernel.enums import Role
 from backend.kernel.errors import NotFound
 from backend.kernel.outbox import plan
 
 PROTOCOL_JOB = "render_acceptance_protocol"
+# Engagements the client sees (and answers for) whose work can be deemed accepted.
+DEEMABLE = frozenset({EngagementStatus.proposed, EngagementStatus.active, EngagementStatus.completed})
 NOTICE_JOB = "mail_acceptance_notice"
 # Protocols are short and rare: one render thread serves them.
 _renderer = RenderPool(threads=1, name="protocol-render")
@@ -158,15 +161,25 @@ async def deem_accepted(maker: async_sessionmaker[AsyncSession], request_id: int
             return "closed"
         if day <= request.deadline:
             return "not due"
+        if request.status in UNSENT and day <= request.deadline + RETRY_WINDOW:
+            return "unsent"  # the deadline runs from the mail (see mail.send_request)
         deliverable = await session.get(Deliverable, request.deliverable_id)
-        assert deliverable is not None  # the request goes with it
+        engagement = await session.get(Engagement, request.engagement_id)
+        contact = await session.get(Contact, request.contact_id) if request.contact_id else None
+        assert deliverable is not None and engagement is not None  # the request goes with them
         current = digest(await artefacts_of(session, deliverable.id))
-        changed = (
-            deliverable.status != DeliverableStatus.delivered
+        # Deemed only if the client could have answered all along: the request reached it, the
+        # contact can still sign in, the engagement is one it sees, the work is as handed over.
+        could_not_answer = (
+            request.status != DeliveryStatus.sent
+            or contact is None
+            or not contact.portal_access
+            or engagement.status not in DEEMABLE
+            or deliverable.status != DeliverableStatus.delivered
             or (deliverable.delivered_at is not None and deliverable.delivered_at > request.requested_at)
             or current != request.artefacts_sha256
         )
-        if changed:
+        if could_not_answer:
             await close_open(session, deliverable.id, RequestOutcome.lapsed)
             return "lapsed"
         before = snapshot(deliverable)

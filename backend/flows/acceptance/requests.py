@@ -17,7 +17,7 @@ from backend.domains.clients.models import Contact
 from backend.domains.deliverables.artefacts import artefacts_of, digest
 from backend.domains.deliverables.models import DeliverableStatus
 from backend.domains.deliverables.resources import deliverable_service
-from backend.domains.engagements.models import Engagement
+from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.flows.acceptance.models import AcceptanceCall, DeliverableAcceptanceRequest, RequestOutcome
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Conflict, Invalid
@@ -25,6 +25,8 @@ from backend.kernel.outbox import plan
 from backend.kernel.time import today
 
 MAIL_JOB = "mail_acceptance_request"
+# Engagements whose client sees its deliverables and can still answer for them.
+ANSWERABLE = frozenset({EngagementStatus.proposed, EngagementStatus.active})
 
 
 async def request_acceptance(
@@ -47,6 +49,14 @@ async def request_acceptance(
         )
     engagement = await session.get(Engagement, deliverable.engagement_id)
     assert engagement is not None  # the deliverable's parent
+    if engagement.status not in ANSWERABLE:
+        # The client must be able to see the work and name a defect: not in a draft (the team's
+        # own), nor once the engagement ended.
+        raise Conflict(
+            f"engagement {engagement.id} is {engagement.status}: the client cannot answer a request for acceptance",
+            key="acceptance_engagement_closed",
+            status=engagement.status,
+        )
     contact = await _addressee(session, engagement.client_id, data.contact_id)
     day = today()
     row = DeliverableAcceptanceRequest(
@@ -109,18 +119,23 @@ async def close_open(
 
 async def _addressee(session: AsyncSession, client_id: int, contact_id: int | None) -> Contact:
     contacts = list(await session.exec(select(Contact).where(Contact.client_id == client_id).order_by(col(Contact.id))))
+    # Asked to accept or name a defect in the portal, the contact must be able to sign in there.
     if contact_id is not None:
         named = next((c for c in contacts if c.id == contact_id), None)
         if named is None:
             raise Invalid.field("body.contact_id", f"the client has no contact {contact_id}")
+        if not named.portal_access:
+            raise Invalid.field(
+                "body.contact_id",
+                f"{named.name} has no portal access: give it first, or ask another contact",
+                key="acceptance_contact_without_portal",
+                name=named.name,
+            )
         return named
-    for wanted in (
-        lambda c: c.portal_access and c.is_ai_owner,
-        lambda c: c.portal_access,
-        lambda c: c.is_ai_owner,
-        lambda c: True,
-    ):
-        for contact in contacts:
-            if wanted(contact):
-                return contact
-    raise Conflict("the client has no contact to ask for acceptance: add one first", key="acceptance_no_contact")
+    for contact in sorted(contacts, key=lambda c: not c.is_ai_owner):
+        if contact.portal_access:
+            return contact
+    raise Conflict(
+        "no contact of the client has portal access, where acceptance is given: give one access first",
+        key="acceptance_no_contact",
+    )

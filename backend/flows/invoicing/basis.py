@@ -140,6 +140,11 @@ async def _proposal(
     assert proposal is not None and proposal.data_snapshot is not None  # kept while accepted (RESTRICT)
     _as_accepted(proposal, engagement)
     fmt = Formatter(proposal.language)
+    if acceptance.currency is not None and acceptance.currency != engagement.currency:
+        raise Conflict(
+            f"the client accepted the fee in {acceptance.currency}, the engagement is in {engagement.currency} "
+            "now: have the new currency accepted first"
+        )
     # The fee the client agreed to: recorded with the acceptance (with the options it chose), or,
     # for acceptances from before, the version's total.
     accepted_fee = (

@@ -146,6 +146,7 @@ def _agreed(engagement: Engagement, document: Document, data: AcceptanceRequest)
         "options": list(choice.positions) if choice else [],
         "items": choice.lines if choice else [],
         "fee_net": fee,
+        "currency": engagement.currency,
         "vat_rate": engagement.vat_rate,
         "agreements": texts,
     }

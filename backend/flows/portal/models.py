@@ -82,6 +82,7 @@ class ProposalAcceptance(Row, table=True):
     options: list[int] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"})
     items: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"})
     fee_net: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)
+    currency: str | None = Field(default=None, max_length=3)
     vat_rate: Decimal | None = Field(default=None, max_digits=5, decimal_places=2)
     agreements: list[dict[str, Any]] = Field(
         default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"}
@@ -195,6 +196,7 @@ class AcceptanceRead(RowRead):
     options: list[int] = Field(default_factory=list, description="The optional or alternative items taken")
     items: list[dict[str, Any]] = Field(default_factory=list, description="The items in force, as agreed")
     fee_net: Decimal | None = Field(default=None, description="The agreed fee, net")
+    currency: str | None = None
     vat_rate: Decimal | None = None
     agreements: list[dict[str, Any]] = Field(
         default_factory=list, description="Contract texts accepted with it: kind (agb, avv), language, version, SHA-256"

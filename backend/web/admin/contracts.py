@@ -19,15 +19,14 @@ from backend.domains.engagements.offer import MAX_ITEMS, ProposalItemsWrite
 from backend.domains.engagements.resources import set_proposal_items
 from backend.flows.acceptance import requests
 from backend.flows.acceptance.models import AcceptanceCall
-from backend.kernel.config import ARTEFACT_CEILING_MIB
 from backend.kernel.errors import Invalid
 from backend.web.admin.engagements import back
 from backend.web.admin.pages import Form
 from backend.web.downloads import artefact_file, protocol_file
 from backend.web.forms import FormErrors, attempt, decimals, int_or_none, parse
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
+from backend.web.uploads import BODY_LIMIT, file_limit, within_upload_limit
 
-MIB = 1024 * 1024
 ITEM_FIELDS = ("title", "description", "quantity", "unit", "unit_price", "discount_percent", "kind", "replaces")
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -63,7 +62,8 @@ class ContractPages(Controller):
 
     @post(
         "/{row_id:int}/deliverables/{item_id:int}/artefacts",
-        request_max_body_size=ARTEFACT_CEILING_MIB * MIB + MIB,
+        request_max_body_size=BODY_LIMIT,
+        before_request=within_upload_limit,
     )
     async def upload(
         self, db_session: DbSession, request: AppRequest, row_id: RowId, item_id: RowId, data: Upload
@@ -73,7 +73,7 @@ class ContractPages(Controller):
         async def work() -> None:
             if not isinstance(file, UploadFile):
                 raise Invalid.field("body.file", "choose a file")
-            limit = request.app.state.settings.artefact_max_mib * MIB
+            limit = file_limit(request)
             content = await file.read()
             await artefacts.add_file(
                 db_session, request.user, item_id, filename=file.filename, content=content, limit=limit

@@ -14,14 +14,12 @@ from backend.domains.deliverables.models import ArtefactLink, ArtefactRead
 from backend.domains.deliverables.resources import deliverable_service, deliverables
 from backend.flows.acceptance import records, requests
 from backend.flows.acceptance.models import AcceptanceCall, AcceptanceCallRead, DeliverableAcceptanceRead
-from backend.kernel.config import ARTEFACT_CEILING_MIB
 from backend.kernel.errors import NotFound
 from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
 from backend.web.downloads import artefact_file, protocol_file
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
-
-MIB = 1024 * 1024
+from backend.web.uploads import BODY_LIMIT, file_limit, within_upload_limit
 
 
 @dataclass
@@ -44,7 +42,8 @@ class DeliverableController(resource_controller(deliverables, deliverable_servic
         operation_id="upload_artefact",
         summary="Attach a file (PDF, DOCX, XLSX, PPTX, PNG, JPEG, ZIP, TXT, CSV, MD, JSON; DESK_ARTEFACT_MAX_MIB)",
         guards=[role_guard(STAFF)],
-        request_max_body_size=ARTEFACT_CEILING_MIB * MIB + MIB,
+        request_max_body_size=BODY_LIMIT,
+        before_request=within_upload_limit,
         responses=problem_responses(413, 415),
     )
     async def upload(
@@ -54,10 +53,9 @@ class DeliverableController(resource_controller(deliverables, deliverable_servic
         row_id: RowId,
         data: Annotated[ArtefactUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> ArtefactRead:
-        limit = request.app.state.settings.artefact_max_mib * MIB
         content = await data.file.read()
         artefact = await artefacts.add_file(
-            db_session, request.user, row_id, filename=data.file.filename, content=content, limit=limit
+            db_session, request.user, row_id, filename=data.file.filename, content=content, limit=file_limit(request)
         )
         return ArtefactRead.model_validate(artefact)
 

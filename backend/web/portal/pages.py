@@ -386,7 +386,7 @@ def _stated(document: Any) -> dict[str, Any]:
 def _chosen(data: dict[str, Any]) -> list[int]:
     """The options ticked, and the alternative taken in each radio group (alt_<position>)."""
     picked = [*_many(data.get("options")), *(v for k, v in data.items() if k.startswith(ALTERNATIVE_FIELD))]
-    return [int(v) for v in picked if isinstance(v, str) and v.isdigit() and len(v) < 4][:MAX_ITEMS]
+    return [int(v) for v in picked if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 4][:MAX_ITEMS]
 
 
 def _many(value: Any) -> list[Any]:
