@@ -1,6 +1,7 @@
 """The client portal end to end in real Chromium: sign in with an emailed single-use link,
-accept the proposal, sign off one deliverable and reject another, download the proposal,
-sign out, and find the used link refused.
+choose the proposal's options and accept it, sign off one deliverable (its file seen, a
+reservation noted) and reject another, ask for changes to a second offer, approve a time
+statement, download the proposal, sign out, and find the used link refused.
 
 A real server (`desk run`: API, pages and embedded job worker) runs in a subprocess against a
 fresh SQLite database and Redis db 11, mailing to an in-process SMTP server; `DESK_PUBLIC_URL`
@@ -165,6 +166,43 @@ def set_up_engagement(api: Consultant, email: str) -> dict[str, Any]:
         "proposal": api.get(f"/documents/{proposal['id']}"),
         "deliverables": deliverables,
     }
+
+
+def second_offer(api: Consultant, client_id: int) -> dict[str, Any]:
+    """A follow-up engagement of the same client whose proposal was sent."""
+    today = datetime.now(BERLIN).date()
+    engagement = api.post(
+        "/engagements",
+        {
+            "client_id": client_id,
+            "title": "KI-Folgeprojekt Holzbau",
+            "start_date": (today + timedelta(days=28)).isoformat(),
+            "duration_weeks": 4,
+            "pricing_model": "fixed_fee",
+            "fixed_fee": "9000.00",
+            "goals": "Support-Anfragen vorsortieren",
+            "lead_consultant_id": api.get("/auth/me")["id"],
+        },
+    )
+    starts = datetime.combine(today + timedelta(days=28), clock(9, 0), BERLIN)
+    api.post(
+        "/workshops",
+        {
+            "engagement_id": engagement["id"],
+            "kind": "kickoff",
+            "title": "Kickoff Folgeprojekt",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        },
+    )
+    queued = api.post(f"/engagements/{engagement['id']}/documents", {"kind": "proposal"}, status=202)
+    proposal = wait_until(
+        "the second proposal",
+        lambda: d if (d := api.get(f"/documents/{queued['id']}"))["status"] in ("ready", "failed") else None,
+    )
+    assert proposal["status"] == "ready", proposal
+    api.post(f"/documents/{proposal['id']}/release", status=202)
+    return proposal
 
 
 def state_time(api: Consultant, engagement_id: int) -> dict[str, Any]:
@@ -339,6 +377,22 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         rejected = api.get(f"/deliverables/{second['id']}")
         assert rejected["status"] == "rejected" and rejected["rejection_reason"] == reason
         shot(page, "portal-decided")
+
+        # 4b. a second offer, for a follow-up: the client asks for changes with a reason
+        follow_up = second_offer(api, world["client"]["id"])
+        page.goto(f"/portal/engagements/{follow_up['engagement_id']}")
+        box = page.locator("#proposal")
+        box.get_by_text("Änderungen wünschen oder ablehnen …").click()
+        box.locator("textarea[name=reason]").fill("Bitte ohne Vor-Ort-Termin, nur online.")
+        box.get_by_role("button", name="Antwort senden").click()
+        page.wait_for_url("**/portal/?done=change_requested")
+        assert page.get_by_role("status").inner_text().startswith("Ihr Änderungswunsch ist bei uns angekommen.")
+        assert api.get(f"/engagements/{follow_up['engagement_id']}")["status"] == "draft"
+        answer = api.get(f"/engagements/{follow_up['engagement_id']}/declines")
+        assert [(a["change_request"], a["reason"]) for a in answer] == [
+            (True, "Bitte ohne Vor-Ort-Termin, nur online.")
+        ]
+        page.goto(f"/portal/engagements/{engagement_id}")
 
         # 5. approve the time statement the team sent: the time it states locks
         statement = state_time(api, engagement_id)
