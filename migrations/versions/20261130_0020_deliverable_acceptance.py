@@ -135,17 +135,22 @@ def upgrade() -> None:
     sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('acceptance_id', sa.Integer(), nullable=False),
+    sa.Column('acceptance_id', sa.Integer(), nullable=True),
+    sa.Column('deliverable_id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=10), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('audience', sa.String(length=10), nullable=False),
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.ForeignKeyConstraint(['acceptance_id'], ['deliverable_acceptances.id'], name=op.f('fk_deliverable_acceptance_notices_acceptance_id_deliverable_acceptances'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['deliverable_id'], ['deliverables.id'], name=op.f('fk_deliverable_acceptance_notices_deliverable_id_deliverables'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliverable_acceptance_notices')),
     sa.UniqueConstraint('acceptance_id', 'audience', name=op.f('uq_deliverable_acceptance_notices_acceptance_id_audience'))
     )
     with op.batch_alter_table('deliverable_acceptance_notices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliverable_acceptance_notices_acceptance_id'), ['acceptance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliverable_acceptance_notices_deliverable_id'), ['deliverable_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliverable_acceptance_notices_status'), ['status'], unique=False)
 
     with op.batch_alter_table('deliverables', schema=None) as batch_op:
@@ -160,6 +165,7 @@ def downgrade() -> None:
     with op.batch_alter_table('deliverable_acceptance_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliverable_acceptance_notices_status'))
         batch_op.drop_index(batch_op.f('ix_deliverable_acceptance_notices_acceptance_id'))
+        batch_op.drop_index(batch_op.f('ix_deliverable_acceptance_notices_deliverable_id'))
 
     op.drop_table('deliverable_acceptance_notices')
     op.drop_table('deliverable_acceptance_files')

@@ -212,6 +212,11 @@ async def test_deemed_acceptance_comes_once_after_the_deadline_unless_a_defect_w
         assert outcomes == ("closed", "closed") or sorted(outcomes) == ["closed", "closed"]
         assert row["status"] == "rejected" and requests[0]["outcome"] == "rejected"
         assert (await api.get(f"/deliverables/{d['id']}/acceptance")).status_code == 404
+        # The lead hears of the refusal and its reason, once.
+        await api.run_jobs(smtp_url=smtp_server.url)
+        refused = [m for m in smtp_server.messages if "Abnahme verweigert" in m.message["Subject"]]
+        assert len(refused) == 1 and refused[0].rcpt_tos == ["consultant@example.de"]
+        assert "Kapitel 2 widerspricht der DSGVO" in refused[0].message.get_body(("plain",)).get_content()
         return
     assert sorted(outcomes) in (["closed", "deemed"], ["deemed", "moved"]), outcomes
     assert row["status"] == "accepted" and requests[0]["outcome"] == "deemed"

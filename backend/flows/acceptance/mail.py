@@ -4,6 +4,7 @@ contact, in the contact's language, and the notices of an acceptance to either s
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
@@ -107,22 +108,50 @@ async def send_notice(
 ) -> str:
     async with maker() as session:
         row = await session.get(AcceptanceNotice, notice_id)
-        acceptance = await session.get(DeliverableAcceptance, row.acceptance_id) if row else None
-        deliverable = await session.get(Deliverable, acceptance.deliverable_id) if acceptance else None
-        led = await with_lead(session, acceptance.engagement_id) if acceptance else None
-    if row is None or acceptance is None or deliverable is None or led is None:
+        acceptance = await session.get(DeliverableAcceptance, row.acceptance_id) if row and row.acceptance_id else None
+        deliverable = await session.get(Deliverable, row.deliverable_id) if row else None
+        led = await with_lead(session, deliverable.engagement_id) if deliverable else None
+    if row is None or deliverable is None or led is None or (row.acceptance_id is not None and acceptance is None):
         return "gone"
     engagement, client, lead_name = led
-    return await deliver(
-        maker,
-        settings,
-        ledger,
-        mailer,
-        row,
-        "acceptance-notice",
-        lambda message_id: _notice(
-            settings, row, acceptance, deliverable, engagement, client.name, lead_name, message_id
-        ),
+    if acceptance is None:  # the client refused the Abnahme
+        compose = partial(_refusal, settings, row, deliverable, engagement, client.name, lead_name)
+    else:
+        compose = partial(_notice, settings, row, acceptance, deliverable, engagement, client.name, lead_name)
+    return await deliver(maker, settings, ledger, mailer, row, "acceptance-notice", compose)
+
+
+def _refusal(
+    settings: Settings,
+    row: AcceptanceNotice,
+    deliverable: Deliverable,
+    engagement: Any,
+    client_name: str,
+    lead_name: str,
+    message_id: str,
+) -> Any:
+    lang = row.language
+
+    def say(key: str, **values: object) -> str:
+        return i18n.say("mail", lang, key, **values)
+
+    return notice(
+        lang=lang,
+        title=say("acceptance_refused_title"),
+        lines=[
+            say("greeting", name=lead_name) if lead_name else say("greeting_anonymous"),
+            say("acceptance_refused", title=deliverable.title, name=row.name or client_name),
+            say("proposal_reason", reason=row.reason or "—"),
+            say("acceptance_refused_next"),
+        ],
+        link_label=say("acceptance_link_team"),
+        url=settings.link(f"/engagements/{engagement.id}#deliverables"),
+        subject=say("acceptance_refused_subject", title=deliverable.title, client=client_name),
+        sender_name=settings.brand_name,
+        sender=settings.mail_from,
+        recipient_name=lead_name,
+        recipient_email=row.email,
+        message_id=message_id,
     )
 
 

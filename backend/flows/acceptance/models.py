@@ -87,11 +87,18 @@ class DeliverableAcceptanceFile(SQLModel, table=True):
 
 
 class AcceptanceNotice(Row, Delivered, table=True):
-    """A mail about an acceptance to one side (the client's contact, the lead consultant): once."""
+    """A mail about an Abnahme to one side (the client's contact, the lead consultant), once: an
+    acceptance (one per side), or the client's refusal naming a defect (one per refusal, made with
+    it)."""
 
     __tablename__ = "deliverable_acceptance_notices"
     __table_args__ = (UniqueConstraint("acceptance_id", "audience"),)
-    acceptance_id: int = Field(foreign_key="deliverable_acceptances.id", ondelete="CASCADE", index=True)
+    acceptance_id: int | None = Field(
+        default=None, foreign_key="deliverable_acceptances.id", ondelete="CASCADE", index=True
+    )
+    deliverable_id: int = Field(foreign_key="deliverables.id", ondelete="CASCADE", index=True)
+    event: str = Field(default="accepted", sa_type=String(10))  # "accepted" | "rejected"
+    reason: str | None = Field(default=None, sa_type=Text)  # the defect named, for a refusal
     audience: str = Field(sa_type=String(10))  # "client" | "team"
     email: str = Field(max_length=254)
     name: str | None = Field(default=None, max_length=200)

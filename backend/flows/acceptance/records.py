@@ -92,6 +92,8 @@ async def deliverable_moved(session: AsyncSession, deliverable: Deliverable, act
         )
     elif deliverable.status == DeliverableStatus.rejected:
         await close_open(session, deliverable.id, RequestOutcome.rejected)
+        if getattr(actor, "role", None) == Role.client:
+            await _plan_rejection_notice(session, deliverable, actor)
 
 
 async def record_acceptance(
@@ -248,6 +250,25 @@ async def _protocol_data(session: AsyncSession, settings: Settings, row: Deliver
     )
 
 
+async def _plan_rejection_notice(session: AsyncSession, deliverable: Deliverable, actor: Actor) -> None:
+    """The lead consultant hears at once that the client refused the Abnahme, and why."""
+    email = await lead_email(session, deliverable.engagement_id)
+    if email is None:
+        return
+    notice = AcceptanceNotice(
+        deliverable_id=deliverable.id,
+        event="rejected",
+        reason=deliverable.rejection_reason,
+        audience="team",
+        email=email,
+        name=getattr(actor, "full_name", None),
+        language="de",
+    )
+    session.add(notice)
+    await session.flush()
+    await plan(session, NOTICE_JOB, notice.id, job_id=f"acceptance-notice:{notice.id}:{secrets.token_hex(4)}")
+
+
 async def _plan_notices(
     session: AsyncSession,
     row: DeliverableAcceptance,
@@ -258,13 +279,18 @@ async def _plan_notices(
     contact of those it did not give itself (deemed, or recorded by the team)."""
     notices = []
     if row.mode != AcceptanceMode.recorded and (email := await lead_email(session, row.engagement_id)):
-        notices.append(AcceptanceNotice(acceptance_id=row.id, audience="team", email=email, language="de"))
+        notices.append(
+            AcceptanceNotice(
+                acceptance_id=row.id, deliverable_id=row.deliverable_id, audience="team", email=email, language="de"
+            )
+        )
     if row.mode != AcceptanceMode.explicit:
         address = contact.email if contact else (request.email if request else None)
         if address:
             notices.append(
                 AcceptanceNotice(
                     acceptance_id=row.id,
+                    deliverable_id=row.deliverable_id,
                     audience="client",
                     email=address,
                     name=contact.name if contact else None,
