@@ -4,8 +4,10 @@ worker call `connect_reactions()` at start."""
 from backend.domains import crud
 from backend.domains.clients import resources as clients
 from backend.domains.deliverables import resources as deliverables
+from backend.domains.engagements import resources as engagements
 from backend.domains.engagements.service import refuse_other_clients_engagement
 from backend.domains.timesheets.statements import keep_approved_time
+from backend.flows.acceptance import reactions as acceptance
 from backend.flows.acceptance.records import deliverable_moved
 from backend.flows.invoicing.reactions import keep_invoiced
 from backend.flows.portal import reactions as portal_reactions
@@ -17,3 +19,8 @@ def connect_reactions() -> None:
     crud.row_deleting.connect(keep_approved_time)
     crud.row_deleting.connect(keep_invoiced)
     deliverables.deliverable_moved.connect(deliverable_moved)
+    crud.row_deleting.connect(acceptance.keep_accepted_work)
+    engagements.engagement_moved.connect(acceptance.engagement_moved)
+    for hook in (clients.portal_access_ended, clients.address_changed, clients.contact_deleted):
+        hook.connect(acceptance.contact_unreachable)
+    clients.client_archived.connect(acceptance.client_archived)

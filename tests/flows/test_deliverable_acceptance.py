@@ -24,6 +24,9 @@ from tests.portal_helpers import deliver, portal_sign_in, portal_world
 from tests.smtp_server import SmtpTestServer
 
 EMAIL = "eva@alpha.de"
+OLE_RELATION = (
+    '<Relationships><Relationship Type="http://x/relationships/oleObject" Target="media/a.bin"/></Relationships>'
+)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -311,10 +314,46 @@ async def test_no_deemed_acceptance_where_the_client_could_not_answer(
     )
     assert cancelled.status_code == 200, cancelled.text
     late = date.fromisoformat(made["deadline"]) + timedelta(days=1)
-    assert await records.deem_accepted(maker, made["id"], late) == "lapsed"
+    assert await records.deem_accepted(maker, made["id"], late) == "closed"  # lapsed with the cancellation
+    requests = (await api.get(f"/deliverables/{d['id']}/acceptance-requests")).json()
+    assert requests[0]["outcome"] == "lapsed"
     assert (await api.get(f"/deliverables/{d['id']}")).json()["status"] == "delivered"
     again = await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7})
     assert again.status_code == 409  # nobody answers for a cancelled engagement
+
+
+@pytest.mark.parametrize("change", ["portal_access", "email"])
+async def test_a_contact_who_can_no_longer_answer_lets_the_request_lapse(
+    api: Api, password_hash: str, smtp_server: SmtpTestServer, change: str
+) -> None:
+    world = await client_world(api, password_hash)
+    d = await deliver(api, world["deliverable"])
+    made = (await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7})).json()
+    contact = (await api.get(f"/contacts/{world['contact']['id']}")).json()
+    patch = {"portal_access": False} if change == "portal_access" else {"email": "eva.neu@alpha.de"}
+    assert (
+        await api.patch(f"/contacts/{contact['id']}", json=patch | {"version": contact["version"]})
+    ).status_code == 200
+    # Before its mail went out: it never goes (no warning of a deadline that no longer runs).
+    await api.run_jobs(smtp_url=smtp_server.url)
+    assert not [m for m in smtp_server.messages if "Bitte um Abnahme" in m.message["Subject"]]
+    late = date.fromisoformat(made["deadline"]) + timedelta(days=30)
+    assert await records.deem_accepted(api.app.state.session_maker, made["id"], late) == "closed"
+    assert (await api.get(f"/deliverables/{d['id']}/acceptance-requests")).json()[0]["outcome"] == "lapsed"
+    assert (await api.get(f"/deliverables/{d['id']}")).json()["status"] == "delivered"
+
+
+async def test_accepted_work_keeps_its_engagement(api: Api, password_hash: str) -> None:
+    world = await client_world(api, password_hash)
+    d = await deliver(api, world["deliverable"])
+    body = {"decision": "accept", "version": d["version"]}
+    assert (await api.post(f"/deliverables/{d['id']}/sign-off", "kunde", json=body)).status_code == 200
+    e = (await api.get(f"/engagements/{world['engagement']['id']}")).json()
+    back = await api.post(f"/engagements/{e['id']}/transitions", json={"to": "draft", "version": e["version"]})
+    assert back.status_code == 200, back.text
+    gone = await api.delete(f"/engagements/{e['id']}", params={"version": back.json()["version"]})
+    assert gone.status_code == 409 and "Abnahme" in gone.text
+    assert (await api.get(f"/deliverables/{d['id']}/acceptance")).status_code == 200
 
 
 async def test_handed_over_work_stays_as_it_was(api: Api, password_hash: str) -> None:
@@ -341,26 +380,41 @@ async def test_office_files_with_active_content_and_zips_of_programs_are_refused
     with zipfile.ZipFile(programs, "w") as z:
         z.writestr("setup.exe", "MZ")
         z.writestr("index.html", "<script>")
-    harmless = io.BytesIO()
-    with zipfile.ZipFile(harmless, "w") as z:
-        z.writestr("Leitlinie.pdf", PDF)
-        z.writestr("notizen/liesmich.txt", "Hallo")
     refused = {
         "ole": await upload(api, d["id"], "a.docx", office("word/document.xml", "word/embeddings/oleObject1.bin")),
         "activex": await upload(api, d["id"], "b.docx", office("word/document.xml", "word/activeX/activeX1.xml")),
         "template": await upload(api, d["id"], "c.docx", office_with("word/_rels/document.xml.rels", external)),
         "macro": await upload(api, d["id"], "d.docx", office_with("[Content_Types].xml", macro_type)),
-        "programs": await upload(api, d["id"], "e.zip", programs.getvalue()),
+        "archive": await upload(api, d["id"], "e.zip", programs.getvalue()),
+        "quoted": await upload(
+            api, d["id"], "f.docx", office_with("word/_rels/document.xml.rels", external.replace('"', "'"))
+        ),
+        "reference": await upload(
+            api,
+            d["id"],
+            "g.docx",
+            office_with("word/_rels/document.xml.rels", external.replace("External", "&#69;xternal")),
+        ),
+        "ole_type": await upload(
+            api,
+            d["id"],
+            "h.pptx",
+            office_with(
+                "ppt/_rels/presentation.xml.rels",
+                OLE_RELATION,
+                main="ppt/presentation.xml",
+            ),
+        ),
     }
     assert {name: r.status_code for name, r in refused.items()} == dict.fromkeys(refused, 415)
-    assert (await upload(api, d["id"], "Paket.zip", harmless.getvalue())).status_code == 201
+    assert (await api.get(f"/deliverables/{d['id']}/artefacts")).json() == []
 
 
-def office_with(name: str, xml: str) -> bytes:
+def office_with(name: str, xml: str, main: str = "word/document.xml") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("[Content_Types].xml", xml if name == "[Content_Types].xml" else "<Types/>")
-        z.writestr("word/document.xml", "<x/>")
+        z.writestr(main, "<x/>")
         if name != "[Content_Types].xml":
             z.writestr(name, xml)
     return buffer.getvalue()
@@ -369,8 +423,10 @@ def office_with(name: str, xml: str) -> bytes:
 async def test_the_portal_takes_only_plain_digits_for_options(api: Api, smtp_server: SmtpTestServer) -> None:
     world = await portal_world(api, "Alpha GmbH", EMAIL)
     csrf = await portal_sign_in(api, smtp_server, EMAIL)
-    answer = await api.http.post(
-        f"/portal/documents/{world['proposal']['id']}/accept",
-        data={"options": "²", "alt_1": "٣", "typed_name": "", "_csrf_token": csrf},
-    )
-    assert answer.status_code == 422 and 'role="alert"' in answer.text
+    for forged in ({"options": "²"}, {"alt_1": "٣"}, {"options": "３"}, {"options": "03 "}, {"options": "1000"}):
+        answer = await api.http.post(
+            f"/portal/documents/{world['proposal']['id']}/accept",
+            data=forged | {"typed_name": "Eva Alpha", "confirmed": "true", "intent": "accept", "_csrf_token": csrf},
+        )
+        assert answer.status_code == 422 and 'role="alert"' in answer.text, forged
+    assert (await api.get(f"/engagements/{world['engagement']['id']}/acceptance")).status_code == 404

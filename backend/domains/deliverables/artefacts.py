@@ -3,6 +3,7 @@ deliverable is worked on. A client sees them once the deliverable is delivered t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from typing import Any
@@ -90,7 +91,8 @@ async def add_file(
     session: AsyncSession, user: Actor, deliverable_id: int, *, filename: str | None, content: bytes, limit: int
 ) -> DeliverableArtefact:
     name = clean_name(filename)
-    content_type = checked_type(name, content, limit)
+    # Reading an Office file's parts takes its time: not on the event loop.
+    content_type = await asyncio.to_thread(checked_type, name, content, limit)
     artefact = DeliverableArtefact(
         deliverable_id=deliverable_id,
         kind=ArtefactKind.file,

@@ -3,7 +3,8 @@
 A name's extension says what the file claims to be; its first bytes (and, for Office files,
 the parts inside the ZIP container) must agree, or it is refused. Only kinds a client opens
 without risk are taken: no executables, no Office files with macros, ActiveX, embedded objects or
-links to outside templates, no HTML or SVG, and a ZIP only of such kinds."""
+links to outside addresses, no HTML or SVG, and no archives (a ZIP may hold anything: bundles
+are handed over as several files, or as a link)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
+from xml.etree import ElementTree
 
 from backend.kernel.errors import Invalid, TooLarge, UnsupportedType
 
@@ -22,19 +24,20 @@ def _starts(*magic: bytes) -> Callable[[bytes], bool]:
 
 
 # Parts of an Office file that run or fetch something: macros, ActiveX controls, embedded OLE
-# objects (by name anywhere in the container).
-_ACTIVE_PARTS = re.compile(r"vba|activex|oleobject|/embeddings/", re.IGNORECASE)
-# Members a ZIP may hand over: the kinds taken alone (no executables, scripts, HTML or SVG).
-_ZIP_MEMBERS = re.compile(r"\.(pdf|png|jpe?g|docx|xlsx|pptx|txt|csv|md|json)$", re.IGNORECASE)
-# Relationship and content-type parts are small XML; a larger one is no Office file of ours.
-_XML_LIMIT = 1024 * 1024
+# objects; matched against part names, relationship types and content types alike.
+_ACTIVE = re.compile(r"vba|macro|activex|oleobject|/embeddings/|attachedtemplate|frame|ddeLink", re.IGNORECASE)
+# The relationship and content-type parts are small XML: at most this many, this large together
+# (a bomb of compressed parts is refused unread).
+_XML_PARTS = 300
+_XML_BYTES = 4 * 1024 * 1024
 
 
-def _zip_with(*parts: str) -> Callable[[bytes], bool]:
-    """A ZIP container: an Office file when `parts` are named (the document part must be there,
-    nothing active, no relationship to an outside address, no macro content type), a plain ZIP
-    of harmless kinds otherwise. Only the directory and the small XML parts are read, so a ZIP
-    bomb stays harmless."""
+def _office(*parts: str) -> Callable[[bytes], bool]:
+    """An Office file: its document part is there, and nothing in it runs or fetches anything —
+    no active part by name, no relationship of an active type or to an outside address (a remote
+    template), no active content type. The relationship and content-type parts are parsed as
+    XML (quoting, casing, character references and encodings as Office reads them); nothing
+    else is unpacked."""
 
     def check(content: bytes) -> bool:
         if not content.startswith(b"PK\x03\x04"):
@@ -43,18 +46,22 @@ def _zip_with(*parts: str) -> Callable[[bytes], bool]:
             archive = zipfile.ZipFile(io.BytesIO(content))
             infos = archive.infolist()
             names = {info.filename for info in infos}
-            if not parts:
-                return all(info.is_dir() or _ZIP_MEMBERS.search(info.filename) for info in infos)
-            if not all(part in names for part in parts) or any(_ACTIVE_PARTS.search(n) for n in names):
+            if not all(part in names for part in parts) or any(_ACTIVE.search(n) for n in names):
                 return False
-            for info in infos:
-                if info.filename.endswith(".rels") or info.filename == "[Content_Types].xml":
-                    if info.file_size > _XML_LIMIT:
+            described = [
+                i for i in infos if i.filename.lower().endswith(".rels") or i.filename.lower() == "[content_types].xml"
+            ]
+            if len(described) > _XML_PARTS or sum(i.file_size for i in described) > _XML_BYTES:
+                return False
+            for info in described:
+                for element in ElementTree.fromstring(archive.read(info)).iter():
+                    attributes = {key.lower(): value for key, value in element.attrib.items()}
+                    if attributes.get("targetmode", "").strip().lower() == "external":
                         return False
-                    xml = archive.read(info).lower()
-                    if b'targetmode="external"' in xml or b"macroenabled" in xml or b"vbaproject" in xml:
+                    said = " ".join((attributes.get("type", ""), attributes.get("contenttype", "")))
+                    if _ACTIVE.search(said):
                         return False
-        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError):
+        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError, ElementTree.ParseError):
             return False
         return True
 
@@ -76,10 +83,9 @@ KINDS: dict[str, tuple[str, Callable[[bytes], bool]]] = {
     "png": ("image/png", _starts(b"\x89PNG\r\n\x1a\n")),
     "jpg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
     "jpeg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
-    "docx": (OOXML + "wordprocessingml.document", _zip_with("[Content_Types].xml", "word/document.xml")),
-    "xlsx": (OOXML + "spreadsheetml.sheet", _zip_with("[Content_Types].xml", "xl/workbook.xml")),
-    "pptx": (OOXML + "presentationml.presentation", _zip_with("[Content_Types].xml", "ppt/presentation.xml")),
-    "zip": ("application/zip", _zip_with()),
+    "docx": (OOXML + "wordprocessingml.document", _office("[Content_Types].xml", "word/document.xml")),
+    "xlsx": (OOXML + "spreadsheetml.sheet", _office("[Content_Types].xml", "xl/workbook.xml")),
+    "pptx": (OOXML + "presentationml.presentation", _office("[Content_Types].xml", "ppt/presentation.xml")),
     "txt": ("text/plain", _text),
     "csv": ("text/csv", _text),
     "md": ("text/markdown", _text),

@@ -27,6 +27,7 @@ from backend.domains.engagements.offer import ProposalItemsWrite, base_total
 from backend.domains.engagements.service import in_client, refuse_week_before_start, shown_to_client, status_released
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Conflict, Invalid
+from backend.kernel.events import Hook
 from backend.kernel.time import week_ends_before
 
 S = EngagementStatus
@@ -92,6 +93,15 @@ async def _weeks_kept(session: AsyncSession, values: dict[str, Any], row: Engage
     return values
 
 
+# An engagement moved to another state (given the one it left): the Abnahme lets requests lapse
+# that the client can no longer answer.
+engagement_moved: Hook[[AsyncSession, Engagement, Actor, str]] = Hook("engagement moved", required=True)
+
+
+async def _moved(session: AsyncSession, row: Engagement, actor: Actor, before: str) -> None:
+    await engagement_moved(session, row, actor, before)
+
+
 engagements = Resource(
     name="engagements",
     entity="engagement",
@@ -111,6 +121,7 @@ engagements = Resource(
     internal=("budget", "burn_alerts"),
     delete_guard=_only_drafts,
     prepare=_weeks_kept,
+    after_move=_moved,
     example={
         "client_id": 1,
         "title": "KI-Einführung: Angebotserstellung und Support",

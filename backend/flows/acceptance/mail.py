@@ -21,10 +21,11 @@ from backend.flows.acceptance.models import (
     AcceptanceNotice,
     DeliverableAcceptance,
     DeliverableAcceptanceRequest,
+    RequestOutcome,
 )
 from backend.kernel import i18n
 from backend.kernel.config import Settings
-from backend.kernel.db import unit_of_work
+from backend.kernel.db import unit_of_work, utcnow
 from backend.kernel.delivery import UNSENT, deliver
 from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer
@@ -44,6 +45,11 @@ async def send_request(
         contact = await session.get(Contact, row.contact_id) if row and row.contact_id else None
     if row is None or deliverable is None or led is None or not row.email:
         return "gone"
+    if row.outcome != RequestOutcome.open and row.status in UNSENT:
+        return "closed"  # answered or lapsed before its mail went: no warning of a deadline that no longer runs
+    if contact is None or not contact.portal_access or contact.email != row.email:
+        await _lapse_unsent(maker, row.id)  # the contact's reactions lapse it too; this one was unsent
+        return "unreachable"
     await _deadline_from_today(maker, row)
     engagement, client, lead_name = led
     lang = row.language
@@ -59,7 +65,7 @@ async def send_request(
         say("acceptance_request_deadline", deadline=deadline),
         say("acceptance_request_deemed", deadline=deadline),
     ]
-    return await deliver(
+    sent = await deliver(
         maker,
         settings,
         ledger,
@@ -80,6 +86,21 @@ async def send_request(
             message_id=message_id,
         ),
     )
+    if sent == "bounced":  # nobody got it: no deadline runs, and the team may ask again
+        await _lapse_unsent(maker, row.id)
+    return sent
+
+
+async def _lapse_unsent(maker: async_sessionmaker[AsyncSession], request_id: int) -> None:
+    async with unit_of_work(maker) as session:
+        await session.exec(
+            update(DeliverableAcceptanceRequest)
+            .where(
+                col(DeliverableAcceptanceRequest.id) == request_id,
+                col(DeliverableAcceptanceRequest.open_key).is_not(None),
+            )
+            .values(open_key=None, outcome=RequestOutcome.lapsed, closed_at=utcnow())
+        )
 
 
 async def _deadline_from_today(maker: async_sessionmaker[AsyncSession], row: DeliverableAcceptanceRequest) -> None:

@@ -40,7 +40,7 @@ class DeliverableController(resource_controller(deliverables, deliverable_servic
     @post(
         "/{row_id:int}/artefacts",
         operation_id="upload_artefact",
-        summary="Attach a file (PDF, DOCX, XLSX, PPTX, PNG, JPEG, ZIP, TXT, CSV, MD, JSON; DESK_ARTEFACT_MAX_MIB)",
+        summary="Attach a file (PDF, DOCX, XLSX, PPTX, PNG, JPEG, TXT, CSV, MD, JSON; DESK_ARTEFACT_MAX_MIB)",
         guards=[role_guard(STAFF)],
         request_max_body_size=BODY_LIMIT,
         before_request=within_upload_limit,

@@ -270,8 +270,11 @@ class PortalPages(Controller):
                 db_session, request, engagement_id, failure=Failure(section="accept", values=form)
             )
         accepted = []
+        forged = [v for v in _picked(data) if not _position(v)]
 
         async def action() -> None:
+            if forged:  # the form sends positions only: what else came is not what was ticked
+                raise Invalid.field("body.options", "options are the positions of the offer's items")
             body = parse(AcceptanceRequest, form)
             ip, agent, settings = client_ip(request), request.headers.get("user-agent"), request.app.state.settings
             accepted.append(
@@ -383,10 +386,19 @@ def _stated(document: Any) -> dict[str, Any]:
     return (document.data_snapshot or {}).get("statement", {})
 
 
+def _picked(data: dict[str, Any]) -> list[Any]:
+    """The options ticked, and the alternative taken in each radio group (alt_<position>; its
+    first choice, "as offered", sends nothing)."""
+    alternatives = (v for k, v in data.items() if k.startswith(ALTERNATIVE_FIELD) and v != "")
+    return [*_many(data.get("options")), *alternatives]
+
+
+def _position(value: Any) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 4
+
+
 def _chosen(data: dict[str, Any]) -> list[int]:
-    """The options ticked, and the alternative taken in each radio group (alt_<position>)."""
-    picked = [*_many(data.get("options")), *(v for k, v in data.items() if k.startswith(ALTERNATIVE_FIELD))]
-    return [int(v) for v in picked if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 4][:MAX_ITEMS]
+    return [int(v) for v in _picked(data) if _position(v)][:MAX_ITEMS]
 
 
 def _many(value: Any) -> list[Any]:
