@@ -99,6 +99,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "readiness-assessments",
         start_assessment(client["id"], eid),
     )
+    participant = await api.create("participants", {"client_id": client["id"], "name": "Teilnehmerin"})
     return {
         "clients": client,
         "contacts": contact,
@@ -112,6 +113,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "deliverables": deliverable,
         "status-updates": status,
         "readiness-assessments": assessment,
+        "participants": participant,
         "time-entries": effort,  # the team's own: not in RESOURCES, which client users list too
     }
 
@@ -129,6 +131,7 @@ RESOURCES = [
     "deliverables",
     "status-updates",
     "readiness-assessments",
+    "participants",
 ]
 
 

@@ -50,6 +50,7 @@ from backend.web.api.engagements import EngagementController, StatusUpdateContro
 from backend.web.api.health import HealthController
 from backend.web.api.invoices import InvoiceController
 from backend.web.api.legal import LegalController
+from backend.web.api.literacy import ParticipantController
 from backend.web.api.pilots import (
     IdeaController,
     KpiController,
@@ -85,6 +86,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     ClientController,
     ContactController,
     AssessmentController,
+    ParticipantController,
     EngagementController,
     StatusUpdateController,
     WorkshopController,

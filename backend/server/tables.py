@@ -6,6 +6,7 @@ from backend.domains.auth.sessions import AuthSession
 from backend.domains.clients.models import Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable, DeliverableArtefact, DeliverableArtefactFile
 from backend.domains.engagements.models import Engagement, StatusUpdate
+from backend.domains.literacy.models import Participant
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
 from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
@@ -65,6 +66,7 @@ __all__ = [
     "Kpi",
     "LoginLink",
     "Measurement",
+    "Participant",
     "Pilot",
     "ProposalAcceptance",
     "ProposalDecline",

@@ -76,6 +76,7 @@ ID_KINDS = frozenset(
         "invoices",
         "payments",
         "artefacts",
+        "participants",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -181,6 +182,7 @@ async def client_world(api: Api, name: str, email: str) -> World:
         "clients": portal["client"]["id"],
         "contacts": portal["contact"]["id"],
         "readiness-assessments": rest["readiness-assessments"]["id"],
+        "participants": rest["participants"]["id"],
         "engagements": portal["engagement"]["id"],
         "status-updates": rest["status-updates"]["id"],
         "workshops": portal["workshop"]["id"],
