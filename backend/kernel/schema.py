@@ -106,6 +106,11 @@ def typed_signature(value: str) -> str:
 Signature = Annotated[str, AfterValidator(typed_signature)]
 
 
+def trimmed(value: str) -> str:
+    """A name or title without the spaces around it (a blank one Strict refuses anyway)."""
+    return value.strip()
+
+
 def must_be_true(value: bool) -> bool:
     if value is not True:
         raise PydanticCustomError("must_be_true", "must be true")

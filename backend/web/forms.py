@@ -250,6 +250,11 @@ def move(
     return lambda: service.transition(db_session, request.user, row_id, parse(Transition, data))
 
 
+def checked(form: dict[str, Any], name: str) -> bool:
+    """A checkbox of an edit form: an unticked one sends nothing, so its absence means false."""
+    return form.get(name) in ("1", "on", "true")
+
+
 def int_or_none(value: Any) -> int | None:
     try:
         return int(value)

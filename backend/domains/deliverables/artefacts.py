@@ -24,6 +24,7 @@ from backend.domains.deliverables.models import (
     DeliverableStatus,
 )
 from backend.domains.deliverables.resources import deliverable_service
+from backend.kernel.db import select_all
 from backend.kernel.enums import Role
 from backend.kernel.errors import Conflict, NotFound
 
@@ -33,12 +34,7 @@ SHOWN_TO_CLIENT = frozenset({DeliverableStatus.delivered, DeliverableStatus.acce
 
 
 async def artefacts_of(session: AsyncSession, deliverable_id: int) -> list[DeliverableArtefact]:
-    rows = await session.exec(
-        select(DeliverableArtefact)
-        .where(DeliverableArtefact.deliverable_id == deliverable_id)
-        .order_by(col(DeliverableArtefact.id))
-    )
-    return list(rows)
+    return await select_all(session, DeliverableArtefact, DeliverableArtefact.deliverable_id == deliverable_id)
 
 
 async def artefacts_by_deliverable(

@@ -10,7 +10,7 @@ from sqlalchemy import Index, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
-from backend.kernel.schema import RowRead, Strict, update_model
+from backend.kernel.schema import RowRead, Strict, trimmed, update_model
 
 
 class DeliverableKind(StrEnum):
@@ -113,12 +113,7 @@ class ArtefactLink(Strict):
             raise ValueError("an https:// address")
         return value.strip()
 
-    @field_validator("name")
-    @classmethod
-    def _said(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a link has a name")
-        return value.strip()
+    _name = field_validator("name")(trimmed)
 
 
 class ArtefactRead(RowRead):

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from backend.kernel.errors import Invalid
 from backend.kernel.money import round_money
-from backend.kernel.schema import Strict
+from backend.kernel.schema import Strict, trimmed
 
 MAX_ITEMS = 40
 MAX_FEE = Decimal("9999999999.99")
@@ -45,12 +45,7 @@ class ProposalItem(Strict):
         default=None, ge=1, le=MAX_ITEMS, description="Alternatives: the position (1 …) of the base item they replace"
     )
 
-    @field_validator("title")
-    @classmethod
-    def _said(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("an item has a title")
-        return value.strip()
+    _title = field_validator("title")(trimmed)
 
     @field_validator("quantity", "unit_price", "discount_percent")
     @classmethod

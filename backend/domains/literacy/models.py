@@ -9,7 +9,7 @@ from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
-from backend.kernel.schema import Email, RowRead, Strict, update_model
+from backend.kernel.schema import Email, RowRead, Strict, trimmed, update_model
 
 
 class ParticipantBase(SQLModel):
@@ -34,12 +34,7 @@ class Participant(Row, ParticipantBase, table=True):
 
 
 class ParticipantCreate(ParticipantBase, Strict):
-    @field_validator("name")
-    @classmethod
-    def _said(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a participant has a name")
-        return value.strip()
+    _name = field_validator("name")(trimmed)
 
 
 # PATCH body: every field of the create body optional, `version` required; client_id fixed

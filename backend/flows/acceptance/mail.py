@@ -23,9 +23,10 @@ from backend.flows.acceptance.models import (
     DeliverableAcceptanceRequest,
     RequestOutcome,
 )
+from backend.flows.acceptance.requests import close_requests
 from backend.kernel import i18n
 from backend.kernel.config import Settings
-from backend.kernel.db import unit_of_work, utcnow
+from backend.kernel.db import unit_of_work
 from backend.kernel.delivery import UNSENT, deliver
 from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer
@@ -93,14 +94,7 @@ async def send_request(
 
 async def _lapse_unsent(maker: async_sessionmaker[AsyncSession], request_id: int) -> None:
     async with unit_of_work(maker) as session:
-        await session.exec(
-            update(DeliverableAcceptanceRequest)
-            .where(
-                col(DeliverableAcceptanceRequest.id) == request_id,
-                col(DeliverableAcceptanceRequest.open_key).is_not(None),
-            )
-            .values(open_key=None, outcome=RequestOutcome.lapsed, closed_at=utcnow())
-        )
+        await close_requests(session, col(DeliverableAcceptanceRequest.id) == request_id, RequestOutcome.lapsed)
 
 
 async def _deadline_from_today(maker: async_sessionmaker[AsyncSession], row: DeliverableAcceptanceRequest) -> None:

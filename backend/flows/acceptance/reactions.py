@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.models import Client, Contact
 from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.flows.acceptance.models import DeliverableAcceptance, DeliverableAcceptanceRequest, RequestOutcome
-from backend.kernel.db import utcnow
+from backend.flows.acceptance.requests import close_requests
 from backend.kernel.errors import Conflict
 
 # Where the client can no longer see or answer for the work.
@@ -48,8 +47,4 @@ async def engagement_moved(session: AsyncSession, engagement: Engagement, actor:
 
 
 async def _lapse(session: AsyncSession, condition: Any) -> None:
-    await session.exec(
-        update(DeliverableAcceptanceRequest)
-        .where(condition, col(DeliverableAcceptanceRequest.open_key).is_not(None))
-        .values(open_key=None, outcome=RequestOutcome.lapsed, closed_at=utcnow())
-    )
+    await close_requests(session, condition, RequestOutcome.lapsed)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
@@ -37,7 +37,7 @@ from backend.flows.acceptance.protocol import protocol_data
 from backend.flows.acceptance.requests import close_open
 from backend.flows.documents.render import RenderPool
 from backend.kernel.config import Settings
-from backend.kernel.db import add_unless_taken, compare_and_set, unit_of_work, utcnow
+from backend.kernel.db import add_unless_taken, compare_and_set, select_all, unit_of_work, utcnow
 from backend.kernel.delivery import RETRY_WINDOW, UNSENT, DeliveryStatus
 from backend.kernel.enums import Role
 from backend.kernel.errors import NotFound
@@ -59,12 +59,7 @@ async def acceptance_of(session: AsyncSession, deliverable_id: int) -> Deliverab
 
 
 async def acceptances_of(session: AsyncSession, engagement_id: int) -> list[DeliverableAcceptance]:
-    rows = await session.exec(
-        select(DeliverableAcceptance)
-        .where(DeliverableAcceptance.engagement_id == engagement_id)
-        .order_by(col(DeliverableAcceptance.id))
-    )
-    return list(rows)
+    return await select_all(session, DeliverableAcceptance, DeliverableAcceptance.engagement_id == engagement_id)
 
 
 async def protocol_of(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -19,7 +20,7 @@ from backend.domains.deliverables.models import DeliverableStatus
 from backend.domains.deliverables.resources import deliverable_service
 from backend.domains.engagements.models import Engagement, EngagementStatus
 from backend.flows.acceptance.models import AcceptanceCall, DeliverableAcceptanceRequest, RequestOutcome
-from backend.kernel.db import utcnow
+from backend.kernel.db import select_all, utcnow
 from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.outbox import plan
 from backend.kernel.time import today
@@ -94,27 +95,31 @@ async def open_request_of(session: AsyncSession, deliverable_id: int) -> Deliver
 
 
 async def requests_of(session: AsyncSession, engagement_id: int) -> list[DeliverableAcceptanceRequest]:
-    rows = await session.exec(
-        select(DeliverableAcceptanceRequest)
-        .where(DeliverableAcceptanceRequest.engagement_id == engagement_id)
-        .order_by(col(DeliverableAcceptanceRequest.id).desc())
+    return await select_all(
+        session,
+        DeliverableAcceptanceRequest,
+        DeliverableAcceptanceRequest.engagement_id == engagement_id,
+        order_by=col(DeliverableAcceptanceRequest.id).desc(),
     )
-    return list(rows)
 
 
 async def close_open(
     session: AsyncSession, deliverable_id: int, outcome: RequestOutcome
 ) -> DeliverableAcceptanceRequest | None:
     """Close the deliverable's open request with `outcome`, in the statement (one closer wins)."""
-    stored = (
-        await session.exec(
-            update(DeliverableAcceptanceRequest)
-            .where(col(DeliverableAcceptanceRequest.open_key) == deliverable_id)
-            .values(open_key=None, outcome=outcome, closed_at=utcnow())
-            .returning(col(DeliverableAcceptanceRequest.id))
-        )
-    ).first()
-    return await session.get(DeliverableAcceptanceRequest, stored[0], populate_existing=True) if stored else None
+    closed = await close_requests(session, col(DeliverableAcceptanceRequest.open_key) == deliverable_id, outcome)
+    return await session.get(DeliverableAcceptanceRequest, closed[0], populate_existing=True) if closed else None
+
+
+async def close_requests(session: AsyncSession, condition: Any, outcome: RequestOutcome) -> list[int]:
+    """Close the open requests that meet `condition`; the ids of those this statement closed."""
+    rows = await session.exec(
+        update(DeliverableAcceptanceRequest)
+        .where(condition, col(DeliverableAcceptanceRequest.open_key).is_not(None))
+        .values(open_key=None, outcome=outcome, closed_at=utcnow())
+        .returning(col(DeliverableAcceptanceRequest.id))
+    )
+    return [row[0] for row in rows.all()]
 
 
 async def _addressee(session: AsyncSession, client_id: int, contact_id: int | None) -> Contact:

@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
@@ -29,7 +29,7 @@ from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import DeclineRequest, ProposalDecline
 from backend.kernel import i18n
 from backend.kernel.config import Settings
-from backend.kernel.db import add_unless_taken, utcnow
+from backend.kernel.db import add_unless_taken, select_all, utcnow
 from backend.kernel.delivery import deliver
 from backend.kernel.errors import Conflict
 from backend.kernel.formatting import Formatter
@@ -112,12 +112,12 @@ async def decline_proposal(
 
 
 async def declines_of(session: AsyncSession, engagement_id: int) -> list[ProposalDecline]:
-    rows = await session.exec(
-        select(ProposalDecline)
-        .where(ProposalDecline.engagement_id == engagement_id)
-        .order_by(col(ProposalDecline.id).desc())
+    return await select_all(
+        session,
+        ProposalDecline,
+        ProposalDecline.engagement_id == engagement_id,
+        order_by=col(ProposalDecline.id).desc(),
     )
-    return list(rows)
 
 
 async def send_decline(

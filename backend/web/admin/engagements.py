@@ -70,6 +70,7 @@ from backend.web.forms import (
     FormErrors,
     attempt,
     berlin_datetime,
+    checked,
     decimals,
     done,
     edit_defaults,
@@ -337,7 +338,7 @@ class EngagementPages(Controller):
         values = edit_values(
             decimals(data, "fixed_fee", "day_rate", "days", "budget", "hours_per_day"), ENGAGEMENT_EDIT
         )
-        values["review_before_send"] = data.get("review_before_send") in ("1", "on", "true")
+        values["review_before_send"] = checked(data, "review_before_send")
 
         async def action() -> None:
             await save_edit(

@@ -32,7 +32,18 @@ from backend.kernel.formatting import Formatter
 from backend.kernel.time import today
 from backend.web.admin.engagements import context
 from backend.web.admin.pages import Form
-from backend.web.forms import Failure, attempt, decimals, done, edit_defaults, edit_values, move, parse, save_edit
+from backend.web.forms import (
+    Failure,
+    attempt,
+    checked,
+    decimals,
+    done,
+    edit_defaults,
+    edit_values,
+    move,
+    parse,
+    save_edit,
+)
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
@@ -240,7 +251,7 @@ class PilotPages(Controller):
         await pilot_service.get(db_session, request.user, row_id)
         values = edit_values(data, PILOT_EDIT)
         # An unticked box sends nothing: the form always says whether the pilot processes personal data.
-        values["processes_personal_data"] = data.get("processes_personal_data") in ("1", "on", "true")
+        values["processes_personal_data"] = checked(data, "processes_personal_data")
 
         async def action() -> None:
             await save_edit(pilot_service, pilots.update, db_session, request, row_id, data, values, whole="end_week")
