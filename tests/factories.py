@@ -100,6 +100,8 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         start_assessment(client["id"], eid),
     )
     participant = await api.create("participants", {"client_id": client["id"], "name": "Teilnehmerin"})
+    system = await api.create("ai-systems", {"client_id": client["id"], "name": "Copilot", "pilot_id": pilot["id"]})
+    user_of = await api.create("ai-system-users", {"ai_system_id": system["id"], "participant_id": participant["id"]})
     return {
         "clients": client,
         "contacts": contact,
@@ -114,6 +116,8 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "status-updates": status,
         "readiness-assessments": assessment,
         "participants": participant,
+        "ai-systems": system,
+        "ai-system-users": user_of,
         "time-entries": effort,  # the team's own: not in RESOURCES, which client users list too
     }
 
@@ -132,6 +136,8 @@ RESOURCES = [
     "status-updates",
     "readiness-assessments",
     "participants",
+    "ai-systems",
+    "ai-system-users",
 ]
 
 

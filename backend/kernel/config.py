@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # Days before a sent, unanswered proposal expires that its lead consultant is told (0: never).
     proposal_expiry_notice_days: int = Field(default=5, ge=0, le=60)
     payment_terms_days: int = 14
+    # Months after which a trained person needs a refresher (AI literacy register); an AI system
+    # may set its own.
+    literacy_refresh_months: int = Field(default=12, ge=1, le=60)
     # The largest file a deliverable takes (PDF, Office, images, ZIP, text), in MiB.
     artefact_max_mib: int = Field(default=25, ge=1, le=ARTEFACT_CEILING_MIB)
     # A folder with the consultancy's own contract texts (agb.de.md, agb.en.md, avv.de.md,

@@ -50,7 +50,14 @@ from backend.web.api.engagements import EngagementController, StatusUpdateContro
 from backend.web.api.health import HealthController
 from backend.web.api.invoices import InvoiceController
 from backend.web.api.legal import LegalController
-from backend.web.api.literacy import ParticipantController
+from backend.web.api.literacy import (
+    AISystemController,
+    AISystemUserController,
+    CertificateController,
+    ClientLiteracyController,
+    ParticipantController,
+    WorkshopLiteracyController,
+)
 from backend.web.api.pilots import (
     IdeaController,
     KpiController,
@@ -62,6 +69,7 @@ from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
+from backend.web.portal.literacy import LiteracyPages
 from backend.web.portal.pages import PortalPages, SharePages
 from backend.web.security import JsonRequest, SecurityMiddleware
 
@@ -78,6 +86,7 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     SendingPages,
     PortalPages,
     SharePages,
+    LiteracyPages,
 ]
 
 API_CONTROLLERS: list[type[Controller]] = [
@@ -87,10 +96,15 @@ API_CONTROLLERS: list[type[Controller]] = [
     ContactController,
     AssessmentController,
     ParticipantController,
+    AISystemController,
+    AISystemUserController,
+    ClientLiteracyController,
     EngagementController,
     StatusUpdateController,
     WorkshopController,
     AttendeeController,
+    WorkshopLiteracyController,
+    CertificateController,
     IdeaController,
     PilotController,
     KpiController,

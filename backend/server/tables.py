@@ -6,7 +6,15 @@ from backend.domains.auth.sessions import AuthSession
 from backend.domains.clients.models import Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable, DeliverableArtefact, DeliverableArtefactFile
 from backend.domains.engagements.models import Engagement, StatusUpdate
-from backend.domains.literacy.models import Participant
+from backend.domains.literacy.models import (
+    AISystem,
+    AISystemUser,
+    Attendance,
+    FeedbackAnswer,
+    FeedbackBallot,
+    GuidelineAcknowledgement,
+    Participant,
+)
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
 from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
@@ -26,6 +34,7 @@ from backend.flows.invoicing.models import (
     InvoicePayment,
     InvoiceSeries,
 )
+from backend.flows.literacy.models import Certificate, CertificateMail, GuidelineInvitation, LiteracyReminder
 from backend.flows.portal.models import (
     LoginLink,
     ProposalAcceptance,
@@ -40,10 +49,15 @@ from backend.kernel.outbox import JobIntent
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AISystem",
+    "AISystemUser",
     "AcceptanceNotice",
+    "Attendance",
     "AuditEvent",
     "AuthSession",
     "BurnAlert",
+    "Certificate",
+    "CertificateMail",
     "Client",
     "Contact",
     "CostRate",
@@ -56,6 +70,10 @@ __all__ = [
     "DigestDelivery",
     "Document",
     "Engagement",
+    "FeedbackAnswer",
+    "FeedbackBallot",
+    "GuidelineAcknowledgement",
+    "GuidelineInvitation",
     "Invoice",
     "InvoiceFile",
     "InvoiceLine",
@@ -64,6 +82,7 @@ __all__ = [
     "InvoiceSeries",
     "JobIntent",
     "Kpi",
+    "LiteracyReminder",
     "LoginLink",
     "Measurement",
     "Participant",

@@ -6,7 +6,10 @@ from backend.domains.clients import resources as clients
 from backend.domains.deliverables import resources as deliverables
 from backend.domains.engagements import resources as engagements
 from backend.domains.engagements.service import refuse_other_clients_engagement
+from backend.domains.literacy import reactions as literacy
+from backend.domains.pilots import resources as pilots
 from backend.domains.timesheets.statements import keep_approved_time
+from backend.domains.workshops import resources as workshops
 from backend.flows.acceptance import reactions as acceptance
 from backend.flows.acceptance.records import deliverable_moved
 from backend.flows.invoicing.reactions import keep_invoiced
@@ -24,3 +27,5 @@ def connect_reactions() -> None:
     for hook in (clients.portal_access_ended, clients.address_changed, clients.contact_deleted):
         hook.connect(acceptance.contact_unreachable)
     clients.client_archived.connect(acceptance.client_archived)
+    workshops.workshop_references.connect(literacy.ai_system_of_client)
+    pilots.pilot_moved.connect(literacy.pilot_in_production)

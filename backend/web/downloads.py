@@ -17,6 +17,7 @@ from backend.flows.documents.models import Document
 from backend.flows.documents.service import pdf_of
 from backend.flows.invoicing import datev
 from backend.flows.invoicing.resources import file_of
+from backend.flows.literacy import certificates
 from backend.flows.portal import sharing
 from backend.kernel.enums import Role
 from backend.kernel.ratelimit import hit
@@ -120,6 +121,12 @@ def content_disposition(name: str, *, inline: bool = False) -> str:
 def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
     name = document.filename or f"document-{document.id}.pdf"
     return file_response(document.content or b"", name, "application/pdf", etag=document.sha256, inline=inline)
+
+
+async def certificate_file(db_session: Any, request: AppRequest, certificate_id: int) -> Response[bytes]:
+    await _count_download(request)
+    row = await certificates.certificate_for(db_session, request.user, certificate_id)
+    return file_response(row.content or b"", f"{row.serial}.pdf", "application/pdf", etag=row.sha256)
 
 
 async def open_share_link(db_session: Any, request: AppRequest, token: str) -> Response[bytes]:

@@ -77,6 +77,8 @@ ID_KINDS = frozenset(
         "payments",
         "artefacts",
         "participants",
+        "ai-systems",
+        "ai-system-users",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -183,6 +185,8 @@ async def client_world(api: Api, name: str, email: str) -> World:
         "contacts": portal["contact"]["id"],
         "readiness-assessments": rest["readiness-assessments"]["id"],
         "participants": rest["participants"]["id"],
+        "ai-systems": rest["ai-systems"]["id"],
+        "ai-system-users": rest["ai-system-users"]["id"],
         "engagements": portal["engagement"]["id"],
         "status-updates": rest["status-updates"]["id"],
         "workshops": portal["workshop"]["id"],

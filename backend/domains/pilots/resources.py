@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.auth.principals import Actor
 from backend.domains.clients.service import require_contact_of_client
 from backend.domains.crud import CrudService, Resource, StateMachine
 from backend.domains.engagements.service import client_id_of, in_client
@@ -32,6 +33,7 @@ from backend.domains.pilots.models import (
 from backend.domains.pilots.scoring import idea_score
 from backend.domains.workshops.models import Workshop
 from backend.kernel.errors import Invalid
+from backend.kernel.events import Hook
 
 P = PilotStage
 
@@ -114,6 +116,15 @@ PILOT_FLOW = StateMachine(
     on_enter=_stamp_stop,
 )
 
+# A pilot moved to another stage (given the one it left): one gone to production makes its AI
+# system's users due for tool-specific training (the literacy domain).
+pilot_moved: Hook[[AsyncSession, Pilot, Actor, str]] = Hook("pilot moved", required=True)
+
+
+async def _moved(session: AsyncSession, row: Pilot, actor: Actor, before: str) -> None:
+    await pilot_moved(session, row, actor, before)
+
+
 pilots = Resource(
     name="pilots",
     entity="pilot",
@@ -129,6 +140,7 @@ pilots = Resource(
     sortable=("id", "title", "stage", "start_week", "created_at"),
     client_scope=lambda client_id: in_client(Pilot.engagement_id, client_id),
     machine=PILOT_FLOW,
+    after_move=_moved,
     prepare=_owner_is_client_contact,
     example={
         "engagement_id": 1,

@@ -1,6 +1,6 @@
 """Time entries as CSV the way German Excel reads and writes it: `;` between fields, a decimal
-comma, dates as 30.11.2026, UTF-8 with a byte order mark (without it Excel reads umlauts as
-Latin-1). Pure: rows in, text out, and back; the service checks and stores what is read."""
+comma, dates as 30.11.2026 (kernel/excel_csv.py: BOM, separators, no formulas). Pure: rows in,
+text out, and back; the service checks and stores what is read."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from backend.domains.timesheets.models import TimeEntry
+from backend.kernel.excel_csv import BOM, as_text, from_text
 from backend.kernel.schema import MAX_ID
 
-BOM = "\ufeff"
 # Column → the entry's field. Hours, not minutes: what a person types into a sheet.
 COLUMNS = (
     "Datum",
@@ -51,17 +51,6 @@ THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")  # 1.500 is fifteen hundred to a Ge
 # Hours as people type them: digits, a decimal comma (or point), thousands points; no exponent
 # (1e999999 would make the conversion take half a minute), no other digits than 0–9.
 HOURS = re.compile(r"-?(\d{1,3}(\.\d{3})+|\d{1,7})([.,]\d{1,6})?", re.ASCII)
-# A cell Excel would run as a formula (=HYPERLINK(…), +cmd, -2+3, @SUM): written with a leading
-# apostrophe, which Excel shows as text and drops (OWASP's "CSV injection"); read back without it.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def from_text(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
 @dataclass(frozen=True)

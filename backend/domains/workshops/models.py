@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import model_validator
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
@@ -21,6 +21,16 @@ class WorkshopKind(StrEnum):
     review = "review"
 
 
+class Topic(StrEnum):
+    """The catalogue an enablement workshop's content is named from (AI Act Art. 4 evidence)."""
+
+    ai_basics = "ai_basics"
+    limits_hallucination = "limits_hallucination"
+    data_protection = "data_protection"
+    ai_guideline = "ai_guideline"
+    tool_specific = "tool_specific"  # training for one named AI system (ai_system_id)
+
+
 class WorkshopBase(SQLModel):
     engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
     kind: WorkshopKind = Field(sa_type=String(30))
@@ -32,7 +42,30 @@ class WorkshopBase(SQLModel):
     facilitator_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     agenda: str | None = Field(default=None, max_length=20_000, sa_type=Text)
     outcomes: str | None = Field(default=None, max_length=20_000, sa_type=Text)
-    feedback_score: Decimal | None = Field(default=None, ge=1, le=5, max_digits=3, decimal_places=2)
+    feedback_score: Decimal | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        max_digits=3,
+        decimal_places=2,
+        description="Typed for paper forms; once participants answer the anonymous form, their mean",
+    )
+    # What the training covered, for the participants' certificates and the client's register.
+    duration_minutes: int | None = Field(
+        default=None, ge=15, le=24 * 60, description="Net training time; empty means start to end"
+    )
+    learning_objectives: str | None = Field(default=None, max_length=5_000, sa_type=Text)
+    topics: list[Topic] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"})
+    materials_version: str | None = Field(default=None, max_length=50, description="e.g. KI-Grundlagen v2.1")
+    trainer_name: str | None = Field(
+        default=None, max_length=200, description="Who trained, when not the facilitator (an external trainer)"
+    )
+    ai_system_id: int | None = Field(
+        default=None,
+        foreign_key="ai_systems.id",
+        ondelete="SET NULL",
+        description="The AI system a tool-specific training was for",
+    )
 
 
 class Workshop(Row, WorkshopBase, table=True):
@@ -46,6 +79,10 @@ class WorkshopCreate(WorkshopBase, Strict):
             raise ValueError("starts_at and ends_at need a UTC offset, e.g. 2026-11-30T09:00:00+01:00")
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if len(set(self.topics)) != len(self.topics):
+            raise ValueError("topics must not repeat")
+        if (Topic.tool_specific in self.topics) != (self.ai_system_id is not None):
+            raise ValueError("a tool-specific training names its AI system (ai_system_id), and only it does")
         return self
 
 

@@ -21,6 +21,20 @@ from backend.domains.workshops.models import (
     WorkshopRead,
     WorkshopUpdate,
 )
+from backend.kernel.events import Hook
+
+# Checks a workshop's references that live above this domain (the AI system of a tool-specific
+# training belongs to the engagement's client): the literacy domain connects to it.
+workshop_references: Hook[[AsyncSession, int, dict[str, Any]]] = Hook("workshop references", required=True)
+
+
+async def _references_checked(session: AsyncSession, values: dict[str, Any], row: Workshop | None) -> dict[str, Any]:
+    engagement_id = values.get("engagement_id", row.engagement_id if row else None)
+    client_id = await client_id_of(session, engagement_id) if engagement_id else None
+    if client_id is not None:
+        system = values.get("ai_system_id", row.ai_system_id if row else None)
+        await workshop_references(session, client_id, {"ai_system_id": system})
+    return values
 
 
 def _workshop_ids(client_id: int) -> Any:
@@ -54,6 +68,7 @@ workshops = Resource(
     sortable=("id", "starts_at", "title", "created_at"),
     default_sort="starts_at",
     client_scope=lambda client_id: in_client(Workshop.engagement_id, client_id),
+    prepare=_references_checked,
     example={
         "engagement_id": 1,
         "kind": "use_case_discovery",

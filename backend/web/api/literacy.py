@@ -1,6 +1,229 @@
+"""The AI-literacy API: participants, AI systems and their users, a workshop's room link,
+attendance and anonymous feedback."""
+
 from __future__ import annotations
 
-from backend.domains.literacy.resources import participant_service, participants
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Response, get, post, put
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+from pydantic import BaseModel
+
+from backend.domains.crud import STAFF
+from backend.domains.literacy import attendance, feedback
+from backend.domains.literacy.models import AttendanceRead
+from backend.domains.literacy.resources import (
+    ai_system_service,
+    ai_system_user_service,
+    ai_system_users,
+    ai_systems,
+    participant_service,
+    participants,
+)
+from backend.domains.workshops.resources import workshop_service
+from backend.flows.literacy import certificates, register_files
+from backend.flows.literacy.models import CertificateRead
+from backend.flows.literacy.register import Register
+from backend.kernel.db import utcnow
+from backend.kernel.qr import qr_svg
+from backend.kernel.time import today
 from backend.web.api.resource import resource_controller
+from backend.web.downloads import certificate_file, file_response
+from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 ParticipantController = resource_controller(participants, participant_service)
+AISystemController = resource_controller(ai_systems, ai_system_service)
+AISystemUserController = resource_controller(ai_system_users, ai_system_user_service)
+
+AfterEnd = Annotated[
+    int, Parameter(ge=0, le=24 * 60, description="Minutes after the workshop's end the link keeps working")
+]
+
+
+class RoomLink(BaseModel):
+    url: str
+    expires_at: datetime
+    qr_svg_url: str
+
+
+class FeedbackRead(BaseModel):
+    workshop_id: int
+    answers: int
+    ballots_open: int
+    shown: bool
+    means: dict[str, Decimal] | None
+    overall_counts: dict[int, int] | None
+    comments: list[str] | None
+
+
+async def _room_link(db_session: DbSession, request: AppRequest, row_id: int, minutes_after_end: int) -> RoomLink:
+    workshop = await workshop_service.get(db_session, request.user, row_id)
+    settings = request.app.state.settings
+    until = attendance.room_link_until(workshop, minutes_after_end)
+    token = attendance.room_token(settings.secret_key, workshop, until)
+    return RoomLink(
+        url=settings.link(f"/c/{token}"),
+        expires_at=until,
+        qr_svg_url=f"/api/v1/workshops/{workshop.id}/check-in-link/qr.svg?minutes_after_end={minutes_after_end}",
+    )
+
+
+class CertificatesPlanned(BaseModel):
+    planned: int
+
+
+class WorkshopLiteracyController(Controller):
+    path = "/workshops"
+    tags = ["ai-literacy"]
+
+    @get(
+        "/{row_id:int}/check-in-link",
+        operation_id="get_check_in_link",
+        summary="The signed, expiring link (and its QR code) participants check in with on their phones",
+        guards=[role_guard(STAFF)],
+    )
+    async def room_link(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, minutes_after_end: AfterEnd = 30
+    ) -> RoomLink:
+        return await _room_link(db_session, request, row_id, minutes_after_end)
+
+    @get(
+        "/{row_id:int}/check-in-link/qr.svg",
+        operation_id="get_check_in_qr",
+        summary="The room link as a QR code (SVG) to show on the projector",
+        guards=[role_guard(STAFF)],
+        media_type="image/svg+xml",
+    )
+    async def room_qr(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, minutes_after_end: AfterEnd = 30
+    ) -> Response[bytes]:
+        link = await _room_link(db_session, request, row_id, minutes_after_end)
+        return Response(qr_svg(link.url), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+    @get(
+        "/{row_id:int}/attendance",
+        operation_id="list_attendance",
+        summary="Who attended, how long (minutes) and how it is known (self check-in or the team)",
+    )
+    async def list_attendance(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> list[AttendanceRead]:
+        workshop = await workshop_service.get(db_session, request.user, row_id)
+        return await attendance.attendance_of(db_session, workshop)
+
+    @put(
+        "/{row_id:int}/attendance",
+        operation_id="record_attendance",
+        summary="Set the status of the named participants (present, late, partial with minutes, absent)",
+        guards=[role_guard(STAFF)],
+    )
+    async def record_attendance(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(  # type: ignore[valid-type]
+            attendance.AttendanceWrite,
+            {
+                "entries": [
+                    {"participant_id": 1, "status": "present"},
+                    {"participant_id": 2, "status": "partial", "minutes": 90},
+                ]
+            },
+        ),
+    ) -> list[AttendanceRead]:
+        workshop = await workshop_service.get(db_session, request.user, row_id)
+        return await attendance.record_attendance(
+            db_session, request.user, workshop, data, secret_key=request.app.state.settings.secret_key
+        )
+
+    @get(
+        "/{row_id:int}/feedback",
+        operation_id="get_workshop_feedback",
+        summary="The anonymous feedback: number of answers and, from three answers on, means and comments",
+        guards=[role_guard(STAFF)],
+    )
+    async def feedback_summary(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> FeedbackRead:
+        workshop = await workshop_service.get(db_session, request.user, row_id)
+        found = await feedback.summary(db_session, workshop.id)
+        return FeedbackRead(**found.__dict__)
+
+    @post(
+        "/{row_id:int}/certificates",
+        operation_id="issue_certificates",
+        summary="Issue the missing certificates of attendance (a job renders them, mails them where an address exists)",
+        guards=[role_guard(STAFF)],
+        status_code=202,
+    )
+    async def issue_certificates(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(certificates.CertificateCall, {"language": "de"}),  # type: ignore[valid-type]
+    ) -> CertificatesPlanned:
+        workshop = await workshop_service.get(db_session, request.user, row_id)
+        planned = await certificates.request_certificates(db_session, request.user, workshop, data, now=utcnow())
+        return CertificatesPlanned(planned=planned)
+
+    @get(
+        "/{row_id:int}/certificates",
+        operation_id="list_certificates",
+        summary="The workshop's certificates: serial, participant, verification link, mail status",
+    )
+    async def list_certificates(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId
+    ) -> list[CertificateRead]:
+        workshop = await workshop_service.get(db_session, request.user, row_id)
+        return await certificates.certificates_of(db_session, request.app.state.settings, workshop.id)
+
+
+RegisterFormat = Annotated[
+    Literal["json", "csv", "pdf"], Parameter(description="json (default), csv (German Excel) or pdf (PDF/A)")
+]
+Lang = Annotated[Literal["de", "en"], Parameter(description="The language of the CSV and PDF")]
+
+
+class ClientLiteracyController(Controller):
+    path = "/clients"
+    tags = ["ai-literacy"]
+
+    @get(
+        "/{row_id:int}/ai-literacy-register",
+        operation_id="get_ai_literacy_register",
+        summary="The AI-literacy register (AI Act Art. 4): trainings, coverage per AI system, who is due",
+        responses={200: ResponseSpec(Register, description="JSON; with format=csv or pdf the file")},
+    )
+    async def register(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        format: RegisterFormat = "json",
+        lang: Lang = "de",
+    ) -> Response[Any]:
+        settings = request.app.state.settings
+        client, found = await register_files.register_for(db_session, settings, request.user, row_id, as_of=today())
+        stem = f"KI-Kompetenz-Register-{client.id}-{found.as_of.isoformat()}"
+        if format == "csv":
+            text = register_files.register_csv(found, lang)
+            return file_response(text.encode(), f"{stem}.csv", "text/csv; charset=utf-8")
+        if format == "pdf":
+            pdf = await register_files.register_pdf(settings, client, found, lang)
+            return file_response(pdf, f"{stem}.pdf", "application/pdf")
+        return Response(found.model_dump(mode="json"), media_type="application/json")
+
+
+class CertificateController(Controller):
+    path = "/certificates"
+    tags = ["ai-literacy"]
+
+    @get(
+        "/{row_id:int}/pdf",
+        operation_id="download_certificate",
+        summary="A certificate of attendance (PDF/A) as issued",
+        media_type="application/pdf",
+    )
+    async def pdf(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        return await certificate_file(db_session, request, row_id)

@@ -1,0 +1,160 @@
+"""The register in the reader's formats: a CSV sheet for Excel and a PDF/A for the file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.auth.principals import Actor
+from backend.domains.clients.models import Client
+from backend.domains.clients.resources import client_service
+from backend.flows.documents.data import brand
+from backend.flows.documents.render import RenderPool
+from backend.flows.literacy.certificates import duration_words
+from backend.flows.literacy.register import Due, Register, SessionRow, register_of
+from backend.kernel import i18n
+from backend.kernel.config import Settings
+from backend.kernel.db import utcnow
+from backend.kernel.excel_csv import table
+from backend.kernel.formatting import Formatter
+
+CSV_COLUMNS = {
+    "de": (
+        "Art", "Name", "Abteilung", "Rollengruppe", "Schulung / Richtlinie", "Datum", "Minuten", "Teilnahme",
+        "Inhalte", "Unterlagen", "Trainer/in", "KI-System", "Bescheinigung / Prüfsumme",
+    ),
+    "en": (
+        "Kind", "Name", "Department", "Role group", "Training / guideline", "Date", "Minutes", "Attendance",
+        "Content", "Materials", "Trainer", "AI system", "Certificate / checksum",
+    ),
+}  # fmt: skip
+
+
+def _words(lang: str) -> dict[str, Any]:
+    return dict(i18n.words("literacy", lang))
+
+
+def _topics(lang: str, row: SessionRow) -> str:
+    names = _words(lang)["topics"]
+    return ", ".join(names[t] for t in row.topics)
+
+
+def register_csv(register: Register, lang: str) -> str:
+    """One line per training attended and per guideline acknowledged, people in name order."""
+    fmt, r = Formatter(lang), _words(lang)["register"]
+    lines: list[list[object]] = [
+        [
+            r["records"], s.name, s.department, s.role_group, s.workshop, fmt.date(s.date), s.minutes,
+            r[s.status].split(",")[0], _topics(lang, s), s.materials_version, s.trainer, s.ai_system, s.certificate,
+        ]
+        for s in register.sessions
+    ]  # fmt: skip
+    lines += [
+        [r["acknowledgements"], a.name, None, None, a.guideline, fmt.date(a.acknowledged_on), None, None, None,
+         f"{r['version']} {a.version}", None, None, a.digest]
+        for a in register.acknowledgements
+    ]  # fmt: skip
+    return table(CSV_COLUMNS[lang], lines)
+
+
+def _percent(fmt: Formatter, share: Decimal | None) -> str:
+    return "—" if share is None else f"{fmt.number(share * 100, 0)} %"
+
+
+def _reason(fmt: Formatter, r: dict[str, str], due: Due) -> str:
+    since = fmt.date(due.since) if due.since else None
+    if due.reason == "tool_training":
+        return r["tool_training_since" if since else "tool_training"].format(system=due.ai_system, since=since)
+    if due.reason == "refresher":
+        return r["refresher"].format(since=since)
+    return r["never_trained"]
+
+
+def register_data(
+    settings: Settings, register: Register, lang: str, *, client_address: list[str], now: datetime
+) -> dict[str, Any]:
+    fmt, w = Formatter(lang), _words(lang)
+    r = w["register"]
+
+    def attendance(s: SessionRow) -> str:
+        return r[s.status].format(duration=duration_words(fmt, lang, s.minutes))
+
+    return {
+        "lang": lang,
+        "brand": brand(settings),
+        "labels": r,
+        "document": {
+            "title": r["title"],
+            "number": f"KR-{register.client_id:04d}-{register.as_of.strftime('%Y%m%d')}",
+            "date": fmt.date(register.as_of),
+            "generated_at": fmt.datetime(now),
+        },
+        "client": {"name": register.client, "address_lines": client_address},
+        "summary": {
+            "participants": str(register.participants),
+            "trained": str(register.trained),
+            "trained_share": _percent(fmt, register.trained_share),
+            "refresh_months": str(register.refresh_months),
+            "due": str(len({d.participant_id for d in register.due})),
+        },
+        "coverage": [
+            {
+                "system": c.system,
+                "provider": c.provider,
+                "users": str(c.users),
+                "trained": str(c.trained),
+                "share": _percent(fmt, c.share),
+                "production_since": fmt.date(c.production_since) if c.production_since else None,
+                "due": c.due,
+            }
+            for c in register.coverage
+        ],
+        "due": [{"name": d.name, "department": d.department, "reason": _reason(fmt, r, d)} for d in register.due],
+        "rows": [
+            {
+                "name": s.name,
+                "department": s.department,
+                "workshop": s.workshop,
+                "date": fmt.date(s.date),
+                "duration": duration_words(fmt, lang, s.minutes),
+                "attendance": attendance(s),
+                "topics": _topics(lang, s),
+                "materials_version": s.materials_version,
+                "trainer": s.trainer,
+                "certificate": s.certificate,
+            }
+            for s in register.sessions
+        ],
+        "acknowledgements": [
+            {
+                "name": a.name,
+                "guideline": a.guideline,
+                "version": str(a.version),
+                "digest": a.digest[:12],
+                "date": fmt.date(a.acknowledged_on),
+            }
+            for a in register.acknowledgements
+        ],
+        "note": r["note"].format(client=register.client),
+    }
+
+
+_renderer = RenderPool(threads=1, name="register-render")
+
+
+async def register_for(
+    session: AsyncSession, settings: Settings, user: Actor, client_id: int, *, as_of: date
+) -> tuple[Client, Register]:
+    """The register of a client the user may see (the team any, a client user its own)."""
+    client = await client_service.get(session, user, client_id)
+    found = await register_of(session, client, as_of=as_of, refresh_months=settings.literacy_refresh_months)
+    return client, found
+
+
+async def register_pdf(settings: Settings, client: Client, register: Register, lang: str) -> bytes:
+    address = [line for line in (client.street, " ".join(filter(None, (client.postal_code, client.city)))) if line]
+    data = register_data(settings, register, lang, client_address=address, now=utcnow())
+    return await _renderer.render("literacy_register", data, archival=True)

@@ -1,0 +1,166 @@
+"""Pages a workshop's participants open on their phones without an account: check-in by the
+room link and the anonymous feedback form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter
+from litestar.response import Template
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.literacy import attendance, feedback
+from backend.domains.workshops.models import Workshop
+from backend.flows.literacy import certificates
+from backend.kernel.db import utcnow
+from backend.kernel.errors import DomainError
+from backend.kernel.ratelimit import hit
+from backend.kernel.time import today
+from backend.web.forms import refusal, word
+from backend.web.handlers import AppRequest, DbSession
+from backend.web.i18n import page_context
+from backend.web.sessions import client_ip
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Token = Annotated[str, PathParameter(max_length=200)]
+# Check-ins and answers per address and ten minutes: a room's phones share one address behind
+# the company's router, so the limit is generous; it stops a script, not a class.
+PER_TEN_MINUTES = 300
+
+
+def _context(request: AppRequest, **values: Any) -> dict[str, Any]:
+    return page_context(request, brand=request.app.state.settings.brand_name, **values)
+
+
+def _when(context: dict[str, Any], workshop: Workshop) -> str:
+    return context["fmt"].time_span(workshop.starts_at, workshop.ends_at)
+
+
+def _refused(request: AppRequest, exc: DomainError, heading_key: str) -> Template:
+    context = _context(
+        request, heading=word(request, heading_key), message=refusal(request, exc) or exc.detail, ok=False, link=None
+    )
+    return Template("public/message.html", context=context, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _limit(request: AppRequest, bucket: str) -> None:
+    await hit(request.app.state.queue, bucket, client_ip(request) or "-", limit=PER_TEN_MINUTES, window_seconds=600)
+
+
+class LiteracyPages(Controller):
+    include_in_schema = False
+
+    @get("/c/{token:str}", exclude_from_auth=True)
+    async def check_in_form(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
+        try:
+            workshop = await attendance.workshop_of_room_token(
+                db_session, request.app.state.settings.secret_key, token, utcnow()
+            )
+        except DomainError as exc:
+            return _refused(request, exc, "checkin_title")
+        context = _context(request, workshop=workshop, token=token, done=None, error=None, form={})
+        context["when"] = _when(context, workshop)
+        return Template("public/checkin.html", context=context)
+
+    @post("/c/{token:str}", exclude_from_auth=True, status_code=200)
+    async def check_in(self, db_session: DbSession, request: AppRequest, token: Token, data: Form) -> Template:
+        settings = request.app.state.settings
+        try:
+            await _limit(request, "check-in")
+            workshop = await attendance.workshop_of_room_token(db_session, settings.secret_key, token, utcnow())
+        except DomainError as exc:
+            return _refused(request, exc, "checkin_title")
+        form = {k: str(data.get(k, ""))[:300] for k in ("name", "department")}
+        context = _context(request, workshop=workshop, token=token, done=None, error=None, form=form)
+        context["when"] = _when(context, workshop)
+        try:
+            given = attendance.CheckIn.model_validate({k: v for k, v in form.items() if v.strip()})
+        except ValidationError:
+            context["error"] = word(request, "checkin_name_needed")
+            return Template("public/checkin.html", context=context, status_code=422)
+        try:
+            done = await attendance.check_in(db_session, workshop, given, now=utcnow(), secret_key=settings.secret_key)
+        except DomainError as exc:
+            await db_session.rollback()
+            context["error"] = refusal(request, exc) or exc.detail
+            return Template("public/checkin.html", context=context, status_code=exc.status_code)
+        context["done"] = done
+        if done.attendance.ballot_issued:
+            context["feedback_url"] = "/f/" + feedback.ballot_token(
+                settings.secret_key, workshop.id, done.participant.id
+            )
+        return Template("public/checkin.html", context=context)
+
+    @get("/f/{token:str}", exclude_from_auth=True)
+    async def feedback_form(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
+        return await self._feedback_page(db_session, request, token, {}, None)
+
+    async def _feedback_page(
+        self,
+        db_session: AsyncSession,
+        request: AppRequest,
+        token: str,
+        form: dict[str, str],
+        error: str | None,
+        status: int = 200,
+    ) -> Template:
+        try:
+            workshop = await feedback.open_ballot(db_session, token, utcnow())
+        except DomainError as exc:
+            return _refused(request, exc, "feedback_title")
+        context = _context(
+            request, workshop=workshop, token=token, form=form, error=error, questions=feedback.QUESTIONS
+        )
+        context["when"] = _when(context, workshop)
+        return Template("public/feedback.html", context=context, status_code=status)
+
+    @post("/f/{token:str}", exclude_from_auth=True, status_code=200)
+    async def give_feedback(
+        self, db_session: DbSession, request: AppRequest, token: Token, data: Form
+    ) -> Response[Any]:
+        try:
+            await _limit(request, "feedback")
+        except DomainError as exc:
+            return _refused(request, exc, "feedback_title")
+        form = {k: str(data.get(k, ""))[:2100] for k in (*feedback.QUESTIONS, "comment")}
+        try:
+            answers = feedback.FeedbackForm.model_validate({k: v for k, v in form.items() if v.strip()})
+        except ValidationError:
+            return await self._feedback_page(
+                db_session, request, token, form, word(request, "feedback_answer_all"), 422
+            )
+        try:
+            await feedback.answer(db_session, token, answers, utcnow(), today())
+        except DomainError as exc:
+            await db_session.rollback()
+            return _refused(request, exc, "feedback_title")
+        context = _context(
+            request,
+            heading=word(request, "feedback_title"),
+            message=word(request, "feedback_thanks"),
+            ok=True,
+            link=None,
+        )
+        return Template("public/message.html", context=context)
+
+    @get("/v/{token:str}", exclude_from_auth=True)
+    async def verify(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
+        """Whether a certificate is genuine, and nothing more: its serial and date are on the paper."""
+        try:
+            await _limit(request, "verify")
+        except DomainError as exc:
+            return _refused(request, exc, "verify_title")
+        found = await certificates.verdict(db_session, request.app.state.settings, token)
+        context = _context(request, heading=word(request, "verify_title"), link=None)
+        if not found.genuine:
+            context |= {"ok": False, "message": word(request, "verify_unknown")}
+            return Template("public/message.html", context=context, status_code=404)
+        key = "verify_withdrawn" if found.withdrawn else "verify_genuine"
+        context |= {
+            "ok": not found.withdrawn,
+            "message": word(request, key, serial=found.serial, date=context["fmt"].date(found.issued_on)),
+        }
+        return Template("public/message.html", context=context)
