@@ -100,7 +100,9 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         start_assessment(client["id"], eid),
     )
     participant = await api.create("participants", {"client_id": client["id"], "name": "Teilnehmerin"})
-    system = await api.create("ai-systems", {"client_id": client["id"], "name": "Copilot", "pilot_id": pilot["id"]})
+    system = await api.create(
+        "ai-systems", {"client_id": client["id"], "name": f"Copilot {pilot['id']}", "pilot_id": pilot["id"]}
+    )
     user_of = await api.create("ai-system-users", {"ai_system_id": system["id"], "participant_id": participant["id"]})
     return {
         "clients": client,

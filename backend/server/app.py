@@ -37,6 +37,7 @@ from backend.web.admin.clients import ClientPages
 from backend.web.admin.contracts import ContractPages
 from backend.web.admin.engagements import EngagementPages
 from backend.web.admin.invoices import InvoicePages
+from backend.web.admin.literacy import LiteracyPages
 from backend.web.admin.pages import PageController
 from backend.web.admin.pilots import PilotPages
 from backend.web.admin.sending import SendingPages
@@ -55,6 +56,7 @@ from backend.web.api.literacy import (
     AISystemUserController,
     CertificateController,
     ClientLiteracyController,
+    GuidelineController,
     ParticipantController,
     WorkshopLiteracyController,
 )
@@ -69,7 +71,7 @@ from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
-from backend.web.portal.literacy import LiteracyPages
+from backend.web.portal.literacy import ParticipantPages, PortalLiteracyPages
 from backend.web.portal.pages import PortalPages, SharePages
 from backend.web.security import JsonRequest, SecurityMiddleware
 
@@ -86,6 +88,8 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     SendingPages,
     PortalPages,
     SharePages,
+    ParticipantPages,
+    PortalLiteracyPages,
     LiteracyPages,
 ]
 
@@ -105,6 +109,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     AttendeeController,
     WorkshopLiteracyController,
     CertificateController,
+    GuidelineController,
     IdeaController,
     PilotController,
     KpiController,

@@ -40,6 +40,7 @@ from backend.kernel.time import BERLIN, iso_week, today
 from backend.server.demo_billing import accepted_proposal
 from backend.server.demo_contracts import handed_over
 from backend.server.demo_effort import effort_rows
+from backend.server.demo_literacy import literacy_evidence
 
 DEMO_ADMIN_EMAIL = "admin@engagement-desk.de"
 CONSULTANT_EMAIL = "jonas.berger@engagement-desk.de"
@@ -131,6 +132,7 @@ CONTACTS: dict[str, dict[str, Any]] = {
         "language": Language.de,
         "is_ai_owner": True,
         "receives_digest": True,
+        "portal_access": True,  # the AI-literacy register is the AI owner's to see
     },
     "service": {
         "name": "Laura Schmidt",
@@ -459,6 +461,7 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
     pilots = await _add_pilots(seed, engagement, contacts, users[Role.consultant].id)
     await _add_ideas(seed, engagement, workshops[WorkshopKind.use_case_discovery], pilots)
     await _add_deliverables(seed, engagement, contacts["md"])
+    seed.counts["participants"] += await literacy_evidence(session, client.id or 0, workshops, pilots)
     # Sent and accepted the week before the start, with the engagement as it is now.
     await accepted_proposal(
         session,

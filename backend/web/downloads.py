@@ -58,6 +58,11 @@ async def artefact_file(
     artefact, content = await artefacts.file_of(db_session, request.user, artefact_id, deliverable_id=deliverable_id)
     if request.user.role == Role.client:
         await record(db_session, actor=request.user, action="download", entity_type="artefact", entity_id=artefact.id)
+    return sandboxed_file(content, artefact)
+
+
+def sandboxed_file(content: bytes, artefact: Any) -> Response[bytes]:
+    """An uploaded file as a download that cannot act as a page of this site."""
     response = file_response(
         content, artefact.name, artefact.content_type or "application/octet-stream", etag=artefact.sha256
     )

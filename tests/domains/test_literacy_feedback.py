@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import inspect
 
 from tests.conftest import Api
-from tests.domains.test_literacy_attendance import FEEDBACK_LINK, check_in, room_path, rows, workshop_now
 from tests.factories import make_client
+from tests.literacy_helpers import FEEDBACK_LINK, check_in, room_path, rows, workshop_now
 from tests.portal_helpers import CSRF
 
 ANSWER = {"relevance": "5", "clarity": "4", "applicability": "4", "overall": "5"}

@@ -10,8 +10,8 @@ from typing import Any
 from backend.flows.documents.render import RenderPool
 from backend.flows.literacy.certificates import issue
 from tests.conftest import Api
-from tests.domains.test_literacy_attendance import rows, workshop_now
 from tests.factories import make_client, pdf_text
+from tests.literacy_helpers import rows, workshop_now
 from tests.smtp_server import SmtpTestServer
 
 

@@ -3,13 +3,17 @@ system's users by tool training, who is due for training or a refresher; as JSON
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from backend.flows.literacy.jobs import plan_literacy_reminders
 from tests.conftest import Api
 from tests.factories import make_client, make_engagement, pdf_text
+from tests.portal_helpers import portal_sign_in, text_of
+from tests.smtp_server import SmtpTestServer
 
 
 async def training(api: Api, engagement: dict, days_ago: int, topics: list[str], **extra: Any) -> dict:
@@ -129,12 +133,50 @@ async def test_the_register_as_csv_and_pdf(api: Api, password_hash: str) -> None
         assert expected in said, expected
     for bad in ({"format": "xlsx"}, {"lang": "fr"}):
         assert (await api.get(url, params=bad)).status_code == 422
-    # A client's own users read their register; another client's register does not exist for them.
+    # Of the client's users only its AI owner reads the register (it names the staff and their
+    # gaps); another client's register does not exist for them.
     other = await make_client(api, "Beta AG")
     await api.add_user("kunde", "client", password_hash, client_id=client["id"])
-    assert (await api.get(url, "kunde")).status_code == 200
+    assert (await api.get(url, "kunde")).status_code == 403
     assert (await api.get(f"/clients/{other['id']}/ai-literacy-register", "kunde")).status_code == 404
     assert (
         await api.get(f"/clients/{other['id']}/ai-literacy-register", "kunde", params={"format": "pdf"})
     ).status_code == 404
     assert (await api.get("/clients/999999/ai-literacy-register")).status_code == 404
+
+
+async def test_the_ai_owner_sees_the_register_in_the_portal_and_is_reminded_once(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    world = await literacy_world(api)
+    client = world["client"]
+    owner = {"client_id": client["id"], "name": "Petra Huber", "email": "ki@huber.de", "portal_access": True}
+    await api.create("contacts", owner | {"is_ai_owner": True})
+    await api.create("contacts", owner | {"name": "Karl Klein", "email": "karl@huber.de"})
+    await portal_sign_in(api, smtp_server, "ki@huber.de")
+    page = await api.http.get("/portal/ai-literacy")
+    assert page.status_code == 200, page.text
+    for expected in ("Microsoft 365 Copilot", "50 %", "Bert Bau", "Auffrischung fällig seit", "=Dora Dorn"):
+        assert expected in page.text, expected
+    sheet = await api.http.get("/portal/ai-literacy/register/csv")
+    assert sheet.status_code == 200 and "Anna Alt" in sheet.content.decode()
+    assert (await api.http.get("/portal/ai-literacy/register/pdf")).content.startswith(b"%PDF")
+    assert (await api.http.get("/portal/ai-literacy/register/xlsx")).status_code in (400, 404, 422)
+    await portal_sign_in(api, smtp_server, "karl@huber.de")
+    refused = await api.http.get("/portal/ai-literacy")
+    assert refused.status_code == 403 and "KI-Verantwortliche" in refused.text
+    assert (await api.http.get("/portal/ai-literacy/register/csv")).status_code == 403
+    # The daily job reminds the AI owner once a month while someone is due.
+    ctx = {"session_maker": api.app.state.session_maker, "settings": api.app.state.settings}
+    day = date.today()
+    first = await asyncio.gather(*(plan_literacy_reminders(ctx, day) for _ in range(3)))  # type: ignore[arg-type]
+    assert sum(r["planned"] for r in first) == 1
+    assert (await plan_literacy_reminders(ctx, day))["planned"] == 0  # once a month
+    next_month = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    assert (await plan_literacy_reminders(ctx, next_month))["planned"] == 1  # still due: reminded again
+    await api.run_jobs(smtp_url=smtp_server.url)
+    reminders = [m for m in smtp_server.messages if "KI-Kompetenz bei" in m.message["Subject"]]
+    assert [m.message["To"] for m in reminders][:1] == ["Petra Huber <ki@huber.de>"]
+    said = text_of(reminders[0])
+    assert "Bert Bau: Auffrischung fällig seit" in said and "Cem Cakir: noch keine Schulung" in said
+    assert "3 Personen" in said or "3 Personen".replace(" ", "\xa0") in said

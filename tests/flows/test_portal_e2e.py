@@ -445,3 +445,62 @@ def test_client_accepts_the_proposal_and_decides_on_deliverables(
         context.close()
     finally:
         api.close()
+
+
+# -- a workshop participant, on a phone ----------------------------------------------------------
+
+
+def test_a_participant_checks_in_and_gives_feedback_on_a_phone(portal_server: str, browser) -> None:
+    """The room's QR code leads a phone to the check-in (no account), then to the anonymous form."""
+    api = Consultant(portal_server)
+    try:
+        client = api.post("/clients", {"name": "Metallbau Kern KG", "city": "Ulm"})
+        engagement = api.post("/engagements", {"client_id": client["id"], "title": "KI-Schulung",
+                                               "start_date": "2026-11-02", "duration_weeks": 4, "fixed_fee": "4800.00"})  # fmt: skip
+        start = datetime.now(BERLIN) - timedelta(minutes=3)
+        workshop = api.post(
+            "/workshops",
+            {
+                "engagement_id": engagement["id"], "kind": "enablement", "title": "KI-Grundlagen am Handy",
+                "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
+                "topics": ["ai_basics"], "location": "Ulm, Schulungsraum",
+            },
+        )  # fmt: skip
+        room = api.get(f"/workshops/{workshop['id']}/check-in-link")
+        qr = api.http.get(room["qr_svg_url"].removeprefix("/api/v1"))
+        assert qr.status_code == 200 and qr.text.startswith("<svg") and "viewBox" in qr.text
+
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="de-DE"
+        )
+        page = phone.new_page()
+        page.goto(room["url"])
+        assert page.get_by_role("heading", name="Einchecken").is_visible()
+        # Nothing overflows the phone's width.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_label("Vor- und Nachname").fill("Ayşe Demir")
+        page.get_by_label("Abteilung").fill("Vertrieb")
+        page.get_by_role("button", name="Einchecken").tap()
+        page.get_by_role("status").filter(has_text="Ayşe Demir").wait_for()
+        assert "Sie sind eingecheckt" in page.get_by_role("status").inner_text()
+        shot(page, "phone-checked-in")
+        page.get_by_role("link", name="Feedback geben").tap()
+        page.get_by_role("heading", name="Ihr Feedback").wait_for()
+        for question, score in (("relevant", "5"), ("verständlich", "4"), ("anwenden", "4"), ("Gesamteindruck", "5")):
+            page.get_by_role("group", name=re.compile(question)).get_by_text(score, exact=True).tap()
+        page.get_by_label("Was sollen wir beibehalten").fill("Mehr Übungen mit echten Anfragen")
+        shot(page, "phone-feedback")
+        page.get_by_role("button", name="Feedback senden").tap()
+        page.get_by_role("status").filter(has_text="Danke für Ihr Feedback").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.close()
+
+        attended = api.get(f"/workshops/{workshop['id']}/attendance")
+        assert [(a["participant_name"], a["status"], a["source"]) for a in attended] == [
+            ("Ayşe Demir", "present", "self_check_in")
+        ]
+        summary = api.get(f"/workshops/{workshop['id']}/feedback")
+        assert (summary["answers"], summary["ballots_open"], summary["shown"]) == (1, 0, False)
+        assert api.get(f"/workshops/{workshop['id']}")["feedback_score"] == "5.00"
+    finally:
+        api.close()

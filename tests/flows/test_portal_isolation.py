@@ -47,7 +47,8 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 # They end the very session the matrix runs with; signing out is tested with the pages.
 SESSION_ENDERS = frozenset({"/logout", "/portal/logout", "/api/v1/auth/logout"})
 # Parameters of public routes that name no row: tokens (see the link tests below), files, languages.
-PUBLIC_PARAMS = frozenset({"token", "file_path", "path", "lang", "kind"})
+# artefact_id: a file of the guideline the token names (/a/{token}/files/{artefact_id}), no other.
+PUBLIC_PARAMS = frozenset({"token", "file_path", "path", "lang", "kind", "artefact_id"})
 # The path segment in front of an id parameter names the kind of row it is (the keys of World.ids):
 # /engagements/{row_id}/deliverables/{item_id} takes an engagement and a deliverable. A route
 # whose id follows any other segment fails the matrix until its kind is added here.

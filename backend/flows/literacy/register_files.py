@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.principals import Actor
-from backend.domains.clients.models import Client
+from backend.domains.clients.models import Client, Contact
 from backend.domains.clients.resources import client_service
 from backend.flows.documents.data import brand
 from backend.flows.documents.render import RenderPool
@@ -18,6 +18,8 @@ from backend.flows.literacy.register import Due, Register, SessionRow, register_
 from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import utcnow
+from backend.kernel.enums import Role
+from backend.kernel.errors import Forbidden
 from backend.kernel.excel_csv import table
 from backend.kernel.formatting import Formatter
 
@@ -64,7 +66,9 @@ def _percent(fmt: Formatter, share: Decimal | None) -> str:
     return "—" if share is None else f"{fmt.number(share * 100, 0)} %"
 
 
-def _reason(fmt: Formatter, r: dict[str, str], due: Due) -> str:
+def reason_words(fmt: Formatter, lang: str, due: Due) -> str:
+    """Why a person is due, in a sentence's words."""
+    r = _words(lang)["register"]
     since = fmt.date(due.since) if due.since else None
     if due.reason == "tool_training":
         return r["tool_training_since" if since else "tool_training"].format(system=due.ai_system, since=since)
@@ -112,7 +116,9 @@ def register_data(
             }
             for c in register.coverage
         ],
-        "due": [{"name": d.name, "department": d.department, "reason": _reason(fmt, r, d)} for d in register.due],
+        "due": [
+            {"name": d.name, "department": d.department, "reason": reason_words(fmt, lang, d)} for d in register.due
+        ],
         "rows": [
             {
                 "name": s.name,
@@ -148,8 +154,13 @@ _renderer = RenderPool(threads=1, name="register-render")
 async def register_for(
     session: AsyncSession, settings: Settings, user: Actor, client_id: int, *, as_of: date
 ) -> tuple[Client, Register]:
-    """The register of a client the user may see (the team any, a client user its own)."""
+    """The register of a client the user may see: the team any; of the client's users only its
+    AI owner, since the register names the staff and their gaps."""
     client = await client_service.get(session, user, client_id)
+    if user is not None and user.role == Role.client:
+        contact = await session.get(Contact, user.contact_id) if user.contact_id else None
+        if contact is None or not contact.is_ai_owner or contact.client_id != client.id:
+            raise Forbidden("only the client's AI owner sees the AI-literacy register", key="literacy_owner_only")
     found = await register_of(session, client, as_of=as_of, refresh_months=settings.literacy_refresh_months)
     return client, found
 

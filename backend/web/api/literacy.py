@@ -13,7 +13,8 @@ from litestar.params import Parameter
 from pydantic import BaseModel
 
 from backend.domains.crud import STAFF
-from backend.domains.literacy import attendance, feedback
+from backend.domains.deliverables.resources import deliverable_service
+from backend.domains.literacy import attendance, feedback, guideline
 from backend.domains.literacy.models import AttendanceRead
 from backend.domains.literacy.resources import (
     ai_system_service,
@@ -24,7 +25,7 @@ from backend.domains.literacy.resources import (
     participants,
 )
 from backend.domains.workshops.resources import workshop_service
-from backend.flows.literacy import certificates, register_files
+from backend.flows.literacy import certificates, guideline_mail, register_files
 from backend.flows.literacy.models import CertificateRead
 from backend.flows.literacy.register import Register
 from backend.kernel.db import utcnow
@@ -213,6 +214,60 @@ class ClientLiteracyController(Controller):
             pdf = await register_files.register_pdf(settings, client, found, lang)
             return file_response(pdf, f"{stem}.pdf", "application/pdf")
         return Response(found.model_dump(mode="json"), media_type="application/json")
+
+
+class GuidelineLink(BaseModel):
+    participant_id: int
+    name: str
+    email: str | None
+    url: str
+    acknowledged_at: datetime | None
+    digest: str | None
+
+
+class InvitationsPlanned(BaseModel):
+    invited: int
+    already: int
+    without_address: int
+
+
+class GuidelineController(Controller):
+    path = "/deliverables"
+    tags = ["ai-literacy"]
+
+    @post(
+        "/{row_id:int}/guideline-invitations",
+        operation_id="invite_to_guideline",
+        summary="Mail each participant with an address a personal link to read and confirm the AI guideline",
+        guards=[role_guard(STAFF)],
+        status_code=202,
+    )
+    async def invite(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> InvitationsPlanned:
+        await deliverable_service.get(db_session, request.user, row_id)
+        done = await guideline_mail.invite(db_session, row_id)
+        return InvitationsPlanned(invited=done.invited, already=done.already, without_address=done.without_address)
+
+    @get(
+        "/{row_id:int}/guideline-links",
+        operation_id="list_guideline_links",
+        summary="Each participant's personal link to the AI guideline and whether they confirmed this text",
+        guards=[role_guard(STAFF)],
+    )
+    async def links(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> list[GuidelineLink]:
+        await deliverable_service.get(db_session, request.user, row_id)
+        settings = request.app.state.settings
+        found = await guideline.reading_list(db_session, settings.secret_key, row_id)
+        return [
+            GuidelineLink(
+                participant_id=person.id,
+                name=person.name,
+                email=person.email,
+                url=settings.link(f"/a/{token}"),
+                acknowledged_at=done.acknowledged_at if done else None,
+                digest=done.digest if done else None,
+            )
+            for person, token, done in found
+        ]
 
 
 class CertificateController(Controller):

@@ -1,9 +1,9 @@
-"""Pages a workshop's participants open on their phones without an account: check-in by the
-room link and the anonymous feedback form."""
+"""Pages a client's staff open without an account, often on a phone: check-in by the room link,
+the anonymous feedback form, the AI guideline to confirm, and a certificate's verification."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -12,20 +12,25 @@ from litestar.response import Template
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.literacy import attendance, feedback
+from backend.domains.crud import CLIENTS
+from backend.domains.literacy import attendance, feedback, guideline
 from backend.domains.workshops.models import Workshop
-from backend.flows.literacy import certificates
+from backend.flows.literacy import certificates, register_files
 from backend.kernel.db import utcnow
 from backend.kernel.errors import DomainError
 from backend.kernel.ratelimit import hit
+from backend.kernel.schema import MAX_ID
 from backend.kernel.time import today
+from backend.web.downloads import file_response, sandboxed_file
 from backend.web.forms import refusal, word
-from backend.web.handlers import AppRequest, DbSession
-from backend.web.i18n import page_context
+from backend.web.handlers import AppRequest, DbSession, role_guard
+from backend.web.i18n import language_of, page_context
 from backend.web.sessions import client_ip
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Token = Annotated[str, PathParameter(max_length=200)]
+FileId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+Kind = Annotated[Literal["csv", "pdf"], PathParameter()]
 # Check-ins and answers per address and ten minutes: a room's phones share one address behind
 # the company's router, so the limit is generous; it stops a script, not a class.
 PER_TEN_MINUTES = 300
@@ -50,7 +55,7 @@ async def _limit(request: AppRequest, bucket: str) -> None:
     await hit(request.app.state.queue, bucket, client_ip(request) or "-", limit=PER_TEN_MINUTES, window_seconds=600)
 
 
-class LiteracyPages(Controller):
+class ParticipantPages(Controller):
     include_in_schema = False
 
     @get("/c/{token:str}", exclude_from_auth=True)
@@ -164,3 +169,93 @@ class LiteracyPages(Controller):
             "message": word(request, key, serial=found.serial, date=context["fmt"].date(found.issued_on)),
         }
         return Template("public/message.html", context=context)
+
+    @get("/a/{token:str}", exclude_from_auth=True)
+    async def guideline_page(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
+        return await self._guideline(db_session, request, token, None)
+
+    async def _guideline(
+        self, db_session: AsyncSession, request: AppRequest, token: str, error: str | None, status: int = 200
+    ) -> Template:
+        try:
+            reading = await guideline.open_reading(db_session, request.app.state.settings.secret_key, token)
+        except DomainError as exc:
+            return _refused(request, exc, "guideline_page_title")
+        context = _context(request, reading=reading, token=token, error=error)
+        return Template("public/guideline.html", context=context, status_code=status)
+
+    @post("/a/{token:str}", exclude_from_auth=True, status_code=200)
+    async def confirm_guideline(self, db_session: DbSession, request: AppRequest, token: Token, data: Form) -> Template:
+        try:
+            await _limit(request, "guideline")
+        except DomainError as exc:
+            return _refused(request, exc, "guideline_page_title")
+        if data.get("confirmed") != "true":
+            return await self._guideline(db_session, request, token, word(request, "guideline_tick"), 422)
+        try:
+            reading, _ = await guideline.acknowledge(
+                db_session, request.app.state.settings.secret_key, token, now=utcnow()
+            )
+        except DomainError as exc:
+            await db_session.rollback()
+            return _refused(request, exc, "guideline_page_title")
+        context = _context(request, reading=reading, token=token, error=None)
+        return Template("public/guideline.html", context=context)
+
+    @get("/a/{token:str}/files/{artefact_id:int}", exclude_from_auth=True)
+    async def guideline_download(
+        self, db_session: DbSession, request: AppRequest, token: Token, artefact_id: FileId
+    ) -> Response[Any]:
+        try:
+            await _limit(request, "guideline")
+            artefact, content = await guideline.guideline_file(
+                db_session, request.app.state.settings.secret_key, token, artefact_id
+            )
+        except DomainError as exc:
+            return _refused(request, exc, "guideline_page_title")
+        return sandboxed_file(content, artefact)
+
+
+class PortalLiteracyPages(Controller):
+    """The client's AI owner sees the register and its coverage, and downloads it."""
+
+    path = "/portal/ai-literacy"
+    include_in_schema = False
+    guards = [role_guard(CLIENTS)]
+
+    async def _register(self, db_session: AsyncSession, request: AppRequest) -> tuple[Any, Any]:
+        settings = request.app.state.settings
+        return await register_files.register_for(
+            db_session, settings, request.user, request.user.client_id or 0, as_of=today()
+        )
+
+    @get("/")
+    async def overview(self, db_session: DbSession, request: AppRequest) -> Template:
+        try:
+            _, found = await self._register(db_session, request)
+        except DomainError as exc:
+            context = _context(
+                request,
+                heading=word(request, "literacy_portal_title"),
+                ok=False,
+                link=None,
+                message=refusal(request, exc) or exc.detail,
+            )
+            return Template("portal/message.html", context=context, status_code=exc.status_code)
+        context = page_context(request, register=found, due_people=len({d.participant_id for d in found.due}))
+        fmt, lang = context["fmt"], context["lang"]
+        context["pct"] = lambda share: "—" if share is None else f"{fmt.number(share * 100, 0)} %"
+        context["reasons"] = [register_files.reason_words(fmt, lang, d) for d in found.due]
+        return Template("portal/literacy.html", context=context)
+
+    @get("/register/{kind:str}")
+    async def download(self, db_session: DbSession, request: AppRequest, kind: Kind) -> Response[Any]:
+        client, found = await self._register(db_session, request)
+        lang = language_of(request)
+        stem = f"KI-Kompetenz-Register-{found.as_of.isoformat()}"
+        if kind == "csv":
+            return file_response(
+                register_files.register_csv(found, lang).encode(), f"{stem}.csv", "text/csv; charset=utf-8"
+            )
+        pdf = await register_files.register_pdf(request.app.state.settings, client, found, lang)
+        return file_response(pdf, f"{stem}.pdf", "application/pdf")
