@@ -20,6 +20,8 @@ from backend.domains.clients.resources import assessment_service, client_service
 from backend.domains.clients.service import assessments_of, contacts_of, find_clients
 from backend.domains.crud import STAFF
 from backend.domains.engagements.service import engagements_of_client
+from backend.flows.literacy.register import register_of
+from backend.kernel.time import today
 from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.forms import Failure, attempt, done, edit_defaults, edit_values, parse, save_edit
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
@@ -65,6 +67,8 @@ class ClientPages(Controller):
         people = await contacts_of(db_session, client.id)
         engagements = await engagements_of_client(db_session, client.id)
         readiness = await assessments_of(db_session, client.id)
+        settings = request.app.state.settings
+        literacy = await register_of(db_session, client, as_of=today(), refresh_months=settings.literacy_refresh_months)
         context = page_context(
             request,
             nav="clients",
@@ -77,6 +81,8 @@ class ClientPages(Controller):
             assessments=[AssessmentRead.model_validate(a) for a in readiness],
             levers=LEVERS,
             engagement_choices=[(e.id, e.title) for e in engagements],
+            # The AI-literacy register's coverage backs the lever "people enabled".
+            literacy=literacy,
         )
         return Template("clients/show.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
 
