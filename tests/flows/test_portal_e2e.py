@@ -455,8 +455,11 @@ def test_a_participant_checks_in_and_gives_feedback_on_a_phone(portal_server: st
     api = Consultant(portal_server)
     try:
         client = api.post("/clients", {"name": "Metallbau Kern KG", "city": "Ulm"})
-        engagement = api.post("/engagements", {"client_id": client["id"], "title": "KI-Schulung",
-                                               "start_date": "2026-11-02", "duration_weeks": 4, "fixed_fee": "4800.00"})  # fmt: skip
+        engagement = api.post(
+            "/engagements",
+            {"client_id": client["id"], "title": "KI-Schulung", "start_date": "2026-11-02", "duration_weeks": 4,
+             "fixed_fee": "4800.00"},
+        )  # fmt: skip
         start = datetime.now(BERLIN) - timedelta(minutes=3)
         workshop = api.post(
             "/workshops",
