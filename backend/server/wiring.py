@@ -13,6 +13,7 @@ from backend.domains.workshops import resources as workshops
 from backend.flows.acceptance import reactions as acceptance
 from backend.flows.acceptance.records import deliverable_moved
 from backend.flows.invoicing.reactions import keep_invoiced
+from backend.flows.literacy.reactions import keep_certified_training
 from backend.flows.portal import reactions as portal_reactions
 
 
@@ -23,6 +24,7 @@ def connect_reactions() -> None:
     crud.row_deleting.connect(keep_invoiced)
     deliverables.deliverable_moved.connect(deliverable_moved)
     crud.row_deleting.connect(acceptance.keep_accepted_work)
+    crud.row_deleting.connect(keep_certified_training)
     engagements.engagement_moved.connect(acceptance.engagement_moved)
     for hook in (clients.portal_access_ended, clients.address_changed, clients.contact_deleted):
         hook.connect(acceptance.contact_unreachable)

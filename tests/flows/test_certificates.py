@@ -88,6 +88,14 @@ async def test_certificates_are_issued_once_and_mailed(
     await api.add_user("fremd", "client", password_hash, client_id=other["id"])
     assert (await api.get(f"/certificates/{jana['id']}/pdf", "fremd")).status_code == 404
     assert (await api.post(url, "kunde", json={})).status_code == 403
+    # Certified training is evidence: neither the workshop nor its engagement can be deleted.
+    gone = await api.delete(f"/workshops/{workshop['id']}", params={"version": workshop["version"]})
+    assert gone.status_code == 409 and "certificate" in gone.text
+    engagement = await api.get(f"/engagements/{workshop['engagement_id']}")
+    gone = await api.delete(
+        f"/engagements/{workshop['engagement_id']}", params={"version": engagement.json()["version"]}
+    )
+    assert gone.status_code == 409
 
 
 async def test_two_runs_at_once_issue_each_certificate_once(api: Api) -> None:

@@ -97,7 +97,9 @@ class ParticipantPages(Controller):
             context["feedback_url"] = "/f/" + feedback.ballot_token(
                 settings.secret_key, workshop.id, done.participant.id
             )
-        return Template("public/checkin.html", context=context)
+        # A second check-in (a double tap, a replayed form) records nothing: 409, with the same
+        # friendly page, so a person who tapped twice still finds the feedback link.
+        return Template("public/checkin.html", context=context, status_code=200 if done.new else 409)
 
     @get("/f/{token:str}", exclude_from_auth=True)
     async def feedback_form(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
