@@ -14,11 +14,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def as_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+    # Leading spaces too: Excel skips them before a formula.
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_START) else value
 
 
 def from_text(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+    return value[1:] if value.startswith("'") and value[1:].lstrip(" ").startswith(FORMULA_START) else value
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

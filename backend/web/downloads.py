@@ -17,10 +17,11 @@ from backend.flows.documents.models import Document
 from backend.flows.documents.service import pdf_of
 from backend.flows.invoicing import datev
 from backend.flows.invoicing.resources import file_of
-from backend.flows.literacy import certificates
+from backend.flows.literacy import certificates, register_files
 from backend.flows.portal import sharing
 from backend.kernel.enums import Role
 from backend.kernel.ratelimit import hit
+from backend.kernel.time import today
 from backend.web.handlers import AppRequest
 from backend.web.sessions import client_ip
 
@@ -132,6 +133,18 @@ async def certificate_file(db_session: Any, request: AppRequest, certificate_id:
     await _count_download(request)
     row = await certificates.certificate_for(db_session, request.user, certificate_id)
     return file_response(row.content or b"", f"{row.serial}.pdf", "application/pdf", etag=row.sha256)
+
+
+async def register_file(db_session: Any, request: AppRequest, client_id: int, kind: str, lang: str) -> Response[bytes]:
+    """A client's AI-literacy register as CSV (German Excel) or PDF/A, counted as a download."""
+    await _count_download(request)
+    settings = request.app.state.settings
+    client, found = await register_files.register_for(db_session, settings, request.user, client_id, as_of=today())
+    stem = f"KI-Kompetenz-Register-{client.id}-{found.as_of.isoformat()}"
+    if kind == "csv":
+        return file_response(register_files.register_csv(found, lang).encode(), f"{stem}.csv", "text/csv")
+    pdf = await register_files.register_pdf(settings, client, found, lang)
+    return file_response(pdf, f"{stem}.pdf", "application/pdf")
 
 
 async def open_share_link(db_session: Any, request: AppRequest, token: str) -> Response[bytes]:

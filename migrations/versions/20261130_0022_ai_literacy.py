@@ -187,7 +187,8 @@ def upgrade() -> None:
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('submitted_on', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_feedback_answers_workshop_id_workshops'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_answers'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_answers')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('feedback_answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_answers_workshop_id'), ['workshop_id'], unique=False)
@@ -196,7 +197,8 @@ def upgrade() -> None:
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('workshop_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_feedback_ballots_workshop_id_workshops'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('key', name=op.f('pk_feedback_ballots'))
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_feedback_ballots')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('feedback_ballots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_ballots_workshop_id'), ['workshop_id'], unique=False)

@@ -4,17 +4,18 @@ lead consultant, whatever runs at the same moment or dies on the way."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 
 from backend.domains.timesheets.alerts import send_alert
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_client, make_engagement
 from tests.smtp_server import SmtpTestServer
 
-TODAY = date.today()
+TODAY = berlin_today()
 
 
 async def engagement(api: Api, **overrides: Any) -> dict[str, Any]:

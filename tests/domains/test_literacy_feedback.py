@@ -41,7 +41,7 @@ async def test_each_attendance_answers_once(api: Api) -> None:
     stored = await rows(api, "SELECT overall, comment FROM feedback_answers")
     assert [tuple(r) for r in stored] == [(5, "Mehr Beispiele aus dem Vertrieb")]
     workshop_now_read = (await api.get(f"/workshops/{workshop['id']}")).json()
-    assert workshop_now_read["feedback_score"] == "5.00"
+    assert workshop_now_read["feedback_score"] is None  # one answer would be one person's score
     # Missing or out-of-range answers: the form again, nothing stored.
     second = await checked_in(api, room, "Ole Brandt")
     for bad in ({"overall": ""}, {"clarity": "6"}, {"relevance": "0"}, {"comment": "x" * 2001}):

@@ -28,10 +28,14 @@ async def test_participants_are_the_clients_own(api: Api, password_hash: str) ->
     assert [p["name"] for p in listed] == ["Jana Vogt", "Ole Brandt", "Ole Brandt"]
     moved = await api.patch(f"/participants/{jana['id']}", json={"client_id": beta["id"], "version": jana["version"]})
     assert moved.status_code == 422  # a person never moves to another client
-    # Alpha's users see Alpha's participants, never Beta's, and change none.
+    # The client's users read their staff's training through the AI owner's register only.
     await api.add_user("kunde", "client", password_hash, client_id=alpha["id"])
-    seen = (await api.get("/participants", "kunde")).json()["items"]
-    assert {p["client_id"] for p in seen} == {alpha["id"]} and len(seen) == 3
-    bea = (await api.get("/participants", params={"client_id": beta["id"]})).json()["items"][0]
-    assert (await api.get(f"/participants/{bea['id']}", "kunde")).status_code == 404
+    assert (await api.get("/participants", "kunde")).status_code == 403
+    assert (await api.get(f"/participants/{jana['id']}", "kunde")).status_code == 403
+    # Names as certificates print them: spaces collapsed, nothing the fonts cannot draw.
+    spaced = await api.create("participants", {"client_id": alpha["id"], "name": "Jana\u00a0 Vogt"})
+    assert spaced["name"] == "Jana Vogt"
+    for name in ("王芳", "Jana 🙂", "＝SUMME(1)"):
+        refused = await api.post("/participants", json={"client_id": alpha["id"], "name": name})
+        assert refused.status_code == 422 and "cannot print" in refused.text, name
     assert (await api.post("/participants", "kunde", json={"client_id": alpha["id"], "name": "Neu"})).status_code == 403

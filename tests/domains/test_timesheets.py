@@ -4,15 +4,16 @@ what an engagement's burn says."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_client, make_engagement
 
-TODAY = date.today()
+TODAY = berlin_today()
 
 
 async def engagement(api: Api, **overrides: Any) -> dict[str, Any]:

@@ -3,13 +3,14 @@ none, every refusal by line."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_client, make_engagement
 
-TODAY = date.today()
+TODAY = berlin_today()
 MONDAY = TODAY - timedelta(days=TODAY.weekday() + 7)  # last week's
 
 

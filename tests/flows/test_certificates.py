@@ -82,11 +82,12 @@ async def test_certificates_are_issued_once_and_mailed(
     assert (await api.post(url, json={"language": "de"})).json() == {"planned": 0}
     await api.run_jobs(smtp_url=smtp_server.url)
     assert len((await api.get(url)).json()) == 3 and len(smtp_server.messages) == len(mails) + 0
-    # The client's own users download their certificates; another client's users find none.
+    # Certificates are the team's to hand out (and mailed to each person).
     other = await make_client(api, "Beta AG")
     await api.add_user("kunde", "client", password_hash, client_id=client["id"])
     await api.add_user("fremd", "client", password_hash, client_id=other["id"])
-    assert (await api.get(f"/certificates/{jana['id']}/pdf", "fremd")).status_code == 404
+    for who in ("kunde", "fremd"):  # the client reads its staff's training in the AI owner's register
+        assert (await api.get(f"/certificates/{jana['id']}/pdf", who)).status_code == 403
     assert (await api.post(url, "kunde", json={})).status_code == 403
     # Certified training is evidence: neither the workshop nor its engagement can be deleted.
     gone = await api.delete(f"/workshops/{workshop['id']}", params={"version": workshop["version"]})

@@ -4,10 +4,10 @@ statement, a signed-off deliverable; each billed once, also when asked twice at 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import proposable_engagement, propose
 from tests.flows.test_invoices import billable_client, issued
@@ -141,7 +141,7 @@ async def test_a_signed_off_deliverable_at_its_price(api: Api, password_hash: st
     assert made.status_code == 201, made.text
     inv = made.json()
     assert (inv["kind"], inv["net_total"], inv["lines"][0]["basis"]) == ("partial", "3500.00", "deliverable")
-    assert inv["period_start"] == inv["period_end"] == str(date.today())  # delivered when accepted
+    assert inv["period_start"] == inv["period_end"] == str(berlin_today())  # delivered when accepted
     assert len(inv["lines"][0]["basis_sha256"]) == 64
     assert (await from_basis(api, e["id"], **body)).status_code == 409
     missing = await from_basis(api, e["id"], basis="deliverable", deliverable_id=d["id"])

@@ -5,17 +5,18 @@ now, service not rendered yet; and what a draft takes from its client only when 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_engagement
 from tests.flows.test_invoice_basis import accepted, from_basis
 from tests.flows.test_invoices import billable_client, draft, issued
 
-TODAY = date.today()
+TODAY = berlin_today()
 
 
 async def engagement_of(api: Api, **client: Any) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pypdf import PdfReader
 from sqlalchemy import text
 
 from backend.flows.invoicing.reminders import plan_reminders
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_engagement
 from tests.flows.test_invoices import billable_client, draft, issued
 from tests.smtp_server import SmtpTestServer
 
-TODAY = date.today()
+TODAY = berlin_today()
 
 
 async def sent_invoice(api: Api, smtp: SmtpTestServer, **client: Any) -> dict[str, Any]:

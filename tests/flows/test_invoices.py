@@ -7,17 +7,17 @@ import asyncio
 import gc
 import io
 import re
-from datetime import date
 from typing import Any
 
 from facturx import xml_check_xsd
 from lxml import etree
 from pypdf import PdfReader
 
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_engagement
 
-YEAR = date.today().year
+YEAR = berlin_today().year
 
 
 async def billable_client(api: Api, **more: Any) -> dict[str, Any]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.flows.literacy.jobs import plan_literacy_reminders
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_client, make_engagement, pdf_text
 from tests.portal_helpers import portal_sign_in, text_of
@@ -168,7 +169,7 @@ async def test_the_ai_owner_sees_the_register_in_the_portal_and_is_reminded_once
     assert (await api.http.get("/portal/ai-literacy/register/csv")).status_code == 403
     # The daily job reminds the AI owner once a month while someone is due.
     ctx = {"session_maker": api.app.state.session_maker, "settings": api.app.state.settings}
-    day = date.today()
+    day = berlin_today()
     first = await asyncio.gather(*(plan_literacy_reminders(ctx, day) for _ in range(3)))  # type: ignore[arg-type]
     assert sum(r["planned"] for r in first) == 1
     assert (await plan_literacy_reminders(ctx, day))["planned"] == 0  # once a month

@@ -504,6 +504,6 @@ def test_a_participant_checks_in_and_gives_feedback_on_a_phone(portal_server: st
         ]
         summary = api.get(f"/workshops/{workshop['id']}/feedback")
         assert (summary["answers"], summary["ballots_open"], summary["shown"]) == (1, 0, False)
-        assert api.get(f"/workshops/{workshop['id']}")["feedback_score"] == "5.00"
+        assert api.get(f"/workshops/{workshop['id']}")["feedback_score"] is None  # shown from three answers
     finally:
         api.close()

@@ -33,6 +33,7 @@ from backend.flows.portal.models import LoginLink
 from backend.flows.portal.tokens import sign_share
 from backend.kernel.db import utcnow
 from backend.kernel.enums import Role
+from backend.kernel.time import today as berlin_today
 from backend.server.tables import metadata
 from backend.web.auth import PUBLIC_PATHS
 from tests.conftest import Api
@@ -245,7 +246,7 @@ async def mailed_invoice(api: Api, client: dict[str, Any], engagement_id: int) -
         )
     payment = await api.post(
         f"/invoices/{made['id']}/payments",
-        json={"paid_on": str(date.today()), "amount": "100.00", "version": issued.json()["version"] + 1},
+        json={"paid_on": str(berlin_today()), "amount": "100.00", "version": issued.json()["version"] + 1},
     )
     assert payment.status_code == 201, payment.text
     return issued.json() | {"payment_id": payment.json()["id"]}

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from backend.flows.documents.legal import LegalKind, legal_text
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import pdf_text, proposable_engagement, propose
 from tests.flows.test_invoices import billable_client
@@ -223,7 +224,7 @@ async def test_the_contract_texts_are_served_with_their_version_and_hash(api: Ap
 async def test_a_fee_accepted_before_the_start_is_billed_for_the_agreed_period(api: Api, password_hash: str) -> None:
     client = await billable_client(api)
     await api.add_user("kunde", "client", password_hash, client_id=client["id"])
-    start = date.today() + timedelta(days=21)
+    start = berlin_today() + timedelta(days=21)
     e = await proposable_engagement(api, client["id"], start_date=start.isoformat(), duration_weeks=4)
     e = (await api.put(f"/engagements/{e['id']}/proposal-items", json={"items": ITEMS, "version": e["version"]})).json()
     await propose(api, e)

@@ -89,4 +89,12 @@ def test_worker_collects_every_domain_job() -> None:
         "render_missing_protocols",
         "deem_acceptance",
         "plan_deemed_acceptances",
+        "issue_certificates",
+        "mail_certificate",
+        "retry_unsent_certificates",
+        "mail_guideline_invitation",
+        "retry_unsent_guideline_invitations",
+        "plan_literacy_reminders",
+        "mail_literacy_reminder",
+        "retry_unsent_literacy_reminders",
     }

@@ -3,10 +3,9 @@ edited, issued, sent once, paid; the engagement page's invoiced-vs-fee; the port
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import text
 
+from backend.kernel.time import today as berlin_today
 from tests.conftest import Api
 from tests.factories import make_engagement, sign_in
 from tests.flows.test_invoice_basis import accepted
@@ -59,7 +58,7 @@ async def test_from_the_engagement_page_to_a_paid_invoice(
     paid = await api.http.post(
         f"{url}/payments",
         data={
-            "paid_on": str(date.today()),
+            "paid_on": str(berlin_today()),
             "amount": "14.280,00",
             "version": str(current["version"]),
             "_csrf_token": token,

@@ -9,17 +9,19 @@ in the same transaction.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import Field, field_validator
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.audit.service import record
 from backend.domains.auth.principals import Actor
 from backend.domains.engagements.service import client_id_of
-from backend.domains.literacy.feedback import issue_ballot
+from backend.domains.literacy.feedback import issue_ballot, withdraw_ballot
 from backend.domains.literacy.models import (
     ATTENDED,
     Attendance,
@@ -27,6 +29,7 @@ from backend.domains.literacy.models import (
     AttendanceSource,
     AttendanceStatus,
     Participant,
+    person_text,
 )
 from backend.domains.workshops.models import Workshop
 from backend.kernel.db import add_unless_taken, serialize, utcnow
@@ -38,8 +41,6 @@ CHECK_IN = "check-in"
 # Check-in opens this long before the start; after this long past it, arrivals count as late.
 OPENS_BEFORE = timedelta(minutes=60)
 LATE_AFTER = timedelta(minutes=15)
-# How long after the end a room link may be made to work (a feedback round the next morning).
-LONGEST_AFTER_END = timedelta(hours=24)
 # Walk-ins a room link may add as new participants: a leaked link cannot fill the client's list.
 MAX_WALK_INS = 200
 MAX_ENTRIES = 500
@@ -61,8 +62,9 @@ def attended_minutes(workshop: Workshop, row: Attendance) -> int:
 # -- the room link ------------------------------------------------------------------------------
 
 
-def room_link_until(workshop: Workshop, minutes_after_end: int) -> datetime:
-    return workshop.ends_at + min(timedelta(minutes=minutes_after_end), LONGEST_AFTER_END)
+def room_link_until(workshop: Workshop) -> datetime:
+    """Check-in closes when the workshop ends: an arrival after it is no attendance."""
+    return workshop.ends_at
 
 
 def room_token(secret: str, workshop: Workshop, until: datetime) -> str:
@@ -93,6 +95,7 @@ class CheckIn(Strict):
     department: str | None = Field(default=None, max_length=100)
 
     _name = field_validator("name")(trimmed)
+    _printed = field_validator("name", "department")(person_text)
 
 
 @dataclass(frozen=True)
@@ -102,28 +105,29 @@ class CheckedIn:
     new: bool  # False: this person had been checked in already
 
 
-def _same_name(name: str) -> ColumnElement[bool]:
-    return func.lower(Participant.name) == name.lower()
+def same_person_name(name: str) -> str:
+    """How two typed names are compared: case and accents folded (ÖZLEM YILDIZ, Özlem Yıldız,
+    Ozlem Yildiz: a phone keyboard may lack the letter), spaces collapsed. In Python, not SQL:
+    SQLite's lower() folds ASCII only. Two people it takes for one are told apart by department."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().replace("ı", "i").split())
 
 
 async def _participant_named(session: AsyncSession, client_id: int, workshop: Workshop, data: CheckIn) -> Participant:
     """The client's participant of that name (and department, where names repeat), else a new one."""
-    found = list(
-        (
-            await session.exec(
-                select(Participant)
-                .where(Participant.client_id == client_id, _same_name(data.name))
-                .order_by(col(Participant.id))
-            )
-        ).all()
+    wanted = same_person_name(data.name)
+    people = await session.exec(
+        select(Participant).where(Participant.client_id == client_id).order_by(col(Participant.id))
     )
-    if len(found) > 1 and data.department:
-        found = [p for p in found if (p.department or "").lower() == data.department.strip().lower()] or found
+    found = [p for p in people.all() if same_person_name(p.name) == wanted]
     if len(found) > 1:
-        raise Conflict(
-            "more than one person of this name works here: name your department, or ask the trainer",
-            key="checkin_ambiguous",
-        )
+        department = same_person_name(data.department or "")
+        found = [p for p in found if department and same_person_name(p.department or "") == department]
+        if len(found) != 1:
+            raise Conflict(
+                "more than one person of this name works here: name your department, or ask the trainer",
+                key="checkin_ambiguous",
+            )
     if found:
         return found[0]
     walk_ins = (
@@ -135,7 +139,7 @@ async def _participant_named(session: AsyncSession, client_id: int, workshop: Wo
     ).one()
     if walk_ins >= MAX_WALK_INS:
         raise Conflict("this workshop takes no more check-ins by link: ask the trainer", key="checkin_full")
-    person = Participant(client_id=client_id, name=data.name, department=(data.department or "").strip() or None)
+    person = Participant(client_id=client_id, name=data.name, department=data.department or None)
     session.add(person)
     await session.flush()
     return person
@@ -144,8 +148,12 @@ async def _participant_named(session: AsyncSession, client_id: int, workshop: Wo
 async def check_in(
     session: AsyncSession, workshop: Workshop, data: CheckIn, *, now: datetime, secret_key: str
 ) -> CheckedIn:
-    """Record the arrival of the person who typed this name, once: a second check-in (a double
-    tap, a replayed form) finds the first and changes nothing."""
+    """Record the arrival of the person who typed this name, once. A second check-in (a double
+    tap, a replayed form) changes nothing, nor does one for a person the team's list already
+    names (the trainer's word stands): neither gets a feedback link, so typing a colleague's
+    name never hands over their ballot."""
+    if now >= workshop.ends_at:
+        raise Gone("the workshop is over: check-in has closed", key="checkin_over")
     client_id = await client_id_of(session, workshop.engagement_id)
     if client_id is None:
         raise NotFound("this check-in link is not valid", key="checkin_invalid")
@@ -155,8 +163,8 @@ async def check_in(
     late = now > workshop.starts_at + LATE_AFTER
     minutes = None
     if late:
-        missed = int((min(now, workshop.ends_at) - workshop.starts_at).total_seconds() // 60)
-        minutes = max(0, planned_minutes(workshop) - missed)
+        missed = int((now - workshop.starts_at).total_seconds() // 60)
+        minutes = max(1, planned_minutes(workshop) - missed)
     row = await add_unless_taken(
         session,
         Attendance(
@@ -174,11 +182,6 @@ async def check_in(
                 select(Attendance).where(Attendance.workshop_id == workshop.id, Attendance.participant_id == person.id)
             )
         ).one()
-        if existing.status == AttendanceStatus.absent:
-            # Marked absent beforehand (an apology), yet here: the arrival counts.
-            status = AttendanceStatus.late if late else AttendanceStatus.present
-            await _set(session, existing, secret_key, status=status, minutes=minutes, checked_in_at=now)
-            return CheckedIn(person, existing, True)
         return CheckedIn(person, existing, False)
     await issue_ballot(session, row, secret_key)
     return CheckedIn(person, row, True)
@@ -231,13 +234,22 @@ async def _set(session: AsyncSession, row: Attendance, secret_key: str, **values
         setattr(row, key, value)
     if row.status in ATTENDED:
         await issue_ballot(session, row, secret_key)
+    else:
+        # Not there after all: the ballot goes too, if still unused (an answer given stays, as
+        # nothing ties it to the person).
+        await withdraw_ballot(session, row, secret_key)
 
 
 async def record_attendance(
-    session: AsyncSession, user: Actor, workshop: Workshop, data: AttendanceWrite, *, secret_key: str
+    session: AsyncSession, user: Actor, workshop: Workshop, data: AttendanceWrite, *, secret_key: str, now: datetime
 ) -> list[AttendanceRead]:
     """The team's list for a workshop: each named participant's status set (a check-in by link
-    corrected, too), everyone else left as they are."""
+    corrected, too), everyone else left as they are. Before the workshop begins only absences
+    (apologies) are taken."""
+    if now < workshop.starts_at - OPENS_BEFORE and any(e.status in ATTENDED for e in data.entries):
+        raise Conflict(
+            "attendance is recorded once the workshop begins; before it only absences", key="attendance_early"
+        )
     client_id = await client_id_of(session, workshop.engagement_id)
     wanted = [e.participant_id for e in data.entries]
     owners = dict(
@@ -282,14 +294,31 @@ async def record_attendance(
                         )
                     )
                 ).one()
-            elif row.status in ATTENDED:
-                await issue_ballot(session, row, secret_key)
+            else:
+                await _audit(session, user, row, None)
+                if row.status in ATTENDED:
+                    await issue_ballot(session, row, secret_key)
                 continue
         if (row.status, row.minutes) != (entry.status, given):
+            before = _said(row)
             await _set(
                 session, row, secret_key, status=entry.status, minutes=given, recorded_by=user.id if user else None
             )
+            await _audit(session, user, row, before)
     return await attendance_of(session, workshop)
+
+
+def _said(row: Attendance) -> dict[str, object]:
+    return {"workshop_id": row.workshop_id, "participant_id": row.participant_id, "status": str(row.status),
+            "minutes": row.minutes}  # fmt: skip
+
+
+async def _audit(session: AsyncSession, user: Actor, row: Attendance, before: dict[str, object] | None) -> None:
+    """Who set whom present or absent: a correction can withdraw or reinstate a certificate."""
+    await record(
+        session, actor=user, action="update" if before else "create", entity_type="attendance",
+        entity_id=row.id, before=before, after=_said(row),
+    )  # fmt: skip
 
 
 _READ_FIELDS = (

@@ -6,8 +6,7 @@ participant with the server's key (so the link can be shown on the check-in page
 later without being stored). The ballot row names only the workshop. Answering deletes the
 ballot and stores the answer, in one transaction, under a random id with the day alone; the
 answer names no ballot. The attendance keeps only that its ballot was issued. The workshop's
-score is the mean of the answers, written by one statement so concurrent answers cannot lose
-one another.
+score is the mean of the answers once there are three (with fewer it would be one person's).
 """
 
 from __future__ import annotations
@@ -69,6 +68,15 @@ async def issue_ballot(session: AsyncSession, row: Attendance, secret_key: str) 
     await add_unless_taken(session, FeedbackBallot(key=_key(secret), workshop_id=row.workshop_id))
 
 
+async def withdraw_ballot(session: AsyncSession, row: Attendance, secret_key: str) -> None:
+    """Take back an attendance's ballot while it is unused (the person was not there after all);
+    the flag stays, so the ballot is not issued a second time."""
+    if not row.ballot_issued:
+        return
+    secret = ballot_secret(secret_key, row.workshop_id, row.participant_id)
+    await session.exec(delete(FeedbackBallot).where(col(FeedbackBallot.key) == _key(secret)))
+
+
 class FeedbackForm(Strict):
     relevance: int = Field(ge=1, le=5, description="Relevant to my work (1–5)")
     clarity: int = Field(ge=1, le=5, description="Clearly explained (1–5)")
@@ -126,10 +134,11 @@ async def answer(session: AsyncSession, token: str, form: FeedbackForm, now: dat
         raise Gone("this feedback link was used already", key="feedback_used")
     session.add(FeedbackAnswer(id=uuid.uuid4().hex, workshop_id=workshop.id, submitted_on=on, **form.model_dump()))
     await session.flush()
-    mean = select(func.avg(FeedbackAnswer.overall)).where(FeedbackAnswer.workshop_id == workshop.id).scalar_subquery()
-    await session.exec(
-        update(Workshop).where(col(Workshop.id) == workshop.id).values(feedback_score=func.round(mean, 2))
-    )
+    answers = select(func.count(), func.avg(FeedbackAnswer.overall)).where(FeedbackAnswer.workshop_id == workshop.id)
+    count, mean = (await session.exec(answers)).one()
+    if count >= SHOWN_FROM:  # below, the score would be one person's answer (a typed score stays)
+        score = Decimal(str(mean)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        await session.exec(update(Workshop).where(col(Workshop.id) == workshop.id).values(feedback_score=score))
 
 
 @dataclass(frozen=True)

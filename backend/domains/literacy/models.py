@@ -13,6 +13,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
+from backend.kernel.glyphs import refuse_unprintable
 from backend.kernel.schema import Email, RowRead, Strict, trimmed, update_model
 
 
@@ -37,8 +38,17 @@ class Participant(Row, ParticipantBase, table=True):
     )
 
 
+def person_text(value: str | None) -> str | None:
+    """A name as certificates and the register print it: spaces collapsed (a non-breaking or
+    double space would make a second person who looks the same), nothing the fonts cannot draw."""
+    if value is None:
+        return None
+    return refuse_unprintable(" ".join(value.split()))
+
+
 class ParticipantCreate(ParticipantBase, Strict):
     _name = field_validator("name")(trimmed)
+    _printed = field_validator("name", "department", "role_group")(person_text)
 
 
 # PATCH body: every field of the create body optional, `version` required; client_id fixed
@@ -79,6 +89,7 @@ class AISystem(Row, AISystemBase, table=True):
 
 class AISystemCreate(AISystemBase, Strict):
     _name = field_validator("name")(trimmed)
+    _printed = field_validator("name", "provider")(person_text)
 
 
 AISystemUpdate = update_model(AISystemCreate, fixed=("client_id",))
@@ -157,6 +168,9 @@ class FeedbackBallot(SQLModel, table=True):
     deleted as the answer is stored, so no row ties an answer to a person."""
 
     __tablename__ = "feedback_ballots"
+    # Rows kept in key order, not insertion order (SQLite's hidden row number would tell which
+    # ballot was issued when).
+    __table_args__ = {"sqlite_with_rowid": False}
     key: str = Field(primary_key=True, max_length=64)
     workshop_id: int = Field(foreign_key="workshops.id", ondelete="CASCADE", index=True)
 
@@ -165,6 +179,8 @@ class FeedbackAnswer(SQLModel, table=True):
     """One anonymous answer: a random id, the day only, no reference to a ballot or a person."""
 
     __tablename__ = "feedback_answers"
+    # Kept in the order of their random ids: SQLite's row number would tell the order of answers.
+    __table_args__ = {"sqlite_with_rowid": False}
     id: str = Field(primary_key=True, max_length=32)
     workshop_id: int = Field(foreign_key="workshops.id", ondelete="CASCADE", index=True)
     relevance: int = Field(ge=1, le=5)

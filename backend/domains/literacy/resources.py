@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domains.crud import CrudService, Resource
+from backend.domains.crud import STAFF, CrudService, Resource
 from backend.domains.engagements.service import client_id_of
 from backend.domains.literacy.models import (
     AISystem,
@@ -39,6 +39,8 @@ participants = Resource(
     },
     sortable=("id", "name", "department", "created_at"),
     default_sort="name",
+    # The client sees its staff's training through its AI owner's register, not row by row.
+    read_roles=STAFF,
     client_scope=lambda client_id: col(Participant.client_id) == client_id,
     example={
         "client_id": 1,
@@ -73,6 +75,7 @@ ai_systems = Resource(
     },
     sortable=("id", "name", "created_at"),
     default_sort="name",
+    read_roles=STAFF,
     client_scope=lambda client_id: col(AISystem.client_id) == client_id,
     prepare=_pilot_of_client,
     example={"client_id": 1, "name": "Microsoft 365 Copilot", "provider": "Microsoft", "purpose": "Texte, Mails"},
@@ -98,6 +101,7 @@ ai_system_users = Resource(
         "ai_system_id": (int, AISystemUser.ai_system_id),
         "participant_id": (int, AISystemUser.participant_id),
     },
+    read_roles=STAFF,
     client_scope=lambda client_id: col(AISystemUser.ai_system_id).in_(
         select(AISystem.id).where(AISystem.client_id == client_id)
     ),

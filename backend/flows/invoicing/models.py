@@ -21,10 +21,10 @@ from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.flows.invoicing.codes import TYPE_CODES, InvoiceKind, Unit, VatCategory
-from backend.flows.invoicing.glyphs import refuse_unprintable, visible
 from backend.kernel.db import Row
 from backend.kernel.delivery import Delivered
 from backend.kernel.enums import InvoiceFormat, Language
+from backend.kernel.glyphs import refuse_unprintable, visible
 from backend.kernel.schema import MAX_ID, RowRead, Strict
 
 

@@ -15,9 +15,9 @@ from typing import Any
 from stdnum import iban
 
 from backend.flows.invoicing.codes import VatCategory
-from backend.flows.invoicing.glyphs import unprintable, visible
 from backend.flows.invoicing.totals import Priced, compute, line_net
 from backend.kernel.enums import InvoiceFormat
+from backend.kernel.glyphs import unprintable, visible
 from backend.kernel.tax_ids import looks_like_leitweg_id, valid_leitweg_id, valid_vat_id
 
 

@@ -36,6 +36,7 @@ from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken, unit_of_work
 from backend.kernel.errors import Conflict, Invalid, NotFound
 from backend.kernel.formatting import Formatter
+from backend.kernel.glyphs import printable
 from backend.kernel.outbox import plan
 from backend.kernel.qr import qr_svg
 from backend.kernel.queue import Renderer
@@ -47,8 +48,8 @@ ISSUE_JOB = "issue_certificates"
 MAIL_JOB = "mail_certificate"
 VERIFY = "certificate"
 CHUNK = 50
-# Certificates are issued once the workshop is over, or nearly (the last hour of the day).
-ISSUABLE_BEFORE_END = timedelta(hours=1)
+# Certificates are issued once the workshop is over, or in its last quarter hour.
+ISSUABLE_BEFORE_END = timedelta(minutes=15)
 
 
 class CertificateCall(Strict):
@@ -142,41 +143,45 @@ def certificate_data(
     starts, ends = workshop.starts_at.astimezone(BERLIN), workshop.ends_at.astimezone(BERLIN)
     url = settings.link(verification_path(settings.secret_key, certificate.id or 0))
     issued = fmt.date(certificate.issued_on) or ""
-    return {
-        "lang": lang,
-        "brand": brand(settings),
-        "labels": dict(w["certificate"]),
-        "certificate": {
-            "serial": certificate.serial,
-            "issued_on": issued,
-            "verification_url": url,
-            "qr_svg": qr_svg(url, scale=1).decode(),
-        },
-        "participant": {"name": person.name, "department": person.department},
-        "client": {"name": course.client.name},
-        "workshop": {
-            "title": workshop.title,
-            "date": fmt.date(starts.date()),
-            "time": w["time_span"].format(start=starts.strftime("%H:%M"), end=ends.strftime("%H:%M")),
-            "duration": duration_words(fmt, lang, full),
-            "attendance": (
-                w["attended_fully"].format(duration=duration_words(fmt, lang, full))
-                if attended >= full
-                else w["attended_part"].format(
-                    attended=duration_words(fmt, lang, attended), duration=duration_words(fmt, lang, full)
-                )
-            ),
-            "location": workshop.location,
-            "trainer": course.trainer,
-            "materials_version": workshop.materials_version,
-            "topics": [w["topics"][t] for t in workshop.topics],
-            "objectives": [
-                line.strip(" -•\t") for line in (workshop.learning_objectives or "").splitlines() if line.strip(" -•\t")
-            ],
-            "ai_system": course.ai_system,
-        },
-        "issuer": {"name": settings.brand_name, "place_date": f"{settings.brand_city}, {issued}"},
-    }
+    return printable(
+        {
+            "lang": lang,
+            "brand": brand(settings),
+            "labels": dict(w["certificate"]),
+            "certificate": {
+                "serial": certificate.serial,
+                "issued_on": issued,
+                "verification_url": url,
+                "qr_svg": qr_svg(url, scale=1).decode(),
+            },
+            "participant": {"name": person.name, "department": person.department},
+            "client": {"name": course.client.name},
+            "workshop": {
+                "title": workshop.title,
+                "date": fmt.date(starts.date()),
+                "time": w["time_span"].format(start=starts.strftime("%H:%M"), end=ends.strftime("%H:%M")),
+                "duration": duration_words(fmt, lang, full),
+                "attendance": (
+                    w["attended_fully"].format(duration=duration_words(fmt, lang, full))
+                    if attended >= full
+                    else w["attended_part"].format(
+                        attended=duration_words(fmt, lang, attended), duration=duration_words(fmt, lang, full)
+                    )
+                ),
+                "location": workshop.location,
+                "trainer": course.trainer,
+                "materials_version": workshop.materials_version,
+                "topics": [w["topics"][t] for t in workshop.topics],
+                "objectives": [
+                    line.strip(" -•\t")
+                    for line in (workshop.learning_objectives or "").splitlines()
+                    if line.strip(" -•\t")
+                ],
+                "ai_system": course.ai_system,
+            },
+            "issuer": {"name": settings.brand_name, "place_date": f"{settings.brand_city}, {issued}"},
+        }
+    )  # type: ignore[return-value]
 
 
 async def issue(
@@ -224,17 +229,27 @@ async def issue(
 async def certificates_of(session: AsyncSession, settings: Settings, workshop_id: int) -> list[CertificateRead]:
     rows = (
         await session.exec(
-            select(Certificate, Participant.name, CertificateMail.status)
+            select(Certificate, Participant.name, CertificateMail.status, Attendance.status)
             .join(Participant, col(Participant.id) == Certificate.participant_id)
             .outerjoin(CertificateMail, col(CertificateMail.certificate_id) == Certificate.id)
+            .outerjoin(
+                Attendance,
+                (col(Attendance.workshop_id) == Certificate.workshop_id)
+                & (col(Attendance.participant_id) == Certificate.participant_id),
+            )
             .where(Certificate.workshop_id == workshop_id)
             .order_by(col(Participant.name), col(Certificate.id))
         )
     ).all()
-    return [read_of(settings, row, name, status) for row, name, status in rows]
+    return [
+        read_of(settings, row, name, mail, valid=row.revoked_at is None and status in ATTENDED)
+        for row, name, mail, status in rows
+    ]
 
 
-def read_of(settings: Settings, row: Certificate, name: str, mail_status: str | None) -> CertificateRead:
+def read_of(
+    settings: Settings, row: Certificate, name: str, mail_status: str | None, *, valid: bool = True
+) -> CertificateRead:
     return CertificateRead(
         id=row.id or 0,
         created_at=row.created_at,
@@ -250,6 +265,7 @@ def read_of(settings: Settings, row: Certificate, name: str, mail_status: str | 
         revoked_at=row.revoked_at,
         verification_url=settings.link(verification_path(settings.secret_key, row.id or 0)),
         mail_status=mail_status,
+        valid=valid,
     )
 
 

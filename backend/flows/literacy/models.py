@@ -47,6 +47,7 @@ class CertificateRead(RowRead):
     revoked_at: datetime | None
     verification_url: str
     mail_status: str | None
+    valid: bool = Field(default=True, description="False once withdrawn (the attendance corrected to absent)")
 
 
 class CertificateMail(Row, Delivered, table=True):

@@ -15,9 +15,12 @@ from backend.kernel.errors import Conflict
 
 async def keep_certified_training(session: AsyncSession, resource: str, row: Any) -> None:
     """A workshop with issued certificates is evidence its participants and their employer rely
-    on (the certificates' links would stop confirming them): it, and its engagement, stay."""
+    on (the certificates' links would stop confirming them): it, its engagement and the people
+    certified stay."""
     if resource == "workshops":
         where = col(Certificate.workshop_id) == row.id
+    elif resource == "participants":
+        where = col(Certificate.participant_id) == row.id
     elif resource == "engagements":
         where = col(Certificate.workshop_id).in_(select(Workshop.id).where(Workshop.engagement_id == row.id))
     else:

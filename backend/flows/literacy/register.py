@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -139,7 +139,7 @@ async def register_of(session: AsyncSession, client: Client, *, as_of: date, ref
         (await session.exec(select(AISystem).where(AISystem.client_id == client.id).order_by(col(AISystem.name)))).all()
     )
     system_names = {s.id: s.name for s in systems}
-    sessions = await _sessions(session, client.id or 0, system_names)
+    sessions = await _sessions(session, client.id or 0, system_names, as_of)
     for line in sessions:
         person = people[line.participant_id]
         if line.topics:
@@ -220,7 +220,9 @@ async def register_of(session: AsyncSession, client: Client, *, as_of: date, ref
     )
 
 
-async def _sessions(session: AsyncSession, client_id: int, systems: dict[Any, str]) -> list[SessionRow]:
+async def _sessions(session: AsyncSession, client_id: int, systems: dict[Any, str], as_of: date) -> list[SessionRow]:
+    # Training counts from the day it took place (a session planned ahead is not evidence yet).
+    as_of_end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=BERLIN)
     engagements = select(Engagement.id).where(Engagement.client_id == client_id)
     found = (
         await session.exec(
@@ -239,6 +241,7 @@ async def _sessions(session: AsyncSession, client_id: int, systems: dict[Any, st
                 col(Workshop.engagement_id).in_(engagements),
                 col(Attendance.status).in_(ATTENDED),
                 Participant.client_id == client_id,
+                col(Workshop.starts_at) <= as_of_end,
             )
             .order_by(col(Participant.name), col(Participant.id), col(Workshop.starts_at))
         )

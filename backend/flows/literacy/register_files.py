@@ -22,6 +22,7 @@ from backend.kernel.enums import Role
 from backend.kernel.errors import Forbidden
 from backend.kernel.excel_csv import table
 from backend.kernel.formatting import Formatter
+from backend.kernel.glyphs import printable
 
 CSV_COLUMNS = {
     "de": (
@@ -167,5 +168,6 @@ async def register_for(
 
 async def register_pdf(settings: Settings, client: Client, register: Register, lang: str) -> bytes:
     address = [line for line in (client.street, " ".join(filter(None, (client.postal_code, client.city)))) if line]
-    data = register_data(settings, register, lang, client_address=address, now=utcnow())
-    return await _renderer.render("literacy_register", data, archival=True)
+    # Names stored before they were checked may hold what the fonts cannot draw.
+    data = printable(register_data(settings, register, lang, client_address=address, now=utcnow()))
+    return await _renderer.render("literacy_register", data, archival=True)  # type: ignore[arg-type]

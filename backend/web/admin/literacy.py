@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, MediaType, Response, get, post
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,14 +24,14 @@ from backend.kernel.db import utcnow
 from backend.kernel.qr import qr_svg
 from backend.kernel.time import today
 from backend.web.admin.pages import Form
-from backend.web.downloads import certificate_file, file_response
+from backend.web.downloads import certificate_file, register_file
 from backend.web.forms import Failure, FormErrors, attempt, done, edit_values, int_or_none, parse, save_edit
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import language_of, page_context
 
 CONTENT = ("duration_minutes", "learning_objectives", "materials_version", "trainer_name", "ai_system_id", "topics")
-ROOM_MINUTES = 30
 Kind = Annotated[Literal["csv", "pdf"], PathParameter()]
+OptionalInt = Annotated[int | None, QueryParameter(ge=0, le=100_000)]
 
 
 def _content_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -61,16 +61,20 @@ class LiteracyPages(Controller):
     # -- a workshop -----------------------------------------------------------------------------
 
     @get("/workshops/{row_id:int}")
-    async def workshop(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
-        return await self._workshop(db_session, request, row_id, Failure())
+    async def workshop(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, planned: OptionalInt = None
+    ) -> Template:
+        return await self._workshop(db_session, request, row_id, Failure(), planned)
 
-    async def _workshop(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
+    async def _workshop(
+        self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure, planned: int | None = None
+    ) -> Template:
         settings = request.app.state.settings
         workshop = await workshop_service.get(db_session, request.user, row_id)
         engagement = await engagement_service.get(db_session, request.user, workshop.engagement_id)
         people, systems = await literacy_of_client(db_session, engagement.client_id)
         present = {a.participant_id: a for a in await attendance.attendance_of(db_session, workshop)}
-        until = attendance.room_link_until(workshop, ROOM_MINUTES)
+        until = attendance.room_link_until(workshop)
         room_url = settings.link(f"/c/{attendance.room_token(settings.secret_key, workshop, until)}")
         form = {name: getattr(workshop, name) for name in CONTENT}
         context = page_context(
@@ -86,6 +90,8 @@ class LiteracyPages(Controller):
             content=form,
             room_url=room_url,
             room_until=until,
+            room_closed=until <= utcnow(),
+            planned=planned,
             feedback=await feedback.summary(db_session, workshop.id or 0),
             issued=await certificates.certificates_of(db_session, settings, workshop.id or 0),
             failed=failure,
@@ -123,7 +129,9 @@ class LiteracyPages(Controller):
             if not entries:
                 raise FormErrors({}, "no entries")
             body = parse(attendance.AttendanceWrite, {"entries": entries})
-            await attendance.record_attendance(db_session, request.user, workshop, body, secret_key=secret)
+            await attendance.record_attendance(
+                db_session, request.user, workshop, body, secret_key=secret, now=utcnow()
+            )
 
         failure = await attempt(db_session, request, "attendance", data, action)
         return await self._back(db_session, request, row_id, failure, "attendance")
@@ -132,19 +140,24 @@ class LiteracyPages(Controller):
     async def certificates(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
         workshop = await workshop_service.get(db_session, request.user, row_id)
 
+        planned: list[int] = []
+
         async def action() -> None:
             call = parse(certificates.CertificateCall, {"language": data.get("language") or "de"})
-            await certificates.request_certificates(db_session, request.user, workshop, call, now=utcnow())
+            planned.append(
+                await certificates.request_certificates(db_session, request.user, workshop, call, now=utcnow())
+            )
 
-        failure = await attempt(db_session, request, "certificates", data, action)
-        return await self._back(db_session, request, row_id, failure, "certificates")
+        if failure := await attempt(db_session, request, "certificates", data, action):
+            return await self._workshop(db_session, request, row_id, failure)
+        return await done(db_session, f"/workshops/{row_id}?planned={planned[0]}#certificates")
 
     @get("/workshops/{row_id:int}/room")
     async def room(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
         """The check-in code for the projector."""
         settings = request.app.state.settings
         workshop = await workshop_service.get(db_session, request.user, row_id)
-        until = attendance.room_link_until(workshop, ROOM_MINUTES)
+        until = attendance.room_link_until(workshop)
         url = settings.link(f"/c/{attendance.room_token(settings.secret_key, workshop, until)}")
         context = page_context(
             request, workshop=workshop, url=url, qr=qr_svg(url).decode(), until=until, expired=until < utcnow()
@@ -217,12 +230,4 @@ class LiteracyPages(Controller):
     async def register_file(
         self, db_session: DbSession, request: AppRequest, row_id: RowId, kind: Kind
     ) -> Response[bytes]:
-        settings = request.app.state.settings
-        client, found = await register_files.register_for(db_session, settings, request.user, row_id, as_of=today())
-        lang, stem = language_of(request), f"KI-Kompetenz-Register-{client.id}-{found.as_of.isoformat()}"
-        if kind == "csv":
-            return file_response(
-                register_files.register_csv(found, lang).encode(), f"{stem}.csv", "text/csv; charset=utf-8"
-            )
-        pdf = await register_files.register_pdf(settings, client, found, lang)
-        return file_response(pdf, f"{stem}.pdf", "application/pdf")
+        return await register_file(db_session, request, row_id, kind, language_of(request))

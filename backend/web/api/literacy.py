@@ -32,16 +32,12 @@ from backend.kernel.db import utcnow
 from backend.kernel.qr import qr_svg
 from backend.kernel.time import today
 from backend.web.api.resource import resource_controller
-from backend.web.downloads import certificate_file, file_response
+from backend.web.downloads import certificate_file, register_file
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 ParticipantController = resource_controller(participants, participant_service)
 AISystemController = resource_controller(ai_systems, ai_system_service)
 AISystemUserController = resource_controller(ai_system_users, ai_system_user_service)
-
-AfterEnd = Annotated[
-    int, Parameter(ge=0, le=24 * 60, description="Minutes after the workshop's end the link keeps working")
-]
 
 
 class RoomLink(BaseModel):
@@ -60,15 +56,15 @@ class FeedbackRead(BaseModel):
     comments: list[str] | None
 
 
-async def _room_link(db_session: DbSession, request: AppRequest, row_id: int, minutes_after_end: int) -> RoomLink:
+async def _room_link(db_session: DbSession, request: AppRequest, row_id: int) -> RoomLink:
     workshop = await workshop_service.get(db_session, request.user, row_id)
     settings = request.app.state.settings
-    until = attendance.room_link_until(workshop, minutes_after_end)
+    until = attendance.room_link_until(workshop)
     token = attendance.room_token(settings.secret_key, workshop, until)
     return RoomLink(
         url=settings.link(f"/c/{token}"),
         expires_at=until,
-        qr_svg_url=f"/api/v1/workshops/{workshop.id}/check-in-link/qr.svg?minutes_after_end={minutes_after_end}",
+        qr_svg_url=f"/api/v1/workshops/{workshop.id}/check-in-link/qr.svg",
     )
 
 
@@ -86,10 +82,8 @@ class WorkshopLiteracyController(Controller):
         summary="The signed, expiring link (and its QR code) participants check in with on their phones",
         guards=[role_guard(STAFF)],
     )
-    async def room_link(
-        self, db_session: DbSession, request: AppRequest, row_id: RowId, minutes_after_end: AfterEnd = 30
-    ) -> RoomLink:
-        return await _room_link(db_session, request, row_id, minutes_after_end)
+    async def room_link(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> RoomLink:
+        return await _room_link(db_session, request, row_id)
 
     @get(
         "/{row_id:int}/check-in-link/qr.svg",
@@ -98,16 +92,15 @@ class WorkshopLiteracyController(Controller):
         guards=[role_guard(STAFF)],
         media_type="image/svg+xml",
     )
-    async def room_qr(
-        self, db_session: DbSession, request: AppRequest, row_id: RowId, minutes_after_end: AfterEnd = 30
-    ) -> Response[bytes]:
-        link = await _room_link(db_session, request, row_id, minutes_after_end)
+    async def room_qr(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        link = await _room_link(db_session, request, row_id)
         return Response(qr_svg(link.url), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
     @get(
         "/{row_id:int}/attendance",
         operation_id="list_attendance",
         summary="Who attended, how long (minutes) and how it is known (self check-in or the team)",
+        guards=[role_guard(STAFF)],
     )
     async def list_attendance(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> list[AttendanceRead]:
         workshop = await workshop_service.get(db_session, request.user, row_id)
@@ -136,7 +129,7 @@ class WorkshopLiteracyController(Controller):
     ) -> list[AttendanceRead]:
         workshop = await workshop_service.get(db_session, request.user, row_id)
         return await attendance.record_attendance(
-            db_session, request.user, workshop, data, secret_key=request.app.state.settings.secret_key
+            db_session, request.user, workshop, data, secret_key=request.app.state.settings.secret_key, now=utcnow()
         )
 
     @get(
@@ -172,6 +165,7 @@ class WorkshopLiteracyController(Controller):
         "/{row_id:int}/certificates",
         operation_id="list_certificates",
         summary="The workshop's certificates: serial, participant, verification link, mail status",
+        guards=[role_guard(STAFF)],
     )
     async def list_certificates(
         self, db_session: DbSession, request: AppRequest, row_id: RowId
@@ -204,15 +198,10 @@ class ClientLiteracyController(Controller):
         format: RegisterFormat = "json",
         lang: Lang = "de",
     ) -> Response[Any]:
+        if format != "json":
+            return await register_file(db_session, request, row_id, format, lang)
         settings = request.app.state.settings
-        client, found = await register_files.register_for(db_session, settings, request.user, row_id, as_of=today())
-        stem = f"KI-Kompetenz-Register-{client.id}-{found.as_of.isoformat()}"
-        if format == "csv":
-            text = register_files.register_csv(found, lang)
-            return file_response(text.encode(), f"{stem}.csv", "text/csv; charset=utf-8")
-        if format == "pdf":
-            pdf = await register_files.register_pdf(settings, client, found, lang)
-            return file_response(pdf, f"{stem}.pdf", "application/pdf")
+        _, found = await register_files.register_for(db_session, settings, request.user, row_id, as_of=today())
         return Response(found.model_dump(mode="json"), media_type="application/json")
 
 
@@ -279,6 +268,7 @@ class CertificateController(Controller):
         operation_id="download_certificate",
         summary="A certificate of attendance (PDF/A) as issued",
         media_type="application/pdf",
+        guards=[role_guard(STAFF)],
     )
     async def pdf(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
         return await certificate_file(db_session, request, row_id)

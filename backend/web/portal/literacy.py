@@ -3,6 +3,7 @@ the anonymous feedback form, the AI guideline to confirm, and a certificate's ve
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
@@ -21,7 +22,7 @@ from backend.kernel.errors import DomainError
 from backend.kernel.ratelimit import hit
 from backend.kernel.schema import MAX_ID
 from backend.kernel.time import today
-from backend.web.downloads import file_response, sandboxed_file
+from backend.web.downloads import register_file, sandboxed_file
 from backend.web.forms import refusal, word
 from backend.web.handlers import AppRequest, DbSession, role_guard
 from backend.web.i18n import language_of, page_context
@@ -79,7 +80,11 @@ class ParticipantPages(Controller):
         except DomainError as exc:
             return _refused(request, exc, "checkin_title")
         form = {k: str(data.get(k, ""))[:300] for k in ("name", "department")}
-        context = _context(request, workshop=workshop, token=token, done=None, error=None, form=form)
+        # What the page shows of the workshop, read now: a refusal rolls the session back.
+        shown = SimpleNamespace(
+            **{k: getattr(workshop, k) for k in ("id", "title", "starts_at", "ends_at", "location")}
+        )
+        context = _context(request, workshop=shown, token=token, done=None, error=None, form=form)
         context["when"] = _when(context, workshop)
         try:
             given = attendance.CheckIn.model_validate({k: v for k, v in form.items() if v.strip()})
@@ -93,7 +98,7 @@ class ParticipantPages(Controller):
             context["error"] = refusal(request, exc) or exc.detail
             return Template("public/checkin.html", context=context, status_code=exc.status_code)
         context["done"] = done
-        if done.attendance.ballot_issued:
+        if done.new and done.attendance.ballot_issued:  # never on a repeat: the name may be anyone's
             context["feedback_url"] = "/f/" + feedback.ballot_token(
                 settings.secret_key, workshop.id, done.participant.id
             )
@@ -252,12 +257,4 @@ class PortalLiteracyPages(Controller):
 
     @get("/register/{kind:str}")
     async def download(self, db_session: DbSession, request: AppRequest, kind: Kind) -> Response[Any]:
-        client, found = await self._register(db_session, request)
-        lang = language_of(request)
-        stem = f"KI-Kompetenz-Register-{found.as_of.isoformat()}"
-        if kind == "csv":
-            return file_response(
-                register_files.register_csv(found, lang).encode(), f"{stem}.csv", "text/csv; charset=utf-8"
-            )
-        pdf = await register_files.register_pdf(request.app.state.settings, client, found, lang)
-        return file_response(pdf, f"{stem}.pdf", "application/pdf")
+        return await register_file(db_session, request, request.user.client_id or 0, kind, language_of(request))
