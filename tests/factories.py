@@ -117,7 +117,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "deliverables": deliverable,
         "status-updates": status,
         "readiness-assessments": assessment,
-        "participants": participant,
+        "participants": participant,  # these three: the team's (the client reads the register)
         "ai-systems": system,
         "ai-system-users": user_of,
         "time-entries": effort,  # the team's own: not in RESOURCES, which client users list too
@@ -137,9 +137,6 @@ RESOURCES = [
     "deliverables",
     "status-updates",
     "readiness-assessments",
-    "participants",
-    "ai-systems",
-    "ai-system-users",
 ]
 
 

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from backend.flows.acceptance import records
 from backend.flows.acceptance.jobs import plan_deemed_acceptances
+from backend.kernel.time import BERLIN
 from tests.conftest import Api
 from tests.factories import pdf_text
 from tests.portal_helpers import deliver, portal_sign_in, portal_world
@@ -173,7 +174,8 @@ async def test_the_request_is_mailed_once_and_one_stands_at_a_time(
     )
     assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
     made = next(a.json() for a in answers if a.status_code == 201)
-    assert made["deadline"] == (date.fromisoformat(made["requested_at"][:10]) + timedelta(days=14)).isoformat()
+    requested = datetime.fromisoformat(made["requested_at"]).astimezone(BERLIN).date()  # the German day
+    assert made["deadline"] == (requested + timedelta(days=14)).isoformat()
     await api.run_jobs(smtp_url=smtp_server.url)
     await api.run_jobs(smtp_url=smtp_server.url)
     mails = [m for m in smtp_server.messages if "Bitte um Abnahme" in m.message["Subject"]]

@@ -159,14 +159,14 @@ async def test_the_ai_owner_sees_the_register_in_the_portal_and_is_reminded_once
     assert page.status_code == 200, page.text
     for expected in ("Microsoft 365 Copilot", "50 %", "Bert Bau", "Auffrischung fällig seit", "=Dora Dorn"):
         assert expected in page.text, expected
-    sheet = await api.http.get("/portal/ai-literacy/register/csv")
+    sheet = await api.http.get("/portal/ai-literacy/register?format=csv")
     assert sheet.status_code == 200 and "Anna Alt" in sheet.content.decode()
-    assert (await api.http.get("/portal/ai-literacy/register/pdf")).content.startswith(b"%PDF")
-    assert (await api.http.get("/portal/ai-literacy/register/xlsx")).status_code in (400, 404, 422)
+    assert (await api.http.get("/portal/ai-literacy/register?format=pdf")).content.startswith(b"%PDF")
+    assert (await api.http.get("/portal/ai-literacy/register?format=xlsx")).status_code in (400, 404, 422)
     await portal_sign_in(api, smtp_server, "karl@huber.de")
     refused = await api.http.get("/portal/ai-literacy")
     assert refused.status_code == 403 and "KI-Verantwortliche" in refused.text
-    assert (await api.http.get("/portal/ai-literacy/register/csv")).status_code == 403
+    assert (await api.http.get("/portal/ai-literacy/register?format=csv")).status_code == 403
     # The daily job reminds the AI owner once a month while someone is due.
     ctx = {"session_maker": api.app.state.session_maker, "settings": api.app.state.settings}
     day = berlin_today()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from httpx import Response
@@ -29,6 +29,8 @@ from sqlalchemy import func, select, text, update
 
 from backend.domains.audit.models import AuditEvent
 from backend.flows.digests.models import DigestDelivery
+from backend.flows.documents.render import RenderPool
+from backend.flows.literacy.certificates import issue
 from backend.flows.portal.models import LoginLink
 from backend.flows.portal.tokens import sign_share
 from backend.kernel.db import utcnow
@@ -48,6 +50,8 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 # They end the very session the matrix runs with; signing out is tested with the pages.
 SESSION_ENDERS = frozenset({"/logout", "/portal/logout", "/api/v1/auth/logout"})
 # Parameters of public routes that name no row: tokens (see the link tests below), files, languages.
+# Portal pages for the client's AI owner only (the register names the staff and their gaps).
+AI_OWNER_ONLY = ("/portal/ai-literacy", "/portal/ai-literacy/register", "/ai-literacy-register")
 # artefact_id: a file of the guideline the token names (/a/{token}/files/{artefact_id}), no other.
 PUBLIC_PARAMS = frozenset({"token", "file_path", "path", "lang", "kind", "artefact_id"})
 # The path segment in front of an id parameter names the kind of row it is (the keys of World.ids):
@@ -81,6 +85,7 @@ ID_KINDS = frozenset(
         "participants",
         "ai-systems",
         "ai-system-users",
+        "certificates",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -179,7 +184,9 @@ async def client_world(api: Api, name: str, email: str) -> World:
         "admin",
     )
     invoice = await mailed_invoice(api, portal["client"], portal["engagement"]["id"])
+    certificate = await issued_certificate(api, rest["engagements"]["id"], rest["participants"]["id"])
     ids = {
+        "certificates": certificate,
         "artefacts": artefact.json()["id"],
         "invoices": invoice["id"],
         "payments": invoice["payment_id"],
@@ -317,6 +324,24 @@ def endpoints(app: Litestar) -> list[Endpoint]:
     return found
 
 
+async def issued_certificate(api: Api, engagement_id: int, participant_id: int) -> int:
+    """A certificate of a workshop that ended an hour ago, issued as the job issues it."""
+    start = datetime.now(UTC) - timedelta(hours=3)
+    workshop = await api.create(
+        "workshops",
+        {"engagement_id": engagement_id, "kind": "enablement", "title": "KI-Grundlagen", "topics": ["ai_basics"],
+         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()},
+    )  # fmt: skip
+    entries = [{"participant_id": participant_id, "status": "present"}]
+    assert (await api.put(f"/workshops/{workshop['id']}/attendance", json={"entries": entries})).status_code == 200
+    pool = RenderPool(threads=1, name="isolation-certificate")
+    try:
+        await issue(api.app.state.session_maker, api.app.state.settings, pool, workshop["id"], "de")
+    finally:
+        pool.close()
+    return (await api.get(f"/workshops/{workshop['id']}/certificates")).json()[0]["id"]
+
+
 def variants(ep: Endpoint, a: World, b: World) -> list[tuple[Any, ...]]:
     """All of B's ids, and for routes with several ids each of B's ids among A's."""
     b_ids = tuple(b.ids[k] for k in ep.kinds)
@@ -384,8 +409,8 @@ async def rows_of(api: Api, world: World) -> dict[str, Any]:
     """Every row of the world as the team reads it, plus whether its proposal was accepted."""
     seen: dict[str, Any] = {}
     for kind, row_id in world.ids.items():
-        if kind in ("jobs", "payments", "artefacts"):  # no route of their own (a job's status, an invoice's
-            # payments, a deliverable's artefacts); the row counts cover them
+        if kind in ("jobs", "payments", "artefacts", "certificates"):  # no route of their own (a job's status,
+            # an invoice's payments, a deliverable's artefacts, a certificate's PDF); the row counts cover them
             continue
         if kind == "share-links":
             response = await api.get("/share-links", params={"document_id": world.ids["documents"]})
@@ -446,6 +471,9 @@ async def test_client_a_reaches_nothing_of_client_b(api: Api, smtp_server: SmtpT
             if not ep.client_may_call:
                 call.check(response.status_code == refused(ep), ep, ep.path, response, str(refused(ep)))
                 continue
+            if ep.path.startswith(AI_OWNER_ONLY):  # A's contact is not its AI owner
+                call.check(response.status_code == 403, ep, ep.path, response, "403")
+                continue
             call.check(response.status_code < 400, ep, ep.path, response, "2xx/3xx")
             kind = ep.path.rsplit("/", 1)[-1]
             if kind in ID_KINDS and response.headers.get("content-type", "").startswith("application/json"):
@@ -472,6 +500,8 @@ async def test_client_a_reaches_nothing_of_client_b(api: Api, smtp_server: SmtpT
         if ep.path.endswith("/decision"):  # A's document is a proposal: found, but no statement answered
             answered = response.status_code == 404 and "has no answer" in response.text
             call.check(answered, ep, path, response, "A's document found, without an answer")
+        elif ep.path.endswith(AI_OWNER_ONLY):  # found, and A's contact is not its AI owner
+            call.check(response.status_code == 403, ep, path, response, "403 for a contact not the AI owner")
         elif ep.method == "GET":
             call.check(response.status_code == 200, ep, path, response, "200 with A's own ids")
         else:  # the first decision succeeds, a second one is refused as done (409), never as unknown

@@ -5,7 +5,17 @@ import re
 from tests.conftest import Api
 from tests.factories import RESOURCES, build_client_world, make_client, make_engagement, propose, sign_in
 
-LISTS = [*RESOURCES, "users", "audit-events", "documents", "time-entries", "cost-rates"]
+LISTS = [
+    *RESOURCES,
+    "users",
+    "audit-events",
+    "documents",
+    "time-entries",
+    "cost-rates",
+    "participants",
+    "ai-systems",
+    "ai-system-users",
+]
 
 
 async def count_list_queries(api: Api, who: str, lists: list[str] = LISTS) -> dict[str, int]:

@@ -23,6 +23,7 @@ from backend.domains.deliverables.models import (
     DeliverableArtefactFile,
     DeliverableKind,
 )
+from backend.domains.engagements.models import Engagement
 from backend.domains.engagements.service import client_id_of
 from backend.domains.literacy.models import GuidelineAcknowledgement, Participant
 from backend.kernel.db import add_unless_taken
@@ -152,3 +153,18 @@ async def reading_list(
         (person, guideline_token(secret, deliverable_id, person.id or 0), done.get(person.id or 0))
         for person in await participants_of(session, client_id)
     ]
+
+
+async def guidelines_of_client(session: AsyncSession, client_id: int) -> list[Deliverable]:
+    """The client's AI guidelines handed over (delivered or accepted), newest first."""
+    engagements = select(Engagement.id).where(Engagement.client_id == client_id)
+    found = await session.exec(
+        select(Deliverable)
+        .where(
+            col(Deliverable.engagement_id).in_(engagements),
+            Deliverable.kind == DeliverableKind.guideline,
+            col(Deliverable.status).in_(ARTEFACTS_LOCKED),
+        )
+        .order_by(col(Deliverable.id).desc())
+    )
+    return list(found.all())

@@ -6,20 +6,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, MediaType, Response, get, post
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.clients.resources import client_service
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
-from backend.domains.literacy import attendance, feedback
+from backend.domains.literacy import attendance, feedback, guideline
 from backend.domains.literacy.models import AISystemCreate, AttendanceStatus, ParticipantCreate
 from backend.domains.literacy.resources import ai_system_service, ai_system_user_service, participant_service
 from backend.domains.literacy.service import literacy_of_client, set_system_users, users_of
 from backend.domains.workshops.models import Topic
 from backend.domains.workshops.resources import workshop_service, workshops
-from backend.flows.literacy import certificates, register_files
+from backend.flows.literacy import certificates, guideline_mail, register_files
 from backend.kernel.db import utcnow
 from backend.kernel.qr import qr_svg
 from backend.kernel.time import today
@@ -30,7 +30,7 @@ from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import language_of, page_context
 
 CONTENT = ("duration_minutes", "learning_objectives", "materials_version", "trainer_name", "ai_system_id", "topics")
-Kind = Annotated[Literal["csv", "pdf"], PathParameter()]
+Kind = Annotated[Literal["csv", "pdf"], QueryParameter()]
 OptionalInt = Annotated[int | None, QueryParameter(ge=0, le=100_000)]
 
 
@@ -171,16 +171,24 @@ class LiteracyPages(Controller):
     # -- a client -------------------------------------------------------------------------------
 
     @get("/clients/{row_id:int}/ai-literacy")
-    async def client(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
-        return await self._client(db_session, request, row_id, Failure())
+    async def client(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, invited: OptionalInt = None
+    ) -> Template:
+        return await self._client(db_session, request, row_id, Failure(), invited)
 
-    async def _client(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
+    async def _client(
+        self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure, invited: int | None = None
+    ) -> Template:
         settings = request.app.state.settings
         client, found = await register_files.register_for(db_session, settings, request.user, row_id, as_of=today())
         people, systems = await literacy_of_client(db_session, row_id)
         users = await users_of(db_session, [s.id or 0 for s in systems])
+        readings = [
+            (g, await guideline.reading_list(db_session, settings.secret_key, g.id or 0))
+            for g in await guideline.guidelines_of_client(db_session, row_id)
+        ]
         context = page_context(request, nav="clients", client=client, register=found, people=people, systems=systems,
-                               users=users, failed=failure)  # fmt: skip
+                               users=users, failed=failure, readings=readings, invited=invited)  # fmt: skip
         fmt, lang = context["fmt"], context["lang"]
         context["pct"] = lambda share: "—" if share is None else f"{fmt.number(share * 100, 0)} %"
         context["reasons"] = [register_files.reason_words(fmt, lang, d) for d in found.due]
@@ -192,6 +200,22 @@ class LiteracyPages(Controller):
         if failure:
             return await self._client(db_session, request, row_id, failure)
         return await done(db_session, f"/clients/{row_id}/ai-literacy#{anchor}")
+
+    @post("/clients/{row_id:int}/deliverables/{deliverable_id:int}/guideline-invitations")
+    async def invite(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, deliverable_id: RowId, data: Form
+    ) -> Any:
+        await client_service.get(db_session, request.user, row_id)
+        done_: list[int] = []
+
+        async def action() -> None:
+            if deliverable_id not in {g.id for g in await guideline.guidelines_of_client(db_session, row_id)}:
+                raise FormErrors({}, "not this client's guideline")
+            done_.append((await guideline_mail.invite(db_session, deliverable_id)).invited)
+
+        if failure := await attempt(db_session, request, f"guideline-{deliverable_id}", data, action):
+            return await self._client(db_session, request, row_id, failure)
+        return await done(db_session, f"/clients/{row_id}/ai-literacy?invited={done_[0]}#guidelines")
 
     @post("/clients/{row_id:int}/participants")
     async def add_participant(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
@@ -226,8 +250,12 @@ class LiteracyPages(Controller):
         failure = await attempt(db_session, request, f"system-{system_id}", data, action)
         return await self._client_back(db_session, request, row_id, failure, f"system-{system_id}")
 
-    @get("/clients/{row_id:int}/ai-literacy/register/{kind:str}")
+    @get("/clients/{row_id:int}/ai-literacy/register")
     async def register_file(
-        self, db_session: DbSession, request: AppRequest, row_id: RowId, kind: Kind
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        format: Kind = "pdf",
     ) -> Response[bytes]:
-        return await register_file(db_session, request, row_id, kind, language_of(request))
+        return await register_file(db_session, request, row_id, format, language_of(request))

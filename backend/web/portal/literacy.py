@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, PathParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Template
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,7 +31,7 @@ from backend.web.sessions import client_ip
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Token = Annotated[str, PathParameter(max_length=200)]
 FileId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-Kind = Annotated[Literal["csv", "pdf"], PathParameter()]
+Kind = Annotated[Literal["csv", "pdf"], QueryParameter()]
 # Check-ins and answers per address and ten minutes: a room's phones share one address behind
 # the company's router, so the limit is generous; it stops a script, not a class.
 PER_TEN_MINUTES = 300
@@ -255,6 +255,7 @@ class PortalLiteracyPages(Controller):
         context["reasons"] = [register_files.reason_words(fmt, lang, d) for d in found.due]
         return Template("portal/literacy.html", context=context)
 
-    @get("/register/{kind:str}")
-    async def download(self, db_session: DbSession, request: AppRequest, kind: Kind) -> Response[Any]:
+    @get("/register")
+    async def download(self, db_session: DbSession, request: AppRequest, format: Kind = "pdf") -> Response[Any]:
+        kind = format
         return await register_file(db_session, request, request.user.client_id or 0, kind, language_of(request))
