@@ -67,8 +67,10 @@ def room_link_until(workshop: Workshop) -> datetime:
     return workshop.ends_at
 
 
-def room_token(secret: str, workshop: Workshop, until: datetime) -> str:
-    return sign(secret, CHECK_IN, workshop.id or 0, int(workshop.starts_at.timestamp()), int(until.timestamp()))
+def room_path(secret: str, workshop: Workshop) -> str:
+    """The room link's path: `/c/<workshop>.<start>.<until>.<hmac>`, valid until the end."""
+    numbers = (workshop.id or 0, int(workshop.starts_at.timestamp()), int(room_link_until(workshop).timestamp()))
+    return f"/c/{sign(secret, CHECK_IN, *numbers)}"
 
 
 async def workshop_of_room_token(session: AsyncSession, secret: str, token: str, now: datetime) -> Workshop:

@@ -26,6 +26,7 @@ from backend.domains.deliverables.models import (
 from backend.domains.engagements.models import Engagement
 from backend.domains.engagements.service import client_id_of
 from backend.domains.literacy.models import GuidelineAcknowledgement, Participant
+from backend.domains.literacy.service import participants_of
 from backend.kernel.db import add_unless_taken
 from backend.kernel.errors import Conflict, NotFound
 from backend.kernel.signing import sign, verify
@@ -121,15 +122,6 @@ async def guideline_file(
     if artefact is None or stored is None:
         raise NotFound(f"file {artefact_id} not found")
     return artefact, stored.content
-
-
-async def participants_of(session: AsyncSession, client_id: int) -> list[Participant]:
-    found = await session.exec(
-        select(Participant)
-        .where(Participant.client_id == client_id)
-        .order_by(col(Participant.name), col(Participant.id))
-    )
-    return list(found.all())
 
 
 async def reading_list(

@@ -10,17 +10,22 @@ from backend.domains.crud import CrudService
 from backend.domains.literacy.models import AISystem, AISystemUser, AISystemUserCreate, Participant
 
 
-async def literacy_of_client(session: AsyncSession, client_id: int) -> tuple[list[Participant], list[AISystem]]:
-    """A client's participants by name and its AI systems by name."""
-    people = await session.exec(
+async def participants_of(session: AsyncSession, client_id: int) -> list[Participant]:
+    """A client's participants by name."""
+    found = await session.exec(
         select(Participant)
         .where(Participant.client_id == client_id)
         .order_by(col(Participant.name), col(Participant.id))
     )
+    return list(found.all())
+
+
+async def literacy_of_client(session: AsyncSession, client_id: int) -> tuple[list[Participant], list[AISystem]]:
+    """A client's participants by name and its AI systems by name."""
     systems = await session.exec(
         select(AISystem).where(AISystem.client_id == client_id).order_by(col(AISystem.name), col(AISystem.id))
     )
-    return list(people.all()), list(systems.all())
+    return await participants_of(session, client_id), list(systems.all())
 
 
 async def users_of(session: AsyncSession, system_ids: list[int]) -> dict[int, set[int]]:

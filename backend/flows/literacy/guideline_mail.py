@@ -12,8 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.deliverables.artefacts import artefacts_of, digest
 from backend.domains.deliverables.models import Deliverable
-from backend.domains.literacy.guideline import guideline_of_client, guideline_token, participants_of
+from backend.domains.literacy.guideline import guideline_of_client, guideline_token
 from backend.domains.literacy.models import Participant
+from backend.domains.literacy.service import participants_of
 from backend.flows.literacy.models import GuidelineInvitation
 from backend.kernel import i18n
 from backend.kernel.config import Settings

@@ -67,6 +67,16 @@ def _percent(fmt: Formatter, share: Decimal | None) -> str:
     return "—" if share is None else f"{fmt.number(share * 100, 0)} %"
 
 
+def page_words(register: Register, lang: str) -> dict[str, Any]:
+    """What a page showing the register needs besides it: shares as percentages and each due
+    person's reason, in the reader's words (the PDF's)."""
+    fmt = Formatter(lang)
+    return {
+        "pct": lambda share: _percent(fmt, share),
+        "reasons": [reason_words(fmt, lang, d) for d in register.due],
+    }
+
+
 def reason_words(fmt: Formatter, lang: str, due: Due) -> str:
     """Why a person is due, in a sentence's words."""
     r = _words(lang)["register"]

@@ -75,7 +75,7 @@ class LiteracyPages(Controller):
         people, systems = await literacy_of_client(db_session, engagement.client_id)
         present = {a.participant_id: a for a in await attendance.attendance_of(db_session, workshop)}
         until = attendance.room_link_until(workshop)
-        room_url = settings.link(f"/c/{attendance.room_token(settings.secret_key, workshop, until)}")
+        room_url = settings.link(attendance.room_path(settings.secret_key, workshop))
         form = {name: getattr(workshop, name) for name in CONTENT}
         context = page_context(
             request,
@@ -158,7 +158,7 @@ class LiteracyPages(Controller):
         settings = request.app.state.settings
         workshop = await workshop_service.get(db_session, request.user, row_id)
         until = attendance.room_link_until(workshop)
-        url = settings.link(f"/c/{attendance.room_token(settings.secret_key, workshop, until)}")
+        url = settings.link(attendance.room_path(settings.secret_key, workshop))
         context = page_context(
             request, workshop=workshop, url=url, qr=qr_svg(url).decode(), until=until, expired=until < utcnow()
         )
@@ -189,9 +189,7 @@ class LiteracyPages(Controller):
         ]
         context = page_context(request, nav="clients", client=client, register=found, people=people, systems=systems,
                                users=users, failed=failure, readings=readings, invited=invited)  # fmt: skip
-        fmt, lang = context["fmt"], context["lang"]
-        context["pct"] = lambda share: "—" if share is None else f"{fmt.number(share * 100, 0)} %"
-        context["reasons"] = [register_files.reason_words(fmt, lang, d) for d in found.due]
+        context |= register_files.page_words(found, context["lang"])
         return Template("clients/literacy.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
 
     async def _client_back(

@@ -59,11 +59,9 @@ class FeedbackRead(BaseModel):
 async def _room_link(db_session: DbSession, request: AppRequest, row_id: int) -> RoomLink:
     workshop = await workshop_service.get(db_session, request.user, row_id)
     settings = request.app.state.settings
-    until = attendance.room_link_until(workshop)
-    token = attendance.room_token(settings.secret_key, workshop, until)
     return RoomLink(
-        url=settings.link(f"/c/{token}"),
-        expires_at=until,
+        url=settings.link(attendance.room_path(settings.secret_key, workshop)),
+        expires_at=attendance.room_link_until(workshop),
         qr_svg_url=f"/api/v1/workshops/{workshop.id}/check-in-link/qr.svg",
     )
 

@@ -250,9 +250,7 @@ class PortalLiteracyPages(Controller):
             )
             return Template("portal/message.html", context=context, status_code=exc.status_code)
         context = page_context(request, register=found, due_people=len({d.participant_id for d in found.due}))
-        fmt, lang = context["fmt"], context["lang"]
-        context["pct"] = lambda share: "—" if share is None else f"{fmt.number(share * 100, 0)} %"
-        context["reasons"] = [register_files.reason_words(fmt, lang, d) for d in found.due]
+        context |= register_files.page_words(found, context["lang"])
         return Template("portal/literacy.html", context=context)
 
     @get("/register")
