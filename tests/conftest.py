@@ -288,11 +288,25 @@ async def app_and_client(
         yield app, client, counter
 
 
+async def _written_tables(conn: Any, tables: list[str]) -> list[str]:
+    """PostgreSQL: the tables a test wrote to (an id drawn from its sequence, or a row in a table
+    without one). TRUNCATE costs about 5 ms a table, whether it holds rows or not: emptying only
+    these saves a quarter of a second a test."""
+    keyed = {t.name for t in metadata.sorted_tables if "id" in t.c and t.c.id.autoincrement is not False}
+    used = await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE last_value IS NOT NULL"))
+    written = {name.removesuffix("_id_seq") for (name,) in used}
+    unkeyed = [name for name in tables if name not in keyed or name not in written]
+    filled = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in unkeyed)
+    written |= {name for (name,) in await conn.execute(text(filled))}
+    return [name for name in tables if name in written]
+
+
 async def truncate_all(engine: AsyncEngine) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            if written := await _written_tables(conn, tables):
+                await conn.execute(text(f"TRUNCATE {', '.join(written)} RESTART IDENTITY CASCADE"))
         else:
             # A credit note refers to its invoice in the same table: checked at commit.
             await conn.execute(text("PRAGMA defer_foreign_keys = ON"))

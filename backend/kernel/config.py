@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     # Months after which a trained person needs a refresher (AI literacy register); an AI system
     # may set its own.
     literacy_refresh_months: int = Field(default=12, ge=1, le=60)
+    # Retention (GDPR Art. 5 (1)(e)), applied each night: sign-in link records and digest delivery
+    # rows after these days, the before/after detail of audit events after these years;
+    # proposals with their acceptances and invoices after these years from the end of their
+    # year, which the law sets as the least (§ 257 HGB: 6, § 147 AO: 8).
+    retention_sign_in_link_days: int = Field(default=30, ge=1, le=3650)
+    retention_digest_delivery_days: int = Field(default=365, ge=1, le=3650)
+    retention_audit_detail_years: int = Field(default=3, ge=1, le=30)
+    retention_proposal_years: int = Field(default=6, ge=6, le=30)
+    retention_invoice_years: int = Field(default=8, ge=8, le=30)
     # The largest file a deliverable takes (PDF, Office, images, ZIP, text), in MiB.
     artefact_max_mib: int = Field(default=25, ge=1, le=ARTEFACT_CEILING_MIB)
     # A folder with the consultancy's own contract texts (agb.de.md, agb.en.md, avv.de.md,

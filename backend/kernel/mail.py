@@ -28,6 +28,8 @@ import aiosmtplib
 from aiosmtplib.email import extract_recipients, extract_sender
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
+from backend.kernel.redaction import is_erased_email
+
 # How messages go on the wire and into .eml files: SMTP's CRLF, and header values stored raw (the
 # address headers of backend.kernel.mail_layout) left as they were folded; the default would refold
 # long ones, and Python's folding can drop a display name's quotes.
@@ -145,6 +147,7 @@ class SmtpMailer:
 
     @asynccontextmanager
     async def handover(self, message: EmailMessage) -> AsyncIterator[Handover]:
+        refuse_erased(message)
         smtp = aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
@@ -196,6 +199,12 @@ class SmtpMailer:
 
 
 END_OF_DATA = b".\r\n"
+
+
+def refuse_erased(message: EmailMessage) -> None:
+    """A mail planned before its recipient was erased is never sent to the placeholder."""
+    if any(is_erased_email(address) for address in extract_recipients(message)):
+        raise PermanentMailError("the recipient's data was erased (GDPR Art. 17)")
 
 
 def _wire_body(message: EmailMessage) -> bytes:
@@ -311,6 +320,7 @@ class OutboxMailer:
 
     @asynccontextmanager
     async def handover(self, message: EmailMessage) -> AsyncIterator[Handover]:
+        refuse_erased(message)
         try:
             temp = await asyncio.to_thread(self._write_temp, message)
         except OSError as exc:

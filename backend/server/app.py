@@ -40,6 +40,7 @@ from backend.web.admin.invoices import InvoicePages
 from backend.web.admin.literacy import LiteracyPages
 from backend.web.admin.pages import PageController
 from backend.web.admin.pilots import PilotPages
+from backend.web.admin.privacy import PrivacyPages
 from backend.web.admin.sending import SendingPages
 from backend.web.api.audit import AuditController
 from backend.web.api.auth import AuthController, UserController
@@ -67,6 +68,7 @@ from backend.web.api.pilots import (
     PilotController,
 )
 from backend.web.api.portal import PORTAL_API_CONTROLLERS
+from backend.web.api.privacy import ErasureController, LegalHoldController, PrivacyController, RetentionController
 from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
@@ -91,6 +93,7 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     ParticipantPages,
     PortalLiteracyPages,
     LiteracyPages,
+    PrivacyPages,
 ]
 
 API_CONTROLLERS: list[type[Controller]] = [
@@ -126,6 +129,10 @@ API_CONTROLLERS: list[type[Controller]] = [
     DeliveryController,
     JobController,
     AuditController,
+    PrivacyController,
+    ErasureController,
+    LegalHoldController,
+    RetentionController,
     *PORTAL_API_CONTROLLERS,
 ]
 

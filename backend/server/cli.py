@@ -234,6 +234,34 @@ def send_digests(iso_week: str | None, engagement_ids: tuple[int, ...], dry_run:
         click.echo(line)
 
 
+@main.command("retention")
+@click.option("--apply", "apply_now", is_flag=True, help="Delete and strip now (default: only say what would go)")
+def retention(apply_now: bool) -> None:
+    """Retention (GDPR Art. 5 (1)(e)): what each policy deletes today, rows held back by a legal hold."""
+    from backend.flows.privacy.retention import apply_retention
+    from backend.kernel.time import today
+
+    async def go() -> list[str]:
+        settings = settings_or_exit()
+        engine = make_engine(settings.database_url)
+        try:
+            report = await apply_retention(make_sessionmaker(engine), settings, today(), dry_run=not apply_now)
+        finally:
+            await engine.dispose()
+        lines = []
+        for policy in report.policies:
+            for step in policy.steps:
+                verb = step.action if apply_now else f"would be {step.action}"
+                lines.append(
+                    f"{policy.key}: {step.rows} {step.table} rows {verb} (older than {policy.cutoff}, "
+                    f"{policy.period}); {step.held} held back by a legal hold"
+                )
+        return lines
+
+    for line in asyncio.run(go()):
+        click.echo(line)
+
+
 @main.command("api-doc")
 @click.option("--output", default="docs/api.md", show_default=True, help="Where to write the table; - for stdout")
 def api_doc(output: str) -> None:

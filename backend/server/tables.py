@@ -43,6 +43,7 @@ from backend.flows.portal.models import (
     ShareLink,
     StatementDecision,
 )
+from backend.flows.privacy.models import Erasure, LegalHold
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
 
@@ -70,11 +71,13 @@ __all__ = [
     "DigestDelivery",
     "Document",
     "Engagement",
+    "Erasure",
     "FeedbackAnswer",
     "FeedbackBallot",
     "GuidelineAcknowledgement",
     "GuidelineInvitation",
     "Invoice",
+    "LegalHold",
     "InvoiceFile",
     "InvoiceLine",
     "InvoiceMailing",

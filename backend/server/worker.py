@@ -25,6 +25,7 @@ from backend.flows.documents.render import RenderPool
 from backend.flows.invoicing import jobs as invoice_jobs
 from backend.flows.literacy import jobs as literacy_jobs
 from backend.flows.portal import jobs as portal_jobs
+from backend.flows.privacy import jobs as privacy_jobs
 from backend.kernel.config import Settings, get_settings
 from backend.kernel.db import make_engine, make_sessionmaker
 from backend.kernel.ledger import Ledger
@@ -34,7 +35,16 @@ from backend.kernel.queue import JobContext, open_pool, redis_settings
 from backend.kernel.time import BERLIN
 from backend.web.api.health import WORKER_HEARTBEAT_SECONDS
 
-DOMAIN_JOBS = [report_jobs, digest_jobs, portal_jobs, time_jobs, invoice_jobs, acceptance_jobs, literacy_jobs]
+DOMAIN_JOBS = [
+    report_jobs,
+    digest_jobs,
+    portal_jobs,
+    time_jobs,
+    invoice_jobs,
+    acceptance_jobs,
+    literacy_jobs,
+    privacy_jobs,
+]
 log = logging.getLogger(__name__)
 # How long to wait between attempts while Redis is away, at most.
 OUTAGE_WAIT_SECONDS = 10.0

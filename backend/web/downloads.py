@@ -19,6 +19,8 @@ from backend.flows.invoicing import datev
 from backend.flows.invoicing.resources import file_of
 from backend.flows.literacy import certificates, register_files
 from backend.flows.portal import sharing
+from backend.flows.privacy import export
+from backend.flows.privacy.models import SubjectKind
 from backend.kernel.enums import Role
 from backend.kernel.ratelimit import hit
 from backend.kernel.time import today
@@ -127,6 +129,13 @@ def content_disposition(name: str, *, inline: bool = False) -> str:
 def pdf_response(document: Document, *, inline: bool = False) -> Response[bytes]:
     name = document.filename or f"document-{document.id}.pdf"
     return file_response(document.content or b"", name, "application/pdf", etag=document.sha256, inline=inline)
+
+
+async def personal_data_file(db_session: Any, request: AppRequest, kind: SubjectKind, subject: Any) -> Response[bytes]:
+    """A person's data as a ZIP (GDPR Art. 15), for the API and the pages alike: counted as a download."""
+    await _count_download(request)
+    content, name = await export.personal_data_zip(db_session, request.user, kind, subject)
+    return file_response(content, name, "application/zip")
 
 
 async def certificate_file(db_session: Any, request: AppRequest, certificate_id: int) -> Response[bytes]:

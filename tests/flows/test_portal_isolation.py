@@ -86,6 +86,8 @@ ID_KINDS = frozenset(
         "ai-systems",
         "ai-system-users",
         "certificates",
+        "erasures",
+        "legal-holds",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -185,7 +187,19 @@ async def client_world(api: Api, name: str, email: str) -> World:
     )
     invoice = await mailed_invoice(api, portal["client"], portal["engagement"]["id"])
     certificate = await issued_certificate(api, rest["engagements"]["id"], rest["participants"]["id"])
+    gone = await api.create(
+        "contacts", {"client_id": portal["client"]["id"], "name": "Ex Kontakt", "email": f"ex.{email}"}
+    )
+    erased = await api.post(f"/contacts/{gone['id']}/erase", "admin", json={"reason": "Art. 17", "confirm": True})
+    hold = {
+        "entity_type": "engagements",
+        "entity_id": portal["engagement"]["id"],
+        "reason": "Streit",
+        "kept_until": "2099-12-31",
+    }
     ids = {
+        "erasures": erased.json()["erasure_id"],
+        "legal-holds": (await api.post("/legal-holds", "admin", json=hold)).json()["id"],
         "certificates": certificate,
         "artefacts": artefact.json()["id"],
         "invoices": invoice["id"],
@@ -415,7 +429,9 @@ async def rows_of(api: Api, world: World) -> dict[str, Any]:
         if kind == "share-links":
             response = await api.get("/share-links", params={"document_id": world.ids["documents"]})
         else:
-            who = "admin" if kind in ("users", "audit-events", "cost-rates") else "consultant"
+            who = (
+                "admin" if kind in ("users", "audit-events", "cost-rates", "erasures", "legal-holds") else "consultant"
+            )
             response = await api.get(f"/{kind}/{row_id}", who)
         assert response.status_code == 200, (kind, response.text)
         seen[kind] = response.json()

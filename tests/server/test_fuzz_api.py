@@ -46,8 +46,8 @@ from tests.fuzz_world import Seeder, deliver, seed_world
 
 # A Redis database of its own, so the fuzzing never touches another test run's queue or limits.
 FUZZ_REDIS_URL = redis_url(13)
-MAX_EXAMPLES = 7
-SEEDED_EXAMPLES = 5
+MAX_EXAMPLES = 4
+SEEDED_EXAMPLES = 3
 MIN_REQUESTS = 1_000
 PROBLEM_FIELDS = ("type", "title", "status", "detail")
 

@@ -91,3 +91,25 @@ def test_logs_are_plain_lines_in_development_and_json_elsewhere() -> None:
     assert Settings(env="dev", log_format="json").log_format == "json"
     with pytest.raises(ValidationError, match="json or text"):
         Settings(log_format="xml")
+
+
+def test_retention_command_says_what_would_go_and_refuses_less_than_the_law(tmp_path, monkeypatch) -> None:
+    from backend.kernel.config import get_settings
+
+    monkeypatch.setenv("DESK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'retention.sqlite3'}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(main, ["migrate"]).exit_code == 0
+        preview = runner.invoke(main, ["retention"])
+        assert preview.exit_code == 0, preview.output
+        assert "sign_in_links: 0 portal_login_links rows would be deleted" in preview.output
+        assert "audit_detail: 0 audit_events rows would be stripped" in preview.output
+        applied = runner.invoke(main, ["retention", "--apply"])
+        assert "invoices: 0 invoices rows deleted" in applied.output, applied.output
+        monkeypatch.setenv("DESK_RETENTION_INVOICE_YEARS", "5")
+        get_settings.cache_clear()
+        refused = runner.invoke(main, ["retention"])
+        assert refused.exit_code == 1 and "DESK_RETENTION_INVOICE_YEARS" in refused.output
+    finally:
+        get_settings.cache_clear()

@@ -32,6 +32,8 @@ class User(Row, UserBase, table=True):
     # Raised by every deactivation: a session counts only while it was opened in the current
     # epoch, so none opened before (or during) a deactivation comes back with a reactivation.
     session_epoch: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    # Set by an erasure (GDPR Art. 17): the account is closed for good, its name and address gone.
+    erased_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 
 class UserCreate(UserBase, Strict):
@@ -52,6 +54,7 @@ class UserRead(UserBase, RowRead):
     last_login_at: datetime | None = None
     contact_id: int | None = None
     deactivated_by: str | None = None
+    erased_at: datetime | None = None
 
 
 class LoginRequest(Strict):

@@ -6,6 +6,7 @@ from backend.domains.auth.models import User, UserCreate, UserRead, UserUpdate, 
 from backend.domains.auth.service import prepare_user
 from backend.domains.crud import STAFF, CrudService, Resource
 from backend.kernel.enums import Role
+from backend.kernel.redaction import erased_row
 
 users = Resource(
     name="users",
@@ -23,6 +24,7 @@ users = Resource(
     prepare=prepare_user,
     deletable=False,  # deactivate with is_active=false; audit rows keep pointing at the user
     always_apply=("is_active",),
+    edit_guard=erased_row,
     example={
         "email": "anna.berater@example.de",
         "full_name": "Anna Berater",

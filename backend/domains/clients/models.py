@@ -116,6 +116,9 @@ class ContactBase(SQLModel):
 class Contact(Row, ContactBase, table=True):
     __tablename__ = "contacts"
     __table_args__ = (UniqueConstraint("client_id", "email"),)
+    # Set by an erasure (GDPR Art. 17): the row stays for the records that point at it, with a
+    # placeholder name and address; it can no longer be changed or given access.
+    erased_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 
 class ContactCreate(ContactBase, Strict):
@@ -128,7 +131,7 @@ ContactUpdate = update_model(ContactCreate, fixed=("client_id",))
 
 
 class ContactRead(ContactBase, RowRead):
-    pass
+    erased_at: datetime | None = None
 
 
 class AssessmentPhase(StrEnum):

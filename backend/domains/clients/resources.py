@@ -25,6 +25,7 @@ from backend.domains.clients.models import (
 from backend.domains.crud import CrudService, Resource
 from backend.kernel.enums import Language
 from backend.kernel.events import Hook
+from backend.kernel.redaction import erased_row
 
 # What happens elsewhere when a client or contact goes, in the same transaction (the portal
 # flow ends their sessions and withdraws their links). Arguments: session, row, acting user.
@@ -100,6 +101,7 @@ contacts = Resource(
     client_scope=lambda client_id: col(Contact.client_id) == client_id,
     prepare=_portal_access,
     on_delete=contact_deleted,
+    edit_guard=erased_row,
     example={
         "client_id": 1,
         "name": "Sabine Müller",

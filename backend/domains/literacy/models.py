@@ -36,6 +36,8 @@ class Participant(Row, ParticipantBase, table=True):
         UniqueConstraint("client_id", "email"),
         Index("ix_participants_client_id_name_id", "client_id", "name", "id"),
     )
+    # Set by an erasure (GDPR Art. 17): attendance and guideline records still count, nameless.
+    erased_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
 
 
 def person_text(value: str | None) -> str | None:
@@ -57,7 +59,7 @@ ParticipantUpdate = update_model(ParticipantCreate, fixed=("client_id",))
 
 
 class ParticipantRead(ParticipantBase, RowRead):
-    pass
+    erased_at: datetime | None = None
 
 
 class AISystemBase(SQLModel):

@@ -24,6 +24,7 @@ from backend.domains.literacy.models import (
 )
 from backend.domains.pilots.models import Pilot
 from backend.kernel.errors import Invalid
+from backend.kernel.redaction import erased_row
 
 participants = Resource(
     name="participants",
@@ -42,6 +43,7 @@ participants = Resource(
     # The client sees its staff's training through its AI owner's register, not row by row.
     read_roles=STAFF,
     client_scope=lambda client_id: col(Participant.client_id) == client_id,
+    edit_guard=erased_row,
     example={
         "client_id": 1,
         "name": "Jana Vogt",

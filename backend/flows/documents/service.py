@@ -220,44 +220,17 @@ async def render_version(
                 return "missing"
             if document.status == DocumentStatus.ready:
                 return document
-            now = utcnow()
-            data = await builders.build(
-                session,
-                now=now,
-                engagement_id=document.engagement_id,
-                kind=document.kind,
-                lang=document.language,
-                number=document.number,
-                settings=settings,
-                iso_week=document.iso_week,
-                period=document.period,
-            )
-            said = await builders.fingerprint(
-                session,
-                data,
-                engagement_id=document.engagement_id,
-                kind=document.kind,
-                settings=settings,
-                now=now,
-                iso_week=document.iso_week,
-                period=document.period,
-            )
-            pdf = await renderer.render(document.template, data)
+            if document.data_snapshot is not None:
+                # A version rendered before keeps what it said: an erasure redacted its snapshot
+                # (privacy/erasure.py), and it is drawn again from that, not from today's data.
+                pdf = await renderer.render(document.template, document.data_snapshot)
+                values: dict[str, Any] = {"content": pdf, "sha256": hashlib.sha256(pdf).hexdigest()}
+            else:
+                values = await _first_rendering(session, settings, renderer, document)
             stored = await compare_and_set(
                 session,
                 document,
-                {
-                    "content": pdf,
-                    "sha256": hashlib.sha256(pdf).hexdigest(),
-                    "data_snapshot": data,
-                    "fingerprint": said,
-                    "valid_until": document_data.valid_until(settings, now)
-                    if document.kind == DocumentKind.proposal
-                    else None,
-                    "filename": filename_for(data),
-                    "status": DocumentStatus.ready,
-                    "error": None,
-                },
+                {**values, "status": DocumentStatus.ready, "error": None},
                 expect={"status": document.status},
             )
             if not stored:
@@ -272,6 +245,43 @@ async def render_version(
         return await _record_failure(maker, document_id)
     except Exception:
         return await _record_failure(maker, document_id)
+
+
+async def _first_rendering(
+    session: AsyncSession, settings: Settings, renderer: Renderer, document: Document
+) -> dict[str, Any]:
+    """A new version's data from today's records, its PDF and what is stored with it."""
+    now = utcnow()
+    data = await builders.build(
+        session,
+        now=now,
+        engagement_id=document.engagement_id,
+        kind=document.kind,
+        lang=document.language,
+        number=document.number,
+        settings=settings,
+        iso_week=document.iso_week,
+        period=document.period,
+    )
+    said = await builders.fingerprint(
+        session,
+        data,
+        engagement_id=document.engagement_id,
+        kind=document.kind,
+        settings=settings,
+        now=now,
+        iso_week=document.iso_week,
+        period=document.period,
+    )
+    pdf = await renderer.render(document.template, data)
+    return {
+        "content": pdf,
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "data_snapshot": data,
+        "fingerprint": said,
+        "valid_until": document_data.valid_until(settings, now) if document.kind == DocumentKind.proposal else None,
+        "filename": filename_for(data),
+    }
 
 
 async def _move(

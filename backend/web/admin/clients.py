@@ -21,6 +21,7 @@ from backend.domains.clients.service import assessments_of, contacts_of, find_cl
 from backend.domains.crud import STAFF
 from backend.domains.engagements.service import engagements_of_client
 from backend.flows.literacy.register import register_of
+from backend.kernel.enums import Role
 from backend.kernel.time import today
 from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.forms import Failure, attempt, done, edit_defaults, edit_values, parse, save_edit
@@ -29,6 +30,35 @@ from backend.web.i18n import page_context
 
 CONTACT_BOXES = ("is_ai_owner", "receives_digest", "portal_access")
 CONTACT_EDIT = ("name", "email", "position", "phone", "language", *CONTACT_BOXES)
+
+
+async def client_page(db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
+    """A client's page: its engagements, contacts, readiness and literacy (with a form's refusal)."""
+    # Loaded after a failed write's rollback, so the page shows what is stored.
+    client = await client_service.get(db_session, request.user, row_id)
+    people = await contacts_of(db_session, client.id)
+    engagements = await engagements_of_client(db_session, client.id)
+    readiness = await assessments_of(db_session, client.id)
+    settings = request.app.state.settings
+    literacy = await register_of(db_session, client, as_of=today(), refresh_months=settings.literacy_refresh_months)
+    context = page_context(
+        request,
+        nav="clients",
+        client=client,
+        client_form=client.model_dump(warnings=False),  # enum columns read back as plain strings
+        contacts=people,
+        contact_forms={c.id: edit_defaults(c, CONTACT_EDIT) for c in people},
+        # Who may erase a person (GDPR Art. 17): admins only.
+        may_erase=request.user.role == Role.admin,
+        engagements=engagements,
+        failed=failure,
+        assessments=[AssessmentRead.model_validate(a) for a in readiness],
+        levers=LEVERS,
+        engagement_choices=[(e.id, e.title) for e in engagements],
+        # The AI-literacy register's coverage backs the lever "people enabled".
+        literacy=literacy,
+    )
+    return Template("clients/show.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
 
 
 class ClientPages(Controller):
@@ -62,29 +92,7 @@ class ClientPages(Controller):
         return await self._show(db_session, request, row_id, Failure())
 
     async def _show(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure) -> Template:
-        # Loaded after a failed write's rollback, so the page shows what is stored.
-        client = await client_service.get(db_session, request.user, row_id)
-        people = await contacts_of(db_session, client.id)
-        engagements = await engagements_of_client(db_session, client.id)
-        readiness = await assessments_of(db_session, client.id)
-        settings = request.app.state.settings
-        literacy = await register_of(db_session, client, as_of=today(), refresh_months=settings.literacy_refresh_months)
-        context = page_context(
-            request,
-            nav="clients",
-            client=client,
-            client_form=client.model_dump(),
-            contacts=people,
-            contact_forms={c.id: edit_defaults(c, CONTACT_EDIT) for c in people},
-            engagements=engagements,
-            failed=failure,
-            assessments=[AssessmentRead.model_validate(a) for a in readiness],
-            levers=LEVERS,
-            engagement_choices=[(e.id, e.title) for e in engagements],
-            # The AI-literacy register's coverage backs the lever "people enabled".
-            literacy=literacy,
-        )
-        return Template("clients/show.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
+        return await client_page(db_session, request, row_id, failure)
 
     async def _back(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None) -> Any:
         if failure:

@@ -1,0 +1,219 @@
+"""Erasing a person (GDPR Art. 17): everywhere it is allowed, in one transaction, once.
+
+The person's own records (contact, portal account, participant) stay as rows, for the records
+that point at them, with a placeholder for name and address; what only served them (sign-in
+links, sessions, digest and reminder rows, certificates) is deleted; every other text naming
+them — notes, agendas, audit snapshots, document snapshots — is redacted. Records the law
+requires keeping (inventory.HOLDS) are left as they are, each under a legal hold that says why
+and until when. Document versions whose snapshot named the person are rendered again from the
+redacted snapshot."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record
+from backend.domains.auth.models import User
+from backend.domains.auth.passwords import hash_password
+from backend.domains.auth.principals import Actor
+from backend.flows.documents.models import DocumentStatus
+from backend.flows.documents.service import document_job_id
+from backend.flows.privacy import inventory
+from backend.flows.privacy.inventory import ANONYMISED, ON_ERASE, PEOPLE, TABLE_OF, Action, holds_for
+from backend.flows.privacy.models import (
+    ErasedPart,
+    Erasure,
+    ErasureReport,
+    ErasureRequest,
+    KeptPart,
+    LegalHold,
+    SubjectKind,
+)
+from backend.flows.privacy.search import Hit, Hits, person_of, rows_naming, searched_tables
+from backend.kernel.db import add_unless_taken, hold, utcnow
+from backend.kernel.outbox import plan
+from backend.kernel.redaction import ERASED_NAME, Redactor, erased_email
+
+
+def _placeholders(kind: SubjectKind, row_id: int, now: datetime) -> dict[str, Any]:
+    """What an erased person's own row says from then on."""
+    if kind == SubjectKind.contact:
+        return {
+            "name": ERASED_NAME,
+            "email": erased_email("contact", row_id),
+            "phone": None,
+            "position": None,
+            "is_ai_owner": False,
+            "receives_digest": False,
+            "portal_access": False,
+            "erased_at": now,
+        }
+    if kind == SubjectKind.participant:
+        return {"name": ERASED_NAME, "email": None, "department": None, "erased_at": now}
+    return {
+        "full_name": ERASED_NAME,
+        "email": erased_email("user", row_id),
+        "is_active": False,
+        "deactivated_by": "admin",
+        # No password anyone knows, and every session it had ends (sessions.py counts epochs).
+        "password_hash": hash_password(secrets.token_urlsafe(32)),
+        "last_login_at": None,
+        "session_epoch": User.__table__.c.session_epoch + 1,  # type: ignore[attr-defined]
+        "erased_at": now,
+    }
+
+
+async def erase(
+    session: AsyncSession, actor: Actor, kind: SubjectKind, subject: Any, request: ErasureRequest
+) -> ErasureReport:
+    """Erase the person `subject` is; a person erased before gets the first erasure's report."""
+    # Erasures of one person go one after the other (row lock; SQLite: its write lock).
+    await hold(session, PEOPLE[kind], [subject.id])  # type: ignore[arg-type]
+    done = await _erasure_of(session, kind, subject.id)
+    if done is not None:
+        return ErasureReport.model_validate(done.report)
+    await session.refresh(subject)
+    person = await person_of(session, kind, subject)
+    redactor = person.redactor()
+    now = utcnow()
+    erasure = await add_unless_taken(
+        session,
+        Erasure(
+            subject_kind=kind,
+            subject_id=subject.id,
+            client_id=person.client_id,
+            requested_by_id=getattr(actor, "id", None),
+            reason=redactor.text(request.reason),
+            erased_at=now,
+        ),
+    )
+    if erasure is None:  # lost a race the lock should have prevented: the winner's report stands
+        done = await _erasure_of(session, kind, subject.id)
+        assert done is not None
+        return ErasureReport.model_validate(done.report)
+    hits = await rows_naming(session, person, redactor)
+    kept = await _place_holds(session, hits, erasure.id, now)
+    held = {(k.table, k.id) for k in kept}
+    erased: Counter[tuple[str, str]] = Counter()
+    rendered: list[int] = []
+    for kind_, row in person.rows():
+        await _write(session, SQLModel.metadata.tables[TABLE_OF[kind_]], row.id, _placeholders(kind_, row.id, now))
+        erased[(TABLE_OF[kind_], Action.anonymise)] += 1
+    own = {(TABLE_OF[k], row.id) for k, row in person.rows()}
+    # Rows that depend on others first: a deleted row never waits on its dependants.
+    for table in reversed(searched_tables()):
+        for row_id, hit in hits.get(table.name, {}).items():
+            if (table.name, row_id) in held or (table.name, row_id) in own:
+                continue
+            action = await _erase_row(session, table, row_id, hit, redactor)
+            for done_action in action:
+                erased[(table.name, done_action)] += 1
+            if table.name == "documents" and Action.redact in action and hit.row["status"] == DocumentStatus.ready:
+                rendered.append(row_id)
+    for document_id in rendered:
+        await plan(session, "render_document", document_id, job_id=document_job_id(document_id))
+    report = ErasureReport(
+        erasure_id=erasure.id,
+        subject_kind=kind,
+        subject_id=subject.id,
+        client_id=person.client_id,
+        erased_at=now,
+        people=[{"kind": k, "id": row.id} for k, row in person.rows()],
+        erased=[ErasedPart(table=t, action=a, rows=n) for (t, a), n in sorted(erased.items())],
+        kept=kept,
+        documents_rendered_again=sorted(rendered),
+    )
+    erasure.report = report.model_dump(mode="json")
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="erase",
+        entity_type=kind.value,
+        entity_id=subject.id,
+        after={"erasure_id": erasure.id, "erased": len(report.erased), "kept": len(kept)},
+    )
+    return report
+
+
+async def _erasure_of(session: AsyncSession, kind: SubjectKind, subject_id: int) -> Erasure | None:
+    stmt = select(Erasure).where(Erasure.subject_kind == kind, Erasure.subject_id == subject_id)
+    return (await session.exec(stmt)).first()
+
+
+async def _place_holds(session: AsyncSession, hits: Hits, erasure_id: int, now: datetime) -> list[KeptPart]:
+    """A legal hold on every row found that the law requires keeping (one already there stands)."""
+    kept: list[KeptPart] = []
+    for table_name, rows in hits.items():
+        for rule in holds_for(table_name):
+            records = rule.records().subquery()
+            id_column, since_column = records.c
+            stmt = select(id_column, since_column).where(id_column.in_(list(rows)))
+            for entity_id, since in (await session.exec(stmt)).all():
+                # A record without its day (never expected) is kept as if made today.
+                until = inventory.LAWS[rule.basis].kept_until(since or now)
+                await add_unless_taken(
+                    session,
+                    LegalHold(
+                        entity_type=table_name,
+                        entity_id=entity_id,
+                        basis=rule.basis,
+                        reason=rule.reason(),
+                        kept_until=until,
+                        erasure_id=erasure_id,
+                        created_at=now,
+                        updated_at=now,
+                    ),
+                )
+                kept.append(
+                    KeptPart(table=table_name, id=entity_id, basis=rule.basis, reason=rule.reason(), kept_until=until)
+                )
+    return sorted(kept, key=lambda k: (k.table, k.id, k.basis))
+
+
+async def _erase_row(session: AsyncSession, table: Any, row_id: Any, hit: Hit, redactor: Redactor) -> set[Action]:
+    """Do to one row what the map says for the keys that point at the person, and redact its text."""
+    actions = {ON_ERASE[(table.name, key)] for key in hit.keys}
+    if Action.delete in actions:
+        await session.exec(delete(table).where(list(table.primary_key.columns)[0] == row_id))
+        return {Action.delete}
+    values: dict[str, Any] = {}
+    done: set[Action] = set()
+    if Action.unlink in actions:
+        values.update({key: None for key in hit.keys if ON_ERASE[(table.name, key)] == Action.unlink})
+        done.add(Action.unlink)
+    if Action.anonymise in actions:
+        values.update(ANONYMISED[table.name])
+        done.add(Action.anonymise)
+    for name in hit.text:
+        values[name] = _fit(table.c[name], redactor.value(hit.row[name]))
+        done.add(Action.redact)
+    if table.name == "documents" and "data_snapshot" in hit.text and hit.row["status"] == DocumentStatus.ready:
+        # Rendered again from the redacted snapshot (documents.service renders a stored
+        # snapshot as it is); until then the version is not handed out.
+        values.update({"status": DocumentStatus.queued, "content": None, "sha256": None})
+    if values:
+        await _write(session, table, row_id, values)
+    return done
+
+
+def _fit(column: Any, value: Any) -> Any:
+    """A placeholder can be longer than what it replaces: cut to what the column holds."""
+    length = getattr(column.type, "length", None)
+    return value[:length] if isinstance(value, str) and length else value
+
+
+async def _write(session: AsyncSession, table: Any, row_id: Any, values: dict[str, Any]) -> None:
+    """Change one row; a versioned row's version moves on, so an editor holding the old text
+    cannot write it back (their save is a conflict)."""
+    if "version" in table.c:
+        values = {**values, "version": table.c.version + 1, "updated_at": utcnow()}
+    key = list(table.primary_key.columns)[0]
+    await session.exec(update(table).where(key == row_id).values(**values))

@@ -1,0 +1,50 @@
+"""A contact's personal data on the team's pages: marked fields, the export, and an admin's
+erasure with its report (GDPR Art. 15, 17)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.conftest import Api
+from tests.factories import make_client, sign_in
+
+
+async def test_an_admin_erases_a_contact_from_the_client_page(api: Api) -> None:
+    client = await make_client(api)
+    contact = await api.create(
+        "contacts", {"client_id": client["id"], "name": "Sabine Müller", "email": "s.mueller@kunde.de"}
+    )
+    await api.patch(f"/clients/{client['id']}", json={"notes": "Sabine Müller ruft montags an", "version": 1})
+
+    # A consultant sees the marked fields and the export, not the erasure.
+    await sign_in(api)
+    page = await api.http.get(f"/clients/{client['id']}")
+    assert page.status_code == 200 and "personenbezogen" in page.text
+    assert "Person löschen" not in page.text
+    export = await api.http.get(f"/clients/{client['id']}/contacts/{contact['id']}/personal-data")
+    assert export.status_code == 200 and export.headers["content-type"] == "application/zip"
+    assert "personal-data.json" in zipfile.ZipFile(io.BytesIO(export.content)).namelist()
+    api.http.cookies.clear()
+
+    token = await sign_in(api, "admin@example.de")
+    page = await api.http.get(f"/clients/{client['id']}")
+    assert "Person löschen (Art. 17 DSGVO)" in page.text
+    # Without the confirmation: refused on the page, nothing erased.
+    refused = await api.http.post(
+        f"/clients/{client['id']}/contacts/{contact['id']}/erase", data={"_csrf_token": token, "reason": "Mail"}
+    )
+    assert refused.status_code == 422 and f'id="erase-contact-{contact["id"]}" open' in refused.text
+    assert (await api.get(f"/contacts/{contact['id']}", "admin")).json()["erased_at"] is None
+
+    erased = await api.http.post(
+        f"/clients/{client['id']}/contacts/{contact['id']}/erase",
+        data={"_csrf_token": token, "reason": "Anfrage per Mail", "confirm": "1"},
+    )
+    assert erased.status_code == 303 and erased.headers["location"].startswith("/erasures/")
+    report = await api.http.get(erased.headers["location"])
+    assert report.status_code == 200 and "Löschung nach Art. 17 DSGVO" in report.text
+    assert "clients" in report.text and "Name im Text ersetzt" in report.text
+    assert "Sabine Müller" not in report.text
+    page = await api.http.get(f"/clients/{client['id']}")
+    assert "gelöscht am" in page.text and "Sabine Müller" not in page.text
