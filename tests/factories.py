@@ -80,6 +80,10 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
     )
     pilot = await api.create("pilots", {"engagement_id": eid, "title": "Pilot", "owner_contact_id": contact["id"]})
     kpi = await api.create("kpis", {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes"})
+    processor = await api.create(
+        "sub-processors",
+        {"pilot_id": pilot["id"], "provider": f"Hoster {name}", "hosting_region": "Frankfurt", "hosting_country": "DE"},
+    )
     measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
     deliverable = await api.create(
         "deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2}
@@ -113,6 +117,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "ideas": idea,
         "pilots": pilot,
         "kpis": kpi,
+        "sub-processors": processor,
         "measurements": measurement,
         "deliverables": deliverable,
         "status-updates": status,
@@ -133,6 +138,7 @@ RESOURCES = [
     "ideas",
     "pilots",
     "kpis",
+    "sub-processors",
     "measurements",
     "deliverables",
     "status-updates",

@@ -66,6 +66,7 @@ from backend.web.api.pilots import (
     KpiController,
     MeasurementController,
     PilotController,
+    SubProcessorController,
 )
 from backend.web.api.portal import PORTAL_API_CONTROLLERS
 from backend.web.api.privacy import ErasureController, LegalHoldController, PrivacyController, RetentionController
@@ -117,6 +118,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     PilotController,
     KpiController,
     MeasurementController,
+    SubProcessorController,
     DeliverableController,
     ArtefactController,
     TimeEntryController,

@@ -29,6 +29,8 @@ from backend.domains.pilots.models import (
     Pilot,
     PilotStage,
     ProcessArea,
+    SubProcessor,
+    TransferMechanism,
     UseCaseIdea,
 )
 from backend.domains.pilots.scoring import idea_score
@@ -264,6 +266,35 @@ class PilotPlan:
 
 
 # The README walks through the savings calculation with exactly these numbers.
+# Where the pilots send data (GDPR Art. 28): the offer assistant in the EU with an AVV, the
+# support triage's model in the US, its AVV still to be signed.
+SUB_PROCESSORS: dict[str, tuple[dict[str, Any], ...]] = {
+    "offers": (
+        {
+            "provider": "Microsoft Ireland Operations Ltd.",
+            "service": "Azure OpenAI Service",
+            "model": "GPT-4o",
+            "hosting_region": "EU Data Boundary, Schweden",
+            "hosting_country": "SE",
+            "data_categories": ["Kundenanfragen", "Zeichnungen", "Angebotstexte", "Ansprechpartner beim Kunden"],
+            "personal_data": True,
+            "dpa_signed_on": date(2026, 11, 2),
+        },
+    ),
+    "support": (
+        {
+            "provider": "Anthropic PBC",
+            "service": "Claude API",
+            "model": "Claude Sonnet",
+            "hosting_region": "USA",
+            "hosting_country": "US",
+            "data_categories": ["Support-E-Mails", "Namen und Adressen der Absender"],
+            "personal_data": True,
+            "transfer_mechanism": TransferMechanism.sccs,
+        },
+    ),
+}
+
 PILOTS = {
     "offers": PilotPlan(
         title="Angebotsassistent",
@@ -602,6 +633,9 @@ async def _add_pilots(
             )
         )
         await _add_kpi(seed, pilot, plan.kpi, recorder_id)
+        await seed.add(
+            *(SubProcessor.model_validate({"pilot_id": pilot.id, **values}) for values in SUB_PROCESSORS.get(key, ()))
+        )
         pilots[key] = pilot
     return pilots
 

@@ -15,7 +15,7 @@ from backend.domains.literacy.models import (
     GuidelineAcknowledgement,
     Participant,
 )
-from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.domains.pilots.models import Kpi, Measurement, Pilot, SubProcessor, UseCaseIdea
 from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.acceptance.models import (
@@ -97,6 +97,7 @@ __all__ = [
     "ShareLink",
     "StatementDecision",
     "StatusUpdate",
+    "SubProcessor",
     "TimeEntry",
     "UseCaseIdea",
     "User",

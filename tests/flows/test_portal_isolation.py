@@ -88,6 +88,7 @@ ID_KINDS = frozenset(
         "certificates",
         "erasures",
         "legal-holds",
+        "sub-processors",
     }
 )
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
@@ -217,6 +218,7 @@ async def client_world(api: Api, name: str, email: str) -> World:
         "ideas": rest["ideas"]["id"],
         "pilots": rest["pilots"]["id"],
         "kpis": rest["kpis"]["id"],
+        "sub-processors": rest["sub-processors"]["id"],
         "measurements": rest["measurements"]["id"],
         "deliverables": delivered["id"],
         "documents": proposal["id"],

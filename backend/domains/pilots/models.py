@@ -4,12 +4,13 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import model_validator
-from sqlalchemy import String, Text
+from pydantic import computed_field, field_validator, model_validator
+from sqlalchemy import JSON, String, Text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.schema import RowRead, Strict, update_model
+from backend.kernel.tax_ids import valid_country
 
 
 class ProcessArea(StrEnum):
@@ -107,6 +108,101 @@ PilotUpdate = update_model(PilotCreate, fixed=("engagement_id",))
 class PilotRead(PilotBase, RowRead):
     stage: PilotStage
     stop_reason: str | None = None
+
+
+class TransferMechanism(StrEnum):
+    """How personal data may leave the EEA (GDPR Art. 44–49)."""
+
+    adequacy = "adequacy"  # an adequacy decision for the country (Art. 45), e.g. CH, UK, JP
+    eu_us_dpf = "eu_us_dpf"  # a US company certified under the EU-US Data Privacy Framework
+    sccs = "sccs"  # the Commission's standard contractual clauses (Art. 46 (2)(c))
+    bcrs = "bcrs"  # binding corporate rules (Art. 47)
+
+
+# The EU's 27 and Iceland, Liechtenstein and Norway: within them personal data moves freely.
+EEA = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK".split())
+
+
+class SubProcessorBase(SQLModel):
+    """A provider a pilot sends the client's data to (a model's API, a hosting service): what a
+    data processing agreement names as a sub-processor (Art. 28 (2), (4) GDPR)."""
+
+    pilot_id: int = Field(foreign_key="pilots.id", ondelete="CASCADE", index=True)
+    provider: str = Field(
+        min_length=1, max_length=200, description="The company, e.g. Microsoft Ireland Operations Ltd."
+    )
+    service: str | None = Field(default=None, max_length=200, description="e.g. Azure OpenAI Service")
+    model: str | None = Field(default=None, max_length=200, description="The AI model, e.g. GPT-4o")
+    hosting_region: str = Field(
+        min_length=1, max_length=200, description="Where it runs, e.g. EU Data Boundary, Schweden"
+    )
+    hosting_country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. SE, DE, US")
+    data_categories: list[str] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        description="What data it receives, e.g. Kundenanfragen, Angebotstexte, Kontaktdaten",
+    )
+    personal_data: bool = Field(default=False, description="It receives personal data")
+    dpa_signed_on: date | None = Field(
+        default=None, description="The day the AVV with the provider was signed; empty: none"
+    )
+    transfer_mechanism: TransferMechanism | None = Field(
+        default=None,
+        sa_type=String(20),
+        description="Outside the EEA with personal data: adequacy, eu_us_dpf, sccs or bcrs",
+    )
+
+
+class SubProcessor(Row, SubProcessorBase, table=True):
+    __tablename__ = "sub_processors"
+
+
+class SubProcessorCreate(SubProcessorBase, Strict):
+    @field_validator("hosting_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not valid_country(value):
+            raise ValueError("not a country code (ISO 3166-1 alpha-2, e.g. DE, IE, US)")
+        return value
+
+    @field_validator("data_categories")
+    @classmethod
+    def _categories(cls, value: list[str]) -> list[str]:
+        cleaned = [" ".join(v.split()) for v in value]
+        if len(cleaned) > 20 or any(not v or len(v) > 100 for v in cleaned):
+            raise ValueError("up to 20 categories, each 1 to 100 characters")
+        return list(dict.fromkeys(cleaned))
+
+    @model_validator(mode="after")
+    def _transfer(self) -> SubProcessorCreate:
+        outside = self.hosting_country not in EEA
+        if outside and self.personal_data and self.transfer_mechanism is None:
+            raise ValueError(
+                "personal data leaving the EEA needs its transfer mechanism (Art. 44–49 GDPR): "
+                "set transfer_mechanism to adequacy, eu_us_dpf, sccs or bcrs"
+            )
+        if not outside and self.transfer_mechanism is not None:
+            raise ValueError("within the EEA no transfer mechanism applies: leave transfer_mechanism empty")
+        return self
+
+
+# PATCH body: every field of the create body optional, `version` required; pilot_id fixed.
+SubProcessorUpdate = update_model(SubProcessorCreate, fixed=("pilot_id",))
+
+
+class SubProcessorRead(SubProcessorBase, RowRead):
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outside_eea(self) -> bool:
+        """Hosted outside the EU, Iceland, Liechtenstein and Norway."""
+        return self.hosting_country not in EEA
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dpa_missing(self) -> bool:
+        """It receives personal data, and no AVV with the provider is recorded."""
+        return self.personal_data and self.dpa_signed_on is None
 
 
 class KpiUnit(StrEnum):

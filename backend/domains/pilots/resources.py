@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,10 +29,15 @@ from backend.domains.pilots.models import (
     PilotStage,
     PilotUpdate,
     ProcessArea,
+    SubProcessor,
+    SubProcessorCreate,
+    SubProcessorRead,
+    SubProcessorUpdate,
     UseCaseIdea,
 )
 from backend.domains.pilots.scoring import idea_score
 from backend.domains.workshops.models import Workshop
+from backend.kernel.db import utcnow
 from backend.kernel.errors import Invalid
 from backend.kernel.events import Hook
 
@@ -193,7 +199,45 @@ measurements = Resource(
     example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15},
 )
 
+
+async def _pilot_takes_personal_data(session: AsyncSession, row: SubProcessor, _actor: Actor) -> None:
+    """A provider receiving personal data makes its pilot one that processes personal data, so
+    the engagement's proposal includes the AVV."""
+    if row.personal_data:
+        await session.exec(
+            update(Pilot)
+            .where(col(Pilot.id) == row.pilot_id, col(Pilot.processes_personal_data).is_(False))
+            .values(processes_personal_data=True, version=Pilot.version + 1, updated_at=utcnow())
+        )
+
+
+sub_processors = Resource(
+    name="sub-processors",
+    entity="sub_processor",
+    model=SubProcessor,
+    read=SubProcessorRead,
+    create=SubProcessorCreate,
+    update=SubProcessorUpdate,
+    filters={"pilot_id": (int, SubProcessor.pilot_id), "personal_data": (bool, SubProcessor.personal_data)},
+    sortable=("id", "provider", "created_at"),
+    # The client sees who receives its data: transparency is the point.
+    client_scope=lambda client_id: col(SubProcessor.pilot_id).in_(_pilot_ids(client_id)),
+    after_write=_pilot_takes_personal_data,
+    example={
+        "pilot_id": 1,
+        "provider": "Microsoft Ireland Operations Ltd.",
+        "service": "Azure OpenAI Service",
+        "model": "GPT-4o",
+        "hosting_region": "EU Data Boundary, Schweden",
+        "hosting_country": "SE",
+        "data_categories": ["Kundenanfragen", "Angebotstexte"],
+        "personal_data": True,
+        "dpa_signed_on": "2026-11-02",
+    },
+)
+
 idea_service = CrudService(ideas)
 pilot_service = CrudService(pilots)
 kpi_service = CrudService(kpis)
 measurement_service = CrudService(measurements)
+sub_processor_service = CrudService(sub_processors)

@@ -20,6 +20,7 @@ from backend.domains.pilots.models import (
     PilotCreate,
     PilotStage,
     PromoteIdea,
+    SubProcessor,
     UseCaseIdea,
 )
 from backend.domains.pilots.resources import idea_service, measurement_service, pilot_service
@@ -185,6 +186,11 @@ async def engagement_results(session: AsyncSession, *, engagement_id: int, fee: 
 
 async def pilots_of(session: AsyncSession, engagement_id: int, *, limit: int) -> list[Pilot]:
     return await select_all(session, Pilot, Pilot.engagement_id == engagement_id, order_by=[Pilot.id], limit=limit)
+
+
+async def processors_of_pilot(session: AsyncSession, pilot_id: int) -> list[SubProcessor]:
+    """The providers a pilot sends data to, in the order they were named."""
+    return await select_all(session, SubProcessor, SubProcessor.pilot_id == pilot_id)
 
 
 async def kpis_of(session: AsyncSession, pilot_id: int) -> tuple[list[Kpi], dict[int, list[Measurement]]]:

@@ -35,6 +35,7 @@ from backend.domains.timesheets.reading import engagement_burn
 from backend.domains.workshops.models import Workshop
 from backend.flows.documents.legal import LegalKind, LegalText, legal_text
 from backend.flows.documents.models import DocumentKind
+from backend.flows.documents.sub_processors import processor_rows, processors_of
 from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all, utcnow
@@ -543,6 +544,7 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
             }
             for ev in evidence
         ],
+        "processors": processor_rows(await processors_of(session, e.id), lang, fmt),
         "readiness": await _readiness(session, ctx),
         "deliverables": _deliverable_rows(ctx, deliverables),
         "recommendations": _recommendations(ctx, evidence),

@@ -25,9 +25,27 @@ from backend.domains.pilots.models import (
     MeasurementCreate,
     PilotStage,
     ProcessArea,
+    SubProcessorCreate,
+    SubProcessorRead,
+    TransferMechanism,
 )
-from backend.domains.pilots.resources import PILOT_FLOW, kpi_service, kpis, measurement_service, pilot_service, pilots
-from backend.domains.pilots.service import correct_measurement, current_measurements, kpis_of, pilot_results
+from backend.domains.pilots.resources import (
+    PILOT_FLOW,
+    kpi_service,
+    kpis,
+    measurement_service,
+    pilot_service,
+    pilots,
+    sub_processor_service,
+    sub_processors,
+)
+from backend.domains.pilots.service import (
+    correct_measurement,
+    current_measurements,
+    kpis_of,
+    pilot_results,
+    processors_of_pilot,
+)
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import today
 from backend.web.admin.engagements import context
@@ -45,6 +63,34 @@ from backend.web.forms import (
     save_edit,
 )
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
+
+PROCESSOR_EDIT = (
+    "provider",
+    "service",
+    "model",
+    "hosting_region",
+    "hosting_country",
+    "data_categories",
+    "personal_data",
+    "dpa_signed_on",
+    "transfer_mechanism",
+)
+
+
+def processor_form(data: dict[str, Any]) -> dict[str, Any]:
+    """The form's comma-separated categories as a list, its box as a truth value."""
+    text = str(data.get("data_categories") or "")
+    return {
+        **data,
+        "data_categories": [c.strip() for c in text.split(",") if c.strip()],
+        "personal_data": checked(data, "personal_data"),
+    }
+
+
+def processor_defaults(row: SubProcessorRead) -> dict[str, Any]:
+    values = edit_defaults(row, PROCESSOR_EDIT)
+    return {**values, "data_categories": ", ".join(row.data_categories)}
+
 
 KPI_DECIMALS = ("baseline_value", "target_value", "monthly_volume", "hourly_cost", "run_cost_monthly")
 PILOT_EDIT = ("title", "process_area", "hypothesis", "start_week", "end_week", "processes_personal_data")
@@ -207,6 +253,7 @@ class PilotPages(Controller):
         engagement = await engagement_service.get(db_session, request.user, pilot.engagement_id)
         results = await pilot_results(db_session, request.user, row_id)
         rows, measured = await kpis_of(db_session, row_id)
+        processors = [SubProcessorRead.model_validate(p) for p in await processors_of_pilot(db_session, row_id)]
         ctx = context(
             request,
             nav="engagements",
@@ -224,6 +271,9 @@ class PilotPages(Controller):
             process_areas=list(ProcessArea),
             pilot_form=edit_defaults(pilot, PILOT_EDIT),
             kpi_forms={k.id: edit_defaults(k, KPI_EDIT) for k in rows},
+            processors=processors,
+            processor_forms={p.id: processor_defaults(p) for p in processors},
+            transfer_mechanisms=list(TransferMechanism),
         )
         words = {"baseline": ctx["t"]("chart_baseline"), "target": ctx["t"]("chart_target")}
         ctx["by_kpi"] = {r.kpi_id: r for r in results.kpis}
@@ -271,6 +321,32 @@ class PilotPages(Controller):
         return await self._back(
             db_session, request, row_id, await attempt(db_session, request, f"kpi-{kpi_id}", data, action)
         )
+
+    @post("/{row_id:int}/sub-processors")
+    async def add_processor(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
+        await pilot_service.get(db_session, request.user, row_id)
+
+        async def action() -> None:
+            body = parse(SubProcessorCreate, processor_form(data), pilot_id=row_id)
+            await sub_processor_service.create(db_session, request.user, body)
+
+        failure = await attempt(db_session, request, "processor", data, action)
+        return await self._back(db_session, request, row_id, failure)
+
+    @post("/{row_id:int}/sub-processors/{processor_id:int}")
+    async def edit_processor(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, processor_id: RowId, data: Form
+    ) -> Any:
+        await sub_processor_service.get(db_session, request.user, processor_id, within={"pilot_id": row_id})
+        values = edit_values(processor_form(data), PROCESSOR_EDIT)
+
+        async def action() -> None:
+            await save_edit(
+                sub_processor_service, sub_processors.update, db_session, request, processor_id, data, values
+            )
+
+        failure = await attempt(db_session, request, f"processor-{processor_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
 
     @post("/{row_id:int}/kpis")
     async def add_kpi(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:

@@ -20,6 +20,8 @@ from backend.domains.pilots.resources import (
     measurements,
     pilot_service,
     pilots,
+    sub_processor_service,
+    sub_processors,
 )
 from backend.domains.pilots.results_read import PilotResultRead
 from backend.web.api.resource import resource_controller
@@ -79,3 +81,4 @@ class PilotController(resource_controller(pilots, pilot_service)):  # type: igno
 
 
 KpiController = resource_controller(kpis, kpi_service)
+SubProcessorController = resource_controller(sub_processors, sub_processor_service)
