@@ -630,6 +630,7 @@ async def _add_pilots(
                 owner_contact_id=contacts[plan.owner].id,
                 start_week=plan.start_week,
                 end_week=plan.end_week,
+                processes_personal_data=any(p["personal_data"] for p in SUB_PROCESSORS.get(key, ())),
             )
         )
         await _add_kpi(seed, pilot, plan.kpi, recorder_id)

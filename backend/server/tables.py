@@ -36,6 +36,7 @@ from backend.flows.invoicing.models import (
 )
 from backend.flows.literacy.models import Certificate, CertificateMail, GuidelineInvitation, LiteracyReminder
 from backend.flows.portal.models import (
+    DpaAcceptance,
     LoginLink,
     ProposalAcceptance,
     ProposalDecline,
@@ -70,6 +71,7 @@ __all__ = [
     "DeliverableArtefactFile",
     "DigestDelivery",
     "Document",
+    "DpaAcceptance",
     "Engagement",
     "Erasure",
     "FeedbackAnswer",

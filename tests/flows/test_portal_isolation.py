@@ -368,7 +368,7 @@ def variants(ep: Endpoint, a: World, b: World) -> list[tuple[Any, ...]]:
 def body(ep: Endpoint, target: World, signer: World) -> dict[str, Any]:
     """A body that passes validation, so only the lookup can refuse: decisions need real values."""
     last = ep.path.rsplit("/", 1)[-1]
-    if last in ("acceptance", "accept", "approval", "approve"):
+    if last in ("acceptance", "accept", "approval", "approve", "dpa-acceptance", "accept-dpa"):
         return {"typed_name": f"Eva {signer.name.split()[0]}", "confirmed": True}
     if last == "decline":
         return (

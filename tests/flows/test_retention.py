@@ -144,6 +144,7 @@ async def test_retention_deletes_what_is_past_its_period_once_and_holds_win(api:
         ("digest_deliveries", "digest_deliveries"): (1, 0),
         ("audit_detail", "audit_events"): (1, 0),
         ("proposals", "proposal_acceptances"): (1, 1),
+        ("proposals", "dpa_acceptances"): (0, 0),
         # (a held version waits for its acceptance, held with it: not counted twice)
         ("proposals", "documents"): (1, 0),
         ("invoices", "invoice_payments"): (1, 1),

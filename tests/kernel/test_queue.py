@@ -97,4 +97,5 @@ def test_worker_collects_every_domain_job() -> None:
         "plan_literacy_reminders",
         "mail_literacy_reminder",
         "retry_unsent_literacy_reminders",
+        "apply_retention_nightly",
     }

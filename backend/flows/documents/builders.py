@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.flows.documents.data import load_context, proposal, result_report, status_report
+from backend.flows.documents.dpa import dpa
 from backend.flows.documents.models import DocumentKind, Period
 from backend.flows.documents.time_statement import time_statement
 from backend.kernel.config import Settings
@@ -20,6 +21,7 @@ BUILDERS: dict[DocumentKind, Callable[..., Awaitable[dict[str, Any]]]] = {
     DocumentKind.result_report: result_report,
     DocumentKind.status_report: status_report,
     DocumentKind.time_statement: time_statement,
+    DocumentKind.dpa: dpa,
 }
 
 

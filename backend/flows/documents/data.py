@@ -72,6 +72,7 @@ PREFIXES = {
     DocumentKind.result_report: "ERG",
     DocumentKind.status_report: "STA",
     DocumentKind.time_statement: "LN",
+    DocumentKind.dpa: "AVV",
 }
 
 
@@ -134,7 +135,7 @@ def brand(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _addressee(contacts: list[Contact]) -> Contact | None:
+def addressee(contacts: list[Contact]) -> Contact | None:
     """Who a document is addressed to: the portal contact, else the AI owner, else anyone."""
     for wanted in (lambda c: c.portal_access, lambda c: c.is_ai_owner, lambda c: True):
         for contact in contacts:
@@ -147,7 +148,7 @@ def common(
     ctx: Context, kind: DocumentKind, number: int, today: date, now: datetime, suffix: str = ""
 ) -> dict[str, Any]:
     fmt, engagement, client = ctx.fmt, ctx.engagement, ctx.client
-    contact = _addressee(ctx.contacts)
+    contact = addressee(ctx.contacts)
     read = EngagementRead.model_validate(engagement)
     return {
         "lang": ctx.lang,
@@ -333,7 +334,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
     )
     evidence = await engagement_evidence(session, e.id)
     today = berlin_today(now)
-    contact = _addressee(ctx.contacts)
+    contact = addressee(ctx.contacts)
     signatory = ", ".join(filter(None, (contact.name, contact.position))) if contact else ""
     texts = agreements(ctx, evidence)
     data = common(ctx, DocumentKind.proposal, number, today, now)

@@ -22,6 +22,7 @@ BUNDLED = TEMPLATES / "legal"
 class LegalKind(StrEnum):
     agb = "agb"  # Allgemeine Geschäftsbedingungen
     avv = "avv"  # Auftragsverarbeitungsvertrag
+    toms = "toms"  # technische und organisatorische Maßnahmen (Art. 32 GDPR), the AVV's annex
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class DocumentKind(StrEnum):
     result_report = "result_report"
     status_report = "status_report"
     time_statement = "time_statement"
+    dpa = "dpa"  # Auftragsverarbeitungsvertrag (AVV, Art. 28 GDPR) with the engagement's sub-processors
 
 
 class DocumentStatus(StrEnum):

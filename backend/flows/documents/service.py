@@ -29,6 +29,7 @@ from backend.domains.engagements.service import refuse_week_before_start
 from backend.domains.timesheets.statements import awaiting_approval
 from backend.flows.documents import builders
 from backend.flows.documents import data as document_data
+from backend.flows.documents.dpa import refuse_nothing_to_agree
 from backend.flows.documents.models import (
     Document,
     DocumentKind,
@@ -65,6 +66,8 @@ async def request_document(
     period = statement_period(request)
     if period is not None:
         await refuse_nothing_to_state(session, engagement_id, period)
+    if request.kind == DocumentKind.dpa:
+        await refuse_nothing_to_agree(session, engagement_id)
     document = Document(
         engagement_id=engagement_id,
         kind=request.kind,
@@ -384,6 +387,20 @@ async def sent_documents(session: AsyncSession, engagement_id: int) -> list[Docu
         .order_by(Document.kind, col(Document.number).desc())
     )
     return list((await session.exec(stmt)).all())
+
+
+async def refuse_replaced(
+    session: AsyncSession, document: Document, *, what: str, answer: str, key: str = "refused_superseded"
+) -> None:
+    """A version the client answers is the current one: a newer version sent in its place is the one to answer."""
+    if (current := await replacement_of(session, document)) is not None:
+        raise Conflict(
+            f"Version {document.number} of this {what} has been replaced by version {current.number}. "
+            f"Please read the current version and {answer} that one.",
+            key=key,
+            n=document.number,
+            current=current.number,
+        )
 
 
 async def replacement_of(session: AsyncSession, document: Document) -> Document | None:

@@ -21,7 +21,7 @@ from backend.flows.documents import builders
 from backend.flows.documents.legal import LegalKind
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
-from backend.flows.documents.service import refuse_if_incomplete, replacement_of, sent_documents
+from backend.flows.documents.service import refuse_if_incomplete, refuse_replaced, replacement_of, sent_documents
 from backend.flows.portal.models import AcceptanceRequest, ProposalAcceptance, SignOffRequest
 from backend.flows.portal.statements import refuse_outdated
 from backend.kernel.config import Settings
@@ -53,14 +53,7 @@ async def accept_proposal(
     # at the version read here, and the unique key on the acceptance backs it up.
     engagement = await engagement_service.get(session, user, document.engagement_id)
     await _refuse_if_accepted(session, engagement.id)
-    if (current := await replacement_of(session, document)) is not None:
-        raise Conflict(
-            f"Version {document.number} of this proposal has been replaced by version {current.number}. "
-            "Please read the current version and accept that one.",
-            key="refused_superseded",
-            n=document.number,
-            current=current.number,
-        )
+    await refuse_replaced(session, document, what="proposal", answer="accept")
     if document.valid_until is not None and berlin_today() > document.valid_until:
         raise ProposalExpired(
             f"This offer was valid until {document.valid_until:%d.%m.%Y}. Please ask us for a current version.",

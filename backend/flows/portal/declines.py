@@ -24,7 +24,7 @@ from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import lead_email, with_lead
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
-from backend.flows.documents.service import replacement_of
+from backend.flows.documents.service import refuse_replaced
 from backend.flows.portal.decisions import acceptance_of
 from backend.flows.portal.models import DeclineRequest, ProposalDecline
 from backend.kernel import i18n
@@ -63,13 +63,7 @@ async def decline_proposal(
             name=accepted.typed_name,
             n=accepted.document_number,
         )
-    if (current := await replacement_of(session, document)) is not None:
-        raise Conflict(
-            f"Version {document.number} has been replaced by version {current.number}: answer that one.",
-            key="refused_superseded",
-            n=document.number,
-            current=current.number,
-        )
+    await refuse_replaced(session, document, what="proposal", answer="answer")
     if engagement.status != EngagementStatus.proposed:
         raise Conflict(
             f"This engagement is not awaiting an answer (its status is '{engagement.status}').",

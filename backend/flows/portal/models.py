@@ -90,6 +90,47 @@ class ProposalAcceptance(Row, table=True):
     record_sha256: str | None = Field(default=None, sa_type=String(64))
 
 
+class DpaAcceptance(Row, table=True):
+    """The client's acceptance of one version of the data processing agreement (AVV, Art. 28
+    GDPR): who, when, from where, the version's SHA-256 and the contract texts it rests on.
+    One per version; a new version (a new sub-processor) is accepted anew."""
+
+    __tablename__ = "dpa_acceptances"
+    document_id: int = Field(foreign_key="documents.id", ondelete="RESTRICT", unique=True)
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    document_number: int
+    document_sha256: str = Field(sa_type=String(64))
+    agreements: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    typed_name: str = Field(max_length=200)
+    ip_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, sa_type=Text)
+    accepted_at: datetime = Field(sa_type=DateTimeUTC)
+
+
+class DpaAcceptanceRequest(Strict):
+    typed_name: Signature = Field(max_length=200, description="Full name, typed as a signature")
+    confirmed: Annotated[bool, AfterValidator(must_be_true)] = Field(
+        description="Must be true: the signer accepts the data processing agreement with the sub-processors it names"
+    )
+
+
+class DpaAcceptanceRead(RowRead):
+    document_id: int
+    engagement_id: int
+    document_number: int
+    document_sha256: str
+    agreements: list[dict[str, Any]] = Field(
+        default_factory=list, description="The AVV and TOM texts: version, SHA-256"
+    )
+    contact_id: int | None
+    user_id: int | None
+    typed_name: str
+    ip_address: str | None
+    accepted_at: datetime
+
+
 class StatementDecision(Row, Delivered, table=True):
     """The client's answer to one time statement version: approved with a typed name, or
     disputed line by line. One per version; an approval locks the entries it states. The lead

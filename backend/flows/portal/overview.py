@@ -21,7 +21,8 @@ from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.documents.service import sent_documents
 from backend.flows.invoicing.models import Invoice
 from backend.flows.portal.decisions import acceptance_of
-from backend.flows.portal.models import ProposalAcceptance, StatementDecision
+from backend.flows.portal.dpa import dpa_acceptances_of
+from backend.flows.portal.models import DpaAcceptance, ProposalAcceptance, StatementDecision
 from backend.flows.portal.statements import decisions_of
 from backend.kernel.db import select_all
 from backend.kernel.time import iso_week
@@ -48,6 +49,9 @@ class Overview:
     invoices: list[Invoice] = field(default_factory=list)
     # The deliverables' artefacts (of those handed over), open acceptance requests, acceptances.
     contracts: DeliverableContracts | None = None
+    # Data processing agreement: the current version awaiting acceptance, and the acceptances.
+    open_dpa: Document | None = None
+    dpa_acceptances: list[DpaAcceptance] = field(default_factory=list)
 
     def answer_to(self, document: Document) -> StatementDecision | None:
         """The answer to a statement version, or to its translation (one answer covers both)."""
@@ -140,6 +144,12 @@ async def load(
         col(Invoice.sent_at).is_not(None),
         order_by=col(Invoice.id).desc(),
     )
+    overview.dpa_acceptances = await dpa_acceptances_of(session, engagement.id)
+    accepted = {a.document_id for a in overview.dpa_acceptances}
+    agreements = [d for d in documents if d.kind == DocumentKind.dpa and d.id not in overview.superseded]
+    agreement = next((d for d in agreements if d.language == lang), agreements[0] if agreements else None)
+    if agreement is not None and agreement.id not in accepted:
+        overview.open_dpa = agreement
     contracts = await deliverable_contracts(session, engagement.id, [d.id for d in deliverables])
     handed_over = {d.id for d in deliverables if d.status in SHOWN_TO_CLIENT}
     contracts.artefacts = {i: rows for i, rows in contracts.artefacts.items() if i in handed_over}

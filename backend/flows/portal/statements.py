@@ -21,7 +21,7 @@ from backend.domains.timesheets import statements as entries
 from backend.flows.documents import builders
 from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
-from backend.flows.documents.service import replacement_of
+from backend.flows.documents.service import refuse_replaced
 from backend.flows.documents.time_statement import held_entries, stated_lines
 from backend.flows.portal.models import ApprovalRequest, DisputeRequest, StatementDecision
 from backend.kernel.config import Settings
@@ -153,14 +153,7 @@ async def _open_statement(session: AsyncSession, user: Principal, document_id: i
     if document.kind != DocumentKind.time_statement or document.sha256 is None or document.sent_at is None:
         raise Conflict("Only a sent time statement can be approved or disputed.", key="refused_not_statement")
     await _refuse_if_decided(session, document)
-    if (current := await replacement_of(session, document)) is not None:
-        raise Conflict(
-            f"Version {document.number} of this time statement has been replaced by version {current.number}. "
-            "Please read the current version and answer that one.",
-            key="refused_statement_superseded",
-            n=document.number,
-            current=current.number,
-        )
+    await refuse_replaced(session, document, what="time statement", answer="answer", key="refused_statement_superseded")
     if not await still_stated(session, settings, document):
         raise Conflict(
             f"The time stated has changed since version {document.number} was written (an entry was changed, "

@@ -22,7 +22,7 @@ from backend.domains.clients.models import Contact
 from backend.domains.literacy.models import Participant
 from backend.flows.acceptance.models import DeliverableAcceptance, DeliverableAcceptanceFile
 from backend.flows.invoicing.models import Invoice, InvoiceFile, InvoiceLine, InvoiceMailing, InvoiceStatus
-from backend.flows.portal.models import ProposalAcceptance, StatementDecision
+from backend.flows.portal.models import DpaAcceptance, ProposalAcceptance, StatementDecision
 from backend.flows.privacy.models import Basis, SubjectKind
 
 PEOPLE: dict[SubjectKind, type[SQLModel]] = {
@@ -73,6 +73,8 @@ ON_ERASE: dict[tuple[str, str], Action] = {
     ("deliverable_acceptances", "user_id"): Action.keep,
     ("proposal_acceptances", "contact_id"): Action.keep,
     ("proposal_acceptances", "user_id"): Action.keep,
+    ("dpa_acceptances", "contact_id"): Action.keep,
+    ("dpa_acceptances", "user_id"): Action.keep,
     ("audit_events", "actor_id"): Action.keep,
     # The team's columns (who made, recorded, leads): a client's contact or participant is
     # never there, and the team's own accounts are not erased here.
@@ -166,6 +168,18 @@ HOLDS: tuple[HoldRule, ...] = (
         Basis.hgb_257,
         "the proposal version accepted (contract)",
         lambda: select(col(ProposalAcceptance.document_id), col(ProposalAcceptance.accepted_at)),
+    ),
+    HoldRule(
+        "dpa_acceptances",
+        Basis.hgb_257,
+        "accepted data processing agreement (AVV, Art. 28 GDPR)",
+        lambda: select(col(DpaAcceptance.id), col(DpaAcceptance.accepted_at)),
+    ),
+    HoldRule(
+        "documents",
+        Basis.hgb_257,
+        "the AVV version accepted (contract)",
+        lambda: select(col(DpaAcceptance.document_id), col(DpaAcceptance.accepted_at)),
     ),
     HoldRule(
         "deliverable_acceptances",

@@ -148,7 +148,7 @@ POLICIES: tuple[Policy, ...] = (
     ),
     Policy(
         "proposals",
-        "proposal versions, their acceptances and declines",
+        "proposal and AVV versions, their acceptances and declines",
         LAWS[Basis.hgb_257].cites,
         lambda s: f"{s.retention_proposal_years} years after the end of the year",
         lambda s, today: legal_years(s.retention_proposal_years)(today),
@@ -159,11 +159,17 @@ POLICIES: tuple[Policy, ...] = (
                 held_via=(("documents", "document_id"), ("engagements", "engagement_id")),
             ),
             Step(
+                "dpa_acceptances",
+                age="accepted_at",
+                held_via=(("documents", "document_id"), ("engagements", "engagement_id")),
+            ),
+            Step(
                 "documents",
                 age="created_at",
                 where=lambda _: [
-                    _t("documents").c.kind == "proposal",
+                    _t("documents").c.kind.in_(("proposal", "dpa")),
                     not_(exists().where(_t("proposal_acceptances").c.document_id == _t("documents").c.id)),
+                    not_(exists().where(_t("dpa_acceptances").c.document_id == _t("documents").c.id)),
                 ],
                 held_via=(("engagements", "engagement_id"),),
             ),

@@ -35,7 +35,7 @@ class LegalController(Controller):
     async def text(
         self,
         request: AppRequest,
-        kind: Annotated[LegalKind, PathParameter(description="agb or avv")],
+        kind: Annotated[LegalKind, PathParameter(description="agb, avv or toms")],
         language: Annotated[Language, QueryParameter(description="de or en")] = Language.de,
     ) -> LegalTextRead:
         found = legal_text(kind, language, request.app.state.settings.legal_dir)

@@ -12,7 +12,7 @@ from backend.domains.crud import CLIENTS, EVERYONE, STAFF
 from backend.domains.deliverables.models import DeliverableRead
 from backend.domains.engagements.resources import engagement_service
 from backend.flows.documents.resources import document_service
-from backend.flows.portal import access, decisions, declines, release, sharing, statements
+from backend.flows.portal import access, decisions, declines, dpa, release, sharing, statements
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import (
     AcceptanceRead,
@@ -22,6 +22,8 @@ from backend.flows.portal.models import (
     DeclineRead,
     DeclineRequest,
     DisputeRequest,
+    DpaAcceptanceRead,
+    DpaAcceptanceRequest,
     LoginLinkQueued,
     LoginLinkRequest,
     ReleaseRead,
@@ -143,6 +145,36 @@ class DecisionController(Controller):
     async def list_declines(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> list[DeclineRead]:
         await engagement_service.get(db_session, request.user, row_id)
         return [DeclineRead.model_validate(d) for d in await declines.declines_of(db_session, row_id)]
+
+    @post(
+        "/documents/{row_id:int}/dpa-acceptance",
+        operation_id="accept_dpa",
+        status_code=201,
+        guards=[role_guard(CLIENTS)],
+        summary="Accept a sent data processing agreement (AVV) with a typed name; each version once",
+        responses=problem_responses(409),
+    )
+    async def accept_dpa(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(DpaAcceptanceRequest, {"typed_name": "Sabine Müller", "confirmed": True}),  # type: ignore[valid-type]
+    ) -> DpaAcceptanceRead:
+        row = await dpa.accept_dpa(db_session, request.user, row_id, data, signer_of(request))
+        return DpaAcceptanceRead.model_validate(row)
+
+    @get(
+        "/engagements/{row_id:int}/dpa-acceptances",
+        operation_id="list_dpa_acceptances",
+        guards=[role_guard(EVERYONE)],
+        summary="Who accepted which version of the engagement's data processing agreement, newest first",
+    )
+    async def dpa_acceptances(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId
+    ) -> list[DpaAcceptanceRead]:
+        await engagement_service.get(db_session, request.user, row_id)
+        return [DpaAcceptanceRead.model_validate(a) for a in await dpa.dpa_acceptances_of(db_session, row_id)]
 
     @get(
         "/engagements/{row_id:int}/acceptance",

@@ -22,7 +22,7 @@ from backend.flows.documents.legal import LegalKind, legal_text
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import pdf_of
 from backend.flows.documents.time_statement import stated_lines
-from backend.flows.portal import access, decisions, declines, overview, statements
+from backend.flows.portal import access, decisions, declines, dpa, overview, statements
 from backend.flows.portal.ics import workshop_calendar
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import (
@@ -30,6 +30,7 @@ from backend.flows.portal.models import (
     ApprovalRequest,
     DeclineRequest,
     DisputeRequest,
+    DpaAcceptanceRequest,
     SignOffRequest,
 )
 from backend.kernel import i18n
@@ -65,7 +66,16 @@ PORTAL = Wording(
 # A statement's approval is confirmed with the tick, as the proposal's acceptance is, in its own words.
 STATEMENT = replace(PORTAL, fields={**PORTAL.fields, "confirmed": "refused_confirm_statement"})
 NOTICES = frozenset(
-    {"accepted", "signed_off", "rejected", "statement_approved", "statement_disputed", "declined", "change_requested"}
+    {
+        "accepted",
+        "signed_off",
+        "rejected",
+        "statement_approved",
+        "statement_disputed",
+        "declined",
+        "change_requested",
+        "dpa_accepted",
+    }
 )
 ALTERNATIVE_FIELD = "alt_"
 # A dispute form names each line's reason "reason_<position>".
@@ -305,6 +315,21 @@ class PortalPages(Controller):
         # The engagement is the team's draft again: the portal's start page says what happens next.
         notice = "change_requested" if form["change_request"] else "declined"
         return Redirect(f"/portal/?done={notice}", status_code=303)
+
+    @post("/documents/{row_id:int}/accept-dpa", guards=[role_guard(CLIENTS)], status_code=303)
+    async def accept_dpa(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Response[Any]:
+        form = {"typed_name": data.get("typed_name", ""), "confirmed": _ticked(data.get("confirmed"))}
+        # Another client's: 404. Read before the acceptance, which a refusal rolls back.
+        engagement_id = (await document_service.get(db_session, request.user, row_id)).engagement_id
+
+        async def action() -> None:
+            await dpa.accept_dpa(
+                db_session, request.user, row_id, parse(DpaAcceptanceRequest, form), signer_of(request)
+            )
+
+        if failure := await attempt(db_session, request, "dpa", form, action, PORTAL):
+            return await self._engagement_page(db_session, request, engagement_id, failure=failure)
+        return Redirect(f"/portal/engagements/{engagement_id}?done=dpa_accepted#dpa", status_code=303)
 
     @post("/documents/{row_id:int}/approve", guards=[role_guard(CLIENTS)], status_code=303)
     async def approve_statement(

@@ -1,0 +1,109 @@
+"""The data processing agreement (AVV, Art. 28 GDPR): drawn up from the engagement's pilots and
+sub-processors with the TOMs as its annex, released to the portal and accepted version by
+version with a typed name, the version's SHA-256 and the texts it rests on."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.conftest import Api
+from tests.factories import download_text, generate, make_client, make_engagement
+from tests.portal_helpers import generate_and_release, portal_sign_in, portal_world, request_link_token
+from tests.smtp_server import SmtpTestServer
+
+EMAIL = "eva@alpha.de"
+ACCEPT = {"typed_name": "Eva Alpha", "confirmed": True}
+
+
+async def _with_processors(api: Api, engagement_id: int) -> dict[str, Any]:
+    pilot = await api.create("pilots", {"engagement_id": engagement_id, "title": "Angebotsassistent"})
+    for provider, country, extra in (
+        ("Microsoft Ireland Operations Ltd.", "SE", {"dpa_signed_on": "2026-11-02"}),
+        ("Anthropic PBC", "US", {"transfer_mechanism": "sccs"}),
+    ):
+        await api.create(
+            "sub-processors",
+            {"pilot_id": pilot["id"], "provider": provider, "hosting_region": country, "hosting_country": country,
+             "data_categories": ["Kundenanfragen"], "personal_data": True, **extra},
+        )  # fmt: skip
+    return pilot
+
+
+async def _bearer(api: Api, smtp: SmtpTestServer) -> dict[str, str]:
+    token = await request_link_token(api, smtp, EMAIL)
+    session = (await api.post("/portal/sessions", None, json={"token": token})).json()
+    return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+async def test_an_avv_names_the_sub_processors_and_the_measures(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    refused = await api.post(f"/engagements/{engagement['id']}/documents", json={"kind": "dpa"})
+    assert refused.status_code == 409 and "no data processing agreement" in refused.text
+    await _with_processors(api, engagement["id"])
+    document = await generate(api, engagement["id"], kind="dpa")
+    assert document["status"] == "ready", document["error"]
+    text = await download_text(api, document)
+    assert "Auftragsverarbeitungsvertrag" in text and "AVV-" in text
+    assert "Anthropic PBC" in text and "Standardvertragsklauseln" in text and "seit 02.11.2026" in text
+    assert "Technische und organisatorische Maßnahmen" in text and "Argon2id" in text
+    texts = (await api.get("/legal/avv?lang=de")).json(), (await api.get("/legal/toms?lang=de")).json()
+    for legal in texts:
+        assert legal["sha256"] in text.replace(" ", "")
+    english = await generate(api, engagement["id"], kind="dpa", language="en")
+    assert "Data processing agreement" in await download_text(api, english)
+
+
+async def test_the_client_accepts_each_version_once(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await _with_processors(api, world["engagement"]["id"])
+    unsent = await generate(api, world["engagement"]["id"], kind="dpa")
+    agreement = await generate_and_release(api, world["engagement"]["id"], kind="dpa")
+    her = await _bearer(api, smtp_server)
+
+    assert (
+        await api.post(f"/documents/{unsent['id']}/dpa-acceptance", None, json=ACCEPT, headers=her)
+    ).status_code in (404, 409)
+    proposal = world["proposal"]["id"]
+    wrong_kind = await api.post(f"/documents/{proposal}/dpa-acceptance", None, json=ACCEPT, headers=her)
+    assert wrong_kind.status_code == 409
+    unconfirmed = await api.post(
+        f"/documents/{agreement['id']}/dpa-acceptance", None, json={**ACCEPT, "confirmed": False}, headers=her
+    )
+    assert unconfirmed.status_code == 422
+    # Three clicks at once: one acceptance.
+    answers = await asyncio.gather(
+        *(api.post(f"/documents/{agreement['id']}/dpa-acceptance", None, json=ACCEPT, headers=her) for _ in range(3))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.text for a in answers]
+    accepted = next(a.json() for a in answers if a.status_code == 201)
+    assert accepted["document_sha256"] == agreement["sha256"] and accepted["typed_name"] == "Eva Alpha"
+    assert [a["kind"] for a in accepted["agreements"]] == ["avv", "toms"]
+    listed = await api.get(f"/engagements/{world['engagement']['id']}/dpa-acceptances")
+    assert [a["id"] for a in listed.json()] == [accepted["id"]]
+    # The team cannot accept for the client; another client's user does not find it.
+    assert (await api.post(f"/documents/{agreement['id']}/dpa-acceptance", json=ACCEPT)).status_code == 403
+
+    # A new provider, a new version: accepted anew; the replaced one no longer can be.
+    second = await generate_and_release(api, world["engagement"]["id"], kind="dpa")
+    stale = await api.post(f"/documents/{unsent['id']}/dpa-acceptance", None, json=ACCEPT, headers=her)
+    assert stale.status_code in (404, 409)
+    again = await api.post(f"/documents/{second['id']}/dpa-acceptance", None, json=ACCEPT, headers=her)
+    assert again.status_code == 201, again.text
+
+
+async def test_the_portal_page_takes_the_acceptance(api: Api, smtp_server: SmtpTestServer) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    await _with_processors(api, world["engagement"]["id"])
+    agreement = await generate_and_release(api, world["engagement"]["id"], kind="dpa")
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    page = await api.http.get(f"/portal/engagements/{world['engagement']['id']}")
+    assert "Auftragsverarbeitungsvertrag (AVV)" in page.text and "AVV annehmen" in page.text
+    form = {"_csrf_token": csrf, "typed_name": "Eva Alpha"}
+    refused = await api.http.post(f"/portal/documents/{agreement['id']}/accept-dpa", data=form)
+    assert refused.status_code == 422, refused.text
+    done = await api.http.post(f"/portal/documents/{agreement['id']}/accept-dpa", data={**form, "confirmed": "true"})
+    assert done.status_code == 303 and "done=dpa_accepted" in done.headers["location"]
+    page = await api.http.get(done.headers["location"])
+    assert "Angenommen von Eva Alpha" in page.text and "AVV annehmen" not in page.text
