@@ -69,7 +69,13 @@ from backend.web.api.pilots import (
     SubProcessorController,
 )
 from backend.web.api.portal import PORTAL_API_CONTROLLERS
-from backend.web.api.privacy import ErasureController, LegalHoldController, PrivacyController, RetentionController
+from backend.web.api.privacy import (
+    ErasureController,
+    LegalHoldController,
+    PrivacyController,
+    RecordController,
+    RetentionController,
+)
 from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
@@ -135,6 +141,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     ErasureController,
     LegalHoldController,
     RetentionController,
+    RecordController,
     *PORTAL_API_CONTROLLERS,
 ]
 

@@ -21,6 +21,7 @@ from backend.flows.literacy import certificates, register_files
 from backend.flows.portal import sharing
 from backend.flows.privacy import export
 from backend.flows.privacy.models import SubjectKind
+from backend.flows.privacy.record import processing_record_pdf
 from backend.kernel.enums import Role
 from backend.kernel.ratelimit import hit
 from backend.kernel.time import today
@@ -136,6 +137,13 @@ async def personal_data_file(db_session: Any, request: AppRequest, kind: Subject
     await _count_download(request)
     content, name = await export.personal_data_zip(db_session, request.user, kind, subject)
     return file_response(content, name, "application/zip")
+
+
+async def record_file(request: AppRequest, data: dict[str, Any]) -> Response[bytes]:
+    """The record of processing activities as PDF/A, counted as a download."""
+    await _count_download(request)
+    pdf = await processing_record_pdf(data)
+    return file_response(pdf, f"Verarbeitungsverzeichnis-{today().isoformat()}.pdf", "application/pdf")
 
 
 async def certificate_file(db_session: Any, request: AppRequest, certificate_id: int) -> Response[bytes]:

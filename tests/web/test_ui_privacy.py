@@ -48,3 +48,17 @@ async def test_an_admin_erases_a_contact_from_the_client_page(api: Api) -> None:
     assert "Sabine Müller" not in report.text
     page = await api.http.get(f"/clients/{client['id']}")
     assert "gelöscht am" in page.text and "Sabine Müller" not in page.text
+
+
+async def test_the_literacy_page_marks_a_participants_data_and_exports_it(api: Api) -> None:
+    client = await make_client(api)
+    person = await api.create(
+        "participants", {"client_id": client["id"], "name": "Jana Vogt", "email": "jana@kunde.de"}
+    )
+    await sign_in(api)
+    page = await api.http.get(f"/clients/{client['id']}/ai-literacy")
+    assert page.status_code == 200 and "personenbezogen" in page.text and "Auskunft (ZIP)" in page.text
+    export = await api.http.get(f"/clients/{client['id']}/participants/{person['id']}/personal-data")
+    assert export.status_code == 200 and export.headers["content-type"] == "application/zip"
+    other = await make_client(api, "Andere GmbH")
+    assert (await api.http.get(f"/clients/{other['id']}/participants/{person['id']}/personal-data")).status_code == 404

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from backend.domains.clients.resources import contact_service
 from backend.domains.crud import STAFF
+from backend.domains.literacy.resources import participant_service
 from backend.flows.privacy import erasure
 from backend.flows.privacy.models import ErasureReport, ErasureRequest, SubjectKind
 from backend.flows.privacy.resources import ADMIN, erasure_service
@@ -32,6 +33,13 @@ class PrivacyPages(Controller):
     ) -> Response[bytes]:
         contact = await contact_service.get(db_session, request.user, contact_id, within={"client_id": row_id})
         return await personal_data_file(db_session, request, SubjectKind.contact, contact)
+
+    @get("/clients/{row_id:int}/participants/{participant_id:int}/personal-data")
+    async def export_participant(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, participant_id: RowId
+    ) -> Response[bytes]:
+        person = await participant_service.get(db_session, request.user, participant_id, within={"client_id": row_id})
+        return await personal_data_file(db_session, request, SubjectKind.participant, person)
 
     @post("/clients/{row_id:int}/contacts/{contact_id:int}/erase", guards=[role_guard(ADMIN)])
     async def erase(

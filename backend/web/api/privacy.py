@@ -3,10 +3,11 @@ that keep records the law requires."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
 
 from backend.domains.auth.resources import user_service
 from backend.domains.clients.resources import contact_service
@@ -14,13 +15,15 @@ from backend.domains.crud import STAFF
 from backend.domains.literacy.resources import participant_service
 from backend.flows.privacy import erasure
 from backend.flows.privacy.models import ErasureReport, ErasureRequest, SubjectKind
+from backend.flows.privacy.record import processing_record
 from backend.flows.privacy.resources import ADMIN, erasure_service, erasures, legal_hold_service, legal_holds
 from backend.flows.privacy.retention import RetentionReport, apply_retention
+from backend.kernel.db import utcnow
 from backend.kernel.enums import Role
 from backend.kernel.errors import Forbidden, NotFound
 from backend.kernel.time import today
 from backend.web.api.resource import resource_controller
-from backend.web.downloads import personal_data_file
+from backend.web.downloads import personal_data_file, record_file
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 LegalHoldController = resource_controller(legal_holds, legal_hold_service)
@@ -51,6 +54,30 @@ async def _subject(db_session: DbSession, request: AppRequest, kind: SubjectKind
 async def _export(db_session: DbSession, request: AppRequest, kind: SubjectKind, row_id: int) -> Response[bytes]:
     subject = await _subject(db_session, request, kind, row_id)
     return await personal_data_file(db_session, request, kind, subject)
+
+
+RecordFormat = Annotated[Literal["json", "pdf"], Parameter(description="json (default) or pdf (PDF/A)")]
+Lang = Annotated[Literal["de", "en"], Parameter(description="The record's language")]
+
+
+class RecordController(Controller):
+    path = "/privacy"
+    tags = ["privacy"]
+    guards = [role_guard(ADMIN)]
+
+    @get(
+        "/record-of-processing",
+        operation_id="get_record_of_processing",
+        summary="The record of processing activities (Art. 30 GDPR): as controller, on the clients' behalf, the TOMs",
+        responses={200: ResponseSpec(dict, description="JSON; with format=pdf the PDF/A")},
+    )
+    async def record_of_processing(
+        self, db_session: DbSession, request: AppRequest, format: RecordFormat = "json", lang: Lang = "de"
+    ) -> Response[Any]:
+        data = await processing_record(db_session, request.app.state.settings, lang, utcnow())
+        if format == "json":
+            return Response(data, media_type="application/json")
+        return await record_file(request, data)
 
 
 class RetentionController(Controller):

@@ -1,0 +1,142 @@
+"""The consultancy's record of processing activities (Verzeichnis von Verarbeitungstätigkeiten,
+Art. 30 GDPR): what it processes as controller (Art. 30 (1)) — each activity with purpose, legal
+basis, people, data, recipients and the retention the product applies — and what it processes
+on its clients' behalf in their pilots (Art. 30 (2)), with the sub-processors and transfers
+recorded there; the technical and organisational measures as the AVV's annex states them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.clients.models import Client
+from backend.domains.engagements.models import Engagement
+from backend.domains.pilots.models import Pilot, SubProcessor
+from backend.flows.documents.data import brand
+from backend.flows.documents.dpa import clauses
+from backend.flows.documents.legal import LegalKind, legal_text
+from backend.flows.documents.render import RenderPool
+from backend.flows.documents.sub_processors import processor_rows
+from backend.flows.portal.models import DpaAcceptance
+from backend.kernel.config import Settings
+from backend.kernel.formatting import Formatter
+from backend.kernel.i18n import say, words
+
+
+def _activities(settings: Settings, lang: str) -> list[dict[str, Any]]:
+    """The product's own processing, by the word catalog's [privacy_record] entries; the
+    retention named is the one the nightly job applies with these settings."""
+    w = words("privacy_record", lang)
+    periods = {
+        "links": settings.retention_sign_in_link_days,
+        "digests": settings.retention_digest_delivery_days,
+        "audit": settings.retention_audit_detail_years,
+        "proposals": settings.retention_proposal_years,
+        "invoices": settings.retention_invoice_years,
+    }
+    found = []
+    for key in ("clients", "portal", "workshops", "reporting", "invoicing", "team", "audit"):
+        entry = w["activities"][key]
+        found.append(
+            {
+                "name": entry["name"],
+                "purpose": entry["purpose"],
+                "basis": entry["basis"],
+                "subjects": entry["subjects"],
+                "data": entry["data"],
+                "recipients": entry["recipients"],
+                "retention": entry["retention"].format(**periods),
+            }
+        )
+    return found
+
+
+async def _on_behalf(session: AsyncSession, lang: str, fmt: Formatter) -> list[dict[str, Any]]:
+    """Per client: the pilots that process personal data for it, their providers, and the AVV."""
+    stmt = (
+        select(Client, Engagement, Pilot)
+        .join(Engagement, col(Engagement.client_id) == col(Client.id))
+        .join(Pilot, col(Pilot.engagement_id) == col(Engagement.id))
+        .where(col(Pilot.processes_personal_data))
+        .order_by(col(Client.name), col(Engagement.id), col(Pilot.id))
+    )
+    rows = (await session.exec(stmt)).all()
+    pilot_ids = [pilot.id for _, _, pilot in rows]
+    providers: dict[int, list[SubProcessor]] = defaultdict(list)
+    if pilot_ids:
+        found = await session.exec(select(SubProcessor).where(col(SubProcessor.pilot_id).in_(pilot_ids)))
+        for row in found.all():
+            providers[row.pilot_id].append(row)
+    engagement_ids = list({engagement.id for _, engagement, _ in rows})
+    accepted: dict[int, DpaAcceptance] = {}
+    if engagement_ids:
+        found_acceptances = await session.exec(
+            select(DpaAcceptance)
+            .where(col(DpaAcceptance.engagement_id).in_(engagement_ids))
+            .order_by(col(DpaAcceptance.id))
+        )
+        accepted = {a.engagement_id: a for a in found_acceptances.all()}  # the latest per engagement
+    by_client: dict[int, dict[str, Any]] = {}
+    for client, engagement, pilot in rows:
+        entry = by_client.setdefault(client.id, {"client": client.name, "engagements": {}})
+        part = entry["engagements"].setdefault(
+            engagement.id,
+            {
+                "title": engagement.title,
+                "dpa": _dpa_state(accepted.get(engagement.id), lang, fmt),
+                "pilots": [],
+                "processors": [],
+            },
+        )
+        part["pilots"].append(pilot.title)
+        part["processors"] += processor_rows([(pilot, p) for p in providers[pilot.id]], lang, fmt)
+    return [{**c, "engagements": list(c["engagements"].values())} for c in by_client.values()]
+
+
+def _dpa_state(acceptance: DpaAcceptance | None, lang: str, fmt: Formatter) -> str:
+    if acceptance is None:
+        return say("privacy_record", lang, "dpa_open")
+    return say(
+        "privacy_record",
+        lang,
+        "dpa_accepted",
+        n=acceptance.document_number,
+        name=acceptance.typed_name,
+        date=fmt.date(acceptance.accepted_at.date()),
+    )
+
+
+async def processing_record(session: AsyncSession, settings: Settings, lang: str, now: datetime) -> dict[str, Any]:
+    fmt = Formatter(lang)
+    measures = legal_text(LegalKind.toms, lang, settings.legal_dir)
+    labels = {k: v for k, v in words("privacy_record", lang).items() if isinstance(v, str)}
+    return {
+        "lang": lang,
+        "labels": labels,
+        "brand": brand(settings),
+        "controller": {
+            "name": settings.brand_name,
+            "address_lines": [settings.brand_street, f"{settings.brand_postal_code} {settings.brand_city}"],
+            "managing_director": settings.brand_managing_director,
+            "contact": settings.brand_email,
+        },
+        "activities": _activities(settings, lang),
+        "on_behalf": await _on_behalf(session, lang, fmt),
+        "measures": clauses(measures),
+        "measures_version": say(
+            "privacy_record", lang, "measures_version", version=measures.version, sha=measures.sha256
+        ),
+        "generated": say("privacy_record", lang, "generated", when=fmt.datetime(now)),
+    }
+
+
+_renderer = RenderPool(threads=1, name="record-render")
+
+
+async def processing_record_pdf(data: dict[str, Any]) -> bytes:
+    """The record as PDF/A, to file with the consultancy's documentation."""
+    return await _renderer.render("processing_record", data, archival=True)
