@@ -43,6 +43,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
+from backend.kernel.redaction import is_erased_email
 from backend.kernel.time import monday_of
 
 if TYPE_CHECKING:
@@ -63,6 +64,14 @@ def ascii_email(value: str) -> str:
     except idna.IDNAError as exc:
         raise ValueError("the part after the @ is not a valid domain name") from exc
     return f"{local}@{domain}".lower()
+
+
+def real_address(value: str | None) -> str | None:
+    """An input validator for people's addresses: the placeholder an erasure writes is not one
+    (taken, it would block that person's erasure by its unique key)."""
+    if is_erased_email(value):
+        raise ValueError("addresses at this domain stand for erased people: give the person's real address")
+    return value
 
 
 Email = Annotated[EmailStr, AfterValidator(ascii_email)]

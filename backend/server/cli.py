@@ -240,6 +240,7 @@ def retention(apply_now: bool) -> None:
     """Retention (GDPR Art. 5 (1)(e)): what each policy deletes today, rows held back by a legal hold."""
     from backend.flows.privacy.retention import apply_retention
     from backend.kernel.time import today
+    from backend.server import tables  # noqa: F401 - retention reads every table from the metadata
 
     async def go() -> list[str]:
         settings = settings_or_exit()

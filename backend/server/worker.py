@@ -33,6 +33,7 @@ from backend.kernel.mail import make_mailer
 from backend.kernel.outbox import RELAY_KEY, Relay, tracked
 from backend.kernel.queue import JobContext, open_pool, redis_settings
 from backend.kernel.time import BERLIN
+from backend.server import tables  # noqa: F401 - erasure and retention read every table from the metadata
 from backend.web.api.health import WORKER_HEARTBEAT_SECONDS
 
 DOMAIN_JOBS = [

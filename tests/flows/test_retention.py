@@ -210,6 +210,7 @@ async def test_an_admin_places_a_hold_and_lifts_only_their_own(api: Api) -> None
     assert (await api.post("/legal-holds", "consultant", json=body)).status_code == 403
     for wrong, field in (
         ({"entity_type": "legal_holds"}, "entity_type"),
+        ({"entity_type": "job_outbox"}, "entity_type"),
         ({"entity_type": "no_such_table"}, "entity_type"),
         ({"entity_id": 987654}, "entity_id"),
         ({"kept_until": str(today() - timedelta(days=1))}, "kept_until"),

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
+from pydantic import field_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.enums import Role
-from backend.kernel.schema import Email, RowRead, Strict, update_model
+from backend.kernel.schema import Email, RowRead, Strict, real_address, update_model
 
 
 class UserBase(SQLModel):
@@ -38,6 +39,7 @@ class User(Row, UserBase, table=True):
 
 class UserCreate(UserBase, Strict):
     password: str = Field(min_length=12, max_length=256)
+    _real = field_validator("email")(real_address)
 
 
 # PATCH body: every field of the create body optional, `version` required.

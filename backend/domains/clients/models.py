@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.enums import InvoiceFormat, Language
-from backend.kernel.schema import Email, RowRead, Strict, update_model
+from backend.kernel.schema import Email, RowRead, Strict, real_address, update_model
 from backend.kernel.tax_ids import looks_like_leitweg_id, valid_country, valid_leitweg_id, valid_vat_id
 
 
@@ -122,7 +122,7 @@ class Contact(Row, ContactBase, table=True):
 
 
 class ContactCreate(ContactBase, Strict):
-    pass
+    _real = field_validator("email")(real_address)
 
 
 # PATCH body: every field of the create body optional, `version` required; client_id fixed

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.glyphs import refuse_unprintable
-from backend.kernel.schema import Email, RowRead, Strict, trimmed, update_model
+from backend.kernel.schema import Email, RowRead, Strict, real_address, trimmed, update_model
 
 
 class ParticipantBase(SQLModel):
@@ -50,6 +50,7 @@ def person_text(value: str | None) -> str | None:
 
 class ParticipantCreate(ParticipantBase, Strict):
     _name = field_validator("name")(trimmed)
+    _real = field_validator("email")(real_address)
     _printed = field_validator("name", "department", "role_group")(person_text)
 
 

@@ -9,8 +9,10 @@ from sqlalchemy import JSON, String, Text
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
+from backend.kernel.glyphs import refuse_unprintable
 from backend.kernel.schema import RowRead, Strict, update_model
 from backend.kernel.tax_ids import valid_country
+from backend.kernel.time import today
 
 
 class ProcessArea(StrEnum):
@@ -119,6 +121,10 @@ class TransferMechanism(StrEnum):
     bcrs = "bcrs"  # binding corporate rules (Art. 47)
 
 
+# Countries with an adequacy decision of the Commission (Art. 45 GDPR); the US has one only for
+# companies certified under the EU-US Data Privacy Framework (transfer_mechanism eu_us_dpf).
+ADEQUATE = frozenset("AD AR CA CH FO GB GG IL IM JE JP KR NZ UY".split())
+
 # The EU's 27 and Iceland, Liechtenstein and Norway: within them personal data moves freely.
 EEA = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK".split())
 
@@ -172,7 +178,20 @@ class SubProcessorCreate(SubProcessorBase, Strict):
         cleaned = [" ".join(v.split()) for v in value]
         if len(cleaned) > 20 or any(not v or len(v) > 100 for v in cleaned):
             raise ValueError("up to 20 categories, each 1 to 100 characters")
+        for category in cleaned:
+            # Printed in the AVV and the record of processing: no control characters, no
+            # direction overrides, nothing the fonts cannot draw.
+            if not category.isprintable():
+                raise ValueError("a category must not contain control characters or direction overrides")
+            refuse_unprintable(category)
         return list(dict.fromkeys(cleaned))
+
+    @field_validator("dpa_signed_on")
+    @classmethod
+    def _signed(cls, value: date | None) -> date | None:
+        if value is not None and value > today():
+            raise ValueError("an AVV cannot have been signed on a day still to come")
+        return value
 
     @model_validator(mode="after")
     def _transfer(self) -> SubProcessorCreate:
@@ -184,6 +203,20 @@ class SubProcessorCreate(SubProcessorBase, Strict):
             )
         if not outside and self.transfer_mechanism is not None:
             raise ValueError("within the EEA no transfer mechanism applies: leave transfer_mechanism empty")
+        if self.transfer_mechanism == TransferMechanism.eu_us_dpf and self.hosting_country != "US":
+            raise ValueError("the EU-US Data Privacy Framework covers companies in the United States only")
+        if self.transfer_mechanism == TransferMechanism.adequacy and self.hosting_country not in ADEQUATE:
+            raise ValueError(
+                f"{self.hosting_country} has no adequacy decision (Art. 45 GDPR): use standard contractual "
+                "clauses (sccs) or binding corporate rules (bcrs)"
+                + (
+                    "; a US company certified under the Data Privacy Framework: eu_us_dpf"
+                    if self.hosting_country == "US"
+                    else ""
+                )
+            )
+        if self.personal_data and not self.data_categories:
+            raise ValueError("name the categories of personal data it receives (data_categories)")
         return self
 
 

@@ -29,7 +29,7 @@ async def accept_dpa(
     if document.kind != DocumentKind.dpa or document.sha256 is None or document.sent_at is None:
         raise Conflict("Only a sent data processing agreement can be accepted here.", key="refused_not_dpa")
     await _refuse_if_accepted(session, document)
-    await refuse_replaced(session, document, what="agreement", answer="accept")
+    await refuse_replaced(session, document, what="agreement", answer="accept", key="refused_dpa_superseded")
     row = DpaAcceptance(
         document_id=document.id,
         engagement_id=document.engagement_id,
@@ -47,7 +47,7 @@ async def accept_dpa(
     stored = await add_unless_taken(session, row)
     if stored is None:
         await _refuse_if_accepted(session, document)
-        raise Conflict("This agreement was accepted at the same moment.", key="refused_dpa_accepted")
+        raise Conflict("This agreement was accepted at the same moment.", key="refused_dpa_same_moment")
     await record(
         session, actor=user, action="accept_dpa", entity_type="document", entity_id=document.id, after=snapshot(stored)
     )
@@ -58,7 +58,10 @@ async def _refuse_if_accepted(session: AsyncSession, document: Document) -> None
     done = (await session.exec(select(DpaAcceptance).where(DpaAcceptance.document_id == document.id))).first()
     if done is not None:
         raise Conflict(
-            f"This agreement (version {done.document_number}) was accepted on {done.accepted_at:%d.%m.%Y} "
+            f"This agreement (version {done.document_number}) was accepted on {done.accepted_at:%Y-%m-%d} "
             f"by {done.typed_name}.",
             key="refused_dpa_accepted",
+            when=done.accepted_at,
+            name=done.typed_name,
+            n=done.document_number,
         )

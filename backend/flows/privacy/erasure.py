@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record
@@ -40,6 +40,7 @@ from backend.flows.privacy.search import Hit, Hits, person_of, rows_naming, sear
 from backend.kernel.db import add_unless_taken, hold, utcnow
 from backend.kernel.outbox import plan
 from backend.kernel.redaction import ERASED_NAME, Redactor, erased_email
+from backend.kernel.time import today as berlin_today
 
 
 def _placeholders(kind: SubjectKind, row_id: int, now: datetime) -> dict[str, Any]:
@@ -80,6 +81,9 @@ async def erase(
     if done is not None:
         return ErasureReport.model_validate(done.report)
     await session.refresh(subject)
+    if subject.erased_at is not None:  # erased with another record of the same person
+        if (earlier := await _erasure_including(session, kind, subject)) is not None:
+            return ErasureReport.model_validate(earlier.report)
     person = await person_of(session, kind, subject)
     redactor = person.redactor()
     now = utcnow()
@@ -100,10 +104,13 @@ async def erase(
         return ErasureReport.model_validate(done.report)
     hits = await rows_naming(session, person, redactor)
     kept = await _place_holds(session, hits, erasure.id, now)
+    kept += await _held_by_hand(session, hits, person, now, {(k.table, k.id) for k in kept}, redactor)
     held = {(k.table, k.id) for k in kept}
     erased: Counter[tuple[str, str]] = Counter()
     rendered: list[int] = []
     for kind_, row in person.rows():
+        if (TABLE_OF[kind_], row.id) in held:
+            continue
         await _write(session, SQLModel.metadata.tables[TABLE_OF[kind_]], row.id, _placeholders(kind_, row.id, now))
         erased[(TABLE_OF[kind_], Action.anonymise)] += 1
     own = {(TABLE_OF[k], row.id) for k, row in person.rows()}
@@ -148,6 +155,45 @@ async def _erasure_of(session: AsyncSession, kind: SubjectKind, subject_id: int)
     return (await session.exec(stmt)).first()
 
 
+async def _erasure_including(session: AsyncSession, kind: SubjectKind, subject: Any) -> Erasure | None:
+    """The erasure that took this record with another record of the same person."""
+    stmt = select(Erasure).where(Erasure.client_id == getattr(subject, "client_id", None))
+    for erasure in (await session.exec(stmt.order_by(col(Erasure.id)))).all():
+        if {"kind": kind.value, "id": subject.id} in erasure.report.get("people", []):
+            return erasure
+    return None
+
+
+async def _held_by_hand(
+    session: AsyncSession, hits: Hits, person: Any, now: datetime, already: set[tuple[str, Any]], redactor: Redactor
+) -> list[KeptPart]:
+    """Rows an admin placed a hold on (a dispute, an authority's request) stay as they are while
+    it lasts, the person's own records among them."""
+    named = {table: set(rows) for table, rows in hits.items()}
+    for kind, row in person.rows():
+        named.setdefault(TABLE_OF[kind], set()).add(row.id)
+    kept = []
+    for table, ids in named.items():
+        stmt = select(LegalHold).where(
+            LegalHold.entity_type == table,
+            col(LegalHold.entity_id).in_([i for i in ids if isinstance(i, int)]),
+            LegalHold.kept_until >= berlin_today(now),
+        )
+        for hold_ in (await session.exec(stmt)).all():
+            if (table, hold_.entity_id) not in already:
+                already.add((table, hold_.entity_id))
+                kept.append(
+                    KeptPart(
+                        table=table,
+                        id=hold_.entity_id,
+                        basis=hold_.basis,
+                        reason=redactor.text(hold_.reason),  # an admin's words may name the person
+                        kept_until=hold_.kept_until,
+                    )
+                )
+    return kept
+
+
 async def _place_holds(session: AsyncSession, hits: Hits, erasure_id: int, now: datetime) -> list[KeptPart]:
     """A legal hold on every row found that the law requires keeping (one already there stands)."""
     kept: list[KeptPart] = []
@@ -180,6 +226,8 @@ async def _place_holds(session: AsyncSession, hits: Hits, erasure_id: int, now: 
 
 async def _erase_row(session: AsyncSession, table: Any, row_id: Any, hit: Hit, redactor: Redactor) -> set[Action]:
     """Do to one row what the map says for the keys that point at the person, and redact its text."""
+    if hit.part_of is not None:
+        return set()  # a record's file goes with its record, when the law no longer keeps it
     actions = {ON_ERASE[(table.name, key)] for key in hit.keys}
     if Action.delete in actions:
         await session.exec(delete(table).where(list(table.primary_key.columns)[0] == row_id))

@@ -17,10 +17,36 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record
 from backend.domains.auth.principals import Actor
-from backend.flows.privacy.inventory import LAWS, SECRETS, binary_columns
+from backend.flows.privacy.inventory import LAWS, SECRETS, binary_columns, row_id
 from backend.flows.privacy.models import Basis, SubjectKind
 from backend.flows.privacy.search import Hits, person_of, rows_naming
 from backend.kernel.db import utcnow
+from backend.kernel.enums import Role
+
+# A person's own records, shown whole in their own copy (portal users fetch it themselves).
+OWN_RECORDS = frozenset(
+    {
+        "contacts",
+        "users",
+        "participants",
+        "portal_login_links",
+        "auth_sessions",
+        "digest_deliveries",
+        "share_links",
+        "workshop_attendees",
+        "proposal_acceptances",
+        "proposal_declines",
+        "dpa_acceptances",
+        "statement_decisions",
+        "deliverable_acceptances",
+        "deliverable_acceptance_requests",
+        "literacy_reminders",
+        "attendances",
+        "guideline_acknowledgements",
+        "guideline_invitations",
+        "ai_system_users",
+    }
+)
 
 
 def _plain(value: Any) -> Any:
@@ -54,18 +80,26 @@ async def personal_data_zip(session: AsyncSession, actor: Actor, kind: SubjectKi
     """The ZIP and its file name; the export is recorded in the audit log (without its content)."""
     person = await person_of(session, kind, subject)
     hits = await rows_naming(session, person, person.redactor())
+    # A client user's own copy holds what the portal shows them: the rows that are theirs, and of
+    # others only that they refer to them; the full copy (the team's notes, documents not sent)
+    # is the team's to hand over, read first (Art. 15 (4)).
+    own_copy = getattr(actor, "role", None) == Role.client
     now = utcnow()
     tables: dict[str, list[dict[str, Any]]] = {}
     for table_name, rows in sorted(hits.items()):
         hidden = SECRETS.get(table_name, frozenset())
-        tables[table_name] = [
-            {
-                **{k: _plain(v) for k, v in hit.row.items() if k not in hidden},
-                "_found_by": sorted(hit.keys | {f"text:{c}" for c in hit.text}),
-            }
-            for _, hit in sorted(rows.items())
-        ]
-    files = await _files(session, hits)
+        shown = []
+        for _, hit in sorted(rows.items()):
+            if own_copy and not hit.keys:
+                continue
+            found_by = sorted(hit.keys | {f"text:{c}" for c in hit.text})
+            if own_copy and table_name not in OWN_RECORDS:
+                shown.append({"id": row_id(SQLModel.metadata.tables[table_name], hit.row), "_found_by": found_by})
+                continue
+            shown.append({**{k: _plain(v) for k, v in hit.row.items() if k not in hidden}, "_found_by": found_by})
+        if shown:
+            tables[table_name] = shown
+    files = [] if own_copy else await _files(session, hits)
     body = {
         "generated_at": now.isoformat(),
         "subject": {"kind": kind, "id": subject.id, "client_id": person.client_id},

@@ -109,9 +109,8 @@ SECRETS: dict[str, frozenset[str]] = {
     "auth_sessions": frozenset({"id"}),
 }
 
-# Not searched for names: the privacy records themselves (they hold ids and counts, and a
-# hold's reason names the law, not the person).
-UNSEARCHED = frozenset({"erasures", "legal_holds"})
+# Not searched for names: the erasures themselves (ids and counts; the reason is stored redacted).
+UNSEARCHED = frozenset({"erasures"})
 
 
 @dataclass(frozen=True)
@@ -228,14 +227,23 @@ def holds_for(table: str) -> list[HoldRule]:
     return [rule for rule in HOLDS if rule.table == table]
 
 
+# A string column this short holds a code, a state or a kind ("support", "2026-W48", "de"),
+# never a person's name or address: it is neither searched nor ever rewritten.
+CODE_LENGTH = 30
+
+
 def text_columns(table: Table) -> list[Any]:
-    """Columns that can hold a name or an address: strings, texts and JSON (not binaries)."""
+    """Columns that can hold a name or an address: texts, JSON and strings longer than a code."""
     found = []
     for column in table.columns:
         kind = column.type
         if isinstance(kind, TypeDecorator):
             kind = kind.impl_instance
-        if isinstance(kind, String | Text | JSON) and not isinstance(kind, LargeBinary):
+        if isinstance(kind, LargeBinary):
+            continue
+        if isinstance(kind, Text | JSON) or (
+            isinstance(kind, String) and (kind.length or CODE_LENGTH + 1) > CODE_LENGTH
+        ):
             found.append(column)
     return found
 

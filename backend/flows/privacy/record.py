@@ -94,6 +94,11 @@ async def _on_behalf(session: AsyncSession, lang: str, fmt: Formatter) -> list[d
         )
         part["pilots"].append(pilot.title)
         part["processors"] += processor_rows([(pilot, p) for p in providers[pilot.id]], lang, fmt)
+        acceptance = accepted.get(engagement.id)
+        changed = [p.updated_at for p in providers[pilot.id]]
+        if acceptance is not None and changed and max(changed) > acceptance.accepted_at:
+            # A provider named or changed since: the accepted version no longer says it all.
+            part["dpa"] = say("privacy_record", lang, "dpa_outdated", state=part["dpa"])
     return [{**c, "engagements": list(c["engagements"].values())} for c in by_client.values()]
 
 

@@ -9,7 +9,6 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CrudService, Resource
-from backend.flows.privacy.inventory import UNSEARCHED
 from backend.flows.privacy.models import Basis, Erasure, ErasureRead, LegalHold, LegalHoldCreate, LegalHoldRead
 from backend.kernel.enums import Role
 from backend.kernel.errors import Conflict, Invalid
@@ -18,11 +17,15 @@ from backend.kernel.time import today
 ADMIN = frozenset({Role.admin})
 
 
+# Tables of the machinery, not of records a dispute or an authority could need kept.
+NOT_RECORDS = frozenset({"legal_holds", "erasures", "job_outbox", "auth_sessions"})
+
+
 async def _placed_by_hand(session: AsyncSession, values: dict[str, Any], row: LegalHold | None) -> dict[str, Any]:
     """A hold an admin places names a record that exists, in a table the product keeps, for a
     day not yet past; it is a manual hold."""
     table = SQLModel.metadata.tables.get(values["entity_type"])
-    if table is None or table.name in UNSEARCHED or "id" not in table.c:
+    if table is None or table.name in NOT_RECORDS or "id" not in table.c:
         raise Invalid.field("body.entity_type", "not a table of records (e.g. invoices, documents, engagements)")
     found = await session.exec(core_select(table.c.id).where(table.c.id == values["entity_id"]))  # type: ignore[call-overload]
     if found.first() is None:

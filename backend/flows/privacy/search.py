@@ -21,7 +21,17 @@ from backend.domains.auth.models import User
 from backend.domains.clients.models import Contact
 from backend.domains.literacy.attendance import same_person_name
 from backend.domains.literacy.models import Participant
-from backend.flows.privacy.inventory import UNSEARCHED, binary_columns, person_keys, row_id, text_columns
+from backend.flows.privacy.inventory import (
+    TABLE_OF as PERSON_TABLES_BY_KIND,
+)
+from backend.flows.privacy.inventory import (
+    UNSEARCHED,
+    binary_columns,
+    holds_for,
+    person_keys,
+    row_id,
+    text_columns,
+)
 from backend.flows.privacy.models import SubjectKind
 from backend.kernel.redaction import Redactor, erased_email
 
@@ -45,7 +55,8 @@ class Person:
     def redactor(self) -> Redactor:
         names = [getattr(row, "name", None) or getattr(row, "full_name", None) for _, row in self.rows()]
         emails = [row.email for _, row in self.rows()]
-        return Redactor(names, emails, erased_email(self.kind, self.id))
+        phones = [getattr(row, "phone", None) for _, row in self.rows()]
+        return Redactor(names, emails, erased_email(self.kind, self.id), phones)
 
 
 async def person_of(session: AsyncSession, kind: SubjectKind, subject: Any) -> Person:
@@ -97,9 +108,13 @@ async def person_of(session: AsyncSession, kind: SubjectKind, subject: Any) -> P
 
 
 def _same(row: Any, emails: set[str], names: set[str]) -> bool:
+    """The same person: the same address; or, where one of the two has none, the same name. Two
+    records with different addresses are two people, whatever their names."""
     if getattr(row, "erased_at", None) is not None:
         return False
-    return bool(row.email and row.email.lower() in emails) or same_person_name(row.name) in names
+    if row.email and emails:
+        return row.email.lower() in emails
+    return same_person_name(row.name) in names
 
 
 async def _of_client(session: AsyncSession, model: Any, client_id: int) -> list[Any]:
@@ -113,6 +128,8 @@ class Hit:
     row: Mapping[str, Any]
     keys: set[str] = field(default_factory=set)
     text: set[str] = field(default_factory=set)
+    # A part stored apart from a row that names the person (its PDF): the table it belongs to.
+    part_of: str | None = None
 
 
 # Table name → {row id → hit}.
@@ -128,6 +145,7 @@ async def rows_naming(session: AsyncSession, person: Person, redactor: Redactor)
     the tables no client owns, such as the audit log); everywhere for one of the team."""
     hits: Hits = {}
     people = {kind: person.ids(kind) for kind in SubjectKind}
+    own = {PERSON_TABLES_BY_KIND[kind]: set(ids) for kind, ids in people.items()}
     for table in searched_tables():
         plain = [c for c in table.columns if c not in binary_columns(table)]
         for column, kind in person_keys(table):
@@ -144,16 +162,46 @@ async def rows_naming(session: AsyncSession, person: Person, redactor: Redactor)
         if person.client_id is not None and (scope := client_scope(table.name, person.client_id)) is not None:
             stmt = stmt.where(scope)
         for row in (await session.exec(stmt)).mappings():  # type: ignore[call-overload]
+            found = row_id(table, row)
+            if table.name in own and found not in own[table.name]:
+                continue  # another person of the same name: their record is theirs
             named = {c.name for c in columns if row[c.name] is not None and redactor.names_in(row[c.name])}
             if named:
-                hits.setdefault(table.name, {}).setdefault(row_id(table, row), Hit(row)).text |= named
+                hit = hits.setdefault(table.name, {}).setdefault(found, Hit(row))
+                hit.text |= named
+                if table.name in own:
+                    hit.keys.add("id")  # the person's own record
+    for table_name, ids in own.items():
+        table = SQLModel.metadata.tables[table_name]
+        missing = [i for i in ids if i not in hits.get(table_name, {})]
+        if missing:
+            plain = [c for c in table.columns if c not in binary_columns(table)]
+            for row in (await session.exec(core_select(*plain).where(table.c.id.in_(missing)))).mappings():  # type: ignore[call-overload]
+                hits.setdefault(table_name, {})[row["id"]] = Hit(row, keys={"id"})
+    await _add_parts(session, hits)
     return hits
+
+
+async def _add_parts(session: AsyncSession, hits: Hits) -> None:
+    """The files kept apart from the rows found (an Abnahme's protocol, an invoice's PDF and
+    XML): their key is the row's, they name the person as the row does."""
+    for table in searched_tables():
+        (key,) = table.primary_key.columns
+        parents = [fk.column.table.name for fk in key.foreign_keys]
+        # Only the records' files (the law keeps them); a client's uploaded file is theirs.
+        if not parents or not hits.get(parents[0]) or not holds_for(table.name):
+            continue
+        plain = [c for c in table.columns if c not in binary_columns(table)]
+        stmt = core_select(*plain).where(key.in_(list(hits[parents[0]])))
+        for row in (await session.exec(stmt)).mappings():  # type: ignore[call-overload]
+            hits.setdefault(table.name, {}).setdefault(row_id(table, row), Hit(row, part_of=parents[0]))
 
 
 @cache
 def _path_to_clients(table_name: str) -> tuple[tuple[str, str, str], ...] | None:
     """The cheapest chain of keys from a table to `clients` (table, column, referred table),
-    a nullable key costing more than a required one (its rows may have no client)."""
+    a nullable key costing more than a required one (its rows may have no client); None for
+    the tables no client owns (the audit log, the job outbox), searched whole."""
     tables = {t.name: t for t in SQLModel.metadata.sorted_tables}
     queue: list[tuple[int, str, tuple[tuple[str, str, str], ...]]] = [(0, table_name, ())]
     seen: set[str] = set()
@@ -167,6 +215,10 @@ def _path_to_clients(table_name: str) -> tuple[tuple[str, str, str], ...] | None
         for column in tables[name].columns:
             for fk in column.foreign_keys:
                 target = fk.column.table.name
+                # Who did something (an audit event's actor, a session's user) says nothing
+                # about whose data the row is: a user's client is only a portal user's.
+                if target in ("users", "erasures"):
+                    continue
                 if target not in seen and target != name:
                     step = 10 if column.nullable else 1
                     heapq.heappush(queue, (cost + step, target, (*path, (name, column.name, target))))
