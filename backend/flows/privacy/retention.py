@@ -9,7 +9,7 @@ leaves each step whole (every step is its own transaction)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -257,26 +257,34 @@ async def apply_retention(
     """Apply every policy, each step in a transaction of its own. A dry run makes the same
     statements in one transaction and rolls it back: its figures are what a run would do,
     later steps counting what earlier ones free."""
-    policies: list[PolicyReport] = []
-    async with maker() as trial:
-        for policy in POLICIES:
-            cutoff = policy.cutoff(settings, today)
-            steps = []
-            for step in policy.steps:
-                if dry_run:
-                    steps.append(await _apply(trial, step, cutoff, today))
-                    continue
-                async with unit_of_work(maker) as session:
-                    steps.append(await _apply(session, step, cutoff, today))
-            policies.append(
-                PolicyReport(
-                    key=policy.key,
-                    what=policy.what,
-                    law=policy.law,
-                    period=policy.period(settings),
-                    cutoff=cutoff.before_day,
-                    steps=steps,
-                )
+    if dry_run:
+        async with maker() as trial:
+            report = await _policies(settings, today, dry_run, lambda step, cutoff: _apply(trial, step, cutoff, today))
+            await trial.rollback()
+        return report
+
+    async def committed(step: Step, cutoff: Cutoff) -> StepReport:
+        async with unit_of_work(maker) as session:
+            return await _apply(session, step, cutoff, today)
+
+    return await _policies(settings, today, dry_run, committed)
+
+
+async def _policies(
+    settings: Settings, today: date, dry_run: bool, run: Callable[[Step, Cutoff], Awaitable[StepReport]]
+) -> RetentionReport:
+    policies = []
+    for policy in POLICIES:
+        cutoff = policy.cutoff(settings, today)
+        steps = [await run(step, cutoff) for step in policy.steps]
+        policies.append(
+            PolicyReport(
+                key=policy.key,
+                what=policy.what,
+                law=policy.law,
+                period=policy.period(settings),
+                cutoff=cutoff.before_day,
+                steps=steps,
             )
-        await trial.rollback()
+        )
     return RetentionReport(day=today, dry_run=dry_run, policies=policies)

@@ -57,6 +57,13 @@ async def _export(db_session: DbSession, request: AppRequest, kind: SubjectKind,
     return await personal_data_file(db_session, request, kind, subject)
 
 
+async def _erase(
+    db_session: DbSession, request: AppRequest, kind: SubjectKind, row_id: int, data: ErasureRequest
+) -> ErasureReport:
+    subject = await _subject(db_session, request, kind, row_id)
+    return await erasure.erase(db_session, request.user, kind, subject, data)
+
+
 RecordFormat = Annotated[Literal["json", "pdf"], Parameter(description="json (default) or pdf (PDF/A)")]
 Lang = Annotated[Literal["de", "en"], Parameter(description="The record's language")]
 
@@ -142,8 +149,7 @@ class PrivacyController(Controller):
         row_id: RowId,
         data: ErasureBody,  # type: ignore[valid-type]
     ) -> ErasureReport:
-        subject = await _subject(db_session, request, SubjectKind.contact, row_id)
-        return await erasure.erase(db_session, request.user, SubjectKind.contact, subject, data)
+        return await _erase(db_session, request, SubjectKind.contact, row_id, data)
 
     @post(
         "/participants/{row_id:int}/erase",
@@ -159,5 +165,4 @@ class PrivacyController(Controller):
         row_id: RowId,
         data: ErasureBody,  # type: ignore[valid-type]
     ) -> ErasureReport:
-        subject = await _subject(db_session, request, SubjectKind.participant, row_id)
-        return await erasure.erase(db_session, request.user, SubjectKind.participant, subject, data)
+        return await _erase(db_session, request, SubjectKind.participant, row_id, data)
