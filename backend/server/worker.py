@@ -21,7 +21,7 @@ from backend.domains.timesheets import jobs as time_jobs
 from backend.flows.acceptance import jobs as acceptance_jobs
 from backend.flows.digests import jobs as digest_jobs
 from backend.flows.documents import jobs as report_jobs
-from backend.flows.documents.render import RenderPool
+from backend.flows.documents.render import shared_pool
 from backend.flows.invoicing import jobs as invoice_jobs
 from backend.flows.literacy import jobs as literacy_jobs
 from backend.flows.portal import jobs as portal_jobs
@@ -141,7 +141,7 @@ def make_startup(settings: Settings):
         ctx["engine"] = make_engine(settings.database_url)
         ctx["session_maker"] = relay.maker = make_sessionmaker(ctx["engine"], info={RELAY_KEY: relay})
         ctx["mailer"] = make_mailer(settings.smtp_url)
-        ctx["renderer"] = renderer = RenderPool()
+        ctx["renderer"] = renderer = shared_pool()
         # In the background: polling starts at once, and a job that comes first waits its turn.
         ctx["warming"] = asyncio.create_task(renderer.warm())
         ctx["ledger"] = Ledger(settings.database_url)
@@ -169,8 +169,6 @@ async def shutdown(ctx: JobContext) -> None:
         warming = ctx.pop("warming")
         warming.cancel()
         await asyncio.gather(warming, return_exceptions=True)
-    if "renderer" in ctx:
-        ctx.pop("renderer").close()
     if "ledger" in ctx:
         ctx.pop("ledger").close()
 

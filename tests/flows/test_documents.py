@@ -216,16 +216,21 @@ async def test_renders_run_in_threads_beside_the_event_loop() -> None:
     from backend.flows.documents.render import TEMPLATES, RenderPool
 
     def children() -> list[str]:
-        tasks = Path(f"/proc/{os.getpid()}/task")
-        return sorted(c for t in tasks.iterdir() for c in (t / "children").read_text().split())
+        found: list[str] = []
+        for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+            try:  # a thread may end between the listing and the read
+                found += (task / "children").read_text().split()
+            except FileNotFoundError:
+                continue
+        return sorted(found)
 
     before = children()  # the test run's own servers
-    pool = RenderPool(threads=2)
+    pool = RenderPool(threads=2, name="test-render")
     try:
         await pool.warm()
-        assert sorted(t.name for t in threading.enumerate() if t.name.startswith("render")) == [
-            "render_0",
-            "render_1",
+        assert sorted(t.name for t in threading.enumerate() if t.name.startswith("test-render")) == [
+            "test-render_0",
+            "test-render_1",
         ]
         assert children() == before
         data = json.loads((TEMPLATES / "samples" / "result_report.json").read_text())

@@ -35,7 +35,7 @@ from backend.flows.acceptance.models import (
 )
 from backend.flows.acceptance.protocol import protocol_data
 from backend.flows.acceptance.requests import close_open
-from backend.flows.documents.render import RenderPool
+from backend.flows.documents.render import shared_pool
 from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken, compare_and_set, select_all, unit_of_work, utcnow
 from backend.kernel.delivery import RETRY_WINDOW, UNSENT, DeliveryStatus
@@ -47,8 +47,6 @@ PROTOCOL_JOB = "render_acceptance_protocol"
 # Engagements the client sees (and answers for) whose work can be deemed accepted.
 DEEMABLE = frozenset({EngagementStatus.proposed, EngagementStatus.active, EngagementStatus.completed})
 NOTICE_JOB = "mail_acceptance_notice"
-# Protocols are short and rare: one render thread serves them.
-_renderer = RenderPool(threads=1, name="protocol-render")
 
 
 async def acceptance_of(session: AsyncSession, deliverable_id: int) -> DeliverableAcceptance | None:
@@ -211,7 +209,7 @@ async def render_protocol(maker: async_sessionmaker[AsyncSession], settings: Set
 async def _kept_protocol(session: AsyncSession, settings: Settings, row: DeliverableAcceptance) -> bytes:
     """Render the protocol and keep it, unless someone kept one meanwhile (the same record
     renders the same text): what is kept is what every download gets."""
-    pdf = await _renderer.render("acceptance_protocol", await _protocol_data(session, settings, row), archival=True)
+    pdf = await shared_pool().render("acceptance_protocol", await _protocol_data(session, settings, row), archival=True)
     kept = await add_unless_taken(session, DeliverableAcceptanceFile(acceptance_id=row.id, pdf=pdf))
     if kept is None:
         stored = await session.get(DeliverableAcceptanceFile, row.id, populate_existing=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.domains.engagements.models import Engagement
 from backend.flows.digests.models import DeliveryStatus, DigestDelivery
 from backend.flows.digests.service import active_engagement_ids, recipients, send_digest
-from backend.flows.documents.render import RenderPool
+from backend.flows.documents.render import shared_pool
 from backend.kernel.config import Settings
 from backend.kernel.db import make_engine, make_sessionmaker, select_all
 from backend.kernel.ledger import Ledger
@@ -20,7 +20,7 @@ async def send_digests_now(
     engine = make_engine(settings.database_url)
     maker = make_sessionmaker(engine)
     lines = [f"weekly digests for {week}{' (dry run: nothing is sent or written)' if dry_run else ''}"]
-    renderer, ledger = RenderPool(), Ledger(settings.database_url)
+    renderer, ledger = shared_pool(), Ledger(settings.database_url)
     try:
         async with maker() as session:
             ids = engagement_ids or await active_engagement_ids(session, week)
@@ -37,7 +37,6 @@ async def send_digests_now(
                 + "".join(f"\n  error: {e}" for e in outcome.errors)
             )
     finally:
-        renderer.close()
         ledger.close()
         await engine.dispose()
     return lines

@@ -4,9 +4,10 @@ Data reaches Typst only as JSON, in an in-memory file `/data.json` that the temp
 `json(..)`, so user text is never parsed as markup. `sys.inputs` only names that file and never
 changes: a changed input would make every result Typst memoised from earlier documents unusable
 (each compile would lay out the letterhead, footer and fixed texts anew, 40 % of the time).
-Each thread keeps one compiler (the fonts are loaded once for all); callers on the event loop use a `RenderPool`,
-whose threads compile while the loop goes on with other jobs. The process that runs jobs owns
-its pool (the worker's start-up makes it, its shutdown closes it).
+Each thread keeps one compiler (the fonts are loaded once for all); callers on the event loop use
+the process's one `RenderPool` (`shared_pool()`), whose threads compile while the loop goes on
+with other jobs. One pool, not one per kind of document: each thread warms up by compiling every
+template once, and pools of their own would each pay that again for the same templates.
 """
 
 from __future__ import annotations
@@ -162,3 +163,11 @@ class RenderPool:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+@cache
+def shared_pool() -> RenderPool:
+    """The process's render threads (as many as cores), for every document it renders. It lives
+    as long as the process: a worker that stops does not close it (another may start in the same
+    process), and its threads end with the interpreter."""
+    return RenderPool()

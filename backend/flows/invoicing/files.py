@@ -18,14 +18,11 @@ from typing import Any
 
 from facturx import generate_from_binary
 
-from backend.flows.documents.render import RenderError, RenderPool, render
+from backend.flows.documents.render import RenderError, render, shared_pool
 from backend.flows.invoicing import cii
 from backend.flows.invoicing.layout import template_data
 from backend.kernel.enums import InvoiceFormat
 from backend.kernel.errors import Invalid
-
-# Issuing is one at a time (the number series is), so one render thread serves it.
-_renderer = RenderPool(threads=1, name="invoice-render")
 
 
 def sha256(data: bytes) -> str:
@@ -82,7 +79,7 @@ async def make(data: dict[str, Any]) -> tuple[bytes, bytes]:
     """(xml, pdf) of an invoice's issued data; a text the PDF/A cannot hold is a 422."""
     xml = cii.build(data)
     try:
-        pdf = await _renderer.run(make_pdf, data, xml)
+        pdf = await shared_pool().run(make_pdf, data, xml)
     except RenderError as exc:
         raise Invalid(
             f"the invoice's PDF/A cannot be made: {exc}",
@@ -93,5 +90,5 @@ async def make(data: dict[str, Any]) -> tuple[bytes, bytes]:
 
 async def draft_pdf(data: dict[str, Any]) -> bytes:
     """A draft's look, for the team: the PDF alone (nothing to embed before the XML is checked)."""
-    result: bytes = await _renderer.run(render, "invoice", template_data(data))
+    result: bytes = await shared_pool().run(render, "invoice", template_data(data))
     return result

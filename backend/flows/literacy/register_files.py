@@ -12,7 +12,7 @@ from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client, Contact
 from backend.domains.clients.resources import client_service
 from backend.flows.documents.data import brand
-from backend.flows.documents.render import RenderPool
+from backend.flows.documents.render import shared_pool
 from backend.flows.literacy.certificates import duration_words
 from backend.flows.literacy.register import Due, Register, SessionRow, register_of
 from backend.kernel import i18n
@@ -159,9 +159,6 @@ def register_data(
     }
 
 
-_renderer = RenderPool(threads=1, name="register-render")
-
-
 async def register_for(
     session: AsyncSession, settings: Settings, user: Actor, client_id: int, *, as_of: date
 ) -> tuple[Client, Register]:
@@ -180,4 +177,4 @@ async def register_pdf(settings: Settings, client: Client, register: Register, l
     address = [line for line in (client.street, " ".join(filter(None, (client.postal_code, client.city)))) if line]
     # Names stored before they were checked may hold what the fonts cannot draw.
     data = printable(register_data(settings, register, lang, client_address=address, now=utcnow()))
-    return await _renderer.render("literacy_register", data, archival=True)  # type: ignore[arg-type]
+    return await shared_pool().render("literacy_register", data, archival=True)  # type: ignore[arg-type]

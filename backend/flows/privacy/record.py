@@ -19,7 +19,7 @@ from backend.domains.pilots.models import Pilot, SubProcessor
 from backend.flows.documents.data import brand
 from backend.flows.documents.dpa import clauses
 from backend.flows.documents.legal import LegalKind, legal_text
-from backend.flows.documents.render import RenderPool
+from backend.flows.documents.render import shared_pool
 from backend.flows.documents.sub_processors import processor_rows
 from backend.flows.portal.models import DpaAcceptance
 from backend.kernel.config import Settings
@@ -139,9 +139,6 @@ async def processing_record(session: AsyncSession, settings: Settings, lang: str
     }
 
 
-_renderer = RenderPool(threads=1, name="record-render")
-
-
 async def processing_record_pdf(data: dict[str, Any]) -> bytes:
     """The record as PDF/A, to file with the consultancy's documentation."""
-    return await _renderer.render("processing_record", data, archival=True)
+    return await shared_pool().render("processing_record", data, archival=True)
