@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     retention_audit_detail_years: int = Field(default=3, ge=1, le=30)
     retention_proposal_years: int = Field(default=6, ge=6, le=30)
     retention_invoice_years: int = Field(default=8, ge=8, le=30)
+    # Answered privacy requests (the proof they were answered), years after the answer: the
+    # limitation period of a claim or a fine over it (§ 195 BGB, § 31 OWiG) is three.
+    retention_privacy_request_years: int = Field(default=3, ge=1, le=30)
+    # The data protection officer, where the consultancy has one (Art. 37 GDPR): named in the
+    # privacy notice and the record of processing.
+    dpo_name: str | None = Field(default=None, max_length=200)
+    dpo_email: str | None = Field(default=None, max_length=254)
     # The largest file a deliverable takes (PDF, Office, images, ZIP, text), in MiB.
     artefact_max_mib: int = Field(default=25, ge=1, le=ARTEFACT_CEILING_MIB)
     # A folder with the consultancy's own contract texts (agb.de.md, agb.en.md, avv.de.md,

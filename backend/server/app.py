@@ -73,6 +73,7 @@ from backend.web.api.privacy import (
     ErasureController,
     LegalHoldController,
     PrivacyController,
+    PrivacyRequestController,
     RecordController,
     RetentionController,
 )
@@ -82,6 +83,7 @@ from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
 from backend.web.portal.literacy import ParticipantPages, PortalLiteracyPages
 from backend.web.portal.pages import PortalPages, SharePages
+from backend.web.portal.privacy import PortalPrivacyPages
 from backend.web.security import JsonRequest, SecurityMiddleware
 
 WEB_DIR = Path(__file__).parents[1] / "web"
@@ -96,6 +98,7 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     PilotPages,
     SendingPages,
     PortalPages,
+    PortalPrivacyPages,
     SharePages,
     ParticipantPages,
     PortalLiteracyPages,
@@ -140,6 +143,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     PrivacyController,
     ErasureController,
     LegalHoldController,
+    PrivacyRequestController,
     RetentionController,
     RecordController,
     *PORTAL_API_CONTROLLERS,

@@ -44,7 +44,7 @@ from backend.flows.portal.models import (
     ShareLink,
     StatementDecision,
 )
-from backend.flows.privacy.models import Erasure, LegalHold
+from backend.flows.privacy.models import Erasure, LegalHold, PrivacyRequest
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
 
@@ -92,6 +92,7 @@ __all__ = [
     "Measurement",
     "Participant",
     "Pilot",
+    "PrivacyRequest",
     "ProposalAcceptance",
     "ProposalDecline",
     "ProposalExpiryNotice",

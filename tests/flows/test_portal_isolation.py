@@ -89,8 +89,13 @@ ID_KINDS = frozenset(
         "erasures",
         "legal-holds",
         "sub-processors",
+        "privacy-requests",
     }
 )
+# Reads of the client's own that the audit log records (a copy of one's personal data).
+AUDITED = frozenset({"/portal/my-data/export"})
+# Forms of the client's own without an id, which an empty post leaves invalid (a new row each).
+NEEDS_INPUT = frozenset({"/portal/my-data/requests"})
 # Filters the lists take (a list ignores the ones it lacks): with B's ids they must show nothing of B.
 LIST_FILTERS = {
     "client_id": "clients",
@@ -201,6 +206,18 @@ async def client_world(api: Api, name: str, email: str) -> World:
     ids = {
         "erasures": erased.json()["erasure_id"],
         "legal-holds": (await api.post("/legal-holds", "admin", json=hold)).json()["id"],
+        "privacy-requests": (
+            await api.create(
+                "privacy-requests",
+                {
+                    "subject_kind": "contact",
+                    "subject_id": portal["contact"]["id"],
+                    "right": "access",
+                    "channel": "email",
+                    "note": f"Auskunft {name}",
+                },
+            )
+        )["id"],
         "certificates": certificate,
         "artefacts": artefact.json()["id"],
         "invoices": invoice["id"],
@@ -486,11 +503,16 @@ async def test_client_a_reaches_nothing_of_client_b(api: Api, smtp_server: SmtpT
         for params in ({}, b_filters) if ep.method == "GET" and ep.is_api else ({},):
             response = await call(ep, ep.path, {}, **params)
             call.check_no_trace(b, ep, ep.path, response)
+            if ep.path in AUDITED and response.status_code == 200:
+                counts["audit_events"] += 1
             if not ep.client_may_call:
                 call.check(response.status_code == refused(ep), ep, ep.path, response, str(refused(ep)))
                 continue
             if ep.path.startswith(AI_OWNER_ONLY):  # A's contact is not its AI owner
                 call.check(response.status_code == 403, ep, ep.path, response, "403")
+                continue
+            if ep.path in NEEDS_INPUT:  # an empty form is refused as such (its use: test_privacy_requests)
+                call.check(response.status_code == 422, ep, ep.path, response, "422")
                 continue
             call.check(response.status_code < 400, ep, ep.path, response, "2xx/3xx")
             kind = ep.path.rsplit("/", 1)[-1]

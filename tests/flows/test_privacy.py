@@ -14,7 +14,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import SQLModel
 
 from backend.domains.auth.sessions import issue_token
-from backend.flows.privacy.inventory import ANONYMISED, HOLDS, ON_ERASE, person_keys, text_columns
+from backend.flows.privacy.inventory import ANONYMISED, HOLDS, ON_ERASE, SUBJECT_COLUMNS, person_keys, text_columns
 from backend.kernel.redaction import ERASED_NAME, Redactor
 from backend.server.tables import metadata
 from tests.factories import download_text, generate, make_client, make_engagement
@@ -25,6 +25,7 @@ ERASE = {"reason": "Art. 17, Mail vom 30.11.2026", "confirm": True}
 
 def test_the_map_places_every_column_that_points_at_a_person() -> None:
     pointing = {(t.name, c.name) for t in SQLModel.metadata.sorted_tables for c, _ in person_keys(t)}
+    pointing |= {(table, columns[1]) for table, columns in SUBJECT_COLUMNS.items()}
     assert pointing - set(ON_ERASE) == set(), "place these in privacy/inventory.ON_ERASE"
     assert set(ON_ERASE) - pointing == set(), "ON_ERASE names columns that no longer point at a person"
     tables = SQLModel.metadata.tables

@@ -23,7 +23,7 @@ async def test_the_record_names_what_is_processed_and_for_whom(api: Api) -> None
     answer = await api.get("/privacy/record-of-processing", "admin")
     assert answer.status_code == 200, answer.text
     record = answer.json()
-    assert len(record["activities"]) == 7
+    assert len(record["activities"]) == 8
     invoicing = next(a for a in record["activities"] if a["name"] == "Rechnungsstellung und Buchhaltung")
     assert "8 Jahre" in invoicing["retention"] and "§ 147 AO" in invoicing["basis"]
     (behalf,) = record["on_behalf"]

@@ -106,6 +106,32 @@ async def _world(api: Api) -> dict[str, Any]:
             await add_row(conn, "invoice_mailings", invoice_id=invoice, email="buchhaltung@k.de")
             await add_row(conn, "invoice_payments", invoice_id=invoice, paid_on=in_year(years), amount=100)
             await add_row(conn, "invoice_lines", invoice_id=invoice, position=1, description="Workshop")
+        # Privacy requests: answered four years ago (goes), two (stays), still open (stays).
+        for name, days, status in (("request_old", 4 * 365, "answered"), ("request_new", 2 * 365, "refused")):
+            ids[name] = await add_row(
+                conn,
+                "privacy_requests",
+                subject_kind="contact",
+                subject_id=contact["id"],
+                right="access",
+                channel="email",
+                status=status,
+                received_on=ago(days + 20).date(),
+                due_on=ago(days).date(),
+                answered_at=ago(days),
+            )
+        ids["request_open"] = await add_row(
+            conn,
+            "privacy_requests",
+            subject_kind="contact",
+            subject_id=contact["id"],
+            right="erasure",
+            channel="email",
+            status="open",
+            received_on=ago(4 * 365).date(),
+            due_on=ago(4 * 365 - 30).date(),
+            answered_at=None,
+        )
         for table, row_id, until in (
             ("documents", ids["proposal_held"], date(today().year + 1, 12, 31)),
             ("invoices", ids["invoice_held"], date(today().year + 1, 12, 31)),
@@ -151,6 +177,7 @@ async def test_retention_deletes_what_is_past_its_period_once_and_holds_win(api:
         ("invoices", "invoice_mailings"): (1, 1),
         ("invoices", "invoice_files"): (1, 1),
         ("invoices", "invoices"): (1, 0),
+        ("privacy_requests", "privacy_requests"): (1, 0),
     }
     assert _figures(dry) == expected
     # The dry run changed nothing.
@@ -165,6 +192,7 @@ async def test_retention_deletes_what_is_past_its_period_once_and_holds_win(api:
     assert await _ids(api, "proposal_acceptances") == {ids["proposal_new_acceptance"], ids["proposal_held_acceptance"]}
     assert await _ids(api, "invoices") == {ids["invoice_new"], ids["invoice_held"]}
     assert await _ids(api, "invoice_files") == {ids["invoice_new"], ids["invoice_held"]}
+    assert await _ids(api, "privacy_requests") == {ids["request_new"], ids["request_open"]}
     async with api.engine.connect() as conn:
         audit = dict((await conn.execute(text("SELECT id, before FROM audit_events"))).all())
         lines = (await conn.execute(text("SELECT count(*) FROM invoice_lines"))).scalar_one()

@@ -62,3 +62,63 @@ async def test_the_literacy_page_marks_a_participants_data_and_exports_it(api: A
     assert export.status_code == 200 and export.headers["content-type"] == "application/zip"
     other = await make_client(api, "Andere GmbH")
     assert (await api.http.get(f"/clients/{other['id']}/participants/{person['id']}/personal-data")).status_code == 404
+
+
+async def test_the_team_records_and_answers_a_request_in_the_register(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend.flows.privacy.requests import months_after
+    from backend.kernel.time import today
+
+    client = await make_client(api)
+    contact = await api.create("contacts", {"client_id": client["id"], "name": "Jonas Weber", "email": "jw@kunde.de"})
+    token = await sign_in(api)
+    page = await api.http.get(f"/clients/{client['id']}")
+    assert "Anfrage erfassen" in page.text
+    received = today() - timedelta(days=40)  # a letter found late: overdue already
+    recorded = await api.http.post(
+        f"/clients/{client['id']}/contacts/{contact['id']}/privacy-requests",
+        data={
+            "_csrf_token": token,
+            "right": "access",
+            "channel": "letter",
+            "received_on": received.isoformat(),
+            "note": "Auskunft erbeten",
+        },
+    )
+    assert recorded.status_code == 303 and recorded.headers["location"] == "/privacy#requests"
+    bad = await api.http.post(
+        f"/clients/{client['id']}/contacts/{contact['id']}/privacy-requests",
+        data={"_csrf_token": token, "right": "vergessen", "channel": "letter"},
+    )
+    assert bad.status_code == 422 and f'id="request-contact-{contact["id"]}" open' in bad.text
+
+    register = await api.http.get("/privacy")
+    assert register.status_code == 200
+    assert "Jonas Weber" in register.text and "Tage überfällig" in register.text
+    due = months_after(received, 1)
+    assert f"{due.day:02d}.{due.month:02d}.{due.year}" in register.text
+    # The record of processing is an admin's.
+    assert "Verarbeitungsverzeichnis (PDF)" not in register.text
+    assert (await api.http.get("/privacy/record.pdf")).status_code == 403
+
+    row = (await api.get(f"/privacy-requests?subject_id={contact['id']}")).json()["items"][0]
+    refused = await api.http.post(
+        f"/privacy-requests/{row['id']}/transitions",
+        data={"_csrf_token": token, "to": "refused", "version": row["version"], "reason": ""},
+    )
+    assert refused.status_code == 422 and f'id="request-{row["id"]}"' in refused.text
+    assert 'role="alert"' in refused.text
+    answered = await api.http.post(
+        f"/privacy-requests/{row['id']}/transitions",
+        data={"_csrf_token": token, "to": "answered", "version": row["version"], "reason": "Auskunft per Brief"},
+    )
+    assert answered.status_code == 303
+    register = await api.http.get("/privacy")
+    assert "Keine offenen Anfragen." in register.text and "Auskunft per Brief" in register.text
+    assert "verspätet" in register.text
+    api.http.cookies.clear()
+
+    await sign_in(api, "admin@example.de")
+    record = await api.http.get("/privacy/record.pdf")
+    assert record.status_code == 200 and record.content.startswith(b"%PDF")

@@ -36,6 +36,7 @@ from backend.flows.privacy.models import (
     LegalHold,
     SubjectKind,
 )
+from backend.flows.privacy.requests import answer_erasure_requests
 from backend.flows.privacy.search import Hit, Hits, person_of, rows_naming, searched_tables
 from backend.kernel.db import add_unless_taken, hold, utcnow
 from backend.kernel.outbox import plan
@@ -126,6 +127,8 @@ async def erase(
                 rendered.append(row_id)
     for document_id in rendered:
         await plan(session, "render_document", document_id, job_id=document_job_id(document_id))
+    subjects = {k: person.ids(k) for k in SubjectKind}
+    await answer_erasure_requests(session, subjects, erasure.id, erasure.reason)
     report = ErasureReport(
         erasure_id=erasure.id,
         subject_kind=kind,

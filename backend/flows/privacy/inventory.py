@@ -76,6 +76,8 @@ ON_ERASE: dict[tuple[str, str], Action] = {
     ("dpa_acceptances", "contact_id"): Action.keep,
     ("dpa_acceptances", "user_id"): Action.keep,
     ("audit_events", "actor_id"): Action.keep,
+    # The register of requests: proof the person's request was answered (Art. 5 (2)).
+    ("privacy_requests", "subject_id"): Action.keep,
     # The team's columns (who made, recorded, leads): a client's contact or participant is
     # never there, and the team's own accounts are not erased here.
     ("attendances", "recorded_by"): Action.keep,
@@ -89,6 +91,7 @@ ON_ERASE: dict[tuple[str, str], Action] = {
     ("invoices", "created_by_id"): Action.keep,
     ("invoices", "issued_by_id"): Action.keep,
     ("legal_holds", "placed_by_id"): Action.keep,
+    ("privacy_requests", "recorded_by_id"): Action.keep,
     ("measurements", "recorded_by_id"): Action.keep,
     ("share_links", "created_by_id"): Action.keep,
     ("status_updates", "author_id"): Action.keep,
@@ -108,6 +111,9 @@ SECRETS: dict[str, frozenset[str]] = {
     "portal_login_links": frozenset({"token_hash"}),
     "auth_sessions": frozenset({"id"}),
 }
+
+# Columns that name a person by kind and id together (no foreign key can): (kind, id) columns.
+SUBJECT_COLUMNS: dict[str, tuple[str, str]] = {"privacy_requests": ("subject_kind", "subject_id")}
 
 # Not searched for names: the erasures themselves (ids and counts; the reason is stored redacted).
 UNSEARCHED = frozenset({"erasures"})

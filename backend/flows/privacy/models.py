@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from advanced_alchemy.types import DateTimeUTC
 from pydantic import AfterValidator, BaseModel
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field
 
 from backend.kernel.db import Row
@@ -130,3 +130,103 @@ class ErasureRead(RowRead):
     requested_by_id: int | None
     reason: str
     erased_at: datetime
+
+
+class Right(StrEnum):
+    """What a person asks for under the GDPR (Art. 15–21)."""
+
+    access = "access"  # Art. 15: a copy of their data
+    rectification = "rectification"  # Art. 16
+    erasure = "erasure"  # Art. 17
+    restriction = "restriction"  # Art. 18
+    portability = "portability"  # Art. 20
+    objection = "objection"  # Art. 21
+
+
+class Channel(StrEnum):
+    portal = "portal"
+    email = "email"
+    letter = "letter"
+    phone = "phone"
+    other = "other"
+
+
+class RequestState(StrEnum):
+    open = "open"
+    answered = "answered"
+    refused = "refused"  # with the reason the person is told (Art. 12 (4))
+
+
+class PrivacyRequest(Row, table=True):
+    """A person's request under Art. 15–21 and its deadline (Art. 12 (3)): one month from
+    receipt, extended by at most two more with a reason. Kept after the answer as proof it was
+    given (Art. 5 (2)); its text is redacted like any other when the person is erased."""
+
+    __tablename__ = "privacy_requests"
+    # One open request per person and right from the portal: a second click, or a second tab,
+    # finds the first (the team may record several, as they arrive).
+    __table_args__ = (
+        Index(
+            "uq_privacy_requests_open_from_portal",
+            "subject_kind",
+            "subject_id",
+            "right",
+            unique=True,
+            sqlite_where=text("status = 'open' AND channel = 'portal'"),
+            postgresql_where=text("status = 'open' AND channel = 'portal'"),
+        ),
+    )
+    client_id: int | None = Field(default=None, foreign_key="clients.id", ondelete="SET NULL", index=True)
+    subject_kind: SubjectKind = Field(sa_type=String(20))
+    subject_id: int = Field(index=True)
+    right: Right = Field(sa_type=String(20))
+    channel: Channel = Field(sa_type=String(20))
+    received_on: date
+    due_on: date = Field(index=True)
+    extension_reason: str | None = Field(default=None, sa_type=Text)
+    status: RequestState = Field(default=RequestState.open, sa_type=String(20), index=True)
+    # What the person asked, in their words.
+    note: str | None = Field(default=None, sa_type=Text)
+    # What was done, or why it was refused: what the person is told.
+    answer: str | None = Field(default=None, sa_type=Text)
+    answered_at: datetime | None = Field(default=None, sa_type=DateTimeUTC)
+    erasure_id: int | None = Field(default=None, foreign_key="erasures.id", ondelete="SET NULL")
+    recorded_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class PrivacyRequestRead(RowRead):
+    client_id: int | None
+    subject_kind: SubjectKind
+    subject_id: int
+    right: Right
+    channel: Channel
+    received_on: date
+    due_on: date
+    extension_reason: str | None = None
+    status: RequestState
+    note: str | None = None
+    answer: str | None = None
+    answered_at: datetime | None = None
+    erasure_id: int | None = None
+    recorded_by_id: int | None = None
+
+
+class PrivacyRequestCreate(Strict):
+    """A request as the team records it (one made in the portal records itself)."""
+
+    subject_kind: SubjectKind = PydanticField(description="contact, participant or user")
+    subject_id: int = PydanticField(ge=1, le=MAX_ID)
+    right: Right
+    channel: Channel
+    received_on: date | None = PydanticField(default=None, description="The day it arrived; today if left out")
+    note: str | None = PydanticField(default=None, max_length=4000, description="What the person asked")
+
+
+class PrivacyRequestUpdate(Strict):
+    """The deadline extended (Art. 12 (3): by two further months at most, with the reason the
+    person is told within the first month), or the note amended."""
+
+    due_on: date | None = None
+    extension_reason: str | None = PydanticField(default=None, min_length=3, max_length=2000)
+    note: str | None = PydanticField(default=None, max_length=4000)
+    version: int

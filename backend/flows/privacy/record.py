@@ -37,12 +37,14 @@ def _activities(settings: Settings, lang: str) -> list[dict[str, Any]]:
         "audit": settings.retention_audit_detail_years,
         "proposals": settings.retention_proposal_years,
         "invoices": settings.retention_invoice_years,
+        "requests": settings.retention_privacy_request_years,
     }
     found = []
-    for key in ("clients", "portal", "workshops", "reporting", "invoicing", "team", "audit"):
+    for key in ("clients", "portal", "workshops", "reporting", "invoicing", "team", "audit", "requests"):
         entry = w["activities"][key]
         found.append(
             {
+                "key": key,
                 "name": entry["name"],
                 "purpose": entry["purpose"],
                 "basis": entry["basis"],
@@ -53,6 +55,33 @@ def _activities(settings: Settings, lang: str) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+# The activities a client's people are subjects of (the team's own employment data is not theirs).
+_CLIENT_FACING = ("clients", "portal", "workshops", "reporting", "invoicing", "audit", "requests")
+
+
+def controller(settings: Settings) -> dict[str, Any]:
+    return {
+        "name": settings.brand_name,
+        "address_lines": [settings.brand_street, f"{settings.brand_postal_code} {settings.brand_city}"],
+        "managing_director": settings.brand_managing_director,
+        "contact": settings.brand_email,
+        "dpo": (
+            {"name": settings.dpo_name, "email": settings.dpo_email or settings.brand_email}
+            if settings.dpo_name
+            else None
+        ),
+    }
+
+
+def notice(settings: Settings, lang: str) -> dict[str, Any]:
+    """The privacy notice for clients' people (Art. 13 GDPR): who is responsible, what is
+    processed why and on which basis, for how long — from the same entries as the record."""
+    return {
+        "controller": controller(settings),
+        "activities": [a for a in _activities(settings, lang) if a["key"] in _CLIENT_FACING],
+    }
 
 
 async def _on_behalf(session: AsyncSession, lang: str, fmt: Formatter) -> list[dict[str, Any]]:
@@ -123,12 +152,7 @@ async def processing_record(session: AsyncSession, settings: Settings, lang: str
         "lang": lang,
         "labels": labels,
         "brand": brand(settings),
-        "controller": {
-            "name": settings.brand_name,
-            "address_lines": [settings.brand_street, f"{settings.brand_postal_code} {settings.brand_city}"],
-            "managing_director": settings.brand_managing_director,
-            "contact": settings.brand_email,
-        },
+        "controller": controller(settings),
         "activities": _activities(settings, lang),
         "on_behalf": await _on_behalf(session, lang, fmt),
         "measures": clauses(measures),

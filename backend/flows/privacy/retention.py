@@ -198,6 +198,14 @@ POLICIES: tuple[Policy, ...] = (
             ),
         ),
     ),
+    Policy(
+        "privacy_requests",
+        "answered privacy requests (the register's proof of the answer)",
+        None,
+        lambda s: f"{s.retention_privacy_request_years} years after the answer",
+        lambda s, today: years_ago(s.retention_privacy_request_years)(today),
+        (Step("privacy_requests", age="answered_at"),),
+    ),
 )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, Text, cast, func, or_
+from sqlalchemy import Table, Text, and_, cast, func, or_
 from sqlalchemy import select as core_select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import SQLModel, select
@@ -22,15 +22,16 @@ from backend.domains.clients.models import Contact
 from backend.domains.literacy.attendance import same_person_name
 from backend.domains.literacy.models import Participant
 from backend.flows.privacy.inventory import (
-    TABLE_OF as PERSON_TABLES_BY_KIND,
-)
-from backend.flows.privacy.inventory import (
+    SUBJECT_COLUMNS,
     UNSEARCHED,
     binary_columns,
     holds_for,
     person_keys,
     row_id,
     text_columns,
+)
+from backend.flows.privacy.inventory import (
+    TABLE_OF as PERSON_TABLES_BY_KIND,
 )
 from backend.flows.privacy.models import SubjectKind
 from backend.kernel.redaction import Redactor, erased_email
@@ -153,6 +154,11 @@ async def rows_naming(session: AsyncSession, person: Person, redactor: Redactor)
                 continue
             for row in (await session.exec(core_select(*plain).where(column.in_(people[kind])))).mappings():  # type: ignore[call-overload]
                 hits.setdefault(table.name, {}).setdefault(row_id(table, row), Hit(row)).keys.add(column.name)
+        if table.name in SUBJECT_COLUMNS:
+            kind_column, id_column = (table.c[name] for name in SUBJECT_COLUMNS[table.name])
+            theirs = or_(*(and_(kind_column == kind, id_column.in_(ids)) for kind, ids in people.items() if ids))
+            for row in (await session.exec(core_select(*plain).where(theirs))).mappings():  # type: ignore[call-overload]
+                hits.setdefault(table.name, {}).setdefault(row_id(table, row), Hit(row)).keys.add(id_column.name)
         columns = text_columns(table)
         needles = redactor.needles()
         if not columns or not needles:

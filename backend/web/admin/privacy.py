@@ -1,5 +1,6 @@
-"""A contact's personal data on the team's pages: the export to hand over (Art. 15), and for
-admins the erasure (Art. 17) with its report."""
+"""Personal data on the team's pages: a contact's export to hand over (Art. 15), for admins the
+erasure (Art. 17) with its report, and the register of people's requests with their deadlines
+(Art. 12 (3))."""
 
 from __future__ import annotations
 
@@ -12,14 +13,18 @@ from backend.domains.clients.resources import contact_service
 from backend.domains.crud import STAFF
 from backend.domains.literacy.resources import participant_service
 from backend.flows.privacy import erasure
-from backend.flows.privacy.models import ErasureReport, ErasureRequest, SubjectKind
+from backend.flows.privacy.models import ErasureReport, ErasureRequest, PrivacyRequestCreate, SubjectKind
+from backend.flows.privacy.record import processing_record
+from backend.flows.privacy.register import register_view
+from backend.flows.privacy.requests import privacy_request_service
 from backend.flows.privacy.resources import ADMIN, erasure_service
+from backend.kernel.db import utcnow
 from backend.web.admin.clients import client_page
 from backend.web.admin.pages import Form
-from backend.web.downloads import personal_data_file
-from backend.web.forms import attempt, done, parse
+from backend.web.downloads import personal_data_file, record_file
+from backend.web.forms import Failure, attempt, done, move, parse
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
-from backend.web.i18n import page_context
+from backend.web.i18n import language_of, page_context
 
 
 class PrivacyPages(Controller):
@@ -62,3 +67,47 @@ class PrivacyPages(Controller):
         row = await erasure_service.get(db_session, request.user, row_id)
         context = page_context(request, nav="clients", erasure=row, report=ErasureReport.model_validate(row.report))
         return Template("clients/erasure.html", context=context, media_type=MediaType.HTML)
+
+    @post("/clients/{row_id:int}/contacts/{contact_id:int}/privacy-requests")
+    async def record_request(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, contact_id: RowId, data: Form
+    ) -> Any:
+        """A request that came by mail, letter or phone, recorded against the contact."""
+        contact = await contact_service.get(db_session, request.user, contact_id, within={"client_id": row_id})
+        form = {
+            "subject_kind": SubjectKind.contact.value,
+            "subject_id": contact.id,
+            "right": data.get("right", ""),
+            "channel": data.get("channel", ""),
+            "received_on": data.get("received_on") or None,
+            "note": (data.get("note") or "").strip() or None,
+        }
+
+        async def action() -> None:
+            await privacy_request_service.create(db_session, request.user, parse(PrivacyRequestCreate, form))
+
+        if failure := await attempt(db_session, request, f"request-{contact_id}", data, action):
+            return await client_page(db_session, request, row_id, failure)
+        return await done(db_session, "/privacy#requests")
+
+    @get("/privacy")
+    async def register(self, db_session: DbSession, request: AppRequest) -> Template:
+        return await self._register(db_session, request, Failure())
+
+    @post("/privacy-requests/{row_id:int}/transitions")
+    async def answer(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
+        action = move(privacy_request_service, db_session, request, row_id, data)
+        if failure := await attempt(db_session, request, f"answer-{row_id}", data, action):
+            return await self._register(db_session, request, failure)
+        return await done(db_session, "/privacy#requests")
+
+    @get("/privacy/record.pdf", guards=[role_guard(ADMIN)])
+    async def record_pdf(self, db_session: DbSession, request: AppRequest) -> Response[bytes]:
+        settings = request.app.state.settings
+        data = await processing_record(db_session, settings, language_of(request), utcnow())
+        return await record_file(request, data)
+
+    async def _register(self, db_session: DbSession, request: AppRequest, failure: Failure) -> Template:
+        view = await register_view(db_session, admin=request.user.role == "admin")
+        context = page_context(request, nav="privacy", view=view, failed=failure)
+        return Template("privacy/index.html", context=context, status_code=failure.status, media_type=MediaType.HTML)

@@ -16,6 +16,7 @@ from backend.domains.literacy.resources import participant_service
 from backend.flows.privacy import erasure
 from backend.flows.privacy.models import ErasureReport, ErasureRequest, SubjectKind
 from backend.flows.privacy.record import processing_record
+from backend.flows.privacy.requests import privacy_request_service, privacy_requests
 from backend.flows.privacy.resources import ADMIN, erasure_service, erasures, legal_hold_service, legal_holds
 from backend.flows.privacy.retention import RetentionReport, apply_retention
 from backend.kernel.db import utcnow
@@ -28,6 +29,7 @@ from backend.web.handlers import AppRequest, DbSession, RowId, example_body, rol
 
 LegalHoldController = resource_controller(legal_holds, legal_hold_service)
 ErasureController = resource_controller(erasures, erasure_service)
+PrivacyRequestController = resource_controller(privacy_requests, privacy_request_service)
 _ZIP = {200: ResponseSpec(data_container=bytes, media_type="application/zip", description="The ZIP")}
 _ERASE_EXAMPLE = {"reason": "Art. 17 request by mail of 2026-11-30", "confirm": True}
 ErasureBody = example_body(ErasureRequest, _ERASE_EXAMPLE)
