@@ -37,7 +37,7 @@ class PortalPrivacyPages(Controller):
     include_in_schema = False
 
     @get("/privacy", exclude_from_auth=True)
-    async def notice(self, db_session: DbSession, request: AppRequest) -> Template:
+    async def notice(self, request: AppRequest) -> Template:
         """Public, as a website's privacy notice is: linked from the sign-in page and every page."""
         lang = language_of(request)
         return Template(
