@@ -224,7 +224,8 @@ def _validation_handler(request: Request, exc: ValidationException) -> Response[
             source = item.get("source") or "body"
             key = _public_name(request, item.get("key")) if item.get("source") else item.get("key")
             path = ".".join(str(p) for p in (getattr(source, "value", source), key) if p)
-            errors.append({"path": path, "message": item.get("message", "invalid")})
+            message = str(item.get("message", "invalid")).removeprefix("Value error, ")
+            errors.append({"path": path, "message": message})
     if errors:
         return problem(
             request,

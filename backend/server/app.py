@@ -81,6 +81,7 @@ from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
+from backend.web.error_pages import with_error_pages
 from backend.web.portal.literacy import ParticipantPages, PortalLiteracyPages
 from backend.web.portal.pages import PortalPages, SharePages
 from backend.web.portal.privacy import PortalPrivacyPages
@@ -243,7 +244,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         request_class=JsonRequest,
         on_app_init=[auth.on_app_init],
         lifespan=[user_changes, job_queue],
-        exception_handlers=exception_handlers,
+        exception_handlers=with_error_pages(exception_handlers),
         response_class=ModelResponse,
         # Logging is set up once per process by backend.kernel.logs (JSON, our access log); Litestar's
         # default config would replace it and bring back the server's own access log with its

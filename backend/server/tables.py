@@ -37,6 +37,7 @@ from backend.flows.invoicing.models import (
 from backend.flows.literacy.models import Certificate, CertificateMail, GuidelineInvitation, LiteracyReminder
 from backend.flows.portal.models import (
     DpaAcceptance,
+    DpaObjection,
     LoginLink,
     ProposalAcceptance,
     ProposalDecline,
@@ -72,6 +73,7 @@ __all__ = [
     "DigestDelivery",
     "Document",
     "DpaAcceptance",
+    "DpaObjection",
     "Engagement",
     "Erasure",
     "FeedbackAnswer",

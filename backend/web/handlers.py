@@ -27,6 +27,8 @@ AppRequest = Request[Principal, Any, State]
 RowId = Annotated[
     int, PathParameter(ge=1, le=MAX_ID, description="The id of the row the path names", examples=[Example(value=1)])
 ]
+# A signed token in a link (sign-in, share, check-in): long, never a number.
+Token = Annotated[str, PathParameter(max_length=200)]
 
 
 def role_guard(roles: frozenset[Role]):

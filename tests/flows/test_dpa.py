@@ -107,3 +107,73 @@ async def test_the_portal_page_takes_the_acceptance(api: Api, smtp_server: SmtpT
     assert done.status_code == 303 and "done=dpa_accepted" in done.headers["location"]
     page = await api.http.get(done.headers["location"])
     assert "Angenommen von Eva Alpha" in page.text and "AVV annehmen" not in page.text
+
+
+async def test_a_new_sub_processor_is_shown_and_the_client_may_object(api: Api, smtp_server: SmtpTestServer) -> None:
+    """Art. 28 (2) GDPR: after an accepted AVV, a new provider shows on the team's page as a
+    change; the next version tells the client what is new; the client objects once, the lead
+    consultant hears of it once, and the version can no longer be accepted."""
+    from tests.factories import sign_in
+    from tests.portal_helpers import text_of
+
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    engagement_id = world["engagement"]["id"]
+    pilot = await _with_processors(api, engagement_id)
+    first = await generate_and_release(api, engagement_id, kind="dpa")
+    her = await _bearer(api, smtp_server)
+    assert (
+        await api.post(f"/documents/{first['id']}/dpa-acceptance", None, json=ACCEPT, headers=her)
+    ).status_code == 201
+
+    await sign_in(api)
+    page = await api.http.get(f"/engagements/{engagement_id}")
+    assert "Fassung 1 angenommen von Eva Alpha" in page.text and "Unterauftragsverarbeiter geändert" not in page.text
+    # Signing the provider's own AVV later is no change to the client's agreement.
+    processors = (await api.get(f"/sub-processors?pilot_id={pilot['id']}")).json()["items"]
+    anthropic = next(p for p in processors if p["provider"] == "Anthropic PBC")
+    signed = await api.patch(
+        f"/sub-processors/{anthropic['id']}", json={"version": anthropic["version"], "dpa_signed_on": "2026-11-20"}
+    )
+    assert signed.status_code == 200, signed.text
+    assert "Unterauftragsverarbeiter geändert" not in (await api.http.get(f"/engagements/{engagement_id}")).text
+    await api.create(
+        "sub-processors",
+        {"pilot_id": pilot["id"], "provider": "Mistral AI SAS", "hosting_region": "Paris", "hosting_country": "FR",
+         "data_categories": ["Kundenanfragen"], "personal_data": True},
+    )  # fmt: skip
+    page = await api.http.get(f"/engagements/{engagement_id}")
+    assert "Unterauftragsverarbeiter geändert" in page.text and "Mistral AI SAS" in page.text
+
+    second = await generate_and_release(api, engagement_id, kind="dpa")
+    csrf = await portal_sign_in(api, smtp_server, EMAIL)
+    portal = await api.http.get(f"/portal/engagements/{engagement_id}")
+    assert "Neuer Unterauftragsverarbeiter: Mistral AI SAS" in portal.text and "Widersprechen" in portal.text
+    assert "Anthropic PBC" not in portal.text.split("Geändert gegenüber")[1].split("</div>")[0]
+
+    empty = await api.http.post(
+        f"/portal/documents/{second['id']}/object-dpa", data={"_csrf_token": csrf, "reason": "  "}
+    )
+    assert empty.status_code == 422 and "dpa-objection-reason" in empty.text
+    before = len(smtp_server.messages)
+    reason = {"reason": "Kein weiterer Anbieter ohne Rücksprache mit unserem Betriebsrat"}
+    answers = await asyncio.gather(
+        *(api.post(f"/documents/{second['id']}/dpa-objection", None, json=reason, headers=her) for _ in range(3))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.text for a in answers]
+    accept = await api.post(f"/documents/{second['id']}/dpa-acceptance", None, json=ACCEPT, headers=her)
+    assert accept.status_code == 409 and "objected" in accept.text
+    assert (await api.post(f"/documents/{second['id']}/dpa-objection", json=reason)).status_code == 403  # the team
+    listed = (await api.get(f"/engagements/{engagement_id}/dpa-objections")).json()
+    assert [o["document_number"] for o in listed] == [second["number"]]
+
+    await api.run_jobs(smtp_url=smtp_server.url)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    told = [m for m in smtp_server.messages[before:] if "Widerspruch zum AV-Vertrag" in m.message["Subject"]]
+    assert len(told) == 1 and told[0].rcpt_tos == ["consultant@example.de"]
+    assert "Betriebsrat" in text_of(told[0])
+    portal = await api.http.get(f"/portal/engagements/{engagement_id}")
+    assert "widersprochen" in portal.text and "object-dpa" not in portal.text
+    api.http.cookies.clear()
+    await sign_in(api)
+    page = await api.http.get(f"/engagements/{engagement_id}")
+    assert "Widerspruch des Kunden" in page.text and "Betriebsrat" in page.text

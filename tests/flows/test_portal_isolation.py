@@ -387,6 +387,8 @@ def body(ep: Endpoint, target: World, signer: World) -> dict[str, Any]:
     last = ep.path.rsplit("/", 1)[-1]
     if last in ("acceptance", "accept", "approval", "approve", "dpa-acceptance", "accept-dpa"):
         return {"typed_name": f"Eva {signer.name.split()[0]}", "confirmed": True}
+    if last in ("dpa-objection", "object-dpa"):
+        return {"reason": "Kein weiterer Anbieter"}
     if last == "decline":
         return (
             {"reason": "Nicht so", "change_request": True} if ep.is_api else {"reason": "Nicht so", "answer": "decline"}

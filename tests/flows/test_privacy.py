@@ -107,10 +107,18 @@ async def test_after_erasure_she_is_found_only_where_a_legal_hold_says_why(api) 
     world = await person_everywhere(api.engine)
     before = await _where_she_is(api)
     assert len({table for table, _ in before}) >= 30  # her name is written all over
+    # The preview says exactly what the erasure will do, and changes nothing.
+    preview = await api.get(f"/contacts/{world.contact_id}/erasure-preview", "admin")
+    assert preview.status_code == 200, preview.text
+    assert await _where_she_is(api) == before
+    assert (await api.get(f"/contacts/{world.contact_id}/erasure-preview")).status_code == 403  # admins only
 
     response = await api.post(f"/contacts/{world.contact_id}/erase", "admin", json=ERASE)
     assert response.status_code == 200, response.text
     report = response.json()
+    for part in ("people", "erased", "kept", "documents_rendered_again"):
+        assert preview.json()[part] == report[part], part
+    assert report["kept"] and report["erased"]
 
     held = await _holds(api)
     left = await _where_she_is(api)

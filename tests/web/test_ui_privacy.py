@@ -7,7 +7,7 @@ import io
 import zipfile
 
 from tests.conftest import Api
-from tests.factories import make_client, sign_in
+from tests.factories import make_client, make_engagement, sign_in
 
 
 async def test_an_admin_erases_a_contact_from_the_client_page(api: Api) -> None:
@@ -16,6 +16,14 @@ async def test_an_admin_erases_a_contact_from_the_client_page(api: Api) -> None:
         "contacts", {"client_id": client["id"], "name": "Sabine Müller", "email": "s.mueller@kunde.de"}
     )
     await api.patch(f"/clients/{client['id']}", json={"notes": "Sabine Müller ruft montags an", "version": 1})
+    engagement = await make_engagement(api, client["id"])
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "Angebotsassistent"})
+    await api.create(
+        "sub-processors",
+        {"pilot_id": pilot["id"], "provider": "Amazon Web Services EMEA SARL", "service": "Bedrock",
+         "hosting_region": "Frankfurt", "hosting_country": "DE", "personal_data": True,
+         "data_categories": ["Kontaktdaten"]},
+    )  # fmt: skip
 
     # A consultant sees the marked fields and the export, not the erasure.
     await sign_in(api)
@@ -25,16 +33,30 @@ async def test_an_admin_erases_a_contact_from_the_client_page(api: Api) -> None:
     export = await api.http.get(f"/clients/{client['id']}/contacts/{contact['id']}/personal-data")
     assert export.status_code == 200 and export.headers["content-type"] == "application/zip"
     assert "personal-data.json" in zipfile.ZipFile(io.BytesIO(export.content)).namelist()
+    # A consultant cannot open the erasure: a page that says so, not JSON.
+    denied = await api.http.get(
+        f"/clients/{client['id']}/contacts/{contact['id']}/erase", headers={"Accept": "text/html"}
+    )
+    assert denied.status_code == 403 and "Keine Berechtigung" in denied.text
     api.http.cookies.clear()
 
     token = await sign_in(api, "admin@example.de")
     page = await api.http.get(f"/clients/{client['id']}")
     assert "Person löschen (Art. 17 DSGVO)" in page.text
+    # The preview: what would go, what is kept, who to tell; nothing changes by looking.
+    preview = await api.http.get(f"/clients/{client['id']}/contacts/{contact['id']}/erase")
+    assert preview.status_code == 200 and "Sabine Müller löschen" in preview.text
+    assert "Was gelöscht würde" in preview.text and "Name im Text ersetzt" in preview.text
+    assert "Amazon Web Services EMEA SARL" in preview.text  # Art. 19: the provider to tell
+    assert (await api.get(f"/contacts/{contact['id']}", "admin")).json()["erased_at"] is None
+    api_preview = (await api.get(f"/contacts/{contact['id']}/erasure-preview", "admin")).json()
+    assert {"table": "clients", "action": "redacted", "rows": 1} in api_preview["erased"]
+    assert api_preview["recipients"] == [{"provider": "Amazon Web Services EMEA SARL", "service": "Bedrock"}]
     # Without the confirmation: refused on the page, nothing erased.
     refused = await api.http.post(
         f"/clients/{client['id']}/contacts/{contact['id']}/erase", data={"_csrf_token": token, "reason": "Mail"}
     )
-    assert refused.status_code == 422 and f'id="erase-contact-{contact["id"]}" open' in refused.text
+    assert refused.status_code == 422 and 'id="erase"' in refused.text and "Was gelöscht würde" in refused.text
     assert (await api.get(f"/contacts/{contact['id']}", "admin")).json()["erased_at"] is None
 
     erased = await api.http.post(
@@ -45,9 +67,36 @@ async def test_an_admin_erases_a_contact_from_the_client_page(api: Api) -> None:
     report = await api.http.get(erased.headers["location"])
     assert report.status_code == 200 and "Löschung nach Art. 17 DSGVO" in report.text
     assert "clients" in report.text and "Name im Text ersetzt" in report.text
+    assert "Empfänger benachrichtigen" in report.text and "Amazon Web Services EMEA SARL" in report.text
     assert "Sabine Müller" not in report.text
     page = await api.http.get(f"/clients/{client['id']}")
     assert "gelöscht am" in page.text and "Sabine Müller" not in page.text
+    # Erased already: the erasure page leads to its report; the preview is refused.
+    again = await api.http.get(f"/clients/{client['id']}/contacts/{contact['id']}/erase")
+    assert again.status_code == 303 and again.headers["location"] == erased.headers["location"]
+    assert (await api.get(f"/contacts/{contact['id']}/erasure-preview", "admin")).status_code == 409
+
+
+async def test_an_admin_erases_a_participant_from_the_literacy_page(api: Api) -> None:
+    client = await make_client(api)
+    person = await api.create(
+        "participants", {"client_id": client["id"], "name": "Jana Vogt", "email": "jana@kunde.de"}
+    )
+    token = await sign_in(api, "admin@example.de")
+    page = await api.http.get(f"/clients/{client['id']}/ai-literacy")
+    assert f"/clients/{client['id']}/participants/{person['id']}/erase" in page.text
+    preview = await api.http.get(f"/clients/{client['id']}/participants/{person['id']}/erase")
+    assert preview.status_code == 200 and "Jana Vogt löschen" in preview.text
+    assert "Keine: die Piloten dieses Kunden" in preview.text
+    other = await make_client(api, "Andere GmbH")
+    for path in (f"/clients/{other['id']}/participants/{person['id']}/erase", f"/clients/{client['id']}/users/1/erase"):
+        assert (await api.http.get(path)).status_code == 404
+    erased = await api.http.post(
+        f"/clients/{client['id']}/participants/{person['id']}/erase",
+        data={"_csrf_token": token, "reason": "Bitte per Telefon", "confirm": "on"},
+    )
+    assert erased.status_code == 303 and erased.headers["location"].startswith("/erasures/")
+    assert (await api.get(f"/participants/{person['id']}", "admin")).json()["name"] == "[gelöscht]"
 
 
 async def test_the_literacy_page_marks_a_participants_data_and_exports_it(api: Api) -> None:

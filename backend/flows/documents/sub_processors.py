@@ -45,6 +45,18 @@ def processor_rows(pairs: list[tuple[Pilot, SubProcessor]], lang: str, fmt: Form
                 "dpa_missing": read.dpa_missing,
                 "transfer": _transfer(w, read),
                 "outside_eea": read.outside_eea,
+                # The same in any language: what an AVV's version is compared by (flows/portal/dpa.py).
+                "terms": [
+                    pilot.title,
+                    read.provider,
+                    read.service,
+                    read.model,
+                    read.hosting_region,
+                    read.hosting_country,
+                    read.data_categories,
+                    read.personal_data,
+                    read.transfer_mechanism,
+                ],
             }
         )
     return rows

@@ -26,7 +26,7 @@ from backend.flows.documents.models import Document, DocumentKind
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import refuse_replaced
 from backend.flows.portal.decisions import acceptance_of
-from backend.flows.portal.models import DeclineRequest, ProposalDecline
+from backend.flows.portal.models import DeclineRequest, DpaObjection, ProposalDecline
 from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import add_unless_taken, select_all, utcnow
@@ -114,31 +114,56 @@ async def declines_of(session: AsyncSession, engagement_id: int) -> list[Proposa
     )
 
 
+# The client's "no"s the lead consultant is told of: the delivery's name, where the page shows
+# it, the mail's words, and when it was said.
+_TOLD: dict[type, tuple[str, str, Any, str]] = {
+    ProposalDecline: (
+        "proposal-decline",
+        "#proposal",
+        lambda row: "proposal_change_request" if row.change_request else "proposal_declined",
+        "declined_at",
+    ),
+    DpaObjection: ("dpa-objection", "#dpa", lambda row: "dpa_objected", "objected_at"),
+}
+
+
 async def send_decline(
     maker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, ledger: SentLedger, decline_id: int
 ) -> str:
-    """Tell the lead consultant, exactly once."""
+    return await tell_lead(maker, settings, mailer, ledger, ProposalDecline, decline_id)
+
+
+async def tell_lead(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    mailer: Mailer,
+    ledger: SentLedger,
+    model: type[ProposalDecline] | type[DpaObjection],
+    row_id: int,
+) -> str:
+    """Tell the lead consultant of the client's answer, exactly once."""
     async with maker() as session:
-        decline = await session.get(ProposalDecline, decline_id)
-        document = await session.get(Document, decline.document_id) if decline else None
-        led = await with_lead(session, decline.engagement_id) if decline else None
-    if decline is None or document is None or led is None or not decline.email:
+        row: ProposalDecline | DpaObjection | None = await session.get(model, row_id)
+        document = await session.get(Document, row.document_id) if row else None
+        led = await with_lead(session, row.engagement_id) if row else None
+    if row is None or document is None or led is None or not row.email:
         return "gone"
     engagement, client, lead_name = led
+    slug = _TOLD[model][0]
     return await deliver(
         maker,
         settings,
         ledger,
         mailer,
-        decline,
-        "proposal-decline",
-        lambda message_id: _message(settings, decline, document, engagement, client, lead_name, message_id),
+        row,
+        slug,
+        lambda message_id: _message(settings, row, document, engagement, client, lead_name, message_id),
     )
 
 
 def _message(
     settings: Settings,
-    decline: ProposalDecline,
+    row: ProposalDecline | DpaObjection,
     document: Document,
     engagement: Engagement,
     client: Client,
@@ -149,13 +174,14 @@ def _message(
     def say(key: str, **values: object) -> str:
         return i18n.say("mail", lang, key, **values)
 
-    kind = "proposal_change_request" if decline.change_request else "proposal_declined"
+    _, anchor, kind_of, said_at = _TOLD[type(row)]
+    kind = kind_of(row)
     number = (document.data_snapshot or {}).get("document", {}).get("number", f"v{document.number}")
-    when = Formatter(lang).datetime(decline.declined_at)
+    when = Formatter(lang).datetime(getattr(row, said_at))
     lines = [
         say("greeting", name=lead_name) if lead_name else say("greeting_anonymous"),
         say(f"{kind}_intro", client=client.name, number=number, when=when),
-        say("proposal_reason", reason=decline.reason),
+        say("proposal_reason", reason=row.reason),
         say(f"{kind}_next"),
     ]
     return notice(
@@ -163,11 +189,11 @@ def _message(
         title=say(f"{kind}_title"),
         lines=lines,
         link_label=say("statement_link"),
-        url=settings.link(f"/engagements/{engagement.id}#proposal"),
+        url=settings.link(f"/engagements/{engagement.id}{anchor}"),
         subject=say(f"{kind}_subject", engagement=engagement.title, client=client.name),
         sender_name=settings.brand_name,
         sender=settings.mail_from,
         recipient_name=lead_name,
-        recipient_email=decline.email or "",
+        recipient_email=row.email or "",
         message_id=message_id,
     )

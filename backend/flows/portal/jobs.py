@@ -10,9 +10,9 @@ from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 
 from backend.flows.portal.access import send_login_links
-from backend.flows.portal.declines import send_decline
+from backend.flows.portal.declines import send_decline, tell_lead
 from backend.flows.portal.expiry import plan_expiry_notices, send_expiry_notice
-from backend.flows.portal.models import ProposalDecline, ProposalExpiryNotice, StatementDecision
+from backend.flows.portal.models import DpaObjection, ProposalDecline, ProposalExpiryNotice, StatementDecision
 from backend.flows.portal.release import mail_release
 from backend.flows.portal.statement_mail import send_answer
 from backend.kernel.delivery import requeue_unsent
@@ -57,6 +57,15 @@ async def retry_unsent_declines(ctx: JobContext) -> dict[str, Any]:
     return await requeue_unsent(ctx, ProposalDecline, "mail_proposal_decline", "proposal-decline")
 
 
+async def mail_dpa_objection(ctx: JobContext, objection_id: int) -> str:
+    work = tell_lead(ctx["session_maker"], ctx["settings"], ctx["mailer"], ctx["ledger"], DpaObjection, objection_id)
+    return await retried_on_mail_errors(ctx, work)
+
+
+async def retry_unsent_objections(ctx: JobContext) -> dict[str, Any]:
+    return await requeue_unsent(ctx, DpaObjection, "mail_dpa_objection", "dpa-objection")
+
+
 async def mail_proposal_expiry(ctx: JobContext, notice_id: int) -> str:
     work = send_expiry_notice(ctx["session_maker"], ctx["settings"], ctx["mailer"], ctx["ledger"], notice_id)
     return await retried_on_mail_errors(ctx, work)
@@ -81,6 +90,8 @@ FUNCTIONS = [
     retry_unsent_answers,
     mail_proposal_decline,
     retry_unsent_declines,
+    mail_dpa_objection,
+    retry_unsent_objections,
     mail_proposal_expiry,
     plan_proposal_expiry_notices,
     retry_unsent_expiry_notices,
@@ -90,11 +101,13 @@ FUNCTIONS = [
 def cron_jobs(settings: Any) -> list[CronJob]:
     retry = cast(WorkerCoroutine, retry_unsent_answers)
     declines = cast(WorkerCoroutine, retry_unsent_declines)
+    objections = cast(WorkerCoroutine, retry_unsent_objections)
     expiry = cast(WorkerCoroutine, plan_proposal_expiry_notices)
     expiry_retry = cast(WorkerCoroutine, retry_unsent_expiry_notices)
     return [
         cron(retry, minute={10, 25, 40, 55}, unique=True),
         cron(declines, minute={12, 27, 42, 57}, unique=True),
+        cron(objections, minute={13, 28, 43, 58}, unique=True),
         # Each morning (Europe/Berlin, the worker's clock); a missed day is made up by the next.
         cron(expiry, hour={8}, minute={20}, unique=True),
         cron(expiry_retry, minute={14, 29, 44, 59}, unique=True),

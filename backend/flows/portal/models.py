@@ -109,6 +109,40 @@ class DpaAcceptance(Row, table=True):
     accepted_at: datetime = Field(sa_type=DateTimeUTC)
 
 
+class DpaObjection(Row, Delivered, table=True):
+    """The client's objection to a version of the AVV — to a new or replaced sub-processor it
+    names (Art. 28 (2) GDPR) — with the reason. One per version; the version can no longer be
+    accepted. The lead consultant is told by one mail (kernel/delivery.py)."""
+
+    __tablename__ = "dpa_objections"
+    document_id: int = Field(foreign_key="documents.id", ondelete="CASCADE", unique=True)
+    engagement_id: int = Field(foreign_key="engagements.id", ondelete="CASCADE", index=True)
+    document_number: int
+    reason: str = Field(sa_type=Text)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    ip_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, sa_type=Text)
+    objected_at: datetime = Field(sa_type=DateTimeUTC)
+    # The lead consultant's address when it was recorded (None: nobody to tell).
+    email: str | None = Field(default=None, max_length=254)
+
+
+class DpaObjectionRequest(Strict):
+    reason: Reason = Field(
+        min_length=3, max_length=2000, description="What the client objects to, e.g. a provider outside the EU"
+    )
+
+
+class DpaObjectionRead(RowRead):
+    engagement_id: int
+    document_id: int
+    document_number: int
+    reason: str
+    contact_id: int | None
+    objected_at: datetime
+
+
 class DpaAcceptanceRequest(Strict):
     typed_name: Signature = Field(max_length=200, description="Full name, typed as a signature")
     confirmed: Annotated[bool, AfterValidator(must_be_true)] = Field(
@@ -247,18 +281,21 @@ class AcceptanceRead(RowRead):
     )
 
 
+def _says_something(value: str) -> str:
+    if not any(ch.isalnum() for ch in value):
+        raise ValueError("a reason says something")
+    return value.strip()
+
+
+# The client's reason for a "no": words, not punctuation alone.
+Reason = Annotated[str, AfterValidator(_says_something)]
+
+
 class DeclineRequest(Strict):
-    reason: str = Field(min_length=3, max_length=2000, description="Why not, or what should change")
+    reason: Reason = Field(min_length=3, max_length=2000, description="Why not, or what should change")
     change_request: bool = Field(
         default=False, description="true: the client asks for a changed proposal instead of declining for good"
     )
-
-    @field_validator("reason")
-    @classmethod
-    def _said(cls, value: str) -> str:
-        if not any(ch.isalnum() for ch in value):
-            raise ValueError("a reason says something")
-        return value.strip()
 
 
 class DeclineRead(RowRead):

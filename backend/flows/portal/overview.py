@@ -21,8 +21,8 @@ from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.documents.service import sent_documents
 from backend.flows.invoicing.models import Invoice
 from backend.flows.portal.decisions import acceptance_of
-from backend.flows.portal.dpa import dpa_acceptances_of
-from backend.flows.portal.models import DpaAcceptance, ProposalAcceptance, StatementDecision
+from backend.flows.portal.dpa import changes_since, dpa_acceptances_of, dpa_objections_of
+from backend.flows.portal.models import DpaAcceptance, DpaObjection, ProposalAcceptance, StatementDecision
 from backend.flows.portal.statements import decisions_of
 from backend.kernel.db import select_all
 from backend.kernel.time import iso_week
@@ -52,6 +52,9 @@ class Overview:
     # Data processing agreement: the current version awaiting acceptance, and the acceptances.
     open_dpa: Document | None = None
     dpa_acceptances: list[DpaAcceptance] = field(default_factory=list)
+    dpa_objections: list[DpaObjection] = field(default_factory=list)
+    dpa_added: list[dict[str, Any]] = field(default_factory=list)
+    dpa_removed: list[dict[str, Any]] = field(default_factory=list)
 
     def answer_to(self, document: Document) -> StatementDecision | None:
         """The answer to a statement version, or to its translation (one answer covers both)."""
@@ -148,8 +151,13 @@ async def load(
     accepted = {a.document_id for a in overview.dpa_acceptances}
     agreements = [d for d in documents if d.kind == DocumentKind.dpa and d.id not in overview.superseded]
     agreement = next((d for d in agreements if d.language == lang), agreements[0] if agreements else None)
-    if agreement is not None and agreement.id not in accepted:
+    overview.dpa_objections = await dpa_objections_of(session, engagement.id)
+    answered = accepted | {o.document_id for o in overview.dpa_objections}
+    if agreement is not None and agreement.id not in answered:
         overview.open_dpa = agreement
+        # Art. 28 (2): what changed against the version accepted before, for the client to weigh.
+        rows = (agreement.data_snapshot or {}).get("dpa", {}).get("processors", [])
+        overview.dpa_added, overview.dpa_removed = await changes_since(session, overview.dpa_acceptances, rows)
     contracts = await deliverable_contracts(session, engagement.id, [d.id for d in deliverables])
     handed_over = {d.id for d in deliverables if d.status in SHOWN_TO_CLIENT}
     contracts.artefacts = {i: rows for i, rows in contracts.artefacts.items() if i in handed_over}

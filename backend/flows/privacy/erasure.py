@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from backend.domains.audit.service import record
 from backend.domains.auth.models import User
 from backend.domains.auth.passwords import hash_password
 from backend.domains.auth.principals import Actor
+from backend.domains.engagements.models import Engagement
+from backend.domains.pilots.models import Pilot, SubProcessor
 from backend.flows.documents.models import DocumentStatus
 from backend.flows.documents.service import document_job_id
 from backend.flows.privacy import inventory
@@ -30,16 +33,19 @@ from backend.flows.privacy.inventory import ANONYMISED, ON_ERASE, PEOPLE, TABLE_
 from backend.flows.privacy.models import (
     ErasedPart,
     Erasure,
+    ErasurePlan,
     ErasureReport,
     ErasureRequest,
     KeptPart,
     LegalHold,
+    Recipient,
     SubjectKind,
 )
 from backend.flows.privacy.requests import answer_erasure_requests
-from backend.flows.privacy.search import Hit, Hits, person_of, rows_naming, searched_tables
+from backend.flows.privacy.search import Hit, Hits, Person, person_of, rows_naming, searched_tables
 from backend.kernel.db import add_unless_taken, hold, utcnow
-from backend.kernel.outbox import plan
+from backend.kernel.errors import Conflict
+from backend.kernel.outbox import plan as plan_job
 from backend.kernel.redaction import ERASED_NAME, Redactor, erased_email
 from backend.kernel.time import today as berlin_today
 
@@ -72,6 +78,79 @@ def _placeholders(kind: SubjectKind, row_id: int, now: datetime) -> dict[str, An
     }
 
 
+@dataclass
+class _Plan:
+    """What erasing a person does, found before anything is written: the preview shows it, the
+    erasure does it."""
+
+    person: Person
+    redactor: Redactor
+    hits: Hits
+    due: list[KeptPart]  # holds the law requires, to be placed
+    kept: list[KeptPart]  # those and the holds an admin placed
+    recipients: list[Recipient]
+
+    def held(self) -> set[tuple[str, Any]]:
+        return {(k.table, k.id) for k in self.kept}
+
+    def own(self) -> set[tuple[str, Any]]:
+        return {(TABLE_OF[k], row.id) for k, row in self.person.rows()}
+
+    def rows(self) -> list[tuple[Any, Any, Hit, set[Action]]]:
+        """Each row found that the erasure changes, with what it does; rows that depend on
+        others first, so a deleted row never waits on its dependants."""
+        skip = self.held() | self.own()
+        return [
+            (table, row_id, hit, actions)
+            for table in reversed(searched_tables())
+            for row_id, hit in self.hits.get(table.name, {}).items()
+            if (table.name, row_id) not in skip and (actions := _actions(table.name, hit))
+        ]
+
+    def summary(self) -> ErasurePlan:
+        erased: Counter[tuple[str, str]] = Counter()
+        for kind, row in self.person.rows():
+            if (TABLE_OF[kind], row.id) not in self.held():
+                erased[(TABLE_OF[kind], Action.anonymise)] += 1
+        rendered = []
+        for table, row_id, hit, actions in self.rows():
+            erased.update((table.name, action) for action in actions)
+            if _renders_again(table.name, hit, actions):
+                rendered.append(row_id)
+        return ErasurePlan(
+            subject_kind=self.person.kind,
+            subject_id=self.person.id,
+            client_id=self.person.client_id,
+            people=[{"kind": k, "id": row.id} for k, row in self.person.rows()],
+            erased=[ErasedPart(table=t, action=a, rows=n) for (t, a), n in sorted(erased.items())],
+            kept=self.kept,
+            documents_rendered_again=sorted(rendered),
+            recipients=self.recipients,
+        )
+
+
+async def _plan(session: AsyncSession, kind: SubjectKind, subject: Any, now: datetime) -> _Plan:
+    person = await person_of(session, kind, subject)
+    redactor = person.redactor()
+    hits = await rows_naming(session, person, redactor)
+    due = await _holds_due(session, hits, now)
+    kept = due + await _held_by_hand(session, hits, person, now, {(k.table, k.id) for k in due}, redactor)
+    # The report outlives the person: a provider's entry that names them is redacted there too.
+    recipients = [
+        Recipient(provider=redactor.text(r.provider), service=r.service and redactor.text(r.service))
+        for r in await _recipients(session, person.client_id)
+    ]
+    return _Plan(person, redactor, hits, due, kept, recipients)
+
+
+async def preview(session: AsyncSession, kind: SubjectKind, subject: Any) -> ErasurePlan:
+    """What an erasure of this person would do, table by table, and what it would keep and why;
+    nothing is written."""
+    if subject.erased_at is not None:
+        raise Conflict("this person has been erased already", key="erased_already")
+    return (await _plan(session, kind, subject, utcnow())).summary()
+
+
 async def erase(
     session: AsyncSession, actor: Actor, kind: SubjectKind, subject: Any, request: ErasureRequest
 ) -> ErasureReport:
@@ -85,17 +164,16 @@ async def erase(
     if subject.erased_at is not None:  # erased with another record of the same person
         if (earlier := await _erasure_including(session, kind, subject)) is not None:
             return ErasureReport.model_validate(earlier.report)
-    person = await person_of(session, kind, subject)
-    redactor = person.redactor()
     now = utcnow()
+    plan = await _plan(session, kind, subject, now)
     erasure = await add_unless_taken(
         session,
         Erasure(
             subject_kind=kind,
             subject_id=subject.id,
-            client_id=person.client_id,
+            client_id=plan.person.client_id,
             requested_by_id=getattr(actor, "id", None),
-            reason=redactor.text(request.reason),
+            reason=plan.redactor.text(request.reason),
             erased_at=now,
         ),
     )
@@ -103,43 +181,33 @@ async def erase(
         done = await _erasure_of(session, kind, subject.id)
         assert done is not None
         return ErasureReport.model_validate(done.report)
-    hits = await rows_naming(session, person, redactor)
-    kept = await _place_holds(session, hits, erasure.id, now)
-    kept += await _held_by_hand(session, hits, person, now, {(k.table, k.id) for k in kept}, redactor)
-    held = {(k.table, k.id) for k in kept}
-    erased: Counter[tuple[str, str]] = Counter()
-    rendered: list[int] = []
-    for kind_, row in person.rows():
-        if (TABLE_OF[kind_], row.id) in held:
-            continue
-        await _write(session, SQLModel.metadata.tables[TABLE_OF[kind_]], row.id, _placeholders(kind_, row.id, now))
-        erased[(TABLE_OF[kind_], Action.anonymise)] += 1
-    own = {(TABLE_OF[k], row.id) for k, row in person.rows()}
-    # Rows that depend on others first: a deleted row never waits on its dependants.
-    for table in reversed(searched_tables()):
-        for row_id, hit in hits.get(table.name, {}).items():
-            if (table.name, row_id) in held or (table.name, row_id) in own:
-                continue
-            action = await _erase_row(session, table, row_id, hit, redactor)
-            for done_action in action:
-                erased[(table.name, done_action)] += 1
-            if table.name == "documents" and Action.redact in action and hit.row["status"] == DocumentStatus.ready:
-                rendered.append(row_id)
-    for document_id in rendered:
-        await plan(session, "render_document", document_id, job_id=document_job_id(document_id))
-    subjects = {k: person.ids(k) for k in SubjectKind}
+    summary = plan.summary()  # before the writes change what the rows say
+    for part in plan.due:
+        await add_unless_taken(
+            session,
+            LegalHold(
+                entity_type=part.table,
+                entity_id=part.id,
+                basis=part.basis,
+                reason=part.reason,
+                kept_until=part.kept_until,
+                erasure_id=erasure.id,
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+    held = plan.held()
+    for kind_, row in plan.person.rows():
+        if (TABLE_OF[kind_], row.id) not in held:
+            table = SQLModel.metadata.tables[TABLE_OF[kind_]]
+            await _write(session, table, row.id, _placeholders(kind_, row.id, now))
+    for table, row_id, hit, actions in plan.rows():
+        await _erase_row(session, table, row_id, hit, actions, plan.redactor)
+    for document_id in summary.documents_rendered_again:
+        await plan_job(session, "render_document", document_id, job_id=document_job_id(document_id))
+    subjects = {k: plan.person.ids(k) for k in SubjectKind}
     await answer_erasure_requests(session, subjects, erasure.id, erasure.reason)
-    report = ErasureReport(
-        erasure_id=erasure.id,
-        subject_kind=kind,
-        subject_id=subject.id,
-        client_id=person.client_id,
-        erased_at=now,
-        people=[{"kind": k, "id": row.id} for k, row in person.rows()],
-        erased=[ErasedPart(table=t, action=a, rows=n) for (t, a), n in sorted(erased.items())],
-        kept=kept,
-        documents_rendered_again=sorted(rendered),
-    )
+    report = ErasureReport(**summary.model_dump(), erasure_id=erasure.id, erased_at=now)
     erasure.report = report.model_dump(mode="json")
     await session.flush()
     await record(
@@ -148,9 +216,30 @@ async def erase(
         action="erase",
         entity_type=kind.value,
         entity_id=subject.id,
-        after={"erasure_id": erasure.id, "erased": len(report.erased), "kept": len(kept)},
+        after={"erasure_id": erasure.id, "erased": len(report.erased), "kept": len(report.kept)},
     )
     return report
+
+
+async def _recipients(session: AsyncSession, client_id: int | None) -> list[Recipient]:
+    """Who the client's data was disclosed to: the providers its pilots send personal data to,
+    each to be told of the erasure (Art. 19 GDPR)."""
+    if client_id is None:
+        return []
+    stmt = (
+        select(SubProcessor.provider, SubProcessor.service)
+        .join(Pilot, col(Pilot.id) == col(SubProcessor.pilot_id))
+        .join(Engagement, col(Engagement.id) == col(Pilot.engagement_id))
+        .where(Engagement.client_id == client_id, col(SubProcessor.personal_data).is_(True))
+        .distinct()
+        .order_by(col(SubProcessor.provider), col(SubProcessor.service))
+    )
+    return [Recipient(provider=p, service=s) for p, s in (await session.exec(stmt)).all()]
+
+
+async def erasure_of_person(session: AsyncSession, kind: SubjectKind, subject: Any) -> Erasure | None:
+    """The erasure that took this record: its own, or another record's of the same person."""
+    return await _erasure_of(session, kind, subject.id) or await _erasure_including(session, kind, subject)
 
 
 async def _erasure_of(session: AsyncSession, kind: SubjectKind, subject_id: int) -> Erasure | None:
@@ -197,8 +286,8 @@ async def _held_by_hand(
     return kept
 
 
-async def _place_holds(session: AsyncSession, hits: Hits, erasure_id: int, now: datetime) -> list[KeptPart]:
-    """A legal hold on every row found that the law requires keeping (one already there stands)."""
+async def _holds_due(session: AsyncSession, hits: Hits, now: datetime) -> list[KeptPart]:
+    """Every row found that the law requires keeping, with the law and the last day kept."""
     kept: list[KeptPart] = []
     for table_name, rows in hits.items():
         for rule in holds_for(table_name):
@@ -208,51 +297,59 @@ async def _place_holds(session: AsyncSession, hits: Hits, erasure_id: int, now: 
             for entity_id, since in (await session.exec(stmt)).all():
                 # A record without its day (never expected) is kept as if made today.
                 until = inventory.LAWS[rule.basis].kept_until(since or now)
-                await add_unless_taken(
-                    session,
-                    LegalHold(
-                        entity_type=table_name,
-                        entity_id=entity_id,
+                kept.append(
+                    KeptPart(
+                        table=table_name,
+                        id=entity_id,
                         basis=rule.basis,
                         reason=rule.reason(),
+                        record=rule.key,
                         kept_until=until,
-                        erasure_id=erasure_id,
-                        created_at=now,
-                        updated_at=now,
-                    ),
-                )
-                kept.append(
-                    KeptPart(table=table_name, id=entity_id, basis=rule.basis, reason=rule.reason(), kept_until=until)
+                    )
                 )
     return sorted(kept, key=lambda k: (k.table, k.id, k.basis))
 
 
-async def _erase_row(session: AsyncSession, table: Any, row_id: Any, hit: Hit, redactor: Redactor) -> set[Action]:
-    """Do to one row what the map says for the keys that point at the person, and redact its text."""
+def _actions(table_name: str, hit: Hit) -> set[Action]:
+    """What erasure does to one row found: the map's action for the keys that point at the
+    person, and redaction of its text."""
     if hit.part_of is not None:
         return set()  # a record's file goes with its record, when the law no longer keeps it
-    actions = {ON_ERASE[(table.name, key)] for key in hit.keys}
+    actions = {ON_ERASE[(table_name, key)] for key in hit.keys} - {Action.keep}
+    if Action.delete in actions:
+        return {Action.delete}
+    return actions | ({Action.redact} if hit.text else set())
+
+
+def _renders_again(table_name: str, hit: Hit, actions: set[Action]) -> bool:
+    """A document version whose snapshot named the person is drawn again from the redacted one."""
+    return (
+        table_name == "documents"
+        and Action.redact in actions
+        and "data_snapshot" in hit.text
+        and hit.row["status"] == DocumentStatus.ready
+    )
+
+
+async def _erase_row(
+    session: AsyncSession, table: Any, row_id: Any, hit: Hit, actions: set[Action], redactor: Redactor
+) -> None:
     if Action.delete in actions:
         await session.exec(delete(table).where(list(table.primary_key.columns)[0] == row_id))
-        return {Action.delete}
+        return
     values: dict[str, Any] = {}
-    done: set[Action] = set()
     if Action.unlink in actions:
         values.update({key: None for key in hit.keys if ON_ERASE[(table.name, key)] == Action.unlink})
-        done.add(Action.unlink)
     if Action.anonymise in actions:
         values.update(ANONYMISED[table.name])
-        done.add(Action.anonymise)
     for name in hit.text:
         values[name] = _fit(table.c[name], redactor.value(hit.row[name]))
-        done.add(Action.redact)
-    if table.name == "documents" and "data_snapshot" in hit.text and hit.row["status"] == DocumentStatus.ready:
+    if _renders_again(table.name, hit, actions):
         # Rendered again from the redacted snapshot (documents.service renders a stored
         # snapshot as it is); until then the version is not handed out.
         values.update({"status": DocumentStatus.queued, "content": None, "sha256": None})
     if values:
         await _write(session, table, row_id, values)
-    return done
 
 
 def _fit(column: Any, value: Any) -> Any:

@@ -61,6 +61,8 @@ ON_ERASE: dict[tuple[str, str], Action] = {
     # Answers given in the portal: who and from where goes, what was answered stays.
     ("proposal_declines", "contact_id"): Action.anonymise,
     ("proposal_declines", "user_id"): Action.anonymise,
+    ("dpa_objections", "contact_id"): Action.anonymise,
+    ("dpa_objections", "user_id"): Action.anonymise,
     ("statement_decisions", "contact_id"): Action.anonymise,
     ("statement_decisions", "user_id"): Action.anonymise,
     # Records that stay: evidence counted without the name (attendance, a guideline read, a
@@ -102,6 +104,7 @@ ON_ERASE: dict[tuple[str, str], Action] = {
 # Columns blanked in a row whose action is `anonymise` (unless a hold keeps the row).
 ANONYMISED: dict[str, dict[str, Any]] = {
     "proposal_declines": {"ip_address": None, "user_agent": None},
+    "dpa_objections": {"ip_address": None, "user_agent": None},
     "statement_decisions": {"ip_address": None, "user_agent": None, "typed_name": None},
 }
 
@@ -141,6 +144,7 @@ class HoldRule:
     """Rows of `table` the law requires keeping: `records()` selects (row id, the record's day)."""
 
     table: str
+    key: str  # what the record is, for the pages' words (hold_<key>)
     basis: Basis
     what: str
     records: Callable[[], Any]  # a SELECT of (row id, the record's day)
@@ -164,36 +168,42 @@ def _of_issued_invoice(key: Any, invoice_key: Any) -> Callable[[], Any]:
 HOLDS: tuple[HoldRule, ...] = (
     HoldRule(
         "proposal_acceptances",
+        "proposal_acceptance",
         Basis.hgb_257,
         "accepted proposal (contract)",
         lambda: select(col(ProposalAcceptance.id), col(ProposalAcceptance.accepted_at)),
     ),
     HoldRule(
         "documents",
+        "proposal_version",
         Basis.hgb_257,
         "the proposal version accepted (contract)",
         lambda: select(col(ProposalAcceptance.document_id), col(ProposalAcceptance.accepted_at)),
     ),
     HoldRule(
         "dpa_acceptances",
+        "dpa_acceptance",
         Basis.hgb_257,
         "accepted data processing agreement (AVV, Art. 28 GDPR)",
         lambda: select(col(DpaAcceptance.id), col(DpaAcceptance.accepted_at)),
     ),
     HoldRule(
         "documents",
+        "dpa_version",
         Basis.hgb_257,
         "the AVV version accepted (contract)",
         lambda: select(col(DpaAcceptance.document_id), col(DpaAcceptance.accepted_at)),
     ),
     HoldRule(
         "deliverable_acceptances",
+        "deliverable_acceptance",
         Basis.hgb_257,
         "acceptance of a deliverable (Abnahme, § 640 BGB)",
         lambda: select(col(DeliverableAcceptance.id), col(DeliverableAcceptance.accepted_at)),
     ),
     HoldRule(
         "deliverable_acceptance_files",
+        "acceptance_protocol",
         Basis.hgb_257,
         "acceptance protocol (Abnahmeprotokoll)",
         lambda: select(col(DeliverableAcceptanceFile.acceptance_id), col(DeliverableAcceptance.accepted_at)).join(
@@ -202,28 +212,43 @@ HOLDS: tuple[HoldRule, ...] = (
     ),
     HoldRule(
         "statement_decisions",
+        "approved_statement",
         Basis.ao_147,
         "approved time statement (what invoices are booked on)",
         lambda: select(col(StatementDecision.id), col(StatementDecision.decided_at)).where(_approved),
     ),
     HoldRule(
         "documents",
+        "statement_version",
         Basis.ao_147,
         "the time statement version approved (what invoices are booked on)",
         lambda: select(col(StatementDecision.document_id), col(StatementDecision.decided_at)).where(_approved),
     ),
     HoldRule(
         "invoices",
+        "invoice",
         Basis.ao_147,
         "issued invoice",
         lambda: select(col(Invoice.id), col(Invoice.issue_date)).where(_issued),
     ),
     *(
-        HoldRule(str(model.__tablename__), Basis.ao_147, what, _of_issued_invoice(key, fk))
-        for model, key, fk, what in (
-            (InvoiceLine, InvoiceLine.id, InvoiceLine.invoice_id, "line of an issued invoice"),
-            (InvoiceFile, InvoiceFile.invoice_id, InvoiceFile.invoice_id, "issued invoice (PDF and XML)"),
-            (InvoiceMailing, InvoiceMailing.id, InvoiceMailing.invoice_id, "dispatch of an issued invoice"),
+        HoldRule(str(model.__tablename__), name, Basis.ao_147, what, _of_issued_invoice(key, fk))
+        for model, key, fk, name, what in (
+            (InvoiceLine, InvoiceLine.id, InvoiceLine.invoice_id, "invoice_line", "line of an issued invoice"),
+            (
+                InvoiceFile,
+                InvoiceFile.invoice_id,
+                InvoiceFile.invoice_id,
+                "invoice_files",
+                "issued invoice (PDF and XML)",
+            ),
+            (
+                InvoiceMailing,
+                InvoiceMailing.id,
+                InvoiceMailing.invoice_id,
+                "invoice_mailing",
+                "dispatch of an issued invoice",
+            ),
         )
     ),
 )

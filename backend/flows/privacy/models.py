@@ -106,21 +106,40 @@ class KeptPart(BaseModel):
     id: int
     basis: Basis
     reason: str
+    record: str | None = PydanticField(
+        default=None, description="What the record is, as a key (e.g. proposal_acceptance); none: an admin's hold"
+    )
     kept_until: date
 
 
-class ErasureReport(BaseModel):
-    erasure_id: int
+class Recipient(BaseModel):
+    """A provider the client's data was disclosed to, to be told of an erasure (Art. 19 GDPR)."""
+
+    provider: str
+    service: str | None
+
+
+class ErasurePlan(BaseModel):
+    """What an erasure does (or, as a preview, would do) to a person's data."""
+
     subject_kind: SubjectKind
     subject_id: int
     client_id: int | None
-    erased_at: datetime
     people: list[dict[str, Any]] = PydanticField(description="Every record of the person erased: kind and id")
     erased: list[ErasedPart]
     kept: list[KeptPart]
     documents_rendered_again: list[int] = PydanticField(
         description="Document versions that named the person: rendered again with the name redacted"
     )
+    recipients: list[Recipient] = PydanticField(
+        default_factory=list,
+        description="Providers the client's pilots send personal data to: to be told of the erasure (Art. 19 GDPR)",
+    )
+
+
+class ErasureReport(ErasurePlan):
+    erasure_id: int
+    erased_at: datetime
 
 
 class ErasureRead(RowRead):

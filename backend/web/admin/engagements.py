@@ -58,6 +58,7 @@ from backend.flows.documents.service import documents_of, order_document
 from backend.flows.invoicing.overview import engagement_invoicing
 from backend.flows.portal.decisions import acceptance_of, outdated_offer
 from backend.flows.portal.declines import declines_of
+from backend.flows.portal.dpa import dpa_standing
 from backend.flows.portal.sharing import live_links, share_path
 from backend.flows.portal.statements import statement_states
 from backend.kernel.db import utcnow
@@ -245,6 +246,7 @@ async def engagement_page(
         notice=notice,
         acceptance=await acceptance_of(db_session, row_id),
         declines=await declines_of(db_session, row_id),
+        dpa=await dpa_standing(db_session, row_id),
         invoicing=await engagement_invoicing(db_session, engagement),
         workshop_kinds=list(WorkshopKind),
         process_areas=list(ProcessArea),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, MediaType, Response, get, post
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from backend.domains.clients.resources import contact_service
 from backend.domains.crud import STAFF
@@ -25,6 +25,19 @@ from backend.web.downloads import personal_data_file, record_file
 from backend.web.forms import Failure, attempt, done, move, parse
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import language_of, page_context
+
+# The people an admin erases on the team's pages, by the path's word for them.
+_ERASABLE = {
+    "contacts": (SubjectKind.contact, contact_service),
+    "participants": (SubjectKind.participant, participant_service),
+}
+
+
+async def _erasable(
+    db_session: DbSession, request: AppRequest, client_id: int, kind: str, person_id: int
+) -> tuple[SubjectKind, Any]:
+    subject_kind, service = _ERASABLE[kind]
+    return subject_kind, await service.get(db_session, request.user, person_id, within={"client_id": client_id})
 
 
 class PrivacyPages(Controller):
@@ -46,21 +59,28 @@ class PrivacyPages(Controller):
         person = await participant_service.get(db_session, request.user, participant_id, within={"client_id": row_id})
         return await personal_data_file(db_session, request, SubjectKind.participant, person)
 
-    @post("/clients/{row_id:int}/contacts/{contact_id:int}/erase", guards=[role_guard(ADMIN)])
-    async def erase(
-        self, db_session: DbSession, request: AppRequest, row_id: RowId, contact_id: RowId, data: Form
+    # What erasing the person would do, with the form that does it; the path's word says who.
+    @get("/clients/{row_id:int}/contacts/{person_id:int}/erase", guards=[role_guard(ADMIN)])
+    async def confirm_contact(self, db_session: DbSession, request: AppRequest, row_id: RowId, person_id: RowId) -> Any:
+        return await self._erase_page(db_session, request, row_id, "contacts", person_id, Failure())
+
+    @get("/clients/{row_id:int}/participants/{person_id:int}/erase", guards=[role_guard(ADMIN)])
+    async def confirm_participant(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, person_id: RowId
     ) -> Any:
-        contact = await contact_service.get(db_session, request.user, contact_id, within={"client_id": row_id})
-        reports: list[ErasureReport] = []
-        form = {**data, "confirm": "confirm" in data}
+        return await self._erase_page(db_session, request, row_id, "participants", person_id, Failure())
 
-        async def action() -> None:
-            request_ = parse(ErasureRequest, form)
-            reports.append(await erasure.erase(db_session, request.user, SubjectKind.contact, contact, request_))
+    @post("/clients/{row_id:int}/contacts/{person_id:int}/erase", guards=[role_guard(ADMIN)])
+    async def erase_contact(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, person_id: RowId, data: Form
+    ) -> Any:
+        return await self._erase(db_session, request, row_id, "contacts", person_id, data)
 
-        if failure := await attempt(db_session, request, f"erase-{contact_id}", data, action):
-            return await client_page(db_session, request, row_id, failure)
-        return await done(db_session, f"/erasures/{reports[0].erasure_id}")
+    @post("/clients/{row_id:int}/participants/{person_id:int}/erase", guards=[role_guard(ADMIN)])
+    async def erase_participant(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, person_id: RowId, data: Form
+    ) -> Any:
+        return await self._erase(db_session, request, row_id, "participants", person_id, data)
 
     @get("/erasures/{row_id:int}", guards=[role_guard(ADMIN)])
     async def report(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
@@ -106,6 +126,39 @@ class PrivacyPages(Controller):
         settings = request.app.state.settings
         data = await processing_record(db_session, settings, language_of(request), utcnow())
         return await record_file(request, data)
+
+    async def _erase(
+        self, db_session: DbSession, request: AppRequest, client_id: int, kind: str, person_id: int, data: Form
+    ) -> Any:
+        subject_kind, person = await _erasable(db_session, request, client_id, kind, person_id)
+        reports: list[ErasureReport] = []
+        form = {**data, "confirm": "confirm" in data}
+
+        async def action() -> None:
+            request_ = parse(ErasureRequest, form)
+            reports.append(await erasure.erase(db_session, request.user, subject_kind, person, request_))
+
+        if failure := await attempt(db_session, request, "erase", data, action):
+            return await self._erase_page(db_session, request, client_id, kind, person_id, failure)
+        return await done(db_session, f"/erasures/{reports[0].erasure_id}")
+
+    async def _erase_page(
+        self, db_session: DbSession, request: AppRequest, client_id: int, kind: str, person_id: int, failure: Failure
+    ) -> Any:
+        subject_kind, person = await _erasable(db_session, request, client_id, kind, person_id)
+        if person.erased_at is not None:  # erased already: its report says what was done
+            earlier = await erasure.erasure_of_person(db_session, subject_kind, person)
+            return Redirect(f"/erasures/{earlier.id}" if earlier else f"/clients/{client_id}", status_code=303)
+        context = page_context(
+            request,
+            nav="clients",
+            client_id=client_id,
+            kind=kind,
+            person=person,
+            plan=await erasure.preview(db_session, subject_kind, person),
+            failed=failure,
+        )
+        return Template("clients/erase.html", context=context, status_code=failure.status, media_type=MediaType.HTML)
 
     async def _register(self, db_session: DbSession, request: AppRequest, failure: Failure) -> Template:
         view = await register_view(db_session, admin=request.user.role == "admin")

@@ -24,6 +24,8 @@ from backend.flows.portal.models import (
     DisputeRequest,
     DpaAcceptanceRead,
     DpaAcceptanceRequest,
+    DpaObjectionRead,
+    DpaObjectionRequest,
     LoginLinkQueued,
     LoginLinkRequest,
     ReleaseRead,
@@ -163,6 +165,34 @@ class DecisionController(Controller):
     ) -> DpaAcceptanceRead:
         row = await dpa.accept_dpa(db_session, request.user, row_id, data, signer_of(request))
         return DpaAcceptanceRead.model_validate(row)
+
+    @post(
+        "/documents/{row_id:int}/dpa-objection",
+        operation_id="object_to_dpa",
+        status_code=201,
+        guards=[role_guard(CLIENTS)],
+        summary="Object to a sent version of the data processing agreement (a new sub-processor, Art. 28 (2) GDPR)",
+        responses=problem_responses(409),
+    )
+    async def object_to_dpa(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        row_id: RowId,
+        data: example_body(DpaObjectionRequest, {"reason": "Kein Anbieter mit Sitz in den USA"}),  # type: ignore[valid-type]
+    ) -> DpaObjectionRead:
+        row = await dpa.object_to_dpa(db_session, request.user, row_id, data, signer_of(request))
+        return DpaObjectionRead.model_validate(row)
+
+    @get(
+        "/engagements/{row_id:int}/dpa-objections",
+        operation_id="list_dpa_objections",
+        guards=[role_guard(EVERYONE)],
+        summary="The client's objections to versions of the engagement's data processing agreement, newest first",
+    )
+    async def dpa_objections(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> list[DpaObjectionRead]:
+        await engagement_service.get(db_session, request.user, row_id)
+        return [DpaObjectionRead.model_validate(o) for o in await dpa.dpa_objections_of(db_session, row_id)]
 
     @get(
         "/engagements/{row_id:int}/dpa-acceptances",

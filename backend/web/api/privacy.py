@@ -14,7 +14,7 @@ from backend.domains.clients.resources import contact_service
 from backend.domains.crud import STAFF
 from backend.domains.literacy.resources import participant_service
 from backend.flows.privacy import erasure
-from backend.flows.privacy.models import ErasureReport, ErasureRequest, SubjectKind
+from backend.flows.privacy.models import ErasurePlan, ErasureReport, ErasureRequest, SubjectKind
 from backend.flows.privacy.record import processing_record
 from backend.flows.privacy.requests import privacy_request_service, privacy_requests
 from backend.flows.privacy.resources import ADMIN, erasure_service, erasures, legal_hold_service, legal_holds
@@ -64,6 +64,10 @@ async def _erase(
 ) -> ErasureReport:
     subject = await _subject(db_session, request, kind, row_id)
     return await erasure.erase(db_session, request.user, kind, subject, data)
+
+
+async def _preview(db_session: DbSession, request: AppRequest, kind: SubjectKind, row_id: int) -> ErasurePlan:
+    return await erasure.preview(db_session, kind, await _subject(db_session, request, kind, row_id))
 
 
 RecordFormat = Annotated[Literal["json", "pdf"], Parameter(description="json (default) or pdf (PDF/A)")]
@@ -168,3 +172,21 @@ class PrivacyController(Controller):
         data: ErasureBody,  # type: ignore[valid-type]
     ) -> ErasureReport:
         return await _erase(db_session, request, SubjectKind.participant, row_id, data)
+
+    @get(
+        "/contacts/{row_id:int}/erasure-preview",
+        operation_id="preview_contact_erasure",
+        summary="What erasing a contact would do (GDPR Art. 17): rows per table, records kept and why; nothing changes",
+        guards=[role_guard(ADMIN)],
+    )
+    async def preview_contact(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> ErasurePlan:
+        return await _preview(db_session, request, SubjectKind.contact, row_id)
+
+    @get(
+        "/participants/{row_id:int}/erasure-preview",
+        operation_id="preview_participant_erasure",
+        summary="What erasing a workshop participant would do (GDPR Art. 17); nothing changes",
+        guards=[role_guard(ADMIN)],
+    )
+    async def preview_participant(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> ErasurePlan:
+        return await _preview(db_session, request, SubjectKind.participant, row_id)

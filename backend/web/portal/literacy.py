@@ -24,12 +24,11 @@ from backend.kernel.schema import MAX_ID
 from backend.kernel.time import today
 from backend.web.downloads import register_file, sandboxed_file
 from backend.web.forms import refusal, word
-from backend.web.handlers import AppRequest, DbSession, role_guard
+from backend.web.handlers import AppRequest, DbSession, Token, role_guard
 from backend.web.i18n import language_of, page_context
 from backend.web.sessions import client_ip
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Token = Annotated[str, PathParameter(max_length=200)]
 FileId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Kind = Annotated[Literal["csv", "pdf"], QueryParameter()]
 # Check-ins and answers per address and ten minutes: a room's phones share one address behind

@@ -31,6 +31,7 @@ from backend.flows.portal.models import (
     DeclineRequest,
     DisputeRequest,
     DpaAcceptanceRequest,
+    DpaObjectionRequest,
     SignOffRequest,
 )
 from backend.kernel import i18n
@@ -40,12 +41,11 @@ from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
 from backend.web.downloads import artefact_file, download_pdf, invoice_file, open_share_link, protocol_file
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
-from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
+from backend.web.handlers import AppRequest, DbSession, RowId, Token, role_guard
 from backend.web.i18n import LANG_COOKIE, language_cookie, language_of, page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out, signer_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Token = Annotated[str, PathParameter(max_length=200)]
 
 
 # The client reads one alert per form, in the portal's own sentences.
@@ -75,6 +75,7 @@ NOTICES = frozenset(
         "declined",
         "change_requested",
         "dpa_accepted",
+        "dpa_objected",
     }
 )
 ALTERNATIVE_FIELD = "alt_"
@@ -330,6 +331,21 @@ class PortalPages(Controller):
         if failure := await attempt(db_session, request, "dpa", form, action, PORTAL):
             return await self._engagement_page(db_session, request, engagement_id, failure=failure)
         return Redirect(f"/portal/engagements/{engagement_id}?done=dpa_accepted#dpa", status_code=303)
+
+    @post("/documents/{row_id:int}/object-dpa", guards=[role_guard(CLIENTS)], status_code=303)
+    async def object_to_dpa(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form
+    ) -> Response[Any]:
+        form = {"reason": data.get("reason", "")}
+        engagement_id = (await document_service.get(db_session, request.user, row_id)).engagement_id
+
+        async def action() -> None:
+            body = parse(DpaObjectionRequest, form)
+            await dpa.object_to_dpa(db_session, request.user, row_id, body, signer_of(request))
+
+        if failure := await attempt(db_session, request, "dpa-objection", form, action, PORTAL):
+            return await self._engagement_page(db_session, request, engagement_id, failure=failure)
+        return Redirect(f"/portal/engagements/{engagement_id}?done=dpa_objected#dpa", status_code=303)
 
     @post("/documents/{row_id:int}/approve", guards=[role_guard(CLIENTS)], status_code=303)
     async def approve_statement(
