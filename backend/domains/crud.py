@@ -530,7 +530,7 @@ class CrudService:
         current = str(getattr(row, machine.field))
         machine.check(self.r.entity.replace("_", " "), current, body.to)
         if body.to in machine.needs_reason and not (body.reason or "").strip():
-            raise Invalid.field("body.reason", f"a reason is required to move to '{body.to}'")
+            raise Invalid.field("body.reason", f"a reason is required to move to '{body.to}'", key="reason_required")
         before = snapshot(row)
         values = {machine.field: body.to}
         if machine.on_enter is not None:

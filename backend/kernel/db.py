@@ -17,7 +17,7 @@ from advanced_alchemy.types import DateTimeUTC
 from litestar import Request
 from litestar.datastructures import State
 from litestar.types import Message, Scope
-from sqlalchemy import event, false, text, update
+from sqlalchemy import Table, event, false, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -259,9 +259,10 @@ async def hold(session: AsyncSession, model: type[Row], ids: list[int]) -> None:
     await hold_where(session, model, model.__table__.c.id.in_(ids))  # type: ignore[attr-defined]
 
 
-async def hold_where(session: AsyncSession, model: type[Row], *where: Any) -> None:
-    """`hold` for the rows matching `where` (none may match: on SQLite the write lock is taken all the same)."""
-    table = model.__table__.c  # type: ignore[attr-defined]
+async def hold_where(session: AsyncSession, model: type[Row] | Table, *where: Any) -> None:
+    """`hold` for the rows matching `where` (none may match: on SQLite the write lock is taken all the same).
+    Given the table rather than the model, rows this session has loaded keep what they read."""
+    table = getattr(model, "__table__", model).c  # type: ignore[union-attr]
     if session.get_bind().dialect.name == "postgresql":
         # In id order, so two transactions holding overlapping rows never wait for each other in
         # a circle; NO KEY UPDATE, which rows referencing them (a new time entry's key share on

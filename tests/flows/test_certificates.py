@@ -154,3 +154,18 @@ async def test_certificates_wait_for_the_end_and_the_topics(api: Api) -> None:
     refused = await api.post(f"/workshops/{untaught['id']}/certificates", json={})
     assert refused.status_code == 422 and "topics" in refused.text
     assert (await api.post(f"/workshops/{untaught['id']}/certificates", json={"language": "fr"})).status_code == 422
+
+
+async def test_an_erased_person_gets_no_certificate(api: Api) -> None:
+    """Their attendance still counts, nameless; a certificate for "[gelöscht]" would certify nobody."""
+    client = await make_client(api)
+    workshop, people = await finished_workshop(api, client, ["Jana Vogt", "Ole Brandt"])
+    erased = await api.post(
+        f"/participants/{people[0]['id']}/erase", "admin", json={"reason": "Anfrage", "confirm": True}
+    )
+    assert erased.status_code == 200, erased.text
+    planned = await api.post(f"/workshops/{workshop['id']}/certificates", json={"language": "de"})
+    assert planned.json() == {"planned": 1}
+    await api.run_jobs()
+    issued = (await api.get(f"/workshops/{workshop['id']}/certificates")).json()
+    assert [c["participant_name"] for c in issued] == ["Ole Brandt"]

@@ -177,3 +177,89 @@ async def test_a_new_sub_processor_is_shown_and_the_client_may_object(api: Api, 
     await sign_in(api)
     page = await api.http.get(f"/engagements/{engagement_id}")
     assert "Widerspruch des Kunden" in page.text and "Betriebsrat" in page.text
+
+
+async def test_one_answer_per_agreement_whatever_comes_at_once(api: Api, smtp_server: SmtpTestServer) -> None:
+    """An acceptance and an objection at the same moment end in exactly one answer; an answer to
+    the German version answers its English translation too."""
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    engagement_id = world["engagement"]["id"]
+    await _with_processors(api, engagement_id)
+    german = await generate_and_release(api, engagement_id, kind="dpa")
+    english = await generate_and_release(api, engagement_id, kind="dpa", language="en")
+    her = await _bearer(api, smtp_server)
+    objection = {"reason": "Kein Anbieter in den USA"}
+    answers = await asyncio.gather(
+        api.post(f"/documents/{german['id']}/dpa-acceptance", None, json=ACCEPT, headers=her),
+        api.post(f"/documents/{english['id']}/dpa-objection", None, json=objection, headers=her),
+        api.post(f"/documents/{german['id']}/dpa-objection", None, json=objection, headers=her),
+        api.post(f"/documents/{english['id']}/dpa-acceptance", None, json=ACCEPT, headers=her),
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
+    accepted = (await api.get(f"/engagements/{engagement_id}/dpa-acceptances")).json()
+    objected = (await api.get(f"/engagements/{engagement_id}/dpa-objections")).json()
+    assert len(accepted) + len(objected) == 1
+
+
+async def test_an_erasure_and_the_persons_own_objection_at_once_leave_nothing_behind(
+    api: Api, smtp_server: SmtpTestServer
+) -> None:
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    engagement_id = world["engagement"]["id"]
+    await _with_processors(api, engagement_id)
+    contact = world["contact"]
+    await api.patch(f"/contacts/{contact['id']}", json={"version": contact["version"], "position": "Geschäftsführerin"})
+    agreement = await generate_and_release(api, engagement_id, kind="dpa")
+    assert (await _signatory(api, agreement["id"])) == {"name": "Eva Alpha", "position": "Geschäftsführerin"}
+    her = await _bearer(api, smtp_server)
+    reason = {"reason": "Eva Alpha widerspricht dem US-Anbieter"}
+    erase = {"reason": "Anfrage per Mail", "confirm": True}
+    browser = {**her, "User-Agent": "EvaBrowser/1"}
+    objected, erased = await asyncio.gather(
+        api.post(f"/documents/{agreement['id']}/dpa-objection", None, json=reason, headers=browser),
+        api.post(f"/contacts/{world['contact']['id']}/erase", "admin", json=erase),
+    )
+    assert erased.status_code == 200, erased.text
+    assert objected.status_code in (201, 401), objected.text
+    for row in (await api.get(f"/engagements/{engagement_id}/dpa-objections")).json():
+        assert "Eva Alpha" not in row["reason"], row
+    events = (await api.get("/audit-events", "admin", params={"limit": 100})).json()["items"]
+    assert not [e for e in events if EMAIL in str(e) or "EvaBrowser" in str(e)], "the audit log still names her"
+    # The version drawn again names neither her nor her position.
+    await api.run_jobs()
+    assert (await _signatory(api, agreement["id"])) == {"name": "[gelöscht]", "position": None}
+
+
+async def _signatory(api: Api, document_id: int) -> Any:
+    import json
+
+    from sqlalchemy import text
+
+    async with api.engine.connect() as connection:
+        stored = (
+            await connection.execute(text("SELECT data_snapshot FROM documents WHERE id = :id"), {"id": document_id})
+        ).scalar_one()
+    return (json.loads(stored) if isinstance(stored, str) else stored)["dpa"]["signatory"]
+
+
+async def test_an_erased_signer_is_kept_for_the_law_not_shown(api: Api, smtp_server: SmtpTestServer) -> None:
+    from tests.factories import sign_in
+
+    world = await portal_world(api, "Alpha GmbH", EMAIL)
+    engagement_id = world["engagement"]["id"]
+    await _with_processors(api, engagement_id)
+    agreement = await generate_and_release(api, engagement_id, kind="dpa")
+    her = await _bearer(api, smtp_server)
+    assert (
+        await api.post(f"/documents/{agreement['id']}/dpa-acceptance", None, json=ACCEPT, headers=her)
+    ).status_code == 201
+    erase = {"reason": "Anfrage per Mail", "confirm": True}
+    assert (await api.post(f"/contacts/{world['contact']['id']}/erase", "admin", json=erase)).status_code == 200
+
+    listed = (await api.get(f"/engagements/{engagement_id}/dpa-acceptances")).json()
+    assert [a["typed_name"] for a in listed] == ["[gelöscht]"] and listed[0]["ip_address"] is None
+    await sign_in(api)
+    page = await api.http.get(f"/engagements/{engagement_id}")
+    assert "Fassung 1 angenommen von [gelöscht]" in page.text and "Eva Alpha" not in page.text
+    record = await api.get("/privacy/record-of-processing", "admin")
+    assert "Eva Alpha" not in record.text

@@ -68,7 +68,8 @@ async def test_the_export_holds_every_row_that_names_her(api) -> None:
     assert all("id" not in row for row in body["tables"]["auth_sessions"])
     # The stored files among the rows: the accepted proposal's PDF among them.
     assert any(name.startswith("files/documents-") and name.endswith(".pdf") for name in body["_names"])
-    assert "Art. 15" in body["_readme"] and "§ 257 HGB" in body["_readme"]
+    assert "Auskunft nach Art. 15 DSGVO" in body["_readme"] and "§ 257 HGB" in body["_readme"]
+    assert "files/ enthält" in body["_readme"]
     # The export itself is in the audit log, without the data.
     audit = (await api.get(f"/audit-events?entity_type=contact&entity_id={world.contact_id}", "admin")).json()
     assert any(e["action"] == "export_personal_data" and NAME not in json.dumps(e) for e in audit["items"])

@@ -78,6 +78,8 @@ def test_worker_collects_every_domain_job() -> None:
         "retry_unsent_invoice_mails",
         "mail_proposal_decline",
         "retry_unsent_declines",
+        "mail_dpa_objection",
+        "retry_unsent_objections",
         "mail_proposal_expiry",
         "plan_proposal_expiry_notices",
         "retry_unsent_expiry_notices",

@@ -5,6 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import computed_field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -195,28 +196,38 @@ class SubProcessorCreate(SubProcessorBase, Strict):
 
     @model_validator(mode="after")
     def _transfer(self) -> SubProcessorCreate:
+        # Error types of their own: the pages say them in German (the catalog's `validation`).
         outside = self.hosting_country not in EEA
         if outside and self.personal_data and self.transfer_mechanism is None:
-            raise ValueError(
+            raise PydanticCustomError(
+                "transfer_missing",
                 "personal data leaving the EEA needs its transfer mechanism (Art. 44–49 GDPR): "
-                "set transfer_mechanism to adequacy, eu_us_dpf, sccs or bcrs"
+                "set transfer_mechanism to adequacy, eu_us_dpf, sccs or bcrs",
             )
         if not outside and self.transfer_mechanism is not None:
-            raise ValueError("within the EEA no transfer mechanism applies: leave transfer_mechanism empty")
+            raise PydanticCustomError(
+                "transfer_in_eea", "within the EEA no transfer mechanism applies: leave transfer_mechanism empty"
+            )
         if self.transfer_mechanism == TransferMechanism.eu_us_dpf and self.hosting_country != "US":
-            raise ValueError("the EU-US Data Privacy Framework covers companies in the United States only")
+            raise PydanticCustomError(
+                "transfer_dpf_us_only", "the EU-US Data Privacy Framework covers companies in the United States only"
+            )
         if self.transfer_mechanism == TransferMechanism.adequacy and self.hosting_country not in ADEQUATE:
-            raise ValueError(
-                f"{self.hosting_country} has no adequacy decision (Art. 45 GDPR): use standard contractual "
-                "clauses (sccs) or binding corporate rules (bcrs)"
-                + (
-                    "; a US company certified under the Data Privacy Framework: eu_us_dpf"
+            raise PydanticCustomError(
+                "transfer_no_adequacy",
+                "{country} has no adequacy decision (Art. 45 GDPR): use standard contractual clauses (sccs) or "
+                "binding corporate rules (bcrs){dpf}",
+                {
+                    "country": self.hosting_country,
+                    "dpf": "; a US company certified under the Data Privacy Framework: eu_us_dpf"
                     if self.hosting_country == "US"
-                    else ""
-                )
+                    else "",
+                },
             )
         if self.personal_data and not self.data_categories:
-            raise ValueError("name the categories of personal data it receives (data_categories)")
+            raise PydanticCustomError(
+                "categories_missing", "name the categories of personal data it receives (data_categories)"
+            )
         return self
 
 

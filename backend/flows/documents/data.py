@@ -137,11 +137,17 @@ def brand(settings: Settings) -> dict[str, Any]:
 
 def addressee(contacts: list[Contact]) -> Contact | None:
     """Who a document is addressed to: the portal contact, else the AI owner, else anyone."""
-    for wanted in (lambda c: c.portal_access, lambda c: c.is_ai_owner, lambda c: True):
+    for wanted in (lambda c: c.portal_access, lambda c: c.is_ai_owner, lambda c: c.erased_at is None):
         for contact in contacts:
             if wanted(contact):
                 return contact
     return None
+
+
+def signer(contact: Contact | None) -> dict[str, Any] | None:
+    """Who signs for the client, as a record: an erasure that blanks the name blanks the position
+    with it (kernel/redaction.py), which a composed "name, position" line would keep."""
+    return {"name": contact.name, "position": contact.position} if contact else None
 
 
 def common(
@@ -335,7 +341,7 @@ async def proposal(session: AsyncSession, ctx: Context, *, number: int, now: dat
     evidence = await engagement_evidence(session, e.id)
     today = berlin_today(now)
     contact = addressee(ctx.contacts)
-    signatory = ", ".join(filter(None, (contact.name, contact.position))) if contact else ""
+    signatory = signer(contact)
     texts = agreements(ctx, evidence)
     data = common(ctx, DocumentKind.proposal, number, today, now)
     data["proposal"] = {

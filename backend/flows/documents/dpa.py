@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.pilots.models import Pilot
-from backend.flows.documents.data import Context, addressee, common, say, words
+from backend.flows.documents.data import Context, addressee, common, say, signer, words
 from backend.flows.documents.legal import LegalKind, LegalText, legal_text
 from backend.flows.documents.models import DocumentKind
 from backend.flows.documents.sub_processors import processor_rows, processors_of
@@ -52,7 +52,6 @@ async def dpa(session: AsyncSession, ctx: Context, *, number: int, now: datetime
     categories = list(dict.fromkeys(c for _, row in pairs if row.personal_data for c in row.data_categories))
     agreement = legal_text(LegalKind.avv, lang, ctx.settings.legal_dir)
     measures = legal_text(LegalKind.toms, lang, ctx.settings.legal_dir)
-    signatory = addressee(ctx.contacts)
     data = common(ctx, DocumentKind.dpa, number, berlin_today(now), now)
     data["dpa"] = {
         "duration": say(lang, "dpa_duration", start=fmt.date(e.start_date), weeks=e.duration_weeks),
@@ -62,6 +61,6 @@ async def dpa(session: AsyncSession, ctx: Context, *, number: int, now: datetime
         "clauses": clauses(agreement),
         "measures": clauses(measures),
         "agreements": [agreement.reference(), measures.reference()],
-        "signatory": ", ".join(filter(None, (signatory.name, signatory.position))) if signatory else "",
+        "signatory": signer(addressee(ctx.contacts)),
     }
     return data

@@ -47,7 +47,6 @@ def processor_rows(pairs: list[tuple[Pilot, SubProcessor]], lang: str, fmt: Form
                 "outside_eea": read.outside_eea,
                 # The same in any language: what an AVV's version is compared by (flows/portal/dpa.py).
                 "terms": [
-                    pilot.title,
                     read.provider,
                     read.service,
                     read.model,

@@ -94,6 +94,8 @@ async def _uncertified(session: AsyncSession, workshop_id: int) -> list[tuple[At
             Attendance.workshop_id == workshop_id,
             col(Attendance.status).in_(ATTENDED),
             col(Certificate.id).is_(None),
+            # An erased person's attendance still counts, nameless; a certificate would name nobody.
+            col(Participant.erased_at).is_(None),
         )
         .order_by(col(Participant.name), col(Participant.id))
     )

@@ -21,8 +21,9 @@ from backend.flows.documents.models import Document, DocumentKind, replaces
 from backend.flows.documents.service import sent_documents
 from backend.flows.invoicing.models import Invoice
 from backend.flows.portal.decisions import acceptance_of
-from backend.flows.portal.dpa import changes_since, dpa_acceptances_of, dpa_objections_of
-from backend.flows.portal.models import DpaAcceptance, DpaObjection, ProposalAcceptance, StatementDecision
+from backend.flows.portal.dpa import answer_to_dpa, changes_since, dpa_acceptances_of, dpa_objections_of
+from backend.flows.portal.models import AcceptanceRead, DpaAcceptanceRead, DpaObjection, StatementDecision
+from backend.flows.portal.shown import one_shown
 from backend.flows.portal.statements import decisions_of
 from backend.kernel.db import select_all
 from backend.kernel.time import iso_week
@@ -38,7 +39,7 @@ class Overview:
     workshops: list[Workshop]
     deliverables: list[Deliverable]
     documents: list[Document]
-    acceptance: ProposalAcceptance | None
+    acceptance: AcceptanceRead | None
     # The proposal version that can be accepted now, if any.
     open_proposal: Document | None = None
     superseded: set[int] = field(default_factory=set)
@@ -51,7 +52,7 @@ class Overview:
     contracts: DeliverableContracts | None = None
     # Data processing agreement: the current version awaiting acceptance, and the acceptances.
     open_dpa: Document | None = None
-    dpa_acceptances: list[DpaAcceptance] = field(default_factory=list)
+    dpa_acceptances: list[DpaAcceptanceRead] = field(default_factory=list)
     dpa_objections: list[DpaObjection] = field(default_factory=list)
     dpa_added: list[dict[str, Any]] = field(default_factory=list)
     dpa_removed: list[dict[str, Any]] = field(default_factory=list)
@@ -125,7 +126,7 @@ async def load(
         workshops=workshops,
         deliverables=deliverables,
         documents=documents,
-        acceptance=await acceptance_of(session, engagement.id),
+        acceptance=await one_shown(session, await acceptance_of(session, engagement.id), AcceptanceRead),
     )
     # Newest first per kind: a version is marked when a newer one of its kind (and week) replaces it.
     for i, document in enumerate(documents):
@@ -148,12 +149,10 @@ async def load(
         order_by=col(Invoice.id).desc(),
     )
     overview.dpa_acceptances = await dpa_acceptances_of(session, engagement.id)
-    accepted = {a.document_id for a in overview.dpa_acceptances}
     agreements = [d for d in documents if d.kind == DocumentKind.dpa and d.id not in overview.superseded]
     agreement = next((d for d in agreements if d.language == lang), agreements[0] if agreements else None)
     overview.dpa_objections = await dpa_objections_of(session, engagement.id)
-    answered = accepted | {o.document_id for o in overview.dpa_objections}
-    if agreement is not None and agreement.id not in answered:
+    if agreement is not None and await answer_to_dpa(session, agreement) is None:
         overview.open_dpa = agreement
         # Art. 28 (2): what changed against the version accepted before, for the client to weigh.
         rows = (agreement.data_snapshot or {}).get("dpa", {}).get("processors", [])

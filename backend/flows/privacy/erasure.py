@@ -129,8 +129,13 @@ class _Plan:
         )
 
 
-async def _plan(session: AsyncSession, kind: SubjectKind, subject: Any, now: datetime) -> _Plan:
+async def _plan(session: AsyncSession, kind: SubjectKind, subject: Any, now: datetime, held: bool = False) -> _Plan:
     person = await person_of(session, kind, subject)
+    if held:
+        # Every record of the person is held before the search: a change they make at the same
+        # moment (audit.service holds their account too) lands before it, or is refused after it.
+        for kind_, rows in person.records.items():
+            await hold(session, PEOPLE[kind_], [row.id for row in rows])  # type: ignore[arg-type]
     redactor = person.redactor()
     hits = await rows_naming(session, person, redactor)
     due = await _holds_due(session, hits, now)
@@ -165,7 +170,7 @@ async def erase(
         if (earlier := await _erasure_including(session, kind, subject)) is not None:
             return ErasureReport.model_validate(earlier.report)
     now = utcnow()
-    plan = await _plan(session, kind, subject, now)
+    plan = await _plan(session, kind, subject, now, held=True)
     erasure = await add_unless_taken(
         session,
         Erasure(

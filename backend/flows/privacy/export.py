@@ -57,23 +57,61 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_NOTE = """Auskunft nach Art. 15 DSGVO / Access under Art. 15 GDPR
+# The ZIP's explanation, in the person's language (a contact's; German otherwise).
+_NOTES = {
+    "de": """Auskunft nach Art. 15 DSGVO
+
+personal-data.json enthält jeden Datensatz, der Sie nennt: Ihre eigenen Datensätze (Kontakt,
+Portalzugang, Teilnahme an Workshops) und jede Zeile, die auf sie verweist oder Ihren Namen oder
+Ihre E-Mail-Adresse enthält, Tabelle für Tabelle. {files_de}
+
+Zwecke: die Durchführung des mit Ihrem Arbeitgeber vereinbarten Beratungsauftrags (Art. 6 Abs. 1
+lit. b, f DSGVO): Workshops, Piloten, Berichte, das Kundenportal, die Abrechnung und der Nachweis
+der KI-Kompetenz (Art. 4 KI-Verordnung).
+Empfänger: das Team der Beratung; die Ansprechpartner Ihres Arbeitgebers im Portal; Mail- und
+Hosting-Dienstleister im Auftrag der Beratung (Art. 28 DSGVO).
+Speicherdauer: für den Auftrag und nach den Löschfristen; Verträge und Annahmen {hgb} Jahre,
+Rechnungen und ihre Grundlagen {ao} Jahre nach Ende ihres Jahres, wie das Gesetz es verlangt
+(§ 257 HGB, § 147 AO).
+Ihre Rechte: Berichtigung (Art. 16), Löschung (Art. 17), Einschränkung (Art. 18), Widerspruch
+(Art. 21) und Beschwerde bei einer Aufsichtsbehörde (Art. 77).
+""",
+    "en": """Access under Art. 15 GDPR
 
 personal-data.json lists every record that names you: your own records (contact, portal account,
 workshop participant) and every row that refers to them or mentions your name or e-mail address,
-table by table. files/ holds the stored documents among them.
+table by table. {files_en}
 
-Zwecke / purposes: carrying out the consulting engagement agreed with your employer (Art. 6 (1)(b),
-(f) GDPR): workshops, pilots, reports, the client portal, invoicing, the evidence of AI literacy
+Purposes: carrying out the consulting engagement agreed with your employer (Art. 6 (1)(b), (f)
+GDPR): workshops, pilots, reports, the client portal, invoicing, the evidence of AI literacy
 (EU AI Act Art. 4).
-Empfänger / recipients: the consultancy's team; your employer's contacts in the portal; mail and
-hosting providers acting on the consultancy's behalf (Art. 28 GDPR).
-Speicherdauer / storage: for the engagement and as retention rules set; contracts and acceptances
-{hgb} years, invoices and what they are booked on {ao} years after the end of their year, as the law
-requires (§ 257 HGB, § 147 AO).
-Rechte / rights: rectification (Art. 16), erasure (Art. 17), restriction (Art. 18), objection
+Recipients: the consultancy's team; your employer's contacts in the portal; mail and hosting
+providers acting on the consultancy's behalf (Art. 28 GDPR).
+Storage: for the engagement and as retention rules set; contracts and acceptances {hgb} years,
+invoices and what they are booked on {ao} years after the end of their year, as the law requires
+(§ 257 HGB, § 147 AO).
+Your rights: rectification (Art. 16), erasure (Art. 17), restriction (Art. 18), objection
 (Art. 21), and a complaint to a supervisory authority (Art. 77).
-"""
+""",
+}
+_FILES = {
+    "de": (
+        "files/ enthält die gespeicherten Dokumente darunter.",
+        "Dokumente gehören nicht zu dieser Kopie: die vollständige Auskunft mit ihnen erhalten Sie "
+        "auf Anfrage vom Team.",
+    ),
+    "en": (
+        "files/ holds the stored documents among them.",
+        "Documents are not part of this copy: the team hands over the full copy with them on request.",
+    ),
+}
+
+
+def _note(lang: str, own_copy: bool) -> str:
+    lang = lang if lang in _NOTES else "de"
+    files = _FILES[lang][1 if own_copy else 0]
+    years = {"hgb": LAWS[Basis.hgb_257].years, "ao": LAWS[Basis.ao_147].years}
+    return _NOTES[lang].format(files_de=files, files_en=files, **years)
 
 
 async def personal_data_zip(session: AsyncSession, actor: Actor, kind: SubjectKind, subject: Any) -> tuple[bytes, str]:
@@ -110,7 +148,10 @@ async def personal_data_zip(session: AsyncSession, actor: Actor, kind: SubjectKi
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("personal-data.json", json.dumps(body, ensure_ascii=False, indent=2, default=str))
-        archive.writestr("README.txt", _NOTE.format(hgb=LAWS[Basis.hgb_257].years, ao=LAWS[Basis.ao_147].years))
+        language = next(
+            (getattr(row, "language", None) for _, row in person.rows() if getattr(row, "language", None)), "de"
+        )
+        archive.writestr("README.txt", _note(str(language), own_copy))
         for path, _, _, content in files:
             archive.writestr(path, content)
     await record(

@@ -149,6 +149,7 @@ class ErasureRead(RowRead):
     requested_by_id: int | None
     reason: str
     erased_at: datetime
+    report: ErasureReport = PydanticField(description="What was erased and kept, and whom to tell")
 
 
 class Right(StrEnum):

@@ -21,7 +21,8 @@ from backend.flows.documents.dpa import clauses
 from backend.flows.documents.legal import LegalKind, legal_text
 from backend.flows.documents.render import shared_pool
 from backend.flows.documents.sub_processors import processor_rows
-from backend.flows.portal.models import DpaAcceptance
+from backend.flows.portal.models import DpaAcceptance, DpaAcceptanceRead
+from backend.flows.portal.shown import as_shown
 from backend.kernel.config import Settings
 from backend.kernel.formatting import Formatter
 from backend.kernel.i18n import say, words
@@ -101,14 +102,15 @@ async def _on_behalf(session: AsyncSession, lang: str, fmt: Formatter) -> list[d
         for row in found.all():
             providers[row.pilot_id].append(row)
     engagement_ids = list({engagement.id for _, engagement, _ in rows})
-    accepted: dict[int, DpaAcceptance] = {}
+    accepted: dict[int, DpaAcceptanceRead] = {}
     if engagement_ids:
         found_acceptances = await session.exec(
             select(DpaAcceptance)
             .where(col(DpaAcceptance.engagement_id).in_(engagement_ids))
             .order_by(col(DpaAcceptance.id))
         )
-        accepted = {a.engagement_id: a for a in found_acceptances.all()}  # the latest per engagement
+        shown = await as_shown(session, list(found_acceptances.all()), DpaAcceptanceRead)
+        accepted = {a.engagement_id: a for a in shown}  # the latest per engagement
     by_client: dict[int, dict[str, Any]] = {}
     for client, engagement, pilot in rows:
         entry = by_client.setdefault(client.id, {"client": client.name, "engagements": {}})
@@ -131,7 +133,7 @@ async def _on_behalf(session: AsyncSession, lang: str, fmt: Formatter) -> list[d
     return [{**c, "engagements": list(c["engagements"].values())} for c in by_client.values()]
 
 
-def _dpa_state(acceptance: DpaAcceptance | None, lang: str, fmt: Formatter) -> str:
+def _dpa_state(acceptance: DpaAcceptanceRead | None, lang: str, fmt: Formatter) -> str:
     if acceptance is None:
         return say("privacy_record", lang, "dpa_open")
     return say(

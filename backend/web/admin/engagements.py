@@ -59,7 +59,9 @@ from backend.flows.invoicing.overview import engagement_invoicing
 from backend.flows.portal.decisions import acceptance_of, outdated_offer
 from backend.flows.portal.declines import declines_of
 from backend.flows.portal.dpa import dpa_standing
+from backend.flows.portal.models import AcceptanceRead
 from backend.flows.portal.sharing import live_links, share_path
+from backend.flows.portal.shown import one_shown
 from backend.flows.portal.statements import statement_states
 from backend.kernel.db import utcnow
 from backend.kernel.time import BERLIN, current_week
@@ -244,7 +246,7 @@ async def engagement_page(
         chart=burn_chart(burn, engagement, today),
         failed=failure,
         notice=notice,
-        acceptance=await acceptance_of(db_session, row_id),
+        acceptance=await one_shown(db_session, await acceptance_of(db_session, row_id), AcceptanceRead),
         declines=await declines_of(db_session, row_id),
         dpa=await dpa_standing(db_session, row_id),
         invoicing=await engagement_invoicing(db_session, engagement),

@@ -23,6 +23,7 @@ from backend.kernel.db import utcnow
 from backend.kernel.enums import Role
 from backend.kernel.errors import Forbidden, NotFound
 from backend.kernel.time import today
+from backend.web.api.problem_docs import problem_responses
 from backend.web.api.resource import resource_controller
 from backend.web.downloads import personal_data_file, record_file
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
@@ -30,7 +31,11 @@ from backend.web.handlers import AppRequest, DbSession, RowId, example_body, rol
 LegalHoldController = resource_controller(legal_holds, legal_hold_service)
 ErasureController = resource_controller(erasures, erasure_service)
 PrivacyRequestController = resource_controller(privacy_requests, privacy_request_service)
-_ZIP = {200: ResponseSpec(data_container=bytes, media_type="application/zip", description="The ZIP")}
+# Someone else's data: 403 (another contact of one's own client, another user of the team).
+_ZIP = {
+    200: ResponseSpec(data_container=bytes, media_type="application/zip", description="The ZIP"),
+    **problem_responses(403),
+}
 _ERASE_EXAMPLE = {"reason": "Art. 17 request by mail of 2026-11-30", "confirm": True}
 ErasureBody = example_body(ErasureRequest, _ERASE_EXAMPLE)
 

@@ -24,11 +24,11 @@ from backend.web.i18n import language_of, page_context
 from backend.web.portal.pages import PORTAL, Form
 
 # What a client asks for here; a copy of their data they take themselves.
-ASKABLE = (Right.erasure, Right.rectification, Right.restriction, Right.objection)
+ASKABLE = (Right.access, Right.erasure, Right.rectification, Right.restriction, Right.objection, Right.portability)
 
 
 class PortalRequest(Strict):
-    right: Literal["erasure", "rectification", "restriction", "objection"]
+    right: Literal["access", "erasure", "rectification", "restriction", "objection", "portability"]
     note: str | None = Field(default=None, max_length=4000)
 
 
