@@ -218,9 +218,11 @@ async def test_a_client_takes_her_data_and_asks_for_erasure_in_the_portal(api, s
     again = await api.http.post("/portal/my-data/requests", data=form)
     assert again.status_code == 409 and "bereits offen" in again.text
 
-    # What the portal takes: four rights, nothing the team records (a made-up one is refused).
-    odd = await api.http.post("/portal/my-data/requests", data=form | {"right": "access"})
+    # What the portal takes: the rights of Art. 15-21, nothing made up.
+    odd = await api.http.post("/portal/my-data/requests", data=form | {"right": "forget_everything"})
     assert odd.status_code == 422
+    access = await api.http.post("/portal/my-data/requests", data=form | {"right": "access"})
+    assert access.status_code == 303, access.text
     shown = await api.http.get("/portal/my-data")
     assert "Löschung (Art. 17)" in shown.text and "offen" in shown.text
 
