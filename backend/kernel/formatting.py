@@ -51,14 +51,15 @@ class Formatter:
         text = self.number(value, trim=True) or "0"
         return f"+{text}" if value > 0 else text.replace("-", "−")
 
-    def quantity(self, value: Decimal | None, unit: str) -> str | None:
-        """A measured value with its unit symbol (41 min, 9,5 min, 12,50 €, 87 %)."""
+    def quantity(self, value: Decimal | None, unit: str, places: int | None = None) -> str | None:
+        """A measured value with its unit symbol (41 min, 9,5 min, 12,50 €, 87 %); with `places`
+        to that many decimals (an interval's bounds: 3,4 min, not 3,4312 min)."""
         if value is None:
             return None
         if unit == "eur":
             return self.money(value)
         symbol = UNIT_SYMBOLS.get(unit, "")
-        text = self.number(value, trim=True)
+        text = self.number(value, places) if places is not None else self.number(value, trim=True)
         return f"{text} {symbol}".strip()
 
     def hours(self, value: Decimal | None) -> str | None:

@@ -98,3 +98,100 @@ async def test_other_clients_results_are_404(api: Api, password_hash: str) -> No
     await api.add_user("kunde", "client", password_hash, client_id=other["id"])
     assert (await api.get(f"/engagements/{engagement['id']}/results", "kunde")).status_code == 404
     assert (await api.get(f"/pilots/{offers['id']}/results", "kunde")).status_code == 404
+
+
+async def test_savings_come_with_their_confidence(api: Api) -> None:
+    """30 ± 6 min over 10 quotes before, 24 ± 6 over 10 after (the hand case of test_confidence):
+    at least 2.4302 min per quote at 90 %, so at least 2.4302 × 120 / 60 × 65 € per month."""
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    kpi = OFFER_KPI | {
+        "baseline_value": "30",
+        "target_value": "20",
+        "baseline_std_dev": "6",
+        "baseline_sample_size": 10,
+    }
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "Angebote"})
+    created = await api.create("kpis", kpi | {"pilot_id": pilot["id"]})
+    measured = {"kpi_id": created["id"], "measured_on": "2026-11-20", "value": "24", "sample_size": 10, "std_dev": "6"}
+    row = await api.create("measurements", measured)
+    found = (await api.get(f"/pilots/{pilot['id']}/results")).json()["kpis"][0]
+    assert found["confidence"] == {
+        "certainty": "significant",
+        "level_percent": 90,
+        "lower": "1.3470",
+        "upper": "10.6530",
+        "at_least": "2.4302",
+        "degrees_of_freedom": 18.0,
+    }
+    # 2.4302 min × 120 / 60 = 4.8604 h × 65 € = 315.926 € → 315.93 €, less 150 € run costs
+    assert found["at_least_figures"]["cost_saved_per_month"] == "315.93"
+    assert found["at_least_figures"]["net_per_month"] == "165.93"
+    assert found["figures"]["cost_saved_per_month"] == "780.00"  # the point estimate: 6 min
+    # 20 % of 30 min is 6 min; with a spread of 6: about 10 quotes on each side.
+    assert found["cases_needed"] == 10
+
+    # Three quotes with twice the spread: the same 6 minutes, not yet significant.
+    corrected = await api.post(
+        f"/measurements/{row['id']}/corrections",
+        json={"version": row["version"], "value": "24", "sample_size": 3, "std_dev": "12", "note": "nur drei Angebote"},
+    )
+    assert corrected.status_code in (200, 201), corrected.text
+    await api.patch(
+        f"/kpis/{created['id']}",
+        json={"version": created["version"], "baseline_sample_size": 3, "baseline_std_dev": "12"},
+    )
+    found = (await api.get(f"/pilots/{pilot['id']}/results")).json()["kpis"][0]
+    assert found["confidence"]["certainty"] == "not_yet_significant" and found["at_least_figures"] is None
+    assert found["figures"]["cost_saved_per_month"] == "780.00"
+
+    # Without spreads: the point estimate alone, and the certainty says it is unknown.
+    plain = (
+        await api.get(
+            f"/pilots/{(await pilot_with(api, engagement['id'], 'Support', OFFER_KPI, ['41']))['id']}/results"
+        )
+    ).json()
+    assert plain["kpis"][0]["confidence"]["certainty"] == "unknown" and plain["kpis"][0]["cases_needed"] is None
+
+
+async def test_the_pilot_page_says_how_sure_the_saving_is(api: Api) -> None:
+    from tests.factories import sign_in
+
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    kpi = OFFER_KPI | {
+        "baseline_value": "30",
+        "target_value": "20",
+        "baseline_std_dev": "6",
+        "baseline_sample_size": 10,
+    }
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "Angebote"})
+    created = await api.create("kpis", kpi | {"pilot_id": pilot["id"]})
+    token = await sign_in(api)
+    form = {"_csrf_token": token, "measured_on": "2026-11-20", "value": "24", "sample_size": "10", "std_dev": "6,0"}
+    added = await api.http.post(f"/pilots/{pilot['id']}/kpis/{created['id']}/measurements", data=form)
+    assert added.status_code == 303, added.text
+    page = await api.http.get(f"/pilots/{pilot['id']}")
+    text = page.text.replace("\xa0", " ")
+    assert "gesichert (90 %)" in text and "Mindestens 165,93 € netto pro Monat" in text
+    assert "zwischen 1,3 min und 10,7 min" in text and "etwa 10 Fälle" in text and "± 6 min" in text
+
+
+async def test_the_result_report_says_how_sure_each_saving_is(api: Api) -> None:
+    from tests.factories import download_text, generate
+
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    for title, n, spread in (("Angebote", 10, "6"), ("Support", 3, "12")):
+        kpi = OFFER_KPI | {"name": title, "baseline_value": "30", "target_value": "20"}
+        pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": title})
+        created = await api.create(
+            "kpis", kpi | {"pilot_id": pilot["id"], "baseline_std_dev": spread, "baseline_sample_size": n}
+        )
+        await api.create(
+            "measurements",
+            {"kpi_id": created["id"], "measured_on": "2026-11-20", "value": "24", "sample_size": n, "std_dev": spread},
+        )
+    text = " ".join((await download_text(api, await generate(api, engagement["id"], kind="result_report"))).split())
+    assert "Mindestens 165,93 € netto pro Monat bei 90 % Sicherheit" in text
+    assert "NOCH NICHT SIGNIFIKANT" in text and "auch keine Verbesserung ist noch möglich" in text

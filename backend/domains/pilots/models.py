@@ -270,6 +270,13 @@ class KpiBase(SQLModel):
     baseline_value: Decimal | None = Field(default=None, max_digits=14, decimal_places=4)
     baseline_method: str | None = Field(default=None, max_length=2000)
     baseline_sample_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    baseline_std_dev: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=14,
+        decimal_places=4,
+        description="The baseline's standard deviation over its cases (with the sample size: the confidence)",
+    )
     baseline_date: date | None = None
     target_value: Decimal | None = Field(default=None, max_digits=14, decimal_places=4)
     monthly_volume: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
@@ -299,6 +306,13 @@ class MeasurementBase(SQLModel):
     measured_on: date
     value: Decimal = Field(max_digits=14, decimal_places=4)
     sample_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    std_dev: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=14,
+        decimal_places=4,
+        description="Standard deviation over the sample_size cases the value is the mean of",
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -328,6 +342,7 @@ class MeasurementCorrection(Strict):
     note: str = Field(min_length=3, max_length=2000, description="Why the value was corrected")
     measured_on: date | None = None
     sample_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    std_dev: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
 
 
 class IdeaPromotion(SQLModel):

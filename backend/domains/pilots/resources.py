@@ -176,6 +176,7 @@ kpis = Resource(
         "baseline_value": "90",
         "baseline_method": "Zeiterfassung von 20 Angeboten im Oktober",
         "baseline_sample_size": 20,
+        "baseline_std_dev": "9.5",
         "target_value": "45",
         "monthly_volume": "120",
         "hourly_cost": "65.00",
@@ -196,7 +197,7 @@ measurements = Resource(
     # Measurements are evidence: they are never edited in place.
     updatable=False,
     actor_field="recorded_by_id",
-    example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15},
+    example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15, "std_dev": "8.2"},
 )
 
 

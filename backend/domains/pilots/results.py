@@ -30,6 +30,7 @@ from enum import StrEnum
 from functools import partial, reduce, wraps
 from typing import ParamSpec, TypeVar
 
+from backend.domains.pilots.confidence import Certainty, Interval, Sample, cases_needed, welch
 from backend.domains.pilots.models import Direction, KpiUnit
 from backend.kernel.money import round_money
 
@@ -94,6 +95,7 @@ class MeasurementInput:
     value: Decimal
     sample_size: int | None = None
     superseded: bool = False
+    std_dev: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class KpiInput:
     run_cost_monthly: Decimal = Decimal(0)
     baseline_sample_size: int | None = None
     measurements: Sequence[MeasurementInput] = ()
+    baseline_std_dev: Decimal | None = None
 
     def __post_init__(self) -> None:
         # Accept the plain strings stored in the database, and make the input truly immutable.
@@ -333,6 +336,15 @@ class KpiResult(_RoundsFigures):
     improvement_percent: Decimal | None = None
     target_progress_percent: Decimal | None = None
     exact: Figures | None = None
+    # How sure the improvement is (confidence.py), and the savings at its one-sided lower bound:
+    # "at least … per month at 90 %", only where that bound is an improvement.
+    confidence: Interval | None = None
+    at_least: Figures | None = None
+    cases_needed: int | None = None  # per side, to see a 20 % improvement (the baseline's spread)
+
+    @property
+    def at_least_figures(self) -> RoundedFigures | None:
+        return None if self.at_least is None else self.at_least.rounded()
 
 
 def _savings(
@@ -353,9 +365,21 @@ def evaluate_kpi(kpi: KpiInput) -> KpiResult:
     if kpi.baseline_value is None:
         return result(ResultStatus.no_baseline, reason="baseline_value is missing", latest=latest)
     if latest is None:
-        return result(ResultStatus.no_measurements, reason="no measurement that is not superseded")
+        return result(
+            ResultStatus.no_measurements,
+            reason="no measurement that is not superseded",
+            cases_needed=cases_needed(kpi.baseline_std_dev, kpi.baseline_value),
+        )
     gained = improvement(kpi.direction, kpi.baseline_value, latest.value)
     status, reason, exact = _savings(kpi, gained, missing)
+    sure = welch(
+        kpi.direction,
+        Sample(kpi.baseline_value, kpi.baseline_std_dev, kpi.baseline_sample_size),
+        Sample(latest.value, latest.std_dev, latest.sample_size),
+    )
+    at_least = None
+    if exact is not None and sure.certainty is Certainty.significant and sure.at_least is not None:
+        at_least = monthly_figures(kpi, sure.at_least)
     return result(
         status,
         reason=reason,
@@ -364,6 +388,9 @@ def evaluate_kpi(kpi: KpiInput) -> KpiResult:
         improvement_percent=_two_places(improvement_percent(gained, kpi.baseline_value)),
         target_progress_percent=_two_places(target_progress_percent(gained, kpi.baseline_value, kpi.target_value)),
         exact=exact,
+        confidence=sure,
+        at_least=at_least,
+        cases_needed=cases_needed(kpi.baseline_std_dev, kpi.baseline_value),
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import SQLModel
 
+from backend.domains.pilots.confidence import Certainty, Interval
 from backend.domains.pilots.models import Direction, Kpi, KpiUnit, Measurement, Pilot, PilotStage
 from backend.domains.pilots.results import (
     FeeReturn,
@@ -32,6 +33,17 @@ class FiguresRead(SQLModel):
     net_per_year: Decimal
 
 
+class ConfidenceRead(SQLModel):
+    """How sure the improvement is (Welch's t interval on the two means, docs/api-guide.md)."""
+
+    certainty: Certainty
+    level_percent: int
+    lower: Decimal | None
+    upper: Decimal | None
+    at_least: Decimal | None
+    degrees_of_freedom: float | None
+
+
 class KpiResultRead(SQLModel):
     kpi_id: int
     name: str
@@ -48,6 +60,9 @@ class KpiResultRead(SQLModel):
     improvement_percent: Decimal | None
     target_progress_percent: Decimal | None
     figures: FiguresRead | None
+    confidence: ConfidenceRead | None = None
+    at_least_figures: FiguresRead | None = None
+    cases_needed: int | None = None
 
 
 class PilotResultRead(SQLModel):
@@ -88,8 +103,9 @@ def kpi_input(kpi: Kpi, measurements: list[Measurement]) -> KpiInput:
         hourly_cost=kpi.hourly_cost,
         run_cost_monthly=kpi.run_cost_monthly,
         baseline_sample_size=kpi.baseline_sample_size,
+        baseline_std_dev=kpi.baseline_std_dev,
         measurements=[
-            MeasurementInput(m.measured_on, m.value, m.sample_size, m.superseded)
+            MeasurementInput(m.measured_on, m.value, m.sample_size, m.superseded, m.std_dev)
             # Order by recording so that on equal dates the later record wins.
             for m in sorted(measurements, key=lambda m: m.id or 0)
         ],
@@ -123,6 +139,22 @@ def kpi_result_read(kpi: Kpi, result: KpiResult) -> KpiResultRead:
         improvement_percent=result.improvement_percent,
         target_progress_percent=result.target_progress_percent,
         figures=figures_read(result.figures),
+        confidence=_confidence_read(result.confidence),
+        at_least_figures=figures_read(result.at_least_figures),
+        cases_needed=result.cases_needed,
+    )
+
+
+def _confidence_read(found: Interval | None) -> ConfidenceRead | None:
+    if found is None:
+        return None
+    return ConfidenceRead(
+        certainty=found.certainty,
+        level_percent=round(found.level * 100),
+        lower=found.lower,
+        upper=found.upper,
+        at_least=found.at_least,
+        degrees_of_freedom=found.degrees_of_freedom,
     )
 
 

@@ -85,6 +85,7 @@ async def correct_measurement(
         measured_on=data.measured_on or original.measured_on,
         value=data.value,
         sample_size=data.sample_size if data.sample_size is not None else original.sample_size,
+        std_dev=data.std_dev if data.std_dev is not None else original.std_dev,
         note=data.note,
         corrects_id=original.id,
         recorded_by_id=getattr(user, "id", None),
@@ -172,7 +173,12 @@ async def pilot_results(session: AsyncSession, user: Actor, pilot_id: int) -> Pi
 
 async def engagement_results(session: AsyncSession, *, engagement_id: int, fee: Decimal | None) -> EngagementResultRead:
     """Results of every pilot of an engagement; the caller has checked access to it."""
-    evidence = await engagement_evidence(session, engagement_id)
+    return results_of(engagement_id, await engagement_evidence(session, engagement_id), fee)
+
+
+def results_of(engagement_id: int, evidence: list[PilotEvidence], fee: Decimal | None) -> EngagementResultRead:
+    """The engagement's results from its evidence: what the API, the portal and the result
+    report show, computed once."""
     totals = engagement_totals(evidence, fee)
     return EngagementResultRead(
         engagement_id=engagement_id,

@@ -22,6 +22,7 @@ from backend.domains.clients.service import readiness_comparison
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel, StatusUpdate
 from backend.domains.engagements.offer import ItemKind, ItemUnit, ProposalItem, items_of
+from backend.domains.pilots.confidence import Certainty
 from backend.domains.pilots.models import Measurement
 from backend.domains.pilots.results import KpiResult, ResultStatus, ReturnStatus
 from backend.domains.pilots.service import (
@@ -390,6 +391,28 @@ def _kpi_note(lang: str, result: KpiResult) -> str | None:
     return say(lang, "no_figures")
 
 
+def _certainty(ctx: Context, unit: Any, result: KpiResult) -> dict[str, Any] | None:
+    """How sure the improvement is, in a sentence (domains/pilots/confidence.py); nothing said
+    where the spreads are not known."""
+    found, fmt, lang = result.confidence, ctx.fmt, ctx.lang
+    if found is None or found.certainty is Certainty.unknown or found.lower is None or found.upper is None:
+        return None
+    span = {
+        "lower": fmt.quantity(found.lower, unit, 1),
+        "upper": fmt.quantity(found.upper, unit, 1),
+        "level": round(found.level * 100),
+    }
+    if found.certainty is Certainty.significant:
+        money = result.at_least_figures
+        if money is not None:
+            text = say(lang, "certainty_money", money=fmt.money(money.net_per_month), **span)
+        else:
+            text = say(lang, "certainty_value", value=fmt.quantity(found.at_least, unit, 1), **span)
+        return {"significant": True, "text": text}
+    planned = say(lang, "certainty_cases", n=result.cases_needed) if result.cases_needed else ""
+    return {"significant": False, "text": say(lang, "certainty_not_yet", **span) + planned}
+
+
 def _kpi(ctx: Context, kpi: Any, measurements: list[Measurement], result: KpiResult) -> dict[str, Any]:
     fmt, lang = ctx.fmt, ctx.lang
     unit = kpi.unit
@@ -407,6 +430,7 @@ def _kpi(ctx: Context, kpi: Any, measurements: list[Measurement], result: KpiRes
                 (
                     kpi.baseline_method,
                     f"n = {kpi.baseline_sample_size}" if kpi.baseline_sample_size else None,
+                    f"± {fmt.quantity(kpi.baseline_std_dev, unit)}" if kpi.baseline_std_dev is not None else None,
                     fmt.date(kpi.baseline_date),
                 ),
             )
@@ -428,6 +452,7 @@ def _kpi(ctx: Context, kpi: Any, measurements: list[Measurement], result: KpiRes
         "net_per_month": figures.get("net_per_month"),
         "net_per_year": figures.get("net_per_year"),
         "note": _kpi_note(lang, result),
+        "certainty": _certainty(ctx, unit, result),
         # Numbers only for drawing the chart; every printed figure above is a formatted string.
         "chart": {
             "unit": UNIT_SYMBOLS[unit],

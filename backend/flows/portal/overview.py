@@ -12,9 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.auth.principals import Principal
 from backend.domains.deliverables.artefacts import SHOWN_TO_CLIENT
 from backend.domains.deliverables.models import Deliverable
-from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.engagements.models import Engagement, EngagementRead, EngagementStatus, StatusUpdate
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import shown_to_client, status_released
+from backend.domains.pilots.results_read import EngagementResultRead
+from backend.domains.pilots.service import PilotEvidence, engagement_evidence, results_of
 from backend.domains.workshops.models import Workshop
 from backend.flows.acceptance.overview import DeliverableContracts, deliverable_contracts
 from backend.flows.documents.models import Document, DocumentKind, replaces
@@ -40,6 +42,10 @@ class Overview:
     deliverables: list[Deliverable]
     documents: list[Document]
     acceptance: AcceptanceRead | None
+    # Saved so far: every pilot with its KPIs and measurements, and the same figures the API and
+    # the result report show (domains/pilots/service.results_of).
+    evidence: list[PilotEvidence]
+    results: EngagementResultRead
     # The proposal version that can be accepted now, if any.
     open_proposal: Document | None = None
     superseded: set[int] = field(default_factory=set)
@@ -120,8 +126,12 @@ async def load(
         order_by=[Deliverable.due_week, Deliverable.id],
     )
     documents = await sent_documents(session, engagement.id)
+    evidence = await engagement_evidence(session, engagement.id)
+    fee = EngagementRead.model_validate(engagement).fee_net
     overview = Overview(
         engagement=engagement,
+        evidence=evidence,
+        results=results_of(engagement.id, evidence, fee),
         status=status,
         workshops=workshops,
         deliverables=deliverables,

@@ -39,6 +39,7 @@ from backend.kernel.errors import DomainError, Invalid, NotFound, TooManyRequest
 from backend.kernel.formatting import Formatter
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
+from backend.web.charts import kpi_chart
 from backend.web.downloads import artefact_file, download_pdf, invoice_file, open_share_link, protocol_file
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, Token, role_guard
@@ -207,6 +208,12 @@ class PortalPages(Controller):
             statement_period=lambda d: context_fmt.period(d.period_start, d.period_end) if d.period else "",
             statement_hours=lambda d: context_fmt.number(Decimal(_stated(d).get("minutes", 0)) / 60),
         )
+        words = {"baseline": context["t"]("chart_baseline"), "target": context["t"]("chart_target")}
+        context["charts"] = {
+            k.id: kpi_chart(e_.measurements.get(k.id, []), k, context["fmt"], words)
+            for e_ in view.evidence
+            for k in e_.kpis
+        }
         return Template("portal/engagement.html", context=context, status_code=failure.status if failure else 200)
 
     @get("/legal/{kind:str}", exclude_from_auth=True)
