@@ -100,9 +100,8 @@ async def test_other_clients_results_are_404(api: Api, password_hash: str) -> No
     assert (await api.get(f"/pilots/{offers['id']}/results", "kunde")).status_code == 404
 
 
-async def test_savings_come_with_their_confidence(api: Api) -> None:
-    """30 ± 6 min over 10 quotes before, 24 ± 6 over 10 after (the hand case of test_confidence):
-    at least 2.4302 min per quote at 90 %, so at least 2.4302 × 120 / 60 × 65 € per month."""
+async def _quotes_timed(api: Api) -> tuple[dict, dict, dict]:
+    """A pilot whose KPI's baseline is 30 ± 6 minutes over 10 quotes."""
     client = await make_client(api)
     engagement = await make_engagement(api, client["id"])
     kpi = OFFER_KPI | {
@@ -112,7 +111,13 @@ async def test_savings_come_with_their_confidence(api: Api) -> None:
         "baseline_sample_size": 10,
     }
     pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "Angebote"})
-    created = await api.create("kpis", kpi | {"pilot_id": pilot["id"]})
+    return engagement, pilot, await api.create("kpis", kpi | {"pilot_id": pilot["id"]})
+
+
+async def test_savings_come_with_their_confidence(api: Api) -> None:
+    """30 ± 6 min over 10 quotes before, 24 ± 6 over 10 after (the hand case of test_confidence):
+    at least 2.4302 min per quote at 90 %, so at least 2.4302 × 120 / 60 × 65 € per month."""
+    engagement, pilot, created = await _quotes_timed(api)
     measured = {"kpi_id": created["id"], "measured_on": "2026-11-20", "value": "24", "sample_size": 10, "std_dev": "6"}
     row = await api.create("measurements", measured)
     found = (await api.get(f"/pilots/{pilot['id']}/results")).json()["kpis"][0]
@@ -157,16 +162,7 @@ async def test_savings_come_with_their_confidence(api: Api) -> None:
 async def test_the_pilot_page_says_how_sure_the_saving_is(api: Api) -> None:
     from tests.factories import sign_in
 
-    client = await make_client(api)
-    engagement = await make_engagement(api, client["id"])
-    kpi = OFFER_KPI | {
-        "baseline_value": "30",
-        "target_value": "20",
-        "baseline_std_dev": "6",
-        "baseline_sample_size": 10,
-    }
-    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "Angebote"})
-    created = await api.create("kpis", kpi | {"pilot_id": pilot["id"]})
+    engagement, pilot, created = await _quotes_timed(api)
     token = await sign_in(api)
     form = {"_csrf_token": token, "measured_on": "2026-11-20", "value": "24", "sample_size": "10", "std_dev": "6,0"}
     added = await api.http.post(f"/pilots/{pilot['id']}/kpis/{created['id']}/measurements", data=form)
