@@ -65,12 +65,17 @@ async def test_digest_reaches_each_recipient_in_their_language(api: Api, smtp_se
     assert german["Content-Language"] == "de" and english["Content-Language"] == "en"
     assert "ERP-Export verzögert" in german.get_body(("plain",)).get_content()
     assert "ERP-Export verzögert" in german.get_body(("html",)).get_content()
+    # Saved so far (90 → 48 min × 120 a month at 65 €/h, less 150 € run costs), as the results say.
+    saved = "Bisher eingespart: 5.310,00 € netto pro Monat (63.720,00 € im Jahr)."
+    assert saved in german.get_body(("plain",)).get_content().replace("\xa0", " ")
+    assert "Saved so far: €5,310.00 net per month" in english.get_body(("plain",)).get_content().replace("\xa0", " ")
     for message, heading in ((german, "Statusbericht"), (english, "Status report")):
         (attachment,) = list(message.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"
         text = pdf_text(attachment.get_content())
         assert heading.upper() in text.upper() and "Müller Präzisionstechnik GmbH" in text
         assert "ERP-Export verzögert" in text and "62 min" in text and "48 min" in text
+        assert "5.310,00" in text or "5,310.00" in text  # the savings line, in the report too
     rows = await deliveries(api, engagement["id"])
     assert [(r["email"], r["status"], r["attempts"]) for r in rows] == [
         ("sabine@mueller.de", "sent", 1),

@@ -113,6 +113,11 @@ class Digest:
         parts = (_text(self.status.get("week_label")), _text(self.status.get("week_of")))
         return " · ".join(p for p in parts if p)
 
+    @property
+    def savings(self) -> str:
+        """Saved so far, as the week's report states it (absent in reports made before it was)."""
+        return _text(self.status.get("savings"))
+
     def items(self, key: str) -> list[str]:
         return [_text(item) for item in self.status.get(key) or [] if _text(item)]
 
@@ -159,6 +164,8 @@ class Digest:
         summary = _text(self.status.get("summary"))
         if summary:
             out += ["", summary]
+        if self.savings:
+            out += ["", self.savings]
         for heading, lines in self.sections():
             out += ["", f"{heading}:"] + ([f"- {line}" for line in lines] or [f"- {self.t('digest_none')}"])
         out += ["", self.t("digest_attachment", filename=self.filename)]
@@ -179,6 +186,8 @@ class Digest:
         summary = _text(self.status.get("summary"))
         if summary:
             rows.append(_p(e(summary)))
+        if self.savings:
+            rows.append(_p(f"<strong>{e(self.savings)}</strong>"))
         rows += [_list_html(heading, lines, self.t("digest_none")) for heading, lines in self.sections()]
         rows.append(_p(e(self.t("digest_attachment", filename=self.filename))))
         if self.report_url:

@@ -30,6 +30,7 @@ from backend.domains.pilots.service import (
     current_measurements,
     engagement_evidence,
     engagement_totals,
+    results_of,
 )
 from backend.domains.timesheets.burn import Burn, BurnBasis, BurnState
 from backend.domains.timesheets.reading import engagement_burn
@@ -734,8 +735,27 @@ async def status_report(
             if d.status in OPEN and d.due_week <= week + 1
         ],
         "kpi_movements": [m for m in movements if m is not None],
+        "savings": _savings_line(ctx, evidence),
     }
     return data
+
+
+def _savings_line(ctx: Context, evidence: list[PilotEvidence]) -> str | None:
+    """Saved so far, in one sentence for the week's report and digest: the same figures as the
+    results (results_of), and of the KPIs whose certainty is known, how many are significant."""
+    fmt, lang = ctx.fmt, ctx.lang
+    found = results_of(ctx.engagement.id, evidence, EngagementRead.model_validate(ctx.engagement).fee_net)
+    if found.figures is None:
+        return None
+    line = say(
+        lang, "savings_line", month=fmt.money(found.figures.net_per_month), year=fmt.money(found.figures.net_per_year)
+    )
+    counted = [p for p in found.pilots if p.pilot_id not in found.excluded_pilot_ids]
+    known = [k for p in counted for k in p.kpis if k.confidence and k.confidence.certainty != Certainty.unknown]
+    if known:
+        sure = sum(1 for k in known if k.confidence and k.confidence.certainty == Certainty.significant)
+        line += say(lang, "savings_sure", sure=sure, of=len(known))
+    return line
 
 
 async def drafted_status(
