@@ -14,6 +14,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -90,16 +91,17 @@ class _Plan:
     kept: list[KeptPart]  # those and the holds an admin placed
     recipients: list[Recipient]
 
-    def held(self) -> set[tuple[str, Any]]:
-        return {(k.table, k.id) for k in self.kept}
+    @cached_property
+    def records(self) -> list[tuple[SubjectKind, Any]]:
+        """The person's own records that get a placeholder: all but those a hold keeps."""
+        held = {(k.table, k.id) for k in self.kept}
+        return [(kind, row) for kind, row in self.person.rows() if (TABLE_OF[kind], row.id) not in held]
 
-    def own(self) -> set[tuple[str, Any]]:
-        return {(TABLE_OF[k], row.id) for k, row in self.person.rows()}
-
+    @cached_property
     def rows(self) -> list[tuple[Any, Any, Hit, set[Action]]]:
-        """Each row found that the erasure changes, with what it does; rows that depend on
+        """Each other row found that the erasure changes, with what it does; rows that depend on
         others first, so a deleted row never waits on its dependants."""
-        skip = self.held() | self.own()
+        skip = {(k.table, k.id) for k in self.kept} | {(TABLE_OF[k], row.id) for k, row in self.person.rows()}
         return [
             (table, row_id, hit, actions)
             for table in reversed(searched_tables())
@@ -108,12 +110,9 @@ class _Plan:
         ]
 
     def summary(self) -> ErasurePlan:
-        erased: Counter[tuple[str, str]] = Counter()
-        for kind, row in self.person.rows():
-            if (TABLE_OF[kind], row.id) not in self.held():
-                erased[(TABLE_OF[kind], Action.anonymise)] += 1
+        erased: Counter[tuple[str, str]] = Counter((TABLE_OF[kind], Action.anonymise) for kind, _ in self.records)
         rendered = []
-        for table, row_id, hit, actions in self.rows():
+        for table, row_id, hit, actions in self.rows:
             erased.update((table.name, action) for action in actions)
             if _renders_again(table.name, hit, actions):
                 rendered.append(row_id)
@@ -201,12 +200,9 @@ async def erase(
                 updated_at=now,
             ),
         )
-    held = plan.held()
-    for kind_, row in plan.person.rows():
-        if (TABLE_OF[kind_], row.id) not in held:
-            table = SQLModel.metadata.tables[TABLE_OF[kind_]]
-            await _write(session, table, row.id, _placeholders(kind_, row.id, now))
-    for table, row_id, hit, actions in plan.rows():
+    for kind_, row in plan.records:
+        await _write(session, SQLModel.metadata.tables[TABLE_OF[kind_]], row.id, _placeholders(kind_, row.id, now))
+    for table, row_id, hit, actions in plan.rows:
         await _erase_row(session, table, row_id, hit, actions, plan.redactor)
     for document_id in summary.documents_rendered_again:
         await plan_job(session, "render_document", document_id, job_id=document_job_id(document_id))
