@@ -10,9 +10,11 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTCookieAuth, Token
 
-from backend.domains.auth.principals import Principal, Principals, read_principal
+from backend.domains.auth.principals import Principal, Principals, hold_account, read_principal
 from backend.kernel.config import Settings
+from backend.kernel.enums import Role
 from backend.kernel.schema import MAX_ID
+from backend.web.security import SAFE_METHODS
 
 AUTH_COOKIE = "desk_token"
 PUBLIC_PATHS = [
@@ -63,15 +65,19 @@ def build_auth(
         session_id = token.jti
         if not 1 <= user_id <= MAX_ID or not isinstance(session_id, str) or len(session_id) > 32:
             return None
-        if (known := principals.get(session_id)) is not None and known.id == user_id:
-            return known
-        generation = principals.generation
         # The request's own session (same connection as the handler's queries).
         session = db_config.provide_session(connection.app.state, connection.scope)
-        principal = await read_principal(await session.connection(), user_id, session_id)
-        if principal is None:
-            return None
-        principals.remember(principal, generation)
+        principal = principals.get(session_id)
+        if principal is None or principal.id != user_id:
+            generation = principals.generation
+            principal = await read_principal(await session.connection(), user_id, session_id)
+            if principal is None:
+                return None
+            principals.remember(principal, generation)
+        if principal.role == Role.client and connection.scope.get("method", "GET") not in SAFE_METHODS:
+            # First, before the change writes anything (see hold_account).
+            if not await hold_account(session, principal.id):  # type: ignore[arg-type]
+                return None
         return principal
 
     return JWTCookieAuth[Principal, Token](

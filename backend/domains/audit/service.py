@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.models import AuditEvent
-from backend.domains.auth.models import User
-from backend.kernel.db import hold_where
+from backend.domains.auth.principals import hold_account
 from backend.kernel.enums import Role
 from backend.kernel.errors import Unauthorized
 
@@ -34,7 +33,8 @@ async def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     if getattr(actor, "role", None) == Role.client and getattr(actor, "id", None) is not None:
-        await _still_there(session, actor.id)
+        if not await hold_account(session, actor.id):
+            raise Unauthorized("This account has ended (erased or deactivated): sign in again.")
     session.add(
         AuditEvent(
             actor_id=getattr(actor, "id", None),
@@ -46,14 +46,3 @@ async def record(
             after=after,
         )
     )
-
-
-async def _still_there(session: AsyncSession, user_id: int) -> None:
-    """A client's change stands only while their account does. An erasure holds the person's
-    account while it runs: a change made at the same moment is either finished before the
-    erasure looks (and erased with the rest) or refused after it, never left behind."""
-    # The table, not the model: the signed-in user's row loaded in this session stays as read.
-    await hold_where(session, User.__table__, User.__table__.c.id == user_id)  # type: ignore[attr-defined]
-    row = (await session.exec(select(User.is_active, User.erased_at).where(User.id == user_id))).first()
-    if row is None or not row[0] or row[1] is not None:
-        raise Unauthorized("This account has ended (erased or deactivated): sign in again.")

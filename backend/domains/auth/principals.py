@@ -24,10 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.models import User
 from backend.domains.auth.sessions import AuthSession
-from backend.kernel.db import WRITTEN_KEY, DeskSyncSession
+from backend.kernel.db import WRITTEN_KEY, DeskSyncSession, hold_where
 from backend.kernel.enums import Role
 
 CHANNEL = "desk_users"
@@ -82,6 +83,20 @@ async def read_principal(connection: AsyncConnection, user_id: int, session_id: 
     if row is None:
         return None
     return Principal(row.id, row.email, row.full_name, Role(row.role), row.client_id, row.contact_id, session_id)
+
+
+async def hold_account(session: AsyncSession, user_id: int) -> bool:
+    """Hold a client's account until the transaction ends; False if it has ended (erased or
+    deactivated). A client's change stands only while their account does, and an erasure holds
+    the account while it runs: taken before the change's first write, a change made at the same
+    moment is either finished before the erasure looks (and erased with the rest) or refused
+    after it — never left behind, and never waiting for the erasure while holding what the
+    erasure waits for."""
+    users = User.__table__  # type: ignore[attr-defined]
+    # The table, not the model: the signed-in user's row loaded in this session stays as read.
+    await hold_where(session, users, users.c.id == user_id)
+    row = (await session.exec(select(users.c.is_active, users.c.erased_at).where(users.c.id == user_id))).first()  # type: ignore[call-overload]
+    return row is not None and bool(row[0]) and row[1] is None
 
 
 class Principals:
