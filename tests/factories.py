@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 from pypdf import PdfReader
 
+from backend.kernel.time import today
 from tests.conftest import PASSWORD, Api
 from tests.shapes import start_assessment
 
@@ -85,6 +87,10 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         {"pilot_id": pilot["id"], "provider": f"Hoster {name}", "hosting_region": "Frankfurt", "hosting_country": "DE"},
     )
     measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
+    timing_round = await api.create(
+        "timing-rounds",
+        {"kpi_id": kpi["id"], "task": f"ein Angebot {name}", "closes_on": str(today() + timedelta(days=9))},
+    )
     deliverable = await api.create(
         "deliverables", {"engagement_id": eid, "title": "D", "kind": "document", "due_week": 2}
     )
@@ -119,6 +125,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "kpis": kpi,
         "sub-processors": processor,
         "measurements": measurement,
+        "timing-rounds": timing_round,
         "deliverables": deliverable,
         "status-updates": status,
         "readiness-assessments": assessment,
@@ -140,6 +147,7 @@ RESOURCES = [
     "kpis",
     "sub-processors",
     "measurements",
+    "timing-rounds",
     "deliverables",
     "status-updates",
     "readiness-assessments",

@@ -67,6 +67,7 @@ from backend.web.api.pilots import (
     MeasurementController,
     PilotController,
     SubProcessorController,
+    TimingRoundController,
 )
 from backend.web.api.portal import PORTAL_API_CONTROLLERS
 from backend.web.api.privacy import (
@@ -85,6 +86,7 @@ from backend.web.error_pages import with_error_pages
 from backend.web.portal.literacy import ParticipantPages, PortalLiteracyPages
 from backend.web.portal.pages import PortalPages, SharePages
 from backend.web.portal.privacy import PortalPrivacyPages
+from backend.web.portal.timing import TimingPages
 from backend.web.security import JsonRequest, SecurityMiddleware
 
 WEB_DIR = Path(__file__).parents[1] / "web"
@@ -102,6 +104,7 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     PortalPrivacyPages,
     SharePages,
     ParticipantPages,
+    TimingPages,
     PortalLiteracyPages,
     LiteracyPages,
     PrivacyPages,
@@ -129,6 +132,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     KpiController,
     MeasurementController,
     SubProcessorController,
+    TimingRoundController,
     DeliverableController,
     ArtefactController,
     TimeEntryController,

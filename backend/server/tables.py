@@ -16,6 +16,7 @@ from backend.domains.literacy.models import (
     Participant,
 )
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, SubProcessor, UseCaseIdea
+from backend.domains.pilots.timing_models import TimingContributor, TimingRound, TimingSample
 from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.acceptance.models import (
@@ -104,6 +105,9 @@ __all__ = [
     "StatusUpdate",
     "SubProcessor",
     "TimeEntry",
+    "TimingContributor",
+    "TimingRound",
+    "TimingSample",
     "UseCaseIdea",
     "User",
     "Workshop",

@@ -17,6 +17,7 @@ from typing import Any
 from arq import worker as arq_worker
 from redis.exceptions import RedisError
 
+from backend.domains.pilots import jobs as pilot_jobs
 from backend.domains.timesheets import jobs as time_jobs
 from backend.flows.acceptance import jobs as acceptance_jobs
 from backend.flows.digests import jobs as digest_jobs
@@ -45,6 +46,7 @@ DOMAIN_JOBS = [
     acceptance_jobs,
     literacy_jobs,
     privacy_jobs,
+    pilot_jobs,
 ]
 log = logging.getLogger(__name__)
 # How long to wait between attempts while Redis is away, at most.

@@ -36,6 +36,14 @@ from backend.domains.pilots.models import (
     UseCaseIdea,
 )
 from backend.domains.pilots.scoring import idea_score
+from backend.domains.pilots.timing_models import (
+    SECONDS_PER,
+    TimingRound,
+    TimingRoundCreate,
+    TimingRoundRead,
+    TimingRoundUpdate,
+    TimingStatus,
+)
 from backend.domains.workshops.models import Workshop
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Invalid
@@ -237,8 +245,53 @@ sub_processors = Resource(
     },
 )
 
+
+async def _timed_kpi(session: AsyncSession, values: dict[str, Any], row: TimingRound | None) -> dict[str, Any]:
+    if row is None:
+        kpi = await session.get(Kpi, values["kpi_id"])
+        if kpi is not None and kpi.unit not in SECONDS_PER:
+            raise Invalid.field(
+                "body.kpi_id",
+                f"a stopwatch times minutes or hours; this KPI counts {kpi.unit}",
+                key="timing_unit",
+                unit=kpi.unit,
+            )
+    return values
+
+
+def _round_ended(row: TimingRound) -> str | None:
+    return None if row.status == TimingStatus.open else f"this timing round has ended ({row.status})"
+
+
+timing_rounds = Resource(
+    name="timing-rounds",
+    entity="timing_round",
+    model=TimingRound,
+    read=TimingRoundRead,
+    create=TimingRoundCreate,
+    update=TimingRoundUpdate,
+    filters={"kpi_id": (int, TimingRound.kpi_id), "status": (TimingStatus, TimingRound.status)},
+    sortable=("id", "closes_on", "created_at"),
+    # The client's AI owner sees how a round goes (how many took part), never a time.
+    client_scope=lambda client_id: col(TimingRound.kpi_id).in_(_kpi_ids(client_id)),
+    # Ended by release or cancellation (pilots/timing.py), never deleted: the KPI's figures
+    # say which round they came from.
+    deletable=False,
+    prepare=_timed_kpi,
+    edit_guard=_round_ended,
+    actor_field="created_by_id",
+    example={
+        "kpi_id": 1,
+        "purpose": "measurement",
+        "task": "ein Angebot vom Eingang der Anfrage bis zum Versand",
+        "closes_on": "2026-12-18",
+        "min_contributors": 5,
+    },
+)
+
 idea_service = CrudService(ideas)
 pilot_service = CrudService(pilots)
 kpi_service = CrudService(kpis)
 measurement_service = CrudService(measurements)
 sub_processor_service = CrudService(sub_processors)
+timing_round_service = CrudService(timing_rounds)

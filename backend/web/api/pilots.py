@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from litestar import get, post
+from datetime import date
 
-from backend.domains.pilots import service
+from litestar import Response, get, post
+from pydantic import BaseModel
+
+from backend.domains.crud import STAFF
+from backend.domains.pilots import service, timing
 from backend.domains.pilots.models import (
     IdeaPromotion,
     IdeaRead,
@@ -22,8 +26,13 @@ from backend.domains.pilots.resources import (
     pilots,
     sub_processor_service,
     sub_processors,
+    timing_round_service,
+    timing_rounds,
 )
 from backend.domains.pilots.results_read import PilotResultRead
+from backend.domains.pilots.timing_models import TimingRoundRead
+from backend.kernel.db import utcnow
+from backend.kernel.qr import qr_svg
 from backend.web.api.resource import resource_controller
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
@@ -82,3 +91,67 @@ class PilotController(resource_controller(pilots, pilot_service)):  # type: igno
 
 KpiController = resource_controller(kpis, kpi_service)
 SubProcessorController = resource_controller(sub_processors, sub_processor_service)
+
+
+class TimingLink(BaseModel):
+    url: str
+    closes_on: date
+    qr_svg_url: str
+
+
+async def _timing_link(db_session: DbSession, request: AppRequest, row_id: int) -> TimingLink:
+    row = await timing_round_service.get(db_session, request.user, row_id)
+    settings = request.app.state.settings
+    return TimingLink(
+        url=settings.link(timing.round_path(settings.secret_key, row)),
+        closes_on=row.closes_on,
+        qr_svg_url=f"/api/v1/timing-rounds/{row.id}/link/qr.svg",
+    )
+
+
+_staff = [role_guard(STAFF)]
+
+
+class TimingRoundController(resource_controller(timing_rounds, timing_round_service)):  # type: ignore[misc]
+    @get(
+        "/{row_id:int}/link",
+        operation_id="get_timing_link",
+        summary="The one link everyone in the round times with (signed; no link per person)",
+        guards=_staff,
+    )
+    async def link(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> TimingLink:
+        return await _timing_link(db_session, request, row_id)
+
+    @get(
+        "/{row_id:int}/link/qr.svg",
+        operation_id="get_timing_qr",
+        summary="The round's link as a QR code (SVG) for a notice board",
+        guards=_staff,
+        media_type="image/svg+xml",
+    )
+    async def qr(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
+        link = await _timing_link(db_session, request, row_id)
+        return Response(qr_svg(link.url), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+    @post(
+        "/{row_id:int}/release",
+        operation_id="release_timing_round",
+        summary="Release the round's figures as the KPI's baseline or a measurement (needs min_contributors people); "
+        "its times are deleted",
+        guards=_write,
+        status_code=200,
+    )
+    async def release(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> TimingRoundRead:
+        row = await timing_round_service.get(db_session, request.user, row_id)
+        return TimingRoundRead.model_validate(await timing.release(db_session, request.user, row, utcnow()))
+
+    @post(
+        "/{row_id:int}/cancel",
+        operation_id="cancel_timing_round",
+        summary="End the round without releasing anything; its times are deleted",
+        guards=_write,
+        status_code=200,
+    )
+    async def cancel(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> TimingRoundRead:
+        row = await timing_round_service.get(db_session, request.user, row_id)
+        return TimingRoundRead.model_validate(await timing.cancel(db_session, request.user, row, utcnow()))

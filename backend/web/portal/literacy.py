@@ -19,40 +19,21 @@ from backend.domains.workshops.models import Workshop
 from backend.flows.literacy import certificates, register_files
 from backend.kernel.db import utcnow
 from backend.kernel.errors import DomainError
-from backend.kernel.ratelimit import hit
 from backend.kernel.schema import MAX_ID
 from backend.kernel.time import today
 from backend.web.downloads import register_file, sandboxed_file
 from backend.web.forms import refusal, word
 from backend.web.handlers import AppRequest, DbSession, Token, role_guard
 from backend.web.i18n import language_of, page_context
-from backend.web.sessions import client_ip
+from backend.web.portal.public import limit_public, public_context, refused_page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FileId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Kind = Annotated[Literal["csv", "pdf"], QueryParameter()]
-# Check-ins and answers per address and ten minutes: a room's phones share one address behind
-# the company's router, so the limit is generous; it stops a script, not a class.
-PER_TEN_MINUTES = 300
-
-
-def _context(request: AppRequest, **values: Any) -> dict[str, Any]:
-    return page_context(request, brand=request.app.state.settings.brand_name, **values)
 
 
 def _when(context: dict[str, Any], workshop: Workshop) -> str:
     return context["fmt"].time_span(workshop.starts_at, workshop.ends_at)
-
-
-def _refused(request: AppRequest, exc: DomainError, heading_key: str) -> Template:
-    context = _context(
-        request, heading=word(request, heading_key), message=refusal(request, exc) or exc.detail, ok=False, link=None
-    )
-    return Template("public/message.html", context=context, status_code=exc.status_code, headers=exc.headers)
-
-
-async def _limit(request: AppRequest, bucket: str) -> None:
-    await hit(request.app.state.queue, bucket, client_ip(request) or "-", limit=PER_TEN_MINUTES, window_seconds=600)
 
 
 class ParticipantPages(Controller):
@@ -65,8 +46,8 @@ class ParticipantPages(Controller):
                 db_session, request.app.state.settings.secret_key, token, utcnow()
             )
         except DomainError as exc:
-            return _refused(request, exc, "checkin_title")
-        context = _context(request, workshop=workshop, token=token, done=None, error=None, form={})
+            return refused_page(request, exc, "checkin_title")
+        context = public_context(request, workshop=workshop, token=token, done=None, error=None, form={})
         context["when"] = _when(context, workshop)
         return Template("public/checkin.html", context=context)
 
@@ -74,16 +55,16 @@ class ParticipantPages(Controller):
     async def check_in(self, db_session: DbSession, request: AppRequest, token: Token, data: Form) -> Template:
         settings = request.app.state.settings
         try:
-            await _limit(request, "check-in")
+            await limit_public(request, "check-in")
             workshop = await attendance.workshop_of_room_token(db_session, settings.secret_key, token, utcnow())
         except DomainError as exc:
-            return _refused(request, exc, "checkin_title")
+            return refused_page(request, exc, "checkin_title")
         form = {k: str(data.get(k, ""))[:300] for k in ("name", "department")}
         # What the page shows of the workshop, read now: a refusal rolls the session back.
         shown = SimpleNamespace(
             **{k: getattr(workshop, k) for k in ("id", "title", "starts_at", "ends_at", "location")}
         )
-        context = _context(request, workshop=shown, token=token, done=None, error=None, form=form)
+        context = public_context(request, workshop=shown, token=token, done=None, error=None, form=form)
         context["when"] = _when(context, workshop)
         try:
             given = attendance.CheckIn.model_validate({k: v for k, v in form.items() if v.strip()})
@@ -121,8 +102,8 @@ class ParticipantPages(Controller):
         try:
             workshop = await feedback.open_ballot(db_session, token, utcnow())
         except DomainError as exc:
-            return _refused(request, exc, "feedback_title")
-        context = _context(
+            return refused_page(request, exc, "feedback_title")
+        context = public_context(
             request, workshop=workshop, token=token, form=form, error=error, questions=feedback.QUESTIONS
         )
         context["when"] = _when(context, workshop)
@@ -133,9 +114,9 @@ class ParticipantPages(Controller):
         self, db_session: DbSession, request: AppRequest, token: Token, data: Form
     ) -> Response[Any]:
         try:
-            await _limit(request, "feedback")
+            await limit_public(request, "feedback")
         except DomainError as exc:
-            return _refused(request, exc, "feedback_title")
+            return refused_page(request, exc, "feedback_title")
         form = {k: str(data.get(k, ""))[:2100] for k in (*feedback.QUESTIONS, "comment")}
         try:
             answers = feedback.FeedbackForm.model_validate({k: v for k, v in form.items() if v.strip()})
@@ -147,8 +128,8 @@ class ParticipantPages(Controller):
             await feedback.answer(db_session, token, answers, utcnow(), today())
         except DomainError as exc:
             await db_session.rollback()
-            return _refused(request, exc, "feedback_title")
-        context = _context(
+            return refused_page(request, exc, "feedback_title")
+        context = public_context(
             request,
             heading=word(request, "feedback_title"),
             message=word(request, "feedback_thanks"),
@@ -161,11 +142,11 @@ class ParticipantPages(Controller):
     async def verify(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
         """Whether a certificate is genuine, and nothing more: its serial and date are on the paper."""
         try:
-            await _limit(request, "verify")
+            await limit_public(request, "verify")
         except DomainError as exc:
-            return _refused(request, exc, "verify_title")
+            return refused_page(request, exc, "verify_title")
         found = await certificates.verdict(db_session, request.app.state.settings, token)
-        context = _context(request, heading=word(request, "verify_title"), link=None)
+        context = public_context(request, heading=word(request, "verify_title"), link=None)
         if not found.genuine:
             context |= {"ok": False, "message": word(request, "verify_unknown")}
             return Template("public/message.html", context=context, status_code=404)
@@ -186,16 +167,16 @@ class ParticipantPages(Controller):
         try:
             reading = await guideline.open_reading(db_session, request.app.state.settings.secret_key, token)
         except DomainError as exc:
-            return _refused(request, exc, "guideline_page_title")
-        context = _context(request, reading=reading, token=token, error=error)
+            return refused_page(request, exc, "guideline_page_title")
+        context = public_context(request, reading=reading, token=token, error=error)
         return Template("public/guideline.html", context=context, status_code=status)
 
     @post("/a/{token:str}", exclude_from_auth=True, status_code=200)
     async def confirm_guideline(self, db_session: DbSession, request: AppRequest, token: Token, data: Form) -> Template:
         try:
-            await _limit(request, "guideline")
+            await limit_public(request, "guideline")
         except DomainError as exc:
-            return _refused(request, exc, "guideline_page_title")
+            return refused_page(request, exc, "guideline_page_title")
         if data.get("confirmed") != "true":
             return await self._guideline(db_session, request, token, word(request, "guideline_tick"), 422)
         try:
@@ -204,8 +185,8 @@ class ParticipantPages(Controller):
             )
         except DomainError as exc:
             await db_session.rollback()
-            return _refused(request, exc, "guideline_page_title")
-        context = _context(request, reading=reading, token=token, error=None)
+            return refused_page(request, exc, "guideline_page_title")
+        context = public_context(request, reading=reading, token=token, error=None)
         return Template("public/guideline.html", context=context)
 
     @get("/a/{token:str}/files/{artefact_id:int}", exclude_from_auth=True)
@@ -213,12 +194,12 @@ class ParticipantPages(Controller):
         self, db_session: DbSession, request: AppRequest, token: Token, artefact_id: FileId
     ) -> Response[Any]:
         try:
-            await _limit(request, "guideline")
+            await limit_public(request, "guideline")
             artefact, content = await guideline.guideline_file(
                 db_session, request.app.state.settings.secret_key, token, artefact_id
             )
         except DomainError as exc:
-            return _refused(request, exc, "guideline_page_title")
+            return refused_page(request, exc, "guideline_page_title")
         return sandboxed_file(content, artefact)
 
 
@@ -240,7 +221,7 @@ class PortalLiteracyPages(Controller):
         try:
             _, found = await self._register(db_session, request)
         except DomainError as exc:
-            context = _context(
+            context = public_context(
                 request,
                 heading=word(request, "literacy_portal_title"),
                 ok=False,

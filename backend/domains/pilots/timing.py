@@ -1,0 +1,303 @@
+"""Anonymous timing rounds: how a KPI's baseline or measurement is taken so that a works council
+can agree to it (§ 87 (1) no. 6 BetrVG: nothing fit to monitor a person's performance).
+
+- One link per round, shared by everyone (a notice, a team chat): `/m/<round>.<hmac>`, signed
+  (kernel/signing.py), so a forged or altered link is refused before any lookup.
+- A time is stored under a random id with the day alone; it names no device and no person.
+- Who took part is counted apart from the times: a device's key is the SHA-256 of the round and
+  a random value only its cookie holds, and no time refers to it. The count serves the
+  threshold and bounds how many times one device may send.
+- Nothing is shown of the times while the round is open, only how many there are. The figures
+  are released, as the KPI's baseline or a measurement (n cases, mean, standard deviation),
+  only once at least `min_contributors` people took part; then, or when the round ends without
+  enough of them, every time and every device key is deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domains.audit.service import record, snapshot
+from backend.domains.auth.principals import Actor
+from backend.domains.pilots.models import Kpi, KpiUnit, MeasurementCreate
+from backend.domains.pilots.resources import measurement_service
+from backend.domains.pilots.timing_models import (
+    SECONDS_PER,
+    TimingContributor,
+    TimingPurpose,
+    TimingRound,
+    TimingSample,
+    TimingStatus,
+)
+from backend.kernel.db import add_unless_taken, hold, utcnow
+from backend.kernel.errors import Conflict, Gone, Invalid, NotFound
+from backend.kernel.signing import sign, verify
+
+TIMING = "timing-round"
+# What one device may send to one round, and a round in all: a leaked link fills no database.
+MOST_PER_DEVICE = 50
+MOST_PER_ROUND = 5000
+LONGEST_TASK_SECONDS = 12 * 3600
+
+
+_TIME = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)$")
+_MINUTES = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
+
+
+def parse_times(text: str) -> list[int]:
+    """Times as a phone sends them or a person types them, one per line (or separated by
+    spaces or semicolons): `m:ss`, `h:mm:ss`, or minutes (`7`, `7,5`). In seconds."""
+    found: list[int] = []
+    for part in re.split(r"[\s;]+", text.strip()):
+        if not part:
+            continue
+        if (clock := _TIME.match(part)) is not None:
+            hours, minutes, seconds = (int(g) if g else 0 for g in clock.groups())
+            found.append(hours * 3600 + minutes * 60 + seconds)
+        elif _MINUTES.match(part):
+            found.append(round(Decimal(part.replace(",", ".")) * 60))
+        else:
+            raise Invalid.field(
+                "times", f"'{part[:20]}' is no time (m:ss or minutes)", key="timing_unreadable", part=part[:20]
+            )
+        if len(found) > MOST_PER_DEVICE:
+            break
+    return found
+
+
+def round_path(secret: str, row: TimingRound) -> str:
+    return f"/m/{sign(secret, TIMING, row.id)}"
+
+
+async def open_round(session: AsyncSession, secret: str, token: str, today: date) -> TimingRound:
+    """The round a link stands for, while it takes times; else a refusal that says why."""
+    numbers = verify(secret, TIMING, token, 1)
+    if numbers is None:
+        raise NotFound("this timing link is not valid", key="timing_invalid")
+    row = await session.get(TimingRound, numbers[0])
+    if row is None:
+        raise NotFound("this timing link is not valid", key="timing_invalid")
+    if row.status != TimingStatus.open or row.closes_on < today:
+        raise Gone("this timing round has ended", key="timing_ended")
+    return row
+
+
+async def task_of(session: AsyncSession, row: TimingRound) -> tuple[str, str, KpiUnit]:
+    """What the stopwatch page names: the KPI, the task, and the KPI's unit."""
+    kpi = await session.get(Kpi, row.kpi_id)
+    assert kpi is not None  # the round goes with its KPI (ON DELETE CASCADE)
+    return kpi.name, row.task, kpi.unit
+
+
+def device_key(round_id: int, device_secret: str) -> str:
+    return hashlib.sha256(f"{round_id}:{device_secret}".encode()).hexdigest()
+
+
+async def add_times(
+    session: AsyncSession, row: TimingRound, device_secret: str, seconds: list[int], today: date
+) -> TimingRound:
+    """Store a device's timed tasks in an open round; returns the round with its new counts."""
+    if not seconds:
+        raise Invalid.field("times", "time at least one task", key="timing_none")
+    if any(not 1 <= s <= LONGEST_TASK_SECONDS for s in seconds):
+        raise Invalid.field("times", "a time lies between one second and twelve hours", key="timing_range")
+    # One writer per round at a time (row lock; SQLite: its write lock): the counts, the
+    # per-device bound and a release at the same moment see each other.
+    await hold(session, TimingRound, [row.id])
+    await session.refresh(row)
+    if row.status != TimingStatus.open or row.closes_on < today:
+        raise Gone("this timing round has ended", key="timing_ended")
+    if row.samples + len(seconds) > MOST_PER_ROUND:
+        raise Conflict("this round has all the times it can take", key="timing_full")
+    key = device_key(row.id, device_secret)
+    new = await add_unless_taken(session, TimingContributor(key=key, round_id=row.id, samples=len(seconds)))
+    if new is None:
+        taken = await session.exec(
+            update(TimingContributor)
+            .where(
+                col(TimingContributor.key) == key,
+                col(TimingContributor.samples) + len(seconds) <= MOST_PER_DEVICE,
+            )
+            .values(samples=TimingContributor.samples + len(seconds))
+        )
+        if taken.rowcount != 1:
+            raise Conflict(
+                f"one device sends at most {MOST_PER_DEVICE} times to a round",
+                key="timing_device_full",
+                n=MOST_PER_DEVICE,
+            )
+    elif len(seconds) > MOST_PER_DEVICE:
+        raise Conflict(
+            f"one device sends at most {MOST_PER_DEVICE} times to a round", key="timing_device_full", n=MOST_PER_DEVICE
+        )
+    for value in seconds:
+        session.add(TimingSample(id=uuid.uuid4().hex, round_id=row.id, seconds=value, taken_on=today))
+    row.contributors += 1 if new is not None else 0
+    row.samples += len(seconds)
+    row.version += 1
+    row.updated_at = utcnow()
+    await session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A released round's figures in the KPI's unit."""
+
+    cases: int
+    mean: Decimal
+    std_dev: Decimal
+
+
+def figures(seconds: list[int], unit: KpiUnit) -> Figures:
+    """n, the mean and the sample standard deviation (n - 1), converted from seconds."""
+    n = len(seconds)
+    mean = sum(seconds) / n
+    spread = math.sqrt(sum((s - mean) ** 2 for s in seconds) / (n - 1)) if n > 1 else 0.0
+    per = SECONDS_PER[unit]
+    four = Decimal("0.0001")
+    return Figures(n, (Decimal(repr(mean)) / per).quantize(four), (Decimal(repr(spread)) / per).quantize(four))
+
+
+async def release(session: AsyncSession, actor: Actor, row: TimingRound, now: datetime) -> TimingRound:
+    """Turn an open round with enough people into its KPI's baseline or a measurement, and
+    delete its times and device keys. Refused below the threshold."""
+    await hold(session, TimingRound, [row.id])
+    await session.refresh(row)
+    _refuse_ended(row)
+    if row.contributors < row.min_contributors:
+        raise Conflict(
+            f"{row.contributors} of the {row.min_contributors} people needed took part: "
+            "the figures stay closed until enough have",
+            key="timing_too_few",
+            n=row.contributors,
+            k=row.min_contributors,
+        )
+    kpi = await session.get(Kpi, row.kpi_id)
+    assert kpi is not None
+    stored = (await session.exec(select(TimingSample.seconds).where(TimingSample.round_id == row.id))).all()
+    result = figures(list(stored), kpi.unit)
+    method = (
+        f"Anonyme Stoppuhr-Messung (Runde {row.id}): {result.cases} Zeiten von {row.contributors} Personen, "
+        f"bis {now.date():%d.%m.%Y}"
+    )
+    before = snapshot(row)
+    if row.purpose == TimingPurpose.baseline:
+        await _set_baseline(session, actor, kpi, result, method, now)
+    else:
+        measurement = await measurement_service.create(
+            session,
+            actor,
+            MeasurementCreate(
+                kpi_id=kpi.id,
+                measured_on=now.date(),
+                value=result.mean,
+                sample_size=result.cases,
+                std_dev=result.std_dev,
+                note=method,
+            ),
+        )
+        row.measurement_id = measurement.id
+    await _end(session, row, TimingStatus.released, now)
+    await record(
+        session,
+        actor=actor,
+        action="release",
+        entity_type="timing_round",
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row
+
+
+async def cancel(session: AsyncSession, actor: Actor, row: TimingRound, now: datetime) -> TimingRound:
+    """End an open round without releasing anything; its times are deleted."""
+    await hold(session, TimingRound, [row.id])
+    await session.refresh(row)
+    _refuse_ended(row)
+    before = snapshot(row)
+    await _end(session, row, TimingStatus.cancelled, now)
+    await record(
+        session,
+        actor=actor,
+        action="cancel",
+        entity_type="timing_round",
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row
+
+
+async def end_due(session: AsyncSession, today: date, now: datetime) -> dict[str, int]:
+    """Rounds past their last day: released if enough people took part, else lapsed with their
+    times deleted. Run nightly; a round already ended is left alone, so a rerun does nothing."""
+    due = select(TimingRound.id).where(TimingRound.status == TimingStatus.open, col(TimingRound.closes_on) < today)
+    done = {"released": 0, "lapsed": 0}
+    for round_id in (await session.exec(due.order_by(col(TimingRound.id)))).all():
+        row = await session.get(TimingRound, round_id)
+        assert row is not None
+        await hold(session, TimingRound, [row.id])
+        await session.refresh(row)
+        if row.status != TimingStatus.open:
+            continue
+        if row.contributors >= row.min_contributors:
+            await release(session, None, row, now)
+            done["released"] += 1
+        else:
+            before = snapshot(row)
+            await _end(session, row, TimingStatus.lapsed, now)
+            await record(
+                session,
+                actor=None,
+                action="lapse",
+                entity_type="timing_round",
+                entity_id=row.id,
+                before=before,
+                after=snapshot(row),
+            )
+            done["lapsed"] += 1
+    return done
+
+
+def _refuse_ended(row: TimingRound) -> None:
+    if row.status != TimingStatus.open:
+        raise Conflict(f"this timing round has ended ({row.status})", key="timing_round_ended")
+
+
+async def _end(session: AsyncSession, row: TimingRound, status: TimingStatus, now: datetime) -> None:
+    await session.exec(delete(TimingSample).where(col(TimingSample.round_id) == row.id))
+    await session.exec(delete(TimingContributor).where(col(TimingContributor.round_id) == row.id))
+    row.status = status
+    row.ended_at = now
+    row.version += 1
+    row.updated_at = now
+    await session.flush()
+
+
+async def _set_baseline(
+    session: AsyncSession, actor: Actor, kpi: Kpi, result: Figures, method: str, now: datetime
+) -> None:
+    before = snapshot(kpi)
+    kpi.baseline_value = result.mean
+    kpi.baseline_sample_size = result.cases
+    kpi.baseline_std_dev = result.std_dev
+    kpi.baseline_method = method
+    kpi.baseline_date = now.date()
+    kpi.version += 1
+    kpi.updated_at = now
+    await session.flush()
+    await record(
+        session, actor=actor, action="update", entity_type="kpi", entity_id=kpi.id, before=before, after=snapshot(kpi)
+    )

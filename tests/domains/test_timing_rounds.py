@@ -1,0 +1,282 @@
+"""Anonymous timing rounds: one shared link per KPI round, times stored without a person or a
+device, figures released only once enough people took part, and then nothing per person left."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import inspect
+
+from backend.domains.pilots.timing import MOST_PER_DEVICE, end_due, parse_times
+from backend.kernel.db import make_sessionmaker, unit_of_work, utcnow
+from backend.kernel.errors import Invalid
+from backend.kernel.time import today
+from tests.conftest import Api
+from tests.factories import make_client, make_engagement
+from tests.literacy_helpers import rows
+from tests.portal_helpers import CSRF
+
+
+async def _kpi(api: Api, unit: str = "minutes") -> dict[str, Any]:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "Angebotsassistent"})
+    return await api.create(
+        "kpis",
+        {
+            "pilot_id": pilot["id"],
+            "name": "Bearbeitungszeit pro Angebot",
+            "unit": unit,
+            "baseline_value": "90",
+            "monthly_volume": "100",
+            "hourly_cost": "60.00",
+        },
+    )
+
+
+async def _round(api: Api, kpi: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    body = {"kpi_id": kpi["id"], "task": "ein Angebot bis zum Versand", "closes_on": str(today() + timedelta(days=14))}
+    return await api.create("timing-rounds", body | {"min_contributors": 3} | extra)
+
+
+async def _link(api: Api, row: dict[str, Any]) -> str:
+    response = await api.get(f"/timing-rounds/{row['id']}/link")
+    assert response.status_code == 200, response.text
+    url = response.json()["url"]
+    return url[url.index("/m/") :]
+
+
+class Device:
+    """A phone: a cookie jar of its own."""
+
+    def __init__(self, api: Api) -> None:
+        self.http = AsyncClient(transport=ASGITransport(app=api.app), base_url=str(api.http.base_url))
+
+    async def send(self, path: str, times: str) -> Any:
+        page = await self.http.get(path)
+        if page.status_code != 200:
+            return page
+        csrf = CSRF.search(page.text).group(1)
+        return await self.http.post(path, data={"times": times, "_csrf_token": csrf})
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+async def _devices(api: Api, n: int) -> list[Device]:
+    return [Device(api) for _ in range(n)]
+
+
+async def test_figures_are_released_only_once_enough_people_took_part(api: Api) -> None:
+    kpi = await _kpi(api)
+    row = await _round(api, kpi)
+    path = await _link(api, row)
+    first, second, third = await _devices(api, 3)
+    sent = await first.send(path, "7:30\n8:00")
+    assert sent.status_code == 200 and "2 Zeit(en) gespeichert" in sent.text, sent.text
+    assert (await first.send(path, "9")).status_code == 200  # the same phone again: one person still
+    assert (await second.send(path, "6:15; 10:05")).status_code == 200
+    read = (await api.get(f"/timing-rounds/{row['id']}")).json()
+    assert (read["contributors"], read["samples"], read["status"]) == (2, 5, "open")
+    assert not {"mean", "value", "times"} & set(read)  # nothing of what was timed while it is open
+    refused = await api.post(f"/timing-rounds/{row['id']}/release")
+    assert refused.status_code == 409 and "2 of the 3 people" in refused.json()["detail"]
+    assert (await third.send(path, "1:02:00")).status_code == 200
+    released = await api.post(f"/timing-rounds/{row['id']}/release")
+    assert released.status_code == 200, released.text
+    assert released.json()["status"] == "released"
+    measurement = (await api.get(f"/measurements/{released.json()['measurement_id']}")).json()
+    seconds = [450, 480, 540, 375, 605, 3720]
+    assert measurement["sample_size"] == 6
+    assert Decimal(measurement["value"]) == (Decimal(statistics.mean(seconds)) / 60).quantize(Decimal("0.0001"))
+    expected_sd = Decimal(repr(statistics.stdev(seconds))) / 60
+    assert abs(Decimal(measurement["std_dev"]) - expected_sd) < Decimal("0.0001")
+    assert "3 Personen" in measurement["note"]
+    # Nothing per person, nor per device, outlives the release; the link is closed.
+    assert await rows(api, "SELECT id FROM timing_samples") == []
+    assert await rows(api, "SELECT key FROM timing_contributors") == []
+    assert (await first.send(path, "5")).status_code == 410
+    assert (await api.post(f"/timing-rounds/{row['id']}/release")).status_code == 409
+    for device in (first, second, third):
+        await device.close()
+
+
+async def test_nothing_stored_names_a_device_or_a_person(api: Api) -> None:
+    kpi = await _kpi(api)
+    path = await _link(api, await _round(api, kpi))
+    device = Device(api)
+    assert (await device.send(path, "4:00")).status_code == 200
+    cookie = device.http.cookies.get("desk_timer")
+    assert cookie and len(cookie) >= 20
+
+    def columns(sync: Any, table: str) -> set[str]:
+        return {c["name"] for c in inspect(sync).get_columns(table)}
+
+    async with api.engine.connect() as conn:
+        assert await conn.run_sync(columns, "timing_samples") == {"id", "round_id", "seconds", "taken_on"}
+        assert await conn.run_sync(columns, "timing_contributors") == {"key", "round_id", "samples"}
+    stored = await rows(api, "SELECT key FROM timing_contributors")
+    assert len(stored) == 1 and cookie not in stored[0][0]
+    (sample,) = await rows(api, "SELECT id, seconds, taken_on FROM timing_samples")
+    assert sample[1] == 240 and len(sample[0]) == 32
+    # Cookies come as sent: one path, never readable by script.
+    set_cookie = (await Device(api).http.get(path)).headers.get("set-cookie", "")
+    assert "Path=/m/" in set_cookie and "HttpOnly" in set_cookie
+    await device.close()
+
+
+async def test_one_device_is_bounded_and_bad_times_are_refused(api: Api) -> None:
+    kpi = await _kpi(api)
+    path = await _link(api, await _round(api, kpi))
+    device = Device(api)
+    for bad, says in (
+        ("", "mindestens eine Zeit"),
+        ("abc", "keine Zeit"),
+        ("13:00:00", "zwölf Stunden"),
+        ("0:00", "zwölf"),
+    ):
+        refused = await device.send(path, bad)
+        assert refused.status_code == 422 and says in refused.text, (bad, refused.text[-600:])
+    assert await rows(api, "SELECT id FROM timing_samples") == []
+    assert (await device.send(path, "\n".join(["3"] * (MOST_PER_DEVICE - 1)))).status_code == 200
+    over = await device.send(path, "3\n3")
+    assert over.status_code == 409 and f"höchstens {MOST_PER_DEVICE}" in over.text
+    assert len(await rows(api, "SELECT id FROM timing_samples")) == MOST_PER_DEVICE - 1
+    await device.close()
+
+
+async def test_a_tampered_or_ended_link_is_refused(api: Api) -> None:
+    kpi = await _kpi(api)
+    first = await _round(api, kpi)
+    second = await _round(api, kpi)
+    path = await _link(api, first)
+    round_id, mac = path.removeprefix("/m/").split(".", 1)
+    device = Device(api)
+    for bad in (
+        f"/m/{round_id}.{mac[:-1]}{'A' if mac[-1] != 'A' else 'B'}",
+        f"/m/{second['id']}.{mac}",  # another round under this round's signature
+        f"/m/{round_id}",
+        f"/m/{round_id}.{mac}.1",
+        "/m/x.y",
+        f"/m/{'9' * 30}.{mac}",
+    ):
+        page = await device.http.get(bad)
+        assert page.status_code == 404 and "nicht gültig" in page.text, bad
+        assert (await device.http.post(bad, data={"times": "5"})).status_code in (403, 404), bad
+    cancelled = await api.post(f"/timing-rounds/{first['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    ended = await device.http.get(path)
+    assert ended.status_code == 410 and "beendet" in ended.text
+    assert (await api.patch(f"/timing-rounds/{first['id']}", json={"version": 2, "task": "x"})).status_code == 409
+    await device.close()
+
+
+async def test_a_baseline_round_sets_the_kpis_baseline(api: Api) -> None:
+    kpi = await _kpi(api, unit="hours")
+    row = await _round(api, kpi, purpose="baseline")
+    path = await _link(api, row)
+    devices = await _devices(api, 3)
+    for device, times in zip(devices, ("1:30:00", "2:00:00\n1:00:00", "90"), strict=True):
+        assert (await device.send(path, times)).status_code == 200
+    assert (await api.post(f"/timing-rounds/{row['id']}/release")).status_code == 200
+    after = (await api.get(f"/kpis/{kpi['id']}")).json()
+    assert Decimal(after["baseline_value"]) == Decimal("1.5")
+    assert after["baseline_sample_size"] == 4
+    assert Decimal(after["baseline_std_dev"]) == Decimal(repr(statistics.stdev([1.5, 2, 1, 1.5]))).quantize(
+        Decimal("0.0001")
+    )
+    assert "Stoppuhr" in after["baseline_method"]
+    for device in devices:
+        await device.close()
+
+
+async def test_rounds_past_their_day_are_released_or_lapse_once(api: Api) -> None:
+    kpi = await _kpi(api)
+    enough = await _round(api, kpi)
+    too_few = await _round(api, kpi)
+    running = await _round(api, kpi, closes_on=str(today() + timedelta(days=40)))
+    devices = await _devices(api, 3)
+    for device in devices:
+        assert (await device.send(await _link(api, enough), "5")).status_code == 200
+    assert (await devices[0].send(await _link(api, too_few), "5\n6")).status_code == 200
+    later = today() + timedelta(days=15)
+    maker = make_sessionmaker(api.engine)
+    async with unit_of_work(maker) as session:
+        assert await end_due(session, later, utcnow()) == {"released": 1, "lapsed": 1}
+    async with unit_of_work(maker) as session:
+        assert await end_due(session, later, utcnow()) == {"released": 0, "lapsed": 0}
+    states = {
+        r["id"]: r["status"] for r in (await api.get("/timing-rounds", params={"kpi_id": kpi["id"]})).json()["items"]
+    }
+    assert states == {enough["id"]: "released", too_few["id"]: "lapsed", running["id"]: "open"}
+    assert await rows(api, "SELECT id FROM timing_samples") == []
+    measurements = (await api.get("/measurements", params={"kpi_id": kpi["id"]})).json()["items"]
+    assert [m["sample_size"] for m in measurements] == [3]
+    for device in devices:
+        await device.close()
+
+
+async def test_a_release_and_times_at_the_same_moment_lose_nothing(api: Api) -> None:
+    kpi = await _kpi(api)
+    row = await _round(api, kpi)
+    path = await _link(api, row)
+    devices = await _devices(api, 6)
+    for device in devices[:3]:
+        assert (await device.send(path, "5")).status_code == 200
+    pages = [await device.http.get(path) for device in devices[3:]]
+    csrf = [CSRF.search(page.text).group(1) for page in pages]
+    results = await asyncio.gather(
+        api.post(f"/timing-rounds/{row['id']}/release"),
+        *(
+            device.http.post(path, data={"times": "7\n8", "_csrf_token": token})
+            for device, token in zip(devices[3:], csrf, strict=True)
+        ),
+    )
+    released, *sent = results
+    assert released.status_code == 200, released.text
+    accepted = sum(1 for s in sent if s.status_code == 200)
+    assert {s.status_code for s in sent} <= {200, 410}
+    measurement = (await api.get(f"/measurements/{released.json()['measurement_id']}")).json()
+    assert measurement["sample_size"] == 3 + 2 * accepted  # in the figures, or refused: never left behind
+    assert await rows(api, "SELECT id FROM timing_samples") == []
+    for device in devices:
+        await device.close()
+
+
+async def test_what_a_round_may_be(api: Api) -> None:
+    kpi = await _kpi(api)
+    euros = await _kpi(api, unit="eur")
+    base = {"kpi_id": kpi["id"], "task": "ein Angebot", "closes_on": str(today() + timedelta(days=7))}
+    for body, path in (
+        ({**base, "kpi_id": euros["id"]}, "body.kpi_id"),
+        ({**base, "closes_on": str(today() - timedelta(days=1))}, "body.closes_on"),
+        ({**base, "closes_on": str(today() + timedelta(days=200))}, "body.closes_on"),
+        ({**base, "min_contributors": 2}, "body.min_contributors"),
+        ({**base, "task": "  "}, "body.task"),
+    ):
+        refused = await api.post("/timing-rounds", json=body)
+        assert refused.status_code == 422, (body, refused.text)
+        assert path in str(refused.json()), refused.json()
+    row = await _round(api, kpi)
+    lowered = await api.patch(f"/timing-rounds/{row['id']}", json={"version": row["version"], "min_contributors": 1})
+    assert lowered.status_code == 422  # fixed for good: the link promised it
+
+
+@pytest.mark.parametrize(
+    ("typed", "seconds"),
+    [("7:30", [450]), ("1:02:03", [3723]), ("7,5", [450]), ("7.5 8", [450, 480]), ("2;3\n4", [120, 180, 240])],
+)
+def test_times_are_read_as_people_write_them(typed: str, seconds: list[int]) -> None:
+    assert parse_times(typed) == seconds
+
+
+@pytest.mark.parametrize("typed", ["7:75", "-3", "1:2:3:4", "drei", "7,555"])
+def test_what_is_no_time_is_refused(typed: str) -> None:
+    with pytest.raises(Invalid):
+        parse_times(typed)
