@@ -12,7 +12,9 @@ from litestar import Response
 
 from backend.domains.audit.service import record
 from backend.domains.deliverables import artefacts
+from backend.domains.engagements.resources import engagement_service
 from backend.flows.acceptance import records
+from backend.flows.documents.measurement_plan import measurement_plan, measurement_plan_pdf
 from backend.flows.documents.models import Document
 from backend.flows.documents.service import pdf_of
 from backend.flows.invoicing import datev
@@ -22,6 +24,7 @@ from backend.flows.portal import sharing
 from backend.flows.privacy import export
 from backend.flows.privacy.models import SubjectKind
 from backend.flows.privacy.record import processing_record_pdf
+from backend.kernel.db import utcnow
 from backend.kernel.enums import Role
 from backend.kernel.ratelimit import hit
 from backend.kernel.time import today
@@ -144,6 +147,20 @@ async def record_file(request: AppRequest, data: dict[str, Any]) -> Response[byt
     await _count_download(request)
     pdf = await processing_record_pdf(data)
     return file_response(pdf, f"Verarbeitungsverzeichnis-{today().isoformat()}.pdf", "application/pdf")
+
+
+async def measurement_plan_file(db_session: Any, request: AppRequest, engagement_id: int, lang: str) -> Response[bytes]:
+    """An engagement's Messkonzept as PDF/A, drawn from today's data, for the team and its client."""
+    await _count_download(request)
+    engagement = await engagement_service.get(db_session, request.user, engagement_id)
+    data = await measurement_plan(db_session, request.app.state.settings, engagement.id, lang, utcnow())
+    if request.user.role == Role.client:
+        await record(
+            db_session, actor=request.user, action="download_plan", entity_type="engagement", entity_id=engagement.id
+        )
+    pdf = await measurement_plan_pdf(data)
+    stem = "Messkonzept" if lang == "de" else "Measurement-plan"
+    return file_response(pdf, f"{stem}-{engagement.id}-{today().isoformat()}.pdf", "application/pdf")
 
 
 async def certificate_file(db_session: Any, request: AppRequest, certificate_id: int) -> Response[bytes]:

@@ -280,3 +280,62 @@ def test_times_are_read_as_people_write_them(typed: str, seconds: list[int]) -> 
 def test_what_is_no_time_is_refused(typed: str) -> None:
     with pytest.raises(Invalid):
         parse_times(typed)
+
+
+async def test_the_pilot_page_starts_and_releases_a_round(api: Api) -> None:
+    from tests.factories import sign_in
+
+    kpi = await _kpi(api)
+    euros = await api.create("kpis", {"pilot_id": kpi["pilot_id"], "name": "Kosten", "unit": "eur"})
+    token = await sign_in(api)
+    base = f"/pilots/{kpi['pilot_id']}"
+    form = {"task": "eine Anfrage", "purpose": "measurement", "closes_on": str(today() + timedelta(days=5))}
+    refused = await api.http.post(
+        f"{base}/kpis/{kpi['id']}/timing-rounds", data={**form, "min_contributors": "2", "_csrf_token": token}
+    )
+    assert refused.status_code == 422 and "Messrunde starten" in refused.text
+    started = await api.http.post(
+        f"{base}/kpis/{kpi['id']}/timing-rounds", data={**form, "min_contributors": "3", "_csrf_token": token}
+    )
+    assert started.status_code == 303, started.text
+    page = (await api.http.get(base)).text
+    assert "0 von mindestens 3 Personen" in page and "/m/" in page
+    assert page.count("Messrunde starten") == 2  # the minutes KPI's form (summary and button), not the euros one
+    assert f'id="kpi-{euros["id"]}"' in page
+    (row,) = (await api.get("/timing-rounds", params={"kpi_id": kpi["id"]})).json()["items"]
+    early = await api.http.post(f"{base}/timing-rounds/{row['id']}/release", data={"_csrf_token": token})
+    assert early.status_code == 409 and "0 von 3 nötigen Personen" in early.text
+    path = await _link(api, row)
+    devices = await _devices(api, 3)
+    for device in devices:
+        assert (await device.send(path, "4:00")).status_code == 200
+    released = await api.http.post(f"{base}/timing-rounds/{row['id']}/release", data={"_csrf_token": token})
+    assert released.status_code == 303
+    assert "Freigegeben am" in (await api.http.get(base)).text
+    for device in devices:
+        await device.close()
+
+
+async def test_the_measurement_plan_says_what_is_measured_and_what_never_is(api: Api) -> None:
+    from tests.factories import pdf_text
+
+    kpi = await _kpi(api)
+    pilot = (await api.get(f"/pilots/{kpi['pilot_id']}")).json()
+    row = await _round(api, kpi, min_contributors=7)
+    response = await api.get(f"/engagements/{pilot['engagement_id']}/measurement-plan")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = " ".join(pdf_text(response.content).split())
+    for expected in (
+        "Messkonzept",
+        "Bearbeitungszeit pro Angebot",
+        row["task"],
+        "ab 7 Personen",
+        "§ 87 Abs. 1 Nr. 6 BetrVG",
+        "mindestens 7 Personen",
+    ):
+        assert expected in text, expected
+    english = await api.get(f"/engagements/{pilot['engagement_id']}/measurement-plan", params={"lang": "en"})
+    assert "Measurement plan" in " ".join(pdf_text(english.content).split())
+    assert (
+        await api.get(f"/engagements/{pilot['engagement_id']}/measurement-plan", params={"lang": "fr"})
+    ).status_code == 422

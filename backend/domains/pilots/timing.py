@@ -301,3 +301,17 @@ async def _set_baseline(
     await record(
         session, actor=actor, action="update", entity_type="kpi", entity_id=kpi.id, before=before, after=snapshot(kpi)
     )
+
+
+async def rounds_of(session: AsyncSession, kpi_ids: list[int], *, ended: int = 3) -> dict[int, list[TimingRound]]:
+    """Per KPI its open rounds and the last few ended ones, newest first (the pilot page)."""
+    stmt = select(TimingRound).where(col(TimingRound.kpi_id).in_(kpi_ids)).order_by(col(TimingRound.id).desc())
+    found: dict[int, list[TimingRound]] = {k: [] for k in kpi_ids}
+    shown_ended: dict[int, int] = {}
+    for row in (await session.exec(stmt)).all():
+        if row.status != TimingStatus.open:
+            shown_ended[row.kpi_id] = shown_ended.get(row.kpi_id, 0) + 1
+            if shown_ended[row.kpi_id] > ended:
+                continue
+        found[row.kpi_id].append(row)
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, MediaType, get, post
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
+from backend.domains.pilots import timing
 from backend.domains.pilots.models import (
     Direction,
     Kpi,
@@ -32,6 +34,7 @@ from backend.domains.pilots.resources import (
     pilots,
     sub_processor_service,
     sub_processors,
+    timing_round_service,
 )
 from backend.domains.pilots.service import (
     correct_measurement,
@@ -39,6 +42,8 @@ from backend.domains.pilots.service import (
     pilot_results,
     processors_of_pilot,
 )
+from backend.domains.pilots.timing_models import SECONDS_PER, TimingPurpose, TimingRoundCreate
+from backend.kernel.db import utcnow
 from backend.kernel.time import today
 from backend.web.admin.engagements import context
 from backend.web.admin.pages import Form
@@ -110,6 +115,10 @@ KPI_EDIT = (
 )
 
 
+# A new timing round's default span: two working weeks.
+ROUND_DAYS = timedelta(days=14)
+
+
 # --- controller --------------------------------------------------------------------------------
 
 
@@ -149,6 +158,16 @@ class PilotPages(Controller):
             processor_forms={p.id: processor_defaults(p) for p in processors},
             transfer_mechanisms=list(TransferMechanism),
         )
+        settings = request.app.state.settings
+        ctx["rounds"] = await timing.rounds_of(db_session, [k.id for k in rows])
+        ctx["round_links"] = {
+            r.id: settings.link(timing.round_path(settings.secret_key, r))
+            for found in ctx["rounds"].values()
+            for r in found
+        }
+        ctx["timed_units"] = set(SECONDS_PER)
+        ctx["timing_purposes"] = list(TimingPurpose)
+        ctx["round_closes"] = (today() + ROUND_DAYS).isoformat()
         words = {"baseline": ctx["t"]("chart_baseline"), "target": ctx["t"]("chart_target")}
         ctx["by_kpi"] = {r.kpi_id: r for r in results.kpis}
         ctx["charts"] = {k.id: kpi_chart(measured[k.id], k, ctx["fmt"], words) for k in rows}
@@ -257,4 +276,40 @@ class PilotPages(Controller):
             await correct_measurement(db_session, request.user, measurement_id, body)
 
         failure = await attempt(db_session, request, f"correct-{measurement_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
+
+    @post("/{row_id:int}/kpis/{kpi_id:int}/timing-rounds")
+    async def start_round(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, kpi_id: RowId, data: Form
+    ) -> Any:
+        await self._own_kpi(db_session, request, row_id, kpi_id)
+
+        async def action() -> None:
+            await timing_round_service.create(db_session, request.user, parse(TimingRoundCreate, data, kpi_id=kpi_id))
+
+        failure = await attempt(db_session, request, f"timing-{kpi_id}", data, action)
+        return await self._back(db_session, request, row_id, failure)
+
+    @post("/{row_id:int}/timing-rounds/{round_id:int}/release")
+    async def release_round(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, round_id: RowId, data: Form
+    ) -> Any:
+        return await self._end_round(db_session, request, row_id, round_id, data, timing.release)
+
+    @post("/{row_id:int}/timing-rounds/{round_id:int}/cancel")
+    async def cancel_round(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, round_id: RowId, data: Form
+    ) -> Any:
+        return await self._end_round(db_session, request, row_id, round_id, data, timing.cancel)
+
+    async def _end_round(
+        self, db_session: AsyncSession, request: AppRequest, row_id: int, round_id: int, data: Any, end: Any
+    ) -> Any:
+        row = await timing_round_service.get(db_session, request.user, round_id)
+        await self._own_kpi(db_session, request, row_id, row.kpi_id)
+
+        async def action() -> None:
+            await end(db_session, request.user, row, utcnow())
+
+        failure = await attempt(db_session, request, f"round-{round_id}", data, action)
         return await self._back(db_session, request, row_id, failure)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 
-from litestar import Response, get, post
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
 from pydantic import BaseModel
 
 from backend.domains.crud import STAFF
@@ -34,6 +36,7 @@ from backend.domains.pilots.timing_models import TimingRoundRead
 from backend.kernel.db import utcnow
 from backend.kernel.qr import qr_svg
 from backend.web.api.resource import resource_controller
+from backend.web.downloads import measurement_plan_file
 from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
 
 _write = [role_guard(ideas.write_roles)]
@@ -155,3 +158,23 @@ class TimingRoundController(resource_controller(timing_rounds, timing_round_serv
     async def cancel(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> TimingRoundRead:
         row = await timing_round_service.get(db_session, request.user, row_id)
         return TimingRoundRead.model_validate(await timing.cancel(db_session, request.user, row, utcnow()))
+
+
+Lang = Annotated[Literal["de", "en"], Parameter(description="The plan's language")]
+
+
+class MeasurementPlanController(Controller):
+    path = "/engagements"
+    tags = ["pilots"]
+
+    @get(
+        "/{row_id:int}/measurement-plan",
+        operation_id="get_measurement_plan",
+        summary="The Messkonzept as PDF/A: what the KPIs measure, how the anonymous timing works, what is never "
+        "recorded (for the client's works council)",
+        media_type="application/pdf",
+    )
+    async def plan(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, lang: Lang = "de"
+    ) -> Response[bytes]:
+        return await measurement_plan_file(db_session, request, row_id, lang)

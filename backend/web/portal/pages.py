@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -40,13 +40,21 @@ from backend.kernel.formatting import Formatter
 from backend.kernel.time import BERLIN
 from backend.kernel.time import today as berlin_today
 from backend.web.charts import kpi_chart
-from backend.web.downloads import artefact_file, download_pdf, invoice_file, open_share_link, protocol_file
+from backend.web.downloads import (
+    artefact_file,
+    download_pdf,
+    invoice_file,
+    measurement_plan_file,
+    open_share_link,
+    protocol_file,
+)
 from backend.web.forms import Failure, Wording, attempt, parse, refusal, word
 from backend.web.handlers import AppRequest, DbSession, RowId, Token, role_guard
 from backend.web.i18n import LANG_COOKIE, language_cookie, language_of, page_context, try_again
 from backend.web.sessions import client_ip, limit_login_links, sign_in, sign_out, signer_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PlanLang = Annotated[Literal["de", "en"], QueryParameter()]
 
 
 # The client reads one alert per form, in the portal's own sentences.
@@ -234,6 +242,12 @@ class PortalPages(Controller):
     @get("/documents/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def document(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
         return await download_pdf(db_session, request, row_id)
+
+    @get("/engagements/{row_id:int}/measurement-plan", guards=[role_guard(CLIENTS)])
+    async def measurement_plan(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, lang: PlanLang = "de"
+    ) -> Response[bytes]:
+        return await measurement_plan_file(db_session, request, row_id, lang)
 
     @get("/artefacts/{row_id:int}", guards=[role_guard(CLIENTS)])
     async def artefact(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Response[bytes]:
