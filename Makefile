@@ -23,11 +23,8 @@ migrate: $(STAMP)
 seed: $(STAMP)
 	$(BIN)/desk seed-demo
 
-# One test process per core (pytest-xdist), each test file kept in one process so its
-# module-wide servers (browser, SMTP) start once; TEST_WORKERS=0 runs them in this process.
-TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # What CI holds every change to besides the tests: formatting, lint, types, the layers' imports.
 check: $(STAMP)

@@ -51,14 +51,6 @@ pytest_plugins = ["tests.browser"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct-horse-battery-staple"
 POSTGRES_URL = os.environ.get("DESK_TEST_POSTGRES_URL")
-# `make test` runs the suite in parallel processes (pytest-xdist): each takes a database of its
-# own beside the configured one, made when it starts and dropped when it ends. Set here, at import,
-# so that every module and every process a test starts sees the worker's database.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-SHARED_POSTGRES_URL = POSTGRES_URL
-if POSTGRES_URL and WORKER:
-    POSTGRES_URL = f"{POSTGRES_URL}_{WORKER}"
-    os.environ["DESK_TEST_POSTGRES_URL"] = POSTGRES_URL
 REDIS_ENV = "DESK_TEST_REDIS_URL"
 PRIVATE_REDIS = pytest.StashKey["RedisTestServer"]()
 SERVICE_TIMEOUT_SECONDS = 3
@@ -103,15 +95,11 @@ def _report_stall(nodeid: str, seconds: float) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if SHARED_POSTGRES_URL:
+    if POSTGRES_URL:
         try:
-            psycopg.connect(
-                SHARED_POSTGRES_URL.replace("+asyncpg", ""), connect_timeout=SERVICE_TIMEOUT_SECONDS
-            ).close()
+            psycopg.connect(POSTGRES_URL.replace("+asyncpg", ""), connect_timeout=SERVICE_TIMEOUT_SECONDS).close()
         except psycopg.Error as exc:
             pytest.exit(f"DESK_TEST_POSTGRES_URL does not answer: {exc}".strip(), returncode=3)
-        if POSTGRES_URL != SHARED_POSTGRES_URL:
-            _make_worker_database(config)
     configured = os.environ.get(REDIS_ENV)
     if configured:
         try:
@@ -125,20 +113,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(server.stop)
     config.stash[PRIVATE_REDIS] = server
     os.environ[REDIS_ENV] = server.url.rsplit("/", 1)[0] + "/9"
-
-
-def _make_worker_database(config: pytest.Config) -> None:
-    assert SHARED_POSTGRES_URL and POSTGRES_URL
-    name = POSTGRES_URL.rsplit("/", 1)[1]
-
-    def run(statement: str) -> None:
-        url = SHARED_POSTGRES_URL.replace("+asyncpg", "")  # type: ignore[union-attr]
-        with psycopg.connect(url, autocommit=True, connect_timeout=SERVICE_TIMEOUT_SECONDS) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
-
-    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # left by a worker that was killed
-    run(f'CREATE DATABASE "{name}"')
-    config.add_cleanup(lambda: run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
