@@ -273,6 +273,9 @@ async def app_and_client(
         queue_name=f"desk-test-{os.getpid()}",
         smtp_url=f"file://{outbox}",
         job_timeout_seconds=30,
+        # Webhook receivers in the tests listen on 127.0.0.1 (tests/webhook_receiver.py).
+        webhooks_allow_private=True,
+        webhook_timeout_seconds=3,
     )
     app = create_app(settings)
     counter = QueryCounter()

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     datev_client_number: int = Field(default=1, ge=1, le=99_999)
     datev_chart: str = Field(default="SKR03", pattern="^SKR0[34]$")
     datev_debtor_base: int = Field(default=10000, ge=10000, le=69999)
+    # Webhooks: how long a receiver may take to answer, and whether private, loopback and
+    # link-local addresses (and plain http) may be called — for a receiver on the same machine
+    # in development and tests only, never in production.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhooks_allow_private: bool = False
 
     # Job queue: a Redis URL, or empty for an embedded Redis server under ./var/.
     redis_url: str = ""
@@ -154,6 +159,8 @@ class Settings(BaseSettings):
         self.log_format = self.log_format or ("text" if self.env == "dev" else "json")
         if self.log_format not in ("json", "text"):
             raise ValueError("DESK_LOG_FORMAT must be json or text")
+        if self.webhooks_allow_private and self.env == "production":
+            raise ValueError("DESK_WEBHOOKS_ALLOW_PRIVATE is for development and tests, never in production")
         self._check_seller()
         try:
             days = self.reminder_days

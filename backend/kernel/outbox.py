@@ -64,6 +64,13 @@ async def plan(session: AsyncSession, function: str, *args: Any, job_id: str) ->
     return job_id
 
 
+async def planned(session: AsyncSession, job_ids: list[str]) -> set[str]:
+    """Which of these jobs are planned already (a job id is planned once)."""
+    if not job_ids:
+        return set()
+    return set((await session.exec(select(JobIntent.job_id).where(col(JobIntent.job_id).in_(job_ids)))).all())
+
+
 async def intent(session: AsyncSession, job_id: str) -> JobIntent | None:
     return (await session.exec(select(JobIntent).where(JobIntent.job_id == job_id))).first()
 

@@ -81,6 +81,7 @@ from backend.web.api.privacy import (
 )
 from backend.web.api.problem_docs import ProblemResponses
 from backend.web.api.timesheets import CostRateController, TimeEntryController
+from backend.web.api.webhooks import WebhookDeliveryController, WebhookSubscriptionController
 from backend.web.api.workshops import AttendeeController, WorkshopController
 from backend.web.auth import AUTH_COOKIE, build_auth
 from backend.web.error_pages import with_error_pages
@@ -135,6 +136,8 @@ API_CONTROLLERS: list[type[Controller]] = [
     SubProcessorController,
     TimingRoundController,
     MeasurementPlanController,
+    WebhookSubscriptionController,
+    WebhookDeliveryController,
     DeliverableController,
     ArtefactController,
     TimeEntryController,

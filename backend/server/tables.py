@@ -18,6 +18,7 @@ from backend.domains.literacy.models import (
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, SubProcessor, UseCaseIdea
 from backend.domains.pilots.timing_models import TimingContributor, TimingRound, TimingSample
 from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
+from backend.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.acceptance.models import (
     AcceptanceNotice,
@@ -109,6 +110,9 @@ __all__ = [
     "TimingRound",
     "TimingSample",
     "UseCaseIdea",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "User",
     "Workshop",
     "WorkshopAttendee",

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from backend.domains.pilots import jobs as pilot_jobs
 from backend.domains.timesheets import jobs as time_jobs
+from backend.domains.webhooks import jobs as webhook_jobs
 from backend.flows.acceptance import jobs as acceptance_jobs
 from backend.flows.digests import jobs as digest_jobs
 from backend.flows.documents import jobs as report_jobs
@@ -47,6 +48,7 @@ DOMAIN_JOBS = [
     literacy_jobs,
     privacy_jobs,
     pilot_jobs,
+    webhook_jobs,
 ]
 log = logging.getLogger(__name__)
 # How long to wait between attempts while Redis is away, at most.

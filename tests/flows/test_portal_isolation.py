@@ -91,6 +91,8 @@ ID_KINDS = frozenset(
         "legal-holds",
         "sub-processors",
         "privacy-requests",
+        "webhook-subscriptions",
+        "webhook-deliveries",
     }
 )
 # Reads of the client's own that the audit log records (a copy of one's personal data).
@@ -204,7 +206,23 @@ async def client_world(api: Api, name: str, email: str) -> World:
         "reason": "Streit",
         "kept_until": "2099-12-31",
     }
+    hook = await api.post(
+        "/webhook-subscriptions",
+        "admin",
+        json={"url": f"https://hooks.example.de/{short}", "events": ["invoice.issued"], "active": False},
+    )
+    async with api.engine.begin() as conn:  # a finished delivery: no job moves it while the matrix runs
+        sent = await conn.execute(
+            text(
+                "INSERT INTO webhook_deliveries (subscription_id, message_id, event, payload, status, attempts,"
+                " created_at) VALUES (:s, :m, 'webhook.test', '{}', 'failed', 8, CURRENT_TIMESTAMP) RETURNING id"
+            ),
+            {"s": hook.json()["id"], "m": f"msg_{short}"},
+        )
+        delivery_id = sent.scalar_one()
     ids = {
+        "webhook-subscriptions": hook.json()["id"],
+        "webhook-deliveries": delivery_id,
         "erasures": erased.json()["erasure_id"],
         "legal-holds": (await api.post("/legal-holds", "admin", json=hold)).json()["id"],
         "privacy-requests": (
@@ -453,7 +471,18 @@ async def rows_of(api: Api, world: World) -> dict[str, Any]:
             response = await api.get("/share-links", params={"document_id": world.ids["documents"]})
         else:
             who = (
-                "admin" if kind in ("users", "audit-events", "cost-rates", "erasures", "legal-holds") else "consultant"
+                "admin"
+                if kind
+                in (
+                    "users",
+                    "audit-events",
+                    "cost-rates",
+                    "erasures",
+                    "legal-holds",
+                    "webhook-subscriptions",
+                    "webhook-deliveries",
+                )
+                else "consultant"
             )
             response = await api.get(f"/{kind}/{row_id}", who)
         assert response.status_code == 200, (kind, response.text)

@@ -100,4 +100,7 @@ def test_worker_collects_every_domain_job() -> None:
         "mail_literacy_reminder",
         "retry_unsent_literacy_reminders",
         "apply_retention_nightly",
+        "end_timing_rounds",
+        "deliver_webhook",
+        "plan_due_webhooks",
     }

@@ -44,6 +44,8 @@ from backend.domains.pilots.timing_models import (
     TimingRoundUpdate,
     TimingStatus,
 )
+from backend.domains.webhooks.models import WebhookEvent
+from backend.domains.webhooks.service import emit
 from backend.domains.workshops.models import Workshop
 from backend.kernel.db import utcnow
 from backend.kernel.errors import Invalid
@@ -192,6 +194,23 @@ kpis = Resource(
     },
 )
 
+
+async def measurement_recorded(session: AsyncSession, row: Measurement, _actor: Actor) -> None:
+    """Other systems hear of every new value (a correction too: it names the value it replaces)."""
+    pilot_id = (await session.exec(select(Kpi.pilot_id).where(col(Kpi.id) == row.kpi_id))).one()
+    data = {
+        "measurement_id": row.id,
+        "kpi_id": row.kpi_id,
+        "pilot_id": pilot_id,
+        "measured_on": row.measured_on,
+        "value": row.value,
+        "sample_size": row.sample_size,
+        "std_dev": row.std_dev,
+        "corrects_id": row.corrects_id,
+    }
+    await emit(session, WebhookEvent.measurement_recorded, data)
+
+
 measurements = Resource(
     name="measurements",
     entity="measurement",
@@ -205,6 +224,7 @@ measurements = Resource(
     # Measurements are evidence: they are never edited in place.
     updatable=False,
     actor_field="recorded_by_id",
+    after_write=measurement_recorded,
     example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15, "std_dev": "8.2"},
 )
 

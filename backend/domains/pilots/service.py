@@ -23,7 +23,7 @@ from backend.domains.pilots.models import (
     SubProcessor,
     UseCaseIdea,
 )
-from backend.domains.pilots.resources import idea_service, measurement_service, pilot_service
+from backend.domains.pilots.resources import idea_service, measurement_recorded, measurement_service, pilot_service
 from backend.domains.pilots.results import EngagementResult, PilotResult, evaluate_pilot, sum_up
 from backend.domains.pilots.results_read import (
     EngagementResultRead,
@@ -104,6 +104,7 @@ async def correct_measurement(
         before=before,
         after=snapshot(correction),
     )
+    await measurement_recorded(session, correction, user)
     return correction
 
 

@@ -20,6 +20,8 @@ from backend.domains.audit.service import record
 from backend.domains.auth.principals import Actor
 from backend.domains.clients.models import Client
 from backend.domains.engagements.models import Engagement
+from backend.domains.webhooks.models import WebhookEvent
+from backend.domains.webhooks.service import emit
 from backend.flows.invoicing import files
 from backend.flows.invoicing.basis import advances_at_issue, advances_note
 from backend.flows.invoicing.codes import DEFAULT_EXEMPTION, TYPE_CODES, InvoiceKind
@@ -265,6 +267,22 @@ async def issue(session: AsyncSession, user: Actor, invoice_id: int, version: in
         entity_type="invoice",
         entity_id=invoice.id,
         after={"number": number, "gross_total": str(invoice.gross_total), "pdf_sha256": files.sha256(pdf)},
+    )
+    await emit(
+        session,
+        WebhookEvent.invoice_issued,
+        {
+            "invoice_id": invoice.id,
+            "number": number,
+            "kind": invoice.kind,
+            "engagement_id": invoice.engagement_id,
+            "client_id": invoice.client_id,
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+            "net_total": invoice.net_total,
+            "gross_total": invoice.gross_total,
+            "currency": invoice.currency,
+        },
     )
     return invoice
 

@@ -17,6 +17,8 @@ from backend.domains.deliverables.resources import deliverable_service
 from backend.domains.engagements.models import Engagement, EngagementRead, EngagementStatus
 from backend.domains.engagements.offer import choose, items_of
 from backend.domains.engagements.resources import engagement_service
+from backend.domains.webhooks.models import WebhookEvent
+from backend.domains.webhooks.service import emit
 from backend.flows.documents import builders
 from backend.flows.documents.legal import LegalKind
 from backend.flows.documents.models import Document, DocumentKind
@@ -108,6 +110,17 @@ async def accept_proposal(
         entity_type="engagement",
         entity_id=engagement.id,
         after=snapshot(acceptance),
+    )
+    await emit(
+        session,
+        WebhookEvent.proposal_accepted,
+        {
+            "engagement_id": engagement.id,
+            "client_id": engagement.client_id,
+            "document_id": document.id,
+            "document_number": acceptance.document_number,
+            "accepted_at": acceptance.accepted_at,
+        },
     )
     return acceptance
 
@@ -245,6 +258,17 @@ async def sign_off(session: AsyncSession, user: Principal, deliverable_id: int, 
         if target == DeliverableStatus.accepted
         else None
     )
-    return await deliverable_service.transition(
+    moved = await deliverable_service.transition(
         session, user, deliverable_id, Transition(to=target, version=data.version, reason=reason), also=signer
     )
+    await emit(
+        session,
+        WebhookEvent.deliverable_signed_off,
+        {
+            "deliverable_id": moved.id,
+            "engagement_id": moved.engagement_id,
+            "decision": "accepted" if target == DeliverableStatus.accepted else "rejected",
+            "signed_off_at": utcnow(),
+        },
+    )
+    return moved

@@ -97,6 +97,7 @@ ON_ERASE: dict[tuple[str, str], Action] = {
     ("measurements", "recorded_by_id"): Action.keep,
     ("share_links", "created_by_id"): Action.keep,
     ("timing_rounds", "created_by_id"): Action.keep,
+    ("webhook_subscriptions", "created_by_id"): Action.keep,
     ("status_updates", "author_id"): Action.keep,
     ("time_entries", "user_id"): Action.keep,
     ("workshops", "facilitator_id"): Action.keep,

@@ -1,0 +1,125 @@
+"""Requests this server makes to addresses its users gave (webhooks): never to the server's own
+network. Every address a host name resolves to is checked — loopback, private, link-local
+(cloud metadata at 169.254.169.254), multicast, reserved, the unspecified address — and the
+connection is made to the address that was checked, so a name that resolves differently a
+moment later (DNS rebinding) cannot slip through. TLS still verifies the host name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpcore
+
+from backend.kernel.errors import Invalid
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class Refused(Exception):
+    """The target is not one this server may call."""
+
+
+def forbidden(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    """A URL a webhook may be sent to, as far as its text tells (422 with the reason if not)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise Invalid.field("body.url", "an absolute http(s) URL", key="webhook_url")
+    if parts.scheme != "https" and not allow_private:
+        raise Invalid.field("body.url", "webhooks are sent over https only", key="webhook_https")
+    if parts.username or parts.password:
+        raise Invalid.field(
+            "body.url", "no user name or password in the URL: put a token in the path", key="webhook_creds"
+        )
+    if allow_private:
+        return
+    try:
+        literal = ipaddress.ip_address(parts.hostname.strip("[]"))
+    except ValueError:
+        if parts.hostname.rstrip(".").lower() in ("localhost",) or parts.hostname.endswith(".localhost"):
+            raise Invalid.field(
+                "body.url", "not a private, loopback or link-local address", key="webhook_private"
+            ) from None
+        return
+    if forbidden(literal):
+        raise Invalid.field("body.url", "not a private, loopback or link-local address", key="webhook_private")
+
+
+async def _resolve(host: str, port: int) -> list[IpAddress]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+class _VettedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses that pass `forbidden`, and to the one it checked."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.inner = httpcore.AnyIOBackend()
+        self.allow_private = allow_private
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await _resolve(host, port)
+        if not addresses:
+            raise Refused(f"{host} does not resolve")
+        if not self.allow_private and any(forbidden(a) for a in addresses):
+            raise Refused(f"{host} resolves to an address this server does not call")
+        return await self.inner.connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        raise Refused("no unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+
+
+async def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool) -> Answer:
+    """POST `body` to `url` (no redirects followed, at most 4 KiB of the answer read)."""
+    check_url(url, allow_private=allow_private)
+    limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+    async with httpcore.AsyncConnectionPool(network_backend=_VettedBackend(allow_private), retries=0) as pool:
+        async with pool.stream(
+            "POST",
+            url,
+            headers=[(k.encode(), v.encode()) for k, v in headers.items()],
+            content=body,
+            extensions={"timeout": limits},
+        ) as response:
+            read = b""
+            async for chunk in response.aiter_stream():
+                read += chunk
+                if len(read) >= 4096:
+                    break
+            return Answer(response.status, read[:4096])
