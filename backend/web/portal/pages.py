@@ -22,7 +22,7 @@ from backend.flows.documents.legal import LegalKind, legal_text
 from backend.flows.documents.resources import document_service
 from backend.flows.documents.service import pdf_of
 from backend.flows.documents.time_statement import stated_lines
-from backend.flows.portal import access, decisions, declines, dpa, overview, statements
+from backend.flows.portal import access, decisions, declines, dpa, levers, overview, statements
 from backend.flows.portal.ics import workshop_calendar
 from backend.flows.portal.jobs import enqueue_login_link
 from backend.flows.portal.models import (
@@ -215,6 +215,15 @@ class PortalPages(Controller):
             # A statement's period in the reader's words (its PDF may be in the other language).
             statement_period=lambda d: context_fmt.period(d.period_start, d.period_end) if d.period else "",
             statement_hours=lambda d: context_fmt.number(Decimal(_stated(d).get("minutes", 0)) / 60),
+        )
+        context["readiness"] = await levers.readiness_of(
+            db_session,
+            e,
+            view.evidence,
+            view.results,
+            contact_id=request.user.contact_id,
+            lang=language_of(request),
+            refresh_months=settings.literacy_refresh_months,
         )
         words = {"baseline": context["t"]("chart_baseline"), "target": context["t"]("chart_target")}
         context["charts"] = {
