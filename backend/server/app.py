@@ -62,6 +62,8 @@ from backend.web.api.literacy import (
     WorkshopLiteracyController,
 )
 from backend.web.api.pilots import (
+    EngagementFunnelController,
+    FunnelController,
     IdeaController,
     KpiController,
     MeasurementController,
@@ -136,6 +138,8 @@ API_CONTROLLERS: list[type[Controller]] = [
     SubProcessorController,
     TimingRoundController,
     MeasurementPlanController,
+    FunnelController,
+    EngagementFunnelController,
     WebhookSubscriptionController,
     WebhookDeliveryController,
     DeliverableController,

@@ -3,6 +3,8 @@ which status updates a client may read."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import ColumnElement, Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -103,3 +105,15 @@ async def with_lead(session: AsyncSession, engagement_id: int | None) -> tuple[E
     client = await session.get(Client, engagement.client_id)
     lead = await session.get(User, engagement.lead_consultant_id) if engagement.lead_consultant_id else None
     return (engagement, client, lead.full_name if lead else "") if client else None
+
+
+async def engagement_ids_started(session: AsyncSession, start: date | None, end: date | None) -> list[int] | None:
+    """The engagements starting within [start, end] (either open); None when neither is given: all."""
+    if start is None and end is None:
+        return None
+    stmt = select(Engagement.id)
+    if start is not None:
+        stmt = stmt.where(col(Engagement.start_date) >= start)
+    if end is not None:
+        stmt = stmt.where(col(Engagement.start_date) <= end)
+    return list((await session.exec(stmt)).all())

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.clients.models import Client
 from backend.domains.deliverables.models import Deliverable
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.pilots.funnel import EMPTY, Stage, funnel
 from backend.domains.pilots.models import Pilot
 from backend.domains.timesheets.reading import burns
 from backend.domains.workshops.models import Workshop
@@ -30,6 +31,8 @@ class Dashboard:
     deliverables: list[tuple[Deliverable, Engagement, bool]] = field(default_factory=list)
     pilot_stages: Counter[str] = field(default_factory=Counter)
     digests: Counter[str] = field(default_factory=Counter)
+    # Ideas → pilots → production across every engagement (domains/pilots/funnel.py).
+    funnel: Stage = field(default_factory=lambda: EMPTY)
 
 
 async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
@@ -89,6 +92,7 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         select(Pilot.stage, func.count()).where(col(Pilot.engagement_id).in_(active_ids)).group_by(Pilot.stage)
     )
     board.pilot_stages = Counter(dict(stages.all()))
+    board.funnel = (await funnel(session)).total
     sent = await session.exec(
         select(DigestDelivery.status, func.count())
         .where(DigestDelivery.iso_week == week)

@@ -8,7 +8,10 @@ from litestar.params import Parameter
 from pydantic import BaseModel
 
 from backend.domains.crud import STAFF
+from backend.domains.engagements.resources import engagement_service
+from backend.domains.engagements.service import engagement_ids_started
 from backend.domains.pilots import service, timing
+from backend.domains.pilots.funnel import EngagementFunnel, Funnel, funnel
 from backend.domains.pilots.models import (
     IdeaPromotion,
     IdeaRead,
@@ -33,7 +36,7 @@ from backend.domains.pilots.resources import (
 )
 from backend.domains.pilots.results_read import PilotResultRead
 from backend.domains.pilots.timing_models import TimingRoundRead
-from backend.kernel.db import utcnow
+from backend.kernel.db import READS_ONLY, utcnow
 from backend.kernel.qr import qr_svg
 from backend.web.api.resource import resource_controller
 from backend.web.downloads import measurement_plan_file
@@ -178,3 +181,40 @@ class MeasurementPlanController(Controller):
         self, db_session: DbSession, request: AppRequest, row_id: RowId, lang: Lang = "de"
     ) -> Response[bytes]:
         return await measurement_plan_file(db_session, request, row_id, lang)
+
+
+class FunnelController(Controller):
+    path = "/funnel"
+    tags = ["pilots"]
+
+    @get(
+        "/",
+        operation_id="funnel",
+        summary="Ideas → pilots → production across engagements, with conversion rates (the consultancy's reporting)",
+        guards=_staff,
+        opt={READS_ONLY: True},
+    )
+    async def across(
+        self,
+        db_session: DbSession,
+        request: AppRequest,
+        started_from: Annotated[date | None, Parameter(description="Engagements starting on or after this day")] = None,
+        started_until: Annotated[date | None, Parameter(description="… and on or before this day")] = None,
+    ) -> Funnel:
+        ids = await engagement_ids_started(db_session, started_from, started_until)
+        return await funnel(db_session, ids)
+
+
+class EngagementFunnelController(Controller):
+    path = "/engagements"
+    tags = ["pilots"]
+
+    @get(
+        "/{row_id:int}/funnel",
+        operation_id="engagement_funnel",
+        summary="The engagement's ideas per workshop, how many became pilots and how many run in production",
+        opt={READS_ONLY: True},
+    )
+    async def of_engagement(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> EngagementFunnel:
+        engagement = await engagement_service.get(db_session, request.user, row_id)
+        return (await funnel(db_session, [engagement.id])).engagements[0]
