@@ -87,6 +87,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         {"pilot_id": pilot["id"], "provider": f"Hoster {name}", "hosting_region": "Frankfurt", "hosting_country": "DE"},
     )
     measurement = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
+    run_cost = await api.create("run-costs", {"pilot_id": pilot["id"], "month": "2026-11", "amount": "120.00"})
     timing_round = await api.create(
         "timing-rounds",
         {"kpi_id": kpi["id"], "task": f"ein Angebot {name}", "closes_on": str(today() + timedelta(days=9))},
@@ -126,6 +127,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "sub-processors": processor,
         "measurements": measurement,
         "timing-rounds": timing_round,
+        "run-costs": run_cost,
         "deliverables": deliverable,
         "status-updates": status,
         "readiness-assessments": assessment,
@@ -148,6 +150,7 @@ RESOURCES = [
     "sub-processors",
     "measurements",
     "timing-rounds",
+    "run-costs",
     "deliverables",
     "status-updates",
     "readiness-assessments",

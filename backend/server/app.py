@@ -69,6 +69,7 @@ from backend.web.api.pilots import (
     MeasurementController,
     MeasurementPlanController,
     PilotController,
+    RunCostController,
     SubProcessorController,
     TimingRoundController,
 )
@@ -138,6 +139,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     SubProcessorController,
     TimingRoundController,
     MeasurementPlanController,
+    RunCostController,
     FunnelController,
     EngagementFunnelController,
     WebhookSubscriptionController,

@@ -15,6 +15,7 @@ from backend.domains.literacy.models import (
     GuidelineAcknowledgement,
     Participant,
 )
+from backend.domains.pilots.aftercare_models import Checkpoint, RunCost, SlipAlert
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, SubProcessor, UseCaseIdea
 from backend.domains.pilots.timing_models import TimingContributor, TimingRound, TimingSample
 from backend.domains.timesheets.models import BurnAlert, CostRate, TimeEntry
@@ -63,6 +64,7 @@ __all__ = [
     "BurnAlert",
     "Certificate",
     "CertificateMail",
+    "Checkpoint",
     "Client",
     "Contact",
     "CostRate",
@@ -101,7 +103,9 @@ __all__ = [
     "ProposalDecline",
     "ProposalExpiryNotice",
     "ReadinessAssessment",
+    "RunCost",
     "ShareLink",
+    "SlipAlert",
     "StatementDecision",
     "StatusUpdate",
     "SubProcessor",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.domains.pilots.models import Kpi, Measurement
-from backend.domains.pilots.service import current_measurements
+from backend.domains.pilots.results_read import current_measurements
 from backend.kernel.formatting import Formatter
 
 

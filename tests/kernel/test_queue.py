@@ -101,6 +101,11 @@ def test_worker_collects_every_domain_job() -> None:
         "retry_unsent_literacy_reminders",
         "apply_retention_nightly",
         "end_timing_rounds",
+        "plan_checkpoints_daily",
+        "mail_checkpoint",
+        "mail_slip_alert",
+        "retry_unsent_checkpoints",
+        "retry_unsent_slip_alerts",
         "deliver_webhook",
         "plan_due_webhooks",
     }

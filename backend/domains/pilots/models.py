@@ -282,6 +282,14 @@ class KpiBase(SQLModel):
     monthly_volume: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     hourly_cost: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
     run_cost_monthly: Decimal = Field(default=Decimal("0"), ge=0, max_digits=12, decimal_places=2)
+    slip_alert_percent: int = Field(
+        default=25,
+        ge=5,
+        le=90,
+        sa_column_kwargs={"server_default": "25"},
+        description="After go-live, a measurement keeping less than 100 minus this % of the improvement at go-live "
+        "alerts the lead consultant",
+    )
 
 
 class Kpi(Row, KpiBase, table=True):

@@ -12,6 +12,8 @@ from backend.domains.auth.principals import Actor
 from backend.domains.clients.service import require_contact_of_client
 from backend.domains.crud import CrudService, Resource, StateMachine
 from backend.domains.engagements.service import client_id_of, in_client
+from backend.domains.pilots.aftercare import note_slip
+from backend.domains.pilots.aftercare_models import RunCost, RunCostCreate, RunCostRead, RunCostUpdate
 from backend.domains.pilots.models import (
     IdeaCreate,
     IdeaRead,
@@ -209,6 +211,7 @@ async def measurement_recorded(session: AsyncSession, row: Measurement, _actor: 
         "corrects_id": row.corrects_id,
     }
     await emit(session, WebhookEvent.measurement_recorded, data)
+    await note_slip(session, row)
 
 
 measurements = Resource(
@@ -309,9 +312,24 @@ timing_rounds = Resource(
     },
 )
 
+run_costs = Resource(
+    name="run-costs",
+    entity="run_cost",
+    model=RunCost,
+    read=RunCostRead,
+    create=RunCostCreate,
+    update=RunCostUpdate,
+    filters={"pilot_id": (int, RunCost.pilot_id)},
+    sortable=("id", "month"),
+    default_sort="month",
+    client_scope=lambda client_id: col(RunCost.pilot_id).in_(_pilot_ids(client_id)),
+    example={"pilot_id": 1, "month": "2026-11", "amount": "182.40", "note": "Azure OpenAI, Rechnung 11/2026"},
+)
+
 idea_service = CrudService(ideas)
 pilot_service = CrudService(pilots)
 kpi_service = CrudService(kpis)
 measurement_service = CrudService(measurements)
 sub_processor_service = CrudService(sub_processors)
 timing_round_service = CrudService(timing_rounds)
+run_cost_service = CrudService(run_costs)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import SQLModel
 
@@ -70,6 +71,10 @@ class PilotResultRead(SQLModel):
     title: str
     stage: PilotStage
     status: ResultStatus
+    # The monthly run cost the figures subtract: the KPIs' estimates, or the actual bills (the
+    # average of the last months recorded) when there are any.
+    run_cost_basis: str = "estimate"
+    actual_run_cost: Decimal | None = None
     figures: FiguresRead | None
     without_figures: list[str]
     kpis: list[KpiResultRead]
@@ -92,7 +97,7 @@ class EngagementResultRead(SQLModel):
     pilots: list[PilotResultRead]
 
 
-def kpi_input(kpi: Kpi, measurements: list[Measurement]) -> KpiInput:
+def kpi_input(kpi: Kpi, measurements: list[Measurement], run_cost: Decimal | None = None) -> KpiInput:
     return KpiInput(
         name=kpi.name,
         unit=kpi.unit,
@@ -101,7 +106,7 @@ def kpi_input(kpi: Kpi, measurements: list[Measurement]) -> KpiInput:
         target_value=kpi.target_value,
         monthly_volume=kpi.monthly_volume,
         hourly_cost=kpi.hourly_cost,
-        run_cost_monthly=kpi.run_cost_monthly,
+        run_cost_monthly=kpi.run_cost_monthly if run_cost is None else run_cost,
         baseline_sample_size=kpi.baseline_sample_size,
         baseline_std_dev=kpi.baseline_std_dev,
         measurements=[
@@ -112,8 +117,31 @@ def kpi_input(kpi: Kpi, measurements: list[Measurement]) -> KpiInput:
     )
 
 
-def pilot_input(pilot: Pilot, kpis: list[Kpi], measurements: dict[int, list[Measurement]]) -> PilotInput:
-    return PilotInput(pilot.title, [kpi_input(k, measurements.get(k.id, [])) for k in kpis])
+def pilot_input(
+    pilot: Pilot, kpis: list[Kpi], measurements: dict[int, list[Measurement]], actual_run_cost: Decimal | None = None
+) -> PilotInput:
+    """The pilot's inputs; with its actual monthly run cost, that instead of the KPIs' estimates
+    (shared among its KPIs, see `shared_run_cost`)."""
+    shares = shared_run_cost(kpis, actual_run_cost) if actual_run_cost is not None else {}
+    return PilotInput(pilot.title, [kpi_input(k, measurements.get(k.id, []), shares.get(k.id)) for k in kpis])
+
+
+def shared_run_cost(kpis: list[Kpi], total: Decimal) -> dict[int, Decimal]:
+    """A pilot's actual monthly run cost shared among its KPIs as their estimates are (equally
+    when none has one), to the cent; the last takes what rounding leaves, so the shares add up."""
+    if not kpis:
+        return {}
+    estimates = [k.run_cost_monthly for k in kpis]
+    whole = sum(estimates, Decimal(0))
+    weights = estimates if whole > 0 else [Decimal(1)] * len(kpis)
+    weight_sum = sum(weights, Decimal(0))
+    shares: dict[int, Decimal] = {}
+    given = Decimal(0)
+    for kpi, weight in zip(kpis[:-1], weights[:-1], strict=True):
+        shares[kpi.id] = (total * weight / weight_sum).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        given += shares[kpi.id]
+    shares[kpis[-1].id] = total - given
+    return shares
 
 
 def figures_read(figures: RoundedFigures | None) -> FiguresRead | None:
@@ -158,12 +186,16 @@ def _confidence_read(found: Interval | None) -> ConfidenceRead | None:
     )
 
 
-def pilot_result_read(pilot: Pilot, kpis: list[Kpi], result: PilotResult) -> PilotResultRead:
+def pilot_result_read(
+    pilot: Pilot, kpis: list[Kpi], result: PilotResult, actual_run_cost: Decimal | None = None
+) -> PilotResultRead:
     return PilotResultRead(
         pilot_id=pilot.id,
         title=pilot.title,
         stage=pilot.stage,
         status=result.status,
+        run_cost_basis="estimate" if actual_run_cost is None else "actual",
+        actual_run_cost=actual_run_cost,
         figures=figures_read(result.figures),
         without_figures=list(result.without_figures),
         kpis=[kpi_result_read(k, r) for k, r in zip(kpis, result.kpis, strict=True)],
@@ -172,3 +204,9 @@ def pilot_result_read(pilot: Pilot, kpis: list[Kpi], result: PilotResult) -> Pil
 
 def fee_return_read(value: FeeReturn) -> FeeReturnRead:
     return FeeReturnRead.model_validate(value, from_attributes=True)
+
+
+def current_measurements(measurements: Iterable[Measurement]) -> list[Measurement]:
+    """A KPI's measurements as they stand (corrected ones left out), oldest first; on one day,
+    in the order they were recorded."""
+    return sorted((m for m in measurements if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Actor
+from backend.domains.pilots.aftercare import sustained
+from backend.domains.pilots.aftercare_models import PilotSustained, RunCost
 from backend.domains.pilots.models import (
     Kpi,
     Measurement,
@@ -129,12 +130,6 @@ async def _kpis_with_measurements(
     return by_pilot, by_kpi
 
 
-def current_measurements(measurements: Iterable[Measurement]) -> list[Measurement]:
-    """A KPI's measurements as they stand (corrected ones left out), oldest first; on one day,
-    in the order they were recorded."""
-    return sorted((m for m in measurements if not m.superseded), key=lambda m: (m.measured_on, m.id or 0))
-
-
 @dataclass(frozen=True)
 class PilotEvidence:
     """A pilot with its KPIs, their measurements and the computed result."""
@@ -143,6 +138,7 @@ class PilotEvidence:
     kpis: list[Kpi]
     measurements: dict[int, list[Measurement]]
     result: PilotResult
+    actual_run_cost: Decimal | None = None  # the average of its last months' bills, if any
 
     @property
     def counted(self) -> bool:
@@ -152,9 +148,38 @@ class PilotEvidence:
 
 async def _evidence(session: AsyncSession, pilots: list[Pilot]) -> list[PilotEvidence]:
     by_pilot, by_kpi = await _kpis_with_measurements(session, [p.id for p in pilots])
+    actual = await actual_run_costs(session, [p.id for p in pilots])
     return [
-        PilotEvidence(p, by_pilot[p.id], by_kpi, evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi))) for p in pilots
+        PilotEvidence(
+            p,
+            by_pilot[p.id],
+            by_kpi,
+            evaluate_pilot(pilot_input(p, by_pilot[p.id], by_kpi, actual.get(p.id))),
+            actual.get(p.id),
+        )
+        for p in pilots
     ]
+
+
+# The actual run cost a pilot's figures use: the mean of its last bills, so that one month's
+# spike (a batch run, a price change) does not swing the savings alone.
+RUN_COST_MONTHS = 3
+
+
+async def actual_run_costs(session: AsyncSession, pilot_ids: list[int]) -> dict[int, Decimal]:
+    """Per pilot with recorded bills, the mean of its last `RUN_COST_MONTHS` months, to the cent."""
+    if not pilot_ids:
+        return {}
+    stmt = select(col(RunCost.pilot_id), col(RunCost.amount)).where(col(RunCost.pilot_id).in_(pilot_ids))
+    rows = (await session.exec(stmt.order_by(col(RunCost.pilot_id), col(RunCost.month).desc()))).all()
+    recent: dict[int, list[Decimal]] = defaultdict(list)
+    for pilot_id, amount in rows:
+        if len(recent[pilot_id]) < RUN_COST_MONTHS:
+            recent[pilot_id].append(amount)
+    return {
+        pilot_id: (sum(amounts, Decimal(0)) / len(amounts)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        for pilot_id, amounts in recent.items()
+    }
 
 
 async def engagement_evidence(session: AsyncSession, engagement_id: int) -> list[PilotEvidence]:
@@ -169,7 +194,7 @@ def engagement_totals(evidence: list[PilotEvidence], fee: Decimal | None) -> Eng
 
 async def pilot_results(session: AsyncSession, user: Actor, pilot_id: int) -> PilotResultRead:
     (evidence,) = await _evidence(session, [await pilot_service.get(session, user, pilot_id)])
-    return pilot_result_read(evidence.pilot, evidence.kpis, evidence.result)
+    return pilot_result_read(evidence.pilot, evidence.kpis, evidence.result, evidence.actual_run_cost)
 
 
 async def engagement_results(session: AsyncSession, *, engagement_id: int, fee: Decimal | None) -> EngagementResultRead:
@@ -187,7 +212,7 @@ def results_of(engagement_id: int, evidence: list[PilotEvidence], fee: Decimal |
         figures=figures_read(None if totals.exact is None else totals.exact.rounded()),
         fee_return=fee_return_read(totals.fee_return),
         excluded_pilot_ids=[e.pilot.id for e in evidence if not e.counted],
-        pilots=[pilot_result_read(e.pilot, e.kpis, e.result) for e in evidence],
+        pilots=[pilot_result_read(e.pilot, e.kpis, e.result, e.actual_run_cost) for e in evidence],
     )
 
 
@@ -204,3 +229,9 @@ async def kpis_of(session: AsyncSession, pilot_id: int) -> tuple[list[Kpi], dict
     """A pilot's KPIs and, per KPI, its measurements in the order they were taken."""
     by_pilot, by_kpi = await _kpis_with_measurements(session, [pilot_id])
     return by_pilot[pilot_id], by_kpi
+
+
+async def pilot_sustained(session: AsyncSession, user: Actor, pilot_id: int) -> PilotSustained:
+    pilot = await pilot_service.get(session, user, pilot_id)
+    kpis, measured = await kpis_of(session, pilot.id)
+    return await sustained(session, pilot, kpis, measured)

@@ -25,9 +25,9 @@ from backend.domains.engagements.offer import ItemKind, ItemUnit, ProposalItem, 
 from backend.domains.pilots.confidence import Certainty
 from backend.domains.pilots.models import Measurement
 from backend.domains.pilots.results import KpiResult, ResultStatus, ReturnStatus
+from backend.domains.pilots.results_read import current_measurements
 from backend.domains.pilots.service import (
     PilotEvidence,
-    current_measurements,
     engagement_evidence,
     engagement_totals,
     results_of,

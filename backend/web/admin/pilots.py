@@ -12,6 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.pilots import timing
+from backend.domains.pilots.aftercare import sustained
+from backend.domains.pilots.aftercare_models import RunCostCreate
 from backend.domains.pilots.models import (
     Direction,
     Kpi,
@@ -32,6 +34,7 @@ from backend.domains.pilots.resources import (
     measurement_service,
     pilot_service,
     pilots,
+    run_cost_service,
     sub_processor_service,
     sub_processors,
     timing_round_service,
@@ -112,6 +115,7 @@ KPI_EDIT = (
     "monthly_volume",
     "hourly_cost",
     "run_cost_monthly",
+    "slip_alert_percent",
 )
 
 
@@ -165,6 +169,7 @@ class PilotPages(Controller):
             for found in ctx["rounds"].values()
             for r in found
         }
+        ctx["sustained"] = await sustained(db_session, pilot, rows, measured)
         ctx["timed_units"] = set(SECONDS_PER)
         ctx["timing_purposes"] = list(TimingPurpose)
         ctx["round_closes"] = (today() + ROUND_DAYS).isoformat()
@@ -277,6 +282,19 @@ class PilotPages(Controller):
 
         failure = await attempt(db_session, request, f"correct-{measurement_id}", data, action)
         return await self._back(db_session, request, row_id, failure)
+
+    @post("/{row_id:int}/run-costs")
+    async def add_run_cost(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
+        await pilot_service.get(db_session, request.user, row_id)
+
+        async def action() -> None:
+            await run_cost_service.create(
+                db_session, request.user, parse(RunCostCreate, decimals(data, "amount"), pilot_id=row_id)
+            )
+
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, "run-cost", data, action)
+        )
 
     @post("/{row_id:int}/kpis/{kpi_id:int}/timing-rounds")
     async def start_round(

@@ -11,6 +11,7 @@ from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
 from backend.domains.engagements.service import engagement_ids_started
 from backend.domains.pilots import service, timing
+from backend.domains.pilots.aftercare_models import PilotSustained
 from backend.domains.pilots.funnel import EngagementFunnel, Funnel, funnel
 from backend.domains.pilots.models import (
     IdeaPromotion,
@@ -29,6 +30,8 @@ from backend.domains.pilots.resources import (
     measurements,
     pilot_service,
     pilots,
+    run_cost_service,
+    run_costs,
     sub_processor_service,
     sub_processors,
     timing_round_service,
@@ -87,6 +90,16 @@ class MeasurementController(resource_controller(measurements, measurement_servic
 
 class PilotController(resource_controller(pilots, pilot_service)):  # type: ignore[misc]
     @get(
+        "/{row_id:int}/sustained",
+        operation_id="pilot_sustained",
+        summary="After go-live: each KPI's value at the engagement's end, the measurements since and how much "
+        "of the improvement they keep; the checkpoints asked for; the actual run costs",
+        opt={READS_ONLY: True},
+    )
+    async def sustained(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> PilotSustained:
+        return await service.pilot_sustained(db_session, request.user, row_id)
+
+    @get(
         "/{row_id:int}/results",
         operation_id="pilot_results",
         summary="Each KPI against its baseline: improvement, target progress, time and money saved",
@@ -96,6 +109,7 @@ class PilotController(resource_controller(pilots, pilot_service)):  # type: igno
 
 
 KpiController = resource_controller(kpis, kpi_service)
+RunCostController = resource_controller(run_costs, run_cost_service)
 SubProcessorController = resource_controller(sub_processors, sub_processor_service)
 
 
