@@ -26,9 +26,50 @@ class Refused(Exception):
     """The target is not one this server may call."""
 
 
+# Ranges refused by name as well: the ipaddress module of some Python releases misjudges a few
+# of them (CVE-2024-4032), and 6to4, Teredo and NAT64 addresses can carry an IPv4 address inside.
+_BLOCKED = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/128",
+        "::1/128",
+        "::ffff:0:0/96",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/32",
+        "2001:db8::/32",
+        "2002::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+)
+# Receivers listen on the usual HTTPS ports; any other port is refused outside development.
+PORTS = frozenset({443, 8443})
+
+
 def forbidden(address: IpAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    if any(address.version == net.version and address in net for net in _BLOCKED):
+        return True
     return (
         address.is_private
         or address.is_loopback
@@ -51,8 +92,16 @@ def check_url(url: str, *, allow_private: bool) -> None:
         raise Invalid.field(
             "body.url", "no user name or password in the URL: put a token in the path", key="webhook_creds"
         )
+    if any(c.isspace() for c in url) or not parts.hostname.isascii():
+        raise Invalid.field("body.url", "a URL without spaces, its host name in ASCII (punycode)", key="webhook_host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise Invalid.field("body.url", "not a valid port", key="webhook_port") from None
     if allow_private:
         return
+    if port is not None and port not in PORTS:
+        raise Invalid.field("body.url", "webhooks are sent to port 443 (or 8443)", key="webhook_port")
     try:
         literal = ipaddress.ip_address(parts.hostname.strip("[]"))
     except ValueError:

@@ -71,6 +71,9 @@ async def test_later_measurements_are_held_to_the_value_at_go_live(api: Api, smt
     assert mail.rcpt_tos == ["consultant@example.de"]
     body = " ".join(text_of(mail).split())
     assert "Zeit je Angebot" in body and "37,5 %" in body and "40 min" in body and "15 min" in body
+    assert "Stand 24.09.2026" in body  # the measurement's day
+    ahead = await api.post("/measurements", json={"kpi_id": kpi["id"], "measured_on": "2099-01-01", "value": "80"})
+    assert ahead.status_code == 422  # a day still to come would become the latest value
     # A KPI of a pilot not in production, or before the end, alerts nobody.
     before = await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-07-25", "value": "89"})
     assert before["id"] and len(await rows(api, "SELECT id FROM kpi_slip_alerts")) == 1
@@ -133,7 +136,9 @@ async def test_actual_run_costs_replace_the_estimates_in_the_figures(api: Api) -
     for month, amount in (("2026-08", "100.00"), ("2026-09", "200.00"), ("2026-10", "250.00"), ("2026-11", "50.00")):
         await api.create("run-costs", {"pilot_id": pilot_id, "month": month, "amount": amount})
     duplicate = await api.post("/run-costs", json={"pilot_id": pilot_id, "month": "2026-11", "amount": "1.00"})
-    assert duplicate.status_code == 409
+    assert duplicate.status_code == 409 and "2026-11 has its run cost already" in duplicate.json()["detail"]
+    ahead = await api.post("/run-costs", json={"pilot_id": pilot_id, "month": "2099-12", "amount": "0"})
+    assert ahead.status_code == 422
     assert (
         await api.post("/run-costs", json={"pilot_id": pilot_id, "month": "2026-13", "amount": "1"})
     ).status_code == 422

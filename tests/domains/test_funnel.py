@@ -77,6 +77,8 @@ async def test_ideas_per_workshop_become_pilots_and_production(api: Api) -> None
     recent = (await api.get("/funnel", params={"started_from": "2026-01-01"})).json()
     assert [e["engagement_id"] for e in recent["engagements"]] == [eid]
     assert (await api.get("/funnel", params={"started_from": "kein Datum"})).status_code == 422
+    backwards = await api.get("/funnel", params={"started_from": "2026-06-01", "started_until": "2026-01-01"})
+    assert backwards.status_code == 422
     assert (await api.get("/funnel", None)).status_code == 401
     await sign_in(api)
     board = " ".join((await api.http.get("/")).text.split())

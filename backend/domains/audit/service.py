@@ -10,9 +10,10 @@ from backend.domains.auth.principals import hold_account
 from backend.kernel.enums import Role
 from backend.kernel.errors import Unauthorized
 
-# Never copied into the audit log: secrets and large binaries; and where from (address, browser),
-# which the records that need it keep themselves (an acceptance) and an erasure blanks there.
-_UNLOGGED = {"password_hash", "content", "ip_address", "user_agent"}
+# Never copied into the audit log: secrets (password hashes, signing keys) and large binaries;
+# and where from (address, browser), which the records that need it keep themselves (an
+# acceptance) and an erasure blanks there.
+_UNLOGGED = {"password_hash", "secret", "content", "ip_address", "user_agent"}
 
 
 def snapshot(row: SQLModel | None) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from backend.domains.engagements.models import Engagement
 from backend.domains.engagements.service import with_lead
 from backend.domains.pilots.aftercare import ends_on, rounds_of_checkpoint
 from backend.domains.pilots.aftercare_models import Checkpoint, SlipAlert
-from backend.domains.pilots.models import Kpi, Pilot
+from backend.domains.pilots.models import Kpi, Measurement, Pilot
 from backend.domains.pilots.timing import round_path
 from backend.kernel import i18n
 from backend.kernel.config import Settings
@@ -22,7 +22,6 @@ from backend.kernel.formatting import Formatter
 from backend.kernel.mail import Mailer
 from backend.kernel.mail_layout import notice
 from backend.kernel.queue import SentLedger
-from backend.kernel.time import today
 
 
 async def send_checkpoint(
@@ -107,7 +106,8 @@ async def send_slip_alert(
         kpi = await session.get(Kpi, alert.kpi_id) if alert else None
         pilot = await session.get(Pilot, kpi.pilot_id) if kpi else None
         led = await with_lead(session, pilot.engagement_id) if pilot else None
-    if alert is None or kpi is None or pilot is None or led is None or not alert.email:
+        measured = await session.get(Measurement, alert.measurement_id) if alert else None
+    if alert is None or kpi is None or pilot is None or led is None or measured is None or not alert.email:
         return "gone"
     engagement, client, lead_name = led
     lang = "de"  # the team's language: the product's mails to the team are German first
@@ -131,7 +131,7 @@ async def send_slip_alert(
                     kept=f"{fmt.number(alert.kept_percent, 1)} %",
                     then=fmt.quantity(alert.at_go_live, unit),
                     now=fmt.quantity(alert.now, unit),
-                    day=fmt.date(today()),
+                    day=fmt.date(measured.measured_on),
                 ),
                 say("slip_next"),
             ],

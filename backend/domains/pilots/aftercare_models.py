@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import computed_field
+from pydantic import computed_field, field_validator
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.kernel.db import Row
 from backend.kernel.delivery import Delivered
 from backend.kernel.schema import MONTH_PATTERN, RowRead, Strict, update_model
+from backend.kernel.time import today
 
 CHECKPOINT_DAYS = (30, 60, 90)
 
@@ -60,7 +61,13 @@ class RunCost(Row, RunCostBase, table=True):
 
 
 class RunCostCreate(RunCostBase, Strict):
-    pass
+    @field_validator("month")
+    @classmethod
+    def _past_or_now(cls, value: str) -> str:
+        # A bill for a month still to come would count among "the last three" and skew the figures.
+        if value > today().strftime("%Y-%m"):
+            raise ValueError("a run cost is recorded for this month or one before it")
+        return value
 
 
 RunCostUpdate = update_model(RunCostCreate, fixed=("pilot_id", "month"))

@@ -332,8 +332,15 @@ class Measurement(Row, MeasurementBase, table=True):
     recorded_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
+def not_ahead(value: date | None) -> date | None:
+    """A value measured on a day still to come would be taken as the latest and move the figures."""
+    if value is not None and value > today():
+        raise ValueError("a measurement cannot be dated on a day still to come")
+    return value
+
+
 class MeasurementCreate(MeasurementBase, Strict):
-    pass
+    _measured_on = field_validator("measured_on")(not_ahead)
 
 
 class MeasurementRead(MeasurementBase, RowRead):
@@ -351,6 +358,8 @@ class MeasurementCorrection(Strict):
     measured_on: date | None = None
     sample_size: int | None = Field(default=None, ge=1, le=1_000_000)
     std_dev: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
+
+    _measured_on = field_validator("measured_on")(not_ahead)
 
 
 class IdeaPromotion(SQLModel):

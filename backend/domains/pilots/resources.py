@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.auth.principals import Actor
 from backend.domains.clients.service import require_contact_of_client
-from backend.domains.crud import CrudService, Resource, StateMachine
+from backend.domains.crud import STAFF, CrudService, Resource, StateMachine
 from backend.domains.engagements.service import client_id_of, in_client
 from backend.domains.pilots.aftercare import note_slip
 from backend.domains.pilots.aftercare_models import RunCost, RunCostCreate, RunCostRead, RunCostUpdate
@@ -39,7 +39,9 @@ from backend.domains.pilots.models import (
 )
 from backend.domains.pilots.scoring import idea_score
 from backend.domains.pilots.timing_models import (
+    LONGEST_ROUND,
     SECONDS_PER,
+    TimingPurpose,
     TimingRound,
     TimingRoundCreate,
     TimingRoundRead,
@@ -50,7 +52,7 @@ from backend.domains.webhooks.models import WebhookEvent
 from backend.domains.webhooks.service import emit
 from backend.domains.workshops.models import Workshop
 from backend.kernel.db import utcnow
-from backend.kernel.errors import Invalid
+from backend.kernel.errors import Conflict, Invalid
 from backend.kernel.events import Hook
 
 P = PilotStage
@@ -269,6 +271,18 @@ sub_processors = Resource(
 )
 
 
+async def refuse_baseline_after_measurements(session: AsyncSession, kpi_id: int) -> None:
+    """A baseline is what the pilot is measured against: taken after measurements, it would be
+    compared with values older than itself."""
+    measured = (await session.exec(select(Measurement.id).where(Measurement.kpi_id == kpi_id).limit(1))).first()
+    if measured is not None:
+        raise Conflict(
+            "this KPI has measurements already: a baseline taken now would come after them; "
+            "start a measurement round instead",
+            key="timing_baseline_late",
+        )
+
+
 async def _timed_kpi(session: AsyncSession, values: dict[str, Any], row: TimingRound | None) -> dict[str, Any]:
     if row is None:
         kpi = await session.get(Kpi, values["kpi_id"])
@@ -279,6 +293,11 @@ async def _timed_kpi(session: AsyncSession, values: dict[str, Any], row: TimingR
                 key="timing_unit",
                 unit=kpi.unit,
             )
+        if kpi is not None and values.get("purpose") == TimingPurpose.baseline:
+            await refuse_baseline_after_measurements(session, kpi.id)
+    elif values.get("closes_on") and values["closes_on"] > row.created_at.date() + LONGEST_ROUND:
+        # Moving the last day again and again would keep the times for good.
+        raise Invalid.field("body.closes_on", f"a round runs at most {LONGEST_ROUND.days} days from its start")
     return values
 
 
@@ -295,8 +314,9 @@ timing_rounds = Resource(
     update=TimingRoundUpdate,
     filters={"kpi_id": (int, TimingRound.kpi_id), "status": (TimingStatus, TimingRound.status)},
     sortable=("id", "closes_on", "created_at"),
-    # The client's AI owner sees how a round goes (how many took part), never a time.
-    client_scope=lambda client_id: col(TimingRound.kpi_id).in_(_kpi_ids(client_id)),
+    # The team's alone: how many took part and when the count moved would tell a client who
+    # watches which of its people sent times.
+    read_roles=STAFF,
     # Ended by release or cancellation (pilots/timing.py), never deleted: the KPI's figures
     # say which round they came from.
     deletable=False,
@@ -312,6 +332,21 @@ timing_rounds = Resource(
     },
 )
 
+
+async def _one_bill_a_month(session: AsyncSession, values: dict[str, Any], row: RunCost | None) -> dict[str, Any]:
+    if row is None:
+        taken = await session.exec(
+            select(RunCost.id).where(RunCost.pilot_id == values["pilot_id"], RunCost.month == values["month"])
+        )
+        if taken.first() is not None:
+            raise Conflict(
+                f"{values['month']} has its run cost already: change that one",
+                key="run_cost_taken",
+                month=values["month"],
+            )
+    return values
+
+
 run_costs = Resource(
     name="run-costs",
     entity="run_cost",
@@ -323,6 +358,7 @@ run_costs = Resource(
     sortable=("id", "month"),
     default_sort="month",
     client_scope=lambda client_id: col(RunCost.pilot_id).in_(_pilot_ids(client_id)),
+    prepare=_one_bill_a_month,
     example={"pilot_id": 1, "month": "2026-11", "amount": "182.40", "note": "Azure OpenAI, Rechnung 11/2026"},
 )
 

@@ -21,7 +21,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.audit.service import record, snapshot
 from backend.domains.auth.principals import Actor
 from backend.domains.pilots.models import Kpi, KpiUnit, MeasurementCreate
-from backend.domains.pilots.resources import measurement_service
+from backend.domains.pilots.resources import measurement_service, refuse_baseline_after_measurements
 from backend.domains.pilots.timing_models import (
     SECONDS_PER,
     TimingContributor,
@@ -40,7 +40,7 @@ from backend.domains.pilots.timing_models import (
     TimingStatus,
 )
 from backend.kernel.db import add_unless_taken, hold, utcnow
-from backend.kernel.errors import Conflict, Gone, Invalid, NotFound
+from backend.kernel.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from backend.kernel.signing import sign, verify
 
 TIMING = "timing-round"
@@ -50,8 +50,9 @@ MOST_PER_ROUND = 5000
 LONGEST_TASK_SECONDS = 12 * 3600
 
 
-_TIME = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)$")
-_MINUTES = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
+# ASCII digits only: `\d` would take any script's (full-width, mathematical) digits.
+_TIME = re.compile(r"^(?:([0-9]{1,2}):)?([0-9]{1,3}):([0-5][0-9])$")
+_MINUTES = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{1,2})?$")
 
 
 def parse_times(text: str) -> list[int]:
@@ -159,14 +160,21 @@ class Figures:
     std_dev: Decimal
 
 
+# What a stopwatch can tell: tenths of a minute (6 seconds), hundredths of an hour (36 seconds).
+PLACES = {KpiUnit.minutes: Decimal("0.1"), KpiUnit.hours: Decimal("0.01")}
+
+
 def figures(seconds: list[int], unit: KpiUnit) -> Figures:
     """n, the mean and the sample standard deviation (n - 1), converted from seconds."""
     n = len(seconds)
     mean = sum(seconds) / n
     spread = math.sqrt(sum((s - mean) ** 2 for s in seconds) / (n - 1)) if n > 1 else 0.0
-    per = SECONDS_PER[unit]
-    four = Decimal("0.0001")
-    return Figures(n, (Decimal(repr(mean)) / per).quantize(four), (Decimal(repr(spread)) / per).quantize(four))
+    per, places = SECONDS_PER[unit], PLACES[unit]
+    return Figures(
+        n,
+        (Decimal(repr(mean)) / per).quantize(places, ROUND_HALF_UP),
+        (Decimal(repr(spread)) / per).quantize(places, ROUND_HALF_UP),
+    )
 
 
 async def release(session: AsyncSession, actor: Actor, row: TimingRound, now: datetime) -> TimingRound:
@@ -185,6 +193,14 @@ async def release(session: AsyncSession, actor: Actor, row: TimingRound, now: da
         )
     kpi = await session.get(Kpi, row.kpi_id)
     assert kpi is not None
+    if kpi.unit not in SECONDS_PER:  # the KPI's unit was changed since the round began
+        raise Conflict(
+            f"this KPI now counts {kpi.unit}: a stopwatch's times cannot become its figures; cancel the round",
+            key="timing_unit_changed",
+            unit=kpi.unit,
+        )
+    if row.purpose == TimingPurpose.baseline:
+        await refuse_baseline_after_measurements(session, kpi.id)
     stored = (await session.exec(select(TimingSample.seconds).where(TimingSample.round_id == row.id))).all()
     result = figures(list(stored), kpi.unit)
     method = (
@@ -252,8 +268,15 @@ async def end_due(session: AsyncSession, today: date, now: datetime) -> dict[str
         await session.refresh(row)
         if row.status != TimingStatus.open:
             continue
+        released = False
         if row.contributors >= row.min_contributors:
-            await release(session, None, row, now)
+            try:
+                async with session.begin_nested():
+                    await release(session, None, row, now)
+                released = True
+            except DomainError:  # it cannot become figures (see release): its times go all the same
+                await session.refresh(row)
+        if released:
             done["released"] += 1
         else:
             before = snapshot(row)

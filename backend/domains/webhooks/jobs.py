@@ -61,4 +61,5 @@ FUNCTIONS = [deliver_webhook, plan_due_webhooks]
 
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
-    return [cron(cast(WorkerCoroutine, plan_due_webhooks), second={10}, unique=True)]
+    # Every ten seconds: the first retry is due five seconds after a failure.
+    return [cron(cast(WorkerCoroutine, plan_due_webhooks), second=set(range(5, 60, 10)), unique=True)]

@@ -121,7 +121,9 @@ class AttemptRead(SQLModel):
     duration_ms: int | None
 
 
-class DeliveryRead(SQLModel):
+class DeliverySummary(SQLModel):
+    """A delivery in the log's list (its attempts: GET /webhook-deliveries/{id})."""
+
     id: int
     subscription_id: int
     message_id: str
@@ -134,4 +136,7 @@ class DeliveryRead(SQLModel):
     delivered_at: datetime | None
     redelivery_of: int | None
     created_at: datetime
+
+
+class DeliveryRead(DeliverySummary):
     attempt_log: list[AttemptRead] = []

@@ -12,6 +12,7 @@ from backend.domains.crud import CrudService, Resource
 from backend.domains.webhooks.models import (
     AttemptRead,
     DeliveryRead,
+    DeliverySummary,
     SubscriptionCreate,
     SubscriptionRead,
     SubscriptionUpdate,
@@ -55,7 +56,7 @@ subscription_service = CrudService(subscriptions)
 MOST_DELIVERIES = 100
 
 
-async def deliveries_of(session: AsyncSession, user: Actor, subscription_id: int, limit: int) -> list[DeliveryRead]:
+async def deliveries_of(session: AsyncSession, user: Actor, subscription_id: int, limit: int) -> list[DeliverySummary]:
     await subscription_service.get(session, user, subscription_id)
     stmt = (
         select(WebhookDelivery)
@@ -63,7 +64,7 @@ async def deliveries_of(session: AsyncSession, user: Actor, subscription_id: int
         .order_by(col(WebhookDelivery.id).desc())
         .limit(min(limit, MOST_DELIVERIES))
     )
-    return [DeliveryRead.model_validate(row) for row in (await session.exec(stmt)).all()]
+    return [DeliverySummary.model_validate(row) for row in (await session.exec(stmt)).all()]
 
 
 async def delivery(session: AsyncSession, user: Actor, delivery_id: int) -> WebhookDelivery:

@@ -40,6 +40,7 @@ from backend.domains.pilots.resources import (
 from backend.domains.pilots.results_read import PilotResultRead
 from backend.domains.pilots.timing_models import TimingRoundRead
 from backend.kernel.db import READS_ONLY, utcnow
+from backend.kernel.errors import Invalid
 from backend.kernel.qr import qr_svg
 from backend.web.api.resource import resource_controller
 from backend.web.downloads import measurement_plan_file
@@ -125,7 +126,7 @@ async def _timing_link(db_session: DbSession, request: AppRequest, row_id: int) 
     return TimingLink(
         url=settings.link(timing.round_path(settings.secret_key, row)),
         closes_on=row.closes_on,
-        qr_svg_url=f"/api/v1/timing-rounds/{row.id}/link/qr.svg",
+        qr_svg_url=settings.link(f"/api/v1/timing-rounds/{row.id}/link/qr.svg"),
     )
 
 
@@ -215,6 +216,8 @@ class FunnelController(Controller):
         started_from: Annotated[date | None, Parameter(description="Engagements starting on or after this day")] = None,
         started_until: Annotated[date | None, Parameter(description="… and on or before this day")] = None,
     ) -> Funnel:
+        if started_from and started_until and started_until < started_from:
+            raise Invalid.field("query.started_until", "must not be before started_from")
         ids = await engagement_ids_started(db_session, started_from, started_until)
         return await funnel(db_session, ids)
 

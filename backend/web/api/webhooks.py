@@ -11,6 +11,7 @@ from backend.domains.audit.service import record
 from backend.domains.webhooks import service
 from backend.domains.webhooks.models import (
     DeliveryRead,
+    DeliverySummary,
     SubscriptionCreate,
     SubscriptionRead,
     SubscriptionUpdate,
@@ -108,7 +109,7 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
     )
     async def deliveries(
         self, db_session: DbSession, request: AppRequest, row_id: RowId, limit: Limit = 50
-    ) -> list[DeliveryRead]:
+    ) -> list[DeliverySummary]:
         return await deliveries_of(db_session, request.user, row_id, limit)
 
 

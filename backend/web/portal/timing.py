@@ -15,33 +15,55 @@ from litestar.response import Template
 
 from backend.domains.pilots import timing
 from backend.domains.pilots.timing_models import TimingRound
-from backend.kernel.errors import DomainError
+from backend.kernel.errors import DomainError, Gone, Invalid
+from backend.kernel.ratelimit import hit
+from backend.kernel.signing import mac
 from backend.kernel.time import today
 from backend.web.forms import refusal, word
 from backend.web.handlers import AppRequest, DbSession, Token
 from backend.web.portal.public import limit_public, public_context, refused_page
+from backend.web.sessions import client_ip
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 DEVICE_COOKIE = "desk_timer"
+DEVICE = "timing-device"  # the MAC's purpose (kernel/signing.py)
 _DEVICE_DAYS = 180
 
 
-def _device(request: AppRequest) -> tuple[str, Cookie | None]:
-    """The device's random value, or a new one with the cookie that keeps it."""
-    known = request.cookies.get(DEVICE_COOKIE, "")
-    if 20 <= len(known) <= 64 and known.isalnum():
-        return known, None
-    value = secrets.token_hex(16)
-    cookie = Cookie(
+# New devices one address may bring into the rounds per hour: a team behind one router opens the
+# link on its phones; a script minting devices to fill a round's threshold alone is slowed.
+NEW_DEVICES_PER_HOUR = 20
+
+
+def _known_device(request: AppRequest) -> str | None:
+    """The device's value, if this server gave it (a value made up by the sender counts for nothing)."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    nonce, _, tag = value.partition(".")
+    secret = request.app.state.settings.secret_key
+    if len(nonce) == 32 and nonce.isascii() and nonce.isalnum() and tag == mac(secret, DEVICE, nonce):
+        return nonce
+    return None
+
+
+async def _new_device(request: AppRequest) -> Cookie:
+    """A device cookie of this server's making: a random value and its MAC, nothing else."""
+    await hit(
+        request.app.state.queue,
+        "timing-device",
+        client_ip(request) or "-",
+        limit=NEW_DEVICES_PER_HOUR,
+        window_seconds=3600,
+    )
+    nonce = secrets.token_hex(16)
+    return Cookie(
         key=DEVICE_COOKIE,
-        value=value,
+        value=f"{nonce}.{mac(request.app.state.settings.secret_key, DEVICE, nonce)}",
         path="/m/",
         max_age=_DEVICE_DAYS * 86400,
         httponly=True,
         samesite="lax",
         secure=request.app.state.settings.env != "dev",
     )
-    return value, cookie
 
 
 async def _page(
@@ -61,6 +83,13 @@ async def _page(
     )
 
 
+def _unsaved(request: AppRequest, exc: DomainError) -> Template:
+    """Times sent to a round that has ended: the page says they were not stored."""
+    if exc.key == "timing_ended":
+        exc = Gone(exc.detail, key="timing_ended_unsaved")
+    return refused_page(request, exc, "timing_title")
+
+
 class TimingPages(Controller):
     include_in_schema = False
 
@@ -68,11 +97,11 @@ class TimingPages(Controller):
     async def stopwatch(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
         try:
             row = await timing.open_round(db_session, request.app.state.settings.secret_key, token, today())
+            cookies = None if _known_device(request) else [await _new_device(request)]
         except DomainError as exc:
             return refused_page(request, exc, "timing_title")
-        _, cookie = _device(request)
         context = await _page(db_session, request, row, token)
-        return Template("public/stopwatch.html", context=context, cookies=[cookie] if cookie else None)
+        return Template("public/stopwatch.html", context=context, cookies=cookies)
 
     @post("/m/{token:str}", exclude_from_auth=True, status_code=200)
     async def send_times(self, db_session: DbSession, request: AppRequest, token: Token, data: Form) -> Template:
@@ -81,18 +110,26 @@ class TimingPages(Controller):
             await limit_public(request, "timing")
             row = await timing.open_round(db_session, settings.secret_key, token, today())
         except DomainError as exc:
-            return refused_page(request, exc, "timing_title")
-        device, cookie = _device(request)
-        cookies = [cookie] if cookie else None
+            return _unsaved(request, exc)
         typed = str(data.get("times", ""))[:2000]
+        device, cookie = _known_device(request), None
         try:
+            if device is None:  # cookies blocked, or a device made up: a new one, and the times kept to send again
+                cookie = await _new_device(request)
+                raise Invalid.field(
+                    "times", "this device is new to the round: send the times again", key="timing_device_new"
+                )
             seconds = timing.parse_times(typed)
             row = await timing.add_times(db_session, row, device, seconds, today())
         except DomainError as exc:
             await db_session.rollback()
-            row = await timing.open_round(db_session, settings.secret_key, token, today())
+            try:
+                row = await timing.open_round(db_session, settings.secret_key, token, today())
+            except DomainError as ended:  # it ended in the meantime: nothing was stored
+                return _unsaved(request, ended)
             error = refusal(request, exc) or exc.detail
             context = await _page(db_session, request, row, token, error=error, times=typed)
+            cookies = [cookie] if cookie is not None else None
             return Template("public/stopwatch.html", context=context, status_code=exc.status_code, cookies=cookies)
         context = await _page(db_session, request, row, token, done=word(request, "timing_thanks", n=len(seconds)))
-        return Template("public/stopwatch.html", context=context, cookies=cookies)
+        return Template("public/stopwatch.html", context=context)
