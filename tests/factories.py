@@ -126,7 +126,7 @@ async def build_client_world(api: Api, name: str, client: dict[str, Any] | None 
         "kpis": kpi,
         "sub-processors": processor,
         "measurements": measurement,
-        "timing-rounds": timing_round,
+        "timing-rounds": timing_round,  # the team's alone: not in RESOURCES
         "run-costs": run_cost,
         "deliverables": deliverable,
         "status-updates": status,
@@ -149,7 +149,6 @@ RESOURCES = [
     "kpis",
     "sub-processors",
     "measurements",
-    "timing-rounds",
     "run-costs",
     "deliverables",
     "status-updates",
