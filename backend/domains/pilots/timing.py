@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
@@ -180,9 +181,7 @@ def figures(seconds: list[int], unit: KpiUnit) -> Figures:
 async def release(session: AsyncSession, actor: Actor, row: TimingRound, now: datetime) -> TimingRound:
     """Turn an open round with enough people into its KPI's baseline or a measurement, and
     delete its times and device keys. Refused below the threshold."""
-    await hold(session, TimingRound, [row.id])
-    await session.refresh(row)
-    _refuse_ended(row)
+    await _hold_open(session, row)
     if row.contributors < row.min_contributors:
         raise Conflict(
             f"{row.contributors} of the {row.min_contributors} people needed took part: "
@@ -224,35 +223,14 @@ async def release(session: AsyncSession, actor: Actor, row: TimingRound, now: da
             ),
         )
         row.measurement_id = measurement.id
-    await _end(session, row, TimingStatus.released, now)
-    await record(
-        session,
-        actor=actor,
-        action="release",
-        entity_type="timing_round",
-        entity_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
+    await _end(session, actor, row, TimingStatus.released, before, now)
     return row
 
 
 async def cancel(session: AsyncSession, actor: Actor, row: TimingRound, now: datetime) -> TimingRound:
     """End an open round without releasing anything; its times are deleted."""
-    await hold(session, TimingRound, [row.id])
-    await session.refresh(row)
-    _refuse_ended(row)
-    before = snapshot(row)
-    await _end(session, row, TimingStatus.cancelled, now)
-    await record(
-        session,
-        actor=actor,
-        action="cancel",
-        entity_type="timing_round",
-        entity_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
+    await _hold_open(session, row)
+    await _end(session, actor, row, TimingStatus.cancelled, snapshot(row), now)
     return row
 
 
@@ -279,27 +257,28 @@ async def end_due(session: AsyncSession, today: date, now: datetime) -> dict[str
         if released:
             done["released"] += 1
         else:
-            before = snapshot(row)
-            await _end(session, row, TimingStatus.lapsed, now)
-            await record(
-                session,
-                actor=None,
-                action="lapse",
-                entity_type="timing_round",
-                entity_id=row.id,
-                before=before,
-                after=snapshot(row),
-            )
+            await _end(session, None, row, TimingStatus.lapsed, snapshot(row), now)
             done["lapsed"] += 1
     return done
 
 
-def _refuse_ended(row: TimingRound) -> None:
+async def _hold_open(session: AsyncSession, row: TimingRound) -> None:
+    """Hold the round (one ending at a time, and none while times are added) and refuse it ended."""
+    await hold(session, TimingRound, [row.id])
+    await session.refresh(row)
     if row.status != TimingStatus.open:
         raise Conflict(f"this timing round has ended ({row.status})", key="timing_round_ended")
 
 
-async def _end(session: AsyncSession, row: TimingRound, status: TimingStatus, now: datetime) -> None:
+# The audit action of each way a round ends.
+_ENDED_BY = {TimingStatus.released: "release", TimingStatus.cancelled: "cancel", TimingStatus.lapsed: "lapse"}
+
+
+async def _end(
+    session: AsyncSession, actor: Actor, row: TimingRound, status: TimingStatus, before: Any, now: datetime
+) -> None:
+    """Delete the round's times and device keys, mark it ended, and record how (`before`: the
+    round as it was before the ending changed it)."""
     await session.exec(delete(TimingSample).where(col(TimingSample.round_id) == row.id))
     await session.exec(delete(TimingContributor).where(col(TimingContributor.round_id) == row.id))
     row.status = status
@@ -307,6 +286,15 @@ async def _end(session: AsyncSession, row: TimingRound, status: TimingStatus, no
     row.version += 1
     row.updated_at = now
     await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=_ENDED_BY[status],
+        entity_type="timing_round",
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
 
 
 async def _set_baseline(
