@@ -45,8 +45,8 @@ from backend.server.worker import make_worker
 from tests.redis_server import RedisTestServer
 from tests.smtp_server import smtp_server  # noqa: F401 - the SMTP server fixture, for every module
 
-# The end-to-end tests' Chromium and SMTP server (module-scoped fixtures).
-pytest_plugins = ["tests.browser"]
+# The end-to-end tests' Chromium and SMTP server (module-scoped fixtures); a webhook receiver.
+pytest_plugins = ["tests.browser", "tests.webhook_receiver"]
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct-horse-battery-staple"

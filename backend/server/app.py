@@ -42,6 +42,7 @@ from backend.web.admin.pages import PageController
 from backend.web.admin.pilots import PilotPages
 from backend.web.admin.privacy import PrivacyPages
 from backend.web.admin.sending import SendingPages
+from backend.web.admin.webhooks import WebhookPages
 from backend.web.api.audit import AuditController
 from backend.web.api.auth import AuthController, UserController
 from backend.web.api.clients import AssessmentController, ClientController, ContactController
@@ -113,6 +114,7 @@ PAGE_CONTROLLERS: list[type[Controller]] = [
     PortalLiteracyPages,
     LiteracyPages,
     PrivacyPages,
+    WebhookPages,
 ]
 
 API_CONTROLLERS: list[type[Controller]] = [

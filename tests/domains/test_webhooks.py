@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,13 +34,6 @@ def documented_verify() -> Any:
     namespace: dict[str, Any] = {}
     exec(block.group(1), namespace)
     return namespace["verify"]
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 async def subscribe(api: Api, url: str, events: list[str], **extra: Any) -> dict[str, Any]:
@@ -96,7 +88,7 @@ async def test_a_delivery_is_signed_as_the_documentation_says(api: Api, receiver
     ):
         with pytest.raises(ValueError):
             verify(*forged)
-    log = (await api.get(f"/webhook-subscriptions/{subscription['id']}/deliveries", "admin")).json()
+    log = (await api.get(f"/webhook-subscriptions/{subscription['id']}/deliveries", "admin")).json()["items"]
     assert [(d["event"], d["status"], d["attempts"], d["last_status_code"]) for d in log] == [
         ("measurement.recorded", "delivered", 1, 204)
     ]
@@ -139,6 +131,16 @@ async def test_retries_log_each_attempt_once_and_a_failure_can_be_redelivered(ap
     await api.run_jobs()
     resent = (await api.get(f"/webhook-deliveries/{again.json()['id']}", "admin")).json()
     assert resent["status"] == "delivered" and resent["message_id"] == failed["message_id"]
+
+    # The log pages newest first, by cursor, and filters by state.
+    log = f"/webhook-subscriptions/{failed['subscription_id']}/deliveries"
+    first = (await api.get(f"{log}?limit=2", "admin")).json()
+    rest = (await api.get(f"{log}?limit=2&cursor={first['next_cursor']}", "admin")).json()
+    ids = [d["id"] for d in first["items"] + rest["items"]]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 4 and rest["next_cursor"] is None
+    failing = (await api.get(f"{log}?status=failed", "admin")).json()["items"]
+    assert [d["id"] for d in failing] == [delivery_id + 1]
+    assert (await api.get(f"{log}?status=lost", "admin")).status_code == 422
 
 
 async def test_an_unreachable_receiver_is_an_attempt_not_a_crash(api: Api, receiver: Receiver) -> None:

@@ -93,6 +93,7 @@ ID_KINDS = frozenset(
         "sub-processors",
         "privacy-requests",
         "webhook-subscriptions",
+        "webhooks",  # the admin page's word for a subscription
         "webhook-deliveries",
     }
 )
@@ -223,6 +224,7 @@ async def client_world(api: Api, name: str, email: str) -> World:
         delivery_id = sent.scalar_one()
     ids = {
         "webhook-subscriptions": hook.json()["id"],
+        "webhooks": hook.json()["id"],
         "webhook-deliveries": delivery_id,
         "erasures": erased.json()["erasure_id"],
         "legal-holds": (await api.post("/legal-holds", "admin", json=hold)).json()["id"],
@@ -466,8 +468,15 @@ async def rows_of(api: Api, world: World) -> dict[str, Any]:
     """Every row of the world as the team reads it, plus whether its proposal was accepted."""
     seen: dict[str, Any] = {}
     for kind, row_id in world.ids.items():
-        if kind in ("jobs", "payments", "artefacts", "certificates"):  # no route of their own (a job's status,
-            # an invoice's payments, a deliverable's artefacts, a certificate's PDF); the row counts cover them
+        if kind in (
+            "jobs",
+            "payments",
+            "artefacts",
+            "certificates",
+            "webhooks",
+        ):  # no route of their own (a job's status,
+            # an invoice's payments, a deliverable's artefacts, a certificate's PDF, a subscription's page); the row
+            # counts cover them
             continue
         if kind == "share-links":
             response = await api.get("/share-links", params={"document_id": world.ids["documents"]})

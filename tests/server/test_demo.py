@@ -16,7 +16,9 @@ from backend.domains.auth.models import User
 from backend.domains.clients.models import Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.pilots.confidence import Certainty
 from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.domains.pilots.service import engagement_results
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.acceptance.models import DeliverableAcceptance, DeliverableAcceptanceRequest
 from backend.kernel.db import make_engine, make_sessionmaker, unit_of_work
@@ -109,6 +111,12 @@ async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[A
 
         assert await count(session, StatusUpdate) == 1
         assert await count(session, ReadinessAssessment) == 1
+
+        # The demo shows both sides of the confidence: a saving proven at 90 % and one not yet.
+        results = await engagement_results(session, engagement_id=engagement.id, fee=engagement.fixed_fee)
+        certainty = {kpi.name: kpi.confidence.certainty for p in results.pilots for kpi in p.kpis if kpi.confidence}
+        assert certainty["Bearbeitungszeit pro Angebot"] == Certainty.significant
+        assert Certainty.not_yet in certainty.values()
 
 
 async def test_seed_demo_only_if_empty_adds_nothing_the_second_time(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.domains.audit.service import record
 from backend.domains.auth.principals import Actor
 from backend.domains.crud import CrudService, Resource
+from backend.domains.webhooks import service
 from backend.domains.webhooks.models import (
     AttemptRead,
     DeliveryRead,
+    DeliveryStatus,
     DeliverySummary,
     SubscriptionCreate,
     SubscriptionRead,
@@ -19,9 +21,10 @@ from backend.domains.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from backend.domains.webhooks.service import attempts_of, new_secret
+from backend.domains.webhooks.service import attempts_for, new_secret
 from backend.kernel.enums import Role
-from backend.kernel.errors import NotFound
+from backend.kernel.outbound import check_url
+from backend.kernel.paging import Page, Paging
 
 ADMINS = frozenset({Role.admin})
 
@@ -53,28 +56,73 @@ subscriptions = Resource(
 )
 subscription_service = CrudService(subscriptions)
 
-MOST_DELIVERIES = 100
+deliveries = Resource(
+    name="webhook-deliveries",
+    entity="webhook delivery",
+    model=WebhookDelivery,
+    read=DeliverySummary,
+    filters={
+        "subscription_id": (int, WebhookDelivery.subscription_id),
+        "status": (DeliveryStatus, WebhookDelivery.status),
+        "event": (str, WebhookDelivery.event),
+    },
+    sortable=("id", "created_at"),
+    default_sort="-id",
+    read_roles=ADMINS,
+    writable=False,
+)
+delivery_service = CrudService(deliveries)
 
 
-async def deliveries_of(session: AsyncSession, user: Actor, subscription_id: int, limit: int) -> list[DeliverySummary]:
+async def deliveries_of(
+    session: AsyncSession, user: Actor, subscription_id: int, status: DeliveryStatus | None, paging: Paging
+) -> Page[Any]:
+    """A subscription's deliveries, newest first (a page; its attempts: `delivery_read`)."""
     await subscription_service.get(session, user, subscription_id)
-    stmt = (
-        select(WebhookDelivery)
-        .where(WebhookDelivery.subscription_id == subscription_id)
-        .order_by(col(WebhookDelivery.id).desc())
-        .limit(min(limit, MOST_DELIVERIES))
-    )
-    return [DeliverySummary.model_validate(row) for row in (await session.exec(stmt)).all()]
-
-
-async def delivery(session: AsyncSession, user: Actor, delivery_id: int) -> WebhookDelivery:
-    row = await session.get(WebhookDelivery, delivery_id)
-    if row is None or getattr(user, "role", None) != Role.admin:
-        raise NotFound(f"webhook delivery {delivery_id} not found")
-    return row
+    filters = {"subscription_id": subscription_id, "status": status}
+    return await delivery_service.page(session, user, filters=filters, sort="-id", paging=paging)
 
 
 async def delivery_read(session: AsyncSession, row: WebhookDelivery) -> DeliveryRead:
     read = DeliveryRead.model_validate(row)
-    read.attempt_log = [AttemptRead.model_validate(a) for a in await attempts_of(session, row.id)]
+    read.attempt_log = [AttemptRead.model_validate(a) for a in (await attempts_for(session, [row.id]))[row.id]]
     return read
+
+
+# -- what the API and the admin page both do ---------------------------------------------
+
+
+async def create_subscription(
+    session: AsyncSession, user: Actor, data: SubscriptionCreate, *, allow_private: bool
+) -> WebhookSubscription:
+    check_url(data.url, allow_private=allow_private)
+    row: WebhookSubscription = await subscription_service.create(session, user, data)
+    return row
+
+
+async def update_subscription(
+    session: AsyncSession, user: Actor, row_id: int, data: Any, *, allow_private: bool
+) -> WebhookSubscription:
+    if data.url is not None:
+        check_url(data.url, allow_private=allow_private)
+    row: WebhookSubscription = await subscription_service.update(session, user, row_id, data)
+    return row
+
+
+async def rotate_secret(session: AsyncSession, user: Actor, row_id: int) -> WebhookSubscription:
+    """A new signing secret; the old one stops at once (shown to the caller this once)."""
+    row: WebhookSubscription = await subscription_service.get(session, user, row_id)
+    await subscription_service.write(session, row, {"secret": new_secret()})
+    await record(session, actor=user, action="rotate_secret", entity_type="webhook_subscription", entity_id=row.id)
+    await session.refresh(row)
+    return row
+
+
+async def send_test(session: AsyncSession, user: Actor, row_id: int) -> WebhookDelivery:
+    return await service.send_test(session, await subscription_service.get(session, user, row_id))
+
+
+async def redeliver(session: AsyncSession, user: Actor, delivery_id: int) -> WebhookDelivery:
+    row = await service.redeliver(session, await delivery_service.get(session, user, delivery_id))
+    await record(session, actor=user, action="redeliver", entity_type="webhook_delivery", entity_id=delivery_id)
+    return row

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.webhooks.models import (
@@ -223,6 +223,22 @@ async def due_deliveries(session: AsyncSession, now: datetime, limit: int = 500)
     return [(i, n + 1) for i, n in (await session.exec(stmt)).all()]
 
 
-async def attempts_of(session: AsyncSession, delivery_id: int) -> list[WebhookAttempt]:
-    stmt = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
-    return list((await session.exec(stmt.order_by(col(WebhookAttempt.number)))).all())
+async def attempts_for(session: AsyncSession, delivery_ids: list[int]) -> dict[int, list[WebhookAttempt]]:
+    """The attempts of several deliveries (a page of the log), in one query."""
+    found: dict[int, list[WebhookAttempt]] = {i: [] for i in delivery_ids}
+    if delivery_ids:
+        stmt = select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(delivery_ids))
+        for attempt in (await session.exec(stmt.order_by(col(WebhookAttempt.number)))).all():
+            found[attempt.delivery_id].append(attempt)
+    return found
+
+
+async def state_counts(session: AsyncSession) -> dict[int, dict[str, int]]:
+    """How many deliveries of each subscription are in each state."""
+    stmt = select(WebhookDelivery.subscription_id, WebhookDelivery.status, func.count()).group_by(
+        col(WebhookDelivery.subscription_id), col(WebhookDelivery.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for subscription_id, status, n in (await session.exec(stmt)).all():
+        counts.setdefault(subscription_id, {})[str(status)] = n
+    return counts

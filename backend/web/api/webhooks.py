@@ -5,37 +5,29 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
-from backend.domains.audit.service import record
-from backend.domains.webhooks import service
+from backend.domains.webhooks import resources as hooks
 from backend.domains.webhooks.models import (
     DeliveryRead,
+    DeliveryStatus,
     DeliverySummary,
     SubscriptionCreate,
     SubscriptionRead,
     SubscriptionUpdate,
     SubscriptionWithSecret,
 )
-from backend.domains.webhooks.resources import (
-    ADMINS,
-    deliveries_of,
-    delivery,
-    delivery_read,
-    subscription_service,
-    subscriptions,
-)
-from backend.kernel.outbound import check_url
+from backend.domains.webhooks.resources import ADMINS, subscription_service, subscriptions
+from backend.kernel.paging import Page
 from backend.web.api.resource import resource_controller
-from backend.web.handlers import AppRequest, DbSession, RowId, example_body, role_guard
+from backend.web.handlers import AppRequest, DbSession, Pages, RowId, example_body, role_guard
 
 _admins = [role_guard(ADMINS)]
-Limit = Annotated[int, Parameter(ge=1, le=100, description="How many, newest first")]
+StatusFilter = Annotated[DeliveryStatus | None, QueryParameter(description="Only deliveries in this state")]
 
 
-def _check(request: AppRequest, url: str | None) -> None:
-    if url is not None:
-        check_url(url, allow_private=request.app.state.settings.webhooks_allow_private)
+def _private_ok(request: AppRequest) -> bool:
+    return bool(request.app.state.settings.webhooks_allow_private)
 
 
 class WebhookSubscriptionController(resource_controller(subscriptions, subscription_service)):  # type: ignore[misc]
@@ -52,8 +44,8 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
         request: AppRequest,
         data: example_body(SubscriptionCreate, subscriptions.example),  # type: ignore[valid-type]
     ) -> SubscriptionWithSecret:
-        _check(request, data.url)
-        return SubscriptionWithSecret.model_validate(await subscription_service.create(db_session, request.user, data))
+        row = await hooks.create_subscription(db_session, request.user, data, allow_private=_private_ok(request))
+        return SubscriptionWithSecret.model_validate(row)
 
     @patch(
         "/{row_id:int}",
@@ -68,10 +60,10 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
         row_id: RowId,
         data: example_body(SubscriptionUpdate, {"version": 1, "active": False}),  # type: ignore[valid-type]
     ) -> SubscriptionRead:
-        _check(request, data.url)
-        return SubscriptionRead.model_validate(
-            await subscription_service.update(db_session, request.user, row_id, data)
+        row = await hooks.update_subscription(
+            db_session, request.user, row_id, data, allow_private=_private_ok(request)
         )
+        return SubscriptionRead.model_validate(row)
 
     @post(
         "/{row_id:int}/rotate-secret",
@@ -81,13 +73,7 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
         status_code=200,
     )
     async def rotate(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> SubscriptionWithSecret:
-        row = await subscription_service.get(db_session, request.user, row_id)
-        await subscription_service.write(db_session, row, {"secret": service.new_secret()})
-        await record(
-            db_session, actor=request.user, action="rotate_secret", entity_type="webhook_subscription", entity_id=row.id
-        )
-        await db_session.refresh(row)
-        return SubscriptionWithSecret.model_validate(row)
+        return SubscriptionWithSecret.model_validate(await hooks.rotate_secret(db_session, request.user, row_id))
 
     @post(
         "/{row_id:int}/test",
@@ -97,9 +83,7 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
         status_code=201,
     )
     async def test(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> DeliveryRead:
-        row = await subscription_service.get(db_session, request.user, row_id)
-        sent = await service.send_test(db_session, row)
-        return DeliveryRead.model_validate(sent)
+        return DeliveryRead.model_validate(await hooks.send_test(db_session, request.user, row_id))
 
     @get(
         "/{row_id:int}/deliveries",
@@ -108,9 +92,9 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
         guards=_admins,
     )
     async def deliveries(
-        self, db_session: DbSession, request: AppRequest, row_id: RowId, limit: Limit = 50
-    ) -> list[DeliverySummary]:
-        return await deliveries_of(db_session, request.user, row_id, limit)
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, paging: Pages, status: StatusFilter = None
+    ) -> Page[DeliverySummary]:
+        return await hooks.deliveries_of(db_session, request.user, row_id, status, paging)
 
 
 class WebhookDeliveryController(Controller):
@@ -120,7 +104,8 @@ class WebhookDeliveryController(Controller):
 
     @get("/{row_id:int}", operation_id="get_webhook_delivery", summary="One delivery with every attempt")
     async def get_delivery(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> DeliveryRead:
-        return await delivery_read(db_session, await delivery(db_session, request.user, row_id))
+        row = await hooks.delivery_service.get(db_session, request.user, row_id)
+        return await hooks.delivery_read(db_session, row)
 
     @post(
         "/{row_id:int}/redeliver",
@@ -129,8 +114,4 @@ class WebhookDeliveryController(Controller):
         status_code=201,
     )
     async def redeliver(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> DeliveryRead:
-        row = await service.redeliver(db_session, await delivery(db_session, request.user, row_id))
-        await record(
-            db_session, actor=request.user, action="redeliver", entity_type="webhook_delivery", entity_id=row_id
-        )
-        return DeliveryRead.model_validate(row)
+        return DeliveryRead.model_validate(await hooks.redeliver(db_session, request.user, row_id))
