@@ -18,7 +18,7 @@ from backend.kernel.db import make_sessionmaker, unit_of_work, utcnow
 from backend.kernel.errors import Invalid
 from backend.kernel.time import today
 from tests.conftest import Api
-from tests.factories import make_client, make_engagement
+from tests.factories import make_client, make_engagement, sign_in
 from tests.literacy_helpers import rows
 from tests.portal_helpers import CSRF
 
@@ -58,12 +58,12 @@ class Device:
     def __init__(self, api: Api) -> None:
         self.http = AsyncClient(transport=ASGITransport(app=api.app), base_url=str(api.http.base_url))
 
-    async def send(self, path: str, times: str) -> Any:
+    async def send(self, path: str, times: str, **extra: str) -> Any:
         page = await self.http.get(path)
         if page.status_code != 200:
             return page
         csrf = CSRF.search(page.text).group(1)
-        return await self.http.post(path, data={"times": times, "_csrf_token": csrf})
+        return await self.http.post(path, data={"times": times, "_csrf_token": csrf, **extra})
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -411,3 +411,77 @@ async def test_a_kpi_no_longer_timed_lets_the_round_lapse_not_fail(api: Api) -> 
     assert await rows(api, "SELECT id FROM timing_samples") == []
     for device in devices:
         await device.close()
+
+
+async def test_with_participation_codes_a_code_counts_as_a_person_not_a_device(api: Api) -> None:
+    kpi = await _kpi(api)
+    refused = await api.post(
+        "/timing-rounds",
+        json={"kpi_id": kpi["id"], "task": "ein Angebot", "closes_on": str(today() + timedelta(days=7)),
+              "min_contributors": 3, "codes": 2},
+    )  # fmt: skip
+    assert refused.status_code == 422 and "at least as many codes" in refused.text
+    row = await _round(api, kpi, codes=4)
+    link = (await api.get(f"/timing-rounds/{row['id']}/link")).json()
+    codes = link["codes"]
+    assert len(codes) == 4 and len(set(codes)) == 4 and all(len(c) == 9 and c[4] == "-" for c in codes)
+    path = link["url"][link["url"].index("/m/") :]
+    # The codes are those of this round alone.
+    other = (await api.get(f"/timing-rounds/{(await _round(api, kpi, codes=3))['id']}/link")).json()["codes"]
+    assert not set(other) & set(codes)
+
+    one_person = await _devices(api, 3)  # one person, three phones, one slip
+    page = await one_person[0].http.get(path)
+    assert 'name="code"' in page.text and "desk_timer" not in page.headers.get("set-cookie", "")
+    missing = await one_person[0].send(path, "7:30")
+    assert missing.status_code == 422 and "Teilnahmecode" in missing.text and "7:30" in missing.text
+    wrong = await one_person[0].send(path, "7:30", code="ABCD-EFGH")
+    assert wrong.status_code == 422 and "kennt diese Messung nicht" in wrong.text and "7:30" in wrong.text
+    # Typed the way people type: small letters, no dash, a zero for an O.
+    sloppy = codes[0].replace("-", " ").lower().replace("o", "0")
+    for n, phone in enumerate(one_person):
+        sent = await phone.send(path, "7:30", code=sloppy if n == 0 else codes[0])
+        assert sent.status_code == 200, sent.text
+    # The code is kept for this round's link: the next visit needs none.
+    again = await one_person[0].http.get(path)
+    assert 'name="code"' not in again.text and "gespeichert" in again.text
+    assert (await one_person[0].send(path, "8:00")).status_code == 200
+    read = (await api.get(f"/timing-rounds/{row['id']}")).json()
+    assert (read["contributors"], read["samples"]) == (1, 4)
+
+    # Another round's code, or one of its own from another round, counts for nothing here.
+    stranger = Device(api)
+    assert (await stranger.send(path, "6:00", code=other[0])).status_code == 422
+    assert (await api.post(f"/timing-rounds/{row['id']}/release")).status_code == 409
+    for code in codes[1:3]:
+        assert (await Device(api).send(path, "6:00", code=code)).status_code == 200
+    released = await api.post(f"/timing-rounds/{row['id']}/release")
+    assert (
+        released.status_code == 200
+        and "3 Personen" in (await api.get(f"/measurements/{released.json()['measurement_id']}")).json()["note"]
+    )
+    assert (await api.get(f"/timing-rounds/{row['id']}/link")).json()["codes"] == []
+    assert await rows(api, "SELECT key FROM timing_contributors WHERE round_id = :r", r=row["id"]) == []
+    for phone in [*one_person, stranger]:
+        await phone.close()
+
+
+async def test_the_pilot_page_prints_the_codes_as_slips(api: Api) -> None:
+    kpi = await _kpi(api)
+    await sign_in(api)
+    page = await api.http.get(f"/pilots/{kpi['pilot_id']}")
+    token = CSRF.search(page.text).group(1)
+    started = await api.http.post(
+        f"/pilots/{kpi['pilot_id']}/kpis/{kpi['id']}/timing-rounds",
+        data={"_csrf_token": token, "task": "ein Angebot", "purpose": "measurement", "min_contributors": "3",
+              "codes": "6", "closes_on": str(today() + timedelta(days=7))},
+    )  # fmt: skip
+    assert started.status_code in (200, 303), started.text
+    (row,) = (await api.get("/timing-rounds", params={"kpi_id": kpi["id"]})).json()["items"]
+    assert row["codes"] == 6
+    shown = await api.http.get(f"/pilots/{kpi['pilot_id']}")
+    assert "6 Teilnahmecodes drucken" in shown.text
+    slips = await api.http.get(f"/pilots/{kpi['pilot_id']}/timing-rounds/{row['id']}/codes")
+    codes = (await api.get(f"/timing-rounds/{row['id']}/link")).json()["codes"]
+    assert slips.status_code == 200 and all(code in slips.text for code in codes)
+    assert slips.text.count('class="slip"') == 6 and "<svg" in slips.text

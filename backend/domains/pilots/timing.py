@@ -7,6 +7,12 @@ can agree to it (§ 87 (1) no. 6 BetrVG: nothing fit to monitor a person's perfo
 - Who took part is counted apart from the times: a device's key is the SHA-256 of the round and
   a random value only its cookie holds, and no time refers to it. The count serves the
   threshold and bounds how many times one device may send.
+- A device is not a person: one person with several phones (or browsers) counts several times.
+  Where that matters, a round has one-time participation codes instead: slips the works
+  council hands out at random, one per person. Then a code counts, not a device (its key is
+  the SHA-256 of the round and the code), whatever devices it is used on. The codes are made
+  from the server's key and the round (no table of codes, nothing of who got which slip), so
+  only the team that prints them and the people holding them know any.
 - Nothing is shown of the times while the round is open, only how many there are. The figures
   are released, as the KPI's baseline or a measurement (n cases, mean, standard deviation),
   only once at least `min_contributors` people took part; then, or when the round ends without
@@ -15,7 +21,9 @@ can agree to it (§ 87 (1) no. 6 BetrVG: nothing fit to monitor a person's perfo
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import math
 import re
 import uuid
@@ -105,10 +113,36 @@ def device_key(round_id: int, device_secret: str) -> str:
     return hashlib.sha256(f"{round_id}:{device_secret}".encode()).hexdigest()
 
 
-async def add_times(
-    session: AsyncSession, row: TimingRound, device_secret: str, seconds: list[int], today: date
-) -> TimingRound:
-    """Store a device's timed tasks in an open round; returns the round with its new counts."""
+def participation_codes(secret: str, row: TimingRound) -> list[str]:
+    """The round's one-time codes, `ABCD-EFGH` (40 bits each: not to be guessed), from the
+    server's key and the round alone."""
+    codes = []
+    for number in range(row.codes):
+        digest = hmac.new(secret.encode(), f"timing-code:{row.id}:{number}".encode(), hashlib.sha256).digest()
+        text = base64.b32encode(digest[:5]).decode()
+        codes.append(f"{text[:4]}-{text[4:]}")
+    return codes
+
+
+def normal_code(typed: str) -> str:
+    """A code as typed: any case, spaces or dashes, and 0/1/8 read as the O/I/B they look like."""
+    kept = re.sub(r"[^A-Za-z0-9]", "", typed[:40]).upper().translate(str.maketrans("018", "OIB"))
+    return f"{kept[:4]}-{kept[4:]}" if len(kept) == 8 else kept
+
+
+def code_key(secret: str, row: TimingRound, typed: str) -> str:
+    """The contributor key of a valid code of the round; a code it does not have is refused."""
+    code = normal_code(typed)
+    if not code:
+        raise Invalid.field("code", "type the participation code from your slip", key="timing_code_missing")
+    if not any(hmac.compare_digest(code, known) for known in participation_codes(secret, row)):
+        raise Invalid.field("code", "this is not a participation code of this round", key="timing_code_unknown")
+    return hashlib.sha256(f"{row.id}:code:{code}".encode()).hexdigest()
+
+
+async def add_times(session: AsyncSession, row: TimingRound, key: str, seconds: list[int], today: date) -> TimingRound:
+    """Store one contributor's timed tasks in an open round (`key`: `device_key` or `code_key`);
+    returns the round with its new counts."""
     if not seconds:
         raise Invalid.field("times", "time at least one task", key="timing_none")
     if any(not 1 <= s <= LONGEST_TASK_SECONDS for s in seconds):
@@ -121,7 +155,6 @@ async def add_times(
         raise Gone("this timing round has ended", key="timing_ended")
     if row.samples + len(seconds) > MOST_PER_ROUND:
         raise Conflict("this round has all the times it can take", key="timing_full")
-    key = device_key(row.id, device_secret)
     new = await add_unless_taken(session, TimingContributor(key=key, round_id=row.id, samples=len(seconds)))
     if new is None:
         taken = await session.exec(

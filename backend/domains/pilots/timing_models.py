@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -20,6 +20,8 @@ from backend.kernel.time import today
 DEFAULT_MIN_CONTRIBUTORS = 5
 LEAST_MIN_CONTRIBUTORS = 3
 LONGEST_ROUND = timedelta(days=120)
+# One-time participation codes a round may have (slips the works council hands out).
+MOST_CODES = 500
 # The KPI units a stopwatch can measure, in seconds.
 SECONDS_PER = {KpiUnit.minutes: Decimal(60), KpiUnit.hours: Decimal(3600)}
 
@@ -59,6 +61,9 @@ class TimingRound(Row, TimingRoundBase, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     # After go-live: the day after the engagement's end it checks (30, 60, 90), else None.
     checkpoint_days: int | None = None
+    # 0: everyone times by the link and a device counts as a person; N: the round has N one-time
+    # participation codes and a code counts as a person (pilots/timing.py).
+    codes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class TimingRoundCreate(TimingRoundBase, Strict):
@@ -67,6 +72,13 @@ class TimingRoundCreate(TimingRoundBase, Strict):
         ge=LEAST_MIN_CONTRIBUTORS,
         le=100,
         description="Figures are released only once this many people took part (at least 3; fixed for good)",
+    )
+    codes: int = Field(
+        default=0,
+        ge=0,
+        le=MOST_CODES,
+        description="One-time participation codes to hand out (slips, e.g. by the works council): each code "
+        "counts as one person, whatever devices it is used on. 0: a device counts as a person. Fixed for good",
     )
 
     _task = field_validator("task")(trimmed)
@@ -80,10 +92,16 @@ class TimingRoundCreate(TimingRoundBase, Strict):
             raise ValueError(f"a round runs at most {LONGEST_ROUND.days} days")
         return value
 
+    @model_validator(mode="after")
+    def _enough_codes(self) -> TimingRoundCreate:
+        if self.codes and self.codes < self.min_contributors:
+            raise ValueError(f"hand out at least as many codes as people needed ({self.min_contributors})")
+        return self
 
-# PATCH body: the task and the closing day; the KPI, purpose and threshold are fixed for good
-# (lowering the threshold after seeing who took part would undo the promise the link made).
-TimingRoundUpdate = update_model(TimingRoundCreate, fixed=("kpi_id", "purpose", "min_contributors"))
+
+# PATCH body: the task and the closing day; the KPI, purpose, threshold and codes are fixed for
+# good (lowering the threshold after seeing who took part would undo the promise the link made).
+TimingRoundUpdate = update_model(TimingRoundCreate, fixed=("kpi_id", "purpose", "min_contributors", "codes"))
 
 
 class TimingRoundRead(TimingRoundBase, RowRead):
@@ -94,11 +112,13 @@ class TimingRoundRead(TimingRoundBase, RowRead):
     ended_at: datetime | None = None
     measurement_id: int | None = None
     checkpoint_days: int | None = None
+    codes: int = 0
 
 
 class TimingContributor(SQLModel, table=True):
-    """That a device took part in a round, and how many times it sent: its key is the SHA-256
-    of the round and a random value only the device's cookie holds. No time names it."""
+    """That a device (or a participation code) took part in a round, and how many times it sent:
+    its key is the SHA-256 of the round and a random value only the device's cookie holds (or
+    the code). No time names it."""
 
     __tablename__ = "timing_contributors"
     __table_args__ = {"sqlite_with_rowid": False}  # kept in key order: no order of arrival

@@ -45,8 +45,9 @@ from backend.domains.pilots.service import (
     pilot_results,
     processors_of_pilot,
 )
-from backend.domains.pilots.timing_models import SECONDS_PER, TimingPurpose, TimingRoundCreate
+from backend.domains.pilots.timing_models import SECONDS_PER, TimingPurpose, TimingRoundCreate, TimingStatus
 from backend.kernel.db import utcnow
+from backend.kernel.qr import qr_svg
 from backend.kernel.time import today
 from backend.web.admin.engagements import context
 from backend.web.admin.pages import Form
@@ -307,6 +308,26 @@ class PilotPages(Controller):
 
         failure = await attempt(db_session, request, f"timing-{kpi_id}", data, action)
         return await self._back(db_session, request, row_id, failure)
+
+    @get("/{row_id:int}/timing-rounds/{round_id:int}/codes")
+    async def round_codes(self, db_session: DbSession, request: AppRequest, row_id: RowId, round_id: RowId) -> Template:
+        """The round's participation codes as slips to print, cut apart and hand out at random."""
+        row = await timing_round_service.get(db_session, request.user, round_id)
+        await self._own_kpi(db_session, request, row_id, row.kpi_id)
+        settings = request.app.state.settings
+        link = settings.link(timing.round_path(settings.secret_key, row))
+        kpi, task, _ = await timing.task_of(db_session, row)
+        ctx = context(
+            request,
+            nav="engagements",
+            round=row,
+            kpi=kpi,
+            task=task,
+            link=link,
+            qr=qr_svg(link, scale=3).decode(),
+            codes=timing.participation_codes(settings.secret_key, row) if row.status == TimingStatus.open else [],
+        )
+        return Template("pilots/timing_codes.html", context=ctx, media_type=MediaType.HTML)
 
     @post("/{row_id:int}/timing-rounds/{round_id:int}/release")
     async def release_round(

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.params import Parameter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from backend.domains.crud import STAFF
 from backend.domains.engagements.resources import engagement_service
@@ -38,7 +38,7 @@ from backend.domains.pilots.resources import (
     timing_rounds,
 )
 from backend.domains.pilots.results_read import PilotResultRead
-from backend.domains.pilots.timing_models import TimingRoundRead
+from backend.domains.pilots.timing_models import TimingRoundRead, TimingStatus
 from backend.kernel.db import READS_ONLY, utcnow
 from backend.kernel.errors import Invalid
 from backend.kernel.qr import qr_svg
@@ -118,6 +118,10 @@ class TimingLink(BaseModel):
     url: str
     closes_on: date
     qr_svg_url: str
+    codes: list[str] = Field(
+        description="The round's one-time participation codes, to hand out one per person (empty for a round "
+        "without codes, and once it ended)"
+    )
 
 
 async def _timing_link(db_session: DbSession, request: AppRequest, row_id: int) -> TimingLink:
@@ -127,6 +131,7 @@ async def _timing_link(db_session: DbSession, request: AppRequest, row_id: int) 
         url=settings.link(timing.round_path(settings.secret_key, row)),
         closes_on=row.closes_on,
         qr_svg_url=settings.link(f"/api/v1/timing-rounds/{row.id}/link/qr.svg"),
+        codes=timing.participation_codes(settings.secret_key, row) if row.status == TimingStatus.open else [],
     )
 
 
@@ -137,7 +142,8 @@ class TimingRoundController(resource_controller(timing_rounds, timing_round_serv
     @get(
         "/{row_id:int}/link",
         operation_id="get_timing_link",
-        summary="The one link everyone in the round times with (signed; no link per person)",
+        summary="The one link everyone in the round times with (signed; no link per person), and its "
+        "participation codes if it has any",
         guards=_staff,
     )
     async def link(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> TimingLink:

@@ -1,6 +1,8 @@
 """The stopwatch page of a timing round: one link for everyone, opened on a phone without an
 account. The device's cookie holds a random value only, so a device is counted once (the
-round's threshold) and bounded in how much it sends; the server keeps its hash alone."""
+round's threshold) and bounded in how much it sends; the server keeps its hash alone. A round
+with participation codes asks for one instead, and the page's cookie keeps it for this round's
+link only."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from litestar.params import Body
 from litestar.response import Template
 
 from backend.domains.pilots import timing
-from backend.domains.pilots.timing_models import TimingRound
+from backend.domains.pilots.timing_models import LONGEST_ROUND, TimingRound
 from backend.kernel.errors import DomainError, Gone, Invalid
 from backend.kernel.ratelimit import hit
 from backend.kernel.signing import mac
@@ -33,6 +35,7 @@ _DEVICE_DAYS = 180
 # New devices one address may bring into the rounds per hour: a team behind one router opens the
 # link on its phones; a script minting devices to fill a round's threshold alone is slowed.
 NEW_DEVICES_PER_HOUR = 20
+CODE_COOKIE = "desk_timing_code"
 
 
 def _known_device(request: AppRequest) -> str | None:
@@ -66,6 +69,31 @@ async def _new_device(request: AppRequest) -> Cookie:
     )
 
 
+def _code_cookie(request: AppRequest, token: str, code: str) -> Cookie:
+    """The participation code, kept for this round's link only (a later visit need not type it)."""
+    return Cookie(
+        key=CODE_COOKIE,
+        value=timing.normal_code(code),
+        path=f"/m/{token}",
+        max_age=int(LONGEST_ROUND.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.env != "dev",
+    )
+
+
+def _saved_code(request: AppRequest, row: TimingRound) -> str | None:
+    """The code this device used in the round before, if it is one of the round's."""
+    typed = request.cookies.get(CODE_COOKIE, "")
+    if not row.codes or not typed:
+        return None
+    try:
+        timing.code_key(request.app.state.settings.secret_key, row, typed)
+    except DomainError:
+        return None
+    return typed
+
+
 async def _page(
     db_session: DbSession, request: AppRequest, row: TimingRound, token: str, **values: Any
 ) -> dict[str, Any]:
@@ -79,7 +107,8 @@ async def _page(
         needed=row.min_contributors,
         contributors=row.contributors,
         closes_on=row.closes_on,
-        **{"done": None, "error": None, "times": "", **values},
+        with_codes=bool(row.codes),
+        **{"done": None, "error": None, "times": "", "code": "", "code_saved": False, **values},
     )
 
 
@@ -97,10 +126,10 @@ class TimingPages(Controller):
     async def stopwatch(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
         try:
             row = await timing.open_round(db_session, request.app.state.settings.secret_key, token, today())
-            cookies = None if _known_device(request) else [await _new_device(request)]
+            cookies = None if row.codes or _known_device(request) else [await _new_device(request)]
         except DomainError as exc:
             return refused_page(request, exc, "timing_title")
-        context = await _page(db_session, request, row, token)
+        context = await _page(db_session, request, row, token, code_saved=_saved_code(request, row) is not None)
         return Template("public/stopwatch.html", context=context, cookies=cookies)
 
     @post("/m/{token:str}", exclude_from_auth=True, status_code=200)
@@ -112,15 +141,21 @@ class TimingPages(Controller):
         except DomainError as exc:
             return _unsaved(request, exc)
         typed = str(data.get("times", ""))[:2000]
-        device, cookie = _known_device(request), None
+        code = str(data.get("code") or "")[:40] or _saved_code(request, row) or ""
+        cookie = None
         try:
-            if device is None:  # cookies blocked, or a device made up: a new one, and the times kept to send again
+            if row.codes:
+                key = timing.code_key(settings.secret_key, row, code)
+                cookie = _code_cookie(request, token, code)
+            elif (device := _known_device(request)) is not None:
+                key = timing.device_key(row.id, device)
+            else:  # cookies blocked, or a device made up: a new one, and the times kept to send again
                 cookie = await _new_device(request)
                 raise Invalid.field(
                     "times", "this device is new to the round: send the times again", key="timing_device_new"
                 )
             seconds = timing.parse_times(typed)
-            row = await timing.add_times(db_session, row, device, seconds, today())
+            row = await timing.add_times(db_session, row, key, seconds, today())
         except DomainError as exc:
             await db_session.rollback()
             try:
@@ -128,8 +163,10 @@ class TimingPages(Controller):
             except DomainError as ended:  # it ended in the meantime: nothing was stored
                 return _unsaved(request, ended)
             error = refusal(request, exc) or exc.detail
-            context = await _page(db_session, request, row, token, error=error, times=typed)
-            cookies = [cookie] if cookie is not None else None
+            context = await _page(db_session, request, row, token, error=error, times=typed, code=code)
+            # A refused code is not kept; a new device's cookie is, so the times can go again.
+            cookies = [cookie] if cookie is not None and not row.codes else None
             return Template("public/stopwatch.html", context=context, status_code=exc.status_code, cookies=cookies)
-        context = await _page(db_session, request, row, token, done=word(request, "timing_thanks", n=len(seconds)))
-        return Template("public/stopwatch.html", context=context)
+        done = word(request, "timing_thanks", n=len(seconds))
+        context = await _page(db_session, request, row, token, done=done, code_saved=bool(row.codes))
+        return Template("public/stopwatch.html", context=context, cookies=[cookie] if cookie is not None else None)
