@@ -11,7 +11,7 @@ from typing import Any
 from backend.domains.pilots.aftercare import plan_checkpoints
 from backend.kernel.db import make_sessionmaker, unit_of_work
 from tests.conftest import Api
-from tests.factories import make_client, make_engagement
+from tests.factories import download_text, generate, make_client, make_engagement
 from tests.literacy_helpers import rows
 from tests.portal_helpers import text_of
 from tests.smtp_server import SmtpTestServer
@@ -174,3 +174,28 @@ async def test_the_pilot_page_shows_what_lasts_and_takes_the_bills(api: Api) -> 
     assert saved.status_code == 303, saved.text
     page = " ".join((await api.http.get(f"/pilots/{pilot_id}")).text.split())
     assert "182,40 €" in page and "dem Mittel der letzten drei erfassten Monate" in page
+
+
+async def test_the_result_report_says_whether_the_saving_holds(api: Api) -> None:
+    world = await _live_pilot(api)
+    kpi = world["kpi"]
+    await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-08-25", "value": "60"})
+    await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-09-24", "value": "75"})
+    found = (await api.get(f"/pilots/{world['pilot']['id']}/sustained")).json()["kpis"][0]
+    assert [a["kept_percent"] for a in found["after"]] == ["75.0", "37.5"]
+
+    report = " ".join(
+        (await download_text(api, await generate(api, world["engagement"]["id"], kind="result_report"))).split()
+    )
+    assert "Nach dem Go-live: Hält die Einsparung?" in report
+    # The same figures as the API: the value at go-live, each later one with the share kept.
+    assert "50 min" in report and "25.07.2026" not in report and "20.07.2026" in report
+    assert "nach 30 Tagen (25.08.2026): 60 min · 75,00 % gehalten" in report
+    assert "nach 60 Tagen (24.09.2026): 75 min · 37,50 % gehalten" in report and "lässt nach" in report
+
+
+async def test_a_report_without_production_pilots_has_no_after_go_live_section(api: Api) -> None:
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    report = await download_text(api, await generate(api, engagement["id"], kind="result_report"))
+    assert "Go-live" not in report

@@ -38,6 +38,7 @@ from backend.domains.workshops.models import Workshop
 from backend.flows.documents.legal import LegalKind, LegalText, legal_text
 from backend.flows.documents.models import DocumentKind
 from backend.flows.documents.sub_processors import processor_rows, processors_of
+from backend.flows.documents.sustained import sustained_rows
 from backend.kernel import i18n
 from backend.kernel.config import Settings
 from backend.kernel.db import select_all, utcnow
@@ -577,6 +578,7 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
             }
             for ev in evidence
         ],
+        "sustained": sustained_rows(e, evidence, fmt, lambda key, **values: say(lang, key, **values)),
         "processors": processor_rows(await processors_of(session, e.id), lang, fmt),
         "readiness": await _readiness(session, ctx),
         "deliverables": _deliverable_rows(ctx, deliverables),
