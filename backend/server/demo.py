@@ -39,6 +39,7 @@ from backend.kernel.config import get_settings
 from backend.kernel.db import select_all
 from backend.kernel.enums import Language, Role
 from backend.kernel.time import BERLIN, iso_week, today
+from backend.server.demo_aftercare import after_go_live
 from backend.server.demo_billing import accepted_proposal
 from backend.server.demo_contracts import handed_over
 from backend.server.demo_effort import effort_rows
@@ -471,9 +472,9 @@ ASSESSMENT_SCORES = {
 }
 
 SUMMARY_LABELS = {
-    "clients": "client",
+    "clients": "clients",
     "contacts": "contacts",
-    "engagements": "engagement",
+    "engagements": "engagements",
     "workshops": "workshops",
     "use_case_ideas": "use-case ideas",
     "pilots": "pilots",
@@ -488,7 +489,8 @@ SUMMARY_LABELS = {
 
 
 async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> str:
-    """Insert the demo client and its engagement; the caller commits."""
+    """Insert the demo client and its running engagement, and a second client whose engagement
+    ended three months ago (after go-live); the caller commits."""
     if only_if_empty and (await session.exec(select(Client.id).limit(1))).first() is not None:
         return "database already has clients; demo data not loaded"
 
@@ -535,6 +537,7 @@ async def seed_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
             }
         ),
     )
+    seed.counts.update(await after_go_live(session, seed.cal.today, users[Role.consultant].id, CONSULTANT_EMAIL))
     return _summary(seed.counts)
 
 

@@ -16,8 +16,9 @@ from backend.domains.auth.models import User
 from backend.domains.clients.models import Client, Contact, ReadinessAssessment
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementStatus, StatusUpdate
+from backend.domains.pilots.aftercare import sustained
 from backend.domains.pilots.confidence import Certainty
-from backend.domains.pilots.models import Kpi, Measurement, Pilot, UseCaseIdea
+from backend.domains.pilots.models import Kpi, Measurement, Pilot, PilotStage, UseCaseIdea
 from backend.domains.pilots.service import engagement_results
 from backend.domains.workshops.models import Workshop, WorkshopAttendee
 from backend.flows.acceptance.models import DeliverableAcceptance, DeliverableAcceptanceRequest
@@ -49,15 +50,15 @@ async def all_rows(session: AsyncSession, model: type[SQLModel]) -> list:
 async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[AsyncSession]) -> None:
     async with unit_of_work(maker) as session:
         summary = await seed_demo(session)
-    assert summary.startswith("demo data loaded: 1 client, 3 contacts, 1 engagement")
+    assert summary.startswith("demo data loaded: 2 clients, 4 contacts, 2 engagements")
 
     # A fresh session reads what was committed, not the seeding session's identity map.
     async with unit_of_work(maker) as session:
-        (client,) = await all_rows(session, Client)
+        client, _after_go_live = await all_rows(session, Client)
         assert client.name == "Müller Präzisionstechnik GmbH"
-        assert await count(session, Contact) == 3
+        assert await count(session, Contact) == 4
 
-        (engagement,) = await all_rows(session, Engagement)
+        engagement, _ended = await all_rows(session, Engagement)
         assert engagement.status == EngagementStatus.active
         assert engagement.duration_weeks == 8
         assert engagement.client_id == client.id
@@ -68,7 +69,7 @@ async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[A
         (client_user,) = [user for user in users.values() if user.role == Role.client]
         assert client_user.client_id == client.id
 
-        workshops = await all_rows(session, Workshop)
+        workshops = [w for w in await all_rows(session, Workshop) if w.engagement_id == engagement.id]
         assert len(workshops) == 3
         for workshop in workshops:
             assert workshop.starts_at.tzinfo is not None and workshop.ends_at.tzinfo is not None
@@ -76,12 +77,12 @@ async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[A
             assert [t.time() for t in local] == [time(9), time(13)]
         assert await count(session, WorkshopAttendee) > 0
 
-        pilots = await all_rows(session, Pilot)
+        pilots = [p for p in await all_rows(session, Pilot) if p.engagement_id == engagement.id]
         assert len(pilots) == 2
-        ideas = await all_rows(session, UseCaseIdea)
+        ideas = [i for i in await all_rows(session, UseCaseIdea) if i.engagement_id == engagement.id]
         assert {idea.pilot_id for idea in ideas if idea.pilot_id} == {pilot.id for pilot in pilots}
 
-        kpis = await all_rows(session, Kpi)
+        kpis = [k for k in await all_rows(session, Kpi) if k.pilot_id in {p.id for p in pilots}]
         assert {kpi.pilot_id for kpi in kpis} == {pilot.id for pilot in pilots}
         measurements = await all_rows(session, Measurement)
         for kpi in kpis:
@@ -118,6 +119,22 @@ async def test_seed_demo_builds_a_running_engagement(maker: async_sessionmaker[A
         assert certainty["Bearbeitungszeit pro Angebot"] == Certainty.significant
         assert Certainty.not_yet in certainty.values()
 
+    # The second client's engagement ended three months ago: its pilot in production was measured
+    # at 30, 60 and 90 days, holds at first and slips back at the last checkpoint.
+    async with unit_of_work(maker) as session:
+        ended = next(e for e in await all_rows(session, Engagement) if e.status == EngagementStatus.completed)
+        (live,) = [p for p in await all_rows(session, Pilot) if p.engagement_id == ended.id]
+        assert live.stage == PilotStage.production
+        kpis = [k for k in await all_rows(session, Kpi) if k.pilot_id == live.id]
+        measured = {k.id: [m for m in await all_rows(session, Measurement) if m.kpi_id == k.id] for k in kpis}
+        found = await sustained(session, live, kpis, measured)
+        (kpi,) = found.kpis
+        assert [a.checkpoint for a in kpi.after] == [30, 60, 90] and all(a.measured_on <= today() for a in kpi.after)
+        assert [a.slipped for a in kpi.after] == [False, False, True] and kpi.state == "slipped"
+        assert [c["days"] for c in found.checkpoints] == [30, 60, 90] and len(found.run_costs) == 3
+        results = await engagement_results(session, engagement_id=ended.id, fee=ended.fixed_fee)
+        assert results.pilots[0].run_cost_basis == "actual"
+
 
 async def test_seed_demo_only_if_empty_adds_nothing_the_second_time(
     maker: async_sessionmaker[AsyncSession],
@@ -129,8 +146,8 @@ async def test_seed_demo_only_if_empty_adds_nothing_the_second_time(
     assert "\n" not in message
 
     async with unit_of_work(maker) as session:
-        assert await count(session, Client) == 1
-        assert await count(session, Engagement) == 1
+        assert await count(session, Client) == 2
+        assert await count(session, Engagement) == 2
         assert await count(session, User) == 3
 
 

@@ -39,7 +39,7 @@ def test_cli_migrates_creates_users_and_seeds(tmp_path, monkeypatch) -> None:
         assert "already exists" in duplicate.output
         seeded = runner.invoke(main, ["seed-demo"])
         assert seeded.exit_code == 0, seeded.output
-        assert "demo data loaded: 1 client" in seeded.output
+        assert "demo data loaded: 2 clients" in seeded.output
         again = runner.invoke(main, ["seed-demo", "--if-empty"])
         assert again.exit_code == 0 and "not loaded" in again.output
     finally:
