@@ -48,7 +48,7 @@ from backend.flows.portal.models import (
     ShareLink,
     StatementDecision,
 )
-from backend.flows.privacy.models import Erasure, LegalHold, PrivacyRequest
+from backend.flows.privacy.models import Erasure, LegalHold, PrivacyRequest, PrivacyRequestNotice
 from backend.kernel.db import SQLModel
 from backend.kernel.outbox import JobIntent
 
@@ -99,6 +99,7 @@ __all__ = [
     "Participant",
     "Pilot",
     "PrivacyRequest",
+    "PrivacyRequestNotice",
     "ProposalAcceptance",
     "ProposalDecline",
     "ProposalExpiryNotice",

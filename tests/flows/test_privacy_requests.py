@@ -194,7 +194,7 @@ async def test_a_client_takes_her_data_and_asks_for_erasure_in_the_portal(api, s
     import json
     import zipfile
 
-    from tests.portal_helpers import portal_sign_in
+    from tests.portal_helpers import portal_sign_in, text_of
 
     contact = await _contact(api)
     await api.patch(f"/contacts/{contact['id']}", json={"version": contact["version"], "portal_access": True})
@@ -226,8 +226,38 @@ async def test_a_client_takes_her_data_and_asks_for_erasure_in_the_portal(api, s
     shown = await api.http.get("/portal/my-data")
     assert "Löschung (Art. 17)" in shown.text and "offen" in shown.text
 
+    # The team is told of each request once, with its deadline (here: the admins, no DPO set).
+    await api.run_jobs(smtp_url=smtp_server.url)
+    await api.run_jobs(smtp_url=smtp_server.url)
+    told = [" ".join(text_of(m).split()) for m in smtp_server.messages if m.rcpt_tos == ["admin@example.de"]]
+    assert len(told) == 2, told
+    due = months_after(today(), 1).strftime("%d.%m.%Y")
+    assert all("Petra Schulz" in t and f"bis {due}" in t and "/privacy#requests" in t for t in told)
+    assert sum("Löschung (Art. 17)" in t and "Bitte alles löschen" in t for t in told) == 1
+    assert sum("Auskunft (Art. 15)" in t for t in told) == 1
+
     # The admin erases her: the request is answered, and she is signed out for good.
     erased = await api.post(f"/contacts/{contact['id']}/erase", "admin", json=ERASE)
     assert erased.status_code == 200
     assert (await api.get(f"/privacy-requests/{rows[0]['id']}")).json()["status"] == "answered"
     assert (await api.http.get("/portal/my-data", follow_redirects=False)).status_code in (302, 303, 401)
+
+
+async def test_with_a_data_protection_officer_set_the_officer_is_told(api, smtp_server) -> None:
+    from tests.portal_helpers import portal_sign_in, text_of
+
+    api.app.state.settings = api.app.state.settings.model_copy(
+        update={"dpo_name": "Dr. Anna Wolf", "dpo_email": "dsb@beratung.de"}
+    )
+    contact = await _contact(api)
+    await api.patch(f"/contacts/{contact['id']}", json={"version": contact["version"], "portal_access": True})
+    csrf = await portal_sign_in(api, smtp_server, "petra.schulz@kunde.de")
+    asked = await api.http.post("/portal/my-data/requests", data={"_csrf_token": csrf, "right": "objection"})
+    assert asked.status_code == 303
+    for _ in range(2):  # a second run sends nothing again
+        await api.run_jobs(smtp_url=smtp_server.url)
+    # One mail, to the officer alone (not the admins), once.
+    (mail,) = [m for m in smtp_server.messages if m.rcpt_tos != ["petra.schulz@kunde.de"]]
+    said = " ".join(text_of(mail).split())
+    assert mail.rcpt_tos == ["dsb@beratung.de"] and "Guten Tag Dr. Anna Wolf" in said
+    assert "Petra Schulz (Müller Präzisionstechnik GmbH)" in said and "Widerspruch (Art. 21)" in said

@@ -100,6 +100,8 @@ def test_worker_collects_every_domain_job() -> None:
         "mail_literacy_reminder",
         "retry_unsent_literacy_reminders",
         "apply_retention_nightly",
+        "mail_privacy_notice",
+        "retry_unsent_privacy_notices",
         "end_timing_rounds",
         "plan_checkpoints_daily",
         "mail_checkpoint",

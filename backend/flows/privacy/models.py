@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field
 
 from backend.kernel.db import Row
+from backend.kernel.delivery import Delivered
 from backend.kernel.schema import MAX_ID, RowRead, Strict, must_be_true
 
 
@@ -250,3 +251,14 @@ class PrivacyRequestUpdate(Strict):
     extension_reason: str | None = PydanticField(default=None, min_length=3, max_length=2000)
     note: str | None = PydanticField(default=None, max_length=4000)
     version: int
+
+
+class PrivacyRequestNotice(Row, Delivered, table=True):
+    """The team told of a request made in the portal (its one-month deadline runs from the day
+    it arrived): one mail per recipient and request, sent exactly once (kernel/delivery.py)."""
+
+    __tablename__ = "privacy_request_notices"
+    __table_args__ = (UniqueConstraint("request_id", "email"),)
+    request_id: int = Field(foreign_key="privacy_requests.id", ondelete="CASCADE", index=True)
+    email: str = Field(max_length=254)
+    name: str | None = Field(default=None, max_length=200)

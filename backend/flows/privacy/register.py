@@ -59,6 +59,11 @@ async def _names(session: AsyncSession, rows: list[PrivacyRequest]) -> dict[tupl
     return names
 
 
+async def person_name(session: AsyncSession, request: PrivacyRequest) -> str | None:
+    """The name of the person a request is about (None once erased or gone)."""
+    return (await _names(session, [request])).get((str(request.subject_kind), request.subject_id))
+
+
 async def _entries(session: AsyncSession, rows: list[PrivacyRequest], day: date) -> list[Entry]:
     names = await _names(session, rows)
     client_ids = {r.client_id for r in rows if r.client_id is not None}

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from backend.domains.auth.resources import user_service
 from backend.domains.crud import CLIENTS
-from backend.flows.privacy import requests
+from backend.flows.privacy import notices, requests
 from backend.flows.privacy.models import Right, SubjectKind
 from backend.flows.privacy.record import notice
 from backend.kernel.schema import Strict
@@ -66,7 +66,8 @@ class PortalPrivacyPages(Controller):
         async def action() -> None:
             body = parse(PortalRequest, form)
             kind, subject_id = requests.subject_of(request.user)
-            await requests.ask(db_session, request.user, kind, subject_id, Right(body.right), body.note)
+            asked = await requests.ask(db_session, request.user, kind, subject_id, Right(body.right), body.note)
+            await notices.tell_team(db_session, request.app.state.settings, asked)
 
         if failure := await attempt(db_session, request, "request", form, action, PORTAL):
             return await self._page(db_session, request, failure, False)
