@@ -324,6 +324,19 @@ async def test_no_deemed_acceptance_where_the_client_could_not_answer(
     assert again.status_code == 409  # nobody answers for a cancelled engagement
 
 
+async def test_erasing_the_contact_asked_lets_the_request_lapse(api: Api, password_hash: str) -> None:
+    world = await client_world(api, password_hash)
+    d = await deliver(api, world["deliverable"])
+    made = (await api.post(f"/deliverables/{d['id']}/acceptance-request", json={"deadline_days": 7})).json()
+    erase = {"reason": "Art. 17, Mail vom 30.11.2026", "confirm": True}
+    assert (await api.post(f"/contacts/{world['contact']['id']}/erase", "admin", json=erase)).status_code == 200
+    (request,) = (await api.get(f"/deliverables/{d['id']}/acceptance-requests")).json()
+    assert request["outcome"] == "lapsed"
+    late = date.fromisoformat(made["deadline"]) + timedelta(days=30)
+    assert await records.deem_accepted(api.app.state.session_maker, made["id"], late) == "closed"
+    assert (await api.get(f"/deliverables/{d['id']}")).json()["status"] == "delivered"
+
+
 @pytest.mark.parametrize("change", ["portal_access", "email"])
 async def test_a_contact_who_can_no_longer_answer_lets_the_request_lapse(
     api: Api, password_hash: str, smtp_server: SmtpTestServer, change: str

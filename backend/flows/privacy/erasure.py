@@ -27,6 +27,8 @@ from backend.domains.auth.passwords import hash_password
 from backend.domains.auth.principals import Actor
 from backend.domains.engagements.models import Engagement
 from backend.domains.pilots.models import Pilot, SubProcessor
+from backend.flows.acceptance.models import DeliverableAcceptanceRequest, RequestOutcome
+from backend.flows.acceptance.requests import close_requests
 from backend.flows.documents.models import DocumentStatus
 from backend.flows.documents.service import document_job_id
 from backend.flows.privacy import inventory
@@ -208,6 +210,10 @@ async def erase(
         await plan_job(session, "render_document", document_id, job_id=document_job_id(document_id))
     subjects = {k: plan.person.ids(k) for k in SubjectKind}
     await answer_erasure_requests(session, subjects, erasure.id, erasure.reason)
+    # An Abnahme asked of the person can no longer be answered by them: it lapses (no deemed
+    # acceptance runs against someone erased; the team asks someone else).
+    if contacts := subjects[SubjectKind.contact]:
+        await close_requests(session, col(DeliverableAcceptanceRequest.contact_id).in_(contacts), RequestOutcome.lapsed)
     report = ErasureReport(**summary.model_dump(), erasure_id=erasure.id, erased_at=now)
     erasure.report = report.model_dump(mode="json")
     await session.flush()
