@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domains.clients.models import Client
 from backend.flows.privacy.inventory import PEOPLE
 from backend.flows.privacy.models import Erasure, LegalHold, PrivacyRequest, RequestState, SubjectKind
+from backend.flows.privacy.requests import MONTHS_AT_MOST, months_after
 from backend.kernel.time import today
 
 ANSWERED_SHOWN = 20
@@ -27,6 +28,11 @@ class Entry:
     person: str
     client: str | None
     days_left: int
+
+    @property
+    def latest_due(self) -> date:
+        """The latest day the answer may be put off to (Art. 12 (3): three months from receipt)."""
+        return months_after(self.request.received_on, MONTHS_AT_MOST)
 
     @property
     def overdue(self) -> bool:

@@ -75,6 +75,14 @@ async def _prepare(session: AsyncSession, values: dict[str, Any], row: PrivacyRe
         due = values["due_on"]
         if due < row.due_on:
             raise Invalid.field("body.due_on", "a deadline is extended, never brought forward", key="privacy_earlier")
+        first_month = months_after(row.received_on, MONTHS_TO_ANSWER)
+        if today() > first_month:
+            raise Invalid.field(
+                "body.due_on",
+                f"an extension is told within the first month (Art. 12 (3) GDPR), by {first_month.isoformat()}",
+                key="privacy_extend_first_month",
+                by=first_month,
+            )
         latest = months_after(row.received_on, MONTHS_AT_MOST)
         if due > latest:
             raise Invalid.field(

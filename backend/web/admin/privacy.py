@@ -13,7 +13,13 @@ from backend.domains.clients.resources import contact_service
 from backend.domains.crud import STAFF
 from backend.domains.literacy.resources import participant_service
 from backend.flows.privacy import erasure
-from backend.flows.privacy.models import ErasureReport, ErasureRequest, PrivacyRequestCreate, SubjectKind
+from backend.flows.privacy.models import (
+    ErasureReport,
+    ErasureRequest,
+    PrivacyRequestCreate,
+    PrivacyRequestUpdate,
+    SubjectKind,
+)
 from backend.flows.privacy.record import processing_record
 from backend.flows.privacy.register import register_view
 from backend.flows.privacy.requests import privacy_request_service
@@ -22,7 +28,7 @@ from backend.kernel.db import utcnow
 from backend.web.admin.clients import client_page
 from backend.web.admin.pages import Form
 from backend.web.downloads import personal_data_file, record_file
-from backend.web.forms import Failure, attempt, done, move, parse
+from backend.web.forms import Failure, FormErrors, attempt, done, int_or_none, move, parse, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import language_of, page_context
 
@@ -120,6 +126,24 @@ class PrivacyPages(Controller):
         if failure := await attempt(db_session, request, f"answer-{row_id}", data, action):
             return await self._register(db_session, request, failure)
         return await done(db_session, "/privacy#requests")
+
+    @post("/privacy-requests/{row_id:int}/deadline")
+    async def extend(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
+        """The deadline put off (at most three months from receipt) with the reason the person is told."""
+        form = {
+            "due_on": data.get("due_on") or None,
+            "extension_reason": (data.get("extension_reason") or "").strip() or None,
+            "version": int_or_none(data.get("version")) or 0,
+        }
+
+        async def action() -> None:
+            if form["due_on"] is None:
+                raise FormErrors({"due_on": word(request, "privacy_extend_day")})
+            await privacy_request_service.update(db_session, request.user, row_id, parse(PrivacyRequestUpdate, form))
+
+        if failure := await attempt(db_session, request, f"extend-{row_id}", data, action):
+            return await self._register(db_session, request, failure)
+        return await done(db_session, f"/privacy#request-{row_id}")
 
     @get("/privacy/record.pdf", guards=[role_guard(ADMIN)])
     async def record_pdf(self, db_session: DbSession, request: AppRequest) -> Response[bytes]:
