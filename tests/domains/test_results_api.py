@@ -117,7 +117,8 @@ async def _quotes_timed(api: Api) -> tuple[dict, dict, dict]:
 
 async def test_savings_come_with_their_confidence(api: Api) -> None:
     """30 ± 6 min over 10 quotes before, 24 ± 6 over 10 after (the hand case of test_confidence):
-    at least 2.4302 min per quote at 90 %, so at least 2.4302 × 120 / 60 × 65 € per month."""
+    at least 1.3470 min per quote (the 90 % interval's lower end), so at least 1.3470 × 120 / 60 × 65 €
+    per month."""
     engagement, pilot, created = await _quotes_timed(api)
     measured = {"kpi_id": created["id"], "measured_on": "2026-11-20", "value": "24", "sample_size": 10, "std_dev": "6"}
     row = await api.create("measurements", measured)
@@ -127,15 +128,15 @@ async def test_savings_come_with_their_confidence(api: Api) -> None:
         "level_percent": 90,
         "lower": "1.3470",
         "upper": "10.6530",
-        "at_least": "2.4302",
+        "at_least": "1.3470",
         "degrees_of_freedom": 18.0,
     }
-    # 2.4302 min × 120 / 60 = 4.8604 h × 65 € = 315.926 € → 315.93 €, less 150 € run costs
-    assert found["at_least_figures"]["cost_saved_per_month"] == "315.93"
-    assert found["at_least_figures"]["net_per_month"] == "165.93"
+    # 1.3470 min × 120 / 60 = 2.694 h × 65 € = 175.11 €, less 150 € run costs
+    assert found["at_least_figures"]["cost_saved_per_month"] == "175.11"
+    assert found["at_least_figures"]["net_per_month"] == "25.11"
     assert found["figures"]["cost_saved_per_month"] == "780.00"  # the point estimate: 6 min
-    # 20 % of 30 min is 6 min; with a spread of 6: about 10 quotes on each side.
-    assert found["cases_needed"] == 10
+    # 20 % of 30 min is 6 min; with a spread of 6: about 14 quotes on each side.
+    assert found["cases_needed"] == 14
 
     # Three quotes with twice the spread: the same 6 minutes, not yet significant.
     corrected = await api.post(
@@ -170,8 +171,8 @@ async def test_the_pilot_page_says_how_sure_the_saving_is(api: Api) -> None:
     assert added.status_code == 303, added.text
     page = await api.http.get(f"/pilots/{pilot['id']}")
     text = page.text.replace("\xa0", " ")
-    assert "gesichert (90 %)" in text and "Mindestens 165,93 € netto pro Monat" in text
-    assert "zwischen 1,3 min und 10,7 min" in text and "etwa 10 Fälle" in text and "± 6 min" in text
+    assert "gesichert (90 %)" in text and "Mindestens 25,11 € netto pro Monat" in text
+    assert "zwischen 1,3 min und 10,7 min" in text and "etwa 14 Fälle" in text and "± 6 min" in text
 
 
 async def test_the_result_report_says_how_sure_each_saving_is(api: Api) -> None:
@@ -190,7 +191,7 @@ async def test_the_result_report_says_how_sure_each_saving_is(api: Api) -> None:
             {"kpi_id": created["id"], "measured_on": "2026-11-20", "value": "24", "sample_size": n, "std_dev": spread},
         )
     text = " ".join((await download_text(api, await generate(api, engagement["id"], kind="result_report"))).split())
-    assert "Mindestens 165,93 € netto pro Monat bei 90 % Sicherheit" in text
+    assert "Mindestens 25,11 € netto pro Monat bei 90 % Sicherheit" in text
     assert (
         "NOCH NICHT SIGNIFIKANT" in text
         and "dass es gar keine Verbesserung gibt, ist noch nicht ausgeschlossen" in text

@@ -11,15 +11,18 @@ Welch's interval (unequal variances; Welch 1947, Satterthwaite's degrees of free
     se = sqrt(sd_b² / n_b + sd_m² / n_m)
     df = se⁴ / ((sd_b² / n_b)² / (n_b − 1) + (sd_m² / n_m)² / (n_m − 1))
     interval (two-sided, level c):  d ± t((1 + c) / 2, df) · se
-    at least (one-sided, level c):  d − t(c, df) · se
+    at least:                        the interval's lower end, d − t((1 + c) / 2, df) · se
 
-"At least 5.400 € per month at 90 % confidence" is the one-sided bound turned into money; while
-that bound is not above zero the improvement is *not yet significant*: the data are still
-consistent with no improvement at all.
+"At least 5.400 € per month at 90 % confidence" is the interval's lower end turned into money;
+while that end is not above zero the improvement is *not yet significant*: the interval the
+reader sees still holds no improvement at all. (The lower end of a two-sided 90 % interval is a
+one-sided 95 % bound: the claim is conservative, and the badge, the interval and the "at least"
+never disagree.)
 
-The planner (two means, equal spread, normal approximation refined with t quantiles):
+The planner (two means, equal spread, normal approximation refined with t quantiles), sized for
+the same two-sided test:
 
-    n per side = 2 · (t(c, 2n − 2) + t(power, 2n − 2))² · sd² / Δ²,  Δ = relative · |baseline|
+    n per side = 2 · (t((1 + c) / 2, 2n − 2) + t(power, 2n − 2))² · sd² / Δ²,  Δ = relative · |baseline|
 
 Quantiles come from scipy; the arithmetic is in floats (statistics, not bookkeeping): the bounds
 go back to Decimal at the unit's precision before any money is computed from them.
@@ -43,7 +46,7 @@ _PLACES = Decimal("0.0001")
 
 
 class Certainty(StrEnum):
-    significant = "significant"  # the one-sided bound is above zero: better, at the level
+    significant = "significant"  # the interval's lower end is above zero: better, at the level
     not_yet = "not_yet_significant"  # the data still allow no improvement at all
     unknown = "unknown"  # a spread or the number of cases is missing (or fewer than 2)
 
@@ -68,7 +71,7 @@ class Interval:
     improvement: Decimal
     lower: Decimal | None = None  # two-sided interval at `level`
     upper: Decimal | None = None
-    at_least: Decimal | None = None  # one-sided lower bound at `level`
+    at_least: Decimal | None = None  # the interval's lower end: the conservative figure
     degrees_of_freedom: float | None = None
     standard_error: Decimal | None = None
 
@@ -93,7 +96,7 @@ def welch(direction: Direction, baseline: Sample, latest: Sample, level: float =
         return Interval(certainty, level, gained, gained, gained, gained, None, Decimal(0))
     df = (var_b + var_m) ** 2 / (var_b**2 / (baseline.n - 1) + var_m**2 / (latest.n - 1))
     half = float(t.ppf((1 + level) / 2, df)) * se
-    at_least = d - float(t.ppf(level, df)) * se
+    at_least = d - half
     return Interval(
         Certainty.significant if at_least > 0 else Certainty.not_yet,
         level,
@@ -121,10 +124,11 @@ def cases_needed(
     ratio = float(sd) / delta
     if ratio == 0:
         return 2
-    n = 2 * (float(norm.ppf(level)) + float(norm.ppf(power))) ** 2 * ratio**2
+    side = (1 + level) / 2  # the two-sided test the results apply
+    n = 2 * (float(norm.ppf(side)) + float(norm.ppf(power))) ** 2 * ratio**2
     for _ in range(20):  # t quantiles for the n found, until it no longer moves
         df = max(2 * n - 2, 1.0)
-        refined = 2 * (float(t.ppf(level, df)) + float(t.ppf(power, df))) ** 2 * ratio**2
+        refined = 2 * (float(t.ppf(side, df)) + float(t.ppf(power, df))) ** 2 * ratio**2
         if abs(refined - n) < 1e-6:
             break
         n = refined

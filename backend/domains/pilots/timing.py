@@ -14,8 +14,8 @@ can agree to it (§ 87 (1) no. 6 BetrVG: nothing fit to monitor a person's perfo
   from the server's key and the round (no table of codes, nothing of who got which slip), so
   only the team that prints them and the people holding them know any.
 - Nothing is shown of the times while the round is open, only how many there are. The figures
-  are released, as the KPI's baseline or a measurement (n cases, mean, standard deviation),
-  only once at least `min_contributors` people took part; then, or when the round ends without
+  are released, as the KPI's baseline or a measurement (n cases, mean, standard deviation — the
+  spread only from SPREAD_FROM people on), only once at least `min_contributors` people took part; then, or when the round ends without
   enough of them, every time and every device key is deleted.
 """
 
@@ -53,6 +53,9 @@ from backend.kernel.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from backend.kernel.signing import sign, verify
 
 TIMING = "timing-round"
+# Below this many people a round releases its mean alone: with its spread too, each of three
+# people could work out the other two times exactly from their own.
+SPREAD_FROM = 5
 # What one device may send to one round, and a round in all: a leaked link fills no database.
 MOST_PER_DEVICE = 50
 MOST_PER_ROUND = 5000
@@ -235,13 +238,14 @@ async def release(session: AsyncSession, actor: Actor, row: TimingRound, now: da
         await refuse_baseline_after_measurements(session, kpi.id)
     stored = (await session.exec(select(TimingSample.seconds).where(TimingSample.round_id == row.id))).all()
     result = figures(list(stored), kpi.unit)
+    spread = result.std_dev if row.contributors >= SPREAD_FROM else None
     method = (
         f"Anonyme Stoppuhr-Messung (Runde {row.id}): {result.cases} Zeiten von {row.contributors} Personen, "
         f"bis {now.date():%d.%m.%Y}"
     )
     before = snapshot(row)
     if row.purpose == TimingPurpose.baseline:
-        await _set_baseline(session, actor, kpi, result, method, now)
+        await _set_baseline(session, actor, kpi, result, spread, method, now)
     else:
         measurement = await measurement_service.create(
             session,
@@ -251,7 +255,7 @@ async def release(session: AsyncSession, actor: Actor, row: TimingRound, now: da
                 measured_on=now.date(),
                 value=result.mean,
                 sample_size=result.cases,
-                std_dev=result.std_dev,
+                std_dev=spread,
                 note=method,
             ),
         )
@@ -331,12 +335,12 @@ async def _end(
 
 
 async def _set_baseline(
-    session: AsyncSession, actor: Actor, kpi: Kpi, result: Figures, method: str, now: datetime
+    session: AsyncSession, actor: Actor, kpi: Kpi, result: Figures, spread: Decimal | None, method: str, now: datetime
 ) -> None:
     before = snapshot(kpi)
     kpi.baseline_value = result.mean
     kpi.baseline_sample_size = result.cases
-    kpi.baseline_std_dev = result.std_dev
+    kpi.baseline_std_dev = spread
     kpi.baseline_method = method
     kpi.baseline_date = now.date()
     kpi.version += 1
