@@ -337,7 +337,7 @@ async def test_the_measurement_plan_says_what_is_measured_and_what_never_is(api:
         row["task"],
         "ab 7 Personen",
         "§ 87 Abs. 1 Nr. 6 BetrVG",
-        "mindestens 7 Personen",
+        "nie weniger als 7",
     ):
         assert expected in text, expected
     english = await api.get(f"/engagements/{pilot['engagement_id']}/measurement-plan", params={"lang": "en"})

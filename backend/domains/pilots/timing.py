@@ -15,8 +15,9 @@ can agree to it (§ 87 (1) no. 6 BetrVG: nothing fit to monitor a person's perfo
   only the team that prints them and the people holding them know any.
 - Nothing is shown of the times while the round is open, only how many there are. The figures
   are released, as the KPI's baseline or a measurement (n cases, mean, standard deviation — the
-  spread only from SPREAD_FROM people on), only once at least `min_contributors` people took part; then, or when the round ends without
-  enough of them, every time and every device key is deleted.
+  spread only from SPREAD_FROM people on), only once at least `min_contributors` people took
+  part; then, or when the round ends without enough of them, every time and every device key
+  is deleted.
 """
 
 from __future__ import annotations
