@@ -199,3 +199,16 @@ async def test_a_report_without_production_pilots_has_no_after_go_live_section(a
     engagement = await make_engagement(api, client["id"])
     report = await download_text(api, await generate(api, engagement["id"], kind="result_report"))
     assert "Go-live" not in report
+
+
+async def test_a_tiny_improvement_at_go_live_makes_no_share_too_large_to_store(api: Api) -> None:
+    world = await _live_pilot(api)
+    kpi = world["kpi"]
+    # 90 → 89.9999 at go-live: 40 minutes worse later keeps −40,000,000 % of it (bounded, stored).
+    await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-07-25", "value": "89.9999"})
+    later = await api.post("/measurements", json={"kpi_id": kpi["id"], "measured_on": "2026-08-27", "value": "130"})
+    assert later.status_code == 201, later.text
+    found = (await api.get(f"/pilots/{world['pilot']['id']}/sustained")).json()["kpis"][0]
+    assert found["after"][-1]["kept_percent"] == "-99999.9" and found["state"] == "slipped"
+    alerts = await rows(api, "SELECT kept_percent FROM kpi_slip_alerts")
+    assert [Decimal(str(a[0])) for a in alerts] == [Decimal("-99999.9")]

@@ -257,3 +257,21 @@ def test_retry_schedule_spans_about_a_day() -> None:
     from backend.domains.webhooks.service import RETRY_AFTER
 
     assert ATTEMPTS == 8 and timedelta(hours=20) < sum(RETRY_AFTER, timedelta()) < timedelta(hours=30)
+
+
+async def test_a_deleted_subscription_leaves_later_events_alone(api: Api, receiver: Receiver) -> None:
+    """Its deliveries go with it; the next delivery gets an id never used, so its job is new."""
+    kept = await subscribe(api, receiver.url, ["measurement.recorded"])
+    kpi = await _kpi(api)
+    await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "41"})
+    gone = await subscribe(api, receiver.url, ["invoice.issued"])
+    assert (await api.post(f"/webhook-subscriptions/{gone['id']}/test", "admin")).status_code == 201
+    await api.run_jobs()
+    deleted = await api.request("DELETE", f"/webhook-subscriptions/{gone['id']}", "admin", params={"version": 1})
+    assert deleted.status_code == 204
+    later = await api.post("/measurements", json={"kpi_id": kpi["id"], "measured_on": "2026-11-21", "value": "40"})
+    assert later.status_code == 201, later.text
+    await api.run_jobs()
+    log = (await api.get(f"/webhook-subscriptions/{kept['id']}/deliveries", "admin")).json()["items"]
+    assert [d["status"] for d in log] == ["delivered", "delivered"]
+    assert len({r.headers["webhook-id"] for r in receiver.received}) == 3  # two measurements and the test

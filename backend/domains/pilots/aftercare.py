@@ -53,10 +53,15 @@ def ends_on(engagement: Engagement) -> date:
     return engagement.start_date + timedelta(weeks=engagement.duration_weeks, days=-1)
 
 
+# A share kept beyond this (either way) says no more than the bound does, and fits its column.
+KEPT_BOUND = Decimal("99999.9")
+
+
 def _kept(now: Decimal, then: Decimal) -> Decimal | None:
     if then <= 0:
         return None
-    return (now / then * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    kept = (now / then * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return max(-KEPT_BOUND, min(KEPT_BOUND, kept))
 
 
 def go_live(kpi: Kpi, measurements: list[Measurement], end: date) -> Measurement | None:

@@ -34,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -290,7 +291,9 @@ async def end_due(session: AsyncSession, today: date, now: datetime) -> dict[str
                 async with session.begin_nested():
                     await release(session, None, row, now)
                 released = True
-            except DomainError:  # it cannot become figures (see release): its times go all the same
+            except (DomainError, SQLAlchemyError):
+                # It cannot become figures (see release), or its figures could not be stored:
+                # its times go all the same, and the other rounds still end tonight.
                 await session.refresh(row)
         if released:
             done["released"] += 1

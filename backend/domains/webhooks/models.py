@@ -83,6 +83,9 @@ class WebhookDelivery(SQLModel, table=True):
     the same on every attempt and on a redelivery, so a receiver can drop a repeat)."""
 
     __tablename__ = "webhook_deliveries"
+    # Never an id twice, not even after the newest rows went with their subscription: the jobs of
+    # a delivery are named by its id (SQLite would give a deleted row's id again without this).
+    __table_args__ = {"sqlite_autoincrement": True}
     id: int = Field(default=None, primary_key=True)
     subscription_id: int = Field(foreign_key="webhook_subscriptions.id", ondelete="CASCADE", index=True)
     message_id: str = Field(max_length=40, index=True)
