@@ -24,11 +24,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domains.crud import CrudService
 from backend.kernel import i18n
-from backend.kernel.errors import DomainError, IllegalTransition, VersionConflict
+from backend.kernel.errors import DomainError, IllegalTransition, TooManyRequests, VersionConflict
 from backend.kernel.schema import Transition
 from backend.kernel.time import BERLIN
 from backend.web.handlers import AppRequest
-from backend.web.i18n import language_of, page_context
+from backend.web.i18n import language_of, page_context, try_again
 
 # Errors that mean "not given" (or not usably given): a page's own sentence for the field fits
 # them; "too long" or "not a number" keep their precise message.
@@ -155,6 +155,9 @@ def _written(value: Any, fmt: Any, t: Any) -> Any:
 def refusal(request: AppRequest, exc: DomainError, wording: Wording = ADMIN) -> str | None:
     """What a page says about a service's refusal: its own catalog word when the service named
     one (with its values, dates formatted), else the page's word for the kind of refusal."""
+    if isinstance(exc, TooManyRequests):
+        t = page_context(request)["t"]
+        return str(t("portal_too_many", when=try_again(t, exc)))
     if exc.key:
         context = page_context(request)
         fmt, t = context["fmt"], context["t"]

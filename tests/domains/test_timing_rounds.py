@@ -18,7 +18,7 @@ from backend.kernel.db import make_sessionmaker, unit_of_work, utcnow
 from backend.kernel.errors import Invalid
 from backend.kernel.time import today
 from tests.conftest import Api
-from tests.factories import make_client, make_engagement, sign_in
+from tests.factories import make_client, make_engagement, pdf_text, sign_in
 from tests.literacy_helpers import rows
 from tests.portal_helpers import CSRF
 
@@ -323,7 +323,6 @@ async def test_the_pilot_page_starts_and_releases_a_round(api: Api) -> None:
 
 
 async def test_the_measurement_plan_says_what_is_measured_and_what_never_is(api: Api) -> None:
-    from tests.factories import pdf_text
 
     kpi = await _kpi(api)
     pilot = (await api.get(f"/pilots/{kpi['pilot_id']}")).json()
@@ -489,3 +488,42 @@ async def test_the_pilot_page_prints_the_codes_as_slips(api: Api) -> None:
     codes = (await api.get(f"/timing-rounds/{row['id']}/link")).json()["codes"]
     assert slips.status_code == 200 and all(code in slips.text for code in codes)
     assert slips.text.count('class="slip"') == 6 and "<svg" in slips.text
+
+
+async def test_new_contributors_from_one_address_are_counted_when_they_send(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the link costs nothing (a whole department scans the QR code in one meeting);
+    each new device that sends counts against its address's hourly allowance."""
+    from backend.web.portal import timing as pages
+
+    monkeypatch.setattr(pages, "NEW_DEVICES_PER_HOUR", 2)
+    kpi = await _kpi(api)
+    path = await _link(api, await _round(api, kpi))
+    lookers = await _devices(api, 6)
+    for looker in lookers:
+        assert (await looker.http.get(path)).status_code == 200
+    first, second, third = lookers[:3]
+    assert (await first.send(path, "5")).status_code == 200
+    assert (await second.send(path, "6")).status_code == 200
+    assert (await first.send(path, "7")).status_code == 200  # a device that took part is not new
+    refused = await third.send(path, "8")
+    assert refused.status_code == 429 and "Zu viele Anfragen" in refused.text and ">8</textarea>" in refused.text
+    for looker in lookers:
+        await looker.close()
+
+
+async def test_a_task_the_messkonzept_cannot_print_is_refused_and_old_names_print_as_marks(api: Api) -> None:
+    kpi = await _kpi(api)
+    refused = await api.post(
+        "/timing-rounds",
+        json={"kpi_id": kpi["id"], "task": "中文任务", "closes_on": str(today() + timedelta(days=7))},
+    )
+    assert refused.status_code == 422 and "cannot print" in refused.text
+    # A KPI named before names were checked: the plan prints what its fonts lack as "?".
+    await api.patch(f"/kpis/{kpi['id']}", json={"version": kpi["version"], "name": "处理时间 je Angebot"})
+    await _round(api, kpi)
+    pilot = (await api.get(f"/pilots/{kpi['pilot_id']}")).json()
+    plan = await api.get(f"/engagements/{pilot['engagement_id']}/measurement-plan")
+    assert plan.status_code == 200 and "je Angebot" in " ".join(pdf_text(plan.content).split())
+    assert "bisher" not in pdf_text(plan.content)  # no live count of who took part

@@ -50,7 +50,7 @@ from backend.domains.pilots.timing_models import (
     TimingSample,
     TimingStatus,
 )
-from backend.kernel.db import add_unless_taken, hold, utcnow
+from backend.kernel.db import add_unless_taken, hold
 from backend.kernel.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from backend.kernel.signing import sign, verify
 
@@ -145,6 +145,11 @@ def code_key(secret: str, row: TimingRound, typed: str) -> str:
     return hashlib.sha256(f"{row.id}:code:{code}".encode()).hexdigest()
 
 
+async def took_part(session: AsyncSession, key: str) -> bool:
+    """Whether this contributor (device or code) sent times to the round before."""
+    return await session.get(TimingContributor, key) is not None
+
+
 async def add_times(session: AsyncSession, row: TimingRound, key: str, seconds: list[int], today: date) -> TimingRound:
     """Store one contributor's timed tasks in an open round (`key`: `device_key` or `code_key`);
     returns the round with its new counts."""
@@ -182,10 +187,10 @@ async def add_times(session: AsyncSession, row: TimingRound, key: str, seconds: 
         )
     for value in seconds:
         session.add(TimingSample(id=uuid.uuid4().hex, round_id=row.id, seconds=value, taken_on=today))
+    # Counts only: neither the version nor the time of change moves, so the round keeps no trace
+    # of when anyone sent (and the team's edit of its task is not refused for it).
     row.contributors += 1 if new is not None else 0
     row.samples += len(seconds)
-    row.version += 1
-    row.updated_at = utcnow()
     await session.flush()
     return row
 

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.domains.pilots.models import KpiUnit
 from backend.kernel.db import DateTimeUTC, Row
+from backend.kernel.glyphs import refuse_unprintable
 from backend.kernel.schema import RowRead, Strict, trimmed, update_model
 from backend.kernel.time import today
 
@@ -82,6 +83,8 @@ class TimingRoundCreate(TimingRoundBase, Strict):
     )
 
     _task = field_validator("task")(trimmed)
+    # The task is printed in the Messkonzept, a PDF/A: what its fonts lack is refused here.
+    _printable = field_validator("task")(refuse_unprintable)
 
     @field_validator("closes_on")
     @classmethod

@@ -20,6 +20,7 @@ from backend.flows.documents.data import brand
 from backend.flows.documents.render import shared_pool
 from backend.kernel.config import Settings
 from backend.kernel.formatting import Formatter
+from backend.kernel.glyphs import printable
 from backend.kernel.i18n import say, words
 
 SECTION = "measurement_plan"
@@ -37,7 +38,8 @@ def _round(row: TimingRound, lang: str, fmt: Formatter) -> dict[str, Any]:
         "period": fmt.date_range(row.created_at.date(), row.closes_on),
         "k": row.min_contributors,
         "people": _say(lang, "round_people", k=row.min_contributors),
-        "status": _say(lang, f"status_{row.status}", n=row.contributors, cases=row.samples),
+        # An open round says no count: the plan goes to the client, who could watch it move.
+        "status": _say(lang, f"status_{row.status}", date=fmt.date(row.closes_on)),
     }
 
 
@@ -113,4 +115,7 @@ async def measurement_plan(
 
 
 async def measurement_plan_pdf(data: dict[str, Any]) -> bytes:
-    return await shared_pool().render("measurement_plan", data, archival=True)
+    # An archival PDF cannot leave a character out: names typed before anything checked them
+    # (a KPI's, a pilot's) print what the fonts lack as "?" rather than fail the whole plan.
+    shown: dict[str, Any] = printable(data)  # type: ignore[assignment]
+    return await shared_pool().render("measurement_plan", shown, archival=True)

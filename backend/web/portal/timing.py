@@ -32,9 +32,11 @@ DEVICE = "timing-device"  # the MAC's purpose (kernel/signing.py)
 _DEVICE_DAYS = 180
 
 
-# New devices one address may bring into the rounds per hour: a team behind one router opens the
-# link on its phones; a script minting devices to fill a round's threshold alone is slowed.
-NEW_DEVICES_PER_HOUR = 20
+# New contributors one address may bring into the rounds per hour, counted when a device first
+# sends times (opening the page costs nothing): a department behind one router times on its
+# phones; a script minting devices to fill a round's threshold alone is slowed. Where one person
+# with many devices must not count many times, a round has participation codes.
+NEW_DEVICES_PER_HOUR = 60
 CODE_COOKIE = "desk_timing_code"
 
 
@@ -48,8 +50,7 @@ def _known_device(request: AppRequest) -> str | None:
     return None
 
 
-async def _new_device(request: AppRequest) -> Cookie:
-    """A device cookie of this server's making: a random value and its MAC, nothing else."""
+async def _count_new_contributor(request: AppRequest) -> None:
     await hit(
         request.app.state.queue,
         "timing-device",
@@ -57,6 +58,10 @@ async def _new_device(request: AppRequest) -> Cookie:
         limit=NEW_DEVICES_PER_HOUR,
         window_seconds=3600,
     )
+
+
+def _new_device(request: AppRequest) -> Cookie:
+    """A device cookie of this server's making: a random value and its MAC, nothing else."""
     nonce = secrets.token_hex(16)
     return Cookie(
         key=DEVICE_COOKIE,
@@ -105,7 +110,6 @@ async def _page(
         unit=unit,
         token=token,
         needed=row.min_contributors,
-        contributors=row.contributors,
         closes_on=row.closes_on,
         with_codes=bool(row.codes),
         **{"done": None, "error": None, "times": "", "code": "", "code_saved": False, **values},
@@ -126,7 +130,7 @@ class TimingPages(Controller):
     async def stopwatch(self, db_session: DbSession, request: AppRequest, token: Token) -> Template:
         try:
             row = await timing.open_round(db_session, request.app.state.settings.secret_key, token, today())
-            cookies = None if row.codes or _known_device(request) else [await _new_device(request)]
+            cookies = None if row.codes or _known_device(request) else [_new_device(request)]
         except DomainError as exc:
             return refused_page(request, exc, "timing_title")
         context = await _page(db_session, request, row, token, code_saved=_saved_code(request, row) is not None)
@@ -150,11 +154,13 @@ class TimingPages(Controller):
             elif (device := _known_device(request)) is not None:
                 key = timing.device_key(row.id, device)
             else:  # cookies blocked, or a device made up: a new one, and the times kept to send again
-                cookie = await _new_device(request)
+                cookie = _new_device(request)
                 raise Invalid.field(
                     "times", "this device is new to the round: send the times again", key="timing_device_new"
                 )
             seconds = timing.parse_times(typed)
+            if not await timing.took_part(db_session, key):
+                await _count_new_contributor(request)
             row = await timing.add_times(db_session, row, key, seconds, today())
         except DomainError as exc:
             await db_session.rollback()
