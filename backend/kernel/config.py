@@ -159,8 +159,8 @@ class Settings(BaseSettings):
         self.log_format = self.log_format or ("text" if self.env == "dev" else "json")
         if self.log_format not in ("json", "text"):
             raise ValueError("DESK_LOG_FORMAT must be json or text")
-        if self.webhooks_allow_private and self.env == "production":
-            raise ValueError("DESK_WEBHOOKS_ALLOW_PRIVATE is for development and tests, never in production")
+        if self.webhooks_allow_private and self.env not in ("dev", "test"):
+            raise ValueError("DESK_WEBHOOKS_ALLOW_PRIVATE is for development and tests (DESK_ENV dev or test) only")
         self._check_seller()
         try:
             days = self.reminder_days

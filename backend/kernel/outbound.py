@@ -102,16 +102,36 @@ def check_url(url: str, *, allow_private: bool) -> None:
         return
     if port is not None and port not in PORTS:
         raise Invalid.field("body.url", "webhooks are sent to port 443 (or 8443)", key="webhook_port")
+    host = parts.hostname.strip("[]")
+    if host.rstrip(".").lower() == "localhost" or host.rstrip(".").endswith(".localhost"):
+        raise _private()
+    literal = _literal(host)
+    if literal is not None and forbidden(literal):
+        raise _private()
+
+
+def _private() -> Invalid:
+    return Invalid.field(
+        "body.url",
+        "this address is private, loopback or link-local: webhooks go to public hosts only "
+        "(DESK_WEBHOOKS_ALLOW_PRIVATE=true lets a test system call its own network)",
+        key="webhook_private",
+    )
+
+
+def _literal(host: str) -> IpAddress | None:
+    """The address a host written as one stands for, in any spelling a resolver takes:
+    `127.0.0.1`, `::1`, but also `127.1`, `0x7f000001`, `2130706433` or `0177.0.0.1`."""
     try:
-        literal = ipaddress.ip_address(parts.hostname.strip("[]"))
+        return ipaddress.ip_address(host)
     except ValueError:
-        if parts.hostname.rstrip(".").lower() in ("localhost",) or parts.hostname.endswith(".localhost"):
-            raise Invalid.field(
-                "body.url", "not a private, loopback or link-local address", key="webhook_private"
-            ) from None
-        return
-    if forbidden(literal):
-        raise Invalid.field("body.url", "not a private, loopback or link-local address", key="webhook_private")
+        pass
+    if not all(c.isalnum() or c == "." for c in host) or not host[:1].isdigit():
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
 async def _resolve(host: str, port: int) -> list[IpAddress]:
@@ -155,8 +175,17 @@ class Answer:
 
 
 async def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool) -> Answer:
-    """POST `body` to `url` (no redirects followed, at most 4 KiB of the answer read)."""
+    """POST `body` to `url` (no redirects followed, at most 4 KiB of the answer read), all of it
+    within `timeout` seconds: a receiver that trickles its answer a byte at a time keeps under
+    each read's timeout, not under this one."""
     check_url(url, allow_private=allow_private)
+    try:
+        return await asyncio.wait_for(_post(url, body, headers, timeout, allow_private), timeout)
+    except TimeoutError:
+        raise TimeoutError(f"no whole answer within {timeout:g} seconds") from None
+
+
+async def _post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_private: bool) -> Answer:
     limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
     async with httpcore.AsyncConnectionPool(network_backend=_VettedBackend(allow_private), retries=0) as pool:
         async with pool.stream(

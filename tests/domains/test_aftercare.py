@@ -212,3 +212,33 @@ async def test_a_tiny_improvement_at_go_live_makes_no_share_too_large_to_store(a
     assert found["after"][-1]["kept_percent"] == "-99999.9" and found["state"] == "slipped"
     alerts = await rows(api, "SELECT kept_percent FROM kpi_slip_alerts")
     assert [Decimal(str(a[0])) for a in alerts] == [Decimal("-99999.9")]
+
+
+async def test_the_bills_go_against_the_kpis_with_figures_and_their_cents_add_up(api: Api) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from backend.domains.pilots.models import Kpi
+    from backend.domains.pilots.results_read import shared_run_cost
+
+    world = await _live_pilot(api)  # 90 → 50 min, 100 a month at 60 €/h: 4.000 € saved a month
+    await api.create("kpis", {"pilot_id": world["pilot"]["id"], "name": "Zufriedenheit", "unit": "percent"})
+    for month in ("2026-09", "2026-10", "2026-11"):
+        await api.create("run-costs", {"pilot_id": world["pilot"]["id"], "month": month, "amount": "600.00"})
+    found = (await api.get(f"/pilots/{world['pilot']['id']}/results")).json()
+    assert found["actual_run_cost"] == "600.00"
+    # The whole bill is set against the time KPI, the only one with figures: 4.000 − 600.
+    assert found["figures"]["run_cost_per_month"] == "600.00" and found["figures"]["net_per_month"] == "3400.00"
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.lists(st.sampled_from(["0", "0.01", "3", "100"]), min_size=1, max_size=6), st.integers(0, 10**6))
+    def shares_add_up(estimates: list[str], cents: int) -> None:
+        kpis = [
+            Kpi(id=n + 1, pilot_id=1, name="k", unit="minutes", run_cost_monthly=Decimal(e))
+            for n, e in enumerate(estimates)
+        ]
+        total = Decimal(cents) / 100
+        shares = shared_run_cost(kpis, total)
+        assert sum(shares.values()) == total and all(s >= 0 for s in shares.values())
+
+    shares_add_up()

@@ -275,3 +275,53 @@ async def test_a_deleted_subscription_leaves_later_events_alone(api: Api, receiv
     log = (await api.get(f"/webhook-subscriptions/{kept['id']}/deliveries", "admin")).json()["items"]
     assert [d["status"] for d in log] == ["delivered", "delivered"]
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 3  # two measurements and the test
+
+
+def test_addresses_in_any_spelling_are_checked_when_subscribing() -> None:
+    for host in ("2130706433", "0x7f000001", "0177.0.0.1", "127.1", "0", "[::1]", "localhost", "a.localhost"):
+        with pytest.raises(Invalid):
+            outbound.check_url(f"https://{host}/hook", allow_private=False)
+    for fine in ("https://8.8.8.8/hook", "https://hooks.example.de/x", "https://1e100.net/"):
+        outbound.check_url(fine, allow_private=False)
+
+
+async def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout() -> None:
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+        while not stop.wait(0.2):  # a byte at a time, each well within a read's timeout
+            try:
+                conn.sendall(b"x")
+            except OSError:
+                break
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TimeoutError):
+        await outbound.post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {}, timeout=1.0, allow_private=True)
+    assert asyncio.get_running_loop().time() - started < 3
+    stop.set()
+    server.close()
+
+
+async def test_an_admins_copy_of_their_data_holds_no_signing_secret(api: Api) -> None:
+    import io
+    import zipfile
+
+    made = await subscribe(api, "https://hooks.example.de/x", ["invoice.issued"])
+    (admin_id,) = [r[0] for r in await rows(api, "SELECT id FROM users WHERE email = 'admin@example.de'")]
+    export = await api.get(f"/users/{admin_id}/personal-data", "admin")
+    assert export.status_code == 200
+    body = zipfile.ZipFile(io.BytesIO(export.content)).read("personal-data.json").decode()
+    assert "hooks.example.de" in body  # the subscription the admin made is theirs to see
+    assert made["secret"] not in body and "whsec_" not in body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from sqlmodel import SQLModel
 
@@ -20,6 +20,7 @@ from backend.domains.pilots.results import (
     ResultStatus,
     ReturnStatus,
     RoundedFigures,
+    evaluate_kpi,
 )
 
 VALUE_PLACES = Decimal("0.0001")
@@ -120,28 +121,38 @@ def kpi_input(kpi: Kpi, measurements: list[Measurement], run_cost: Decimal | Non
 def pilot_input(
     pilot: Pilot, kpis: list[Kpi], measurements: dict[int, list[Measurement]], actual_run_cost: Decimal | None = None
 ) -> PilotInput:
-    """The pilot's inputs; with its actual monthly run cost, that instead of the KPIs' estimates
-    (shared among its KPIs, see `shared_run_cost`)."""
-    shares = shared_run_cost(kpis, actual_run_cost) if actual_run_cost is not None else {}
-    return PilotInput(pilot.title, [kpi_input(k, measurements.get(k.id, []), shares.get(k.id)) for k in kpis])
+    """The pilot's inputs; with its actual monthly run cost, that instead of the KPIs' estimates,
+    shared among the KPIs whose savings it is set against (see `shared_run_cost`)."""
+    inputs = [kpi_input(k, measurements.get(k.id, [])) for k in kpis]
+    if actual_run_cost is not None:
+        # The bill goes against the KPIs that have figures (a KPI without any would drop its
+        # share from every total); if none has, against all, as nothing is totalled then.
+        counted = [k for k, i in zip(kpis, inputs, strict=True) if evaluate_kpi(i).exact is not None] or kpis
+        shares = shared_run_cost(counted, actual_run_cost)
+        inputs = [kpi_input(k, measurements.get(k.id, []), shares.get(k.id, Decimal(0))) for k in kpis]
+    return PilotInput(pilot.title, inputs)
+
+
+CENT = Decimal("0.01")
 
 
 def shared_run_cost(kpis: list[Kpi], total: Decimal) -> dict[int, Decimal]:
-    """A pilot's actual monthly run cost shared among its KPIs as their estimates are (equally
-    when none has one), to the cent; the last takes what rounding leaves, so the shares add up."""
+    """A pilot's actual monthly run cost shared among `kpis` as their estimates are (equally when
+    none has one), in whole cents that add up to the total: each gets its share rounded down, and
+    the cents left go to the largest remainders (none ever below zero)."""
     if not kpis:
         return {}
     estimates = [k.run_cost_monthly for k in kpis]
     whole = sum(estimates, Decimal(0))
     weights = estimates if whole > 0 else [Decimal(1)] * len(kpis)
     weight_sum = sum(weights, Decimal(0))
-    shares: dict[int, Decimal] = {}
-    given = Decimal(0)
-    for kpi, weight in zip(kpis[:-1], weights[:-1], strict=True):
-        shares[kpi.id] = (total * weight / weight_sum).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        given += shares[kpi.id]
-    shares[kpis[-1].id] = total - given
-    return shares
+    exact = [total * w / weight_sum for w in weights]
+    floors = [e.quantize(CENT, ROUND_FLOOR) for e in exact]
+    left = int((total - sum(floors, Decimal(0))) / CENT)
+    order = sorted(range(len(kpis)), key=lambda i: (floors[i] - exact[i], i))
+    for i in order[:left]:
+        floors[i] += CENT
+    return {kpi.id: share for kpi, share in zip(kpis, floors, strict=True)}
 
 
 def figures_read(figures: RoundedFigures | None) -> FiguresRead | None:

@@ -110,11 +110,13 @@ ANONYMISED: dict[str, dict[str, Any]] = {
     "statement_decisions": {"ip_address": None, "user_agent": None, "typed_name": None},
 }
 
-# Never in an export: what would let its reader sign in as the person.
+# Never in an export: what would let its reader sign in as the person, or act as the system.
 SECRETS: dict[str, frozenset[str]] = {
     "users": frozenset({"password_hash"}),
     "portal_login_links": frozenset({"token_hash"}),
     "auth_sessions": frozenset({"id"}),
+    # A webhook's signing key: whoever holds it can sign events the receiver trusts.
+    "webhook_subscriptions": frozenset({"secret"}),
 }
 
 # Columns that name a person by kind and id together (no foreign key can): (kind, id) columns.
