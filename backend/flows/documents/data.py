@@ -465,6 +465,15 @@ def _kpi(ctx: Context, kpi: Any, measurements: list[Measurement], result: KpiRes
     }
 
 
+def _not_yet(result: KpiResult) -> bool:
+    return result.confidence is not None and result.confidence.certainty is Certainty.not_yet
+
+
+def _unsure_in_totals(evidence: list[PilotEvidence]) -> list[str]:
+    """KPIs whose savings count in the totals though they are not yet significant."""
+    return [k.name for e in evidence if e.counted for k in e.result.kpis if k.exact is not None and _not_yet(k)]
+
+
 def _recommendations(ctx: Context, evidence: list[PilotEvidence]) -> list[str]:
     lang = ctx.lang
     derived: list[str] = []
@@ -473,7 +482,20 @@ def _recommendations(ctx: Context, evidence: list[PilotEvidence]) -> list[str]:
             continue
         exact = e.result.exact
         if exact is not None and exact.net_per_month > 0 and e.pilot.stage != "production":
-            derived.append(say(lang, "rec_production", title=e.pilot.title, net=ctx.fmt.money(exact.net_per_month)))
+            # Going live on a saving the data do not yet carry is a recommendation to measure on.
+            unsure = [k for k in e.result.kpis if k.exact is not None and _not_yet(k)]
+            if unsure:
+                for kpi in unsure:
+                    needed = kpi.cases_needed
+                    derived.append(
+                        say(lang, "rec_confirm", title=e.pilot.title, kpi=kpi.name, n=needed)
+                        if needed
+                        else say(lang, "rec_confirm_plain", title=e.pilot.title, kpi=kpi.name)
+                    )
+            else:
+                derived.append(
+                    say(lang, "rec_production", title=e.pilot.title, net=ctx.fmt.money(exact.net_per_month))
+                )
         for kpi in e.result.kpis:
             if kpi.missing:
                 derived.append(say(lang, "rec_missing", kpi=kpi.name, fields=field_list(lang, kpi.missing)))
@@ -546,6 +568,9 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
         note = say(lang, "no_fee")
     elif returns.status == ReturnStatus.no_payback:
         note = say(lang, "no_payback")
+    if unsure := _unsure_in_totals(evidence):
+        caveat = say(lang, "unsure_in_totals", kpis=", ".join(f"„{name}“" for name in unsure))
+        note = f"{note} {caveat}" if note else caveat
     w = words(lang)
     deliverables = await select_all(
         session, Deliverable, Deliverable.engagement_id == e.id, order_by=Deliverable.due_week
