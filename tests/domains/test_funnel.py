@@ -73,6 +73,7 @@ async def test_ideas_per_workshop_become_pilots_and_production(api: Api) -> None
     await _pilot_at(api, await _idea(api, other["id"], None, "Alt"), ["prototype", "pilot", "production"])
     across = (await api.get("/funnel")).json()
     assert (across["total"]["ideas"], across["total"]["production"]) == (6, 2)
+    assert across["pilots_without_idea"] == 1  # beside the funnel, named with it
     assert across["total"]["idea_to_production_percent"] == "33.3"
     recent = (await api.get("/funnel", params={"started_from": "2026-01-01"})).json()
     assert [e["engagement_id"] for e in recent["engagements"]] == [eid]
@@ -82,7 +83,8 @@ async def test_ideas_per_workshop_become_pilots_and_production(api: Api) -> None
     assert (await api.get("/funnel", None)).status_code == 401
     await sign_in(api)
     board = " ".join((await api.http.get("/")).text.split())
-    assert "6 Ideen → 4 Piloten (66,7 %) → 2 im Betrieb (50,0 % der Piloten)" in board
+    assert "Aus Workshop-Ideen: 6 Ideen → 4 Piloten (66,7 %) → 2 im Betrieb (50,0 % der Piloten)" in board
+    assert "dazu 1 Pilot ohne Idee aus einem Workshop" in board
 
 
 async def test_an_engagement_without_ideas_has_an_empty_funnel_and_clients_see_only_their_own(api: Api) -> None:

@@ -79,7 +79,7 @@ async def test_figures_are_released_only_once_enough_people_took_part(api: Api) 
     path = await _link(api, row)
     first, second, third = await _devices(api, 3)
     sent = await first.send(path, "7:30\n8:00")
-    assert sent.status_code == 200 and "2 Zeit(en) gespeichert" in sent.text, sent.text
+    assert sent.status_code == 200 and "2 Zeiten gespeichert" in sent.text, sent.text
     assert (await first.send(path, "9")).status_code == 200  # the same phone again: one person still
     assert (await second.send(path, "6:15; 10:05")).status_code == 200
     read = (await api.get(f"/timing-rounds/{row['id']}")).json()

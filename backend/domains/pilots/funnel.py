@@ -72,6 +72,8 @@ class EngagementFunnel(Stage):
 class Funnel(BaseModel):
     engagements: list[EngagementFunnel]
     total: Stage
+    # Pilots started without an idea behind them, in all (beside the funnel, not in it).
+    pilots_without_idea: int = 0
 
 
 def _counts() -> list[Any]:
@@ -131,7 +133,9 @@ async def funnel(session: AsyncSession, engagement_ids: list[int] | None = None)
                 **summed.model_dump(include=set(COUNTS)),
             )
         )
-    return Funnel(engagements=rows, total=sum(rows, EMPTY))
+    return Funnel(
+        engagements=rows, total=sum(rows, EMPTY), pilots_without_idea=sum(r.pilots_without_idea for r in rows)
+    )
 
 
 async def _titles(session: AsyncSession, model: Any, ids: set[int]) -> dict[int, str]:

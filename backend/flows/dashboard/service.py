@@ -33,6 +33,7 @@ class Dashboard:
     digests: Counter[str] = field(default_factory=Counter)
     # Ideas → pilots → production across every engagement (domains/pilots/funnel.py).
     funnel: Stage = field(default_factory=lambda: EMPTY)
+    pilots_without_idea: int = 0
 
 
 async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
@@ -92,7 +93,8 @@ async def load(session: AsyncSession, now: datetime | None = None) -> Dashboard:
         select(Pilot.stage, func.count()).where(col(Pilot.engagement_id).in_(active_ids)).group_by(Pilot.stage)
     )
     board.pilot_stages = Counter(dict(stages.all()))
-    board.funnel = (await funnel(session)).total
+    found = await funnel(session)
+    board.funnel, board.pilots_without_idea = found.total, found.pilots_without_idea
     sent = await session.exec(
         select(DigestDelivery.status, func.count())
         .where(DigestDelivery.iso_week == week)

@@ -493,9 +493,7 @@ def _recommendations(ctx: Context, evidence: list[PilotEvidence]) -> list[str]:
                         else say(lang, "rec_confirm_plain", title=e.pilot.title, kpi=kpi.name)
                     )
             else:
-                derived.append(
-                    say(lang, "rec_production", title=e.pilot.title, net=ctx.fmt.money(exact.net_per_month))
-                )
+                derived.append(say(lang, "rec_production", title=e.pilot.title, net=ctx.fmt.money(exact.net_per_month)))
         for kpi in e.result.kpis:
             if kpi.missing:
                 derived.append(say(lang, "rec_missing", kpi=kpi.name, fields=field_list(lang, kpi.missing)))
