@@ -40,3 +40,22 @@ def test_english_pages_keep_pydantics_words() -> None:
     assert messages({"weeks": 0, "fee": "1", "email": "a@b.de", "title": "abc"}, "en") == {
         "weeks": "Input should be greater than or equal to 1",
     }
+
+
+def test_days_and_months_ahead_are_refused_in_german() -> None:
+    from datetime import timedelta
+
+    from backend.domains.pilots.aftercare_models import RunCostCreate
+    from backend.domains.pilots.models import MeasurementCreate
+    from backend.kernel.time import today
+
+    ahead = (today() + timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError) as caught:
+        MeasurementCreate.model_validate({"kpi_id": 1, "measured_on": ahead, "value": "4"})
+    (error,) = caught.value.errors(include_url=False)
+    assert field_message(error, "de") == "Der Tag darf nicht in der Zukunft liegen."
+    assert "still to come" in field_message(error, "en")
+    with pytest.raises(ValidationError) as caught:
+        RunCostCreate.model_validate({"pilot_id": 1, "month": "2099-01", "amount": "1"})
+    (error,) = caught.value.errors(include_url=False)
+    assert field_message(error, "de").startswith("Höchstens der laufende Monat")

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from pydantic import computed_field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -66,7 +67,7 @@ class RunCostCreate(RunCostBase, Strict):
     def _past_or_now(cls, value: str) -> str:
         # A bill for a month still to come would count among "the last three" and skew the figures.
         if value > today().strftime("%Y-%m"):
-            raise ValueError("a run cost is recorded for this month or one before it")
+            raise PydanticCustomError("month_ahead", "a run cost is recorded for this month or one before it")
         return value
 
 

@@ -191,7 +191,7 @@ class SubProcessorCreate(SubProcessorBase, Strict):
     @classmethod
     def _signed(cls, value: date | None) -> date | None:
         if value is not None and value > today():
-            raise ValueError("an AVV cannot have been signed on a day still to come")
+            raise PydanticCustomError("date_ahead", "an AVV cannot have been signed on a day still to come")
         return value
 
     @model_validator(mode="after")
@@ -335,7 +335,7 @@ class Measurement(Row, MeasurementBase, table=True):
 def not_ahead(value: date | None) -> date | None:
     """A value measured on a day still to come would be taken as the latest and move the figures."""
     if value is not None and value > today():
-        raise ValueError("a measurement cannot be dated on a day still to come")
+        raise PydanticCustomError("date_ahead", "a measurement cannot be dated on a day still to come")
     return value
 
 
