@@ -242,3 +242,25 @@ async def test_the_bills_go_against_the_kpis_with_figures_and_their_cents_add_up
         assert sum(shares.values()) == total and all(s >= 0 for s in shares.values())
 
     shares_add_up()
+
+
+async def test_a_bill_typed_wrong_is_removed_on_the_pilot_page(api: Api) -> None:
+    from tests.factories import sign_in
+
+    world = await _live_pilot(api)
+    pilot_id = world["pilot"]["id"]
+    wrong = await api.create("run-costs", {"pilot_id": pilot_id, "month": "2026-10", "amount": "1.23"})
+    token = await sign_in(api)
+    page = await api.http.get(f"/pilots/{pilot_id}")
+    assert f'action="/pilots/{pilot_id}/run-costs/{wrong["id"]}/delete"' in page.text
+    stale = await api.http.post(
+        f"/pilots/{pilot_id}/run-costs/{wrong['id']}/delete", data={"_csrf_token": token, "version": "7"}
+    )
+    assert stale.status_code == 409
+    gone = await api.http.post(
+        f"/pilots/{pilot_id}/run-costs/{wrong['id']}/delete", data={"_csrf_token": token, "version": "1"}
+    )
+    assert gone.status_code == 303
+    assert (await api.get(f"/run-costs/{wrong['id']}")).status_code == 404
+    again = await api.create("run-costs", {"pilot_id": pilot_id, "month": "2026-10", "amount": "1234.56"})
+    assert again["amount"] == "1234.56"

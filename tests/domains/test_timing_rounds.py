@@ -306,6 +306,8 @@ async def test_the_pilot_page_starts_and_releases_a_round(api: Api) -> None:
     assert started.status_code == 303, started.text
     page = (await api.http.get(base)).text
     assert "0 von mindestens 3 Personen" in page and "/m/" in page
+    # Both endings are final and say so before the button.
+    assert "Auswerten ist endgültig" in page and "Verwerfen ist endgültig: Die 0 bisher gesendeten Zeiten" in page
     assert page.count("Messrunde starten") == 2  # the minutes KPI's form (summary and button), not the euros one
     assert f'id="kpi-{euros["id"]}"' in page
     (row,) = (await api.get("/timing-rounds", params={"kpi_id": kpi["id"]})).json()["items"]
@@ -527,3 +529,14 @@ async def test_a_task_the_messkonzept_cannot_print_is_refused_and_old_names_prin
     plan = await api.get(f"/engagements/{pilot['engagement_id']}/measurement-plan")
     assert plan.status_code == 200 and "je Angebot" in " ".join(pdf_text(plan.content).split())
     assert "bisher" not in pdf_text(plan.content)  # no live count of who took part
+
+
+async def test_no_measurement_while_a_baseline_round_is_open(api: Api) -> None:
+    """It would leave the round unreleasable (a baseline after measurements): refused up front."""
+    kpi = await _kpi(api)
+    row = await _round(api, kpi, purpose="baseline")
+    body = {"kpi_id": kpi["id"], "measured_on": str(today()), "value": "40"}
+    refused = await api.post("/measurements", json=body)
+    assert refused.status_code == 409 and "baseline timing round is open" in refused.json()["detail"]
+    assert (await api.post(f"/timing-rounds/{row['id']}/cancel")).status_code == 200
+    assert (await api.post("/measurements", json=body)).status_code == 201

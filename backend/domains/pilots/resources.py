@@ -216,6 +216,25 @@ async def measurement_recorded(session: AsyncSession, row: Measurement, _actor: 
     await note_slip(session, row)
 
 
+async def _no_open_baseline_round(
+    session: AsyncSession, values: dict[str, Any], row: Measurement | None
+) -> dict[str, Any]:
+    """While a baseline round is open, a measurement would make its release impossible (a baseline
+    after measurements): the times people sent would be lost to a cancel."""
+    if row is None:
+        waiting = select(TimingRound.id).where(
+            TimingRound.kpi_id == values["kpi_id"],
+            TimingRound.status == TimingStatus.open,
+            TimingRound.purpose == TimingPurpose.baseline,
+        )
+        if (await session.exec(waiting.limit(1))).first() is not None:
+            raise Conflict(
+                "a baseline timing round is open for this KPI: release or cancel it before recording measurements",
+                key="timing_baseline_open",
+            )
+    return values
+
+
 measurements = Resource(
     name="measurements",
     entity="measurement",
@@ -229,6 +248,7 @@ measurements = Resource(
     # Measurements are evidence: they are never edited in place.
     updatable=False,
     actor_field="recorded_by_id",
+    prepare=_no_open_baseline_round,
     after_write=measurement_recorded,
     example={"kpi_id": 1, "measured_on": "2026-11-20", "value": "41", "sample_size": 15, "std_dev": "8.2"},
 )

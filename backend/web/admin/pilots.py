@@ -60,6 +60,7 @@ from backend.web.forms import (
     done,
     edit_defaults,
     edit_values,
+    int_or_none,
     move,
     parse,
     save_edit,
@@ -295,6 +296,21 @@ class PilotPages(Controller):
 
         return await self._back(
             db_session, request, row_id, await attempt(db_session, request, "run-cost", data, action)
+        )
+
+    @post("/{row_id:int}/run-costs/{cost_id:int}/delete")
+    async def delete_run_cost(
+        self, db_session: DbSession, request: AppRequest, row_id: RowId, cost_id: RowId, data: Form
+    ) -> Any:
+        """A bill typed wrong goes (and is typed again): they are not changed in place."""
+        await run_cost_service.get(db_session, request.user, cost_id, within={"pilot_id": row_id})
+        version = int_or_none(data.get("version"))
+
+        async def action() -> None:
+            await run_cost_service.delete(db_session, request.user, cost_id, version)
+
+        return await self._back(
+            db_session, request, row_id, await attempt(db_session, request, "run-cost-delete", data, action)
         )
 
     @post("/{row_id:int}/kpis/{kpi_id:int}/timing-rounds")
