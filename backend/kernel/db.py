@@ -259,17 +259,18 @@ async def hold(session: AsyncSession, model: type[Row], ids: list[int]) -> None:
     await hold_where(session, model, model.__table__.c.id.in_(ids))  # type: ignore[attr-defined]
 
 
-async def hold_where(session: AsyncSession, model: type[Row] | Table, *where: Any) -> None:
+async def hold_where(session: AsyncSession, model: Any, *where: Any, touch: str = "version") -> None:
     """`hold` for the rows matching `where` (none may match: on SQLite the write lock is taken all the same).
-    Given the table rather than the model, rows this session has loaded keep what they read."""
-    table = getattr(model, "__table__", model).c  # type: ignore[union-attr]
+    Given the table rather than the model, rows this session has loaded keep what they read. On
+    SQLite the write sets column `touch` to itself (a table without `version` names another)."""
+    table = getattr(model, "__table__", model).c
     if session.get_bind().dialect.name == "postgresql":
         # In id order, so two transactions holding overlapping rows never wait for each other in
         # a circle; NO KEY UPDATE, which rows referencing them (a new time entry's key share on
         # its engagement) do not wait for, nor it for them.
         await session.exec(select(table.id).where(*where).order_by(table.id).with_for_update(key_share=True))
     else:
-        await session.exec(update(model).where(*where).values(version=table.version))
+        await session.exec(update(model).where(*where).values({touch: table[touch]}))
 
 
 async def serialize(session: AsyncSession, model: type[Row], key: str) -> None:

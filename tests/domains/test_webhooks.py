@@ -325,3 +325,17 @@ async def test_an_admins_copy_of_their_data_holds_no_signing_secret(api: Api) ->
     body = zipfile.ZipFile(io.BytesIO(export.content)).read("personal-data.json").decode()
     assert "hooks.example.de" in body  # the subscription the admin made is theirs to see
     assert made["secret"] not in body and "whsec_" not in body
+
+
+async def test_clicks_at_once_send_a_delivery_again_once(api: Api, receiver: Receiver) -> None:
+    made = await subscribe(api, receiver.url, ["measurement.recorded"])
+    sent = (await api.post(f"/webhook-subscriptions/{made['id']}/test", "admin")).json()
+    await api.run_jobs()
+    answers = await asyncio.gather(
+        *(api.post(f"/webhook-deliveries/{sent['id']}/redeliver", "admin") for _ in range(8))
+    )
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 7, [a.text for a in answers]
+    await api.run_jobs()
+    assert len(receiver.received) == 2 and len({r.headers["webhook-id"] for r in receiver.received}) == 1
+    # Once that one is through, it may go again.
+    assert (await api.post(f"/webhook-deliveries/{sent['id']}/redeliver", "admin")).status_code == 201

@@ -40,12 +40,19 @@ async def test_an_admin_manages_a_webhook_on_its_page(api: Api, receiver: Receiv
             "event-proposal.accepted": "1",
         },
     )
-    assert made.status_code == 201 and "nur jetzt sichtbar" in made.text
-    secret = SECRET.search(made.text).group(0)
+    # The browser is sent on to the subscription's page, which shows the secret this once:
+    # reloading it repeats nothing and shows only the hint.
+    assert made.status_code == 303
+    shown = await api.http.get(made.headers["location"])
+    assert "nur jetzt sichtbar" in shown.text
+    secret = SECRET.search(shown.text).group(0)
     (hook,) = (await api.get("/webhook-subscriptions", "admin")).json()["items"]
+    assert made.headers["location"] == f"/webhooks/{hook['id']}"
     assert hook["events"] == ["invoice.issued", "proposal.accepted"] and hook["description"] == "CRM"
-    shown = await api.http.get(f"/webhooks/{hook['id']}")
-    assert secret not in shown.text and secret[-4:] in shown.text  # only the hint, from now on
+    again = await api.http.get(f"/webhooks/{hook['id']}")
+    assert secret not in again.text and secret[-4:] in again.text and "nur jetzt sichtbar" not in again.text
+    assert len((await api.get("/webhook-subscriptions", "admin")).json()["items"]) == 1
+    assert (await api.http.get(f"/webhooks/{hook['id']}?cursor=kaputt")).status_code == 200
 
     # A test event: delivered by the queue, in the log with its attempt.
     for _ in range(3):
@@ -98,8 +105,9 @@ async def test_an_admin_manages_a_webhook_on_its_page(api: Api, receiver: Receiv
     )
     assert stale.status_code == 409
     rotated = await api.http.post(f"/webhooks/{hook['id']}/rotate-secret", data={"_csrf_token": token})
-    new_secret = SECRET.search(rotated.text).group(0)
-    assert rotated.status_code == 200 and new_secret != secret
+    assert rotated.status_code == 303
+    new_secret = SECRET.search((await api.http.get(rotated.headers["location"])).text).group(0)
+    assert new_secret != secret
     gone = await api.http.post(
         f"/webhooks/{hook['id']}/delete", data={"_csrf_token": token, "version": str(now["version"] + 1)}
     )

@@ -36,7 +36,7 @@ from backend.domains.webhooks.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from backend.kernel.db import add_unless_taken, utcnow
+from backend.kernel.db import add_unless_taken, hold_where, utcnow
 from backend.kernel.errors import Conflict
 from backend.kernel.outbox import plan
 
@@ -138,11 +138,20 @@ async def send_test(session: AsyncSession, subscription: WebhookSubscription) ->
 
 
 async def redeliver(session: AsyncSession, delivery: WebhookDelivery) -> WebhookDelivery:
-    """The same message (same id, same payload) once more, as a new delivery with its own attempts."""
+    """The same message (same id, same payload) once more, as a new delivery with its own attempts;
+    one at a time (clicks at once make one redelivery, not one each)."""
+    await hold_where(session, WebhookDelivery, col(WebhookDelivery.id) == delivery.id, touch="attempts")
+    await session.refresh(delivery)
     if delivery.status in (DeliveryStatus.pending, DeliveryStatus.sending):
         raise Conflict(
             "this delivery is still being tried; redeliver it once it succeeded or failed", key="webhook_busy"
         )
+    again = select(WebhookDelivery.id).where(
+        col(WebhookDelivery.redelivery_of) == delivery.id,
+        col(WebhookDelivery.status).in_([DeliveryStatus.pending, DeliveryStatus.sending]),
+    )
+    if (await session.exec(again.limit(1))).first() is not None:
+        raise Conflict("this delivery is being sent again already", key="webhook_resending")
     return await _deliver(
         session, delivery.subscription_id, delivery.message_id, delivery.event, delivery.payload, utcnow(), delivery.id
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, MediaType, get, post
+from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from backend.domains.webhooks import resources as hooks
@@ -18,6 +19,7 @@ from backend.domains.webhooks.models import (
     WebhookSubscription,
 )
 from backend.domains.webhooks.service import attempts_for, state_counts
+from backend.kernel.errors import DomainError
 from backend.kernel.paging import Paging, decode_cursor
 from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.forms import Failure, FormErrors, attempt, checked, done, int_or_none, parse, word
@@ -25,6 +27,23 @@ from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
 
 LOG_PAGE = 20
+# The signing secret, shown once on the page the browser is sent to after making or rotating it
+# (so that reloading that page repeats nothing): carried there by a short cookie for that page
+# alone, read once and cleared.
+SECRET_COOKIE = "desk_hook_secret"
+SECRET_SECONDS = 300
+
+
+def _secret_cookie(request: AppRequest, row_id: int, value: str, max_age: int = SECRET_SECONDS) -> Cookie:
+    return Cookie(
+        key=SECRET_COOKIE,
+        value=value,
+        path=f"/webhooks/{row_id}",
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.env != "dev",
+    )
 
 
 def _events(data: dict[str, Any]) -> list[str]:
@@ -67,7 +86,8 @@ class WebhookPages(Controller):
 
         if failure := await attempt(db_session, request, "create", data, action):
             return await self._index(db_session, request, failure)
-        return await self._show(db_session, request, made[0].id, Failure(), secret=made[0].secret, code=201)
+        row_id, secret = made[0].id, made[0].secret
+        return await done(db_session, f"/webhooks/{row_id}", cookies=[_secret_cookie(request, row_id, secret)])
 
     @get("/webhooks/{row_id:int}")
     async def show(
@@ -78,7 +98,8 @@ class WebhookPages(Controller):
         cursor: OptionalQuery = None,
         status: OptionalQuery = None,
     ) -> Template:
-        return await self._show(db_session, request, row_id, Failure(), cursor=cursor, status=status)
+        secret = request.cookies.get(SECRET_COOKIE)
+        return await self._show(db_session, request, row_id, Failure(), cursor=cursor, status=status, secret=secret)
 
     @post("/webhooks/{row_id:int}")
     async def edit(self, db_session: DbSession, request: AppRequest, row_id: RowId, data: Form) -> Any:
@@ -92,9 +113,9 @@ class WebhookPages(Controller):
         return await done(db_session, f"/webhooks/{row_id}")
 
     @post("/webhooks/{row_id:int}/rotate-secret")
-    async def rotate(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:
+    async def rotate(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Any:
         row = await hooks.rotate_secret(db_session, request.user, row_id)
-        return await self._show(db_session, request, row_id, Failure(), secret=row.secret)
+        return await done(db_session, f"/webhooks/{row_id}", cookies=[_secret_cookie(request, row_id, row.secret)])
 
     @post("/webhooks/{row_id:int}/test")
     async def test(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Any:
@@ -142,11 +163,14 @@ class WebhookPages(Controller):
         secret: str | None = None,
         status: str | None = None,
         cursor: str | None = None,
-        code: int | None = None,
     ) -> Template:
         row = await hooks.subscription_service.get(db_session, request.user, row_id)
         state = status if status in set(DeliveryStatus) else None
-        paging = Paging(limit=LOG_PAGE, cursor=decode_cursor(cursor) if cursor else None)
+        try:
+            after = decode_cursor(cursor) if cursor else None
+        except DomainError:  # a link tampered with: the newest page instead of an error
+            after, cursor = None, None
+        paging = Paging(limit=LOG_PAGE, cursor=after)
         log = await hooks.deliveries_of(
             db_session, request.user, row_id, DeliveryStatus(state) if state else None, paging
         )
@@ -162,5 +186,8 @@ class WebhookPages(Controller):
             events=[e.value for e in SUBSCRIBABLE],
             failed=failure,
         )
-        answer = code or (failure.status if failure.section else 200)
-        return Template("webhooks/show.html", context=context, status_code=answer, media_type=MediaType.HTML)
+        answer = failure.status if failure.section else 200
+        shown_once = [_secret_cookie(request, row_id, "", 0)] if secret else None
+        return Template(
+            "webhooks/show.html", context=context, status_code=answer, media_type=MediaType.HTML, cookies=shown_once
+        )
