@@ -17,7 +17,7 @@ from advanced_alchemy.types import DateTimeUTC
 from litestar import Request
 from litestar.datastructures import State
 from litestar.types import Message, Scope
-from sqlalchemy import Table, event, false, text, update
+from sqlalchemy import event, false, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal
 
-from backend.kernel.money import round_money
+from backend.kernel.money import WIDE, round_money
 from backend.kernel.time import BERLIN
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
@@ -31,7 +31,8 @@ class Formatter:
     def money(self, value: Decimal | None, currency: str = "EUR") -> str | None:
         if value is None:
             return None
-        return format_currency(round_money(value), currency, locale=self.locale)
+        with localcontext(WIDE):  # Babel rounds again, in the current context
+            return format_currency(round_money(value), currency, locale=self.locale)
 
     def number(self, value: Decimal | int | None, places: int = 2, *, trim: bool = False) -> str | None:
         """Fixed decimals (12.345,50) or, with trim, only as many as the value needs (9,5 / 41)."""
@@ -41,7 +42,8 @@ class Formatter:
             value = Decimal(value).normalize()
             return format_decimal(value, format="#,##0.####", locale=self.locale)
         pattern = "#,##0." + "0" * places if places else "#,##0"
-        return format_decimal(value, format=pattern, locale=self.locale)
+        with localcontext(WIDE):
+            return format_decimal(value, format=pattern, locale=self.locale)
 
     def percent(self, value: Decimal | None) -> str | None:
         """A value already in percent (54.44 → 54,44 %)."""

@@ -123,3 +123,4 @@ def test_the_planner_by_hand_and_without_inputs() -> None:
     assert cases_needed(None, Decimal(50)) is None and cases_needed(Decimal(10), None) is None
     assert cases_needed(Decimal(10), Decimal(0)) is None
     assert cases_needed(Decimal(0), Decimal(50)) == 2
+    assert cases_needed(Decimal("9999999999.9999"), Decimal("0.0001")) is None  # beyond any plan

@@ -203,3 +203,22 @@ async def test_the_result_report_says_how_sure_each_saving_is(api: Api) -> None:
     assert "„Support“ in den Regelbetrieb überführen" not in text
     # Its spread 12 at a baseline of 30: about 51 cases to see 20 % at 90 % with 80 % power.
     assert "Vor dem Regelbetrieb von „Support“ die Einsparung sichern" in text and "etwa 51 Fälle" in text
+
+
+async def test_figures_at_the_inputs_limits_are_shown_not_failed(api: Api) -> None:
+    from tests.factories import download_text, generate, sign_in
+
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"])
+    pilot = await api.create("pilots", {"engagement_id": engagement["id"], "title": "Groß"})
+    kpi = await api.create(
+        "kpis",
+        {"pilot_id": pilot["id"], "name": "Zeit", "unit": "minutes", "baseline_value": "9999999999.9999",
+         "monthly_volume": "9999999999.99", "hourly_cost": "99999999.99"},
+    )  # fmt: skip
+    await api.create("measurements", {"kpi_id": kpi["id"], "measured_on": "2026-11-20", "value": "0"})
+    await sign_in(api)
+    page = await api.http.get(f"/pilots/{pilot['id']}")
+    assert page.status_code == 200 and "€" in page.text
+    report = await download_text(api, await generate(api, engagement["id"], kind="result_report"))
+    assert "Groß" in report

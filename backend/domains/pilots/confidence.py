@@ -43,6 +43,7 @@ LEVEL = 0.90  # the confidence the results report at
 POWER = 0.80  # the planner's chance to see an improvement that is there
 PLANNED_IMPROVEMENT = 0.20  # the improvement the planner sizes for, relative to the baseline
 _PLACES = Decimal("0.0001")
+MOST_CASES = 1_000_000
 
 
 class Certainty(StrEnum):
@@ -117,7 +118,8 @@ def cases_needed(
     power: float = POWER,
 ) -> int | None:
     """Cases to measure on each side to see an improvement of `relative` × |baseline| at `level`
-    with `power`; None when the baseline's spread or value is not known (or the value is 0)."""
+    with `power`; None when the baseline's spread or value is not known (or the value is 0), or
+    when it would take more than MOST_CASES."""
     if sd is None or baseline is None or baseline == 0 or not 0 < relative:
         return None
     delta = relative * abs(float(baseline))
@@ -132,4 +134,6 @@ def cases_needed(
         if abs(refined - n) < 1e-6:
             break
         n = refined
+    if n > MOST_CASES:  # the spread dwarfs the improvement: no measurement plan to offer
+        return None
     return max(2, math.ceil(n - 1e-9))
