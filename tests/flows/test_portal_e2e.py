@@ -507,3 +507,52 @@ def test_a_participant_checks_in_and_gives_feedback_on_a_phone(portal_server: st
         assert api.get(f"/workshops/{workshop['id']}")["feedback_score"] is None  # shown from three answers
     finally:
         api.close()
+
+
+def test_a_phone_times_a_task_and_keeps_it_across_a_reload(portal_server: str, browser) -> None:
+    """The stopwatch runs on in the browser while the tab reloads (a long task, a phone that
+    drops the page); the time goes into the list, and sending stores it and clears what was kept."""
+    api = Consultant(portal_server)
+    try:
+        client = api.post("/clients", {"name": "Stahlbau Nord GmbH", "city": "Kiel"})
+        engagement = api.post(
+            "/engagements",
+            {"client_id": client["id"], "title": "Angebote mit KI", "start_date": "2026-11-02", "duration_weeks": 6,
+             "fixed_fee": "9000.00"},
+        )  # fmt: skip
+        pilot = api.post("/pilots", {"engagement_id": engagement["id"], "title": "Angebotsentwurf"})
+        kpi = api.post(
+            "/kpis", {"pilot_id": pilot["id"], "name": "Zeit je Angebot", "unit": "minutes", "baseline_value": "60"}
+        )
+        closes = (datetime.now(BERLIN).date() + timedelta(days=7)).isoformat()
+        row = api.post("/timing-rounds", {"kpi_id": kpi["id"], "task": "ein Angebot", "closes_on": closes})
+        link = api.get(f"/timing-rounds/{row['id']}/link")["url"]
+
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="de-DE"
+        )
+        page = phone.new_page()
+        page.goto(link)
+        page.get_by_role("button", name="Start").tap()
+        page.wait_for_timeout(1500)
+        page.reload()
+        # Still running after the reload, counting from the first start.
+        assert page.get_by_role("button", name="Start").is_disabled()
+        page.wait_for_function("document.querySelector('[data-stopwatch-display]').textContent !== '0:00'")
+        page.get_by_role("button", name=re.compile("Stopp")).tap()
+        assert re.fullmatch(r"0:0[1-9]", page.get_by_label("Gemessene Zeiten").input_value())
+        page.reload()
+        assert re.fullmatch(r"0:0[1-9]", page.get_by_label("Gemessene Zeiten").input_value())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_role("button", name="Zeiten senden").tap()
+        page.get_by_role("status").filter(has_text="1 Zeit gespeichert").wait_for()
+        shot(page, "phone-stopwatch")
+        page.goto(link)
+        assert page.get_by_label("Gemessene Zeiten").input_value() == ""
+        phone.close()
+        assert (
+            api.get(f"/timing-rounds/{row['id']}")["contributors"],
+            api.get(f"/timing-rounds/{row['id']}")["samples"],
+        ) == (1, 1)
+    finally:
+        api.close()

@@ -11,12 +11,20 @@ document.addEventListener("click", (event) => {
 
 // The stopwatch of a timing round (public/stopwatch.html): start, stop — the time goes into the
 // list the form sends. Without script the list is typed by hand; the stopwatch stays hidden.
+// A running watch and the times not yet sent are kept in this browser alone (per round's page),
+// so a reload or a phone discarding the tab during a long task loses neither; sending clears them.
 for (const watch of document.querySelectorAll("[data-stopwatch]")) {
   const display = watch.querySelector("[data-stopwatch-display]");
   const start = watch.querySelector("[data-stopwatch-start]");
   const stop = watch.querySelector("[data-stopwatch-stop]");
   const reset = watch.querySelector("[data-stopwatch-reset]");
   const times = document.querySelector("[data-stopwatch-times]");
+  const key = `desk-timer:${location.pathname}`;
+  const store = {
+    read() { try { return JSON.parse(localStorage.getItem(key) || "{}"); } catch { return {}; } },
+    write(state) { try { localStorage.setItem(key, JSON.stringify(state)); } catch { /* private mode */ } },
+    clear() { try { localStorage.removeItem(key); } catch { /* private mode */ } },
+  };
   let began = null;
   let ticker = null;
   const clock = (seconds) => {
@@ -26,20 +34,26 @@ for (const watch of document.querySelectorAll("[data-stopwatch]")) {
     return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
   };
   const elapsed = () => Math.max(1, Math.round((Date.now() - began) / 1000));
+  const keep = () => store.write({ began, times: times.value });
+  const running = () => {
+    display.textContent = clock(elapsed());
+    ticker = setInterval(() => { display.textContent = clock(elapsed()); }, 250);
+    start.disabled = true;
+    stop.disabled = false;
+    reset.disabled = false;
+  };
   const idle = () => {
     clearInterval(ticker);
     began = null;
     start.disabled = false;
     stop.disabled = true;
     reset.disabled = true;
+    keep();
   };
   start.addEventListener("click", () => {
     began = Date.now();
-    display.textContent = "0:00";
-    ticker = setInterval(() => { display.textContent = clock(elapsed()); }, 250);
-    start.disabled = true;
-    stop.disabled = false;
-    reset.disabled = false;
+    keep();
+    running();
   });
   stop.addEventListener("click", () => {
     const line = clock(elapsed());
@@ -51,5 +65,17 @@ for (const watch of document.querySelectorAll("[data-stopwatch]")) {
     display.textContent = "0:00";
     idle();
   });
+  times.addEventListener("input", keep);
+  // A page that says the times were stored starts afresh; any other brings back what was kept.
+  if (document.querySelector("[data-stopwatch-stored]")) {
+    store.clear();
+  } else {
+    const kept = store.read();
+    if (!times.value.trim() && typeof kept.times === "string") times.value = kept.times;
+    if (typeof kept.began === "number" && kept.began <= Date.now()) {
+      began = kept.began;
+      running();
+    }
+  }
   watch.hidden = false;
 }
