@@ -66,12 +66,17 @@ async def readiness_of(
         comparison.end.total if comparison.end else None,
         (comparison.delta or {}).get("total"),
     )
+    # Whoever of the client is an AI owner sees the facts (a client may name more than one).
     owner = (
         await session.exec(
-            select(Contact).where(Contact.client_id == engagement.client_id, col(Contact.is_ai_owner).is_(True))
+            select(Contact).where(
+                Contact.id == contact_id,
+                Contact.client_id == engagement.client_id,
+                col(Contact.is_ai_owner).is_(True),
+            )
         )
     ).first()
-    if owner is None or contact_id != owner.id:
+    if owner is None:
         return view
     view.at_a_glance, view.owner = True, owner.name
     facts = await _facts(session, engagement, evidence, results, owner, lang, refresh_months)
