@@ -31,9 +31,8 @@ from backend.domains.pilots.models import (
     ProcessArea,
     SubProcessor,
     TransferMechanism,
-    UseCaseIdea,
 )
-from backend.domains.pilots.scoring import idea_score
+from backend.domains.pilots.scoring import scored_idea
 from backend.domains.workshops.models import Workshop, WorkshopAttendee, WorkshopKind
 from backend.kernel.config import get_settings
 from backend.kernel.db import select_all
@@ -691,7 +690,7 @@ async def _add_kpi(seed: Seeder, pilot: Pilot, plan: KpiPlan, recorder_id: int) 
 async def _add_ideas(seed: Seeder, engagement: Engagement, discovery: Workshop, pilots: dict[str, Pilot]) -> None:
     await seed.add(
         *(
-            UseCaseIdea(
+            scored_idea(
                 engagement_id=engagement.id,
                 workshop_id=discovery.id,
                 title=title,
@@ -700,7 +699,6 @@ async def _add_ideas(seed: Seeder, engagement: Engagement, discovery: Workshop, 
                 impact=impact,
                 effort=effort,
                 data_readiness=data_readiness,
-                score=idea_score(impact=impact, effort=effort, data_readiness=data_readiness),
                 pilot_id=pilots[pilot_key].id if pilot_key else None,
             )
             for title, description, area, impact, effort, data_readiness, pilot_key in IDEAS

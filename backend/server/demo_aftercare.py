@@ -23,9 +23,8 @@ from backend.domains.pilots.models import (
     Pilot,
     PilotStage,
     ProcessArea,
-    UseCaseIdea,
 )
-from backend.domains.pilots.scoring import idea_score
+from backend.domains.pilots.scoring import scored_idea
 from backend.domains.pilots.timing_models import TimingPurpose, TimingRound, TimingStatus
 from backend.domains.workshops.models import Workshop, WorkshopKind
 from backend.kernel.delivery import DeliveryStatus
@@ -130,7 +129,7 @@ async def after_go_live(session: AsyncSession, today: date, consultant_id: int, 
     await add(pilot)
     for title, area, impact, effort, readiness, piloted in IDEAS:
         await add(
-            UseCaseIdea(
+            scored_idea(
                 engagement_id=engagement.id,
                 workshop_id=workshop.id,
                 title=title,
@@ -138,7 +137,6 @@ async def after_go_live(session: AsyncSession, today: date, consultant_id: int, 
                 impact=impact,
                 effort=effort,
                 data_readiness=readiness,
-                score=idea_score(impact=impact, effort=effort, data_readiness=readiness),
                 pilot_id=pilot.id if piloted else None,
             )
         )

@@ -1,5 +1,9 @@
 """Ranking of use-case ideas from workshops."""
 
+from typing import Any
+
+from backend.domains.pilots.models import UseCaseIdea
+
 
 def idea_score(*, impact: int, effort: int, data_readiness: int) -> int:
     """Priority 0–100 from the three 1–5 workshop scores.
@@ -12,3 +16,9 @@ def idea_score(*, impact: int, effort: int, data_readiness: int) -> int:
     """
     points = 50 * (impact - 1) + 30 * (data_readiness - 1) + 20 * (5 - effort)
     return (points + 2) // 4
+
+
+def scored_idea(*, impact: int, effort: int, data_readiness: int, **values: Any) -> UseCaseIdea:
+    """An idea row with its score worked out (for rows made without the API, as the demo's)."""
+    score = idea_score(impact=impact, effort=effort, data_readiness=data_readiness)
+    return UseCaseIdea(impact=impact, effort=effort, data_readiness=data_readiness, score=score, **values)
