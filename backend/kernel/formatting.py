@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal
@@ -61,6 +61,8 @@ class Formatter:
         if unit == "eur":
             return self.money(value)
         symbol = UNIT_SYMBOLS.get(unit, "")
+        if places is not None and value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) == 0:
+            value = Decimal(0)  # a small negative shown to `places` is 0, not "-0,0"
         text = self.number(value, places) if places is not None else self.number(value, trim=True)
         return f"{text} {symbol}".strip()
 

@@ -102,8 +102,10 @@ def check_url(url: str, *, allow_private: bool) -> None:
         return
     if port is not None and port not in PORTS:
         raise Invalid.field("body.url", "webhooks are sent to port 443 (or 8443)", key="webhook_port")
-    host = parts.hostname.strip("[]")
-    if host.rstrip(".").lower() == "localhost" or host.rstrip(".").endswith(".localhost"):
+    host = parts.hostname.strip("[]").rstrip(".")  # "127.0.0.1." resolves as "127.0.0.1"
+    if "%" in host:  # escapes a resolver might undo: no host name has them
+        raise Invalid.field("body.url", "a host name without % escapes", key="webhook_host")
+    if host.lower() == "localhost" or host.endswith(".localhost"):
         raise _private()
     literal = _literal(host)
     if literal is not None and forbidden(literal):
@@ -121,17 +123,20 @@ def _private() -> Invalid:
 
 def _literal(host: str) -> IpAddress | None:
     """The address a host written as one stands for, in any spelling a resolver takes:
-    `127.0.0.1`, `::1`, but also `127.1`, `0x7f000001`, `2130706433` or `0177.0.0.1`."""
+    `127.0.0.1`, `::1`, but also `127.1`, `0x7f000001`, `2130706433` or `0177.0.0.1`. As the
+    URL standard has it, a host whose last label is a number is an IPv4 address or nothing."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
         pass
-    if not all(c.isalnum() or c == "." for c in host) or not host[:1].isdigit():
+    last = host.split(".")[-1].lower()
+    numeric = last.isdigit() or (last.startswith("0x") and all(c in "0123456789abcdef" for c in last[2:]))
+    if not numeric:
         return None
     try:
         return ipaddress.IPv4Address(socket.inet_aton(host))
     except OSError:
-        return None
+        raise Invalid.field("body.url", "not an address nor a host name", key="webhook_host") from None
 
 
 async def _resolve(host: str, port: int) -> list[IpAddress]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -33,6 +33,14 @@ def test_not_yet_significant_when_the_interval_allows_no_improvement() -> None:
     found = welch(LOWER, Sample(Decimal(30), Decimal(12), 3), Sample(Decimal(24), Decimal(12), 3))
     assert found.certainty is Certainty.not_yet and found.at_least is not None and found.at_least < 0
     assert found.improvement == 6 and found.lower < 0 < found.upper
+
+
+def test_a_lower_end_that_shows_as_zero_is_not_yet_significant() -> None:
+    # 10 ± 1 over 10 → 9.2 ± 1 over 10: the interval starts at 0.0245, shown as "0,0 min".
+    found = welch(LOWER, Sample(Decimal(10), Decimal(1), 10), Sample(Decimal("9.2"), Decimal(1), 10))
+    assert found.lower == Decimal("0.0245") and found.certainty is Certainty.not_yet
+    tiny = welch(LOWER, Sample(Decimal(10), Decimal(0), 5), Sample(Decimal("9.97"), Decimal(0), 5))
+    assert tiny.certainty is Certainty.not_yet  # exact, but 0.03 shows as 0,0
 
 
 def test_unknown_without_spread_or_cases() -> None:
@@ -90,7 +98,8 @@ def test_properties(mb: Decimal, sb: Decimal, nb: int, mm: Decimal, sm: Decimal,
     # "At least" is the interval's lower end, and significant means the interval lies above zero:
     # the badge, the interval and the conservative figure never disagree.
     assert found.at_least == found.lower
-    assert (found.certainty is Certainty.significant) == (found.lower > 0)
+    shown = found.lower.quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert (found.certainty is Certainty.significant) == (shown > 0)
     # More cases with the same spread: a narrower interval.
     more = welch(LOWER, Sample(mb, sb, nb * 4), Sample(mm, sm, nm * 4))
     assert more.upper - more.lower <= found.upper - found.lower

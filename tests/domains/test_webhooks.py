@@ -278,7 +278,10 @@ async def test_a_deleted_subscription_leaves_later_events_alone(api: Api, receiv
 
 
 def test_addresses_in_any_spelling_are_checked_when_subscribing() -> None:
-    for host in ("2130706433", "0x7f000001", "0177.0.0.1", "127.1", "0", "[::1]", "localhost", "a.localhost"):
+    for host in (
+        "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "0", "[::1]", "localhost", "a.localhost",
+        "127.0.0.1.", "%31%32%37.0.0.1", "0x100000000", "a.b.999",
+    ):  # fmt: skip
         with pytest.raises(Invalid):
             outbound.check_url(f"https://{host}/hook", allow_private=False)
     for fine in ("https://8.8.8.8/hook", "https://hooks.example.de/x", "https://1e100.net/"):
@@ -339,3 +342,25 @@ async def test_clicks_at_once_send_a_delivery_again_once(api: Api, receiver: Rec
     assert len(receiver.received) == 2 and len({r.headers["webhook-id"] for r in receiver.received}) == 1
     # Once that one is through, it may go again.
     assert (await api.post(f"/webhook-deliveries/{sent['id']}/redeliver", "admin")).status_code == 201
+
+
+async def test_a_paused_subscription_gets_nothing_until_it_is_active_again(api: Api, receiver: Receiver) -> None:
+    made = await subscribe(api, receiver.url, ["measurement.recorded"])
+    receiver.answers = [500]
+    sent = (await api.post(f"/webhook-subscriptions/{made['id']}/test", "admin")).json()
+    await api.run_jobs()
+    assert len(receiver.received) == 1  # the first attempt failed; a retry is due later
+    paused = await api.patch(f"/webhook-subscriptions/{made['id']}", "admin", json={"version": 1, "active": False})
+    assert paused.status_code == 200
+    await make_due(api)
+    plan_due, deliver = job("plan_due_webhooks"), job("deliver_webhook")
+    assert (await plan_due(context(api)))["due"] == 0
+    assert (await deliver(context(api), sent["id"]))["attempt"] is None
+    assert len(receiver.received) == 1
+    refused = await api.post(f"/webhook-subscriptions/{made['id']}/test", "admin")
+    assert refused.status_code == 409 and "paused" in refused.json()["detail"]
+    # Active again: the waiting retry goes out.
+    await api.patch(f"/webhook-subscriptions/{made['id']}", "admin", json={"version": 2, "active": True})
+    assert (await plan_due(context(api)))["due"] == 1
+    await api.run_jobs()
+    assert len(receiver.received) == 2

@@ -41,8 +41,9 @@ class SlipAlert(Row, Delivered, table=True):
     __tablename__ = "kpi_slip_alerts"
     kpi_id: int = Field(foreign_key="kpis.id", ondelete="CASCADE", index=True)
     measurement_id: int = Field(foreign_key="measurements.id", ondelete="CASCADE", unique=True)
-    at_go_live: Decimal = Field(max_digits=14, decimal_places=4)  # the improvement then
-    now: Decimal = Field(max_digits=14, decimal_places=4)  # the improvement now
+    # The improvements then and now: the difference of two values of up to 10 digits each.
+    at_go_live: Decimal = Field(max_digits=16, decimal_places=4)
+    now: Decimal = Field(max_digits=16, decimal_places=4)
     kept_percent: Decimal = Field(max_digits=8, decimal_places=1)
     email: str | None = Field(default=None, max_length=254)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from scipy.stats import norm, t
@@ -47,7 +47,7 @@ MOST_CASES = 1_000_000
 
 
 class Certainty(StrEnum):
-    significant = "significant"  # the interval's lower end is above zero: better, at the level
+    significant = "significant"  # the interval's lower end, as shown, is above zero: better, at the level
     not_yet = "not_yet_significant"  # the data still allow no improvement at all
     unknown = "unknown"  # a spread or the number of cases is missing (or fewer than 2)
 
@@ -81,6 +81,16 @@ def _decimal(value: float) -> Decimal:
     return Decimal(repr(value)).quantize(_PLACES)
 
 
+# The precision the interval is shown at (pages, portal, report): a lower end that shows as 0
+# is not called significant, so the badge never stands beside "between 0,0 and …".
+SHOWN = Decimal("0.1")
+
+
+def _above_zero(lower: float) -> bool:
+    """Whether the lower end, as stored (4 places) and then as shown (SHOWN), is above zero."""
+    return _decimal(lower).quantize(SHOWN, ROUND_HALF_UP) > 0
+
+
 def welch(direction: Direction, baseline: Sample, latest: Sample, level: float = LEVEL) -> Interval:
     """The improvement from `baseline` to `latest` with Welch's interval at `level`."""
     better = 1 if direction is Direction.lower_is_better else -1
@@ -93,13 +103,13 @@ def welch(direction: Direction, baseline: Sample, latest: Sample, level: float =
     se = math.sqrt(var_b + var_m)
     d = float(gained)
     if se == 0:  # no spread on either side: the difference is what it is
-        certainty = Certainty.significant if d > 0 else Certainty.not_yet
+        certainty = Certainty.significant if _above_zero(d) else Certainty.not_yet
         return Interval(certainty, level, gained, gained, gained, gained, None, Decimal(0))
     df = (var_b + var_m) ** 2 / (var_b**2 / (baseline.n - 1) + var_m**2 / (latest.n - 1))
     half = float(t.ppf((1 + level) / 2, df)) * se
     at_least = d - half
     return Interval(
-        Certainty.significant if at_least > 0 else Certainty.not_yet,
+        Certainty.significant if _above_zero(at_least) else Certainty.not_yet,
         level,
         gained,
         lower=_decimal(d - half),

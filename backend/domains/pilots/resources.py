@@ -303,6 +303,20 @@ async def refuse_baseline_after_measurements(session: AsyncSession, kpi_id: int)
         )
 
 
+async def _one_purpose_at_a_time(session: AsyncSession, kpi_id: int, purpose: TimingPurpose) -> None:
+    """A baseline round and a measurement round never run side by side on one KPI: the baseline
+    could not be released after the measurement, nor the measurement while the baseline is open."""
+    other = TimingPurpose.measurement if purpose == TimingPurpose.baseline else TimingPurpose.baseline
+    running = select(TimingRound.id).where(
+        TimingRound.kpi_id == kpi_id, TimingRound.status == TimingStatus.open, TimingRound.purpose == other
+    )
+    if (await session.exec(running.limit(1))).first() is not None:
+        raise Conflict(
+            f"a {other.value} round is open for this KPI: release or cancel it before starting a {purpose.value} round",
+            key=f"timing_{other.value}_round_open",
+        )
+
+
 async def _timed_kpi(session: AsyncSession, values: dict[str, Any], row: TimingRound | None) -> dict[str, Any]:
     if row is None:
         kpi = await session.get(Kpi, values["kpi_id"])
@@ -315,6 +329,10 @@ async def _timed_kpi(session: AsyncSession, values: dict[str, Any], row: TimingR
             )
         if kpi is not None and values.get("purpose") == TimingPurpose.baseline:
             await refuse_baseline_after_measurements(session, kpi.id)
+        if kpi is not None:
+            await _one_purpose_at_a_time(
+                session, kpi.id, TimingPurpose(values.get("purpose", TimingPurpose.measurement))
+            )
     elif values.get("closes_on") and values["closes_on"] > row.created_at.date() + LONGEST_ROUND:
         # Moving the last day again and again would keep the times for good.
         raise Invalid.field("body.closes_on", f"a round runs at most {LONGEST_ROUND.days} days from its start")

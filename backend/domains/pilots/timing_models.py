@@ -52,6 +52,9 @@ class TimingRoundBase(SQLModel):
 
 class TimingRound(Row, TimingRoundBase, table=True):
     __tablename__ = "timing_rounds"
+    # Never an id twice: a round's link and codes are made from its id, so a deleted round's
+    # slips would otherwise let their holders into the next round given that id (SQLite).
+    __table_args__ = {"sqlite_autoincrement": True}
     min_contributors: int = Field(default=DEFAULT_MIN_CONTRIBUTORS)
     status: TimingStatus = Field(default=TimingStatus.open, sa_type=String(20), index=True)
     # Counters only: how many devices and times, never whose.

@@ -123,6 +123,8 @@ async def send_test(session: AsyncSession, user: Actor, row_id: int) -> WebhookD
 
 
 async def redeliver(session: AsyncSession, user: Actor, delivery_id: int) -> WebhookDelivery:
-    row = await service.redeliver(session, await delivery_service.get(session, user, delivery_id))
+    delivery = await delivery_service.get(session, user, delivery_id)
+    service.refuse_paused(await subscription_service.get(session, user, delivery.subscription_id))
+    row = await service.redeliver(session, delivery)
     await record(session, actor=user, action="redeliver", entity_type="webhook_delivery", entity_id=delivery_id)
     return row

@@ -127,6 +127,7 @@ async def _deliver(
 
 async def send_test(session: AsyncSession, subscription: WebhookSubscription) -> WebhookDelivery:
     """A webhook.test event to this one subscription, to see the receiver check a signature."""
+    refuse_paused(subscription)
     now = utcnow()
     event = WebhookEvent.webhook_test.value
     payload = {
@@ -163,6 +164,8 @@ async def claim(session: AsyncSession, delivery_id: int, now: datetime) -> tuple
     row = await session.get(WebhookDelivery, delivery_id)
     if row is None or row.status in (DeliveryStatus.delivered, DeliveryStatus.failed):
         return None
+    if not await _active(session, row.subscription_id):
+        return None  # paused: its deliveries wait, and go on once it is active again
     stale = row.status == DeliveryStatus.sending and row.next_attempt_at is not None and row.next_attempt_at <= now
     due = row.status == DeliveryStatus.pending and (row.next_attempt_at is None or row.next_attempt_at <= now)
     if not (due or stale):
@@ -218,13 +221,26 @@ async def _finish(session: AsyncSession, row: WebhookDelivery, number: int, stat
     await session.flush()
 
 
+async def _active(session: AsyncSession, subscription_id: int) -> bool:
+    found = await session.exec(select(WebhookSubscription.active).where(WebhookSubscription.id == subscription_id))
+    return bool(found.first())
+
+
+def refuse_paused(subscription: WebhookSubscription) -> None:
+    if not subscription.active:
+        raise Conflict("this subscription is paused: activate it to send to it", key="webhook_is_paused")
+
+
 async def due_deliveries(session: AsyncSession, now: datetime, limit: int = 500) -> list[tuple[int, int]]:
-    """Deliveries whose next attempt is due (or whose attempt died): (id, next attempt number)."""
+    """Deliveries of active subscriptions whose next attempt is due (or whose attempt died):
+    (id, next attempt number)."""
+    active = select(WebhookSubscription.id).where(col(WebhookSubscription.active).is_(True))
     stmt = (
         select(WebhookDelivery.id, WebhookDelivery.attempts)
         .where(
             col(WebhookDelivery.status).in_([DeliveryStatus.pending, DeliveryStatus.sending]),
             col(WebhookDelivery.next_attempt_at) <= now,
+            col(WebhookDelivery.subscription_id).in_(active),
         )
         .order_by(col(WebhookDelivery.next_attempt_at))
         .limit(limit)

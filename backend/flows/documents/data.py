@@ -22,7 +22,7 @@ from backend.domains.clients.service import readiness_comparison
 from backend.domains.deliverables.models import Deliverable, DeliverableStatus
 from backend.domains.engagements.models import Engagement, EngagementRead, PricingModel, StatusUpdate
 from backend.domains.engagements.offer import ItemKind, ItemUnit, ProposalItem, items_of
-from backend.domains.pilots.confidence import Certainty
+from backend.domains.pilots.confidence import Certainty, cases_needed
 from backend.domains.pilots.models import Measurement
 from backend.domains.pilots.results import KpiResult, ResultStatus, ReturnStatus
 from backend.domains.pilots.results_read import current_measurements
@@ -469,6 +469,16 @@ def _not_yet(result: KpiResult) -> bool:
     return result.confidence is not None and result.confidence.certainty is Certainty.not_yet
 
 
+def _cases_for_what_was_seen(kpi: Any, result: KpiResult) -> int | None:
+    """Cases per measurement to make the improvement seen so far significant (the planner sized
+    for it, not for the 20 % it assumes before anything was measured); None when there is none
+    to confirm or it would take more than any plan."""
+    if result.improvement is None or result.improvement <= 0 or not kpi.baseline_value:
+        return None
+    relative = float(result.improvement / abs(kpi.baseline_value))
+    return cases_needed(kpi.baseline_std_dev, kpi.baseline_value, relative=relative)
+
+
 def _unsure_in_totals(evidence: list[PilotEvidence]) -> list[str]:
     """KPIs whose savings count in the totals though they are not yet significant."""
     return [k.name for e in evidence if e.counted for k in e.result.kpis if k.exact is not None and _not_yet(k)]
@@ -483,14 +493,15 @@ def _recommendations(ctx: Context, evidence: list[PilotEvidence]) -> list[str]:
         exact = e.result.exact
         if exact is not None and exact.net_per_month > 0 and e.pilot.stage != "production":
             # Going live on a saving the data do not yet carry is a recommendation to measure on.
-            unsure = [k for k in e.result.kpis if k.exact is not None and _not_yet(k)]
+            pairs = zip(e.kpis, e.result.kpis, strict=True)
+            unsure = [(row, found) for row, found in pairs if found.exact is not None and _not_yet(found)]
             if unsure:
-                for kpi in unsure:
-                    needed = kpi.cases_needed
+                for row, found in unsure:
+                    needed = _cases_for_what_was_seen(row, found)
                     derived.append(
-                        say(lang, "rec_confirm", title=e.pilot.title, kpi=kpi.name, n=needed)
+                        say(lang, "rec_confirm", title=e.pilot.title, kpi=row.name, n=needed)
                         if needed
-                        else say(lang, "rec_confirm_plain", title=e.pilot.title, kpi=kpi.name)
+                        else say(lang, "rec_confirm_plain", title=e.pilot.title, kpi=row.name)
                     )
             else:
                 derived.append(say(lang, "rec_production", title=e.pilot.title, net=ctx.fmt.money(exact.net_per_month)))

@@ -166,14 +166,13 @@ class WebhookPages(Controller):
     ) -> Template:
         row = await hooks.subscription_service.get(db_session, request.user, row_id)
         state = status if status in set(DeliveryStatus) else None
+        wanted = DeliveryStatus(state) if state else None
         try:
-            after = decode_cursor(cursor) if cursor else None
+            paging = Paging(limit=LOG_PAGE, cursor=decode_cursor(cursor) if cursor else None)
+            log = await hooks.deliveries_of(db_session, request.user, row_id, wanted, paging)
         except DomainError:  # a link tampered with: the newest page instead of an error
-            after, cursor = None, None
-        paging = Paging(limit=LOG_PAGE, cursor=after)
-        log = await hooks.deliveries_of(
-            db_session, request.user, row_id, DeliveryStatus(state) if state else None, paging
-        )
+            cursor = None
+            log = await hooks.deliveries_of(db_session, request.user, row_id, wanted, Paging(limit=LOG_PAGE))
         context = page_context(
             request,
             nav="webhooks",
