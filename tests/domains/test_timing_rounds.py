@@ -540,3 +540,27 @@ async def test_no_measurement_while_a_baseline_round_is_open(api: Api) -> None:
     assert refused.status_code == 409 and "baseline timing round is open" in refused.json()["detail"]
     assert (await api.post(f"/timing-rounds/{row['id']}/cancel")).status_code == 200
     assert (await api.post("/measurements", json=body)).status_code == 201
+
+
+async def test_a_deleted_rounds_link_and_codes_open_no_later_round(api: Api) -> None:
+    first_kpi = await _kpi(api)
+    old = await _round(api, first_kpi, codes=5)
+    old_link = (await api.get(f"/timing-rounds/{old['id']}/link")).json()
+    kpi = (await api.get(f"/kpis/{first_kpi['id']}")).json()
+    assert (await api.request("DELETE", f"/kpis/{kpi['id']}", params={"version": kpi["version"]})).status_code == 204
+    new = await _round(api, await _kpi(api), codes=5)
+    assert new["id"] != old["id"]
+    new_link = (await api.get(f"/timing-rounds/{new['id']}/link")).json()
+    assert new_link["url"] != old_link["url"] and not set(new_link["codes"]) & set(old_link["codes"])
+
+
+async def test_a_baseline_and_a_measurement_round_never_run_side_by_side(api: Api) -> None:
+    kpi = await _kpi(api)
+    await _round(api, kpi, purpose="baseline")
+    body = {"kpi_id": kpi["id"], "task": "ein Angebot", "closes_on": str(today() + timedelta(days=7))}
+    refused = await api.post("/timing-rounds", json=body | {"purpose": "measurement"})
+    assert refused.status_code == 409 and "baseline round is open" in refused.json()["detail"]
+    other = await _kpi(api)
+    await _round(api, other)  # a measurement round
+    refused = await api.post("/timing-rounds", json=body | {"kpi_id": other["id"], "purpose": "baseline"})
+    assert refused.status_code == 409 and "measurement round is open" in refused.json()["detail"]

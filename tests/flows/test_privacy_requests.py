@@ -93,6 +93,10 @@ async def test_an_extension_has_a_reason_and_ends_three_months_after_receipt(api
     )
     assert extended.status_code == 200, extended.text
     assert extended.json()["due_on"] == latest.isoformat()
+    # The reason the person was told stays with the extended deadline.
+    dropped = await api.patch(f"/privacy-requests/{row['id']}", json={"version": 2, "extension_reason": None})
+    assert dropped.status_code == 422 and "keeps the reason" in dropped.text
+    assert (await api.get(f"/privacy-requests/{row['id']}")).json()["extension_reason"] == "Daten aus fünf Systemen"
 
 
 async def test_an_answer_is_final_and_a_refusal_says_why(api) -> None:

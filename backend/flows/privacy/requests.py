@@ -71,11 +71,11 @@ async def _prepare(session: AsyncSession, values: dict[str, Any], row: PrivacyRe
             "client_id": client_id,
             "due_on": months_after(received, MONTHS_TO_ANSWER),
         }
+    first_month = months_after(row.received_on, MONTHS_TO_ANSWER)
     if "due_on" in values:
         due = values["due_on"]
         if due < row.due_on:
             raise Invalid.field("body.due_on", "a deadline is extended, never brought forward", key="privacy_earlier")
-        first_month = months_after(row.received_on, MONTHS_TO_ANSWER)
         if today() > first_month:
             raise Invalid.field(
                 "body.due_on",
@@ -96,6 +96,16 @@ async def _prepare(session: AsyncSession, values: dict[str, Any], row: PrivacyRe
                 "body.extension_reason",
                 "an extended deadline needs the reason the person is told",
                 key="privacy_extension_reason",
+            )
+    if "extension_reason" in values and values["extension_reason"] != row.extension_reason:
+        # What the person was told stands: no rewording after the first month, and an extended
+        # deadline never loses its reason.
+        extended = (values.get("due_on") or row.due_on) > first_month
+        if today() > first_month or (extended and not values["extension_reason"]):
+            raise Invalid.field(
+                "body.extension_reason",
+                "an extended deadline keeps the reason the person was told",
+                key="privacy_reason_kept",
             )
     return values
 
