@@ -338,7 +338,7 @@ async def test_the_measurement_plan_says_what_is_measured_and_what_never_is(api:
         row["task"],
         "ab 7 Personen",
         "§ 87 Abs. 1 Nr. 6 BetrVG",
-        "nie weniger als 7",
+        "nie weniger als 3",
     ):
         assert expected in text, expected
     english = await api.get(f"/engagements/{pilot['engagement_id']}/measurement-plan", params={"lang": "en"})
@@ -449,7 +449,7 @@ async def test_with_participation_codes_a_code_counts_as_a_person_not_a_device(a
         assert sent.status_code == 200, sent.text
     # The code is kept for this round's link: the next visit needs none.
     again = await one_person[0].http.get(path)
-    assert 'name="code"' not in again.text and "gespeichert" in again.text
+    assert "gespeichert" in again.text and "Anderer Teilnahmecode" in again.text  # another may be typed
     assert (await one_person[0].send(path, "8:00")).status_code == 200
     read = (await api.get(f"/timing-rounds/{row['id']}")).json()
     assert (read["contributors"], read["samples"]) == (1, 4)
@@ -564,3 +564,17 @@ async def test_a_baseline_and_a_measurement_round_never_run_side_by_side(api: Ap
     await _round(api, other)  # a measurement round
     refused = await api.post("/timing-rounds", json=body | {"kpi_id": other["id"], "purpose": "baseline"})
     assert refused.status_code == 409 and "measurement round is open" in refused.json()["detail"]
+
+
+async def test_times_that_store_nothing_cost_the_address_nothing(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.web.portal import timing as pages
+
+    monkeypatch.setattr(pages, "NEW_DEVICES_PER_HOUR", 1)
+    kpi = await _kpi(api)
+    path = await _link(api, await _round(api, kpi))
+    typo, colleague = await _devices(api, 2)
+    for _ in range(3):  # thirteen hours: refused, and not counted as a new contributor
+        assert (await typo.send(path, "13:00:00")).status_code == 422
+    assert (await colleague.send(path, "7:30")).status_code == 200
+    for device in (typo, colleague):
+        await device.close()

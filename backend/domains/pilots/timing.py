@@ -145,6 +145,14 @@ def code_key(secret: str, row: TimingRound, typed: str) -> str:
     return hashlib.sha256(f"{row.id}:code:{code}".encode()).hexdigest()
 
 
+def check_times(seconds: list[int]) -> None:
+    """At least one time, each between a second and twelve hours."""
+    if not seconds:
+        raise Invalid.field("times", "time at least one task", key="timing_none")
+    if any(not 1 <= s <= LONGEST_TASK_SECONDS for s in seconds):
+        raise Invalid.field("times", "a time lies between one second and twelve hours", key="timing_range")
+
+
 async def took_part(session: AsyncSession, key: str) -> bool:
     """Whether this contributor (device or code) sent times to the round before."""
     return await session.get(TimingContributor, key) is not None
@@ -153,10 +161,7 @@ async def took_part(session: AsyncSession, key: str) -> bool:
 async def add_times(session: AsyncSession, row: TimingRound, key: str, seconds: list[int], today: date) -> TimingRound:
     """Store one contributor's timed tasks in an open round (`key`: `device_key` or `code_key`);
     returns the round with its new counts."""
-    if not seconds:
-        raise Invalid.field("times", "time at least one task", key="timing_none")
-    if any(not 1 <= s <= LONGEST_TASK_SECONDS for s in seconds):
-        raise Invalid.field("times", "a time lies between one second and twelve hours", key="timing_range")
+    check_times(seconds)
     # One writer per round at a time (row lock; SQLite: its write lock): the counts, the
     # per-device bound and a release at the same moment see each other.
     await hold(session, TimingRound, [row.id])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -101,7 +102,11 @@ class TimingRoundCreate(TimingRoundBase, Strict):
     @model_validator(mode="after")
     def _enough_codes(self) -> TimingRoundCreate:
         if self.codes and self.codes < self.min_contributors:
-            raise ValueError(f"hand out at least as many codes as people needed ({self.min_contributors})")
+            raise PydanticCustomError(
+                "codes_too_few",
+                "hand out at least as many codes as people needed ({k})",
+                {"k": self.min_contributors},
+            )
         return self
 
 

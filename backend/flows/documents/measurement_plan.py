@@ -15,7 +15,7 @@ from backend.domains.pilots.confidence import LEVEL
 from backend.domains.pilots.models import Kpi, Pilot, PilotStage
 from backend.domains.pilots.service import kpis_of, pilots_of
 from backend.domains.pilots.timing import rounds_of
-from backend.domains.pilots.timing_models import DEFAULT_MIN_CONTRIBUTORS, SECONDS_PER, TimingRound
+from backend.domains.pilots.timing_models import LEAST_MIN_CONTRIBUTORS, SECONDS_PER, TimingRound
 from backend.flows.documents.data import brand
 from backend.flows.documents.render import shared_pool
 from backend.kernel.config import Settings
@@ -93,8 +93,6 @@ async def measurement_plan(
     assert found is not None  # the caller read the engagement within the user's scope
     engagement, client, lead = found
     pilots = await _pilots(session, engagement_id, lang, fmt)
-    thresholds = [r["k"] for p in pilots for k in p["kpis"] for r in k["rounds"]]
-    least = min(thresholds, default=DEFAULT_MIN_CONTRIBUTORS)
     catalog = words(SECTION, lang)
     labels = {k: v for k, v in catalog.items() if isinstance(v, str)}
     return {
@@ -109,7 +107,8 @@ async def measurement_plan(
         "how_steps": list(catalog["how_steps"]),
         "not_items": list(catalog["not_items"]),
         "evaluation": _say(lang, "evaluation_text", level=f"{int(LEVEL * 100)} %"),
-        "anonymity": _say(lang, "anonymity_text", k=least),
+        # The product's floor, which no round can go below: a promise later rounds cannot undercut.
+        "anonymity": _say(lang, "anonymity_text", k=LEAST_MIN_CONTRIBUTORS),
         "generated": _say(lang, "generated", when=fmt.datetime(now)),
     }
 

@@ -159,6 +159,7 @@ class TimingPages(Controller):
                     "times", "this device is new to the round: send the times again", key="timing_device_new"
                 )
             seconds = timing.parse_times(typed)
+            timing.check_times(seconds)  # times that store nothing cost the address nothing
             if not await timing.took_part(db_session, key):
                 await _count_new_contributor(request)
             row = await timing.add_times(db_session, row, key, seconds, today())

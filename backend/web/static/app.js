@@ -9,6 +9,12 @@ document.addEventListener("click", (event) => {
   if (field) field.select();
 });
 
+// A timing round's page that no longer shows a stopwatch (the round ended): what this browser
+// kept for it goes too.
+if (location.pathname.startsWith("/m/") && !document.querySelector("[data-stopwatch]")) {
+  try { localStorage.removeItem(`desk-timer:${location.pathname}`); } catch { /* private mode */ }
+}
+
 // The stopwatch of a timing round (public/stopwatch.html): start, stop — the time goes into the
 // list the form sends. Without script the list is typed by hand; the stopwatch stays hidden.
 // A running watch and the times not yet sent are kept in this browser alone (per round's page),
