@@ -222,3 +222,19 @@ async def test_figures_at_the_inputs_limits_are_shown_not_failed(api: Api) -> No
     assert page.status_code == 200 and "€" in page.text
     report = await download_text(api, await generate(api, engagement["id"], kind="result_report"))
     assert "Groß" in report
+
+
+async def test_a_sure_improvement_that_does_not_cover_its_costs_says_so(api: Api) -> None:
+    from tests.factories import download_text, generate, sign_in
+
+    engagement, pilot, created = await _quotes_timed(api)
+    await api.patch(f"/kpis/{created['id']}", json={"version": created["version"], "run_cost_monthly": "400.00"})
+    measured = {"kpi_id": created["id"], "measured_on": "2026-11-20", "value": "24", "sample_size": 10, "std_dev": "6"}
+    await api.create("measurements", measured)
+    found = (await api.get(f"/pilots/{pilot['id']}/results")).json()["kpis"][0]
+    assert found["confidence"]["certainty"] == "significant" and found["at_least_figures"]["net_per_month"] == "-224.89"
+    await sign_in(api)
+    page = " ".join((await api.http.get(f"/pilots/{pilot['id']}")).text.split())
+    assert "deckt die laufenden Kosten noch nicht" in page and "Mindestens -224,89" not in page
+    report = " ".join((await download_text(api, await generate(api, engagement["id"], kind="result_report"))).split())
+    assert "deckt die laufenden Kosten noch nicht" in report and "-224,89 € netto" not in report

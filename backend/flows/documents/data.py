@@ -406,10 +406,12 @@ def _certainty(ctx: Context, unit: Any, result: KpiResult) -> dict[str, Any] | N
     }
     if found.certainty is Certainty.significant:
         money = result.at_least_figures
-        if money is not None:
+        if money is not None and money.net_per_month > 0:
             text = say(lang, "certainty_money", money=fmt.money(money.net_per_month), **span)
         else:
             text = say(lang, "certainty_value", value=fmt.quantity(found.at_least, unit, 1), **span)
+            if money is not None:  # the improvement is sure; what it saves does not yet cover the costs
+                text += " " + say(lang, "certainty_short_of_costs")
         return {"significant": True, "text": text}
     planned = say(lang, "certainty_cases", n=result.cases_needed) if result.cases_needed else ""
     return {"significant": False, "text": say(lang, "certainty_not_yet", **span) + planned}
