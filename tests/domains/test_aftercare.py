@@ -190,8 +190,10 @@ async def test_the_result_report_says_whether_the_saving_holds(api: Api) -> None
     assert "Nach dem Go-live: Hält die Einsparung?" in report
     # The same figures as the API: the value at go-live, each later one with the share kept.
     assert "50 min" in report and "25.07.2026" not in report and "20.07.2026" in report
-    assert "nach 30 Tagen (25.08.2026): 60 min · 75,00 % gehalten" in report
-    assert "nach 60 Tagen (24.09.2026): 75 min · 37,50 % gehalten" in report and "lässt nach" in report
+    assert "nach 30 Tagen (25.08.2026): 60 min · 75,0 % gehalten" in report
+    assert "nach 60 Tagen (24.09.2026): 75 min · 37,5 % gehalten" in report and "fällt zurück" in report
+    # The same word and share as the pilot page, and a recommendation to find out why.
+    assert "„Angebotsassistent“ fällt zurück: Bei „Zeit je Angebot“ ist zuletzt nur noch 37,5 %" in report
 
 
 async def test_a_report_without_production_pilots_has_no_after_go_live_section(api: Api) -> None:

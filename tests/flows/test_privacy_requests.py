@@ -265,3 +265,24 @@ async def test_with_a_data_protection_officer_set_the_officer_is_told(api, smtp_
     said = " ".join(text_of(mail).split())
     assert mail.rcpt_tos == ["dsb@beratung.de"] and "Guten Tag Dr. Anna Wolf" in said
     assert "Petra Schulz (Müller Präzisionstechnik GmbH)" in said and "Widerspruch (Art. 21)" in said
+
+
+async def test_the_person_sees_why_their_deadline_was_extended(api, smtp_server) -> None:
+    from tests.portal_helpers import portal_sign_in
+
+    contact = await _contact(api)
+    await api.patch(f"/contacts/{contact['id']}", json={"version": contact["version"], "portal_access": True})
+    csrf = await portal_sign_in(api, smtp_server, "petra.schulz@kunde.de")
+    form = await api.http.get("/portal/my-data")
+    rights = form.text.split('action="/portal/my-data/requests"')[1].split("</fieldset>")[0]
+    assert "checked" not in rights and rights.count("required") == 6  # no right chosen for them
+    await api.http.post("/portal/my-data/requests", data={"_csrf_token": csrf, "right": "access"})
+    (row,) = (await api.get(f"/privacy-requests?subject_id={contact['id']}")).json()["items"]
+    latest = months_after(date.fromisoformat(row["received_on"]), 3).isoformat()
+    extended = await api.patch(
+        f"/privacy-requests/{row['id']}",
+        json={"version": row["version"], "due_on": latest, "extension_reason": "Daten aus drei Systemen"},
+    )
+    assert extended.status_code == 200
+    page = " ".join((await api.http.get("/portal/my-data")).text.split())
+    assert "Die Frist wurde verlängert: Daten aus drei Systemen" in page

@@ -588,6 +588,7 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
     )
     owners: dict[int | None, str] = {c.id: c.name for c in ctx.contacts}
     data = common(ctx, DocumentKind.result_report, number, berlin_today(now), now)
+    sustained = sustained_rows(e, evidence, fmt, lambda key, **values: say(lang, key, **values))
     data["report"] = {
         "summary": {
             **figures,
@@ -614,11 +615,16 @@ async def result_report(session: AsyncSession, ctx: Context, *, number: int, now
             }
             for ev in evidence
         ],
-        "sustained": sustained_rows(e, evidence, fmt, lambda key, **values: say(lang, key, **values)),
+        "sustained": sustained,
         "processors": processor_rows(await processors_of(session, e.id), lang, fmt),
         "readiness": await _readiness(session, ctx),
         "deliverables": _deliverable_rows(ctx, deliverables),
-        "recommendations": _recommendations(ctx, evidence),
+        "recommendations": _recommendations(ctx, evidence)
+        + [
+            say(lang, "rec_slipped", pilot=row["pilot"], kpi=row["kpi"], kept=row["after"][-1]["kept"])
+            for row in sustained
+            if row["state"] == "slipped"
+        ],
     }
     return data
 

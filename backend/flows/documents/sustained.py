@@ -40,7 +40,7 @@ def sustained_rows(
                         {
                             "when": say("sustained_days", n=a.days_after_end, date=fmt.date(a.measured_on)),
                             "value": fmt.quantity(a.value, unit),
-                            "kept": fmt.percent(a.kept_percent) if a.kept_percent is not None else None,
+                            "kept": f"{fmt.number(a.kept_percent, 1)} %" if a.kept_percent is not None else None,
                             "slipped": a.slipped,
                         }
                         for a in found.after

@@ -62,7 +62,7 @@ _NOTES = {
     "de": """Auskunft nach Art. 15 DSGVO
 
 personal-data.json enthält jeden Datensatz, der Sie nennt: Ihre eigenen Datensätze (Kontakt,
-Portalzugang, Teilnahme an Workshops) und jede Zeile, die auf sie verweist oder Ihren Namen oder
+Portalzugang, Teilnahme an Workshops) und jede Zeile, die auf diese verweist oder Ihren Namen oder
 Ihre E-Mail-Adresse enthält, Tabelle für Tabelle. {files_de}
 
 Zwecke: die Durchführung des mit Ihrem Arbeitgeber vereinbarten Beratungsauftrags (Art. 6 Abs. 1

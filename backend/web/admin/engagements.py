@@ -266,13 +266,20 @@ async def engagement_page(
 
 
 async def back(
-    db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None, notice: str | None = None
+    db_session: AsyncSession,
+    request: AppRequest,
+    row_id: int,
+    failure: Failure | None,
+    notice: str | None = None,
+    at: str | None = None,
 ) -> Any:
-    """After a form on the engagement page: the page again with the refusal, or back to it
-    (with a notice, at the documents, when one is given)."""
+    """After a form on the engagement page: the page again with the refusal, or back to it at
+    the section `at` (with a notice, at the documents, when one is given)."""
     if failure:
         return await engagement_page(db_session, request, row_id, failure)
-    return await done(db_session, f"/engagements/{row_id}" + (f"?notice={notice}#documents" if notice else ""))
+    if notice:
+        return await done(db_session, f"/engagements/{row_id}?notice={notice}#documents")
+    return await done(db_session, f"/engagements/{row_id}" + (f"#{at}" if at else ""))
 
 
 class EngagementPages(Controller):
@@ -495,7 +502,8 @@ class EngagementPages(Controller):
             body = parse(DocumentRequest, _document_request(data))
             await order_document(db_session, request.user, row_id, body)
 
-        return await back(db_session, request, row_id, await attempt(db_session, request, "documents", data, action))
+        failure = await attempt(db_session, request, "documents", data, action)
+        return await back(db_session, request, row_id, failure, at="documents")
 
     @get("/{row_id:int}/documents-panel")
     async def documents_panel(self, db_session: DbSession, request: AppRequest, row_id: RowId) -> Template:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, MediaType, get, post
 from litestar.response import Template
@@ -171,6 +172,8 @@ class PilotPages(Controller):
             for found in ctx["rounds"].values()
             for r in found
         }
+        # Links a phone cannot open: the server names itself by a loopback address.
+        ctx["local_links"] = urlsplit(settings.link("/")).hostname in ("127.0.0.1", "localhost", "::1")
         ctx["sustained"] = await sustained(db_session, pilot, rows, measured)
         ctx["timed_units"] = set(SECONDS_PER)
         ctx["timing_purposes"] = list(TimingPurpose)
@@ -182,10 +185,13 @@ class PilotPages(Controller):
         ctx["field_names"] = lambda names: ", ".join(ctx["t"](f"f_{name}") for name in names)
         return Template("pilots/show.html", context=ctx, status_code=failure.status, media_type=MediaType.HTML)
 
-    async def _back(self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None) -> Any:
+    async def _back(
+        self, db_session: AsyncSession, request: AppRequest, row_id: int, failure: Failure | None, at: str | None = None
+    ) -> Any:
+        """The page again with the refusal, or back to it at the section `at`."""
         if failure:
             return await self._show(db_session, request, row_id, failure)
-        return await done(db_session, f"/pilots/{row_id}")
+        return await done(db_session, f"/pilots/{row_id}" + (f"#{at}" if at else ""))
 
     async def _own_kpi(self, db_session: AsyncSession, request: AppRequest, row_id: int, kpi_id: int) -> Kpi:
         kpi = await kpi_service.get(db_session, request.user, kpi_id, within={"pilot_id": row_id})
@@ -323,7 +329,7 @@ class PilotPages(Controller):
             await timing_round_service.create(db_session, request.user, parse(TimingRoundCreate, data, kpi_id=kpi_id))
 
         failure = await attempt(db_session, request, f"timing-{kpi_id}", data, action)
-        return await self._back(db_session, request, row_id, failure)
+        return await self._back(db_session, request, row_id, failure, at=f"kpi-{kpi_id}")
 
     @get("/{row_id:int}/timing-rounds/{round_id:int}/codes")
     async def round_codes(self, db_session: DbSession, request: AppRequest, row_id: RowId, round_id: RowId) -> Template:
