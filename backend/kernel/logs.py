@@ -101,8 +101,25 @@ class JsonFormatter(logging.Formatter):
         return one_line(_scrubbed(record, json.dumps(entry, ensure_ascii=False, default=str)))
 
 
+# Jobs that run every few seconds and say nothing when they find nothing to do: their start and
+# "nothing" lines would bury the log (the work they plan is logged as its own jobs).
+QUIET_JOBS = ("cron:plan_due_webhooks",)
+
+
+class QuietRoutine(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "arq.worker" or record.levelno > logging.INFO:
+            return True
+        text = record.getMessage()
+        if not any(job in text for job in QUIET_JOBS):
+            return True
+        # Its start line goes; its end line stays when it found something to plan.
+        return "→" not in text and "'due': 0" not in text
+
+
 def configure(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stdout)
+    handler.addFilter(QuietRoutine())
     handler.setFormatter(
         JsonFormatter()
         if fmt == "json"

@@ -458,3 +458,19 @@ async def test_no_digest_before_the_engagement_starts(api: Api) -> None:
     assert iso_week(start) in now.json()["errors"][0]["message"]
     named = await api.post(f"/engagements/{engagement['id']}/digests", json={"iso_week": iso_week(today())})
     assert named.status_code == 422 and named.json()["errors"][0]["path"] == "body.iso_week"
+
+
+def test_a_routine_that_found_nothing_leaves_the_log_alone() -> None:
+    import logging
+
+    from backend.kernel.logs import QuietRoutine
+
+    def shown(message: str, name: str = "arq.worker", level: int = logging.INFO) -> bool:
+        return QuietRoutine().filter(logging.LogRecord(name, level, "", 0, message, None, None))
+
+    assert not shown("  1.02s → cron:plan_due_webhooks()")
+    assert not shown("  0.00s ← cron:plan_due_webhooks ● {'due': 0}")
+    assert shown("  0.00s ← cron:plan_due_webhooks ● {'due': 3}")
+    assert shown("  0.31s → webhook:7:1 deliver_webhook(7)")
+    assert shown("  0.00s ! cron:plan_due_webhooks failed", level=logging.ERROR)
+    assert shown("cron:plan_due_webhooks", name="desk.access")
