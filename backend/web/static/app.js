@@ -40,6 +40,7 @@ for (const watch of document.querySelectorAll("[data-stopwatch]")) {
     return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
   };
   const elapsed = () => Math.max(1, Math.round((Date.now() - began) / 1000));
+  const SHORTEST = 3;  // seconds
   const keep = () => store.write({ began, times: times.value });
   const running = () => {
     display.textContent = clock(elapsed());
@@ -62,6 +63,11 @@ for (const watch of document.querySelectorAll("[data-stopwatch]")) {
     running();
   });
   stop.addEventListener("click", () => {
+    if (elapsed() < SHORTEST) {  // a start and stop by mistake, not a task: nothing goes in the list
+      display.textContent = watch.dataset.tooShort;
+      idle();
+      return;
+    }
     const line = clock(elapsed());
     times.value = times.value.trim() ? `${times.value.trim()}\n${line}` : line;
     display.textContent = line;
