@@ -341,3 +341,21 @@ async def test_the_dashboard_shows_each_engagements_burn(api: Api) -> None:
     assert "Verbraucht <strong>900,00 €</strong> von 1.000,00 €" in burn and "<strong>90 %</strong> verbraucht" in burn
     assert "Marge <strong>100,00 €</strong>" in burn
     assert '<svg class="burn-chart"' in burn and burn.count("<polyline") == 2 and 'stroke="#c62828"' in burn
+
+
+async def test_an_ended_engagement_offers_no_weekly_status_or_digest(api: Api) -> None:
+    from sqlalchemy import text
+
+    client = await make_client(api)
+    engagement = await make_engagement(api, client["id"], start_date="2026-06-01", duration_weeks=6)
+    await sign_in(api)
+    running = await api.http.get(f"/engagements/{engagement['id']}")
+    assert (
+        f'action="/engagements/{engagement["id"]}/digest"' in running.text and 'value="status_report"' in running.text
+    )
+    async with api.engine.begin() as conn:
+        await conn.execute(text("UPDATE engagements SET status = 'completed' WHERE id = :e"), {"e": engagement["id"]})
+    ended = await api.http.get(f"/engagements/{engagement['id']}")
+    assert f'action="/engagements/{engagement["id"]}/digest"' not in ended.text
+    assert 'value="status_report"' not in ended.text and "Das Engagement ist beendet" in ended.text
+    assert 'value="result_report"' in ended.text

@@ -239,6 +239,9 @@ async def engagement_page(
         deliverable_next=DELIVERABLE_NEXT,
         iso_week=week,
         started=not engagement.before_start(week),
+        # The weekly status, its report and the digest end with the engagement.
+        running=not engagement.before_start(week)
+        and engagement.status not in (EngagementStatus.completed, EngagementStatus.cancelled),
         update=update,
         status_default=_status_form(update, week),
         deliveries=deliveries,
