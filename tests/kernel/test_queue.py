@@ -36,7 +36,9 @@ async def test_embedded_redis_runs_jobs(api: Api, backend_name: str, monkeypatch
         await pool.enqueue_job("render_document", document["id"], _queue_name=settings.queue_name)
         worker = make_worker(settings, burst=True, handle_signals=False, poll_delay=0.01, redis_pool=pool)
         await worker.async_run()
-        assert worker.jobs_complete == 1
+        # The render ran (a cron that falls due in the burst, such as the webhook retry planner
+        # every ten seconds, may run beside it).
+        assert worker.jobs_complete >= 1 and worker.jobs_failed == 0
     assert (await api.get(f"/documents/{document['id']}")).json()["status"] == "ready"
     assert any(tmp_path.iterdir())  # the server's files live under the data folder
     for server in queue._embedded.values():
