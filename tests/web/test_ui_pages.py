@@ -359,3 +359,20 @@ async def test_an_ended_engagement_offers_no_weekly_status_or_digest(api: Api) -
     assert f'action="/engagements/{engagement["id"]}/digest"' not in ended.text
     assert 'value="status_report"' not in ended.text and "Das Engagement ist beendet" in ended.text
     assert 'value="result_report"' in ended.text
+
+
+def test_the_burn_charts_line_labels_never_sit_on_each_other() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from backend.domains.engagements.models import Engagement
+    from backend.domains.timesheets.burn import Burn
+    from backend.web.admin.burn_chart import LABEL_GAP, burn_chart
+
+    engagement = Engagement(client_id=1, title="T", start_date=date(2026, 11, 2), duration_weeks=8)
+    for forecast in ("1000", "1010", "990", "1500", "0"):
+        burn = Burn.model_construct(budget=Decimal(1000), spent=Decimal(400), forecast=Decimal(forecast), weeks=[])
+        chart = burn_chart(burn, engagement, date(2026, 11, 20))
+        assert chart.budget_y is not None and abs(chart.forecast_label_y - chart.budget_y) >= LABEL_GAP - 0.01
+        if abs(chart.forecast_y - chart.budget_y) >= LABEL_GAP:
+            assert chart.forecast_label_y == chart.forecast_y  # far apart: each label at its line

@@ -13,6 +13,7 @@ from backend.kernel.time import monday_of
 
 WIDTH, HEIGHT = 760, 220
 LEFT, RIGHT, TOP, BOTTOM = 86, 92, 14, 34  # room for the scale, the line labels and the weeks
+LABEL_GAP = 13  # the least distance between two line labels (11 px text)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Chart:
     forecast: str
     today_x: float
     forecast_y: float
+    forecast_label_y: float  # the forecast's label, moved off the budget's when they would touch
     weeks: list[tuple[float, int]]  # x of each week's label, and its number
     ticks: list[tuple[float, Decimal]]  # y of each line of the scale, and its value
     left: int
@@ -56,16 +58,23 @@ def burn_chart(burn: Burn, engagement: Engagement, today: date) -> Chart:
         spent = reached.get(n, spent)
         points.append((x(n), y(spent)))
     points.append((x(now), y(burn.spent)))
+    budget_y = None if burn.budget is None else y(burn.budget)
+    label_y = forecast_y = y(burn.forecast)
+    if budget_y is not None and abs(forecast_y - budget_y) < LABEL_GAP:
+        # Below the budget's label, or above it where the plot ends.
+        below = budget_y + LABEL_GAP
+        label_y = below if below <= HEIGHT - BOTTOM else budget_y - LABEL_GAP
     return Chart(
         width=WIDTH,
         height=HEIGHT,
         plot_right=x(weeks),
         baseline_y=y(Decimal(0)),
-        budget_y=None if burn.budget is None else y(burn.budget),
+        budget_y=budget_y,
         actual=" ".join(f"{a},{b}" for a, b in points),
         forecast=f"{x(now)},{y(burn.spent)} {x(weeks)},{y(burn.forecast)}",
         today_x=x(now),
-        forecast_y=y(burn.forecast),
+        forecast_y=forecast_y,
+        forecast_label_y=label_y,
         weeks=[(x(n - 0.5), n) for n in range(1, weeks + 1)],
         ticks=[(y(scale * k / 2), scale * k / 2) for k in range(3)],
         left=LEFT,
