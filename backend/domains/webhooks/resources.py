@@ -22,6 +22,7 @@ from backend.domains.webhooks.models import (
     WebhookSubscription,
 )
 from backend.domains.webhooks.service import attempts_for, new_secret
+from backend.kernel.config import Settings
 from backend.kernel.enums import Role
 from backend.kernel.outbound import check_url
 from backend.kernel.paging import Page, Paging
@@ -93,18 +94,18 @@ async def delivery_read(session: AsyncSession, row: WebhookDelivery) -> Delivery
 
 
 async def create_subscription(
-    session: AsyncSession, user: Actor, data: SubscriptionCreate, *, allow_private: bool
+    session: AsyncSession, user: Actor, data: SubscriptionCreate, settings: Settings
 ) -> WebhookSubscription:
-    check_url(data.url, allow_private=allow_private)
+    check_url(data.url, allow_private=settings.webhooks_allow_private)
     row: WebhookSubscription = await subscription_service.create(session, user, data)
     return row
 
 
 async def update_subscription(
-    session: AsyncSession, user: Actor, row_id: int, data: Any, *, allow_private: bool
+    session: AsyncSession, user: Actor, row_id: int, data: Any, settings: Settings
 ) -> WebhookSubscription:
     if data.url is not None:
-        check_url(data.url, allow_private=allow_private)
+        check_url(data.url, allow_private=settings.webhooks_allow_private)
     row: WebhookSubscription = await subscription_service.update(session, user, row_id, data)
     return row
 

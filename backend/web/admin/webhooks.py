@@ -61,10 +61,6 @@ def _subscription_form(request: AppRequest, data: dict[str, Any]) -> dict[str, A
     }
 
 
-def _private_ok(request: AppRequest) -> bool:
-    return bool(request.app.state.settings.webhooks_allow_private)
-
-
 class WebhookPages(Controller):
     path = "/"
     include_in_schema = False
@@ -80,9 +76,7 @@ class WebhookPages(Controller):
 
         async def action() -> None:
             body = parse(SubscriptionCreate, _subscription_form(request, data))
-            made.append(
-                await hooks.create_subscription(db_session, request.user, body, allow_private=_private_ok(request))
-            )
+            made.append(await hooks.create_subscription(db_session, request.user, body, request.app.state.settings))
 
         if failure := await attempt(db_session, request, "create", data, action):
             return await self._index(db_session, request, failure)
@@ -106,7 +100,7 @@ class WebhookPages(Controller):
         async def action() -> None:
             values = {**_subscription_form(request, data), "active": checked(data, "active")}
             body = parse(SubscriptionUpdate, values, version=int_or_none(data.get("version")) or 0)
-            await hooks.update_subscription(db_session, request.user, row_id, body, allow_private=_private_ok(request))
+            await hooks.update_subscription(db_session, request.user, row_id, body, request.app.state.settings)
 
         if failure := await attempt(db_session, request, "edit", data, action):
             return await self._show(db_session, request, row_id, failure)

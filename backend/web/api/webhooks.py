@@ -26,10 +26,6 @@ _admins = [role_guard(ADMINS)]
 StatusFilter = Annotated[DeliveryStatus | None, QueryParameter(description="Only deliveries in this state")]
 
 
-def _private_ok(request: AppRequest) -> bool:
-    return bool(request.app.state.settings.webhooks_allow_private)
-
-
 class WebhookSubscriptionController(resource_controller(subscriptions, subscription_service)):  # type: ignore[misc]
     @post(
         "/",
@@ -44,7 +40,7 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
         request: AppRequest,
         data: example_body(SubscriptionCreate, subscriptions.example),  # type: ignore[valid-type]
     ) -> SubscriptionWithSecret:
-        row = await hooks.create_subscription(db_session, request.user, data, allow_private=_private_ok(request))
+        row = await hooks.create_subscription(db_session, request.user, data, request.app.state.settings)
         return SubscriptionWithSecret.model_validate(row)
 
     @patch(
@@ -60,9 +56,7 @@ class WebhookSubscriptionController(resource_controller(subscriptions, subscript
         row_id: RowId,
         data: example_body(SubscriptionUpdate, {"version": 1, "active": False}),  # type: ignore[valid-type]
     ) -> SubscriptionRead:
-        row = await hooks.update_subscription(
-            db_session, request.user, row_id, data, allow_private=_private_ok(request)
-        )
+        row = await hooks.update_subscription(db_session, request.user, row_id, data, request.app.state.settings)
         return SubscriptionRead.model_validate(row)
 
     @post(
