@@ -3,6 +3,8 @@ the device cookie, the client's address, and the limit on sign-in link requests.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from litestar import Response
 from litestar.datastructures import Cookie
 from litestar.security.jwt import JWTCookieAuth
@@ -15,6 +17,21 @@ from backend.domains.auth.throttle import DEVICE_COOKIE, Source, count_link_requ
 from backend.flows.portal.statements import Signer
 from backend.web.auth import AUTH_COOKIE
 from backend.web.handlers import AppRequest
+
+
+def private_cookie(
+    request: AppRequest, key: str, value: str, *, path: str, max_age: int, samesite: Literal["lax", "strict"] = "strict"
+) -> Cookie:
+    """A cookie only the server reads (HttpOnly), sent over https outside development."""
+    return Cookie(
+        key=key,
+        value=value,
+        path=path,
+        max_age=max_age,
+        httponly=True,
+        samesite=samesite,
+        secure=request.app.state.settings.env != "dev",
+    )
 
 
 def client_ip(request: AppRequest) -> str | None:

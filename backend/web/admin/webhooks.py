@@ -25,6 +25,7 @@ from backend.web.admin.pages import Form, OptionalQuery
 from backend.web.forms import Failure, FormErrors, attempt, checked, done, int_or_none, parse, word
 from backend.web.handlers import AppRequest, DbSession, RowId, role_guard
 from backend.web.i18n import page_context
+from backend.web.sessions import private_cookie
 
 LOG_PAGE = 20
 # The signing secret, shown once on the page the browser is sent to after making or rotating it
@@ -35,15 +36,7 @@ SECRET_SECONDS = 300
 
 
 def _secret_cookie(request: AppRequest, row_id: int, value: str, max_age: int = SECRET_SECONDS) -> Cookie:
-    return Cookie(
-        key=SECRET_COOKIE,
-        value=value,
-        path=f"/webhooks/{row_id}",
-        max_age=max_age,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.env != "dev",
-    )
+    return private_cookie(request, SECRET_COOKIE, value, path=f"/webhooks/{row_id}", max_age=max_age)
 
 
 def _events(data: dict[str, Any]) -> list[str]:

@@ -24,7 +24,7 @@ from backend.kernel.time import today
 from backend.web.forms import refusal, word
 from backend.web.handlers import AppRequest, DbSession, Token
 from backend.web.portal.public import limit_public, public_context, refused_page
-from backend.web.sessions import client_ip
+from backend.web.sessions import client_ip, private_cookie
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 DEVICE_COOKIE = "desk_timer"
@@ -63,28 +63,14 @@ async def _count_new_contributor(request: AppRequest) -> None:
 def _new_device(request: AppRequest) -> Cookie:
     """A device cookie of this server's making: a random value and its MAC, nothing else."""
     nonce = secrets.token_hex(16)
-    return Cookie(
-        key=DEVICE_COOKIE,
-        value=f"{nonce}.{mac(request.app.state.settings.secret_key, DEVICE, nonce)}",
-        path="/m/",
-        max_age=_DEVICE_DAYS * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.env != "dev",
-    )
+    value = f"{nonce}.{mac(request.app.state.settings.secret_key, DEVICE, nonce)}"
+    return private_cookie(request, DEVICE_COOKIE, value, path="/m/", max_age=_DEVICE_DAYS * 86400, samesite="lax")
 
 
 def _code_cookie(request: AppRequest, token: str, code: str) -> Cookie:
     """The participation code, kept for this round's link only (a later visit need not type it)."""
-    return Cookie(
-        key=CODE_COOKIE,
-        value=timing.normal_code(code),
-        path=f"/m/{token}",
-        max_age=int(LONGEST_ROUND.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.env != "dev",
-    )
+    lasts = int(LONGEST_ROUND.total_seconds())
+    return private_cookie(request, CODE_COOKIE, timing.normal_code(code), path=f"/m/{token}", max_age=lasts)
 
 
 def _saved_code(request: AppRequest, row: TimingRound) -> str | None:
