@@ -176,7 +176,7 @@ async def test_the_pilot_page_says_how_sure_the_saving_is(api: Api) -> None:
 
 
 async def test_the_result_report_says_how_sure_each_saving_is(api: Api) -> None:
-    from tests.factories import download_text, generate
+    from tests.factories import download_text, generate, sign_in
 
     client = await make_client(api)
     engagement = await make_engagement(api, client["id"])
@@ -203,6 +203,10 @@ async def test_the_result_report_says_how_sure_each_saving_is(api: Api) -> None:
     assert "„Support“ in den Regelbetrieb überführen" not in text
     # Its spread 12 at a baseline of 30: about 51 cases to see 20 % at 90 % with 80 % power.
     assert "Vor dem Regelbetrieb von „Support“ die Einsparung sichern" in text and "etwa 51 Fälle" in text
+    # The pilot page says it beside the pilot's total too.
+    await sign_in(api)
+    page = " ".join((await api.http.get(f"/pilots/{pilot['id']}")).text.split())
+    assert "Die Summe enthält Einsparungen, die noch nicht gesichert sind: „Support“." in page
 
 
 async def test_figures_at_the_inputs_limits_are_shown_not_failed(api: Api) -> None:
