@@ -35,7 +35,7 @@ from backend.domains.pilots.aftercare_models import (
 from backend.domains.pilots.models import Direction, Kpi, Measurement, Pilot, PilotStage
 from backend.domains.pilots.results import improvement
 from backend.domains.pilots.results_read import current_measurements
-from backend.domains.pilots.timing_models import SECONDS_PER, TimingRound
+from backend.domains.pilots.timing_models import DEFAULT_MIN_CONTRIBUTORS, SECONDS_PER, TimingRound
 from backend.kernel.db import add_unless_taken
 from backend.kernel.delivery import DeliveryStatus
 from backend.kernel.outbox import plan
@@ -250,7 +250,7 @@ async def _round_for(session: AsyncSession, kpi: Kpi, days: int, today: date) ->
         kpi_id=kpi.id,
         task=last.task if last else kpi.name,
         closes_on=today + ROUND_DAYS,
-        min_contributors=last.min_contributors if last else 5,
+        min_contributors=last.min_contributors if last else DEFAULT_MIN_CONTRIBUTORS,
         checkpoint_days=days,
     )
 
