@@ -81,6 +81,16 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
+def _payload(event: WebhookEvent, now: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    """The message a receiver gets: dates as ISO strings and decimals as strings, as the API
+    writes them."""
+    return {
+        "type": event.value,
+        "timestamp": now.isoformat().replace("+00:00", "Z"),
+        "data": to_jsonable_python(data),
+    }
+
+
 async def emit(session: AsyncSession, event: WebhookEvent, data: dict[str, Any]) -> int:
     """Record `event` for every active subscriber, in the caller's transaction; jobs deliver it
     once that commits. Returns how many deliveries it made."""
@@ -90,12 +100,7 @@ async def emit(session: AsyncSession, event: WebhookEvent, data: dict[str, Any])
         return 0
     now = utcnow()
     message_id = f"msg_{uuid.uuid4().hex}"
-    # Dates as ISO strings and decimals as strings, as the API writes them.
-    payload = {
-        "type": event.value,
-        "timestamp": now.isoformat().replace("+00:00", "Z"),
-        "data": to_jsonable_python(data),
-    }
+    payload = _payload(event, now, data)
     for subscriber in subscribers:
         await _deliver(session, subscriber.id, message_id, event.value, payload, now)
     return len(subscribers)
@@ -129,13 +134,9 @@ async def send_test(session: AsyncSession, subscription: WebhookSubscription) ->
     """A webhook.test event to this one subscription, to see the receiver check a signature."""
     refuse_paused(subscription)
     now = utcnow()
-    event = WebhookEvent.webhook_test.value
-    payload = {
-        "type": event,
-        "timestamp": now.isoformat().replace("+00:00", "Z"),
-        "data": {"subscription_id": subscription.id},
-    }
-    return await _deliver(session, subscription.id, f"msg_{uuid.uuid4().hex}", event, payload, now)
+    event = WebhookEvent.webhook_test
+    payload = _payload(event, now, {"subscription_id": subscription.id})
+    return await _deliver(session, subscription.id, f"msg_{uuid.uuid4().hex}", event.value, payload, now)
 
 
 async def redeliver(session: AsyncSession, delivery: WebhookDelivery) -> WebhookDelivery:
